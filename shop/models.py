@@ -1,0 +1,267 @@
+"""The shop: users and customers, the catalogue with its stock ledger, orders, and settings."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .money import CURRENCY_CHOICES
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("an email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """Customers and staff alike log in with their email address."""
+
+    email = models.EmailField(_("email address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=200, blank=True)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES,
+                                default="fr")
+    is_staff = models.BooleanField(_("staff status"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        return self.email
+
+    def get_full_name(self):
+        return self.full_name or self.email
+
+    def get_short_name(self):
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class Customer(models.Model):
+    """Who ordered. A customer may have no account (guest checkout, imported orders)."""
+
+    email = models.EmailField(_("email address"), unique=True)
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES,
+                                default="fr")
+    country = models.CharField(_("country"), max_length=2, blank=True,
+                               help_text=_("ISO 3166 two-letter code"))
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("account"),
+                                null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="customer")
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["last_name", "first_name", "email"]
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class Product(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    category = models.CharField(_("category"), max_length=100, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Variant(models.Model):
+    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT,
+                                related_name="variants")
+    sku = models.CharField(_("SKU"), max_length=64, unique=True)
+    option = models.CharField(_("option"), max_length=100, blank=True,
+                              help_text=_("e.g. the size or the colour"))
+    price = models.DecimalField(_("price"), **MONEY)
+    stock_on_hand = models.IntegerField(_("stock on hand"), default=0)
+    stock_managed_by_pos = models.BooleanField(
+        _("stock managed by a point of sale"), default=False,
+        help_text=_("The physical shop's till owns this stock: returns never restock it here."))
+
+    class Meta:
+        verbose_name = _("variant")
+        verbose_name_plural = _("variants")
+        ordering = ["product__name", "sku"]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gte=0), name="variant_price_not_negative"),
+            models.CheckConstraint(condition=Q(stock_on_hand__gte=0),
+                                   name="variant_stock_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.product.name} {self.option}".strip() + f" ({self.sku})"
+
+
+class StockMovement(models.Model):
+    """The stock ledger: every change of a variant's stock is a row here."""
+
+    class Kind(models.TextChoices):
+        IMPORT = "import", _("import")
+        ADJUSTMENT = "adjustment", _("adjustment")
+        RETURN = "return", _("return restocked")
+        EXCHANGE = "exchange", _("exchange shipped")
+
+    variant = models.ForeignKey(Variant, verbose_name=_("variant"), on_delete=models.PROTECT,
+                                related_name="movements")
+    quantity = models.IntegerField(_("quantity"), help_text=_("positive in, negative out"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    # A stable key for movements that must happen once only (e.g. restocking one return line).
+    key = models.CharField(_("key"), max_length=100, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, verbose_name=_("created by"))
+
+    class Meta:
+        verbose_name = _("stock movement")
+        verbose_name_plural = _("stock movements")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(quantity=0), name="stock_movement_not_zero"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity:+d} {self.variant_id} ({self.kind})"
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        PLACED = "placed", _("placed")
+        SHIPPED = "shipped", _("shipped")
+        DELIVERED = "delivered", _("delivered")
+        CANCELLED = "cancelled", _("cancelled")
+
+    number = models.CharField(_("order number"), max_length=40, unique=True)
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
+                                 related_name="orders")
+    email = models.EmailField(_("email address"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices,
+                              default=Status.PLACED, db_index=True)
+    shipping_country = models.CharField(_("shipping country"), max_length=2)
+    shipping_postcode = models.CharField(_("shipping postcode"), max_length=20, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES,
+                                default="EUR")
+    placed_at = models.DateTimeField(_("placed at"), default=timezone.now, db_index=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    shipping_cost = models.DecimalField(_("shipping cost"), default=0, **MONEY)
+    discount = models.DecimalField(_("order discount"), default=0, **MONEY)
+    amount_paid = models.DecimalField(_("amount paid"), **MONEY)
+    outbound_tracking_number = models.CharField(_("outbound tracking number"), max_length=64,
+                                                blank=True)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-placed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(shipping_cost__gte=0),
+                                   name="order_shipping_not_negative"),
+            models.CheckConstraint(condition=Q(discount__gte=0),
+                                   name="order_discount_not_negative"),
+            models.CheckConstraint(condition=Q(amount_paid__gte=0),
+                                   name="order_paid_not_negative"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE,
+                              related_name="lines")
+    variant = models.ForeignKey(Variant, verbose_name=_("variant"), on_delete=models.PROTECT,
+                                related_name="order_lines")
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_price_paid = models.DecimalField(_("unit price paid"), **MONEY)
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        ordering = ["order", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_line_quantity_min_1"),
+            models.CheckConstraint(condition=Q(unit_price_paid__gte=0),
+                                   name="order_line_price_not_negative"),
+            models.UniqueConstraint(fields=["order", "variant"], name="order_line_variant_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.variant}"
+
+    @property
+    def total_paid(self):
+        return self.unit_price_paid * self.quantity
+
+
+class ShopSettings(models.Model):
+    """The shop's settings, a single editable row (pk=1)."""
+
+    shop_name = models.CharField(_("shop name"), max_length=100, default="Maison Lumière")
+    returns_allowed = models.BooleanField(
+        _("returns allowed"), default=True,
+        help_text=_("Off: customers cannot request returns; staff still can create them."))
+    return_window_days = models.PositiveIntegerField(
+        _("return window (days)"), default=30, help_text=_("Counted from delivery."))
+    default_return_fee = models.DecimalField(_("default return fee"), default=0, **MONEY)
+    offer_money_back = models.BooleanField(_("offer money back"), default=True)
+    offer_store_credit = models.BooleanField(_("offer store credit"), default=True)
+    offer_exchange = models.BooleanField(_("offer exchange"), default=True)
+    in_store_returns_allowed = models.BooleanField(_("in-store returns allowed"), default=True)
+    notify_customers_by_default = models.BooleanField(_("notify customers by default"),
+                                                      default=True)
+
+    class Meta:
+        verbose_name = _("shop settings")
+        verbose_name_plural = _("shop settings")
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="shop_settings_single_row"),
+            models.CheckConstraint(condition=Q(default_return_fee__gte=0),
+                                   name="shop_settings_fee_not_negative"),
+        ]
+
+    def __str__(self):
+        return str(_("Shop settings"))
+
+    @classmethod
+    def load(cls):
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj
+
