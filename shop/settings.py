@@ -123,12 +123,13 @@ ANYMAIL = {key[len("ANYMAIL_"):]: value for key, value in os.environ.items()
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 BROKER_DIR = VAR_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem"):
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
 else:
@@ -147,8 +148,23 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Re-publish notifications the broker lost and take back those a dead worker left sending.
+    "notifications-sweep": {"task": "notifications.tasks.sweep_notifications", "schedule": 60.0},
+}
 CELERY_TIMEZONE = TIME_ZONE
+
+# --- Notifications (the outbox) -------------------------------------------------------------
+# Transient provider errors are retried after base·2^(n-1) s (capped, with jitter) up to the
+# attempt limit. The cap must stay below the broker's visibility timeout (check W001); a row
+# in 'sending' longer than STUCK_AFTER (above the task's 90 s hard time limit) had its worker
+# die and is taken back by the sweep; a queued row due for longer than the GRACE is published
+# again.
+NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=6)
+NOTIFICATIONS_RETRY_BASE_SECONDS = env.float("NOTIFICATIONS_RETRY_BASE_SECONDS", default=30.0)
+NOTIFICATIONS_RETRY_MAX_SECONDS = env.float("NOTIFICATIONS_RETRY_MAX_SECONDS", default=1800.0)
+NOTIFICATIONS_STUCK_AFTER_SECONDS = env.float("NOTIFICATIONS_STUCK_AFTER_SECONDS", default=300.0)
+NOTIFICATIONS_SWEEP_GRACE_SECONDS = env.float("NOTIFICATIONS_SWEEP_GRACE_SECONDS", default=120.0)
 
 # --- Security (production) ------------------------------------------------------------------
 if not DEBUG:

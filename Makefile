@@ -1,0 +1,44 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: run test setup lint messages bench clean
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(INSTALLED)
+
+setup: $(INSTALLED)
+	$(PY) manage.py migrate --noinput
+
+## make run: set everything up and run the product on the embedded default.
+run: setup
+	$(PY) manage.py seed_demo
+	bin/run-all
+
+## make test: set up and run the whole test suite (PYTEST_ARGS passes options to pytest).
+test: $(INSTALLED)
+	$(PY) -m ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(INSTALLED)
+	$(PY) -m ruff check .
+
+## make messages: refresh the French catalog from the code (needs GNU gettext) and compile it
+## with polib, so a fresh machine needs no gettext: the .mo files are committed.
+messages: $(INSTALLED)
+	$(PY) manage.py makemessages -l fr --ignore=.venv --ignore=var --ignore=tests --no-obsolete
+	$(PY) -c "import glob, polib; [polib.pofile(p).save_as_mofile(p[:-3] + '.mo') for p in glob.glob('locale/*/LC_MESSAGES/*.po')]"
+
+## make bench: the benchmarks under bench/ (not part of the test suite).
+bench: setup
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,288 @@
+"""Import orders from a storefront's export (CSV or JSON), all or nothing.
+
+Both formats become the same flat rows (one per order line), validated whole before anything is
+written; then one transaction creates or updates customers, products, variants and orders. An
+unchanged row writes nothing, so importing the same file twice changes nothing the second time.
+The formats are documented in the README.
+"""
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from .models import Customer, Order, OrderLine, Product, StockMovement, Variant
+from .money import MINOR_UNITS, minor_unit
+from .services import stock_move
+
+ORDER_FIELDS = ["placed_at", "delivered_at", "status", "currency", "email", "first_name",
+                "last_name", "language", "customer_country", "shipping_country",
+                "shipping_postcode", "shipping_cost", "discount", "amount_paid",
+                "outbound_tracking_number"]
+LINE_FIELDS = ["sku", "product_name", "category", "option", "variant_price", "quantity",
+               "unit_price_paid", "stock_on_hand", "pos_managed"]
+CSV_COLUMNS = ["order_number", *ORDER_FIELDS, *LINE_FIELDS]
+REQUIRED = ["order_number", "placed_at", "currency", "email", "shipping_country", "amount_paid",
+            "sku", "product_name", "variant_price", "quantity", "unit_price_paid"]
+
+
+class ImportFileError(Exception):
+    """The file cannot be imported; `errors` lists (where, message) pairs."""
+
+    def __init__(self, errors):
+        self.errors = errors
+        super().__init__("; ".join(f"{where}: {message}" for where, message in errors))
+
+
+@dataclass
+class Row:
+    where: str  # "line 12", shown in error messages
+    values: dict
+
+
+@dataclass
+class ImportResult:
+    counts: dict = field(default_factory=lambda: {"created": 0, "updated": 0, "unchanged": 0})
+    stock_movements: int = 0
+
+
+# --- reading --------------------------------------------------------------------------------
+
+def read_rows(path: str) -> list[Row]:
+    with open(path, encoding="utf-8-sig") as handle:
+        text = handle.read()
+    if path.lower().endswith(".json"):
+        return _json_rows(text)
+    return _csv_rows(text)
+
+
+def _csv_rows(text: str) -> list[Row]:
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ImportFileError([("line 1", f"missing columns: {', '.join(missing)}")])
+    unknown = [c for c in reader.fieldnames if c not in CSV_COLUMNS]
+    if unknown:
+        raise ImportFileError([("line 1", f"unknown columns: {', '.join(unknown)}")])
+    # reader.line_num is the physical line the row ended on: right for one-line rows.
+    return [Row(f"line {reader.line_num}", {k: (v or "").strip() for k, v in record.items()})
+            for record in reader]
+
+
+def _json_rows(text: str) -> list[Row]:
+    """Flatten {"orders": [...]} or [...] of nested orders, keeping each order's line number."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ImportFileError([(f"line {error.lineno}", f"not valid JSON: {error.msg}")]) from None
+    orders = document.get("orders") if isinstance(document, dict) else document
+    if not isinstance(orders, list):
+        raise ImportFileError([("line 1", 'expected a list of orders or {"orders": [...]}')])
+    rows = []
+    for order, line_number in zip(orders, _element_lines(text), strict=False):
+        where = f"line {line_number}"
+        if not isinstance(order, dict):
+            raise ImportFileError([(where, "an order must be an object")])
+        customer = order.get("customer") or {}
+        header = {
+            "order_number": order.get("number"), "email": customer.get("email"),
+            "first_name": customer.get("first_name"), "last_name": customer.get("last_name"),
+            "language": customer.get("language"), "customer_country": customer.get("country"),
+            **{k: order.get(k) for k in ORDER_FIELDS if k in order},
+        }
+        lines = order.get("lines") or [{}]
+        for index, line in enumerate(lines, start=1):
+            values = {**header, **{k: line.get(k) for k in LINE_FIELDS}}
+            text_values = {k: "" if v is None else str(v).strip() for k, v in values.items()}
+            rows.append(Row(f"{where} (order {header['order_number']}, item {index})",
+                            text_values))
+    return rows
+
+
+def _element_lines(text: str) -> Iterable[int]:
+    """Line numbers where each element of the file's list of orders starts."""
+    decoder = json.JSONDecoder()
+    start = text.index("[", text.index('"orders"') if text.lstrip().startswith("{") else 0)
+    position = start + 1
+    while True:
+        while position < len(text) and text[position] in " \t\r\n,":
+            position += 1
+        if position >= len(text) or text[position] == "]":
+            return
+        yield text.count("\n", 0, position) + 1
+        _value, position = decoder.raw_decode(text, position)
+
+
+# --- validating -----------------------------------------------------------------------------
+
+def _money(value: str, currency: str) -> Decimal:
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise ValueError(f"{value!r} is not an amount") from None
+    if amount < 0:
+        raise ValueError(f"{value} is negative")
+    if amount != amount.quantize(minor_unit(currency)):
+        raise ValueError(f"{value} has more decimals than {currency} allows")
+    return amount
+
+
+def _moment(value: str, name: str) -> datetime | None:
+    if not value:
+        return None
+    moment = parse_datetime(value)
+    if moment is None and (day := parse_date(value)) is not None:
+        moment = datetime.combine(day, time(12, 0))
+    if moment is None:
+        raise ValueError(f"{name} {value!r} is not a date (use ISO 8601, e.g. 2026-03-01)")
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+def _clean(row: Row) -> dict:
+    v = row.values
+    missing = [name for name in REQUIRED if not v.get(name)]
+    if missing:
+        raise ValueError(f"missing {', '.join(missing)}")
+    currency = v["currency"].upper()
+    if currency not in MINOR_UNITS:
+        raise ValueError(f"unknown currency {v['currency']!r}")
+    try:
+        validate_email(v["email"])
+    except ValidationError:
+        raise ValueError(f"{v['email']!r} is not an email address") from None
+    language = (v.get("language") or "fr").lower()
+    if language not in dict(settings.LANGUAGES):
+        raise ValueError(f"language {language!r} is not one of fr, en")
+    for name in ("shipping_country", "customer_country"):
+        if v.get(name) and len(v[name]) != 2:
+            raise ValueError(f"{name} {v[name]!r} must be a two-letter country code")
+    try:
+        quantity = int(v["quantity"])
+    except ValueError:
+        raise ValueError(f"quantity {v['quantity']!r} is not a whole number") from None
+    if quantity < 1:
+        raise ValueError(f"quantity {quantity} must be at least 1")
+    stock = v.get("stock_on_hand") or None
+    if stock is not None and (not stock.isdigit()):
+        raise ValueError(f"stock_on_hand {stock!r} must be a whole number, zero or more")
+    placed_at = _moment(v["placed_at"], "placed_at")
+    delivered_at = _moment(v.get("delivered_at", ""), "delivered_at")
+    status = v.get("status") or (Order.Status.DELIVERED if delivered_at else Order.Status.PLACED)
+    if status not in Order.Status.values:
+        raise ValueError(f"status {status!r} is not one of {', '.join(Order.Status.values)}")
+    return {
+        "order": {
+            "number": v["order_number"], "placed_at": placed_at, "delivered_at": delivered_at,
+            "status": status, "currency": currency, "email": v["email"].lower(),
+            "shipping_country": v["shipping_country"].upper(),
+            "shipping_postcode": v.get("shipping_postcode", ""),
+            "shipping_cost": _money(v.get("shipping_cost") or "0", currency),
+            "discount": _money(v.get("discount") or "0", currency),
+            "amount_paid": _money(v["amount_paid"], currency),
+            "outbound_tracking_number": v.get("outbound_tracking_number", ""),
+        },
+        "customer": {
+            "email": v["email"].lower(), "first_name": v.get("first_name", ""),
+            "last_name": v.get("last_name", ""), "language": language,
+            "country": (v.get("customer_country") or v["shipping_country"]).upper(),
+        },
+        "line": {
+            "sku": v["sku"], "product_name": v["product_name"],
+            "category": v.get("category", ""), "option": v.get("option", ""),
+            "price": _money(v["variant_price"], currency),
+            "stock_managed_by_pos": (v.get("pos_managed") or "").lower() in ("1", "true", "yes"),
+            "stock_on_hand": None if stock is None else int(stock),
+            "quantity": quantity, "unit_price_paid": _money(v["unit_price_paid"], currency),
+        },
+    }
+
+
+def validate(rows: list[Row]) -> list[dict]:
+    """Every row cleaned and grouped by order, or ImportFileError listing every bad row."""
+    errors, orders = [], {}
+    for row in rows:
+        try:
+            cleaned = _clean(row)
+        except ValueError as error:
+            errors.append((row.where, str(error)))
+            continue
+        number = cleaned["order"]["number"]
+        group = orders.setdefault(number, {"order": cleaned["order"],
+                                           "customer": cleaned["customer"], "lines": {}})
+        if group["order"] != cleaned["order"] or group["customer"] != cleaned["customer"]:
+            errors.append((row.where, f"order {number} differs from its first row"))
+        elif cleaned["line"]["sku"] in group["lines"]:
+            errors.append((row.where, f"SKU {cleaned['line']['sku']} twice in order {number}"))
+        else:
+            group["lines"][cleaned["line"]["sku"]] = cleaned["line"]
+    if errors:
+        raise ImportFileError(errors)
+    return list(orders.values())
+
+
+# --- writing --------------------------------------------------------------------------------
+
+def _upsert(model, lookup: dict, values: dict):
+    """Create, update only the changed fields, or leave alone; returns (object, outcome)."""
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        return model.objects.create(**lookup, **values), "created"
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    for name in changed:
+        setattr(obj, name, values[name])
+    if changed:
+        obj.save(update_fields=changed)
+    return obj, ("updated" if changed else "unchanged")
+
+
+def _write_order(group: dict, result: ImportResult) -> str:
+    customer_values = dict(group["customer"])
+    customer, _ = _upsert(Customer, {"email": customer_values.pop("email")}, customer_values)
+    order_values = dict(group["order"])
+    order, outcome = _upsert(Order, {"number": order_values.pop("number")},
+                             {**order_values, "customer": customer})
+    for line in group["lines"].values():
+        product, _ = _upsert(Product, {"name": line["product_name"]},
+                             {"category": line["category"]})
+        variant, _ = _upsert(Variant, {"sku": line["sku"]}, {
+            "product": product, "option": line["option"], "price": line["price"],
+            "stock_managed_by_pos": line["stock_managed_by_pos"]})
+        wanted = line["stock_on_hand"]
+        if wanted is not None and wanted != variant.stock_on_hand:
+            stock_move(variant=variant, quantity=wanted - variant.stock_on_hand,
+                       kind=StockMovement.Kind.IMPORT, note=f"import of order {order.number}")
+            result.stock_movements += 1
+        _line, line_outcome = _upsert(OrderLine, {"order": order, "variant": variant}, {
+            "quantity": line["quantity"], "unit_price_paid": line["unit_price_paid"]})
+        if line_outcome != "unchanged" and outcome == "unchanged":
+            outcome = "updated"
+    stale = order.lines.exclude(variant__sku__in=group["lines"].keys())
+    if stale.exists():
+        try:
+            stale.delete()
+        except ProtectedError:
+            raise ImportFileError([(f"order {order.number}",
+                                    "a line missing from the file already has a return")]) from None
+        outcome = "updated" if outcome == "unchanged" else outcome
+    return outcome
+
+
+def import_orders(path: str, progress: Callable[[Iterable], Iterable] = iter) -> ImportResult:
+    """Import the file at `path`; raises ImportFileError and writes nothing on any bad row."""
+    groups = validate(read_rows(path))
+    result = ImportResult()
+    with transaction.atomic():
+        for group in progress(groups):
+            result.counts[_write_order(group, result)] += 1
+    return result

@@ -1,0 +1,32 @@
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from shop.importing import ImportFileError, import_orders
+
+
+class Command(BaseCommand):
+    help = ("Import orders from a storefront's CSV or JSON export (see the README). "
+            "All or nothing: a bad row is reported with its line number and nothing is written.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="path to a .csv or .json file")
+
+    def handle(self, *args, file, **options):
+        def progress(groups):
+            # disable=None: a bar on a terminal, silence in logs and pipes.
+            return tqdm(groups, desc="orders", unit="order", disable=None, file=sys.stderr)
+
+        try:
+            result = import_orders(file, progress=progress)
+        except FileNotFoundError:
+            raise CommandError(f"no such file: {file}") from None
+        except ImportFileError as error:
+            for where, message in error.errors:
+                self.stderr.write(f"{file}, {where}: {message}")
+            raise CommandError(f"{len(error.errors)} bad row(s): nothing was imported") from None
+        counts = result.counts
+        self.stdout.write(self.style.SUCCESS(
+            f"orders: {counts['created']} created, {counts['updated']} updated, "
+            f"{counts['unchanged']} unchanged; stock movements: {result.stock_movements}"))

@@ -1,0 +1,17 @@
+from django.core.management.base import BaseCommand
+
+from shop.demo import seed_shop
+
+
+class Command(BaseCommand):
+    help = "Create demo data for a clothing shop (idempotent: running it again changes nothing)."
+
+    def handle(self, *args, **options):
+        logins = seed_shop()
+        from returns.demo import seed_returns
+
+        seed_returns(stdout=self.stdout)
+        self.stdout.write(self.style.SUCCESS("Demo data ready."))
+        self.stdout.write("Back-office (staff):  {} / {}".format(*logins["staff"]))
+        for email, password in logins["customers"]:
+            self.stdout.write(f"Customer:             {email} / {password}")
