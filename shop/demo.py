@@ -7,9 +7,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Customer, Order, OrderLine, Product, ShopSettings, StockMovement, User, Variant
+from .roles import ensure_staff_roles, role_group
 from .services import stock_move
 
 STAFF_LOGIN = ("staff@shop.example", "staff-demo-2026")
+# One demo login per staff role (shop/roles.py), to see what each may do.
+ROLE_LOGINS = [
+    ("agent@shop.example", "agent-demo-2026", "Inès Petit", "returns_agent"),
+    ("refunds@shop.example", "refunds-demo-2026", "Hugo Bernard", "refunds_manager"),
+    ("admin@shop.example", "admin-demo-2026", "Chloé Moreau", "shop_admin"),
+]
 CUSTOMER_LOGINS = [
     # email, password, first name, last name, language, country
     ("camille@example.com", "camille-demo-2026", "Camille", "Durand", "fr", "FR"),
@@ -67,6 +74,9 @@ def seed_shop() -> dict:
     """Create the demo shop once; later calls change nothing. Returns the demo logins."""
     ShopSettings.load()
     staff = _user(*STAFF_LOGIN, full_name="Sam Martin", is_staff=True, is_superuser=True)
+    ensure_staff_roles()
+    for email, password, name, role in ROLE_LOGINS:
+        _user(email, password, full_name=name, is_staff=True).groups.add(role_group(role))
     customers = []
     for email, password, first, last, language, country in CUSTOMER_LOGINS:
         user = _user(email, password, full_name=f"{first} {last}", language=language)
@@ -101,4 +111,5 @@ def seed_shop() -> dict:
             OrderLine.objects.create(order=order, variant=variants[sku], quantity=quantity,
                                      unit_price_paid=variants[sku].price)
     return {"staff": STAFF_LOGIN, "customers": [(c[0], c[1]) for c in CUSTOMER_LOGINS],
+            "roles": [(email, password, role) for email, password, _name, role in ROLE_LOGINS],
             "staff_user": staff}

@@ -13,5 +13,7 @@ class Command(BaseCommand):
         seed_returns(stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write("Back-office (staff):  {} / {}".format(*logins["staff"]))
+        for email, password, role in logins["roles"]:
+            self.stdout.write(f"Staff ({role}):".ljust(22) + f"{email} / {password}")
         for email, password in logins["customers"]:
             self.stdout.write(f"Customer:             {email} / {password}")
