@@ -1,0 +1,255 @@
+"""Back-office pages of the refunds app.
+
+Refunds, store-credit movements and exchange dues are read-only here: they change only through
+the services, called by the admin actions and by three small pages (refund a return, mark a
+refund refunded with its reference, mark an exchange due paid). Staff need the permission
+refunds.manage_refund for any of them.
+"""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from returns.models import Return
+from returns.services import ReturnError
+
+from . import selectors, services
+from .forms import ExchangeSettleForm, ReferenceForm, RefundForm
+from .models import ExchangeDue, Refund, RefundMode, StoreCreditMovement
+from .quotes import Quote, quote_for_return
+
+
+def quote_table(quote: Quote):
+    """The quote's lines as a small table, the way a person checks it."""
+    rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", (
+        (line.label,
+         "" if line.quantity is None else (
+             line.quantity if line.requested_quantity is None
+             else gettext("%(received)s (requested %(requested)s)")
+             % {"received": line.quantity, "requested": line.requested_quantity}),
+         "" if line.unit_amount is None else line.unit_amount,
+         line.amount) for line in quote.lines))
+    requested = ""
+    if quote.requested_total is not None:
+        requested = format_html("<tr><td colspan='3'>{}</td><td>{}</td></tr>",
+                                gettext("Total on the requested quantities"),
+                                quote.requested_total)
+    return format_html(
+        "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
+        "<tbody>{}</tbody><tfoot><tr><th colspan='3'>{}</th><th>{} {}</th></tr>{}</tfoot>"
+        "</table>",
+        gettext("Line"), gettext("Quantity"), gettext("Unit"), gettext("Amount"), rows,
+        gettext("Total"), quote.total, quote.currency, requested)
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_manage_permission(self, request):
+        return request.user.has_perm(services.REFUND_PERMISSION)
+
+    def _require_manage(self, request):
+        if not self.has_manage_permission(request):
+            raise PermissionDenied
+
+
+@admin.register(Refund)
+class RefundAdmin(_ReadOnlyAdmin):
+    list_display = ["id", "ret", "order", "amount", "currency", "mode", "status", "is_partial",
+                    "created_at", "marked_by"]
+    list_filter = ["status", "mode", "is_partial"]
+    list_select_related = ["ret", "order", "marked_by"]
+    search_fields = ["ret__rma_number", "order__number", "reference"]
+    date_hierarchy = "created_at"
+    actions = ["mark_failed", "cancel_refunds"]
+    readonly_fields = ["ret", "order", "amount", "currency", "quote_lines", "mode", "status",
+                       "is_partial", "partial_reason", "reference", "note", "created_by",
+                       "created_at", "marked_by", "marked_at", "next_step"]
+    fields = readonly_fields
+
+    @admin.display(description=_("quote"))
+    def quote_lines(self, obj):
+        return quote_table(Quote.from_json(obj.quote))
+
+    @admin.display(description=_("next step"))
+    def next_step(self, obj):
+        if obj.status != Refund.Status.PENDING:
+            return "-"
+        return format_html('<a class="button" href="{}">{}</a>',
+                           reverse("admin:refunds_refund_mark_refunded", args=[obj.pk]),
+                           gettext("Mark as refunded"))
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("return/<int:return_id>/", view(self.refund_return_view),
+                 name="refunds_refund_for_return"),
+            path("<int:pk>/mark-refunded/", view(self.mark_refunded_view),
+                 name="refunds_refund_mark_refunded"),
+            *super().get_urls(),
+        ]
+
+    # --- actions on the list: one service call per refund, each success or refusal reported
+
+    @admin.action(permissions=["manage"], description=_("Mark the selected refunds as failed"))
+    def mark_failed(self, request, queryset):
+        self._each(request, queryset, services.refund_mark_failed,
+                   gettext("Refund %(refund)s marked as failed."))
+
+    @admin.action(permissions=["manage"], description=_("Cancel the selected refunds"))
+    def cancel_refunds(self, request, queryset):
+        self._each(request, queryset, services.refund_cancel,
+                   gettext("Refund %(refund)s cancelled."))
+
+    def _each(self, request, queryset, service, success: str):
+        for refund in queryset:
+            try:
+                service(actor=request.user, refund=refund)
+            except ReturnError as exc:
+                self.message_user(request, f"{refund.pk}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, success % {"refund": refund.pk}, messages.SUCCESS)
+
+    # --- pages ---------------------------------------------------------------------------------
+
+    def refund_return_view(self, request, return_id: int):
+        """The return's quote, and the form that refunds it (or settles its exchange)."""
+        self._require_manage(request)
+        ret = get_object_or_404(Return.objects.select_related("order"), pk=return_id)
+        exchange = ret.refund_mode == Return.RefundMode.EXCHANGE and ret.exchange_variant_id
+        form_class = ExchangeSettleForm if exchange else RefundForm
+        initial = {"idempotency_key": RefundForm.new_key(),
+                   "mode": (RefundMode.STORE_CREDIT if ret.refund_mode == RefundMode.STORE_CREDIT
+                            else RefundMode.ORIGINAL_PAYMENT)}
+        form = form_class(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = self._submit(request, ret, form.cleaned_data, exchange=bool(exchange))
+            except ReturnError as exc:
+                messages.error(request, exc.message)
+            else:
+                return result
+        context = {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "ret": ret,
+            "title": gettext("Refund return %(rma)s") % {"rma": ret.rma_number},
+            "quote": quote_table(quote_for_return(ret)), "form": form,
+            "refunds": selectors.refunds_for_return(ret),
+            "left_on_order": selectors.refundable_left_for_order(ret.order),
+        }
+        return TemplateResponse(request, "admin/refunds/refund_for_return.html", context)
+
+    def _submit(self, request, ret: Return, data: dict, *, exchange: bool):
+        key = data["idempotency_key"]
+        if exchange:
+            result = services.exchange_settle(actor=request.user, ret=ret, idempotency_key=key)
+            if isinstance(result, ExchangeDue):
+                messages.warning(request, gettext("The customer owes %(amount)s %(currency)s.")
+                                 % {"amount": result.amount, "currency": result.currency})
+                return redirect("admin:refunds_exchangedue_change", result.pk)
+            if result is None:
+                messages.success(request, gettext("Nothing to settle: the exchange is even."))
+                return redirect("admin:refunds_refund_for_return", ret.pk)
+            refund = result
+        elif data["reference"]:
+            refund = services.refund_record_external(
+                actor=request.user, ret=ret, reference=data["reference"], idempotency_key=key,
+                amount=data["amount"], mode=data["mode"], reason=data["reason"])
+        else:
+            refund = services.refund_create(
+                actor=request.user, ret=ret, idempotency_key=key, amount=data["amount"],
+                mode=data["mode"], reason=data["reason"])
+        messages.success(request, gettext("Refund of %(amount)s %(currency)s: %(status)s.")
+                         % {"amount": refund.amount, "currency": refund.currency,
+                            "status": refund.get_status_display()})
+        return redirect("admin:refunds_refund_change", refund.pk)
+
+    def mark_refunded_view(self, request, pk: int):
+        self._require_manage(request)
+        refund = get_object_or_404(Refund.objects.select_related("ret"), pk=pk)
+        form = ReferenceForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.refund_mark_refunded(actor=request.user, refund=refund,
+                                              reference=form.cleaned_data["reference"])
+            except ReturnError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, gettext("Refund marked as refunded."))
+                return redirect("admin:refunds_refund_change", refund.pk)
+        return self._reference_page(request, refund, form,
+                                    gettext("Mark refund %(id)s as refunded") % {"id": refund.pk})
+
+    def _reference_page(self, request, obj, form, title):
+        context = {**self.admin_site.each_context(request), "opts": obj._meta, "object": obj,
+                   "title": title, "form": form, "quote": quote_table(Quote.from_json(obj.quote))}
+        return TemplateResponse(request, "admin/refunds/reference_form.html", context)
+
+
+@admin.register(ExchangeDue)
+class ExchangeDueAdmin(_ReadOnlyAdmin):
+    list_display = ["id", "ret", "order", "amount", "currency", "status", "created_at"]
+    list_filter = ["status"]
+    list_select_related = ["ret", "order"]
+    search_fields = ["ret__rma_number", "order__number", "reference"]
+    readonly_fields = ["ret", "order", "amount", "currency", "quote_lines", "status",
+                       "reference", "created_by", "created_at", "paid_by", "paid_at", "next_step"]
+    fields = readonly_fields
+
+    @admin.display(description=_("quote"))
+    def quote_lines(self, obj):
+        return quote_table(Quote.from_json(obj.quote))
+
+    @admin.display(description=_("next step"))
+    def next_step(self, obj):
+        if obj.status != ExchangeDue.Status.OPEN:
+            return "-"
+        return format_html('<a class="button" href="{}">{}</a>',
+                           reverse("admin:refunds_exchangedue_mark_paid", args=[obj.pk]),
+                           gettext("Mark as paid"))
+
+    def get_urls(self):
+        return [path("<int:pk>/mark-paid/", self.admin_site.admin_view(self.mark_paid_view),
+                     name="refunds_exchangedue_mark_paid"), *super().get_urls()]
+
+    def mark_paid_view(self, request, pk: int):
+        self._require_manage(request)
+        due = get_object_or_404(ExchangeDue.objects.select_related("ret"), pk=pk)
+        form = ReferenceForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.exchange_due_mark_paid(actor=request.user, due=due,
+                                                reference=form.cleaned_data["reference"])
+            except ReturnError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, gettext("Amount due marked as paid."))
+                return redirect("admin:refunds_exchangedue_change", due.pk)
+        context = {**self.admin_site.each_context(request), "opts": due._meta, "object": due,
+                   "title": gettext("Mark the amount due as paid"), "form": form,
+                   "quote": quote_table(Quote.from_json(due.quote))}
+        return TemplateResponse(request, "admin/refunds/reference_form.html", context)
+
+
+@admin.register(StoreCreditMovement)
+class StoreCreditMovementAdmin(_ReadOnlyAdmin):
+    list_display = ["created_at", "customer", "amount", "currency", "refund", "note"]
+    list_filter = ["currency"]
+    list_select_related = ["customer", "refund"]
+    search_fields = ["customer__email", "note"]
+    readonly_fields = ["customer", "amount", "currency", "refund", "note", "created_by",
+                       "created_at"]
+    fields = readonly_fields

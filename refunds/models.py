@@ -1,0 +1,196 @@
+"""Refunds: what the merchant paid back for a return, the store-credit ledger, exchange dues.
+
+The database holds what it can of the money invariants (amounts positive, one live full refund
+per return, one ledger credit per refund); the rest (the sum of an order's refunds never above
+what was paid, a store-credit balance never negative) is checked by refunds/services.py under a
+row lock, because a CHECK constraint cannot see other rows.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from returns.models import Return
+from shop.models import MONEY, Customer, Order
+from shop.money import CURRENCY_CHOICES
+
+
+class RefundStatus(models.TextChoices):
+    PENDING = "pending", _("pending")
+    REFUNDED = "refunded", _("refunded")
+    FAILED = "failed", _("failed")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+# Refunds that hold money: they count against what the order paid.
+LIVE_REFUND_STATUSES = [RefundStatus.PENDING, RefundStatus.REFUNDED]
+
+
+class RefundMode(models.TextChoices):
+    ORIGINAL_PAYMENT = "original_payment", _("original payment")
+    STORE_CREDIT = "store_credit", _("store credit")
+    EXCHANGE = "exchange", _("exchange price difference")
+
+
+class Refund(models.Model):
+    """Money (or store credit) owed back to the customer for a return, settled once."""
+
+    Status = RefundStatus
+    Mode = RefundMode
+
+    ret = models.ForeignKey(Return, verbose_name=_("return"), on_delete=models.PROTECT,
+                            related_name="refunds")
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.PROTECT,
+                              related_name="refunds")
+    amount = models.DecimalField(_("amount"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    quote = models.JSONField(_("quote"), help_text=_("The quote's lines, frozen at creation."))
+    includes_shipping = models.BooleanField(
+        _("includes the original shipping"), default=False,
+        help_text=_("Original shipping is refunded once per order."))
+    mode = models.CharField(_("mode"), max_length=20, choices=RefundMode.choices)
+    status = models.CharField(_("status"), max_length=20, choices=RefundStatus.choices,
+                              default=RefundStatus.PENDING, db_index=True)
+    is_partial = models.BooleanField(_("partial refund"), default=False)
+    partial_reason = models.TextField(_("reason for a partial refund"), blank=True)
+    reference = models.CharField(
+        _("reference"), max_length=200, blank=True,
+        help_text=_("The payment provider's refund id or the bank transfer's reference."))
+    note = models.TextField(_("note"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"),
+                                   null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("marked by"),
+                                  null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    marked_at = models.DateTimeField(_("marked at"), null=True, blank=True)
+    idempotency_key = models.CharField(
+        _("idempotency key"), max_length=100, unique=True,
+        help_text=_("Sent with the refund form: submitting it twice makes one refund."))
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        ordering = ["-created_at", "-id"]
+        permissions = [("manage_refund", _("Can create and mark refunds"))]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            models.UniqueConstraint(
+                fields=["ret"],
+                condition=Q(status__in=LIVE_REFUND_STATUSES, is_partial=False),
+                name="refund_one_live_full_refund_per_return"),
+            models.CheckConstraint(condition=Q(is_partial=False) | ~Q(partial_reason=""),
+                                   name="refund_partial_has_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.amount} {self.currency} ({self.get_status_display()})"
+
+    @property
+    def is_live(self):
+        return self.status in LIVE_REFUND_STATUSES
+
+    # --- transitions: pure field changes; refunds/services.py locks, checks and saves --------
+
+    def mark_refunded(self, *, actor, reference: str):
+        self.status = RefundStatus.REFUNDED
+        self.reference = reference
+        self.marked_by = actor
+        self.marked_at = timezone.now()
+
+    def mark_failed(self, *, actor, note: str):
+        self.status = RefundStatus.FAILED
+        self.note = note
+        self.marked_by = actor
+        self.marked_at = timezone.now()
+
+    def cancel(self, *, actor, note: str):
+        self.status = RefundStatus.CANCELLED
+        self.note = note
+        self.marked_by = actor
+        self.marked_at = timezone.now()
+
+
+class StoreCreditMovement(models.Model):
+    """The store-credit ledger: each credit or spend is a row; a balance is their sum."""
+
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
+                                 related_name="store_credit_movements")
+    amount = models.DecimalField(_("amount"), help_text=_("positive credited, negative spent"),
+                                 **MONEY)
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    refund = models.ForeignKey(Refund, verbose_name=_("refund"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="credit_movements")
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"),
+                                   null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("store credit movement")
+        verbose_name_plural = _("store credit movements")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["customer", "currency"], name="store_credit_customer")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="store_credit_not_zero"),
+            # A refund credits the ledger once, however often "mark refunded" is clicked.
+            models.UniqueConstraint(fields=["refund"], condition=Q(refund__isnull=False),
+                                    name="store_credit_once_per_refund"),
+        ]
+
+    def __str__(self):
+        return f"{self.amount:+} {self.currency} ({self.customer_id})"
+
+
+class ExchangeDueStatus(models.TextChoices):
+    OPEN = "open", _("to collect")
+    PAID = "paid", _("paid")
+
+
+class ExchangeDue(models.Model):
+    """What the customer owes when the variant wanted in exchange costs more than what came back.
+
+    Money owed *to* the shop is not a refund: it never counts against what the order paid.
+    """
+
+    Status = ExchangeDueStatus
+
+    ret = models.OneToOneField(Return, verbose_name=_("return"), on_delete=models.PROTECT,
+                               related_name="exchange_due")
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.PROTECT,
+                              related_name="exchange_dues")
+    amount = models.DecimalField(_("amount due by the customer"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    quote = models.JSONField(_("quote"), help_text=_("The quote's lines, frozen at creation."))
+    status = models.CharField(_("status"), max_length=20, choices=ExchangeDueStatus.choices,
+                              default=ExchangeDueStatus.OPEN, db_index=True)
+    reference = models.CharField(_("payment reference"), max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"),
+                                   null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    paid_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("marked paid by"),
+                                null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("amount due for an exchange")
+        verbose_name_plural = _("amounts due for exchanges")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="exchange_due_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.amount} {self.currency} ({self.get_status_display()})"
+
+    def mark_paid(self, *, actor, reference: str):
+        self.status = ExchangeDueStatus.PAID
+        self.reference = reference
+        self.paid_by = actor
+        self.paid_at = timezone.now()

@@ -1,0 +1,426 @@
+"""The refund quote: what the merchant owes for a return, line by line, the way a person checks it.
+
+`quote_for_return(ret)` is the one function the back-office, the portal, the commands and the
+refund services call. Its rules:
+
+- Items: unit price paid × returned quantity, then minus the item's share of the order-level
+  discount. The discount is shared over the order's lines pro rata of their totals; the cents
+  left over go to the largest remainders, ties to the lowest line id. Within a line, the share
+  is spread over its units cumulatively (the units before this return's are those of the
+  order's earlier live returns), so several returns of one line add up to the line exactly.
+- Original shipping: only when, counting this return and the order's other live returns, every
+  ordered unit comes back; then only on the latest of those returns, and never when another
+  return's live refund already included it. Exchanges keep the order alive (the customer gets
+  goods back), so they neither get nor count towards the shipping.
+- Return fee: the return's `return_fee`.
+- Exchange: the wanted variant's price × the returned quantity is deducted; when it costs more
+  than what came back, the quote is zero and `amount_due` is what the customer owes.
+- Total: never below zero, never above what the order paid minus its other returns' live
+  refunds; a "cap" line explains either adjustment, so the lines always add up to the total.
+- Quantities: requested while the return is open, received once it is received; when they
+  differ, item lines carry `requested_quantity` and the quote `requested_total`.
+
+Every amount is rounded to the order currency's minor unit (JPY: none).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext
+
+from returns.models import LIVE_STATUSES, Return, ReturnLine, ReturnStatus
+from shop.models import Order
+from shop.money import MINOR_UNITS, ZERO, quantize
+
+from .models import LIVE_REFUND_STATUSES, Refund
+
+ITEM = "item"
+DISCOUNT = "discount"
+SHIPPING = "shipping"
+FEE = "fee"
+EXCHANGE = "exchange"
+DUE = "due"
+CAP = "cap"
+
+# Why a cap line adjusts the total (QuoteLine.subject of a "cap" line).
+CAP_NOT_NEGATIVE = "not_negative"
+CAP_PAID_LIMIT = "paid_limit"
+
+BASIS_REQUESTED = "requested"
+BASIS_RECEIVED = "received"
+
+# Once a parcel is received, its lines count what actually came back.
+RECEIVED_STATUSES = (ReturnStatus.RECEIVED, ReturnStatus.COMPLETED)
+
+JSON_VERSION = 1
+
+
+@dataclass(frozen=True)
+class QuoteLine:
+    """One line of a quote. `amount` is signed: what it adds to (or takes from) the total."""
+
+    kind: str
+    amount: Decimal
+    quantity: int | None = None
+    unit_amount: Decimal | None = None
+    # The item's name on item, discount and exchange lines; the reason on a cap line.
+    subject: str = ""
+    order_line_id: int | None = None
+    # On item lines of a received return, when fewer units came back than were requested.
+    requested_quantity: int | None = None
+
+    @property
+    def label(self) -> str:
+        """The line's label in the active language (rebuilt, so a frozen quote translates too)."""
+        if self.kind == ITEM:
+            return self.subject
+        if self.kind == DISCOUNT:
+            return gettext("Share of the order discount: %(item)s") % {"item": self.subject}
+        if self.kind == SHIPPING:
+            return gettext("Original shipping")
+        if self.kind == FEE:
+            return gettext("Return fee")
+        if self.kind == EXCHANGE:
+            return gettext("Exchanged for: %(item)s") % {"item": self.subject}
+        if self.kind == DUE:
+            return gettext("Owed by the customer for the exchange")
+        if self.subject == CAP_NOT_NEGATIVE:
+            return gettext("A refund is never below zero")
+        return gettext("Limited to what the order paid minus what was already refunded")
+
+    def to_json(self) -> dict:
+        return {
+            "kind": self.kind, "amount": str(self.amount), "quantity": self.quantity,
+            "unit_amount": None if self.unit_amount is None else str(self.unit_amount),
+            "subject": self.subject, "order_line_id": self.order_line_id,
+            "requested_quantity": self.requested_quantity,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> QuoteLine:
+        unit = data.get("unit_amount")
+        return cls(kind=data["kind"], amount=Decimal(data["amount"]),
+                   quantity=data.get("quantity"),
+                   unit_amount=None if unit is None else Decimal(unit),
+                   subject=data.get("subject", ""), order_line_id=data.get("order_line_id"),
+                   requested_quantity=data.get("requested_quantity"))
+
+
+@dataclass(frozen=True)
+class Quote:
+    currency: str
+    lines: tuple[QuoteLine, ...]
+    items_total: Decimal
+    shipping: Decimal
+    fee: Decimal
+    total: Decimal
+    basis: str = BASIS_REQUESTED
+    # The total on the requested quantities, when the received ones differ.
+    requested_total: Decimal | None = None
+    exchange_cost: Decimal = ZERO
+    amount_due: Decimal = ZERO
+
+    @property
+    def includes_shipping(self) -> bool:
+        return self.shipping > 0
+
+    @property
+    def quantities_differ(self) -> bool:
+        return self.requested_total is not None
+
+    def cap_lines(self) -> list[QuoteLine]:
+        return [line for line in self.lines if line.kind == CAP]
+
+    def summary(self) -> str:
+        """One line a person can check: "items 32.73 + original shipping 6.00 - return fee 5.00
+        = 33.73 EUR"."""
+        parts = [gettext("items %(amount)s") % {"amount": self.items_total}]
+        if self.shipping:
+            parts.append(gettext("+ original shipping %(amount)s") % {"amount": self.shipping})
+        if self.fee:
+            parts.append(gettext("- return fee %(amount)s") % {"amount": self.fee})
+        if self.exchange_cost:
+            parts.append(gettext("- exchange %(amount)s") % {"amount": self.exchange_cost})
+        for line in self.cap_lines():
+            sign = "+" if line.amount > 0 else "-"
+            parts.append(f"{sign} {abs(line.amount)} ({line.label})")
+        text = " ".join(parts) + f" = {self.total} {self.currency}"
+        if self.amount_due:
+            text += " " + gettext("(the customer owes %(amount)s %(currency)s)") % {
+                "amount": self.amount_due, "currency": self.currency}
+        return text
+
+    def to_json(self) -> dict:
+        """A plain dict for a JSONField: what a refund freezes at its creation."""
+        return {
+            "version": JSON_VERSION, "currency": self.currency, "basis": self.basis,
+            "lines": [line.to_json() for line in self.lines],
+            "items_total": str(self.items_total), "shipping": str(self.shipping),
+            "fee": str(self.fee), "total": str(self.total),
+            "requested_total": None if self.requested_total is None
+            else str(self.requested_total),
+            "exchange_cost": str(self.exchange_cost), "amount_due": str(self.amount_due),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Quote:
+        """Rebuild a frozen quote (e.g. `Quote.from_json(refund.quote)`) to display it."""
+        requested = data.get("requested_total")
+        return cls(
+            currency=data["currency"],
+            lines=tuple(QuoteLine.from_json(line) for line in data["lines"]),
+            items_total=Decimal(data["items_total"]), shipping=Decimal(data["shipping"]),
+            fee=Decimal(data["fee"]), total=Decimal(data["total"]),
+            basis=data.get("basis", BASIS_REQUESTED),
+            requested_total=None if requested is None else Decimal(requested),
+            exchange_cost=Decimal(data.get("exchange_cost", "0")),
+            amount_due=Decimal(data.get("amount_due", "0")),
+        )
+
+
+# --- money in minor units (integers), so that shares add up to the cent ----------------------
+
+def _to_minor(amount: Decimal, currency: str) -> int:
+    return int(quantize(amount, currency).scaleb(MINOR_UNITS[currency]))
+
+
+def _from_minor(units: int, currency: str) -> Decimal:
+    return quantize(Decimal(units).scaleb(-MINOR_UNITS[currency]), currency)
+
+
+def allocate_discount(line_totals: dict[int, int], discount: int) -> dict[int, int]:
+    """Share `discount` (minor units) over lines pro rata of their totals (minor units).
+
+    Each line gets the floor of its exact share; the cents left go one each to the largest
+    remainders, ties to the lowest line id. A discount above the lines' sum is limited to it.
+    """
+    whole = sum(line_totals.values())
+    if whole <= 0 or discount <= 0:
+        return {line_id: 0 for line_id in line_totals}
+    discount = min(discount, whole)
+    shares, remainders = {}, []
+    for line_id, total in line_totals.items():
+        shares[line_id], remainder = divmod(discount * total, whole)
+        remainders.append((-remainder, line_id))
+    left = discount - sum(shares.values())
+    for _remainder, line_id in sorted(remainders)[:left]:
+        shares[line_id] += 1
+    return shares
+
+
+def _share_of_units(share: int, ordered: int, units: int) -> int:
+    """The part of a line's discount share (minor units) carried by its first `units` units,
+    rounded half up; differences of this add up exactly to the share."""
+    units = max(0, min(units, ordered))
+    return (2 * share * units + ordered) // (2 * ordered)
+
+
+# --- what the quote is computed from ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Held:
+    """Units of an order line held by one return."""
+
+    ret_id: int
+    is_exchange: bool
+    order_line_id: int
+    requested: int
+    received: int | None
+    counted_as_received: bool
+
+    @property
+    def effective(self) -> int:
+        if self.counted_as_received and self.received is not None:
+            return self.received
+        return self.requested
+
+
+@dataclass(frozen=True)
+class _OrderLineInfo:
+    id: int
+    name: str
+    quantity: int
+    unit_price: Decimal
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    ret_id: int
+    currency: str
+    amount_paid: Decimal
+    shipping_cost: Decimal
+    fee: Decimal
+    is_exchange: bool
+    exchange_name: str
+    exchange_price: Decimal | None
+    order_lines: tuple[_OrderLineInfo, ...]
+    discount_shares: dict[int, int]
+    others: tuple[_Held, ...]  # the order's other live returns' lines
+    own: tuple[_Held, ...] = field(default_factory=tuple)
+    other_refunds_total: Decimal = ZERO
+    shipping_already_refunded: bool = False
+
+
+def _load_inputs(ret: Return) -> _Inputs:
+    ret = Return.objects.select_related("exchange_variant__product").get(pk=ret.pk)
+    order = Order.objects.get(pk=ret.order_id)
+    return _order_inputs(order, ret_id=ret.id, fee=ret.return_fee, refund_mode=ret.refund_mode,
+                         variant=ret.exchange_variant)
+
+
+def _order_inputs(order: Order, *, ret_id: int, fee: Decimal, refund_mode: str,
+                  variant) -> _Inputs:
+    """What a quote of return `ret_id` on `order` is computed from."""
+    currency = order.currency
+    order_lines = tuple(
+        _OrderLineInfo(id=line.id, name=str(line.variant), quantity=line.quantity,
+                       unit_price=quantize(line.unit_price_paid, currency))
+        for line in order.lines.select_related("variant__product").order_by("id"))
+    held_rows = (ReturnLine.objects
+                 .filter(order_line__order_id=order.id)
+                 .filter(Q(ret__status__in=LIVE_STATUSES) | Q(ret_id=ret_id))
+                 .values_list("ret_id", "ret__status", "ret__refund_mode", "order_line_id",
+                              "quantity", "received_quantity"))
+    held = [_Held(ret_id=ret_id, is_exchange=mode == Return.RefundMode.EXCHANGE,
+                  order_line_id=line_id, requested=quantity, received=received,
+                  counted_as_received=status in RECEIVED_STATUSES)
+            for ret_id, status, mode, line_id, quantity, received in held_rows]
+    refunds = (Refund.objects.filter(order_id=order.id, status__in=LIVE_REFUND_STATUSES)
+               .exclude(ret_id=ret_id)
+               .aggregate(total=Sum("amount"),
+                          with_shipping=Count("id", filter=Q(includes_shipping=True))))
+    is_exchange = refund_mode == Return.RefundMode.EXCHANGE
+    return _Inputs(
+        ret_id=ret_id, currency=currency, amount_paid=quantize(order.amount_paid, currency),
+        shipping_cost=quantize(order.shipping_cost, currency),
+        fee=quantize(fee, currency), is_exchange=is_exchange,
+        exchange_name=str(variant) if variant else "",
+        exchange_price=quantize(variant.price, currency) if variant and is_exchange else None,
+        order_lines=order_lines,
+        discount_shares=allocate_discount(
+            {line.id: _to_minor(line.unit_price * line.quantity, currency)
+             for line in order_lines},
+            _to_minor(order.discount, currency)),
+        others=tuple(h for h in held if h.ret_id != ret_id),
+        own=tuple(sorted((h for h in held if h.ret_id == ret_id),
+                         key=lambda h: h.order_line_id)),
+        other_refunds_total=refunds["total"] or ZERO,
+        shipping_already_refunded=bool(refunds["with_shipping"]),
+    )
+
+
+# --- the computation (pure) ------------------------------------------------------------------
+
+def _item_lines(inputs: _Inputs, own_units: dict[int, int]) -> list[QuoteLine]:
+    currency = inputs.currency
+    lines = []
+    for order_line in inputs.order_lines:
+        if order_line.id not in own_units:
+            continue
+        units = own_units[order_line.id]
+        lines.append(QuoteLine(kind=ITEM, quantity=units, unit_amount=order_line.unit_price,
+                               amount=quantize(order_line.unit_price * units, currency),
+                               subject=order_line.name, order_line_id=order_line.id))
+        before = sum(h.effective for h in inputs.others
+                     if h.order_line_id == order_line.id and h.ret_id < inputs.ret_id)
+        share = inputs.discount_shares[order_line.id]
+        portion = (_share_of_units(share, order_line.quantity, before + units)
+                   - _share_of_units(share, order_line.quantity, before))
+        if portion:
+            lines.append(QuoteLine(kind=DISCOUNT, amount=-_from_minor(portion, currency),
+                                   subject=order_line.name, order_line_id=order_line.id))
+    return lines
+
+
+def _shipping_applies(inputs: _Inputs, own_units: dict[int, int]) -> bool:
+    if inputs.is_exchange or inputs.shipping_cost <= 0 or inputs.shipping_already_refunded:
+        return False
+    if sum(own_units.values()) == 0:
+        return False
+    coming_back = dict(own_units)
+    for held in inputs.others:
+        if held.is_exchange or held.effective == 0:
+            continue
+        if held.ret_id > inputs.ret_id:
+            return False  # a later return completes the order: the shipping is its own
+        coming_back[held.order_line_id] = coming_back.get(held.order_line_id, 0) + held.effective
+    return all(coming_back.get(line.id, 0) >= line.quantity for line in inputs.order_lines)
+
+
+def _compute(inputs: _Inputs, own_units: dict[int, int], basis: str) -> Quote:
+    currency = inputs.currency
+    lines = _item_lines(inputs, own_units)
+    items_total = sum((line.amount for line in lines), ZERO)
+    shipping = inputs.shipping_cost if _shipping_applies(inputs, own_units) else ZERO
+    if shipping:
+        lines.append(QuoteLine(kind=SHIPPING, amount=shipping))
+    if inputs.fee:
+        lines.append(QuoteLine(kind=FEE, amount=-inputs.fee))
+    exchange_cost = ZERO
+    units = sum(own_units.values())
+    if inputs.exchange_price is not None and units:
+        exchange_cost = quantize(inputs.exchange_price * units, currency)
+        lines.append(QuoteLine(kind=EXCHANGE, amount=-exchange_cost, quantity=units,
+                               unit_amount=inputs.exchange_price,
+                               subject=inputs.exchange_name))
+    total = items_total + shipping - inputs.fee - exchange_cost
+    amount_due = ZERO
+    if total < 0 and exchange_cost:
+        amount_due = -total
+        lines.append(QuoteLine(kind=DUE, amount=amount_due))
+        total = ZERO
+    elif total < 0:
+        lines.append(QuoteLine(kind=CAP, amount=-total, subject=CAP_NOT_NEGATIVE))
+        total = ZERO
+    refundable = max(ZERO, inputs.amount_paid - inputs.other_refunds_total)
+    if total > refundable:
+        lines.append(QuoteLine(kind=CAP, amount=refundable - total, subject=CAP_PAID_LIMIT))
+        total = refundable
+    return Quote(currency=currency, lines=tuple(lines),
+                 items_total=quantize(items_total, currency), shipping=shipping, fee=inputs.fee,
+                 total=quantize(total, currency), basis=basis,
+                 exchange_cost=quantize(exchange_cost, currency),
+                 amount_due=quantize(amount_due, currency))
+
+
+def _units(held: tuple[_Held, ...], *, received: bool) -> dict[int, int]:
+    return {h.order_line_id: (h.effective if received else h.requested) for h in held}
+
+
+def quote_for_return(ret: Return) -> Quote:
+    """The quote of `ret`, read afresh from the database (call it under the order's lock when
+    the result decides a refund)."""
+    inputs = _load_inputs(ret)
+    if not any(h.counted_as_received for h in inputs.own):
+        return _compute(inputs, _units(inputs.own, received=False), BASIS_REQUESTED)
+    received = _units(inputs.own, received=True)
+    requested = _units(inputs.own, received=False)
+    quote = _compute(inputs, received, BASIS_RECEIVED)
+    if received == requested:
+        return quote
+    requested_quote = _compute(inputs, requested, BASIS_REQUESTED)
+    lines = tuple(
+        replace(line, requested_quantity=requested[line.order_line_id])
+        if line.kind == ITEM and requested[line.order_line_id] != line.quantity else line
+        for line in quote.lines)
+    return replace(quote, lines=lines, requested_total=requested_quote.total)
+
+
+# A return not saved yet comes after every existing one (ids only grow).
+PREVIEW_RETURN_ID = 2**62
+
+
+def quote_preview(*, order: Order, quantities: dict[int, int], return_fee: Decimal,
+                  refund_mode: str = Return.RefundMode.MONEY_BACK, exchange_variant=None) -> Quote:
+    """The quote a return of `quantities` (order line id -> units) would get if created now.
+
+    The same computation as quote_for_return, for the portal's summary page before the
+    customer confirms: once created with those quantities, the return's quote is this one.
+    """
+    inputs = _order_inputs(order, ret_id=PREVIEW_RETURN_ID, fee=return_fee,
+                           refund_mode=refund_mode, variant=exchange_variant)
+    own_units = {line_id: units for line_id, units in quantities.items() if units > 0}
+    return _compute(inputs, own_units, BASIS_REQUESTED)

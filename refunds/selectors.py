@@ -1,0 +1,85 @@
+"""Reads of the refunds app: what an order has refunded, a customer's store credit."""
+
+from decimal import Decimal
+
+from django.db.models import QuerySet, Sum
+
+from returns.models import Return
+from shop.models import Customer, Order
+from shop.money import ZERO
+
+from .models import LIVE_REFUND_STATUSES, Refund, RefundStatus, StoreCreditMovement
+
+
+def refunds_for_return(ret: Return) -> QuerySet[Refund]:
+    """The return's refunds, newest first, with who made and marked them."""
+    return (Refund.objects.filter(ret=ret).select_related("created_by", "marked_by")
+            .order_by("-created_at", "-id"))
+
+
+def refunds_for_order(order: Order) -> QuerySet[Refund]:
+    return (Refund.objects.filter(order=order).select_related("ret", "created_by", "marked_by")
+            .order_by("-created_at", "-id"))
+
+
+def refund_detail(pk: int) -> Refund:
+    return (Refund.objects.select_related("ret", "order__customer", "created_by", "marked_by")
+            .get(pk=pk))
+
+
+def refunded_total_for_order(order: Order) -> Decimal:
+    """What the order has actually refunded (marked refunded)."""
+    return _sum(Refund.objects.filter(order=order, status=RefundStatus.REFUNDED))
+
+
+def committed_total_for_order(order: Order) -> Decimal:
+    """Refunded plus pending: what counts against the amount the order paid."""
+    return _sum(Refund.objects.filter(order=order, status__in=LIVE_REFUND_STATUSES))
+
+
+def refundable_left_for_order(order: Order) -> Decimal:
+    return max(ZERO, order.amount_paid - committed_total_for_order(order))
+
+
+def live_refunded_total_for_return(ret: Return) -> Decimal:
+    return _sum(Refund.objects.filter(ret=ret, status__in=LIVE_REFUND_STATUSES))
+
+
+def return_is_refunded(ret: Return) -> bool:
+    """Whether a refund of the return was marked refunded (e.g. before its parcel arrived)."""
+    return Refund.objects.filter(ret=ret, status=RefundStatus.REFUNDED).exists()
+
+
+def refunded_items_by_order_line(order: Order) -> dict[int, Decimal]:
+    """Per order line id, the item value (net of discount) of the order's full refunds marked
+    refunded, read from their frozen quotes. Partial refunds are not split over lines."""
+    totals: dict[int, Decimal] = {}
+    quotes = Refund.objects.filter(order=order, status=RefundStatus.REFUNDED,
+                                   is_partial=False).values_list("quote", flat=True)
+    for quote in quotes:
+        for line in quote["lines"]:
+            if line["kind"] in ("item", "discount") and line.get("order_line_id"):
+                line_id = line["order_line_id"]
+                totals[line_id] = totals.get(line_id, ZERO) + Decimal(line["amount"])
+    return totals
+
+
+def store_credit_balance(customer: Customer, currency: str) -> Decimal:
+    """The customer's store-credit balance in `currency`: the sum of its ledger rows."""
+    return _sum(StoreCreditMovement.objects.filter(customer=customer, currency=currency))
+
+
+def store_credit_balances(customer: Customer) -> dict[str, Decimal]:
+    """The customer's non-zero balances, per currency."""
+    rows = (StoreCreditMovement.objects.filter(customer=customer).values("currency")
+            .annotate(balance=Sum("amount")).order_by("currency"))
+    return {row["currency"]: row["balance"] for row in rows if row["balance"]}
+
+
+def store_credit_movements(customer: Customer) -> QuerySet[StoreCreditMovement]:
+    return (StoreCreditMovement.objects.filter(customer=customer)
+            .select_related("refund__ret").order_by("-created_at", "-id"))
+
+
+def _sum(refunds_or_movements: QuerySet) -> Decimal:
+    return refunds_or_movements.aggregate(total=Sum("amount"))["total"] or ZERO

@@ -1,0 +1,108 @@
+"""Staff refunding at the same moment, on PostgreSQL: the order's row lock keeps one refund per
+return and an order's refunds within what it paid."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from refunds.models import Refund
+from refunds.selectors import committed_total_for_order
+from refunds.services import RefundError, refund_create
+from shop.models import User
+from tests.factories import make_order
+from tests.refunds.factories import make_return, refunds_manager
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def at_once(count: int, work) -> list:
+    """Run work(i) in `count` threads released together; each result or the exception raised."""
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def run(i):
+        try:
+            barrier.wait(timeout=30)
+            results[i] = work(i)
+        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread got
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def staff(manager_id: int) -> User:
+    return User.objects.get(pk=manager_id)  # each thread its own instance
+
+
+def test_twenty_concurrent_refunds_of_one_return_make_one_refund():
+    # given a received return and twenty staff forms, each with its own key
+    manager = refunds_manager()
+    ret = make_return(make_order([(1, "19.99"), (1, "12.74")], shipping="6.00"), [1, 1],
+                      fee="5.00")
+    # when they are all submitted at the same moment
+    results = at_once(20, lambda i: refund_create(actor=staff(manager.pk), ret=ret,
+                                                  idempotency_key=f"form-{i}"))
+    # then one refund; the nineteen others a clear error
+    refunds = [result for result in results if isinstance(result, Refund)]
+    errors = [result for result in results if isinstance(result, RefundError)]
+    assert len(refunds) == 1
+    assert len(errors) == 19
+    assert all("already refunded" in error.message for error in errors)
+    assert Refund.objects.filter(ret=ret).count() == 1
+    assert Refund.objects.get(ret=ret).amount == Decimal("33.73")
+
+
+def test_a_form_submitted_ten_times_at_once_makes_one_refund():
+    # given
+    manager = refunds_manager()
+    ret = make_return(make_order([(1, "19.99")], shipping="6.00"), [1])
+    # when the same form (same key) arrives ten times at once
+    results = at_once(10, lambda i: refund_create(actor=staff(manager.pk), ret=ret,
+                                                  idempotency_key="form-1"))
+    # then every submit gets the one refund
+    assert all(isinstance(result, Refund) for result in results)
+    assert {result.pk for result in results} == {Refund.objects.get().pk}
+
+
+def test_two_staff_refunding_two_returns_of_one_order_cannot_exceed_what_was_paid():
+    for _attempt in range(5):
+        # given an order of 60.00 of which 45.00 was paid, whose two returns quote 30.00 each
+        manager = refunds_manager()
+        order = make_order([(2, "30.00")], shipping="0.00")
+        order.amount_paid = Decimal("45.00")
+        order.save()
+        returns = [make_return(order, [1]), make_return(order, [1])]
+        # when two staff refund one each at the same moment
+        results = at_once(2, lambda i, returns=returns, manager=manager: refund_create(
+            actor=staff(manager.pk), ret=returns[i], idempotency_key=f"{returns[i].pk}-form"))
+        # then the second to take the order's lock refunds only what is left
+        assert all(isinstance(result, Refund) for result in results), results
+        assert sorted(result.amount for result in results) == [Decimal("15.00"),
+                                                               Decimal("30.00")]
+        assert committed_total_for_order(order) == Decimal("45.00")
+
+
+def test_two_staff_refunding_fixed_amounts_at_once_get_one_refusal():
+    # given the same order; both staff type the full 30.00
+    manager = refunds_manager()
+    order = make_order([(2, "30.00")], shipping="0.00")
+    order.amount_paid = Decimal("45.00")
+    order.save()
+    returns = [make_return(order, [1]), make_return(order, [1])]
+    # when
+    results = at_once(2, lambda i: refund_create(
+        actor=staff(manager.pk), ret=returns[i], amount=Decimal("30.00"),
+        idempotency_key=f"form-{i}"))
+    # then
+    assert sorted(type(result).__name__ for result in results) == ["Refund", "RefundError"]
+    assert committed_total_for_order(order) == Decimal("30.00")
+    assert Refund.objects.filter(order=order).count() == 1
