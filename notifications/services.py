@@ -1,4 +1,84 @@
-"""The outbox. (Interface only for now: the notifications issue fills it in.)"""
+"""The outbox's writes: queue an email in the caller's transaction, send one again, record what
+the provider's tracking webhook reports. Sending itself is in delivery.py (the worker's side)."""
+
+import logging
+import time
+import uuid
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from returns.models import ReturnEvent
+
+from .events import NotificationEvent
+from .models import Notification, NotificationStatus
+
+logger = logging.getLogger(__name__)
+
+
+class NotificationError(Exception):
+    """The notification cannot be changed that way; the message says why. Nothing changed."""
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+# After the broker failed, publishing is skipped for this long in this process: with a broker
+# that times out instead of refusing, every status change would otherwise wait on it.
+BROKER_PAUSE_SECONDS = 10.0
+_broker_down_until = 0.0
+
+
+def publish_send(notification_id: int, *, countdown: float | None = None,
+                 even_if_broker_down: bool = False) -> bool:
+    """Hand the notification to the broker. False when the broker cannot take it.
+
+    A broker that is down must never fail the change that queued the email: the row stays
+    queued and the sweep hands it over again once the broker is back (the sweep passes
+    `even_if_broker_down`, to find out).
+    """
+    global _broker_down_until
+    from kombu.exceptions import OperationalError
+
+    from .tasks import send_notification
+
+    if not even_if_broker_down and time.monotonic() < _broker_down_until:
+        logger.info("broker down a moment ago, notification %s left for the sweep",
+                    notification_id)
+        return False
+    try:
+        send_notification.apply_async(
+            (notification_id,), countdown=countdown,
+            # Fail fast: the sweep is the retry, not this caller (often a web request).
+            retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2,
+                          "interval_max": 0.2})
+    except (OperationalError, OSError) as exc:
+        _broker_down_until = time.monotonic() + BROKER_PAUSE_SECONDS
+        logger.warning("broker unavailable, notification %s left for the sweep: %s",
+                       notification_id, exc)
+        return False
+    _broker_down_until = 0.0
+    return True
+
+
+def _publish_after_commit(notification_id: int) -> None:
+    transaction.on_commit(lambda: publish_send(notification_id))
+
+
+def _dedup_key(ret, event: str, return_event) -> str:
+    # Without a change to key on (e.g. a label sent again on request), every call is its own email.
+    change = return_event.pk if return_event is not None else f"once-{uuid.uuid4().hex}"
+    return f"{ret.pk}:{event}:{change}"
+
+
+def _customer_language(order) -> str:
+    supported = {code for code, _name in settings.LANGUAGES}
+    language = (order.customer.language or "").split("-")[0]
+    return language if language in supported else settings.LANGUAGE_CODE
 
 
 def notification_enqueue(*, ret, event: str, return_event=None, actor=None):
@@ -6,8 +86,93 @@ def notification_enqueue(*, ret, event: str, return_event=None, actor=None):
 
     Called by the return and refund services only when the change is to be told to the
     customer. `event` is one of the codes of notifications/events (requested, approved,
-    approved_with_label, rejected, received, refunded, credited, exchanged, cancelled, expired,
-    label_resent). `return_event` is the ReturnEvent row of the change: it makes the outbox row
-    unique per change. Returns the Notification row, or None.
+    approved_with_label, rejected, in_transit, received, refunded, credited, exchanged,
+    cancelled, expired, label_resent). `return_event` is the ReturnEvent row of the change: it
+    makes the outbox row unique per change, so calling twice for one change queues one email.
+    The email goes to the broker only after commit; a rollback leaves neither row nor email.
+    Returns the Notification row.
     """
-    return None
+    if event not in NotificationEvent.values:
+        raise ValueError(f"unknown notification event {event!r}")
+    order = ret.order
+    notification, created = Notification.objects.get_or_create(
+        dedup_key=_dedup_key(ret, event, return_event),
+        defaults={
+            "ret": ret,
+            "return_event": return_event,
+            "event": event,
+            "recipient": order.email or order.customer.email,
+            "language": _customer_language(order),
+            "max_attempts": settings.NOTIFICATIONS_MAX_ATTEMPTS,
+            "next_attempt_at": timezone.now(),
+        })
+    if created:
+        _publish_after_commit(notification.pk)
+    return notification
+
+
+@transaction.atomic
+def notification_resend(*, actor, notification) -> Notification:
+    """Send a failed (or bounced) email again: one more series of attempts, and an event.
+
+    Raises NotificationError when the person lacks the permission or the email is not failed.
+    """
+    if not actor.has_perm("notifications.resend_notification"):
+        raise NotificationError(_("You are not allowed to send notifications again."))
+    locked = Notification.objects.select_for_update().get(pk=notification.pk)
+    if not locked.can_resend:
+        raise NotificationError(
+            _("Only a failed or bounced email can be sent again; this one is %(status)s.")
+            % {"status": locked.get_status_display()})
+    previous_status = NotificationStatus(locked.status)
+    locked.status = NotificationStatus.QUEUED
+    locked.max_attempts = locked.attempts + settings.NOTIFICATIONS_MAX_ATTEMPTS
+    locked.next_attempt_at = timezone.now()
+    locked.claimed_at = None
+    locked.save(update_fields=["status", "max_attempts", "next_attempt_at", "claimed_at",
+                               "updated_at"])
+    ReturnEvent.objects.create(
+        ret_id=locked.ret_id, kind=ReturnEvent.Kind.NOTIFICATION, actor=actor,
+        visible_to_customer=False,
+        note=_("Email “%(event)s” to %(recipient)s sent again (it had %(status)s).") % {
+            "event": locked.get_event_display(), "recipient": locked.recipient,
+            "status": previous_status.label})
+    _publish_after_commit(locked.pk)
+    return locked
+
+
+# Which statuses a tracking report may move a notification from: reports can arrive late or
+# out of order, and a "delivered" must not hide an earlier bounce or complaint.
+_TRACKING_TRANSITIONS = {
+    "delivered": (NotificationStatus.DELIVERED, [NotificationStatus.SENT]),
+    "bounced": (NotificationStatus.BOUNCED,
+                [NotificationStatus.SENT, NotificationStatus.DELIVERED]),
+    "rejected": (NotificationStatus.BOUNCED, [NotificationStatus.SENT]),
+    "complained": (NotificationStatus.COMPLAINED,
+                   [NotificationStatus.SENT, NotificationStatus.DELIVERED]),
+}
+
+
+def notification_record_tracking(*, event_type: str, message_id: str | None,
+                                 metadata: dict | None = None, description: str = "") -> int:
+    """Apply a provider's delivery report to its notification. Returns the rows changed (0/1).
+
+    The notification is found by the provider's message id, else by the id we put in the
+    message's metadata. Reports of other kinds (opened, clicked, ...) change nothing.
+    """
+    if event_type not in _TRACKING_TRANSITIONS:
+        return 0
+    target, sources = _TRACKING_TRANSITIONS[event_type]
+    found_by = Q()
+    if message_id:
+        found_by |= Q(provider_message_id=str(message_id))
+    notification_id = str((metadata or {}).get("notification_id", ""))
+    if notification_id.isdigit():
+        found_by |= Q(pk=int(notification_id))
+    if not found_by:
+        return 0
+    rows = Notification.objects.filter(found_by, status__in=sources)
+    changes = {"status": target, "updated_at": timezone.now()}
+    if target != NotificationStatus.DELIVERED:
+        changes["last_error"] = f"{event_type}: {description}".strip().rstrip(":")
+    return rows.update(**changes)

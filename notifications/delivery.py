@@ -1,0 +1,201 @@
+"""The worker's side of the outbox: claim a row, render, send, record the outcome; and the sweep
+that hands lost or stuck rows to the broker again.
+
+Each row is sent once: only a queued row whose time has come can be claimed, by a conditional
+UPDATE that one worker wins. Transient provider errors put the row back in the queue with an
+exponential backoff; permanent ones, and anything unexpected, mark it failed for a person to see.
+"""
+
+import logging
+import random
+import smtplib
+import socket
+from dataclasses import dataclass
+from datetime import timedelta
+
+from anymail.exceptions import AnymailAPIError, AnymailInvalidAddress, AnymailRecipientsRefused
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import models
+from django.db.models import F
+from django.utils import timezone
+
+from .emails import build_message
+from .models import Notification, NotificationStatus
+
+logger = logging.getLogger(__name__)
+
+PERMANENT_ERRORS = (AnymailRecipientsRefused, AnymailInvalidAddress,
+                    smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused)
+TRANSIENT_ERRORS = (ConnectionError, TimeoutError, socket.gaierror, socket.herror,
+                    smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError,
+                    SoftTimeLimitExceeded)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one delivery attempt did; `retry_in` (seconds) when it must be tried again."""
+
+    status: str  # "sent", "retry", "failed", or "skipped" (not claimable: nothing done)
+    retry_in: float | None = None
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Worth another attempt later: the provider or the network may be fine in a minute."""
+    if isinstance(exc, PERMANENT_ERRORS):
+        return False
+    if isinstance(exc, AnymailAPIError):
+        if exc.status_code is None:  # no answer at all: the request failed on the way
+            return isinstance(exc.__cause__, OSError)
+        return exc.status_code == 429 or exc.status_code >= 500
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500  # SMTP's "try again later"
+    return isinstance(exc, TRANSIENT_ERRORS)
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Exponential backoff with jitter: base·2^(n-1), capped, then drawn in its upper half so
+    that emails failing together do not all come back together."""
+    ceiling = min(settings.NOTIFICATIONS_RETRY_MAX_SECONDS,
+                  settings.NOTIFICATIONS_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+    return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+
+def describe_error(exc: BaseException) -> str:
+    try:
+        text = str(exc)
+    except Exception:  # Anymail's errors built without a response fail to describe themselves
+        text = " ".join(str(arg) for arg in exc.args)
+    status_code = getattr(exc, "status_code", None)
+    prefix = f"{type(exc).__name__}" + (f" (HTTP {status_code})" if status_code else "")
+    return f"{prefix}: {text}"[:2000] if text else prefix
+
+
+def _claim(notification_id: int):
+    """Take the row for this worker, or None when it is not ours to send (already claimed,
+    sent, failed, not due yet, out of attempts)."""
+    now = timezone.now()
+    claimed = Notification.objects.filter(
+        pk=notification_id, status=NotificationStatus.QUEUED, next_attempt_at__lte=now,
+        attempts__lt=F("max_attempts"),
+    ).update(status=NotificationStatus.SENDING, attempts=F("attempts") + 1, claimed_at=now,
+             updated_at=now)
+    if not claimed:
+        return None
+    return Notification.objects.select_related(
+        "ret__order__customer", "return_event").get(pk=notification_id)
+
+
+def _finish(notification, **changes) -> None:
+    """Record the outcome, unless the sweep took the row back meanwhile (it then belongs to
+    whoever claims it next)."""
+    changes["updated_at"] = timezone.now()
+    updated = Notification.objects.filter(
+        pk=notification.pk, status=NotificationStatus.SENDING,
+        claimed_at=notification.claimed_at).update(**changes)
+    if not updated:
+        logger.warning("notification %s was taken back while sending; outcome %s not recorded",
+                       notification.pk, changes.get("status"))
+
+
+def _provider_message_id(message) -> str:
+    status = getattr(message, "anymail_status", None)
+    if status is not None and status.message_id is not None:
+        message_id = status.message_id
+        if isinstance(message_id, set):  # one id per recipient; we send to one
+            message_id = ",".join(sorted(str(part) for part in message_id))
+        return str(message_id)
+    return message.extra_headers.get("Message-ID", "")
+
+
+def deliver_notification(*, notification_id: int) -> Outcome:
+    """Claim, render, send and record one notification. Never raises for a sending error."""
+    notification = _claim(notification_id)
+    if notification is None:
+        return Outcome("skipped")
+    try:
+        message = build_message(notification)
+        message.send()
+    except Exception as exc:
+        return _record_failure(notification, exc)
+    _finish(notification, status=NotificationStatus.SENT, sent_at=timezone.now(),
+            provider_message_id=_provider_message_id(message)[:255], last_error="")
+    return Outcome("sent")
+
+
+def _record_failure(notification, exc: Exception) -> Outcome:
+    error = describe_error(exc)
+    if is_transient(exc) and notification.attempts < notification.max_attempts:
+        delay = backoff_seconds(notification.attempts)
+        logger.warning("notification %s: transient error, retry in %.0f s: %s",
+                       notification.pk, delay, error)
+        _finish(notification, status=NotificationStatus.QUEUED, last_error=error,
+                next_attempt_at=timezone.now() + timedelta(seconds=delay))
+        return Outcome("retry", retry_in=delay)
+    if is_transient(exc):
+        error = f"gave up after {notification.attempts} attempts: {error}"
+    # Permanent, out of attempts, or unexpected (a template error, a bug): a person looks at it
+    # and sends it again once fixed. Retrying blindly would not help and could send twice.
+    logger.error("notification %s failed: %s", notification.pk, error,
+                 exc_info=not is_transient(exc) and not isinstance(exc, PERMANENT_ERRORS))
+    _finish(notification, status=NotificationStatus.FAILED, last_error=error)
+    return Outcome("failed")
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    requeued_stuck: int = 0
+    failed_stuck: int = 0
+    published: int = 0
+    unpublished: int = 0
+
+
+def notifications_sweep(*, stuck_after: float | None = None, grace: float | None = None,
+                        batch_size: int = 500) -> SweepResult:
+    """Hand to the broker again what it lost or never got.
+
+    - rows in `sending` claimed more than `stuck_after` seconds ago: their worker died. They go
+      back to queued (or to failed when out of attempts);
+    - rows queued and due for more than `grace` seconds: their message was lost, or the broker
+      was down when they were queued. They are published again.
+    A row published twice is still sent once: the claim lets one worker have it.
+    """
+    stuck_after = settings.NOTIFICATIONS_STUCK_AFTER_SECONDS if stuck_after is None \
+        else stuck_after
+    grace = settings.NOTIFICATIONS_SWEEP_GRACE_SECONDS if grace is None else grace
+    now = timezone.now()
+    stuck = Notification.objects.filter(status=NotificationStatus.SENDING,
+                                        claimed_at__lte=now - timedelta(seconds=stuck_after))
+    failed_stuck = stuck.filter(attempts__gte=F("max_attempts")).update(
+        status=NotificationStatus.FAILED, updated_at=now,
+        last_error="gave up: the worker stopped during the last attempt")
+    requeued_stuck = stuck.update(status=NotificationStatus.QUEUED, next_attempt_at=now,
+                                  updated_at=now)
+    published, unpublished = _publish_due(due_before=now - timedelta(seconds=grace),
+                                          now=now, batch_size=batch_size)
+    return SweepResult(requeued_stuck=requeued_stuck, failed_stuck=failed_stuck,
+                       published=published, unpublished=unpublished)
+
+
+def _publish_due(*, due_before, now, batch_size: int) -> tuple[int, int]:
+    from .services import publish_send
+
+    due = Notification.objects.filter(status=NotificationStatus.QUEUED).filter(
+        # Rows the sweep just took back from a dead worker are due whatever the grace.
+        models.Q(next_attempt_at__lte=due_before) | models.Q(next_attempt_at=now))
+    published = 0
+    last_id = 0
+    while True:
+        ids = list(due.filter(pk__gt=last_id).order_by("pk")
+                   .values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            return published, 0
+        last_id = ids[-1]
+        # Handed over now: the next sweep waits `grace` again before publishing them twice.
+        Notification.objects.filter(pk__in=ids, status=NotificationStatus.QUEUED).update(
+            next_attempt_at=now)
+        for notification_id in ids:
+            if not publish_send(notification_id, even_if_broker_down=True):
+                # The broker is down: the rest waits for the next sweep.
+                return published, due.filter(pk__gte=notification_id).count()
+            published += 1

@@ -1,0 +1,58 @@
+"""Reads for the back-office pages of the notifications."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from returns.models import Return
+
+from .events import NotificationEvent
+from .models import EmailTemplate, Notification
+
+
+def notification_list():
+    """Every notification, newest first, with what the list shows."""
+    return Notification.objects.select_related("ret").order_by("-created_at", "-id")
+
+
+def notifications_for_return(ret):
+    return Notification.objects.filter(ret=ret).order_by("created_at", "id")
+
+
+def preview_return(reference: str | None = None) -> Return | None:
+    """The return a template preview is rendered on: the one asked for (id or RMA number),
+    else the latest."""
+    returns = Return.objects.select_related("order__customer")
+    if reference:
+        reference = reference.strip()
+        found = returns.filter(rma_number__iexact=reference).first()
+        if found is None and reference.isdigit():
+            found = returns.filter(pk=int(reference)).first()
+        return found
+    return returns.order_by("-created_at", "-id").first()
+
+
+@dataclass(frozen=True)
+class TemplateSlot:
+    """One (event, language) of the notification emails page: staff's row, or None (default)."""
+
+    event: str
+    language: str
+    language_label: str
+    row: EmailTemplate | None
+
+
+@dataclass(frozen=True)
+class TemplateRow:
+    event: str
+    event_label: str
+    slots: list[TemplateSlot]
+
+
+def email_template_overview() -> list[TemplateRow]:
+    """Every event with, per language, whether staff changed its template."""
+    rows = {(row.event, row.language): row for row in EmailTemplate.objects.all()}
+    return [TemplateRow(event=event.value, event_label=event.label, slots=[
+        TemplateSlot(event=event.value, language=code, language_label=name,
+                     row=rows.get((event.value, code)))
+        for code, name in settings.LANGUAGES]) for event in NotificationEvent]

@@ -1,0 +1,116 @@
+"""The email templates: a default per event and language, or staff's version, rendered with the
+shop, the return, its items, its status, the amount and the link."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from notifications.emails import PARTS, email_context, render_email, render_notification
+from notifications.events import NotificationEvent
+from notifications.models import EmailTemplate
+from notifications.services import notification_enqueue
+from refunds.models import Refund
+from shop.models import ShopSettings
+
+from .conftest import make_return
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("event", NotificationEvent.values)
+def test_every_event_has_a_default_email_in_every_language(event, language):
+    # given
+    ShopSettings.objects.update_or_create(pk=1, defaults={"shop_name": "Atelier Nord"})
+    ret = make_return(language=language, items=[("Wool scarf", "Grey", 1), ("Cap", "", 3)])
+    # when
+    email = render_email(event, language, email_context(ret))
+    # then
+    assert ret.rma_number in email.subject
+    assert "\n" not in email.subject
+    for body in (email.text_body, email.html_body):
+        assert "Atelier Nord" in body
+        assert ret.rma_number in body
+        assert "Wool scarf" in body and "Cap" in body
+        assert f"http://127.0.0.1:8000/returns/{ret.rma_number}/" in body
+    assert "1 × Wool scarf (Grey)" in email.text_body
+    assert "3 × Cap\n" in email.text_body
+    assert f'<html lang="{language}">' in email.html_body
+    assert "{{" not in email.text_body + email.html_body
+
+
+def test_the_refund_amount_appears_in_the_customers_format():
+    # given: a French customer refunded 33.73
+    ret = make_return(language="fr")
+    Refund.objects.create(ret=ret, order=ret.order, amount=Decimal("33.73"), currency="EUR",
+                          quote={}, mode="original_payment", idempotency_key="k-1")
+    notification = notification_enqueue(ret=ret, event="refunded")
+    # when
+    email = render_notification(notification)
+    # then
+    assert "Nous vous avons remboursé 33,73 EUR" in email.text_body
+    assert "Montant : 33,73 EUR" in email.text_body
+    assert "33,73 EUR" in email.html_body
+
+
+def test_without_a_refund_the_amount_is_left_out():
+    # given
+    ret = make_return(language="en")
+    # when
+    email = render_email("refunded", "en", email_context(ret))
+    # then
+    assert "Amount" not in email.text_body
+    assert "We have refunded you on your original payment method." in email.text_body
+
+
+def test_html_escapes_what_customers_and_staff_typed_but_text_does_not():
+    # given
+    ret = make_return(language="en", items=[("Tom & Jerry <mug>", "", 1)])
+    # when
+    email = render_email("received", "en", email_context(ret))
+    # then
+    assert "Tom &amp; Jerry &lt;mug&gt;" in email.html_body
+    assert "1 × Tom & Jerry <mug>" in email.text_body
+
+
+def test_staffs_version_replaces_the_default():
+    # given
+    EmailTemplate.objects.create(
+        event="approved", language="en", subject="OK for {{ rma_number }}!",
+        text_body="Send it back to {{ shop_name }}.", html_body="<p>{{ status_label }}</p>")
+    ret = make_return(language="en")
+    notification = notification_enqueue(ret=ret, event="approved")
+    # when
+    email = render_notification(notification)
+    # then
+    assert email.subject == f"OK for {ret.rma_number}!"
+    assert email.text_body == "Send it back to Maison Lumière.\n"
+    assert email.html_body == "<p>We have your request</p>"
+
+
+def test_the_other_language_keeps_its_default():
+    # given: only the English version is edited
+    EmailTemplate.objects.create(event="approved", language="en", subject="Edited",
+                                 text_body="Edited", html_body="Edited")
+    ret = make_return(language="fr")
+    # when
+    email = render_email("approved", "fr", email_context(ret))
+    # then
+    assert email.subject == f"Votre retour {ret.rma_number} est accepté"
+
+
+def test_a_template_with_a_syntax_error_cannot_be_saved():
+    # given
+    template = EmailTemplate(event="approved", language="en", subject="{% if %}",
+                             text_body="{{ rma_number }}", html_body="{% for %}")
+    # when
+    with pytest.raises(ValidationError) as raised:
+        template.full_clean()
+    # then
+    assert set(raised.value.message_dict) == {"subject", "html_body"}
+    assert EmailTemplate.objects.count() == 0
+
+
+def test_three_parts_are_rendered():
+    assert list(PARTS) == ["subject", "text_body", "html_body"]

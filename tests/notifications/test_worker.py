@@ -1,0 +1,250 @@
+"""The outbox against a real Celery worker process, Redis and PostgreSQL: every email is sent,
+and none is lost when the broker is unreachable or the worker is killed.
+
+The worker runs `celery -A shop worker` on the test database, with a provider stand-in from
+tests/notifications/backends.py that writes one file per email accepted, named after its
+notification, so emails sent twice can be counted.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+
+from notifications.models import Notification
+from returns.services import return_approve
+from shop.celery import app as celery_app
+
+from .backends import sent_counts
+from .conftest import make_return
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+
+ROOT = Path(__file__).resolve().parents[2]
+UNREACHABLE_BROKER = "redis://127.0.0.1:6390/3"
+Status = Notification.Status
+
+
+@pytest.fixture(autouse=True)
+def empty_broker():
+    """This suite's Redis database starts and ends empty (no message left from another test)."""
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    client.flushdb()
+    yield
+    client.flushdb()
+
+
+def worker_database_url() -> str:
+    db = connection.settings_dict  # inside a test: the test database
+    host = db.get("HOST") or "127.0.0.1"
+    port = db.get("PORT") or 5432
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{db['USER']}{password}@{host}:{port}/{db['NAME']}"
+
+
+class Worker:
+    """A `celery -A shop worker` process (prefork, 4 children) in its own process group."""
+
+    count = 0
+
+    def __init__(self, mail_dir: Path, log_dir: Path, *, backend="RecordingBackend",
+                 mail_delay=0.0, **env):
+        Worker.count += 1
+        self.log = log_dir / f"worker-{Worker.count}.log"
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": worker_database_url(),
+            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+            "EMAIL_BACKEND": f"tests.notifications.backends.{backend}",
+            "TEST_MAIL_DIR": str(mail_dir),
+            "TEST_MAIL_DELAY": str(mail_delay),
+            "VAR_DIR": str(settings.VAR_DIR),
+            **{key: str(value) for key, value in env.items()},
+        }
+        self.process = None
+
+    def start(self, timeout=30):
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "shop", "worker", "--pool", "prefork",
+                 "--concurrency", "4", "--loglevel", "info", "--without-gossip",
+                 "--without-mingle", "--hostname", f"notif-{os.getpid()}-{Worker.count}@%h"],
+                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if "ready." in self.log.read_text(errors="replace"):
+                return self
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.1)
+        self.kill()
+        raise AssertionError(f"the worker did not start:\n{self.log.read_text()[-3000:]}")
+
+    def kill(self):
+        """SIGKILL to the whole group: the main process and its pool children die at once."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=30)
+
+
+@pytest.fixture
+def workers(tmp_path):
+    """Start workers with workers(**options); every one is killed at the end, whatever happens."""
+    started = []
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+
+    def start(**options):
+        worker = Worker(mail_dir, tmp_path, **options).start()
+        started.append(worker)
+        return worker
+
+    start.mail_dir = mail_dir
+    yield start
+    for worker in started:
+        worker.kill()
+
+
+def wait_until(condition, *, timeout=60, message=""):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout} s: {message}")
+
+
+def count(status) -> int:
+    return Notification.objects.filter(status=status).count()
+
+
+@contextmanager
+def broker_at(url):
+    """The web side publishes to `url` meanwhile (the worker keeps its own broker)."""
+    conf = celery_app.conf
+    # broker_write_url: broker_url itself yields to the CELERY_BROKER_URL variable.
+    saved = conf.get("broker_write_url")
+
+    def forget_connections():
+        celery_app._pool = None
+        amqp = celery_app.__dict__.get("amqp")
+        if amqp is not None:
+            amqp._producer_pool = None
+
+    conf.broker_write_url = url
+    forget_connections()
+    try:
+        yield
+    finally:
+        conf.broker_write_url = saved
+        forget_connections()
+
+
+def approve_all(returns, manager):
+    for ret in returns:
+        return_approve(actor=manager, ret=ret, notify=True)
+
+
+def test_a_real_worker_sends_exactly_one_email_per_change(workers, manager):
+    # given: a worker on Redis and PostgreSQL, and 100 requested returns
+    workers()
+    returns = [make_return(language="fr" if n % 2 else "en") for n in range(100)]
+    # when: 100 status changes, each told to its customer
+    approve_all(returns, manager)
+    # then
+    wait_until(lambda: count(Status.SENT) == 100, message=f"{count(Status.SENT)} sent of 100")
+    assert Notification.objects.count() == 100
+    counts = sent_counts(workers.mail_dir)
+    assert len(counts) == 100
+    assert set(counts.values()) == {1}
+    assert set(Notification.objects.values_list("attempts", flat=True)) == {1}
+
+
+def test_changes_made_while_the_broker_is_unreachable_are_sent_once_by_the_sweep(
+        workers, manager):
+    # given: a worker up, but the web side cannot reach Redis
+    workers()
+    returns = [make_return() for _ in range(50)]
+    # when: 50 status changes while the broker is unreachable
+    started = time.monotonic()
+    with broker_at(UNREACHABLE_BROKER):
+        approve_all(returns, manager)
+    elapsed = time.monotonic() - started
+    # then: every change is made, its email queued and not lost
+    assert Notification.objects.filter(ret__status="approved").count() == 50
+    assert count(Status.QUEUED) == 50
+    assert elapsed < 30, "a broker that is down must not hold up each change"
+    # when: the broker is back, the operator's sweep runs (twice, to show it is harmless)
+    call_command("notifications_sweep", "--grace", "0")
+    call_command("notifications_sweep", "--grace", "0")
+    # then: all 50 sent, none twice
+    wait_until(lambda: count(Status.SENT) == 50, message=f"{count(Status.SENT)} sent of 50")
+    counts = sent_counts(workers.mail_dir)
+    assert len(counts) == 50
+    assert set(counts.values()) == {1}
+
+
+def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_only_what_was_in_flight(
+        workers, manager, capsys):
+    # given: a provider that takes 0.3 s to answer after accepting each email
+    worker = workers(mail_delay=0.3)
+    returns = [make_return() for _ in range(40)]
+    approve_all(returns, manager)
+    # when: the worker is killed (SIGKILL) in the middle of the batch
+    wait_until(lambda: count(Status.SENT) >= 8, timeout=30, message="the batch never started")
+    worker.kill()
+    in_flight = count(Status.SENDING)
+    sent_before_restart = count(Status.SENT)
+    assert sent_before_restart < 40, "the batch ended before the kill"
+    # and the operator sweeps (stuck threshold 0: the worker is known dead), then restarts it
+    call_command("notifications_sweep", "--stuck-after", "0", "--grace", "0")
+    workers(mail_delay=0.3)
+    # then: every notification is sent
+    wait_until(lambda: count(Status.SENT) == 40, message=f"{count(Status.SENT)} sent of 40")
+    counts = sent_counts(workers.mail_dir)
+    assert set(counts) == set(Notification.objects.values_list("pk", flat=True))
+    duplicates = sum(1 for sent in counts.values() if sent > 1)
+    assert max(counts.values()) <= 2
+    assert duplicates <= in_flight
+    with capsys.disabled():
+        print(f"\n[SIGKILL test] sent before the kill: {sent_before_restart}, "
+              f"in flight at the kill: {in_flight}, sent twice: {duplicates}")
+
+
+def test_a_provider_answering_500_then_200_is_sent_after_a_retry(workers, manager):
+    # given: a provider failing each email's first try, and a short backoff
+    workers(backend="FailsOnceWith500Backend", NOTIFICATIONS_RETRY_BASE_SECONDS=0.5)
+    returns = [make_return() for _ in range(5)]
+    # when
+    approve_all(returns, manager)
+    # then
+    wait_until(lambda: count(Status.SENT) == 5, timeout=30,
+               message=f"{count(Status.SENT)} sent of 5")
+    assert set(Notification.objects.values_list("attempts", flat=True)) == {2}
+    assert set(sent_counts(workers.mail_dir).values()) == {1}
+    assert len(list(workers.mail_dir.glob("*.failed-once"))) == 5
+
+
+def test_a_refused_recipient_fails_at_once_and_is_not_retried(workers, manager):
+    # given
+    workers(backend="RefusingBackend", NOTIFICATIONS_RETRY_BASE_SECONDS=0.5)
+    returns = [make_return() for _ in range(3)]
+    # when
+    approve_all(returns, manager)
+    # then
+    wait_until(lambda: count(Status.FAILED) == 3, timeout=30,
+               message=f"{count(Status.FAILED)} failed of 3")
+    time.sleep(1.5)  # longer than a retry would wait
+    assert set(Notification.objects.values_list("attempts", flat=True)) == {1}
+    assert len(list(workers.mail_dir.glob("*.refused"))) == 3
+    assert sent_counts(workers.mail_dir) == {}
