@@ -3,7 +3,7 @@
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from .models import StockMovement, Variant
+from .models import Customer, StockMovement, User, Variant
 
 
 class StockError(Exception):
@@ -37,3 +37,41 @@ def stock_move(*, variant: Variant, quantity: int, kind: str, actor=None, note: 
             raise StockError(f"not enough stock of {variant.sku} to take {-quantity}")
     variant.refresh_from_db(fields=["stock_on_hand"])
     return movement
+
+
+# --- accounts (the customer portal) ----------------------------------------------------------
+
+def account_signup(*, email: str, password: str, full_name: str = "",
+                   language: str = "fr") -> User:
+    """Create a customer's account. Orders are linked only once the email is confirmed
+    (account_confirm_email): whoever types an address must not see that address's orders."""
+    return User.objects.create_user(email, password, full_name=full_name.strip(),
+                                    language=language)
+
+
+def account_confirm_email(*, user: User) -> Customer | None:
+    """The person proved they read `user.email`: link the customer of that address to the
+    account, or create one. None when that customer already belongs to another account."""
+    with transaction.atomic():
+        linked = Customer.objects.filter(user=user).first()
+        if linked is not None:
+            return linked
+        customer = (Customer.objects.select_for_update()
+                    .filter(email__iexact=user.email).order_by("id").first())
+        if customer is None:
+            first, _space, last = user.full_name.strip().partition(" ")
+            return Customer.objects.create(email=user.email, first_name=first, last_name=last,
+                                           language=user.language, user=user)
+        if customer.user_id is not None:
+            return None
+        customer.user = user
+        customer.save(update_fields=["user"])
+        return customer
+
+
+def user_set_language(*, user: User, language: str) -> None:
+    """Remember the language the person chose, for the site and for their emails."""
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(language=language)
+        Customer.objects.filter(user=user).update(language=language)
+    user.language = language
