@@ -40,3 +40,16 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture(autouse=True)
 def _email_in_memory(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture(autouse=True)
+def _english_unless_asked(settings):
+    # Tests read messages in English unless they ask for French (Accept-Language, a customer's
+    # language, translation.override): the shop's default language is French.
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # The factories hash a password per user; the real hasher costs about a second each.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -18,9 +18,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
 
 def test_a_change_with_notify_on_sends_one_email_in_the_customers_language(
         manager, django_capture_on_commit_callbacks):
-    # given: a French customer's return of two shirts
+    # given: a French customer's return of two shirts, dropped in store (no label)
     ret = make_return(language="fr", email="camille@example.com",
-                      items=[("Chemise en lin", "L", 2)])
+                      items=[("Chemise en lin", "L", 2)], delivery_option="in_store")
     # when
     with django_capture_on_commit_callbacks(execute=True):
         return_approve(actor=manager, ret=ret, notify=True)
@@ -154,8 +154,9 @@ def test_an_unknown_event_is_refused_and_writes_nothing():
     assert Notification.objects.count() == 0
 
 
-def test_a_language_the_shop_does_not_speak_falls_back_to_the_default():
-    # given: a customer imported with a language the shop has no templates for
+def test_a_language_the_shop_does_not_speak_falls_back_to_the_default(settings):
+    # given: a French shop, and a customer imported with a language it has no templates for
+    settings.LANGUAGE_CODE = "fr"
     ret = make_return(language="de")
     # when
     notification = notification_enqueue(ret=ret, event="requested")

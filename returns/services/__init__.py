@@ -1,0 +1,38 @@
+"""Every write of the returns app. The services are the only way a return's status changes: the
+portal, the back-office, the admin actions and the commands all call them.
+
+Each service is atomic, locks the rows it counts on, writes a ReturnEvent per change and raises
+a ReturnError (with a clear, translated message) when it refuses, having changed nothing.
+"""
+
+from ..errors import ReturnError, ReturnPermissionError, StaleReturnError
+from .creation import ReturnLineInput, return_create, return_request
+from .editing import return_update
+from .transitions import (
+    return_add_note,
+    return_approve,
+    return_cancel,
+    return_complete,
+    return_expire,
+    return_mark_in_transit,
+    return_receive,
+    return_reject,
+)
+
+__all__ = [
+    "ReturnError",
+    "ReturnLineInput",
+    "ReturnPermissionError",
+    "StaleReturnError",
+    "return_add_note",
+    "return_approve",
+    "return_cancel",
+    "return_complete",
+    "return_create",
+    "return_expire",
+    "return_mark_in_transit",
+    "return_receive",
+    "return_reject",
+    "return_request",
+    "return_update",
+]

@@ -1,0 +1,116 @@
+"""What every return service shares: locking, the transition guard, events and notifications."""
+
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
+
+from notifications import services as notification_services
+from shop.models import Order
+
+from ..errors import ReturnError, ReturnPermissionError, StaleReturnError
+from ..models import Return, ReturnAction, ReturnEvent, ReturnStatus
+
+# Why a transition cannot run from the return's current status (named by %(status)s).
+_WRONG_STATUS = {
+    "approve": _("Only a requested return can be approved; this one is %(status)s."),
+    "reject": _("Only a requested or received return can be rejected; this one is %(status)s."),
+    "cancel": _("This return can no longer be cancelled: it is %(status)s."),
+    "mark_in_transit": _("Only an approved return can be marked in transit; this one is "
+                         "%(status)s."),
+    "receive": _("Only an approved or in-transit return can be received; this one is "
+                 "%(status)s."),
+    "complete": _("Only a received return can be completed; this one is %(status)s."),
+    "expire": _("Only an approved return can expire; this one is %(status)s."),
+}
+
+_NOT_ALLOWED = {
+    "approve": _("You are not allowed to approve this return."),
+    "reject": _("You are not allowed to reject this return."),
+    "cancel": _("You are not allowed to cancel this return."),
+    "mark_in_transit": _("You are not allowed to mark this return in transit."),
+    "receive": _("You are not allowed to receive this return."),
+    "complete": _("You are not allowed to complete this return."),
+    "expire": _("You are not allowed to expire this return."),
+}
+
+
+def status_label(status: str) -> str:
+    return str(ReturnStatus(status).label)
+
+
+def lock_order(order: Order) -> Order:
+    """The order row, locked until the end of the transaction (quantities are counted under it)."""
+    return (Order.objects.select_for_update(of=("self",)).select_related("customer")
+            .get(pk=order.pk))
+
+
+def lock_return(ret: Return) -> Return:
+    """Re-read `ret` locked until the end of the transaction.
+
+    `ret` may come from a page read a while ago: when its status differs from the row's, someone
+    else acted first, and acting on what the person saw would be wrong.
+    """
+    locked = (Return.objects.select_for_update(of=("self",))
+              .select_related("order__customer").get(pk=ret.pk))
+    if locked.status != ret.status:
+        raise StaleReturnError(gettext(
+            "Return %(rma)s was changed by someone else meanwhile: it is now %(status)s. "
+            "Reload the page and check it again.")
+            % {"rma": locked.rma_number, "status": status_label(locked.status)})
+    return locked
+
+
+def require_transition(ret: Return, name: str, actor, *, system_may: bool = False) -> None:
+    """Refuse unless the transition `name` can run now and `actor` holds its permission.
+
+    actor=None is the system (a scheduled sweep, a carrier webhook); it may run only the
+    transitions where `system_may` is set.
+    """
+    method = getattr(ret, name)
+    if not can_proceed(method):
+        raise ReturnError(str(_WRONG_STATUS[name]) % {"status": status_label(ret.status)})
+    if actor is None:
+        if system_may:
+            return
+        raise ReturnPermissionError(str(_NOT_ALLOWED[name]))
+    if not has_transition_perm(method, actor):
+        raise ReturnPermissionError(str(_NOT_ALLOWED[name]))
+
+
+def save_transition(ret: Return, *fields: str) -> None:
+    """Save a return's new status (and `fields` the change set); a concurrent change of its
+    status refuses the save."""
+    try:
+        ret.save(update_fields=["status", "status_changed_at", *fields])
+    except ConcurrentTransition as exc:
+        raise StaleReturnError(gettext(
+            "Return %(rma)s was changed by someone else meanwhile. Reload the page and check it "
+            "again.") % {"rma": ret.rma_number}) from exc
+
+
+def record_status_event(ret: Return, *, actor, from_status: str, note: str = "") -> ReturnEvent:
+    return ReturnEvent.objects.create(
+        ret=ret, kind=ReturnEvent.Kind.STATUS, actor=actor, from_status=from_status,
+        to_status=ret.status, note=note, visible_to_customer=True)
+
+
+def record_event(ret: Return, *, kind: str, actor, note: str,
+                 visible_to_customer: bool = False) -> ReturnEvent:
+    return ReturnEvent.objects.create(ret=ret, kind=kind, actor=actor, note=note,
+                                      visible_to_customer=visible_to_customer)
+
+
+def tell_customer(ret: Return, *, code: str, event: ReturnEvent, actor,
+                    notify: bool | None) -> None:
+    """Queue the customer's email in this transaction, when this change is to be told."""
+    if notify is None:
+        notify = ret.notify_customer
+    if notify:
+        notification_services.notification_enqueue(ret=ret, event=code, return_event=event,
+                                                    actor=actor)
+
+
+def check_action(action: ReturnAction | None) -> None:
+    if action is not None and not action.active:
+        raise ReturnError(gettext("The action “%(action)s” is no longer in use.")
+                          % {"action": action.name})

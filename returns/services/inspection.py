@@ -1,0 +1,69 @@
+"""A parcel the carrier delivered, waiting for its inspection.
+
+A return received from a carrier's delivery scan (when the shop wants parcels inspected) is
+RECEIVED with its lines' received quantities still unknown (NULL): that is "received, pending
+inspection". Nothing is restocked yet. Staff then inspect it (return_inspect): the quantities
+that really came back are recorded and restocked, once.
+
+Keeping the status RECEIVED (rather than adding one) keeps the status machine, its tests, the
+refund rules and the portal's progress as they are; the pending part is told by the lines.
+"""
+
+from django.db import transaction
+from django.utils.translation import gettext
+
+from ..errors import ReturnError, ReturnPermissionError
+from ..models import Return, ReturnEvent
+from ..selectors import is_pending_inspection
+from ._common import (
+    lock_return,
+    record_event,
+    record_status_event,
+    require_transition,
+    save_transition,
+    tell_customer,
+)
+from .transitions import _record_received, _restock
+
+
+def return_receive_for_inspection(*, ret: Return, note: str = "",
+                                  notify: bool | None = None) -> Return:
+    """The system (a carrier's delivery scan) receives the parcel unopened: RECEIVED, the
+    quantities left unknown until inspection, nothing restocked."""
+    with transaction.atomic():
+        locked = lock_return(ret)
+        require_transition(locked, "receive", None, system_may=True)
+        from_status = locked.status
+        locked.receive()
+        save_transition(locked)
+        event = record_status_event(
+            locked, actor=None, from_status=from_status,
+            note=" ".join(part for part in (note.strip(), gettext("Awaiting inspection."))
+                          if part))
+        tell_customer(locked, code="received", event=event, actor=None, notify=notify)
+    return locked
+
+
+def return_inspect(*, actor, ret: Return,
+                   received: dict[int, tuple[int, bool | None]] | None = None,
+                   note: str = "") -> Return:
+    """Staff open a parcel received unopened: record what came back per line (as
+    return_receive: ReturnLine id -> (quantity, restock or None); lines left out came back as
+    requested) and restock it, once."""
+    if actor is None or not actor.has_perm("returns.receive_return"):
+        raise ReturnPermissionError(gettext("You are not allowed to receive this return."))
+    with transaction.atomic():
+        locked = lock_return(ret)
+        if not is_pending_inspection(locked):
+            raise ReturnError(gettext("Return %(rma)s is not waiting for an inspection.")
+                              % {"rma": locked.rma_number})
+        lines = _record_received(locked, received or {})
+        for line in lines:
+            _restock(line, actor=actor)
+        summary = ", ".join(f"{line.received_quantity}/{line.quantity} "
+                            f"{line.order_line.variant}" for line in lines)
+        record_event(locked, kind=ReturnEvent.Kind.NOTE, actor=actor, visible_to_customer=False,
+                     note=" ".join(part for part in (
+                         gettext("Parcel inspected: %(summary)s.") % {"summary": summary},
+                         note.strip()) if part))
+    return locked

@@ -1,0 +1,55 @@
+"""What the return rules and labels change in the return services: the rules' verdict on a new
+return, approval at once by a rule, the label made on approval and cancelled on closing.
+
+Called by creation.py and transitions.py inside their transactions, the return locked.
+"""
+
+from django.utils.translation import gettext
+
+from .. import labels
+from ..models import Return, ReturnEvent
+from ..rules import RuleOutcome, evaluate_rules
+from ._common import record_event, record_status_event, save_transition, tell_customer
+
+
+def apply_rules(order, checked, *, channel: str, shop_settings) -> RuleOutcome:
+    """The rules' verdict on returning the checked lines (with their reasons) of `order`."""
+    return evaluate_rules(
+        order, channel=channel, shop_settings=shop_settings,
+        lines=[(line.order_line, line.quantity) for line in checked],
+        reason_codes={line.order_line.pk: line.reason.code for line in checked})
+
+
+def approve_by_rule(ret: Return, rule) -> None:
+    """A rule approves the new return at once: the system approves it (with its label)."""
+    from_status = ret.status
+    ret.approve()
+    save_transition(ret)
+    event = record_status_event(ret, actor=None, from_status=from_status)
+    record_event(ret, kind=ReturnEvent.Kind.NOTE, actor=None, visible_to_customer=False,
+                 note=gettext("Approved at once by the rule “%(rule)s”.") % {"rule": rule.name})
+    notice = label_on_approval(ret, actor=None) or "approved"
+    tell_customer(ret, code=notice, event=event, actor=None, notify=None)
+
+
+def label_on_approval(ret: Return, *, actor) -> str | None:
+    """A return sent back with a label gets it on approval; the approval email carries it."""
+    if ret.delivery_option != Return.DeliveryOption.LABEL:
+        return None
+    labels.create_label_locked(ret, actor=actor)
+    return "approved_with_label"
+
+
+def label_on_closing(ret: Return, *, actor) -> None:
+    """A cancelled or expired return's label is cancelled (unless the carrier already has it)."""
+    labels.cancel_label_of_closed_return(ret, actor=actor)
+
+
+def approval_label(actor):
+    """The `after` step of return_approve."""
+    return lambda locked: label_on_approval(locked, actor=actor)
+
+
+def closing_label(actor):
+    """The `after` step of return_cancel and return_expire."""
+    return lambda locked: label_on_closing(locked, actor=actor)
