@@ -28,7 +28,8 @@ VARIABLES_HELP = _(
     "Django template language. Variables: {{ shop_name }}, {{ rma_number }}, "
     "{{ order_number }}, {{ customer_first_name }}, {{ items }} (each with product_name, option, "
     "quantity), {{ status_label }}, {{ refund_amount }} and {{ currency }} (when refunded or "
-    "credited), {{ rejection_reason }}, {{ note }}, {{ return_url }}.")
+    "credited), {{ rejection_reason }}, {{ note }}, {{ return_url }}, {{ tracking_number }} "
+    "(of the return label, when there is one).")
 
 
 class EmailTemplateForm(forms.ModelForm):

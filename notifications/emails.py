@@ -96,7 +96,30 @@ def email_context(ret, return_event=None) -> dict:
         "refund_amount": refund_amount(ret),
         "currency": order.currency,
         "return_url": f"{settings.SITE_URL.rstrip('/')}/returns/{ret.rma_number}/",
+        "tracking_number": _label_tracking_number(ret),
     }
+
+
+# The emails that carry the return's label (its PDF attached).
+LABEL_EVENTS = {NotificationEvent.APPROVED_WITH_LABEL, NotificationEvent.LABEL_RESENT}
+
+
+def _label_tracking_number(ret) -> str:
+    from returns.labels import live_label  # the labels build on the outbox, not the reverse
+
+    label = live_label(ret)
+    return label.tracking_number if label is not None else ""
+
+
+def attach_label(message: EmailMultiAlternatives, ret) -> bool:
+    """Attach the return's live label PDF; False when it has none (cancelled since)."""
+    from returns.labels import label_attachment
+
+    attachment = label_attachment(ret)
+    if attachment is None:
+        return False
+    message.attach(*attachment)
+    return True
 
 
 def render_email(event: str, language: str, context: dict,
@@ -133,6 +156,8 @@ def build_message(notification) -> EmailMultiAlternatives:
             "X-Notification-ID": str(notification.pk),
         })
     message.attach_alternative(rendered.html_body, "text/html")
+    if notification.event in LABEL_EVENTS:
+        attach_label(message, notification.ret)
     # Anymail sends these to the provider, which echoes them in its tracking webhooks.
     message.metadata = {"notification_id": str(notification.pk)}
     message.tags = [notification.event]

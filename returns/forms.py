@@ -27,6 +27,8 @@ class LineRow:
     quantity: forms.BoundField
     reason: forms.BoundField
     detail: forms.BoundField
+    # Why a return rule refuses this item (its fields are then disabled).
+    blocked_message: str = ""
 
 
 def offered_refund_modes(shop_settings: ShopSettings) -> list[tuple[str, str]]:
@@ -41,7 +43,10 @@ def offered_refund_modes(shop_settings: ShopSettings) -> list[tuple[str, str]]:
     return [(str(mode), label) for mode, on, label in offered if on]
 
 
-def offered_delivery_options(shop_settings: ShopSettings) -> list[tuple[str, str]]:
+def offered_delivery_options(shop_settings: ShopSettings, *,
+                             in_store_only: bool = False) -> list[tuple[str, str]]:
+    if in_store_only:  # a return rule says so
+        return [(str(Return.DeliveryOption.IN_STORE), _("Drop it off in one of our shops"))]
     options = [(str(Return.DeliveryOption.LABEL),
                 _("Send it by post with a prepaid return label"))]
     if shop_settings.in_store_returns_allowed:
@@ -63,29 +68,35 @@ class ReturnRequestForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, order_lines: list[OrderLine], returnable: dict[int, int],
-                 reasons: list[ReturnReason], shop_settings: ShopSettings, **kwargs):
+                 reasons: list[ReturnReason], shop_settings: ShopSettings,
+                 blocked: dict[int, str] | None = None, in_store_only: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.reasons = {reason.code: reason for reason in reasons}
         self.order_lines = [line for line in order_lines if returnable.get(line.pk, 0) > 0]
         self.returnable = returnable
+        # Items a return rule refuses, with its message: shown, not choosable (whatever is
+        # posted, a disabled field keeps its initial 0; return_request refuses them anyway).
+        self.blocked = blocked or {}
         reason_choices = [("", _("Choose a reason"))] + [(r.code, r.name) for r in reasons]
         for line in self.order_lines:
-            remaining = returnable[line.pk]
+            remaining = 0 if line.pk in self.blocked else returnable[line.pk]
+            disabled = line.pk in self.blocked
             self.fields[self._name(line, "quantity")] = forms.TypedChoiceField(
-                label=_("Quantity"), coerce=int, initial=0,
+                label=_("Quantity"), coerce=int, initial=0, disabled=disabled,
                 choices=[(n, str(n)) for n in range(remaining + 1)],
                 error_messages={"invalid_choice": _("You can return at most %(count)d of this "
                                                     "item.") % {"count": remaining}})
             self.fields[self._name(line, "reason")] = forms.ChoiceField(
-                label=_("Reason"), required=False, choices=reason_choices,
+                label=_("Reason"), required=False, choices=reason_choices, disabled=disabled,
                 error_messages={"invalid_choice": _("Choose a reason from the list.")})
             self.fields[self._name(line, "detail")] = forms.CharField(
-                label=_("Tell us more"), required=False, max_length=1000,
+                label=_("Tell us more"), required=False, max_length=1000, disabled=disabled,
                 widget=forms.Textarea(attrs={"rows": 2}))
         self.fields["refund_mode"].choices = offered_refund_modes(shop_settings)
-        self.fields["delivery_option"].choices = offered_delivery_options(shop_settings)
+        self.fields["delivery_option"].choices = offered_delivery_options(
+            shop_settings, in_store_only=in_store_only)
         if len(self.fields["delivery_option"].choices) == 1:
-            self.fields["delivery_option"].initial = Return.DeliveryOption.LABEL
+            self.fields["delivery_option"].initial = self.fields["delivery_option"].choices[0][0]
         if len(self.fields["refund_mode"].choices) == 1:
             self.fields["refund_mode"].initial = self.fields["refund_mode"].choices[0][0]
 
@@ -97,7 +108,8 @@ class ReturnRequestForm(forms.Form):
         return [LineRow(order_line=line, remaining=self.returnable[line.pk],
                         quantity=self[self._name(line, "quantity")],
                         reason=self[self._name(line, "reason")],
-                        detail=self[self._name(line, "detail")])
+                        detail=self[self._name(line, "detail")],
+                        blocked_message=self.blocked.get(line.pk, ""))
                 for line in self.order_lines]
 
     def clean(self):
@@ -135,6 +147,9 @@ class ReturnRequestForm(forms.Form):
 
     def quantities(self) -> dict[int, int]:
         return {item.order_line_id: item.quantity for item in self.line_inputs()}
+
+    def reason_codes(self) -> dict[int, str]:
+        return {item.order_line_id: item.reason_code for item in self.line_inputs()}
 
     def draft(self) -> dict[str, str]:
         """The submitted values to keep in the session until the customer confirms; the

@@ -165,6 +165,10 @@ class Return(ConcurrentTransitionMixin, models.Model):
     delivery_option = models.CharField(_("delivery option"), max_length=20,
                                        choices=DeliveryOption.choices,
                                        default=DeliveryOption.LABEL)
+    # Chosen by a return rule ("ship back with"); None: the default method.
+    shipping_method = models.ForeignKey(
+        "returns.ShippingMethod", verbose_name=_("return shipping method"), null=True,
+        blank=True, on_delete=models.PROTECT, related_name="+")
     customer_comment = models.TextField(_("customer comment"), blank=True,
                                         help_text=_("Seen by staff only."))
     staff_note = models.TextField(_("staff note"), blank=True, help_text=_("Internal."))
@@ -315,3 +319,14 @@ class ReturnEvent(models.Model):
 
     def __str__(self):
         return f"{self.ret} {self.from_status} → {self.to_status}"
+
+
+# Rules, shipping methods, labels and tracking events live in their own modules; imported here
+# so that Django finds them as models of this app.
+from .models_labels import (  # noqa: E402, F401
+    ParcelStatus,
+    ReturnLabel,
+    ShippingMethod,
+    TrackingEvent,
+)
+from .models_rules import ReturnRule  # noqa: E402, F401

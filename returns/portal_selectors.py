@@ -24,6 +24,7 @@ from .models import (
     ReturnReason,
     ReturnStatus,
 )
+from .rules import blocked_lines_for_portal
 from .selectors import returnable_quantities
 
 
@@ -66,6 +67,11 @@ def return_eligibility(order: Order, shop_settings: ShopSettings) -> ReturnEligi
         return ReturnEligibility(False, gettext(
             "Every item of this order has already been returned or is being returned."),
             closes_at, returnable)
+    blocked = blocked_lines_for_portal(order, shop_settings=shop_settings)
+    if all(line_id in blocked for line_id, left in returnable.items() if left):
+        # The return rules refuse every item left: say why, once per message.
+        messages = dict.fromkeys(blocked[line_id].message for line_id in sorted(blocked))
+        return ReturnEligibility(False, " ".join(messages), closes_at, returnable)
     return ReturnEligibility(True, "", closes_at, returnable)
 
 

@@ -19,7 +19,7 @@ from shop.money import quantize
 from shop.selectors import order_lines, portal_order
 from shop.views import portal_page
 
-from .forms import ReturnRequestForm
+from .forms import ReturnRequestForm, offered_delivery_options
 from .labels import delivery_status, live_label
 from .models import Return
 from .portal_selectors import (
@@ -32,6 +32,7 @@ from .portal_selectors import (
     return_eligibility,
     settled_refunds,
 )
+from .rules import evaluate_rules
 from .services import ReturnError, return_cancel, return_request
 
 DRAFT_KEY = "portal_return_draft"
@@ -53,8 +54,15 @@ def _acting_as(request, order: Order) -> dict:
 
 
 def _form(order: Order, shop_settings: ShopSettings, returnable: dict[int, int], **kwargs):
-    return ReturnRequestForm(order_lines=order_lines(order), returnable=returnable,
-                             reasons=active_reasons(), shop_settings=shop_settings, **kwargs)
+    # What the return rules say before anything is chosen: the items they refuse (with why),
+    # and in-store only when it holds for the whole order.
+    rules = evaluate_rules(order, channel=Return.Channel.PORTAL, shop_settings=shop_settings)
+    return ReturnRequestForm(
+        order_lines=order_lines(order), returnable=returnable, reasons=active_reasons(),
+        shop_settings=shop_settings,
+        blocked={line_id: blocked.message for line_id, blocked in rules.blocked.items()},
+        in_store_only=rules.in_store_only and not rules.in_store_rule.has_line_conditions,
+        **kwargs)
 
 
 def _draft(request, order: Order) -> dict | None:
@@ -113,10 +121,19 @@ def return_request_confirm(request, number):
         messages.error(request, gettext("Something changed since you filled in the form: "
                                         "please check it again."))
         return _render_form(request, order, form, shop_settings)
+    # The rules on the chosen items and reasons: a refusal is told now, not after confirming.
+    rules = evaluate_rules(order, channel=Return.Channel.PORTAL, shop_settings=shop_settings,
+                           lines=list(form.quantities().items()),
+                           reason_codes=form.reason_codes())
+    if rules.blocked:
+        messages.error(request, " ".join(rules.blocked_messages()))
+        return _render_form(request, order, form, shop_settings)
     if request.method == "POST":
         return _submit(request, order, form)
     quote = preview_quote(order, form.quantities(), shop_settings,
-                          refund_mode=form.cleaned_data["refund_mode"])
+                          refund_mode=form.cleaned_data["refund_mode"], return_fee=rules.fee)
+    delivery_option = (Return.DeliveryOption.IN_STORE if rules.in_store_only
+                       else form.cleaned_data["delivery_option"])
     reasons = form.reasons
     chosen = [(row, reasons[row.reason.value()]) for row in form.line_rows()
               if int(row.quantity.value() or 0)]
@@ -124,8 +141,8 @@ def return_request_confirm(request, number):
         "order": order, "form": form, "chosen": chosen, "quote": quote,
         "refund_mode_label": dict(form.fields["refund_mode"].choices)[
             form.cleaned_data["refund_mode"]],
-        "delivery_label": dict(form.fields["delivery_option"].choices)[
-            form.cleaned_data["delivery_option"]]})
+        "delivery_label": dict(offered_delivery_options(shop_settings, in_store_only=True)
+                               + form.fields["delivery_option"].choices)[delivery_option]})
 
 
 def _submit(request, order: Order, form: ReturnRequestForm):
@@ -154,11 +171,13 @@ def _submit(request, order: Order, form: ReturnRequestForm):
 
 
 def preview_quote(order: Order, quantities: dict[int, int], shop_settings: ShopSettings, *,
-                  refund_mode: str):
+                  refund_mode: str, return_fee=None):
     """The refund estimate of a return not saved yet: the staff's quote computation, with the
-    fee return_request will set."""
+    fee return_request will set (the return rules'; given, or the shop's default)."""
+    if return_fee is None:
+        return_fee = shop_settings.default_return_fee
     return quote_preview(order=order, quantities=quantities, refund_mode=refund_mode,
-                         return_fee=quantize(shop_settings.default_return_fee, order.currency))
+                         return_fee=quantize(return_fee, order.currency))
 
 
 @portal_page
@@ -169,8 +188,10 @@ def return_detail(request, rma_number):
         raise Http404(gettext("No such return.")) from None
     events = customer_events(ret)
     label = live_label(ret)
+    # A return dropped in store reads "no label" (no query); one with a label, its parcel.
+    has_parcel_status = label is not None or ret.delivery_option == Return.DeliveryOption.IN_STORE
     return render(request, "portal/return_detail.html", {
-        "label": label, "parcel": delivery_status(ret, label) if label else "",
+        "label": label, "parcel": delivery_status(ret, label) if has_parcel_status else "",
         "ret": ret, "order": ret.order, "lines": list(ret.lines.all()),
         "timeline": customer_timeline(events),
         "steps": progress_steps(ret, events), "quote": quote_for_return(ret),

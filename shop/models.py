@@ -177,6 +177,9 @@ class Order(models.Model):
                               default=Status.PLACED, db_index=True)
     shipping_country = models.CharField(_("shipping country"), max_length=2)
     shipping_postcode = models.CharField(_("shipping postcode"), max_length=20, blank=True)
+    shipping_address = models.TextField(
+        _("shipping address"), blank=True,
+        help_text=_("The lines above the postcode (street, city), printed on return labels."))
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES,
                                 default="EUR")
     placed_at = models.DateTimeField(_("placed at"), default=timezone.now, db_index=True)
@@ -247,6 +250,21 @@ class ShopSettings(models.Model):
     in_store_returns_allowed = models.BooleanField(_("in-store returns allowed"), default=True)
     notify_customers_by_default = models.BooleanField(_("notify customers by default"),
                                                       default=True)
+    # --- return labels and parcel tracking (returns/labels.py, tracking.py, expiry.py)
+    return_address = models.TextField(
+        _("return address"), blank=True,
+        help_text=_("Where return parcels go, printed on the labels under the shop's name."))
+    return_expiry_days = models.PositiveIntegerField(
+        _("approved returns expire after (days)"), default=30,
+        help_text=_("When the parcel has not moved that long after the approval; 0: never."))
+    delivered_parcels_need_inspection = models.BooleanField(
+        _("delivered parcels await inspection"), default=True,
+        help_text=_("Off: a parcel the carrier delivers is received as requested at once, "
+                    "and restocked."))
+    notify_parcel_in_transit = models.BooleanField(
+        _("tell the customer when the parcel is on its way"), default=True)
+    notify_parcel_received = models.BooleanField(
+        _("tell the customer when the parcel arrives"), default=True)
 
     class Meta:
         verbose_name = _("shop settings")

@@ -10,6 +10,8 @@ _READ = [
     "shop.view_stockmovement", "returns.view_return", "returns.view_returnevent",
     "returns.view_returnreason", "returns.view_returnaction", "refunds.view_refund",
     "notifications.view_notification",
+    "returns.view_returnrule", "returns.view_shippingmethod", "returns.view_returnlabel",
+    "returns.view_trackingevent",
 ]
 
 ROLES: dict = {
@@ -18,6 +20,7 @@ ROLES: dict = {
         "returns.add_return", "returns.change_return", "returns.approve_return",
         "returns.receive_return", "returns.cancel_return", "returns.expire_return",
         "notifications.resend_notification",
+        "returns.resend_label", "returns.cancel_label",
     ]),
     # refunds, store credit and amounts due
     "refunds_manager": (_("Refunds manager"), _READ + [
@@ -30,6 +33,8 @@ ROLES: dict = {
         "returns.add_returnreason", "returns.change_returnreason",
         "returns.add_returnaction", "returns.change_returnaction",
         "returns.override_return_rules",
+        "returns.add_returnrule", "returns.change_returnrule", "returns.delete_returnrule",
+        "returns.add_shippingmethod", "returns.change_shippingmethod",
         "notifications.view_emailtemplate", "notifications.add_emailtemplate",
         "notifications.change_emailtemplate",
     ]),

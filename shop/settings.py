@@ -24,7 +24,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "shop.admin_site.BackofficeAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -82,6 +82,10 @@ else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Throttling counters (login, guest lookup) live in the cache: per process by default, shared
+# by every web process when CACHE_URL points to Redis (redis://host:6379/1).
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 AUTH_USER_MODEL = "shop.User"
 AUTH_PASSWORD_VALIDATORS = [
@@ -151,6 +155,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     # Re-publish notifications the broker lost and take back those a dead worker left sending.
     "notifications-sweep": {"task": "notifications.tasks.sweep_notifications", "schedule": 60.0},
+    # Approved returns whose parcel never moved expire (ShopSettings.return_expiry_days).
+    "returns-expire": {"task": "returns.tasks.expire_returns", "schedule": 3600.0},
 }
 CELERY_TIMEZONE = TIME_ZONE
 
@@ -165,6 +171,19 @@ NOTIFICATIONS_RETRY_BASE_SECONDS = env.float("NOTIFICATIONS_RETRY_BASE_SECONDS",
 NOTIFICATIONS_RETRY_MAX_SECONDS = env.float("NOTIFICATIONS_RETRY_MAX_SECONDS", default=1800.0)
 NOTIFICATIONS_STUCK_AFTER_SECONDS = env.float("NOTIFICATIONS_STUCK_AFTER_SECONDS", default=300.0)
 NOTIFICATIONS_SWEEP_GRACE_SECONDS = env.float("NOTIFICATIONS_SWEEP_GRACE_SECONDS", default=120.0)
+
+# --- Return labels and parcel tracking -------------------------------------------------------
+# Carriers by code: a dotted path to a returns.carriers.base.Carrier subclass, or
+# {"BACKEND": path, "OPTIONS": {...}} (the options are passed to its constructor). "offline" is
+# the built-in one: it works without any network (tracking numbers and PDF labels made here).
+RETURN_CARRIERS = {"offline": "returns.carriers.offline.OfflineCarrier"}
+# The carrier of labels when no shipping method chose one.
+RETURN_DEFAULT_CARRIER = env("RETURN_DEFAULT_CARRIER", default="offline")
+# Carriers sign their tracking webhooks with HMAC-SHA256 of the raw body under this secret (per
+# carrier in CARRIER_WEBHOOK_SECRETS, e.g. CARRIER_WEBHOOK_SECRETS=offline=abc,acme=def). Without
+# a secret the webhook refuses every request.
+CARRIER_WEBHOOK_SECRET = env("CARRIER_WEBHOOK_SECRET", default="")
+CARRIER_WEBHOOK_SECRETS = env.dict("CARRIER_WEBHOOK_SECRETS", default={})
 
 # --- Security (production) ------------------------------------------------------------------
 if not DEBUG:

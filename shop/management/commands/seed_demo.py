@@ -11,6 +11,9 @@ class Command(BaseCommand):
         from returns.demo import seed_returns
 
         seed_returns(stdout=self.stdout)
+        from returns.demo_rules import seed_rules
+
+        seed_rules(stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write("Back-office (staff):  {} / {}".format(*logins["staff"]))
         for email, password, role in logins["roles"]:

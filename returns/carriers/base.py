@@ -1,0 +1,81 @@
+"""The carrier interface. A carrier makes labels, cancels them and reads its tracking events.
+
+To plug another carrier in: subclass Carrier, implement the three methods, and name the class in
+settings.RETURN_CARRIERS (e.g. {"acme": {"BACKEND": "acme_returns.AcmeCarrier",
+"OPTIONS": {"api_key": ...}}}). The services (returns/labels.py, returns/tracking.py) do the
+rest: rows, events, emails and the return's status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+
+
+class CarrierError(Exception):
+    """The carrier refused or could not be reached; the message says why."""
+
+
+class TrackingPayloadError(ValueError):
+    """A tracking payload (webhook body or file) that cannot be read."""
+
+
+@dataclass(frozen=True)
+class LabelResult:
+    tracking_number: str
+    pdf: bytes
+    # The carrier's own id of the shipment, when it needs one to cancel it.
+    carrier_reference: str = ""
+
+
+@dataclass(frozen=True)
+class CarrierEvent:
+    """One tracking event as the carrier reported it, with our normalised status.
+
+    `status` is a returns.models.ParcelStatus value, or "" when the carrier's status has no
+    meaning for us (recorded, nothing else).
+    """
+
+    event_id: str
+    tracking_number: str
+    raw_status: str
+    status: str
+    occurred_at: datetime
+    location: str = ""
+    description: str = ""
+
+
+class Carrier:
+    """Base class of carriers. `code` is the key under which settings.RETURN_CARRIERS names it."""
+
+    name = "carrier"
+
+    def __init__(self, code: str, **options):
+        self.code = code
+        self.options = options
+
+    def create_label(self, ret, *, method=None) -> LabelResult:
+        """Make the label of return `ret` (shipped with ShippingMethod `method`, or None).
+
+        Raises CarrierError when the carrier refuses or cannot be reached.
+        """
+        raise NotImplementedError
+
+    def cancel_label(self, label) -> None:
+        """Void `label` (a ReturnLabel) at the carrier. Raises CarrierError when it refuses."""
+        raise NotImplementedError
+
+    def parse_tracking_events(self, payload: bytes) -> list[CarrierEvent]:
+        """The events of a webhook body. Raises TrackingPayloadError when it cannot be read."""
+        raise NotImplementedError
+
+    def parse_tracking_file(self, data: bytes, *, filename: str = "") -> list[CarrierEvent]:
+        """The events of a file the carrier sent (`manage.py tracking_import`); by default the
+        same format as the webhook's."""
+        return self.parse_tracking_events(data)
+
+    def webhook_secret(self) -> str:
+        """The shared secret the carrier signs its webhooks with ("" = refuse every request)."""
+        return settings.CARRIER_WEBHOOK_SECRETS.get(self.code) or settings.CARRIER_WEBHOOK_SECRET

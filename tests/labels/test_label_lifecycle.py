@@ -1,0 +1,212 @@
+"""A label is bound to its return: made on approval, emailed again as the same label, cancelled
+only while unused, and with the return when it is cancelled or expires."""
+
+import pytest
+
+from returns import labels
+from returns.carriers import CarrierError
+from returns.carriers.offline import OfflineCarrier
+from returns.errors import ReturnError, ReturnPermissionError
+from returns.models import ReturnEvent, ReturnLabel, ReturnStatus
+from returns.services import return_approve, return_cancel, return_expire
+from tests.factories import StaffFactory
+from tests.returns.helpers import create, grant, request, snapshot
+
+from .helpers import approved_with_label, label_of, scan
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def label_staff(staff):
+    return grant(staff, "resend_label", "cancel_label", "view_returnlabel")
+
+
+def label_events(ret) -> list[str]:
+    return list(ret.events.filter(kind=ReturnEvent.Kind.LABEL).order_by("id")
+                .values_list("note", flat=True))
+
+
+def test_approving_a_return_with_a_label_makes_the_label(staff, order, notifications):
+    # given
+    ret = request(order, 1)
+    notifications.calls.clear()
+    # when
+    approved = return_approve(actor=staff, ret=ret)
+    # then
+    label = label_of(approved)
+    assert (label.status, label.carrier, label.created_by) == ("created", "offline", staff)
+    assert label_events(approved) == [
+        f"Return label created: Offline Post, tracking number {label.tracking_number}."]
+    assert notifications.events == ["approved_with_label"]
+    assert labels.delivery_status(approved) == "label created, parcel not scanned yet"
+
+
+def test_a_return_dropped_in_store_has_no_label(staff, order, notifications):
+    # given
+    ret = request(order, 1, delivery_option="in_store")
+    notifications.calls.clear()
+    # when
+    approved = return_approve(actor=staff, ret=ret)
+    # then
+    assert ReturnLabel.objects.filter(ret=approved).count() == 0
+    assert notifications.events == ["approved"]
+    assert labels.delivery_status(approved) == "no label"
+    assert labels.downloadable_label(approved) is None
+
+
+def test_a_carrier_refusing_the_label_refuses_the_approval(staff, order, monkeypatch,
+                                                           notifications):
+    # given
+    ret = request(order, 1)
+    before = snapshot(ret)
+    notifications.calls.clear()
+
+    def down(self, ret, *, method=None):
+        raise CarrierError("service unavailable")
+
+    monkeypatch.setattr(OfflineCarrier, "create_label", down)
+    # when
+    with pytest.raises(ReturnError) as error:
+        return_approve(actor=staff, ret=ret)
+    # then
+    assert error.value.message == "The carrier could not make the label: service unavailable"
+    assert snapshot(ret) == before
+    assert ReturnLabel.objects.count() == 0
+    assert notifications.calls == []
+
+
+def test_resend_emails_the_same_label_again(label_staff, order, notifications):
+    # given
+    ret = approved_with_label(label_staff, order)
+    label = label_of(ret)
+    notifications.calls.clear()
+    # when
+    resent = labels.label_resend(actor=label_staff, ret=ret)
+    # then
+    assert resent.pk == label.pk
+    assert list(ReturnLabel.objects.values_list("pk", "tracking_number")) == [
+        (label.pk, label.tracking_number)]
+    assert label_events(ret)[-1] == (
+        f"Return label emailed again (tracking number {label.tracking_number}).")
+    assert notifications.events == ["label_resent"]
+    assert notifications.calls[0]["return_event"] == ret.events.latest("id")
+
+
+def test_resend_needs_its_permission(staff, order, notifications):
+    # given
+    ret = approved_with_label(staff, order)
+    clerk = StaffFactory()
+    events = ret.events.count()
+    notifications.calls.clear()
+    # when
+    with pytest.raises(ReturnPermissionError):
+        labels.label_resend(actor=clerk, ret=ret)
+    # then
+    assert ret.events.count() == events
+    assert notifications.calls == []
+
+
+def test_cancel_a_label_while_unused(label_staff, order):
+    # given
+    ret = approved_with_label(label_staff, order)
+    label = label_of(ret)
+    # when
+    cancelled = labels.label_cancel(actor=label_staff, ret=ret, note="Customer will drop it.")
+    # then
+    label.refresh_from_db()
+    assert cancelled.pk == label.pk
+    assert label.status == "cancelled" and label.cancelled_at is not None
+    assert label_events(ret)[-1] == (
+        f"Return label {label.tracking_number} cancelled. Customer will drop it.")
+    assert labels.downloadable_label(ret) is None
+    assert labels.delivery_status(ret) == "label cancelled"
+    assert ret.status == ReturnStatus.APPROVED
+
+
+def test_cancel_is_refused_once_the_carrier_scanned_the_parcel(label_staff, order):
+    # given: the carrier announced the parcel (the return stays approved)
+    ret = approved_with_label(label_staff, order)
+    label = label_of(ret)
+    scan(label, "announced")
+    events = list(ret.events.values_list("id", flat=True))
+    # when
+    with pytest.raises(ReturnError) as error:
+        labels.label_cancel(actor=label_staff, ret=ret)
+    # then
+    assert error.value.message == (
+        f"The carrier has already reported this parcel (announced): label "
+        f"{label.tracking_number} can no longer be cancelled.")
+    label.refresh_from_db()
+    assert label.status == "created"
+    assert list(ret.events.values_list("id", flat=True)) == events
+
+
+def test_cancelling_the_return_cancels_its_label(order, staff, notifications):
+    # given: the customer's approved return with its label
+    ret = approve_requested(staff, order)
+    label = label_of(ret)
+    # when
+    cancelled = return_cancel(actor=order.customer.user, ret=ret)
+    # then
+    label.refresh_from_db()
+    assert cancelled.status == ReturnStatus.CANCELLED
+    assert label.status == "cancelled"
+    assert label_events(cancelled)[-1] == f"Return label {label.tracking_number} cancelled."
+    assert notifications.events[-1] == "cancelled"
+
+
+def test_expiring_the_return_cancels_its_label(staff, order):
+    # given
+    ret = approved_with_label(staff, order)
+    label = label_of(ret)
+    # when
+    return_expire(actor=None, ret=ret, note="Not sent")
+    # then
+    label.refresh_from_db()
+    assert label.status == "cancelled"
+    assert labels.downloadable_label(ret) is None
+
+
+def test_a_scanned_label_is_kept_when_the_return_is_cancelled(staff, order):
+    # given: announced to the carrier, the return still approved
+    ret = approved_with_label(staff, order)
+    label = label_of(ret)
+    scan(label, "announced")
+    # when
+    return_cancel(actor=staff, ret=ret)
+    # then
+    label.refresh_from_db()
+    assert label.status == "created"
+    staff_note = ret.events.filter(kind=ReturnEvent.Kind.LABEL, visible_to_customer=False)
+    assert list(staff_note.values_list("note", flat=True)) == [
+        f"Label {label.tracking_number} kept: the carrier already reported the parcel "
+        "(announced)."]
+
+
+def test_a_new_label_after_cancelling_one(label_staff, order, notifications):
+    # given
+    ret = approved_with_label(label_staff, order)
+    first = label_of(ret)
+    labels.label_cancel(actor=label_staff, ret=ret)
+    notifications.calls.clear()
+    # when
+    second = labels.label_create(actor=label_staff, ret=ret)
+    # then
+    assert second.pk != first.pk and second.tracking_number != first.tracking_number
+    assert labels.live_label(ret).pk == second.pk
+    assert notifications.events == ["label_resent"]
+    with pytest.raises(ReturnError):
+        labels.label_create(actor=label_staff, ret=ret)  # one live label per return
+
+
+def approve_requested(staff, order):
+    return return_approve(actor=staff, ret=request(order, 1))
+
+
+def test_staff_create_approved_makes_the_label_too(staff, order, notifications):
+    # when
+    ret = create(staff, order, 1, start_status=ReturnStatus.APPROVED)
+    # then
+    assert label_of(ret).status == "created"
+    assert notifications.events == ["approved_with_label"]
