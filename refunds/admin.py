@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from returns.models import Return
 from returns.services import ReturnError
+from shop.admin_site import CappedCountPaginator
+from shop.templatetags.money import money
 
 from . import selectors, services
 from .forms import ExchangeSettleForm, ReferenceForm, RefundForm
@@ -49,6 +51,8 @@ def quote_table(quote: Quote):
 
 class _ReadOnlyAdmin(admin.ModelAdmin):
     show_full_result_count = False
+    paginator = CappedCountPaginator
+    show_facets = admin.ShowFacets.NEVER  # a count per filter choice is a query each
 
     def has_add_permission(self, request):
         return False
@@ -69,12 +73,11 @@ class _ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Refund)
 class RefundAdmin(_ReadOnlyAdmin):
-    list_display = ["id", "ret", "order", "amount", "currency", "mode", "status", "is_partial",
-                    "created_at", "marked_by"]
-    list_filter = ["status", "mode", "is_partial"]
+    list_display = ["id", "ret", "order", "money_amount", "mode", "status_badge", "is_partial",
+                    "reference", "created_at", "marked_by"]
+    list_filter = ["status", "mode", "is_partial", "created_at"]
     list_select_related = ["ret", "order", "marked_by"]
     search_fields = ["ret__rma_number", "order__number", "reference"]
-    date_hierarchy = "created_at"
     actions = ["mark_failed", "cancel_refunds"]
     readonly_fields = ["ret", "order", "amount", "currency", "quote_lines", "mode", "status",
                        "is_partial", "partial_reason", "reference", "note", "created_by",
@@ -84,6 +87,15 @@ class RefundAdmin(_ReadOnlyAdmin):
     @admin.display(description=_("quote"))
     def quote_lines(self, obj):
         return quote_table(Quote.from_json(obj.quote))
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def money_amount(self, obj):
+        return money(obj.amount, obj.currency)
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_badge(self, obj):
+        return format_html('<span class="badge badge-{}">{}</span>', obj.status,
+                           obj.get_status_display())
 
     @admin.display(description=_("next step"))
     def next_step(self, obj):

@@ -1,12 +1,17 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import Customer, Order, OrderLine, Product, ShopSettings, StockMovement, User, Variant
-
-admin.site.site_header = _("Returns back-office")
-admin.site.site_title = _("Returns back-office")
-admin.site.index_title = _("Back-office")
+from .admin_site import CappedCountPaginator
+from .models import Customer, Order, Product, ShopSettings, StockMovement, User, Variant
+from .templatetags.money import money
 
 
 @admin.register(User)
@@ -67,28 +72,160 @@ class StockMovementAdmin(admin.ModelAdmin):
         return False
 
 
-class OrderLineInline(admin.TabularInline):
-    model = OrderLine
-    extra = 0
-    raw_id_fields = ["variant"]
-
-
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ["number", "customer", "email", "status", "placed_at", "amount_paid",
-                    "currency"]
+    """Orders are imported, never edited here: the list finds them, an order's page shows what
+    was returned and refunded of each line, and opens *Create return*."""
+
+    list_display = ["number", "placed_at", "customer_name", "email", "status_badge", "paid",
+                    "returns_count"]
+    list_display_links = ["number"]
     list_filter = ["status", "placed_at"]
-    search_fields = ["number", "email", "customer__first_name", "customer__last_name"]
-    list_select_related = ["customer"]
-    raw_id_fields = ["customer"]
-    inlines = [OrderLineInline]
+    search_fields = ["number", "email", "customer__email", "customer__first_name",
+                     "customer__last_name"]
+    search_help_text = _("Search by order number, customer name or email.")
+    list_per_page = 50
     show_full_result_count = False
+    paginator = CappedCountPaginator
+    show_facets = admin.ShowFacets.NEVER
+    ordering = ["-placed_at", "-id"]
+    change_form_template = "admin/shop/order/change_form.html"
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"title": gettext("Orders"), **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
+    def get_queryset(self, request):
+        from returns.backoffice_selectors import orders_overview
+
+        return orders_overview(super().get_queryset(request))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # amounts and statuses of an order come from the shop, not from here
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("customer"), ordering="customer__last_name")
+    def customer_name(self, obj):
+        return obj.customer.full_name or obj.customer.email
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_badge(self, obj):
+        return format_html('<span class="badge badge-{}">{}</span>', obj.status,
+                           obj.get_status_display())
+
+    @admin.display(description=_("paid"), ordering="amount_paid")
+    def paid(self, obj):
+        return money(obj.amount_paid, obj.currency)
+
+    @admin.display(description=_("returns"), ordering="returns_count")
+    def returns_count(self, obj):
+        return obj.returns_count or "-"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        from returns.backoffice_selectors import (
+            order_for_page,
+            order_lines_summary,
+            order_refunds,
+            order_returns,
+        )
+
+        try:
+            order = order_for_page(object_id)
+        except (Order.DoesNotExist, ValueError, ValidationError):
+            raise Http404 from None
+        if request.method != "GET" or not self.has_view_permission(request, order):
+            raise PermissionDenied  # an order is read-only here
+        lines = order_lines_summary(order)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta, "title": gettext("Order %(number)s") % {
+                "number": order.number},
+            "order": order, "lines": lines, "returns": order_returns(order),
+            "refunds": order_refunds(order),
+            "anything_returnable": any(line.returnable for line in lines),
+            "may_create_return": request.user.has_perm("returns.add_return"),
+            "may_view_refunds": request.user.has_perm("refunds.view_refund"),
+        }
+        return TemplateResponse(request, self.change_form_template, context)
+
+
+# The settings page's sections; a setting named in none of them goes to a last "More" section.
+SETTINGS_SECTIONS = [
+    (_("Account and service"), ["returns_allowed", "return_window_days",
+                                "in_store_returns_allowed"]),
+    (_("Refund modes offered to customers"), ["offer_money_back", "offer_store_credit",
+                                              "offer_exchange"]),
+    (_("Fees"), ["default_return_fee"]),
+    (_("Customer emails"), ["notify_customers_by_default", "notify_parcel_in_transit",
+                            "notify_parcel_received"]),
+    (_("Parcels"), ["return_address", "return_expiry_days",
+                    "delivered_parcels_need_inspection"]),
+    (_("Shop"), ["shop_name"]),
+]
 
 
 @admin.register(ShopSettings)
 class ShopSettingsAdmin(admin.ModelAdmin):
+    """The settings as one page: the list opens the single settings row."""
+
+    change_form_template = "admin/shop/shopsettings/change_form.html"
+
+    def get_fieldsets(self, request, obj=None):
+        named = {name for _title, names in SETTINGS_SECTIONS for name in names}
+        fields = [f.name for f in ShopSettings._meta.fields if f.editable and not f.primary_key]
+        fieldsets = [(title, {"fields": [n for n in names if n in fields]})
+                     for title, names in SETTINGS_SECTIONS if set(names) & set(fields)]
+        # Settings added by other features (e.g. expiry) appear without editing this list.
+        others = [name for name in fields if name not in named]
+        if others:
+            fieldsets.append((_("More"), {"fields": others}))
+        return fieldsets
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        return redirect("admin:shop_shopsettings_change", ShopSettings.load().pk)
+
     def has_add_permission(self, request):
-        return not ShopSettings.objects.exists()
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def response_change(self, request, obj):
+        self.message_user(request, gettext("The settings were saved."), messages.SUCCESS)
+        return redirect("admin:shop_shopsettings_change", obj.pk)
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        context["settings_links"] = settings_links(request)
+        context["show_save_and_continue"] = False  # one page, one Save
+        return super().render_change_form(request, context, *args, **kwargs)
+
+
+# Pages edited next to the settings: (admin URL name, title, permission to see it).
+SETTINGS_LINKS = [
+    ("admin:returns_returnreason_changelist", _("Return reasons"), "returns.view_returnreason"),
+    ("admin:returns_returnaction_changelist", _("Return actions"), "returns.view_returnaction"),
+    ("admin:returns_returnrule_changelist", _("Return rules"), "returns.view_returnrule"),
+    ("admin:returns_shippingmethod_changelist", _("Return shipping methods"),
+     "returns.view_shippingmethod"),
+    ("admin:notifications_emailtemplate_changelist", _("Notification emails"),
+     "notifications.view_emailtemplate"),
+]
+
+
+def settings_links(request) -> list[tuple[str, str]]:
+    links = []
+    for name, title, permission in SETTINGS_LINKS:
+        if not request.user.has_perm(permission):
+            continue
+        try:
+            links.append((reverse(name), title))
+        except NoReverseMatch:
+            continue  # that page is not installed
+    return links

@@ -1,0 +1,62 @@
+"""Reads for the back-office home: the queues a returns team works from, and a 30-day chart."""
+
+from datetime import datetime, time, timedelta
+
+from django.db.models import Count
+from django.db.models.functions import TruncDate
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from returns.models import Return, ReturnLine, ReturnStatus
+
+RETURN_QUEUES = [
+    (ReturnStatus.REQUESTED, _("Requests to review")),
+    (ReturnStatus.APPROVED, _("Approved, awaiting the parcel")),
+    (ReturnStatus.IN_TRANSIT, _("In transit")),
+    (ReturnStatus.RECEIVED, _("Received, awaiting refund")),
+]
+
+
+def work_queues(user=None) -> list[dict]:
+    """Each queue with its count and the link to the filtered list (one query for the returns);
+    a queue whose list `user` may not open has no link."""
+    counts = dict(Return.objects.filter(status__in=[s for s, _ in RETURN_QUEUES])
+                  .values_list("status").annotate(n=Count("id")).order_by())
+    changelist = reverse("admin:returns_return_changelist")
+    queues = [{"label": label, "status": status, "count": counts.get(status, 0),
+               "url": f"{changelist}?status__exact={status}"} for status, label in RETURN_QUEUES]
+    from refunds.models import Refund
+
+    queues.append({"label": _("Refunds pending"), "status": "refund_pending",
+                   "count": Refund.objects.filter(status=Refund.Status.PENDING).count(),
+                   "url": reverse("admin:refunds_refund_changelist") + "?status__exact=pending"})
+    if user is not None:
+        may_open = {"refund_pending": user.has_perm("refunds.view_refund")}
+        for queue in queues:
+            if not may_open.get(queue["status"], user.has_perm("returns.view_return")):
+                queue["url"] = None
+    return queues
+
+
+def last_30_days(today=None) -> dict:
+    """Returns created per day over the last 30 days, and returned lines per reason."""
+    today = today or timezone.localdate()
+    start = today - timedelta(days=29)
+    # A range on the column itself (not __date) so the index on created_at serves it.
+    since = timezone.make_aware(datetime.combine(start, time.min))
+    per_day = dict(Return.objects.filter(created_at__gte=since)
+                   .annotate(day=TruncDate("created_at")).values_list("day")
+                   .annotate(n=Count("id")).order_by())
+    days = [{"day": start + timedelta(days=i), "count": per_day.get(start + timedelta(days=i), 0)}
+            for i in range(30)]
+    peak = max([d["count"] for d in days] + [1])
+    for day in days:
+        day["percent"] = round(100 * day["count"] / peak)
+    reasons = list(ReturnLine.objects.filter(ret__created_at__gte=since)
+                   .values("reason__name_fr", "reason__name_en", "reason__code")
+                   .annotate(n=Count("id")).order_by("-n", "reason__code"))
+    top = max([r["n"] for r in reasons] + [1])
+    for reason in reasons:
+        reason["percent"] = round(100 * reason["n"] / top)
+    return {"days": days, "reasons": reasons, "total": sum(d["count"] for d in days)}

@@ -1,0 +1,249 @@
+"""The returns overview: filters, search, columns, bulk actions that call the services row by row,
+and a number of queries that does not grow with the rows shown."""
+
+from datetime import timedelta
+from decimal import Decimal
+from urllib.parse import urlencode
+
+import pytest
+from django.utils import timezone
+
+from refunds.models import Refund
+from returns.models import Return, ReturnStatus
+from returns.services import return_cancel
+from tests.factories import CustomerFactory, make_order
+
+from .helpers import make_return, messages_of, snapshot, status_events
+
+pytestmark = pytest.mark.django_db
+
+OVERVIEW = "/admin/returns/return/"
+
+
+def listed(client, query=""):
+    response = client.get(f"{OVERVIEW}?{query}")
+    assert response.status_code == 200
+    return [ret.rma_number for ret in response.context["cl"].result_list]
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(anonymous):
+    response = anonymous.get(OVERVIEW)
+    assert response.status_code == 302
+    assert response.url.startswith("/admin/login/")
+
+
+def test_staff_without_the_permission_are_refused(as_plain_staff):
+    assert as_plain_staff.get(OVERVIEW).status_code == 403
+
+
+def test_the_columns_show_status_customer_order_items_quote_and_age(as_agent, order):
+    # given: 2 × 20.00 and 1 × 35.00 with a fee of 5.00
+    ret = make_return(order, 2, 1, return_fee=Decimal("5.00"))
+    # when
+    response = as_agent.get(OVERVIEW)
+    # then
+    html = response.content.decode()
+    row = response.context["cl"].result_list[0]
+    assert (row.items_count, row.items_value, row.quote_estimate) == (
+        3, Decimal("75.00"), Decimal("70.00"))
+    assert '<span class="badge badge-requested"' in html
+    assert "Camille Durand" in html
+    assert order.number in html
+    assert "€70.00" in html
+    assert ret.rma_number in html
+    assert "0\xa0minutes" in html
+
+
+def test_the_filters(as_agent, customer, reasons, actions, shop_settings):
+    # given
+    french = make_order([(1, "20.00"), (1, "30.00")], customer=customer)
+    belgian = make_order([(1, "20.00")], customer=CustomerFactory(), shipping_country="BE")
+    requested = make_return(french, 1, 0, reason="wrong-size")
+    approved = make_return(french, 0, 1, reason="defective", status=ReturnStatus.APPROVED,
+                           refund_mode=Return.RefundMode.STORE_CREDIT,
+                           delivery_option=Return.DeliveryOption.LABEL)
+    abroad = make_return(belgian, 1, reason="defective")
+    # when / then
+    assert listed(as_agent, "status__exact=requested") == [abroad.rma_number,
+                                                          requested.rma_number]
+    assert listed(as_agent, "reason=defective") == [abroad.rma_number, approved.rma_number]
+    assert listed(as_agent, "refund_mode__exact=store_credit") == [approved.rma_number]
+    assert listed(as_agent, "delivery_option__exact=label") == [approved.rma_number]
+    assert listed(as_agent, "country=BE") == [abroad.rma_number]
+    assert listed(as_agent, "channel__exact=portal") == []
+    week_ago = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    since = urlencode({"created_at__gte": str(week_ago - timedelta(days=7))})
+    assert listed(as_agent, since) == [
+        abroad.rma_number, approved.rma_number, requested.rma_number]
+    Return.objects.filter(pk=requested.pk).update(created_at=timezone.now() - timedelta(days=9))
+    assert listed(as_agent, since) == [abroad.rma_number, approved.rma_number]
+
+
+def test_the_search(as_agent, order):
+    # given
+    ret = make_return(order, 1)
+    other = make_return(make_order([(1, "9.00")], customer=CustomerFactory(
+        email="zoe@example.org", first_name="Zoé", last_name="Lambert")), 1)
+    # when / then
+    assert listed(as_agent, f"q={ret.rma_number}") == [ret.rma_number]
+    assert listed(as_agent, f"q={order.number}") == [ret.rma_number]
+    assert listed(as_agent, "q=zoe@example.org") == [other.rma_number]
+    assert listed(as_agent, "q=Lambert") == [other.rma_number]
+
+
+def test_the_search_finds_a_label_tracking_number(as_agent, order):
+    # given: a return shipped with a label gets one when approved
+    ret = make_return(order, 1, status=ReturnStatus.APPROVED,
+                      delivery_option=Return.DeliveryOption.LABEL)
+    make_return(order, 1)
+    labels = getattr(ret, "labels", None)
+    if labels is None:
+        pytest.skip("labels are not installed")
+    tracking = labels.get().tracking_number
+    # when / then
+    assert listed(as_agent, f"q={tracking}") == [ret.rma_number]
+
+
+# --- bulk actions ----------------------------------------------------------------------------
+
+def act(client, action, returns, **extra):
+    return client.post(OVERVIEW, {"action": action,
+                                  "_selected_action": [ret.pk for ret in returns], **extra})
+
+
+def test_bulk_approve_reports_each_row(as_agent, agent, order):
+    # given
+    waiting = make_return(order, 1)
+    cancelled = return_cancel(actor=agent, ret=make_return(order, 1))
+    # when
+    response = act(as_agent, "approve_selected", [waiting, cancelled])
+    # then
+    assert response.status_code == 302
+    assert Return.objects.get(pk=waiting.pk).status == ReturnStatus.APPROVED
+    assert Return.objects.get(pk=cancelled.pk).status == ReturnStatus.CANCELLED
+    assert sorted(messages_of(response)) == sorted([
+        ("success", f"{waiting.rma_number}: approved."),
+        ("error", f"{cancelled.rma_number}: Only a requested return can be approved; this one "
+                  "is cancelled."),
+    ])
+    assert status_events(waiting)[-1] == ("requested", "approved")
+    assert status_events(cancelled) == [("", "requested"), ("requested", "cancelled")]
+
+
+def test_bulk_actions_need_their_permission(as_manager, order):
+    # given
+    ret = make_return(order, 1)
+    before = snapshot(ret)
+    # when
+    page = as_manager.get(OVERVIEW)
+    forced = act(as_manager, "approve_selected", [ret])
+    # then
+    choices = dict(page.context["action_form"].fields["action"].choices)
+    assert "approve_selected" not in choices
+    assert "mark_refunded_selected" in choices
+    assert forced.status_code == 302
+    assert messages_of(forced) == [("warning", "No action selected.")]
+    assert snapshot(ret) == before
+
+
+def test_bulk_reject_asks_for_the_reason_then_rejects(as_agent, order):
+    # given
+    ret = make_return(order, 1)
+    # when
+    asked = act(as_agent, "reject_selected", [ret])
+    empty = act(as_agent, "reject_selected", [ret], apply="1", reason="")
+    done = act(as_agent, "reject_selected", [ret], apply="1", reason="Worn item")
+    # then
+    assert asked.status_code == 200
+    assert 'name="reason"' in asked.content.decode()
+    assert empty.status_code == 200
+    assert Return.objects.get(pk=ret.pk).status == ReturnStatus.REJECTED
+    assert done.status_code == 302
+    assert Return.objects.get(pk=ret.pk).rejection_reason == "Worn item"
+
+
+def test_bulk_receive_and_cancel(as_agent, order):
+    # given
+    approved = make_return(order, 1, status=ReturnStatus.APPROVED)
+    requested = make_return(order, 1)
+    # when
+    act(as_agent, "receive_selected", [approved])
+    act(as_agent, "cancel_selected", [requested])
+    # then
+    assert Return.objects.get(pk=approved.pk).status == ReturnStatus.RECEIVED
+    assert Return.objects.get(pk=requested.pk).status == ReturnStatus.CANCELLED
+
+
+def test_bulk_mark_refunded_refunds_each_return_once(as_manager, order):
+    # given
+    received = make_return(order, 1, status=ReturnStatus.RECEIVED)
+    requested = make_return(order, 0, 1)
+    asked = act(as_manager, "mark_refunded_selected", [received, requested])
+    batch = asked.context["form"]["batch"].value()
+    # when
+    response = act(as_manager, "mark_refunded_selected", [received, requested], apply="1",
+                   reference="BATCH-42", batch=batch)
+    first_messages = messages_of(response)
+    as_manager.get(OVERVIEW)  # the page shows (and uses up) those messages
+    again = act(as_manager, "mark_refunded_selected", [received], apply="1",
+                reference="BATCH-42", batch=batch)
+    # then
+    assert response.status_code == 302
+    refund = Refund.objects.get()
+    assert (refund.ret_id, refund.amount, refund.status, refund.reference) == (
+        received.pk, Decimal("20.00"), Refund.Status.REFUNDED, "BATCH-42")
+    assert Return.objects.get(pk=received.pk).status == ReturnStatus.COMPLETED
+    assert sorted(first_messages) == sorted([
+        ("success", f"{received.rma_number}: €20.00 refunded."),
+        ("error", f"{requested.rma_number}: Return {requested.rma_number} cannot be refunded "
+                  "while it is requested."),
+    ])
+    assert messages_of(again) == [("success", f"{received.rma_number}: €20.00 refunded.")]
+    assert Refund.objects.count() == 1
+
+
+# --- query counts ----------------------------------------------------------------------------
+
+# Session, user, permissions (2), the reasons of the filter, the count (capped), the shop
+# settings, the page of returns with their columns (the countries of the filter are cached).
+OVERVIEW_QUERIES = 8
+
+
+def test_the_overview_makes_the_same_queries_for_5_or_50_rows(
+        as_agent, customer, reasons, actions, shop_settings, django_assert_num_queries):
+    # given
+    orders = [make_order([(1, "20.00"), (2, "15.00")], customer=customer) for _ in range(50)]
+    for order in orders[:5]:
+        make_return(order, 1, 2)
+    listed(as_agent)  # fills the cache of the countries filter
+    # when / then
+    with django_assert_num_queries(OVERVIEW_QUERIES):
+        assert len(listed(as_agent)) == 5
+    for order in orders[5:]:
+        make_return(order, 1, 1)
+    with django_assert_num_queries(OVERVIEW_QUERIES):
+        assert len(listed(as_agent)) == 50
+
+
+def test_anonymous_bulk_actions_are_sent_to_the_login_page(anonymous, order):
+    ret = make_return(order, 1)
+    response = act(anonymous, "approve_selected", [ret])
+    assert response.status_code == 302
+    assert response.url.startswith("/admin/login/")
+    assert Return.objects.get(pk=ret.pk).status == ReturnStatus.REQUESTED
+
+
+def test_an_agent_cannot_mark_returns_refunded_in_bulk(as_agent, order):
+    # given
+    ret = make_return(order, 1, status=ReturnStatus.RECEIVED)
+    before = snapshot(ret)
+    # when
+    page = as_agent.get(OVERVIEW)
+    forced = act(as_agent, "mark_refunded_selected", [ret], apply="1", reference="X",
+                 batch="b1")
+    # then
+    assert "mark_refunded_selected" not in dict(
+        page.context["action_form"].fields["action"].choices)
+    assert forced.status_code == 302
+    assert snapshot(ret) == before
+    assert Refund.objects.count() == 0
