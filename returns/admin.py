@@ -129,6 +129,14 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
             fields.append("labels__tracking_number")
         return fields
 
+    def get_search_results(self, request, queryset, search_term):
+        # An identifier (RMA, order number, email, tracking number) is found through indexes;
+        # only a free-text search (a name, part of a number) falls back to Django's scan.
+        exact = pages.return_ids_for_identifier(search_term)
+        if exact:
+            return queryset.filter(pk__in=exact), False
+        return super().get_search_results(request, queryset, search_term)
+
     def has_add_permission(self, request):
         return False  # returns are created from an order (create_return_view)
 

@@ -161,6 +161,18 @@ class CreateReturnForm(_Form):
 
 # --- processing a return ---------------------------------------------------------------------
 
+# The inspection of a parcel received unopened is offered beside the statuses (admin_pages).
+INSPECTED = "inspected"
+INSPECTED_DESCRIPTION = _("The carrier delivered the parcel unopened: record what came back per "
+                          "line; what is put back in stock is restocked once.")
+
+
+def _choice_label(status: str):
+    if status == INSPECTED:
+        return _("inspected (record what came back)")
+    return ReturnStatus(status).label
+
+
 class ProcessReturnForm(_Form):
     """The return page's form: the next status (one of those the user may choose) with what it
     needs, and the action, staff note and fee. "Save" sends it all at once."""
@@ -195,7 +207,7 @@ class ProcessReturnForm(_Form):
         self.fields["seen_status"].initial = ret.status
         self.fields["next_status"].choices = (
             [("", pgettext_lazy("next status", "No change"))]
-            + [(status, ReturnStatus(status).label) for status in next_statuses])
+            + [(status, _choice_label(status)) for status in next_statuses])
         self.fields["next_status"].initial = ""
         self.fields["notify"].initial = ret.notify_customer
         if may_edit:
@@ -210,9 +222,13 @@ class ProcessReturnForm(_Form):
         else:
             for name in ("action", "staff_note", "return_fee"):
                 del self.fields[name]
-        if ReturnStatus.RECEIVED in next_statuses:
+        if self._asks_received_quantities:
             for line in ret.lines.all():
                 self._add_received_fields(line)
+
+    @property
+    def _asks_received_quantities(self) -> bool:
+        return bool({ReturnStatus.RECEIVED, INSPECTED} & set(self.next_statuses))
 
     def _add_received_fields(self, line) -> None:
         self.fields[f"received_{line.pk}"] = forms.IntegerField(
@@ -225,10 +241,11 @@ class ProcessReturnForm(_Form):
     @property
     def descriptions(self) -> list[tuple[str, str]]:
         """What each status offered means, shown when it is chosen."""
-        return [(status, STATUS_DESCRIPTIONS[status]) for status in self.next_statuses]
+        return [(status, STATUS_DESCRIPTIONS.get(status, INSPECTED_DESCRIPTION))
+                for status in self.next_statuses]
 
     def receive_rows(self):
-        if ReturnStatus.RECEIVED not in self.next_statuses:
+        if not self._asks_received_quantities:
             return []
         return [{"line": line, "received": self[f"received_{line.pk}"],
                  "restock": (self[f"restock_{line.pk}"]

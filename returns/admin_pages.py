@@ -22,7 +22,7 @@ from shop.templatetags.money import money
 
 from . import backoffice_selectors as pages
 from . import services
-from .admin_forms import CreateReturnForm, MarkRefundedForm, ProcessReturnForm
+from .admin_forms import INSPECTED, CreateReturnForm, MarkRefundedForm, ProcessReturnForm
 from .errors import ReturnError, StaleReturnError
 from .models import Return, ReturnReason, ReturnStatus
 
@@ -47,11 +47,21 @@ def as_seen(ret: Return, status: str) -> Return:
 
 def next_statuses(ret: Return, user, *, may_complete: bool) -> list[str]:
     """The statuses `user` may move `ret` to from its status. Completing is offered only when
-    nothing is left to refund: otherwise "Mark as refunded" completes the return."""
+    nothing is left to refund: otherwise "Mark as refunded" completes the return. A parcel
+    received unopened is first inspected: that step comes before any other."""
     targets = {t.target for t in ret.get_available_user_status_transitions(user)}
     if not may_complete:
         targets.discard(ReturnStatus.COMPLETED)
-    return [status for status in NEXT_STATUS_ORDER if status in targets]
+    offered = [status for status in NEXT_STATUS_ORDER if status in targets]
+    if _awaits_inspection(ret) and user.has_perm("returns.receive_return"):
+        offered.insert(0, INSPECTED)
+    return offered
+
+
+def _awaits_inspection(ret: Return) -> bool:
+    """is_pending_inspection, read from the lines the page has already loaded."""
+    return ret.status == ReturnStatus.RECEIVED and any(
+        line.received_quantity is None for line in ret.lines.all())
 
 
 def reachable_statuses(ret: Return) -> set[str]:
@@ -73,6 +83,8 @@ def run_transition(target: str, ret: Return, form: ProcessReturnForm, actor) -> 
     if target == ReturnStatus.RECEIVED:
         return services.return_receive(actor=actor, ret=ret, received=form.received(),
                                        note=note, notify=notify)
+    if target == INSPECTED:
+        return services.return_inspect(actor=actor, ret=ret, received=form.received(), note=note)
     if target == ReturnStatus.COMPLETED:
         return services.return_complete(actor=actor, ret=ret, note=note, notify=notify)
     if target == ReturnStatus.CANCELLED:
@@ -175,7 +187,10 @@ class ReturnPagesMixin:
         except ReturnError as exc:
             form.add_error(None, exc.message)
             return self._render_return(request, pages.return_for_page(ret.pk), form=form)
-        if target:
+        if target == INSPECTED:
+            messages.success(request, gettext("Return %(rma)s: inspection recorded.") % {
+                "rma": ret.rma_number})
+        elif target:
             messages.success(request, gettext("Return %(rma)s is now %(status)s.") % {
                 "rma": ret.rma_number, "status": ReturnStatus(target).label})
         else:

@@ -196,3 +196,24 @@ def window_has_passed(order: Order, settings: ShopSettings) -> bool:
 
 def returnable_for_form(order: Order) -> dict[int, int]:
     return returnable_quantities(order)
+
+
+def return_ids_for_identifier(term: str) -> set[int]:
+    """Returns named exactly by `term`: an RMA number, an order number, a customer's email or a
+    tracking number. Each is one lookup on a unique or indexed column, so a search for an
+    identifier stays instant at a million returns (a substring search scans every row)."""
+    term = term.strip()
+    if not term or " " in term:
+        return set()
+    found = set(Return.objects.filter(rma_number=term.upper()).values_list("pk", flat=True))
+    found |= set(Return.objects.filter(order__number=term).values_list("pk", flat=True))
+    found |= set(Return.objects.filter(order__outbound_tracking_number=term)
+                 .values_list("pk", flat=True))
+    if "@" in term:
+        found |= set(Return.objects.filter(order__email=term.lower()).values_list("pk", flat=True))
+        found |= set(Return.objects.filter(order__customer__email=term.lower())
+                     .values_list("pk", flat=True))
+    if labels_installed():
+        found |= set(Return.objects.filter(labels__tracking_number=term.upper())
+                     .values_list("pk", flat=True))
+    return found

@@ -49,10 +49,10 @@ class BackofficeSite(admin.AdminSite):
         return menu_sections(super().get_app_list(request))
 
     def index(self, request, extra_context=None):
-        from .dashboard import last_30_days, work_queues
+        from .dashboard import last_30_days_cached, work_queues
 
         extra_context = {**(extra_context or {}), "queues": work_queues(request.user),
-                         "chart": last_30_days()}
+                         "chart": last_30_days_cached()}
         return super().index(request, extra_context)
 
 

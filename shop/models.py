@@ -194,6 +194,9 @@ class Order(models.Model):
         verbose_name = _("order")
         verbose_name_plural = _("orders")
         ordering = ["-placed_at", "-id"]
+        # The back-office finds returns by these identifiers (returns/backoffice_selectors.py).
+        indexes = [models.Index(fields=["email"], name="order_email"),
+                   models.Index(fields=["outbound_tracking_number"], name="order_tracking_number")]
         constraints = [
             models.CheckConstraint(condition=Q(shipping_cost__gte=0),
                                    name="order_shipping_not_negative"),

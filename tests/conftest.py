@@ -43,6 +43,16 @@ def _email_in_memory(settings):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    # Throttle counters and cached charts must not leak from one test into the next.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _english_unless_asked(settings):
     # Tests read messages in English unless they ask for French (Accept-Language, a customer's
     # language, translation.override): the shop's default language is French.

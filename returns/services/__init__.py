@@ -8,6 +8,7 @@ a ReturnError (with a clear, translated message) when it refuses, having changed
 from ..errors import ReturnError, ReturnPermissionError, StaleReturnError
 from .creation import ReturnLineInput, return_create, return_request
 from .editing import return_update
+from .inspection import return_inspect
 from .transitions import (
     return_add_note,
     return_approve,
@@ -30,6 +31,7 @@ __all__ = [
     "return_complete",
     "return_create",
     "return_expire",
+    "return_inspect",
     "return_mark_in_transit",
     "return_receive",
     "return_reject",

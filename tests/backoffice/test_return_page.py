@@ -367,3 +367,45 @@ def test_the_label_and_its_tracking_number_are_shown(as_agent, order):
     # then
     assert page.context["parcel"].label == label
     assert label.tracking_number in page.content.decode()
+
+
+# --- a parcel the carrier delivered unopened -------------------------------------------------
+
+def test_a_parcel_received_unopened_is_inspected_from_the_page_and_restocked_once(
+        as_agent, plain_staff, order):
+    # given: the carrier's delivery scan received the parcel; nobody opened it yet
+    from returns.services.inspection import return_receive_for_inspection
+
+    ret = return_receive_for_inspection(ret=make_return(order, 2, status=ReturnStatus.APPROVED))
+    line = ret.lines.get()
+    variant = line.order_line.variant
+    stock = variant.stock_on_hand
+    # when: the page offers the inspection, and one of the two items came back
+    page = as_agent.get(page_url(ret)).content.decode()
+    response = save(as_agent, ret, next_status="inspected",
+                    **{f"received_{line.pk}": "1", f"restock_{line.pk}": "on"})
+    # then
+    assert 'value="inspected"' in page
+    assert response.status_code == 302
+    line.refresh_from_db()
+    variant.refresh_from_db()
+    assert (line.received_quantity, line.restock) == (1, True)
+    assert variant.stock_on_hand == stock + 1
+    assert ret.events.latest("id").note == f"Parcel inspected: 1/2 {variant}."
+    # and the inspection is offered no more, and cannot be replayed
+    assert 'value="inspected"' not in as_agent.get(page_url(ret)).content.decode()
+    save(as_agent, ret, next_status="inspected", **{f"received_{line.pk}": "1"})
+    assert StockMovement.objects.filter(kind=StockMovement.Kind.RETURN).count() == 1
+
+
+def test_staff_without_the_receive_permission_are_not_offered_the_inspection(order):
+    from returns.services.inspection import return_receive_for_inspection
+
+    ret = return_receive_for_inspection(ret=make_return(order, 1, status=ReturnStatus.APPROVED))
+    manager = logged_in(with_role("refunds_manager"))
+    before = snapshot(ret)
+    page = manager.get(page_url(ret)).content.decode()
+    save(manager, ret, next_status="inspected", **{f"received_{ret.lines.get().pk}": "1"})
+    assert 'value="inspected"' not in page
+    assert snapshot(ret) == before
+    assert ret.lines.get().received_quantity is None
