@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .money import CURRENCY_CHOICES
 
@@ -164,10 +165,11 @@ class StockMovement(models.Model):
 
 class Order(models.Model):
     class Status(models.TextChoices):
-        PLACED = "placed", _("placed")
-        SHIPPED = "shipped", _("shipped")
-        DELIVERED = "delivered", _("delivered")
-        CANCELLED = "cancelled", _("cancelled")
+        # In context: French agrees these with "commande" (returns, labels... say "annulé").
+        PLACED = "placed", pgettext_lazy("order status", "placed")
+        SHIPPED = "shipped", pgettext_lazy("order status", "shipped")
+        DELIVERED = "delivered", pgettext_lazy("order status", "delivered")
+        CANCELLED = "cancelled", pgettext_lazy("order status", "cancelled")
 
     number = models.CharField(_("order number"), max_length=40, unique=True)
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
