@@ -28,7 +28,7 @@ from .services import stock_move
 
 ORDER_FIELDS = ["placed_at", "delivered_at", "status", "currency", "email", "first_name",
                 "last_name", "language", "customer_country", "shipping_country",
-                "shipping_postcode", "shipping_cost", "discount", "amount_paid",
+                "shipping_postcode", "shipping_address", "shipping_cost", "discount", "amount_paid",
                 "outbound_tracking_number"]
 LINE_FIELDS = ["sku", "product_name", "category", "option", "variant_price", "quantity",
                "unit_price_paid", "stock_on_hand", "pos_managed"]
@@ -187,6 +187,7 @@ def _clean(row: Row) -> dict:
             "status": status, "currency": currency, "email": v["email"].lower(),
             "shipping_country": v["shipping_country"].upper(),
             "shipping_postcode": v.get("shipping_postcode", ""),
+            "shipping_address": v.get("shipping_address", ""),
             "shipping_cost": _money(v.get("shipping_cost") or "0", currency),
             "discount": _money(v.get("discount") or "0", currency),
             "amount_paid": _money(v["amount_paid"], currency),

@@ -109,6 +109,7 @@ def test_a_good_json_file_imports_nested_orders(tmp_path):
     document = {"orders": [{
         "number": "J-1", "placed_at": "2026-10-01", "delivered_at": "2026-10-03",
         "currency": "EUR", "shipping_country": "BE", "shipping_cost": "8.00",
+        "shipping_address": "12 rue Royale\nBruxelles",
         "amount_paid": "67.90",
         "customer": {"email": "Tom@Example.com", "first_name": "Tom", "language": "en"},
         "lines": [{"sku": "JE-40", "product_name": "Jeans", "variant_price": "59.90",
@@ -122,6 +123,7 @@ def test_a_good_json_file_imports_nested_orders(tmp_path):
     assert order.customer.email == "tom@example.com"
     assert order.customer.language == "en"
     assert order.amount_paid == Decimal("67.90")
+    assert order.shipping_address == "12 rue Royale\nBruxelles"
     assert order.lines.get().variant.sku == "JE-40"
 
 
