@@ -70,6 +70,23 @@ class _ReadOnlyAdmin(admin.ModelAdmin):
         if not self.has_manage_permission(request):
             raise PermissionDenied
 
+    def _reference_view(self, request, obj, *, act, done: str, title: str):
+        """A page asking the reference of money that moved outside the system (a bank
+        transfer, the provider's dashboard), then `act(reference)`: one service call."""
+        form = ReferenceForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                act(form.cleaned_data["reference"])
+            except ReturnError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, done)
+                return redirect(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change",
+                                obj.pk)
+        context = {**self.admin_site.each_context(request), "opts": obj._meta, "object": obj,
+                   "title": title, "form": form, "quote": quote_table(Quote.from_json(obj.quote))}
+        return TemplateResponse(request, "admin/refunds/reference_form.html", context)
+
 
 @admin.register(Refund)
 class RefundAdmin(_ReadOnlyAdmin):
@@ -192,23 +209,12 @@ class RefundAdmin(_ReadOnlyAdmin):
     def mark_refunded_view(self, request, pk: int):
         self._require_manage(request)
         refund = get_object_or_404(Refund.objects.select_related("ret"), pk=pk)
-        form = ReferenceForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.refund_mark_refunded(actor=request.user, refund=refund,
-                                              reference=form.cleaned_data["reference"])
-            except ReturnError as exc:
-                messages.error(request, exc.message)
-            else:
-                messages.success(request, gettext("Refund marked as refunded."))
-                return redirect("admin:refunds_refund_change", refund.pk)
-        return self._reference_page(request, refund, form,
-                                    gettext("Mark refund %(id)s as refunded") % {"id": refund.pk})
-
-    def _reference_page(self, request, obj, form, title):
-        context = {**self.admin_site.each_context(request), "opts": obj._meta, "object": obj,
-                   "title": title, "form": form, "quote": quote_table(Quote.from_json(obj.quote))}
-        return TemplateResponse(request, "admin/refunds/reference_form.html", context)
+        return self._reference_view(
+            request, refund,
+            act=lambda reference: services.refund_mark_refunded(
+                actor=request.user, refund=refund, reference=reference),
+            done=gettext("Refund marked as refunded."),
+            title=gettext("Mark refund %(id)s as refunded") % {"id": refund.pk})
 
 
 @admin.register(ExchangeDue)
@@ -240,20 +246,12 @@ class ExchangeDueAdmin(_ReadOnlyAdmin):
     def mark_paid_view(self, request, pk: int):
         self._require_manage(request)
         due = get_object_or_404(ExchangeDue.objects.select_related("ret"), pk=pk)
-        form = ReferenceForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.exchange_due_mark_paid(actor=request.user, due=due,
-                                                reference=form.cleaned_data["reference"])
-            except ReturnError as exc:
-                messages.error(request, exc.message)
-            else:
-                messages.success(request, gettext("Amount due marked as paid."))
-                return redirect("admin:refunds_exchangedue_change", due.pk)
-        context = {**self.admin_site.each_context(request), "opts": due._meta, "object": due,
-                   "title": gettext("Mark the amount due as paid"), "form": form,
-                   "quote": quote_table(Quote.from_json(due.quote))}
-        return TemplateResponse(request, "admin/refunds/reference_form.html", context)
+        return self._reference_view(
+            request, due,
+            act=lambda reference: services.exchange_due_mark_paid(
+                actor=request.user, due=due, reference=reference),
+            done=gettext("Amount due marked as paid."),
+            title=gettext("Mark the amount due as paid"))
 
 
 @admin.register(StoreCreditMovement)

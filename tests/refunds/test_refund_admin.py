@@ -5,9 +5,10 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from refunds.models import Refund
+from refunds.models import ExchangeDue, Refund
+from refunds.services import exchange_settle
 from returns.models import Return, ReturnStatus
-from tests.factories import StaffFactory, make_order
+from tests.factories import StaffFactory, VariantFactory, make_order
 from tests.refunds.factories import make_return, refunds_manager
 
 pytestmark = pytest.mark.django_db
@@ -86,3 +87,39 @@ def test_the_refunds_list_cancels_the_selected_refunds_through_the_service(clien
     refund.refresh_from_db()
     assert refund.status == Refund.Status.CANCELLED
     assert refund.marked_by is not None
+
+
+def test_mark_paid_page_records_what_the_customer_paid_for_a_dearer_exchange(client):
+    # given: a 30.00 item exchanged for a 40.00 one: the customer owes 10.00
+    manager = admin_staff()
+    ret = make_return(make_order([(1, "30.00")], shipping="6.00"), [1],
+                      mode=Return.RefundMode.EXCHANGE,
+                      exchange_variant=VariantFactory(price=Decimal("40.00")))
+    due = exchange_settle(actor=manager, ret=ret, idempotency_key="k1")
+    client.force_login(manager)
+    url = reverse("admin:refunds_exchangedue_mark_paid", args=[due.pk])
+    # when
+    page = client.get(url)
+    response = client.post(url, {"reference": "POS-77"})
+    # then
+    assert page.status_code == 200
+    assert response.status_code == 302
+    assert response.url == reverse("admin:refunds_exchangedue_change", args=[due.pk])
+    due.refresh_from_db()
+    assert (due.status, due.reference) == (ExchangeDue.Status.PAID, "POS-77")
+    assert Return.objects.get(pk=ret.pk).status == ReturnStatus.COMPLETED
+    assert Refund.objects.count() == 0
+
+
+def test_mark_paid_page_is_refused_without_the_refund_permission(client):
+    ret = make_return(make_order([(1, "30.00")], shipping="6.00"), [1],
+                      mode=Return.RefundMode.EXCHANGE,
+                      exchange_variant=VariantFactory(price=Decimal("40.00")))
+    due = exchange_settle(actor=admin_staff(), ret=ret, idempotency_key="k1")
+    client.force_login(StaffFactory())
+    response = client.post(reverse("admin:refunds_exchangedue_mark_paid", args=[due.pk]),
+                           {"reference": "POS-77"})
+    assert response.status_code == 403
+    due.refresh_from_db()
+    assert (due.status, due.reference) == (ExchangeDue.Status.OPEN, "")
+    assert Return.objects.get(pk=ret.pk).status == ReturnStatus.RECEIVED
