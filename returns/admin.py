@@ -249,13 +249,27 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
     def receive_selected(self, request, queryset):
         self._apply(request, queryset, services.return_receive, gettext("received."))
 
-    @admin.action(description=_("Cancel the selected returns"), permissions=["cancel"])
+    @admin.action(description=_("Cancel the selected returns…"), permissions=["cancel"])
     def cancel_selected(self, request, queryset):
+        if "apply" not in request.POST:
+            return self._ask(request, queryset, "cancel_selected", forms.Form(),
+                             gettext("Cancel returns"), gettext(
+                                 "These returns will be cancelled, each one only if its status "
+                                 "allows it. A cancelled return is final."),
+                             gettext("Cancel the returns"))
         self._apply(request, queryset, services.return_cancel, gettext("cancelled."))
+        return None
 
-    @admin.action(description=_("Expire the selected returns"), permissions=["expire"])
+    @admin.action(description=_("Expire the selected returns…"), permissions=["expire"])
     def expire_selected(self, request, queryset):
+        if "apply" not in request.POST:
+            return self._ask(request, queryset, "expire_selected", forms.Form(),
+                             gettext("Expire returns"), gettext(
+                                 "These returns will expire, each one only if it is approved; "
+                                 "their labels are cancelled. An expired return is final."),
+                             gettext("Expire the returns"))
         self._apply(request, queryset, services.return_expire, gettext("expired."))
+        return None
 
     @admin.action(description=_("Mark the selected returns refunded…"), permissions=["refund"])
     def mark_refunded_selected(self, request, queryset):

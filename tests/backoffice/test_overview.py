@@ -176,10 +176,36 @@ def test_bulk_receive_and_cancel(as_agent, order):
     requested = make_return(order, 1)
     # when
     act(as_agent, "receive_selected", [approved])
-    act(as_agent, "cancel_selected", [requested])
-    # then
+    asked = act(as_agent, "cancel_selected", [requested])
+    still_requested = Return.objects.get(pk=requested.pk).status
+    act(as_agent, "cancel_selected", [requested], apply="1")
+    # then: cancelling is final, so it is confirmed first
+    assert asked.status_code == 200
+    assert "A cancelled return is final." in asked.content.decode()
+    assert still_requested == ReturnStatus.REQUESTED
     assert Return.objects.get(pk=approved.pk).status == ReturnStatus.RECEIVED
     assert Return.objects.get(pk=requested.pk).status == ReturnStatus.CANCELLED
+
+
+def test_bulk_expire_is_confirmed_then_expires_only_approved_returns(as_agent, order):
+    # given
+    approved = make_return(order, 1, status=ReturnStatus.APPROVED)
+    requested = make_return(order, 1)
+    before = (snapshot(approved), snapshot(requested))
+    # when: the first post only asks
+    asked = act(as_agent, "expire_selected", [approved, requested])
+    # then
+    assert asked.status_code == 200
+    assert (snapshot(approved), snapshot(requested)) == before
+    # when: confirmed
+    response = act(as_agent, "expire_selected", [approved, requested], apply="1")
+    # then
+    assert Return.objects.get(pk=approved.pk).status == ReturnStatus.EXPIRED
+    assert snapshot(requested) == before[1]
+    assert sorted(messages_of(response)) == [
+        ("error", f"{requested.rma_number}: Only an approved return can expire; "
+                  "this one is requested."),
+        ("success", f"{approved.rma_number}: expired.")]
 
 
 def test_bulk_mark_refunded_refunds_each_return_once(as_manager, order):
