@@ -32,6 +32,13 @@ class BackofficeSite(admin.AdminSite):
     index_title = _("Today's work")
     index_template = "admin/backoffice_index.html"
 
+    @property
+    def login_form(self):
+        # Imported here: the site is built while the apps load, before forms can import models.
+        from .forms import ThrottledAdminAuthenticationForm
+
+        return ThrottledAdminAuthenticationForm
+
     def each_context(self, request):
         from .models import ShopSettings
 

@@ -1,6 +1,8 @@
-"""Forms of the customer portal's accounts and guest lookup: what a person typed, validated."""
+"""Forms of the accounts (portal and back-office logins) and the guest lookup: what a person
+typed, validated."""
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
@@ -12,8 +14,31 @@ THROTTLED_LOGIN = _("Too many failed attempts. For your security, logging in is 
                     "15 minutes. You can also reset your password.")
 
 
-class ThrottledAuthenticationForm(AuthenticationForm):
-    """Django's login form, refusing to check passwords after too many failures."""
+class LoginThrottleMixin:
+    """Refuses to check passwords after too many failures (per email and address, and per
+    address): shared by the portal's and the back-office's login forms."""
+
+    def _identities(self):
+        address = client_address(self.request) if self.request is not None else "unknown"
+        email = (self.data.get("username") or "").strip().lower()
+        return f"{email}|{address}", address
+
+    def clean(self):
+        account, address = self._identities()
+        if LOGIN_PER_ACCOUNT.blocked(account) or LOGIN_PER_ADDRESS.blocked(address):
+            raise forms.ValidationError(THROTTLED_LOGIN, code="throttled")
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            LOGIN_PER_ACCOUNT.fail(account)
+            LOGIN_PER_ADDRESS.fail(address)
+            raise
+        LOGIN_PER_ACCOUNT.reset(account)
+        return cleaned
+
+
+class ThrottledAuthenticationForm(LoginThrottleMixin, AuthenticationForm):
+    """The portal's login: Django's form, throttled, in the shop's words."""
 
     error_messages = {
         **AuthenticationForm.error_messages,
@@ -27,23 +52,9 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         self.fields["username"].widget.attrs.update(autocomplete="email", inputmode="email")
         self.fields["password"].label = _("Password")
 
-    def _identities(self):
-        address = client_address(self.request) if self.request is not None else "unknown"
-        email = (self.data.get("username") or "").strip().lower()
-        return f"{email}|{address}", address
 
-    def clean(self):
-        account, address = self._identities()
-        if LOGIN_PER_ACCOUNT.blocked(account) or LOGIN_PER_ADDRESS.blocked(address):
-            raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
-        try:
-            cleaned = super().clean()
-        except forms.ValidationError:
-            LOGIN_PER_ACCOUNT.fail(account)
-            LOGIN_PER_ADDRESS.fail(address)
-            raise
-        LOGIN_PER_ACCOUNT.reset(account)
-        return cleaned
+class ThrottledAdminAuthenticationForm(LoginThrottleMixin, AdminAuthenticationForm):
+    """The back-office's login (staff only), throttled like the portal's."""
 
 
 class SignupForm(forms.Form):
