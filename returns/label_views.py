@@ -8,9 +8,8 @@ from django.utils.translation import gettext
 from shop.views import portal_page
 
 from .labels import PDF_CONTENT_TYPE, downloadable_label, label_filename
-from .models import Return
 from .models_labels import ReturnLabel
-from .portal_selectors import portal_return
+from .views import return_or_404
 
 
 def pdf_response(label: ReturnLabel) -> HttpResponse:
@@ -22,11 +21,7 @@ def pdf_response(label: ReturnLabel) -> HttpResponse:
 
 @portal_page
 def return_label_download(request, rma_number):
-    try:
-        ret = portal_return(request.portal_scope, rma_number)
-    except Return.DoesNotExist:
-        raise Http404(gettext("No such return.")) from None
-    label = downloadable_label(ret)
+    label = downloadable_label(return_or_404(request, rma_number))
     if label is None:
         raise Http404(gettext("This return has no label to download."))
     return pdf_response(label)

@@ -22,7 +22,7 @@ from .carriers import CarrierError, get_carrier
 from .errors import ReturnError, ReturnPermissionError
 from .models import Return, ReturnEvent, ReturnStatus
 from .models_labels import LabelStatus, ParcelStatus, ReturnLabel, ShippingMethod
-from .services._common import record_event
+from .services._common import lock_return, record_event
 
 logger = logging.getLogger(__name__)
 
@@ -47,13 +47,6 @@ def label_attachment(ret: Return) -> tuple[str, bytes, str] | None:
     if label is None:
         return None
     return label_filename(label), bytes(label.pdf), PDF_CONTENT_TYPE
-
-
-def _lock_return(ret: Return) -> Return:
-    """The return's row locked until the end of the transaction. Unlike a status change, a label
-    action does not depend on the status the page showed: no staleness check."""
-    return (Return.objects.select_for_update(of=("self",)).select_related("order__customer")
-            .get(pk=ret.pk))
 
 
 def default_shipping_method() -> ShippingMethod | None:
@@ -101,7 +94,7 @@ def label_create(*, actor, ret: Return) -> ReturnLabel:
     if actor is None or not actor.has_perm("returns.approve_return"):
         raise ReturnPermissionError(gettext("You are not allowed to issue return labels."))
     with transaction.atomic():
-        locked = _lock_return(ret)
+        locked = lock_return(ret, check_stale=False)
         label, event = create_label_locked(locked, actor=actor)
         notification_services.notification_enqueue(ret=locked, event="label_resent",
                                                    return_event=event, actor=actor)
@@ -115,7 +108,7 @@ def label_resend(*, actor, ret: Return) -> ReturnLabel:
     if actor is None or not actor.has_perm("returns.resend_label"):
         raise ReturnPermissionError(gettext("You are not allowed to send return labels again."))
     with transaction.atomic():
-        locked = _lock_return(ret)
+        locked = lock_return(ret, check_stale=False)
         label = live_label(locked)
         if label is None:
             raise ReturnError(gettext("Return %(rma)s has no label to send.")
@@ -156,7 +149,7 @@ def label_cancel(*, actor, ret: Return, note: str = "") -> ReturnLabel:
     if actor is None or not actor.has_perm("returns.cancel_label"):
         raise ReturnPermissionError(gettext("You are not allowed to cancel return labels."))
     with transaction.atomic():
-        locked = _lock_return(ret)
+        locked = lock_return(ret, check_stale=False)
         label = _lock_live_label(locked)
         if label is None:
             raise ReturnError(gettext("Return %(rma)s has no label to cancel.")

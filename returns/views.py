@@ -16,8 +16,8 @@ from django.views.decorators.http import require_POST
 from refunds.quotes import quote_for_return, quote_preview
 from shop.models import Order, ShopSettings
 from shop.money import quantize
-from shop.selectors import order_lines, portal_order
-from shop.views import portal_page
+from shop.selectors import order_lines
+from shop.views import order_or_404, portal_page
 
 from .forms import ReturnRequestForm, offered_delivery_options
 from .labels import delivery_status, live_label
@@ -39,11 +39,12 @@ DRAFT_KEY = "portal_return_draft"
 CONFIRM_CLAIM_SECONDS = 300
 
 
-def _order_or_404(request, number) -> Order:
+def return_or_404(request, rma_number) -> Return:
+    """The return `rma_number` in this visitor's portal scope; anyone else's is a 404."""
     try:
-        return portal_order(request.portal_scope, number)
-    except Order.DoesNotExist:
-        raise Http404(gettext("No such order.")) from None
+        return portal_return(request.portal_scope, rma_number)
+    except Return.DoesNotExist:
+        raise Http404(gettext("No such return.")) from None
 
 
 def _acting_as(request, order: Order) -> dict:
@@ -88,7 +89,7 @@ def _render_form(request, order, form, shop_settings, status=200):
 
 @portal_page
 def return_request_form(request, number):
-    order = _order_or_404(request, number)
+    order = order_or_404(request, number)
     shop_settings = ShopSettings.load()
     eligibility, refusal = _eligible_or_redirect(request, order, shop_settings)
     if refusal:
@@ -106,7 +107,7 @@ def return_request_form(request, number):
 
 @portal_page
 def return_request_confirm(request, number):
-    order = _order_or_404(request, number)
+    order = order_or_404(request, number)
     shop_settings = ShopSettings.load()
     eligibility, refusal = _eligible_or_redirect(request, order, shop_settings)
     if refusal:
@@ -182,10 +183,7 @@ def preview_quote(order: Order, quantities: dict[int, int], shop_settings: ShopS
 
 @portal_page
 def return_detail(request, rma_number):
-    try:
-        ret = portal_return(request.portal_scope, rma_number)
-    except Return.DoesNotExist:
-        raise Http404(gettext("No such return.")) from None
+    ret = return_or_404(request, rma_number)
     events = customer_events(ret)
     label = live_label(ret)
     # A return dropped in store reads "no label" (no query); one with a label, its parcel.
@@ -201,10 +199,7 @@ def return_detail(request, rma_number):
 @require_POST
 @portal_page
 def return_cancel_view(request, rma_number):
-    try:
-        ret = portal_return(request.portal_scope, rma_number)
-    except Return.DoesNotExist:
-        raise Http404(gettext("No such return.")) from None
+    ret = return_or_404(request, rma_number)
     try:
         return_cancel(ret=ret, **_acting_as(request, ret.order))
     except ReturnError as error:

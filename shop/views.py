@@ -175,12 +175,17 @@ def orders(request):
         "customer": customer, "page": page, "orders": page.object_list if page else []})
 
 
-@portal_page
-def order_detail(request, number):
+def order_or_404(request, number) -> Order:
+    """The order `number` in this visitor's portal scope; anyone else's is a 404."""
     try:
-        order = portal_order(request.portal_scope, number)
+        return portal_order(request.portal_scope, number)
     except Order.DoesNotExist:
         raise Http404(gettext("No such order.")) from None
+
+
+@portal_page
+def order_detail(request, number):
+    order = order_or_404(request, number)
     shop_settings = ShopSettings.load()
     eligibility = return_eligibility(order, shop_settings)
     lines = order_lines(order)

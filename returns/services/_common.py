@@ -44,15 +44,16 @@ def lock_order(order: Order) -> Order:
             .get(pk=order.pk))
 
 
-def lock_return(ret: Return) -> Return:
+def lock_return(ret: Return, *, check_stale: bool = True) -> Return:
     """Re-read `ret` locked until the end of the transaction.
 
     `ret` may come from a page read a while ago: when its status differs from the row's, someone
-    else acted first, and acting on what the person saw would be wrong.
+    else acted first, and acting on what the person saw would be wrong. Actions that do not
+    depend on the status the page showed (label actions) pass check_stale=False.
     """
     locked = (Return.objects.select_for_update(of=("self",))
               .select_related("order__customer").get(pk=ret.pk))
-    if locked.status != ret.status:
+    if check_stale and locked.status != ret.status:
         raise StaleReturnError(gettext(
             "Return %(rma)s was changed by someone else meanwhile: it is now %(status)s. "
             "Reload the page and check it again.")
