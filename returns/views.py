@@ -15,7 +15,6 @@ from django.views.decorators.http import require_POST
 
 from refunds.quotes import quote_for_return, quote_preview
 from shop.models import Order, ShopSettings
-from shop.money import quantize
 from shop.selectors import order_lines
 from shop.views import order_or_404, portal_page
 
@@ -131,7 +130,8 @@ def return_request_confirm(request, number):
         return _render_form(request, order, form, shop_settings)
     if request.method == "POST":
         return _submit(request, order, form)
-    quote = preview_quote(order, form.quantities(), shop_settings,
+    # The fee is the one return_request will set: the rules' (the shop's default without one).
+    quote = quote_preview(order=order, quantities=form.quantities(),
                           refund_mode=form.cleaned_data["refund_mode"], return_fee=rules.fee)
     delivery_option = (Return.DeliveryOption.IN_STORE if rules.in_store_only
                        else form.cleaned_data["delivery_option"])
@@ -169,16 +169,6 @@ def _submit(request, order: Order, form: ReturnRequestForm):
     messages.success(request, gettext("Your return %(rma)s is requested. We will email you "
                                       "as soon as we have reviewed it.") % {"rma": ret.rma_number})
     return redirect("return_detail", rma_number=ret.rma_number)
-
-
-def preview_quote(order: Order, quantities: dict[int, int], shop_settings: ShopSettings, *,
-                  refund_mode: str, return_fee=None):
-    """The refund estimate of a return not saved yet: the staff's quote computation, with the
-    fee return_request will set (the return rules'; given, or the shop's default)."""
-    if return_fee is None:
-        return_fee = shop_settings.default_return_fee
-    return quote_preview(order=order, quantities=quantities, refund_mode=refund_mode,
-                         return_fee=quantize(return_fee, order.currency))
 
 
 @portal_page
