@@ -16,11 +16,11 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from .emails import PARTS, default_template_source, email_context, render_email, template_sources
-from .events import NotificationEvent
-from .models import EmailTemplate, Notification
-from .selectors import email_template_overview, notification_list, preview_return
-from .services import NotificationError, notification_resend
+from notifications.emails import PARTS, default_template_source, email_context, render_email, template_sources
+from notifications.events import NotificationEvent
+from notifications.models import EmailTemplate, Notification
+from notifications.selectors import email_template_overview, notification_list, preview_return
+from notifications.services import NotificationError, notification_resend
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 

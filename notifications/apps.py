@@ -7,4 +7,4 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self):
-        from . import checks, webhooks  # noqa: F401  (registers the check and the receiver)
+        from notifications import checks, webhooks  # noqa: F401  (registers the check and the receiver)

@@ -20,8 +20,8 @@ from django.db import models
 from django.db.models import F
 from django.utils import timezone
 
-from .emails import build_message
-from .models import Notification, NotificationStatus
+from notifications.emails import build_message
+from notifications.models import Notification, NotificationStatus
 
 logger = logging.getLogger(__name__)
 
@@ -178,7 +178,7 @@ def notifications_sweep(*, stuck_after: float | None = None, grace: float | None
 
 
 def _publish_due(*, due_before, now, batch_size: int) -> tuple[int, int]:
-    from .services import publish_send
+    from notifications.services import publish_send
 
     due = Notification.objects.filter(status=NotificationStatus.QUEUED).filter(
         # Rows the sweep just took back from a dead worker are due whatever the grace.

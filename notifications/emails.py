@@ -19,8 +19,8 @@ from django.utils import translation
 from shop.models import ShopSettings
 from shop.money import quantize
 
-from .events import NotificationEvent
-from .models import EmailTemplate
+from notifications.events import NotificationEvent
+from notifications.models import EmailTemplate
 
 PARTS = {"subject": "subject.txt", "text_body": "txt", "html_body": "html"}
 

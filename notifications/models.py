@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from returns.models import Return, ReturnEvent
 
-from .events import NotificationEvent
+from notifications.events import NotificationEvent
 
 
 class NotificationStatus(models.TextChoices):
@@ -113,7 +113,7 @@ class EmailTemplate(models.Model):
 
     def clean(self):
         # A typo in a template must be caught when staff save it, not when the worker sends.
-        from .emails import compile_template_source
+        from notifications.emails import compile_template_source
 
         errors = {}
         for field in ("subject", "text_body", "html_body"):

@@ -6,8 +6,8 @@ from django.conf import settings
 
 from returns.models import Return
 
-from .events import NotificationEvent
-from .models import EmailTemplate, Notification
+from notifications.events import NotificationEvent
+from notifications.models import EmailTemplate, Notification
 
 
 def notification_list():

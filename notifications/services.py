@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 
 from returns.models import ReturnEvent
 
-from .events import NotificationEvent
-from .models import Notification, NotificationStatus
+from notifications.events import NotificationEvent
+from notifications.models import Notification, NotificationStatus
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def publish_send(notification_id: int, *, countdown: float | None = None,
     global _broker_down_until
     from kombu.exceptions import OperationalError
 
-    from .tasks import send_notification
+    from notifications.tasks import send_notification
 
     if not even_if_broker_down and time.monotonic() < _broker_down_until:
         logger.info("broker down a moment ago, notification %s left for the sweep",

@@ -8,7 +8,7 @@ import logging
 
 from celery import shared_task
 
-from .delivery import deliver_notification, notifications_sweep
+from notifications.delivery import deliver_notification, notifications_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 def send_notification(notification_id: int) -> str:
     outcome = deliver_notification(notification_id=notification_id)
     if outcome.retry_in is not None:
-        from .services import publish_send
+        from notifications.services import publish_send
 
         # If the broker cannot take it, the row is queued with its time: the sweep retries it.
         publish_send(notification_id, countdown=outcome.retry_in)

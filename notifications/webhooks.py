@@ -9,7 +9,7 @@ a `tracking` signal; this receiver applies it to the notification.
 from anymail.signals import tracking
 from django.dispatch import receiver
 
-from .services import notification_record_tracking
+from notifications.services import notification_record_tracking
 
 
 @receiver(tracking, dispatch_uid="notifications.tracking")

@@ -20,10 +20,10 @@ from returns.services import ReturnError
 from shop.admin_site import CappedCountPaginator
 from shop.templatetags.money import money
 
-from . import selectors, services
-from .forms import ExchangeSettleForm, ReferenceForm, RefundForm
-from .models import ExchangeDue, Refund, RefundMode, StoreCreditMovement
-from .quotes import Quote, quote_for_return
+from refunds import selectors, services
+from refunds.forms import ExchangeSettleForm, ReferenceForm, RefundForm
+from refunds.models import ExchangeDue, Refund, RefundMode, StoreCreditMovement
+from refunds.quotes import Quote, quote_for_return
 
 
 def quote_table(quote: Quote):

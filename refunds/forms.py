@@ -5,7 +5,7 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import RefundMode
+from refunds.models import RefundMode
 
 
 class RefundForm(forms.Form):

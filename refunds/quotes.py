@@ -35,7 +35,7 @@ from returns.models import LIVE_STATUSES, Return, ReturnLine, ReturnStatus
 from shop.models import Order
 from shop.money import MINOR_UNITS, ZERO, quantize
 
-from .models import LIVE_REFUND_STATUSES, Refund
+from refunds.models import LIVE_REFUND_STATUSES, Refund
 
 ITEM = "item"
 DISCOUNT = "discount"

@@ -8,7 +8,7 @@ from returns.models import Return
 from shop.models import Customer, Order
 from shop.money import ZERO
 
-from .models import LIVE_REFUND_STATUSES, Refund, RefundStatus, StoreCreditMovement
+from refunds.models import LIVE_REFUND_STATUSES, Refund, RefundStatus, StoreCreditMovement
 
 
 def refunds_for_return(ret: Return) -> QuerySet[Refund]:

@@ -19,16 +19,9 @@ from returns.services import ReturnError, ReturnPermissionError, return_complete
 from shop.models import Customer, Order
 from shop.money import MINOR_UNITS, ZERO, format_money, quantize
 
-from .models import (
-    LIVE_REFUND_STATUSES,
-    ExchangeDue,
-    Refund,
-    RefundMode,
-    RefundStatus,
-    StoreCreditMovement,
-)
-from .quotes import Quote, quote_for_return
-from .selectors import store_credit_balance
+from refunds.models import LIVE_REFUND_STATUSES, ExchangeDue, Refund, RefundMode, RefundStatus, StoreCreditMovement
+from refunds.quotes import Quote, quote_for_return
+from refunds.selectors import store_credit_balance
 
 REFUND_PERMISSION = "refunds.manage_refund"
 

@@ -24,13 +24,13 @@ from refunds.models import RefundStatus
 from shop.admin_site import CappedCountPaginator
 from shop.templatetags.money import money
 
-from . import backoffice_selectors as pages
-from . import services
-from .admin_forms import BulkReferenceForm, RejectForm, new_key
-from .admin_labels import ReturnLabelActionsMixin
-from .admin_pages import ReturnPagesMixin
-from .errors import ReturnError
-from .models import Return, ReturnAction, ReturnLine, ReturnReason
+from returns import backoffice_selectors as pages
+from returns import services
+from returns.admin_forms import BulkReferenceForm, RejectForm, new_key
+from returns.admin_labels import ReturnLabelActionsMixin
+from returns.admin_pages import ReturnPagesMixin
+from returns.errors import ReturnError
+from returns.models import Return, ReturnAction, ReturnLine, ReturnReason
 
 
 class _TranslatedListAdmin(admin.ModelAdmin):
@@ -316,4 +316,4 @@ def _refund_fully(actor, ret: Return, reference: str, key: str):
 # Return rules, shipping methods and labels register their pages once their models are
 # installed (returns/models_labels.py and returns/models_rules.py).
 if pages.labels_installed():
-    from . import admin_rules  # noqa: E402, F401
+    from returns import admin_rules  # noqa: E402, F401

@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from refunds.models import RefundMode
 from shop.models import MONEY, Order, ShopSettings, Variant
 
-from .models import STATUS_DESCRIPTIONS, Return, ReturnAction, ReturnReason, ReturnStatus
-from .services import ReturnLineInput
+from returns.models import STATUS_DESCRIPTIONS, Return, ReturnAction, ReturnReason, ReturnStatus
+from returns.services import ReturnLineInput
 
 _TEXTAREA = {"rows": 3}
 

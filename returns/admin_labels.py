@@ -8,9 +8,9 @@ from django.urls import path
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from . import labels as label_services
-from .errors import ReturnError
-from .models import Return
+from returns import labels as label_services
+from returns.errors import ReturnError
+from returns.models import Return
 
 
 class ReturnLabelActionsMixin:

@@ -20,11 +20,11 @@ from refunds.quotes import quote_for_return
 from shop.models import Order, ShopSettings
 from shop.templatetags.money import money
 
-from . import backoffice_selectors as pages
-from . import services
-from .admin_forms import INSPECTED, CreateReturnForm, MarkRefundedForm, ProcessReturnForm
-from .errors import ReturnError, StaleReturnError
-from .models import Return, ReturnReason, ReturnStatus
+from returns import backoffice_selectors as pages
+from returns import services
+from returns.admin_forms import INSPECTED, CreateReturnForm, MarkRefundedForm, ProcessReturnForm
+from returns.errors import ReturnError, StaleReturnError
+from returns.models import Return, ReturnReason, ReturnStatus
 
 # The order the next-status buttons are offered in.
 NEXT_STATUS_ORDER = [ReturnStatus.APPROVED, ReturnStatus.REJECTED, ReturnStatus.IN_TRANSIT,

@@ -16,14 +16,14 @@ from django.utils.translation import gettext_lazy as _
 
 from shop.models import Order, ShopSettings
 
-from . import labels as label_services
-from .carriers import carrier_choices
-from .errors import ReturnError
-from .label_views import pdf_response
-from .models import Return, ReturnReason
-from .models_labels import ReturnLabel, ShippingMethod, TrackingEvent
-from .models_rules import ReturnRule, RuleAction
-from .rules import evaluate_rules, plain_number
+from returns import labels as label_services
+from returns.carriers import carrier_choices
+from returns.errors import ReturnError
+from returns.label_views import pdf_response
+from returns.models import Return, ReturnReason
+from returns.models_labels import ReturnLabel, ShippingMethod, TrackingEvent
+from returns.models_rules import ReturnRule, RuleAction
+from returns.rules import evaluate_rules, plain_number
 
 
 @admin.register(ShippingMethod)

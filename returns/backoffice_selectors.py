@@ -30,8 +30,8 @@ from refunds.models import LIVE_REFUND_STATUSES, Refund
 from refunds.selectors import refunded_items_by_order_line
 from shop.models import MONEY, Order, ShopSettings
 
-from .models import Return, ReturnLine
-from .selectors import held_quantities, return_timeline, returnable_quantities
+from returns.models import Return, ReturnLine
+from returns.selectors import held_quantities, return_timeline, returnable_quantities
 
 _MONEY_FIELD = DecimalField(**MONEY)
 

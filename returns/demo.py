@@ -13,21 +13,10 @@ from django.utils import timezone
 
 from shop.models import Order, User, Variant
 
-from .errors import ReturnError
-from .models import Return, ReturnAction, ReturnEvent
-from .selectors import returnable_quantities
-from .services import (
-    ReturnLineInput,
-    return_approve,
-    return_cancel,
-    return_complete,
-    return_create,
-    return_expire,
-    return_mark_in_transit,
-    return_receive,
-    return_reject,
-    return_request,
-)
+from returns.errors import ReturnError
+from returns.models import Return, ReturnAction, ReturnEvent
+from returns.selectors import returnable_quantities
+from returns.services import ReturnLineInput, return_approve, return_cancel, return_complete, return_create, return_expire, return_mark_in_transit, return_receive, return_reject, return_request
 
 DEMO_MARKER = "[demo]"
 

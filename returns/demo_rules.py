@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from shop.models import ShopSettings
 
-from .models import ReturnRule, ShippingMethod
+from returns.models import ReturnRule, ShippingMethod
 
 RETURN_ADDRESS = "Service retours\n12 rue des Lilas\n75011 Paris\nFrance"
 

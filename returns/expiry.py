@@ -15,10 +15,10 @@ from django.utils.translation import gettext
 
 from shop.models import ShopSettings
 
-from .errors import ReturnError
-from .models import Return, ReturnStatus
-from .models_labels import ParcelStatus, TrackingEvent
-from .services import return_expire
+from returns.errors import ReturnError
+from returns.models import Return, ReturnStatus
+from returns.models_labels import ParcelStatus, TrackingEvent
+from returns.services import return_expire
 
 # Statuses that tell the parcel moved: such a return is staff's to look at, never expired.
 MOVEMENT = [ParcelStatus.IN_TRANSIT, ParcelStatus.DELIVERED, ParcelStatus.EXCEPTION,

@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from shop.models import OrderLine, ShopSettings
 
-from .models import Return, ReturnReason
-from .services import ReturnLineInput
+from returns.models import Return, ReturnReason
+from returns.services import ReturnLineInput
 
 COMMENT_MAX_LENGTH = 2000
 

@@ -7,9 +7,9 @@ from django.utils.translation import gettext
 
 from shop.views import portal_page
 
-from .labels import PDF_CONTENT_TYPE, downloadable_label, label_filename
-from .models_labels import ReturnLabel
-from .views import return_or_404
+from returns.labels import PDF_CONTENT_TYPE, downloadable_label, label_filename
+from returns.models_labels import ReturnLabel
+from returns.views import return_or_404
 
 
 def pdf_response(label: ReturnLabel) -> HttpResponse:

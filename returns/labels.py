@@ -18,11 +18,11 @@ from django.utils.translation import gettext
 
 from notifications import services as notification_services
 
-from .carriers import CarrierError, get_carrier
-from .errors import ReturnError, ReturnPermissionError
-from .models import Return, ReturnEvent, ReturnStatus
-from .models_labels import LabelStatus, ParcelStatus, ReturnLabel, ShippingMethod
-from .services._common import lock_return, record_event
+from returns.carriers import CarrierError, get_carrier
+from returns.errors import ReturnError, ReturnPermissionError
+from returns.models import Return, ReturnEvent, ReturnStatus
+from returns.models_labels import LabelStatus, ParcelStatus, ReturnLabel, ShippingMethod
+from returns.services._common import lock_return, record_event
 
 logger = logging.getLogger(__name__)
 

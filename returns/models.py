@@ -323,10 +323,5 @@ class ReturnEvent(models.Model):
 
 # Rules, shipping methods, labels and tracking events live in their own modules; imported here
 # so that Django finds them as models of this app.
-from .models_labels import (  # noqa: E402, F401
-    ParcelStatus,
-    ReturnLabel,
-    ShippingMethod,
-    TrackingEvent,
-)
-from .models_rules import ReturnRule  # noqa: E402, F401
+from returns.models_labels import ParcelStatus, ReturnLabel, ShippingMethod, TrackingEvent
+from returns.models_rules import ReturnRule  # noqa: E402, F401

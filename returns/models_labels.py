@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Return, TranslatedNameMixin
+from returns.models import Return, TranslatedNameMixin
 
 
 class ShippingMethod(TranslatedNameMixin):

@@ -15,17 +15,9 @@ from refunds.models import Refund, RefundStatus
 from shop.models import Order, ShopSettings
 from shop.selectors import PortalScope
 
-from .models import (
-    CUSTOMER_CANCELLABLE,
-    STATUS_CUSTOMER_LABELS,
-    Return,
-    ReturnEvent,
-    ReturnLine,
-    ReturnReason,
-    ReturnStatus,
-)
-from .rules import blocked_lines_for_portal
-from .selectors import returnable_quantities
+from returns.models import CUSTOMER_CANCELLABLE, STATUS_CUSTOMER_LABELS, Return, ReturnEvent, ReturnLine, ReturnReason, ReturnStatus
+from returns.rules import blocked_lines_for_portal
+from returns.selectors import returnable_quantities
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,9 @@ from django.utils.translation import gettext
 from shop.models import Order, OrderLine, ShopSettings
 from shop.money import ZERO, quantize
 
-from .models import Return
-from .models_labels import ShippingMethod
-from .models_rules import ReturnRule, RuleAction, RuleKind
+from returns.models import Return
+from returns.models_labels import ShippingMethod
+from returns.models_rules import ReturnRule, RuleAction, RuleKind
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from django.db.models import Case, F, QuerySet, Sum, When
 
 from shop.models import Order
 
-from .models import LIVE_STATUSES, Return, ReturnEvent, ReturnLine, ReturnStatus
+from returns.models import LIVE_STATUSES, Return, ReturnEvent, ReturnLine, ReturnStatus
 
 # Once a parcel has been received, a line holds what actually came back, not what was asked.
 _COUNTED_AS_RECEIVED = [ReturnStatus.RECEIVED, ReturnStatus.COMPLETED]

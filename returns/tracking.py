@@ -24,12 +24,12 @@ from django.utils.translation import gettext
 from notifications import services as notification_services
 from shop.models import ShopSettings
 
-from .carriers import CarrierEvent
-from .models import Return, ReturnEvent, ReturnStatus
-from .models_labels import ParcelStatus, ReturnLabel, TrackingEvent
-from .services import return_mark_in_transit, return_receive
-from .services._common import record_event
-from .services.inspection import return_receive_for_inspection
+from returns.carriers import CarrierEvent
+from returns.models import Return, ReturnEvent, ReturnStatus
+from returns.models_labels import ParcelStatus, ReturnLabel, TrackingEvent
+from returns.services import return_mark_in_transit, return_receive
+from returns.services._common import record_event
+from returns.services.inspection import return_receive_for_inspection
 
 logger = logging.getLogger(__name__)
 

@@ -18,21 +18,12 @@ from shop.models import Order, ShopSettings
 from shop.selectors import order_lines
 from shop.views import order_or_404, portal_page
 
-from .forms import ReturnRequestForm, offered_delivery_options
-from .labels import delivery_status, live_label
-from .models import Return
-from .portal_selectors import (
-    active_reasons,
-    customer_events,
-    customer_may_cancel,
-    customer_timeline,
-    portal_return,
-    progress_steps,
-    return_eligibility,
-    settled_refunds,
-)
-from .rules import evaluate_rules
-from .services import ReturnError, return_cancel, return_request
+from returns.forms import ReturnRequestForm, offered_delivery_options
+from returns.labels import delivery_status, live_label
+from returns.models import Return
+from returns.portal_selectors import active_reasons, customer_events, customer_may_cancel, customer_timeline, portal_return, progress_steps, return_eligibility, settled_refunds
+from returns.rules import evaluate_rules
+from returns.services import ReturnError, return_cancel, return_request
 
 DRAFT_KEY = "portal_return_draft"
 CONFIRM_CLAIM_SECONDS = 300

@@ -15,8 +15,8 @@ from django.http import Http404, HttpResponseBadRequest, HttpResponseForbidden, 
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from .carriers import TrackingPayloadError, UnknownCarrierError, get_carrier
-from .tracking import tracking_events_record
+from returns.carriers import TrackingPayloadError, UnknownCarrierError, get_carrier
+from returns.tracking import tracking_events_record
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
 # Load the Celery app when Django starts so that @shared_task uses it.
-from .celery import app as celery_app
+from shop.celery import app as celery_app
 
 __all__ = ["celery_app"]

@@ -9,9 +9,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .admin_site import CappedCountPaginator
-from .models import Customer, Order, Product, ShopSettings, StockMovement, User, Variant
-from .templatetags.money import money
+from shop.admin_site import CappedCountPaginator
+from shop.models import Customer, Order, Product, ShopSettings, StockMovement, User, Variant
+from shop.templatetags.money import money
 
 
 @admin.register(User)

@@ -35,12 +35,12 @@ class BackofficeSite(admin.AdminSite):
     @property
     def login_form(self):
         # Imported here: the site is built while the apps load, before forms can import models.
-        from .forms import ThrottledAdminAuthenticationForm
+        from shop.forms import ThrottledAdminAuthenticationForm
 
         return ThrottledAdminAuthenticationForm
 
     def each_context(self, request):
-        from .models import ShopSettings
+        from shop.models import ShopSettings
 
         context = super().each_context(request)
         shop = getattr(request, "_shop_settings", None)
@@ -56,7 +56,7 @@ class BackofficeSite(admin.AdminSite):
         return menu_sections(super().get_app_list(request))
 
     def index(self, request, extra_context=None):
-        from .dashboard import last_30_days_cached, work_queues
+        from shop.dashboard import last_30_days_cached, work_queues
 
         extra_context = {**(extra_context or {}), "queues": work_queues(request.user),
                          "chart": last_30_days_cached()}

@@ -9,7 +9,7 @@ class ShopConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from .roles import ensure_staff_roles
+        from shop.roles import ensure_staff_roles
 
         # Permissions are created per app after migrating; completing the groups on every
         # app's signal means the last one sees them all.

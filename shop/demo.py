@@ -6,9 +6,9 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Customer, Order, OrderLine, Product, ShopSettings, StockMovement, User, Variant
-from .roles import ensure_staff_roles, role_group
-from .services import stock_move
+from shop.models import Customer, Order, OrderLine, Product, ShopSettings, StockMovement, User, Variant
+from shop.roles import ensure_staff_roles, role_group
+from shop.services import stock_move
 
 STAFF_LOGIN = ("staff@shop.example", "staff-demo-2026")
 # One demo login per staff role (shop/roles.py), to see what each may do.

@@ -7,8 +7,8 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from .models import User
-from .throttle import LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS, client_address
+from shop.models import User
+from shop.throttle import LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS, client_address
 
 THROTTLED_LOGIN = _("Too many failed attempts. For your security, logging in is paused for "
                     "15 minutes. You can also reset your password.")

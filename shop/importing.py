@@ -22,9 +22,9 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from .models import Customer, Order, OrderLine, Product, StockMovement, Variant
-from .money import MINOR_UNITS, minor_unit
-from .services import stock_move
+from shop.models import Customer, Order, OrderLine, Product, StockMovement, Variant
+from shop.money import MINOR_UNITS, minor_unit
+from shop.services import stock_move
 
 ORDER_FIELDS = ["placed_at", "delivered_at", "status", "currency", "email", "first_name",
                 "last_name", "language", "customer_country", "shipping_country",

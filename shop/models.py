@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .money import CURRENCY_CHOICES
+from shop.money import CURRENCY_CHOICES
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 

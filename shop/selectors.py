@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from .models import Order, OrderLine
+from shop.models import Order, OrderLine
 
 
 @dataclass(frozen=True)

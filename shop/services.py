@@ -3,7 +3,7 @@
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from .models import Customer, StockMovement, User, Variant
+from shop.models import Customer, StockMovement, User, Variant
 
 
 class StockError(Exception):

@@ -6,7 +6,7 @@ from returns import label_views
 from returns import views as return_views
 from returns.webhooks import carrier_tracking_webhook
 
-from . import views
+from shop import views
 
 urlpatterns = [
     path("", views.home, name="home"),

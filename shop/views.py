@@ -26,11 +26,11 @@ from django.views.decorators.http import require_POST
 
 from returns.portal_selectors import order_returns, return_eligibility
 
-from .forms import GuestLookupForm, SignupForm, ThrottledAuthenticationForm
-from .models import Order, ShopSettings, User
-from .selectors import PortalScope, customer_orders, order_for_guest, order_lines, portal_order
-from .services import account_confirm_email, account_signup, user_set_language
-from .throttle import LOOKUP_PER_ADDRESS, LOOKUP_PER_ORDER, client_address
+from shop.forms import GuestLookupForm, SignupForm, ThrottledAuthenticationForm
+from shop.models import Order, ShopSettings, User
+from shop.selectors import PortalScope, customer_orders, order_for_guest, order_lines, portal_order
+from shop.services import account_confirm_email, account_signup, user_set_language
+from shop.throttle import LOOKUP_PER_ADDRESS, LOOKUP_PER_ORDER, client_address
 
 GUEST_ORDER_KEY = "portal_guest_order"
 GUEST_ACCESS_SECONDS = 24 * 3600

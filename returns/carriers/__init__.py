@@ -1,8 +1,8 @@
 """Carriers of return parcels: one interface (base.Carrier), a registry reading
 settings.RETURN_CARRIERS, and the built-in offline carrier."""
 
-from .base import Carrier, CarrierError, CarrierEvent, LabelResult, TrackingPayloadError
-from .registry import UnknownCarrierError, carrier_choices, get_carrier
+from returns.carriers.base import Carrier, CarrierError, CarrierEvent, LabelResult, TrackingPayloadError
+from returns.carriers.registry import UnknownCarrierError, carrier_choices, get_carrier
 
 __all__ = [
     "Carrier",

@@ -18,8 +18,8 @@ from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext
 
-from .base import Carrier, CarrierEvent, LabelResult, TrackingPayloadError
-from .pdf import LabelDocument, render_label_pdf
+from returns.carriers.base import Carrier, CarrierEvent, LabelResult, TrackingPayloadError
+from returns.carriers.pdf import LabelDocument, render_label_pdf
 
 # The offline carrier's statuses and what they mean for us (ParcelStatus values).
 STATUS_MAP = {

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from .base import Carrier
+from returns.carriers.base import Carrier
 
 
 class UnknownCarrierError(LookupError):

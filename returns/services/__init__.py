@@ -5,20 +5,11 @@ Each service is atomic, locks the rows it counts on, writes a ReturnEvent per ch
 a ReturnError (with a clear, translated message) when it refuses, having changed nothing.
 """
 
-from ..errors import ReturnError, ReturnPermissionError, StaleReturnError
-from .creation import ReturnLineInput, return_create, return_request
-from .editing import return_update
-from .inspection import return_inspect
-from .transitions import (
-    return_add_note,
-    return_approve,
-    return_cancel,
-    return_complete,
-    return_expire,
-    return_mark_in_transit,
-    return_receive,
-    return_reject,
-)
+from returns.errors import ReturnError, ReturnPermissionError, StaleReturnError
+from returns.services.creation import ReturnLineInput, return_create, return_request
+from returns.services.editing import return_update
+from returns.services.inspection import return_inspect
+from returns.services.transitions import return_add_note, return_approve, return_cancel, return_complete, return_expire, return_mark_in_transit, return_receive, return_reject
 
 __all__ = [
     "ReturnError",

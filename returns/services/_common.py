@@ -7,8 +7,8 @@ from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 from notifications import services as notification_services
 from shop.models import Order
 
-from ..errors import ReturnError, ReturnPermissionError, StaleReturnError
-from ..models import Return, ReturnAction, ReturnEvent, ReturnStatus
+from returns.errors import ReturnError, ReturnPermissionError, StaleReturnError
+from returns.models import Return, ReturnAction, ReturnEvent, ReturnStatus
 
 # Why a transition cannot run from the return's current status (named by %(status)s).
 _WRONG_STATUS = {

@@ -14,19 +14,11 @@ from django.utils.translation import gettext
 from shop.models import Order, OrderLine, ShopSettings, Variant
 from shop.money import quantize
 
-from ..errors import ReturnError, ReturnPermissionError
-from ..models import Return, ReturnAction, ReturnEvent, ReturnLine, ReturnReason, ReturnStatus
-from ..selectors import returnable_quantities
-from ._common import (
-    check_action,
-    lock_order,
-    record_event,
-    record_status_event,
-    require_transition,
-    save_transition,
-    tell_customer,
-)
-from .rules import apply_rules, approve_by_rule, label_on_approval
+from returns.errors import ReturnError, ReturnPermissionError
+from returns.models import Return, ReturnAction, ReturnEvent, ReturnLine, ReturnReason, ReturnStatus
+from returns.selectors import returnable_quantities
+from returns.services._common import check_action, lock_order, record_event, record_status_event, require_transition, save_transition, tell_customer
+from returns.services.rules import apply_rules, approve_by_rule, label_on_approval
 
 
 @dataclass(frozen=True)

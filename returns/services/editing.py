@@ -8,9 +8,9 @@ from django.utils.translation import gettext
 
 from shop.money import format_money, quantize
 
-from ..errors import ReturnError, ReturnPermissionError
-from ..models import Return, ReturnAction, ReturnEvent
-from ._common import check_action, lock_return, record_event
+from returns.errors import ReturnError, ReturnPermissionError
+from returns.models import Return, ReturnAction, ReturnEvent
+from returns.services._common import check_action, lock_return, record_event
 
 
 def return_update(*, actor, ret: Return, action: ReturnAction | None = None,

@@ -12,18 +12,11 @@ refund rules and the portal's progress as they are; the pending part is told by 
 from django.db import transaction
 from django.utils.translation import gettext
 
-from ..errors import ReturnError, ReturnPermissionError
-from ..models import Return, ReturnEvent
-from ..selectors import is_pending_inspection
-from ._common import (
-    lock_return,
-    record_event,
-    record_status_event,
-    require_transition,
-    save_transition,
-    tell_customer,
-)
-from .transitions import _record_received, _restock
+from returns.errors import ReturnError, ReturnPermissionError
+from returns.models import Return, ReturnEvent
+from returns.selectors import is_pending_inspection
+from returns.services._common import lock_return, record_event, record_status_event, require_transition, save_transition, tell_customer
+from returns.services.transitions import _record_received, _restock
 
 
 def return_receive_for_inspection(*, ret: Return, note: str = "",

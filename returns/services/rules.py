@@ -6,10 +6,10 @@ Called by creation.py and transitions.py inside their transactions, the return l
 
 from django.utils.translation import gettext
 
-from .. import labels
-from ..models import Return, ReturnEvent
-from ..rules import RuleOutcome, evaluate_rules
-from ._common import record_event, record_status_event, save_transition, tell_customer
+from returns import labels
+from returns.models import Return, ReturnEvent
+from returns.rules import RuleOutcome, evaluate_rules
+from returns.services._common import record_event, record_status_event, save_transition, tell_customer
 
 
 def apply_rules(order, checked, *, channel: str, shop_settings) -> RuleOutcome:

@@ -11,7 +11,7 @@ from refunds.services import refund_create
 from returns.models import Return, ReturnEvent, ReturnStatus
 from returns.services import return_receive
 
-from .helpers import make_return, messages_of, page_url, snapshot, status_events
+from tests.backoffice.helpers import make_return, messages_of, page_url, snapshot, status_events
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from returns.models import ReturnStatus
 from shop.models import Order
 from tests.factories import CustomerFactory, make_order
 
-from .helpers import make_return
+from tests.backoffice.helpers import make_return
 
 pytestmark = pytest.mark.django_db
 

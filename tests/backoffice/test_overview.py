@@ -13,7 +13,7 @@ from returns.models import Return, ReturnStatus
 from returns.services import return_cancel
 from tests.factories import CustomerFactory, make_order
 
-from .helpers import make_return, messages_of, snapshot, status_events
+from tests.backoffice.helpers import make_return, messages_of, snapshot, status_events
 
 pytestmark = pytest.mark.django_db
 

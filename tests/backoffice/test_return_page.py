@@ -10,8 +10,8 @@ from returns.models import Return, ReturnEvent, ReturnStatus
 from returns.services import return_approve
 from shop.models import StockMovement
 
-from .conftest import logged_in, with_role
-from .helpers import make_return, messages_of, page_url, snapshot, status_events
+from tests.backoffice.conftest import logged_in, with_role
+from tests.backoffice.helpers import make_return, messages_of, page_url, snapshot, status_events
 
 pytestmark = pytest.mark.django_db
 

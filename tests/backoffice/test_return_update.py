@@ -8,7 +8,7 @@ from returns.errors import ReturnError, ReturnPermissionError, StaleReturnError
 from returns.models import ReturnEvent, ReturnStatus
 from returns.services import return_approve, return_cancel, return_update
 
-from .helpers import make_return, snapshot
+from tests.backoffice.helpers import make_return, snapshot
 
 pytestmark = pytest.mark.django_db
 

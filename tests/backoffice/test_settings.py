@@ -9,7 +9,7 @@ from returns.errors import ReturnError
 from returns.models import ReturnAction, ReturnReason
 from shop.models import ShopSettings
 
-from .helpers import messages_of
+from tests.backoffice.helpers import messages_of
 
 pytestmark = pytest.mark.django_db
 

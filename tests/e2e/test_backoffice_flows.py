@@ -16,7 +16,7 @@ from returns.models import Return, ReturnStatus
 from shop.demo import ROLE_LOGINS, seed_shop
 from shop.models import Order
 
-from .conftest import DESKTOP
+from tests.e2e.conftest import DESKTOP
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

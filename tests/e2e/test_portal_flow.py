@@ -15,7 +15,7 @@ from shop.demo import CUSTOMER_LOGINS, STAFF_LOGIN, seed_shop
 from shop.models import Order, User
 from shop.templatetags.money import money
 
-from .conftest import DESKTOP, PHONE
+from tests.e2e.conftest import DESKTOP, PHONE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -25,7 +25,7 @@ from returns.webhooks import sign
 from tests.returns.helpers import grant
 from tests.rules.helpers import method, rule
 
-from .helpers import approved_with_label, label_of
+from tests.labels.helpers import approved_with_label, label_of
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from returns.models import ReturnLabel
 from tests.factories import StaffFactory
 from tests.returns.helpers import grant
 
-from .helpers import approved_with_label, label_of, scan
+from tests.labels.helpers import approved_with_label, label_of, scan
 
 pytestmark = pytest.mark.django_db
 

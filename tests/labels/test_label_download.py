@@ -10,7 +10,7 @@ from returns import labels
 from tests.factories import CustomerFactory, StaffFactory, UserFactory
 from tests.returns.helpers import create
 
-from .helpers import approved_with_label, label_of
+from tests.labels.helpers import approved_with_label, label_of
 
 pytestmark = pytest.mark.django_db
 

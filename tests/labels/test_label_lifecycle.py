@@ -12,7 +12,7 @@ from returns.services import return_approve, return_cancel, return_expire
 from tests.factories import StaffFactory
 from tests.returns.helpers import create, grant, request, snapshot
 
-from .helpers import approved_with_label, label_of, scan
+from tests.labels.helpers import approved_with_label, label_of, scan
 
 pytestmark = pytest.mark.django_db
 

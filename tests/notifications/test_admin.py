@@ -10,7 +10,7 @@ from notifications.services import notification_enqueue
 from returns.models import ReturnEvent
 from tests.factories import StaffFactory
 
-from .conftest import make_return
+from tests.notifications.conftest import make_return
 
 pytestmark = pytest.mark.django_db
 

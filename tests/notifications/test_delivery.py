@@ -14,8 +14,8 @@ from notifications.models import Notification
 from notifications.services import notification_enqueue
 from notifications.tasks import send_notification
 
-from .backends import ScriptedBackend, sent_files
-from .conftest import make_return
+from tests.notifications.backends import ScriptedBackend, sent_files
+from tests.notifications.conftest import make_return
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from notifications.services import notification_enqueue
 from returns.models import ReturnEvent, ReturnStatus
 from returns.services import ReturnError, return_approve, return_reject
 
-from .conftest import make_return
+from tests.notifications.conftest import make_return
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
 

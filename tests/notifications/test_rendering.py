@@ -13,7 +13,7 @@ from notifications.services import notification_enqueue
 from refunds.models import Refund
 from shop.models import ShopSettings
 
-from .conftest import make_return
+from tests.notifications.conftest import make_return
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from notifications.delivery import notifications_sweep
 from notifications.models import Notification
 from notifications.services import notification_enqueue
 
-from .conftest import make_return
+from tests.notifications.conftest import make_return
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from notifications.models import Notification
 from notifications.services import notification_enqueue, notification_record_tracking
 
-from .conftest import make_return
+from tests.notifications.conftest import make_return
 
 pytestmark = pytest.mark.django_db
 

@@ -24,8 +24,8 @@ from notifications.models import Notification
 from returns.services import return_approve
 from shop.celery import app as celery_app
 
-from .backends import sent_counts
-from .conftest import make_return
+from tests.notifications.backends import sent_counts
+from tests.notifications.conftest import make_return
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 

@@ -9,8 +9,8 @@ from django.core import mail
 from shop.models import Customer, User
 from tests.factories import CustomerFactory, UserFactory
 
-from .conftest import PASSWORD
-from .helpers import english_client, messages_of
+from tests.portal.conftest import PASSWORD
+from tests.portal.helpers import english_client, messages_of
 
 pytestmark = pytest.mark.django_db
 

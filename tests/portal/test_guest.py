@@ -18,7 +18,7 @@ from returns.services import (
 from shop.views import GUEST_ORDER_KEY
 from tests.factories import StaffFactory
 
-from .helpers import english_client, form_data, messages_of, nothing_written
+from tests.portal.helpers import english_client, form_data, messages_of, nothing_written
 
 pytestmark = pytest.mark.django_db
 

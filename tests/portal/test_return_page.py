@@ -14,7 +14,7 @@ from returns.services import (
 )
 from tests.factories import OrderLineFactory, StaffFactory
 
-from .helpers import english_client, messages_of
+from tests.portal.helpers import english_client, messages_of
 
 pytestmark = pytest.mark.django_db
 

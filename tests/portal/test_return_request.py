@@ -13,7 +13,7 @@ from returns.services import ReturnError, ReturnLineInput, return_request
 from returns.views import DRAFT_KEY
 from tests.factories import make_order
 
-from .helpers import english_client, form_data, messages_of, nothing_written
+from tests.portal.helpers import english_client, form_data, messages_of, nothing_written
 
 pytestmark = pytest.mark.django_db
 

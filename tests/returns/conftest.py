@@ -10,7 +10,7 @@ from returns.models import ReturnAction, ReturnReason
 from shop.models import ShopSettings
 from tests.factories import CustomerFactory, OrderLineFactory, StaffFactory, UserFactory
 
-from .helpers import ALL_RETURN_PERMS, grant
+from tests.returns.helpers import ALL_RETURN_PERMS, grant
 
 # What the data migration seeds; transactional tests flush it, so fixtures make sure it is there.
 DEFAULT_REASONS = {

@@ -8,7 +8,7 @@ from returns.models import Return, ReturnEvent, ReturnReason, ReturnStatus
 from returns.services import return_cancel
 from tests.factories import StaffFactory
 
-from .helpers import grant, request
+from tests.returns.helpers import grant, request
 
 pytestmark = pytest.mark.django_db
 

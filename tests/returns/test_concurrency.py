@@ -15,7 +15,7 @@ from returns.models import Return, ReturnEvent, ReturnLabel, ReturnStatus
 from returns.services import return_approve, return_receive
 from shop.models import StockMovement, Variant
 
-from .helpers import lines_of, request, return_in
+from tests.returns.helpers import lines_of, request, return_in
 
 pytestmark = [pytest.mark.postgres,
               pytest.mark.django_db(transaction=True)]

@@ -8,7 +8,7 @@ from returns.models import Return, ReturnEvent, ReturnStatus
 from shop.demo import seed_shop
 from shop.models import StockMovement
 
-from .helpers import status_history
+from tests.returns.helpers import status_history
 
 pytestmark = pytest.mark.django_db
 

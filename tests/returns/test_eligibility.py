@@ -11,7 +11,7 @@ from returns.models import Return, ReturnEvent, ReturnStatus
 from returns.services import ReturnLineInput, return_create, return_request
 from tests.factories import CustomerFactory, OrderLineFactory, UserFactory, VariantFactory
 
-from .helpers import create, grant, line_inputs, lines_of, request
+from tests.returns.helpers import create, grant, line_inputs, lines_of, request
 
 pytestmark = pytest.mark.django_db
 

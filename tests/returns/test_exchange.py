@@ -10,7 +10,7 @@ from returns.services import return_complete, return_receive
 from shop.models import Order, StockMovement
 from tests.factories import VariantFactory
 
-from .helpers import lines_of, return_in, snapshot
+from tests.returns.helpers import lines_of, return_in, snapshot
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from returns.services import (
     return_reject,
 )
 
-from .helpers import create, lines_of, request, return_in
+from tests.returns.helpers import create, lines_of, request, return_in
 
 pytestmark = pytest.mark.django_db
 

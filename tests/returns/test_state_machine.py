@@ -41,7 +41,7 @@ from returns.services import (
 from shop.models import StockMovement, Variant
 from tests.factories import CustomerFactory, OrderLineFactory, UserFactory, VariantFactory
 
-from .helpers import snapshot
+from tests.returns.helpers import snapshot
 
 pytestmark = pytest.mark.django_db
 

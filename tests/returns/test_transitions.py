@@ -19,7 +19,7 @@ from returns.services import (
 )
 from tests.factories import CustomerFactory, UserFactory
 
-from .helpers import create, grant, line_inputs, request, return_in, snapshot, status_history
+from tests.returns.helpers import create, grant, line_inputs, request, return_in, snapshot, status_history
 
 pytestmark = pytest.mark.django_db
 

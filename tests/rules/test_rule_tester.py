@@ -11,7 +11,7 @@ from django.urls import reverse
 from returns.models import ReturnRule
 from tests.factories import StaffFactory, UserFactory, make_order
 
-from .helpers import block, fee, percent_fee
+from tests.rules.helpers import block, fee, percent_fee
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from returns.models import Return, ReturnRule
 from returns.rules import evaluate_rules
 from tests.factories import ProductFactory, make_order
 
-from .helpers import block, fee, method, percent_fee, rule
+from tests.rules.helpers import block, fee, method, percent_fee, rule
 
 pytestmark = pytest.mark.django_db
 

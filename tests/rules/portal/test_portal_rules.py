@@ -9,7 +9,7 @@ from returns.models import Return, ReturnRule
 from returns.views import DRAFT_KEY
 from tests.portal.helpers import form_data, messages_of, nothing_written
 
-from ..helpers import block, fee, percent_fee, rule
+from tests.rules.helpers import block, fee, percent_fee, rule
 
 pytestmark = pytest.mark.django_db
 
