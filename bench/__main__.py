@@ -23,7 +23,7 @@ GOAL_RATIO = 3.0
 
 def _configure(args):
     sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     if not os.environ.get("DATABASE_URL"):
         os.environ["DATABASE_URL"] = f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}"
         (ROOT / "var" / "bench.sqlite3").unlink(missing_ok=True)

@@ -16,7 +16,13 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from notifications.emails import PARTS, default_template_source, email_context, render_email, template_sources
+from notifications.emails import (
+    PARTS,
+    default_template_source,
+    email_context,
+    render_email,
+    template_sources,
+)
 from notifications.events import NotificationEvent
 from notifications.models import EmailTemplate, Notification
 from notifications.selectors import email_template_overview, notification_list, preview_return
@@ -129,7 +135,7 @@ class EmailTemplateAdmin(admin.ModelAdmin):
 
 
 class NotificationInline(admin.TabularInline):
-    """The return's emails, for the Return admin page (returns/admin.py adds it)."""
+    """The return's emails, for the Return admin page (returns/admin/returns.py adds it)."""
 
     model = Notification
     fk_name = "ret"

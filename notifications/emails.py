@@ -16,11 +16,10 @@ from django.db.models import Sum
 from django.template import Context, Engine
 from django.utils import translation
 
-from shop.models import ShopSettings
-from shop.money import quantize
-
 from notifications.events import NotificationEvent
 from notifications.models import EmailTemplate
+from shop.models import ShopSettings
+from shop.money import quantize
 
 PARTS = {"subject": "subject.txt", "text_body": "txt", "html_body": "html"}
 
@@ -105,7 +104,9 @@ LABEL_EVENTS = {NotificationEvent.APPROVED_WITH_LABEL, NotificationEvent.LABEL_R
 
 
 def _label_tracking_number(ret) -> str:
-    from returns.labels import live_label  # the labels build on the outbox, not the reverse
+    from returns.selectors.labels import (
+        live_label,  # the labels build on the outbox, not the reverse
+    )
 
     label = live_label(ret)
     return label.tracking_number if label is not None else ""
@@ -113,7 +114,7 @@ def _label_tracking_number(ret) -> str:
 
 def attach_label(message: EmailMultiAlternatives, ret) -> bool:
     """Attach the return's live label PDF; False when it has none (cancelled since)."""
-    from returns.labels import label_attachment
+    from returns.selectors.labels import label_attachment
 
     attachment = label_attachment(ret)
     if attachment is None:

@@ -8,9 +8,8 @@ from django.template import TemplateSyntaxError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from returns.models import Return, ReturnEvent
-
 from notifications.events import NotificationEvent
+from returns.models import Return, ReturnEvent
 
 
 class NotificationStatus(models.TextChoices):

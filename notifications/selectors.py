@@ -4,10 +4,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from returns.models import Return
-
 from notifications.events import NotificationEvent
 from notifications.models import EmailTemplate, Notification
+from returns.models import Return
 
 
 def notification_list():

@@ -11,10 +11,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from returns.models import ReturnEvent
-
 from notifications.events import NotificationEvent
 from notifications.models import Notification, NotificationStatus
+from returns.models import ReturnEvent
 
 logger = logging.getLogger(__name__)
 

@@ -31,11 +31,10 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext
 
+from refunds.models import LIVE_REFUND_STATUSES, Refund
 from returns.models import LIVE_STATUSES, Return, ReturnLine, ReturnStatus
 from shop.models import Order
 from shop.money import MINOR_UNITS, ZERO, quantize
-
-from refunds.models import LIVE_REFUND_STATUSES, Refund
 
 ITEM = "item"
 DISCOUNT = "discount"

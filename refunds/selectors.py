@@ -4,11 +4,10 @@ from decimal import Decimal
 
 from django.db.models import QuerySet, Sum
 
+from refunds.models import LIVE_REFUND_STATUSES, Refund, RefundStatus, StoreCreditMovement
 from returns.models import Return
 from shop.models import Customer, Order
 from shop.money import ZERO
-
-from refunds.models import LIVE_REFUND_STATUSES, Refund, RefundStatus, StoreCreditMovement
 
 
 def refunds_for_return(ret: Return) -> QuerySet[Refund]:

@@ -14,14 +14,20 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils.translation import gettext
 
+from refunds.models import (
+    LIVE_REFUND_STATUSES,
+    ExchangeDue,
+    Refund,
+    RefundMode,
+    RefundStatus,
+    StoreCreditMovement,
+)
+from refunds.quotes import Quote, quote_for_return
+from refunds.selectors import store_credit_balance
 from returns.models import Return, ReturnEvent, ReturnStatus
 from returns.services import ReturnError, ReturnPermissionError, return_complete
 from shop.models import Customer, Order
 from shop.money import MINOR_UNITS, ZERO, format_money, quantize
-
-from refunds.models import LIVE_REFUND_STATUSES, ExchangeDue, Refund, RefundMode, RefundStatus, StoreCreditMovement
-from refunds.quotes import Quote, quote_for_return
-from refunds.selectors import store_credit_balance
 
 REFUND_PERMISSION = "refunds.manage_refund"
 

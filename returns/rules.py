@@ -19,12 +19,11 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from returns.models import Return
+from returns.models.labels import ShippingMethod
+from returns.models.rules import ReturnRule, RuleAction, RuleKind
 from shop.models import Order, OrderLine, ShopSettings
 from shop.money import ZERO, quantize
-
-from returns.models import Return
-from returns.models_labels import ShippingMethod
-from returns.models_rules import ReturnRule, RuleAction, RuleKind
 
 
 @dataclass(frozen=True)

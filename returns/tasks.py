@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from returns.expiry import returns_expire_due
+from returns.services.expiry import returns_expire_due
 
 logger = logging.getLogger(__name__)
 

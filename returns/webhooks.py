@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from returns.carriers import TrackingPayloadError, UnknownCarrierError, get_carrier
-from returns.tracking import tracking_events_record
+from returns.services.tracking import tracking_events_record
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from shop.admin_site import CappedCountPaginator
+from config.admin_site import CappedCountPaginator
 from shop.models import Customer, Order, Product, ShopSettings, StockMovement, User, Variant
 from shop.templatetags.money import money
 
@@ -96,7 +96,7 @@ class OrderAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
     def get_queryset(self, request):
-        from returns.backoffice_selectors import orders_overview
+        from returns.selectors.backoffice import orders_overview
 
         return orders_overview(super().get_queryset(request))
 
@@ -127,7 +127,7 @@ class OrderAdmin(admin.ModelAdmin):
         return obj.returns_count or "-"
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        from returns.backoffice_selectors import (
+        from returns.selectors.backoffice import (
             order_for_page,
             order_lines_summary,
             order_refunds,

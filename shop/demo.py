@@ -6,7 +6,16 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from shop.models import Customer, Order, OrderLine, Product, ShopSettings, StockMovement, User, Variant
+from shop.models import (
+    Customer,
+    Order,
+    OrderLine,
+    Product,
+    ShopSettings,
+    StockMovement,
+    User,
+    Variant,
+)
 from shop.roles import ensure_staff_roles, role_group
 from shop.services import stock_move
 

@@ -196,7 +196,7 @@ class Order(models.Model):
         verbose_name = _("order")
         verbose_name_plural = _("orders")
         ordering = ["-placed_at", "-id"]
-        # The back-office finds returns by these identifiers (returns/backoffice_selectors.py).
+        # The back-office finds returns by these identifiers (returns/selectors/backoffice.py).
         indexes = [models.Index(fields=["email"], name="order_email"),
                    models.Index(fields=["outbound_tracking_number"], name="order_tracking_number")]
         constraints = [
@@ -255,7 +255,7 @@ class ShopSettings(models.Model):
     in_store_returns_allowed = models.BooleanField(_("in-store returns allowed"), default=True)
     notify_customers_by_default = models.BooleanField(_("notify customers by default"),
                                                       default=True)
-    # --- return labels and parcel tracking (returns/labels.py, tracking.py, expiry.py)
+    # --- return labels and parcel tracking (returns/services/labels.py, tracking.py, expiry.py)
     return_address = models.TextField(
         _("return address"), blank=True,
         help_text=_("Where return parcels go, printed on the labels under the shop's name."))

@@ -8,7 +8,9 @@ lasts `window` seconds; after `limit` failures in it, the action is refused unti
 import hashlib
 from dataclasses import dataclass
 
+from django import forms
 from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)
@@ -56,3 +58,30 @@ def client_address(request) -> str:
     # REMOTE_ADDR only: a forwarded header is the client's to forge unless a trusted proxy
     # rewrites it, and then the proxy should set REMOTE_ADDR (e.g. gunicorn --forwarded-allow-ips).
     return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+THROTTLED_LOGIN = _("Too many failed attempts. For your security, logging in is paused for "
+                    "15 minutes. You can also reset your password.")
+
+
+class LoginThrottleMixin:
+    """Refuses to check passwords after too many failures (per email and address, and per
+    address): shared by the portal's and the back-office's login forms."""
+
+    def _identities(self):
+        address = client_address(self.request) if self.request is not None else "unknown"
+        email = (self.data.get("username") or "").strip().lower()
+        return f"{email}|{address}", address
+
+    def clean(self):
+        account, address = self._identities()
+        if LOGIN_PER_ACCOUNT.blocked(account) or LOGIN_PER_ADDRESS.blocked(address):
+            raise forms.ValidationError(THROTTLED_LOGIN, code="throttled")
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            LOGIN_PER_ACCOUNT.fail(account)
+            LOGIN_PER_ADDRESS.fail(address)
+            raise
+        LOGIN_PER_ACCOUNT.reset(account)
+        return cleaned

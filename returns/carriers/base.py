@@ -2,7 +2,7 @@
 
 To plug another carrier in: subclass Carrier, implement the three methods, and name the class in
 settings.RETURN_CARRIERS (e.g. {"acme": {"BACKEND": "acme_returns.AcmeCarrier",
-"OPTIONS": {"api_key": ...}}}). The services (returns/labels.py, returns/tracking.py) do the
+"OPTIONS": {"api_key": ...}}}). The services (returns/services/labels.py, returns/services/tracking.py) do the
 rest: rows, events, emails and the return's status.
 """
 

@@ -9,7 +9,16 @@ from returns.errors import ReturnError, ReturnPermissionError, StaleReturnError
 from returns.services.creation import ReturnLineInput, return_create, return_request
 from returns.services.editing import return_update
 from returns.services.inspection import return_inspect
-from returns.services.transitions import return_add_note, return_approve, return_cancel, return_complete, return_expire, return_mark_in_transit, return_receive, return_reject
+from returns.services.transitions import (
+    return_add_note,
+    return_approve,
+    return_cancel,
+    return_complete,
+    return_expire,
+    return_mark_in_transit,
+    return_receive,
+    return_reject,
+)
 
 __all__ = [
     "ReturnError",

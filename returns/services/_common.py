@@ -5,10 +5,9 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from notifications import services as notification_services
-from shop.models import Order
-
 from returns.errors import ReturnError, ReturnPermissionError, StaleReturnError
 from returns.models import Return, ReturnAction, ReturnEvent, ReturnStatus
+from shop.models import Order
 
 # Why a transition cannot run from the return's current status (named by %(status)s).
 _WRONG_STATUS = {

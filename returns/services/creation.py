@@ -11,14 +11,21 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext
 
-from shop.models import Order, OrderLine, ShopSettings, Variant
-from shop.money import quantize
-
 from returns.errors import ReturnError, ReturnPermissionError
 from returns.models import Return, ReturnAction, ReturnEvent, ReturnLine, ReturnReason, ReturnStatus
 from returns.selectors import returnable_quantities
-from returns.services._common import check_action, lock_order, record_event, record_status_event, require_transition, save_transition, tell_customer
+from returns.services._common import (
+    check_action,
+    lock_order,
+    record_event,
+    record_status_event,
+    require_transition,
+    save_transition,
+    tell_customer,
+)
 from returns.services.rules import apply_rules, approve_by_rule, label_on_approval
+from shop.models import Order, OrderLine, ShopSettings, Variant
+from shop.money import quantize
 
 
 @dataclass(frozen=True)

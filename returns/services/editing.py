@@ -6,11 +6,10 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils.translation import gettext
 
-from shop.money import format_money, quantize
-
 from returns.errors import ReturnError, ReturnPermissionError
 from returns.models import Return, ReturnAction, ReturnEvent
 from returns.services._common import check_action, lock_return, record_event
+from shop.money import format_money, quantize
 
 
 def return_update(*, actor, ret: Return, action: ReturnAction | None = None,

@@ -15,7 +15,14 @@ from django.utils.translation import gettext
 from returns.errors import ReturnError, ReturnPermissionError
 from returns.models import Return, ReturnEvent
 from returns.selectors import is_pending_inspection
-from returns.services._common import lock_return, record_event, record_status_event, require_transition, save_transition, tell_customer
+from returns.services._common import (
+    lock_return,
+    record_event,
+    record_status_event,
+    require_transition,
+    save_transition,
+    tell_customer,
+)
 from returns.services.transitions import _record_received, _restock
 
 

@@ -6,10 +6,15 @@ Called by creation.py and transitions.py inside their transactions, the return l
 
 from django.utils.translation import gettext
 
-from returns import labels
 from returns.models import Return, ReturnEvent
 from returns.rules import RuleOutcome, evaluate_rules
-from returns.services._common import record_event, record_status_event, save_transition, tell_customer
+from returns.services import labels
+from returns.services._common import (
+    record_event,
+    record_status_event,
+    save_transition,
+    tell_customer,
+)
 
 
 def apply_rules(order, checked, *, channel: str, shop_settings) -> RuleOutcome:

@@ -6,14 +6,22 @@ and queues the customer's email."""
 from django.db import transaction
 from django.utils.translation import gettext
 
+from returns.errors import ReturnError, ReturnPermissionError
+from returns.models import Return, ReturnAction, ReturnEvent, ReturnLine
+from returns.services._common import (
+    check_action,
+    lock_order,
+    lock_return,
+    record_event,
+    record_status_event,
+    require_transition,
+    save_transition,
+    tell_customer,
+)
+from returns.services.rules import approval_label, closing_label
 from shop.models import Order, OrderLine, StockMovement
 from shop.money import quantize
 from shop.services import StockError, stock_move
-
-from returns.errors import ReturnError, ReturnPermissionError
-from returns.models import Return, ReturnAction, ReturnEvent, ReturnLine
-from returns.services._common import check_action, lock_order, lock_return, record_event, record_status_event, require_transition, save_transition, tell_customer
-from returns.services.rules import approval_label, closing_label
 
 # What the customer is told when the return is completed, by the way it was settled.
 _COMPLETION_NOTICE = {

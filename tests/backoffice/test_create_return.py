@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from returns.models import Return, ReturnEvent, ReturnLine, ReturnStatus
 from shop.models import User
-
 from tests.backoffice.helpers import make_return, messages_of, page_url
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,6 @@ from refunds.models import Refund
 from refunds.services import refund_create
 from returns.models import Return, ReturnEvent, ReturnStatus
 from returns.services import return_receive
-
 from tests.backoffice.helpers import make_return, messages_of, page_url, snapshot, status_events
 
 pytestmark = pytest.mark.django_db

@@ -11,9 +11,8 @@ from django.utils import timezone
 from refunds.models import Refund
 from returns.models import Return, ReturnStatus
 from returns.services import return_cancel
-from tests.factories import CustomerFactory, make_order
-
 from tests.backoffice.helpers import make_return, messages_of, snapshot, status_events
+from tests.factories import CustomerFactory, make_order
 
 pytestmark = pytest.mark.django_db
 

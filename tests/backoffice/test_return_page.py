@@ -9,7 +9,6 @@ from django.contrib.auth.models import Permission
 from returns.models import Return, ReturnEvent, ReturnStatus
 from returns.services import return_approve
 from shop.models import StockMovement
-
 from tests.backoffice.conftest import logged_in, with_role
 from tests.backoffice.helpers import make_return, messages_of, page_url, snapshot, status_events
 

@@ -11,11 +11,10 @@ import pytest
 from django.apps import apps
 
 from refunds.models import Refund
-from returns.demo import seed_returns
+from returns.demo.returns import seed_returns
 from returns.models import Return, ReturnStatus
 from shop.demo import ROLE_LOGINS, seed_shop
 from shop.models import Order
-
 from tests.e2e.conftest import DESKTOP
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -14,7 +14,6 @@ from returns.services import ReturnLineInput, return_approve, return_receive, re
 from shop.demo import CUSTOMER_LOGINS, STAFF_LOGIN, seed_shop
 from shop.models import Order, User
 from shop.templatetags.money import money
-
 from tests.e2e.conftest import DESKTOP, PHONE
 
 pytestmark = pytest.mark.django_db(transaction=True)

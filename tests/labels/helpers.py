@@ -8,7 +8,7 @@ from django.utils import timezone
 from returns.carriers import CarrierEvent
 from returns.carriers.offline import STATUS_MAP
 from returns.models import Return, ReturnLabel, ReturnStatus
-from returns.tracking import tracking_event_record
+from returns.services.tracking import tracking_event_record
 from tests.returns.helpers import create
 
 _event_ids = itertools.count(1)

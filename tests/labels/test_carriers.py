@@ -9,7 +9,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 
-from returns import labels
 from returns.carriers import (
     Carrier,
     CarrierError,
@@ -21,11 +20,11 @@ from returns.carriers import (
 )
 from returns.errors import ReturnError
 from returns.models import ReturnRule, ReturnStatus
+from returns.services import labels
 from returns.webhooks import sign
+from tests.labels.helpers import approved_with_label, label_of
 from tests.returns.helpers import grant
 from tests.rules.helpers import method, rule
-
-from tests.labels.helpers import approved_with_label, label_of
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,8 @@ from django.urls import reverse
 
 from returns.models import ReturnLabel
 from tests.factories import StaffFactory
-from tests.returns.helpers import grant
-
 from tests.labels.helpers import approved_with_label, label_of, scan
+from tests.returns.helpers import grant
 
 pytestmark = pytest.mark.django_db
 

@@ -6,11 +6,10 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
-from returns import labels
+from returns.services import labels
 from tests.factories import CustomerFactory, StaffFactory, UserFactory
-from tests.returns.helpers import create
-
 from tests.labels.helpers import approved_with_label, label_of
+from tests.returns.helpers import create
 
 pytestmark = pytest.mark.django_db
 

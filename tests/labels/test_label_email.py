@@ -9,8 +9,8 @@ from django.core import mail
 from pypdf import PdfReader
 
 from notifications.models import Notification
-from returns import labels
-from returns.services import return_approve
+from returns.selectors import labels as label_reads
+from returns.services import labels, return_approve
 from shop.models import User
 from tests.factories import StaffFactory
 from tests.notifications.conftest import eager_celery, make_return  # noqa: F401
@@ -38,7 +38,7 @@ def test_the_approval_email_carries_the_label(manager, django_capture_on_commit_
     with django_capture_on_commit_callbacks(execute=True):
         return_approve(actor=manager, ret=ret)
     # then
-    label = labels.live_label(ret, with_pdf=True)
+    label = label_reads.live_label(ret, with_pdf=True)
     assert Notification.objects.get().event == "approved_with_label"
     assert len(mail.outbox) == 1
     email = mail.outbox[0]

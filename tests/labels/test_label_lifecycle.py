@@ -3,16 +3,15 @@ only while unused, and with the return when it is cancelled or expires."""
 
 import pytest
 
-from returns import labels
 from returns.carriers import CarrierError
 from returns.carriers.offline import OfflineCarrier
 from returns.errors import ReturnError, ReturnPermissionError
 from returns.models import ReturnEvent, ReturnLabel, ReturnStatus
-from returns.services import return_approve, return_cancel, return_expire
+from returns.selectors import labels as label_reads
+from returns.services import labels, return_approve, return_cancel, return_expire
 from tests.factories import StaffFactory
-from tests.returns.helpers import create, grant, request, snapshot
-
 from tests.labels.helpers import approved_with_label, label_of, scan
+from tests.returns.helpers import create, grant, request, snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +38,7 @@ def test_approving_a_return_with_a_label_makes_the_label(staff, order, notificat
     assert label_events(approved) == [
         f"Return label created: Offline Post, tracking number {label.tracking_number}."]
     assert notifications.events == ["approved_with_label"]
-    assert labels.delivery_status(approved) == "label created, parcel not scanned yet"
+    assert label_reads.delivery_status(approved) == "label created, parcel not scanned yet"
 
 
 def test_a_return_dropped_in_store_has_no_label(staff, order, notifications):
@@ -51,8 +50,8 @@ def test_a_return_dropped_in_store_has_no_label(staff, order, notifications):
     # then
     assert ReturnLabel.objects.filter(ret=approved).count() == 0
     assert notifications.events == ["approved"]
-    assert labels.delivery_status(approved) == "no label"
-    assert labels.downloadable_label(approved) is None
+    assert label_reads.delivery_status(approved) == "no label"
+    assert label_reads.downloadable_label(approved) is None
 
 
 def test_a_carrier_refusing_the_label_refuses_the_approval(staff, order, monkeypatch,
@@ -119,8 +118,8 @@ def test_cancel_a_label_while_unused(label_staff, order):
     assert label.status == "cancelled" and label.cancelled_at is not None
     assert label_events(ret)[-1] == (
         f"Return label {label.tracking_number} cancelled. Customer will drop it.")
-    assert labels.downloadable_label(ret) is None
-    assert labels.delivery_status(ret) == "label cancelled"
+    assert label_reads.downloadable_label(ret) is None
+    assert label_reads.delivery_status(ret) == "label cancelled"
     assert ret.status == ReturnStatus.APPROVED
 
 
@@ -165,7 +164,7 @@ def test_expiring_the_return_cancels_its_label(staff, order):
     # then
     label.refresh_from_db()
     assert label.status == "cancelled"
-    assert labels.downloadable_label(ret) is None
+    assert label_reads.downloadable_label(ret) is None
 
 
 def test_a_scanned_label_is_kept_when_the_return_is_cancelled(staff, order):
@@ -194,7 +193,7 @@ def test_a_new_label_after_cancelling_one(label_staff, order, notifications):
     second = labels.label_create(actor=label_staff, ret=ret)
     # then
     assert second.pk != first.pk and second.tracking_number != first.tracking_number
-    assert labels.live_label(ret).pk == second.pk
+    assert label_reads.live_label(ret).pk == second.pk
     assert notifications.events == ["label_resent"]
     with pytest.raises(ReturnError):
         labels.label_create(actor=label_staff, ret=ret)  # one live label per return

@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth.models import Permission
 
-from shop.celery import app as celery_app
+from config.celery import app as celery_app
 from shop.models import User
 from tests.factories import (
     CustomerFactory,

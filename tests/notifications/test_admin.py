@@ -9,7 +9,6 @@ from notifications.models import EmailTemplate, Notification
 from notifications.services import notification_enqueue
 from returns.models import ReturnEvent
 from tests.factories import StaffFactory
-
 from tests.notifications.conftest import make_return
 
 pytestmark = pytest.mark.django_db

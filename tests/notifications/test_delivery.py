@@ -13,7 +13,6 @@ from notifications.delivery import backoff_seconds, deliver_notification
 from notifications.models import Notification
 from notifications.services import notification_enqueue
 from notifications.tasks import send_notification
-
 from tests.notifications.backends import ScriptedBackend, sent_files
 from tests.notifications.conftest import make_return
 

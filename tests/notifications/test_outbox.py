@@ -10,7 +10,6 @@ from notifications.models import Notification
 from notifications.services import notification_enqueue
 from returns.models import ReturnEvent, ReturnStatus
 from returns.services import ReturnError, return_approve, return_reject
-
 from tests.notifications.conftest import make_return
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]

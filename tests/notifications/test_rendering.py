@@ -12,7 +12,6 @@ from notifications.models import EmailTemplate
 from notifications.services import notification_enqueue
 from refunds.models import Refund
 from shop.models import ShopSettings
-
 from tests.notifications.conftest import make_return
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,6 @@ from django.utils import timezone
 from notifications.delivery import notifications_sweep
 from notifications.models import Notification
 from notifications.services import notification_enqueue
-
 from tests.notifications.conftest import make_return
 
 pytestmark = pytest.mark.django_db

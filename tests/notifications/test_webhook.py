@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from notifications.models import Notification
 from notifications.services import notification_enqueue, notification_record_tracking
-
 from tests.notifications.conftest import make_return
 
 pytestmark = pytest.mark.django_db

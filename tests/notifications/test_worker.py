@@ -1,7 +1,7 @@
 """The outbox against a real Celery worker process, Redis and PostgreSQL: every email is sent,
 and none is lost when the broker is unreachable or the worker is killed.
 
-The worker runs `celery -A shop worker` on the test database, with a provider stand-in from
+The worker runs `celery -A config worker` on the test database, with a provider stand-in from
 tests/notifications/backends.py that writes one file per email accepted, named after its
 notification, so emails sent twice can be counted.
 """
@@ -20,10 +20,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
+from config.celery import app as celery_app
 from notifications.models import Notification
 from returns.services import return_approve
-from shop.celery import app as celery_app
-
 from tests.notifications.backends import sent_counts
 from tests.notifications.conftest import make_return
 
@@ -52,7 +51,7 @@ def worker_database_url() -> str:
 
 
 class Worker:
-    """A `celery -A shop worker` process (prefork, 4 children) in its own process group."""
+    """A `celery -A config worker` process (prefork, 4 children) in its own process group."""
 
     count = 0
 
@@ -75,7 +74,7 @@ class Worker:
     def start(self, timeout=30):
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "shop", "worker", "--pool", "prefork",
+                [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "prefork",
                  "--concurrency", "4", "--loglevel", "info", "--without-gossip",
                  "--without-mingle", "--hostname", f"notif-{os.getpid()}-{Worker.count}@%h"],
                 cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,

@@ -8,7 +8,6 @@ from django.core import mail
 
 from shop.models import Customer, User
 from tests.factories import CustomerFactory, UserFactory
-
 from tests.portal.conftest import PASSWORD
 from tests.portal.helpers import english_client, messages_of
 

@@ -5,6 +5,7 @@ import time
 
 import pytest
 
+from portal.views.scope import GUEST_ORDER_KEY
 from returns.models import Return, ReturnEvent, ReturnStatus
 from returns.services import (
     ReturnError,
@@ -15,9 +16,7 @@ from returns.services import (
     return_mark_in_transit,
     return_request,
 )
-from shop.views import GUEST_ORDER_KEY
 from tests.factories import StaffFactory
-
 from tests.portal.helpers import english_client, form_data, messages_of, nothing_written
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ import pytest
 
 from refunds.services import refund_create, refund_mark_refunded
 from returns.models import Return, ReturnEvent, ReturnStatus
-from returns.models_labels import ReturnLabel
+from returns.models.labels import ReturnLabel
 from returns.services import (
     ReturnLineInput,
     return_approve,
@@ -13,7 +13,6 @@ from returns.services import (
     return_request,
 )
 from tests.factories import OrderLineFactory, StaffFactory
-
 from tests.portal.helpers import english_client, messages_of
 
 pytestmark = pytest.mark.django_db

@@ -7,12 +7,11 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from portal.views.returns import DRAFT_KEY
 from refunds.quotes import quote_for_return
 from returns.models import Return, ReturnStatus
 from returns.services import ReturnError, ReturnLineInput, return_request
-from returns.views import DRAFT_KEY
 from tests.factories import make_order
-
 from tests.portal.helpers import english_client, form_data, messages_of, nothing_written
 
 pytestmark = pytest.mark.django_db
@@ -286,7 +285,7 @@ def test_a_refusal_of_the_service_is_shown_and_keeps_the_draft(customer_client, 
     def refuse(**kwargs):
         raise ReturnError("You can return at most 0 of “T-shirt”.")
 
-    monkeypatch.setattr("returns.views.return_request", refuse)
+    monkeypatch.setattr("portal.views.returns.return_request", refuse)
     # when
     confirmed = customer_client.post(confirm_url(order), follow=True)
     # then

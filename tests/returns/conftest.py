@@ -9,7 +9,6 @@ from django.utils import translation
 from returns.models import ReturnAction, ReturnReason
 from shop.models import ShopSettings
 from tests.factories import CustomerFactory, OrderLineFactory, StaffFactory, UserFactory
-
 from tests.returns.helpers import ALL_RETURN_PERMS, grant
 
 # What the data migration seeds; transactional tests flush it, so fixtures make sure it is there.

@@ -7,7 +7,6 @@ from django.contrib.messages import get_messages
 from returns.models import Return, ReturnEvent, ReturnReason, ReturnStatus
 from returns.services import return_cancel
 from tests.factories import StaffFactory
-
 from tests.returns.helpers import grant, request
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,6 @@ from returns.errors import ReturnError, StaleReturnError
 from returns.models import Return, ReturnEvent, ReturnLabel, ReturnStatus
 from returns.services import return_approve, return_receive
 from shop.models import StockMovement, Variant
-
 from tests.returns.helpers import lines_of, request, return_in
 
 pytestmark = [pytest.mark.postgres,

@@ -3,11 +3,10 @@
 import pytest
 from django.utils import timezone
 
-from returns.demo import DEMO_MARKER, seed_returns
+from returns.demo.returns import DEMO_MARKER, seed_returns
 from returns.models import Return, ReturnEvent, ReturnStatus
 from shop.demo import seed_shop
 from shop.models import StockMovement
-
 from tests.returns.helpers import status_history
 
 pytestmark = pytest.mark.django_db

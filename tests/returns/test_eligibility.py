@@ -10,7 +10,6 @@ from returns.errors import ReturnError, ReturnPermissionError
 from returns.models import Return, ReturnEvent, ReturnStatus
 from returns.services import ReturnLineInput, return_create, return_request
 from tests.factories import CustomerFactory, OrderLineFactory, UserFactory, VariantFactory
-
 from tests.returns.helpers import create, grant, line_inputs, lines_of, request
 
 pytestmark = pytest.mark.django_db

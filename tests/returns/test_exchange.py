@@ -9,7 +9,6 @@ from returns.models import Return, ReturnStatus
 from returns.services import return_complete, return_receive
 from shop.models import Order, StockMovement
 from tests.factories import VariantFactory
-
 from tests.returns.helpers import lines_of, return_in, snapshot
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,6 @@ from returns.services import (
     return_receive,
     return_reject,
 )
-
 from tests.returns.helpers import create, lines_of, request, return_in
 
 pytestmark = pytest.mark.django_db

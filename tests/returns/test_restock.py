@@ -8,7 +8,6 @@ from returns.models import ReturnStatus
 from returns.services import ReturnLineInput, return_create, return_receive
 from shop.models import StockMovement, Variant
 from shop.services import stock_move
-
 from tests.returns.helpers import lines_of, return_in, snapshot
 
 pytestmark = pytest.mark.django_db

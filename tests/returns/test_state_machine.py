@@ -40,7 +40,6 @@ from returns.services import (
 )
 from shop.models import StockMovement, Variant
 from tests.factories import CustomerFactory, OrderLineFactory, UserFactory, VariantFactory
-
 from tests.returns.helpers import snapshot
 
 pytestmark = pytest.mark.django_db

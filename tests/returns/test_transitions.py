@@ -18,8 +18,15 @@ from returns.services import (
     return_reject,
 )
 from tests.factories import CustomerFactory, UserFactory
-
-from tests.returns.helpers import create, grant, line_inputs, request, return_in, snapshot, status_history
+from tests.returns.helpers import (
+    create,
+    grant,
+    line_inputs,
+    request,
+    return_in,
+    snapshot,
+    status_history,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -109,7 +116,7 @@ def test_approve_moves_requested_to_approved(staff, order, actions, notification
     event = approved.events.filter(kind=ReturnEvent.Kind.STATUS).latest("id")
     assert (event.from_status, event.to_status, event.actor, event.note) == (
         "requested", "approved", staff, "OK")
-    # sent back with a label: the approval email carries it (returns/labels.py)
+    # sent back with a label: the approval email carries it (returns/services/labels.py)
     assert notifications.events == ["approved_with_label"]
     assert notifications.calls[0]["return_event"] == event
 

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from returns.models import ReturnEvent, ReturnStatus, TrackingEvent
-from returns.tracking import DUPLICATE, RECORDED, tracking_event_record
+from returns.services.tracking import DUPLICATE, RECORDED, tracking_event_record
 from tests.labels.helpers import approved_with_label, carrier_event, label_of
 from tests.returns.test_concurrency import race
 

@@ -133,7 +133,7 @@ def test_an_unknown_tracking_number_is_200_ignored_and_logged(ret, caplog):
     body = body_of({"id": "evt-9", "tracking_number": "OL000000000X", "status": "delivered",
                     "occurred_at": "2030-01-02T10:00:00Z"})
     # when
-    with caplog.at_level(logging.INFO, logger="returns.tracking"):
+    with caplog.at_level(logging.INFO, logger="returns.services.tracking"):
         response = post(body)
     # then
     assert response.status_code == 200

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 from tqdm import tqdm
 
-from returns.expiry import returns_expire_due
+from returns.services.expiry import returns_expire_due
 
 PROGRESS_FROM = 50  # rows: below this a progress bar is noise
 

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from returns.carriers import TrackingPayloadError, UnknownCarrierError, get_carrier
-from returns.tracking import tracking_events_record
+from returns.services.tracking import tracking_events_record
 
 PROGRESS_FROM = 200  # events
 

@@ -8,10 +8,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         logins = seed_shop()
-        from returns.demo import seed_returns
+        from returns.demo.returns import seed_returns
 
         seed_returns(stdout=self.stdout)
-        from returns.demo_rules import seed_rules
+        from returns.demo.rules import seed_rules
 
         seed_rules(stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))

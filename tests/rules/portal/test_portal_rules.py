@@ -5,10 +5,9 @@ from decimal import Decimal
 
 import pytest
 
+from portal.views.returns import DRAFT_KEY
 from returns.models import Return, ReturnRule
-from returns.views import DRAFT_KEY
 from tests.portal.helpers import form_data, messages_of, nothing_written
-
 from tests.rules.helpers import block, fee, percent_fee, rule
 
 pytestmark = pytest.mark.django_db

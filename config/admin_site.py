@@ -1,0 +1,103 @@
+"""The back-office: Django's admin, titled as the shop's, with a home made of work queues and a
+menu grouped the way a returns team works (orders and returns, settings, catalogue, staff)."""
+
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+# The menu's sections: (slug, title, models as "app_label.modelname"), in the order shown.
+# Models not named here (added later by another app) go to a last "More" section.
+MENU = [
+    ("work", _("Orders and returns"), [
+        "shop.order", "returns.return", "refunds.refund", "refunds.exchangedue",
+        "refunds.storecreditmovement", "returns.returnlabel", "notifications.notification",
+    ]),
+    ("settings", _("Settings"), [
+        "shop.shopsettings", "returns.returnreason", "returns.returnaction",
+        "returns.returnrule", "returns.shippingmethod", "notifications.emailtemplate",
+    ]),
+    ("catalogue", _("Customers and catalogue"), [
+        "shop.customer", "shop.product", "shop.variant", "shop.stockmovement",
+    ]),
+    ("staff", _("Staff and access"), ["shop.user", "auth.group"]),
+]
+
+
+class BackofficeSite(admin.AdminSite):
+    site_header = _("Returns back-office")
+    site_title = _("Returns back-office")
+    index_title = _("Today's work")
+    index_template = "admin/backoffice_index.html"
+
+    @property
+    def login_form(self):
+        # Imported here: the site is built while the apps load, before forms can import models.
+        from config.admin_login import ThrottledAdminAuthenticationForm
+
+        return ThrottledAdminAuthenticationForm
+
+    def each_context(self, request):
+        from shop.models import ShopSettings
+
+        context = super().each_context(request)
+        shop = getattr(request, "_shop_settings", None)
+        if shop is None:
+            shop = request._shop_settings = ShopSettings.load()
+        context["shop"] = shop
+        context["site_header"] = gettext("%(shop)s · back-office") % {"shop": shop.shop_name}
+        return context
+
+    def get_app_list(self, request, app_label=None):
+        if app_label is not None:
+            return super().get_app_list(request, app_label)
+        return menu_sections(super().get_app_list(request))
+
+    def index(self, request, extra_context=None):
+        from config.dashboard import last_30_days_cached, work_queues
+
+        extra_context = {**(extra_context or {}), "queues": work_queues(request.user),
+                         "chart": last_30_days_cached()}
+        return super().index(request, extra_context)
+
+
+def menu_sections(app_list: list[dict]) -> list[dict]:
+    """Django's per-app list regrouped into MENU's sections (each model the user may see)."""
+    models = {f"{app['app_label']}.{model['object_name'].lower()}": model
+              for app in app_list for model in app["models"]}
+    sections = []
+    for slug, title, names in MENU:
+        found = [models.pop(name) for name in names if name in models]
+        if found:
+            sections.append(_section(slug, title, found))
+    if models:
+        sections.append(_section("more", _("More"), list(models.values())))
+    return sections
+
+
+def _section(slug, title, models) -> dict:
+    return {"name": title, "app_label": f"section-{slug}", "models": models,
+            "app_url": models[0]["admin_url"], "has_module_perms": True}
+
+
+class CappedCountPaginator(Paginator):
+    """A paginator that counts at most CAP rows: an exact COUNT(*) of a million returns costs
+    more than the page itself, and nobody pages that far (they filter). Past the cap the list
+    says "more than 10000" (templates/admin/includes/capped_pagination.html)."""
+
+    CAP = 10_000
+
+    @cached_property
+    def count(self):
+        # COUNT(*) over the first CAP + 1 ids only; the columns' subqueries are not computed.
+        return self.object_list.order_by().values("pk")[: self.CAP + 1].count()
+
+    @property
+    def is_capped(self) -> bool:
+        return self.count > self.CAP
+
+
+class BackofficeAdminConfig(AdminConfig):
+    default_site = "config.admin_site.BackofficeSite"

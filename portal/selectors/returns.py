@@ -1,0 +1,195 @@
+"""Reads of the customer portal's return pages, scoped to what the person may see.
+
+The scope (portal.selectors.orders.PortalScope) is the logged-in customer's orders and the
+guest's one verified order: a return of any other order is not found, whatever its RMA number.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import formats, timezone
+from django.utils.translation import gettext
+
+from portal.selectors.orders import PortalScope
+from refunds.models import Refund, RefundStatus
+from returns.models import (
+    CUSTOMER_CANCELLABLE,
+    STATUS_CUSTOMER_LABELS,
+    Return,
+    ReturnEvent,
+    ReturnLine,
+    ReturnReason,
+    ReturnStatus,
+)
+from returns.rules import blocked_lines_for_portal
+from returns.selectors import returnable_quantities
+from shop.models import Order, ShopSettings
+
+
+@dataclass(frozen=True)
+class ReturnEligibility:
+    """Whether the customer may ask for a return of the order now, and if not, why."""
+
+    allowed: bool
+    reason: str = ""
+    closes_at: datetime | None = None
+    returnable: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def closes_on(self) -> date | None:
+        return timezone.localtime(self.closes_at).date() if self.closes_at else None
+
+
+def return_eligibility(order: Order, shop_settings: ShopSettings) -> ReturnEligibility:
+    """What the order page says about returns. return_request checks the same rules again on
+    submission: this is for showing the button, or the reason there is none, in plain words."""
+    returnable = returnable_quantities(order)
+    if order.status == Order.Status.CANCELLED:
+        return ReturnEligibility(False, gettext("This order was cancelled: there is nothing to "
+                                                "return."), returnable=returnable)
+    if order.delivered_at is None:
+        return ReturnEligibility(False, gettext(
+            "This order has not been delivered yet. You can return items once they arrive."),
+            returnable=returnable)
+    closes_at = order.delivered_at + timedelta(days=shop_settings.return_window_days)
+    if not shop_settings.returns_allowed:
+        return ReturnEligibility(False, gettext(
+            "Returns cannot be requested online at the moment. Please contact us and we will "
+            "help you."), closes_at, returnable)
+    if timezone.now() > closes_at:
+        return ReturnEligibility(False, gettext(
+            "The return period for this order ended on %(date)s (%(days)d days after "
+            "delivery).") % {"date": formats.date_format(timezone.localtime(closes_at).date()),
+                             "days": shop_settings.return_window_days}, closes_at, returnable)
+    if not any(returnable.values()):
+        return ReturnEligibility(False, gettext(
+            "Every item of this order has already been returned or is being returned."),
+            closes_at, returnable)
+    blocked = blocked_lines_for_portal(order, shop_settings=shop_settings)
+    if all(line_id in blocked for line_id, left in returnable.items() if left):
+        # The return rules refuse every item left: say why, once per message.
+        messages = dict.fromkeys(blocked[line_id].message for line_id in sorted(blocked))
+        return ReturnEligibility(False, " ".join(messages), closes_at, returnable)
+    return ReturnEligibility(True, "", closes_at, returnable)
+
+
+def order_returns(order: Order) -> QuerySet[Return]:
+    """The order's returns for its page, newest first."""
+    return (Return.objects.filter(order=order)
+            .only("rma_number", "status", "created_at", "order_id", "refund_mode")
+            .order_by("-created_at", "-id"))
+
+
+def active_reasons() -> list[ReturnReason]:
+    return list(ReturnReason.objects.filter(active=True).order_by("position", "id"))
+
+
+def portal_returns(scope: PortalScope) -> QuerySet[Return]:
+    if scope.is_empty:
+        return Return.objects.none()
+    return Return.objects.filter(order__in=scope.orders().values("pk"))
+
+
+def portal_return(scope: PortalScope, rma_number: str) -> Return:
+    """One return of the scope with what its page shows; Return.DoesNotExist otherwise."""
+    lines = ReturnLine.objects.select_related("order_line__variant__product", "reason")
+    return (portal_returns(scope)
+            .select_related("order__customer", "action")
+            .prefetch_related(Prefetch("lines", queryset=lines.order_by("id")))
+            .get(rma_number=rma_number))
+
+
+def customer_events(ret: Return) -> list[ReturnEvent]:
+    """What the customer's timeline shows: the events meant for them, oldest first."""
+    return list(ret.events.filter(visible_to_customer=True)
+                .only("kind", "created_at", "from_status", "to_status", "note", "ret_id")
+                .order_by("created_at", "id"))
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    title: str
+    note: str = ""
+
+
+def customer_timeline(events: list[ReturnEvent]) -> list[TimelineEntry]:
+    """The history the customer reads: each status in their words, other events by kind."""
+    entries: list[TimelineEntry] = []
+    for event in events:
+        if event.kind == ReturnEvent.Kind.STATUS and event.to_status:
+            title = str(STATUS_CUSTOMER_LABELS[event.to_status])
+        else:
+            title = str(ReturnEvent.Kind(event.kind).label).capitalize()
+        # A refund and the completion it causes carry the same note: say it once.
+        note = "" if entries and event.note == entries[-1].note else event.note
+        entries.append(TimelineEntry(at=event.created_at, title=title, note=note))
+    return entries
+
+
+# The usual way of a return; a return that stops early (rejected, cancelled, expired) ends with
+# that status instead.
+_FLOW = [ReturnStatus.REQUESTED, ReturnStatus.APPROVED, ReturnStatus.IN_TRANSIT,
+         ReturnStatus.RECEIVED, ReturnStatus.COMPLETED]
+
+
+@dataclass(frozen=True)
+class ProgressStep:
+    status: str
+    label: str
+    state: str  # "done", "current" or "upcoming"
+    at: datetime | None = None
+
+
+def progress_steps(ret: Return, events: list[ReturnEvent]) -> list[ProgressStep]:
+    """The steps of the return for the customer's tracker, with when each was reached."""
+    reached: dict[str, datetime] = {}
+    for event in events:
+        if event.kind == ReturnEvent.Kind.STATUS and event.to_status:
+            reached.setdefault(event.to_status, event.created_at)
+    current = ret.status
+    if current in _FLOW:
+        position = _FLOW.index(current)
+        statuses = [status for index, status in enumerate(_FLOW)
+                    # a parcel dropped in store may skip "in transit": do not show a hole
+                    if not (index < position and status not in reached
+                            and status == ReturnStatus.IN_TRANSIT)]
+    else:
+        statuses = [status for status in _FLOW if status in reached] + [current]
+    steps = []
+    for status in statuses:
+        if status == current:
+            # a return settled is done; any other status is where it stands now
+            state = "done" if status == ReturnStatus.COMPLETED else "current"
+        elif current in _FLOW and _FLOW.index(status) > _FLOW.index(current):
+            state = "upcoming"
+        else:
+            state = "done"
+        steps.append(ProgressStep(status=status, label=step_label(ret, status), state=state,
+                                  at=reached.get(status)))
+    return steps
+
+
+def step_label(ret: Return, status: str) -> str:
+    if status == ReturnStatus.COMPLETED:
+        return {
+            Return.RefundMode.MONEY_BACK: gettext("Refunded"),
+            Return.RefundMode.STORE_CREDIT: gettext("Credited"),
+            Return.RefundMode.EXCHANGE: gettext("Exchanged"),
+        }.get(ret.refund_mode, gettext("Completed"))
+    if status == ReturnStatus.IN_TRANSIT:
+        return gettext("On its way to us")
+    return str(ReturnStatus(status).label).capitalize()
+
+
+def customer_may_cancel(ret: Return) -> bool:
+    return ret.status in CUSTOMER_CANCELLABLE
+
+
+def settled_refunds(ret: Return) -> list[Refund]:
+    """The refunds paid for the return, newest first (none until one is marked refunded)."""
+    return list(Refund.objects.filter(ret=ret, status=RefundStatus.REFUNDED)
+                .only("amount", "currency", "mode", "status", "marked_at", "created_at",
+                      "ret_id")
+                .order_by("-created_at", "-id"))

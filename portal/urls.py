@@ -1,0 +1,36 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from portal.views import accounts, labels, orders, returns
+
+urlpatterns = [
+    path("", accounts.home, name="home"),
+    # Before Django's own: the same URL and name, remembering the choice on the account.
+    path("i18n/setlang/", accounts.set_language, name="set_language"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    # --- accounts
+    path("login/", accounts.PortalLoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/signup/", accounts.signup, name="signup"),
+    path("account/confirm/<str:token>/", accounts.confirm_email, name="confirm_email"),
+    path("account/confirm-again/", accounts.confirm_email_resend, name="confirm_email_resend"),
+    path("password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(),
+         name="password_reset_done"),
+    path("password-reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
+    path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(),
+         name="password_reset_complete"),
+    # --- orders and returns
+    path("orders/", orders.orders, name="orders"),
+    path("orders/<str:number>/", orders.order_detail, name="order_detail"),
+    path("orders/<str:number>/return/", returns.return_request_form, name="return_request"),
+    path("orders/<str:number>/return/confirm/", returns.return_request_confirm,
+         name="return_confirm"),
+    # Emails link to /returns/<rma_number>/ (notifications/emails.py).
+    path("returns/<str:rma_number>/", returns.return_detail, name="return_detail"),
+    path("returns/<str:rma_number>/cancel/", returns.return_cancel_view, name="return_cancel"),
+    path("returns/<str:rma_number>/label/", labels.return_label_download, name="return_label"),
+    path("lookup/", orders.guest_lookup, name="guest_lookup"),
+    path("lookup/close/", orders.guest_forget, name="guest_forget"),
+]

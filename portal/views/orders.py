@@ -1,0 +1,83 @@
+"""My orders, an order's page with its Returns section, and the guest lookup."""
+
+import time
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.views.decorators.http import require_POST
+
+from portal.forms.accounts import GuestLookupForm
+from portal.selectors.orders import (
+    customer_orders,
+    order_for_guest,
+    order_lines,
+)
+from portal.selectors.returns import order_returns, return_eligibility
+from portal.views.scope import GUEST_ACCESS_SECONDS, GUEST_ORDER_KEY, order_or_404, portal_page
+from shop.models import Order, ShopSettings
+from shop.throttle import LOOKUP_PER_ADDRESS, LOOKUP_PER_ORDER, client_address
+
+ORDERS_PER_PAGE = 25
+
+
+@login_required
+def orders(request):
+    customer = getattr(request.user, "customer", None)
+    page = None
+    if customer is not None:
+        page = Paginator(customer_orders(customer.pk), ORDERS_PER_PAGE).get_page(
+            request.GET.get("page"))
+    return render(request, "portal/orders.html", {
+        "customer": customer, "page": page, "orders": page.object_list if page else []})
+
+
+@portal_page
+def order_detail(request, number):
+    order = order_or_404(request, number)
+    shop_settings = ShopSettings.load()
+    eligibility = return_eligibility(order, shop_settings)
+    lines = order_lines(order)
+    for line in lines:
+        line.returned = line.quantity - eligibility.returnable.get(line.pk, line.quantity)
+    return render(request, "portal/order_detail.html", {
+        "order": order, "lines": lines, "returns": list(order_returns(order)),
+        "eligibility": eligibility, "shop": shop_settings,
+        "is_guest": not request.portal_scope.is_customers_own(order)})
+
+
+def guest_lookup(request):
+    form = GuestLookupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        address = client_address(request)
+        number = form.cleaned_data["order_number"].strip().upper()
+        if LOOKUP_PER_ADDRESS.blocked(address) or LOOKUP_PER_ORDER.blocked(number):
+            form.add_error(None, gettext(
+                "Too many attempts. For your security, please wait 15 minutes and try again."))
+        else:
+            order = order_for_guest(number, form.cleaned_data["email_or_postcode"])
+            if order is not None:
+                return _open_for_guest(request, order)
+            LOOKUP_PER_ADDRESS.fail(address)
+            LOOKUP_PER_ORDER.fail(number)
+            form.add_error(None, gettext(
+                "We could not find an order with these details. Check the order number and "
+                "the email address or postcode, as written in your confirmation email."))
+    return render(request, "portal/lookup.html", {"form": form})
+
+
+def _open_for_guest(request, order: Order):
+    # A new session key: a session id planted in the browser before must not gain the access.
+    request.session.cycle_key()
+    request.session[GUEST_ORDER_KEY] = {"order": order.pk,
+                                        "until": time.time() + GUEST_ACCESS_SECONDS}
+    return redirect("order_detail", number=order.number)
+
+
+@require_POST
+def guest_forget(request):
+    request.session.pop(GUEST_ORDER_KEY, None)
+    messages.success(request, gettext("Done. The order is closed on this device."))
+    return redirect("home")

@@ -1,0 +1,199 @@
+"""The customer portal's return pages: the request form, its summary, a return, cancelling it.
+
+Thin: each page reads through the request's PortalScope (another customer's order or return is
+a 404) and calls one service; return_request and return_cancel check every rule again.
+"""
+
+import secrets
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.views.decorators.http import require_POST
+
+from portal.forms.returns import ReturnRequestForm, offered_delivery_options
+from portal.selectors.orders import order_lines
+from portal.selectors.returns import (
+    active_reasons,
+    customer_events,
+    customer_may_cancel,
+    customer_timeline,
+    portal_return,
+    progress_steps,
+    return_eligibility,
+    settled_refunds,
+)
+from portal.views.scope import order_or_404, portal_page
+from refunds.quotes import quote_for_return, quote_preview
+from returns.models import Return
+from returns.rules import evaluate_rules
+from returns.selectors.labels import delivery_status, live_label
+from returns.services import ReturnError, return_cancel, return_request
+from shop.models import Order, ShopSettings
+
+DRAFT_KEY = "portal_return_draft"
+CONFIRM_CLAIM_SECONDS = 300
+
+
+def return_or_404(request, rma_number) -> Return:
+    """The return `rma_number` in this visitor's portal scope; anyone else's is a 404."""
+    try:
+        return portal_return(request.portal_scope, rma_number)
+    except Return.DoesNotExist:
+        raise Http404(gettext("No such return.")) from None
+
+
+def _acting_as(request, order: Order) -> dict:
+    """Who the services see: the customer's account, or a guest verified for this order."""
+    if request.portal_scope.is_customers_own(order):
+        return {"actor": request.user}
+    return {"actor": None, "guest_order_verified": True}
+
+
+def _form(order: Order, shop_settings: ShopSettings, returnable: dict[int, int], **kwargs):
+    # What the return rules say before anything is chosen: the items they refuse (with why),
+    # and in-store only when it holds for the whole order.
+    rules = evaluate_rules(order, channel=Return.Channel.PORTAL, shop_settings=shop_settings)
+    return ReturnRequestForm(
+        order_lines=order_lines(order), returnable=returnable, reasons=active_reasons(),
+        shop_settings=shop_settings,
+        blocked={line_id: blocked.message for line_id, blocked in rules.blocked.items()},
+        in_store_only=rules.in_store_only and not rules.in_store_rule.has_line_conditions,
+        **kwargs)
+
+
+def _draft(request, order: Order) -> dict | None:
+    draft = request.session.get(DRAFT_KEY)
+    return draft["data"] if draft and draft.get("order") == order.pk else None
+
+
+def _eligible_or_redirect(request, order: Order, shop_settings: ShopSettings):
+    eligibility = return_eligibility(order, shop_settings)
+    if eligibility.allowed:
+        return eligibility, None
+    request.session.pop(DRAFT_KEY, None)
+    messages.error(request, eligibility.reason)
+    return eligibility, redirect("order_detail", number=order.number)
+
+
+def _render_form(request, order, form, shop_settings, status=200):
+    return render(request, "portal/return_form.html", {
+        "order": order, "form": form, "rows": form.line_rows(), "shop": shop_settings,
+        "reasons_needing_detail": [code for code, reason in form.reasons.items()
+                                   if reason.needs_detail]}, status=status)
+
+
+@portal_page
+def return_request_form(request, number):
+    order = order_or_404(request, number)
+    shop_settings = ShopSettings.load()
+    eligibility, refusal = _eligible_or_redirect(request, order, shop_settings)
+    if refusal:
+        return refusal
+    if request.method == "POST":
+        form = _form(order, shop_settings, eligibility.returnable, data=request.POST)
+        if form.is_valid():
+            request.session[DRAFT_KEY] = {"order": order.pk, "data": form.draft(),
+                                          "token": secrets.token_hex(8)}
+            return redirect("return_confirm", number=order.number)
+        return _render_form(request, order, form, shop_settings)
+    form = _form(order, shop_settings, eligibility.returnable, initial=_draft(request, order))
+    return _render_form(request, order, form, shop_settings)
+
+
+@portal_page
+def return_request_confirm(request, number):
+    order = order_or_404(request, number)
+    shop_settings = ShopSettings.load()
+    eligibility, refusal = _eligible_or_redirect(request, order, shop_settings)
+    if refusal:
+        return refusal
+    draft = _draft(request, order)
+    if draft is None:
+        return redirect("return_request", number=order.number)
+    # The draft is checked again as if just typed: quantities, reasons or settings may have
+    # changed since, and the session is no proof of anything.
+    form = _form(order, shop_settings, eligibility.returnable, data=draft)
+    if not form.is_valid():
+        messages.error(request, gettext("Something changed since you filled in the form: "
+                                        "please check it again."))
+        return _render_form(request, order, form, shop_settings)
+    # The rules on the chosen items and reasons: a refusal is told now, not after confirming.
+    rules = evaluate_rules(order, channel=Return.Channel.PORTAL, shop_settings=shop_settings,
+                           lines=list(form.quantities().items()),
+                           reason_codes=form.reason_codes())
+    if rules.blocked:
+        messages.error(request, " ".join(rules.blocked_messages()))
+        return _render_form(request, order, form, shop_settings)
+    if request.method == "POST":
+        return _submit(request, order, form)
+    # The fee is the one return_request will set: the rules' (the shop's default without one).
+    quote = quote_preview(order=order, quantities=form.quantities(),
+                          refund_mode=form.cleaned_data["refund_mode"], return_fee=rules.fee)
+    delivery_option = (Return.DeliveryOption.IN_STORE if rules.in_store_only
+                       else form.cleaned_data["delivery_option"])
+    reasons = form.reasons
+    chosen = [(row, reasons[row.reason.value()]) for row in form.line_rows()
+              if int(row.quantity.value() or 0)]
+    return render(request, "portal/return_confirm.html", {
+        "order": order, "form": form, "chosen": chosen, "quote": quote,
+        "refund_mode_label": dict(form.fields["refund_mode"].choices)[
+            form.cleaned_data["refund_mode"]],
+        "delivery_label": dict(offered_delivery_options(shop_settings, in_store_only=True)
+                               + form.fields["delivery_option"].choices)[delivery_option]})
+
+
+def _submit(request, order: Order, form: ReturnRequestForm):
+    # A double click sends the confirmation twice before the session forgets the draft: the
+    # first one to claim the draft's token submits it, the other is told it is on its way.
+    token = request.session[DRAFT_KEY].get("token")
+    claim = f"portal:confirm:{request.session.session_key}:{token}"
+    if not cache.add(claim, True, timeout=CONFIRM_CLAIM_SECONDS):
+        messages.info(request, gettext("Your return is already being sent to us."))
+        return redirect("order_detail", number=order.number)
+    try:
+        ret = return_request(
+            order=order, lines=form.line_inputs(),
+            refund_mode=form.cleaned_data["refund_mode"],
+            delivery_option=form.cleaned_data["delivery_option"],
+            customer_comment=form.cleaned_data["customer_comment"],
+            **_acting_as(request, order))
+    except ReturnError as error:
+        cache.delete(claim)  # nothing was sent: the customer may try again
+        messages.error(request, error.message)
+        return redirect("return_request", number=order.number)
+    request.session.pop(DRAFT_KEY, None)
+    messages.success(request, gettext("Your return %(rma)s is requested. We will email you "
+                                      "as soon as we have reviewed it.") % {"rma": ret.rma_number})
+    return redirect("return_detail", rma_number=ret.rma_number)
+
+
+@portal_page
+def return_detail(request, rma_number):
+    ret = return_or_404(request, rma_number)
+    events = customer_events(ret)
+    label = live_label(ret)
+    # A return dropped in store reads "no label" (no query); one with a label, its parcel.
+    has_parcel_status = label is not None or ret.delivery_option == Return.DeliveryOption.IN_STORE
+    return render(request, "portal/return_detail.html", {
+        "label": label, "parcel": delivery_status(ret, label) if has_parcel_status else "",
+        "ret": ret, "order": ret.order, "lines": list(ret.lines.all()),
+        "timeline": customer_timeline(events),
+        "steps": progress_steps(ret, events), "quote": quote_for_return(ret),
+        "refunds": settled_refunds(ret), "can_cancel": customer_may_cancel(ret)})
+
+
+@require_POST
+@portal_page
+def return_cancel_view(request, rma_number):
+    ret = return_or_404(request, rma_number)
+    try:
+        return_cancel(ret=ret, **_acting_as(request, ret.order))
+    except ReturnError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, gettext("Your return %(rma)s is cancelled.")
+                         % {"rma": ret.rma_number})
+    return redirect("return_detail", rma_number=ret.rma_number)

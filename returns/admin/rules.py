@@ -1,0 +1,254 @@
+"""Back-office pages of return rules, shipping methods and labels, with the rule tester.
+
+Registered from returns/admin/__init__.py. The tester (/admin/returns/returnrule/tester/) runs the rule
+set against an order and shows which rules match and why, the fee, and what is blocked.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from returns.carriers import carrier_choices
+from returns.errors import ReturnError
+from returns.models import Return, ReturnReason
+from returns.models.labels import ReturnLabel, ShippingMethod, TrackingEvent
+from returns.models.rules import ReturnRule, RuleAction
+from returns.rules import evaluate_rules, plain_number
+from returns.selectors.labels import label_filename
+from returns.services import labels as label_services
+from shop.http import pdf_download
+from shop.models import Order, ShopSettings
+
+
+@admin.register(ShippingMethod)
+class ShippingMethodAdmin(admin.ModelAdmin):
+    list_display = ["name_fr", "name_en", "code", "carrier", "service", "active", "position"]
+    list_editable = ["active", "position"]
+    search_fields = ["code", "name_fr", "name_en"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "carrier":
+            return forms.ChoiceField(label=db_field.verbose_name, choices=carrier_choices(),
+                                     help_text=db_field.help_text)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+def describe_action(rule: ReturnRule) -> str:
+    if rule.action == RuleAction.FEE_FIXED:
+        return gettext("fee %(amount)s") % {"amount": rule.amount}
+    if rule.action == RuleAction.FEE_PERCENT:
+        return gettext("restocking fee %(percent)s %%") % {"percent": plain_number(rule.percent)}
+    if rule.action == RuleAction.SHIP_WITH:
+        return gettext("ship with %(method)s") % {"method": rule.shipping_method}
+    if rule.action == RuleAction.BLOCK:
+        return gettext("block: “%(message)s”") % {"message": rule.message}
+    return str(rule.get_action_display())
+
+
+def describe_conditions(rule: ReturnRule) -> str:
+    parts = []
+    if rule.country_codes:
+        parts.append(f"{gettext('country')} {rule.get_country_mode_display()} "
+                     f"{', '.join(rule.country_codes)}")
+    if rule.product_id:
+        parts.append(gettext("product %(name)s") % {"name": rule.product})
+    if rule.category:
+        parts.append(gettext("category %(name)s") % {"name": rule.category})
+    if rule.min_order_value is not None or rule.max_order_value is not None:
+        parts.append(gettext("order value %(low)s–%(high)s") % {
+            "low": rule.min_order_value or "0", "high": rule.max_order_value or "∞"})
+    if rule.min_days_since_delivery is not None or rule.max_days_since_delivery is not None:
+        parts.append(gettext("%(low)s–%(high)s days since delivery") % {
+            "low": rule.min_days_since_delivery or 0,
+            "high": rule.max_days_since_delivery if rule.max_days_since_delivery is not None
+            else "∞"})
+    if rule.reason_id:
+        parts.append(gettext("reason %(name)s") % {"name": rule.reason})
+    if rule.channel:
+        parts.append(str(rule.get_channel_display()))
+    return "; ".join(parts) or gettext("always")
+
+
+class RuleTesterForm(forms.Form):
+    order_number = forms.CharField(label=_("order number"), max_length=40)
+    channel = forms.ChoiceField(label=_("channel"), choices=Return.Channel.choices,
+                                initial=Return.Channel.PORTAL)
+    reason = forms.ModelChoiceField(label=_("reason of every item"), required=False,
+                                    queryset=ReturnReason.objects.filter(active=True),
+                                    empty_label=_("not chosen yet"), to_field_name="code")
+    include_inactive = forms.BooleanField(label=_("include the rules that are off"),
+                                          required=False)
+
+    def clean_order_number(self):
+        number = self.cleaned_data["order_number"].strip()
+        try:
+            return Order.objects.select_related("customer").get(number=number)
+        except Order.DoesNotExist:
+            raise forms.ValidationError(_("No order has this number.")) from None
+
+
+@admin.register(ReturnRule)
+class ReturnRuleAdmin(admin.ModelAdmin):
+    list_display = ["position", "name", "active", "conditions", "action_summary"]
+    list_display_links = ["name"]
+    list_editable = ["position", "active"]
+    list_filter = ["active", "action"]
+    search_fields = ["name"]
+    ordering = ["position", "id"]
+    raw_id_fields = ["product"]
+    change_list_template = "admin/returns/returnrule/change_list.html"
+    fieldsets = [
+        (None, {"fields": ["name", "position", "active"]}),
+        (_("When (every condition filled in must hold)"), {"fields": [
+            "countries", "country_mode", "channel", "min_order_value", "max_order_value",
+            "min_days_since_delivery", "max_days_since_delivery", "product", "category",
+            "reason"]}),
+        (_("Then"), {"fields": ["action", "amount", "percent", "message_fr", "message_en",
+                                "shipping_method"]}),
+    ]
+
+    @admin.display(description=_("conditions"))
+    def conditions(self, obj):
+        return describe_conditions(obj)
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_summary(self, obj):
+        return describe_action(obj)
+
+    def get_urls(self):
+        return [path("tester/", self.admin_site.admin_view(self.tester_view),
+                     name="returns_returnrule_tester"), *super().get_urls()]
+
+    def tester_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = RuleTesterForm(request.GET if "order_number" in request.GET else None)
+        outcome = quote = None
+        if form.is_valid():
+            order = form.cleaned_data["order_number"]
+            rules = ReturnRule.objects.select_related("product", "reason", "shipping_method")
+            if not form.cleaned_data["include_inactive"]:
+                rules = rules.filter(active=True)
+            reason = form.cleaned_data["reason"]
+            outcome = evaluate_rules(
+                order, channel=form.cleaned_data["channel"], rules=list(rules),
+                reason_codes={line.pk: reason.code for line in order.lines.all()}
+                if reason else None)
+            quote = _quote(order, outcome)
+        return TemplateResponse(request, "admin/returns/returnrule/tester.html", {
+            **self.admin_site.each_context(request),
+            "title": gettext("Test the return rules on an order"),
+            "opts": self.model._meta, "form": form, "outcome": outcome, "quote": quote,
+            "shop": ShopSettings.load(),
+            "rows": [{"check": check, "action": describe_action(check.rule)}
+                     for check in outcome.checks] if outcome else [],
+        })
+
+
+def _quote(order, outcome):
+    from refunds.quotes import quote_preview
+
+    quantities = {line.pk: line.quantity for line in order.lines.all()
+                  if line.pk not in outcome.blocked}
+    if not quantities:
+        return None
+    return quote_preview(order=order, quantities=quantities, return_fee=outcome.fee)
+
+
+class TrackingEventInline(admin.TabularInline):
+    model = TrackingEvent
+    extra = 0
+    can_delete = False
+    fields = ["occurred_at", "raw_status", "status", "location", "description", "event_id",
+              "received_at"]
+    readonly_fields = fields
+    ordering = ["occurred_at", "id"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReturnLabel)
+class ReturnLabelAdmin(admin.ModelAdmin):
+    """Labels are made by the services (approval); here staff read, download, resend, cancel."""
+
+    list_display = ["tracking_number", "rma", "carrier", "status", "parcel_status",
+                    "created_at", "pdf_link"]
+    list_filter = ["status", "parcel_status", "carrier"]
+    list_select_related = ["ret"]
+    search_fields = ["tracking_number", "ret__rma_number"]
+    show_full_result_count = False
+    fields = ["ret", "tracking_number", "carrier", "shipping_method", "carrier_reference",
+              "status", "parcel_status", "parcel_status_at", "created_at", "created_by",
+              "cancelled_at", "pdf_link"]
+    readonly_fields = fields
+    inlines = [TrackingEventInline]
+    actions = ["resend_selected", "cancel_selected"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("pdf")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_resend_permission(self, request):
+        return request.user.has_perm("returns.resend_label")
+
+    def has_cancel_permission(self, request):
+        return request.user.has_perm("returns.cancel_label")
+
+    @admin.display(description=_("return"), ordering="ret__rma_number")
+    def rma(self, obj):
+        return obj.ret.rma_number
+
+    @admin.display(description=_("PDF"))
+    def pdf_link(self, obj):
+        if not obj.pk or not obj.is_live:
+            return "—"
+        return format_html('<a href="{}">{}</a>',
+                           reverse("admin:returns_returnlabel_pdf", args=[obj.pk]),
+                           gettext("download"))
+
+    def get_urls(self):
+        return [path("<int:label_id>/pdf/", self.admin_site.admin_view(self.pdf_view),
+                     name="returns_returnlabel_pdf"), *super().get_urls()]
+
+    def pdf_view(self, request, label_id):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        label = ReturnLabel.objects.select_related("ret").filter(pk=label_id).first()
+        if label is None or not label.is_live:
+            raise Http404(gettext("No such label, or it was cancelled."))
+        return pdf_download(bytes(label.pdf), label_filename(label))
+
+    def _apply(self, request, queryset, service, done):
+        for label in queryset.select_related("ret"):
+            try:
+                service(actor=request.user, ret=label.ret)
+            except ReturnError as exc:
+                self.message_user(request, f"{label.tracking_number}: {exc.message}",
+                                  messages.ERROR)
+            else:
+                self.message_user(request, f"{label.tracking_number}: {done}", messages.SUCCESS)
+
+    @admin.action(description=_("Email the selected labels again"), permissions=["resend"])
+    def resend_selected(self, request, queryset):
+        self._apply(request, queryset.filter(status=ReturnLabel.Status.CREATED),
+                    label_services.label_resend, gettext("emailed again."))
+
+    @admin.action(description=_("Cancel the selected labels"), permissions=["cancel"])
+    def cancel_selected(self, request, queryset):
+        self._apply(request, queryset.filter(status=ReturnLabel.Status.CREATED),
+                    label_services.label_cancel, gettext("cancelled."))

@@ -1,0 +1,35 @@
+"""The returns app's models: a return with its lines and timeline (returns.py), the rules that
+shape it (rules.py), and its shipping methods, labels and tracking (labels.py)."""
+
+from returns.models.labels import (
+    LabelStatus,
+    ParcelStatus,
+    ReturnLabel,
+    ShippingMethod,
+    TrackingEvent,
+)
+from returns.models.returns import (
+    CUSTOMER_CANCELLABLE,
+    FINAL_STATUSES,
+    LIVE_STATUSES,
+    STATUS_CUSTOMER_LABELS,
+    STATUS_DESCRIPTIONS,
+    Return,
+    ReturnAction,
+    ReturnEvent,
+    ReturnLine,
+    ReturnReason,
+    ReturnStatus,
+    TranslatedNameMixin,
+    can_cancel,
+    new_rma_number,
+)
+from returns.models.rules import ReturnRule, RuleAction, RuleKind
+
+__all__ = [
+    "CUSTOMER_CANCELLABLE", "FINAL_STATUSES", "LIVE_STATUSES", "STATUS_CUSTOMER_LABELS",
+    "STATUS_DESCRIPTIONS", "LabelStatus", "ParcelStatus", "Return", "ReturnAction",
+    "ReturnEvent", "ReturnLabel", "ReturnLine", "ReturnReason", "ReturnRule", "ReturnStatus",
+    "RuleAction", "RuleKind", "ShippingMethod", "TrackingEvent", "TranslatedNameMixin",
+    "can_cancel", "new_rma_number",
+]

@@ -1,0 +1,209 @@
+"""Reads of the back-office pages: the returns overview, a return's page and an order's page.
+
+Each page reads a fixed number of queries whatever the number of rows, lines or events it shows
+(the tests pin them).
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.db.models import (
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+
+from refunds.models import LIVE_REFUND_STATUSES, Refund
+from refunds.selectors import refunded_items_by_order_line
+from returns.models import Return, ReturnLine
+from returns.selectors import held_quantities, return_timeline, returnable_quantities
+from shop.models import MONEY, Order, ShopSettings
+
+_MONEY_FIELD = DecimalField(**MONEY)
+
+
+# --- the overview ----------------------------------------------------------------------------
+
+def returns_overview(queryset: QuerySet[Return] | None = None) -> QuerySet[Return]:
+    """The returns with what the overview's columns show, in one query for the page.
+
+    `items_count` is the units returned (received once received), `items_value` their value at
+    the price paid, and `quote_estimate` that value less the return fee: the list's cheap
+    estimate. The exact quote (discount shares, shipping, caps) is on the return's page.
+    Correlated subqueries, not a GROUP BY: the database computes them for the page's rows
+    only, and a COUNT(*) of the list leaves them out.
+    """
+    queryset = Return.objects.all() if queryset is None else queryset
+    lines = ReturnLine.objects.filter(ret=OuterRef("pk")).order_by().values("ret")
+    units = Coalesce(F("received_quantity"), F("quantity"))
+    value = ExpressionWrapper(units * F("order_line__unit_price_paid"), output_field=_MONEY_FIELD)
+    items_count = lines.annotate(n=Sum(units)).values("n")
+    items_value = lines.annotate(v=Sum(value)).values("v")
+    zero = Value(Decimal("0"), output_field=_MONEY_FIELD)
+    return (queryset.select_related("order__customer")
+            .annotate(items_count=Coalesce(Subquery(items_count, output_field=IntegerField()),
+                                           0),
+                      items_value=Coalesce(Subquery(items_value, output_field=_MONEY_FIELD),
+                                           zero))
+            .annotate(quote_estimate=Greatest(F("items_value") - F("return_fee"), zero,
+                                              output_field=_MONEY_FIELD)))
+
+
+COUNTRIES_CACHE_KEY = "backoffice:return-countries"
+
+
+def countries_with_returns() -> list[str]:
+    """The orders' shipping countries, for the overview's country filter. A DISTINCT over every
+    order is a full scan, so the list is cached for a few minutes."""
+    countries = cache.get(COUNTRIES_CACHE_KEY)
+    if countries is None:
+        countries = sorted(Order.objects.exclude(shipping_country="")
+                           .values_list("shipping_country", flat=True).distinct().order_by())
+        cache.set(COUNTRIES_CACHE_KEY, countries, 300)
+    return countries
+
+
+# --- a return's page -------------------------------------------------------------------------
+
+@dataclass
+class ParcelInfo:
+    """What the page shows of the return's label and its parcel (None without labels)."""
+
+    label: object | None
+    tracking_events: list
+
+
+def return_for_page(pk) -> Return:
+    """The return with everything its page shows, in a fixed number of queries."""
+    lines = ReturnLine.objects.select_related("order_line__variant__product", "reason")
+    return (Return.objects
+            .select_related("order__customer", "action", "exchange_variant__product",
+                            "replacement_order", "created_by")
+            .prefetch_related(Prefetch("lines", queryset=lines.order_by("id")))
+            .get(pk=pk))
+
+
+def parcel_info(ret: Return) -> ParcelInfo | None:
+    """The return's latest label (live first) with its tracking events."""
+    labels = ret.labels.defer("pdf").order_by("status", "-created_at", "-id")
+    label = labels.first()
+    events = list(label.tracking_events.order_by("-occurred_at", "-id")[:20]) if label else []
+    return ParcelInfo(label=label, tracking_events=events)
+
+
+def timeline_for_page(ret: Return):
+    return list(return_timeline(ret))
+
+
+def notifications_for_page(ret: Return):
+    from notifications.models import Notification
+
+    return list(Notification.objects.filter(ret=ret).order_by("created_at", "id"))
+
+
+def refunds_for_page(ret: Return) -> list[Refund]:
+    return list(Refund.objects.filter(ret=ret).select_related("created_by", "marked_by")
+                .order_by("-created_at", "-id"))
+
+
+def live_refunded(refunds: list[Refund]) -> Decimal:
+    return sum((r.amount for r in refunds if r.status in LIVE_REFUND_STATUSES), Decimal("0"))
+
+
+# --- an order's page -------------------------------------------------------------------------
+
+@dataclass
+class OrderLineSummary:
+    line: object
+    in_returns: int
+    returnable: int
+    refunded: Decimal
+
+    @property
+    def total_paid(self):
+        return self.line.total_paid
+
+
+def order_for_page(pk) -> Order:
+    return Order.objects.select_related("customer").get(pk=pk)
+
+
+def order_lines_summary(order: Order) -> list[OrderLineSummary]:
+    """Each line with what live returns hold of it, what may still be returned, and the item
+    value refunded on it (frozen quotes of the order's refunds)."""
+    held = held_quantities(order)
+    refunded = refunded_items_by_order_line(order)
+    lines = list(order.lines.select_related("variant__product").order_by("id"))
+    return [OrderLineSummary(line=line, in_returns=held.get(line.pk, 0),
+                             returnable=max(0, line.quantity - held.get(line.pk, 0)),
+                             refunded=refunded.get(line.pk, Decimal("0")))
+            for line in lines]
+
+
+def order_returns(order: Order) -> list[Return]:
+    return list(order.returns.annotate(
+        items_count=Coalesce(Sum("lines__quantity"), 0)).order_by("-created_at", "-id"))
+
+
+def order_refunds(order: Order) -> list[Refund]:
+    return list(Refund.objects.filter(order=order).select_related("ret", "marked_by")
+                .order_by("-created_at", "-id"))
+
+
+def orders_overview(queryset: QuerySet[Order]) -> QuerySet[Order]:
+    """The orders list: the customer, and the number of returns as a subquery (one query)."""
+    returns = (Return.objects.filter(order=OuterRef("pk")).order_by()
+               .values("order").annotate(n=Count("id")).values("n"))
+    return (queryset.select_related("customer")
+            .annotate(returns_count=Coalesce(Subquery(returns, output_field=IntegerField()),
+                                             0)))
+
+
+# --- creating a return -----------------------------------------------------------------------
+
+def window_closes_at(order: Order, settings: ShopSettings):
+    """When the order's return window closes (None before delivery)."""
+    if order.delivered_at is None:
+        return None
+    return order.delivered_at + timedelta(days=settings.return_window_days)
+
+
+def window_has_passed(order: Order, settings: ShopSettings) -> bool:
+    closes = window_closes_at(order, settings)
+    return closes is None or timezone.now() > closes
+
+
+def returnable_for_form(order: Order) -> dict[int, int]:
+    return returnable_quantities(order)
+
+
+def return_ids_for_identifier(term: str) -> set[int]:
+    """Returns named exactly by `term`: an RMA number, an order number, a customer's email or a
+    tracking number. Each is one lookup on a unique or indexed column, so a search for an
+    identifier stays instant at a million returns (a substring search scans every row)."""
+    term = term.strip()
+    if not term or " " in term:
+        return set()
+    found = set(Return.objects.filter(rma_number=term.upper()).values_list("pk", flat=True))
+    found |= set(Return.objects.filter(order__number=term).values_list("pk", flat=True))
+    found |= set(Return.objects.filter(order__outbound_tracking_number=term)
+                 .values_list("pk", flat=True))
+    if "@" in term:
+        found |= set(Return.objects.filter(order__email=term.lower()).values_list("pk", flat=True))
+        found |= set(Return.objects.filter(order__customer__email=term.lower())
+                     .values_list("pk", flat=True))
+    found |= set(Return.objects.filter(labels__tracking_number=term.upper())
+                 .values_list("pk", flat=True))
+    return found

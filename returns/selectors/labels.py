@@ -1,0 +1,50 @@
+"""Reads of return labels: the live one, its file name and PDF, where the parcel is in words."""
+
+from django.utils.translation import gettext
+
+from returns.models import Return
+from returns.models.labels import LabelStatus, ParcelStatus, ReturnLabel
+
+PDF_CONTENT_TYPE = "application/pdf"
+
+
+def live_label(ret: Return, *, with_pdf: bool = False) -> ReturnLabel | None:
+    """The return's label that can be used (created, not cancelled), or None."""
+    labels = ReturnLabel.objects.filter(ret_id=ret.pk, status=LabelStatus.CREATED)
+    if not with_pdf:
+        labels = labels.defer("pdf")
+    return labels.first()
+
+
+def label_filename(label: ReturnLabel) -> str:
+    return f"return-label-{label.ret.rma_number}.pdf"
+
+
+def label_attachment(ret: Return) -> tuple[str, bytes, str] | None:
+    """(filename, PDF, content type) of the return's live label, for an email; None without."""
+    label = live_label(ret, with_pdf=True)
+    if label is None:
+        return None
+    return label_filename(label), bytes(label.pdf), PDF_CONTENT_TYPE
+
+
+
+def downloadable_label(ret: Return) -> ReturnLabel | None:
+    """The label the customer or staff may download: the live one only."""
+    return live_label(ret, with_pdf=True)
+
+
+def delivery_status(ret: Return, label: ReturnLabel | None = None) -> str:
+    """Where the parcel is, in words: "no label" for returns dropped in store or without one."""
+    if ret.delivery_option == Return.DeliveryOption.IN_STORE:
+        return gettext("no label")
+    if label is None:
+        label = (ReturnLabel.objects.filter(ret_id=ret.pk).defer("pdf")
+                 .order_by("-created_at", "-id").first())
+    if label is None:
+        return gettext("no label")
+    if label.status == LabelStatus.CANCELLED:
+        return gettext("label cancelled")
+    if not label.parcel_status:
+        return gettext("label created, parcel not scanned yet")
+    return str(ParcelStatus(label.parcel_status).label)

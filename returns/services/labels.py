@@ -1,0 +1,166 @@
+"""Return labels bound to their return: created when a return shipped with a label is approved,
+emailed again on request, cancelled while unused, and automatically when the return is
+cancelled or expires. Each change writes a ReturnEvent in its transaction.
+
+The carrier is called inside the transaction: if the transaction then rolls back, the carrier
+may hold a label nobody will use. Carriers bill scanned parcels, not unused labels, and the
+offline carrier books nothing, so this is accepted rather than made two-phase.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from notifications import services as notification_services
+from returns.carriers import CarrierError, get_carrier
+from returns.errors import ReturnError, ReturnPermissionError
+from returns.models import Return, ReturnEvent, ReturnStatus
+from returns.models.labels import LabelStatus, ReturnLabel, ShippingMethod
+from returns.selectors.labels import live_label
+from returns.services._common import lock_return, record_event
+
+logger = logging.getLogger(__name__)
+
+def default_shipping_method() -> ShippingMethod | None:
+    return ShippingMethod.objects.filter(active=True).order_by("position", "id").first()
+
+
+# --- creating -----------------------------------------------------------------------------------
+
+def create_label_locked(ret: Return, *, actor) -> tuple[ReturnLabel, ReturnEvent]:
+    """Make the label of `ret`, which the caller holds locked in its transaction (the approval).
+
+    Refuses (ReturnError) a return dropped in store, one not approved, one with a live label,
+    and a carrier's refusal.
+    """
+    if ret.delivery_option != Return.DeliveryOption.LABEL:
+        raise ReturnError(gettext("Return %(rma)s is dropped in store: it has no label.")
+                          % {"rma": ret.rma_number})
+    if ret.status != ReturnStatus.APPROVED:
+        raise ReturnError(gettext("Only an approved return gets a label; this one is "
+                                  "%(status)s.") % {"status": ret.get_status_display()})
+    if ReturnLabel.objects.filter(ret_id=ret.pk, status=LabelStatus.CREATED).exists():
+        raise ReturnError(gettext("Return %(rma)s already has a label: cancel it first to "
+                                  "make a new one.") % {"rma": ret.rma_number})
+    method = ret.shipping_method or default_shipping_method()
+    carrier = get_carrier(method.carrier if method else settings.RETURN_DEFAULT_CARRIER)
+    try:
+        result = carrier.create_label(ret, method=method)
+    except CarrierError as exc:
+        raise ReturnError(gettext("The carrier could not make the label: %(error)s")
+                          % {"error": exc}) from exc
+    label = ReturnLabel.objects.create(
+        ret=ret, shipping_method=method, carrier=carrier.code,
+        tracking_number=result.tracking_number, carrier_reference=result.carrier_reference,
+        pdf=result.pdf, created_by=actor)
+    event = record_event(ret, kind=ReturnEvent.Kind.LABEL, actor=actor, visible_to_customer=True,
+                         note=gettext("Return label created: %(carrier)s, tracking number "
+                                      "%(number)s.") % {"carrier": carrier.name,
+                                                       "number": label.tracking_number})
+    return label, event
+
+
+def label_create(*, actor, ret: Return) -> ReturnLabel:
+    """Staff issue a new label for an approved return (e.g. after cancelling one), and the
+    customer is emailed it. The approval makes the first label itself (return_approve)."""
+    if actor is None or not actor.has_perm("returns.approve_return"):
+        raise ReturnPermissionError(gettext("You are not allowed to issue return labels."))
+    with transaction.atomic():
+        locked = lock_return(ret, check_stale=False)
+        label, event = create_label_locked(locked, actor=actor)
+        notification_services.notification_enqueue(ret=locked, event="label_resent",
+                                                   return_event=event, actor=actor)
+    return label
+
+
+# --- sending again ------------------------------------------------------------------------------
+
+def label_resend(*, actor, ret: Return) -> ReturnLabel:
+    """Email the customer the same label again (no new label, no new tracking number)."""
+    if actor is None or not actor.has_perm("returns.resend_label"):
+        raise ReturnPermissionError(gettext("You are not allowed to send return labels again."))
+    with transaction.atomic():
+        locked = lock_return(ret, check_stale=False)
+        label = live_label(locked)
+        if label is None:
+            raise ReturnError(gettext("Return %(rma)s has no label to send.")
+                              % {"rma": locked.rma_number})
+        event = record_event(locked, kind=ReturnEvent.Kind.LABEL, actor=actor,
+                             visible_to_customer=True,
+                             note=gettext("Return label emailed again (tracking number "
+                                          "%(number)s).") % {"number": label.tracking_number})
+        # Asked for explicitly: sent whatever the return's notification choice.
+        notification_services.notification_enqueue(ret=locked, event="label_resent",
+                                                   return_event=event, actor=actor)
+    return label
+
+
+# --- cancelling ---------------------------------------------------------------------------------
+
+def _cancel_locked(label: ReturnLabel, *, actor, ret: Return, note: str = "") -> ReturnEvent:
+    if label.is_used:
+        raise ReturnError(gettext(
+            "The carrier has already reported this parcel (%(status)s): label %(number)s can "
+            "no longer be cancelled.") % {"status": label.get_parcel_status_display(),
+                                          "number": label.tracking_number})
+    try:
+        get_carrier(label.carrier).cancel_label(label)
+    except CarrierError as exc:
+        raise ReturnError(gettext("The carrier refused to cancel the label: %(error)s")
+                          % {"error": exc}) from exc
+    label.status = LabelStatus.CANCELLED
+    label.cancelled_at = timezone.now()
+    label.save(update_fields=["status", "cancelled_at"])
+    text = gettext("Return label %(number)s cancelled.") % {"number": label.tracking_number}
+    return record_event(ret, kind=ReturnEvent.Kind.LABEL, actor=actor, visible_to_customer=True,
+                        note=f"{text} {note.strip()}".strip())
+
+
+def label_cancel(*, actor, ret: Return, note: str = "") -> ReturnLabel:
+    """Staff cancel the return's label while the carrier has reported nothing about it."""
+    if actor is None or not actor.has_perm("returns.cancel_label"):
+        raise ReturnPermissionError(gettext("You are not allowed to cancel return labels."))
+    with transaction.atomic():
+        locked = lock_return(ret, check_stale=False)
+        label = _lock_live_label(locked)
+        if label is None:
+            raise ReturnError(gettext("Return %(rma)s has no label to cancel.")
+                              % {"rma": locked.rma_number})
+        _cancel_locked(label, actor=actor, ret=locked, note=note)
+    return label
+
+
+def cancel_label_of_closed_return(ret: Return, *, actor) -> ReturnLabel | None:
+    """The return was just cancelled or expired (the caller's transaction, the return locked):
+    its live label goes too. A label the carrier already reported is kept, with a note for
+    staff, since the parcel may be on its way."""
+    label = _lock_live_label(ret)
+    if label is None:
+        return None
+    if label.is_used:
+        record_event(ret, kind=ReturnEvent.Kind.LABEL, actor=actor, visible_to_customer=False,
+                     note=gettext("Label %(number)s kept: the carrier already reported the "
+                                  "parcel (%(status)s).")
+                     % {"number": label.tracking_number,
+                        "status": label.get_parcel_status_display()})
+        return None
+    try:
+        _cancel_locked(label, actor=actor, ret=ret)
+    except ReturnError as exc:
+        # A carrier refusing must not keep the return open: staff see it and follow up.
+        logger.warning("label %s of %s not cancelled: %s", label.tracking_number,
+                       ret.rma_number, exc)
+        record_event(ret, kind=ReturnEvent.Kind.LABEL, actor=actor, visible_to_customer=False,
+                     note=str(exc))
+        return None
+    return label
+
+
+def _lock_live_label(ret: Return) -> ReturnLabel | None:
+    return (ReturnLabel.objects.select_for_update().defer("pdf")
+            .filter(ret_id=ret.pk, status=LabelStatus.CREATED).first())

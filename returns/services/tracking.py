@@ -1,0 +1,151 @@
+"""Carrier tracking events: recorded once each, mapped to a parcel status, moving the return.
+
+`tracking_event_record` is what the webhook and `manage.py tracking_import` call for each event
+a carrier reports. It is idempotent: an event is recorded once per (carrier, event id), and the
+return moves in the same transaction as the event's row, so a replay changes nothing.
+
+What moves the return (as the system, actor=None):
+- the first in-transit event moves an approved return to in transit;
+- delivery (to the warehouse: return labels are addressed to it) moves an approved or in-transit
+  return to received, pending inspection, or, when the shop chooses, straight to received
+  (as requested, restocked);
+- exceptions and parcels returned to the sender are written on the return's timeline for staff.
+The customer is told of each status change the shop wants told (ShopSettings).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
+
+from notifications import services as notification_services
+from returns.carriers import CarrierEvent
+from returns.models import Return, ReturnEvent, ReturnStatus
+from returns.models.labels import ParcelStatus, ReturnLabel, TrackingEvent
+from returns.services import return_mark_in_transit, return_receive
+from returns.services._common import record_event
+from returns.services.inspection import return_receive_for_inspection
+from shop.models import ShopSettings
+
+logger = logging.getLogger(__name__)
+
+RECORDED = "recorded"
+DUPLICATE = "duplicate"
+UNKNOWN_TRACKING_NUMBER = "unknown_tracking_number"
+
+
+@dataclass(frozen=True)
+class TrackingResult:
+    outcome: str
+    event: TrackingEvent | None = None
+    # The return's new status when the event moved it.
+    moved_to: str | None = None
+
+
+def tracking_event_record(*, carrier: str, event: CarrierEvent) -> TrackingResult:
+    """Record one carrier event and apply it; a replay or an unknown parcel changes nothing."""
+    label = (ReturnLabel.objects.filter(carrier=carrier, tracking_number=event.tracking_number)
+             .only("pk", "ret_id").first())
+    if label is None:
+        logger.info("carrier %s event %s: unknown tracking number %s, ignored",
+                    carrier, event.event_id, event.tracking_number)
+        return TrackingResult(UNKNOWN_TRACKING_NUMBER)
+    if TrackingEvent.objects.filter(carrier=carrier, event_id=event.event_id).exists():
+        return TrackingResult(DUPLICATE)
+    with transaction.atomic():
+        # The return first, then its label: the order every service locks them in.
+        ret = (Return.objects.select_for_update(of=("self",)).select_related("order__customer")
+               .get(pk=label.ret_id))
+        label = ReturnLabel.objects.select_for_update().defer("pdf").get(pk=label.pk)
+        try:
+            with transaction.atomic():  # the same event at once from two deliveries: one wins
+                row = TrackingEvent.objects.create(
+                    label=label, carrier=carrier, event_id=event.event_id,
+                    raw_status=event.raw_status[:60], status=event.status,
+                    occurred_at=event.occurred_at, location=event.location,
+                    description=event.description)
+        except IntegrityError:
+            return TrackingResult(DUPLICATE)
+        _update_parcel_status(label, row)
+        moved_to = _move_return(ret, row)
+    return TrackingResult(RECORDED, row, moved_to)
+
+
+def _update_parcel_status(label: ReturnLabel, row: TrackingEvent) -> None:
+    """The label shows its latest event's status; a late report of an older event keeps it."""
+    if not row.status:
+        return
+    if label.parcel_status_at is not None and row.occurred_at < label.parcel_status_at:
+        return
+    label.parcel_status = row.status
+    label.parcel_status_at = row.occurred_at
+    label.save(update_fields=["parcel_status", "parcel_status_at"])
+
+
+def _describe(row: TrackingEvent) -> str:
+    parts = [gettext("Carrier scan: %(status)s") % {
+        "status": row.get_status_display() if row.status else row.raw_status}]
+    if row.location:
+        parts.append(row.location)
+    if row.description:
+        parts.append(row.description)
+    return " — ".join(parts) + "."
+
+
+def _move_return(ret: Return, row: TrackingEvent) -> str | None:
+    shop = ShopSettings.load()
+    if row.status == ParcelStatus.IN_TRANSIT and ret.status == ReturnStatus.APPROVED:
+        moved = return_mark_in_transit(actor=None, ret=ret, note=_describe(row))
+        if shop.notify_parcel_in_transit and moved.notify_customer:
+            event = moved.events.filter(kind=ReturnEvent.Kind.STATUS).latest("created_at", "id")
+            notification_services.notification_enqueue(ret=moved, event="in_transit",
+                                                       return_event=event, actor=None)
+        return moved.status
+    if row.status == ParcelStatus.DELIVERED and ret.status in (ReturnStatus.APPROVED,
+                                                               ReturnStatus.IN_TRANSIT):
+        notify = shop.notify_parcel_received and ret.notify_customer
+        if shop.delivered_parcels_need_inspection:
+            moved = return_receive_for_inspection(ret=ret, note=_describe(row), notify=notify)
+        else:
+            moved = return_receive(actor=None, ret=ret, note=_describe(row), notify=notify)
+        return moved.status
+    if row.status in (ParcelStatus.EXCEPTION, ParcelStatus.RETURNED_TO_SENDER) or (
+            row.status in (ParcelStatus.IN_TRANSIT, ParcelStatus.DELIVERED)
+            and ret.status in (ReturnStatus.CANCELLED, ReturnStatus.EXPIRED,
+                               ReturnStatus.REJECTED)):
+        # Something for staff to look at: a problem, or a parcel of a closed return.
+        record_event(ret, kind=ReturnEvent.Kind.LABEL, actor=None, visible_to_customer=False,
+                     note=_describe(row))
+    return None
+
+
+@dataclass
+class ImportSummary:
+    recorded: int = 0
+    duplicates: int = 0
+    unknown: int = 0
+    moved: int = 0
+
+    def add(self, result: TrackingResult) -> None:
+        if result.outcome == RECORDED:
+            self.recorded += 1
+            self.moved += result.moved_to is not None
+        elif result.outcome == DUPLICATE:
+            self.duplicates += 1
+        else:
+            self.unknown += 1
+
+
+def tracking_events_record(*, carrier: str, events: list[CarrierEvent],
+                           progress=None) -> ImportSummary:
+    """Record many events (a webhook's body, a file), oldest first, each in its own
+    transaction: a crash half-way leaves the recorded ones, and a second run skips them."""
+    summary = ImportSummary()
+    for event in sorted(events, key=lambda e: e.occurred_at):
+        summary.add(tracking_event_record(carrier=carrier, event=event))
+        if progress is not None:
+            progress()
+    return summary
