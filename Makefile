@@ -25,11 +25,13 @@ run: setup
 ## The tests get a var/ of their own, so their broker queue never meets `make run`'s worker.
 test: $(INSTALLED)
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 	VAR_DIR=$(CURDIR)/var/test $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(INSTALLED)
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 
 ## make messages: refresh the French catalog from the code (needs GNU gettext) and compile it
 ## with polib, so a fresh machine needs no gettext: the .mo files are committed.

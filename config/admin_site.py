@@ -11,17 +11,41 @@ from django.utils.translation import gettext_lazy as _
 # The menu's sections: (slug, title, models as "app_label.modelname"), in the order shown.
 # Models not named here (added later by another app) go to a last "More" section.
 MENU = [
-    ("work", _("Orders and returns"), [
-        "shop.order", "returns.return", "refunds.refund", "refunds.exchangedue",
-        "refunds.storecreditmovement", "returns.returnlabel", "notifications.notification",
-    ]),
-    ("settings", _("Settings"), [
-        "shop.shopsettings", "returns.returnreason", "returns.returnaction",
-        "returns.returnrule", "returns.shippingmethod", "notifications.emailtemplate",
-    ]),
-    ("catalogue", _("Customers and catalogue"), [
-        "shop.customer", "shop.product", "shop.variant", "shop.stockmovement",
-    ]),
+    (
+        "work",
+        _("Orders and returns"),
+        [
+            "shop.order",
+            "returns.return",
+            "refunds.refund",
+            "refunds.exchangedue",
+            "refunds.storecreditmovement",
+            "returns.returnlabel",
+            "notifications.notification",
+        ],
+    ),
+    (
+        "settings",
+        _("Settings"),
+        [
+            "shop.shopsettings",
+            "returns.returnreason",
+            "returns.returnaction",
+            "returns.returnrule",
+            "returns.shippingmethod",
+            "notifications.emailtemplate",
+        ],
+    ),
+    (
+        "catalogue",
+        _("Customers and catalogue"),
+        [
+            "shop.customer",
+            "shop.product",
+            "shop.variant",
+            "shop.stockmovement",
+        ],
+    ),
     ("staff", _("Staff and access"), ["shop.user", "auth.group"]),
 ]
 
@@ -58,15 +82,21 @@ class BackofficeSite(admin.AdminSite):
     def index(self, request, extra_context=None):
         from config.dashboard import last_30_days_cached, work_queues
 
-        extra_context = {**(extra_context or {}), "queues": work_queues(request.user),
-                         "chart": last_30_days_cached()}
+        extra_context = {
+            **(extra_context or {}),
+            "queues": work_queues(request.user),
+            "chart": last_30_days_cached(),
+        }
         return super().index(request, extra_context)
 
 
 def menu_sections(app_list: list[dict]) -> list[dict]:
     """Django's per-app list regrouped into MENU's sections (each model the user may see)."""
-    models = {f"{app['app_label']}.{model['object_name'].lower()}": model
-              for app in app_list for model in app["models"]}
+    models = {
+        f"{app['app_label']}.{model['object_name'].lower()}": model
+        for app in app_list
+        for model in app["models"]
+    }
     sections = []
     for slug, title, names in MENU:
         found = [models.pop(name) for name in names if name in models]
@@ -78,8 +108,13 @@ def menu_sections(app_list: list[dict]) -> list[dict]:
 
 
 def _section(slug, title, models) -> dict:
-    return {"name": title, "app_label": f"section-{slug}", "models": models,
-            "app_url": models[0]["admin_url"], "has_module_perms": True}
+    return {
+        "name": title,
+        "app_label": f"section-{slug}",
+        "models": models,
+        "app_url": models[0]["admin_url"],
+        "has_module_perms": True,
+    }
 
 
 class CappedCountPaginator(Paginator):

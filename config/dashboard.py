@@ -22,16 +22,32 @@ RETURN_QUEUES = [
 def work_queues(user=None) -> list[dict]:
     """Each queue with its count and the link to the filtered list (one query for the returns);
     a queue whose list `user` may not open has no link."""
-    counts = dict(Return.objects.filter(status__in=[s for s, _ in RETURN_QUEUES])
-                  .values_list("status").annotate(n=Count("id")).order_by())
+    counts = dict(
+        Return.objects.filter(status__in=[s for s, _ in RETURN_QUEUES])
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     changelist = reverse("admin:returns_return_changelist")
-    queues = [{"label": label, "status": status, "count": counts.get(status, 0),
-               "url": f"{changelist}?status__exact={status}"} for status, label in RETURN_QUEUES]
+    queues = [
+        {
+            "label": label,
+            "status": status,
+            "count": counts.get(status, 0),
+            "url": f"{changelist}?status__exact={status}",
+        }
+        for status, label in RETURN_QUEUES
+    ]
     from refunds.models import Refund
 
-    queues.append({"label": _("Refunds pending"), "status": "refund_pending",
-                   "count": Refund.objects.filter(status=Refund.Status.PENDING).count(),
-                   "url": reverse("admin:refunds_refund_changelist") + "?status__exact=pending"})
+    queues.append(
+        {
+            "label": _("Refunds pending"),
+            "status": "refund_pending",
+            "count": Refund.objects.filter(status=Refund.Status.PENDING).count(),
+            "url": reverse("admin:refunds_refund_changelist") + "?status__exact=pending",
+        }
+    )
     if user is not None:
         may_open = {"refund_pending": user.has_perm("refunds.view_refund")}
         for queue in queues:
@@ -47,8 +63,9 @@ def last_30_days_cached() -> dict:
     """The chart of the home, at most five minutes old: it reads every return of the month, and
     the home is the page staff open most (the queues above it are always live)."""
     today = timezone.localdate()
-    return cache.get_or_set(f"backoffice:chart:{today.isoformat()}",
-                            lambda: last_30_days(today), CHART_CACHE_SECONDS)
+    return cache.get_or_set(
+        f"backoffice:chart:{today.isoformat()}", lambda: last_30_days(today), CHART_CACHE_SECONDS
+    )
 
 
 def last_30_days(today=None) -> dict:
@@ -57,17 +74,26 @@ def last_30_days(today=None) -> dict:
     start = today - timedelta(days=29)
     # A range on the column itself (not __date) so the index on created_at serves it.
     since = timezone.make_aware(datetime.combine(start, time.min))
-    per_day = dict(Return.objects.filter(created_at__gte=since)
-                   .annotate(day=TruncDate("created_at")).values_list("day")
-                   .annotate(n=Count("id")).order_by())
-    days = [{"day": start + timedelta(days=i), "count": per_day.get(start + timedelta(days=i), 0)}
-            for i in range(30)]
+    per_day = dict(
+        Return.objects.filter(created_at__gte=since)
+        .annotate(day=TruncDate("created_at"))
+        .values_list("day")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    days = [
+        {"day": start + timedelta(days=i), "count": per_day.get(start + timedelta(days=i), 0)}
+        for i in range(30)
+    ]
     peak = max([d["count"] for d in days] + [1])
     for day in days:
         day["percent"] = round(100 * day["count"] / peak)
-    reasons = list(ReturnLine.objects.filter(ret__created_at__gte=since)
-                   .values("reason__name_fr", "reason__name_en", "reason__code")
-                   .annotate(n=Count("id")).order_by("-n", "reason__code"))
+    reasons = list(
+        ReturnLine.objects.filter(ret__created_at__gte=since)
+        .values("reason__name_fr", "reason__name_en", "reason__code")
+        .annotate(n=Count("id"))
+        .order_by("-n", "reason__code")
+    )
     top = max([r["n"] for r in reasons] + [1])
     for reason in reasons:
         reason["percent"] = round(100 * reason["n"] / top)

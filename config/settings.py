@@ -119,8 +119,9 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.filebase
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="returns@shop.example")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-ANYMAIL = {key[len("ANYMAIL_"):]: value for key, value in os.environ.items()
-           if key.startswith("ANYMAIL_")}
+ANYMAIL = {
+    key[len("ANYMAIL_") :]: value for key, value in os.environ.items() if key.startswith("ANYMAIL_")
+}
 
 # --- Celery ---------------------------------------------------------------------------------
 # The embedded broker is kombu's filesystem transport: it needs no server and works across

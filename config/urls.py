@@ -8,8 +8,11 @@ urlpatterns = [
     # Anymail's tracking webhooks (/anymail/<provider>/tracking/), for the notifications.
     path("anymail/", include("anymail.urls")),
     # Carriers' tracking webhooks (HMAC-signed: returns/webhooks.py).
-    path("carriers/<slug:carrier_code>/tracking/", carrier_tracking_webhook,
-         name="carrier_tracking_webhook"),
+    path(
+        "carriers/<slug:carrier_code>/tracking/",
+        carrier_tracking_webhook,
+        name="carrier_tracking_webhook",
+    ),
     # The customer portal, at the root (its URL names are global: emails link to them).
     path("", include("portal.urls")),
 ]

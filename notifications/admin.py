@@ -35,7 +35,8 @@ VARIABLES_HELP = _(
     "{{ order_number }}, {{ customer_first_name }}, {{ items }} (each with product_name, option, "
     "quantity), {{ status_label }}, {{ refund_amount }} and {{ currency }} (when refunded or "
     "credited), {{ rejection_reason }}, {{ note }}, {{ return_url }}, {{ tracking_number }} "
-    "(of the return label, when there is one).")
+    "(of the return label, when there is one)."
+)
 
 
 class EmailTemplateForm(forms.ModelForm):
@@ -66,13 +67,21 @@ class EmailTemplateAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         preview = self.admin_site.admin_view(self.preview_view)
-        return [path("preview/<slug:event>/<slug:language>/", preview,
-                     name="notifications_emailtemplate_preview"),
-                *super().get_urls()]
+        return [
+            path(
+                "preview/<slug:event>/<slug:language>/",
+                preview,
+                name="notifications_emailtemplate_preview",
+            ),
+            *super().get_urls(),
+        ]
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "template_rows": email_template_overview(),
-                         "languages": settings.LANGUAGES}
+        extra_context = {
+            **(extra_context or {}),
+            "template_rows": email_template_overview(),
+            "languages": settings.LANGUAGES,
+        }
         return super().changelist_view(request, extra_context)
 
     def get_changeform_initial_data(self, request):
@@ -91,13 +100,13 @@ class EmailTemplateAdmin(admin.ModelAdmin):
     def _redirect_to_preview(self, request, obj):
         if "_preview" not in request.POST:
             return None
-        url = reverse("admin:notifications_emailtemplate_preview",
-                      args=[obj.event, obj.language])
+        url = reverse("admin:notifications_emailtemplate_preview", args=[obj.event, obj.language])
         return HttpResponseRedirect(url)
 
     def response_add(self, request, obj, post_url_continue=None):
-        return (self._redirect_to_preview(request, obj)
-                or super().response_add(request, obj, post_url_continue))
+        return self._redirect_to_preview(request, obj) or super().response_add(
+            request, obj, post_url_continue
+        )
 
     def response_change(self, request, obj):
         return self._redirect_to_preview(request, obj) or super().response_change(request, obj)
@@ -113,23 +122,28 @@ class EmailTemplateAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": gettext("Preview: %(event)s (%(language)s)") % {
-                "event": NotificationEvent(event).label, "language": language},
-            "event": event, "language": language, "row": row, "ret": ret,
+            "title": gettext("Preview: %(event)s (%(language)s)")
+            % {"event": NotificationEvent(event).label, "language": language},
+            "event": event,
+            "language": language,
+            "row": row,
+            "ret": ret,
             "reference": reference,
         }
         if ret is not None:
             context.update(self._render_preview(ret, event, language))
-        return TemplateResponse(request, "admin/notifications/emailtemplate/preview.html",
-                                context)
+        return TemplateResponse(request, "admin/notifications/emailtemplate/preview.html", context)
 
     @staticmethod
     def _render_preview(ret, event, language) -> dict:
         with translation.override(language):
             email_data = email_context(ret)
         try:
-            return {"rendered": render_email(event, language, email_data,
-                                             template_sources(event, language))}
+            return {
+                "rendered": render_email(
+                    event, language, email_data, template_sources(event, language)
+                )
+            }
         except (TemplateSyntaxError, TemplateDoesNotExist) as exc:
             return {"render_error": str(exc)}
 
@@ -142,8 +156,16 @@ class NotificationInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
-    fields = ["event", "recipient", "language", "status", "attempts", "last_error", "sent_at",
-              "created_at"]
+    fields = [
+        "event",
+        "recipient",
+        "language",
+        "status",
+        "attempts",
+        "last_error",
+        "sent_at",
+        "created_at",
+    ]
     readonly_fields = fields
     ordering = ["created_at", "id"]
 
@@ -159,16 +181,39 @@ class NotificationAdmin(admin.ModelAdmin):
     """Every email sent or to send. Read-only: the outbox is changed by the worker, and by a
     person only through "send again"."""
 
-    list_display = ["created_at", "ret", "event", "recipient", "language", "status",
-                    "attempts", "next_attempt_at", "short_error"]
+    list_display = [
+        "created_at",
+        "ret",
+        "event",
+        "recipient",
+        "language",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "short_error",
+    ]
     list_filter = ["status", "event", "language"]
     search_fields = ["ret__rma_number", "recipient", "provider_message_id"]
     show_full_result_count = False
     actions = ["resend_selected"]
     change_form_template = "admin/notifications/notification/change_form.html"
-    fields = ["ret", "event", "return_event", "recipient", "language", "status", "attempts",
-              "max_attempts", "next_attempt_at", "claimed_at", "sent_at", "provider_message_id",
-              "last_error", "created_at", "updated_at"]
+    fields = [
+        "ret",
+        "event",
+        "return_event",
+        "recipient",
+        "language",
+        "status",
+        "attempts",
+        "max_attempts",
+        "next_attempt_at",
+        "claimed_at",
+        "sent_at",
+        "provider_message_id",
+        "last_error",
+        "created_at",
+        "updated_at",
+    ]
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -192,9 +237,10 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         resend = self.admin_site.admin_view(require_POST(self.resend_view))
-        return [path("<int:notification_id>/resend/", resend,
-                     name="notifications_notification_resend"),
-                *super().get_urls()]
+        return [
+            path("<int:notification_id>/resend/", resend, name="notifications_notification_resend"),
+            *super().get_urls(),
+        ]
 
     def render_change_form(self, request, context, *args, **kwargs):
         context["has_resend_permission"] = self.has_resend_permission(request)
@@ -207,13 +253,12 @@ class NotificationAdmin(admin.ModelAdmin):
         except NotificationError as exc:
             self.message_user(request, exc.message, messages.ERROR)
         else:
-            self.message_user(request, gettext("The email will be sent again."),
-                              messages.SUCCESS)
+            self.message_user(request, gettext("The email will be sent again."), messages.SUCCESS)
         return HttpResponseRedirect(
-            reverse("admin:notifications_notification_change", args=[notification_id]))
+            reverse("admin:notifications_notification_change", args=[notification_id])
+        )
 
-    @admin.action(description=_("Send the selected failed emails again"),
-                  permissions=["resend"])
+    @admin.action(description=_("Send the selected failed emails again"), permissions=["resend"])
     def resend_selected(self, request, queryset):
         sent_again = skipped = 0
         for notification in queryset:
@@ -224,11 +269,25 @@ class NotificationAdmin(admin.ModelAdmin):
             else:
                 sent_again += 1
         if sent_again:
-            self.message_user(request, ngettext(
-                "%(count)d email will be sent again.", "%(count)d emails will be sent again.",
-                sent_again) % {"count": sent_again}, messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d email will be sent again.",
+                    "%(count)d emails will be sent again.",
+                    sent_again,
+                )
+                % {"count": sent_again},
+                messages.SUCCESS,
+            )
         if skipped:
-            self.message_user(request, ngettext(
-                "%(count)d email was skipped: only failed or bounced emails can be sent again.",
-                "%(count)d emails were skipped: only failed or bounced emails can be sent again.",
-                skipped) % {"count": skipped}, messages.WARNING)
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d email was skipped: only failed or bounced emails can be sent again.",
+                    "%(count)d emails were skipped: only failed or bounced emails can be sent "
+                    "again.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )

@@ -11,7 +11,10 @@ def check_visibility_timeout(app_configs, **kwargs):
     timeout = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
     if timeout > settings.NOTIFICATIONS_RETRY_MAX_SECONDS:
         return []
-    return [Warning(
-        f"CELERY_VISIBILITY_TIMEOUT ({timeout} s) must exceed "
-        f"NOTIFICATIONS_RETRY_MAX_SECONDS ({settings.NOTIFICATIONS_RETRY_MAX_SECONDS} s)",
-        id="notifications.W001")]
+    return [
+        Warning(
+            f"CELERY_VISIBILITY_TIMEOUT ({timeout} s) must exceed "
+            f"NOTIFICATIONS_RETRY_MAX_SECONDS ({settings.NOTIFICATIONS_RETRY_MAX_SECONDS} s)",
+            id="notifications.W001",
+        )
+    ]

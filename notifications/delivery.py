@@ -25,11 +25,21 @@ from notifications.models import Notification, NotificationStatus
 
 logger = logging.getLogger(__name__)
 
-PERMANENT_ERRORS = (AnymailRecipientsRefused, AnymailInvalidAddress,
-                    smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused)
-TRANSIENT_ERRORS = (ConnectionError, TimeoutError, socket.gaierror, socket.herror,
-                    smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError,
-                    SoftTimeLimitExceeded)
+PERMANENT_ERRORS = (
+    AnymailRecipientsRefused,
+    AnymailInvalidAddress,
+    smtplib.SMTPRecipientsRefused,
+    smtplib.SMTPSenderRefused,
+)
+TRANSIENT_ERRORS = (
+    ConnectionError,
+    TimeoutError,
+    socket.gaierror,
+    socket.herror,
+    smtplib.SMTPServerDisconnected,
+    smtplib.SMTPConnectError,
+    SoftTimeLimitExceeded,
+)
 
 
 @dataclass(frozen=True)
@@ -56,8 +66,10 @@ def is_transient(exc: BaseException) -> bool:
 def backoff_seconds(attempts: int) -> float:
     """Exponential backoff with jitter: base·2^(n-1), capped, then drawn in its upper half so
     that emails failing together do not all come back together."""
-    ceiling = min(settings.NOTIFICATIONS_RETRY_MAX_SECONDS,
-                  settings.NOTIFICATIONS_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+    ceiling = min(
+        settings.NOTIFICATIONS_RETRY_MAX_SECONDS,
+        settings.NOTIFICATIONS_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0),
+    )
     return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
@@ -76,14 +88,21 @@ def _claim(notification_id: int):
     sent, failed, not due yet, out of attempts)."""
     now = timezone.now()
     claimed = Notification.objects.filter(
-        pk=notification_id, status=NotificationStatus.QUEUED, next_attempt_at__lte=now,
+        pk=notification_id,
+        status=NotificationStatus.QUEUED,
+        next_attempt_at__lte=now,
         attempts__lt=F("max_attempts"),
-    ).update(status=NotificationStatus.SENDING, attempts=F("attempts") + 1, claimed_at=now,
-             updated_at=now)
+    ).update(
+        status=NotificationStatus.SENDING,
+        attempts=F("attempts") + 1,
+        claimed_at=now,
+        updated_at=now,
+    )
     if not claimed:
         return None
-    return Notification.objects.select_related(
-        "ret__order__customer", "return_event").get(pk=notification_id)
+    return Notification.objects.select_related("ret__order__customer", "return_event").get(
+        pk=notification_id
+    )
 
 
 def _finish(notification, **changes) -> None:
@@ -91,11 +110,14 @@ def _finish(notification, **changes) -> None:
     whoever claims it next)."""
     changes["updated_at"] = timezone.now()
     updated = Notification.objects.filter(
-        pk=notification.pk, status=NotificationStatus.SENDING,
-        claimed_at=notification.claimed_at).update(**changes)
+        pk=notification.pk, status=NotificationStatus.SENDING, claimed_at=notification.claimed_at
+    ).update(**changes)
     if not updated:
-        logger.warning("notification %s was taken back while sending; outcome %s not recorded",
-                       notification.pk, changes.get("status"))
+        logger.warning(
+            "notification %s was taken back while sending; outcome %s not recorded",
+            notification.pk,
+            changes.get("status"),
+        )
 
 
 def _provider_message_id(message) -> str:
@@ -118,8 +140,13 @@ def deliver_notification(*, notification_id: int) -> Outcome:
         message.send()
     except Exception as exc:
         return _record_failure(notification, exc)
-    _finish(notification, status=NotificationStatus.SENT, sent_at=timezone.now(),
-            provider_message_id=_provider_message_id(message)[:255], last_error="")
+    _finish(
+        notification,
+        status=NotificationStatus.SENT,
+        sent_at=timezone.now(),
+        provider_message_id=_provider_message_id(message)[:255],
+        last_error="",
+    )
     return Outcome("sent")
 
 
@@ -127,17 +154,26 @@ def _record_failure(notification, exc: Exception) -> Outcome:
     error = describe_error(exc)
     if is_transient(exc) and notification.attempts < notification.max_attempts:
         delay = backoff_seconds(notification.attempts)
-        logger.warning("notification %s: transient error, retry in %.0f s: %s",
-                       notification.pk, delay, error)
-        _finish(notification, status=NotificationStatus.QUEUED, last_error=error,
-                next_attempt_at=timezone.now() + timedelta(seconds=delay))
+        logger.warning(
+            "notification %s: transient error, retry in %.0f s: %s", notification.pk, delay, error
+        )
+        _finish(
+            notification,
+            status=NotificationStatus.QUEUED,
+            last_error=error,
+            next_attempt_at=timezone.now() + timedelta(seconds=delay),
+        )
         return Outcome("retry", retry_in=delay)
     if is_transient(exc):
         error = f"gave up after {notification.attempts} attempts: {error}"
     # Permanent, out of attempts, or unexpected (a template error, a bug): a person looks at it
     # and sends it again once fixed. Retrying blindly would not help and could send twice.
-    logger.error("notification %s failed: %s", notification.pk, error,
-                 exc_info=not is_transient(exc) and not isinstance(exc, PERMANENT_ERRORS))
+    logger.error(
+        "notification %s failed: %s",
+        notification.pk,
+        error,
+        exc_info=not is_transient(exc) and not isinstance(exc, PERMANENT_ERRORS),
+    )
     _finish(notification, status=NotificationStatus.FAILED, last_error=error)
     return Outcome("failed")
 
@@ -150,8 +186,9 @@ class SweepResult:
     unpublished: int = 0
 
 
-def notifications_sweep(*, stuck_after: float | None = None, grace: float | None = None,
-                        batch_size: int = 500) -> SweepResult:
+def notifications_sweep(
+    *, stuck_after: float | None = None, grace: float | None = None, batch_size: int = 500
+) -> SweepResult:
     """Hand to the broker again what it lost or never got.
 
     - rows in `sending` claimed more than `stuck_after` seconds ago: their worker died. They go
@@ -160,21 +197,29 @@ def notifications_sweep(*, stuck_after: float | None = None, grace: float | None
       was down when they were queued. They are published again.
     A row published twice is still sent once: the claim lets one worker have it.
     """
-    stuck_after = settings.NOTIFICATIONS_STUCK_AFTER_SECONDS if stuck_after is None \
-        else stuck_after
+    stuck_after = settings.NOTIFICATIONS_STUCK_AFTER_SECONDS if stuck_after is None else stuck_after
     grace = settings.NOTIFICATIONS_SWEEP_GRACE_SECONDS if grace is None else grace
     now = timezone.now()
-    stuck = Notification.objects.filter(status=NotificationStatus.SENDING,
-                                        claimed_at__lte=now - timedelta(seconds=stuck_after))
+    stuck = Notification.objects.filter(
+        status=NotificationStatus.SENDING, claimed_at__lte=now - timedelta(seconds=stuck_after)
+    )
     failed_stuck = stuck.filter(attempts__gte=F("max_attempts")).update(
-        status=NotificationStatus.FAILED, updated_at=now,
-        last_error="gave up: the worker stopped during the last attempt")
-    requeued_stuck = stuck.update(status=NotificationStatus.QUEUED, next_attempt_at=now,
-                                  updated_at=now)
-    published, unpublished = _publish_due(due_before=now - timedelta(seconds=grace),
-                                          now=now, batch_size=batch_size)
-    return SweepResult(requeued_stuck=requeued_stuck, failed_stuck=failed_stuck,
-                       published=published, unpublished=unpublished)
+        status=NotificationStatus.FAILED,
+        updated_at=now,
+        last_error="gave up: the worker stopped during the last attempt",
+    )
+    requeued_stuck = stuck.update(
+        status=NotificationStatus.QUEUED, next_attempt_at=now, updated_at=now
+    )
+    published, unpublished = _publish_due(
+        due_before=now - timedelta(seconds=grace), now=now, batch_size=batch_size
+    )
+    return SweepResult(
+        requeued_stuck=requeued_stuck,
+        failed_stuck=failed_stuck,
+        published=published,
+        unpublished=unpublished,
+    )
 
 
 def _publish_due(*, due_before, now, batch_size: int) -> tuple[int, int]:
@@ -182,18 +227,21 @@ def _publish_due(*, due_before, now, batch_size: int) -> tuple[int, int]:
 
     due = Notification.objects.filter(status=NotificationStatus.QUEUED).filter(
         # Rows the sweep just took back from a dead worker are due whatever the grace.
-        models.Q(next_attempt_at__lte=due_before) | models.Q(next_attempt_at=now))
+        models.Q(next_attempt_at__lte=due_before) | models.Q(next_attempt_at=now)
+    )
     published = 0
     last_id = 0
     while True:
-        ids = list(due.filter(pk__gt=last_id).order_by("pk")
-                   .values_list("pk", flat=True)[:batch_size])
+        ids = list(
+            due.filter(pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[:batch_size]
+        )
         if not ids:
             return published, 0
         last_id = ids[-1]
         # Handed over now: the next sweep waits `grace` again before publishing them twice.
         Notification.objects.filter(pk__in=ids, status=NotificationStatus.QUEUED).update(
-            next_attempt_at=now)
+            next_attempt_at=now
+        )
         for notification_id in ids:
             if not publish_send(notification_id, even_if_broker_down=True):
                 # The broker is down: the rest waits for the next sweep.

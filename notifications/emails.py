@@ -43,8 +43,7 @@ def default_template_name(event: str, language: str, part: str) -> str:
 
 def default_template_source(event: str, language: str, part: str) -> str:
     """The text of the default file shipped with the code (what the edit page starts from)."""
-    return Engine.get_default().get_template(
-        default_template_name(event, language, part)).source
+    return Engine.get_default().get_template(default_template_name(event, language, part)).source
 
 
 def template_sources(event: str, language: str) -> dict[str, str]:
@@ -77,17 +76,23 @@ def refund_amount(ret) -> Decimal | None:
 def email_context(ret, return_event=None) -> dict:
     order = ret.order
     lines = ret.lines.select_related("order_line__variant__product").order_by("id")
-    note = return_event.note if return_event is not None and return_event.visible_to_customer \
-        else ""
+    note = (
+        return_event.note if return_event is not None and return_event.visible_to_customer else ""
+    )
     return {
         "shop_name": ShopSettings.load().shop_name,
         "rma_number": ret.rma_number,
         "order_number": order.number,
         "customer_first_name": order.customer.first_name,
         "customer_name": order.customer.full_name,
-        "items": [{"product_name": line.order_line.variant.product.name,
-                   "option": line.order_line.variant.option,
-                   "quantity": line.quantity} for line in lines],
+        "items": [
+            {
+                "product_name": line.order_line.variant.product.name,
+                "option": line.order_line.variant.option,
+                "quantity": line.quantity,
+            }
+            for line in lines
+        ],
         "status": ret.status,
         "status_label": ret.customer_status_label,
         "rejection_reason": ret.rejection_reason,
@@ -123,20 +128,27 @@ def attach_label(message: EmailMultiAlternatives, ret) -> bool:
     return True
 
 
-def render_email(event: str, language: str, context: dict,
-                 sources: dict[str, str] | None = None) -> RenderedEmail:
+def render_email(
+    event: str, language: str, context: dict, sources: dict[str, str] | None = None
+) -> RenderedEmail:
     """Render one event's email in `language` (activated, so labels and numbers follow it)."""
     if event not in NotificationEvent.values:
         raise ValueError(f"unknown notification event {event!r}")
     sources = sources if sources is not None else template_sources(event, language)
     with translation.override(language):
-        rendered = {part: compile_template_source(source)
-                    .render(Context(context, autoescape=part == "html_body"))
-                    for part, source in sources.items()}
+        rendered = {
+            part: compile_template_source(source).render(
+                Context(context, autoescape=part == "html_body")
+            )
+            for part, source in sources.items()
+        }
     # A subject is one line, whatever the template's line breaks.
     subject = " ".join(rendered["subject"].split())
-    return RenderedEmail(subject=subject, text_body=rendered["text_body"].strip() + "\n",
-                         html_body=rendered["html_body"])
+    return RenderedEmail(
+        subject=subject,
+        text_body=rendered["text_body"].strip() + "\n",
+        html_body=rendered["html_body"],
+    )
 
 
 def render_notification(notification) -> RenderedEmail:
@@ -149,13 +161,16 @@ def render_notification(notification) -> RenderedEmail:
 def build_message(notification) -> EmailMultiAlternatives:
     rendered = render_notification(notification)
     message = EmailMultiAlternatives(
-        subject=rendered.subject, body=rendered.text_body,
-        from_email=settings.DEFAULT_FROM_EMAIL, to=[notification.recipient],
+        subject=rendered.subject,
+        body=rendered.text_body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[notification.recipient],
         headers={
             # Our own id, so a backend without provider ids (SMTP, files) still has one to store.
             "Message-ID": make_msgid(domain=settings.DEFAULT_FROM_EMAIL.rpartition("@")[2]),
             "X-Notification-ID": str(notification.pk),
-        })
+        },
+    )
     message.attach_alternative(rendered.html_body, "text/html")
     if notification.event in LABEL_EVENTS:
         attach_label(message, notification.ret)

@@ -37,27 +37,41 @@ class Notification(models.Model):
     Status = NotificationStatus
     Event = NotificationEvent
 
-    ret = models.ForeignKey(Return, verbose_name=_("return"), on_delete=models.CASCADE,
-                            related_name="notifications")
-    return_event = models.ForeignKey(ReturnEvent, verbose_name=_("return event"), null=True,
-                                     blank=True, on_delete=models.SET_NULL, related_name="+")
+    ret = models.ForeignKey(
+        Return, verbose_name=_("return"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    return_event = models.ForeignKey(
+        ReturnEvent,
+        verbose_name=_("return event"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     event = models.CharField(_("event"), max_length=30, choices=NotificationEvent.choices)
     # One email per (return, event, change): the key makes a second enqueue of the same change
     # a no-op, whatever calls it.
-    dedup_key = models.CharField(_("deduplication key"), max_length=100, unique=True,
-                                 editable=False)
+    dedup_key = models.CharField(
+        _("deduplication key"), max_length=100, unique=True, editable=False
+    )
     recipient = models.EmailField(_("recipient"))
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
-    status = models.CharField(_("status"), max_length=20, choices=NotificationStatus.choices,
-                              default=NotificationStatus.QUEUED)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=NotificationStatus.choices,
+        default=NotificationStatus.QUEUED,
+    )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     max_attempts = models.PositiveSmallIntegerField(
-        _("attempt limit"), help_text=_("Transient errors are retried until this many attempts."))
+        _("attempt limit"), help_text=_("Transient errors are retried until this many attempts.")
+    )
     next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    provider_message_id = models.CharField(_("provider message id"), max_length=255,
-                                           blank=True, db_index=True)
+    provider_message_id = models.CharField(
+        _("provider message id"), max_length=255, blank=True, db_index=True
+    )
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -73,8 +87,10 @@ class Notification(models.Model):
             models.Index(fields=["status", "claimed_at"], name="notification_claimed"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(attempts__lte=models.F("max_attempts")),
-                                   name="notification_attempts_within_limit"),
+            models.CheckConstraint(
+                condition=Q(attempts__lte=models.F("max_attempts")),
+                name="notification_attempts_within_limit",
+            ),
         ]
 
     def __str__(self):
@@ -94,17 +110,23 @@ class EmailTemplate(models.Model):
     text_body = models.TextField(_("text body"))
     html_body = models.TextField(_("HTML body"))
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("updated by"),
-                                   null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("notification email")
         verbose_name_plural = _("notification emails")
         ordering = ["event", "language"]
         constraints = [
-            models.UniqueConstraint(fields=["event", "language"],
-                                    name="email_template_once_per_language"),
+            models.UniqueConstraint(
+                fields=["event", "language"], name="email_template_once_per_language"
+            ),
         ]
 
     def __str__(self):

@@ -51,7 +51,19 @@ class TemplateRow:
 def email_template_overview() -> list[TemplateRow]:
     """Every event with, per language, whether staff changed its template."""
     rows = {(row.event, row.language): row for row in EmailTemplate.objects.all()}
-    return [TemplateRow(event=event.value, event_label=event.label, slots=[
-        TemplateSlot(event=event.value, language=code, language_label=name,
-                     row=rows.get((event.value, code)))
-        for code, name in settings.LANGUAGES]) for event in NotificationEvent]
+    return [
+        TemplateRow(
+            event=event.value,
+            event_label=event.label,
+            slots=[
+                TemplateSlot(
+                    event=event.value,
+                    language=code,
+                    language_label=name,
+                    row=rows.get((event.value, code)),
+                )
+                for code, name in settings.LANGUAGES
+            ],
+        )
+        for event in NotificationEvent
+    ]

@@ -32,8 +32,9 @@ BROKER_PAUSE_SECONDS = 10.0
 _broker_down_until = 0.0
 
 
-def publish_send(notification_id: int, *, countdown: float | None = None,
-                 even_if_broker_down: bool = False) -> bool:
+def publish_send(
+    notification_id: int, *, countdown: float | None = None, even_if_broker_down: bool = False
+) -> bool:
     """Hand the notification to the broker. False when the broker cannot take it.
 
     A broker that is down must never fail the change that queued the email: the row stays
@@ -46,19 +47,25 @@ def publish_send(notification_id: int, *, countdown: float | None = None,
     from notifications.tasks import send_notification
 
     if not even_if_broker_down and time.monotonic() < _broker_down_until:
-        logger.info("broker down a moment ago, notification %s left for the sweep",
-                    notification_id)
+        logger.info("broker down a moment ago, notification %s left for the sweep", notification_id)
         return False
     try:
         send_notification.apply_async(
-            (notification_id,), countdown=countdown,
+            (notification_id,),
+            countdown=countdown,
             # Fail fast: the sweep is the retry, not this caller (often a web request).
-            retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2,
-                          "interval_max": 0.2})
+            retry_policy={
+                "max_retries": 1,
+                "interval_start": 0,
+                "interval_step": 0.2,
+                "interval_max": 0.2,
+            },
+        )
     except (OperationalError, OSError) as exc:
         _broker_down_until = time.monotonic() + BROKER_PAUSE_SECONDS
-        logger.warning("broker unavailable, notification %s left for the sweep: %s",
-                       notification_id, exc)
+        logger.warning(
+            "broker unavailable, notification %s left for the sweep: %s", notification_id, exc
+        )
         return False
     _broker_down_until = 0.0
     return True
@@ -104,7 +111,8 @@ def notification_enqueue(*, ret, event: str, return_event=None, actor=None):
             "language": _customer_language(order),
             "max_attempts": settings.NOTIFICATIONS_MAX_ATTEMPTS,
             "next_attempt_at": timezone.now(),
-        })
+        },
+    )
     if created:
         _publish_after_commit(notification.pk)
     return notification
@@ -122,20 +130,28 @@ def notification_resend(*, actor, notification) -> Notification:
     if not locked.can_resend:
         raise NotificationError(
             _("Only a failed or bounced email can be sent again; this one is %(status)s.")
-            % {"status": locked.get_status_display()})
+            % {"status": locked.get_status_display()}
+        )
     previous_status = NotificationStatus(locked.status)
     locked.status = NotificationStatus.QUEUED
     locked.max_attempts = locked.attempts + settings.NOTIFICATIONS_MAX_ATTEMPTS
     locked.next_attempt_at = timezone.now()
     locked.claimed_at = None
-    locked.save(update_fields=["status", "max_attempts", "next_attempt_at", "claimed_at",
-                               "updated_at"])
+    locked.save(
+        update_fields=["status", "max_attempts", "next_attempt_at", "claimed_at", "updated_at"]
+    )
     ReturnEvent.objects.create(
-        ret_id=locked.ret_id, kind=ReturnEvent.Kind.NOTIFICATION, actor=actor,
+        ret_id=locked.ret_id,
+        kind=ReturnEvent.Kind.NOTIFICATION,
+        actor=actor,
         visible_to_customer=False,
-        note=_("Email “%(event)s” to %(recipient)s sent again (it had %(status)s).") % {
-            "event": locked.get_event_display(), "recipient": locked.recipient,
-            "status": previous_status.label})
+        note=_("Email “%(event)s” to %(recipient)s sent again (it had %(status)s).")
+        % {
+            "event": locked.get_event_display(),
+            "recipient": locked.recipient,
+            "status": previous_status.label,
+        },
+    )
     _publish_after_commit(locked.pk)
     return locked
 
@@ -144,16 +160,21 @@ def notification_resend(*, actor, notification) -> Notification:
 # out of order, and a "delivered" must not hide an earlier bounce or complaint.
 _TRACKING_TRANSITIONS = {
     "delivered": (NotificationStatus.DELIVERED, [NotificationStatus.SENT]),
-    "bounced": (NotificationStatus.BOUNCED,
-                [NotificationStatus.SENT, NotificationStatus.DELIVERED]),
+    "bounced": (
+        NotificationStatus.BOUNCED,
+        [NotificationStatus.SENT, NotificationStatus.DELIVERED],
+    ),
     "rejected": (NotificationStatus.BOUNCED, [NotificationStatus.SENT]),
-    "complained": (NotificationStatus.COMPLAINED,
-                   [NotificationStatus.SENT, NotificationStatus.DELIVERED]),
+    "complained": (
+        NotificationStatus.COMPLAINED,
+        [NotificationStatus.SENT, NotificationStatus.DELIVERED],
+    ),
 }
 
 
-def notification_record_tracking(*, event_type: str, message_id: str | None,
-                                 metadata: dict | None = None, description: str = "") -> int:
+def notification_record_tracking(
+    *, event_type: str, message_id: str | None, metadata: dict | None = None, description: str = ""
+) -> int:
     """Apply a provider's delivery report to its notification. Returns the rows changed (0/1).
 
     The notification is found by the provider's message id, else by the id we put in the

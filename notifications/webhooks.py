@@ -15,5 +15,8 @@ from notifications.services import notification_record_tracking
 @receiver(tracking, dispatch_uid="notifications.tracking")
 def on_tracking_event(sender, event, esp_name, **kwargs):
     notification_record_tracking(
-        event_type=event.event_type, message_id=event.message_id,
-        metadata=event.metadata, description=event.description or event.mta_response or "")
+        event_type=event.event_type,
+        message_id=event.message_id,
+        metadata=event.metadata,
+        description=event.description or event.mta_response or "",
+    )

@@ -15,18 +15,28 @@ urlpatterns = [
     path("account/confirm/<str:token>/", accounts.confirm_email, name="confirm_email"),
     path("account/confirm-again/", accounts.confirm_email_resend, name="confirm_email_resend"),
     path("password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
-    path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(),
-         name="password_reset_done"),
-    path("password-reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(),
-         name="password_reset_confirm"),
-    path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(),
-         name="password_reset_complete"),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     # --- orders and returns
     path("orders/", orders.orders, name="orders"),
     path("orders/<str:number>/", orders.order_detail, name="order_detail"),
     path("orders/<str:number>/return/", returns.return_request_form, name="return_request"),
-    path("orders/<str:number>/return/confirm/", returns.return_request_confirm,
-         name="return_confirm"),
+    path(
+        "orders/<str:number>/return/confirm/", returns.return_request_confirm, name="return_confirm"
+    ),
     # Emails link to /returns/<rma_number>/ (notifications/emails.py).
     path("returns/<str:rma_number>/", returns.return_detail, name="return_detail"),
     path("returns/<str:rma_number>/cancel/", returns.return_cancel_view, name="return_cancel"),

@@ -27,25 +27,47 @@ from shop.templatetags.money import money
 
 def quote_table(quote: Quote):
     """The quote's lines as a small table, the way a person checks it."""
-    rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", (
-        (line.label,
-         "" if line.quantity is None else (
-             line.quantity if line.requested_quantity is None
-             else gettext("%(received)s (requested %(requested)s)")
-             % {"received": line.quantity, "requested": line.requested_quantity}),
-         "" if line.unit_amount is None else line.unit_amount,
-         line.amount) for line in quote.lines))
+    rows = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                line.label,
+                ""
+                if line.quantity is None
+                else (
+                    line.quantity
+                    if line.requested_quantity is None
+                    else gettext("%(received)s (requested %(requested)s)")
+                    % {"received": line.quantity, "requested": line.requested_quantity}
+                ),
+                "" if line.unit_amount is None else line.unit_amount,
+                line.amount,
+            )
+            for line in quote.lines
+        ),
+    )
     requested = ""
     if quote.requested_total is not None:
-        requested = format_html("<tr><td colspan='3'>{}</td><td>{}</td></tr>",
-                                gettext("Total on the requested quantities"),
-                                quote.requested_total)
+        requested = format_html(
+            "<tr><td colspan='3'>{}</td><td>{}</td></tr>",
+            gettext("Total on the requested quantities"),
+            quote.requested_total,
+        )
     return format_html(
         "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
         "<tbody>{}</tbody><tfoot><tr><th colspan='3'>{}</th><th>{} {}</th></tr>{}</tfoot>"
         "</table>",
-        gettext("Line"), gettext("Quantity"), gettext("Unit"), gettext("Amount"), rows,
-        gettext("Total"), quote.total, quote.currency, requested)
+        gettext("Line"),
+        gettext("Quantity"),
+        gettext("Unit"),
+        gettext("Amount"),
+        rows,
+        gettext("Total"),
+        quote.total,
+        quote.currency,
+        requested,
+    )
 
 
 class _ReadOnlyAdmin(admin.ModelAdmin):
@@ -80,24 +102,56 @@ class _ReadOnlyAdmin(admin.ModelAdmin):
                 messages.error(request, exc.message)
             else:
                 messages.success(request, done)
-                return redirect(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change",
-                                obj.pk)
-        context = {**self.admin_site.each_context(request), "opts": obj._meta, "object": obj,
-                   "title": title, "form": form, "quote": quote_table(Quote.from_json(obj.quote))}
+                return redirect(
+                    f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", obj.pk
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": obj._meta,
+            "object": obj,
+            "title": title,
+            "form": form,
+            "quote": quote_table(Quote.from_json(obj.quote)),
+        }
         return TemplateResponse(request, "admin/refunds/reference_form.html", context)
 
 
 @admin.register(Refund)
 class RefundAdmin(_ReadOnlyAdmin):
-    list_display = ["id", "ret", "order", "money_amount", "mode", "status_badge", "is_partial",
-                    "reference", "created_at", "marked_by"]
+    list_display = [
+        "id",
+        "ret",
+        "order",
+        "money_amount",
+        "mode",
+        "status_badge",
+        "is_partial",
+        "reference",
+        "created_at",
+        "marked_by",
+    ]
     list_filter = ["status", "mode", "is_partial", "created_at"]
     list_select_related = ["ret", "order", "marked_by"]
     search_fields = ["ret__rma_number", "order__number", "reference"]
     actions = ["mark_failed", "cancel_refunds"]
-    readonly_fields = ["ret", "order", "amount", "currency", "quote_lines", "mode", "status",
-                       "is_partial", "partial_reason", "reference", "note", "created_by",
-                       "created_at", "marked_by", "marked_at", "next_step"]
+    readonly_fields = [
+        "ret",
+        "order",
+        "amount",
+        "currency",
+        "quote_lines",
+        "mode",
+        "status",
+        "is_partial",
+        "partial_reason",
+        "reference",
+        "note",
+        "created_by",
+        "created_at",
+        "marked_by",
+        "marked_at",
+        "next_step",
+    ]
     fields = readonly_fields
 
     @admin.display(description=_("quote"))
@@ -110,24 +164,33 @@ class RefundAdmin(_ReadOnlyAdmin):
 
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, obj):
-        return format_html('<span class="badge badge-{}">{}</span>', obj.status,
-                           obj.get_status_display())
+        return format_html(
+            '<span class="badge badge-{}">{}</span>', obj.status, obj.get_status_display()
+        )
 
     @admin.display(description=_("next step"))
     def next_step(self, obj):
         if obj.status != Refund.Status.PENDING:
             return "-"
-        return format_html('<a class="button" href="{}">{}</a>',
-                           reverse("admin:refunds_refund_mark_refunded", args=[obj.pk]),
-                           gettext("Mark as refunded"))
+        return format_html(
+            '<a class="button" href="{}">{}</a>',
+            reverse("admin:refunds_refund_mark_refunded", args=[obj.pk]),
+            gettext("Mark as refunded"),
+        )
 
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
-            path("return/<int:return_id>/", view(self.refund_return_view),
-                 name="refunds_refund_for_return"),
-            path("<int:pk>/mark-refunded/", view(self.mark_refunded_view),
-                 name="refunds_refund_mark_refunded"),
+            path(
+                "return/<int:return_id>/",
+                view(self.refund_return_view),
+                name="refunds_refund_for_return",
+            ),
+            path(
+                "<int:pk>/mark-refunded/",
+                view(self.mark_refunded_view),
+                name="refunds_refund_mark_refunded",
+            ),
             *super().get_urls(),
         ]
 
@@ -135,13 +198,18 @@ class RefundAdmin(_ReadOnlyAdmin):
 
     @admin.action(permissions=["manage"], description=_("Mark the selected refunds as failed"))
     def mark_failed(self, request, queryset):
-        self._each(request, queryset, services.refund_mark_failed,
-                   gettext("Refund %(refund)s marked as failed."))
+        self._each(
+            request,
+            queryset,
+            services.refund_mark_failed,
+            gettext("Refund %(refund)s marked as failed."),
+        )
 
     @admin.action(permissions=["manage"], description=_("Cancel the selected refunds"))
     def cancel_refunds(self, request, queryset):
-        self._each(request, queryset, services.refund_cancel,
-                   gettext("Refund %(refund)s cancelled."))
+        self._each(
+            request, queryset, services.refund_cancel, gettext("Refund %(refund)s cancelled.")
+        )
 
     def _each(self, request, queryset, service, success: str):
         for refund in queryset:
@@ -160,9 +228,14 @@ class RefundAdmin(_ReadOnlyAdmin):
         ret = get_object_or_404(Return.objects.select_related("order"), pk=return_id)
         exchange = ret.refund_mode == Return.RefundMode.EXCHANGE and ret.exchange_variant_id
         form_class = ExchangeSettleForm if exchange else RefundForm
-        initial = {"idempotency_key": RefundForm.new_key(),
-                   "mode": (RefundMode.STORE_CREDIT if ret.refund_mode == RefundMode.STORE_CREDIT
-                            else RefundMode.ORIGINAL_PAYMENT)}
+        initial = {
+            "idempotency_key": RefundForm.new_key(),
+            "mode": (
+                RefundMode.STORE_CREDIT
+                if ret.refund_mode == RefundMode.STORE_CREDIT
+                else RefundMode.ORIGINAL_PAYMENT
+            ),
+        }
         form = form_class(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid():
             try:
@@ -172,9 +245,12 @@ class RefundAdmin(_ReadOnlyAdmin):
             else:
                 return result
         context = {
-            **self.admin_site.each_context(request), "opts": self.model._meta, "ret": ret,
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "ret": ret,
             "title": gettext("Refund return %(rma)s") % {"rma": ret.rma_number},
-            "quote": quote_table(quote_for_return(ret)), "form": form,
+            "quote": quote_table(quote_for_return(ret)),
+            "form": form,
             "refunds": selectors.refunds_for_return(ret),
             "left_on_order": selectors.refundable_left_for_order(ret.order),
         }
@@ -185,8 +261,11 @@ class RefundAdmin(_ReadOnlyAdmin):
         if exchange:
             result = services.exchange_settle(actor=request.user, ret=ret, idempotency_key=key)
             if isinstance(result, ExchangeDue):
-                messages.warning(request, gettext("The customer owes %(amount)s %(currency)s.")
-                                 % {"amount": result.amount, "currency": result.currency})
+                messages.warning(
+                    request,
+                    gettext("The customer owes %(amount)s %(currency)s.")
+                    % {"amount": result.amount, "currency": result.currency},
+                )
                 return redirect("admin:refunds_exchangedue_change", result.pk)
             if result is None:
                 messages.success(request, gettext("Nothing to settle: the exchange is even."))
@@ -194,26 +273,46 @@ class RefundAdmin(_ReadOnlyAdmin):
             refund = result
         elif data["reference"]:
             refund = services.refund_record_external(
-                actor=request.user, ret=ret, reference=data["reference"], idempotency_key=key,
-                amount=data["amount"], mode=data["mode"], reason=data["reason"])
+                actor=request.user,
+                ret=ret,
+                reference=data["reference"],
+                idempotency_key=key,
+                amount=data["amount"],
+                mode=data["mode"],
+                reason=data["reason"],
+            )
         else:
             refund = services.refund_create(
-                actor=request.user, ret=ret, idempotency_key=key, amount=data["amount"],
-                mode=data["mode"], reason=data["reason"])
-        messages.success(request, gettext("Refund of %(amount)s %(currency)s: %(status)s.")
-                         % {"amount": refund.amount, "currency": refund.currency,
-                            "status": refund.get_status_display()})
+                actor=request.user,
+                ret=ret,
+                idempotency_key=key,
+                amount=data["amount"],
+                mode=data["mode"],
+                reason=data["reason"],
+            )
+        messages.success(
+            request,
+            gettext("Refund of %(amount)s %(currency)s: %(status)s.")
+            % {
+                "amount": refund.amount,
+                "currency": refund.currency,
+                "status": refund.get_status_display(),
+            },
+        )
         return redirect("admin:refunds_refund_change", refund.pk)
 
     def mark_refunded_view(self, request, pk: int):
         self._require_manage(request)
         refund = get_object_or_404(Refund.objects.select_related("ret"), pk=pk)
         return self._reference_view(
-            request, refund,
+            request,
+            refund,
             act=lambda reference: services.refund_mark_refunded(
-                actor=request.user, refund=refund, reference=reference),
+                actor=request.user, refund=refund, reference=reference
+            ),
             done=gettext("Refund marked as refunded."),
-            title=gettext("Mark refund %(id)s as refunded") % {"id": refund.pk})
+            title=gettext("Mark refund %(id)s as refunded") % {"id": refund.pk},
+        )
 
 
 @admin.register(ExchangeDue)
@@ -222,8 +321,20 @@ class ExchangeDueAdmin(_ReadOnlyAdmin):
     list_filter = ["status"]
     list_select_related = ["ret", "order"]
     search_fields = ["ret__rma_number", "order__number", "reference"]
-    readonly_fields = ["ret", "order", "amount", "currency", "quote_lines", "status",
-                       "reference", "created_by", "created_at", "paid_by", "paid_at", "next_step"]
+    readonly_fields = [
+        "ret",
+        "order",
+        "amount",
+        "currency",
+        "quote_lines",
+        "status",
+        "reference",
+        "created_by",
+        "created_at",
+        "paid_by",
+        "paid_at",
+        "next_step",
+    ]
     fields = readonly_fields
 
     @admin.display(description=_("quote"))
@@ -234,23 +345,34 @@ class ExchangeDueAdmin(_ReadOnlyAdmin):
     def next_step(self, obj):
         if obj.status != ExchangeDue.Status.OPEN:
             return "-"
-        return format_html('<a class="button" href="{}">{}</a>',
-                           reverse("admin:refunds_exchangedue_mark_paid", args=[obj.pk]),
-                           gettext("Mark as paid"))
+        return format_html(
+            '<a class="button" href="{}">{}</a>',
+            reverse("admin:refunds_exchangedue_mark_paid", args=[obj.pk]),
+            gettext("Mark as paid"),
+        )
 
     def get_urls(self):
-        return [path("<int:pk>/mark-paid/", self.admin_site.admin_view(self.mark_paid_view),
-                     name="refunds_exchangedue_mark_paid"), *super().get_urls()]
+        return [
+            path(
+                "<int:pk>/mark-paid/",
+                self.admin_site.admin_view(self.mark_paid_view),
+                name="refunds_exchangedue_mark_paid",
+            ),
+            *super().get_urls(),
+        ]
 
     def mark_paid_view(self, request, pk: int):
         self._require_manage(request)
         due = get_object_or_404(ExchangeDue.objects.select_related("ret"), pk=pk)
         return self._reference_view(
-            request, due,
+            request,
+            due,
             act=lambda reference: services.exchange_due_mark_paid(
-                actor=request.user, due=due, reference=reference),
+                actor=request.user, due=due, reference=reference
+            ),
             done=gettext("Amount due marked as paid."),
-            title=gettext("Mark the amount due as paid"))
+            title=gettext("Mark the amount due as paid"),
+        )
 
 
 @admin.register(StoreCreditMovement)
@@ -259,6 +381,13 @@ class StoreCreditMovementAdmin(_ReadOnlyAdmin):
     list_filter = ["currency"]
     list_select_related = ["customer", "refund"]
     search_fields = ["customer__email", "note"]
-    readonly_fields = ["customer", "amount", "currency", "refund", "note", "created_by",
-                       "created_at"]
+    readonly_fields = [
+        "customer",
+        "amount",
+        "currency",
+        "refund",
+        "note",
+        "created_by",
+        "created_at",
+    ]
     fields = readonly_fields

@@ -10,20 +10,37 @@ from refunds.models import RefundMode
 
 class RefundForm(forms.Form):
     amount = forms.DecimalField(
-        label=_("Amount"), required=False, min_value=0, max_digits=12, decimal_places=2,
-        help_text=_("Leave empty to refund the quote. Less than the quote is a partial refund "
-                    "and needs a reason."))
-    mode = forms.ChoiceField(label=_("Refund to"), choices=[
-        (RefundMode.ORIGINAL_PAYMENT, RefundMode.ORIGINAL_PAYMENT.label),
-        (RefundMode.STORE_CREDIT, RefundMode.STORE_CREDIT.label),
-    ])
-    reason = forms.CharField(label=_("Reason for a partial refund"), required=False,
-                             widget=forms.Textarea(attrs={"rows": 2}))
+        label=_("Amount"),
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        help_text=_(
+            "Leave empty to refund the quote. Less than the quote is a partial refund "
+            "and needs a reason."
+        ),
+    )
+    mode = forms.ChoiceField(
+        label=_("Refund to"),
+        choices=[
+            (RefundMode.ORIGINAL_PAYMENT, RefundMode.ORIGINAL_PAYMENT.label),
+            (RefundMode.STORE_CREDIT, RefundMode.STORE_CREDIT.label),
+        ],
+    )
+    reason = forms.CharField(
+        label=_("Reason for a partial refund"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     reference = forms.CharField(
-        label=_("Already refunded outside the system? Its reference"), required=False,
+        label=_("Already refunded outside the system? Its reference"),
+        required=False,
         max_length=200,
-        help_text=_("The bank transfer's reference or the payment provider's refund id: the "
-                    "refund is then recorded as refunded at once."))
+        help_text=_(
+            "The bank transfer's reference or the payment provider's refund id: the "
+            "refund is then recorded as refunded at once."
+        ),
+    )
     # A new key per form shown: submitting the same form twice makes one refund.
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
 
@@ -38,5 +55,8 @@ class ExchangeSettleForm(forms.Form):
 
 class ReferenceForm(forms.Form):
     reference = forms.CharField(
-        label=_("Reference"), required=False, max_length=200,
-        help_text=_("The payment provider's refund id or the bank transfer's reference."))
+        label=_("Reference"),
+        required=False,
+        max_length=200,
+        help_text=_("The payment provider's refund id or the bank transfer's reference."),
+    )

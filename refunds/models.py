@@ -40,36 +40,61 @@ class Refund(models.Model):
     Status = RefundStatus
     Mode = RefundMode
 
-    ret = models.ForeignKey(Return, verbose_name=_("return"), on_delete=models.PROTECT,
-                            related_name="refunds")
-    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.PROTECT,
-                              related_name="refunds")
+    ret = models.ForeignKey(
+        Return, verbose_name=_("return"), on_delete=models.PROTECT, related_name="refunds"
+    )
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="refunds"
+    )
     amount = models.DecimalField(_("amount"), **MONEY)
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
     quote = models.JSONField(_("quote"), help_text=_("The quote's lines, frozen at creation."))
     includes_shipping = models.BooleanField(
-        _("includes the original shipping"), default=False,
-        help_text=_("Original shipping is refunded once per order."))
+        _("includes the original shipping"),
+        default=False,
+        help_text=_("Original shipping is refunded once per order."),
+    )
     mode = models.CharField(_("mode"), max_length=20, choices=RefundMode.choices)
-    status = models.CharField(_("status"), max_length=20, choices=RefundStatus.choices,
-                              default=RefundStatus.PENDING, db_index=True)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=RefundStatus.choices,
+        default=RefundStatus.PENDING,
+        db_index=True,
+    )
     is_partial = models.BooleanField(_("partial refund"), default=False)
     partial_reason = models.TextField(_("reason for a partial refund"), blank=True)
     reference = models.CharField(
-        _("reference"), max_length=200, blank=True,
-        help_text=_("The payment provider's refund id or the bank transfer's reference."))
+        _("reference"),
+        max_length=200,
+        blank=True,
+        help_text=_("The payment provider's refund id or the bank transfer's reference."),
+    )
     note = models.TextField(_("note"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"),
-                                   null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
-    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("marked by"),
-                                  null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="+")
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("marked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     marked_at = models.DateTimeField(_("marked at"), null=True, blank=True)
     idempotency_key = models.CharField(
-        _("idempotency key"), max_length=100, unique=True,
-        help_text=_("Sent with the refund form: submitting it twice makes one refund."))
+        _("idempotency key"),
+        max_length=100,
+        unique=True,
+        help_text=_("Sent with the refund form: submitting it twice makes one refund."),
+    )
 
     class Meta:
         verbose_name = _("refund")
@@ -81,9 +106,12 @@ class Refund(models.Model):
             models.UniqueConstraint(
                 fields=["ret"],
                 condition=Q(status__in=LIVE_REFUND_STATUSES, is_partial=False),
-                name="refund_one_live_full_refund_per_return"),
-            models.CheckConstraint(condition=Q(is_partial=False) | ~Q(partial_reason=""),
-                                   name="refund_partial_has_reason"),
+                name="refund_one_live_full_refund_per_return",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_partial=False) | ~Q(partial_reason=""),
+                name="refund_partial_has_reason",
+            ),
         ]
 
     def __str__(self):
@@ -117,17 +145,33 @@ class Refund(models.Model):
 class StoreCreditMovement(models.Model):
     """The store-credit ledger: each credit or spend is a row; a balance is their sum."""
 
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="store_credit_movements")
-    amount = models.DecimalField(_("amount"), help_text=_("positive credited, negative spent"),
-                                 **MONEY)
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="store_credit_movements",
+    )
+    amount = models.DecimalField(
+        _("amount"), help_text=_("positive credited, negative spent"), **MONEY
+    )
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
-    refund = models.ForeignKey(Refund, verbose_name=_("refund"), null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="credit_movements")
+    refund = models.ForeignKey(
+        Refund,
+        verbose_name=_("refund"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credit_movements",
+    )
     note = models.CharField(_("note"), max_length=255, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"),
-                                   null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
@@ -138,8 +182,11 @@ class StoreCreditMovement(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="store_credit_not_zero"),
             # A refund credits the ledger once, however often "mark refunded" is clicked.
-            models.UniqueConstraint(fields=["refund"], condition=Q(refund__isnull=False),
-                                    name="store_credit_once_per_refund"),
+            models.UniqueConstraint(
+                fields=["refund"],
+                condition=Q(refund__isnull=False),
+                name="store_credit_once_per_refund",
+            ),
         ]
 
     def __str__(self):
@@ -159,23 +206,40 @@ class ExchangeDue(models.Model):
 
     Status = ExchangeDueStatus
 
-    ret = models.OneToOneField(Return, verbose_name=_("return"), on_delete=models.PROTECT,
-                               related_name="exchange_due")
-    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.PROTECT,
-                              related_name="exchange_dues")
+    ret = models.OneToOneField(
+        Return, verbose_name=_("return"), on_delete=models.PROTECT, related_name="exchange_due"
+    )
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="exchange_dues"
+    )
     amount = models.DecimalField(_("amount due by the customer"), **MONEY)
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
     quote = models.JSONField(_("quote"), help_text=_("The quote's lines, frozen at creation."))
-    status = models.CharField(_("status"), max_length=20, choices=ExchangeDueStatus.choices,
-                              default=ExchangeDueStatus.OPEN, db_index=True)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=ExchangeDueStatus.choices,
+        default=ExchangeDueStatus.OPEN,
+        db_index=True,
+    )
     reference = models.CharField(_("payment reference"), max_length=200, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"),
-                                   null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    paid_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("marked paid by"),
-                                null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="+")
+    paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("marked paid by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
 
     class Meta:

@@ -92,20 +92,27 @@ class QuoteLine:
 
     def to_json(self) -> dict:
         return {
-            "kind": self.kind, "amount": str(self.amount), "quantity": self.quantity,
+            "kind": self.kind,
+            "amount": str(self.amount),
+            "quantity": self.quantity,
             "unit_amount": None if self.unit_amount is None else str(self.unit_amount),
-            "subject": self.subject, "order_line_id": self.order_line_id,
+            "subject": self.subject,
+            "order_line_id": self.order_line_id,
             "requested_quantity": self.requested_quantity,
         }
 
     @classmethod
     def from_json(cls, data: dict) -> QuoteLine:
         unit = data.get("unit_amount")
-        return cls(kind=data["kind"], amount=Decimal(data["amount"]),
-                   quantity=data.get("quantity"),
-                   unit_amount=None if unit is None else Decimal(unit),
-                   subject=data.get("subject", ""), order_line_id=data.get("order_line_id"),
-                   requested_quantity=data.get("requested_quantity"))
+        return cls(
+            kind=data["kind"],
+            amount=Decimal(data["amount"]),
+            quantity=data.get("quantity"),
+            unit_amount=None if unit is None else Decimal(unit),
+            subject=data.get("subject", ""),
+            order_line_id=data.get("order_line_id"),
+            requested_quantity=data.get("requested_quantity"),
+        )
 
 
 @dataclass(frozen=True)
@@ -149,19 +156,25 @@ class Quote:
         text = " ".join(parts) + f" = {self.total} {self.currency}"
         if self.amount_due:
             text += " " + gettext("(the customer owes %(amount)s %(currency)s)") % {
-                "amount": self.amount_due, "currency": self.currency}
+                "amount": self.amount_due,
+                "currency": self.currency,
+            }
         return text
 
     def to_json(self) -> dict:
         """A plain dict for a JSONField: what a refund freezes at its creation."""
         return {
-            "version": JSON_VERSION, "currency": self.currency, "basis": self.basis,
+            "version": JSON_VERSION,
+            "currency": self.currency,
+            "basis": self.basis,
             "lines": [line.to_json() for line in self.lines],
-            "items_total": str(self.items_total), "shipping": str(self.shipping),
-            "fee": str(self.fee), "total": str(self.total),
-            "requested_total": None if self.requested_total is None
-            else str(self.requested_total),
-            "exchange_cost": str(self.exchange_cost), "amount_due": str(self.amount_due),
+            "items_total": str(self.items_total),
+            "shipping": str(self.shipping),
+            "fee": str(self.fee),
+            "total": str(self.total),
+            "requested_total": None if self.requested_total is None else str(self.requested_total),
+            "exchange_cost": str(self.exchange_cost),
+            "amount_due": str(self.amount_due),
         }
 
     @classmethod
@@ -171,8 +184,10 @@ class Quote:
         return cls(
             currency=data["currency"],
             lines=tuple(QuoteLine.from_json(line) for line in data["lines"]),
-            items_total=Decimal(data["items_total"]), shipping=Decimal(data["shipping"]),
-            fee=Decimal(data["fee"]), total=Decimal(data["total"]),
+            items_total=Decimal(data["items_total"]),
+            shipping=Decimal(data["shipping"]),
+            fee=Decimal(data["fee"]),
+            total=Decimal(data["total"]),
             basis=data.get("basis", BASIS_REQUESTED),
             requested_total=None if requested is None else Decimal(requested),
             exchange_cost=Decimal(data.get("exchange_cost", "0")),
@@ -181,6 +196,7 @@ class Quote:
 
 
 # --- money in minor units (integers), so that shares add up to the cent ----------------------
+
 
 def _to_minor(amount: Decimal, currency: str) -> int:
     return int(quantize(amount, currency).scaleb(MINOR_UNITS[currency]))
@@ -218,6 +234,7 @@ def _share_of_units(share: int, ordered: int, units: int) -> int:
 
 
 # --- what the quote is computed from ---------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class _Held:
@@ -266,52 +283,79 @@ class _Inputs:
 def _load_inputs(ret: Return) -> _Inputs:
     ret = Return.objects.select_related("exchange_variant__product").get(pk=ret.pk)
     order = Order.objects.get(pk=ret.order_id)
-    return _order_inputs(order, ret_id=ret.id, fee=ret.return_fee, refund_mode=ret.refund_mode,
-                         variant=ret.exchange_variant)
+    return _order_inputs(
+        order,
+        ret_id=ret.id,
+        fee=ret.return_fee,
+        refund_mode=ret.refund_mode,
+        variant=ret.exchange_variant,
+    )
 
 
-def _order_inputs(order: Order, *, ret_id: int, fee: Decimal, refund_mode: str,
-                  variant) -> _Inputs:
+def _order_inputs(order: Order, *, ret_id: int, fee: Decimal, refund_mode: str, variant) -> _Inputs:
     """What a quote of return `ret_id` on `order` is computed from."""
     currency = order.currency
     order_lines = tuple(
-        _OrderLineInfo(id=line.id, name=str(line.variant), quantity=line.quantity,
-                       unit_price=quantize(line.unit_price_paid, currency))
-        for line in order.lines.select_related("variant__product").order_by("id"))
-    held_rows = (ReturnLine.objects
-                 .filter(order_line__order_id=order.id)
-                 .filter(Q(ret__status__in=LIVE_STATUSES) | Q(ret_id=ret_id))
-                 .values_list("ret_id", "ret__status", "ret__refund_mode", "order_line_id",
-                              "quantity", "received_quantity"))
-    held = [_Held(ret_id=ret_id, is_exchange=mode == Return.RefundMode.EXCHANGE,
-                  order_line_id=line_id, requested=quantity, received=received,
-                  counted_as_received=status in RECEIVED_STATUSES)
-            for ret_id, status, mode, line_id, quantity, received in held_rows]
-    refunds = (Refund.objects.filter(order_id=order.id, status__in=LIVE_REFUND_STATUSES)
-               .exclude(ret_id=ret_id)
-               .aggregate(total=Sum("amount"),
-                          with_shipping=Count("id", filter=Q(includes_shipping=True))))
+        _OrderLineInfo(
+            id=line.id,
+            name=str(line.variant),
+            quantity=line.quantity,
+            unit_price=quantize(line.unit_price_paid, currency),
+        )
+        for line in order.lines.select_related("variant__product").order_by("id")
+    )
+    held_rows = (
+        ReturnLine.objects.filter(order_line__order_id=order.id)
+        .filter(Q(ret__status__in=LIVE_STATUSES) | Q(ret_id=ret_id))
+        .values_list(
+            "ret_id",
+            "ret__status",
+            "ret__refund_mode",
+            "order_line_id",
+            "quantity",
+            "received_quantity",
+        )
+    )
+    held = [
+        _Held(
+            ret_id=ret_id,
+            is_exchange=mode == Return.RefundMode.EXCHANGE,
+            order_line_id=line_id,
+            requested=quantity,
+            received=received,
+            counted_as_received=status in RECEIVED_STATUSES,
+        )
+        for ret_id, status, mode, line_id, quantity, received in held_rows
+    ]
+    refunds = (
+        Refund.objects.filter(order_id=order.id, status__in=LIVE_REFUND_STATUSES)
+        .exclude(ret_id=ret_id)
+        .aggregate(total=Sum("amount"), with_shipping=Count("id", filter=Q(includes_shipping=True)))
+    )
     is_exchange = refund_mode == Return.RefundMode.EXCHANGE
     return _Inputs(
-        ret_id=ret_id, currency=currency, amount_paid=quantize(order.amount_paid, currency),
+        ret_id=ret_id,
+        currency=currency,
+        amount_paid=quantize(order.amount_paid, currency),
         shipping_cost=quantize(order.shipping_cost, currency),
-        fee=quantize(fee, currency), is_exchange=is_exchange,
+        fee=quantize(fee, currency),
+        is_exchange=is_exchange,
         exchange_name=str(variant) if variant else "",
         exchange_price=quantize(variant.price, currency) if variant and is_exchange else None,
         order_lines=order_lines,
         discount_shares=allocate_discount(
-            {line.id: _to_minor(line.unit_price * line.quantity, currency)
-             for line in order_lines},
-            _to_minor(order.discount, currency)),
+            {line.id: _to_minor(line.unit_price * line.quantity, currency) for line in order_lines},
+            _to_minor(order.discount, currency),
+        ),
         others=tuple(h for h in held if h.ret_id != ret_id),
-        own=tuple(sorted((h for h in held if h.ret_id == ret_id),
-                         key=lambda h: h.order_line_id)),
+        own=tuple(sorted((h for h in held if h.ret_id == ret_id), key=lambda h: h.order_line_id)),
         other_refunds_total=refunds["total"] or ZERO,
         shipping_already_refunded=bool(refunds["with_shipping"]),
     )
 
 
 # --- the computation (pure) ------------------------------------------------------------------
+
 
 def _item_lines(inputs: _Inputs, own_units: dict[int, int]) -> list[QuoteLine]:
     currency = inputs.currency
@@ -320,17 +364,34 @@ def _item_lines(inputs: _Inputs, own_units: dict[int, int]) -> list[QuoteLine]:
         if order_line.id not in own_units:
             continue
         units = own_units[order_line.id]
-        lines.append(QuoteLine(kind=ITEM, quantity=units, unit_amount=order_line.unit_price,
-                               amount=quantize(order_line.unit_price * units, currency),
-                               subject=order_line.name, order_line_id=order_line.id))
-        before = sum(h.effective for h in inputs.others
-                     if h.order_line_id == order_line.id and h.ret_id < inputs.ret_id)
+        lines.append(
+            QuoteLine(
+                kind=ITEM,
+                quantity=units,
+                unit_amount=order_line.unit_price,
+                amount=quantize(order_line.unit_price * units, currency),
+                subject=order_line.name,
+                order_line_id=order_line.id,
+            )
+        )
+        before = sum(
+            h.effective
+            for h in inputs.others
+            if h.order_line_id == order_line.id and h.ret_id < inputs.ret_id
+        )
         share = inputs.discount_shares[order_line.id]
-        portion = (_share_of_units(share, order_line.quantity, before + units)
-                   - _share_of_units(share, order_line.quantity, before))
+        portion = _share_of_units(share, order_line.quantity, before + units) - _share_of_units(
+            share, order_line.quantity, before
+        )
         if portion:
-            lines.append(QuoteLine(kind=DISCOUNT, amount=-_from_minor(portion, currency),
-                                   subject=order_line.name, order_line_id=order_line.id))
+            lines.append(
+                QuoteLine(
+                    kind=DISCOUNT,
+                    amount=-_from_minor(portion, currency),
+                    subject=order_line.name,
+                    order_line_id=order_line.id,
+                )
+            )
     return lines
 
 
@@ -362,9 +423,15 @@ def _compute(inputs: _Inputs, own_units: dict[int, int], basis: str) -> Quote:
     units = sum(own_units.values())
     if inputs.exchange_price is not None and units:
         exchange_cost = quantize(inputs.exchange_price * units, currency)
-        lines.append(QuoteLine(kind=EXCHANGE, amount=-exchange_cost, quantity=units,
-                               unit_amount=inputs.exchange_price,
-                               subject=inputs.exchange_name))
+        lines.append(
+            QuoteLine(
+                kind=EXCHANGE,
+                amount=-exchange_cost,
+                quantity=units,
+                unit_amount=inputs.exchange_price,
+                subject=inputs.exchange_name,
+            )
+        )
     total = items_total + shipping - inputs.fee - exchange_cost
     amount_due = ZERO
     if total < 0 and exchange_cost:
@@ -378,11 +445,17 @@ def _compute(inputs: _Inputs, own_units: dict[int, int], basis: str) -> Quote:
     if total > refundable:
         lines.append(QuoteLine(kind=CAP, amount=refundable - total, subject=CAP_PAID_LIMIT))
         total = refundable
-    return Quote(currency=currency, lines=tuple(lines),
-                 items_total=quantize(items_total, currency), shipping=shipping, fee=inputs.fee,
-                 total=quantize(total, currency), basis=basis,
-                 exchange_cost=quantize(exchange_cost, currency),
-                 amount_due=quantize(amount_due, currency))
+    return Quote(
+        currency=currency,
+        lines=tuple(lines),
+        items_total=quantize(items_total, currency),
+        shipping=shipping,
+        fee=inputs.fee,
+        total=quantize(total, currency),
+        basis=basis,
+        exchange_cost=quantize(exchange_cost, currency),
+        amount_due=quantize(amount_due, currency),
+    )
 
 
 def _units(held: tuple[_Held, ...], *, received: bool) -> dict[int, int]:
@@ -403,8 +476,10 @@ def quote_for_return(ret: Return) -> Quote:
     requested_quote = _compute(inputs, requested, BASIS_REQUESTED)
     lines = tuple(
         replace(line, requested_quantity=requested[line.order_line_id])
-        if line.kind == ITEM and requested[line.order_line_id] != line.quantity else line
-        for line in quote.lines)
+        if line.kind == ITEM and requested[line.order_line_id] != line.quantity
+        else line
+        for line in quote.lines
+    )
     return replace(quote, lines=lines, requested_total=requested_quote.total)
 
 
@@ -412,14 +487,25 @@ def quote_for_return(ret: Return) -> Quote:
 PREVIEW_RETURN_ID = 2**62
 
 
-def quote_preview(*, order: Order, quantities: dict[int, int], return_fee: Decimal,
-                  refund_mode: str = Return.RefundMode.MONEY_BACK, exchange_variant=None) -> Quote:
+def quote_preview(
+    *,
+    order: Order,
+    quantities: dict[int, int],
+    return_fee: Decimal,
+    refund_mode: str = Return.RefundMode.MONEY_BACK,
+    exchange_variant=None,
+) -> Quote:
     """The quote a return of `quantities` (order line id -> units) would get if created now.
 
     The same computation as quote_for_return, for the portal's summary page before the
     customer confirms: once created with those quantities, the return's quote is this one.
     """
-    inputs = _order_inputs(order, ret_id=PREVIEW_RETURN_ID, fee=return_fee,
-                           refund_mode=refund_mode, variant=exchange_variant)
+    inputs = _order_inputs(
+        order,
+        ret_id=PREVIEW_RETURN_ID,
+        fee=return_fee,
+        refund_mode=refund_mode,
+        variant=exchange_variant,
+    )
     own_units = {line_id: units for line_id, units in quantities.items() if units > 0}
     return _compute(inputs, own_units, BASIS_REQUESTED)

@@ -12,18 +12,25 @@ from shop.money import ZERO
 
 def refunds_for_return(ret: Return) -> QuerySet[Refund]:
     """The return's refunds, newest first, with who made and marked them."""
-    return (Refund.objects.filter(ret=ret).select_related("created_by", "marked_by")
-            .order_by("-created_at", "-id"))
+    return (
+        Refund.objects.filter(ret=ret)
+        .select_related("created_by", "marked_by")
+        .order_by("-created_at", "-id")
+    )
 
 
 def refunds_for_order(order: Order) -> QuerySet[Refund]:
-    return (Refund.objects.filter(order=order).select_related("ret", "created_by", "marked_by")
-            .order_by("-created_at", "-id"))
+    return (
+        Refund.objects.filter(order=order)
+        .select_related("ret", "created_by", "marked_by")
+        .order_by("-created_at", "-id")
+    )
 
 
 def refund_detail(pk: int) -> Refund:
-    return (Refund.objects.select_related("ret", "order__customer", "created_by", "marked_by")
-            .get(pk=pk))
+    return Refund.objects.select_related("ret", "order__customer", "created_by", "marked_by").get(
+        pk=pk
+    )
 
 
 def refunded_total_for_order(order: Order) -> Decimal:
@@ -53,8 +60,9 @@ def refunded_items_by_order_line(order: Order) -> dict[int, Decimal]:
     """Per order line id, the item value (net of discount) of the order's full refunds marked
     refunded, read from their frozen quotes. Partial refunds are not split over lines."""
     totals: dict[int, Decimal] = {}
-    quotes = Refund.objects.filter(order=order, status=RefundStatus.REFUNDED,
-                                   is_partial=False).values_list("quote", flat=True)
+    quotes = Refund.objects.filter(
+        order=order, status=RefundStatus.REFUNDED, is_partial=False
+    ).values_list("quote", flat=True)
     for quote in quotes:
         for line in quote["lines"]:
             if line["kind"] in ("item", "discount") and line.get("order_line_id"):
@@ -70,14 +78,21 @@ def store_credit_balance(customer: Customer, currency: str) -> Decimal:
 
 def store_credit_balances(customer: Customer) -> dict[str, Decimal]:
     """The customer's non-zero balances, per currency."""
-    rows = (StoreCreditMovement.objects.filter(customer=customer).values("currency")
-            .annotate(balance=Sum("amount")).order_by("currency"))
+    rows = (
+        StoreCreditMovement.objects.filter(customer=customer)
+        .values("currency")
+        .annotate(balance=Sum("amount"))
+        .order_by("currency")
+    )
     return {row["currency"]: row["balance"] for row in rows if row["balance"]}
 
 
 def store_credit_movements(customer: Customer) -> QuerySet[StoreCreditMovement]:
-    return (StoreCreditMovement.objects.filter(customer=customer)
-            .select_related("refund__ret").order_by("-created_at", "-id"))
+    return (
+        StoreCreditMovement.objects.filter(customer=customer)
+        .select_related("refund__ret")
+        .order_by("-created_at", "-id")
+    )
 
 
 def _sum(refunds_or_movements: QuerySet) -> Decimal:

@@ -33,8 +33,12 @@ REFUND_PERMISSION = "refunds.manage_refund"
 
 # A return is refunded once approved: before the parcel arrives when the shop trusts the
 # customer, usually once it is received, and after completion for a late goodwill refund.
-REFUNDABLE_STATUSES = [ReturnStatus.APPROVED, ReturnStatus.IN_TRANSIT, ReturnStatus.RECEIVED,
-                       ReturnStatus.COMPLETED]
+REFUNDABLE_STATUSES = [
+    ReturnStatus.APPROVED,
+    ReturnStatus.IN_TRANSIT,
+    ReturnStatus.RECEIVED,
+    ReturnStatus.COMPLETED,
+]
 
 # The refund's default mode, by what the customer asked. An exchange with no item chosen is
 # refunded like money back; one with an item settles its price difference (mode exchange).
@@ -61,8 +65,16 @@ class RefundPermissionError(RefundError, ReturnPermissionError):
 
 # --- refunds ---------------------------------------------------------------------------------
 
-def refund_create(*, actor, ret: Return, idempotency_key: str, amount=None,
-                  mode: str | None = None, reason: str = "") -> Refund:
+
+def refund_create(
+    *,
+    actor,
+    ret: Return,
+    idempotency_key: str,
+    amount=None,
+    mode: str | None = None,
+    reason: str = "",
+) -> Refund:
     """A pending refund of `ret`, its quote frozen.
 
     amount=None refunds what is left of the quote; an amount below the quote is an explicit
@@ -73,16 +85,26 @@ def refund_create(*, actor, ret: Return, idempotency_key: str, amount=None,
     key = _check_key(idempotency_key)
     try:
         with transaction.atomic():
-            return _create(actor=actor, ret=ret, key=key, amount=amount, mode=mode,
-                           reason=(reason or "").strip())
+            return _create(
+                actor=actor,
+                ret=ret,
+                key=key,
+                amount=amount,
+                mode=mode,
+                reason=(reason or "").strip(),
+            )
     except IntegrityError as exc:
         # The order lock serializes refunds of one order; what still collides is the same key
         # submitted for another order at the same time, or a constraint the checks missed.
         existing = Refund.objects.filter(idempotency_key=key).first()
         if existing is not None:
             return _same_request(existing, ret)
-        raise RefundError(gettext("This return was refunded by someone else meanwhile. "
-                                  "Reload the page and check it again.")) from exc
+        raise RefundError(
+            gettext(
+                "This return was refunded by someone else meanwhile. "
+                "Reload the page and check it again."
+            )
+        ) from exc
 
 
 def _create(*, actor, ret: Return, key: str, amount, mode, reason: str) -> Refund:
@@ -94,18 +116,37 @@ def _create(*, actor, ret: Return, key: str, amount, mode, reason: str) -> Refun
         return _same_request(existing, ret)
     ret = Return.objects.get(pk=ret.pk)
     if ret.status not in REFUNDABLE_STATUSES:
-        raise RefundError(gettext("Return %(rma)s cannot be refunded while it is %(status)s.")
-                          % {"rma": ret.rma_number, "status": ReturnStatus(ret.status).label})
+        raise RefundError(
+            gettext("Return %(rma)s cannot be refunded while it is %(status)s.")
+            % {"rma": ret.rma_number, "status": ReturnStatus(ret.status).label}
+        )
     mode = _check_mode(ret, mode)
     quote = quote_for_return(ret)
     amount, is_partial = _check_amount(ret, order, quote, amount, reason)
     refund = Refund.objects.create(
-        ret=ret, order=order, amount=amount, currency=order.currency, quote=quote.to_json(),
-        includes_shipping=quote.includes_shipping, mode=mode, is_partial=is_partial,
-        partial_reason=reason if is_partial else "", created_by=actor, idempotency_key=key)
-    _record(ret, actor, gettext("Refund of %(amount)s created (%(mode)s): %(quote)s") % {
-        "amount": format_money(amount, refund.currency), "mode": refund.get_mode_display(),
-        "quote": quote.summary()} + (f"\n{reason}" if is_partial else ""))
+        ret=ret,
+        order=order,
+        amount=amount,
+        currency=order.currency,
+        quote=quote.to_json(),
+        includes_shipping=quote.includes_shipping,
+        mode=mode,
+        is_partial=is_partial,
+        partial_reason=reason if is_partial else "",
+        created_by=actor,
+        idempotency_key=key,
+    )
+    _record(
+        ret,
+        actor,
+        gettext("Refund of %(amount)s created (%(mode)s): %(quote)s")
+        % {
+            "amount": format_money(amount, refund.currency),
+            "mode": refund.get_mode_display(),
+            "quote": quote.summary(),
+        }
+        + (f"\n{reason}" if is_partial else ""),
+    )
     return refund
 
 
@@ -114,40 +155,73 @@ def _check_amount(ret: Return, order: Order, quote: Quote, amount, reason: str):
     currency = order.currency
     if quote.total <= 0:
         if quote.amount_due > 0:
-            raise RefundError(gettext(
-                "Nothing to refund: the customer owes %(amount)s for this exchange. Record the "
-                "amount due instead.") % {"amount": format_money(quote.amount_due, currency)})
-        raise RefundError(gettext("Nothing to refund: the quote of return %(rma)s is %(total)s.")
-                          % {"rma": ret.rma_number, "total": format_money(ZERO, currency)})
-    already = (Refund.objects.filter(ret=ret, status__in=LIVE_REFUND_STATUSES)
-               .aggregate(total=Sum("amount"))["total"] or ZERO)
+            raise RefundError(
+                gettext(
+                    "Nothing to refund: the customer owes %(amount)s for this exchange. Record the "
+                    "amount due instead."
+                )
+                % {"amount": format_money(quote.amount_due, currency)}
+            )
+        raise RefundError(
+            gettext("Nothing to refund: the quote of return %(rma)s is %(total)s.")
+            % {"rma": ret.rma_number, "total": format_money(ZERO, currency)}
+        )
+    already = (
+        Refund.objects.filter(ret=ret, status__in=LIVE_REFUND_STATUSES).aggregate(
+            total=Sum("amount")
+        )["total"]
+        or ZERO
+    )
     left = quote.total - already
     if left <= 0:
-        raise RefundError(gettext(
-            "Return %(rma)s is already refunded: %(amount)s of its quote of %(total)s.")
-            % {"rma": ret.rma_number, "amount": format_money(already, currency),
-               "total": format_money(quote.total, currency)})
+        raise RefundError(
+            gettext("Return %(rma)s is already refunded: %(amount)s of its quote of %(total)s.")
+            % {
+                "rma": ret.rma_number,
+                "amount": format_money(already, currency),
+                "total": format_money(quote.total, currency),
+            }
+        )
     amount = left if amount is None else _parse_amount(amount, currency)
     if amount > left:
-        raise RefundError(gettext(
-            "The refund cannot be more than the quote: at most %(left)s for return %(rma)s.")
-            % {"left": format_money(left, currency), "rma": ret.rma_number})
+        raise RefundError(
+            gettext(
+                "The refund cannot be more than the quote: at most %(left)s for return %(rma)s."
+            )
+            % {"left": format_money(left, currency), "rma": ret.rma_number}
+        )
     is_partial = amount < quote.total
     if is_partial and not reason:
-        raise RefundError(gettext(
-            "%(amount)s is less than the quote of %(total)s: give the reason for this partial "
-            "refund.") % {"amount": format_money(amount, currency),
-                          "total": format_money(quote.total, currency)})
+        raise RefundError(
+            gettext(
+                "%(amount)s is less than the quote of %(total)s: give the reason for this partial "
+                "refund."
+            )
+            % {
+                "amount": format_money(amount, currency),
+                "total": format_money(quote.total, currency),
+            }
+        )
     # The invariant itself, whatever the quote says: an order never refunds more than it paid.
-    committed = (Refund.objects.filter(order=order, status__in=LIVE_REFUND_STATUSES)
-                 .aggregate(total=Sum("amount"))["total"] or ZERO)
+    committed = (
+        Refund.objects.filter(order=order, status__in=LIVE_REFUND_STATUSES).aggregate(
+            total=Sum("amount")
+        )["total"]
+        or ZERO
+    )
     if committed + amount > order.amount_paid:
-        raise RefundError(gettext(
-            "Order %(number)s paid %(paid)s and %(committed)s is already refunded or being "
-            "refunded: %(amount)s more would exceed what was paid.")
-            % {"number": order.number, "paid": format_money(order.amount_paid, currency),
-               "committed": format_money(committed, currency),
-               "amount": format_money(amount, currency)})
+        raise RefundError(
+            gettext(
+                "Order %(number)s paid %(paid)s and %(committed)s is already refunded or being "
+                "refunded: %(amount)s more would exceed what was paid."
+            )
+            % {
+                "number": order.number,
+                "paid": format_money(order.amount_paid, currency),
+                "committed": format_money(committed, currency),
+                "amount": format_money(amount, currency),
+            }
+        )
     return amount, is_partial
 
 
@@ -166,9 +240,12 @@ def refund_mark_refunded(*, actor, refund: Refund, reference: str) -> Refund:
             return locked  # the same click twice
         _require_pending(locked)
         if not reference and locked.mode != RefundMode.STORE_CREDIT:
-            raise RefundError(gettext(
-                "Type the reference of the refund: the payment provider's refund id or the "
-                "bank transfer's reference."))
+            raise RefundError(
+                gettext(
+                    "Type the reference of the refund: the payment provider's refund id or the "
+                    "bank transfer's reference."
+                )
+            )
         locked.mark_refunded(actor=actor, reference=reference)
         locked.save(update_fields=["status", "reference", "marked_by", "marked_at"])
         if locked.mode == RefundMode.STORE_CREDIT:
@@ -190,18 +267,35 @@ def refund_cancel(*, actor, refund: Refund, note: str = "") -> Refund:
     return _close(actor, refund, note, RefundStatus.CANCELLED)
 
 
-def refund_record_external(*, actor, ret: Return, reference: str, idempotency_key: str,
-                           amount=None, mode: str | None = None, reason: str = "") -> Refund:
+def refund_record_external(
+    *,
+    actor,
+    ret: Return,
+    reference: str,
+    idempotency_key: str,
+    amount=None,
+    mode: str | None = None,
+    reason: str = "",
+) -> Refund:
     """Record a refund already made outside the system (bank transfer, the payment provider's
     dashboard): create it and mark it refunded in one step."""
     _require_permission(actor)
     if not (reference or "").strip():
-        raise RefundError(gettext(
-            "Type the reference of the refund made outside the system: the bank transfer's "
-            "reference or the payment provider's refund id."))
+        raise RefundError(
+            gettext(
+                "Type the reference of the refund made outside the system: the bank transfer's "
+                "reference or the payment provider's refund id."
+            )
+        )
     with transaction.atomic():
-        refund = refund_create(actor=actor, ret=ret, idempotency_key=idempotency_key,
-                               amount=amount, mode=mode, reason=reason)
+        refund = refund_create(
+            actor=actor,
+            ret=ret,
+            idempotency_key=idempotency_key,
+            amount=amount,
+            mode=mode,
+            reason=reason,
+        )
         return refund_mark_refunded(actor=actor, refund=refund, reference=reference)
 
 
@@ -226,6 +320,7 @@ def _close(actor, refund: Refund, note: str, status: str) -> Refund:
 
 # --- exchanges -------------------------------------------------------------------------------
 
+
 def exchange_settle(*, actor, ret: Return, idempotency_key: str) -> Refund | ExchangeDue | None:
     """Settle an exchange's price difference.
 
@@ -237,22 +332,30 @@ def exchange_settle(*, actor, ret: Return, idempotency_key: str) -> Refund | Exc
     with transaction.atomic():
         ret = _lock_return(ret.pk)
         if ret.refund_mode != Return.RefundMode.EXCHANGE or ret.exchange_variant_id is None:
-            raise RefundError(gettext("Return %(rma)s is not an exchange for another item.")
-                              % {"rma": ret.rma_number})
+            raise RefundError(
+                gettext("Return %(rma)s is not an exchange for another item.")
+                % {"rma": ret.rma_number}
+            )
         if ret.status not in REFUNDABLE_STATUSES:
-            raise RefundError(gettext("Return %(rma)s cannot be settled while it is "
-                                      "%(status)s.") % {
-                "rma": ret.rma_number, "status": ReturnStatus(ret.status).label})
+            raise RefundError(
+                gettext("Return %(rma)s cannot be settled while it is %(status)s.")
+                % {"rma": ret.rma_number, "status": ReturnStatus(ret.status).label}
+            )
         order = Order.objects.select_for_update(of=("self",)).get(pk=ret.order_id)
         quote = quote_for_return(ret)
         if quote.total > 0:
-            return refund_create(actor=actor, ret=ret, idempotency_key=idempotency_key,
-                                 mode=RefundMode.EXCHANGE)
+            return refund_create(
+                actor=actor, ret=ret, idempotency_key=idempotency_key, mode=RefundMode.EXCHANGE
+            )
         if quote.amount_due > 0:
             return _record_due(actor, ret, order, quote)
         if ret.status == ReturnStatus.RECEIVED:
-            _complete(ret, actor, note=gettext("Exchange for the same price: nothing to settle."),
-                      notice="exchanged")
+            _complete(
+                ret,
+                actor,
+                note=gettext("Exchange for the same price: nothing to settle."),
+                notice="exchanged",
+            )
         return None
 
 
@@ -260,11 +363,21 @@ def _record_due(actor, ret: Return, order: Order, quote: Quote) -> ExchangeDue:
     existing = ExchangeDue.objects.filter(ret=ret).first()
     if existing is not None:
         return existing  # settled already: the same click twice
-    due = ExchangeDue.objects.create(ret=ret, order=order, amount=quote.amount_due,
-                                     currency=quote.currency, quote=quote.to_json(),
-                                     created_by=actor)
-    _record(ret, actor, gettext("The exchanged item costs more: %(amount)s to pay.")
-            % {"amount": format_money(due.amount, due.currency)}, visible_to_customer=True)
+    due = ExchangeDue.objects.create(
+        ret=ret,
+        order=order,
+        amount=quote.amount_due,
+        currency=quote.currency,
+        quote=quote.to_json(),
+        created_by=actor,
+    )
+    _record(
+        ret,
+        actor,
+        gettext("The exchanged item costs more: %(amount)s to pay.")
+        % {"amount": format_money(due.amount, due.currency)},
+        visible_to_customer=True,
+    )
     return due
 
 
@@ -283,7 +396,8 @@ def exchange_due_mark_paid(*, actor, due: ExchangeDue, reference: str) -> Exchan
         locked.mark_paid(actor=actor, reference=reference)
         locked.save(update_fields=["status", "reference", "paid_by", "paid_at"])
         note = gettext("Exchange difference of %(amount)s paid.") % {
-            "amount": format_money(locked.amount, locked.currency)}
+            "amount": format_money(locked.amount, locked.currency)
+        }
         _record(ret, actor, note, visible_to_customer=True)
         if ret.status == ReturnStatus.RECEIVED:
             _complete(ret, actor, note=note, notice="exchanged")
@@ -292,8 +406,10 @@ def exchange_due_mark_paid(*, actor, due: ExchangeDue, reference: str) -> Exchan
 
 # --- store credit ----------------------------------------------------------------------------
 
-def store_credit_spend(*, actor, customer: Customer, amount, currency: str,
-                       note: str = "") -> StoreCreditMovement:
+
+def store_credit_spend(
+    *, actor, customer: Customer, amount, currency: str, note: str = ""
+) -> StoreCreditMovement:
     """Spend store credit (an order paid with it, a manual correction): the balance never goes
     below zero. Staff with the refund permission, or the customer themselves."""
     own_account = actor is not None and getattr(actor, "customer", None) == customer
@@ -304,21 +420,33 @@ def store_credit_spend(*, actor, customer: Customer, amount, currency: str,
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
         balance = store_credit_balance(customer, currency)
         if amount > balance:
-            raise RefundError(gettext("The store credit balance is only %(balance)s.")
-                              % {"balance": format_money(balance, currency)})
+            raise RefundError(
+                gettext("The store credit balance is only %(balance)s.")
+                % {"balance": format_money(balance, currency)}
+            )
         return StoreCreditMovement.objects.create(
-            customer=customer, amount=-amount, currency=currency, note=note.strip()[:255],
-            created_by=actor)
+            customer=customer,
+            amount=-amount,
+            currency=currency,
+            note=note.strip()[:255],
+            created_by=actor,
+        )
 
 
 def _credit_store(refund: Refund, ret: Return, actor) -> StoreCreditMovement:
     customer = Customer.objects.select_for_update().get(pk=ret.order.customer_id)
     return StoreCreditMovement.objects.create(
-        customer=customer, amount=refund.amount, currency=refund.currency, refund=refund,
-        note=gettext("Return %(rma)s") % {"rma": ret.rma_number}, created_by=actor)
+        customer=customer,
+        amount=refund.amount,
+        currency=refund.currency,
+        refund=refund,
+        note=gettext("Return %(rma)s") % {"rma": ret.rma_number},
+        created_by=actor,
+    )
 
 
 # --- shared ----------------------------------------------------------------------------------
+
 
 def _require_permission(actor) -> None:
     if actor is None or not actor.has_perm(REFUND_PERMISSION):
@@ -345,9 +473,12 @@ def _check_mode(ret: Return, mode: str | None) -> str:
     if mode not in RefundMode.values:
         raise RefundError(gettext("Choose how the refund is paid."))
     if (mode == RefundMode.EXCHANGE) != bool(exchange):
-        raise RefundError(gettext(
-            "An exchange's price difference is refunded in the exchange mode, and only an "
-            "exchange's."))
+        raise RefundError(
+            gettext(
+                "An exchange's price difference is refunded in the exchange mode, and only an "
+                "exchange's."
+            )
+        )
     return mode
 
 
@@ -361,20 +492,22 @@ def _parse_amount(amount, currency: str) -> Decimal:
     if not value.is_finite() or value <= 0:
         raise RefundError(gettext("The amount must be more than zero."))
     if quantize(value, currency) != value:
-        raise RefundError(gettext("%(currency)s amounts have at most %(places)d decimals.")
-                          % {"currency": currency, "places": MINOR_UNITS[currency]})
+        raise RefundError(
+            gettext("%(currency)s amounts have at most %(places)d decimals.")
+            % {"currency": currency, "places": MINOR_UNITS[currency]}
+        )
     return quantize(value, currency)
 
 
 def _lock_return(ret_id: int) -> Return:
-    return (Return.objects.select_for_update(of=("self",)).select_related("order")
-            .get(pk=ret_id))
+    return Return.objects.select_for_update(of=("self",)).select_related("order").get(pk=ret_id)
 
 
 def _require_pending(refund: Refund) -> None:
     if refund.status != RefundStatus.PENDING:
-        raise RefundError(gettext("This refund is already %(status)s.")
-                          % {"status": refund.get_status_display()})
+        raise RefundError(
+            gettext("This refund is already %(status)s.") % {"status": refund.get_status_display()}
+        )
 
 
 def _settled_note(refund: Refund) -> str:
@@ -396,5 +529,10 @@ def _complete(ret: Return, actor, *, note: str, notice: str) -> None:
 
 
 def _record(ret: Return, actor, note: str, *, visible_to_customer: bool = False) -> None:
-    ReturnEvent.objects.create(ret=ret, kind=ReturnEvent.Kind.REFUND, actor=actor, note=note,
-                               visible_to_customer=visible_to_customer)
+    ReturnEvent.objects.create(
+        ret=ret,
+        kind=ReturnEvent.Kind.REFUND,
+        actor=actor,
+        note=note,
+        visible_to_customer=visible_to_customer,
+    )

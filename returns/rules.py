@@ -88,17 +88,21 @@ class RuleOutcome:
 
     def blocked_messages(self) -> list[str]:
         """“Item”: message, one per blocked item, for the person who asked."""
-        return [gettext("“%(item)s” cannot be returned: %(message)s")
-                % {"item": blocked.item, "message": blocked.message}
-                for blocked in self.blocked.values()]
+        return [
+            gettext("“%(item)s” cannot be returned: %(message)s")
+            % {"item": blocked.item, "message": blocked.message}
+            for blocked in self.blocked.values()
+        ]
 
     def fee_explanation(self) -> str:
         if self.fee_rule is None:
             return gettext("the shop's default return fee")
         if self.fee_rule.action == RuleAction.FEE_PERCENT:
             return gettext("%(percent)s %% of %(base)s (rule “%(rule)s”)") % {
-                "percent": plain_number(self.fee_rule.percent), "base": self.fee_base,
-                "rule": self.fee_rule.name}
+                "percent": plain_number(self.fee_rule.percent),
+                "base": self.fee_base,
+                "rule": self.fee_rule.name,
+            }
         return gettext("rule “%(rule)s”") % {"rule": self.fee_rule.name}
 
 
@@ -120,16 +124,23 @@ class _Line:
 
 
 def active_rules() -> list[ReturnRule]:
-    return list(ReturnRule.objects.filter(active=True)
-                .select_related("product", "reason", "shipping_method")
-                .order_by("position", "id"))
+    return list(
+        ReturnRule.objects.filter(active=True)
+        .select_related("product", "reason", "shipping_method")
+        .order_by("position", "id")
+    )
 
 
-def evaluate_rules(order: Order, *, channel: str,
-                   lines: Iterable[tuple[OrderLine | int, int]] | None = None,
-                   reason_codes: Mapping[int, str] | None = None,
-                   rules: list[ReturnRule] | None = None, now=None,
-                   shop_settings: ShopSettings | None = None) -> RuleOutcome:
+def evaluate_rules(
+    order: Order,
+    *,
+    channel: str,
+    lines: Iterable[tuple[OrderLine | int, int]] | None = None,
+    reason_codes: Mapping[int, str] | None = None,
+    rules: list[ReturnRule] | None = None,
+    now=None,
+    shop_settings: ShopSettings | None = None,
+) -> RuleOutcome:
     """The rules' verdict on returning `lines` of `order` through `channel`.
 
     `lines` are (order line or its id, quantity) pairs; None means every line of the order at
@@ -146,60 +157,86 @@ def evaluate_rules(order: Order, *, channel: str,
 
 
 def _lines(order: Order, lines, reason_codes: Mapping[int, str]) -> list[_Line]:
-    order_lines = {line.pk: line for line in
-                   order.lines.select_related("variant__product").order_by("id")}
+    order_lines = {
+        line.pk: line for line in order.lines.select_related("variant__product").order_by("id")
+    }
     if lines is None:
         pairs = [(line, line.quantity) for line in order_lines.values()]
     else:
-        pairs = [(order_lines[item if isinstance(item, int) else item.pk], quantity)
-                 for item, quantity in lines]
-    return [_Line(order_line=line, quantity=quantity, reason_code=reason_codes.get(line.pk))
-            for line, quantity in pairs if quantity > 0]
+        pairs = [
+            (order_lines[item if isinstance(item, int) else item.pk], quantity)
+            for item, quantity in lines
+        ]
+    return [
+        _Line(order_line=line, quantity=quantity, reason_code=reason_codes.get(line.pk))
+        for line, quantity in pairs
+        if quantity > 0
+    ]
 
 
 # --- one rule against the order ---------------------------------------------------------------
 
-def _check(rule: ReturnRule, order: Order, lines: list[_Line], *, channel: str,
-           now) -> RuleCheck:
+
+def _check(rule: ReturnRule, order: Order, lines: list[_Line], *, channel: str, now) -> RuleCheck:
     conditions = _order_conditions(rule, order, channel=channel, now=now)
     line_ids: tuple[int, ...] = tuple(line.order_line.pk for line in lines)
     if rule.has_line_conditions:
         line_conditions, line_ids = _line_conditions(rule, lines)
         conditions += line_conditions
     matched = all(check.ok for check in conditions) and bool(line_ids)
-    return RuleCheck(rule=rule, matched=matched, conditions=tuple(conditions),
-                     line_ids=line_ids if matched else ())
+    return RuleCheck(
+        rule=rule,
+        matched=matched,
+        conditions=tuple(conditions),
+        line_ids=line_ids if matched else (),
+    )
 
 
-def _order_conditions(rule: ReturnRule, order: Order, *, channel: str,
-                      now) -> list[ConditionCheck]:
+def _order_conditions(rule: ReturnRule, order: Order, *, channel: str, now) -> list[ConditionCheck]:
     checks = []
     codes = rule.country_codes
     if codes:
         listed = order.shipping_country.upper() in codes
         wanted_in = rule.country_mode == ReturnRule.CountryMode.IN
-        text = (gettext("shipping country %(country)s is one of %(codes)s") if listed
-                else gettext("shipping country %(country)s is not one of %(codes)s"))
-        checks.append(ConditionCheck(
-            text % {"country": order.shipping_country.upper(), "codes": ", ".join(codes)},
-            ok=listed == wanted_in))
+        text = (
+            gettext("shipping country %(country)s is one of %(codes)s")
+            if listed
+            else gettext("shipping country %(country)s is not one of %(codes)s")
+        )
+        checks.append(
+            ConditionCheck(
+                text % {"country": order.shipping_country.upper(), "codes": ", ".join(codes)},
+                ok=listed == wanted_in,
+            )
+        )
     if rule.channel:
-        checks.append(ConditionCheck(
-            gettext("channel: %(channel)s (rule: %(wanted)s)") % {
-                "channel": Return.Channel(channel).label,
-                "wanted": Return.Channel(rule.channel).label},
-            ok=channel == rule.channel))
+        checks.append(
+            ConditionCheck(
+                gettext("channel: %(channel)s (rule: %(wanted)s)")
+                % {
+                    "channel": Return.Channel(channel).label,
+                    "wanted": Return.Channel(rule.channel).label,
+                },
+                ok=channel == rule.channel,
+            )
+        )
     value = quantize(order.amount_paid, order.currency)
     if rule.min_order_value is not None:
-        checks.append(ConditionCheck(
-            gettext("order value %(value)s, at least %(bound)s") % {
-                "value": value, "bound": rule.min_order_value},
-            ok=value >= rule.min_order_value))
+        checks.append(
+            ConditionCheck(
+                gettext("order value %(value)s, at least %(bound)s")
+                % {"value": value, "bound": rule.min_order_value},
+                ok=value >= rule.min_order_value,
+            )
+        )
     if rule.max_order_value is not None:
-        checks.append(ConditionCheck(
-            gettext("order value %(value)s, at most %(bound)s") % {
-                "value": value, "bound": rule.max_order_value},
-            ok=value <= rule.max_order_value))
+        checks.append(
+            ConditionCheck(
+                gettext("order value %(value)s, at most %(bound)s")
+                % {"value": value, "bound": rule.max_order_value},
+                ok=value <= rule.max_order_value,
+            )
+        )
     if rule.min_days_since_delivery is not None or rule.max_days_since_delivery is not None:
         checks.append(_age_check(rule, order, now))
     return checks
@@ -220,40 +257,59 @@ def _age_check(rule: ReturnRule, order: Order, now) -> ConditionCheck:
     return ConditionCheck(text % {"days": days, "low": low or 0, "high": high or 0}, ok=ok)
 
 
-def _line_conditions(rule: ReturnRule, lines: list[_Line]) -> tuple[list[ConditionCheck],
-                                                                     tuple[int, ...]]:
+def _line_conditions(
+    rule: ReturnRule, lines: list[_Line]
+) -> tuple[list[ConditionCheck], tuple[int, ...]]:
     """One check per item condition (which items it holds for), and the items holding all."""
     tests = []
     if rule.product_id:
-        tests.append((gettext("product is “%(name)s”") % {"name": rule.product.name},
-                      lambda line: line.order_line.variant.product_id == rule.product_id))
+        tests.append(
+            (
+                gettext("product is “%(name)s”") % {"name": rule.product.name},
+                lambda line: line.order_line.variant.product_id == rule.product_id,
+            )
+        )
     if rule.category:
         wanted = rule.category.strip().lower()
-        tests.append((gettext("category is “%(name)s”") % {"name": rule.category},
-                      lambda line: line.order_line.variant.product.category.strip().lower()
-                      == wanted))
+        tests.append(
+            (
+                gettext("category is “%(name)s”") % {"name": rule.category},
+                lambda line: line.order_line.variant.product.category.strip().lower() == wanted,
+            )
+        )
     if rule.reason_id:
         code = rule.reason.code
-        tests.append((gettext("reason is “%(name)s”") % {"name": rule.reason.name},
-                      lambda line: line.reason_code == code))
+        tests.append(
+            (
+                gettext("reason is “%(name)s”") % {"name": rule.reason.name},
+                lambda line: line.reason_code == code,
+            )
+        )
     checks = []
     for text, test in tests:
         holding = [line.item for line in lines if test(line)]
-        detail = (gettext("holds for %(items)s") % {"items": ", ".join(holding)} if holding
-                  else gettext("no item"))
+        detail = (
+            gettext("holds for %(items)s") % {"items": ", ".join(holding)}
+            if holding
+            else gettext("no item")
+        )
         checks.append(ConditionCheck(f"{text} ({detail})", ok=bool(holding)))
-    matching = tuple(line.order_line.pk for line in lines
-                     if all(test(line) for _text, test in tests))
+    matching = tuple(
+        line.order_line.pk for line in lines if all(test(line) for _text, test in tests)
+    )
     if all(check.ok for check in checks) and not matching:
-        checks.append(ConditionCheck(gettext("no single item meets every item condition"),
-                                     ok=False))
+        checks.append(
+            ConditionCheck(gettext("no single item meets every item condition"), ok=False)
+        )
     return checks, matching
 
 
 # --- what the matches decide ------------------------------------------------------------------
 
-def _decide(order: Order, lines: list[_Line], checks: list[RuleCheck],
-            shop_settings: ShopSettings) -> RuleOutcome:
+
+def _decide(
+    order: Order, lines: list[_Line], checks: list[RuleCheck], shop_settings: ShopSettings
+) -> RuleOutcome:
     currency = order.currency
     decided: dict[str, RuleCheck] = {}
     blocked: dict[int, BlockedLine] = {}
@@ -266,41 +322,63 @@ def _decide(order: Order, lines: list[_Line], checks: list[RuleCheck],
         if kind == RuleKind.BLOCK:
             newly = [line_id for line_id in check.line_ids if line_id not in blocked]
             for line_id in newly:
-                blocked[line_id] = BlockedLine(order_line_id=line_id, item=items[line_id],
-                                               rule=check.rule, message=check.rule.message)
+                blocked[line_id] = BlockedLine(
+                    order_line_id=line_id,
+                    item=items[line_id],
+                    rule=check.rule,
+                    message=check.rule.message,
+                )
             if newly:
                 blocking.add(index)
         elif kind not in decided:
             decided[kind] = check
-    checks = [RuleCheck(rule=c.rule, matched=c.matched, conditions=c.conditions,
-                        line_ids=c.line_ids,
-                        applied=index in blocking or decided.get(c.rule.kind) is c)
-              for index, c in enumerate(checks)]
+    checks = [
+        RuleCheck(
+            rule=c.rule,
+            matched=c.matched,
+            conditions=c.conditions,
+            line_ids=c.line_ids,
+            applied=index in blocking or decided.get(c.rule.kind) is c,
+        )
+        for index, c in enumerate(checks)
+    ]
     fee, fee_base = _fee(order, lines, decided.get(RuleKind.FEE), shop_settings)
     shipping = decided.get(RuleKind.SHIPPING)
     in_store = decided.get(RuleKind.IN_STORE)
     approval = decided.get(RuleKind.APPROVAL)
     return RuleOutcome(
-        currency=currency, checks=tuple(checks), fee=fee,
+        currency=currency,
+        checks=tuple(checks),
+        fee=fee,
         fee_rule=decided[RuleKind.FEE].rule if RuleKind.FEE in decided else None,
-        fee_base=fee_base, blocked=blocked,
+        fee_base=fee_base,
+        blocked=blocked,
         shipping_method=shipping.rule.shipping_method if shipping else None,
         shipping_rule=shipping.rule if shipping else None,
-        in_store_only=in_store is not None, in_store_rule=in_store.rule if in_store else None,
+        in_store_only=in_store is not None,
+        in_store_rule=in_store.rule if in_store else None,
         auto_approve=approval is not None and approval.rule.action == RuleAction.AUTO_APPROVE,
-        approval_rule=approval.rule if approval else None)
+        approval_rule=approval.rule if approval else None,
+    )
 
 
-def _fee(order: Order, lines: list[_Line], check: RuleCheck | None,
-         shop_settings: ShopSettings) -> tuple[Decimal, Decimal | None]:
+def _fee(
+    order: Order, lines: list[_Line], check: RuleCheck | None, shop_settings: ShopSettings
+) -> tuple[Decimal, Decimal | None]:
     currency = order.currency
     if check is None:
         return quantize(shop_settings.default_return_fee, currency), None
     rule = check.rule
     if rule.action == RuleAction.FEE_FIXED:
         return quantize(rule.amount, currency), None
-    base = items_value(order, {line.order_line.pk: line.quantity for line in lines
-                               if line.order_line.pk in check.line_ids})
+    base = items_value(
+        order,
+        {
+            line.order_line.pk: line.quantity
+            for line in lines
+            if line.order_line.pk in check.line_ids
+        },
+    )
     return quantize(base * rule.percent / Decimal(100), currency), base
 
 
@@ -314,9 +392,9 @@ def items_value(order: Order, quantities: dict[int, int]) -> Decimal:
     return quote_preview(order=order, quantities=quantities, return_fee=ZERO).items_total
 
 
-def blocked_lines_for_portal(order: Order, *,
-                             shop_settings: ShopSettings | None = None) -> dict[int, BlockedLine]:
+def blocked_lines_for_portal(
+    order: Order, *, shop_settings: ShopSettings | None = None
+) -> dict[int, BlockedLine]:
     """The order's items a customer cannot return from the portal whatever they choose (blocks
     that depend on the reason are known only once it is chosen: the service refuses them)."""
-    return evaluate_rules(order, channel=Return.Channel.PORTAL,
-                          shop_settings=shop_settings).blocked
+    return evaluate_rules(order, channel=Return.Channel.PORTAL, shop_settings=shop_settings).blocked

@@ -15,5 +15,7 @@ def expire_returns() -> dict:
     run = returns_expire_due(apply=True)
     if run.expired or run.skipped:
         logger.info("returns expiry: %d expired, %d skipped", len(run.expired), len(run.skipped))
-    return {"expired": [ret.rma_number for ret in run.expired],
-            "skipped": [ret.rma_number for ret, _why in run.skipped]}
+    return {
+        "expired": [ret.rma_number for ret in run.expired],
+        "skipped": [ret.rma_number for ret, _why in run.skipped],
+    }

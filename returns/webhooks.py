@@ -33,7 +33,7 @@ def signature_is_valid(body: bytes, secret: str, header: str) -> bool:
         return False
     received = header.strip()
     if received.lower().startswith("sha256="):
-        received = received[len("sha256="):]
+        received = received[len("sha256=") :]
     return hmac.compare_digest(sign(body, secret), received.lower())
 
 
@@ -46,12 +46,16 @@ def carrier_tracking_webhook(request, carrier_code: str):
         raise Http404("no such carrier") from None
     secret = carrier.webhook_secret()
     if not secret:
-        logger.error("tracking webhook of carrier %s refused: no CARRIER_WEBHOOK_SECRET is set",
-                     carrier.code)
+        logger.error(
+            "tracking webhook of carrier %s refused: no CARRIER_WEBHOOK_SECRET is set", carrier.code
+        )
         return HttpResponseForbidden("webhook not configured")
     if not signature_is_valid(request.body, secret, request.headers.get(SIGNATURE_HEADER, "")):
-        logger.warning("tracking webhook of carrier %s: bad signature from %s, refused",
-                       carrier.code, request.META.get("REMOTE_ADDR", "?"))
+        logger.warning(
+            "tracking webhook of carrier %s: bad signature from %s, refused",
+            carrier.code,
+            request.META.get("REMOTE_ADDR", "?"),
+        )
         return HttpResponseForbidden("bad signature")
     try:
         events = carrier.parse_tracking_events(request.body)
@@ -59,5 +63,11 @@ def carrier_tracking_webhook(request, carrier_code: str):
         logger.warning("tracking webhook of carrier %s: unreadable body: %s", carrier.code, exc)
         return HttpResponseBadRequest(f"unreadable body: {exc}")
     summary = tracking_events_record(carrier=carrier.code, events=events)
-    return JsonResponse({"recorded": summary.recorded, "duplicates": summary.duplicates,
-                         "unknown": summary.unknown, "moved": summary.moved})
+    return JsonResponse(
+        {
+            "recorded": summary.recorded,
+            "duplicates": summary.duplicates,
+            "unknown": summary.unknown,
+            "moved": summary.moved,
+        }
+    )

@@ -22,12 +22,13 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         (_("Personal info"), {"fields": ["full_name", "language"]}),
-        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups",
-                                       "user_permissions"]}),
+        (
+            _("Permissions"),
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]
-    add_fieldsets = [(None, {"classes": ["wide"],
-                             "fields": ["email", "password1", "password2"]})]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
 
 
 @admin.register(Customer)
@@ -77,12 +78,24 @@ class OrderAdmin(admin.ModelAdmin):
     """Orders are imported, never edited here: the list finds them, an order's page shows what
     was returned and refunded of each line, and opens *Create return*."""
 
-    list_display = ["number", "placed_at", "customer_name", "email", "status_badge", "paid",
-                    "returns_count"]
+    list_display = [
+        "number",
+        "placed_at",
+        "customer_name",
+        "email",
+        "status_badge",
+        "paid",
+        "returns_count",
+    ]
     list_display_links = ["number"]
     list_filter = ["status", "placed_at"]
-    search_fields = ["number", "email", "customer__email", "customer__first_name",
-                     "customer__last_name"]
+    search_fields = [
+        "number",
+        "email",
+        "customer__email",
+        "customer__first_name",
+        "customer__last_name",
+    ]
     search_help_text = _("Search by order number, customer name or email.")
     list_per_page = 50
     show_full_result_count = False
@@ -115,8 +128,9 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, obj):
-        return format_html('<span class="badge badge-{}">{}</span>', obj.status,
-                           obj.get_status_display())
+        return format_html(
+            '<span class="badge badge-{}">{}</span>', obj.status, obj.get_status_display()
+        )
 
     @admin.display(description=_("paid"), ordering="amount_paid")
     def paid(self, obj):
@@ -143,9 +157,11 @@ class OrderAdmin(admin.ModelAdmin):
         lines = order_lines_summary(order)
         context = {
             **self.admin_site.each_context(request),
-            "opts": self.model._meta, "title": gettext("Order %(number)s") % {
-                "number": order.number},
-            "order": order, "lines": lines, "returns": order_returns(order),
+            "opts": self.model._meta,
+            "title": gettext("Order %(number)s") % {"number": order.number},
+            "order": order,
+            "lines": lines,
+            "returns": order_returns(order),
             "refunds": order_refunds(order),
             "anything_returnable": any(line.returnable for line in lines),
             "may_create_return": request.user.has_perm("returns.add_return"),
@@ -156,15 +172,20 @@ class OrderAdmin(admin.ModelAdmin):
 
 # The settings page's sections; a setting named in none of them goes to a last "More" section.
 SETTINGS_SECTIONS = [
-    (_("Account and service"), ["returns_allowed", "return_window_days",
-                                "in_store_returns_allowed"]),
-    (_("Refund modes offered to customers"), ["offer_money_back", "offer_store_credit",
-                                              "offer_exchange"]),
+    (
+        _("Account and service"),
+        ["returns_allowed", "return_window_days", "in_store_returns_allowed"],
+    ),
+    (
+        _("Refund modes offered to customers"),
+        ["offer_money_back", "offer_store_credit", "offer_exchange"],
+    ),
     (_("Fees"), ["default_return_fee"]),
-    (_("Customer emails"), ["notify_customers_by_default", "notify_parcel_in_transit",
-                            "notify_parcel_received"]),
-    (_("Parcels"), ["return_address", "return_expiry_days",
-                    "delivered_parcels_need_inspection"]),
+    (
+        _("Customer emails"),
+        ["notify_customers_by_default", "notify_parcel_in_transit", "notify_parcel_received"],
+    ),
+    (_("Parcels"), ["return_address", "return_expiry_days", "delivered_parcels_need_inspection"]),
     (_("Shop"), ["shop_name"]),
 ]
 
@@ -178,8 +199,11 @@ class ShopSettingsAdmin(admin.ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         named = {name for _title, names in SETTINGS_SECTIONS for name in names}
         fields = [f.name for f in ShopSettings._meta.fields if f.editable and not f.primary_key]
-        fieldsets = [(title, {"fields": [n for n in names if n in fields]})
-                     for title, names in SETTINGS_SECTIONS if set(names) & set(fields)]
+        fieldsets = [
+            (title, {"fields": [n for n in names if n in fields]})
+            for title, names in SETTINGS_SECTIONS
+            if set(names) & set(fields)
+        ]
         # Settings added by other features (e.g. expiry) appear without editing this list.
         others = [name for name in fields if name not in named]
         if others:
@@ -212,10 +236,16 @@ SETTINGS_LINKS = [
     ("admin:returns_returnreason_changelist", _("Return reasons"), "returns.view_returnreason"),
     ("admin:returns_returnaction_changelist", _("Return actions"), "returns.view_returnaction"),
     ("admin:returns_returnrule_changelist", _("Return rules"), "returns.view_returnrule"),
-    ("admin:returns_shippingmethod_changelist", _("Return shipping methods"),
-     "returns.view_shippingmethod"),
-    ("admin:notifications_emailtemplate_changelist", _("Notification emails"),
-     "notifications.view_emailtemplate"),
+    (
+        "admin:returns_shippingmethod_changelist",
+        _("Return shipping methods"),
+        "returns.view_shippingmethod",
+    ),
+    (
+        "admin:notifications_emailtemplate_changelist",
+        _("Notification emails"),
+        "notifications.view_emailtemplate",
+    ),
 ]
 
 

@@ -34,20 +34,44 @@ CUSTOMER_LOGINS = [
 
 # product, category, [(sku, option, price, stock, stock managed by the point of sale)]
 CATALOGUE = [
-    ("T-shirt coton bio / Organic cotton T-shirt", "tops", [
-        ("TS-BIO-S", "S", "12.99", 40, False), ("TS-BIO-M", "M", "12.99", 35, False),
-        ("TS-BIO-L", "L", "12.99", 20, False)]),
-    ("Chaussettes rayées (lot de 3) / Striped socks (3 pairs)", "accessories", [
-        ("SO-RAY-39", "39-42", "19.74", 60, False)]),
-    ("Jean droit / Straight jeans", "bottoms", [
-        ("JE-DRT-38", "38", "59.90", 12, False), ("JE-DRT-40", "40", "59.90", 15, False),
-        ("JE-DRT-42", "42", "59.90", 8, False)]),
-    ("Pull en laine mérinos / Merino wool jumper", "knitwear", [
-        ("PU-MER-M", "M", "89.00", 10, False), ("PU-MER-L", "L", "89.00", 6, False)]),
-    ("Robe d'été lin / Linen summer dress", "dresses", [
-        ("RO-LIN-36", "36", "74.50", 9, False), ("RO-LIN-38", "38", "74.50", 11, False)]),
-    ("Baskets toile / Canvas sneakers", "shoes", [
-        ("BA-TOI-41", "41", "49.00", 7, True), ("BA-TOI-43", "43", "49.00", 5, True)]),
+    (
+        "T-shirt coton bio / Organic cotton T-shirt",
+        "tops",
+        [
+            ("TS-BIO-S", "S", "12.99", 40, False),
+            ("TS-BIO-M", "M", "12.99", 35, False),
+            ("TS-BIO-L", "L", "12.99", 20, False),
+        ],
+    ),
+    (
+        "Chaussettes rayées (lot de 3) / Striped socks (3 pairs)",
+        "accessories",
+        [("SO-RAY-39", "39-42", "19.74", 60, False)],
+    ),
+    (
+        "Jean droit / Straight jeans",
+        "bottoms",
+        [
+            ("JE-DRT-38", "38", "59.90", 12, False),
+            ("JE-DRT-40", "40", "59.90", 15, False),
+            ("JE-DRT-42", "42", "59.90", 8, False),
+        ],
+    ),
+    (
+        "Pull en laine mérinos / Merino wool jumper",
+        "knitwear",
+        [("PU-MER-M", "M", "89.00", 10, False), ("PU-MER-L", "L", "89.00", 6, False)],
+    ),
+    (
+        "Robe d'été lin / Linen summer dress",
+        "dresses",
+        [("RO-LIN-36", "36", "74.50", 9, False), ("RO-LIN-38", "38", "74.50", 11, False)],
+    ),
+    (
+        "Baskets toile / Canvas sneakers",
+        "shoes",
+        [("BA-TOI-41", "41", "49.00", 7, True), ("BA-TOI-43", "43", "49.00", 5, True)],
+    ),
 ]
 
 # number, customer index, status, placed days ago, delivered days ago, shipping, discount,
@@ -55,19 +79,33 @@ CATALOGUE = [
 ORDERS = [
     # The worked example merchants know: items 32.73 EUR + shipping 6.00 EUR.
     ("DEMO-1001", 0, "delivered", 9, 5, "6.00", "0.00", [("TS-BIO-M", 1), ("SO-RAY-39", 1)]),
-    ("DEMO-1002", 0, "delivered", 20, 16, "0.00", "10.00",
-     [("JE-DRT-40", 1), ("PU-MER-M", 1), ("TS-BIO-S", 2)]),
+    (
+        "DEMO-1002",
+        0,
+        "delivered",
+        20,
+        16,
+        "0.00",
+        "10.00",
+        [("JE-DRT-40", 1), ("PU-MER-M", 1), ("TS-BIO-S", 2)],
+    ),
     ("DEMO-1003", 0, "delivered", 70, 65, "6.00", "0.00", [("RO-LIN-38", 1)]),
     ("DEMO-1004", 0, "shipped", 3, None, "6.00", "0.00", [("PU-MER-L", 1)]),
-    ("DEMO-1005", 1, "delivered", 12, 8, "8.00", "0.00",
-     [("RO-LIN-36", 1), ("BA-TOI-41", 1), ("TS-BIO-L", 1)]),
+    (
+        "DEMO-1005",
+        1,
+        "delivered",
+        12,
+        8,
+        "8.00",
+        "0.00",
+        [("RO-LIN-36", 1), ("BA-TOI-41", 1), ("TS-BIO-L", 1)],
+    ),
     ("DEMO-1006", 1, "delivered", 6, 3, "8.00", "5.00", [("JE-DRT-42", 2), ("SO-RAY-39", 1)]),
     ("DEMO-1007", 1, "placed", 1, None, "8.00", "0.00", [("TS-BIO-M", 3)]),
     ("DEMO-1008", 1, "cancelled", 30, None, "8.00", "0.00", [("PU-MER-M", 1)]),
-    ("DEMO-1009", 0, "delivered", 14, 10, "6.00", "0.00",
-     [("JE-DRT-38", 1), ("TS-BIO-L", 1)]),
-    ("DEMO-1010", 1, "delivered", 25, 21, "0.00", "0.00",
-     [("PU-MER-L", 1), ("RO-LIN-38", 1)]),
+    ("DEMO-1009", 0, "delivered", 14, 10, "6.00", "0.00", [("JE-DRT-38", 1), ("TS-BIO-L", 1)]),
+    ("DEMO-1010", 1, "delivered", 25, 21, "0.00", "0.00", [("PU-MER-L", 1), ("RO-LIN-38", 1)]),
 ]
 
 
@@ -89,18 +127,36 @@ def seed_shop() -> dict:
     customers = []
     for email, password, first, last, language, country in CUSTOMER_LOGINS:
         user = _user(email, password, full_name=f"{first} {last}", language=language)
-        customer, _ = Customer.objects.get_or_create(email=email, defaults={
-            "first_name": first, "last_name": last, "language": language, "country": country,
-            "user": user})
+        customer, _ = Customer.objects.get_or_create(
+            email=email,
+            defaults={
+                "first_name": first,
+                "last_name": last,
+                "language": language,
+                "country": country,
+                "user": user,
+            },
+        )
         customers.append(customer)
     for name, category, variants in CATALOGUE:
         product, _ = Product.objects.get_or_create(name=name, defaults={"category": category})
         for sku, option, price, stock, pos in variants:
-            variant, _ = Variant.objects.get_or_create(sku=sku, defaults={
-                "product": product, "option": option, "price": Decimal(price),
-                "stock_managed_by_pos": pos})
-            stock_move(variant=variant, quantity=stock, kind=StockMovement.Kind.IMPORT,
-                       note="demo stock", key=f"demo:stock:{sku}")
+            variant, _ = Variant.objects.get_or_create(
+                sku=sku,
+                defaults={
+                    "product": product,
+                    "option": option,
+                    "price": Decimal(price),
+                    "stock_managed_by_pos": pos,
+                },
+            )
+            stock_move(
+                variant=variant,
+                quantity=stock,
+                kind=StockMovement.Kind.IMPORT,
+                note="demo stock",
+                key=f"demo:stock:{sku}",
+            )
     now = timezone.now()
     for number, who, status, placed, delivered, shipping, discount, lines in ORDERS:
         if Order.objects.filter(number=number).exists():
@@ -109,16 +165,30 @@ def seed_shop() -> dict:
         variants = {v.sku: v for v in Variant.objects.filter(sku__in=[s for s, _ in lines])}
         items = sum(variants[sku].price * quantity for sku, quantity in lines)
         order = Order.objects.create(
-            number=number, customer=customer, email=customer.email, status=status,
-            shipping_country=customer.country, shipping_postcode="75011" if who == 0 else "1000",
-            currency="EUR", placed_at=now - timedelta(days=placed),
+            number=number,
+            customer=customer,
+            email=customer.email,
+            status=status,
+            shipping_country=customer.country,
+            shipping_postcode="75011" if who == 0 else "1000",
+            currency="EUR",
+            placed_at=now - timedelta(days=placed),
             delivered_at=None if delivered is None else now - timedelta(days=delivered),
-            shipping_cost=Decimal(shipping), discount=Decimal(discount),
+            shipping_cost=Decimal(shipping),
+            discount=Decimal(discount),
             amount_paid=items + Decimal(shipping) - Decimal(discount),
-            outbound_tracking_number="" if status == "placed" else f"OUT{number[-4:]}FR")
+            outbound_tracking_number="" if status == "placed" else f"OUT{number[-4:]}FR",
+        )
         for sku, quantity in lines:
-            OrderLine.objects.create(order=order, variant=variants[sku], quantity=quantity,
-                                     unit_price_paid=variants[sku].price)
-    return {"staff": STAFF_LOGIN, "customers": [(c[0], c[1]) for c in CUSTOMER_LOGINS],
-            "roles": [(email, password, role) for email, password, _name, role in ROLE_LOGINS],
-            "staff_user": staff}
+            OrderLine.objects.create(
+                order=order,
+                variant=variants[sku],
+                quantity=quantity,
+                unit_price_paid=variants[sku].price,
+            )
+    return {
+        "staff": STAFF_LOGIN,
+        "customers": [(c[0], c[1]) for c in CUSTOMER_LOGINS],
+        "roles": [(email, password, role) for email, password, _name, role in ROLE_LOGINS],
+        "staff_user": staff,
+    }

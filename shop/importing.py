@@ -26,15 +26,49 @@ from shop.models import Customer, Order, OrderLine, Product, StockMovement, Vari
 from shop.money import MINOR_UNITS, minor_unit
 from shop.services import stock_move
 
-ORDER_FIELDS = ["placed_at", "delivered_at", "status", "currency", "email", "first_name",
-                "last_name", "language", "customer_country", "shipping_country",
-                "shipping_postcode", "shipping_address", "shipping_cost", "discount", "amount_paid",
-                "outbound_tracking_number"]
-LINE_FIELDS = ["sku", "product_name", "category", "option", "variant_price", "quantity",
-               "unit_price_paid", "stock_on_hand", "pos_managed"]
+ORDER_FIELDS = [
+    "placed_at",
+    "delivered_at",
+    "status",
+    "currency",
+    "email",
+    "first_name",
+    "last_name",
+    "language",
+    "customer_country",
+    "shipping_country",
+    "shipping_postcode",
+    "shipping_address",
+    "shipping_cost",
+    "discount",
+    "amount_paid",
+    "outbound_tracking_number",
+]
+LINE_FIELDS = [
+    "sku",
+    "product_name",
+    "category",
+    "option",
+    "variant_price",
+    "quantity",
+    "unit_price_paid",
+    "stock_on_hand",
+    "pos_managed",
+]
 CSV_COLUMNS = ["order_number", *ORDER_FIELDS, *LINE_FIELDS]
-REQUIRED = ["order_number", "placed_at", "currency", "email", "shipping_country", "amount_paid",
-            "sku", "product_name", "variant_price", "quantity", "unit_price_paid"]
+REQUIRED = [
+    "order_number",
+    "placed_at",
+    "currency",
+    "email",
+    "shipping_country",
+    "amount_paid",
+    "sku",
+    "product_name",
+    "variant_price",
+    "quantity",
+    "unit_price_paid",
+]
 
 
 class ImportFileError(Exception):
@@ -59,6 +93,7 @@ class ImportResult:
 
 # --- reading --------------------------------------------------------------------------------
 
+
 def read_rows(path: str) -> list[Row]:
     with open(path, encoding="utf-8-sig") as handle:
         text = handle.read()
@@ -76,8 +111,10 @@ def _csv_rows(text: str) -> list[Row]:
     if unknown:
         raise ImportFileError([("line 1", f"unknown columns: {', '.join(unknown)}")])
     # reader.line_num is the physical line the row ended on: right for one-line rows.
-    return [Row(f"line {reader.line_num}", {k: (v or "").strip() for k, v in record.items()})
-            for record in reader]
+    return [
+        Row(f"line {reader.line_num}", {k: (v or "").strip() for k, v in record.items()})
+        for record in reader
+    ]
 
 
 def _json_rows(text: str) -> list[Row]:
@@ -96,17 +133,19 @@ def _json_rows(text: str) -> list[Row]:
             raise ImportFileError([(where, "an order must be an object")])
         customer = order.get("customer") or {}
         header = {
-            "order_number": order.get("number"), "email": customer.get("email"),
-            "first_name": customer.get("first_name"), "last_name": customer.get("last_name"),
-            "language": customer.get("language"), "customer_country": customer.get("country"),
+            "order_number": order.get("number"),
+            "email": customer.get("email"),
+            "first_name": customer.get("first_name"),
+            "last_name": customer.get("last_name"),
+            "language": customer.get("language"),
+            "customer_country": customer.get("country"),
             **{k: order.get(k) for k in ORDER_FIELDS if k in order},
         }
         lines = order.get("lines") or [{}]
         for index, line in enumerate(lines, start=1):
             values = {**header, **{k: line.get(k) for k in LINE_FIELDS}}
             text_values = {k: "" if v is None else str(v).strip() for k, v in values.items()}
-            rows.append(Row(f"{where} (order {header['order_number']}, item {index})",
-                            text_values))
+            rows.append(Row(f"{where} (order {header['order_number']}, item {index})", text_values))
     return rows
 
 
@@ -125,6 +164,7 @@ def _element_lines(text: str) -> Iterable[int]:
 
 
 # --- validating -----------------------------------------------------------------------------
+
 
 def _money(value: str, currency: str) -> Decimal:
     try:
@@ -183,8 +223,12 @@ def _clean(row: Row) -> dict:
         raise ValueError(f"status {status!r} is not one of {', '.join(Order.Status.values)}")
     return {
         "order": {
-            "number": v["order_number"], "placed_at": placed_at, "delivered_at": delivered_at,
-            "status": status, "currency": currency, "email": v["email"].lower(),
+            "number": v["order_number"],
+            "placed_at": placed_at,
+            "delivered_at": delivered_at,
+            "status": status,
+            "currency": currency,
+            "email": v["email"].lower(),
             "shipping_country": v["shipping_country"].upper(),
             "shipping_postcode": v.get("shipping_postcode", ""),
             "shipping_address": v.get("shipping_address", ""),
@@ -194,17 +238,22 @@ def _clean(row: Row) -> dict:
             "outbound_tracking_number": v.get("outbound_tracking_number", ""),
         },
         "customer": {
-            "email": v["email"].lower(), "first_name": v.get("first_name", ""),
-            "last_name": v.get("last_name", ""), "language": language,
+            "email": v["email"].lower(),
+            "first_name": v.get("first_name", ""),
+            "last_name": v.get("last_name", ""),
+            "language": language,
             "country": (v.get("customer_country") or v["shipping_country"]).upper(),
         },
         "line": {
-            "sku": v["sku"], "product_name": v["product_name"],
-            "category": v.get("category", ""), "option": v.get("option", ""),
+            "sku": v["sku"],
+            "product_name": v["product_name"],
+            "category": v.get("category", ""),
+            "option": v.get("option", ""),
             "price": _money(v["variant_price"], currency),
             "stock_managed_by_pos": (v.get("pos_managed") or "").lower() in ("1", "true", "yes"),
             "stock_on_hand": None if stock is None else int(stock),
-            "quantity": quantity, "unit_price_paid": _money(v["unit_price_paid"], currency),
+            "quantity": quantity,
+            "unit_price_paid": _money(v["unit_price_paid"], currency),
         },
     }
 
@@ -219,8 +268,9 @@ def validate(rows: list[Row]) -> list[dict]:
             errors.append((row.where, str(error)))
             continue
         number = cleaned["order"]["number"]
-        group = orders.setdefault(number, {"order": cleaned["order"],
-                                           "customer": cleaned["customer"], "lines": {}})
+        group = orders.setdefault(
+            number, {"order": cleaned["order"], "customer": cleaned["customer"], "lines": {}}
+        )
         if group["order"] != cleaned["order"] or group["customer"] != cleaned["customer"]:
             errors.append((row.where, f"order {number} differs from its first row"))
         elif cleaned["line"]["sku"] in group["lines"]:
@@ -233,6 +283,7 @@ def validate(rows: list[Row]) -> list[dict]:
 
 
 # --- writing --------------------------------------------------------------------------------
+
 
 def _upsert(model, lookup: dict, values: dict):
     """Create, update only the changed fields, or leave alone; returns (object, outcome)."""
@@ -251,21 +302,37 @@ def _write_order(group: dict, result: ImportResult) -> str:
     customer_values = dict(group["customer"])
     customer, _ = _upsert(Customer, {"email": customer_values.pop("email")}, customer_values)
     order_values = dict(group["order"])
-    order, outcome = _upsert(Order, {"number": order_values.pop("number")},
-                             {**order_values, "customer": customer})
+    order, outcome = _upsert(
+        Order, {"number": order_values.pop("number")}, {**order_values, "customer": customer}
+    )
     for line in group["lines"].values():
-        product, _ = _upsert(Product, {"name": line["product_name"]},
-                             {"category": line["category"]})
-        variant, _ = _upsert(Variant, {"sku": line["sku"]}, {
-            "product": product, "option": line["option"], "price": line["price"],
-            "stock_managed_by_pos": line["stock_managed_by_pos"]})
+        product, _ = _upsert(
+            Product, {"name": line["product_name"]}, {"category": line["category"]}
+        )
+        variant, _ = _upsert(
+            Variant,
+            {"sku": line["sku"]},
+            {
+                "product": product,
+                "option": line["option"],
+                "price": line["price"],
+                "stock_managed_by_pos": line["stock_managed_by_pos"],
+            },
+        )
         wanted = line["stock_on_hand"]
         if wanted is not None and wanted != variant.stock_on_hand:
-            stock_move(variant=variant, quantity=wanted - variant.stock_on_hand,
-                       kind=StockMovement.Kind.IMPORT, note=f"import of order {order.number}")
+            stock_move(
+                variant=variant,
+                quantity=wanted - variant.stock_on_hand,
+                kind=StockMovement.Kind.IMPORT,
+                note=f"import of order {order.number}",
+            )
             result.stock_movements += 1
-        _line, line_outcome = _upsert(OrderLine, {"order": order, "variant": variant}, {
-            "quantity": line["quantity"], "unit_price_paid": line["unit_price_paid"]})
+        _line, line_outcome = _upsert(
+            OrderLine,
+            {"order": order, "variant": variant},
+            {"quantity": line["quantity"], "unit_price_paid": line["unit_price_paid"]},
+        )
         if line_outcome != "unchanged" and outcome == "unchanged":
             outcome = "updated"
     stale = order.lines.exclude(variant__sku__in=group["lines"].keys())
@@ -273,8 +340,9 @@ def _write_order(group: dict, result: ImportResult) -> str:
         try:
             stale.delete()
         except ProtectedError:
-            raise ImportFileError([(f"order {order.number}",
-                                    "a line missing from the file already has a return")]) from None
+            raise ImportFileError(
+                [(f"order {order.number}", "a line missing from the file already has a return")]
+            ) from None
         outcome = "updated" if outcome == "unchanged" else outcome
     return outcome
 

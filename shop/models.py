@@ -39,8 +39,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField(_("email address"), unique=True)
     full_name = models.CharField(_("full name"), max_length=200, blank=True)
-    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES,
-                                default="fr")
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="fr"
+    )
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
@@ -71,13 +72,20 @@ class Customer(models.Model):
     email = models.EmailField(_("email address"), unique=True)
     first_name = models.CharField(_("first name"), max_length=100, blank=True)
     last_name = models.CharField(_("last name"), max_length=100, blank=True)
-    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES,
-                                default="fr")
-    country = models.CharField(_("country"), max_length=2, blank=True,
-                               help_text=_("ISO 3166 two-letter code"))
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("account"),
-                                null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="customer")
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="fr"
+    )
+    country = models.CharField(
+        _("country"), max_length=2, blank=True, help_text=_("ISO 3166 two-letter code")
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="customer",
+    )
 
     class Meta:
         verbose_name = _("customer")
@@ -106,16 +114,20 @@ class Product(models.Model):
 
 
 class Variant(models.Model):
-    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT,
-                                related_name="variants")
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="variants"
+    )
     sku = models.CharField(_("SKU"), max_length=64, unique=True)
-    option = models.CharField(_("option"), max_length=100, blank=True,
-                              help_text=_("e.g. the size or the colour"))
+    option = models.CharField(
+        _("option"), max_length=100, blank=True, help_text=_("e.g. the size or the colour")
+    )
     price = models.DecimalField(_("price"), **MONEY)
     stock_on_hand = models.IntegerField(_("stock on hand"), default=0)
     stock_managed_by_pos = models.BooleanField(
-        _("stock managed by a point of sale"), default=False,
-        help_text=_("The physical shop's till owns this stock: returns never restock it here."))
+        _("stock managed by a point of sale"),
+        default=False,
+        help_text=_("The physical shop's till owns this stock: returns never restock it here."),
+    )
 
     class Meta:
         verbose_name = _("variant")
@@ -123,8 +135,9 @@ class Variant(models.Model):
         ordering = ["product__name", "sku"]
         constraints = [
             models.CheckConstraint(condition=Q(price__gte=0), name="variant_price_not_negative"),
-            models.CheckConstraint(condition=Q(stock_on_hand__gte=0),
-                                   name="variant_stock_not_negative"),
+            models.CheckConstraint(
+                condition=Q(stock_on_hand__gte=0), name="variant_stock_not_negative"
+            ),
         ]
 
     def __str__(self):
@@ -140,16 +153,22 @@ class StockMovement(models.Model):
         RETURN = "return", _("return restocked")
         EXCHANGE = "exchange", _("exchange shipped")
 
-    variant = models.ForeignKey(Variant, verbose_name=_("variant"), on_delete=models.PROTECT,
-                                related_name="movements")
+    variant = models.ForeignKey(
+        Variant, verbose_name=_("variant"), on_delete=models.PROTECT, related_name="movements"
+    )
     quantity = models.IntegerField(_("quantity"), help_text=_("positive in, negative out"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     note = models.CharField(_("note"), max_length=255, blank=True)
     # A stable key for movements that must happen once only (e.g. restocking one return line).
     key = models.CharField(_("key"), max_length=100, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, verbose_name=_("created by"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("created by"),
+    )
 
     class Meta:
         verbose_name = _("stock movement")
@@ -172,40 +191,49 @@ class Order(models.Model):
         CANCELLED = "cancelled", pgettext_lazy("order status", "cancelled")
 
     number = models.CharField(_("order number"), max_length=40, unique=True)
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="orders")
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="orders"
+    )
     email = models.EmailField(_("email address"))
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices,
-                              default=Status.PLACED, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PLACED, db_index=True
+    )
     shipping_country = models.CharField(_("shipping country"), max_length=2)
     shipping_postcode = models.CharField(_("shipping postcode"), max_length=20, blank=True)
     shipping_address = models.TextField(
-        _("shipping address"), blank=True,
-        help_text=_("The lines above the postcode (street, city), printed on return labels."))
-    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES,
-                                default="EUR")
+        _("shipping address"),
+        blank=True,
+        help_text=_("The lines above the postcode (street, city), printed on return labels."),
+    )
+    currency = models.CharField(
+        _("currency"), max_length=3, choices=CURRENCY_CHOICES, default="EUR"
+    )
     placed_at = models.DateTimeField(_("placed at"), default=timezone.now, db_index=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     shipping_cost = models.DecimalField(_("shipping cost"), default=0, **MONEY)
     discount = models.DecimalField(_("order discount"), default=0, **MONEY)
     amount_paid = models.DecimalField(_("amount paid"), **MONEY)
-    outbound_tracking_number = models.CharField(_("outbound tracking number"), max_length=64,
-                                                blank=True)
+    outbound_tracking_number = models.CharField(
+        _("outbound tracking number"), max_length=64, blank=True
+    )
 
     class Meta:
         verbose_name = _("order")
         verbose_name_plural = _("orders")
         ordering = ["-placed_at", "-id"]
         # The back-office finds returns by these identifiers (returns/selectors/backoffice.py).
-        indexes = [models.Index(fields=["email"], name="order_email"),
-                   models.Index(fields=["outbound_tracking_number"], name="order_tracking_number")]
+        indexes = [
+            models.Index(fields=["email"], name="order_email"),
+            models.Index(fields=["outbound_tracking_number"], name="order_tracking_number"),
+        ]
         constraints = [
-            models.CheckConstraint(condition=Q(shipping_cost__gte=0),
-                                   name="order_shipping_not_negative"),
-            models.CheckConstraint(condition=Q(discount__gte=0),
-                                   name="order_discount_not_negative"),
-            models.CheckConstraint(condition=Q(amount_paid__gte=0),
-                                   name="order_paid_not_negative"),
+            models.CheckConstraint(
+                condition=Q(shipping_cost__gte=0), name="order_shipping_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(discount__gte=0), name="order_discount_not_negative"
+            ),
+            models.CheckConstraint(condition=Q(amount_paid__gte=0), name="order_paid_not_negative"),
         ]
 
     def __str__(self):
@@ -213,10 +241,12 @@ class Order(models.Model):
 
 
 class OrderLine(models.Model):
-    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE,
-                              related_name="lines")
-    variant = models.ForeignKey(Variant, verbose_name=_("variant"), on_delete=models.PROTECT,
-                                related_name="order_lines")
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="lines"
+    )
+    variant = models.ForeignKey(
+        Variant, verbose_name=_("variant"), on_delete=models.PROTECT, related_name="order_lines"
+    )
     quantity = models.PositiveIntegerField(_("quantity"))
     unit_price_paid = models.DecimalField(_("unit price paid"), **MONEY)
 
@@ -226,8 +256,9 @@ class OrderLine(models.Model):
         ordering = ["order", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="order_line_quantity_min_1"),
-            models.CheckConstraint(condition=Q(unit_price_paid__gte=0),
-                                   name="order_line_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(unit_price_paid__gte=0), name="order_line_price_not_negative"
+            ),
             models.UniqueConstraint(fields=["order", "variant"], name="order_line_variant_once"),
         ]
 
@@ -244,40 +275,54 @@ class ShopSettings(models.Model):
 
     shop_name = models.CharField(_("shop name"), max_length=100, default="Maison Lumière")
     returns_allowed = models.BooleanField(
-        _("returns allowed"), default=True,
-        help_text=_("Off: customers cannot request returns; staff still can create them."))
+        _("returns allowed"),
+        default=True,
+        help_text=_("Off: customers cannot request returns; staff still can create them."),
+    )
     return_window_days = models.PositiveIntegerField(
-        _("return window (days)"), default=30, help_text=_("Counted from delivery."))
+        _("return window (days)"), default=30, help_text=_("Counted from delivery.")
+    )
     default_return_fee = models.DecimalField(_("default return fee"), default=0, **MONEY)
     offer_money_back = models.BooleanField(_("offer money back"), default=True)
     offer_store_credit = models.BooleanField(_("offer store credit"), default=True)
     offer_exchange = models.BooleanField(_("offer exchange"), default=True)
     in_store_returns_allowed = models.BooleanField(_("in-store returns allowed"), default=True)
-    notify_customers_by_default = models.BooleanField(_("notify customers by default"),
-                                                      default=True)
+    notify_customers_by_default = models.BooleanField(
+        _("notify customers by default"), default=True
+    )
     # --- return labels and parcel tracking (returns/services/labels.py, tracking.py, expiry.py)
     return_address = models.TextField(
-        _("return address"), blank=True,
-        help_text=_("Where return parcels go, printed on the labels under the shop's name."))
+        _("return address"),
+        blank=True,
+        help_text=_("Where return parcels go, printed on the labels under the shop's name."),
+    )
     return_expiry_days = models.PositiveIntegerField(
-        _("approved returns expire after (days)"), default=30,
-        help_text=_("When the parcel has not moved that long after the approval; 0: never."))
+        _("approved returns expire after (days)"),
+        default=30,
+        help_text=_("When the parcel has not moved that long after the approval; 0: never."),
+    )
     delivered_parcels_need_inspection = models.BooleanField(
-        _("delivered parcels await inspection"), default=True,
-        help_text=_("Off: a parcel the carrier delivers is received as requested at once, "
-                    "and restocked."))
+        _("delivered parcels await inspection"),
+        default=True,
+        help_text=_(
+            "Off: a parcel the carrier delivers is received as requested at once, and restocked."
+        ),
+    )
     notify_parcel_in_transit = models.BooleanField(
-        _("tell the customer when the parcel is on its way"), default=True)
+        _("tell the customer when the parcel is on its way"), default=True
+    )
     notify_parcel_received = models.BooleanField(
-        _("tell the customer when the parcel arrives"), default=True)
+        _("tell the customer when the parcel arrives"), default=True
+    )
 
     class Meta:
         verbose_name = _("shop settings")
         verbose_name_plural = _("shop settings")
         constraints = [
             models.CheckConstraint(condition=Q(pk=1), name="shop_settings_single_row"),
-            models.CheckConstraint(condition=Q(default_return_fee__gte=0),
-                                   name="shop_settings_fee_not_negative"),
+            models.CheckConstraint(
+                condition=Q(default_return_fee__gte=0), name="shop_settings_fee_not_negative"
+            ),
         ]
 
     def __str__(self):
@@ -287,4 +332,3 @@ class ShopSettings(models.Model):
     def load(cls):
         obj, _created = cls.objects.get_or_create(pk=1)
         return obj
-

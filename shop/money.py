@@ -5,8 +5,21 @@ from decimal import ROUND_HALF_UP, Decimal
 # Digits after the decimal point per ISO 4217 currency. Amounts are stored with two decimal
 # places, so currencies with three (KWD, BHD...) are deliberately not offered.
 MINOR_UNITS = {
-    "EUR": 2, "USD": 2, "GBP": 2, "CHF": 2, "CAD": 2, "AUD": 2, "SEK": 2, "DKK": 2, "NOK": 2,
-    "PLN": 2, "CZK": 2, "HUF": 2, "RON": 2, "JPY": 0, "KRW": 0,
+    "EUR": 2,
+    "USD": 2,
+    "GBP": 2,
+    "CHF": 2,
+    "CAD": 2,
+    "AUD": 2,
+    "SEK": 2,
+    "DKK": 2,
+    "NOK": 2,
+    "PLN": 2,
+    "CZK": 2,
+    "HUF": 2,
+    "RON": 2,
+    "JPY": 0,
+    "KRW": 0,
 }
 CURRENCY_CHOICES = [(code, code) for code in sorted(MINOR_UNITS)]
 ZERO = Decimal("0")

@@ -6,43 +6,81 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 _READ = [
-    "shop.view_order", "shop.view_customer", "shop.view_product", "shop.view_variant",
-    "shop.view_stockmovement", "returns.view_return", "returns.view_returnevent",
-    "returns.view_returnreason", "returns.view_returnaction", "refunds.view_refund",
+    "shop.view_order",
+    "shop.view_customer",
+    "shop.view_product",
+    "shop.view_variant",
+    "shop.view_stockmovement",
+    "returns.view_return",
+    "returns.view_returnevent",
+    "returns.view_returnreason",
+    "returns.view_returnaction",
+    "refunds.view_refund",
     "notifications.view_notification",
-    "returns.view_returnrule", "returns.view_shippingmethod", "returns.view_returnlabel",
+    "returns.view_returnrule",
+    "returns.view_shippingmethod",
+    "returns.view_returnlabel",
     "returns.view_trackingevent",
 ]
 
 ROLES: dict = {
     # process returns, no refunds
-    "returns_agent": (_("Returns agent"), _READ + [
-        "returns.add_return", "returns.change_return", "returns.approve_return",
-        "returns.receive_return", "returns.cancel_return", "returns.expire_return",
-        "notifications.resend_notification",
-        "returns.resend_label", "returns.cancel_label",
-    ]),
+    "returns_agent": (
+        _("Returns agent"),
+        _READ
+        + [
+            "returns.add_return",
+            "returns.change_return",
+            "returns.approve_return",
+            "returns.receive_return",
+            "returns.cancel_return",
+            "returns.expire_return",
+            "notifications.resend_notification",
+            "returns.resend_label",
+            "returns.cancel_label",
+        ],
+    ),
     # refunds, store credit and amounts due
-    "refunds_manager": (_("Refunds manager"), _READ + [
-        "refunds.manage_refund", "refunds.view_storecreditmovement", "refunds.view_exchangedue",
-        "returns.complete_return",
-    ]),
+    "refunds_manager": (
+        _("Refunds manager"),
+        _READ
+        + [
+            "refunds.manage_refund",
+            "refunds.view_storecreditmovement",
+            "refunds.view_exchangedue",
+            "returns.complete_return",
+        ],
+    ),
     # the shop's settings, reasons, actions, email templates, overrides
-    "shop_admin": (_("Shop admin"), _READ + [
-        "shop.view_shopsettings", "shop.change_shopsettings",
-        "returns.add_returnreason", "returns.change_returnreason",
-        "returns.add_returnaction", "returns.change_returnaction",
-        "returns.override_return_rules",
-        "returns.add_returnrule", "returns.change_returnrule", "returns.delete_returnrule",
-        "returns.add_shippingmethod", "returns.change_shippingmethod",
-        "notifications.view_emailtemplate", "notifications.add_emailtemplate",
-        "notifications.change_emailtemplate",
-    ]),
+    "shop_admin": (
+        _("Shop admin"),
+        _READ
+        + [
+            "shop.view_shopsettings",
+            "shop.change_shopsettings",
+            "returns.add_returnreason",
+            "returns.change_returnreason",
+            "returns.add_returnaction",
+            "returns.change_returnaction",
+            "returns.override_return_rules",
+            "returns.add_returnrule",
+            "returns.change_returnrule",
+            "returns.delete_returnrule",
+            "returns.add_shippingmethod",
+            "returns.change_shippingmethod",
+            "notifications.view_emailtemplate",
+            "notifications.add_emailtemplate",
+            "notifications.change_emailtemplate",
+        ],
+    ),
 }
 
 # Group names are stored in English; the back-office shows the translated label.
-GROUP_NAMES = {"returns_agent": "Returns agent", "refunds_manager": "Refunds manager",
-               "shop_admin": "Shop admin"}
+GROUP_NAMES = {
+    "returns_agent": "Returns agent",
+    "refunds_manager": "Refunds manager",
+    "shop_admin": "Shop admin",
+}
 
 
 def _permissions(names):

@@ -10,8 +10,15 @@ class StockError(Exception):
     pass
 
 
-def stock_move(*, variant: Variant, quantity: int, kind: str, actor=None, note: str = "",
-               key: str | None = None) -> StockMovement | None:
+def stock_move(
+    *,
+    variant: Variant,
+    quantity: int,
+    kind: str,
+    actor=None,
+    note: str = "",
+    key: str | None = None,
+) -> StockMovement | None:
     """Change a variant's stock by `quantity` through a ledger row.
 
     With a `key`, the movement happens at most once: a second call with the same key writes
@@ -25,14 +32,22 @@ def stock_move(*, variant: Variant, quantity: int, kind: str, actor=None, note: 
         try:
             with transaction.atomic():
                 movement = StockMovement.objects.create(
-                    variant=variant, quantity=quantity, kind=kind, note=note, key=key,
-                    created_by=actor)
+                    variant=variant,
+                    quantity=quantity,
+                    kind=kind,
+                    note=note,
+                    key=key,
+                    created_by=actor,
+                )
         except IntegrityError:
             if key is not None and StockMovement.objects.filter(key=key).exists():
                 return None
             raise
-        updated = Variant.objects.filter(pk=variant.pk).filter(
-            stock_on_hand__gte=-quantity).update(stock_on_hand=F("stock_on_hand") + quantity)
+        updated = (
+            Variant.objects.filter(pk=variant.pk)
+            .filter(stock_on_hand__gte=-quantity)
+            .update(stock_on_hand=F("stock_on_hand") + quantity)
+        )
         if not updated:
             raise StockError(f"not enough stock of {variant.sku} to take {-quantity}")
     variant.refresh_from_db(fields=["stock_on_hand"])
@@ -41,12 +56,11 @@ def stock_move(*, variant: Variant, quantity: int, kind: str, actor=None, note: 
 
 # --- accounts (the customer portal) ----------------------------------------------------------
 
-def account_signup(*, email: str, password: str, full_name: str = "",
-                   language: str = "fr") -> User:
+
+def account_signup(*, email: str, password: str, full_name: str = "", language: str = "fr") -> User:
     """Create a customer's account. Orders are linked only once the email is confirmed
     (account_confirm_email): whoever types an address must not see that address's orders."""
-    return User.objects.create_user(email, password, full_name=full_name.strip(),
-                                    language=language)
+    return User.objects.create_user(email, password, full_name=full_name.strip(), language=language)
 
 
 def account_confirm_email(*, user: User) -> Customer | None:
@@ -56,12 +70,21 @@ def account_confirm_email(*, user: User) -> Customer | None:
         linked = Customer.objects.filter(user=user).first()
         if linked is not None:
             return linked
-        customer = (Customer.objects.select_for_update()
-                    .filter(email__iexact=user.email).order_by("id").first())
+        customer = (
+            Customer.objects.select_for_update()
+            .filter(email__iexact=user.email)
+            .order_by("id")
+            .first()
+        )
         if customer is None:
             first, _space, last = user.full_name.strip().partition(" ")
-            return Customer.objects.create(email=user.email, first_name=first, last_name=last,
-                                           language=user.language, user=user)
+            return Customer.objects.create(
+                email=user.email,
+                first_name=first,
+                last_name=last,
+                language=user.language,
+                user=user,
+            )
         if customer.user_id is not None:
             return None
         customer.user = user

@@ -60,8 +60,10 @@ def client_address(request) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
-THROTTLED_LOGIN = _("Too many failed attempts. For your security, logging in is paused for "
-                    "15 minutes. You can also reset your password.")
+THROTTLED_LOGIN = _(
+    "Too many failed attempts. For your security, logging in is paused for "
+    "15 minutes. You can also reset your password."
+)
 
 
 class LoginThrottleMixin:

@@ -19,11 +19,13 @@ HAS_CHROMIUM = shutil.which("chromium") is not None or os.path.exists("/usr/bin/
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords and not ON_POSTGRES:
-            item.add_marker(pytest.mark.skip(
-                reason="needs PostgreSQL: run with DATABASE_URL=postgres://..."))
+            item.add_marker(
+                pytest.mark.skip(reason="needs PostgreSQL: run with DATABASE_URL=postgres://...")
+            )
         if "redis" in item.keywords and not ON_REDIS:
-            item.add_marker(pytest.mark.skip(
-                reason="needs Redis: run with CELERY_BROKER_URL=redis://..."))
+            item.add_marker(
+                pytest.mark.skip(reason="needs Redis: run with CELERY_BROKER_URL=redis://...")
+            )
         if "browser" in item.keywords and not HAS_CHROMIUM:
             item.add_marker(pytest.mark.skip(reason="needs Chromium at /usr/bin/chromium"))
 

@@ -86,14 +86,16 @@ class OrderLineFactory(factory.django.DjangoModelFactory):
     unit_price_paid = Decimal("20.00")
 
 
-def make_order(lines, *, shipping=Decimal("6.00"), discount=Decimal("0.00"), currency="EUR",
-               **kwargs):
+def make_order(
+    lines, *, shipping=Decimal("6.00"), discount=Decimal("0.00"), currency="EUR", **kwargs
+):
     """An order whose amount paid is consistent: lines + shipping - discount.
 
     `lines` is a list of (quantity, unit price paid) pairs, prices as strings or Decimals.
     """
-    order = OrderFactory(shipping_cost=Decimal(shipping), discount=Decimal(discount),
-                         currency=currency, **kwargs)
+    order = OrderFactory(
+        shipping_cost=Decimal(shipping), discount=Decimal(discount), currency=currency, **kwargs
+    )
     total = Decimal("0")
     for quantity, price in lines:
         OrderLineFactory(order=order, quantity=quantity, unit_price_paid=Decimal(price))

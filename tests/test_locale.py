@@ -26,9 +26,13 @@ def test_no_catalog_has_untranslated_or_fuzzy_entries():
 
 def test_compiled_catalogs_match_their_sources():
     for path in _catalogs():
-        source = {(e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural
-                  for e in polib.pofile(str(path)).translated_entries()}
-        compiled = {(e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural
-                    for e in polib.mofile(str(path.with_suffix(".mo")))
-                    if e.msgid}
+        source = {
+            (e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural
+            for e in polib.pofile(str(path)).translated_entries()
+        }
+        compiled = {
+            (e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural
+            for e in polib.mofile(str(path.with_suffix(".mo")))
+            if e.msgid
+        }
         assert compiled == source, f"{path.with_suffix('.mo')} is stale: run `make messages`"

@@ -27,23 +27,35 @@ class ThrottledAuthenticationForm(LoginThrottleMixin, AuthenticationForm):
 
 
 class SignupForm(forms.Form):
-    full_name = forms.CharField(label=_("Your name"), max_length=200, required=False,
-                                widget=forms.TextInput(attrs={"autocomplete": "name"}))
-    email = forms.EmailField(label=_("Email address"),
-                             help_text=_("Use the address of your orders to see them here."),
-                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    full_name = forms.CharField(
+        label=_("Your name"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        label=_("Email address"),
+        help_text=_("Use the address of your orders to see them here."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
     password1 = forms.CharField(
-        label=_("Password"), strip=False,
+        label=_("Password"),
+        strip=False,
         help_text=_("At least 8 characters, not only digits, not too common."),
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    password2 = forms.CharField(label=_("Password again"), strip=False,
-                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
     def clean_email(self):
         email = self.cleaned_data["email"].strip().lower()
         if User.objects.filter(email__iexact=email).exists():
             raise forms.ValidationError(
-                _("An account already uses this address. Log in, or reset your password."))
+                _("An account already uses this address. Log in, or reset your password.")
+            )
         return email
 
     def clean(self):
@@ -52,8 +64,7 @@ class SignupForm(forms.Form):
         if first and second and first != second:
             self.add_error("password2", _("The two passwords differ."))
         elif first:
-            candidate = User(email=cleaned.get("email", ""),
-                             full_name=cleaned.get("full_name", ""))
+            candidate = User(email=cleaned.get("email", ""), full_name=cleaned.get("full_name", ""))
             try:
                 password_validation.validate_password(first, candidate)
             except forms.ValidationError as error:
@@ -63,9 +74,13 @@ class SignupForm(forms.Form):
 
 class GuestLookupForm(forms.Form):
     order_number = forms.CharField(
-        label=_("Order number"), max_length=40,
+        label=_("Order number"),
+        max_length=40,
         help_text=_("As written in your order confirmation email."),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}))
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
     email_or_postcode = forms.CharField(
-        label=_("Email address or postcode"), max_length=254,
-        help_text=_("The email address of the order, or its delivery postcode."))
+        label=_("Email address or postcode"),
+        max_length=254,
+        help_text=_("The email address of the order, or its delivery postcode."),
+    )

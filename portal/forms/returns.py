@@ -32,22 +32,31 @@ class LineRow:
 
 def offered_refund_modes(shop_settings: ShopSettings) -> list[tuple[str, str]]:
     offered = [
-        (Return.RefundMode.MONEY_BACK, shop_settings.offer_money_back,
-         _("Money back, to your original payment")),
-        (Return.RefundMode.STORE_CREDIT, shop_settings.offer_store_credit,
-         _("Store credit, to spend on your next order")),
-        (Return.RefundMode.EXCHANGE, shop_settings.offer_exchange,
-         _("Exchange for another size or colour (tell us which in your comment)")),
+        (
+            Return.RefundMode.MONEY_BACK,
+            shop_settings.offer_money_back,
+            _("Money back, to your original payment"),
+        ),
+        (
+            Return.RefundMode.STORE_CREDIT,
+            shop_settings.offer_store_credit,
+            _("Store credit, to spend on your next order"),
+        ),
+        (
+            Return.RefundMode.EXCHANGE,
+            shop_settings.offer_exchange,
+            _("Exchange for another size or colour (tell us which in your comment)"),
+        ),
     ]
     return [(str(mode), label) for mode, on, label in offered if on]
 
 
-def offered_delivery_options(shop_settings: ShopSettings, *,
-                             in_store_only: bool = False) -> list[tuple[str, str]]:
+def offered_delivery_options(
+    shop_settings: ShopSettings, *, in_store_only: bool = False
+) -> list[tuple[str, str]]:
     if in_store_only:  # a return rule says so
         return [(str(Return.DeliveryOption.IN_STORE), _("Drop it off in one of our shops"))]
-    options = [(str(Return.DeliveryOption.LABEL),
-                _("Send it by post with a prepaid return label"))]
+    options = [(str(Return.DeliveryOption.LABEL), _("Send it by post with a prepaid return label"))]
     if shop_settings.in_store_returns_allowed:
         options.append((str(Return.DeliveryOption.IN_STORE), _("Drop it off in one of our shops")))
     return options
@@ -55,20 +64,39 @@ def offered_delivery_options(shop_settings: ShopSettings, *,
 
 class ReturnRequestForm(forms.Form):
     refund_mode = forms.ChoiceField(
-        label=_("How would you like to be refunded?"), widget=forms.RadioSelect,
-        error_messages={"required": _("Choose how you would like to be refunded."),
-                        "invalid_choice": _("This refund option is not offered.")})
+        label=_("How would you like to be refunded?"),
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose how you would like to be refunded."),
+            "invalid_choice": _("This refund option is not offered."),
+        },
+    )
     delivery_option = forms.ChoiceField(
-        label=_("How will you send the items back?"), widget=forms.RadioSelect,
-        error_messages={"required": _("Choose how the items will come back to us."),
-                        "invalid_choice": _("This way of returning items is not offered.")})
+        label=_("How will you send the items back?"),
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose how the items will come back to us."),
+            "invalid_choice": _("This way of returning items is not offered."),
+        },
+    )
     customer_comment = forms.CharField(
-        label=_("A comment for us (optional)"), required=False, max_length=COMMENT_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 3}))
+        label=_("A comment for us (optional)"),
+        required=False,
+        max_length=COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
-    def __init__(self, *args, order_lines: list[OrderLine], returnable: dict[int, int],
-                 reasons: list[ReturnReason], shop_settings: ShopSettings,
-                 blocked: dict[int, str] | None = None, in_store_only: bool = False, **kwargs):
+    def __init__(
+        self,
+        *args,
+        order_lines: list[OrderLine],
+        returnable: dict[int, int],
+        reasons: list[ReturnReason],
+        shop_settings: ShopSettings,
+        blocked: dict[int, str] | None = None,
+        in_store_only: bool = False,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.reasons = {reason.code: reason for reason in reasons}
         self.order_lines = [line for line in order_lines if returnable.get(line.pk, 0) > 0]
@@ -81,19 +109,34 @@ class ReturnRequestForm(forms.Form):
             remaining = 0 if line.pk in self.blocked else returnable[line.pk]
             disabled = line.pk in self.blocked
             self.fields[self._name(line, "quantity")] = forms.TypedChoiceField(
-                label=_("Quantity"), coerce=int, initial=0, disabled=disabled,
+                label=_("Quantity"),
+                coerce=int,
+                initial=0,
+                disabled=disabled,
                 choices=[(n, str(n)) for n in range(remaining + 1)],
-                error_messages={"invalid_choice": _("You can return at most %(count)d of this "
-                                                    "item.") % {"count": remaining}})
+                error_messages={
+                    "invalid_choice": _("You can return at most %(count)d of this item.")
+                    % {"count": remaining}
+                },
+            )
             self.fields[self._name(line, "reason")] = forms.ChoiceField(
-                label=_("Reason"), required=False, choices=reason_choices, disabled=disabled,
-                error_messages={"invalid_choice": _("Choose a reason from the list.")})
+                label=_("Reason"),
+                required=False,
+                choices=reason_choices,
+                disabled=disabled,
+                error_messages={"invalid_choice": _("Choose a reason from the list.")},
+            )
             self.fields[self._name(line, "detail")] = forms.CharField(
-                label=_("Tell us more"), required=False, max_length=1000, disabled=disabled,
-                widget=forms.Textarea(attrs={"rows": 2}))
+                label=_("Tell us more"),
+                required=False,
+                max_length=1000,
+                disabled=disabled,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
         self.fields["refund_mode"].choices = offered_refund_modes(shop_settings)
         self.fields["delivery_option"].choices = offered_delivery_options(
-            shop_settings, in_store_only=in_store_only)
+            shop_settings, in_store_only=in_store_only
+        )
         if len(self.fields["delivery_option"].choices) == 1:
             self.fields["delivery_option"].initial = self.fields["delivery_option"].choices[0][0]
         if len(self.fields["refund_mode"].choices) == 1:
@@ -104,12 +147,17 @@ class ReturnRequestForm(forms.Form):
         return f"line-{line.pk}-{part}"
 
     def line_rows(self) -> list[LineRow]:
-        return [LineRow(order_line=line, remaining=self.returnable[line.pk],
-                        quantity=self[self._name(line, "quantity")],
-                        reason=self[self._name(line, "reason")],
-                        detail=self[self._name(line, "detail")],
-                        blocked_message=self.blocked.get(line.pk, ""))
-                for line in self.order_lines]
+        return [
+            LineRow(
+                order_line=line,
+                remaining=self.returnable[line.pk],
+                quantity=self[self._name(line, "quantity")],
+                reason=self[self._name(line, "reason")],
+                detail=self[self._name(line, "detail")],
+                blocked_message=self.blocked.get(line.pk, ""),
+            )
+            for line in self.order_lines
+        ]
 
     def clean(self):
         cleaned = super().clean()
@@ -125,11 +173,13 @@ class ReturnRequestForm(forms.Form):
                 if reason_field not in self.errors:  # not already refused as unknown
                     self.add_error(reason_field, _("Choose why you are returning this item."))
             elif reason.needs_detail and not cleaned.get(self._name(line, "detail"), "").strip():
-                self.add_error(self._name(line, "detail"),
-                               _("Please tell us more about this reason."))
+                self.add_error(
+                    self._name(line, "detail"), _("Please tell us more about this reason.")
+                )
         if not chosen and not self.errors:
             raise forms.ValidationError(
-                _("Choose at least one item to return, with its quantity."), code="no_items")
+                _("Choose at least one item to return, with its quantity."), code="no_items"
+            )
         return cleaned
 
     def line_inputs(self) -> list[ReturnLineInput]:
@@ -138,10 +188,14 @@ class ReturnRequestForm(forms.Form):
         for line in self.order_lines:
             quantity = self.cleaned_data.get(self._name(line, "quantity")) or 0
             if quantity:
-                inputs.append(ReturnLineInput(
-                    order_line_id=line.pk, quantity=quantity,
-                    reason_code=self.cleaned_data[self._name(line, "reason")],
-                    reason_detail=self.cleaned_data[self._name(line, "detail")].strip()))
+                inputs.append(
+                    ReturnLineInput(
+                        order_line_id=line.pk,
+                        quantity=quantity,
+                        reason_code=self.cleaned_data[self._name(line, "reason")],
+                        reason_detail=self.cleaned_data[self._name(line, "detail")].strip(),
+                    )
+                )
         return inputs
 
     def quantities(self) -> dict[int, int]:
@@ -153,5 +207,4 @@ class ReturnRequestForm(forms.Form):
     def draft(self) -> dict[str, str]:
         """The submitted values to keep in the session until the customer confirms; the
         confirmation binds them to a fresh form, so every check runs again."""
-        return {name: str(value) for name, value in self.data.items()
-                if name in self.fields}
+        return {name: str(value) for name, value in self.data.items() if name in self.fields}

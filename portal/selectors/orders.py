@@ -43,16 +43,37 @@ def customer_orders(customer_id: int) -> QuerySet[Order]:
     its number of items and of returns (subqueries: one query for the whole page)."""
     from returns.models import Return  # returns depends on shop, not the other way round
 
-    items = (OrderLine.objects.filter(order=OuterRef("pk")).order_by()
-             .values("order").annotate(total=Sum("quantity")).values("total"))
-    returns = (Return.objects.filter(order=OuterRef("pk")).order_by()
-               .values("order").annotate(total=Count("id")).values("total"))
-    return (Order.objects.filter(customer_id=customer_id)
-            .only("number", "status", "placed_at", "delivered_at", "currency", "amount_paid",
-                  "customer_id")
-            .annotate(item_count=Coalesce(Subquery(items, output_field=IntegerField()), 0),
-                      return_count=Coalesce(Subquery(returns, output_field=IntegerField()), 0))
-            .order_by("-placed_at", "-id"))
+    items = (
+        OrderLine.objects.filter(order=OuterRef("pk"))
+        .order_by()
+        .values("order")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    returns = (
+        Return.objects.filter(order=OuterRef("pk"))
+        .order_by()
+        .values("order")
+        .annotate(total=Count("id"))
+        .values("total")
+    )
+    return (
+        Order.objects.filter(customer_id=customer_id)
+        .only(
+            "number",
+            "status",
+            "placed_at",
+            "delivered_at",
+            "currency",
+            "amount_paid",
+            "customer_id",
+        )
+        .annotate(
+            item_count=Coalesce(Subquery(items, output_field=IntegerField()), 0),
+            return_count=Coalesce(Subquery(returns, output_field=IntegerField()), 0),
+        )
+        .order_by("-placed_at", "-id")
+    )
 
 
 def portal_order(scope: PortalScope, number: str) -> Order:
@@ -74,8 +95,7 @@ def order_for_guest(number: str, email_or_postcode: str) -> Order | None:
     The caller answers the same for a wrong number and a wrong email or postcode, so a guess
     tells nothing about which part was wrong.
     """
-    order = (Order.objects.select_related("customer")
-             .filter(number__iexact=number.strip()).first())
+    order = Order.objects.select_related("customer").filter(number__iexact=number.strip()).first()
     if order is None:
         return None
     given = email_or_postcode.strip()

@@ -46,26 +46,50 @@ def return_eligibility(order: Order, shop_settings: ShopSettings) -> ReturnEligi
     submission: this is for showing the button, or the reason there is none, in plain words."""
     returnable = returnable_quantities(order)
     if order.status == Order.Status.CANCELLED:
-        return ReturnEligibility(False, gettext("This order was cancelled: there is nothing to "
-                                                "return."), returnable=returnable)
+        return ReturnEligibility(
+            False,
+            gettext("This order was cancelled: there is nothing to return."),
+            returnable=returnable,
+        )
     if order.delivered_at is None:
-        return ReturnEligibility(False, gettext(
-            "This order has not been delivered yet. You can return items once they arrive."),
-            returnable=returnable)
+        return ReturnEligibility(
+            False,
+            gettext(
+                "This order has not been delivered yet. You can return items once they arrive."
+            ),
+            returnable=returnable,
+        )
     closes_at = order.delivered_at + timedelta(days=shop_settings.return_window_days)
     if not shop_settings.returns_allowed:
-        return ReturnEligibility(False, gettext(
-            "Returns cannot be requested online at the moment. Please contact us and we will "
-            "help you."), closes_at, returnable)
+        return ReturnEligibility(
+            False,
+            gettext(
+                "Returns cannot be requested online at the moment. Please contact us and we will "
+                "help you."
+            ),
+            closes_at,
+            returnable,
+        )
     if timezone.now() > closes_at:
-        return ReturnEligibility(False, gettext(
-            "The return period for this order ended on %(date)s (%(days)d days after "
-            "delivery).") % {"date": formats.date_format(timezone.localtime(closes_at).date()),
-                             "days": shop_settings.return_window_days}, closes_at, returnable)
+        return ReturnEligibility(
+            False,
+            gettext(
+                "The return period for this order ended on %(date)s (%(days)d days after delivery)."
+            )
+            % {
+                "date": formats.date_format(timezone.localtime(closes_at).date()),
+                "days": shop_settings.return_window_days,
+            },
+            closes_at,
+            returnable,
+        )
     if not any(returnable.values()):
-        return ReturnEligibility(False, gettext(
-            "Every item of this order has already been returned or is being returned."),
-            closes_at, returnable)
+        return ReturnEligibility(
+            False,
+            gettext("Every item of this order has already been returned or is being returned."),
+            closes_at,
+            returnable,
+        )
     blocked = blocked_lines_for_portal(order, shop_settings=shop_settings)
     if all(line_id in blocked for line_id, left in returnable.items() if left):
         # The return rules refuse every item left: say why, once per message.
@@ -76,9 +100,11 @@ def return_eligibility(order: Order, shop_settings: ShopSettings) -> ReturnEligi
 
 def order_returns(order: Order) -> QuerySet[Return]:
     """The order's returns for its page, newest first."""
-    return (Return.objects.filter(order=order)
-            .only("rma_number", "status", "created_at", "order_id", "refund_mode")
-            .order_by("-created_at", "-id"))
+    return (
+        Return.objects.filter(order=order)
+        .only("rma_number", "status", "created_at", "order_id", "refund_mode")
+        .order_by("-created_at", "-id")
+    )
 
 
 def active_reasons() -> list[ReturnReason]:
@@ -94,17 +120,21 @@ def portal_returns(scope: PortalScope) -> QuerySet[Return]:
 def portal_return(scope: PortalScope, rma_number: str) -> Return:
     """One return of the scope with what its page shows; Return.DoesNotExist otherwise."""
     lines = ReturnLine.objects.select_related("order_line__variant__product", "reason")
-    return (portal_returns(scope)
-            .select_related("order__customer", "action")
-            .prefetch_related(Prefetch("lines", queryset=lines.order_by("id")))
-            .get(rma_number=rma_number))
+    return (
+        portal_returns(scope)
+        .select_related("order__customer", "action")
+        .prefetch_related(Prefetch("lines", queryset=lines.order_by("id")))
+        .get(rma_number=rma_number)
+    )
 
 
 def customer_events(ret: Return) -> list[ReturnEvent]:
     """What the customer's timeline shows: the events meant for them, oldest first."""
-    return list(ret.events.filter(visible_to_customer=True)
-                .only("kind", "created_at", "from_status", "to_status", "note", "ret_id")
-                .order_by("created_at", "id"))
+    return list(
+        ret.events.filter(visible_to_customer=True)
+        .only("kind", "created_at", "from_status", "to_status", "note", "ret_id")
+        .order_by("created_at", "id")
+    )
 
 
 @dataclass(frozen=True)
@@ -130,8 +160,13 @@ def customer_timeline(events: list[ReturnEvent]) -> list[TimelineEntry]:
 
 # The usual way of a return; a return that stops early (rejected, cancelled, expired) ends with
 # that status instead.
-_FLOW = [ReturnStatus.REQUESTED, ReturnStatus.APPROVED, ReturnStatus.IN_TRANSIT,
-         ReturnStatus.RECEIVED, ReturnStatus.COMPLETED]
+_FLOW = [
+    ReturnStatus.REQUESTED,
+    ReturnStatus.APPROVED,
+    ReturnStatus.IN_TRANSIT,
+    ReturnStatus.RECEIVED,
+    ReturnStatus.COMPLETED,
+]
 
 
 @dataclass(frozen=True)
@@ -151,10 +186,14 @@ def progress_steps(ret: Return, events: list[ReturnEvent]) -> list[ProgressStep]
     current = ret.status
     if current in _FLOW:
         position = _FLOW.index(current)
-        statuses = [status for index, status in enumerate(_FLOW)
-                    # a parcel dropped in store may skip "in transit": do not show a hole
-                    if not (index < position and status not in reached
-                            and status == ReturnStatus.IN_TRANSIT)]
+        statuses = [
+            status
+            for index, status in enumerate(_FLOW)
+            # a parcel dropped in store may skip "in transit": do not show a hole
+            if not (
+                index < position and status not in reached and status == ReturnStatus.IN_TRANSIT
+            )
+        ]
     else:
         statuses = [status for status in _FLOW if status in reached] + [current]
     steps = []
@@ -166,8 +205,11 @@ def progress_steps(ret: Return, events: list[ReturnEvent]) -> list[ProgressStep]
             state = "upcoming"
         else:
             state = "done"
-        steps.append(ProgressStep(status=status, label=step_label(ret, status), state=state,
-                                  at=reached.get(status)))
+        steps.append(
+            ProgressStep(
+                status=status, label=step_label(ret, status), state=state, at=reached.get(status)
+            )
+        )
     return steps
 
 
@@ -189,7 +231,8 @@ def customer_may_cancel(ret: Return) -> bool:
 
 def settled_refunds(ret: Return) -> list[Refund]:
     """The refunds paid for the return, newest first (none until one is marked refunded)."""
-    return list(Refund.objects.filter(ret=ret, status=RefundStatus.REFUNDED)
-                .only("amount", "currency", "mode", "status", "marked_at", "created_at",
-                      "ret_id")
-                .order_by("-created_at", "-id"))
+    return list(
+        Refund.objects.filter(ret=ret, status=RefundStatus.REFUNDED)
+        .only("amount", "currency", "mode", "status", "marked_at", "created_at", "ret_id")
+        .order_by("-created_at", "-id")
+    )

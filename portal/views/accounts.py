@@ -1,7 +1,6 @@
 """The portal's accounts: the home page, log in in one's own language, sign up, confirm the
 email address, choose the language."""
 
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -30,17 +29,21 @@ CONFIRM_MAX_AGE = 3 * 24 * 3600
 def remember_language(response, user: User):
     """Log in in the customer's own language: the language cookie LocaleMiddleware reads."""
     if user.language in dict(settings.LANGUAGES):
-        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language,
-                            max_age=settings.LANGUAGE_COOKIE_AGE or 365 * 24 * 3600,
-                            path=settings.LANGUAGE_COOKIE_PATH,
-                            domain=settings.LANGUAGE_COOKIE_DOMAIN,
-                            secure=settings.LANGUAGE_COOKIE_SECURE,
-                            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-                            samesite=settings.LANGUAGE_COOKIE_SAMESITE)
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            user.language,
+            max_age=settings.LANGUAGE_COOKIE_AGE or 365 * 24 * 3600,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
     return response
 
 
 # --- pages ------------------------------------------------------------------------------------
+
 
 def home(request):
     return render(request, "home.html", {"shop": ShopSettings.load()})
@@ -50,8 +53,12 @@ def set_language(request):
     """Django's language switch, which also remembers the choice on the customer's account."""
     response = i18n.set_language(request)
     language = request.POST.get("language", "")
-    if (request.method == "POST" and request.user.is_authenticated
-            and language in dict(settings.LANGUAGES) and language != request.user.language):
+    if (
+        request.method == "POST"
+        and request.user.is_authenticated
+        and language in dict(settings.LANGUAGES)
+        and language != request.user.language
+    ):
         user_set_language(user=request.user, language=language)
     return response
 
@@ -70,15 +77,21 @@ def signup(request):
         return redirect("orders")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = account_signup(email=form.cleaned_data["email"],
-                              password=form.cleaned_data["password1"],
-                              full_name=form.cleaned_data["full_name"],
-                              language=(get_language() or settings.LANGUAGE_CODE)[:2])
+        user = account_signup(
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+            full_name=form.cleaned_data["full_name"],
+            language=(get_language() or settings.LANGUAGE_CODE)[:2],
+        )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         send_confirmation(request, user)
-        messages.success(request, gettext(
-            "Welcome! We sent you an email: open its link to confirm your address and see "
-            "your orders here."))
+        messages.success(
+            request,
+            gettext(
+                "Welcome! We sent you an email: open its link to confirm your address and see "
+                "your orders here."
+            ),
+        )
         return remember_language(redirect("orders"), user)
     return render(request, "registration/signup.html", {"form": form})
 
@@ -87,9 +100,12 @@ def send_confirmation(request, user: User) -> None:
     token = signing.dumps({"user": user.pk, "email": user.email}, salt=CONFIRM_SALT)
     link = request.build_absolute_uri(reverse("confirm_email", args=[token]))
     context = {"link": link, "shop": ShopSettings.load(), "user": user}
-    send_mail(subject=render_to_string("registration/confirm_email_subject.txt", context).strip(),
-              message=render_to_string("registration/confirm_email.txt", context),
-              from_email=None, recipient_list=[user.email])
+    send_mail(
+        subject=render_to_string("registration/confirm_email_subject.txt", context).strip(),
+        message=render_to_string("registration/confirm_email.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
+    )
 
 
 def confirm_email(request, token):
@@ -97,13 +113,19 @@ def confirm_email(request, token):
         data = signing.loads(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
         user = User.objects.get(pk=data["user"], email=data["email"], is_active=True)
     except (signing.BadSignature, User.DoesNotExist, KeyError, TypeError):
-        messages.error(request, gettext(
-            "This confirmation link is not valid any more. Log in to receive a new one."))
+        messages.error(
+            request,
+            gettext("This confirmation link is not valid any more. Log in to receive a new one."),
+        )
         return redirect("orders" if request.user.is_authenticated else "login")
     if account_confirm_email(user=user) is None:
-        messages.error(request, gettext(
-            "The orders of this address are already linked to another account. Please "
-            "contact us."))
+        messages.error(
+            request,
+            gettext(
+                "The orders of this address are already linked to another account. Please "
+                "contact us."
+            ),
+        )
     else:
         messages.success(request, gettext("Thank you, your email address is confirmed."))
     return redirect("orders" if request.user.is_authenticated else "login")
@@ -113,16 +135,9 @@ def confirm_email(request, token):
 @login_required
 def confirm_email_resend(request):
     send_confirmation(request, request.user)
-    messages.success(request, gettext("We sent the confirmation email again to %(email)s.")
-                     % {"email": request.user.email})
+    messages.success(
+        request,
+        gettext("We sent the confirmation email again to %(email)s.")
+        % {"email": request.user.email},
+    )
     return redirect("orders")
-
-
-
-
-
-
-
-
-
-

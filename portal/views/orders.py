@@ -29,9 +29,13 @@ def orders(request):
     page = None
     if customer is not None:
         page = Paginator(customer_orders(customer.pk), ORDERS_PER_PAGE).get_page(
-            request.GET.get("page"))
-    return render(request, "portal/orders.html", {
-        "customer": customer, "page": page, "orders": page.object_list if page else []})
+            request.GET.get("page")
+        )
+    return render(
+        request,
+        "portal/orders.html",
+        {"customer": customer, "page": page, "orders": page.object_list if page else []},
+    )
 
 
 @portal_page
@@ -42,10 +46,18 @@ def order_detail(request, number):
     lines = order_lines(order)
     for line in lines:
         line.returned = line.quantity - eligibility.returnable.get(line.pk, line.quantity)
-    return render(request, "portal/order_detail.html", {
-        "order": order, "lines": lines, "returns": list(order_returns(order)),
-        "eligibility": eligibility, "shop": shop_settings,
-        "is_guest": not request.portal_scope.is_customers_own(order)})
+    return render(
+        request,
+        "portal/order_detail.html",
+        {
+            "order": order,
+            "lines": lines,
+            "returns": list(order_returns(order)),
+            "eligibility": eligibility,
+            "shop": shop_settings,
+            "is_guest": not request.portal_scope.is_customers_own(order),
+        },
+    )
 
 
 def guest_lookup(request):
@@ -54,25 +66,35 @@ def guest_lookup(request):
         address = client_address(request)
         number = form.cleaned_data["order_number"].strip().upper()
         if LOOKUP_PER_ADDRESS.blocked(address) or LOOKUP_PER_ORDER.blocked(number):
-            form.add_error(None, gettext(
-                "Too many attempts. For your security, please wait 15 minutes and try again."))
+            form.add_error(
+                None,
+                gettext(
+                    "Too many attempts. For your security, please wait 15 minutes and try again."
+                ),
+            )
         else:
             order = order_for_guest(number, form.cleaned_data["email_or_postcode"])
             if order is not None:
                 return _open_for_guest(request, order)
             LOOKUP_PER_ADDRESS.fail(address)
             LOOKUP_PER_ORDER.fail(number)
-            form.add_error(None, gettext(
-                "We could not find an order with these details. Check the order number and "
-                "the email address or postcode, as written in your confirmation email."))
+            form.add_error(
+                None,
+                gettext(
+                    "We could not find an order with these details. Check the order number and "
+                    "the email address or postcode, as written in your confirmation email."
+                ),
+            )
     return render(request, "portal/lookup.html", {"form": form})
 
 
 def _open_for_guest(request, order: Order):
     # A new session key: a session id planted in the browser before must not gain the access.
     request.session.cycle_key()
-    request.session[GUEST_ORDER_KEY] = {"order": order.pk,
-                                        "until": time.time() + GUEST_ACCESS_SECONDS}
+    request.session[GUEST_ORDER_KEY] = {
+        "order": order.pk,
+        "until": time.time() + GUEST_ACCESS_SECONDS,
+    }
     return redirect("order_detail", number=order.number)
 
 

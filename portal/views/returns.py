@@ -57,11 +57,14 @@ def _form(order: Order, shop_settings: ShopSettings, returnable: dict[int, int],
     # and in-store only when it holds for the whole order.
     rules = evaluate_rules(order, channel=Return.Channel.PORTAL, shop_settings=shop_settings)
     return ReturnRequestForm(
-        order_lines=order_lines(order), returnable=returnable, reasons=active_reasons(),
+        order_lines=order_lines(order),
+        returnable=returnable,
+        reasons=active_reasons(),
         shop_settings=shop_settings,
         blocked={line_id: blocked.message for line_id, blocked in rules.blocked.items()},
         in_store_only=rules.in_store_only and not rules.in_store_rule.has_line_conditions,
-        **kwargs)
+        **kwargs,
+    )
 
 
 def _draft(request, order: Order) -> dict | None:
@@ -79,10 +82,20 @@ def _eligible_or_redirect(request, order: Order, shop_settings: ShopSettings):
 
 
 def _render_form(request, order, form, shop_settings, status=200):
-    return render(request, "portal/return_form.html", {
-        "order": order, "form": form, "rows": form.line_rows(), "shop": shop_settings,
-        "reasons_needing_detail": [code for code, reason in form.reasons.items()
-                                   if reason.needs_detail]}, status=status)
+    return render(
+        request,
+        "portal/return_form.html",
+        {
+            "order": order,
+            "form": form,
+            "rows": form.line_rows(),
+            "shop": shop_settings,
+            "reasons_needing_detail": [
+                code for code, reason in form.reasons.items() if reason.needs_detail
+            ],
+        },
+        status=status,
+    )
 
 
 @portal_page
@@ -95,8 +108,11 @@ def return_request_form(request, number):
     if request.method == "POST":
         form = _form(order, shop_settings, eligibility.returnable, data=request.POST)
         if form.is_valid():
-            request.session[DRAFT_KEY] = {"order": order.pk, "data": form.draft(),
-                                          "token": secrets.token_hex(8)}
+            request.session[DRAFT_KEY] = {
+                "order": order.pk,
+                "data": form.draft(),
+                "token": secrets.token_hex(8),
+            }
             return redirect("return_confirm", number=order.number)
         return _render_form(request, order, form, shop_settings)
     form = _form(order, shop_settings, eligibility.returnable, initial=_draft(request, order))
@@ -117,32 +133,59 @@ def return_request_confirm(request, number):
     # changed since, and the session is no proof of anything.
     form = _form(order, shop_settings, eligibility.returnable, data=draft)
     if not form.is_valid():
-        messages.error(request, gettext("Something changed since you filled in the form: "
-                                        "please check it again."))
+        messages.error(
+            request,
+            gettext("Something changed since you filled in the form: please check it again."),
+        )
         return _render_form(request, order, form, shop_settings)
     # The rules on the chosen items and reasons: a refusal is told now, not after confirming.
-    rules = evaluate_rules(order, channel=Return.Channel.PORTAL, shop_settings=shop_settings,
-                           lines=list(form.quantities().items()),
-                           reason_codes=form.reason_codes())
+    rules = evaluate_rules(
+        order,
+        channel=Return.Channel.PORTAL,
+        shop_settings=shop_settings,
+        lines=list(form.quantities().items()),
+        reason_codes=form.reason_codes(),
+    )
     if rules.blocked:
         messages.error(request, " ".join(rules.blocked_messages()))
         return _render_form(request, order, form, shop_settings)
     if request.method == "POST":
         return _submit(request, order, form)
     # The fee is the one return_request will set: the rules' (the shop's default without one).
-    quote = quote_preview(order=order, quantities=form.quantities(),
-                          refund_mode=form.cleaned_data["refund_mode"], return_fee=rules.fee)
-    delivery_option = (Return.DeliveryOption.IN_STORE if rules.in_store_only
-                       else form.cleaned_data["delivery_option"])
+    quote = quote_preview(
+        order=order,
+        quantities=form.quantities(),
+        refund_mode=form.cleaned_data["refund_mode"],
+        return_fee=rules.fee,
+    )
+    delivery_option = (
+        Return.DeliveryOption.IN_STORE
+        if rules.in_store_only
+        else form.cleaned_data["delivery_option"]
+    )
     reasons = form.reasons
-    chosen = [(row, reasons[row.reason.value()]) for row in form.line_rows()
-              if int(row.quantity.value() or 0)]
-    return render(request, "portal/return_confirm.html", {
-        "order": order, "form": form, "chosen": chosen, "quote": quote,
-        "refund_mode_label": dict(form.fields["refund_mode"].choices)[
-            form.cleaned_data["refund_mode"]],
-        "delivery_label": dict(offered_delivery_options(shop_settings, in_store_only=True)
-                               + form.fields["delivery_option"].choices)[delivery_option]})
+    chosen = [
+        (row, reasons[row.reason.value()])
+        for row in form.line_rows()
+        if int(row.quantity.value() or 0)
+    ]
+    return render(
+        request,
+        "portal/return_confirm.html",
+        {
+            "order": order,
+            "form": form,
+            "chosen": chosen,
+            "quote": quote,
+            "refund_mode_label": dict(form.fields["refund_mode"].choices)[
+                form.cleaned_data["refund_mode"]
+            ],
+            "delivery_label": dict(
+                offered_delivery_options(shop_settings, in_store_only=True)
+                + form.fields["delivery_option"].choices
+            )[delivery_option],
+        },
+    )
 
 
 def _submit(request, order: Order, form: ReturnRequestForm):
@@ -155,18 +198,25 @@ def _submit(request, order: Order, form: ReturnRequestForm):
         return redirect("order_detail", number=order.number)
     try:
         ret = return_request(
-            order=order, lines=form.line_inputs(),
+            order=order,
+            lines=form.line_inputs(),
             refund_mode=form.cleaned_data["refund_mode"],
             delivery_option=form.cleaned_data["delivery_option"],
             customer_comment=form.cleaned_data["customer_comment"],
-            **_acting_as(request, order))
+            **_acting_as(request, order),
+        )
     except ReturnError as error:
         cache.delete(claim)  # nothing was sent: the customer may try again
         messages.error(request, error.message)
         return redirect("return_request", number=order.number)
     request.session.pop(DRAFT_KEY, None)
-    messages.success(request, gettext("Your return %(rma)s is requested. We will email you "
-                                      "as soon as we have reviewed it.") % {"rma": ret.rma_number})
+    messages.success(
+        request,
+        gettext(
+            "Your return %(rma)s is requested. We will email you as soon as we have reviewed it."
+        )
+        % {"rma": ret.rma_number},
+    )
     return redirect("return_detail", rma_number=ret.rma_number)
 
 
@@ -177,12 +227,22 @@ def return_detail(request, rma_number):
     label = live_label(ret)
     # A return dropped in store reads "no label" (no query); one with a label, its parcel.
     has_parcel_status = label is not None or ret.delivery_option == Return.DeliveryOption.IN_STORE
-    return render(request, "portal/return_detail.html", {
-        "label": label, "parcel": delivery_status(ret, label) if has_parcel_status else "",
-        "ret": ret, "order": ret.order, "lines": list(ret.lines.all()),
-        "timeline": customer_timeline(events),
-        "steps": progress_steps(ret, events), "quote": quote_for_return(ret),
-        "refunds": settled_refunds(ret), "can_cancel": customer_may_cancel(ret)})
+    return render(
+        request,
+        "portal/return_detail.html",
+        {
+            "label": label,
+            "parcel": delivery_status(ret, label) if has_parcel_status else "",
+            "ret": ret,
+            "order": ret.order,
+            "lines": list(ret.lines.all()),
+            "timeline": customer_timeline(events),
+            "steps": progress_steps(ret, events),
+            "quote": quote_for_return(ret),
+            "refunds": settled_refunds(ret),
+            "can_cancel": customer_may_cancel(ret),
+        },
+    )
 
 
 @require_POST
@@ -194,6 +254,7 @@ def return_cancel_view(request, rma_number):
     except ReturnError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, gettext("Your return %(rma)s is cancelled.")
-                         % {"rma": ret.rma_number})
+        messages.success(
+            request, gettext("Your return %(rma)s is cancelled.") % {"rma": ret.rma_number}
+        )
     return redirect("return_detail", rma_number=ret.rma_number)

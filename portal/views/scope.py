@@ -32,8 +32,10 @@ def guest_order_id(request) -> int | None:
 
 def portal_scope(request) -> PortalScope:
     customer = getattr(request.user, "customer", None) if request.user.is_authenticated else None
-    return PortalScope(customer_id=customer.pk if customer is not None else None,
-                       guest_order_id=guest_order_id(request))
+    return PortalScope(
+        customer_id=customer.pk if customer is not None else None,
+        guest_order_id=guest_order_id(request),
+    )
 
 
 def portal_page(view):

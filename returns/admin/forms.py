@@ -27,6 +27,7 @@ def reason_choices(reasons) -> list[tuple[str, str]]:
 
 # --- creating a return from an order ---------------------------------------------------------
 
+
 class _Form(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
@@ -36,45 +37,79 @@ class _Form(forms.Form):
 class CreateReturnForm(_Form):
     """One row per order line (quantity, reason, detail, restock), then the return's choices."""
 
-    action = forms.ModelChoiceField(label=_("Action"), queryset=ReturnAction.objects.none(),
-                                    required=False,
-                                    help_text=_("How the return will be settled for the "
-                                                "customer, e.g. send a replacement."))
+    action = forms.ModelChoiceField(
+        label=_("Action"),
+        queryset=ReturnAction.objects.none(),
+        required=False,
+        help_text=_("How the return will be settled for the customer, e.g. send a replacement."),
+    )
     refund_mode = forms.ChoiceField(label=_("Refund mode"), choices=Return.RefundMode.choices)
     exchange_variant = forms.ModelChoiceField(
-        label=_("Item to send in exchange"), queryset=Variant.objects.none(), required=False,
-        help_text=_("For an exchange: another size or colour."))
-    delivery_option = forms.ChoiceField(label=_("Delivery option"),
-                                        choices=Return.DeliveryOption.choices)
+        label=_("Item to send in exchange"),
+        queryset=Variant.objects.none(),
+        required=False,
+        help_text=_("For an exchange: another size or colour."),
+    )
+    delivery_option = forms.ChoiceField(
+        label=_("Delivery option"), choices=Return.DeliveryOption.choices
+    )
     start_status = forms.ChoiceField(label=_("Status to start in"), widget=forms.RadioSelect)
     customer_comment = forms.CharField(
-        label=_("Customer comment"), required=False, widget=forms.Textarea(attrs=_TEXTAREA),
-        help_text=_("What the customer said about the return. Seen by staff only."))
-    staff_note = forms.CharField(label=_("Staff note"), required=False,
-                                 widget=forms.Textarea(attrs=_TEXTAREA),
-                                 help_text=_("An internal note for the other staff."))
+        label=_("Customer comment"),
+        required=False,
+        widget=forms.Textarea(attrs=_TEXTAREA),
+        help_text=_("What the customer said about the return. Seen by staff only."),
+    )
+    staff_note = forms.CharField(
+        label=_("Staff note"),
+        required=False,
+        widget=forms.Textarea(attrs=_TEXTAREA),
+        help_text=_("An internal note for the other staff."),
+    )
     return_fee = forms.DecimalField(
-        label=_("Return fee"), required=False, min_value=0, max_digits=MONEY["max_digits"],
+        label=_("Return fee"),
+        required=False,
+        min_value=0,
+        max_digits=MONEY["max_digits"],
         decimal_places=MONEY["decimal_places"],
-        help_text=_("Leave empty for the shop's default fee."))
+        help_text=_("Leave empty for the shop's default fee."),
+    )
     notify_customer = forms.BooleanField(
-        label=_("Notify the customer"), required=False,
-        help_text=_("Email the customer about this return and its next statuses."))
+        label=_("Notify the customer"),
+        required=False,
+        help_text=_("Email the customer about this return and its next statuses."),
+    )
     override_reason = forms.CharField(
-        label=_("Reason for overriding the rules"), required=False,
+        label=_("Reason for overriding the rules"),
+        required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Needed only when the return breaks a rule, e.g. the return window has "
-                    "passed. It is written on the return's timeline."))
+        help_text=_(
+            "Needed only when the return breaks a rule, e.g. the return window has "
+            "passed. It is written on the return's timeline."
+        ),
+    )
 
-    def __init__(self, *args, order: Order, lines, returnable: dict[int, int],
-                 reasons: list[ReturnReason], settings: ShopSettings, user, **kwargs):
+    def __init__(
+        self,
+        *args,
+        order: Order,
+        lines,
+        returnable: dict[int, int],
+        reasons: list[ReturnReason],
+        settings: ShopSettings,
+        user,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.order, self.lines, self.returnable = order, lines, returnable
         self.reasons = {reason.code: reason for reason in reasons}
         self.fields["action"].queryset = ReturnAction.objects.filter(active=True)
         self.fields["exchange_variant"].queryset = (
-            Variant.objects.filter(product__variants__order_lines__order=order).distinct()
-            .select_related("product").order_by("product__name", "sku"))
+            Variant.objects.filter(product__variants__order_lines__order=order)
+            .distinct()
+            .select_related("product")
+            .order_by("product__name", "sku")
+        )
         starts = [(ReturnStatus.REQUESTED, _("Requested: to review"))]
         if user.has_perm("returns.approve_return"):
             starts.append((ReturnStatus.APPROVED, _("Approved at once")))
@@ -90,29 +125,41 @@ class CreateReturnForm(_Form):
 
     def _add_line_fields(self, line, remaining: int, reasons) -> None:
         self.fields[f"qty_{line.pk}"] = forms.IntegerField(
-            label=_("Quantity to return"), min_value=0, max_value=remaining, initial=0,
-            required=False, widget=forms.NumberInput(attrs={"min": 0, "max": remaining}),
-            disabled=remaining == 0)
+            label=_("Quantity to return"),
+            min_value=0,
+            max_value=remaining,
+            initial=0,
+            required=False,
+            widget=forms.NumberInput(attrs={"min": 0, "max": remaining}),
+            disabled=remaining == 0,
+        )
         self.fields[f"reason_{line.pk}"] = forms.ChoiceField(
-            label=_("Reason"), choices=reason_choices(reasons), required=False,
-            disabled=remaining == 0)
+            label=_("Reason"),
+            choices=reason_choices(reasons),
+            required=False,
+            disabled=remaining == 0,
+        )
         self.fields[f"detail_{line.pk}"] = forms.CharField(
-            label=_("Details"), required=False, max_length=500, disabled=remaining == 0)
+            label=_("Details"), required=False, max_length=500, disabled=remaining == 0
+        )
         # The point of sale owns that stock: returns never restock it, so there is no choice.
         if not line.variant.stock_managed_by_pos:
             self.fields[f"restock_{line.pk}"] = forms.BooleanField(
-                label=_("Put back in stock"), required=False, initial=True,
-                disabled=remaining == 0)
+                label=_("Put back in stock"), required=False, initial=True, disabled=remaining == 0
+            )
 
     def rows(self):
         """The order lines with their fields, for the template's table."""
         for line in self.lines:
             yield {
-                "line": line, "returnable": self.returnable.get(line.pk, 0),
-                "quantity": self[f"qty_{line.pk}"], "reason": self[f"reason_{line.pk}"],
+                "line": line,
+                "returnable": self.returnable.get(line.pk, 0),
+                "quantity": self[f"qty_{line.pk}"],
+                "reason": self[f"reason_{line.pk}"],
                 "detail": self[f"detail_{line.pk}"],
-                "restock": (self[f"restock_{line.pk}"]
-                            if f"restock_{line.pk}" in self.fields else None),
+                "restock": (
+                    self[f"restock_{line.pk}"] if f"restock_{line.pk}" in self.fields else None
+                ),
             }
 
     def clean(self):
@@ -135,35 +182,46 @@ class CreateReturnForm(_Form):
             if not quantity:
                 continue
             restock_field = f"restock_{line.pk}"
-            inputs.append(ReturnLineInput(
-                order_line_id=line.pk, quantity=quantity,
-                reason_code=data[f"reason_{line.pk}"],
-                reason_detail=data.get(f"detail_{line.pk}", ""),
-                restock=bool(data.get(restock_field)) if restock_field in self.fields else None))
+            inputs.append(
+                ReturnLineInput(
+                    order_line_id=line.pk,
+                    quantity=quantity,
+                    reason_code=data[f"reason_{line.pk}"],
+                    reason_detail=data.get(f"detail_{line.pk}", ""),
+                    restock=bool(data.get(restock_field)) if restock_field in self.fields else None,
+                )
+            )
         return inputs
 
     def service_arguments(self) -> dict:
         """The keyword arguments of return_create besides actor, order and lines."""
         data = self.cleaned_data
         return {
-            "refund_mode": data["refund_mode"], "delivery_option": data["delivery_option"],
-            "action": data.get("action"), "start_status": data["start_status"],
+            "refund_mode": data["refund_mode"],
+            "delivery_option": data["delivery_option"],
+            "action": data.get("action"),
+            "start_status": data["start_status"],
             "customer_comment": data.get("customer_comment", ""),
             "staff_note": data.get("staff_note", ""),
             "notify_customer": bool(data.get("notify_customer")),
             "return_fee": data.get("return_fee"),
             "override_reason": data.get("override_reason", ""),
-            "exchange_variant": (data.get("exchange_variant")
-                                 if data["refund_mode"] == Return.RefundMode.EXCHANGE else None),
+            "exchange_variant": (
+                data.get("exchange_variant")
+                if data["refund_mode"] == Return.RefundMode.EXCHANGE
+                else None
+            ),
         }
 
 
 # --- processing a return ---------------------------------------------------------------------
 
-# The inspection of a parcel received unopened is offered beside the statuses (returns/admin/pages.py).
+# The inspection of a parcel received unopened is offered beside the statuses (admin/pages.py).
 INSPECTED = "inspected"
-INSPECTED_DESCRIPTION = _("The carrier delivered the parcel unopened: record what came back per "
-                          "line; what is put back in stock is restocked once.")
+INSPECTED_DESCRIPTION = _(
+    "The carrier delivered the parcel unopened: record what came back per "
+    "line; what is put back in stock is restocked once."
+)
 
 
 def _choice_label(status: str):
@@ -177,42 +235,54 @@ class ProcessReturnForm(_Form):
     needs, and the action, staff note and fee. "Save" sends it all at once."""
 
     seen_status = forms.CharField(widget=forms.HiddenInput)
-    next_status = forms.ChoiceField(label=_("Next status"), required=False,
-                                    widget=forms.RadioSelect)
-    action = forms.ModelChoiceField(label=_("Action"), queryset=ReturnAction.objects.none(),
-                                    required=False)
-    staff_note = forms.CharField(label=_("Staff note"), required=False,
-                                 widget=forms.Textarea(attrs=_TEXTAREA),
-                                 help_text=_("Internal: the customer never sees it."))
-    return_fee = forms.DecimalField(label=_("Return fee"), required=False, min_value=0,
-                                    max_digits=MONEY["max_digits"],
-                                    decimal_places=MONEY["decimal_places"])
-    rejection_reason = forms.CharField(
-        label=_("Reason for the rejection"), required=False,
+    next_status = forms.ChoiceField(
+        label=_("Next status"), required=False, widget=forms.RadioSelect
+    )
+    action = forms.ModelChoiceField(
+        label=_("Action"), queryset=ReturnAction.objects.none(), required=False
+    )
+    staff_note = forms.CharField(
+        label=_("Staff note"),
+        required=False,
         widget=forms.Textarea(attrs=_TEXTAREA),
-        help_text=_("The customer reads it in the email and on the return's page."))
+        help_text=_("Internal: the customer never sees it."),
+    )
+    return_fee = forms.DecimalField(
+        label=_("Return fee"),
+        required=False,
+        min_value=0,
+        max_digits=MONEY["max_digits"],
+        decimal_places=MONEY["decimal_places"],
+    )
+    rejection_reason = forms.CharField(
+        label=_("Reason for the rejection"),
+        required=False,
+        widget=forms.Textarea(attrs=_TEXTAREA),
+        help_text=_("The customer reads it in the email and on the return's page."),
+    )
     status_note = forms.CharField(
-        label=_("Message for the timeline"), required=False,
+        label=_("Message for the timeline"),
+        required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Optional. Shown with the new status, to the customer too."))
-    notify = forms.BooleanField(label=_("Notify the customer of the new status"),
-                                required=False)
+        help_text=_("Optional. Shown with the new status, to the customer too."),
+    )
+    notify = forms.BooleanField(label=_("Notify the customer of the new status"), required=False)
 
-    def __init__(self, *args, ret: Return, next_statuses: list[str], may_edit: bool,
-                 **kwargs):
+    def __init__(self, *args, ret: Return, next_statuses: list[str], may_edit: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.ret, self.may_edit = ret, may_edit
         self.next_statuses = next_statuses
         self.fields["seen_status"].initial = ret.status
-        self.fields["next_status"].choices = (
-            [("", pgettext_lazy("next status", "No change"))]
-            + [(status, _choice_label(status)) for status in next_statuses])
+        self.fields["next_status"].choices = [("", pgettext_lazy("next status", "No change"))] + [
+            (status, _choice_label(status)) for status in next_statuses
+        ]
         self.fields["next_status"].initial = ""
         self.fields["notify"].initial = ret.notify_customer
         if may_edit:
             # The return's own action stays choosable even once deactivated.
             self.fields["action"].queryset = ReturnAction.objects.filter(
-                Q(active=True) | Q(pk=ret.action_id))
+                Q(active=True) | Q(pk=ret.action_id)
+            )
             self.fields["action"].initial = ret.action_id
             self.fields["staff_note"].initial = ret.staff_note
             self.fields["return_fee"].initial = ret.return_fee
@@ -231,25 +301,39 @@ class ProcessReturnForm(_Form):
 
     def _add_received_fields(self, line) -> None:
         self.fields[f"received_{line.pk}"] = forms.IntegerField(
-            label=_("Received"), min_value=0, max_value=line.quantity, initial=line.quantity,
-            required=False, widget=forms.NumberInput(attrs={"min": 0, "max": line.quantity}))
+            label=_("Received"),
+            min_value=0,
+            max_value=line.quantity,
+            initial=line.quantity,
+            required=False,
+            widget=forms.NumberInput(attrs={"min": 0, "max": line.quantity}),
+        )
         if not line.order_line.variant.stock_managed_by_pos:
             self.fields[f"restock_{line.pk}"] = forms.BooleanField(
-                label=_("Put back in stock"), required=False, initial=line.restock)
+                label=_("Put back in stock"), required=False, initial=line.restock
+            )
 
     @property
     def descriptions(self) -> list[tuple[str, str]]:
         """What each status offered means, shown when it is chosen."""
-        return [(status, STATUS_DESCRIPTIONS.get(status, INSPECTED_DESCRIPTION))
-                for status in self.next_statuses]
+        return [
+            (status, STATUS_DESCRIPTIONS.get(status, INSPECTED_DESCRIPTION))
+            for status in self.next_statuses
+        ]
 
     def receive_rows(self):
         if not self._asks_received_quantities:
             return []
-        return [{"line": line, "received": self[f"received_{line.pk}"],
-                 "restock": (self[f"restock_{line.pk}"]
-                             if f"restock_{line.pk}" in self.fields else None)}
-                for line in self.ret.lines.all()]
+        return [
+            {
+                "line": line,
+                "received": self[f"received_{line.pk}"],
+                "restock": (
+                    self[f"restock_{line.pk}"] if f"restock_{line.pk}" in self.fields else None
+                ),
+            }
+            for line in self.ret.lines.all()
+        ]
 
     def clean_next_status(self):
         value = self.cleaned_data.get("next_status") or ""
@@ -259,10 +343,14 @@ class ProcessReturnForm(_Form):
 
     def clean(self):
         data = super().clean()
-        if (data.get("next_status") == ReturnStatus.REJECTED
-                and not (data.get("rejection_reason") or "").strip()):
-            self.add_error("rejection_reason", gettext(
-                "Give the reason for rejecting the return: the customer will read it."))
+        if (
+            data.get("next_status") == ReturnStatus.REJECTED
+            and not (data.get("rejection_reason") or "").strip()
+        ):
+            self.add_error(
+                "rejection_reason",
+                gettext("Give the reason for rejecting the return: the customer will read it."),
+            )
         return data
 
     def received(self) -> dict[int, tuple[int, bool | None]]:
@@ -292,31 +380,48 @@ class ProcessReturnForm(_Form):
 
 # --- refunds from the return page and the overview -------------------------------------------
 
+
 class MarkRefundedForm(_Form):
-    """"Mark as refunded": the reference of the money sent back, optionally a partial amount."""
+    """ "Mark as refunded": the reference of the money sent back, optionally a partial amount."""
 
     seen_status = forms.CharField(widget=forms.HiddenInput)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
     reference = forms.CharField(
-        label=_("Reference of the refund"), required=False, max_length=200,
-        help_text=_("The payment provider's refund id or the bank transfer's reference."))
-    mode = forms.ChoiceField(label=_("Refunded to"), choices=[
-        (RefundMode.ORIGINAL_PAYMENT, RefundMode.ORIGINAL_PAYMENT.label),
-        (RefundMode.STORE_CREDIT, RefundMode.STORE_CREDIT.label)])
+        label=_("Reference of the refund"),
+        required=False,
+        max_length=200,
+        help_text=_("The payment provider's refund id or the bank transfer's reference."),
+    )
+    mode = forms.ChoiceField(
+        label=_("Refunded to"),
+        choices=[
+            (RefundMode.ORIGINAL_PAYMENT, RefundMode.ORIGINAL_PAYMENT.label),
+            (RefundMode.STORE_CREDIT, RefundMode.STORE_CREDIT.label),
+        ],
+    )
     amount = forms.DecimalField(
-        label=_("Amount, if partial"), required=False, min_value=0,
-        max_digits=MONEY["max_digits"], decimal_places=MONEY["decimal_places"],
-        help_text=_("Leave empty to refund the quote."))
-    reason = forms.CharField(label=_("Reason for a partial refund"), required=False,
-                             widget=forms.Textarea(attrs={"rows": 2}))
+        label=_("Amount, if partial"),
+        required=False,
+        min_value=0,
+        max_digits=MONEY["max_digits"],
+        decimal_places=MONEY["decimal_places"],
+        help_text=_("Leave empty to refund the quote."),
+    )
+    reason = forms.CharField(
+        label=_("Reason for a partial refund"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args, ret: Return, exchange: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["seen_status"].initial = ret.status
         self.fields["idempotency_key"].initial = new_key()
-        self.fields["mode"].initial = (RefundMode.STORE_CREDIT
-                                       if ret.refund_mode == Return.RefundMode.STORE_CREDIT
-                                       else RefundMode.ORIGINAL_PAYMENT)
+        self.fields["mode"].initial = (
+            RefundMode.STORE_CREDIT
+            if ret.refund_mode == Return.RefundMode.STORE_CREDIT
+            else RefundMode.ORIGINAL_PAYMENT
+        )
         if exchange:
             del self.fields["mode"]  # an exchange's difference is refunded as such
 
@@ -325,12 +430,17 @@ class BulkReferenceForm(_Form):
     """The overview's "mark refunded" asks once for the reference of the batch."""
 
     reference = forms.CharField(
-        label=_("Reference of the refunds"), max_length=200,
-        help_text=_("e.g. the bank transfer batch or the payment provider's payout reference. "
-                    "Each return is refunded its full quote."))
+        label=_("Reference of the refunds"),
+        max_length=200,
+        help_text=_(
+            "e.g. the bank transfer batch or the payment provider's payout reference. "
+            "Each return is refunded its full quote."
+        ),
+    )
     batch = forms.CharField(widget=forms.HiddenInput, max_length=40)
 
 
 class RejectForm(_Form):
-    reason = forms.CharField(label=_("Reason given to the customer"),
-                             widget=forms.Textarea(attrs={"rows": 4}))
+    reason = forms.CharField(
+        label=_("Reason given to the customer"), widget=forms.Textarea(attrs={"rows": 4})
+    )

@@ -19,12 +19,21 @@ class ReturnLabelActionsMixin:
     def label_urls(self):
         view = self.admin_site.admin_view
         return [
-            path("<path:object_id>/label/resend/", view(require_POST(self.label_resend_view)),
-                 name="returns_return_label_resend"),
-            path("<path:object_id>/label/cancel/", view(require_POST(self.label_cancel_view)),
-                 name="returns_return_label_cancel"),
-            path("<path:object_id>/label/create/", view(require_POST(self.label_create_view)),
-                 name="returns_return_label_create"),
+            path(
+                "<path:object_id>/label/resend/",
+                view(require_POST(self.label_resend_view)),
+                name="returns_return_label_resend",
+            ),
+            path(
+                "<path:object_id>/label/cancel/",
+                view(require_POST(self.label_cancel_view)),
+                name="returns_return_label_cancel",
+            ),
+            path(
+                "<path:object_id>/label/create/",
+                view(require_POST(self.label_create_view)),
+                name="returns_return_label_create",
+            ),
         ]
 
     def _label_action(self, request, object_id, service, done: str, **kwargs):
@@ -38,15 +47,26 @@ class ReturnLabelActionsMixin:
         return redirect("admin:returns_return_change", ret.pk)
 
     def label_resend_view(self, request, object_id):
-        return self._label_action(request, object_id, label_services.label_resend,
-                                  gettext("Label %(number)s emailed to the customer again."))
+        return self._label_action(
+            request,
+            object_id,
+            label_services.label_resend,
+            gettext("Label %(number)s emailed to the customer again."),
+        )
 
     def label_cancel_view(self, request, object_id):
-        return self._label_action(request, object_id, label_services.label_cancel,
-                                  gettext("Label %(number)s cancelled."),
-                                  note=request.POST.get("note", ""))
+        return self._label_action(
+            request,
+            object_id,
+            label_services.label_cancel,
+            gettext("Label %(number)s cancelled."),
+            note=request.POST.get("note", ""),
+        )
 
     def label_create_view(self, request, object_id):
-        return self._label_action(request, object_id, label_services.label_create,
-                                  gettext("New label %(number)s made and emailed to the "
-                                          "customer."))
+        return self._label_action(
+            request,
+            object_id,
+            label_services.label_create,
+            gettext("New label %(number)s made and emailed to the customer."),
+        )

@@ -26,16 +26,21 @@ from shop.models import Order, ShopSettings
 from shop.templatetags.money import money
 
 # The order the next-status buttons are offered in.
-NEXT_STATUS_ORDER = [ReturnStatus.APPROVED, ReturnStatus.REJECTED, ReturnStatus.IN_TRANSIT,
-                     ReturnStatus.RECEIVED, ReturnStatus.COMPLETED, ReturnStatus.CANCELLED,
-                     ReturnStatus.EXPIRED]
+NEXT_STATUS_ORDER = [
+    ReturnStatus.APPROVED,
+    ReturnStatus.REJECTED,
+    ReturnStatus.IN_TRANSIT,
+    ReturnStatus.RECEIVED,
+    ReturnStatus.COMPLETED,
+    ReturnStatus.CANCELLED,
+    ReturnStatus.EXPIRED,
+]
 
 
 def as_seen(ret: Return, status: str) -> Return:
     """A copy of `ret` with the status the person saw on their page: the services compare it
     with the locked row and raise StaleReturnError when someone else changed it meanwhile."""
-    values = {field.attname: getattr(ret, field.attname)
-              for field in Return._meta.concrete_fields}
+    values = {field.attname: getattr(ret, field.attname) for field in Return._meta.concrete_fields}
     values["status"] = status
     seen = Return(**values)
     seen._state.adding = False
@@ -60,7 +65,8 @@ def next_statuses(ret: Return, user, *, may_complete: bool) -> list[str]:
 def _awaits_inspection(ret: Return) -> bool:
     """is_pending_inspection, read from the lines the page has already loaded."""
     return ret.status == ReturnStatus.RECEIVED and any(
-        line.received_quantity is None for line in ret.lines.all())
+        line.received_quantity is None for line in ret.lines.all()
+    )
 
 
 def reachable_statuses(ret: Return) -> set[str]:
@@ -75,13 +81,15 @@ def run_transition(target: str, ret: Return, form: ProcessReturnForm, actor) -> 
     if target == ReturnStatus.APPROVED:
         return services.return_approve(actor=actor, ret=ret, note=note, notify=notify)
     if target == ReturnStatus.REJECTED:
-        return services.return_reject(actor=actor, ret=ret, reason=data["rejection_reason"],
-                                      notify=notify)
+        return services.return_reject(
+            actor=actor, ret=ret, reason=data["rejection_reason"], notify=notify
+        )
     if target == ReturnStatus.IN_TRANSIT:
         return services.return_mark_in_transit(actor=actor, ret=ret, note=note, notify=notify)
     if target == ReturnStatus.RECEIVED:
-        return services.return_receive(actor=actor, ret=ret, received=form.received(),
-                                       note=note, notify=notify)
+        return services.return_receive(
+            actor=actor, ret=ret, received=form.received(), note=note, notify=notify
+        )
     if target == INSPECTED:
         return services.return_inspect(actor=actor, ret=ret, received=form.received(), note=note)
     if target == ReturnStatus.COMPLETED:
@@ -117,55 +125,75 @@ class ReturnPagesMixin:
         refunds = pages.refunds_for_page(ret)
         left = max(quote.total - pages.live_refunded(refunds), 0)
         pending = [refund for refund in refunds if refund.status == RefundStatus.PENDING]
-        return {"quote": quote, "refunds": refunds, "left_to_refund": left,
-                "pending_refunds": pending,
-                "nothing_left": left == 0 and not pending and quote.amount_due == 0}
+        return {
+            "quote": quote,
+            "refunds": refunds,
+            "left_to_refund": left,
+            "pending_refunds": pending,
+            "nothing_left": left == 0 and not pending and quote.amount_due == 0,
+        }
 
     def _render_return(self, request, ret: Return, *, form=None, status=200):
         money = self._money_facts(ret)
         may_complete = ret.status == ReturnStatus.RECEIVED and money["nothing_left"]
         if form is None:
             form = ProcessReturnForm(
-                ret=ret, may_edit=self._may_edit(request),
-                next_statuses=next_statuses(ret, request.user, may_complete=may_complete))
+                ret=ret,
+                may_edit=self._may_edit(request),
+                next_statuses=next_statuses(ret, request.user, may_complete=may_complete),
+            )
         exchange = bool(ret.refund_mode == Return.RefundMode.EXCHANGE and ret.exchange_variant_id)
-        may_refund = (request.user.has_perm(refund_services.REFUND_PERMISSION)
-                      and ret.status in refund_services.REFUNDABLE_STATUSES)
+        may_refund = (
+            request.user.has_perm(refund_services.REFUND_PERMISSION)
+            and ret.status in refund_services.REFUNDABLE_STATUSES
+        )
         context = {
             **self.admin_site.each_context(request),
-            "opts": self.model._meta, "title": gettext("Return %(rma)s") % {
-                "rma": ret.rma_number},
-            "ret": ret, "order": ret.order, "customer": ret.order.customer,
-            "lines": list(ret.lines.all()), "form": form,
+            "opts": self.model._meta,
+            "title": gettext("Return %(rma)s") % {"rma": ret.rma_number},
+            "ret": ret,
+            "order": ret.order,
+            "customer": ret.order.customer,
+            "lines": list(ret.lines.all()),
+            "form": form,
             "parcel": pages.parcel_info(ret),
             "timeline": pages.timeline_for_page(ret),
             "notifications": pages.notifications_for_page(ret),
-            "exchange": exchange, "may_refund": may_refund,
-            "refund_form": (MarkRefundedForm(ret=ret, exchange=exchange)
-                            if may_refund and money["left_to_refund"] > 0
-                            and not money["pending_refunds"] and not exchange else None),
+            "exchange": exchange,
+            "may_refund": may_refund,
+            "refund_form": (
+                MarkRefundedForm(ret=ret, exchange=exchange)
+                if may_refund
+                and money["left_to_refund"] > 0
+                and not money["pending_refunds"]
+                and not exchange
+                else None
+            ),
             "may_save": bool(form.may_edit or form.next_statuses),
             "may_view_refunds": request.user.has_perm("refunds.view_refund"),
             **money,
         }
-        return TemplateResponse(request, "admin/returns/return/change_form.html", context,
-                                status=status)
+        return TemplateResponse(
+            request, "admin/returns/return/change_form.html", context, status=status
+        )
 
     def _process(self, request, ret: Return):
         seen_status = request.POST.get("seen_status", "")
         if seen_status not in ReturnStatus.values:
             return HttpResponseBadRequest(gettext("The form is incomplete: reload the page."))
         seen = as_seen(ret, seen_status)
-        may_complete = (seen_status == ReturnStatus.RECEIVED
-                        and self._money_facts(ret)["nothing_left"])
+        may_complete = (
+            seen_status == ReturnStatus.RECEIVED and self._money_facts(ret)["nothing_left"]
+        )
         allowed = next_statuses(seen, request.user, may_complete=may_complete)
         target = request.POST.get("next_status", "")
         if target and target not in allowed and target in reachable_statuses(seen):
             raise PermissionDenied  # a status this person may not choose
         if not (self._may_edit(request) or allowed):
             raise PermissionDenied
-        form = ProcessReturnForm(request.POST, ret=seen, next_statuses=allowed,
-                                 may_edit=self._may_edit(request))
+        form = ProcessReturnForm(
+            request.POST, ret=seen, next_statuses=allowed, may_edit=self._may_edit(request)
+        )
         if not form.is_valid():
             return self._render_return(request, ret, form=form, status=200)
         changes = form.changed_fields()
@@ -187,14 +215,17 @@ class ReturnPagesMixin:
             form.add_error(None, exc.message)
             return self._render_return(request, pages.return_for_page(ret.pk), form=form)
         if target == INSPECTED:
-            messages.success(request, gettext("Return %(rma)s: inspection recorded.") % {
-                "rma": ret.rma_number})
+            messages.success(
+                request, gettext("Return %(rma)s: inspection recorded.") % {"rma": ret.rma_number}
+            )
         elif target:
-            messages.success(request, gettext("Return %(rma)s is now %(status)s.") % {
-                "rma": ret.rma_number, "status": ReturnStatus(target).label})
+            messages.success(
+                request,
+                gettext("Return %(rma)s is now %(status)s.")
+                % {"rma": ret.rma_number, "status": ReturnStatus(target).label},
+            )
         else:
-            messages.success(request, gettext("Return %(rma)s saved.") % {
-                "rma": ret.rma_number})
+            messages.success(request, gettext("Return %(rma)s saved.") % {"rma": ret.rma_number})
         return redirect("admin:returns_return_change", ret.pk)
 
     # --- mark as refunded ------------------------------------------------------------------
@@ -207,10 +238,14 @@ class ReturnPagesMixin:
         ret = get_object_or_404(Return.objects.select_related("order"), pk=object_id)
         page = redirect("admin:returns_return_change", ret.pk)
         if request.POST.get("seen_status") != ret.status:
-            messages.error(request, gettext(
-                "Return %(rma)s was changed by someone else meanwhile: it is now %(status)s. "
-                "Check it again before marking it refunded.") % {
-                "rma": ret.rma_number, "status": ret.get_status_display()})
+            messages.error(
+                request,
+                gettext(
+                    "Return %(rma)s was changed by someone else meanwhile: it is now %(status)s. "
+                    "Check it again before marking it refunded."
+                )
+                % {"rma": ret.rma_number, "status": ret.get_status_display()},
+            )
             return page
         try:
             refund = self._mark_refunded(request, ret)
@@ -218,9 +253,11 @@ class ReturnPagesMixin:
             messages.error(request, exc.message)
             return page
         if refund is not None:
-            messages.success(request, gettext(
-                "Return %(rma)s: refund of %(amount)s marked as refunded.") % {
-                "rma": ret.rma_number, "amount": money(refund.amount, refund.currency)})
+            messages.success(
+                request,
+                gettext("Return %(rma)s: refund of %(amount)s marked as refunded.")
+                % {"rma": ret.rma_number, "amount": money(refund.amount, refund.currency)},
+            )
         return page
 
     def _mark_refunded(self, request, ret: Return) -> Refund | None:
@@ -228,7 +265,8 @@ class ReturnPagesMixin:
         if pending_id:
             refund = get_object_or_404(Refund, pk=pending_id, ret=ret)
             return refund_services.refund_mark_refunded(
-                actor=request.user, refund=refund, reference=request.POST.get("reference", ""))
+                actor=request.user, refund=refund, reference=request.POST.get("reference", "")
+            )
         exchange = bool(ret.refund_mode == Return.RefundMode.EXCHANGE and ret.exchange_variant_id)
         form = MarkRefundedForm(request.POST, ret=ret, exchange=exchange)
         if not form.is_valid():
@@ -239,10 +277,16 @@ class ReturnPagesMixin:
         data = form.cleaned_data
         with transaction.atomic():
             refund = refund_services.refund_create(
-                actor=request.user, ret=ret, idempotency_key=data["idempotency_key"],
-                amount=data.get("amount"), mode=data.get("mode"), reason=data.get("reason", ""))
-            return refund_services.refund_mark_refunded(actor=request.user, refund=refund,
-                                                        reference=data.get("reference", ""))
+                actor=request.user,
+                ret=ret,
+                idempotency_key=data["idempotency_key"],
+                amount=data.get("amount"),
+                mode=data.get("mode"),
+                reason=data.get("reason", ""),
+            )
+            return refund_services.refund_mark_refunded(
+                actor=request.user, refund=refund, reference=data.get("reference", "")
+            )
 
     # --- creating a return from an order ---------------------------------------------------
 
@@ -254,28 +298,42 @@ class ReturnPagesMixin:
         lines = list(order.lines.select_related("variant__product").order_by("id"))
         returnable = pages.returnable_for_form(order)
         reasons = list(ReturnReason.objects.filter(active=True))
-        form = CreateReturnForm(request.POST or None, order=order, lines=lines,
-                                returnable=returnable, settings=shop, user=request.user,
-                                reasons=reasons)
+        form = CreateReturnForm(
+            request.POST or None,
+            order=order,
+            lines=lines,
+            returnable=returnable,
+            settings=shop,
+            user=request.user,
+            reasons=reasons,
+        )
         if request.method == "POST" and form.is_valid():
             try:
-                ret = services.return_create(actor=request.user, order=order,
-                                             lines=form.line_inputs(),
-                                             **form.service_arguments())
+                ret = services.return_create(
+                    actor=request.user,
+                    order=order,
+                    lines=form.line_inputs(),
+                    **form.service_arguments(),
+                )
             except ReturnError as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, gettext("Return %(rma)s created: %(status)s.") % {
-                    "rma": ret.rma_number, "status": ret.get_status_display()})
+                messages.success(
+                    request,
+                    gettext("Return %(rma)s created: %(status)s.")
+                    % {"rma": ret.rma_number, "status": ret.get_status_display()},
+                )
                 return redirect("admin:returns_return_change", ret.pk)
         context = {
             **self.admin_site.each_context(request),
-            "opts": self.model._meta, "order": order, "form": form,
+            "opts": self.model._meta,
+            "order": order,
+            "form": form,
             "title": gettext("Create a return for order %(number)s") % {"number": order.number},
             "window_closes": pages.window_closes_at(order, shop),
-            "window_passed": pages.window_has_passed(order, shop), "shop": shop,
+            "window_passed": pages.window_has_passed(order, shop),
+            "shop": shop,
             "may_view_order": request.user.has_perm("shop.view_order"),
             "restock_by_reason": {reason.code: reason.restock_by_default for reason in reasons},
         }
         return TemplateResponse(request, "admin/returns/return/create.html", context)
-

@@ -43,8 +43,10 @@ class _TranslatedListAdmin(admin.ModelAdmin):
     formfield_overrides = {models.CharField: {"widget": forms.TextInput(attrs={"size": 22})}}
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {"title": self.model._meta.verbose_name_plural.capitalize(),
-                         **(extra_context or {})}
+        extra_context = {
+            "title": self.model._meta.verbose_name_plural.capitalize(),
+            **(extra_context or {}),
+        }
         return super().changelist_view(request, extra_context)
 
     def get_readonly_fields(self, request, obj=None):
@@ -56,10 +58,23 @@ class _TranslatedListAdmin(admin.ModelAdmin):
 
 @admin.register(ReturnReason)
 class ReturnReasonAdmin(_TranslatedListAdmin):
-    list_display = ["code", "name_fr", "name_en", "restock_by_default", "needs_detail", "active",
-                    "position"]
-    list_editable = ["name_fr", "name_en", "restock_by_default", "needs_detail", "active",
-                     "position"]
+    list_display = [
+        "code",
+        "name_fr",
+        "name_en",
+        "restock_by_default",
+        "needs_detail",
+        "active",
+        "position",
+    ]
+    list_editable = [
+        "name_fr",
+        "name_en",
+        "restock_by_default",
+        "needs_detail",
+        "active",
+        "position",
+    ]
 
 
 @admin.register(ReturnAction)
@@ -68,6 +83,7 @@ class ReturnActionAdmin(_TranslatedListAdmin):
 
 
 # --- the overview's filters ------------------------------------------------------------------
+
 
 class ReasonFilter(admin.SimpleListFilter):
     title = _("reason")
@@ -80,8 +96,9 @@ class ReasonFilter(admin.SimpleListFilter):
         if not self.value():
             return queryset
         # Exists, not a join: a return with two lines of that reason is listed once.
-        return queryset.filter(Exists(ReturnLine.objects.filter(
-            ret=OuterRef("pk"), reason__code=self.value())))
+        return queryset.filter(
+            Exists(ReturnLine.objects.filter(ret=OuterRef("pk"), reason__code=self.value()))
+        )
 
 
 class CountryFilter(admin.SimpleListFilter):
@@ -99,31 +116,60 @@ class CountryFilter(admin.SimpleListFilter):
 
 # --- the overview and a return's page --------------------------------------------------------
 
+
 @admin.register(Return)
 class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
-    list_display = ["rma_number", "status_badge", "customer", "order_number", "items_count",
-                    "quote_estimate", "age"]
+    list_display = [
+        "rma_number",
+        "status_badge",
+        "customer",
+        "order_number",
+        "items_count",
+        "quote_estimate",
+        "age",
+    ]
     list_display_links = ["rma_number"]
-    list_filter = ["status", ReasonFilter, "refund_mode", "delivery_option", CountryFilter,
-                   "created_at", "channel"]
-    search_help_text = _("Search by RMA number, order number, customer name, email or "
-                         "tracking number.")
+    list_filter = [
+        "status",
+        ReasonFilter,
+        "refund_mode",
+        "delivery_option",
+        CountryFilter,
+        "created_at",
+        "channel",
+    ]
+    search_help_text = _(
+        "Search by RMA number, order number, customer name, email or tracking number."
+    )
     list_per_page = 50
     show_full_result_count = False  # no COUNT(*) over every return
     paginator = CappedCountPaginator
     show_facets = admin.ShowFacets.NEVER  # a count per filter choice is a query each
     ordering = ["-created_at", "-id"]
-    actions = ["approve_selected", "reject_selected", "mark_in_transit_selected",
-               "receive_selected", "cancel_selected", "expire_selected",
-               "mark_refunded_selected"]
+    actions = [
+        "approve_selected",
+        "reject_selected",
+        "mark_in_transit_selected",
+        "receive_selected",
+        "cancel_selected",
+        "expire_selected",
+        "mark_refunded_selected",
+    ]
 
     def get_queryset(self, request):
         return pages.returns_overview(super().get_queryset(request))
 
     def get_search_fields(self, request):
-        fields = ["rma_number", "order__number", "order__email", "order__customer__email",
-                  "order__customer__first_name", "order__customer__last_name",
-                  "order__outbound_tracking_number", "labels__tracking_number"]
+        fields = [
+            "rma_number",
+            "order__number",
+            "order__email",
+            "order__customer__email",
+            "order__customer__first_name",
+            "order__customer__last_name",
+            "order__outbound_tracking_number",
+            "labels__tracking_number",
+        ]
         return fields
 
     def get_search_results(self, request, queryset, search_term):
@@ -147,10 +193,16 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
-            path("create/<int:order_id>/", view(self.create_return_view),
-                 name="returns_return_create"),
-            path("<path:object_id>/mark-refunded/", view(require_POST(self.mark_refunded_view)),
-                 name="returns_return_mark_refunded"),
+            path(
+                "create/<int:order_id>/",
+                view(self.create_return_view),
+                name="returns_return_create",
+            ),
+            path(
+                "<path:object_id>/mark-refunded/",
+                view(require_POST(self.mark_refunded_view)),
+                name="returns_return_mark_refunded",
+            ),
             *self.label_urls(),
             *super().get_urls(),
         ]
@@ -160,21 +212,29 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
     @admin.display(description=_("customer"), ordering="order__customer__last_name")
     def customer(self, obj):
         customer = obj.order.customer
-        return format_html('<span class="cell-line">{}</span>'
-                           '<span class="cell-line muted" title="{}">{}</span>',
-                           customer.full_name or customer.email, obj.order.email,
-                           obj.order.email)
+        return format_html(
+            '<span class="cell-line">{}</span><span class="cell-line muted" title="{}">{}</span>',
+            customer.full_name or customer.email,
+            obj.order.email,
+            obj.order.email,
+        )
 
     @admin.display(description=_("order"), ordering="order__number")
     def order_number(self, obj):
-        return format_html('<a href="{}">{}</a>',
-                           reverse("admin:shop_order_change", args=[obj.order_id]),
-                           obj.order.number)
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:shop_order_change", args=[obj.order_id]),
+            obj.order.number,
+        )
 
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, obj):
-        return format_html('<span class="badge badge-{}" title="{}">{}</span>', obj.status,
-                           obj.status_description, obj.get_status_display())
+        return format_html(
+            '<span class="badge badge-{}" title="{}">{}</span>',
+            obj.status,
+            obj.status_description,
+            obj.get_status_display(),
+        )
 
     @admin.display(description=_("items"), ordering="items_count")
     def items_count(self, obj):
@@ -182,15 +242,23 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
 
     @admin.display(description=_("quote (est.)"), ordering="quote_estimate")
     def quote_estimate(self, obj):
-        return format_html('<span title="{}">{}</span><br><span class="muted">{}</span>', gettext(
-            "Items at the price paid, less the return fee. The return's page has the exact "
-            "quote."), money(obj.quote_estimate, obj.order.currency),
-            obj.get_refund_mode_display())
+        return format_html(
+            '<span title="{}">{}</span><br><span class="muted">{}</span>',
+            gettext(
+                "Items at the price paid, less the return fee. The return's page has the exact "
+                "quote."
+            ),
+            money(obj.quote_estimate, obj.order.currency),
+            obj.get_refund_mode_display(),
+        )
 
     @admin.display(description=_("age"), ordering="created_at")
     def age(self, obj):
-        return format_html('<span title="{}">{}</span>', obj.created_at,
-                           timesince(obj.created_at, timezone.now(), depth=1))
+        return format_html(
+            '<span title="{}">{}</span>',
+            obj.created_at,
+            timesince(obj.created_at, timezone.now(), depth=1),
+        )
 
     # --- bulk actions: each calls the service per row and reports per row -------------------
 
@@ -201,8 +269,7 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
             except ReturnError as exc:
                 self.message_user(request, f"{ret.rma_number}: {exc.message}", messages.ERROR)
             else:
-                self.message_user(request, f"{ret.rma_number}: {done_message}",
-                                  messages.SUCCESS)
+                self.message_user(request, f"{ret.rma_number}: {done_message}", messages.SUCCESS)
 
     def has_approve_permission(self, request):
         return request.user.has_perm("returns.approve_return")
@@ -227,58 +294,95 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
     def reject_selected(self, request, queryset):
         form = RejectForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
-            self._apply(request, queryset, services.return_reject, gettext("rejected."),
-                        reason=form.cleaned_data["reason"])
+            self._apply(
+                request,
+                queryset,
+                services.return_reject,
+                gettext("rejected."),
+                reason=form.cleaned_data["reason"],
+            )
             return None
-        return self._ask(request, queryset, "reject_selected", form,
-                         gettext("Reject returns"), gettext(
-                             "These returns will be rejected, each one only if its status "
-                             "allows it. The customer reads the reason."), gettext("Reject"))
+        return self._ask(
+            request,
+            queryset,
+            "reject_selected",
+            form,
+            gettext("Reject returns"),
+            gettext(
+                "These returns will be rejected, each one only if its status "
+                "allows it. The customer reads the reason."
+            ),
+            gettext("Reject"),
+        )
 
-    @admin.action(description=_("Mark the selected returns in transit"),
-                  permissions=["receive"])
+    @admin.action(description=_("Mark the selected returns in transit"), permissions=["receive"])
     def mark_in_transit_selected(self, request, queryset):
-        self._apply(request, queryset, services.return_mark_in_transit,
-                    gettext("marked in transit."))
+        self._apply(
+            request, queryset, services.return_mark_in_transit, gettext("marked in transit.")
+        )
 
-    @admin.action(description=_("Mark the selected returns received, all items as requested"),
-                  permissions=["receive"])
+    @admin.action(
+        description=_("Mark the selected returns received, all items as requested"),
+        permissions=["receive"],
+    )
     def receive_selected(self, request, queryset):
         self._apply(request, queryset, services.return_receive, gettext("received."))
 
     @admin.action(description=_("Cancel the selected returns…"), permissions=["cancel"])
     def cancel_selected(self, request, queryset):
         if "apply" not in request.POST:
-            return self._ask(request, queryset, "cancel_selected", forms.Form(),
-                             gettext("Cancel returns"), gettext(
-                                 "These returns will be cancelled, each one only if its status "
-                                 "allows it. A cancelled return is final."),
-                             gettext("Cancel the returns"))
+            return self._ask(
+                request,
+                queryset,
+                "cancel_selected",
+                forms.Form(),
+                gettext("Cancel returns"),
+                gettext(
+                    "These returns will be cancelled, each one only if its status "
+                    "allows it. A cancelled return is final."
+                ),
+                gettext("Cancel the returns"),
+            )
         self._apply(request, queryset, services.return_cancel, gettext("cancelled."))
         return None
 
     @admin.action(description=_("Expire the selected returns…"), permissions=["expire"])
     def expire_selected(self, request, queryset):
         if "apply" not in request.POST:
-            return self._ask(request, queryset, "expire_selected", forms.Form(),
-                             gettext("Expire returns"), gettext(
-                                 "These returns will expire, each one only if it is approved; "
-                                 "their labels are cancelled. An expired return is final."),
-                             gettext("Expire the returns"))
+            return self._ask(
+                request,
+                queryset,
+                "expire_selected",
+                forms.Form(),
+                gettext("Expire returns"),
+                gettext(
+                    "These returns will expire, each one only if it is approved; "
+                    "their labels are cancelled. An expired return is final."
+                ),
+                gettext("Expire the returns"),
+            )
         self._apply(request, queryset, services.return_expire, gettext("expired."))
         return None
 
     @admin.action(description=_("Mark the selected returns refunded…"), permissions=["refund"])
     def mark_refunded_selected(self, request, queryset):
-        form = BulkReferenceForm(request.POST if "apply" in request.POST else None,
-                                 initial={"batch": new_key()})
+        form = BulkReferenceForm(
+            request.POST if "apply" in request.POST else None, initial={"batch": new_key()}
+        )
         if not form.is_valid():
-            return self._ask(request, queryset, "mark_refunded_selected", form,
-                             gettext("Mark returns refunded"), gettext(
-                                 "Each return is refunded its full quote (or what is left of "
-                                 "it) and marked refunded with this reference; a pending "
-                                 "refund is marked refunded as it is."),
-                             gettext("Mark refunded"))
+            return self._ask(
+                request,
+                queryset,
+                "mark_refunded_selected",
+                form,
+                gettext("Mark returns refunded"),
+                gettext(
+                    "Each return is refunded its full quote (or what is left of "
+                    "it) and marked refunded with this reference; a pending "
+                    "refund is marked refunded as it is."
+                ),
+                gettext("Mark refunded"),
+            )
         reference, batch = form.cleaned_data["reference"], form.cleaned_data["batch"]
         for ret in queryset:
             try:
@@ -286,26 +390,40 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
             except ReturnError as exc:
                 self.message_user(request, f"{ret.rma_number}: {exc.message}", messages.ERROR)
             else:
-                self.message_user(request, gettext("%(rma)s: %(amount)s refunded.") % {
-                    "rma": ret.rma_number, "amount": money(refund.amount, refund.currency)},
-                    messages.SUCCESS)
+                self.message_user(
+                    request,
+                    gettext("%(rma)s: %(amount)s refunded.")
+                    % {"rma": ret.rma_number, "amount": money(refund.amount, refund.currency)},
+                    messages.SUCCESS,
+                )
         return None
 
     def _ask(self, request, queryset, action, form, title, explanation, submit):
         """The intermediate page of an action that needs one answer for all the rows."""
-        return TemplateResponse(request, "admin/returns/return/bulk_confirm.html", {
-            **self.admin_site.each_context(request), "title": title, "opts": self.model._meta,
-            "returns": queryset, "form": form, "action": action, "explanation": explanation,
-            "submit": submit, "action_checkbox_name": ACTION_CHECKBOX_NAME,
-        })
+        return TemplateResponse(
+            request,
+            "admin/returns/return/bulk_confirm.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": title,
+                "opts": self.model._meta,
+                "returns": queryset,
+                "form": form,
+                "action": action,
+                "explanation": explanation,
+                "submit": submit,
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            },
+        )
 
 
 def _refund_fully(actor, ret: Return, reference: str, key: str):
     """Mark the return's pending refund refunded, or refund what is left of its quote."""
     pending = ret.refunds.filter(status=RefundStatus.PENDING).order_by("id").first()
     if pending is not None:
-        return refund_services.refund_mark_refunded(actor=actor, refund=pending,
-                                                    reference=reference)
-    return refund_services.refund_record_external(actor=actor, ret=ret, reference=reference,
-                                                  idempotency_key=key)
-
+        return refund_services.refund_mark_refunded(
+            actor=actor, refund=pending, reference=reference
+        )
+    return refund_services.refund_record_external(
+        actor=actor, ret=ret, reference=reference, idempotency_key=key
+    )

@@ -1,7 +1,7 @@
 """Back-office pages of return rules, shipping methods and labels, with the rule tester.
 
-Registered from returns/admin/__init__.py. The tester (/admin/returns/returnrule/tester/) runs the rule
-set against an order and shows which rules match and why, the fee, and what is blocked.
+Registered from returns/admin/__init__.py. The tester (/admin/returns/returnrule/tester/) runs
+the rule set against an order and shows which rules match and why, the fee, and what is blocked.
 """
 
 from django import forms
@@ -34,8 +34,9 @@ class ShippingMethodAdmin(admin.ModelAdmin):
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "carrier":
-            return forms.ChoiceField(label=db_field.verbose_name, choices=carrier_choices(),
-                                     help_text=db_field.help_text)
+            return forms.ChoiceField(
+                label=db_field.verbose_name, choices=carrier_choices(), help_text=db_field.help_text
+            )
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
@@ -54,20 +55,29 @@ def describe_action(rule: ReturnRule) -> str:
 def describe_conditions(rule: ReturnRule) -> str:
     parts = []
     if rule.country_codes:
-        parts.append(f"{gettext('country')} {rule.get_country_mode_display()} "
-                     f"{', '.join(rule.country_codes)}")
+        parts.append(
+            f"{gettext('country')} {rule.get_country_mode_display()} "
+            f"{', '.join(rule.country_codes)}"
+        )
     if rule.product_id:
         parts.append(gettext("product %(name)s") % {"name": rule.product})
     if rule.category:
         parts.append(gettext("category %(name)s") % {"name": rule.category})
     if rule.min_order_value is not None or rule.max_order_value is not None:
-        parts.append(gettext("order value %(low)s–%(high)s") % {
-            "low": rule.min_order_value or "0", "high": rule.max_order_value or "∞"})
+        parts.append(
+            gettext("order value %(low)s–%(high)s")
+            % {"low": rule.min_order_value or "0", "high": rule.max_order_value or "∞"}
+        )
     if rule.min_days_since_delivery is not None or rule.max_days_since_delivery is not None:
-        parts.append(gettext("%(low)s–%(high)s days since delivery") % {
-            "low": rule.min_days_since_delivery or 0,
-            "high": rule.max_days_since_delivery if rule.max_days_since_delivery is not None
-            else "∞"})
+        parts.append(
+            gettext("%(low)s–%(high)s days since delivery")
+            % {
+                "low": rule.min_days_since_delivery or 0,
+                "high": rule.max_days_since_delivery
+                if rule.max_days_since_delivery is not None
+                else "∞",
+            }
+        )
     if rule.reason_id:
         parts.append(gettext("reason %(name)s") % {"name": rule.reason})
     if rule.channel:
@@ -77,13 +87,17 @@ def describe_conditions(rule: ReturnRule) -> str:
 
 class RuleTesterForm(forms.Form):
     order_number = forms.CharField(label=_("order number"), max_length=40)
-    channel = forms.ChoiceField(label=_("channel"), choices=Return.Channel.choices,
-                                initial=Return.Channel.PORTAL)
-    reason = forms.ModelChoiceField(label=_("reason of every item"), required=False,
-                                    queryset=ReturnReason.objects.filter(active=True),
-                                    empty_label=_("not chosen yet"), to_field_name="code")
-    include_inactive = forms.BooleanField(label=_("include the rules that are off"),
-                                          required=False)
+    channel = forms.ChoiceField(
+        label=_("channel"), choices=Return.Channel.choices, initial=Return.Channel.PORTAL
+    )
+    reason = forms.ModelChoiceField(
+        label=_("reason of every item"),
+        required=False,
+        queryset=ReturnReason.objects.filter(active=True),
+        empty_label=_("not chosen yet"),
+        to_field_name="code",
+    )
+    include_inactive = forms.BooleanField(label=_("include the rules that are off"), required=False)
 
     def clean_order_number(self):
         number = self.cleaned_data["order_number"].strip()
@@ -105,12 +119,36 @@ class ReturnRuleAdmin(admin.ModelAdmin):
     change_list_template = "admin/returns/returnrule/change_list.html"
     fieldsets = [
         (None, {"fields": ["name", "position", "active"]}),
-        (_("When (every condition filled in must hold)"), {"fields": [
-            "countries", "country_mode", "channel", "min_order_value", "max_order_value",
-            "min_days_since_delivery", "max_days_since_delivery", "product", "category",
-            "reason"]}),
-        (_("Then"), {"fields": ["action", "amount", "percent", "message_fr", "message_en",
-                                "shipping_method"]}),
+        (
+            _("When (every condition filled in must hold)"),
+            {
+                "fields": [
+                    "countries",
+                    "country_mode",
+                    "channel",
+                    "min_order_value",
+                    "max_order_value",
+                    "min_days_since_delivery",
+                    "max_days_since_delivery",
+                    "product",
+                    "category",
+                    "reason",
+                ]
+            },
+        ),
+        (
+            _("Then"),
+            {
+                "fields": [
+                    "action",
+                    "amount",
+                    "percent",
+                    "message_fr",
+                    "message_en",
+                    "shipping_method",
+                ]
+            },
+        ),
     ]
 
     @admin.display(description=_("conditions"))
@@ -122,8 +160,14 @@ class ReturnRuleAdmin(admin.ModelAdmin):
         return describe_action(obj)
 
     def get_urls(self):
-        return [path("tester/", self.admin_site.admin_view(self.tester_view),
-                     name="returns_returnrule_tester"), *super().get_urls()]
+        return [
+            path(
+                "tester/",
+                self.admin_site.admin_view(self.tester_view),
+                name="returns_returnrule_tester",
+            ),
+            *super().get_urls(),
+        ]
 
     def tester_view(self, request):
         if not self.has_view_permission(request):
@@ -137,25 +181,41 @@ class ReturnRuleAdmin(admin.ModelAdmin):
                 rules = rules.filter(active=True)
             reason = form.cleaned_data["reason"]
             outcome = evaluate_rules(
-                order, channel=form.cleaned_data["channel"], rules=list(rules),
+                order,
+                channel=form.cleaned_data["channel"],
+                rules=list(rules),
                 reason_codes={line.pk: reason.code for line in order.lines.all()}
-                if reason else None)
+                if reason
+                else None,
+            )
             quote = _quote(order, outcome)
-        return TemplateResponse(request, "admin/returns/returnrule/tester.html", {
-            **self.admin_site.each_context(request),
-            "title": gettext("Test the return rules on an order"),
-            "opts": self.model._meta, "form": form, "outcome": outcome, "quote": quote,
-            "shop": ShopSettings.load(),
-            "rows": [{"check": check, "action": describe_action(check.rule)}
-                     for check in outcome.checks] if outcome else [],
-        })
+        return TemplateResponse(
+            request,
+            "admin/returns/returnrule/tester.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": gettext("Test the return rules on an order"),
+                "opts": self.model._meta,
+                "form": form,
+                "outcome": outcome,
+                "quote": quote,
+                "shop": ShopSettings.load(),
+                "rows": [
+                    {"check": check, "action": describe_action(check.rule)}
+                    for check in outcome.checks
+                ]
+                if outcome
+                else [],
+            },
+        )
 
 
 def _quote(order, outcome):
     from refunds.quotes import quote_preview
 
-    quantities = {line.pk: line.quantity for line in order.lines.all()
-                  if line.pk not in outcome.blocked}
+    quantities = {
+        line.pk: line.quantity for line in order.lines.all() if line.pk not in outcome.blocked
+    }
     if not quantities:
         return None
     return quote_preview(order=order, quantities=quantities, return_fee=outcome.fee)
@@ -165,8 +225,15 @@ class TrackingEventInline(admin.TabularInline):
     model = TrackingEvent
     extra = 0
     can_delete = False
-    fields = ["occurred_at", "raw_status", "status", "location", "description", "event_id",
-              "received_at"]
+    fields = [
+        "occurred_at",
+        "raw_status",
+        "status",
+        "location",
+        "description",
+        "event_id",
+        "received_at",
+    ]
     readonly_fields = fields
     ordering = ["occurred_at", "id"]
 
@@ -181,15 +248,33 @@ class TrackingEventInline(admin.TabularInline):
 class ReturnLabelAdmin(admin.ModelAdmin):
     """Labels are made by the services (approval); here staff read, download, resend, cancel."""
 
-    list_display = ["tracking_number", "rma", "carrier", "status", "parcel_status",
-                    "created_at", "pdf_link"]
+    list_display = [
+        "tracking_number",
+        "rma",
+        "carrier",
+        "status",
+        "parcel_status",
+        "created_at",
+        "pdf_link",
+    ]
     list_filter = ["status", "parcel_status", "carrier"]
     list_select_related = ["ret"]
     search_fields = ["tracking_number", "ret__rma_number"]
     show_full_result_count = False
-    fields = ["ret", "tracking_number", "carrier", "shipping_method", "carrier_reference",
-              "status", "parcel_status", "parcel_status_at", "created_at", "created_by",
-              "cancelled_at", "pdf_link"]
+    fields = [
+        "ret",
+        "tracking_number",
+        "carrier",
+        "shipping_method",
+        "carrier_reference",
+        "status",
+        "parcel_status",
+        "parcel_status_at",
+        "created_at",
+        "created_by",
+        "cancelled_at",
+        "pdf_link",
+    ]
     readonly_fields = fields
     inlines = [TrackingEventInline]
     actions = ["resend_selected", "cancel_selected"]
@@ -217,13 +302,21 @@ class ReturnLabelAdmin(admin.ModelAdmin):
     def pdf_link(self, obj):
         if not obj.pk or not obj.is_live:
             return "—"
-        return format_html('<a href="{}">{}</a>',
-                           reverse("admin:returns_returnlabel_pdf", args=[obj.pk]),
-                           gettext("download"))
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:returns_returnlabel_pdf", args=[obj.pk]),
+            gettext("download"),
+        )
 
     def get_urls(self):
-        return [path("<int:label_id>/pdf/", self.admin_site.admin_view(self.pdf_view),
-                     name="returns_returnlabel_pdf"), *super().get_urls()]
+        return [
+            path(
+                "<int:label_id>/pdf/",
+                self.admin_site.admin_view(self.pdf_view),
+                name="returns_returnlabel_pdf",
+            ),
+            *super().get_urls(),
+        ]
 
     def pdf_view(self, request, label_id):
         if not self.has_view_permission(request):
@@ -238,17 +331,26 @@ class ReturnLabelAdmin(admin.ModelAdmin):
             try:
                 service(actor=request.user, ret=label.ret)
             except ReturnError as exc:
-                self.message_user(request, f"{label.tracking_number}: {exc.message}",
-                                  messages.ERROR)
+                self.message_user(
+                    request, f"{label.tracking_number}: {exc.message}", messages.ERROR
+                )
             else:
                 self.message_user(request, f"{label.tracking_number}: {done}", messages.SUCCESS)
 
     @admin.action(description=_("Email the selected labels again"), permissions=["resend"])
     def resend_selected(self, request, queryset):
-        self._apply(request, queryset.filter(status=ReturnLabel.Status.CREATED),
-                    label_services.label_resend, gettext("emailed again."))
+        self._apply(
+            request,
+            queryset.filter(status=ReturnLabel.Status.CREATED),
+            label_services.label_resend,
+            gettext("emailed again."),
+        )
 
     @admin.action(description=_("Cancel the selected labels"), permissions=["cancel"])
     def cancel_selected(self, request, queryset):
-        self._apply(request, queryset.filter(status=ReturnLabel.Status.CREATED),
-                    label_services.label_cancel, gettext("cancelled."))
+        self._apply(
+            request,
+            queryset.filter(status=ReturnLabel.Status.CREATED),
+            label_services.label_cancel,
+            gettext("cancelled."),
+        )

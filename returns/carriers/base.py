@@ -2,8 +2,8 @@
 
 To plug another carrier in: subclass Carrier, implement the three methods, and name the class in
 settings.RETURN_CARRIERS (e.g. {"acme": {"BACKEND": "acme_returns.AcmeCarrier",
-"OPTIONS": {"api_key": ...}}}). The services (returns/services/labels.py, returns/services/tracking.py) do the
-rest: rows, events, emails and the return's status.
+"OPTIONS": {"api_key": ...}}}). The services (returns/services/labels.py and tracking.py) do
+the rest: rows, events, emails and the return's status.
 """
 
 from __future__ import annotations

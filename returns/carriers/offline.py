@@ -50,8 +50,12 @@ def check_letter(digits: str) -> str:
 
 
 def is_offline_tracking_number(number: str) -> bool:
-    return (len(number) == 12 and number.startswith(TRACKING_PREFIX) and number[2:11].isdigit()
-            and number[11] == check_letter(number[2:11]))
+    return (
+        len(number) == 12
+        and number.startswith(TRACKING_PREFIX)
+        and number[2:11].isdigit()
+        and number[11] == check_letter(number[2:11])
+    )
 
 
 class OfflineCarrier(Carrier):
@@ -70,11 +74,20 @@ class OfflineCarrier(Carrier):
         number = self.new_tracking_number()
         # The label speaks the customer's language, whoever approved the return.
         with translation.override(ret.order.customer.language or None):
-            doc = label_document(ret, carrier_name=self.name, tracking_number=number,
-                                 service=method.name if method is not None else "")
-            headings = {"from": gettext("FROM"), "to": gettext("TO"),
-                        "rma": gettext("Return number (RMA)"), "order": gettext("Order"),
-                        "items": gettext("Items"), "tracking": gettext("Tracking number")}
+            doc = label_document(
+                ret,
+                carrier_name=self.name,
+                tracking_number=number,
+                service=method.name if method is not None else "",
+            )
+            headings = {
+                "from": gettext("FROM"),
+                "to": gettext("TO"),
+                "rma": gettext("Return number (RMA)"),
+                "order": gettext("Order"),
+                "items": gettext("Items"),
+                "tracking": gettext("Tracking number"),
+            }
             pdf = render_label_pdf(doc, headings=headings)
         return LabelResult(tracking_number=number, pdf=pdf, carrier_reference=number)
 
@@ -106,8 +119,11 @@ class OfflineCarrier(Carrier):
     def _event(item, where: int) -> CarrierEvent:
         if not isinstance(item, dict):
             raise TrackingPayloadError(f"event {where}: not an object")
-        missing = [key for key in ("id", "tracking_number", "status", "occurred_at")
-                   if not str(item.get(key) or "").strip()]
+        missing = [
+            key
+            for key in ("id", "tracking_number", "status", "occurred_at")
+            if not str(item.get(key) or "").strip()
+        ]
         if missing:
             raise TrackingPayloadError(f"event {where}: missing {', '.join(missing)}")
         occurred_at = parse_datetime(str(item["occurred_at"]).strip())
@@ -117,32 +133,49 @@ class OfflineCarrier(Carrier):
             occurred_at = timezone.make_aware(occurred_at, timezone.get_default_timezone())
         raw = str(item["status"]).strip()
         return CarrierEvent(
-            event_id=str(item["id"]).strip(), tracking_number=str(item["tracking_number"]).strip(),
-            raw_status=raw, status=STATUS_MAP.get(raw.lower(), ""), occurred_at=occurred_at,
+            event_id=str(item["id"]).strip(),
+            tracking_number=str(item["tracking_number"]).strip(),
+            raw_status=raw,
+            status=STATUS_MAP.get(raw.lower(), ""),
+            occurred_at=occurred_at,
             location=str(item.get("location") or "").strip()[:200],
-            description=str(item.get("description") or "").strip()[:255])
+            description=str(item.get("description") or "").strip()[:255],
+        )
 
 
-def label_document(ret, *, carrier_name: str, tracking_number: str,
-                   service: str = "") -> LabelDocument:
+def label_document(
+    ret, *, carrier_name: str, tracking_number: str, service: str = ""
+) -> LabelDocument:
     """What a label of `ret` shows: the customer sends, the shop's return address receives."""
     from shop.models import ShopSettings
 
     order = ret.order
     customer = order.customer
     shop = ShopSettings.load()
-    address = [line.strip() for line in (order.shipping_address or "").splitlines()
-               if line.strip()]
-    sender = [customer.full_name or order.email, *address,
-              f"{order.shipping_postcode} {order.shipping_country}".strip()]
-    recipient = [shop.shop_name, *[line.strip() for line in shop.return_address.splitlines()
-                                   if line.strip()]]
-    items = [f"{line.quantity} × {line.order_line.variant.product.name}"
-             + (f" ({line.order_line.variant.option})" if line.order_line.variant.option else "")
-             for line in ret.lines.select_related("order_line__variant__product").order_by("id")]
+    address = [line.strip() for line in (order.shipping_address or "").splitlines() if line.strip()]
+    sender = [
+        customer.full_name or order.email,
+        *address,
+        f"{order.shipping_postcode} {order.shipping_country}".strip(),
+    ]
+    recipient = [
+        shop.shop_name,
+        *[line.strip() for line in shop.return_address.splitlines() if line.strip()],
+    ]
+    items = [
+        f"{line.quantity} × {line.order_line.variant.product.name}"
+        + (f" ({line.order_line.variant.option})" if line.order_line.variant.option else "")
+        for line in ret.lines.select_related("order_line__variant__product").order_by("id")
+    ]
     return LabelDocument(
-        carrier_name=carrier_name, service=service, tracking_number=tracking_number,
-        rma_number=ret.rma_number, order_number=order.number,
-        sender=sender[:MAX_SENDER_LINES], recipient=recipient[:MAX_RECIPIENT_LINES],
-        items=items, qr_data=f"{ret.rma_number} {tracking_number}",
-        title=gettext("RETURN"))
+        carrier_name=carrier_name,
+        service=service,
+        tracking_number=tracking_number,
+        rma_number=ret.rma_number,
+        order_number=order.number,
+        sender=sender[:MAX_SENDER_LINES],
+        recipient=recipient[:MAX_RECIPIENT_LINES],
+        items=items,
+        qr_data=f"{ret.rma_number} {tracking_number}",
+        title=gettext("RETURN"),
+    )

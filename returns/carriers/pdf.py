@@ -52,8 +52,15 @@ def _block(pdf: canvas.Canvas, x: float, top: float, heading: str, lines: list[s
 
 def render_label_pdf(doc: LabelDocument, *, headings: dict[str, str] | None = None) -> bytes:
     """The label as PDF bytes. `headings` translates the fixed words (from, to, ...)."""
-    words = {"from": "FROM", "to": "TO", "rma": "RMA", "order": "Order", "items": "Items",
-             "tracking": "Tracking number", **(headings or {})}
+    words = {
+        "from": "FROM",
+        "to": "TO",
+        "rma": "RMA",
+        "order": "Order",
+        "items": "Items",
+        "tracking": "Tracking number",
+        **(headings or {}),
+    }
     out = BytesIO()
     pdf = canvas.Canvas(out, pagesize=A6, pageCompression=1)
     pdf.setTitle(f"{doc.title} {doc.rma_number} {doc.tracking_number}")
@@ -86,8 +93,12 @@ def render_label_pdf(doc: LabelDocument, *, headings: dict[str, str] | None = No
     pdf.drawRightString(PAGE_WIDTH - MARGIN, y - 24, f"{words['order']} {doc.order_number}")
 
     # Code 128 of the tracking number, with the number in clear under it.
-    barcode = code128.Code128(doc.tracking_number, barHeight=BARCODE_BAR_HEIGHT,
-                              barWidth=BARCODE_BAR_WIDTH, humanReadable=False)
+    barcode = code128.Code128(
+        doc.tracking_number,
+        barHeight=BARCODE_BAR_HEIGHT,
+        barWidth=BARCODE_BAR_WIDTH,
+        humanReadable=False,
+    )
     barcode_y = y - 34 - BARCODE_BAR_HEIGHT
     barcode.drawOn(pdf, (PAGE_WIDTH - barcode.width) / 2, barcode_y)
     pdf.setFont("Helvetica", 6.5)
@@ -99,8 +110,9 @@ def render_label_pdf(doc: LabelDocument, *, headings: dict[str, str] | None = No
     qr_y = MARGIN
     widget = QrCodeWidget(doc.qr_data, barLevel="M")
     x0, y0, x1, y1 = widget.getBounds()
-    drawing = Drawing(QR_SIZE, QR_SIZE,
-                      transform=[QR_SIZE / (x1 - x0), 0, 0, QR_SIZE / (y1 - y0), 0, 0])
+    drawing = Drawing(
+        QR_SIZE, QR_SIZE, transform=[QR_SIZE / (x1 - x0), 0, 0, QR_SIZE / (y1 - y0), 0, 0]
+    )
     drawing.add(widget)
     renderPDF.draw(drawing, pdf, PAGE_WIDTH - MARGIN - QR_SIZE, qr_y)
     if doc.items:

@@ -44,21 +44,38 @@ class Scenario:
 
 SCENARIOS = [
     Scenario(("create",), "wrong-size", comment="Trop petit, je voudrais rendre."),
-    Scenario(("create", "approve"), "changed-mind", refund_mode=Return.RefundMode.STORE_CREDIT,
-             action="store-credit"),
-    Scenario(("create", "reject"), "changed-mind",
-             rejection="The item was bought in the sales, which are final."),
+    Scenario(
+        ("create", "approve"),
+        "changed-mind",
+        refund_mode=Return.RefundMode.STORE_CREDIT,
+        action="store-credit",
+    ),
+    Scenario(
+        ("create", "reject"),
+        "changed-mind",
+        rejection="The item was bought in the sales, which are final.",
+    ),
     Scenario(("create", "cancel"), "not-as-described", comment="Finalement je le garde."),
     Scenario(("create", "approve", "in_transit"), "wrong-size"),
-    Scenario(("create", "approve", "in_transit", "receive"), "defective",
-             detail="The seam on the left sleeve is open."),
+    Scenario(
+        ("create", "approve", "in_transit", "receive"),
+        "defective",
+        detail="The seam on the left sleeve is open.",
+    ),
     Scenario(("create", "approve", "in_transit", "receive", "complete"), "not-as-described"),
-    Scenario(("create", "approve", "in_transit", "receive", "complete"), "wrong-size",
-             refund_mode=Return.RefundMode.EXCHANGE, action="exchange-size"),
+    Scenario(
+        ("create", "approve", "in_transit", "receive", "complete"),
+        "wrong-size",
+        refund_mode=Return.RefundMode.EXCHANGE,
+        action="exchange-size",
+    ),
     Scenario(("create", "approve", "expire"), "arrived-late"),
-    Scenario(("create", "approve", "in_transit", "receive", "reject"), "other",
-             detail="Colour faded after the first wash.",
-             rejection="After inspection the item shows heavy wear; we are sending it back."),
+    Scenario(
+        ("create", "approve", "in_transit", "receive", "reject"),
+        "other",
+        detail="Colour faded after the first wash.",
+        rejection="After inspection the item shows heavy wear; we are sending it back.",
+    ),
 ]
 
 
@@ -68,8 +85,11 @@ def seed_returns(stdout=None) -> list[Return]:
         say("Demo returns already exist: nothing to do.")
         return []
     staff = User.objects.filter(is_staff=True).order_by("-is_superuser", "pk").first()
-    orders = list(Order.objects.filter(status=Order.Status.DELIVERED)
-                  .select_related("customer__user").order_by("delivered_at", "pk"))
+    orders = list(
+        Order.objects.filter(status=Order.Status.DELIVERED)
+        .select_related("customer__user")
+        .order_by("delivered_at", "pk")
+    )
     if staff is None or not orders:
         say("No staff user or no delivered order: no demo returns created.")
         return []
@@ -113,50 +133,66 @@ def _play(scenario: Scenario, order: Order, staff) -> Return:
             by_customer = ret.channel == Return.Channel.PORTAL and owner is not None
             ret = return_cancel(actor=owner if by_customer else staff, ret=ret)
         elif step == "in_transit":
-            ret = return_mark_in_transit(actor=None, ret=ret, note="Carrier scan: parcel "
-                                                                   "picked up.")
+            ret = return_mark_in_transit(
+                actor=None, ret=ret, note="Carrier scan: parcel picked up."
+            )
         elif step == "receive":
             ret = return_receive(actor=staff, ret=ret, note="Parcel opened and inspected.")
         elif step == "complete":
             ret = return_complete(actor=staff, ret=ret)
         elif step == "expire":
             ret = return_expire(actor=None, ret=ret, note="Not sent back in time.")
-    Return.objects.filter(pk=ret.pk).update(
-        staff_note=f"{DEMO_MARKER} {ret.staff_note}".strip())
+    Return.objects.filter(pk=ret.pk).update(staff_note=f"{DEMO_MARKER} {ret.staff_note}".strip())
     return ret
 
 
 def _create(scenario: Scenario, order: Order, staff) -> Return:
     remaining = returnable_quantities(order)
-    order_line = next(line for line in order.lines.select_related("variant")
-                      if remaining.get(line.pk))
-    lines = [ReturnLineInput(order_line_id=order_line.pk, quantity=1,
-                             reason_code=scenario.reason, reason_detail=scenario.detail)]
+    order_line = next(
+        line for line in order.lines.select_related("variant") if remaining.get(line.pk)
+    )
+    lines = [
+        ReturnLineInput(
+            order_line_id=order_line.pk,
+            quantity=1,
+            reason_code=scenario.reason,
+            reason_detail=scenario.detail,
+        )
+    ]
     exchange_variant = None
     if scenario.refund_mode == Return.RefundMode.EXCHANGE:
         exchange_variant = _exchange_variant(order_line.variant)
     refund_mode = scenario.refund_mode
     if refund_mode == Return.RefundMode.EXCHANGE and exchange_variant is None:
         refund_mode = Return.RefundMode.MONEY_BACK  # nothing in stock to exchange for
-    common = {"order": order, "lines": lines, "refund_mode": refund_mode,
-              "delivery_option": Return.DeliveryOption.LABEL,
-              "customer_comment": scenario.comment, "exchange_variant": exchange_variant,
-              "notify_customer": False}
+    common = {
+        "order": order,
+        "lines": lines,
+        "refund_mode": refund_mode,
+        "delivery_option": Return.DeliveryOption.LABEL,
+        "customer_comment": scenario.comment,
+        "exchange_variant": exchange_variant,
+        "notify_customer": False,
+    }
     owner = order.customer.user
     if owner is not None:
         try:
             return return_request(actor=owner, **common)
         except ReturnError:
             pass  # out of the window or returns closed: staff create it instead
-    return return_create(actor=staff, staff_note="Created by phone.",
-                         override_reason="Demo data: goodwill gesture.", **common)
+    return return_create(
+        actor=staff,
+        staff_note="Created by phone.",
+        override_reason="Demo data: goodwill gesture.",
+        **common,
+    )
 
 
 def _exchange_variant(variant: Variant) -> Variant | None:
     """Another size of the same product with stock, else the same one when it has stock."""
-    siblings = (Variant.objects.filter(product_id=variant.product_id, stock_on_hand__gte=1,
-                                       stock_managed_by_pos=False)
-                .order_by("pk"))
+    siblings = Variant.objects.filter(
+        product_id=variant.product_id, stock_on_hand__gte=1, stock_managed_by_pos=False
+    ).order_by("pk")
     other = siblings.exclude(pk=variant.pk).first()
     return other or siblings.filter(pk=variant.pk).first()
 
@@ -178,6 +214,6 @@ def _backdate(ret: Return, order: Order, rng: random.Random) -> None:
         else:
             moment += timedelta(minutes=1)  # a note or an override goes with the change before
         ReturnEvent.objects.filter(pk=event.pk).update(created_at=moment)
-    Return.objects.filter(pk=ret.pk).update(created_at=change_moments[0],
-                                            status_changed_at=change_moments[-1])
-
+    Return.objects.filter(pk=ret.pk).update(
+        created_at=change_moments[0], status_changed_at=change_moments[-1]
+    )

@@ -12,20 +12,37 @@ RETURN_ADDRESS = "Service retours\n12 rue des Lilas\n75011 Paris\nFrance"
 
 # name, action, fields
 DEMO_RULES = [
-    ("Shoes: 10 % restocking fee", ReturnRule.Action.FEE_PERCENT,
-     {"category": "shoes", "percent": Decimal("10")}),
-    ("Free returns from Germany", ReturnRule.Action.FEE_FIXED,
-     {"countries": "DE", "amount": Decimal("0.00")}),
-    ("Return fee from France", ReturnRule.Action.FEE_FIXED,
-     {"countries": "FR", "amount": Decimal("5.00")}),
-    ("Return fee from Belgium", ReturnRule.Action.FEE_FIXED,
-     {"countries": "BE", "amount": Decimal("8.00")}),
-    ("No online returns from Switzerland", ReturnRule.Action.BLOCK,
-     {"countries": "CH",
-      "message_en": "Returns from Switzerland are handled by our customer service: please "
-                    "contact us.",
-      "message_fr": "Les retours depuis la Suisse passent par notre service client : "
-                    "contactez-nous."}),
+    (
+        "Shoes: 10 % restocking fee",
+        ReturnRule.Action.FEE_PERCENT,
+        {"category": "shoes", "percent": Decimal("10")},
+    ),
+    (
+        "Free returns from Germany",
+        ReturnRule.Action.FEE_FIXED,
+        {"countries": "DE", "amount": Decimal("0.00")},
+    ),
+    (
+        "Return fee from France",
+        ReturnRule.Action.FEE_FIXED,
+        {"countries": "FR", "amount": Decimal("5.00")},
+    ),
+    (
+        "Return fee from Belgium",
+        ReturnRule.Action.FEE_FIXED,
+        {"countries": "BE", "amount": Decimal("8.00")},
+    ),
+    (
+        "No online returns from Switzerland",
+        ReturnRule.Action.BLOCK,
+        {
+            "countries": "CH",
+            "message_en": "Returns from Switzerland are handled by our customer service: please "
+            "contact us.",
+            "message_fr": "Les retours depuis la Suisse passent par notre service client : "
+            "contactez-nous.",
+        },
+    ),
 ]
 
 
@@ -35,11 +52,18 @@ def seed_rules(stdout=None) -> list[ReturnRule]:
     if not shop.return_address:
         shop.return_address = RETURN_ADDRESS
         shop.save(update_fields=["return_address"])
-    ShippingMethod.objects.get_or_create(code="post-office", defaults={
-        "carrier": "offline", "name_en": "Post office drop-off",
-        "name_fr": "Dépôt en bureau de poste"})
+    ShippingMethod.objects.get_or_create(
+        code="post-office",
+        defaults={
+            "carrier": "offline",
+            "name_en": "Post office drop-off",
+            "name_fr": "Dépôt en bureau de poste",
+        },
+    )
     if ReturnRule.objects.exists():
         say("Return rules already exist: nothing to do.")
         return []
-    return [ReturnRule.objects.create(name=name, action=action, position=index * 10, **fields)
-            for index, (name, action, fields) in enumerate(DEMO_RULES, 1)]
+    return [
+        ReturnRule.objects.create(name=name, action=action, position=index * 10, **fields)
+        for index, (name, action, fields) in enumerate(DEMO_RULES, 1)
+    ]

@@ -19,8 +19,9 @@ class ShippingMethod(TranslatedNameMixin):
     """How a parcel comes back: a carrier and, optionally, its service (e.g. drop-off point)."""
 
     code = models.SlugField(_("code"), max_length=50, unique=True)
-    carrier = models.CharField(_("carrier"), max_length=30,
-                               help_text=_("A carrier code of the RETURN_CARRIERS setting."))
+    carrier = models.CharField(
+        _("carrier"), max_length=30, help_text=_("A carrier code of the RETURN_CARRIERS setting.")
+    )
     service = models.CharField(_("carrier service"), max_length=50, blank=True)
     active = models.BooleanField(_("active"), default=True)
     position = models.PositiveIntegerField(_("position"), default=0)
@@ -32,8 +33,12 @@ class ShippingMethod(TranslatedNameMixin):
 
     def clean(self):
         if self.carrier and self.carrier not in settings.RETURN_CARRIERS:
-            raise ValidationError({"carrier": _("Unknown carrier: choose one of %(codes)s.")
-                                   % {"codes": ", ".join(sorted(settings.RETURN_CARRIERS))}})
+            raise ValidationError(
+                {
+                    "carrier": _("Unknown carrier: choose one of %(codes)s.")
+                    % {"codes": ", ".join(sorted(settings.RETURN_CARRIERS))}
+                }
+            )
 
 
 class ParcelStatus(models.TextChoices):
@@ -57,25 +62,38 @@ class ReturnLabel(models.Model):
 
     Status = LabelStatus
 
-    ret = models.ForeignKey(Return, verbose_name=_("return"), on_delete=models.CASCADE,
-                            related_name="labels")
-    shipping_method = models.ForeignKey(ShippingMethod, verbose_name=_("shipping method"),
-                                        null=True, blank=True, on_delete=models.SET_NULL,
-                                        related_name="+")
+    ret = models.ForeignKey(
+        Return, verbose_name=_("return"), on_delete=models.CASCADE, related_name="labels"
+    )
+    shipping_method = models.ForeignKey(
+        ShippingMethod,
+        verbose_name=_("shipping method"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     carrier = models.CharField(_("carrier"), max_length=30)
     tracking_number = models.CharField(_("tracking number"), max_length=64, unique=True)
     carrier_reference = models.CharField(_("carrier's reference"), max_length=100, blank=True)
     pdf = models.BinaryField(_("PDF"), editable=False)
-    status = models.CharField(_("status"), max_length=20, choices=LabelStatus.choices,
-                              default=LabelStatus.CREATED)
+    status = models.CharField(
+        _("status"), max_length=20, choices=LabelStatus.choices, default=LabelStatus.CREATED
+    )
     # The latest carrier event's status (by when it happened); blank until the first event.
-    parcel_status = models.CharField(_("parcel status"), max_length=30, blank=True,
-                                     choices=ParcelStatus.choices)
+    parcel_status = models.CharField(
+        _("parcel status"), max_length=30, blank=True, choices=ParcelStatus.choices
+    )
     parcel_status_at = models.DateTimeField(_("parcel status at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"),
-                                   null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
 
     class Meta:
@@ -87,12 +105,16 @@ class ReturnLabel(models.Model):
             ("cancel_label", _("Can cancel a return label")),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["ret"], condition=Q(status="created"),
-                                    name="return_label_one_live_per_return"),
+            models.UniqueConstraint(
+                fields=["ret"],
+                condition=Q(status="created"),
+                name="return_label_one_live_per_return",
+            ),
             models.CheckConstraint(
                 condition=Q(status="created", cancelled_at__isnull=True)
                 | Q(status="cancelled", cancelled_at__isnull=False),
-                name="return_label_cancelled_at_iff_cancelled"),
+                name="return_label_cancelled_at_iff_cancelled",
+            ),
         ]
 
     def __str__(self):
@@ -111,14 +133,17 @@ class ReturnLabel(models.Model):
 class TrackingEvent(models.Model):
     """One event a carrier reported about a label's parcel, recorded once per carrier event id."""
 
-    label = models.ForeignKey(ReturnLabel, verbose_name=_("label"), on_delete=models.CASCADE,
-                              related_name="tracking_events")
+    label = models.ForeignKey(
+        ReturnLabel,
+        verbose_name=_("label"),
+        on_delete=models.CASCADE,
+        related_name="tracking_events",
+    )
     carrier = models.CharField(_("carrier"), max_length=30)
     event_id = models.CharField(_("carrier's event id"), max_length=100)
     raw_status = models.CharField(_("carrier's status"), max_length=60)
     # Blank when the carrier's status has no meaning for us: recorded, nothing else.
-    status = models.CharField(_("status"), max_length=30, blank=True,
-                              choices=ParcelStatus.choices)
+    status = models.CharField(_("status"), max_length=30, blank=True, choices=ParcelStatus.choices)
     occurred_at = models.DateTimeField(_("happened at"))
     location = models.CharField(_("location"), max_length=200, blank=True)
     description = models.CharField(_("description"), max_length=255, blank=True)
@@ -129,8 +154,9 @@ class TrackingEvent(models.Model):
         verbose_name_plural = _("tracking events")
         ordering = ["occurred_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["carrier", "event_id"],
-                                    name="tracking_event_once_per_carrier"),
+            models.UniqueConstraint(
+                fields=["carrier", "event_id"], name="tracking_event_once_per_carrier"
+            ),
         ]
 
     def __str__(self):

@@ -36,13 +36,19 @@ class TranslatedNameMixin(models.Model):
 
 
 class ReturnReason(TranslatedNameMixin):
-    code = models.SlugField(_("code"), max_length=50, unique=True,
-                            help_text=_("Stable identifier used by the code and the imports."))
+    code = models.SlugField(
+        _("code"),
+        max_length=50,
+        unique=True,
+        help_text=_("Stable identifier used by the code and the imports."),
+    )
     active = models.BooleanField(_("active"), default=True)
     position = models.PositiveIntegerField(_("position"), default=0)
     restock_by_default = models.BooleanField(
-        _("restock by default"), default=True,
-        help_text=_("Off for reasons such as a defective product: the item is not put back."))
+        _("restock by default"),
+        default=True,
+        help_text=_("Off for reasons such as a defective product: the item is not put back."),
+    )
     needs_detail = models.BooleanField(_("asks for details"), default=False)
 
     class Meta:
@@ -75,13 +81,15 @@ class ReturnStatus(models.TextChoices):
 
 # What staff read next to each status.
 STATUS_DESCRIPTIONS = {
-    ReturnStatus.REQUESTED: _("The customer asked for a return; review the reason and approve "
-                              "or reject it."),
+    ReturnStatus.REQUESTED: _(
+        "The customer asked for a return; review the reason and approve or reject it."
+    ),
     ReturnStatus.APPROVED: _("Approved: waiting for the customer to send the parcel."),
     ReturnStatus.REJECTED: _("Refused, with a reason given to the customer. Final."),
     ReturnStatus.IN_TRANSIT: _("The carrier has the parcel on its way back to the warehouse."),
-    ReturnStatus.RECEIVED: _("The parcel arrived and was inspected; settle the refund, credit "
-                             "or exchange."),
+    ReturnStatus.RECEIVED: _(
+        "The parcel arrived and was inspected; settle the refund, credit or exchange."
+    ),
     ReturnStatus.COMPLETED: _("Refunded, credited or exchanged. Final."),
     ReturnStatus.CANCELLED: _("Cancelled by the customer or the shop before it shipped. Final."),
     ReturnStatus.EXPIRED: _("Approved but never sent back in time. Final."),
@@ -99,11 +107,20 @@ STATUS_CUSTOMER_LABELS = {
     ReturnStatus.EXPIRED: _("Expired: the parcel was not sent in time"),
 }
 
-FINAL_STATUSES = {ReturnStatus.REJECTED, ReturnStatus.COMPLETED, ReturnStatus.CANCELLED,
-                  ReturnStatus.EXPIRED}
+FINAL_STATUSES = {
+    ReturnStatus.REJECTED,
+    ReturnStatus.COMPLETED,
+    ReturnStatus.CANCELLED,
+    ReturnStatus.EXPIRED,
+}
 # Returns whose lines hold their quantity: the others free it again.
-LIVE_STATUSES = [ReturnStatus.REQUESTED, ReturnStatus.APPROVED, ReturnStatus.IN_TRANSIT,
-                 ReturnStatus.RECEIVED, ReturnStatus.COMPLETED]
+LIVE_STATUSES = [
+    ReturnStatus.REQUESTED,
+    ReturnStatus.APPROVED,
+    ReturnStatus.IN_TRANSIT,
+    ReturnStatus.RECEIVED,
+    ReturnStatus.COMPLETED,
+]
 # The customer may cancel only before the parcel ships.
 CUSTOMER_CANCELLABLE = [ReturnStatus.REQUESTED, ReturnStatus.APPROVED]
 
@@ -142,35 +159,74 @@ class Return(ConcurrentTransitionMixin, models.Model):
 
     Status = ReturnStatus
 
-    rma_number = models.CharField(_("RMA number"), max_length=20, unique=True,
-                                  default=new_rma_number, editable=False)
-    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.PROTECT,
-                              related_name="returns")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"),
-                                   null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    rma_number = models.CharField(
+        _("RMA number"), max_length=20, unique=True, default=new_rma_number, editable=False
+    )
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="returns"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
-    status = FSMField(_("status"), max_length=20, choices=ReturnStatus.choices,
-                      default=ReturnStatus.REQUESTED, protected=True, db_index=True)
-    action = models.ForeignKey(ReturnAction, verbose_name=_("action"), null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="+")
-    refund_mode = models.CharField(_("refund mode"), max_length=20, choices=RefundMode.choices,
-                                   default=RefundMode.MONEY_BACK)
+    status = FSMField(
+        _("status"),
+        max_length=20,
+        choices=ReturnStatus.choices,
+        default=ReturnStatus.REQUESTED,
+        protected=True,
+        db_index=True,
+    )
+    action = models.ForeignKey(
+        ReturnAction,
+        verbose_name=_("action"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    refund_mode = models.CharField(
+        _("refund mode"), max_length=20, choices=RefundMode.choices, default=RefundMode.MONEY_BACK
+    )
     exchange_variant = models.ForeignKey(
-        Variant, verbose_name=_("variant wanted in exchange"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+")
+        Variant,
+        verbose_name=_("variant wanted in exchange"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     replacement_order = models.OneToOneField(
-        Order, verbose_name=_("replacement order"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="replaces_return")
-    delivery_option = models.CharField(_("delivery option"), max_length=20,
-                                       choices=DeliveryOption.choices,
-                                       default=DeliveryOption.LABEL)
+        Order,
+        verbose_name=_("replacement order"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaces_return",
+    )
+    delivery_option = models.CharField(
+        _("delivery option"),
+        max_length=20,
+        choices=DeliveryOption.choices,
+        default=DeliveryOption.LABEL,
+    )
     # Chosen by a return rule ("ship back with"); None: the default method.
     shipping_method = models.ForeignKey(
-        "returns.ShippingMethod", verbose_name=_("return shipping method"), null=True,
-        blank=True, on_delete=models.PROTECT, related_name="+")
-    customer_comment = models.TextField(_("customer comment"), blank=True,
-                                        help_text=_("Seen by staff only."))
+        "returns.ShippingMethod",
+        verbose_name=_("return shipping method"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    customer_comment = models.TextField(
+        _("customer comment"), blank=True, help_text=_("Seen by staff only.")
+    )
     staff_note = models.TextField(_("staff note"), blank=True, help_text=_("Internal."))
     notify_customer = models.BooleanField(_("notify the customer"), default=True)
     return_fee = models.DecimalField(_("return fee"), default=0, **MONEY)
@@ -192,8 +248,7 @@ class Return(ConcurrentTransitionMixin, models.Model):
         ]
         indexes = [models.Index(fields=["status", "-created_at"], name="return_status_created")]
         constraints = [
-            models.CheckConstraint(condition=Q(return_fee__gte=0),
-                                   name="return_fee_not_negative"),
+            models.CheckConstraint(condition=Q(return_fee__gte=0), name="return_fee_not_negative"),
         ]
 
     def __str__(self):
@@ -216,55 +271,88 @@ class Return(ConcurrentTransitionMixin, models.Model):
     def _touch(self):
         self.status_changed_at = timezone.now()
 
-    @transition(field=status, source=ReturnStatus.REQUESTED, target=ReturnStatus.APPROVED,
-                permission="returns.approve_return")
+    @transition(
+        field=status,
+        source=ReturnStatus.REQUESTED,
+        target=ReturnStatus.APPROVED,
+        permission="returns.approve_return",
+    )
     def approve(self):
         self._touch()
 
-    @transition(field=status, source=[ReturnStatus.REQUESTED, ReturnStatus.RECEIVED],
-                target=ReturnStatus.REJECTED, permission="returns.approve_return")
+    @transition(
+        field=status,
+        source=[ReturnStatus.REQUESTED, ReturnStatus.RECEIVED],
+        target=ReturnStatus.REJECTED,
+        permission="returns.approve_return",
+    )
     def reject(self, reason: str):
         self.rejection_reason = reason
         self._touch()
 
-    @transition(field=status, source=[ReturnStatus.REQUESTED, ReturnStatus.APPROVED],
-                target=ReturnStatus.CANCELLED, permission=can_cancel)
+    @transition(
+        field=status,
+        source=[ReturnStatus.REQUESTED, ReturnStatus.APPROVED],
+        target=ReturnStatus.CANCELLED,
+        permission=can_cancel,
+    )
     def cancel(self):
         self._touch()
 
-    @transition(field=status, source=ReturnStatus.APPROVED, target=ReturnStatus.IN_TRANSIT,
-                permission="returns.receive_return")
+    @transition(
+        field=status,
+        source=ReturnStatus.APPROVED,
+        target=ReturnStatus.IN_TRANSIT,
+        permission="returns.receive_return",
+    )
     def mark_in_transit(self):
         self._touch()
 
-    @transition(field=status, source=[ReturnStatus.APPROVED, ReturnStatus.IN_TRANSIT],
-                target=ReturnStatus.RECEIVED, permission="returns.receive_return")
+    @transition(
+        field=status,
+        source=[ReturnStatus.APPROVED, ReturnStatus.IN_TRANSIT],
+        target=ReturnStatus.RECEIVED,
+        permission="returns.receive_return",
+    )
     def receive(self):
         self._touch()
 
-    @transition(field=status, source=ReturnStatus.RECEIVED, target=ReturnStatus.COMPLETED,
-                permission="returns.complete_return")
+    @transition(
+        field=status,
+        source=ReturnStatus.RECEIVED,
+        target=ReturnStatus.COMPLETED,
+        permission="returns.complete_return",
+    )
     def complete(self):
         self._touch()
 
-    @transition(field=status, source=ReturnStatus.APPROVED, target=ReturnStatus.EXPIRED,
-                permission="returns.expire_return")
+    @transition(
+        field=status,
+        source=ReturnStatus.APPROVED,
+        target=ReturnStatus.EXPIRED,
+        permission="returns.expire_return",
+    )
     def expire(self):
         self._touch()
 
 
 class ReturnLine(models.Model):
-    ret = models.ForeignKey(Return, verbose_name=_("return"), on_delete=models.CASCADE,
-                            related_name="lines")
-    order_line = models.ForeignKey(OrderLine, verbose_name=_("order line"),
-                                   on_delete=models.PROTECT, related_name="return_lines")
+    ret = models.ForeignKey(
+        Return, verbose_name=_("return"), on_delete=models.CASCADE, related_name="lines"
+    )
+    order_line = models.ForeignKey(
+        OrderLine,
+        verbose_name=_("order line"),
+        on_delete=models.PROTECT,
+        related_name="return_lines",
+    )
     quantity = models.PositiveIntegerField(_("quantity"))
-    reason = models.ForeignKey(ReturnReason, verbose_name=_("reason"), on_delete=models.PROTECT,
-                               related_name="+")
+    reason = models.ForeignKey(
+        ReturnReason, verbose_name=_("reason"), on_delete=models.PROTECT, related_name="+"
+    )
     reason_detail = models.TextField(_("reason details"), blank=True)
     restock = models.BooleanField(_("restock"), default=True)
-    received_quantity = models.PositiveIntegerField(_("received quantity"), null=True,
-                                                    blank=True)
+    received_quantity = models.PositiveIntegerField(_("received quantity"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("return line")
@@ -275,7 +363,8 @@ class ReturnLine(models.Model):
             models.CheckConstraint(
                 condition=Q(received_quantity__isnull=True)
                 | Q(received_quantity__lte=F("quantity")),
-                name="return_line_received_at_most_requested"),
+                name="return_line_received_at_most_requested",
+            ),
             models.UniqueConstraint(fields=["ret", "order_line"], name="return_line_once"),
         ]
 
@@ -299,16 +388,23 @@ class ReturnEvent(models.Model):
         NOTIFICATION = "notification", _("notification")
         REFUND = "refund", _("refund")
 
-    ret = models.ForeignKey(Return, verbose_name=_("return"), on_delete=models.CASCADE,
-                            related_name="events")
+    ret = models.ForeignKey(
+        Return, verbose_name=_("return"), on_delete=models.CASCADE, related_name="events"
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.STATUS)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True,
-                              blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("at"), default=timezone.now)
-    from_status = models.CharField(_("from"), max_length=20, choices=ReturnStatus.choices,
-                                   blank=True)
-    to_status = models.CharField(_("to"), max_length=20, choices=ReturnStatus.choices,
-                                 blank=True)
+    from_status = models.CharField(
+        _("from"), max_length=20, choices=ReturnStatus.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=20, choices=ReturnStatus.choices, blank=True)
     note = models.TextField(_("note"), blank=True)
     visible_to_customer = models.BooleanField(_("visible to the customer"), default=True)
 
@@ -319,4 +415,3 @@ class ReturnEvent(models.Model):
 
     def __str__(self):
         return f"{self.ret} {self.from_status} → {self.to_status}"
-

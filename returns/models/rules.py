@@ -51,7 +51,7 @@ class CountryMode(models.TextChoices):
 
 
 def parse_countries(text: str) -> list[str]:
-    """"fr, be;DE" -> ["BE", "DE", "FR"]: the ISO codes staff typed, upper case, sorted."""
+    """ "fr, be;DE" -> ["BE", "DE", "FR"]: the ISO codes staff typed, upper case, sorted."""
     parts = text.replace(";", ",").replace(" ", ",").split(",")
     return sorted({part.strip().upper() for part in parts if part.strip()})
 
@@ -68,46 +68,81 @@ class ReturnRule(models.Model):
     Action = RuleAction
     CountryMode = CountryMode
 
-    position = models.PositiveIntegerField(_("position"), default=0, db_index=True,
-                                           help_text=_("Rules are read in this order."))
+    position = models.PositiveIntegerField(
+        _("position"), default=0, db_index=True, help_text=_("Rules are read in this order.")
+    )
     active = models.BooleanField(_("active"), default=True)
-    name = models.CharField(_("name"), max_length=100,
-                            help_text=_("For staff, e.g. “Free returns from Germany”."))
+    name = models.CharField(
+        _("name"), max_length=100, help_text=_("For staff, e.g. “Free returns from Germany”.")
+    )
     # --- conditions
     countries = models.CharField(
-        _("shipping countries"), max_length=200, blank=True,
-        help_text=_("ISO codes separated by commas, e.g. “FR, BE”. Blank: any country."))
-    country_mode = models.CharField(_("the shipping country"), max_length=10,
-                                    choices=CountryMode.choices, default=CountryMode.IN)
-    product = models.ForeignKey("shop.Product", verbose_name=_("product"), null=True,
-                                blank=True, on_delete=models.PROTECT, related_name="+")
+        _("shipping countries"),
+        max_length=200,
+        blank=True,
+        help_text=_("ISO codes separated by commas, e.g. “FR, BE”. Blank: any country."),
+    )
+    country_mode = models.CharField(
+        _("the shipping country"),
+        max_length=10,
+        choices=CountryMode.choices,
+        default=CountryMode.IN,
+    )
+    product = models.ForeignKey(
+        "shop.Product",
+        verbose_name=_("product"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     category = models.CharField(_("category"), max_length=100, blank=True)
-    min_order_value = models.DecimalField(_("order value from"), null=True, blank=True,
-                                          **MONEY)
-    max_order_value = models.DecimalField(_("order value up to"), null=True, blank=True,
-                                          **MONEY)
+    min_order_value = models.DecimalField(_("order value from"), null=True, blank=True, **MONEY)
+    max_order_value = models.DecimalField(_("order value up to"), null=True, blank=True, **MONEY)
     min_days_since_delivery = models.PositiveIntegerField(
-        _("days since delivery from"), null=True, blank=True)
+        _("days since delivery from"), null=True, blank=True
+    )
     max_days_since_delivery = models.PositiveIntegerField(
-        _("days since delivery up to"), null=True, blank=True)
-    reason = models.ForeignKey("returns.ReturnReason", verbose_name=_("reason"), null=True,
-                               blank=True, on_delete=models.PROTECT, related_name="+")
-    channel = models.CharField(_("channel"), max_length=20, blank=True,
-                               choices=[("portal", _("customer portal")),
-                                        ("backoffice", _("back-office"))],
-                               help_text=_("Blank: both."))
+        _("days since delivery up to"), null=True, blank=True
+    )
+    reason = models.ForeignKey(
+        "returns.ReturnReason",
+        verbose_name=_("reason"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    channel = models.CharField(
+        _("channel"),
+        max_length=20,
+        blank=True,
+        choices=[("portal", _("customer portal")), ("backoffice", _("back-office"))],
+        help_text=_("Blank: both."),
+    )
     # --- the action
     action = models.CharField(_("action"), max_length=20, choices=RuleAction.choices)
-    amount = models.DecimalField(_("fee amount"), null=True, blank=True, **MONEY,
-                                 help_text=_("In the order's currency."))
-    percent = models.DecimalField(_("fee percent"), max_digits=5, decimal_places=2, null=True,
-                                  blank=True,
-                                  help_text=_("Of the paid value of the items returned."))
+    amount = models.DecimalField(
+        _("fee amount"), null=True, blank=True, **MONEY, help_text=_("In the order's currency.")
+    )
+    percent = models.DecimalField(
+        _("fee percent"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Of the paid value of the items returned."),
+    )
     message_fr = models.TextField(_("message to the customer (French)"), blank=True)
     message_en = models.TextField(_("message to the customer (English)"), blank=True)
-    shipping_method = models.ForeignKey("returns.ShippingMethod",
-                                        verbose_name=_("shipping method"), null=True,
-                                        blank=True, on_delete=models.PROTECT, related_name="+")
+    shipping_method = models.ForeignKey(
+        "returns.ShippingMethod",
+        verbose_name=_("shipping method"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -118,17 +153,21 @@ class ReturnRule(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=~Q(action="fee_fixed") | Q(amount__isnull=False, amount__gte=0),
-                name="return_rule_fixed_fee_amount"),
+                name="return_rule_fixed_fee_amount",
+            ),
             models.CheckConstraint(
                 condition=~Q(action="fee_percent")
                 | Q(percent__isnull=False, percent__gte=0, percent__lte=100),
-                name="return_rule_percent_fee_0_100"),
+                name="return_rule_percent_fee_0_100",
+            ),
             models.CheckConstraint(
                 condition=~Q(action="ship_with") | Q(shipping_method__isnull=False),
-                name="return_rule_ship_with_method"),
+                name="return_rule_ship_with_method",
+            ),
             models.CheckConstraint(
                 condition=~Q(action="block") | ~Q(message_en="") | ~Q(message_fr=""),
-                name="return_rule_block_has_message"),
+                name="return_rule_block_has_message",
+            ),
         ]
 
     def __str__(self):
@@ -146,8 +185,9 @@ class ReturnRule(models.Model):
     def message(self) -> str:
         """The customer's message in the active language (the other one when it is blank)."""
         english = (get_language() or "fr").startswith("en")
-        first, second = ((self.message_en, self.message_fr) if english
-                         else (self.message_fr, self.message_en))
+        first, second = (
+            (self.message_en, self.message_fr) if english else (self.message_fr, self.message_en)
+        )
         return first or second
 
     @property
@@ -159,9 +199,11 @@ class ReturnRule(models.Model):
         errors = {}
         if any(len(code) != 2 or not code.isalpha() for code in self.country_codes):
             errors["countries"] = _("Use two-letter ISO codes, e.g. “FR, BE, DE”.")
-        required = {RuleAction.FEE_FIXED: ("amount", _("Give the fee amount.")),
-                    RuleAction.FEE_PERCENT: ("percent", _("Give the fee percent.")),
-                    RuleAction.SHIP_WITH: ("shipping_method", _("Choose the shipping method."))}
+        required = {
+            RuleAction.FEE_FIXED: ("amount", _("Give the fee amount.")),
+            RuleAction.FEE_PERCENT: ("percent", _("Give the fee percent.")),
+            RuleAction.SHIP_WITH: ("shipping_method", _("Choose the shipping method.")),
+        }
         if self.action in required:
             field, message = required[self.action]
             if getattr(self, field) in (None, ""):
@@ -172,10 +214,15 @@ class ReturnRule(models.Model):
             errors["percent"] = _("A percent is between 0 and 100.")
         if self.amount is not None and self.amount < 0:
             errors["amount"] = _("The fee cannot be negative.")
-        for low, high in (("min_order_value", "max_order_value"),
-                          ("min_days_since_delivery", "max_days_since_delivery")):
-            if getattr(self, low) is not None and getattr(self, high) is not None \
-                    and getattr(self, low) > getattr(self, high):
+        for low, high in (
+            ("min_order_value", "max_order_value"),
+            ("min_days_since_delivery", "max_days_since_delivery"),
+        ):
+            if (
+                getattr(self, low) is not None
+                and getattr(self, high) is not None
+                and getattr(self, low) > getattr(self, high)
+            ):
                 errors[high] = _("The upper bound is below the lower one.")
         if errors:
             raise ValidationError(errors)

@@ -14,19 +14,28 @@ def held_quantities(order: Order, *, exclude_return_id: int | None = None) -> di
     lines = ReturnLine.objects.filter(order_line__order=order, ret__status__in=LIVE_STATUSES)
     if exclude_return_id is not None:
         lines = lines.exclude(ret_id=exclude_return_id)
-    rows = lines.values("order_line_id").annotate(held=Sum(Case(
-        When(ret__status__in=_COUNTED_AS_RECEIVED, received_quantity__isnull=False,
-             then=F("received_quantity")),
-        default=F("quantity"),
-    )))
+    rows = lines.values("order_line_id").annotate(
+        held=Sum(
+            Case(
+                When(
+                    ret__status__in=_COUNTED_AS_RECEIVED,
+                    received_quantity__isnull=False,
+                    then=F("received_quantity"),
+                ),
+                default=F("quantity"),
+            )
+        )
+    )
     return {row["order_line_id"]: row["held"] for row in rows}
 
 
 def returnable_quantities(order: Order) -> dict[int, int]:
     """Per order line id: ordered minus what the order's live returns already hold."""
     held = held_quantities(order)
-    return {line_id: max(0, quantity - held.get(line_id, 0))
-            for line_id, quantity in order.lines.values_list("id", "quantity")}
+    return {
+        line_id: max(0, quantity - held.get(line_id, 0))
+        for line_id, quantity in order.lines.values_list("id", "quantity")
+    }
 
 
 def return_status_history(ret: Return) -> list[str]:
@@ -48,28 +57,41 @@ def returns_for_user(user) -> QuerySet[Return]:
     customer = getattr(user, "customer", None) if user.is_authenticated else None
     if customer is None:
         return Return.objects.none()
-    return (Return.objects.filter(order__customer=customer)
-            .select_related("order").order_by("-created_at", "-id"))
+    return (
+        Return.objects.filter(order__customer=customer)
+        .select_related("order")
+        .order_by("-created_at", "-id")
+    )
 
 
 def return_detail(pk: int) -> Return:
     """One return with what its page shows: order, customer, lines with variants and reasons."""
-    return (Return.objects
-            .select_related("order__customer", "action", "exchange_variant__product",
-                            "replacement_order", "created_by")
-            .prefetch_related("lines__order_line__variant__product", "lines__reason")
-            .get(pk=pk))
+    return (
+        Return.objects.select_related(
+            "order__customer",
+            "action",
+            "exchange_variant__product",
+            "replacement_order",
+            "created_by",
+        )
+        .prefetch_related("lines__order_line__variant__product", "lines__reason")
+        .get(pk=pk)
+    )
 
 
 def is_pending_inspection(ret: Return) -> bool:
     """Received unopened (a carrier's delivery scan): its lines' quantities are not known yet
     (returns/services/inspection.py)."""
-    return ret.status in (ReturnStatus.RECEIVED, ReturnStatus.COMPLETED) and \
-        ReturnLine.objects.filter(ret_id=ret.pk, received_quantity__isnull=True).exists()
+    return (
+        ret.status in (ReturnStatus.RECEIVED, ReturnStatus.COMPLETED)
+        and ReturnLine.objects.filter(ret_id=ret.pk, received_quantity__isnull=True).exists()
+    )
 
 
 def returns_pending_inspection() -> QuerySet[Return]:
     """Received parcels nobody inspected yet, oldest first (a work queue)."""
-    return (Return.objects.filter(status=ReturnStatus.RECEIVED,
-                                  lines__received_quantity__isnull=True)
-            .distinct().order_by("status_changed_at", "id"))
+    return (
+        Return.objects.filter(status=ReturnStatus.RECEIVED, lines__received_quantity__isnull=True)
+        .distinct()
+        .order_by("status_changed_at", "id")
+    )

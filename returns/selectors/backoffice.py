@@ -36,6 +36,7 @@ _MONEY_FIELD = DecimalField(**MONEY)
 
 # --- the overview ----------------------------------------------------------------------------
 
+
 def returns_overview(queryset: QuerySet[Return] | None = None) -> QuerySet[Return]:
     """The returns with what the overview's columns show, in one query for the page.
 
@@ -52,13 +53,18 @@ def returns_overview(queryset: QuerySet[Return] | None = None) -> QuerySet[Retur
     items_count = lines.annotate(n=Sum(units)).values("n")
     items_value = lines.annotate(v=Sum(value)).values("v")
     zero = Value(Decimal("0"), output_field=_MONEY_FIELD)
-    return (queryset.select_related("order__customer")
-            .annotate(items_count=Coalesce(Subquery(items_count, output_field=IntegerField()),
-                                           0),
-                      items_value=Coalesce(Subquery(items_value, output_field=_MONEY_FIELD),
-                                           zero))
-            .annotate(quote_estimate=Greatest(F("items_value") - F("return_fee"), zero,
-                                              output_field=_MONEY_FIELD)))
+    return (
+        queryset.select_related("order__customer")
+        .annotate(
+            items_count=Coalesce(Subquery(items_count, output_field=IntegerField()), 0),
+            items_value=Coalesce(Subquery(items_value, output_field=_MONEY_FIELD), zero),
+        )
+        .annotate(
+            quote_estimate=Greatest(
+                F("items_value") - F("return_fee"), zero, output_field=_MONEY_FIELD
+            )
+        )
+    )
 
 
 COUNTRIES_CACHE_KEY = "backoffice:return-countries"
@@ -69,13 +75,18 @@ def countries_with_returns() -> list[str]:
     order is a full scan, so the list is cached for a few minutes."""
     countries = cache.get(COUNTRIES_CACHE_KEY)
     if countries is None:
-        countries = sorted(Order.objects.exclude(shipping_country="")
-                           .values_list("shipping_country", flat=True).distinct().order_by())
+        countries = sorted(
+            Order.objects.exclude(shipping_country="")
+            .values_list("shipping_country", flat=True)
+            .distinct()
+            .order_by()
+        )
         cache.set(COUNTRIES_CACHE_KEY, countries, 300)
     return countries
 
 
 # --- a return's page -------------------------------------------------------------------------
+
 
 @dataclass
 class ParcelInfo:
@@ -88,11 +99,17 @@ class ParcelInfo:
 def return_for_page(pk) -> Return:
     """The return with everything its page shows, in a fixed number of queries."""
     lines = ReturnLine.objects.select_related("order_line__variant__product", "reason")
-    return (Return.objects
-            .select_related("order__customer", "action", "exchange_variant__product",
-                            "replacement_order", "created_by")
-            .prefetch_related(Prefetch("lines", queryset=lines.order_by("id")))
-            .get(pk=pk))
+    return (
+        Return.objects.select_related(
+            "order__customer",
+            "action",
+            "exchange_variant__product",
+            "replacement_order",
+            "created_by",
+        )
+        .prefetch_related(Prefetch("lines", queryset=lines.order_by("id")))
+        .get(pk=pk)
+    )
 
 
 def parcel_info(ret: Return) -> ParcelInfo | None:
@@ -114,8 +131,11 @@ def notifications_for_page(ret: Return):
 
 
 def refunds_for_page(ret: Return) -> list[Refund]:
-    return list(Refund.objects.filter(ret=ret).select_related("created_by", "marked_by")
-                .order_by("-created_at", "-id"))
+    return list(
+        Refund.objects.filter(ret=ret)
+        .select_related("created_by", "marked_by")
+        .order_by("-created_at", "-id")
+    )
 
 
 def live_refunded(refunds: list[Refund]) -> Decimal:
@@ -123,6 +143,7 @@ def live_refunded(refunds: list[Refund]) -> Decimal:
 
 
 # --- an order's page -------------------------------------------------------------------------
+
 
 @dataclass
 class OrderLineSummary:
@@ -146,32 +167,49 @@ def order_lines_summary(order: Order) -> list[OrderLineSummary]:
     held = held_quantities(order)
     refunded = refunded_items_by_order_line(order)
     lines = list(order.lines.select_related("variant__product").order_by("id"))
-    return [OrderLineSummary(line=line, in_returns=held.get(line.pk, 0),
-                             returnable=max(0, line.quantity - held.get(line.pk, 0)),
-                             refunded=refunded.get(line.pk, Decimal("0")))
-            for line in lines]
+    return [
+        OrderLineSummary(
+            line=line,
+            in_returns=held.get(line.pk, 0),
+            returnable=max(0, line.quantity - held.get(line.pk, 0)),
+            refunded=refunded.get(line.pk, Decimal("0")),
+        )
+        for line in lines
+    ]
 
 
 def order_returns(order: Order) -> list[Return]:
-    return list(order.returns.annotate(
-        items_count=Coalesce(Sum("lines__quantity"), 0)).order_by("-created_at", "-id"))
+    return list(
+        order.returns.annotate(items_count=Coalesce(Sum("lines__quantity"), 0)).order_by(
+            "-created_at", "-id"
+        )
+    )
 
 
 def order_refunds(order: Order) -> list[Refund]:
-    return list(Refund.objects.filter(order=order).select_related("ret", "marked_by")
-                .order_by("-created_at", "-id"))
+    return list(
+        Refund.objects.filter(order=order)
+        .select_related("ret", "marked_by")
+        .order_by("-created_at", "-id")
+    )
 
 
 def orders_overview(queryset: QuerySet[Order]) -> QuerySet[Order]:
     """The orders list: the customer, and the number of returns as a subquery (one query)."""
-    returns = (Return.objects.filter(order=OuterRef("pk")).order_by()
-               .values("order").annotate(n=Count("id")).values("n"))
-    return (queryset.select_related("customer")
-            .annotate(returns_count=Coalesce(Subquery(returns, output_field=IntegerField()),
-                                             0)))
+    returns = (
+        Return.objects.filter(order=OuterRef("pk"))
+        .order_by()
+        .values("order")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return queryset.select_related("customer").annotate(
+        returns_count=Coalesce(Subquery(returns, output_field=IntegerField()), 0)
+    )
 
 
 # --- creating a return -----------------------------------------------------------------------
+
 
 def window_closes_at(order: Order, settings: ShopSettings):
     """When the order's return window closes (None before delivery)."""
@@ -198,12 +236,15 @@ def return_ids_for_identifier(term: str) -> set[int]:
         return set()
     found = set(Return.objects.filter(rma_number=term.upper()).values_list("pk", flat=True))
     found |= set(Return.objects.filter(order__number=term).values_list("pk", flat=True))
-    found |= set(Return.objects.filter(order__outbound_tracking_number=term)
-                 .values_list("pk", flat=True))
+    found |= set(
+        Return.objects.filter(order__outbound_tracking_number=term).values_list("pk", flat=True)
+    )
     if "@" in term:
         found |= set(Return.objects.filter(order__email=term.lower()).values_list("pk", flat=True))
-        found |= set(Return.objects.filter(order__customer__email=term.lower())
-                     .values_list("pk", flat=True))
-    found |= set(Return.objects.filter(labels__tracking_number=term.upper())
-                 .values_list("pk", flat=True))
+        found |= set(
+            Return.objects.filter(order__customer__email=term.lower()).values_list("pk", flat=True)
+        )
+    found |= set(
+        Return.objects.filter(labels__tracking_number=term.upper()).values_list("pk", flat=True)
+    )
     return found

@@ -28,7 +28,6 @@ def label_attachment(ret: Return) -> tuple[str, bytes, str] | None:
     return label_filename(label), bytes(label.pdf), PDF_CONTENT_TYPE
 
 
-
 def downloadable_label(ret: Return) -> ReturnLabel | None:
     """The label the customer or staff may download: the live one only."""
     return live_label(ret, with_pdf=True)
@@ -39,8 +38,12 @@ def delivery_status(ret: Return, label: ReturnLabel | None = None) -> str:
     if ret.delivery_option == Return.DeliveryOption.IN_STORE:
         return gettext("no label")
     if label is None:
-        label = (ReturnLabel.objects.filter(ret_id=ret.pk).defer("pdf")
-                 .order_by("-created_at", "-id").first())
+        label = (
+            ReturnLabel.objects.filter(ret_id=ret.pk)
+            .defer("pdf")
+            .order_by("-created_at", "-id")
+            .first()
+        )
     if label is None:
         return gettext("no label")
     if label.status == LabelStatus.CANCELLED:

@@ -14,10 +14,10 @@ _WRONG_STATUS = {
     "approve": _("Only a requested return can be approved; this one is %(status)s."),
     "reject": _("Only a requested or received return can be rejected; this one is %(status)s."),
     "cancel": _("This return can no longer be cancelled: it is %(status)s."),
-    "mark_in_transit": _("Only an approved return can be marked in transit; this one is "
-                         "%(status)s."),
-    "receive": _("Only an approved or in-transit return can be received; this one is "
-                 "%(status)s."),
+    "mark_in_transit": _(
+        "Only an approved return can be marked in transit; this one is %(status)s."
+    ),
+    "receive": _("Only an approved or in-transit return can be received; this one is %(status)s."),
     "complete": _("Only a received return can be completed; this one is %(status)s."),
     "expire": _("Only an approved return can expire; this one is %(status)s."),
 }
@@ -39,8 +39,7 @@ def status_label(status: str) -> str:
 
 def lock_order(order: Order) -> Order:
     """The order row, locked until the end of the transaction (quantities are counted under it)."""
-    return (Order.objects.select_for_update(of=("self",)).select_related("customer")
-            .get(pk=order.pk))
+    return Order.objects.select_for_update(of=("self",)).select_related("customer").get(pk=order.pk)
 
 
 def lock_return(ret: Return, *, check_stale: bool = True) -> Return:
@@ -50,13 +49,19 @@ def lock_return(ret: Return, *, check_stale: bool = True) -> Return:
     else acted first, and acting on what the person saw would be wrong. Actions that do not
     depend on the status the page showed (label actions) pass check_stale=False.
     """
-    locked = (Return.objects.select_for_update(of=("self",))
-              .select_related("order__customer").get(pk=ret.pk))
+    locked = (
+        Return.objects.select_for_update(of=("self",))
+        .select_related("order__customer")
+        .get(pk=ret.pk)
+    )
     if check_stale and locked.status != ret.status:
-        raise StaleReturnError(gettext(
-            "Return %(rma)s was changed by someone else meanwhile: it is now %(status)s. "
-            "Reload the page and check it again.")
-            % {"rma": locked.rma_number, "status": status_label(locked.status)})
+        raise StaleReturnError(
+            gettext(
+                "Return %(rma)s was changed by someone else meanwhile: it is now %(status)s. "
+                "Reload the page and check it again."
+            )
+            % {"rma": locked.rma_number, "status": status_label(locked.status)}
+        )
     return locked
 
 
@@ -83,34 +88,49 @@ def save_transition(ret: Return, *fields: str) -> None:
     try:
         ret.save(update_fields=["status", "status_changed_at", *fields])
     except ConcurrentTransition as exc:
-        raise StaleReturnError(gettext(
-            "Return %(rma)s was changed by someone else meanwhile. Reload the page and check it "
-            "again.") % {"rma": ret.rma_number}) from exc
+        raise StaleReturnError(
+            gettext(
+                "Return %(rma)s was changed by someone else meanwhile. Reload the page and "
+                "check it again."
+            )
+            % {"rma": ret.rma_number}
+        ) from exc
 
 
 def record_status_event(ret: Return, *, actor, from_status: str, note: str = "") -> ReturnEvent:
     return ReturnEvent.objects.create(
-        ret=ret, kind=ReturnEvent.Kind.STATUS, actor=actor, from_status=from_status,
-        to_status=ret.status, note=note, visible_to_customer=True)
+        ret=ret,
+        kind=ReturnEvent.Kind.STATUS,
+        actor=actor,
+        from_status=from_status,
+        to_status=ret.status,
+        note=note,
+        visible_to_customer=True,
+    )
 
 
-def record_event(ret: Return, *, kind: str, actor, note: str,
-                 visible_to_customer: bool = False) -> ReturnEvent:
-    return ReturnEvent.objects.create(ret=ret, kind=kind, actor=actor, note=note,
-                                      visible_to_customer=visible_to_customer)
+def record_event(
+    ret: Return, *, kind: str, actor, note: str, visible_to_customer: bool = False
+) -> ReturnEvent:
+    return ReturnEvent.objects.create(
+        ret=ret, kind=kind, actor=actor, note=note, visible_to_customer=visible_to_customer
+    )
 
 
-def tell_customer(ret: Return, *, code: str, event: ReturnEvent, actor,
-                    notify: bool | None) -> None:
+def tell_customer(
+    ret: Return, *, code: str, event: ReturnEvent, actor, notify: bool | None
+) -> None:
     """Queue the customer's email in this transaction, when this change is to be told."""
     if notify is None:
         notify = ret.notify_customer
     if notify:
-        notification_services.notification_enqueue(ret=ret, event=code, return_event=event,
-                                                    actor=actor)
+        notification_services.notification_enqueue(
+            ret=ret, event=code, return_event=event, actor=actor
+        )
 
 
 def check_action(action: ReturnAction | None) -> None:
     if action is not None and not action.active:
-        raise ReturnError(gettext("The action “%(action)s” is no longer in use.")
-                          % {"action": action.name})
+        raise ReturnError(
+            gettext("The action “%(action)s” is no longer in use.") % {"action": action.name}
+        )

@@ -34,7 +34,7 @@ class ReturnLineInput:
     quantity: int
     reason_code: str
     reason_detail: str = ""
-    restock: bool | None = None   # None = the reason's default (always False for POS-managed stock)
+    restock: bool | None = None  # None = the reason's default (always False for POS-managed stock)
 
 
 @dataclass(frozen=True)
@@ -53,11 +53,18 @@ _OFFERED_FLAG = {
 }
 
 
-def return_request(*, actor, order: Order, lines: list[ReturnLineInput], refund_mode: str,
-                   delivery_option: str, customer_comment: str = "",
-                   exchange_variant: Variant | None = None,
-                   notify_customer: bool | None = None,
-                   guest_order_verified: bool = False) -> Return:
+def return_request(
+    *,
+    actor,
+    order: Order,
+    lines: list[ReturnLineInput],
+    refund_mode: str,
+    delivery_option: str,
+    customer_comment: str = "",
+    exchange_variant: Variant | None = None,
+    notify_customer: bool | None = None,
+    guest_order_verified: bool = False,
+) -> Return:
     """A customer asks, from the portal, to return items of one of their orders.
 
     guest_order_verified: the portal checked that this session's guest knows this very order
@@ -65,34 +72,42 @@ def return_request(*, actor, order: Order, lines: list[ReturnLineInput], refund_
     """
     customer_user_id = order.customer.user_id
     is_guest = actor is None and guest_order_verified
-    if not is_guest and (actor is None or customer_user_id is None
-                         or customer_user_id != actor.pk):
+    if not is_guest and (actor is None or customer_user_id is None or customer_user_id != actor.pk):
         raise ReturnPermissionError(gettext("This order does not belong to your account."))
     with transaction.atomic():
         order = lock_order(order)
         settings = ShopSettings.load()
         if not settings.returns_allowed:
-            raise ReturnError(gettext(
-                "Returns cannot be requested online at the moment. Please contact us and we "
-                "will help you."))
+            raise ReturnError(
+                gettext(
+                    "Returns cannot be requested online at the moment. Please contact us and we "
+                    "will help you."
+                )
+            )
         _check_choices(refund_mode, delivery_option)
         broken = _broken_rules(order, settings, refund_mode, delivery_option)
         if broken:
             raise ReturnError(broken[0])
         checked = _check_lines(order, lines)
         _check_exchange_variant(refund_mode, exchange_variant, checked, from_portal=True)
-        outcome = apply_rules(order, checked, channel=Return.Channel.PORTAL,
-                              shop_settings=settings)
+        outcome = apply_rules(order, checked, channel=Return.Channel.PORTAL, shop_settings=settings)
         if outcome.blocked:
             raise ReturnError(" ".join(outcome.blocked_messages()))
         ret = _create_return(
-            order=order, actor=actor, channel=Return.Channel.PORTAL, lines=checked,
+            order=order,
+            actor=actor,
+            channel=Return.Channel.PORTAL,
+            lines=checked,
             refund_mode=refund_mode,
-            delivery_option=Return.DeliveryOption.IN_STORE if outcome.in_store_only
+            delivery_option=Return.DeliveryOption.IN_STORE
+            if outcome.in_store_only
             else delivery_option,
-            exchange_variant=exchange_variant, customer_comment=customer_comment,
+            exchange_variant=exchange_variant,
+            customer_comment=customer_comment,
             notify=_default(notify_customer, settings.notify_customers_by_default),
-            return_fee=outcome.fee, shipping_method=outcome.shipping_method)
+            return_fee=outcome.fee,
+            shipping_method=outcome.shipping_method,
+        )
         event = record_status_event(ret, actor=actor, from_status="")
         if outcome.auto_approve:
             approve_by_rule(ret, outcome.approval_rule)
@@ -101,12 +116,22 @@ def return_request(*, actor, order: Order, lines: list[ReturnLineInput], refund_
     return ret
 
 
-def return_create(*, actor, order: Order, lines: list[ReturnLineInput], refund_mode: str,
-                  delivery_option: str, action: ReturnAction | None = None,
-                  start_status: str = ReturnStatus.REQUESTED, customer_comment: str = "",
-                  staff_note: str = "", notify_customer: bool | None = None,
-                  return_fee=None, override_reason: str = "",
-                  exchange_variant: Variant | None = None) -> Return:
+def return_create(
+    *,
+    actor,
+    order: Order,
+    lines: list[ReturnLineInput],
+    refund_mode: str,
+    delivery_option: str,
+    action: ReturnAction | None = None,
+    start_status: str = ReturnStatus.REQUESTED,
+    customer_comment: str = "",
+    staff_note: str = "",
+    notify_customer: bool | None = None,
+    return_fee=None,
+    override_reason: str = "",
+    exchange_variant: Variant | None = None,
+) -> Return:
     """Staff create a return from an order, possibly approved at once.
 
     Staff may create returns while customers cannot request them. A broken rule (window, refund
@@ -126,39 +151,68 @@ def return_create(*, actor, order: Order, lines: list[ReturnLineInput], refund_m
         _check_choices(refund_mode, delivery_option)
         broken = _broken_rules(order, settings, refund_mode, delivery_option)
         if broken and not override_reason:
-            raise ReturnError(broken[0] + " " + gettext(
-                "To create the return anyway, give the reason for overriding this rule."))
+            raise ReturnError(
+                broken[0]
+                + " "
+                + gettext("To create the return anyway, give the reason for overriding this rule.")
+            )
         if broken and not actor.has_perm("returns.override_return_rules"):
-            raise ReturnPermissionError(gettext(
-                "You are not allowed to override the return rules."))
+            raise ReturnPermissionError(
+                gettext("You are not allowed to override the return rules.")
+            )
         checked = _check_lines(order, lines)
         _check_exchange_variant(refund_mode, exchange_variant, checked, from_portal=False)
-        outcome = apply_rules(order, checked, channel=Return.Channel.BACKOFFICE,
-                              shop_settings=settings)
+        outcome = apply_rules(
+            order, checked, channel=Return.Channel.BACKOFFICE, shop_settings=settings
+        )
         if outcome.blocked:
             # A block is a rule like the window: overridden with a reason and the permission.
             if not override_reason:
-                raise ReturnError(" ".join([*outcome.blocked_messages(), gettext(
-                    "To create the return anyway, give the reason for overriding this rule.")]))
+                raise ReturnError(
+                    " ".join(
+                        [
+                            *outcome.blocked_messages(),
+                            gettext(
+                                "To create the return anyway, give the reason for overriding "
+                                "this rule."
+                            ),
+                        ]
+                    )
+                )
             if not actor.has_perm("returns.override_return_rules"):
-                raise ReturnPermissionError(gettext(
-                    "You are not allowed to override the return rules."))
+                raise ReturnPermissionError(
+                    gettext("You are not allowed to override the return rules.")
+                )
             broken = [*broken, *outcome.blocked_messages()]
         check_action(action)
         fee = _check_fee(outcome.fee if return_fee is None else return_fee, order.currency)
         ret = _create_return(
-            order=order, actor=actor, channel=Return.Channel.BACKOFFICE, lines=checked,
+            order=order,
+            actor=actor,
+            channel=Return.Channel.BACKOFFICE,
+            lines=checked,
             refund_mode=refund_mode,
-            delivery_option=Return.DeliveryOption.IN_STORE if outcome.in_store_only
+            delivery_option=Return.DeliveryOption.IN_STORE
+            if outcome.in_store_only
             else delivery_option,
-            action=action, exchange_variant=exchange_variant,
-            customer_comment=customer_comment, staff_note=staff_note,
+            action=action,
+            exchange_variant=exchange_variant,
+            customer_comment=customer_comment,
+            staff_note=staff_note,
             notify=_default(notify_customer, settings.notify_customers_by_default),
-            return_fee=fee, shipping_method=outcome.shipping_method)
+            return_fee=fee,
+            shipping_method=outcome.shipping_method,
+        )
         event = record_status_event(ret, actor=actor, from_status="")
         if broken:
-            record_event(ret, kind=ReturnEvent.Kind.OVERRIDE, actor=actor, note="\n".join(
-                [*broken, gettext("Override reason: %(reason)s") % {"reason": override_reason}]))
+            record_event(
+                ret,
+                kind=ReturnEvent.Kind.OVERRIDE,
+                actor=actor,
+                note="\n".join(
+                    [*broken, gettext("Override reason: %(reason)s") % {"reason": override_reason}]
+                ),
+            )
         if start_status == ReturnStatus.APPROVED:
             require_transition(ret, "approve", actor)
             ret.approve()
@@ -184,24 +238,31 @@ def _check_choices(refund_mode: str, delivery_option: str) -> None:
         raise ReturnError(gettext("Choose how the items will come back to us."))
 
 
-def _broken_rules(order: Order, settings: ShopSettings, refund_mode: str,
-                  delivery_option: str) -> list[str]:
+def _broken_rules(
+    order: Order, settings: ShopSettings, refund_mode: str, delivery_option: str
+) -> list[str]:
     """The shop's rules this return would break: a customer is refused, staff may override."""
     broken = []
     if order.delivered_at is None:
-        broken.append(gettext(
-            "Order %(number)s has not been delivered yet, so it cannot be returned yet.")
-            % {"number": order.number})
+        broken.append(
+            gettext("Order %(number)s has not been delivered yet, so it cannot be returned yet.")
+            % {"number": order.number}
+        )
     else:
         closes = order.delivered_at + timedelta(days=settings.return_window_days)
         if timezone.now() > closes:
-            broken.append(gettext(
-                "The return window of %(days)d days after delivery closed on %(date)s.")
-                % {"days": settings.return_window_days,
-                   "date": formats.date_format(timezone.localtime(closes).date())})
+            broken.append(
+                gettext("The return window of %(days)d days after delivery closed on %(date)s.")
+                % {
+                    "days": settings.return_window_days,
+                    "date": formats.date_format(timezone.localtime(closes).date()),
+                }
+            )
     if not getattr(settings, _OFFERED_FLAG[refund_mode]):
-        broken.append(gettext("%(mode)s is not offered for returns.")
-                      % {"mode": str(Return.RefundMode(refund_mode).label).capitalize()})
+        broken.append(
+            gettext("%(mode)s is not offered for returns.")
+            % {"mode": str(Return.RefundMode(refund_mode).label).capitalize()}
+        )
     if delivery_option == Return.DeliveryOption.IN_STORE and not settings.in_store_returns_allowed:
         broken.append(gettext("Returns cannot be dropped in store."))
     return broken
@@ -211,24 +272,32 @@ def _check_lines(order: Order, lines: list[ReturnLineInput]) -> list[_CheckedLin
     if not lines:
         raise ReturnError(gettext("Choose at least one item to return."))
     order_lines = {line.pk: line for line in order.lines.select_related("variant__product")}
-    reasons = {reason.code: reason for reason in
-               ReturnReason.objects.filter(code__in=[line.reason_code for line in lines])}
+    reasons = {
+        reason.code: reason
+        for reason in ReturnReason.objects.filter(code__in=[line.reason_code for line in lines])
+    }
     remaining = returnable_quantities(order)
     checked, seen = [], set()
     for item in lines:
         order_line = order_lines.get(item.order_line_id)
         if order_line is None:
-            raise ReturnError(gettext("This item is not part of order %(number)s.")
-                              % {"number": order.number})
+            raise ReturnError(
+                gettext("This item is not part of order %(number)s.") % {"number": order.number}
+            )
         if order_line.pk in seen:
             raise ReturnError(gettext("Each item can appear only once in a return."))
         seen.add(order_line.pk)
         reason = _check_reason(reasons.get(item.reason_code), item)
         _check_quantity(item.quantity, remaining[order_line.pk], order_line)
-        checked.append(_CheckedLine(
-            order_line=order_line, quantity=item.quantity, reason=reason,
-            reason_detail=item.reason_detail.strip(),
-            restock=_restock_choice(item.restock, reason, order_line.variant)))
+        checked.append(
+            _CheckedLine(
+                order_line=order_line,
+                quantity=item.quantity,
+                reason=reason,
+                reason_detail=item.reason_detail.strip(),
+                restock=_restock_choice(item.restock, reason, order_line.variant),
+            )
+        )
     return checked
 
 
@@ -236,8 +305,9 @@ def _check_reason(reason: ReturnReason | None, item: ReturnLineInput) -> ReturnR
     if reason is None or not reason.active:
         raise ReturnError(gettext("Choose a reason for each item from the list."))
     if reason.needs_detail and not item.reason_detail.strip():
-        raise ReturnError(gettext("Please tell us more about the reason “%(reason)s”.")
-                          % {"reason": reason.name})
+        raise ReturnError(
+            gettext("Please tell us more about the reason “%(reason)s”.") % {"reason": reason.name}
+        )
     return reason
 
 
@@ -245,11 +315,14 @@ def _check_quantity(quantity, remaining: int, order_line: OrderLine) -> None:
     if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
         raise ReturnError(gettext("The quantity to return must be at least 1."))
     if remaining == 0:
-        raise ReturnError(gettext("“%(item)s” is already being returned in full.")
-                          % {"item": order_line.variant})
+        raise ReturnError(
+            gettext("“%(item)s” is already being returned in full.") % {"item": order_line.variant}
+        )
     if quantity > remaining:
-        raise ReturnError(gettext("You can return at most %(count)d of “%(item)s”.")
-                          % {"count": remaining, "item": order_line.variant})
+        raise ReturnError(
+            gettext("You can return at most %(count)d of “%(item)s”.")
+            % {"count": remaining, "item": order_line.variant}
+        )
 
 
 def _restock_choice(choice: bool | None, reason: ReturnReason, variant: Variant) -> bool:
@@ -259,22 +332,24 @@ def _restock_choice(choice: bool | None, reason: ReturnReason, variant: Variant)
     return reason.restock_by_default if choice is None else bool(choice)
 
 
-def _check_exchange_variant(refund_mode: str, variant: Variant | None,
-                            lines: list[_CheckedLine], *, from_portal: bool) -> None:
+def _check_exchange_variant(
+    refund_mode: str, variant: Variant | None, lines: list[_CheckedLine], *, from_portal: bool
+) -> None:
     if variant is None:
         return
     if refund_mode != Return.RefundMode.EXCHANGE:
-        raise ReturnError(gettext("An item to receive in exchange can only be chosen for an "
-                                  "exchange."))
+        raise ReturnError(
+            gettext("An item to receive in exchange can only be chosen for an exchange.")
+        )
     if not from_portal:
         return  # staff may exchange for anything they see fit
     if variant.product_id not in {line.order_line.variant.product_id for line in lines}:
-        raise ReturnError(gettext("An exchange is for another size or colour of the same "
-                                  "product."))
+        raise ReturnError(gettext("An exchange is for another size or colour of the same product."))
     wanted = sum(line.quantity for line in lines)
     if not variant.stock_managed_by_pos and variant.stock_on_hand < wanted:
-        raise ReturnError(gettext("Sorry, “%(item)s” is out of stock for an exchange.")
-                          % {"item": variant})
+        raise ReturnError(
+            gettext("Sorry, “%(item)s” is out of stock for an exchange.") % {"item": variant}
+        )
 
 
 def _check_fee(fee, currency: str):
@@ -284,17 +359,43 @@ def _check_fee(fee, currency: str):
     return fee
 
 
-def _create_return(*, order: Order, actor, channel: str, lines: list[_CheckedLine],
-                   refund_mode: str, delivery_option: str, exchange_variant, notify: bool,
-                   return_fee, customer_comment: str = "", staff_note: str = "",
-                   action: ReturnAction | None = None, shipping_method=None) -> Return:
+def _create_return(
+    *,
+    order: Order,
+    actor,
+    channel: str,
+    lines: list[_CheckedLine],
+    refund_mode: str,
+    delivery_option: str,
+    exchange_variant,
+    notify: bool,
+    return_fee,
+    customer_comment: str = "",
+    staff_note: str = "",
+    action: ReturnAction | None = None,
+    shipping_method=None,
+) -> Return:
     ret = Return.objects.create(
-        order=order, created_by=actor, channel=channel, action=action, refund_mode=refund_mode,
-        exchange_variant=exchange_variant, delivery_option=delivery_option,
-        customer_comment=customer_comment.strip(), staff_note=staff_note.strip(),
-        notify_customer=notify, return_fee=return_fee, shipping_method=shipping_method)
+        order=order,
+        created_by=actor,
+        channel=channel,
+        action=action,
+        refund_mode=refund_mode,
+        exchange_variant=exchange_variant,
+        delivery_option=delivery_option,
+        customer_comment=customer_comment.strip(),
+        staff_note=staff_note.strip(),
+        notify_customer=notify,
+        return_fee=return_fee,
+        shipping_method=shipping_method,
+    )
     for line in lines:
         ReturnLine.objects.create(
-            ret=ret, order_line=line.order_line, quantity=line.quantity, reason=line.reason,
-            reason_detail=line.reason_detail, restock=line.restock)
+            ret=ret,
+            order_line=line.order_line,
+            quantity=line.quantity,
+            reason=line.reason,
+            reason_detail=line.reason_detail,
+            restock=line.restock,
+        )
     return ret

@@ -12,8 +12,14 @@ from returns.services._common import check_action, lock_return, record_event
 from shop.money import format_money, quantize
 
 
-def return_update(*, actor, ret: Return, action: ReturnAction | None = None,
-                  staff_note: str | None = None, return_fee=None) -> Return:
+def return_update(
+    *,
+    actor,
+    ret: Return,
+    action: ReturnAction | None = None,
+    staff_note: str | None = None,
+    return_fee=None,
+) -> Return:
     """Change the return's action, staff note or fee (None leaves a field as it is).
 
     `ret` carries the status the person saw: a return changed meanwhile is refused
@@ -28,8 +34,9 @@ def return_update(*, actor, ret: Return, action: ReturnAction | None = None,
         if action is not None and action.pk != locked.action_id:
             check_action(action)
             before = locked.action.name if locked.action_id else "-"
-            changes.append(gettext("Action: %(before)s → %(after)s")
-                           % {"before": before, "after": action.name})
+            changes.append(
+                gettext("Action: %(before)s → %(after)s") % {"before": before, "after": action.name}
+            )
             locked.action = action
             fields.append("action")
         if staff_note is not None and staff_note.strip() != locked.staff_note:
@@ -39,15 +46,24 @@ def return_update(*, actor, ret: Return, action: ReturnAction | None = None,
         if return_fee is not None:
             fee = _check_fee(return_fee, locked)
             if fee != locked.return_fee:
-                changes.append(gettext("Return fee: %(before)s → %(after)s") % {
-                    "before": format_money(locked.return_fee, locked.order.currency),
-                    "after": format_money(fee, locked.order.currency)})
+                changes.append(
+                    gettext("Return fee: %(before)s → %(after)s")
+                    % {
+                        "before": format_money(locked.return_fee, locked.order.currency),
+                        "after": format_money(fee, locked.order.currency),
+                    }
+                )
                 locked.return_fee = fee
                 fields.append("return_fee")
         if fields:
             locked.save(update_fields=fields)
-            record_event(locked, kind=ReturnEvent.Kind.NOTE, actor=actor,
-                         note="\n".join(changes), visible_to_customer=False)
+            record_event(
+                locked,
+                kind=ReturnEvent.Kind.NOTE,
+                actor=actor,
+                note="\n".join(changes),
+                visible_to_customer=False,
+            )
     return locked
 
 
@@ -63,6 +79,8 @@ def _check_fee(value, ret: Return) -> Decimal:
         raise ReturnError(gettext("The return fee cannot be negative."))
     fee = quantize(fee, currency)
     if fee != ret.return_fee and ret.is_final:
-        raise ReturnError(gettext("The return fee of a %(status)s return can no longer change.")
-                          % {"status": ret.get_status_display()})
+        raise ReturnError(
+            gettext("The return fee of a %(status)s return can no longer change.")
+            % {"status": ret.get_status_display()}
+        )
     return fee

@@ -20,8 +20,12 @@ from returns.services import return_expire
 from shop.models import ShopSettings
 
 # Statuses that tell the parcel moved: such a return is staff's to look at, never expired.
-MOVEMENT = [ParcelStatus.IN_TRANSIT, ParcelStatus.DELIVERED, ParcelStatus.EXCEPTION,
-            ParcelStatus.RETURNED_TO_SENDER]
+MOVEMENT = [
+    ParcelStatus.IN_TRANSIT,
+    ParcelStatus.DELIVERED,
+    ParcelStatus.EXCEPTION,
+    ParcelStatus.RETURNED_TO_SENDER,
+]
 
 
 def returns_due_to_expire(*, now=None, days: int | None = None) -> QuerySet[Return]:
@@ -32,10 +36,12 @@ def returns_due_to_expire(*, now=None, days: int | None = None) -> QuerySet[Retu
         return Return.objects.none()
     cutoff = (now or timezone.now()) - timedelta(days=days)
     moved = TrackingEvent.objects.filter(label__ret_id=OuterRef("pk"), status__in=MOVEMENT)
-    return (Return.objects.filter(status=ReturnStatus.APPROVED, status_changed_at__lte=cutoff)
-            .exclude(Exists(moved))
-            .select_related("order")
-            .order_by("status_changed_at", "id"))
+    return (
+        Return.objects.filter(status=ReturnStatus.APPROVED, status_changed_at__lte=cutoff)
+        .exclude(Exists(moved))
+        .select_related("order")
+        .order_by("status_changed_at", "id")
+    )
 
 
 @dataclass
@@ -47,8 +53,9 @@ class ExpiryRun:
     skipped: list[tuple[Return, str]] = field(default_factory=list)
 
 
-def returns_expire_due(*, apply: bool, now=None, days: int | None = None,
-                       progress=None) -> ExpiryRun:
+def returns_expire_due(
+    *, apply: bool, now=None, days: int | None = None, progress=None
+) -> ExpiryRun:
     """List the returns due to expire and, with `apply`, expire each (its own transaction, as
     the system). A return that changed since it was listed is skipped, not forced."""
     days = ShopSettings.load().return_expiry_days if days is None else days
@@ -57,10 +64,14 @@ def returns_expire_due(*, apply: bool, now=None, days: int | None = None,
         return run
     for ret in run.due:
         try:
-            run.expired.append(return_expire(
-                actor=None, ret=ret,
-                note=gettext("The parcel was not sent within %(days)d days of the approval.")
-                % {"days": days}))
+            run.expired.append(
+                return_expire(
+                    actor=None,
+                    ret=ret,
+                    note=gettext("The parcel was not sent within %(days)d days of the approval.")
+                    % {"days": days},
+                )
+            )
         except ReturnError as exc:
             run.skipped.append((ret, exc.message))
         if progress is not None:

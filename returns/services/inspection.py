@@ -26,8 +26,9 @@ from returns.services._common import (
 from returns.services.transitions import _record_received, _restock
 
 
-def return_receive_for_inspection(*, ret: Return, note: str = "",
-                                  notify: bool | None = None) -> Return:
+def return_receive_for_inspection(
+    *, ret: Return, note: str = "", notify: bool | None = None
+) -> Return:
     """The system (a carrier's delivery scan) receives the parcel unopened: RECEIVED, the
     quantities left unknown until inspection, nothing restocked."""
     with transaction.atomic():
@@ -37,16 +38,22 @@ def return_receive_for_inspection(*, ret: Return, note: str = "",
         locked.receive()
         save_transition(locked)
         event = record_status_event(
-            locked, actor=None, from_status=from_status,
-            note=" ".join(part for part in (note.strip(), gettext("Awaiting inspection."))
-                          if part))
+            locked,
+            actor=None,
+            from_status=from_status,
+            note=" ".join(part for part in (note.strip(), gettext("Awaiting inspection.")) if part),
+        )
         tell_customer(locked, code="received", event=event, actor=None, notify=notify)
     return locked
 
 
-def return_inspect(*, actor, ret: Return,
-                   received: dict[int, tuple[int, bool | None]] | None = None,
-                   note: str = "") -> Return:
+def return_inspect(
+    *,
+    actor,
+    ret: Return,
+    received: dict[int, tuple[int, bool | None]] | None = None,
+    note: str = "",
+) -> Return:
     """Staff open a parcel received unopened: record what came back per line (as
     return_receive: ReturnLine id -> (quantity, restock or None); lines left out came back as
     requested) and restock it, once."""
@@ -55,15 +62,28 @@ def return_inspect(*, actor, ret: Return,
     with transaction.atomic():
         locked = lock_return(ret)
         if not is_pending_inspection(locked):
-            raise ReturnError(gettext("Return %(rma)s is not waiting for an inspection.")
-                              % {"rma": locked.rma_number})
+            raise ReturnError(
+                gettext("Return %(rma)s is not waiting for an inspection.")
+                % {"rma": locked.rma_number}
+            )
         lines = _record_received(locked, received or {})
         for line in lines:
             _restock(line, actor=actor)
-        summary = ", ".join(f"{line.received_quantity}/{line.quantity} "
-                            f"{line.order_line.variant}" for line in lines)
-        record_event(locked, kind=ReturnEvent.Kind.NOTE, actor=actor, visible_to_customer=False,
-                     note=" ".join(part for part in (
-                         gettext("Parcel inspected: %(summary)s.") % {"summary": summary},
-                         note.strip()) if part))
+        summary = ", ".join(
+            f"{line.received_quantity}/{line.quantity} {line.order_line.variant}" for line in lines
+        )
+        record_event(
+            locked,
+            kind=ReturnEvent.Kind.NOTE,
+            actor=actor,
+            visible_to_customer=False,
+            note=" ".join(
+                part
+                for part in (
+                    gettext("Parcel inspected: %(summary)s.") % {"summary": summary},
+                    note.strip(),
+                )
+                if part
+            ),
+        )
     return locked

@@ -26,11 +26,13 @@ from returns.services._common import lock_return, record_event
 
 logger = logging.getLogger(__name__)
 
+
 def default_shipping_method() -> ShippingMethod | None:
     return ShippingMethod.objects.filter(active=True).order_by("position", "id").first()
 
 
 # --- creating -----------------------------------------------------------------------------------
+
 
 def create_label_locked(ret: Return, *, actor) -> tuple[ReturnLabel, ReturnEvent]:
     """Make the label of `ret`, which the caller holds locked in its transaction (the approval).
@@ -39,29 +41,45 @@ def create_label_locked(ret: Return, *, actor) -> tuple[ReturnLabel, ReturnEvent
     and a carrier's refusal.
     """
     if ret.delivery_option != Return.DeliveryOption.LABEL:
-        raise ReturnError(gettext("Return %(rma)s is dropped in store: it has no label.")
-                          % {"rma": ret.rma_number})
+        raise ReturnError(
+            gettext("Return %(rma)s is dropped in store: it has no label.")
+            % {"rma": ret.rma_number}
+        )
     if ret.status != ReturnStatus.APPROVED:
-        raise ReturnError(gettext("Only an approved return gets a label; this one is "
-                                  "%(status)s.") % {"status": ret.get_status_display()})
+        raise ReturnError(
+            gettext("Only an approved return gets a label; this one is %(status)s.")
+            % {"status": ret.get_status_display()}
+        )
     if ReturnLabel.objects.filter(ret_id=ret.pk, status=LabelStatus.CREATED).exists():
-        raise ReturnError(gettext("Return %(rma)s already has a label: cancel it first to "
-                                  "make a new one.") % {"rma": ret.rma_number})
+        raise ReturnError(
+            gettext("Return %(rma)s already has a label: cancel it first to make a new one.")
+            % {"rma": ret.rma_number}
+        )
     method = ret.shipping_method or default_shipping_method()
     carrier = get_carrier(method.carrier if method else settings.RETURN_DEFAULT_CARRIER)
     try:
         result = carrier.create_label(ret, method=method)
     except CarrierError as exc:
-        raise ReturnError(gettext("The carrier could not make the label: %(error)s")
-                          % {"error": exc}) from exc
+        raise ReturnError(
+            gettext("The carrier could not make the label: %(error)s") % {"error": exc}
+        ) from exc
     label = ReturnLabel.objects.create(
-        ret=ret, shipping_method=method, carrier=carrier.code,
-        tracking_number=result.tracking_number, carrier_reference=result.carrier_reference,
-        pdf=result.pdf, created_by=actor)
-    event = record_event(ret, kind=ReturnEvent.Kind.LABEL, actor=actor, visible_to_customer=True,
-                         note=gettext("Return label created: %(carrier)s, tracking number "
-                                      "%(number)s.") % {"carrier": carrier.name,
-                                                       "number": label.tracking_number})
+        ret=ret,
+        shipping_method=method,
+        carrier=carrier.code,
+        tracking_number=result.tracking_number,
+        carrier_reference=result.carrier_reference,
+        pdf=result.pdf,
+        created_by=actor,
+    )
+    event = record_event(
+        ret,
+        kind=ReturnEvent.Kind.LABEL,
+        actor=actor,
+        visible_to_customer=True,
+        note=gettext("Return label created: %(carrier)s, tracking number %(number)s.")
+        % {"carrier": carrier.name, "number": label.tracking_number},
+    )
     return label, event
 
 
@@ -73,12 +91,14 @@ def label_create(*, actor, ret: Return) -> ReturnLabel:
     with transaction.atomic():
         locked = lock_return(ret, check_stale=False)
         label, event = create_label_locked(locked, actor=actor)
-        notification_services.notification_enqueue(ret=locked, event="label_resent",
-                                                   return_event=event, actor=actor)
+        notification_services.notification_enqueue(
+            ret=locked, event="label_resent", return_event=event, actor=actor
+        )
     return label
 
 
 # --- sending again ------------------------------------------------------------------------------
+
 
 def label_resend(*, actor, ret: Return) -> ReturnLabel:
     """Email the customer the same label again (no new label, no new tracking number)."""
@@ -88,37 +108,53 @@ def label_resend(*, actor, ret: Return) -> ReturnLabel:
         locked = lock_return(ret, check_stale=False)
         label = live_label(locked)
         if label is None:
-            raise ReturnError(gettext("Return %(rma)s has no label to send.")
-                              % {"rma": locked.rma_number})
-        event = record_event(locked, kind=ReturnEvent.Kind.LABEL, actor=actor,
-                             visible_to_customer=True,
-                             note=gettext("Return label emailed again (tracking number "
-                                          "%(number)s).") % {"number": label.tracking_number})
+            raise ReturnError(
+                gettext("Return %(rma)s has no label to send.") % {"rma": locked.rma_number}
+            )
+        event = record_event(
+            locked,
+            kind=ReturnEvent.Kind.LABEL,
+            actor=actor,
+            visible_to_customer=True,
+            note=gettext("Return label emailed again (tracking number %(number)s).")
+            % {"number": label.tracking_number},
+        )
         # Asked for explicitly: sent whatever the return's notification choice.
-        notification_services.notification_enqueue(ret=locked, event="label_resent",
-                                                   return_event=event, actor=actor)
+        notification_services.notification_enqueue(
+            ret=locked, event="label_resent", return_event=event, actor=actor
+        )
     return label
 
 
 # --- cancelling ---------------------------------------------------------------------------------
 
+
 def _cancel_locked(label: ReturnLabel, *, actor, ret: Return, note: str = "") -> ReturnEvent:
     if label.is_used:
-        raise ReturnError(gettext(
-            "The carrier has already reported this parcel (%(status)s): label %(number)s can "
-            "no longer be cancelled.") % {"status": label.get_parcel_status_display(),
-                                          "number": label.tracking_number})
+        raise ReturnError(
+            gettext(
+                "The carrier has already reported this parcel (%(status)s): label %(number)s can "
+                "no longer be cancelled."
+            )
+            % {"status": label.get_parcel_status_display(), "number": label.tracking_number}
+        )
     try:
         get_carrier(label.carrier).cancel_label(label)
     except CarrierError as exc:
-        raise ReturnError(gettext("The carrier refused to cancel the label: %(error)s")
-                          % {"error": exc}) from exc
+        raise ReturnError(
+            gettext("The carrier refused to cancel the label: %(error)s") % {"error": exc}
+        ) from exc
     label.status = LabelStatus.CANCELLED
     label.cancelled_at = timezone.now()
     label.save(update_fields=["status", "cancelled_at"])
     text = gettext("Return label %(number)s cancelled.") % {"number": label.tracking_number}
-    return record_event(ret, kind=ReturnEvent.Kind.LABEL, actor=actor, visible_to_customer=True,
-                        note=f"{text} {note.strip()}".strip())
+    return record_event(
+        ret,
+        kind=ReturnEvent.Kind.LABEL,
+        actor=actor,
+        visible_to_customer=True,
+        note=f"{text} {note.strip()}".strip(),
+    )
 
 
 def label_cancel(*, actor, ret: Return, note: str = "") -> ReturnLabel:
@@ -129,8 +165,9 @@ def label_cancel(*, actor, ret: Return, note: str = "") -> ReturnLabel:
         locked = lock_return(ret, check_stale=False)
         label = _lock_live_label(locked)
         if label is None:
-            raise ReturnError(gettext("Return %(rma)s has no label to cancel.")
-                              % {"rma": locked.rma_number})
+            raise ReturnError(
+                gettext("Return %(rma)s has no label to cancel.") % {"rma": locked.rma_number}
+            )
         _cancel_locked(label, actor=actor, ret=locked, note=note)
     return label
 
@@ -143,24 +180,35 @@ def cancel_label_of_closed_return(ret: Return, *, actor) -> ReturnLabel | None:
     if label is None:
         return None
     if label.is_used:
-        record_event(ret, kind=ReturnEvent.Kind.LABEL, actor=actor, visible_to_customer=False,
-                     note=gettext("Label %(number)s kept: the carrier already reported the "
-                                  "parcel (%(status)s).")
-                     % {"number": label.tracking_number,
-                        "status": label.get_parcel_status_display()})
+        record_event(
+            ret,
+            kind=ReturnEvent.Kind.LABEL,
+            actor=actor,
+            visible_to_customer=False,
+            note=gettext(
+                "Label %(number)s kept: the carrier already reported the parcel (%(status)s)."
+            )
+            % {"number": label.tracking_number, "status": label.get_parcel_status_display()},
+        )
         return None
     try:
         _cancel_locked(label, actor=actor, ret=ret)
     except ReturnError as exc:
         # A carrier refusing must not keep the return open: staff see it and follow up.
-        logger.warning("label %s of %s not cancelled: %s", label.tracking_number,
-                       ret.rma_number, exc)
-        record_event(ret, kind=ReturnEvent.Kind.LABEL, actor=actor, visible_to_customer=False,
-                     note=str(exc))
+        logger.warning(
+            "label %s of %s not cancelled: %s", label.tracking_number, ret.rma_number, exc
+        )
+        record_event(
+            ret, kind=ReturnEvent.Kind.LABEL, actor=actor, visible_to_customer=False, note=str(exc)
+        )
         return None
     return label
 
 
 def _lock_live_label(ret: Return) -> ReturnLabel | None:
-    return (ReturnLabel.objects.select_for_update().defer("pdf")
-            .filter(ret_id=ret.pk, status=LabelStatus.CREATED).first())
+    return (
+        ReturnLabel.objects.select_for_update()
+        .defer("pdf")
+        .filter(ret_id=ret.pk, status=LabelStatus.CREATED)
+        .first()
+    )

@@ -20,9 +20,12 @@ from returns.services._common import (
 def apply_rules(order, checked, *, channel: str, shop_settings) -> RuleOutcome:
     """The rules' verdict on returning the checked lines (with their reasons) of `order`."""
     return evaluate_rules(
-        order, channel=channel, shop_settings=shop_settings,
+        order,
+        channel=channel,
+        shop_settings=shop_settings,
         lines=[(line.order_line, line.quantity) for line in checked],
-        reason_codes={line.order_line.pk: line.reason.code for line in checked})
+        reason_codes={line.order_line.pk: line.reason.code for line in checked},
+    )
 
 
 def approve_by_rule(ret: Return, rule) -> None:
@@ -31,8 +34,13 @@ def approve_by_rule(ret: Return, rule) -> None:
     ret.approve()
     save_transition(ret)
     event = record_status_event(ret, actor=None, from_status=from_status)
-    record_event(ret, kind=ReturnEvent.Kind.NOTE, actor=None, visible_to_customer=False,
-                 note=gettext("Approved at once by the rule “%(rule)s”.") % {"rule": rule.name})
+    record_event(
+        ret,
+        kind=ReturnEvent.Kind.NOTE,
+        actor=None,
+        visible_to_customer=False,
+        note=gettext("Approved at once by the rule “%(rule)s”.") % {"rule": rule.name},
+    )
     notice = label_on_approval(ret, actor=None) or "approved"
     tell_customer(ret, code=notice, event=event, actor=None, notify=None)
 

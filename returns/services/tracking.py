@@ -47,26 +47,41 @@ class TrackingResult:
 
 def tracking_event_record(*, carrier: str, event: CarrierEvent) -> TrackingResult:
     """Record one carrier event and apply it; a replay or an unknown parcel changes nothing."""
-    label = (ReturnLabel.objects.filter(carrier=carrier, tracking_number=event.tracking_number)
-             .only("pk", "ret_id").first())
+    label = (
+        ReturnLabel.objects.filter(carrier=carrier, tracking_number=event.tracking_number)
+        .only("pk", "ret_id")
+        .first()
+    )
     if label is None:
-        logger.info("carrier %s event %s: unknown tracking number %s, ignored",
-                    carrier, event.event_id, event.tracking_number)
+        logger.info(
+            "carrier %s event %s: unknown tracking number %s, ignored",
+            carrier,
+            event.event_id,
+            event.tracking_number,
+        )
         return TrackingResult(UNKNOWN_TRACKING_NUMBER)
     if TrackingEvent.objects.filter(carrier=carrier, event_id=event.event_id).exists():
         return TrackingResult(DUPLICATE)
     with transaction.atomic():
         # The return first, then its label: the order every service locks them in.
-        ret = (Return.objects.select_for_update(of=("self",)).select_related("order__customer")
-               .get(pk=label.ret_id))
+        ret = (
+            Return.objects.select_for_update(of=("self",))
+            .select_related("order__customer")
+            .get(pk=label.ret_id)
+        )
         label = ReturnLabel.objects.select_for_update().defer("pdf").get(pk=label.pk)
         try:
             with transaction.atomic():  # the same event at once from two deliveries: one wins
                 row = TrackingEvent.objects.create(
-                    label=label, carrier=carrier, event_id=event.event_id,
-                    raw_status=event.raw_status[:60], status=event.status,
-                    occurred_at=event.occurred_at, location=event.location,
-                    description=event.description)
+                    label=label,
+                    carrier=carrier,
+                    event_id=event.event_id,
+                    raw_status=event.raw_status[:60],
+                    status=event.status,
+                    occurred_at=event.occurred_at,
+                    location=event.location,
+                    description=event.description,
+                )
         except IntegrityError:
             return TrackingResult(DUPLICATE)
         _update_parcel_status(label, row)
@@ -86,8 +101,10 @@ def _update_parcel_status(label: ReturnLabel, row: TrackingEvent) -> None:
 
 
 def _describe(row: TrackingEvent) -> str:
-    parts = [gettext("Carrier scan: %(status)s") % {
-        "status": row.get_status_display() if row.status else row.raw_status}]
+    parts = [
+        gettext("Carrier scan: %(status)s")
+        % {"status": row.get_status_display() if row.status else row.raw_status}
+    ]
     if row.location:
         parts.append(row.location)
     if row.description:
@@ -101,11 +118,14 @@ def _move_return(ret: Return, row: TrackingEvent) -> str | None:
         moved = return_mark_in_transit(actor=None, ret=ret, note=_describe(row))
         if shop.notify_parcel_in_transit and moved.notify_customer:
             event = moved.events.filter(kind=ReturnEvent.Kind.STATUS).latest("created_at", "id")
-            notification_services.notification_enqueue(ret=moved, event="in_transit",
-                                                       return_event=event, actor=None)
+            notification_services.notification_enqueue(
+                ret=moved, event="in_transit", return_event=event, actor=None
+            )
         return moved.status
-    if row.status == ParcelStatus.DELIVERED and ret.status in (ReturnStatus.APPROVED,
-                                                               ReturnStatus.IN_TRANSIT):
+    if row.status == ParcelStatus.DELIVERED and ret.status in (
+        ReturnStatus.APPROVED,
+        ReturnStatus.IN_TRANSIT,
+    ):
         notify = shop.notify_parcel_received and ret.notify_customer
         if shop.delivered_parcels_need_inspection:
             moved = return_receive_for_inspection(ret=ret, note=_describe(row), notify=notify)
@@ -113,12 +133,17 @@ def _move_return(ret: Return, row: TrackingEvent) -> str | None:
             moved = return_receive(actor=None, ret=ret, note=_describe(row), notify=notify)
         return moved.status
     if row.status in (ParcelStatus.EXCEPTION, ParcelStatus.RETURNED_TO_SENDER) or (
-            row.status in (ParcelStatus.IN_TRANSIT, ParcelStatus.DELIVERED)
-            and ret.status in (ReturnStatus.CANCELLED, ReturnStatus.EXPIRED,
-                               ReturnStatus.REJECTED)):
+        row.status in (ParcelStatus.IN_TRANSIT, ParcelStatus.DELIVERED)
+        and ret.status in (ReturnStatus.CANCELLED, ReturnStatus.EXPIRED, ReturnStatus.REJECTED)
+    ):
         # Something for staff to look at: a problem, or a parcel of a closed return.
-        record_event(ret, kind=ReturnEvent.Kind.LABEL, actor=None, visible_to_customer=False,
-                     note=_describe(row))
+        record_event(
+            ret,
+            kind=ReturnEvent.Kind.LABEL,
+            actor=None,
+            visible_to_customer=False,
+            note=_describe(row),
+        )
     return None
 
 
@@ -139,8 +164,9 @@ class ImportSummary:
             self.unknown += 1
 
 
-def tracking_events_record(*, carrier: str, events: list[CarrierEvent],
-                           progress=None) -> ImportSummary:
+def tracking_events_record(
+    *, carrier: str, events: list[CarrierEvent], progress=None
+) -> ImportSummary:
     """Record many events (a webhook's body, a file), oldest first, each in its own
     transaction: a crash half-way leaves the recorded ones, and a second run skips them."""
     summary = ImportSummary()

@@ -31,9 +31,19 @@ _COMPLETION_NOTICE = {
 }
 
 
-def _run(ret: Return, name: str, *, actor, note: str, notify: bool | None,
-         notice: str | None, system_may: bool = False, before=None, after=None,
-         fields: tuple[str, ...] = ()) -> Return:
+def _run(
+    ret: Return,
+    name: str,
+    *,
+    actor,
+    note: str,
+    notify: bool | None,
+    notice: str | None,
+    system_may: bool = False,
+    before=None,
+    after=None,
+    fields: tuple[str, ...] = (),
+) -> Return:
     """The shape every status change shares; `before(locked)` does its own work first and may
     change the `fields` named."""
     with transaction.atomic():
@@ -44,8 +54,7 @@ def _run(ret: Return, name: str, *, actor, note: str, notify: bool | None,
         from_status = locked.status
         getattr(locked, name)()
         save_transition(locked, *fields)
-        event = record_status_event(locked, actor=actor, from_status=from_status,
-                                    note=note.strip())
+        event = record_status_event(locked, actor=actor, from_status=from_status, note=note.strip())
         if after is not None:  # its own work once the status changed; may change the notice
             notice = after(locked) or notice
         if notice is not None:
@@ -53,24 +62,39 @@ def _run(ret: Return, name: str, *, actor, note: str, notify: bool | None,
     return locked
 
 
-def return_approve(*, actor, ret: Return, action: ReturnAction | None = None, note: str = "",
-                   notify: bool | None = None) -> Return:
+def return_approve(
+    *,
+    actor,
+    ret: Return,
+    action: ReturnAction | None = None,
+    note: str = "",
+    notify: bool | None = None,
+) -> Return:
     def choose_action(locked):
         if action is not None:
             check_action(action)
             locked.action = action
 
-    return _run(ret, "approve", after=approval_label(actor),
-                actor=actor, note=note, notify=notify, notice="approved",
-                before=choose_action, fields=("action",))
+    return _run(
+        ret,
+        "approve",
+        after=approval_label(actor),
+        actor=actor,
+        note=note,
+        notify=notify,
+        notice="approved",
+        before=choose_action,
+        fields=("action",),
+    )
 
 
 def return_reject(*, actor, ret: Return, reason: str, notify: bool | None = None) -> Return:
     """Refuse a request, or a parcel after inspection; the customer is told the reason."""
     reason = (reason or "").strip()
     if not reason:
-        raise ReturnError(gettext("Give the reason for rejecting the return: the customer "
-                                  "will read it."))
+        raise ReturnError(
+            gettext("Give the reason for rejecting the return: the customer will read it.")
+        )
     with transaction.atomic():
         locked = lock_return(ret)
         require_transition(locked, "reject", actor)
@@ -82,28 +106,48 @@ def return_reject(*, actor, ret: Return, reason: str, notify: bool | None = None
     return locked
 
 
-def return_cancel(*, actor, ret: Return, note: str = "", notify: bool | None = None,
-                  guest_order_verified: bool = False) -> Return:
+def return_cancel(
+    *,
+    actor,
+    ret: Return,
+    note: str = "",
+    notify: bool | None = None,
+    guest_order_verified: bool = False,
+) -> Return:
     """The customer before the parcel ships, or staff with the permission.
 
     guest_order_verified: the portal checked that this session's guest knows the return's
     order; actor=None may then cancel it as its customer would (before it ships).
     """
-    return _run(ret, "cancel", before=closing_label(actor),
-                actor=actor, note=note, notify=notify, notice="cancelled",
-                system_may=actor is None and guest_order_verified)
+    return _run(
+        ret,
+        "cancel",
+        before=closing_label(actor),
+        actor=actor,
+        note=note,
+        notify=notify,
+        notice="cancelled",
+        system_may=actor is None and guest_order_verified,
+    )
 
 
-def return_mark_in_transit(*, actor, ret: Return, note: str = "",
-                           notify: bool | None = None) -> Return:
+def return_mark_in_transit(
+    *, actor, ret: Return, note: str = "", notify: bool | None = None
+) -> Return:
     # The customer sent the parcel themselves: there is nothing to tell them.
-    return _run(ret, "mark_in_transit", actor=actor, note=note, notify=notify, notice=None,
-                system_may=True)
+    return _run(
+        ret, "mark_in_transit", actor=actor, note=note, notify=notify, notice=None, system_may=True
+    )
 
 
-def return_receive(*, actor, ret: Return,
-                   received: dict[int, tuple[int, bool | None]] | None = None, note: str = "",
-                   notify: bool | None = None) -> Return:
+def return_receive(
+    *,
+    actor,
+    ret: Return,
+    received: dict[int, tuple[int, bool | None]] | None = None,
+    note: str = "",
+    notify: bool | None = None,
+) -> Return:
     """Record what came back per line and put back in stock the lines to restock.
 
     `received` maps a ReturnLine id to (quantity received, restock or None for the line's
@@ -116,28 +160,48 @@ def return_receive(*, actor, ret: Return,
         from_status = locked.status
         locked.receive()
         save_transition(locked)
-        event = record_status_event(locked, actor=actor, from_status=from_status,
-                                    note=note.strip())
+        event = record_status_event(locked, actor=actor, from_status=from_status, note=note.strip())
         for line in lines:
             _restock(line, actor=actor)
         tell_customer(locked, code="received", event=event, actor=actor, notify=notify)
     return locked
 
 
-def return_complete(*, actor, ret: Return, note: str = "", notify: bool | None = None,
-                    notification_event: str | None = None) -> Return:
+def return_complete(
+    *,
+    actor,
+    ret: Return,
+    note: str = "",
+    notify: bool | None = None,
+    notification_event: str | None = None,
+) -> Return:
     """The refund, credit or exchange is settled. An exchange ships its replacement order."""
     notice = notification_event or _COMPLETION_NOTICE[ret.refund_mode]
-    return _run(ret, "complete", actor=actor, note=note, notify=notify, notice=notice,
-                system_may=True, before=lambda locked: _ship_exchange(locked, actor=actor),
-                fields=("replacement_order",))
+    return _run(
+        ret,
+        "complete",
+        actor=actor,
+        note=note,
+        notify=notify,
+        notice=notice,
+        system_may=True,
+        before=lambda locked: _ship_exchange(locked, actor=actor),
+        fields=("replacement_order",),
+    )
 
 
 def return_expire(*, actor, ret: Return, note: str = "") -> Return:
     """An approved return never sent back in time (the sweep runs this as actor=None)."""
-    return _run(ret, "expire", before=closing_label(actor),
-                actor=actor, note=note, notify=None, notice="expired",
-                system_may=True)
+    return _run(
+        ret,
+        "expire",
+        before=closing_label(actor),
+        actor=actor,
+        note=note,
+        notify=None,
+        notice="expired",
+        system_may=True,
+    )
 
 
 def return_add_note(*, actor, ret: Return, note: str) -> ReturnEvent:
@@ -149,25 +213,33 @@ def return_add_note(*, actor, ret: Return, note: str) -> ReturnEvent:
         raise ReturnError(gettext("The note is empty."))
     with transaction.atomic():
         locked = Return.objects.select_for_update().get(pk=ret.pk)
-        return record_event(locked, kind=ReturnEvent.Kind.NOTE, actor=actor, note=note,
-                            visible_to_customer=False)
+        return record_event(
+            locked, kind=ReturnEvent.Kind.NOTE, actor=actor, note=note, visible_to_customer=False
+        )
 
 
 # --- receiving -------------------------------------------------------------------------------
+
 
 def _record_received(ret: Return, received: dict) -> list[ReturnLine]:
     lines = list(ret.lines.select_related("order_line__variant"))
     unknown = set(received) - {line.pk for line in lines}
     if unknown:
-        raise ReturnError(gettext("Return %(rma)s has no line %(line)s.")
-                          % {"rma": ret.rma_number, "line": sorted(unknown)[0]})
+        raise ReturnError(
+            gettext("Return %(rma)s has no line %(line)s.")
+            % {"rma": ret.rma_number, "line": sorted(unknown)[0]}
+        )
     for line in lines:
         quantity, restock = received.get(line.pk, (line.quantity, None))
-        if (not isinstance(quantity, int) or isinstance(quantity, bool)
-                or not 0 <= quantity <= line.quantity):
-            raise ReturnError(gettext(
-                "The quantity received of “%(item)s” must be between 0 and %(count)d.")
-                % {"item": line.order_line.variant, "count": line.quantity})
+        if (
+            not isinstance(quantity, int)
+            or isinstance(quantity, bool)
+            or not 0 <= quantity <= line.quantity
+        ):
+            raise ReturnError(
+                gettext("The quantity received of “%(item)s” must be between 0 and %(count)d.")
+                % {"item": line.order_line.variant, "count": line.quantity}
+            )
         line.received_quantity = quantity
         if restock is not None:
             line.restock = bool(restock)
@@ -182,12 +254,18 @@ def _restock(line: ReturnLine, *, actor) -> StockMovement | None:
     if not line.restock or not line.received_quantity or variant.stock_managed_by_pos:
         return None
     # The key makes the ledger refuse a second restock of this line, whatever calls it.
-    return stock_move(variant=variant, quantity=line.received_quantity,
-                      kind=StockMovement.Kind.RETURN, actor=actor,
-                      note=f"{line.ret.rma_number}", key=line.restock_key)
+    return stock_move(
+        variant=variant,
+        quantity=line.received_quantity,
+        kind=StockMovement.Kind.RETURN,
+        actor=actor,
+        note=f"{line.ret.rma_number}",
+        key=line.restock_key,
+    )
 
 
 # --- exchanges -------------------------------------------------------------------------------
+
 
 def _ship_exchange(ret: Return, *, actor) -> None:
     """Create the replacement order of an exchange and take its stock (price differences are
@@ -200,22 +278,40 @@ def _ship_exchange(ret: Return, *, actor) -> None:
         return
     order = lock_order(ret.order)
     replacement = Order.objects.create(
-        number=_replacement_number(order), customer=order.customer, email=order.email,
-        status=Order.Status.PLACED, shipping_country=order.shipping_country,
-        shipping_postcode=order.shipping_postcode, currency=order.currency,
-        shipping_cost=0, discount=0, amount_paid=0)
-    OrderLine.objects.create(order=replacement, variant=variant, quantity=quantity,
-                             unit_price_paid=quantize(variant.price, order.currency))
+        number=_replacement_number(order),
+        customer=order.customer,
+        email=order.email,
+        status=Order.Status.PLACED,
+        shipping_country=order.shipping_country,
+        shipping_postcode=order.shipping_postcode,
+        currency=order.currency,
+        shipping_cost=0,
+        discount=0,
+        amount_paid=0,
+    )
+    OrderLine.objects.create(
+        order=replacement,
+        variant=variant,
+        quantity=quantity,
+        unit_price_paid=quantize(variant.price, order.currency),
+    )
     ret.replacement_order = replacement
     if variant.stock_managed_by_pos:
         return  # the point of sale owns that stock
     try:
-        stock_move(variant=variant, quantity=-quantity, kind=StockMovement.Kind.EXCHANGE,
-                   actor=actor, note=ret.rma_number, key=f"return:{ret.pk}:exchange")
+        stock_move(
+            variant=variant,
+            quantity=-quantity,
+            kind=StockMovement.Kind.EXCHANGE,
+            actor=actor,
+            note=ret.rma_number,
+            key=f"return:{ret.pk}:exchange",
+        )
     except StockError as exc:
-        raise ReturnError(gettext(
-            "Not enough stock of “%(item)s” to send %(count)d in exchange.")
-            % {"item": variant, "count": quantity}) from exc
+        raise ReturnError(
+            gettext("Not enough stock of “%(item)s” to send %(count)d in exchange.")
+            % {"item": variant, "count": quantity}
+        ) from exc
 
 
 def _replacement_number(order: Order) -> str:

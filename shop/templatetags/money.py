@@ -21,8 +21,9 @@ def money(amount, currency="EUR"):
         return ""
     currency = currency or "EUR"
     value = quantize(Decimal(str(amount)), currency)
-    digits = number_format(abs(value), decimal_pos=MINOR_UNITS.get(currency, 2),
-                           use_l10n=True, force_grouping=True)
+    digits = number_format(
+        abs(value), decimal_pos=MINOR_UNITS.get(currency, 2), use_l10n=True, force_grouping=True
+    )
     sign = "−" if value < 0 else ""  # a true minus sign: it reads better than a hyphen
     symbol = SYMBOLS.get(currency, currency)
     if (get_language() or "fr").startswith("en"):

@@ -21,8 +21,10 @@ REASONS = [
     ("changed-mind", "Changed my mind", "J'ai changé d'avis", True, False),
     ("other", "Other", "Autre", True, True),
 ]
-ACTIONS = [("refund", "Refund", "Remboursement"),
-           ("replacement", "Send a replacement", "Envoyer un remplacement")]
+ACTIONS = [
+    ("refund", "Refund", "Remboursement"),
+    ("replacement", "Send a replacement", "Envoyer un remplacement"),
+]
 
 
 @pytest.fixture(autouse=True)
@@ -48,9 +50,17 @@ def _no_broker(monkeypatch):
 def reasons(db):
     found = {}
     for position, (code, name_en, name_fr, restock, detail) in enumerate(REASONS, 1):
-        found[code], _ = ReturnReason.objects.update_or_create(code=code, defaults={
-            "name_en": name_en, "name_fr": name_fr, "position": position * 10,
-            "restock_by_default": restock, "needs_detail": detail, "active": True})
+        found[code], _ = ReturnReason.objects.update_or_create(
+            code=code,
+            defaults={
+                "name_en": name_en,
+                "name_fr": name_fr,
+                "position": position * 10,
+                "restock_by_default": restock,
+                "needs_detail": detail,
+                "active": True,
+            },
+        )
     # The data migration seeds more: only these four are in use in these tests.
     ReturnReason.objects.exclude(code__in=found).update(active=False)
     return found
@@ -58,9 +68,12 @@ def reasons(db):
 
 @pytest.fixture
 def actions(db):
-    return {code: ReturnAction.objects.update_or_create(code=code, defaults={
-        "name_en": name_en, "name_fr": name_fr, "active": True})[0]
-        for code, name_en, name_fr in ACTIONS}
+    return {
+        code: ReturnAction.objects.update_or_create(
+            code=code, defaults={"name_en": name_en, "name_fr": name_fr, "active": True}
+        )[0]
+        for code, name_en, name_fr in ACTIONS
+    }
 
 
 @pytest.fixture
@@ -131,12 +144,15 @@ def anonymous():
 @pytest.fixture
 def customer(db):
     user = UserFactory()
-    return CustomerFactory(user=user, email=user.email, first_name="Camille",
-                           last_name="Durand")
+    return CustomerFactory(user=user, email=user.email, first_name="Camille", last_name="Durand")
 
 
 @pytest.fixture
 def order(customer, reasons, actions, shop_settings):
     """Delivered a week ago: 2 × 20.00 and 1 × 35.00, shipping 6.00, paid 81.00."""
-    return make_order([(2, "20.00"), (1, "35.00")], shipping=Decimal("6.00"), customer=customer,
-                      email=customer.email)
+    return make_order(
+        [(2, "20.00"), (1, "35.00")],
+        shipping=Decimal("6.00"),
+        customer=customer,
+        email=customer.email,
+    )

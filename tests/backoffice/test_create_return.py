@@ -22,10 +22,16 @@ def create_url(order):
 
 def form_data(order, *rows, **extra):
     """rows: (quantity, reason code, restock) per order line, in id order."""
-    data = {"refund_mode": "money_back", "delivery_option": "label", "start_status": "approved",
-            "customer_comment": "", "staff_note": "", "notify_customer": "on", "return_fee": ""}
-    for line, (quantity, reason, restock) in zip(order.lines.order_by("id"), rows,
-                                                 strict=False):
+    data = {
+        "refund_mode": "money_back",
+        "delivery_option": "label",
+        "start_status": "approved",
+        "customer_comment": "",
+        "staff_note": "",
+        "notify_customer": "on",
+        "return_fee": "",
+    }
+    for line, (quantity, reason, restock) in zip(order.lines.order_by("id"), rows, strict=False):
         data[f"qty_{line.pk}"] = str(quantity)
         data[f"reason_{line.pk}"] = reason
         if restock:
@@ -68,15 +74,25 @@ def test_the_form_has_a_row_per_line_limited_to_what_remains(as_agent, order):
     assert form.fields[f"qty_{second.pk}"].max_value == 1
     assert form.fields["notify_customer"].initial is True
     assert [code for code, _name in form.fields[f"reason_{first.pk}"].choices] == [
-        "", "defective", "wrong-size", "changed-mind", "other"]
+        "",
+        "defective",
+        "wrong-size",
+        "changed-mind",
+        "other",
+    ]
 
 
-def test_creating_a_return_calls_the_service_and_opens_the_return(as_agent, agent, order,
-                                                                   actions):
+def test_creating_a_return_calls_the_service_and_opens_the_return(as_agent, agent, order, actions):
     # given
-    data = form_data(order, (2, "wrong-size", True), (1, "defective", False),
-                     action=actions["replacement"].pk, customer_comment="Sizes run small",
-                     staff_note="Phoned on Monday", return_fee="3.50")
+    data = form_data(
+        order,
+        (2, "wrong-size", True),
+        (1, "defective", False),
+        action=actions["replacement"].pk,
+        customer_comment="Sizes run small",
+        staff_note="Phoned on Monday",
+        return_fee="3.50",
+    )
     # when
     response = as_agent.post(create_url(order), data)
     # then
@@ -84,23 +100,35 @@ def test_creating_a_return_calls_the_service_and_opens_the_return(as_agent, agen
     assert response.status_code == 302
     assert response.url == page_url(ret)
     assert (ret.channel, ret.status, ret.created_by, ret.action) == (
-        Return.Channel.BACKOFFICE, ReturnStatus.APPROVED, agent, actions["replacement"])
+        Return.Channel.BACKOFFICE,
+        ReturnStatus.APPROVED,
+        agent,
+        actions["replacement"],
+    )
     assert (ret.customer_comment, ret.staff_note, ret.return_fee, ret.notify_customer) == (
-        "Sizes run small", "Phoned on Monday", Decimal("3.50"), True)
+        "Sizes run small",
+        "Phoned on Monday",
+        Decimal("3.50"),
+        True,
+    )
     assert list(ret.lines.order_by("id").values_list("quantity", "reason__code", "restock")) == [
-        (2, "wrong-size", True), (1, "defective", False)]
-    assert list(ret.events.filter(kind=ReturnEvent.Kind.STATUS).order_by("id")
-                .values_list("from_status", "to_status", "actor")) == [
-        ("", "requested", agent.pk), ("requested", "approved", agent.pk)]
+        (2, "wrong-size", True),
+        (1, "defective", False),
+    ]
+    assert list(
+        ret.events.filter(kind=ReturnEvent.Kind.STATUS)
+        .order_by("id")
+        .values_list("from_status", "to_status", "actor")
+    ) == [("", "requested", agent.pk), ("requested", "approved", agent.pk)]
     assert messages_of(response) == [("success", f"Return {ret.rma_number} created: approved.")]
 
 
 def test_the_new_return_appears_in_the_overview(as_agent, order):
     # when
-    as_agent.post(create_url(order), form_data(order, (1, "wrong-size", True),
-                                               start_status="requested"))
-    listing = as_agent.get(reverse("admin:returns_return_changelist") + "?status__exact="
-                           "requested")
+    as_agent.post(
+        create_url(order), form_data(order, (1, "wrong-size", True), start_status="requested")
+    )
+    listing = as_agent.get(reverse("admin:returns_return_changelist") + "?status__exact=requested")
     # then
     ret = Return.objects.get()
     assert list(listing.context["cl"].result_list) == [ret]
@@ -113,7 +141,8 @@ def test_a_quantity_above_what_remains_is_a_form_error_and_nothing_is_saved(as_a
     first = order.lines.order_by("id").first()
     assert response.status_code == 200
     assert response.context["form"].errors[f"qty_{first.pk}"] == [
-        "Ensure this value is less than or equal to 2."]
+        "Ensure this value is less than or equal to 2."
+    ]
     assert Return.objects.count() == 0
 
 
@@ -125,10 +154,14 @@ def test_a_refusal_of_the_service_is_shown_on_the_form_and_nothing_is_saved(as_a
     # then
     assert response.status_code == 200
     assert response.context["form"].non_field_errors() == [
-        "Please tell us more about the reason “Other”."]
+        "Please tell us more about the reason “Other”."
+    ]
     assert "Please tell us more about the reason" in response.content.decode()
     assert (Return.objects.count(), ReturnLine.objects.count(), ReturnEvent.objects.count()) == (
-        0, 0, 0)
+        0,
+        0,
+        0,
+    )
 
 
 def test_no_item_chosen_is_refused(as_agent, order):
@@ -142,7 +175,8 @@ def test_a_reason_is_needed_for_each_item(as_agent, order):
     response = as_agent.post(create_url(order), form_data(order, (1, "", True)))
     first = order.lines.order_by("id").first()
     assert response.context["form"].errors[f"reason_{first.pk}"] == [
-        "Choose the reason for this item."]
+        "Choose the reason for this item."
+    ]
     assert Return.objects.count() == 0
 
 
@@ -170,8 +204,11 @@ def test_past_the_window_an_agent_is_refused(as_agent, order):
     assert page.context["window_passed"] is True
     assert "override_reason" not in page.context["form"].fields
     assert response.status_code == 200
-    assert response.context["form"].non_field_errors()[0].startswith(
-        "The return window of 30 days after delivery closed on")
+    assert (
+        response.context["form"]
+        .non_field_errors()[0]
+        .startswith("The return window of 30 days after delivery closed on")
+    )
     assert Return.objects.count() == 0
 
 
@@ -183,8 +220,10 @@ def test_past_the_window_staff_allowed_to_override_give_the_reason(as_agent, age
     client_agent = as_agent
     client_agent.force_login(User.objects.get(pk=agent.pk))
     # when
-    response = client_agent.post(create_url(order), form_data(
-        order, (1, "wrong-size", True), override_reason="Loyal customer"))
+    response = client_agent.post(
+        create_url(order),
+        form_data(order, (1, "wrong-size", True), override_reason="Loyal customer"),
+    )
     # then
     assert response.status_code == 302
     ret = Return.objects.get()

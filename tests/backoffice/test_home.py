@@ -62,4 +62,6 @@ def test_the_chart_counts_returns_per_day_and_items_per_reason(as_agent, order):
     assert chart["total"] == 2
     assert chart["days"][-1]["count"] == 2
     assert [(r["reason__code"], r["n"]) for r in chart["reasons"]] == [
-        ("defective", 1), ("wrong-size", 1)]
+        ("defective", 1),
+        ("wrong-size", 1),
+    ]

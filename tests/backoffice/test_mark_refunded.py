@@ -1,4 +1,4 @@
-""""Mark as refunded" on a return's page: refunds managers only, through the refund services,
+""" "Mark as refunded" on a return's page: refunds managers only, through the refund services,
 once however often it is clicked."""
 
 from decimal import Decimal
@@ -39,9 +39,15 @@ def test_an_agent_cannot_mark_refunded_and_nothing_changes(as_agent, order):
     before = snapshot(ret)
     # when
     page = as_agent.get(page_url(ret))
-    response = as_agent.post(mark_url(ret), {"seen_status": "received", "reference": "TR-1",
-                                             "idempotency_key": "k1",
-                                             "mode": "original_payment"})
+    response = as_agent.post(
+        mark_url(ret),
+        {
+            "seen_status": "received",
+            "reference": "TR-1",
+            "idempotency_key": "k1",
+            "mode": "original_payment",
+        },
+    )
     # then
     assert page.context["refund_form"] is None
     assert 'id="mark-refunded"' not in page.content.decode()
@@ -50,8 +56,7 @@ def test_an_agent_cannot_mark_refunded_and_nothing_changes(as_agent, order):
     assert Refund.objects.count() == 0
 
 
-def test_a_manager_marks_a_received_return_refunded_and_it_is_completed(as_manager, manager,
-                                                                         order):
+def test_a_manager_marks_a_received_return_refunded_and_it_is_completed(as_manager, manager, order):
     # given: 1 × 20.00 received, the quote is 20.00
     ret = make_return(order, 1, status=ReturnStatus.RECEIVED)
     data = {**form_of(as_manager, ret), "reference": "TR-2026-001"}
@@ -62,12 +67,17 @@ def test_a_manager_marks_a_received_return_refunded_and_it_is_completed(as_manag
     assert response.status_code == 302
     refund = Refund.objects.get()
     assert (refund.amount, refund.status, refund.reference, refund.marked_by) == (
-        Decimal("20.00"), Refund.Status.REFUNDED, "TR-2026-001", manager)
+        Decimal("20.00"),
+        Refund.Status.REFUNDED,
+        "TR-2026-001",
+        manager,
+    )
     assert Return.objects.get(pk=ret.pk).status == ReturnStatus.COMPLETED
     assert status_events(ret)[-1] == ("received", "completed")
     assert ret.events.filter(kind=ReturnEvent.Kind.REFUND).count() == 2  # created, refunded
-    assert messages_of(response) == [("success", (
-        f"Return {ret.rma_number}: refund of €20.00 marked as refunded."))]
+    assert messages_of(response) == [
+        ("success", (f"Return {ret.rma_number}: refund of €20.00 marked as refunded."))
+    ]
     assert again.status_code == 302
     assert Refund.objects.count() == 1
 
@@ -94,16 +104,25 @@ def test_a_partial_amount_needs_a_reason(as_manager, order):
     refused = as_manager.post(mark_url(ret), data)
     # then
     assert refused.status_code == 302
-    assert messages_of(refused) == [("error", (
-        "15.00 EUR is less than the quote of 20.00 EUR: give the reason for this partial "
-        "refund."))]
+    assert messages_of(refused) == [
+        (
+            "error",
+            (
+                "15.00 EUR is less than the quote of 20.00 EUR: give the reason for this partial "
+                "refund."
+            ),
+        )
+    ]
     assert snapshot(ret) == before
     # when
     done = as_manager.post(mark_url(ret), {**data, "reason": "Box damaged"})
     # then
     refund = Refund.objects.get()
     assert (refund.amount, refund.is_partial, refund.partial_reason) == (
-        Decimal("15.00"), True, "Box damaged")
+        Decimal("15.00"),
+        True,
+        "Box damaged",
+    )
     assert done.status_code == 302
 
 
@@ -113,8 +132,9 @@ def test_a_pending_refund_is_marked_refunded_from_the_page(as_manager, manager, 
     pending = refund_create(actor=manager, ret=ret, idempotency_key="pending-1")
     page = as_manager.get(page_url(ret))
     # when
-    response = as_manager.post(mark_url(ret), {"seen_status": "received",
-                                               "refund": pending.pk, "reference": "PSP-77"})
+    response = as_manager.post(
+        mark_url(ret), {"seen_status": "received", "refund": pending.pk, "reference": "PSP-77"}
+    )
     # then
     assert page.context["pending_refunds"] == [pending]
     assert f'name="refund" value="{pending.pk}"' in page.content.decode()
@@ -133,16 +153,23 @@ def test_a_stale_page_is_refused_with_a_message(as_manager, manager, order):
     response = as_manager.post(mark_url(ret), {**data, "reference": "TR-4"})
     # then
     assert response.status_code == 302
-    assert messages_of(response) == [("error", (
-        f"Return {ret.rma_number} was changed by someone else meanwhile: it is now received. "
-        "Check it again before marking it refunded."))]
+    assert messages_of(response) == [
+        (
+            "error",
+            (
+                f"Return {ret.rma_number} was changed by someone else meanwhile: "
+                "it is now received. Check it again before marking it refunded."
+            ),
+        )
+    ]
     assert Refund.objects.count() == 0
 
 
 def test_a_store_credit_refund_needs_no_reference(as_manager, order):
     # given
-    ret = make_return(order, 1, status=ReturnStatus.RECEIVED,
-                      refund_mode=Return.RefundMode.STORE_CREDIT)
+    ret = make_return(
+        order, 1, status=ReturnStatus.RECEIVED, refund_mode=Return.RefundMode.STORE_CREDIT
+    )
     data = form_of(as_manager, ret)
     # when
     response = as_manager.post(mark_url(ret), data)

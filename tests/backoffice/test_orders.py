@@ -44,9 +44,11 @@ def test_staff_without_the_permission_are_refused(as_plain_staff, order):
 
 def test_the_search_finds_number_customer_and_email(as_agent, order, customer):
     # given
-    other = make_order([(1, "10.00")], customer=CustomerFactory(
-        email="zoe@example.org", first_name="Zoé", last_name="Lambert"),
-        email="zoe@example.org")
+    other = make_order(
+        [(1, "10.00")],
+        customer=CustomerFactory(email="zoe@example.org", first_name="Zoé", last_name="Lambert"),
+        email="zoe@example.org",
+    )
     # when / then
     assert listed(as_agent, f"q={order.number}") == [order.number]
     assert listed(as_agent, "q=Lambert") == [other.number]
@@ -56,8 +58,13 @@ def test_the_search_finds_number_customer_and_email(as_agent, order, customer):
 
 def test_the_filters_by_status_and_date(as_agent, order, customer):
     # given
-    placed = make_order([(1, "10.00")], customer=customer, status=Order.Status.PLACED,
-                        delivered_at=None, placed_at=timezone.now() - timedelta(days=1))
+    placed = make_order(
+        [(1, "10.00")],
+        customer=customer,
+        status=Order.Status.PLACED,
+        delivered_at=None,
+        placed_at=timezone.now() - timedelta(days=1),
+    )
     # when / then
     assert listed(as_agent, "status__exact=placed") == [placed.number]
     assert listed(as_agent, "status__exact=delivered") == [order.number]
@@ -86,8 +93,10 @@ def test_the_order_page_shows_lines_returned_and_refunded(as_manager, manager, o
     page = as_manager.get(order_page(order))
     # then
     assert page.status_code == 200
-    rows = [(row.line.quantity, row.in_returns, row.returnable, row.refunded)
-            for row in page.context["lines"]]
+    rows = [
+        (row.line.quantity, row.in_returns, row.returnable, row.refunded)
+        for row in page.context["lines"]
+    ]
     assert rows == [(2, 1, 1, Decimal("20.00")), (1, 1, 0, Decimal("0"))]
     assert [r.status for r in page.context["returns"]] == ["requested", "completed"]
     assert page.context["refunds"] == [refund]
@@ -103,7 +112,8 @@ ORDERS_QUERIES = 7
 
 
 def test_the_orders_list_makes_the_same_queries_for_5_or_50_rows(
-        as_agent, customer, reasons, actions, shop_settings, django_assert_num_queries):
+    as_agent, customer, reasons, actions, shop_settings, django_assert_num_queries
+):
     # given
     orders = [make_order([(1, "20.00")], customer=customer) for _ in range(5)]
     make_return(orders[0], 1)
@@ -120,7 +130,8 @@ ORDER_PAGE_QUERIES = 11
 
 
 def test_the_order_page_makes_the_same_queries_for_one_line_or_many(
-        as_agent, customer, reasons, actions, shop_settings, django_assert_num_queries):
+    as_agent, customer, reasons, actions, shop_settings, django_assert_num_queries
+):
     # given
     small = make_order([(1, "20.00")], customer=customer)
     big = make_order([(2, "20.00")] * 8, customer=customer)

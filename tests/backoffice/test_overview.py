@@ -44,7 +44,10 @@ def test_the_columns_show_status_customer_order_items_quote_and_age(as_agent, or
     html = response.content.decode()
     row = response.context["cl"].result_list[0]
     assert (row.items_count, row.items_value, row.quote_estimate) == (
-        3, Decimal("75.00"), Decimal("70.00"))
+        3,
+        Decimal("75.00"),
+        Decimal("70.00"),
+    )
     assert '<span class="badge badge-requested"' in html
     assert "Camille Durand" in html
     assert order.number in html
@@ -58,13 +61,18 @@ def test_the_filters(as_agent, customer, reasons, actions, shop_settings):
     french = make_order([(1, "20.00"), (1, "30.00")], customer=customer)
     belgian = make_order([(1, "20.00")], customer=CustomerFactory(), shipping_country="BE")
     requested = make_return(french, 1, 0, reason="wrong-size")
-    approved = make_return(french, 0, 1, reason="defective", status=ReturnStatus.APPROVED,
-                           refund_mode=Return.RefundMode.STORE_CREDIT,
-                           delivery_option=Return.DeliveryOption.LABEL)
+    approved = make_return(
+        french,
+        0,
+        1,
+        reason="defective",
+        status=ReturnStatus.APPROVED,
+        refund_mode=Return.RefundMode.STORE_CREDIT,
+        delivery_option=Return.DeliveryOption.LABEL,
+    )
     abroad = make_return(belgian, 1, reason="defective")
     # when / then
-    assert listed(as_agent, "status__exact=requested") == [abroad.rma_number,
-                                                          requested.rma_number]
+    assert listed(as_agent, "status__exact=requested") == [abroad.rma_number, requested.rma_number]
     assert listed(as_agent, "reason=defective") == [abroad.rma_number, approved.rma_number]
     assert listed(as_agent, "refund_mode__exact=store_credit") == [approved.rma_number]
     assert listed(as_agent, "delivery_option__exact=label") == [approved.rma_number]
@@ -72,8 +80,7 @@ def test_the_filters(as_agent, customer, reasons, actions, shop_settings):
     assert listed(as_agent, "channel__exact=portal") == []
     week_ago = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     since = urlencode({"created_at__gte": str(week_ago - timedelta(days=7))})
-    assert listed(as_agent, since) == [
-        abroad.rma_number, approved.rma_number, requested.rma_number]
+    assert listed(as_agent, since) == [abroad.rma_number, approved.rma_number, requested.rma_number]
     Return.objects.filter(pk=requested.pk).update(created_at=timezone.now() - timedelta(days=9))
     assert listed(as_agent, since) == [abroad.rma_number, approved.rma_number]
 
@@ -81,8 +88,15 @@ def test_the_filters(as_agent, customer, reasons, actions, shop_settings):
 def test_the_search(as_agent, order):
     # given
     ret = make_return(order, 1)
-    other = make_return(make_order([(1, "9.00")], customer=CustomerFactory(
-        email="zoe@example.org", first_name="Zoé", last_name="Lambert")), 1)
+    other = make_return(
+        make_order(
+            [(1, "9.00")],
+            customer=CustomerFactory(
+                email="zoe@example.org", first_name="Zoé", last_name="Lambert"
+            ),
+        ),
+        1,
+    )
     # when / then
     assert listed(as_agent, f"q={ret.rma_number}") == [ret.rma_number]
     assert listed(as_agent, f"q={order.number}") == [ret.rma_number]
@@ -103,8 +117,9 @@ def test_an_identifier_is_found_exactly_and_a_fragment_by_substring(as_agent, or
 
 def test_the_search_finds_a_label_tracking_number(as_agent, order):
     # given: a return shipped with a label gets one when approved
-    ret = make_return(order, 1, status=ReturnStatus.APPROVED,
-                      delivery_option=Return.DeliveryOption.LABEL)
+    ret = make_return(
+        order, 1, status=ReturnStatus.APPROVED, delivery_option=Return.DeliveryOption.LABEL
+    )
     make_return(order, 1)
     tracking = ret.labels.get().tracking_number
     # when / then
@@ -113,9 +128,11 @@ def test_the_search_finds_a_label_tracking_number(as_agent, order):
 
 # --- bulk actions ----------------------------------------------------------------------------
 
+
 def act(client, action, returns, **extra):
-    return client.post(OVERVIEW, {"action": action,
-                                  "_selected_action": [ret.pk for ret in returns], **extra})
+    return client.post(
+        OVERVIEW, {"action": action, "_selected_action": [ret.pk for ret in returns], **extra}
+    )
 
 
 def test_bulk_approve_reports_each_row(as_agent, agent, order):
@@ -128,11 +145,16 @@ def test_bulk_approve_reports_each_row(as_agent, agent, order):
     assert response.status_code == 302
     assert Return.objects.get(pk=waiting.pk).status == ReturnStatus.APPROVED
     assert Return.objects.get(pk=cancelled.pk).status == ReturnStatus.CANCELLED
-    assert sorted(messages_of(response)) == sorted([
-        ("success", f"{waiting.rma_number}: approved."),
-        ("error", f"{cancelled.rma_number}: Only a requested return can be approved; this one "
-                  "is cancelled."),
-    ])
+    assert sorted(messages_of(response)) == sorted(
+        [
+            ("success", f"{waiting.rma_number}: approved."),
+            (
+                "error",
+                f"{cancelled.rma_number}: Only a requested return can be approved; this one "
+                "is cancelled.",
+            ),
+        ]
+    )
     assert status_events(waiting)[-1] == ("requested", "approved")
     assert status_events(cancelled) == [("", "requested"), ("requested", "cancelled")]
 
@@ -202,9 +224,12 @@ def test_bulk_expire_is_confirmed_then_expires_only_approved_returns(as_agent, o
     assert Return.objects.get(pk=approved.pk).status == ReturnStatus.EXPIRED
     assert snapshot(requested) == before[1]
     assert sorted(messages_of(response)) == [
-        ("error", f"{requested.rma_number}: Only an approved return can expire; "
-                  "this one is requested."),
-        ("success", f"{approved.rma_number}: expired.")]
+        (
+            "error",
+            f"{requested.rma_number}: Only an approved return can expire; this one is requested.",
+        ),
+        ("success", f"{approved.rma_number}: expired."),
+    ]
 
 
 def test_bulk_mark_refunded_refunds_each_return_once(as_manager, order):
@@ -214,23 +239,44 @@ def test_bulk_mark_refunded_refunds_each_return_once(as_manager, order):
     asked = act(as_manager, "mark_refunded_selected", [received, requested])
     batch = asked.context["form"]["batch"].value()
     # when
-    response = act(as_manager, "mark_refunded_selected", [received, requested], apply="1",
-                   reference="BATCH-42", batch=batch)
+    response = act(
+        as_manager,
+        "mark_refunded_selected",
+        [received, requested],
+        apply="1",
+        reference="BATCH-42",
+        batch=batch,
+    )
     first_messages = messages_of(response)
     as_manager.get(OVERVIEW)  # the page shows (and uses up) those messages
-    again = act(as_manager, "mark_refunded_selected", [received], apply="1",
-                reference="BATCH-42", batch=batch)
+    again = act(
+        as_manager,
+        "mark_refunded_selected",
+        [received],
+        apply="1",
+        reference="BATCH-42",
+        batch=batch,
+    )
     # then
     assert response.status_code == 302
     refund = Refund.objects.get()
     assert (refund.ret_id, refund.amount, refund.status, refund.reference) == (
-        received.pk, Decimal("20.00"), Refund.Status.REFUNDED, "BATCH-42")
+        received.pk,
+        Decimal("20.00"),
+        Refund.Status.REFUNDED,
+        "BATCH-42",
+    )
     assert Return.objects.get(pk=received.pk).status == ReturnStatus.COMPLETED
-    assert sorted(first_messages) == sorted([
-        ("success", f"{received.rma_number}: €20.00 refunded."),
-        ("error", f"{requested.rma_number}: Return {requested.rma_number} cannot be refunded "
-                  "while it is requested."),
-    ])
+    assert sorted(first_messages) == sorted(
+        [
+            ("success", f"{received.rma_number}: €20.00 refunded."),
+            (
+                "error",
+                f"{requested.rma_number}: Return {requested.rma_number} cannot be refunded "
+                "while it is requested.",
+            ),
+        ]
+    )
     assert messages_of(again) == [("success", f"{received.rma_number}: €20.00 refunded.")]
     assert Refund.objects.count() == 1
 
@@ -243,7 +289,8 @@ OVERVIEW_QUERIES = 8
 
 
 def test_the_overview_makes_the_same_queries_for_5_or_50_rows(
-        as_agent, customer, reasons, actions, shop_settings, django_assert_num_queries):
+    as_agent, customer, reasons, actions, shop_settings, django_assert_num_queries
+):
     # given
     orders = [make_order([(1, "20.00"), (2, "15.00")], customer=customer) for _ in range(50)]
     for order in orders[:5]:
@@ -272,11 +319,11 @@ def test_an_agent_cannot_mark_returns_refunded_in_bulk(as_agent, order):
     before = snapshot(ret)
     # when
     page = as_agent.get(OVERVIEW)
-    forced = act(as_agent, "mark_refunded_selected", [ret], apply="1", reference="X",
-                 batch="b1")
+    forced = act(as_agent, "mark_refunded_selected", [ret], apply="1", reference="X", batch="b1")
     # then
     assert "mark_refunded_selected" not in dict(
-        page.context["action_form"].fields["action"].choices)
+        page.context["action_form"].fields["action"].choices
+    )
     assert forced.status_code == 302
     assert snapshot(ret) == before
     assert Refund.objects.count() == 0

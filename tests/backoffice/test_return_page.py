@@ -21,6 +21,7 @@ def save(client, ret, seen=None, **data):
 
 # --- who may open it -------------------------------------------------------------------------
 
+
 def test_anonymous_visitors_are_sent_to_the_login_page(anonymous, order):
     # given
     ret = make_return(order, 1)
@@ -45,16 +46,31 @@ def test_staff_without_the_permission_are_refused(as_plain_staff, order):
 
 def test_the_page_shows_its_sections(as_agent, order):
     # given
-    ret = make_return(order, 2, 1, customer_comment="Too small for me", staff_note="Call back",
-                      return_fee=Decimal("5.00"))
+    ret = make_return(
+        order,
+        2,
+        1,
+        customer_comment="Too small for me",
+        staff_note="Call back",
+        return_fee=Decimal("5.00"),
+    )
     # when
     page = as_agent.get(page_url(ret))
     # then
     html = page.content.decode()
     assert page.status_code == 200
-    for section in ('id="order-details"', 'id="return-details"', 'id="delivery-status"',
-                    'id="returned-items"', 'id="process"', 'id="refund"', 'id="quote"',
-                    'id="timeline"', 'id="emails"', 'id="label-actions"'):
+    for section in (
+        'id="order-details"',
+        'id="return-details"',
+        'id="delivery-status"',
+        'id="returned-items"',
+        'id="process"',
+        'id="refund"',
+        'id="quote"',
+        'id="timeline"',
+        'id="emails"',
+        'id="label-actions"',
+    ):
         assert section in html, section
     assert ret.rma_number in html
     assert order.number in html
@@ -69,12 +85,16 @@ def test_the_page_shows_its_sections(as_agent, order):
 
 # --- the next statuses offered ---------------------------------------------------------------
 
-@pytest.mark.parametrize("status, offered", [
-    (ReturnStatus.REQUESTED, ["approved", "rejected", "cancelled"]),
-    (ReturnStatus.APPROVED, ["in_transit", "received", "cancelled", "expired"]),
-    (ReturnStatus.IN_TRANSIT, ["received"]),
-    (ReturnStatus.RECEIVED, ["rejected"]),
-])
+
+@pytest.mark.parametrize(
+    "status, offered",
+    [
+        (ReturnStatus.REQUESTED, ["approved", "rejected", "cancelled"]),
+        (ReturnStatus.APPROVED, ["in_transit", "received", "cancelled", "expired"]),
+        (ReturnStatus.IN_TRANSIT, ["received"]),
+        (ReturnStatus.RECEIVED, ["rejected"]),
+    ],
+)
 def test_an_agent_is_offered_the_statuses_they_may_choose(as_agent, order, status, offered):
     # given
     ret = make_return(order, 1, status=status)
@@ -97,18 +117,29 @@ def test_a_refunds_manager_is_offered_no_status_and_cannot_edit(as_manager, orde
 
 # --- save: the new status --------------------------------------------------------------------
 
+
 def test_approving_changes_the_status_and_writes_the_event(as_agent, agent, order, actions):
     # given
     ret = make_return(order, 1)
     # when
-    response = save(as_agent, ret, next_status="approved", action=actions["replacement"].pk,
-                    staff_note="Checked the photos", return_fee="0.00",
-                    status_note="We will send a new one.", notify="on")
+    response = save(
+        as_agent,
+        ret,
+        next_status="approved",
+        action=actions["replacement"].pk,
+        staff_note="Checked the photos",
+        return_fee="0.00",
+        status_note="We will send a new one.",
+        notify="on",
+    )
     # then
     assert response.status_code == 302
     ret.refresh_from_db()
     assert (ret.status, ret.action, ret.staff_note) == (
-        ReturnStatus.APPROVED, actions["replacement"], "Checked the photos")
+        ReturnStatus.APPROVED,
+        actions["replacement"],
+        "Checked the photos",
+    )
     assert status_events(ret) == [("", "requested"), ("requested", "approved")]
     approval = ret.events.get(kind=ReturnEvent.Kind.STATUS, to_status="approved")
     assert (approval.actor, approval.note) == (agent, "We will send a new one.")
@@ -116,7 +147,9 @@ def test_approving_changes_the_status_and_writes_the_event(as_agent, agent, orde
     assert (edit.actor, edit.visible_to_customer) == (agent, False)
     assert messages_of(response) == [("success", f"Return {ret.rma_number} is now approved.")]
     assert list(ret.notifications.order_by("id").values_list("event", flat=True)) == [
-        "requested", "approved"]
+        "requested",
+        "approved",
+    ]
 
 
 def test_the_notify_box_unchecked_sends_no_email(as_agent, order):
@@ -125,8 +158,7 @@ def test_the_notify_box_unchecked_sends_no_email(as_agent, order):
     # when
     save(as_agent, ret, next_status="approved")
     # then
-    assert list(ret.notifications.order_by("id").values_list("event", flat=True)) == [
-        "requested"]
+    assert list(ret.notifications.order_by("id").values_list("event", flat=True)) == ["requested"]
 
 
 def test_rejecting_needs_the_reason_and_nothing_changes_without_it(as_agent, order):
@@ -138,7 +170,8 @@ def test_rejecting_needs_the_reason_and_nothing_changes_without_it(as_agent, ord
     # then
     assert refused.status_code == 200
     assert refused.context["form"].errors["rejection_reason"] == [
-        "Give the reason for rejecting the return: the customer will read it."]
+        "Give the reason for rejecting the return: the customer will read it."
+    ]
     assert snapshot(ret) == before
     # when
     done = save(as_agent, ret, next_status="rejected", rejection_reason="Worn item")
@@ -156,15 +189,24 @@ def test_receiving_records_quantities_and_restocks_the_lines_chosen(as_agent, or
     variant_a, variant_b = line_a.order_line.variant, line_b.order_line.variant
     stock_a, stock_b = variant_a.stock_on_hand, variant_b.stock_on_hand
     # when: one of A came back and goes back in stock; B came back damaged
-    response = save(as_agent, ret, next_status="received",
-                    **{f"received_{line_a.pk}": "1", f"restock_{line_a.pk}": "on",
-                       f"received_{line_b.pk}": "1"})
+    response = save(
+        as_agent,
+        ret,
+        next_status="received",
+        **{
+            f"received_{line_a.pk}": "1",
+            f"restock_{line_a.pk}": "on",
+            f"received_{line_b.pk}": "1",
+        },
+    )
     # then
     assert response.status_code == 302
     ret.refresh_from_db()
     assert ret.status == ReturnStatus.RECEIVED
     assert list(ret.lines.order_by("id").values_list("received_quantity", "restock")) == [
-        (1, True), (1, False)]
+        (1, True),
+        (1, False),
+    ]
     variant_a.refresh_from_db()
     variant_b.refresh_from_db()
     assert (variant_a.stock_on_hand, variant_b.stock_on_hand) == (stock_a + 1, stock_b)
@@ -195,15 +237,17 @@ def test_a_received_quantity_above_the_requested_one_is_refused(as_agent, order)
     # then
     assert response.status_code == 200
     assert response.context["form"].errors[f"received_{line.pk}"] == [
-        "Ensure this value is less than or equal to 1."]
+        "Ensure this value is less than or equal to 1."
+    ]
     assert snapshot(ret) == before
 
 
 def test_a_status_the_user_may_not_choose_is_refused(order, reasons):
     # given: staff who may cancel returns but not approve them
     user = with_role(None, full_name="Clerk")
-    user.user_permissions.add(*Permission.objects.filter(
-        codename__in=["view_return", "cancel_return"]))
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_return", "cancel_return"])
+    )
     clerk = logged_in(user)
     ret = make_return(order, 1)
     before = snapshot(ret)
@@ -220,14 +264,26 @@ def test_a_stale_page_gets_a_message_and_changes_nothing(as_agent, order):
     return_approve(actor=with_role("returns_agent"), ret=ret)
     before = snapshot(ret)
     # when: the first person rejects from their stale page
-    response = save(as_agent, ret, seen="requested", next_status="rejected",
-                    rejection_reason="Worn", staff_note="too late")
+    response = save(
+        as_agent,
+        ret,
+        seen="requested",
+        next_status="rejected",
+        rejection_reason="Worn",
+        staff_note="too late",
+    )
     # then
     assert response.status_code == 302
     assert response.url == page_url(ret)
-    assert messages_of(response) == [("error", (
-        f"Return {ret.rma_number} was changed by someone else meanwhile: it is now approved. "
-        "Reload the page and check it again."))]
+    assert messages_of(response) == [
+        (
+            "error",
+            (
+                f"Return {ret.rma_number} was changed by someone else meanwhile: "
+                "it is now approved. Reload the page and check it again."
+            ),
+        )
+    ]
     assert snapshot(ret) == before
 
 
@@ -244,6 +300,7 @@ def test_a_refused_transition_keeps_the_edits_too(as_agent, order, actions):
 
 # --- save: the edits -------------------------------------------------------------------------
 
+
 def test_saving_the_note_and_fee_calls_the_service_and_writes_an_event(as_agent, agent, order):
     # given
     ret = make_return(order, 1)
@@ -253,7 +310,10 @@ def test_saving_the_note_and_fee_calls_the_service_and_writes_an_event(as_agent,
     assert response.status_code == 302
     ret.refresh_from_db()
     assert (ret.status, ret.staff_note, ret.return_fee) == (
-        ReturnStatus.REQUESTED, "Customer called", Decimal("4.50"))
+        ReturnStatus.REQUESTED,
+        "Customer called",
+        Decimal("4.50"),
+    )
     event = ret.events.get(kind=ReturnEvent.Kind.NOTE)
     assert (event.actor, event.visible_to_customer) == (agent, False)
     assert event.note == "Staff note: Customer called\nReturn fee: 0.00 EUR → 4.50 EUR"
@@ -281,7 +341,8 @@ def test_a_negative_fee_is_refused(as_agent, order):
     # then
     assert response.status_code == 200
     assert response.context["form"].errors["return_fee"] == [
-        "Ensure this value is greater than or equal to 0."]
+        "Ensure this value is greater than or equal to 0."
+    ]
     assert snapshot(ret) == before
 
 
@@ -296,6 +357,7 @@ def test_posting_a_status_field_directly_changes_nothing(as_agent, order):
 
 
 # --- completing when nothing is left to refund -----------------------------------------------
+
 
 def test_complete_is_offered_once_nothing_is_left_to_refund(order, as_manager, manager):
     # given: a received return whose fee eats its whole value
@@ -319,7 +381,8 @@ RETURN_PAGE_QUERIES = 17
 
 
 def test_the_return_page_makes_the_same_queries_for_one_line_or_many(
-        as_agent, customer, reasons, actions, shop_settings, django_assert_num_queries):
+    as_agent, customer, reasons, actions, shop_settings, django_assert_num_queries
+):
     # given: a return of one line, and one of six lines with more events
     from tests.factories import make_order
 
@@ -333,20 +396,27 @@ def test_the_return_page_makes_the_same_queries_for_one_line_or_many(
         assert as_agent.get(page_url(big)).status_code == 200
 
 
-@pytest.mark.parametrize("status, target, event", [
-    (ReturnStatus.APPROVED, "in_transit", ("approved", "in_transit")),
-    (ReturnStatus.APPROVED, "cancelled", ("approved", "cancelled")),
-    (ReturnStatus.APPROVED, "expired", ("approved", "expired")),
-    (ReturnStatus.IN_TRANSIT, "received", ("in_transit", "received")),
-    (ReturnStatus.RECEIVED, "rejected", ("received", "rejected")),
-])
-def test_each_next_status_is_saved_with_its_event(as_agent, agent, order, status, target,
-                                                  event):
+@pytest.mark.parametrize(
+    "status, target, event",
+    [
+        (ReturnStatus.APPROVED, "in_transit", ("approved", "in_transit")),
+        (ReturnStatus.APPROVED, "cancelled", ("approved", "cancelled")),
+        (ReturnStatus.APPROVED, "expired", ("approved", "expired")),
+        (ReturnStatus.IN_TRANSIT, "received", ("in_transit", "received")),
+        (ReturnStatus.RECEIVED, "rejected", ("received", "rejected")),
+    ],
+)
+def test_each_next_status_is_saved_with_its_event(as_agent, agent, order, status, target, event):
     # given
     ret = make_return(order, 1, status=status)
     # when
-    response = save(as_agent, ret, next_status=target, rejection_reason="Worn",
-                    status_note="Done at the counter.")
+    response = save(
+        as_agent,
+        ret,
+        next_status=target,
+        rejection_reason="Worn",
+        status_note="Done at the counter.",
+    )
     # then
     assert response.status_code == 302
     assert Return.objects.get(pk=ret.pk).status == target
@@ -356,8 +426,9 @@ def test_each_next_status_is_saved_with_its_event(as_agent, agent, order, status
 
 def test_the_label_and_its_tracking_number_are_shown(as_agent, order):
     # given: a return shipped with a label gets one when approved
-    ret = make_return(order, 1, status=ReturnStatus.APPROVED,
-                      delivery_option=Return.DeliveryOption.LABEL)
+    ret = make_return(
+        order, 1, status=ReturnStatus.APPROVED, delivery_option=Return.DeliveryOption.LABEL
+    )
     if not hasattr(ret, "labels"):
         pytest.skip("labels are not installed")
     label = ret.labels.get()
@@ -370,8 +441,10 @@ def test_the_label_and_its_tracking_number_are_shown(as_agent, order):
 
 # --- a parcel the carrier delivered unopened -------------------------------------------------
 
+
 def test_a_parcel_received_unopened_is_inspected_from_the_page_and_restocked_once(
-        as_agent, plain_staff, order):
+    as_agent, plain_staff, order
+):
     # given: the carrier's delivery scan received the parcel; nobody opened it yet
     from returns.services.inspection import return_receive_for_inspection
 
@@ -381,8 +454,12 @@ def test_a_parcel_received_unopened_is_inspected_from_the_page_and_restocked_onc
     stock = variant.stock_on_hand
     # when: the page offers the inspection, and one of the two items came back
     page = as_agent.get(page_url(ret)).content.decode()
-    response = save(as_agent, ret, next_status="inspected",
-                    **{f"received_{line.pk}": "1", f"restock_{line.pk}": "on"})
+    response = save(
+        as_agent,
+        ret,
+        next_status="inspected",
+        **{f"received_{line.pk}": "1", f"restock_{line.pk}": "on"},
+    )
     # then
     assert 'value="inspected"' in page
     assert response.status_code == 302

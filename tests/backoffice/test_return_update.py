@@ -16,14 +16,19 @@ def test_changes_are_saved_with_one_internal_event(agent, order, actions):
     # given
     ret = make_return(order, 1)
     # when
-    updated = return_update(actor=agent, ret=ret, action=actions["refund"],
-                            staff_note=" Call back ", return_fee="2,50")
+    updated = return_update(
+        actor=agent, ret=ret, action=actions["refund"], staff_note=" Call back ", return_fee="2,50"
+    )
     # then
     assert (updated.action, updated.staff_note, updated.return_fee) == (
-        actions["refund"], "Call back", Decimal("2.50"))
+        actions["refund"],
+        "Call back",
+        Decimal("2.50"),
+    )
     event = ret.events.get(kind=ReturnEvent.Kind.NOTE)
-    assert event.note == ("Action: - → Refund\nStaff note: Call back\n"
-                          "Return fee: 0.00 EUR → 2.50 EUR")
+    assert event.note == (
+        "Action: - → Refund\nStaff note: Call back\nReturn fee: 0.00 EUR → 2.50 EUR"
+    )
     assert (event.actor, event.visible_to_customer) == (agent, False)
 
 
@@ -54,10 +59,13 @@ def test_a_stale_return_is_refused(agent, order):
     assert snapshot(ret) == before
 
 
-@pytest.mark.parametrize("fee, message", [
-    ("-1", "The return fee cannot be negative."),
-    ("abc", "Type the return fee as a number, e.g. 5.00."),
-])
+@pytest.mark.parametrize(
+    "fee, message",
+    [
+        ("-1", "The return fee cannot be negative."),
+        ("abc", "Type the return fee as a number, e.g. 5.00."),
+    ],
+)
 def test_a_bad_fee_is_refused(agent, order, fee, message):
     ret = make_return(order, 1)
     before = snapshot(ret)

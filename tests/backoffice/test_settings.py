@@ -59,9 +59,16 @@ def test_the_settings_list_opens_the_single_settings_page(as_shop_admin, shop_se
     assert response.url == change_url()
     html = page.content.decode()
     assert page.status_code == 200
-    for field in ("returns_allowed", "return_window_days", "offer_money_back",
-                  "offer_store_credit", "offer_exchange", "in_store_returns_allowed",
-                  "default_return_fee", "notify_customers_by_default"):
+    for field in (
+        "returns_allowed",
+        "return_window_days",
+        "offer_money_back",
+        "offer_store_credit",
+        "offer_exchange",
+        "in_store_returns_allowed",
+        "default_return_fee",
+        "notify_customers_by_default",
+    ):
         assert f'name="{field}"' in html, field
     assert reverse("admin:returns_returnreason_changelist") in html
     assert reverse("admin:returns_returnaction_changelist") in html
@@ -69,22 +76,36 @@ def test_the_settings_list_opens_the_single_settings_page(as_shop_admin, shop_se
 
 def test_switching_returns_off_stops_customers_requesting_returns(as_shop_admin, order):
     # when
-    response = as_shop_admin.post(change_url(), settings_form(
-        returns_allowed=None, return_window_days="14", default_return_fee="4.90",
-        offer_exchange=None))
+    response = as_shop_admin.post(
+        change_url(),
+        settings_form(
+            returns_allowed=None,
+            return_window_days="14",
+            default_return_fee="4.90",
+            offer_exchange=None,
+        ),
+    )
     # then
     assert response.status_code == 302
     assert messages_of(response) == [("success", "The settings were saved.")]
     settings = ShopSettings.load()
-    assert (settings.returns_allowed, settings.return_window_days, settings.default_return_fee,
-            settings.offer_exchange) == (False, 14, Decimal("4.90"), False)
+    assert (
+        settings.returns_allowed,
+        settings.return_window_days,
+        settings.default_return_fee,
+        settings.offer_exchange,
+    ) == (False, 14, Decimal("4.90"), False)
     from returns.services import ReturnLineInput, return_request
 
     line = order.lines.order_by("id").first()
     with pytest.raises(ReturnError, match="Returns cannot be requested online"):
-        return_request(actor=order.customer.user, order=order, lines=[ReturnLineInput(
-            order_line_id=line.pk, quantity=1, reason_code="wrong-size")],
-            refund_mode="money_back", delivery_option="label")
+        return_request(
+            actor=order.customer.user,
+            order=order,
+            lines=[ReturnLineInput(order_line_id=line.pk, quantity=1, reason_code="wrong-size")],
+            refund_mode="money_back",
+            delivery_option="label",
+        )
 
 
 def test_a_negative_fee_is_refused_and_nothing_changes(as_shop_admin, shop_settings):
@@ -97,23 +118,40 @@ def test_a_negative_fee_is_refused_and_nothing_changes(as_shop_admin, shop_setti
 
 # --- reasons and actions ---------------------------------------------------------------------
 
+
 def test_a_shop_admin_creates_renames_deactivates_and_reorders_reasons(as_shop_admin, reasons):
     # when: create
-    created = as_shop_admin.post(f"{REASONS}add/", {
-        "code": "stained", "name_fr": "Taché", "name_en": "Stained", "position": "5",
-        "active": "on", "restock_by_default": ""})
+    created = as_shop_admin.post(
+        f"{REASONS}add/",
+        {
+            "code": "stained",
+            "name_fr": "Taché",
+            "name_en": "Stained",
+            "position": "5",
+            "active": "on",
+            "restock_by_default": "",
+        },
+    )
     # then
     assert created.status_code == 302
     stained = ReturnReason.objects.get(code="stained")
     assert (stained.name_en, stained.restock_by_default) == ("Stained", False)
     # when: rename both languages, deactivate one, reorder, from the list
     rows = list(ReturnReason.objects.order_by("position", "id"))
-    data = {"form-TOTAL_FORMS": str(len(rows)), "form-INITIAL_FORMS": str(len(rows)),
-            "_save": "Save"}
+    data = {
+        "form-TOTAL_FORMS": str(len(rows)),
+        "form-INITIAL_FORMS": str(len(rows)),
+        "_save": "Save",
+    }
     for index, reason in enumerate(rows):
-        data.update({f"form-{index}-id": reason.pk, f"form-{index}-name_fr": reason.name_fr,
-                     f"form-{index}-name_en": reason.name_en,
-                     f"form-{index}-position": reason.position})
+        data.update(
+            {
+                f"form-{index}-id": reason.pk,
+                f"form-{index}-name_fr": reason.name_fr,
+                f"form-{index}-name_en": reason.name_en,
+                f"form-{index}-position": reason.position,
+            }
+        )
         if reason.restock_by_default:
             data[f"form-{index}-restock_by_default"] = "on"
         if reason.needs_detail:
@@ -121,8 +159,13 @@ def test_a_shop_admin_creates_renames_deactivates_and_reorders_reasons(as_shop_a
         if reason.active and reason.code != "changed-mind":
             data[f"form-{index}-active"] = "on"
         if reason.code == "stained":
-            data.update({f"form-{index}-name_fr": "Tache", f"form-{index}-name_en": "Stain",
-                         f"form-{index}-position": "99"})
+            data.update(
+                {
+                    f"form-{index}-name_fr": "Tache",
+                    f"form-{index}-name_en": "Stain",
+                    f"form-{index}-position": "99",
+                }
+            )
     listed = as_shop_admin.post(REASONS, data)
     # then
     assert listed.status_code == 302
@@ -142,8 +185,9 @@ def test_reasons_are_never_deleted_and_their_code_stays(as_shop_admin, reasons):
 def test_an_agent_sees_the_reasons_but_cannot_change_them(as_agent, reasons):
     # when
     listed = as_agent.get(REASONS)
-    added = as_agent.post(f"{REASONS}add/", {"code": "x", "name_fr": "x", "name_en": "x",
-                                             "position": "1"})
+    added = as_agent.post(
+        f"{REASONS}add/", {"code": "x", "name_fr": "x", "name_en": "x", "position": "1"}
+    )
     # then
     assert listed.status_code == 200
     assert added.status_code == 403
@@ -151,8 +195,15 @@ def test_an_agent_sees_the_reasons_but_cannot_change_them(as_agent, reasons):
 
 
 def test_a_shop_admin_creates_an_action(as_shop_admin, actions):
-    response = as_shop_admin.post(f"{ACTIONS}add/", {
-        "code": "repair-in-shop", "name_fr": "Réparer en boutique", "name_en": "Repair in shop",
-        "position": "3", "active": "on"})
+    response = as_shop_admin.post(
+        f"{ACTIONS}add/",
+        {
+            "code": "repair-in-shop",
+            "name_fr": "Réparer en boutique",
+            "name_en": "Repair in shop",
+            "position": "3",
+            "active": "on",
+        },
+    )
     assert response.status_code == 302
     assert ReturnAction.objects.get(code="repair-in-shop").name_fr == "Réparer en boutique"

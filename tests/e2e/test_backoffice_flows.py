@@ -48,8 +48,9 @@ def log_in(page, live_server, role):
     page.wait_for_url(re.compile(r"/admin/$"))
 
 
-def test_an_agent_reviews_and_approves_a_requested_return(live_server, new_page, screenshot,
-                                                          demo_shop):
+def test_an_agent_reviews_and_approves_a_requested_return(
+    live_server, new_page, screenshot, demo_shop
+):
     page = new_page(viewport=DESKTOP, locale="fr-FR")
     requested = Return.objects.get(status=ReturnStatus.REQUESTED)
 
@@ -127,14 +128,16 @@ def test_an_agent_creates_a_return_from_an_order(live_server, new_page, screensh
     ret = Return.objects.filter(order=order).latest("id")
     assert (ret.status, ret.channel) == (ReturnStatus.APPROVED, Return.Channel.BACKOFFICE)
     assert list(ret.lines.values_list("order_line_id", "quantity", "reason__code", "restock")) == [
-        (jeans.pk, 1, "defective", False)]
+        (jeans.pk, 1, "defective", False)
+    ]
     page.click('.breadcrumbs a[href="/admin/returns/return/"]')
     page.wait_for_url(re.compile(r"/admin/returns/return/$"))
     assert page.locator(f'#result_list a:text-is("{ret.rma_number}")').count() == 1
 
 
-def test_a_refunds_manager_marks_a_received_return_refunded(live_server, new_page, screenshot,
-                                                            demo_shop):
+def test_a_refunds_manager_marks_a_received_return_refunded(
+    live_server, new_page, screenshot, demo_shop
+):
     page = new_page(viewport=DESKTOP, locale="fr-FR")
     received = Return.objects.get(status=ReturnStatus.RECEIVED)
     log_in(page, live_server, "refunds_manager")

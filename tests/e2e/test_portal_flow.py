@@ -18,15 +18,15 @@ from tests.e2e.conftest import DESKTOP, PHONE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-REASONS = [("defective", "Defective product", "Produit défectueux", False, False),
-           ("wrong-size", "Wrong size", "Mauvaise taille", True, False),
-           ("not-as-described", "Not as described", "Non conforme à la description", True,
-            False),
-           ("changed-mind", "Changed my mind", "J'ai changé d'avis", True, False),
-           ("arrived-late", "Arrived too late", "Arrivé trop tard", True, False),
-           ("other", "Other", "Autre", True, True)]
-WIDTHS = [pytest.param(PHONE, "phone", id="phone"), pytest.param(DESKTOP, "desktop",
-                                                                  id="desktop")]
+REASONS = [
+    ("defective", "Defective product", "Produit défectueux", False, False),
+    ("wrong-size", "Wrong size", "Mauvaise taille", True, False),
+    ("not-as-described", "Not as described", "Non conforme à la description", True, False),
+    ("changed-mind", "Changed my mind", "J'ai changé d'avis", True, False),
+    ("arrived-late", "Arrived too late", "Arrivé trop tard", True, False),
+    ("other", "Other", "Autre", True, True),
+]
+WIDTHS = [pytest.param(PHONE, "phone", id="phone"), pytest.param(DESKTOP, "desktop", id="desktop")]
 
 
 @pytest.fixture
@@ -36,9 +36,16 @@ def demo_shop(monkeypatch):
     monkeypatch.setattr("notifications.services.publish_send", lambda *args, **kwargs: True)
     seed_shop()
     for position, (code, name_en, name_fr, restock, detail) in enumerate(REASONS, 1):
-        ReturnReason.objects.get_or_create(code=code, defaults={
-            "name_en": name_en, "name_fr": name_fr, "position": position * 10,
-            "restock_by_default": restock, "needs_detail": detail})
+        ReturnReason.objects.get_or_create(
+            code=code,
+            defaults={
+                "name_en": name_en,
+                "name_fr": name_fr,
+                "position": position * 10,
+                "restock_by_default": restock,
+                "needs_detail": detail,
+            },
+        )
     email, password = CUSTOMER_LOGINS[0][:2]
     return {"email": email, "password": password}
 
@@ -46,13 +53,15 @@ def demo_shop(monkeypatch):
 def assert_fits(page):
     """Nothing wider than the window: no sideways scrolling on a phone."""
     overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
     assert overflow <= 0, f"{page.url} is {overflow}px wider than the window"
 
 
 @pytest.mark.parametrize("viewport, width", WIDTHS)
-def test_a_customer_returns_two_items_in_french(live_server, new_page, screenshot, demo_shop,
-                                                viewport, width):
+def test_a_customer_returns_two_items_in_french(
+    live_server, new_page, screenshot, demo_shop, viewport, width
+):
     page = new_page(viewport=viewport, locale="fr-FR")
     order = Order.objects.get(number="DEMO-1002")
     jeans, jumper, tshirts = order.lines.order_by("id")
@@ -69,7 +78,12 @@ def test_a_customer_returns_two_items_in_french(live_server, new_page, screensho
     # My orders: newest first
     numbers = page.locator(".order-number").all_inner_texts()
     assert [re.search(r"DEMO-\d+", text).group() for text in numbers] == [
-        "DEMO-1004", "DEMO-1001", "DEMO-1009", "DEMO-1002", "DEMO-1003"]
+        "DEMO-1004",
+        "DEMO-1001",
+        "DEMO-1009",
+        "DEMO-1002",
+        "DEMO-1003",
+    ]
     assert_fits(page)
     screenshot(page, f"portal-{width}-1-orders")
 
@@ -111,7 +125,8 @@ def test_a_customer_returns_two_items_in_french(live_server, new_page, screensho
     ret = Return.objects.get()
     assert ret.status == ReturnStatus.REQUESTED
     assert sorted(ret.lines.values_list("order_line_id", "quantity", "reason__code")) == sorted(
-        [(jumper.pk, 1, "changed-mind"), (tshirts.pk, 2, "other")])
+        [(jumper.pk, 1, "changed-mind"), (tshirts.pk, 2, "other")]
+    )
     with translation.override("fr"):
         assert estimate == money(quote_for_return(ret).total, "EUR")
     assert page.locator(".tracker .step.current").count() == 1
@@ -123,8 +138,9 @@ def test_a_customer_returns_two_items_in_french(live_server, new_page, screensho
 
 
 @pytest.mark.parametrize("viewport, width", WIDTHS)
-def test_a_guest_finds_an_order_with_its_postcode(live_server, new_page, screenshot, demo_shop,
-                                                  viewport, width):
+def test_a_guest_finds_an_order_with_its_postcode(
+    live_server, new_page, screenshot, demo_shop, viewport, width
+):
     page = new_page(viewport=viewport, locale="fr-FR")
 
     # a wrong pair, then the right one
@@ -147,18 +163,29 @@ def test_a_guest_finds_an_order_with_its_postcode(live_server, new_page, screens
 
 
 @pytest.mark.parametrize("viewport, width", WIDTHS)
-def test_an_approved_then_refunded_return(live_server, new_page, screenshot, demo_shop,
-                                          viewport, width):
+def test_an_approved_then_refunded_return(
+    live_server, new_page, screenshot, demo_shop, viewport, width
+):
     # given: DEMO-1001 returned in full and approved by staff (the carrier made the label)
     staff = User.objects.get(email=STAFF_LOGIN[0])
     order = Order.objects.get(number="DEMO-1001")
     ret = return_request(
-        actor=order.customer.user, order=order, refund_mode="money_back",
+        actor=order.customer.user,
+        order=order,
+        refund_mode="money_back",
         delivery_option="label",
-        lines=[ReturnLineInput(order_line_id=line.pk, quantity=line.quantity,
-                               reason_code="defective") for line in order.lines.all()])
-    return_approve(actor=staff, ret=ret, action=ReturnAction.objects.get_or_create(
-        code="refund", defaults={"name_en": "Refund", "name_fr": "Remboursement"})[0])
+        lines=[
+            ReturnLineInput(order_line_id=line.pk, quantity=line.quantity, reason_code="defective")
+            for line in order.lines.all()
+        ],
+    )
+    return_approve(
+        actor=staff,
+        ret=ret,
+        action=ReturnAction.objects.get_or_create(
+            code="refund", defaults={"name_en": "Refund", "name_fr": "Remboursement"}
+        )[0],
+    )
     page = new_page(viewport=viewport, locale="fr-FR")
     page.goto(f"{live_server.url}/login/")
     page.fill("#id_username", demo_shop["email"])
@@ -174,8 +201,9 @@ def test_an_approved_then_refunded_return(live_server, new_page, screenshot, dem
 
     # when staff receive the parcel and refund it
     return_receive(actor=staff, ret=Return.objects.get(pk=ret.pk))
-    refund = refund_create(actor=staff, ret=Return.objects.get(pk=ret.pk),
-                           idempotency_key=f"e2e-{width}")
+    refund = refund_create(
+        actor=staff, ret=Return.objects.get(pk=ret.pk), idempotency_key=f"e2e-{width}"
+    )
     refund_mark_refunded(actor=staff, refund=refund, reference="PSP-42")
     page.reload()
     # then: the whole order came back: items 32,73 € + shipping 6,00 €

@@ -18,7 +18,8 @@ PATTERNS = (
     "314111 221411 431111 111224 111422 121124 121421 141122 141221 112214 112412 122114 "
     "122411 142112 142211 241211 221114 413111 241112 134111 111242 121142 121241 114212 "
     "124112 124211 411212 421112 421211 212141 214121 412121 111143 111341 131141 114113 "
-    "114311 411113 411311 113141 114131 311141 411131 211412 211214 211232").split()
+    "114311 411113 411311 113141 114131 311141 411131 211412 211214 211232"
+).split()
 STOP = "2331112"
 VALUES = {pattern: value for value, pattern in enumerate(PATTERNS)}
 START = {103: "A", 104: "B", 105: "C"}
@@ -33,9 +34,11 @@ def bars_from_pdf(pdf: bytes, *, bar_height: float) -> list[tuple[float, float]]
     """(x, width) of the filled rectangles `bar_height` points high, left to right."""
     page = PdfReader(BytesIO(pdf)).pages[0]
     operations = ContentStream(page.get_contents(), page.pdf).operations
-    bars = [(float(x), float(w)) for (x, _y, w, h), op in
-            ((operands, op) for operands, op in operations if op == b"re")
-            if abs(float(h) - bar_height) < 0.01]
+    bars = [
+        (float(x), float(w))
+        for (x, _y, w, h), op in ((operands, op) for operands, op in operations if op == b"re")
+        if abs(float(h) - bar_height) < 0.01
+    ]
     return sorted(bars)
 
 
@@ -57,12 +60,13 @@ def decode_widths(widths: str) -> str:
     if not widths.endswith(STOP) or (len(widths) - len(STOP)) % 6:
         raise DecodeError("no stop pattern, or a broken symbol")
     try:
-        values = [VALUES[widths[i:i + 6]] for i in range(0, len(widths) - len(STOP), 6)]
+        values = [VALUES[widths[i : i + 6]] for i in range(0, len(widths) - len(STOP), 6)]
     except KeyError as exc:
         raise DecodeError(f"unknown symbol {exc}") from None
     *data, checksum = values
-    if (data[0] + sum(position * value for position, value in enumerate(data[1:], 1))) % 103 \
-            != checksum:
+    if (
+        data[0] + sum(position * value for position, value in enumerate(data[1:], 1))
+    ) % 103 != checksum:
         raise DecodeError("bad checksum")
     if data[0] not in START:
         raise DecodeError("no start symbol")
@@ -79,8 +83,7 @@ def decode_widths(widths: str) -> str:
     return "".join(text)
 
 
-def bars_to_png(bars: list[tuple[float, float]], *, scale: float = 4.0,
-                height: int = 80) -> bytes:
+def bars_to_png(bars: list[tuple[float, float]], *, scale: float = 4.0, height: int = 80) -> bytes:
     """The bars painted black on white with quiet zones: the barcode as an image."""
     left = bars[0][0]
     right = bars[-1][0] + bars[-1][1]

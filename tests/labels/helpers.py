@@ -16,27 +16,37 @@ _event_ids = itertools.count(1)
 
 def approved_with_label(staff, order, *quantities, **extra) -> Return:
     """A return created approved by staff, sent back with a label (made on approval)."""
-    return create(staff, order, *(quantities or (1,)), start_status=ReturnStatus.APPROVED,
-                  **extra)
+    return create(staff, order, *(quantities or (1,)), start_status=ReturnStatus.APPROVED, **extra)
 
 
 def label_of(ret: Return) -> ReturnLabel:
     return ReturnLabel.objects.get(ret=ret)
 
 
-def carrier_event(label: ReturnLabel, raw_status="in_transit", *, event_id=None,
-                  at=None, location="Lyon hub", tracking_number=None) -> CarrierEvent:
+def carrier_event(
+    label: ReturnLabel,
+    raw_status="in_transit",
+    *,
+    event_id=None,
+    at=None,
+    location="Lyon hub",
+    tracking_number=None,
+) -> CarrierEvent:
     return CarrierEvent(
         event_id=event_id or f"evt-{next(_event_ids)}",
-        tracking_number=tracking_number or label.tracking_number, raw_status=raw_status,
-        status=STATUS_MAP.get(raw_status, ""), occurred_at=at or timezone.now(),
-        location=location)
+        tracking_number=tracking_number or label.tracking_number,
+        raw_status=raw_status,
+        status=STATUS_MAP.get(raw_status, ""),
+        occurred_at=at or timezone.now(),
+        location=location,
+    )
 
 
 def scan(label: ReturnLabel, raw_status="in_transit", **kwargs):
     """The carrier reports an event about the label's parcel."""
-    return tracking_event_record(carrier=label.carrier,
-                                 event=carrier_event(label, raw_status, **kwargs))
+    return tracking_event_record(
+        carrier=label.carrier, event=carrier_event(label, raw_status, **kwargs)
+    )
 
 
 def days_ago(days: int):

@@ -39,8 +39,9 @@ class AcmeCarrier(Carrier):
     def create_label(self, ret, *, method=None) -> LabelResult:
         number = f"{self.options['prefix']}{len(self.booked) + 1:06d}"
         self.booked.append(number)
-        return LabelResult(tracking_number=number, pdf=b"%PDF-1.4 acme",
-                           carrier_reference=f"shipment-{number}")
+        return LabelResult(
+            tracking_number=number, pdf=b"%PDF-1.4 acme", carrier_reference=f"shipment-{number}"
+        )
 
     def cancel_label(self, label) -> None:
         if label.carrier_reference == "shipment-locked":
@@ -50,10 +51,16 @@ class AcmeCarrier(Carrier):
     def parse_tracking_events(self, payload: bytes) -> list[CarrierEvent]:
         data = json.loads(payload)
         statuses = {"SCAN": "in_transit", "POD": "delivered"}
-        return [CarrierEvent(event_id=item["uid"], tracking_number=item["parcel"],
-                             raw_status=item["code"], status=statuses.get(item["code"], ""),
-                             occurred_at=parse_datetime(item["at"]))
-                for item in data["scans"]]
+        return [
+            CarrierEvent(
+                event_id=item["uid"],
+                tracking_number=item["parcel"],
+                raw_status=item["code"],
+                status=statuses.get(item["code"], ""),
+                occurred_at=parse_datetime(item["at"]),
+            )
+            for item in data["scans"]
+        ]
 
 
 @pytest.fixture
@@ -61,8 +68,8 @@ def acme(settings):
     AcmeCarrier.booked, AcmeCarrier.voided = [], []
     settings.RETURN_CARRIERS = {
         **settings.RETURN_CARRIERS,
-        "acme": {"BACKEND": "tests.labels.test_carriers.AcmeCarrier",
-                 "OPTIONS": {"prefix": "AC"}}}
+        "acme": {"BACKEND": "tests.labels.test_carriers.AcmeCarrier", "OPTIONS": {"prefix": "AC"}},
+    }
     settings.CARRIER_WEBHOOK_SECRET = "shared"
     settings.CARRIER_WEBHOOK_SECRETS = {"acme": "acme-secret"}
     rule(ReturnRule.Action.SHIP_WITH, shipping_method=method("acme-home", carrier="acme"))
@@ -77,7 +84,11 @@ def test_the_rule_s_method_carrier_makes_and_cancels_the_label(acme, staff, orde
     # then
     label = label_of(ret)
     assert (label.carrier, label.tracking_number, bytes(label.pdf), label.status) == (
-        "acme", "AC000001", b"%PDF-1.4 acme", "cancelled")
+        "acme",
+        "AC000001",
+        b"%PDF-1.4 acme",
+        "cancelled",
+    )
     assert AcmeCarrier.booked == ["AC000001"]
     assert AcmeCarrier.voided == ["shipment-AC000001"]
 
@@ -97,14 +108,32 @@ def test_a_carrier_refusing_to_cancel_keeps_the_label(acme, staff, order):
 def test_its_webhook_reads_its_format_under_its_own_secret(acme, staff, order):
     # given
     ret = approved_with_label(staff, order)
-    body = json.dumps({"scans": [{"uid": "u1", "parcel": label_of(ret).tracking_number,
-                                  "code": "SCAN", "at": "2030-01-02T10:00:00Z"}]}).encode()
+    body = json.dumps(
+        {
+            "scans": [
+                {
+                    "uid": "u1",
+                    "parcel": label_of(ret).tracking_number,
+                    "code": "SCAN",
+                    "at": "2030-01-02T10:00:00Z",
+                }
+            ]
+        }
+    ).encode()
     url = reverse("carrier_tracking_webhook", args=["acme"])
     # when
-    with_shared = Client().post(url, data=body, content_type="application/json",
-                                HTTP_X_CARRIER_SIGNATURE=sign(body, "shared"))
-    with_its_own = Client().post(url, data=body, content_type="application/json",
-                                 HTTP_X_CARRIER_SIGNATURE=sign(body, "acme-secret"))
+    with_shared = Client().post(
+        url,
+        data=body,
+        content_type="application/json",
+        HTTP_X_CARRIER_SIGNATURE=sign(body, "shared"),
+    )
+    with_its_own = Client().post(
+        url,
+        data=body,
+        content_type="application/json",
+        HTTP_X_CARRIER_SIGNATURE=sign(body, "acme-secret"),
+    )
     # then
     assert (with_shared.status_code, with_its_own.status_code) == (403, 200)
     ret.refresh_from_db()

@@ -62,12 +62,12 @@ def test_email_the_label_again(agent, order, notifications):
     label = label_of(ret)
     notifications.calls.clear()
     # when
-    response = client_of(agent).post(reverse("admin:returns_return_label_resend",
-                                             args=[ret.pk]))
+    response = client_of(agent).post(reverse("admin:returns_return_label_resend", args=[ret.pk]))
     # then
     assert response.status_code == 302
     assert messages_after(response) == [
-        f"Label {label.tracking_number} emailed to the customer again."]
+        f"Label {label.tracking_number} emailed to the customer again."
+    ]
     assert ReturnLabel.objects.filter(ret=ret).count() == 1
     assert notifications.events == ["label_resent"]
 
@@ -87,7 +87,8 @@ def test_cancel_then_make_a_new_label(agent, order):
     new = ReturnLabel.objects.get(ret=ret, status="created")
     assert new.pk != first.pk
     assert messages_after(created) == [
-        f"New label {new.tracking_number} made and emailed to the customer."]
+        f"New label {new.tracking_number} made and emailed to the customer."
+    ]
 
 
 def test_a_scanned_label_cannot_be_cancelled_from_the_page(agent, order):
@@ -104,7 +105,8 @@ def test_a_scanned_label_cannot_be_cancelled_from_the_page(agent, order):
     assert "the label can no longer be cancelled" in page
     assert messages_after(response) == [
         f"The carrier has already reported this parcel (announced): label "
-        f"{label.tracking_number} can no longer be cancelled."]
+        f"{label.tracking_number} can no longer be cancelled."
+    ]
     label.refresh_from_db()
     assert label.status == "created"
 
@@ -116,8 +118,7 @@ def test_a_post_without_the_permission_changes_nothing(agent, order, notificatio
     events = ret.events.count()
     notifications.calls.clear()
     # when
-    response = client_of(clerk).post(reverse("admin:returns_return_label_cancel",
-                                             args=[ret.pk]))
+    response = client_of(clerk).post(reverse("admin:returns_return_label_cancel", args=[ret.pk]))
     # then
     assert messages_after(response) == ["You are not allowed to cancel return labels."]
     assert label_of(ret).status == "created"

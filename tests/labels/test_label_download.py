@@ -29,7 +29,8 @@ def test_the_customer_downloads_the_label_pdf(staff, order, customer_user):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == (
-        f'attachment; filename="return-label-{ret.rma_number}.pdf"')
+        f'attachment; filename="return-label-{ret.rma_number}.pdf"'
+    )
     assert response.content == bytes(label_of(ret).pdf)
 
 
@@ -87,8 +88,7 @@ def test_staff_download_a_live_label_from_the_back_office(staff, order):
     assert after_cancel.status_code == 404
 
 
-def test_the_return_page_links_the_label_and_tells_the_parcel_status(staff, order,
-                                                                     customer_user):
+def test_the_return_page_links_the_label_and_tells_the_parcel_status(staff, order, customer_user):
     # given
     ret = approved_with_label(staff, order)
     # when

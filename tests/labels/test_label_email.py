@@ -26,8 +26,9 @@ def notifications():
 @pytest.fixture
 def manager(db):
     user = StaffFactory()
-    user.user_permissions.add(*Permission.objects.filter(
-        content_type__app_label__in=["returns", "notifications"]))
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label__in=["returns", "notifications"])
+    )
     return User.objects.get(pk=user.pk)
 
 
@@ -62,18 +63,22 @@ def test_a_resent_label_is_the_same_pdf_again(manager, django_capture_on_commit_
     first, second = mail.outbox
     assert second.attachments == first.attachments
     assert list(Notification.objects.order_by("id").values_list("event", flat=True)) == [
-        "approved_with_label", "label_resent"]
+        "approved_with_label",
+        "label_resent",
+    ]
     assert "numéro de suivi" in second.body
 
 
-def test_a_label_cancelled_before_sending_is_not_attached(manager,
-                                                          django_capture_on_commit_callbacks):
+def test_a_label_cancelled_before_sending_is_not_attached(
+    manager, django_capture_on_commit_callbacks
+):
     # given: the approval email is still queued when the label is cancelled
     ret = make_return(language="en")
     return_approve(actor=manager, ret=ret)
     labels.label_cancel(actor=manager, ret=ret)
     # when
     from notifications.delivery import deliver_notification
+
     deliver_notification(notification_id=Notification.objects.get().pk)
     # then
     assert mail.outbox[0].attachments == []

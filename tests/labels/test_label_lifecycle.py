@@ -22,8 +22,9 @@ def label_staff(staff):
 
 
 def label_events(ret) -> list[str]:
-    return list(ret.events.filter(kind=ReturnEvent.Kind.LABEL).order_by("id")
-                .values_list("note", flat=True))
+    return list(
+        ret.events.filter(kind=ReturnEvent.Kind.LABEL).order_by("id").values_list("note", flat=True)
+    )
 
 
 def test_approving_a_return_with_a_label_makes_the_label(staff, order, notifications):
@@ -36,7 +37,8 @@ def test_approving_a_return_with_a_label_makes_the_label(staff, order, notificat
     label = label_of(approved)
     assert (label.status, label.carrier, label.created_by) == ("created", "offline", staff)
     assert label_events(approved) == [
-        f"Return label created: Offline Post, tracking number {label.tracking_number}."]
+        f"Return label created: Offline Post, tracking number {label.tracking_number}."
+    ]
     assert notifications.events == ["approved_with_label"]
     assert label_reads.delivery_status(approved) == "label created, parcel not scanned yet"
 
@@ -54,8 +56,9 @@ def test_a_return_dropped_in_store_has_no_label(staff, order, notifications):
     assert label_reads.downloadable_label(approved) is None
 
 
-def test_a_carrier_refusing_the_label_refuses_the_approval(staff, order, monkeypatch,
-                                                           notifications):
+def test_a_carrier_refusing_the_label_refuses_the_approval(
+    staff, order, monkeypatch, notifications
+):
     # given
     ret = request(order, 1)
     before = snapshot(ret)
@@ -85,9 +88,11 @@ def test_resend_emails_the_same_label_again(label_staff, order, notifications):
     # then
     assert resent.pk == label.pk
     assert list(ReturnLabel.objects.values_list("pk", "tracking_number")) == [
-        (label.pk, label.tracking_number)]
+        (label.pk, label.tracking_number)
+    ]
     assert label_events(ret)[-1] == (
-        f"Return label emailed again (tracking number {label.tracking_number}).")
+        f"Return label emailed again (tracking number {label.tracking_number})."
+    )
     assert notifications.events == ["label_resent"]
     assert notifications.calls[0]["return_event"] == ret.events.latest("id")
 
@@ -117,7 +122,8 @@ def test_cancel_a_label_while_unused(label_staff, order):
     assert cancelled.pk == label.pk
     assert label.status == "cancelled" and label.cancelled_at is not None
     assert label_events(ret)[-1] == (
-        f"Return label {label.tracking_number} cancelled. Customer will drop it.")
+        f"Return label {label.tracking_number} cancelled. Customer will drop it."
+    )
     assert label_reads.downloadable_label(ret) is None
     assert label_reads.delivery_status(ret) == "label cancelled"
     assert ret.status == ReturnStatus.APPROVED
@@ -135,7 +141,8 @@ def test_cancel_is_refused_once_the_carrier_scanned_the_parcel(label_staff, orde
     # then
     assert error.value.message == (
         f"The carrier has already reported this parcel (announced): label "
-        f"{label.tracking_number} can no longer be cancelled.")
+        f"{label.tracking_number} can no longer be cancelled."
+    )
     label.refresh_from_db()
     assert label.status == "created"
     assert list(ret.events.values_list("id", flat=True)) == events
@@ -179,8 +186,8 @@ def test_a_scanned_label_is_kept_when_the_return_is_cancelled(staff, order):
     assert label.status == "created"
     staff_note = ret.events.filter(kind=ReturnEvent.Kind.LABEL, visible_to_customer=False)
     assert list(staff_note.values_list("note", flat=True)) == [
-        f"Label {label.tracking_number} kept: the carrier already reported the parcel "
-        "(announced)."]
+        f"Label {label.tracking_number} kept: the carrier already reported the parcel (announced)."
+    ]
 
 
 def test_a_new_label_after_cancelling_one(label_staff, order, notifications):

@@ -47,9 +47,18 @@ def test_the_label_pdf_holds_the_addresses_and_numbers(ret):
     assert label.tracking_number in lines
     assert f"Order {ret.order.number}" in lines
     customer = ret.order.customer
-    for expected in (customer.full_name, "3 rue du Faubourg", "Lyon", "69001 FR",
-                     "Maison Lumière", "Service retours", "12 rue des Lilas", "75011 Paris",
-                     "France", f"2 × {ret.lines.get().order_line.variant.product.name} (M)"):
+    for expected in (
+        customer.full_name,
+        "3 rue du Faubourg",
+        "Lyon",
+        "69001 FR",
+        "Maison Lumière",
+        "Service retours",
+        "12 rue des Lilas",
+        "75011 Paris",
+        "France",
+        f"2 × {ret.lines.get().order_line.variant.product.name} (M)",
+    ):
         assert expected in lines
 
 
@@ -65,6 +74,7 @@ def test_the_barcode_reads_back_as_the_tracking_number(ret, tmp_path):
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     (tmp_path / "barcode.png").write_bytes(png)
     from PIL import Image
+
     image = Image.open(tmp_path / "barcode.png")
     assert image.width > len(bars) * 2 and image.height == 80
 
@@ -73,8 +83,9 @@ def test_the_qr_code_holds_the_rma_and_tracking_numbers(ret):
     # given
     label = label_of(ret)
     # when
-    document = label_document(ret, carrier_name="Offline Post",
-                              tracking_number=label.tracking_number)
+    document = label_document(
+        ret, carrier_name="Offline Post", tracking_number=label.tracking_number
+    )
     # then
     assert document.qr_data == f"{ret.rma_number} {label.tracking_number}"
 
@@ -87,6 +98,7 @@ def test_the_label_speaks_the_customers_language(staff, order):
     label = label_of(approved_with_label(staff, order))
     # then: whatever language the staff member approving reads
     from django.utils import translation
+
     with translation.override("fr"):
         expected = translation.gettext("Tracking number")
     assert expected in pdf_text(bytes(label.pdf)).splitlines()

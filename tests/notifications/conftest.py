@@ -55,7 +55,6 @@ def make_return(*, language="fr", email=None, items=(("Linen shirt", "L", 2),), 
 def manager(db):
     """Staff who may move returns and send notifications again (not a superuser)."""
     user = StaffFactory()
-    perms = Permission.objects.filter(
-        content_type__app_label__in=["returns", "notifications"])
+    perms = Permission.objects.filter(content_type__app_label__in=["returns", "notifications"])
     user.user_permissions.add(*perms)
     return User.objects.get(pk=user.pk)

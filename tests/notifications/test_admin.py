@@ -31,18 +31,22 @@ def preview_url(event, language, **params):
 
 def notification_with(status, *, event="approved", language="fr", error=""):
     notification = notification_enqueue(ret=make_return(language=language), event=event)
-    Notification.objects.filter(pk=notification.pk).update(status=status, attempts=1,
-                                                            last_error=error)
+    Notification.objects.filter(pk=notification.pk).update(
+        status=status, attempts=1, last_error=error
+    )
     return Notification.objects.get(pk=notification.pk)
 
 
 # --- the notification emails page ------------------------------------------------------------
 
-def test_the_emails_page_lists_every_event_in_both_languages(staff_client,
-                                                              django_assert_max_num_queries):
+
+def test_the_emails_page_lists_every_event_in_both_languages(
+    staff_client, django_assert_max_num_queries
+):
     # given: one English template edited
-    edited = EmailTemplate.objects.create(event="rejected", language="en", subject="s",
-                                          text_body="t", html_body="h")
+    edited = EmailTemplate.objects.create(
+        event="rejected", language="en", subject="s", text_body="t", html_body="h"
+    )
     # when
     with django_assert_max_num_queries(12):
         response = staff_client.get(TEMPLATES_URL)
@@ -68,22 +72,39 @@ def test_customising_starts_from_the_default(staff_client):
 
 def test_staff_save_an_edited_template(staff_client, manager):
     # when
-    response = staff_client.post(TEMPLATES_URL + "add/", {
-        "event": "approved", "language": "en", "subject": "Approved: {{ rma_number }}",
-        "text_body": "Ship it to {{ shop_name }}.", "html_body": "<p>Ship it</p>"})
+    response = staff_client.post(
+        TEMPLATES_URL + "add/",
+        {
+            "event": "approved",
+            "language": "en",
+            "subject": "Approved: {{ rma_number }}",
+            "text_body": "Ship it to {{ shop_name }}.",
+            "html_body": "<p>Ship it</p>",
+        },
+    )
     # then
     assert response.status_code == 302
     saved = EmailTemplate.objects.get()
-    assert (saved.event, saved.language, saved.subject) == ("approved", "en",
-                                                            "Approved: {{ rma_number }}")
+    assert (saved.event, saved.language, saved.subject) == (
+        "approved",
+        "en",
+        "Approved: {{ rma_number }}",
+    )
     assert saved.updated_by == manager
 
 
 def test_a_template_error_is_shown_and_nothing_is_saved(staff_client):
     # when
-    response = staff_client.post(TEMPLATES_URL + "add/", {
-        "event": "approved", "language": "en", "subject": "{% if %}",
-        "text_body": "ok", "html_body": "ok"})
+    response = staff_client.post(
+        TEMPLATES_URL + "add/",
+        {
+            "event": "approved",
+            "language": "en",
+            "subject": "{% if %}",
+            "text_body": "ok",
+            "html_body": "ok",
+        },
+    )
     # then
     assert response.status_code == 200
     assert "Template error" in str(response.context["adminform"].form.errors["subject"])
@@ -92,12 +113,19 @@ def test_a_template_error_is_shown_and_nothing_is_saved(staff_client):
 
 def test_save_and_preview_goes_to_the_preview(staff_client):
     # given
-    template = EmailTemplate.objects.create(event="approved", language="fr", subject="s",
-                                            text_body="t", html_body="h")
+    template = EmailTemplate.objects.create(
+        event="approved", language="fr", subject="s", text_body="t", html_body="h"
+    )
     # when
-    response = staff_client.post(f"{TEMPLATES_URL}{template.pk}/change/", {
-        "subject": "Nouveau {{ rma_number }}", "text_body": "t", "html_body": "h",
-        "_preview": "1"})
+    response = staff_client.post(
+        f"{TEMPLATES_URL}{template.pk}/change/",
+        {
+            "subject": "Nouveau {{ rma_number }}",
+            "text_body": "t",
+            "html_body": "h",
+            "_preview": "1",
+        },
+    )
     # then
     assert response.status_code == 302
     assert response.url == preview_url("approved", "fr")
@@ -135,9 +163,13 @@ def test_the_preview_escapes_what_customers_typed(staff_client):
 
 def test_the_preview_renders_staffs_version_on_the_return_asked_for(staff_client):
     # given
-    EmailTemplate.objects.create(event="received", language="fr",
-                                 subject="Reçu : {{ rma_number }}", text_body="{{ order_number }}",
-                                 html_body="<b>{{ shop_name }}</b>")
+    EmailTemplate.objects.create(
+        event="received",
+        language="fr",
+        subject="Reçu : {{ rma_number }}",
+        text_body="{{ order_number }}",
+        html_body="<b>{{ shop_name }}</b>",
+    )
     chosen = make_return()
     make_return()
     # when
@@ -178,8 +210,8 @@ def test_staff_without_the_permission_cannot_preview(client):
 
 # --- the notifications list and "send again" -------------------------------------------------
 
-def test_the_list_filters_by_status_event_and_language(staff_client,
-                                                       django_assert_max_num_queries):
+
+def test_the_list_filters_by_status_event_and_language(staff_client, django_assert_max_num_queries):
     # given
     failed = notification_with(Status.FAILED, event="approved", language="en", error="boom")
     notification_with(Status.SENT, event="approved", language="en")
@@ -187,7 +219,8 @@ def test_the_list_filters_by_status_event_and_language(staff_client,
     # when
     with django_assert_max_num_queries(12):
         response = staff_client.get(
-            NOTIFICATIONS_URL + "?status__exact=failed&event__exact=approved&language__exact=en")
+            NOTIFICATIONS_URL + "?status__exact=failed&event__exact=approved&language__exact=en"
+        )
     # then
     assert response.status_code == 200
     assert list(response.context["cl"].result_list) == [failed]
@@ -208,14 +241,16 @@ def test_a_failed_notification_shows_the_send_again_button(staff_client):
     assert "Send again" not in sent_page.content.decode()
 
 
-def test_send_again_makes_a_new_attempt_and_an_event(staff_client, manager, eager_celery,
-                                                     django_capture_on_commit_callbacks):
+def test_send_again_makes_a_new_attempt_and_an_event(
+    staff_client, manager, eager_celery, django_capture_on_commit_callbacks
+):
     # given: an email that failed after one attempt
     failed = notification_with(Status.FAILED, error="AnymailRecipientsRefused")
     # when
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post(
-            reverse("admin:notifications_notification_resend", args=[failed.pk]))
+            reverse("admin:notifications_notification_resend", args=[failed.pk])
+        )
     # then
     assert response.status_code == 302
     sent = Notification.objects.get(pk=failed.pk)
@@ -228,14 +263,16 @@ def test_send_again_makes_a_new_attempt_and_an_event(staff_client, manager, eage
     assert failed.recipient in event.note
 
 
-def test_send_again_refuses_an_email_that_did_not_fail(staff_client,
-                                                       django_capture_on_commit_callbacks):
+def test_send_again_refuses_an_email_that_did_not_fail(
+    staff_client, django_capture_on_commit_callbacks
+):
     # given
     sent = notification_with(Status.SENT)
     # when
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = staff_client.post(
-            reverse("admin:notifications_notification_resend", args=[sent.pk]), follow=True)
+            reverse("admin:notifications_notification_resend", args=[sent.pk]), follow=True
+        )
     # then
     assert "Only a failed or bounced email can be sent again" in response.content.decode()
     assert Notification.objects.get(pk=sent.pk).status == Status.SENT
@@ -255,7 +292,8 @@ def test_send_again_needs_the_permission(client, django_capture_on_commit_callba
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         page = client.get(f"{NOTIFICATIONS_URL}{failed.pk}/change/")
         response = client.post(
-            reverse("admin:notifications_notification_resend", args=[failed.pk]), follow=True)
+            reverse("admin:notifications_notification_resend", args=[failed.pk]), follow=True
+        )
     # then
     assert "Send again" not in page.content.decode()
     assert "You are not allowed to send notifications again." in response.content.decode()
@@ -270,16 +308,17 @@ def test_the_action_sends_the_failed_ones_again_and_skips_the_others(staff_clien
     bounced = notification_with(Status.BOUNCED)
     sent = notification_with(Status.SENT)
     # when
-    response = staff_client.post(NOTIFICATIONS_URL, {
-        "action": "resend_selected", "_selected_action": [failed.pk, bounced.pk, sent.pk]},
-        follow=True)
+    response = staff_client.post(
+        NOTIFICATIONS_URL,
+        {"action": "resend_selected", "_selected_action": [failed.pk, bounced.pk, sent.pk]},
+        follow=True,
+    )
     # then
     page = response.content.decode()
     assert "2 emails will be sent again." in page
     assert "1 email was skipped" in page
     statuses = dict(Notification.objects.values_list("pk", "status"))
-    assert statuses == {failed.pk: Status.QUEUED, bounced.pk: Status.QUEUED,
-                        sent.pk: Status.SENT}
+    assert statuses == {failed.pk: Status.QUEUED, bounced.pk: Status.QUEUED, sent.pk: Status.SENT}
     assert ReturnEvent.objects.filter(kind=ReturnEvent.Kind.NOTIFICATION).count() == 2
 
 

@@ -61,7 +61,8 @@ def test_a_queued_notification_is_sent_once(notification, scripted):
 def test_a_row_another_worker_claimed_is_not_sent(notification, scripted):
     # given
     Notification.objects.filter(pk=notification.pk).update(
-        status=Notification.Status.SENDING, claimed_at=timezone.now(), attempts=1)
+        status=Notification.Status.SENDING, claimed_at=timezone.now(), attempts=1
+    )
     # when
     outcome = deliver_notification(notification_id=notification.pk)
     # then
@@ -73,7 +74,8 @@ def test_a_row_another_worker_claimed_is_not_sent(notification, scripted):
 def test_a_row_waiting_for_its_retry_time_is_not_sent_early(notification, scripted):
     # given
     Notification.objects.filter(pk=notification.pk).update(
-        next_attempt_at=timezone.now() + timedelta(minutes=5))
+        next_attempt_at=timezone.now() + timedelta(minutes=5)
+    )
     # when
     outcome = deliver_notification(notification_id=notification.pk)
     # then
@@ -82,8 +84,7 @@ def test_a_row_waiting_for_its_retry_time_is_not_sent_early(notification, script
     assert reload(notification).attempts == 0
 
 
-def test_provider_500_then_200_is_sent_after_a_retry(notification, settings, tmp_path,
-                                                     monkeypatch):
+def test_provider_500_then_200_is_sent_after_a_retry(notification, settings, tmp_path, monkeypatch):
     # given: a provider that answers 500 to the first try
     settings.EMAIL_BACKEND = "tests.notifications.backends.FailsOnceWith500Backend"
     monkeypatch.setenv("TEST_MAIL_DIR", str(tmp_path))
@@ -110,8 +111,9 @@ def test_provider_500_then_200_is_sent_after_a_retry(notification, settings, tmp
     assert len(sent_files(tmp_path, notification.pk)) == 1
 
 
-def test_a_refused_recipient_fails_at_once_without_retry(notification, settings, tmp_path,
-                                                         monkeypatch):
+def test_a_refused_recipient_fails_at_once_without_retry(
+    notification, settings, tmp_path, monkeypatch
+):
     # given
     settings.EMAIL_BACKEND = "tests.notifications.backends.RefusingBackend"
     monkeypatch.setenv("TEST_MAIL_DIR", str(tmp_path))
@@ -128,14 +130,18 @@ def test_a_refused_recipient_fails_at_once_without_retry(notification, settings,
     assert len(list(tmp_path.glob("*.refused"))) == 1  # the provider was asked once only
 
 
-@pytest.mark.parametrize("error", [
-    AnymailAPIError("too many requests", status_code=429),
-    AnymailAPIError("bad gateway", status_code=502),
-    ConnectionRefusedError(111, "Connection refused"),
-    TimeoutError("timed out"),
-    smtplib.SMTPServerDisconnected("Connection unexpectedly closed"),
-    smtplib.SMTPResponseException(421, b"Service not available, try later"),
-], ids=["429", "502", "refused-connection", "timeout", "smtp-disconnected", "smtp-421"])
+@pytest.mark.parametrize(
+    "error",
+    [
+        AnymailAPIError("too many requests", status_code=429),
+        AnymailAPIError("bad gateway", status_code=502),
+        ConnectionRefusedError(111, "Connection refused"),
+        TimeoutError("timed out"),
+        smtplib.SMTPServerDisconnected("Connection unexpectedly closed"),
+        smtplib.SMTPResponseException(421, b"Service not available, try later"),
+    ],
+    ids=["429", "502", "refused-connection", "timeout", "smtp-disconnected", "smtp-421"],
+)
 def test_transient_errors_are_retried(notification, scripted, error):
     # given
     scripted.errors = [error]
@@ -147,12 +153,16 @@ def test_transient_errors_are_retried(notification, scripted, error):
     assert mail.outbox == []
 
 
-@pytest.mark.parametrize("error", [
-    AnymailRecipientsRefused(),
-    AnymailAPIError("bad request", status_code=400),
-    smtplib.SMTPRecipientsRefused({"x@example.com": (550, b"No such user")}),
-    smtplib.SMTPResponseException(554, b"Transaction failed"),
-], ids=["anymail-refused", "400", "smtp-refused", "smtp-554"])
+@pytest.mark.parametrize(
+    "error",
+    [
+        AnymailRecipientsRefused(),
+        AnymailAPIError("bad request", status_code=400),
+        smtplib.SMTPRecipientsRefused({"x@example.com": (550, b"No such user")}),
+        smtplib.SMTPResponseException(554, b"Transaction failed"),
+    ],
+    ids=["anymail-refused", "400", "smtp-refused", "smtp-554"],
+)
 def test_permanent_errors_fail_at_once(notification, scripted, error):
     # given
     scripted.errors = [error]
@@ -211,8 +221,9 @@ def test_backoff_doubles_within_its_jitter_and_is_capped(settings):
     settings.NOTIFICATIONS_RETRY_BASE_SECONDS = 10
     settings.NOTIFICATIONS_RETRY_MAX_SECONDS = 60
     # when
-    delays = {attempts: [backoff_seconds(attempts) for _ in range(200)]
-              for attempts in (1, 2, 3, 4, 8)}
+    delays = {
+        attempts: [backoff_seconds(attempts) for _ in range(200)] for attempts in (1, 2, 3, 4, 8)
+    }
     # then: [ceiling/2, ceiling] with ceiling 10, 20, 40, then 60
     for attempts, ceiling in ((1, 10), (2, 20), (3, 40), (4, 60), (8, 60)):
         assert all(ceiling / 2 <= delay <= ceiling for delay in delays[attempts])
@@ -223,9 +234,12 @@ def test_the_task_schedules_the_retry_with_its_countdown(notification, scripted,
     # given
     scripted.errors = [AnymailAPIError("unavailable", status_code=503)]
     published = []
-    monkeypatch.setattr("notifications.services.publish_send",
-                        lambda notification_id, countdown=None, **options: published.append(
-                            (notification_id, countdown)) or True)
+    monkeypatch.setattr(
+        "notifications.services.publish_send",
+        lambda notification_id, countdown=None, **options: (
+            published.append((notification_id, countdown)) or True
+        ),
+    )
     # when
     result = send_notification.apply(args=(notification.pk,)).get()
     # then
@@ -239,8 +253,10 @@ def test_the_task_does_not_retry_a_failure(notification, scripted, monkeypatch):
     # given
     scripted.errors = [RuntimeError("boom")]
     published = []
-    monkeypatch.setattr("notifications.services.publish_send",
-                        lambda *args, **kwargs: published.append(args) or True)
+    monkeypatch.setattr(
+        "notifications.services.publish_send",
+        lambda *args, **kwargs: published.append(args) or True,
+    )
     # when
     result = send_notification.apply(args=(notification.pk,)).get()
     # then
@@ -258,12 +274,14 @@ def test_the_provider_message_id_is_recorded(settings):
     assert len(mail.outbox) == 1
     assert reload(notification).provider_message_id == "0"
     assert mail.outbox[0].anymail_test_params["metadata"] == {
-        "notification_id": str(notification.pk)}
+        "notification_id": str(notification.pk)
+    }
     assert mail.outbox[0].anymail_test_params["tags"] == ["received"]
 
 
-def test_an_outcome_is_not_recorded_over_a_row_the_sweep_took_back(notification, scripted,
-                                                                   monkeypatch):
+def test_an_outcome_is_not_recorded_over_a_row_the_sweep_took_back(
+    notification, scripted, monkeypatch
+):
     # given: while this worker sends, the sweep judges it dead and requeues the row
     real_build = delivery.build_message
 

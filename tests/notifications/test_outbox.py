@@ -16,10 +16,15 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
 
 
 def test_a_change_with_notify_on_sends_one_email_in_the_customers_language(
-        manager, django_capture_on_commit_callbacks):
+    manager, django_capture_on_commit_callbacks
+):
     # given: a French customer's return of two shirts, dropped in store (no label)
-    ret = make_return(language="fr", email="camille@example.com",
-                      items=[("Chemise en lin", "L", 2)], delivery_option="in_store")
+    ret = make_return(
+        language="fr",
+        email="camille@example.com",
+        items=[("Chemise en lin", "L", 2)],
+        delivery_option="in_store",
+    )
     # when
     with django_capture_on_commit_callbacks(execute=True):
         return_approve(actor=manager, ret=ret, notify=True)
@@ -45,8 +50,7 @@ def test_a_change_with_notify_on_sends_one_email_in_the_customers_language(
     assert notification.provider_message_id == email.extra_headers["Message-ID"]
 
 
-def test_an_english_customer_gets_the_english_template(manager,
-                                                       django_capture_on_commit_callbacks):
+def test_an_english_customer_gets_the_english_template(manager, django_capture_on_commit_callbacks):
     # given
     ret = make_return(language="en", items=[("Linen shirt", "M", 1)])
     # when
@@ -130,8 +134,7 @@ def test_enqueueing_one_change_twice_queues_one_email(django_capture_on_commit_c
     assert len(mail.outbox) == 1
 
 
-def test_each_label_resend_without_a_change_is_its_own_email(
-        django_capture_on_commit_callbacks):
+def test_each_label_resend_without_a_change_is_its_own_email(django_capture_on_commit_callbacks):
     # given
     ret = make_return(language="en")
     # when
@@ -141,7 +144,8 @@ def test_each_label_resend_without_a_change_is_its_own_email(
     # then
     assert Notification.objects.filter(event="label_resent").count() == 2
     assert [email.subject for email in mail.outbox] == [
-        f"Your return label for {ret.rma_number}"] * 2
+        f"Your return label for {ret.rma_number}"
+    ] * 2
 
 
 def test_an_unknown_event_is_refused_and_writes_nothing():
@@ -164,7 +168,8 @@ def test_a_language_the_shop_does_not_speak_falls_back_to_the_default(settings):
 
 
 def test_a_broker_that_is_down_does_not_fail_the_change(
-        manager, monkeypatch, django_capture_on_commit_callbacks):
+    manager, monkeypatch, django_capture_on_commit_callbacks
+):
     # given: the broker refuses every message
     def broker_down(*args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6390. Connection refused.")
@@ -184,7 +189,8 @@ def test_a_broker_that_is_down_does_not_fail_the_change(
 
 
 def test_after_a_broker_failure_the_next_changes_do_not_wait_on_it(
-        manager, monkeypatch, django_capture_on_commit_callbacks):
+    manager, monkeypatch, django_capture_on_commit_callbacks
+):
     # given: a broker that fails (as one that times out would, slowly)
     tries = []
 

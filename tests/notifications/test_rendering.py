@@ -42,8 +42,15 @@ def test_every_event_has_a_default_email_in_every_language(event, language):
 def test_the_refund_amount_appears_in_the_customers_format():
     # given: a French customer refunded 33.73
     ret = make_return(language="fr")
-    Refund.objects.create(ret=ret, order=ret.order, amount=Decimal("33.73"), currency="EUR",
-                          quote={}, mode="original_payment", idempotency_key="k-1")
+    Refund.objects.create(
+        ret=ret,
+        order=ret.order,
+        amount=Decimal("33.73"),
+        currency="EUR",
+        quote={},
+        mode="original_payment",
+        idempotency_key="k-1",
+    )
     notification = notification_enqueue(ret=ret, event="refunded")
     # when
     email = render_notification(notification)
@@ -76,8 +83,12 @@ def test_html_escapes_what_customers_and_staff_typed_but_text_does_not():
 def test_staffs_version_replaces_the_default():
     # given
     EmailTemplate.objects.create(
-        event="approved", language="en", subject="OK for {{ rma_number }}!",
-        text_body="Send it back to {{ shop_name }}.", html_body="<p>{{ status_label }}</p>")
+        event="approved",
+        language="en",
+        subject="OK for {{ rma_number }}!",
+        text_body="Send it back to {{ shop_name }}.",
+        html_body="<p>{{ status_label }}</p>",
+    )
     ret = make_return(language="en")
     notification = notification_enqueue(ret=ret, event="approved")
     # when
@@ -90,8 +101,9 @@ def test_staffs_version_replaces_the_default():
 
 def test_the_other_language_keeps_its_default():
     # given: only the English version is edited
-    EmailTemplate.objects.create(event="approved", language="en", subject="Edited",
-                                 text_body="Edited", html_body="Edited")
+    EmailTemplate.objects.create(
+        event="approved", language="en", subject="Edited", text_body="Edited", html_body="Edited"
+    )
     ret = make_return(language="fr")
     # when
     email = render_email("approved", "fr", email_context(ret))
@@ -101,8 +113,13 @@ def test_the_other_language_keeps_its_default():
 
 def test_a_template_with_a_syntax_error_cannot_be_saved():
     # given
-    template = EmailTemplate(event="approved", language="en", subject="{% if %}",
-                             text_body="{{ rma_number }}", html_body="{% for %}")
+    template = EmailTemplate(
+        event="approved",
+        language="en",
+        subject="{% if %}",
+        text_body="{{ rma_number }}",
+        html_body="{% for %}",
+    )
     # when
     with pytest.raises(ValidationError) as raised:
         template.full_clean()

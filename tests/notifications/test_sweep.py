@@ -20,18 +20,25 @@ Status = Notification.Status
 def published(monkeypatch):
     """The ids the sweep hands to the broker (a broker that takes everything)."""
     sent = []
-    monkeypatch.setattr("notifications.services.publish_send",
-                        lambda notification_id, **options: sent.append(notification_id) or True)
+    monkeypatch.setattr(
+        "notifications.services.publish_send",
+        lambda notification_id, **options: sent.append(notification_id) or True,
+    )
     return sent
 
 
-def outbox_row(*, status=Status.QUEUED, age=timedelta(0), claimed_ago=None, attempts=0,
-               max_attempts=5):
+def outbox_row(
+    *, status=Status.QUEUED, age=timedelta(0), claimed_ago=None, attempts=0, max_attempts=5
+):
     notification = notification_enqueue(ret=make_return(), event="received")
     now = timezone.now()
     Notification.objects.filter(pk=notification.pk).update(
-        status=status, next_attempt_at=now - age, attempts=attempts, max_attempts=max_attempts,
-        claimed_at=None if claimed_ago is None else now - claimed_ago)
+        status=status,
+        next_attempt_at=now - age,
+        attempts=attempts,
+        max_attempts=max_attempts,
+        claimed_at=None if claimed_ago is None else now - claimed_ago,
+    )
     return notification
 
 
@@ -46,7 +53,10 @@ def test_queued_rows_past_the_grace_are_published_again(published):
     assert published == [lost.pk]
     assert (result.published, result.requeued_stuck, result.unpublished) == (1, 0, 0)
     assert {n.pk: n.status for n in Notification.objects.all()} == {
-        lost.pk: Status.QUEUED, recent.pk: Status.QUEUED, later.pk: Status.QUEUED}
+        lost.pk: Status.QUEUED,
+        recent.pk: Status.QUEUED,
+        later.pk: Status.QUEUED,
+    }
 
 
 def test_a_row_just_published_waits_the_grace_before_the_next_sweep_repeats_it(published):
@@ -75,8 +85,9 @@ def test_rows_stuck_in_sending_are_requeued_and_published(published):
 
 def test_a_stuck_row_out_of_attempts_is_failed_not_requeued(published):
     # given
-    stuck = outbox_row(status=Status.SENDING, claimed_ago=timedelta(minutes=10), attempts=5,
-                       max_attempts=5)
+    stuck = outbox_row(
+        status=Status.SENDING, claimed_ago=timedelta(minutes=10), attempts=5, max_attempts=5
+    )
     # when
     result = notifications_sweep(stuck_after=300)
     # then
@@ -102,9 +113,10 @@ def test_a_broker_still_down_leaves_the_rest_for_the_next_sweep(monkeypatch):
     # given
     rows = [outbox_row(age=timedelta(minutes=5)) for _ in range(3)]
     attempts = []
-    monkeypatch.setattr("notifications.services.publish_send",
-                        lambda notification_id, **options: attempts.append(notification_id)
-                        and False)
+    monkeypatch.setattr(
+        "notifications.services.publish_send",
+        lambda notification_id, **options: attempts.append(notification_id) and False,
+    )
     # when
     result = notifications_sweep(grace=120)
     # then: it stops at the first refusal instead of waiting on the broker for each row

@@ -26,7 +26,8 @@ def webhook_secret(settings):
 def sent_notification(message_id="pm-0001"):
     notification = notification_enqueue(ret=make_return(), event="approved")
     Notification.objects.filter(pk=notification.pk).update(
-        status=Status.SENT, attempts=1, sent_at=timezone.now(), provider_message_id=message_id)
+        status=Status.SENT, attempts=1, sent_at=timezone.now(), provider_message_id=message_id
+    )
     return notification
 
 
@@ -35,8 +36,7 @@ def post(client, payload, credentials=SECRET):
     if credentials:
         token = base64.b64encode(credentials.encode()).decode()
         headers["HTTP_AUTHORIZATION"] = f"Basic {token}"
-    return client.post(URL, data=json.dumps(payload), content_type="application/json",
-                       **headers)
+    return client.post(URL, data=json.dumps(payload), content_type="application/json", **headers)
 
 
 def status_of(notification):
@@ -47,9 +47,15 @@ def test_a_delivery_report_marks_the_notification_delivered(client):
     # given
     notification = sent_notification("pm-0001")
     # when
-    response = post(client, {"RecordType": "Delivery", "MessageID": "pm-0001",
-                             "Recipient": notification.recipient,
-                             "DeliveredAt": "2026-01-02T10:00:00Z"})
+    response = post(
+        client,
+        {
+            "RecordType": "Delivery",
+            "MessageID": "pm-0001",
+            "Recipient": notification.recipient,
+            "DeliveredAt": "2026-01-02T10:00:00Z",
+        },
+    )
     # then
     assert response.status_code == 200
     assert status_of(notification) == Status.DELIVERED
@@ -59,10 +65,18 @@ def test_a_bounce_marks_it_bounced_with_the_reason(client):
     # given
     notification = sent_notification("pm-0002")
     # when
-    response = post(client, {"RecordType": "Bounce", "Type": "HardBounce", "ID": 42,
-                             "MessageID": "pm-0002", "Email": notification.recipient,
-                             "Description": "The server was unable to deliver your message",
-                             "BouncedAt": "2026-01-02T10:00:00Z"})
+    response = post(
+        client,
+        {
+            "RecordType": "Bounce",
+            "Type": "HardBounce",
+            "ID": 42,
+            "MessageID": "pm-0002",
+            "Email": notification.recipient,
+            "Description": "The server was unable to deliver your message",
+            "BouncedAt": "2026-01-02T10:00:00Z",
+        },
+    )
     # then
     assert response.status_code == 200
     bounced = Notification.objects.get(pk=notification.pk)
@@ -75,9 +89,17 @@ def test_a_spam_complaint_marks_it_complained(client):
     # given
     notification = sent_notification("pm-0003")
     # when
-    post(client, {"RecordType": "SpamComplaint", "Type": "SpamComplaint", "ID": 43,
-                  "MessageID": "pm-0003", "Email": notification.recipient,
-                  "BouncedAt": "2026-01-02T10:00:00Z"})
+    post(
+        client,
+        {
+            "RecordType": "SpamComplaint",
+            "Type": "SpamComplaint",
+            "ID": 43,
+            "MessageID": "pm-0003",
+            "Email": notification.recipient,
+            "BouncedAt": "2026-01-02T10:00:00Z",
+        },
+    )
     # then
     assert status_of(notification) == Status.COMPLAINED
 
@@ -111,8 +133,10 @@ def test_the_notification_is_found_by_its_metadata_when_the_id_is_unknown():
     notification = sent_notification("pm-0006")
     # when
     changed = notification_record_tracking(
-        event_type="delivered", message_id="other-id",
-        metadata={"notification_id": str(notification.pk)})
+        event_type="delivered",
+        message_id="other-id",
+        metadata={"notification_id": str(notification.pk)},
+    )
     # then
     assert changed == 1
     assert status_of(notification) == Status.DELIVERED
@@ -122,9 +146,11 @@ def test_opens_clicks_and_unknown_messages_change_nothing():
     # given
     notification = sent_notification("pm-0007")
     # when
-    results = [notification_record_tracking(event_type="opened", message_id="pm-0007"),
-               notification_record_tracking(event_type="delivered", message_id="nobody"),
-               notification_record_tracking(event_type="delivered", message_id=None)]
+    results = [
+        notification_record_tracking(event_type="opened", message_id="pm-0007"),
+        notification_record_tracking(event_type="delivered", message_id="nobody"),
+        notification_record_tracking(event_type="delivered", message_id=None),
+    ]
     # then
     assert results == [0, 0, 0]
     assert status_of(notification) == Status.SENT

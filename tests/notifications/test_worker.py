@@ -55,8 +55,9 @@ class Worker:
 
     count = 0
 
-    def __init__(self, mail_dir: Path, log_dir: Path, *, backend="RecordingBackend",
-                 mail_delay=0.0, **env):
+    def __init__(
+        self, mail_dir: Path, log_dir: Path, *, backend="RecordingBackend", mail_delay=0.0, **env
+    ):
         Worker.count += 1
         self.log = log_dir / f"worker-{Worker.count}.log"
         self.env = {
@@ -74,11 +75,30 @@ class Worker:
     def start(self, timeout=30):
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "prefork",
-                 "--concurrency", "4", "--loglevel", "info", "--without-gossip",
-                 "--without-mingle", "--hostname", f"notif-{os.getpid()}-{Worker.count}@%h"],
-                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True)
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "worker",
+                    "--pool",
+                    "prefork",
+                    "--concurrency",
+                    "4",
+                    "--loglevel",
+                    "info",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--hostname",
+                    f"notif-{os.getpid()}-{Worker.count}@%h",
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if "ready." in self.log.read_text(errors="replace"):
@@ -169,8 +189,7 @@ def test_a_real_worker_sends_exactly_one_email_per_change(workers, manager):
     assert set(Notification.objects.values_list("attempts", flat=True)) == {1}
 
 
-def test_changes_made_while_the_broker_is_unreachable_are_sent_once_by_the_sweep(
-        workers, manager):
+def test_changes_made_while_the_broker_is_unreachable_are_sent_once_by_the_sweep(workers, manager):
     # given: a worker up, but the web side cannot reach Redis
     workers()
     returns = [make_return() for _ in range(50)]
@@ -194,7 +213,8 @@ def test_changes_made_while_the_broker_is_unreachable_are_sent_once_by_the_sweep
 
 
 def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_only_what_was_in_flight(
-        workers, manager, capsys):
+    workers, manager, capsys
+):
     # given: a provider that takes 0.3 s to answer after accepting each email
     worker = workers(mail_delay=0.3)
     returns = [make_return() for _ in range(40)]
@@ -216,8 +236,10 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_only_what_was_in
     assert max(counts.values()) <= 2
     assert duplicates <= in_flight
     with capsys.disabled():
-        print(f"\n[SIGKILL test] sent before the kill: {sent_before_restart}, "
-              f"in flight at the kill: {in_flight}, sent twice: {duplicates}")
+        print(
+            f"\n[SIGKILL test] sent before the kill: {sent_before_restart}, "
+            f"in flight at the kill: {in_flight}, sent twice: {duplicates}"
+        )
 
 
 def test_a_provider_answering_500_then_200_is_sent_after_a_retry(workers, manager):
@@ -227,8 +249,9 @@ def test_a_provider_answering_500_then_200_is_sent_after_a_retry(workers, manage
     # when
     approve_all(returns, manager)
     # then
-    wait_until(lambda: count(Status.SENT) == 5, timeout=30,
-               message=f"{count(Status.SENT)} sent of 5")
+    wait_until(
+        lambda: count(Status.SENT) == 5, timeout=30, message=f"{count(Status.SENT)} sent of 5"
+    )
     assert set(Notification.objects.values_list("attempts", flat=True)) == {2}
     assert set(sent_counts(workers.mail_dir).values()) == {1}
     assert len(list(workers.mail_dir.glob("*.failed-once"))) == 5
@@ -241,8 +264,9 @@ def test_a_refused_recipient_fails_at_once_and_is_not_retried(workers, manager):
     # when
     approve_all(returns, manager)
     # then
-    wait_until(lambda: count(Status.FAILED) == 3, timeout=30,
-               message=f"{count(Status.FAILED)} failed of 3")
+    wait_until(
+        lambda: count(Status.FAILED) == 3, timeout=30, message=f"{count(Status.FAILED)} failed of 3"
+    )
     time.sleep(1.5)  # longer than a retry would wait
     assert set(Notification.objects.values_list("attempts", flat=True)) == {1}
     assert len(list(workers.mail_dir.glob("*.refused"))) == 3

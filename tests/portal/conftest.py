@@ -42,18 +42,25 @@ def client():
 def reasons(db):
     """The reasons of the data migration (transactional tests flush them: made sure here)."""
     found = {}
-    for position, (code, name_en, name_fr, restock, needs_detail) in enumerate(
-            DEFAULT_REASONS, 1):
-        found[code], _ = ReturnReason.objects.get_or_create(code=code, defaults={
-            "name_en": name_en, "name_fr": name_fr, "position": position * 10,
-            "restock_by_default": restock, "needs_detail": needs_detail})
+    for position, (code, name_en, name_fr, restock, needs_detail) in enumerate(DEFAULT_REASONS, 1):
+        found[code], _ = ReturnReason.objects.get_or_create(
+            code=code,
+            defaults={
+                "name_en": name_en,
+                "name_fr": name_fr,
+                "position": position * 10,
+                "restock_by_default": restock,
+                "needs_detail": needs_detail,
+            },
+        )
     return found
 
 
 @pytest.fixture
 def refund_action(db):
     return ReturnAction.objects.get_or_create(
-        code="refund", defaults={"name_en": "Refund", "name_fr": "Remboursement"})[0]
+        code="refund", defaults={"name_en": "Refund", "name_fr": "Remboursement"}
+    )[0]
 
 
 @pytest.fixture
@@ -68,15 +75,21 @@ def customer_user(db):
 
 @pytest.fixture
 def customer(customer_user):
-    return CustomerFactory(user=customer_user, email=customer_user.email, first_name="Camille",
-                           last_name="Durand")
+    return CustomerFactory(
+        user=customer_user, email=customer_user.email, first_name="Camille", last_name="Durand"
+    )
 
 
 @pytest.fixture
 def order(customer, reasons, shop_settings):
     """Delivered 7 days ago: 1 × T-shirt 12.99 and 2 × socks 19.74, shipping 6.00."""
-    order = make_order([(1, "12.99"), (2, "19.74")], customer=customer, number="DEMO-1001",
-                       email=customer.email, shipping_postcode="75011")
+    order = make_order(
+        [(1, "12.99"), (2, "19.74")],
+        customer=customer,
+        number="DEMO-1001",
+        email=customer.email,
+        shipping_postcode="75011",
+    )
     tshirt, socks = order.lines.order_by("id")
     _name(tshirt, "Organic cotton T-shirt", "M")
     _name(socks, "Striped socks", "39-42")
@@ -98,8 +111,12 @@ def other_customer(db):
 
 @pytest.fixture
 def other_order(other_customer, reasons, shop_settings):
-    line = OrderLineFactory(order__customer=other_customer, order__number="DEMO-2001",
-                            quantity=2, unit_price_paid=Decimal("30.00"))
+    line = OrderLineFactory(
+        order__customer=other_customer,
+        order__number="DEMO-2001",
+        quantity=2,
+        unit_price_paid=Decimal("30.00"),
+    )
     return line.order
 
 

@@ -7,16 +7,21 @@ from returns.models import Return, ReturnEvent, ReturnLine
 from shop.models import Order
 
 
-def form_data(order: Order, *rows, refund_mode="money_back", delivery_option="label",
-              comment="") -> dict:
+def form_data(
+    order: Order, *rows, refund_mode="money_back", delivery_option="label", comment=""
+) -> dict:
     """The return form's POST data; `rows` are (quantity, reason code[, detail]) per order line,
     in id order. Lines beyond `rows` are left at 0."""
-    data = {"refund_mode": refund_mode, "delivery_option": delivery_option,
-            "customer_comment": comment}
+    data = {
+        "refund_mode": refund_mode,
+        "delivery_option": delivery_option,
+        "customer_comment": comment,
+    }
     lines = list(order.lines.order_by("id"))
     for index, line in enumerate(lines):
-        quantity, reason, detail = (tuple(rows[index]) + ("",))[:3] if index < len(rows) \
-            else (0, "", "")
+        quantity, reason, detail = (
+            (tuple(rows[index]) + ("",))[:3] if index < len(rows) else (0, "", "")
+        )
         data[f"line-{line.pk}-quantity"] = str(quantity)
         data[f"line-{line.pk}-reason"] = reason
         data[f"line-{line.pk}-detail"] = detail
@@ -25,13 +30,20 @@ def form_data(order: Order, *rows, refund_mode="money_back", delivery_option="la
 
 def nothing_written() -> dict:
     """Counts that a refused request must leave unchanged."""
-    return {"returns": Return.objects.count(), "lines": ReturnLine.objects.count(),
-            "events": ReturnEvent.objects.count(), "notifications": Notification.objects.count()}
+    return {
+        "returns": Return.objects.count(),
+        "lines": ReturnLine.objects.count(),
+        "events": ReturnEvent.objects.count(),
+        "notifications": Notification.objects.count(),
+    }
 
 
 def messages_of(response) -> list[str]:
-    return [str(message) for message in response.context["messages"]] \
-        if response.context and "messages" in response.context else []
+    return (
+        [str(message) for message in response.context["messages"]]
+        if response.context and "messages" in response.context
+        else []
+    )
 
 
 def english_client(**kwargs) -> Client:

@@ -42,7 +42,8 @@ def test_a_wrong_password_gets_a_clear_message(client, customer):
     # then
     assert response.status_code == 200
     assert response.context["form"].non_field_errors() == [
-        "This email address and password do not match. Please try again."]
+        "This email address and password do not match. Please try again."
+    ]
     assert "_auth_user_id" not in client.session
 
 
@@ -56,7 +57,8 @@ def test_login_is_throttled_after_five_failures(client, customer):
     assert response.status_code == 200
     assert response.context["form"].non_field_errors() == [
         "Too many failed attempts. For your security, logging in is paused for 15 minutes. "
-        "You can also reset your password."]
+        "You can also reset your password."
+    ]
     assert "_auth_user_id" not in client.session
 
 
@@ -65,10 +67,8 @@ def test_the_throttle_counts_per_email_and_address(client, customer, other_custo
     for _ in range(5):
         log_in(client, customer.email, "wrong", REMOTE_ADDR="10.0.0.1")
     # when
-    other_email = log_in(english_client(), other_customer.email, PASSWORD,
-                         REMOTE_ADDR="10.0.0.1")
-    other_address = log_in(english_client(), customer.email, PASSWORD,
-                           REMOTE_ADDR="10.0.0.2")
+    other_email = log_in(english_client(), other_customer.email, PASSWORD, REMOTE_ADDR="10.0.0.1")
+    other_address = log_in(english_client(), customer.email, PASSWORD, REMOTE_ADDR="10.0.0.2")
     # then
     assert (other_email.status_code, other_address.status_code) == (302, 302)
 
@@ -124,9 +124,16 @@ def test_signing_up_links_the_orders_only_once_the_email_is_confirmed(client, db
     # given: a customer of the shop who ordered without an account
     customer = CustomerFactory(email="sam@example.com", user=None)
     # when
-    signed_up = client.post("/account/signup/", {
-        "full_name": "Sam Lee", "email": "Sam@Example.com",
-        "password1": "a-long-pass-phrase", "password2": "a-long-pass-phrase"}, follow=True)
+    signed_up = client.post(
+        "/account/signup/",
+        {
+            "full_name": "Sam Lee",
+            "email": "Sam@Example.com",
+            "password1": "a-long-pass-phrase",
+            "password2": "a-long-pass-phrase",
+        },
+        follow=True,
+    )
     # then: logged in, but the orders wait for the confirmation
     user = User.objects.get(email="sam@example.com")
     assert signed_up.redirect_chain == [("/orders/", 302)]
@@ -145,16 +152,25 @@ def test_signing_up_links_the_orders_only_once_the_email_is_confirmed(client, db
 
 def test_confirming_creates_a_customer_when_the_address_has_none(client, db):
     # given
-    client.post("/account/signup/", {"full_name": "Ana Lopez", "email": "ana@example.com",
-                                     "password1": "a-long-pass-phrase",
-                                     "password2": "a-long-pass-phrase"})
+    client.post(
+        "/account/signup/",
+        {
+            "full_name": "Ana Lopez",
+            "email": "ana@example.com",
+            "password1": "a-long-pass-phrase",
+            "password2": "a-long-pass-phrase",
+        },
+    )
     link = re.search(r"http://testserver(/\S+/)", mail.outbox[0].body).group(1)
     # when
     client.get(link)
     # then
     customer = Customer.objects.get(email="ana@example.com")
     assert (customer.user.email, customer.first_name, customer.last_name) == (
-        "ana@example.com", "Ana", "Lopez")
+        "ana@example.com",
+        "Ana",
+        "Lopez",
+    )
 
 
 def test_a_customer_of_another_account_is_never_taken(client, db):
@@ -169,7 +185,8 @@ def test_a_customer_of_another_account_is_never_taken(client, db):
     response = client.get(link, follow=True)
     # then
     assert messages_of(response)[-1] == (
-        "The orders of this address are already linked to another account. Please contact us.")
+        "The orders of this address are already linked to another account. Please contact us."
+    )
     assert Customer.objects.get(pk=customer.pk).user_id == owner.pk
     assert not Customer.objects.filter(user=newcomer).exists()
 
@@ -182,25 +199,34 @@ def test_a_tampered_confirmation_link_does_nothing(client, db):
     response = client.get("/account/confirm/not-a-real-token/", follow=True)
     # then
     assert messages_of(response) == [
-        "This confirmation link is not valid any more. Log in to receive a new one."]
+        "This confirmation link is not valid any more. Log in to receive a new one."
+    ]
     assert Customer.objects.get(pk=customer.pk).user_id is None
 
 
 def test_signing_up_with_a_used_address_is_refused(client, customer):
     # when
-    response = client.post("/account/signup/", {
-        "email": customer.email.upper(), "password1": "a-long-pass-phrase",
-        "password2": "a-long-pass-phrase"})
+    response = client.post(
+        "/account/signup/",
+        {
+            "email": customer.email.upper(),
+            "password1": "a-long-pass-phrase",
+            "password2": "a-long-pass-phrase",
+        },
+    )
     # then
-    assert response.context["form"].errors == {"email": [
-        "An account already uses this address. Log in, or reset your password."]}
+    assert response.context["form"].errors == {
+        "email": ["An account already uses this address. Log in, or reset your password."]
+    }
     assert User.objects.count() == 1
 
 
 def test_signing_up_with_a_weak_password_is_refused(client, db):
     # when
-    response = client.post("/account/signup/", {
-        "email": "new@example.com", "password1": "12345678", "password2": "12345678"})
+    response = client.post(
+        "/account/signup/",
+        {"email": "new@example.com", "password1": "12345678", "password2": "12345678"},
+    )
     # then
     assert "password1" in response.context["form"].errors
     assert not User.objects.filter(email="new@example.com").exists()
@@ -217,8 +243,10 @@ def test_password_reset_by_email(client, customer):
     link = re.search(r"http://testserver(/password-reset/\S+/)", mail.outbox[0].body).group(1)
     # when the link is opened and a new password chosen
     form = client.get(link, follow=True)
-    done = client.post(form.redirect_chain[-1][0], {"new_password1": "a-new-pass-phrase",
-                                                    "new_password2": "a-new-pass-phrase"})
+    done = client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "a-new-pass-phrase", "new_password2": "a-new-pass-phrase"},
+    )
     # then
     assert done["Location"] == "/password-reset/done/"
     assert log_in(english_client(), customer.email, "a-new-pass-phrase").status_code == 302

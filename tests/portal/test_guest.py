@@ -21,22 +21,24 @@ from tests.portal.helpers import english_client, form_data, messages_of, nothing
 
 pytestmark = pytest.mark.django_db
 
-NOT_FOUND = ("We could not find an order with these details. Check the order number and the "
-             "email address or postcode, as written in your confirmation email.")
+NOT_FOUND = (
+    "We could not find an order with these details. Check the order number and the "
+    "email address or postcode, as written in your confirmation email."
+)
 TOO_MANY = "Too many attempts. For your security, please wait 15 minutes and try again."
 
 
 def look_up(client, number, secret, **extra):
-    return client.post("/lookup/", {"order_number": number, "email_or_postcode": secret},
-                       **extra)
+    return client.post("/lookup/", {"order_number": number, "email_or_postcode": secret}, **extra)
 
 
 def errors_of(response) -> list[str]:
     return list(response.context["form"].non_field_errors())
 
 
-@pytest.mark.parametrize("secret", ["camille@example.com", " CAMILLE@Example.com ", "75011",
-                                    " 75 011 "])
+@pytest.mark.parametrize(
+    "secret", ["camille@example.com", " CAMILLE@Example.com ", "75011", " 75 011 "]
+)
 def test_the_number_with_its_email_or_postcode_opens_the_order(client, order, secret):
     # when
     found = look_up(client, "demo-1001", secret, follow=True)
@@ -49,10 +51,12 @@ def test_the_number_with_its_email_or_postcode_opens_the_order(client, order, se
 
 def test_a_wrong_pair_gets_one_generic_message(client, order, other_order):
     # when: a wrong email, a wrong postcode, another order's email, an unknown number
-    answers = [look_up(client, "DEMO-1001", "someone@example.com"),
-               look_up(client, "DEMO-1001", "75012"),
-               look_up(client, "DEMO-1001", other_order.email),
-               look_up(client, "NOPE-1", "camille@example.com")]
+    answers = [
+        look_up(client, "DEMO-1001", "someone@example.com"),
+        look_up(client, "DEMO-1001", "75012"),
+        look_up(client, "DEMO-1001", other_order.email),
+        look_up(client, "NOPE-1", "camille@example.com"),
+    ]
     # then
     assert [errors_of(answer) for answer in answers] == [[NOT_FOUND]] * 4
     assert GUEST_ORDER_KEY not in client.session
@@ -84,14 +88,23 @@ def test_a_guest_sees_only_that_order(client, order, other_order):
     # given
     look_up(client, "DEMO-1001", "75011")
     other_return = return_request(
-        actor=other_order.customer.user, order=other_order, refund_mode="money_back",
-        delivery_option="label", lines=[ReturnLineInput(
-            order_line_id=other_order.lines.get().pk, quantity=1, reason_code="wrong-size")])
+        actor=other_order.customer.user,
+        order=other_order,
+        refund_mode="money_back",
+        delivery_option="label",
+        lines=[
+            ReturnLineInput(
+                order_line_id=other_order.lines.get().pk, quantity=1, reason_code="wrong-size"
+            )
+        ],
+    )
     # when
-    responses = [client.get(f"/orders/{other_order.number}/"),
-                 client.get(f"/orders/{other_order.number}/return/"),
-                 client.get(f"/returns/{other_return.rma_number}/"),
-                 client.post(f"/returns/{other_return.rma_number}/cancel/")]
+    responses = [
+        client.get(f"/orders/{other_order.number}/"),
+        client.get(f"/orders/{other_order.number}/return/"),
+        client.get(f"/returns/{other_return.rma_number}/"),
+        client.post(f"/returns/{other_return.rma_number}/cancel/"),
+    ]
     # then
     assert [response.status_code for response in responses] == [404, 404, 404, 404]
     assert client.get("/orders/").status_code == 302  # My orders needs an account
@@ -110,7 +123,11 @@ def test_a_guest_requests_a_return_and_cancels_it(client, order):
     assert summary.status_code == 200
     assert confirmed.redirect_chain == [(f"/returns/{ret.rma_number}/", 302)]
     assert (ret.order_id, ret.channel, ret.created_by_id, ret.status) == (
-        order.pk, "portal", None, ReturnStatus.REQUESTED)
+        order.pk,
+        "portal",
+        None,
+        ReturnStatus.REQUESTED,
+    )
     # when the guest cancels it
     cancelled = client.post(f"/returns/{ret.rma_number}/cancel/", follow=True)
     # then
@@ -127,8 +144,7 @@ def test_a_guest_gets_the_same_rules(client, order, shop_settings):
     # when
     posted = client.post("/orders/DEMO-1001/return/", form_data(order, (1, "wrong-size")))
     # then
-    assert posted.context["form"].errors == {
-        "refund_mode": ["This refund option is not offered."]}
+    assert posted.context["form"].errors == {"refund_mode": ["This refund option is not offered."]}
     assert nothing_written() == before
 
 
@@ -174,11 +190,20 @@ def test_the_lookup_gives_a_new_session_key(client, order):
 
 # --- the services' keyword --------------------------------------------------------------------
 
+
 def guest_request(order, actor=None, **extra):
-    return return_request(actor=actor, order=order, refund_mode="money_back",
-                          delivery_option="label", lines=[ReturnLineInput(
-                              order_line_id=order.lines.order_by("id")[0].pk, quantity=1,
-                              reason_code="wrong-size")], **extra)
+    return return_request(
+        actor=actor,
+        order=order,
+        refund_mode="money_back",
+        delivery_option="label",
+        lines=[
+            ReturnLineInput(
+                order_line_id=order.lines.order_by("id")[0].pk, quantity=1, reason_code="wrong-size"
+            )
+        ],
+        **extra,
+    )
 
 
 def test_return_request_lets_a_verified_guest_act_on_the_order(order):
@@ -187,7 +212,8 @@ def test_return_request_lets_a_verified_guest_act_on_the_order(order):
     # then
     assert (ret.status, ret.created_by_id) == (ReturnStatus.REQUESTED, None)
     assert list(ReturnEvent.objects.filter(ret=ret).values_list("actor_id", "to_status")) == [
-        (None, "requested")]
+        (None, "requested")
+    ]
 
 
 def test_return_request_refuses_a_guest_not_verified(order):

@@ -12,17 +12,20 @@ from shop.throttle import Throttle
 NBSP = "\u00a0"
 
 
-@pytest.mark.parametrize("language, amount, currency, shown", [
-    ("fr", Decimal("33.73"), "EUR", f"33,73{NBSP}€"),
-    ("fr", Decimal("1234.5"), "EUR", f"1{NBSP}234,50{NBSP}€"),
-    ("fr", Decimal("-5"), "EUR", f"−5,00{NBSP}€"),
-    ("fr", Decimal("12.5"), "CHF", f"12,50{NBSP}CHF"),
-    ("en", Decimal("33.73"), "EUR", "€33.73"),
-    ("en", Decimal("1234.5"), "GBP", "£1,234.50"),
-    ("en", Decimal("-5"), "EUR", "−€5.00"),
-    ("en", Decimal("1500"), "JPY", "¥1,500"),
-    ("en", Decimal("12.5"), "CHF", f"CHF{NBSP}12.50"),
-])
+@pytest.mark.parametrize(
+    "language, amount, currency, shown",
+    [
+        ("fr", Decimal("33.73"), "EUR", f"33,73{NBSP}€"),
+        ("fr", Decimal("1234.5"), "EUR", f"1{NBSP}234,50{NBSP}€"),
+        ("fr", Decimal("-5"), "EUR", f"−5,00{NBSP}€"),
+        ("fr", Decimal("12.5"), "CHF", f"12,50{NBSP}CHF"),
+        ("en", Decimal("33.73"), "EUR", "€33.73"),
+        ("en", Decimal("1234.5"), "GBP", "£1,234.50"),
+        ("en", Decimal("-5"), "EUR", "−€5.00"),
+        ("en", Decimal("1500"), "JPY", "¥1,500"),
+        ("en", Decimal("12.5"), "CHF", f"CHF{NBSP}12.50"),
+    ],
+)
 def test_money_is_written_the_way_the_language_does(language, amount, currency, shown):
     with translation.override(language):
         assert money(amount, currency) == shown

@@ -16,27 +16,35 @@ RETURN_BUTTON = 'href="/orders/DEMO-1001/return/"'
 
 def request_all(order):
     return return_request(
-        actor=order.customer.user, order=order, refund_mode="money_back",
+        actor=order.customer.user,
+        order=order,
+        refund_mode="money_back",
         delivery_option="label",
-        lines=[ReturnLineInput(order_line_id=line.pk, quantity=line.quantity,
-                               reason_code="wrong-size") for line in order.lines.all()])
+        lines=[
+            ReturnLineInput(order_line_id=line.pk, quantity=line.quantity, reason_code="wrong-size")
+            for line in order.lines.all()
+        ],
+    )
 
 
-def test_my_orders_lists_the_customers_orders_newest_first(customer_client, customer,
-                                                            other_order):
+def test_my_orders_lists_the_customers_orders_newest_first(customer_client, customer, other_order):
     # given
     now = timezone.now()
     old = OrderFactory(customer=customer, number="A-OLD", placed_at=now - timedelta(days=40))
-    new = OrderFactory(customer=customer, number="A-NEW", placed_at=now - timedelta(days=2),
-                       status="shipped", delivered_at=None)
+    new = OrderFactory(
+        customer=customer,
+        number="A-NEW",
+        placed_at=now - timedelta(days=2),
+        status="shipped",
+        delivered_at=None,
+    )
     OrderLineFactory(order=new, quantity=3)
     # when
     response = customer_client.get("/orders/")
     # then
     assert response.status_code == 200
     assert [order.number for order in response.context["orders"]] == ["A-NEW", "A-OLD"]
-    assert [(o.item_count, o.return_count) for o in response.context["orders"]] == [(3, 0),
-                                                                                   (0, 0)]
+    assert [(o.item_count, o.return_count) for o in response.context["orders"]] == [(3, 0), (0, 0)]
     page = response.content.decode()
     assert 'href="/orders/A-NEW/"' in page
     assert "Shipped" in page
@@ -73,14 +81,16 @@ def _count_queries(client, django_assert_num_queries, expected):
     return response
 
 
-def test_my_orders_query_count_does_not_grow_with_orders(customer_client, customer, shop_settings,
-                                                          django_assert_num_queries):
+def test_my_orders_query_count_does_not_grow_with_orders(
+    customer_client, customer, shop_settings, django_assert_num_queries
+):
     # given: 2 orders, then 20, each with lines and a return
     def add_orders(count):
         for _ in range(count):
             line = OrderLineFactory(order__customer=customer, quantity=2)
             OrderLineFactory(order=line.order)
             ReturnFactory(order=line.order)
+
     add_orders(2)
     # when / then: session, user, customer, shop settings, count, the page of orders
     few = _count_queries(customer_client, django_assert_num_queries, 6)
@@ -121,8 +131,7 @@ def test_the_order_page_lists_its_returns(customer_client, order):
     assert f'href="/returns/{ret.rma_number}/"' in page
     assert "We have your request" in page
     assert RETURN_BUTTON not in page
-    assert ("Every item of this order has already been returned or is being returned."
-            in page)
+    assert "Every item of this order has already been returned or is being returned." in page
 
 
 def test_another_customers_order_is_a_404(customer_client, other_order):
@@ -136,8 +145,7 @@ def test_an_unknown_order_is_a_404(customer_client, order):
     assert customer_client.get("/orders/NOPE/").status_code == 404
 
 
-def test_returns_switched_off_remove_the_button_and_say_why(customer_client, order,
-                                                            shop_settings):
+def test_returns_switched_off_remove_the_button_and_say_why(customer_client, order, shop_settings):
     # given
     shop_settings.returns_allowed = False
     shop_settings.save()
@@ -161,7 +169,8 @@ def test_past_the_window_the_page_gives_the_date_it_closed(customer_client, orde
         closed_on = formats.date_format(closed)
     assert RETURN_BUTTON not in response.content.decode()
     assert response.context["eligibility"].reason == (
-        f"The return period for this order ended on {closed_on} (30 days after delivery).")
+        f"The return period for this order ended on {closed_on} (30 days after delivery)."
+    )
 
 
 def test_an_order_not_delivered_yet_cannot_be_returned(customer_client, order):
@@ -174,7 +183,8 @@ def test_an_order_not_delivered_yet_cannot_be_returned(customer_client, order):
     # then
     assert RETURN_BUTTON not in response.content.decode()
     assert response.context["eligibility"].reason == (
-        "This order has not been delivered yet. You can return items once they arrive.")
+        "This order has not been delivered yet. You can return items once they arrive."
+    )
 
 
 def test_a_cancelled_return_frees_the_items_again(customer_client, order):

@@ -25,11 +25,23 @@ def staff(db):
 
 def request_return(order, *rows, refund_mode="money_back"):
     """rows: (quantity, reason code[, detail]) per order line in id order; 0 skips the line."""
-    lines = [ReturnLineInput(order_line_id=line.pk, quantity=row[0], reason_code=row[1],
-                             reason_detail=row[2] if len(row) > 2 else "")
-             for line, row in zip(order.lines.order_by("id"), rows, strict=False) if row[0]]
-    return return_request(actor=order.customer.user, order=order, lines=lines,
-                          refund_mode=refund_mode, delivery_option="label")
+    lines = [
+        ReturnLineInput(
+            order_line_id=line.pk,
+            quantity=row[0],
+            reason_code=row[1],
+            reason_detail=row[2] if len(row) > 2 else "",
+        )
+        for line, row in zip(order.lines.order_by("id"), rows, strict=False)
+        if row[0]
+    ]
+    return return_request(
+        actor=order.customer.user,
+        order=order,
+        lines=lines,
+        refund_mode=refund_mode,
+        delivery_option="label",
+    )
 
 
 def url(ret):
@@ -45,8 +57,12 @@ def test_the_page_shows_the_status_timeline_items_and_estimate(customer_client, 
     assert response.status_code == 200
     page = response.content.decode()
     assert [(step.status, step.state) for step in response.context["steps"]] == [
-        ("requested", "current"), ("approved", "upcoming"), ("in_transit", "upcoming"),
-        ("received", "upcoming"), ("completed", "upcoming")]
+        ("requested", "current"),
+        ("approved", "upcoming"),
+        ("in_transit", "upcoming"),
+        ("received", "upcoming"),
+        ("completed", "upcoming"),
+    ]
     assert [entry.title for entry in response.context["timeline"]] == ["We have your request"]
     assert "Organic cotton T-shirt" in page
     assert "Wrong size" in page
@@ -56,8 +72,9 @@ def test_the_page_shows_the_status_timeline_items_and_estimate(customer_client, 
     assert f'action="/returns/{ret.rma_number}/cancel/"' in page
 
 
-def test_the_page_shows_the_shops_decision_and_the_refund(customer_client, order, staff,
-                                                          refund_action):
+def test_the_page_shows_the_shops_decision_and_the_refund(
+    customer_client, order, staff, refund_action
+):
     # given: approved with the action "Refund", received, refunded
     ret = request_return(order, (1, "wrong-size"), (2, "defective"))
     return_approve(actor=staff, ret=ret, action=refund_action)
@@ -69,15 +86,20 @@ def test_the_page_shows_the_shops_decision_and_the_refund(customer_client, order
     # then
     page = response.content.decode()
     assert [(step.label, step.state) for step in response.context["steps"]] == [
-        ("Requested", "done"), ("Approved", "done"), ("Received", "done"),
-        ("Refunded", "done")]
+        ("Requested", "done"),
+        ("Approved", "done"),
+        ("Received", "done"),
+        ("Refunded", "done"),
+    ]
     assert "Done: your refund is settled" in page
     assert [(entry.title, entry.note) for entry in response.context["timeline"]][-2:] == [
         ("Refund", "58.47 EUR refunded to the original payment."),
-        ("Done: your refund is settled", "")]
+        ("Done: your refund is settled", ""),
+    ]
     assert "<dd>Refund</dd>" in page
     assert [(r.amount, r.status) for r in response.context["refunds"]] == [
-        (order.amount_paid, "refunded")]
+        (order.amount_paid, "refunded")
+    ]
     assert "refunded to your original payment" in page
     assert 'action="/returns/' not in page  # no cancel any more
 
@@ -115,12 +137,13 @@ def test_a_rejected_return_gives_the_reason(customer_client, order, staff):
     response = customer_client.get(url(ret))
     # then
     assert [(step.status, step.state) for step in response.context["steps"]] == [
-        ("requested", "done"), ("rejected", "current")]
+        ("requested", "done"),
+        ("rejected", "current"),
+    ]
     assert "Worn items cannot be returned." in response.content.decode()
 
 
-def test_another_customers_return_is_a_404_and_cannot_be_cancelled(customer_client,
-                                                                    other_order):
+def test_another_customers_return_is_a_404_and_cannot_be_cancelled(customer_client, other_order):
     # given
     ret = request_return(other_order, (1, "wrong-size"))
     events = ReturnEvent.objects.count()
@@ -156,10 +179,12 @@ def test_the_customer_cancels_a_requested_return(customer_client, order):
     assert response.redirect_chain == [(url(ret), 302)]
     assert messages_of(response) == [f"Your return {ret.rma_number} is cancelled."]
     assert Return.objects.get(pk=ret.pk).status == ReturnStatus.CANCELLED
-    assert list(ReturnEvent.objects.filter(ret=ret).values_list(
-        "from_status", "to_status", "actor_id")) == [
+    assert list(
+        ReturnEvent.objects.filter(ret=ret).values_list("from_status", "to_status", "actor_id")
+    ) == [
         ("", "requested", order.customer.user_id),
-        ("requested", "cancelled", order.customer.user_id)]
+        ("requested", "cancelled", order.customer.user_id),
+    ]
 
 
 def test_a_return_on_its_way_cannot_be_cancelled(customer_client, order, staff):
@@ -173,8 +198,7 @@ def test_a_return_on_its_way_cannot_be_cancelled(customer_client, order, staff):
     forged = customer_client.post(f"{url(ret)}cancel/", follow=True)
     # then
     assert "cancel/" not in page
-    assert messages_of(forged) == [
-        "This return can no longer be cancelled: it is in transit."]
+    assert messages_of(forged) == ["This return can no longer be cancelled: it is in transit."]
     assert Return.objects.get(pk=ret.pk).status == ReturnStatus.IN_TRANSIT
     assert ReturnEvent.objects.count() == events
 
@@ -192,7 +216,8 @@ def test_cancelling_without_csrf_token_is_refused(customer, order):
 
 
 def test_the_return_page_query_count_does_not_grow_with_lines(
-        customer_client, order, staff, shop_settings, django_assert_num_queries):
+    customer_client, order, staff, shop_settings, django_assert_num_queries
+):
     # given: a return of 2 lines, and one of 6 lines with more events
     small = request_return(order, (1, "wrong-size"), (1, "defective"))
     big_order = order.__class__.objects.get(pk=order.pk)

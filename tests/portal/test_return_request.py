@@ -35,8 +35,12 @@ def put_draft(client, order, data):
 def test_a_customer_requests_a_return_through_the_summary(customer_client, order):
     # given
     tshirt, socks = order.lines.order_by("id")
-    data = form_data(order, (1, "wrong-size"), (2, "other", "The colour is not the one shown"),
-                     comment="Thank you")
+    data = form_data(
+        order,
+        (1, "wrong-size"),
+        (2, "other", "The colour is not the one shown"),
+        comment="Thank you",
+    )
     # when
     form = customer_client.get(form_url(order))
     posted = customer_client.post(form_url(order), data)
@@ -51,24 +55,44 @@ def test_a_customer_requests_a_return_through_the_summary(customer_client, order
     ret = Return.objects.get()
     assert confirmed.status_code == 302
     assert confirmed["Location"] == f"/returns/{ret.rma_number}/"
-    assert (ret.order_id, ret.channel, ret.status, ret.refund_mode, ret.delivery_option,
-            ret.customer_comment, ret.created_by_id) == (
-        order.pk, Return.Channel.PORTAL, ReturnStatus.REQUESTED, "money_back", "label",
-        "Thank you", order.customer.user_id)
-    assert list(ret.lines.order_by("order_line_id").values_list(
-        "order_line_id", "quantity", "reason__code", "reason_detail")) == [
-        (tshirt.pk, 1, "wrong-size", ""), (socks.pk, 2, "other", "The colour is not the one shown")]
+    assert (
+        ret.order_id,
+        ret.channel,
+        ret.status,
+        ret.refund_mode,
+        ret.delivery_option,
+        ret.customer_comment,
+        ret.created_by_id,
+    ) == (
+        order.pk,
+        Return.Channel.PORTAL,
+        ReturnStatus.REQUESTED,
+        "money_back",
+        "label",
+        "Thank you",
+        order.customer.user_id,
+    )
+    assert list(
+        ret.lines.order_by("order_line_id").values_list(
+            "order_line_id", "quantity", "reason__code", "reason_detail"
+        )
+    ) == [
+        (tshirt.pk, 1, "wrong-size", ""),
+        (socks.pk, 2, "other", "The colour is not the one shown"),
+    ]
     assert DRAFT_KEY not in customer_client.session
 
 
-def test_the_form_offers_only_what_remains_and_the_active_reasons(customer_client, order,
-                                                                   reasons):
+def test_the_form_offers_only_what_remains_and_the_active_reasons(customer_client, order, reasons):
     # given: one pair of socks already being returned; "arrived late" no longer used
     socks = order.lines.order_by("id")[1]
-    return_request(actor=order.customer.user, order=order, refund_mode="money_back",
-                   delivery_option="label",
-                   lines=[ReturnLineInput(order_line_id=socks.pk, quantity=1,
-                                          reason_code="wrong-size")])
+    return_request(
+        actor=order.customer.user,
+        order=order,
+        refund_mode="money_back",
+        delivery_option="label",
+        lines=[ReturnLineInput(order_line_id=socks.pk, quantity=1, reason_code="wrong-size")],
+    )
     reasons["arrived-late"].active = False
     reasons["arrived-late"].save()
     # when
@@ -77,7 +101,13 @@ def test_the_form_offers_only_what_remains_and_the_active_reasons(customer_clien
     form = response.context["form"]
     assert form.fields[f"line-{socks.pk}-quantity"].choices == [(0, "0"), (1, "1")]
     assert [code for code, _label in form.fields[f"line-{socks.pk}-reason"].choices] == [
-        "", "defective", "wrong-size", "not-as-described", "changed-mind", "other"]
+        "",
+        "defective",
+        "wrong-size",
+        "not-as-described",
+        "changed-mind",
+        "other",
+    ]
 
 
 def test_the_summary_shows_the_estimate_line_by_line(customer_client, order, shop_settings):
@@ -90,26 +120,38 @@ def test_the_summary_shows_the_estimate_line_by_line(customer_client, order, sho
     # then: items 12.99 + 39.48, shipping 6.00, fee -5.00
     quote = summary.context["quote"]
     assert [(line.kind, line.amount) for line in quote.lines] == [
-        ("item", Decimal("12.99")), ("item", Decimal("39.48")), ("shipping", Decimal("6.00")),
-        ("fee", Decimal("-5.00"))]
+        ("item", Decimal("12.99")),
+        ("item", Decimal("39.48")),
+        ("shipping", Decimal("6.00")),
+        ("fee", Decimal("-5.00")),
+    ]
     assert quote.total == Decimal("53.47")
     assert "€53.47" in summary.content.decode()
     assert Return.objects.count() == 0
 
 
-@pytest.mark.parametrize("shipping, discount, rows, mode", [
-    ("6.00", "0.00", [(1, "wrong-size"), (2, "defective")], "money_back"),  # all, with shipping
-    ("6.00", "10.00", [(0, ""), (1, "changed-mind")], "money_back"),  # partial, discount shared
-    ("0.00", "3.33", [(1, "wrong-size"), (1, "wrong-size")], "store_credit"),  # odd cents
-    ("6.00", "0.00", [(1, "wrong-size"), (2, "wrong-size")], "exchange"),  # no shipping back
-])
+@pytest.mark.parametrize(
+    "shipping, discount, rows, mode",
+    [
+        ("6.00", "0.00", [(1, "wrong-size"), (2, "defective")], "money_back"),  # all, with shipping
+        ("6.00", "10.00", [(0, ""), (1, "changed-mind")], "money_back"),  # partial, discount shared
+        ("0.00", "3.33", [(1, "wrong-size"), (1, "wrong-size")], "store_credit"),  # odd cents
+        ("6.00", "0.00", [(1, "wrong-size"), (2, "wrong-size")], "exchange"),  # no shipping back
+    ],
+)
 def test_the_summary_estimate_equals_the_staff_quote_to_the_cent(
-        client, customer, reasons, shop_settings, shipping, discount, rows, mode):
+    client, customer, reasons, shop_settings, shipping, discount, rows, mode
+):
     # given
     shop_settings.default_return_fee = Decimal("2.50")
     shop_settings.save()
-    order = make_order([(1, "12.99"), (2, "19.74")], shipping=shipping, discount=discount,
-                       customer=customer, email=customer.email)
+    order = make_order(
+        [(1, "12.99"), (2, "19.74")],
+        shipping=shipping,
+        discount=discount,
+        customer=customer,
+        email=customer.email,
+    )
     client.force_login(customer.user)
     client.post(form_url(order), form_data(order, *rows, refund_mode=mode))
     # when
@@ -126,11 +168,15 @@ def test_another_customers_order_is_a_404_and_nothing_is_created(customer_client
     before = nothing_written()
     data = form_data(other_order, (1, "wrong-size"))
     # when
-    responses = [customer_client.get(form_url(other_order)),
-                 customer_client.post(form_url(other_order), data)]
+    responses = [
+        customer_client.get(form_url(other_order)),
+        customer_client.post(form_url(other_order), data),
+    ]
     put_draft(customer_client, other_order, data)
-    responses += [customer_client.get(confirm_url(other_order)),
-                  customer_client.post(confirm_url(other_order))]
+    responses += [
+        customer_client.get(confirm_url(other_order)),
+        customer_client.post(confirm_url(other_order)),
+    ]
     # then
     assert [response.status_code for response in responses] == [404, 404, 404, 404]
     assert nothing_written() == before
@@ -149,7 +195,8 @@ def test_a_draft_of_another_order_is_not_used_for_this_one(customer_client, orde
 
 
 def test_returns_switched_off_refuse_the_form_and_a_forged_confirmation(
-        customer_client, order, shop_settings):
+    customer_client, order, shop_settings
+):
     # given: a draft made while returns were on, then the shop switched them off
     data = form_data(order, (1, "wrong-size"))
     customer_client.post(form_url(order), data)
@@ -162,8 +209,8 @@ def test_returns_switched_off_refuse_the_form_and_a_forged_confirmation(
     # then
     assert confirmed.redirect_chain == [(f"/orders/{order.number}/", 302)]
     assert messages_of(confirmed) == [
-        "Returns cannot be requested online at the moment. Please contact us and we will "
-        "help you."]
+        "Returns cannot be requested online at the moment. Please contact us and we will help you."
+    ]
     assert posted.status_code == 302
     assert posted["Location"] == f"/orders/{order.number}/"
     assert nothing_written() == before
@@ -190,10 +237,13 @@ def test_past_the_window_the_form_and_the_confirmation_are_refused(customer_clie
 def test_a_quantity_above_what_remains_is_refused(customer_client, order):
     # given: one of the two pairs of socks is already being returned
     socks = order.lines.order_by("id")[1]
-    return_request(actor=order.customer.user, order=order, refund_mode="money_back",
-                   delivery_option="label",
-                   lines=[ReturnLineInput(order_line_id=socks.pk, quantity=1,
-                                          reason_code="wrong-size")])
+    return_request(
+        actor=order.customer.user,
+        order=order,
+        refund_mode="money_back",
+        delivery_option="label",
+        lines=[ReturnLineInput(order_line_id=socks.pk, quantity=1, reason_code="wrong-size")],
+    )
     before = nothing_written()
     data = form_data(order, (0, ""), (2, "wrong-size"))
     # when
@@ -203,7 +253,8 @@ def test_a_quantity_above_what_remains_is_refused(customer_client, order):
     # then
     assert posted.status_code == 200
     assert posted.context["form"].errors == {
-        f"line-{socks.pk}-quantity": ["You can return at most 1 of this item."]}
+        f"line-{socks.pk}-quantity": ["You can return at most 1 of this item."]
+    }
     assert confirmed.status_code == 200
     assert confirmed.context["form"].errors == posted.context["form"].errors
     assert nothing_written() == before
@@ -220,7 +271,8 @@ def test_an_inactive_reason_is_refused(customer_client, order, reasons):
     # then
     assert posted.status_code == 200
     assert posted.context["form"].errors == {
-        f"line-{tshirt.pk}-reason": ["Choose a reason from the list."]}
+        f"line-{tshirt.pk}-reason": ["Choose a reason from the list."]
+    }
     assert nothing_written() == before
     assert DRAFT_KEY not in customer_client.session
 
@@ -232,39 +284,42 @@ def test_a_reason_needing_details_without_them_is_refused(customer_client, order
     posted = customer_client.post(form_url(order), form_data(order, (1, "other", "  ")))
     # then
     assert posted.context["form"].errors == {
-        f"line-{tshirt.pk}-detail": ["Please tell us more about this reason."]}
+        f"line-{tshirt.pk}-detail": ["Please tell us more about this reason."]
+    }
     assert Return.objects.count() == 0
 
 
-def test_a_refund_mode_the_shop_does_not_offer_is_refused(customer_client, order,
-                                                           shop_settings):
+def test_a_refund_mode_the_shop_does_not_offer_is_refused(customer_client, order, shop_settings):
     # given
     shop_settings.offer_store_credit = False
     shop_settings.save()
     before = nothing_written()
     # when
     shown = customer_client.get(form_url(order))
-    posted = customer_client.post(form_url(order), form_data(order, (1, "wrong-size"),
-                                                             refund_mode="store_credit"))
+    posted = customer_client.post(
+        form_url(order), form_data(order, (1, "wrong-size"), refund_mode="store_credit")
+    )
     # then
     assert [mode for mode, _label in shown.context["form"].fields["refund_mode"].choices] == [
-        "money_back", "exchange"]
-    assert posted.context["form"].errors == {
-        "refund_mode": ["This refund option is not offered."]}
+        "money_back",
+        "exchange",
+    ]
+    assert posted.context["form"].errors == {"refund_mode": ["This refund option is not offered."]}
     assert nothing_written() == before
 
 
-def test_in_store_is_refused_when_the_shop_does_not_allow_it(customer_client, order,
-                                                              shop_settings):
+def test_in_store_is_refused_when_the_shop_does_not_allow_it(customer_client, order, shop_settings):
     # given
     shop_settings.in_store_returns_allowed = False
     shop_settings.save()
     # when
-    posted = customer_client.post(form_url(order), form_data(order, (1, "wrong-size"),
-                                                             delivery_option="in_store"))
+    posted = customer_client.post(
+        form_url(order), form_data(order, (1, "wrong-size"), delivery_option="in_store")
+    )
     # then
     assert posted.context["form"].errors == {
-        "delivery_option": ["This way of returning items is not offered."]}
+        "delivery_option": ["This way of returning items is not offered."]
+    }
     assert Return.objects.count() == 0
 
 
@@ -273,12 +328,12 @@ def test_choosing_no_item_is_refused(customer_client, order):
     posted = customer_client.post(form_url(order), form_data(order, (0, ""), (0, "")))
     # then
     assert posted.context["form"].non_field_errors() == [
-        "Choose at least one item to return, with its quantity."]
+        "Choose at least one item to return, with its quantity."
+    ]
     assert DRAFT_KEY not in customer_client.session
 
 
-def test_a_refusal_of_the_service_is_shown_and_keeps_the_draft(customer_client, order,
-                                                                monkeypatch):
+def test_a_refusal_of_the_service_is_shown_and_keeps_the_draft(customer_client, order, monkeypatch):
     # given: the service refuses at the last moment (e.g. someone else took the last unit)
     customer_client.post(form_url(order), form_data(order, (1, "wrong-size")))
 

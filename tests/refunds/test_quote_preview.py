@@ -17,8 +17,9 @@ def test_preview_of_the_whole_order_is_the_worked_example():
     order = make_order([(1, "12.99"), (1, "19.74")], shipping="6.00")
     lines = list(order.lines.order_by("id"))
     # when
-    quote = quote_preview(order=order, quantities={lines[0].id: 1, lines[1].id: 1},
-                          return_fee=Decimal("5.00"))
+    quote = quote_preview(
+        order=order, quantities={lines[0].id: 1, lines[1].id: 1}, return_fee=Decimal("5.00")
+    )
     # then
     assert quote.total == Decimal("33.73")
     assert quote.shipping == Decimal("6.00")

@@ -29,8 +29,12 @@ def test_worked_example_items_plus_shipping_minus_fee_is_33_73():
     # when
     quote = quote_for_return(ret)
     # then
-    assert amounts(quote) == [("item", Decimal("19.99")), ("item", Decimal("12.74")),
-                              ("shipping", Decimal("6.00")), ("fee", Decimal("-5.00"))]
+    assert amounts(quote) == [
+        ("item", Decimal("19.99")),
+        ("item", Decimal("12.74")),
+        ("shipping", Decimal("6.00")),
+        ("fee", Decimal("-5.00")),
+    ]
     assert quote.items_total == Decimal("32.73")
     assert quote.shipping == Decimal("6.00")
     assert quote.fee == Decimal("5.00")
@@ -38,8 +42,9 @@ def test_worked_example_items_plus_shipping_minus_fee_is_33_73():
     assert quote.currency == "EUR"
     assert quote.requested_total is None
     with translation.override("en"):
-        assert quote.summary() == ("items 32.73 + original shipping 6.00 - return fee 5.00 "
-                                   "= 33.73 EUR")
+        assert quote.summary() == (
+            "items 32.73 + original shipping 6.00 - return fee 5.00 = 33.73 EUR"
+        )
         assert [line.label for line in quote.lines][2:] == ["Original shipping", "Return fee"]
 
 
@@ -73,14 +78,18 @@ def test_several_returns_add_up_to_the_whole_and_the_last_gets_the_shipping():
     first = make_return(order, [1, 0])
     second = make_return(order, [0, 1])
     # when the two first are refunded before the last part is even sent
-    refunds = [refund_create(actor=actor, ret=ret, idempotency_key=f"k{ret.pk}")
-               for ret in (first, second)]
+    refunds = [
+        refund_create(actor=actor, ret=ret, idempotency_key=f"k{ret.pk}") for ret in (first, second)
+    ]
     third = make_return(order, [1, 0])
     quote = quote_for_return(third)
     refunds.append(refund_create(actor=actor, ret=third, idempotency_key="k-third"))
     # then
-    assert [refund.amount for refund in refunds] == [Decimal("10.00"), Decimal("12.73"),
-                                                     Decimal("16.00")]
+    assert [refund.amount for refund in refunds] == [
+        Decimal("10.00"),
+        Decimal("12.73"),
+        Decimal("16.00"),
+    ]
     assert amounts(quote) == [("item", Decimal("10.00")), ("shipping", Decimal("6.00"))]
     assert sum(refund.amount for refund in refunds) == order.amount_paid == Decimal("38.73")
     assert [refund.includes_shipping for refund in refunds] == [False, False, True]
@@ -104,8 +113,11 @@ def test_fee_larger_than_the_items_gives_zero_not_negative():
     # when
     quote = quote_for_return(ret)
     # then a cap line explains the zero, and the lines still add up
-    assert amounts(quote) == [("item", Decimal("3.00")), ("fee", Decimal("-5.00")),
-                              ("cap", Decimal("2.00"))]
+    assert amounts(quote) == [
+        ("item", Decimal("3.00")),
+        ("fee", Decimal("-5.00")),
+        ("cap", Decimal("2.00")),
+    ]
     assert quote.cap_lines()[0].subject == CAP_NOT_NEGATIVE
     assert quote.total == Decimal("0.00")
     assert_lines_add_up(quote)
@@ -123,20 +135,25 @@ def test_fee_larger_than_the_items_cannot_be_refunded():
 
 def test_three_lines_share_a_10_00_discount_to_the_cent():
     # given three lines of 15.00 sharing a 10.00 order discount: 3.333... each
-    order = make_order([(1, "15.00"), (1, "15.00"), (1, "15.00")], shipping="6.00",
-                       discount="10.00")
+    order = make_order(
+        [(1, "15.00"), (1, "15.00"), (1, "15.00")], shipping="6.00", discount="10.00"
+    )
     actor = superuser()
     # when each line comes back in its own return
-    returns = [make_return(order, quantities) for quantities in ([1, 0, 0], [0, 1, 0],
-                                                                  [0, 0, 1])]
+    returns = [make_return(order, quantities) for quantities in ([1, 0, 0], [0, 1, 0], [0, 0, 1])]
     quotes = [quote_for_return(ret) for ret in returns]
-    refunds = [refund_create(actor=actor, ret=ret, idempotency_key=f"k{ret.pk}")
-               for ret in returns]
+    refunds = [refund_create(actor=actor, ret=ret, idempotency_key=f"k{ret.pk}") for ret in returns]
     # then the odd cent goes to the first line (largest remainder, ties to the lowest id)
-    assert [[line.amount for line in quote.lines if line.kind == DISCOUNT] for quote in quotes] \
-        == [[Decimal("-3.34")], [Decimal("-3.33")], [Decimal("-3.33")]]
-    assert [quote.total for quote in quotes] == [Decimal("11.66"), Decimal("11.67"),
-                                                 Decimal("17.67")]
+    assert [[line.amount for line in quote.lines if line.kind == DISCOUNT] for quote in quotes] == [
+        [Decimal("-3.34")],
+        [Decimal("-3.33")],
+        [Decimal("-3.33")],
+    ]
+    assert [quote.total for quote in quotes] == [
+        Decimal("11.66"),
+        Decimal("11.67"),
+        Decimal("17.67"),
+    ]
     assert sum(refund.amount for refund in refunds) == order.amount_paid == Decimal("41.00")
     for quote in quotes:
         assert_lines_add_up(quote)
@@ -155,10 +172,12 @@ def test_a_discount_share_spread_over_units_adds_up_over_returns():
 
 def test_jpy_has_no_decimals():
     # given a yen order: 2 × 1500 + 1 × 999, discount 500, shipping 800, fee 300
-    order = make_order([(2, "1500"), (1, "999")], shipping="800", discount="500",
-                       currency="JPY")
-    whole = make_return(make_order([(2, "1500"), (1, "999")], shipping="800", discount="500",
-                                   currency="JPY"), [2, 1], fee="300")
+    order = make_order([(2, "1500"), (1, "999")], shipping="800", discount="500", currency="JPY")
+    whole = make_return(
+        make_order([(2, "1500"), (1, "999")], shipping="800", discount="500", currency="JPY"),
+        [2, 1],
+        fee="300",
+    )
     partial = make_return(order, [1, 0], fee="300")
     # when
     whole_quote = quote_for_return(whole)
@@ -167,8 +186,11 @@ def test_jpy_has_no_decimals():
     assert str(whole_quote.total) == "3999"
     assert whole_quote.items_total == Decimal("3499")
     assert str(partial_quote.total) == "1012"
-    assert amounts(partial_quote) == [("item", Decimal("1500")), ("discount", Decimal("-188")),
-                                      ("fee", Decimal("-300"))]
+    assert amounts(partial_quote) == [
+        ("item", Decimal("1500")),
+        ("discount", Decimal("-188")),
+        ("fee", Decimal("-300")),
+    ]
     assert all(line.amount.as_tuple().exponent == 0 for line in partial_quote.lines)
 
 

@@ -20,14 +20,18 @@ def admin_staff():
 
 def test_refund_page_shows_the_quote_and_a_double_submit_makes_one_refund(client):
     # given
-    ret = make_return(make_order([(1, "19.99"), (1, "12.74")], shipping="6.00"), [1, 1],
-                      fee="5.00")
+    ret = make_return(make_order([(1, "19.99"), (1, "12.74")], shipping="6.00"), [1, 1], fee="5.00")
     client.force_login(admin_staff())
     url = reverse("admin:refunds_refund_for_return", args=[ret.pk])
     # when
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
-    form = {"amount": "", "mode": "original_payment", "reason": "", "reference": "",
-            "idempotency_key": page.context["form"].initial["idempotency_key"]}
+    form = {
+        "amount": "",
+        "mode": "original_payment",
+        "reason": "",
+        "reference": "",
+        "idempotency_key": page.context["form"].initial["idempotency_key"],
+    }
     responses = [client.post(url, form) for _ in range(2)]
     # then
     assert page.status_code == 200
@@ -42,12 +46,15 @@ def test_mark_refunded_page_records_the_reference_and_completes_the_return(clien
     # given
     ret = make_return(make_order([(1, "19.99")], shipping="6.00"), [1])
     client.force_login(admin_staff())
-    client.post(reverse("admin:refunds_refund_for_return", args=[ret.pk]), {
-        "mode": "original_payment", "idempotency_key": "k1"})
+    client.post(
+        reverse("admin:refunds_refund_for_return", args=[ret.pk]),
+        {"mode": "original_payment", "idempotency_key": "k1"},
+    )
     refund = Refund.objects.get()
     # when
-    response = client.post(reverse("admin:refunds_refund_mark_refunded", args=[refund.pk]),
-                           {"reference": "re_42"})
+    response = client.post(
+        reverse("admin:refunds_refund_mark_refunded", args=[refund.pk]), {"reference": "re_42"}
+    )
     # then
     assert response.status_code == 302
     refund.refresh_from_db()
@@ -63,8 +70,10 @@ def test_staff_without_the_refund_permission_get_403_and_nothing_changes(client)
     ret = make_return(make_order([(1, "19.99")], shipping="6.00"), [1])
     client.force_login(StaffFactory())
     # when
-    response = client.post(reverse("admin:refunds_refund_for_return", args=[ret.pk]), {
-        "mode": "original_payment", "idempotency_key": "k1"})
+    response = client.post(
+        reverse("admin:refunds_refund_for_return", args=[ret.pk]),
+        {"mode": "original_payment", "idempotency_key": "k1"},
+    )
     # then
     assert response.status_code == 403
     assert Refund.objects.count() == 0
@@ -74,8 +83,10 @@ def test_the_refunds_list_cancels_the_selected_refunds_through_the_service(clien
     # given a pending refund
     ret = make_return(make_order([(1, "19.99")], shipping="6.00"), [1])
     client.force_login(admin_staff())
-    client.post(reverse("admin:refunds_refund_for_return", args=[ret.pk]), {
-        "mode": "original_payment", "idempotency_key": "k1"})
+    client.post(
+        reverse("admin:refunds_refund_for_return", args=[ret.pk]),
+        {"mode": "original_payment", "idempotency_key": "k1"},
+    )
     refund = Refund.objects.get()
     url = reverse("admin:refunds_refund_changelist")
     # when
@@ -92,9 +103,12 @@ def test_the_refunds_list_cancels_the_selected_refunds_through_the_service(clien
 def test_mark_paid_page_records_what_the_customer_paid_for_a_dearer_exchange(client):
     # given: a 30.00 item exchanged for a 40.00 one: the customer owes 10.00
     manager = admin_staff()
-    ret = make_return(make_order([(1, "30.00")], shipping="6.00"), [1],
-                      mode=Return.RefundMode.EXCHANGE,
-                      exchange_variant=VariantFactory(price=Decimal("40.00")))
+    ret = make_return(
+        make_order([(1, "30.00")], shipping="6.00"),
+        [1],
+        mode=Return.RefundMode.EXCHANGE,
+        exchange_variant=VariantFactory(price=Decimal("40.00")),
+    )
     due = exchange_settle(actor=manager, ret=ret, idempotency_key="k1")
     client.force_login(manager)
     url = reverse("admin:refunds_exchangedue_mark_paid", args=[due.pk])
@@ -112,13 +126,17 @@ def test_mark_paid_page_records_what_the_customer_paid_for_a_dearer_exchange(cli
 
 
 def test_mark_paid_page_is_refused_without_the_refund_permission(client):
-    ret = make_return(make_order([(1, "30.00")], shipping="6.00"), [1],
-                      mode=Return.RefundMode.EXCHANGE,
-                      exchange_variant=VariantFactory(price=Decimal("40.00")))
+    ret = make_return(
+        make_order([(1, "30.00")], shipping="6.00"),
+        [1],
+        mode=Return.RefundMode.EXCHANGE,
+        exchange_variant=VariantFactory(price=Decimal("40.00")),
+    )
     due = exchange_settle(actor=admin_staff(), ret=ret, idempotency_key="k1")
     client.force_login(StaffFactory())
-    response = client.post(reverse("admin:refunds_exchangedue_mark_paid", args=[due.pk]),
-                           {"reference": "POS-77"})
+    response = client.post(
+        reverse("admin:refunds_exchangedue_mark_paid", args=[due.pk]), {"reference": "POS-77"}
+    )
     assert response.status_code == 403
     due.refresh_from_db()
     assert (due.status, due.reference) == (ExchangeDue.Status.OPEN, "")

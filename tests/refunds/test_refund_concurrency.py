@@ -46,11 +46,11 @@ def staff(manager_id: int) -> User:
 def test_twenty_concurrent_refunds_of_one_return_make_one_refund():
     # given a received return and twenty staff forms, each with its own key
     manager = refunds_manager()
-    ret = make_return(make_order([(1, "19.99"), (1, "12.74")], shipping="6.00"), [1, 1],
-                      fee="5.00")
+    ret = make_return(make_order([(1, "19.99"), (1, "12.74")], shipping="6.00"), [1, 1], fee="5.00")
     # when they are all submitted at the same moment
-    results = at_once(20, lambda i: refund_create(actor=staff(manager.pk), ret=ret,
-                                                  idempotency_key=f"form-{i}"))
+    results = at_once(
+        20, lambda i: refund_create(actor=staff(manager.pk), ret=ret, idempotency_key=f"form-{i}")
+    )
     # then one refund; the nineteen others a clear error
     refunds = [result for result in results if isinstance(result, Refund)]
     errors = [result for result in results if isinstance(result, RefundError)]
@@ -66,8 +66,9 @@ def test_a_form_submitted_ten_times_at_once_makes_one_refund():
     manager = refunds_manager()
     ret = make_return(make_order([(1, "19.99")], shipping="6.00"), [1])
     # when the same form (same key) arrives ten times at once
-    results = at_once(10, lambda i: refund_create(actor=staff(manager.pk), ret=ret,
-                                                  idempotency_key="form-1"))
+    results = at_once(
+        10, lambda i: refund_create(actor=staff(manager.pk), ret=ret, idempotency_key="form-1")
+    )
     # then every submit gets the one refund
     assert all(isinstance(result, Refund) for result in results)
     assert {result.pk for result in results} == {Refund.objects.get().pk}
@@ -82,12 +83,15 @@ def test_two_staff_refunding_two_returns_of_one_order_cannot_exceed_what_was_pai
         order.save()
         returns = [make_return(order, [1]), make_return(order, [1])]
         # when two staff refund one each at the same moment
-        results = at_once(2, lambda i, returns=returns, manager=manager: refund_create(
-            actor=staff(manager.pk), ret=returns[i], idempotency_key=f"{returns[i].pk}-form"))
+        results = at_once(
+            2,
+            lambda i, returns=returns, manager=manager: refund_create(
+                actor=staff(manager.pk), ret=returns[i], idempotency_key=f"{returns[i].pk}-form"
+            ),
+        )
         # then the second to take the order's lock refunds only what is left
         assert all(isinstance(result, Refund) for result in results), results
-        assert sorted(result.amount for result in results) == [Decimal("15.00"),
-                                                               Decimal("30.00")]
+        assert sorted(result.amount for result in results) == [Decimal("15.00"), Decimal("30.00")]
         assert committed_total_for_order(order) == Decimal("45.00")
 
 
@@ -99,9 +103,15 @@ def test_two_staff_refunding_fixed_amounts_at_once_get_one_refusal():
     order.save()
     returns = [make_return(order, [1]), make_return(order, [1])]
     # when
-    results = at_once(2, lambda i: refund_create(
-        actor=staff(manager.pk), ret=returns[i], amount=Decimal("30.00"),
-        idempotency_key=f"form-{i}"))
+    results = at_once(
+        2,
+        lambda i: refund_create(
+            actor=staff(manager.pk),
+            ret=returns[i],
+            amount=Decimal("30.00"),
+            idempotency_key=f"form-{i}",
+        ),
+    )
     # then
     assert sorted(type(result).__name__ for result in results) == ["Refund", "RefundError"]
     assert committed_total_for_order(order) == Decimal("30.00")

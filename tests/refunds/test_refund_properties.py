@@ -18,14 +18,21 @@ pytestmark = pytest.mark.django_db
 
 @st.composite
 def scenarios(draw):
-    lines = draw(st.lists(st.tuples(st.integers(1, 3), st.integers(0, 5000)),
-                          min_size=1, max_size=3))
+    lines = draw(
+        st.lists(st.tuples(st.integers(1, 3), st.integers(0, 5000)), min_size=1, max_size=3)
+    )
     whole = sum(quantity * price for quantity, price in lines)
-    returns = draw(st.lists(st.tuples(
-        st.sampled_from([0, 0, 150, 500, 2500]),                         # fee, minor units
-        st.lists(st.integers(0, 3), min_size=len(lines), max_size=len(lines)),  # asked
-        st.lists(st.integers(0, 1), min_size=len(lines), max_size=len(lines)),  # missing
-    ), min_size=1, max_size=3))
+    returns = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from([0, 0, 150, 500, 2500]),  # fee, minor units
+                st.lists(st.integers(0, 3), min_size=len(lines), max_size=len(lines)),  # asked
+                st.lists(st.integers(0, 1), min_size=len(lines), max_size=len(lines)),  # missing
+            ),
+            min_size=1,
+            max_size=3,
+        )
+    )
     return {
         "currency": draw(st.sampled_from(["EUR", "JPY"])),
         "lines": lines,
@@ -40,15 +47,21 @@ def money(minor_units: int, currency: str) -> Decimal:
     return Decimal(minor_units).scaleb(-MINOR_UNITS[currency])
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(scenario=scenarios())
 def test_refunds_never_exceed_what_was_paid_and_every_quote_adds_up(scenario):
     # given a random order
     currency = scenario["currency"]
-    order = make_order([(quantity, money(price, currency)) for quantity, price
-                        in scenario["lines"]], shipping=money(scenario["shipping"], currency),
-                       discount=money(scenario["discount"], currency), currency=currency)
+    order = make_order(
+        [(quantity, money(price, currency)) for quantity, price in scenario["lines"]],
+        shipping=money(scenario["shipping"], currency),
+        discount=money(scenario["discount"], currency),
+        currency=currency,
+    )
     actor = superuser()
     left = [quantity for quantity, _price in scenario["lines"]]
     returns, everything_back_free = [], True
@@ -86,8 +99,9 @@ def test_refunds_never_exceed_what_was_paid_and_every_quote_adds_up(scenario):
     for quote in quotes:
         assert sum(line.amount for line in quote.lines) == quote.total
         assert quote.total >= 0
-        assert all(line.amount.as_tuple().exponent == -MINOR_UNITS[currency]
-                   for line in quote.lines)
+        assert all(
+            line.amount.as_tuple().exponent == -MINOR_UNITS[currency] for line in quote.lines
+        )
     if returns and everything_back_free and not any(left):
         event("the whole order came back without fees")
         assert committed_total_for_order(order) == paid

@@ -56,6 +56,7 @@ def refund_events(ret):
 
 # --- creating ---------------------------------------------------------------------------------
 
+
 def test_refund_create_holds_the_quote_frozen(manager):
     # given
     ret = worked_example()
@@ -68,8 +69,7 @@ def test_refund_create_holds_the_quote_frozen(manager):
     assert refund.is_partial is False
     assert refund.includes_shipping is True
     assert refund.created_by == manager
-    assert [line["amount"] for line in refund.quote["lines"]] == ["19.99", "12.74", "6.00",
-                                                                 "-5.00"]
+    assert [line["amount"] for line in refund.quote["lines"]] == ["19.99", "12.74", "6.00", "-5.00"]
     assert refund.quote["total"] == "33.73"
     assert len(refund_events(ret)) == 1
     assert Return.objects.get(pk=ret.pk).status == ReturnStatus.RECEIVED
@@ -126,17 +126,22 @@ def test_a_partial_refund_needs_a_reason(manager):
     with pytest.raises(RefundError, match="reason"):
         refund_create(actor=manager, ret=ret, amount=Decimal("20.00"), idempotency_key="form-1")
     assert Refund.objects.count() == 0
-    refund = refund_create(actor=manager, ret=ret, amount="20.00", reason="Item scratched",
-                           idempotency_key="form-2")
+    refund = refund_create(
+        actor=manager, ret=ret, amount="20.00", reason="Item scratched", idempotency_key="form-2"
+    )
     assert (refund.amount, refund.is_partial, refund.partial_reason) == (
-        Decimal("20.00"), True, "Item scratched")
+        Decimal("20.00"),
+        True,
+        "Item scratched",
+    )
 
 
 def test_the_rest_after_a_partial_refund_is_another_explicit_partial_refund(manager):
     # given
     ret = worked_example()
-    refund_create(actor=manager, ret=ret, amount="20.00", reason="first part",
-                  idempotency_key="form-1")
+    refund_create(
+        actor=manager, ret=ret, amount="20.00", reason="first part", idempotency_key="form-1"
+    )
     # when
     rest = refund_create(actor=manager, ret=ret, reason="the rest", idempotency_key="form-2")
     # then
@@ -150,8 +155,7 @@ def test_an_amount_above_the_quote_is_refused(manager):
     ret = worked_example()
     # when / then
     with pytest.raises(RefundError, match="at most 33.73 EUR"):
-        refund_create(actor=manager, ret=ret, amount="33.74", reason="x",
-                      idempotency_key="form-1")
+        refund_create(actor=manager, ret=ret, amount="33.74", reason="x", idempotency_key="form-1")
     assert Refund.objects.count() == 0
 
 
@@ -161,8 +165,7 @@ def test_a_bad_amount_is_refused(manager, amount):
     ret = worked_example()
     # when / then
     with pytest.raises(RefundError):
-        refund_create(actor=manager, ret=ret, amount=amount, reason="x",
-                      idempotency_key="form-1")
+        refund_create(actor=manager, ret=ret, amount=amount, reason="x", idempotency_key="form-1")
     assert Refund.objects.count() == 0
 
 
@@ -199,18 +202,29 @@ def test_the_database_refuses_a_second_live_full_refund_and_a_zero_amount(manage
     # given
     ret = worked_example()
     refund = refund_create(actor=manager, ret=ret, idempotency_key="form-1")
-    fields = {"ret": ret, "order": ret.order, "currency": "EUR", "quote": refund.quote,
-              "mode": Refund.Mode.ORIGINAL_PAYMENT}
+    fields = {
+        "ret": ret,
+        "order": ret.order,
+        "currency": "EUR",
+        "quote": refund.quote,
+        "mode": Refund.Mode.ORIGINAL_PAYMENT,
+    }
     # when / then
     with pytest.raises(IntegrityError), transaction.atomic():
         Refund.objects.create(amount=Decimal("1.00"), idempotency_key="orm-1", **fields)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Refund.objects.create(amount=Decimal("0.00"), is_partial=True, partial_reason="x",
-                              idempotency_key="orm-2", **fields)
+        Refund.objects.create(
+            amount=Decimal("0.00"),
+            is_partial=True,
+            partial_reason="x",
+            idempotency_key="orm-2",
+            **fields,
+        )
     assert Refund.objects.count() == 1
 
 
 # --- settling ---------------------------------------------------------------------------------
+
 
 def test_marking_refunded_completes_the_received_return(manager, notifications):
     # given
@@ -270,8 +284,10 @@ def test_a_failed_refund_frees_the_return_for_a_new_one(manager):
     # given
     ret = worked_example()
     failed = refund_mark_failed(
-        actor=manager, refund=refund_create(actor=manager, ret=ret, idempotency_key="form-1"),
-        note="card expired")
+        actor=manager,
+        refund=refund_create(actor=manager, ret=ret, idempotency_key="form-1"),
+        note="card expired",
+    )
     # when
     again = refund_create(actor=manager, ret=ret, idempotency_key="form-2")
     # then
@@ -284,7 +300,8 @@ def test_a_cancelled_refund_cannot_be_marked_refunded(manager):
     # given
     ret = worked_example()
     refund = refund_cancel(
-        actor=manager, refund=refund_create(actor=manager, ret=ret, idempotency_key="form-1"))
+        actor=manager, refund=refund_create(actor=manager, ret=ret, idempotency_key="form-1")
+    )
     # when / then
     with pytest.raises(RefundError, match="already cancelled"):
         refund_mark_refunded(actor=manager, refund=refund, reference="re_1")
@@ -296,8 +313,12 @@ def test_record_a_refund_made_outside_the_system_in_one_step(manager, notificati
     # given
     ret = worked_example()
     # when the form is submitted twice
-    refunds = [refund_record_external(actor=manager, ret=ret, reference="SEPA-2024-118",
-                                      idempotency_key="form-1") for _ in range(2)]
+    refunds = [
+        refund_record_external(
+            actor=manager, ret=ret, reference="SEPA-2024-118", idempotency_key="form-1"
+        )
+        for _ in range(2)
+    ]
     # then
     assert refunds[0].pk == refunds[1].pk
     assert Refund.objects.get().status == Refund.Status.REFUNDED
@@ -315,6 +336,7 @@ def test_recording_an_outside_refund_needs_its_reference(manager):
 
 
 # --- store credit -----------------------------------------------------------------------------
+
 
 def test_a_store_credit_refund_credits_the_customer_once(manager, notifications):
     # given
@@ -334,8 +356,11 @@ def test_a_store_credit_refund_credits_the_customer_once(manager, notifications)
 def test_store_credit_never_goes_below_zero(manager):
     # given 33.73 of credit
     ret = worked_example(mode=Return.RefundMode.STORE_CREDIT)
-    refund_mark_refunded(actor=manager, refund=refund_create(
-        actor=manager, ret=ret, idempotency_key="form-1"), reference="")
+    refund_mark_refunded(
+        actor=manager,
+        refund=refund_create(actor=manager, ret=ret, idempotency_key="form-1"),
+        reference="",
+    )
     customer = ret.order.customer
     # when / then
     with pytest.raises(RefundError, match="only 33.73 EUR"):
@@ -347,11 +372,16 @@ def test_store_credit_never_goes_below_zero(manager):
 
 # --- exchanges --------------------------------------------------------------------------------
 
+
 def test_an_exchange_for_a_cheaper_item_refunds_the_difference(manager, notifications):
     # given a 30.00 item exchanged for a 25.00 one
     order = make_order([(1, "30.00"), (1, "10.00")], shipping="6.00")
-    ret = make_return(order, [1, 0], mode=Return.RefundMode.EXCHANGE,
-                      exchange_variant=VariantFactory(price=Decimal("25.00")))
+    ret = make_return(
+        order,
+        [1, 0],
+        mode=Return.RefundMode.EXCHANGE,
+        exchange_variant=VariantFactory(price=Decimal("25.00")),
+    )
     # when
     refund = exchange_settle(actor=manager, ret=ret, idempotency_key="form-1")
     refund_mark_refunded(actor=manager, refund=refund, reference="re_1")
@@ -364,12 +394,15 @@ def test_an_exchange_for_a_cheaper_item_refunds_the_difference(manager, notifica
     assert notifications == [(ret.pk, "exchanged")]
 
 
-def test_an_exchange_for_a_dearer_item_records_an_amount_due_not_a_refund(manager,
-                                                                         notifications):
+def test_an_exchange_for_a_dearer_item_records_an_amount_due_not_a_refund(manager, notifications):
     # given a 30.00 item exchanged for a 40.00 one
     order = make_order([(1, "30.00"), (1, "10.00")], shipping="6.00")
-    ret = make_return(order, [1, 0], mode=Return.RefundMode.EXCHANGE,
-                      exchange_variant=VariantFactory(price=Decimal("40.00")))
+    ret = make_return(
+        order,
+        [1, 0],
+        mode=Return.RefundMode.EXCHANGE,
+        exchange_variant=VariantFactory(price=Decimal("40.00")),
+    )
     # when
     due = exchange_settle(actor=manager, ret=ret, idempotency_key="form-1")
     # then

@@ -28,8 +28,9 @@ class NotificationRecorder:
         self.calls = []
 
     def __call__(self, *, ret, event, return_event=None, actor=None):
-        self.calls.append({"ret": ret.pk, "event": event, "return_event": return_event,
-                           "actor": actor})
+        self.calls.append(
+            {"ret": ret.pk, "event": event, "return_event": return_event, "actor": actor}
+        )
 
     @property
     def events(self):
@@ -56,14 +57,19 @@ def reasons(db):
     found = {}
     for code, flags in DEFAULT_REASONS.items():
         found[code], _ = ReturnReason.objects.get_or_create(
-            code=code, defaults={"name_en": code, "name_fr": code, **flags})
+            code=code, defaults={"name_en": code, "name_fr": code, **flags}
+        )
     return found
 
 
 @pytest.fixture
 def actions(db):
-    return {code: ReturnAction.objects.get_or_create(
-        code=code, defaults={"name_en": code, "name_fr": code})[0] for code in DEFAULT_ACTIONS}
+    return {
+        code: ReturnAction.objects.get_or_create(
+            code=code, defaults={"name_en": code, "name_fr": code}
+        )[0]
+        for code in DEFAULT_ACTIONS
+    }
 
 
 @pytest.fixture
@@ -96,8 +102,13 @@ def customer(customer_user):
 @pytest.fixture
 def order(customer, reasons, actions, shop_settings):
     """A delivered order of the customer, seven days ago: 3 × A (stock 10) and 2 × B (stock 10)."""
-    line_a = OrderLineFactory(order__customer=customer, quantity=3,
-                              unit_price_paid=Decimal("20.00"), variant__stock_on_hand=10)
-    OrderLineFactory(order=line_a.order, quantity=2, unit_price_paid=Decimal("35.00"),
-                     variant__stock_on_hand=10)
+    line_a = OrderLineFactory(
+        order__customer=customer,
+        quantity=3,
+        unit_price_paid=Decimal("20.00"),
+        variant__stock_on_hand=10,
+    )
+    OrderLineFactory(
+        order=line_a.order, quantity=2, unit_price_paid=Decimal("35.00"), variant__stock_on_hand=10
+    )
     return line_a.order

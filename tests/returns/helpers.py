@@ -13,14 +13,23 @@ from returns.services import (
 )
 from shop.models import Order, StockMovement, User, Variant
 
-ALL_RETURN_PERMS = ["add_return", "change_return", "view_return", "approve_return",
-                    "receive_return", "cancel_return", "complete_return", "expire_return",
-                    "override_return_rules"]
+ALL_RETURN_PERMS = [
+    "add_return",
+    "change_return",
+    "view_return",
+    "approve_return",
+    "receive_return",
+    "cancel_return",
+    "complete_return",
+    "expire_return",
+    "override_return_rules",
+]
 
 
 def grant(user, *codenames) -> User:
-    permissions = Permission.objects.filter(content_type__app_label="returns",
-                                            codename__in=codenames)
+    permissions = Permission.objects.filter(
+        content_type__app_label="returns", codename__in=codenames
+    )
     assert permissions.count() == len(codenames)
     user.user_permissions.add(*permissions)
     return User.objects.get(pk=user.pk)  # a fresh instance: Django caches permissions
@@ -32,24 +41,49 @@ def lines_of(order: Order):
 
 def line_inputs(order: Order, *quantities, reason="wrong-size", **extra):
     """One ReturnLineInput per order line (in id order) with the quantities given; 0 skips it."""
-    return [ReturnLineInput(order_line_id=line.pk, quantity=quantity, reason_code=reason,
-                            **extra)
-            for line, quantity in zip(lines_of(order), quantities, strict=False) if quantity]
+    return [
+        ReturnLineInput(order_line_id=line.pk, quantity=quantity, reason_code=reason, **extra)
+        for line, quantity in zip(lines_of(order), quantities, strict=False)
+        if quantity
+    ]
 
 
-def request(order: Order, *quantities, reason="wrong-size", refund_mode="money_back",
-            delivery_option="label", **extra) -> Return:
+def request(
+    order: Order,
+    *quantities,
+    reason="wrong-size",
+    refund_mode="money_back",
+    delivery_option="label",
+    **extra,
+) -> Return:
     """A return the order's customer requests from the portal."""
-    return return_request(actor=order.customer.user, order=order,
-                          lines=line_inputs(order, *quantities, reason=reason),
-                          refund_mode=refund_mode, delivery_option=delivery_option, **extra)
+    return return_request(
+        actor=order.customer.user,
+        order=order,
+        lines=line_inputs(order, *quantities, reason=reason),
+        refund_mode=refund_mode,
+        delivery_option=delivery_option,
+        **extra,
+    )
 
 
-def create(staff, order: Order, *quantities, reason="wrong-size", refund_mode="money_back",
-           delivery_option="label", **extra) -> Return:
-    return return_create(actor=staff, order=order,
-                         lines=line_inputs(order, *quantities, reason=reason),
-                         refund_mode=refund_mode, delivery_option=delivery_option, **extra)
+def create(
+    staff,
+    order: Order,
+    *quantities,
+    reason="wrong-size",
+    refund_mode="money_back",
+    delivery_option="label",
+    **extra,
+) -> Return:
+    return return_create(
+        actor=staff,
+        order=order,
+        lines=line_inputs(order, *quantities, reason=reason),
+        refund_mode=refund_mode,
+        delivery_option=delivery_option,
+        **extra,
+    )
 
 
 def return_in(status: str, staff, order: Order, *quantities, **extra) -> Return:
@@ -78,8 +112,9 @@ def snapshot(ret: Return) -> dict:
         "rejection_reason": fresh.rejection_reason,
         "replacement_order": fresh.replacement_order_id,
         "events": list(ReturnEvent.objects.filter(ret=fresh).values_list("id", flat=True)),
-        "lines": list(fresh.lines.order_by("id").values_list("quantity", "restock",
-                                                             "received_quantity")),
+        "lines": list(
+            fresh.lines.order_by("id").values_list("quantity", "restock", "received_quantity")
+        ),
         "stock": dict(Variant.objects.values_list("sku", "stock_on_hand")),
         "movements": StockMovement.objects.count(),
         "orders": Order.objects.count(),
@@ -88,5 +123,8 @@ def snapshot(ret: Return) -> dict:
 
 
 def status_history(ret: Return) -> list[tuple[str, str]]:
-    return list(ReturnEvent.objects.filter(ret=ret, kind=ReturnEvent.Kind.STATUS)
-                .order_by("created_at", "id").values_list("from_status", "to_status"))
+    return list(
+        ReturnEvent.objects.filter(ret=ret, kind=ReturnEvent.Kind.STATUS)
+        .order_by("created_at", "id")
+        .values_list("from_status", "to_status")
+    )

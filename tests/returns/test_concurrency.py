@@ -16,8 +16,7 @@ from returns.services import return_approve, return_receive
 from shop.models import StockMovement, Variant
 from tests.returns.helpers import lines_of, request, return_in
 
-pytestmark = [pytest.mark.postgres,
-              pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
@@ -44,8 +43,7 @@ def race(*calls):
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=run, args=(index, call))
-               for index, call in enumerate(calls)]
+    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -66,8 +64,12 @@ def test_two_staff_approving_the_same_return(staff, order, slow_outbox):
     first_page, second_page = Return.objects.get(pk=ret.pk), Return.objects.get(pk=ret.pk)
     slow_outbox.calls.clear()
     # when
-    wins, losses = split(race(lambda: return_approve(actor=staff, ret=first_page),
-                              lambda: return_approve(actor=staff, ret=second_page)))
+    wins, losses = split(
+        race(
+            lambda: return_approve(actor=staff, ret=first_page),
+            lambda: return_approve(actor=staff, ret=second_page),
+        )
+    )
     # then
     assert len(wins) == 1
     assert len(losses) == 1
@@ -86,8 +88,9 @@ def test_two_staff_receiving_the_same_return(staff, order, slow_outbox):
     variant = lines_of(order)[0].variant
     slow_outbox.calls.clear()
     # when
-    wins, losses = split(race(*[lambda page=page: return_receive(actor=staff, ret=page)
-                                for page in pages]))
+    wins, losses = split(
+        race(*[lambda page=page: return_receive(actor=staff, ret=page) for page in pages])
+    )
     # then
     assert len(wins) == 1
     assert len(losses) == 1

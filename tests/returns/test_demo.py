@@ -25,29 +25,34 @@ def test_demo_returns_cover_every_status_with_coherent_timelines(notifications):
     for ret in demo:
         history = status_history(ret)
         assert history[0][0] == ""
-        assert all(left == reached for (_, reached), (left, _) in zip(history, history[1:],
-                                                                      strict=False))
+        assert all(
+            left == reached for (_, reached), (left, _) in zip(history, history[1:], strict=False)
+        )
         assert history[-1][1] == ret.status
         moments = list(ret.events.order_by("id").values_list("created_at", flat=True))
         assert moments == sorted(moments)
         assert ret.created_at == moments[0] < now
         assert ret.order.delivered_at < ret.created_at
-        assert ret.status_changed_at == ret.events.filter(
-            kind=ReturnEvent.Kind.STATUS).latest("id").created_at
+        assert (
+            ret.status_changed_at
+            == ret.events.filter(kind=ReturnEvent.Kind.STATUS).latest("id").created_at
+        )
 
 
 def test_demo_returns_are_seeded_once(notifications):
     # given
     seed_shop()
     seed_returns()
-    counts = (Return.objects.count(), ReturnEvent.objects.count(),
-              StockMovement.objects.count())
+    counts = (Return.objects.count(), ReturnEvent.objects.count(), StockMovement.objects.count())
     # when
     again = seed_returns()
     # then
     assert again == []
-    assert (Return.objects.count(), ReturnEvent.objects.count(),
-            StockMovement.objects.count()) == counts
+    assert (
+        Return.objects.count(),
+        ReturnEvent.objects.count(),
+        StockMovement.objects.count(),
+    ) == counts
 
 
 def test_demo_returns_need_staff_and_delivered_orders(notifications):

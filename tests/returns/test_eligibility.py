@@ -28,6 +28,7 @@ def _delivered(order, days_ago, minutes=0):
 
 # --- the shop's switch -----------------------------------------------------------------------
 
+
 def test_request_refused_when_returns_are_off(order, shop_settings, notifications):
     # given
     shop_settings.returns_allowed = False
@@ -48,6 +49,7 @@ def test_staff_still_create_when_returns_are_off(staff, order, shop_settings, no
 
 
 # --- the window ------------------------------------------------------------------------------
+
 
 def test_request_on_the_last_day_of_the_window(order, shop_settings, notifications):
     _delivered(order, 30, minutes=-1)
@@ -105,30 +107,48 @@ def test_no_override_event_when_no_rule_is_broken(staff, order, notifications):
 
 # --- ownership -------------------------------------------------------------------------------
 
+
 def test_request_refused_for_another_customers_order(order, notifications):
     stranger = UserFactory()
     CustomerFactory(user=stranger, email=stranger.email)
     with pytest.raises(ReturnPermissionError, match="does not belong to your account"):
-        return_request(actor=stranger, order=order, lines=line_inputs(order, 1),
-                       refund_mode="money_back", delivery_option="label")
+        return_request(
+            actor=stranger,
+            order=order,
+            lines=line_inputs(order, 1),
+            refund_mode="money_back",
+            delivery_option="label",
+        )
     assert_nothing_created(notifications)
 
 
 def test_request_refused_for_staff_and_nobody(staff, order, notifications):
     for actor in (staff, None):
         with pytest.raises(ReturnPermissionError):
-            return_request(actor=actor, order=order, lines=line_inputs(order, 1),
-                           refund_mode="money_back", delivery_option="label")
+            return_request(
+                actor=actor,
+                order=order,
+                lines=line_inputs(order, 1),
+                refund_mode="money_back",
+                delivery_option="label",
+            )
     assert_nothing_created(notifications)
 
 
 # --- refund modes and delivery options -------------------------------------------------------
 
-@pytest.mark.parametrize(("mode", "flag"), [("money_back", "offer_money_back"),
-                                            ("store_credit", "offer_store_credit"),
-                                            ("exchange", "offer_exchange")])
-def test_request_refused_for_a_refund_mode_not_offered(order, shop_settings, mode, flag,
-                                                       notifications):
+
+@pytest.mark.parametrize(
+    ("mode", "flag"),
+    [
+        ("money_back", "offer_money_back"),
+        ("store_credit", "offer_store_credit"),
+        ("exchange", "offer_exchange"),
+    ],
+)
+def test_request_refused_for_a_refund_mode_not_offered(
+    order, shop_settings, mode, flag, notifications
+):
     setattr(shop_settings, flag, False)
     shop_settings.save()
     with pytest.raises(ReturnError, match="is not offered"):
@@ -158,6 +178,7 @@ def test_request_refused_for_unknown_choices(order, mode, option, notifications)
 
 # --- reasons ---------------------------------------------------------------------------------
 
+
 def test_request_refused_with_an_inactive_reason(order, reasons, notifications):
     reasons["arrived-late"].active = False
     reasons["arrived-late"].save()
@@ -180,18 +201,32 @@ def test_reason_needing_details_refused_without_them(order, notifications):
 
 def test_reason_needing_details_accepted_with_them(order, notifications):
     line = lines_of(order)[0]
-    ret = return_request(actor=order.customer.user, order=order, lines=[ReturnLineInput(
-        order_line_id=line.pk, quantity=1, reason_code="other", reason_detail=" Faded ")],
-        refund_mode="money_back", delivery_option="label")
+    ret = return_request(
+        actor=order.customer.user,
+        order=order,
+        lines=[
+            ReturnLineInput(
+                order_line_id=line.pk, quantity=1, reason_code="other", reason_detail=" Faded "
+            )
+        ],
+        refund_mode="money_back",
+        delivery_option="label",
+    )
     assert ret.lines.get().reason_detail == "Faded"
 
 
 # --- lines -----------------------------------------------------------------------------------
 
+
 def test_request_refused_without_lines(order, notifications):
     with pytest.raises(ReturnError, match="at least one item"):
-        return_request(actor=order.customer.user, order=order, lines=[],
-                       refund_mode="money_back", delivery_option="label")
+        return_request(
+            actor=order.customer.user,
+            order=order,
+            lines=[],
+            refund_mode="money_back",
+            delivery_option="label",
+        )
     assert_nothing_created(notifications)
 
 
@@ -199,9 +234,15 @@ def test_request_refused_without_lines(order, notifications):
 def test_request_refused_below_one(order, quantity, notifications):
     line = lines_of(order)[0]
     with pytest.raises(ReturnError, match="at least 1"):
-        return_request(actor=order.customer.user, order=order, lines=[ReturnLineInput(
-            order_line_id=line.pk, quantity=quantity, reason_code="wrong-size")],
-            refund_mode="money_back", delivery_option="label")
+        return_request(
+            actor=order.customer.user,
+            order=order,
+            lines=[
+                ReturnLineInput(order_line_id=line.pk, quantity=quantity, reason_code="wrong-size")
+            ],
+            refund_mode="money_back",
+            delivery_option="label",
+        )
     assert_nothing_created(notifications)
 
 
@@ -214,9 +255,13 @@ def test_request_refused_above_the_ordered_quantity(order, notifications):
 def test_request_refused_for_a_line_of_another_order(order, notifications):
     foreign = OrderLineFactory()
     with pytest.raises(ReturnError, match="not part of order"):
-        return_request(actor=order.customer.user, order=order, lines=[ReturnLineInput(
-            order_line_id=foreign.pk, quantity=1, reason_code="wrong-size")],
-            refund_mode="money_back", delivery_option="label")
+        return_request(
+            actor=order.customer.user,
+            order=order,
+            lines=[ReturnLineInput(order_line_id=foreign.pk, quantity=1, reason_code="wrong-size")],
+            refund_mode="money_back",
+            delivery_option="label",
+        )
     assert_nothing_created(notifications)
 
 
@@ -224,12 +269,18 @@ def test_request_refused_with_the_same_line_twice(order, notifications):
     line = lines_of(order)[0]
     twice = [ReturnLineInput(order_line_id=line.pk, quantity=1, reason_code="wrong-size")] * 2
     with pytest.raises(ReturnError, match="only once"):
-        return_request(actor=order.customer.user, order=order, lines=twice,
-                       refund_mode="money_back", delivery_option="label")
+        return_request(
+            actor=order.customer.user,
+            order=order,
+            lines=twice,
+            refund_mode="money_back",
+            delivery_option="label",
+        )
     assert_nothing_created(notifications)
 
 
 # --- exchanges -------------------------------------------------------------------------------
+
 
 def test_exchange_for_another_size_of_the_same_product(order, notifications):
     variant = lines_of(order)[0].variant
@@ -262,8 +313,10 @@ def test_exchange_variant_refused_for_money_back(order, notifications):
 
 # --- defaults from the shop's settings -------------------------------------------------------
 
-def test_fee_and_notify_flag_default_to_the_shop_settings(staff, order, shop_settings,
-                                                         notifications):
+
+def test_fee_and_notify_flag_default_to_the_shop_settings(
+    staff, order, shop_settings, notifications
+):
     # given
     shop_settings.default_return_fee = Decimal("4.5")
     shop_settings.notify_customers_by_default = False
@@ -280,9 +333,15 @@ def test_fee_and_notify_flag_default_to_the_shop_settings(staff, order, shop_set
 
 
 def test_staff_set_the_fee_and_the_notify_flag(staff, order, notifications):
-    ret = return_create(actor=staff, order=order, lines=line_inputs(order, 1),
-                        refund_mode="money_back", delivery_option="label",
-                        return_fee=Decimal("2.999"), notify_customer=True)
+    ret = return_create(
+        actor=staff,
+        order=order,
+        lines=line_inputs(order, 1),
+        refund_mode="money_back",
+        delivery_option="label",
+        return_fee=Decimal("2.999"),
+        notify_customer=True,
+    )
     assert ret.return_fee == Decimal("3.00")
     assert notifications.events == ["requested"]
 

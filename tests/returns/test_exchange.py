@@ -17,14 +17,16 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def larger(order):
     variant = lines_of(order)[0].variant
-    return VariantFactory(product=variant.product, option="L", price=Decimal("22.50"),
-                          stock_on_hand=5)
+    return VariantFactory(
+        product=variant.product, option="L", price=Decimal("22.50"), stock_on_hand=5
+    )
 
 
 def test_completing_an_exchange_ships_a_replacement_order(staff, order, larger, notifications):
     # given: 3 announced, 2 came back
-    ret = return_in(ReturnStatus.APPROVED, staff, order, 3, refund_mode="exchange",
-                    exchange_variant=larger)
+    ret = return_in(
+        ReturnStatus.APPROVED, staff, order, 3, refund_mode="exchange", exchange_variant=larger
+    )
     return_receive(actor=staff, ret=ret, received={ret.lines.get().pk: (2, None)})
     # when
     completed = return_complete(actor=staff, ret=Return.objects.get(pk=ret.pk))
@@ -33,36 +35,49 @@ def test_completing_an_exchange_ships_a_replacement_order(staff, order, larger, 
     assert Return.objects.get(pk=ret.pk).replacement_order == replacement
     assert completed.replacement_order == replacement
     assert (replacement.customer, replacement.email, replacement.currency) == (
-        order.customer, order.email, order.currency)
+        order.customer,
+        order.email,
+        order.currency,
+    )
     assert (replacement.shipping_country, replacement.shipping_postcode) == (
-        order.shipping_country, order.shipping_postcode)
+        order.shipping_country,
+        order.shipping_postcode,
+    )
     assert replacement.status == Order.Status.PLACED
     assert replacement.amount_paid == Decimal("0.00")
     assert list(replacement.lines.values_list("variant", "quantity", "unit_price_paid")) == [
-        (larger.pk, 2, Decimal("22.50"))]
+        (larger.pk, 2, Decimal("22.50"))
+    ]
     larger.refresh_from_db()
     assert larger.stock_on_hand == 3
     movement = StockMovement.objects.get(kind="exchange")
     assert (movement.variant, movement.quantity, movement.key) == (
-        larger, -2, f"return:{ret.pk}:exchange")
+        larger,
+        -2,
+        f"return:{ret.pk}:exchange",
+    )
 
 
-def test_second_exchange_of_an_order_is_numbered_after_the_first(staff, order, larger,
-                                                                 notifications):
+def test_second_exchange_of_an_order_is_numbered_after_the_first(
+    staff, order, larger, notifications
+):
     for _ in range(2):
-        ret = return_in(ReturnStatus.RECEIVED, staff, order, 1, refund_mode="exchange",
-                        exchange_variant=larger)
+        ret = return_in(
+            ReturnStatus.RECEIVED, staff, order, 1, refund_mode="exchange", exchange_variant=larger
+        )
         return_complete(actor=staff, ret=ret)
-    assert set(Order.objects.filter(number__startswith=f"{order.number}-X")
-               .values_list("number", flat=True)) == {f"{order.number}-X1",
-                                                      f"{order.number}-X2"}
+    assert set(
+        Order.objects.filter(number__startswith=f"{order.number}-X").values_list(
+            "number", flat=True
+        )
+    ) == {f"{order.number}-X1", f"{order.number}-X2"}
 
 
-def test_exchange_without_stock_is_refused_and_nothing_changes(staff, order, larger,
-                                                               notifications):
+def test_exchange_without_stock_is_refused_and_nothing_changes(staff, order, larger, notifications):
     # given
-    ret = return_in(ReturnStatus.RECEIVED, staff, order, 3, refund_mode="exchange",
-                    exchange_variant=larger)
+    ret = return_in(
+        ReturnStatus.RECEIVED, staff, order, 3, refund_mode="exchange", exchange_variant=larger
+    )
     larger.stock_on_hand = 2
     larger.save()
     before = snapshot(ret)
@@ -88,8 +103,9 @@ def test_money_back_completion_ships_nothing(staff, order, notifications):
 
 
 def test_exchange_with_nothing_received_ships_nothing(staff, order, larger, notifications):
-    ret = return_in(ReturnStatus.APPROVED, staff, order, 1, refund_mode="exchange",
-                    exchange_variant=larger)
+    ret = return_in(
+        ReturnStatus.APPROVED, staff, order, 1, refund_mode="exchange", exchange_variant=larger
+    )
     return_receive(actor=staff, ret=ret, received={ret.lines.get().pk: (0, None)})
     completed = return_complete(actor=staff, ret=Return.objects.get(pk=ret.pk))
     assert completed.replacement_order is None
@@ -98,7 +114,8 @@ def test_exchange_with_nothing_received_ships_nothing(staff, order, larger, noti
 
 def test_staff_may_exchange_for_another_product(staff, order, notifications):
     other = VariantFactory(stock_on_hand=4)
-    ret = return_in(ReturnStatus.RECEIVED, staff, order, 1, refund_mode="exchange",
-                    exchange_variant=other)
+    ret = return_in(
+        ReturnStatus.RECEIVED, staff, order, 1, refund_mode="exchange", exchange_variant=other
+    )
     completed = return_complete(actor=staff, ret=ret)
     assert completed.replacement_order.lines.get().variant == other

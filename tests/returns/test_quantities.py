@@ -63,8 +63,9 @@ def test_staff_cannot_exceed_the_ordered_quantity_either(staff, order, notificat
 @pytest.mark.parametrize("ending", ["cancelled", "rejected", "expired"])
 def test_ended_returns_free_their_quantity(staff, order, ending, notifications):
     # given
-    ret = return_in(ReturnStatus.APPROVED if ending == "expired" else ReturnStatus.REQUESTED,
-                    staff, order, 3, 2)
+    ret = return_in(
+        ReturnStatus.APPROVED if ending == "expired" else ReturnStatus.REQUESTED, staff, order, 3, 2
+    )
     assert remaining(order) == [0, 0]
     # when
     if ending == "cancelled":

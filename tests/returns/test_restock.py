@@ -25,9 +25,9 @@ def test_receipt_restocks_each_line_through_the_ledger(staff, order, notificatio
     # then
     assert stock(order) == [12, 11]
     first, second = ret.lines.order_by("id")
-    assert list(StockMovement.objects.order_by("id").values_list(
-        "quantity", "kind", "key", "created_by")) == [
-        (2, "return", first.restock_key, staff.pk), (1, "return", second.restock_key, staff.pk)]
+    assert list(
+        StockMovement.objects.order_by("id").values_list("quantity", "kind", "key", "created_by")
+    ) == [(2, "return", first.restock_key, staff.pk), (1, "return", second.restock_key, staff.pk)]
 
 
 def test_receipt_restocks_only_once(staff, order, notifications):
@@ -49,16 +49,16 @@ def test_receipt_restocks_only_once(staff, order, notifications):
 def test_the_ledger_key_refuses_a_second_restock_whoever_asks(staff, order, notifications):
     ret = return_in(ReturnStatus.RECEIVED, staff, order, 2)
     line = ret.lines.get()
-    again = stock_move(variant=line.order_line.variant, quantity=2, kind="return",
-                       key=line.restock_key)
+    again = stock_move(
+        variant=line.order_line.variant, quantity=2, kind="return", key=line.restock_key
+    )
     assert again is None
     assert stock(order) == [12, 10]
 
 
 def test_defective_items_are_not_restocked_by_default(staff, order, notifications):
     ret = return_in(ReturnStatus.RECEIVED, staff, order, 2, 1, reason="defective")
-    assert list(ret.lines.values_list("restock", "received_quantity")) == [(False, 2),
-                                                                           (False, 1)]
+    assert list(ret.lines.values_list("restock", "received_quantity")) == [(False, 2), (False, 1)]
     assert stock(order) == [10, 10]
     assert StockMovement.objects.count() == 0
 
@@ -92,9 +92,18 @@ def test_point_of_sale_stock_is_never_restocked(staff, order, notifications):
     pos_line = lines_of(order)[0]
     pos_line.variant.stock_managed_by_pos = True
     pos_line.variant.save()
-    ret = return_create(actor=staff, order=order, lines=[ReturnLineInput(
-        order_line_id=pos_line.pk, quantity=2, reason_code="wrong-size", restock=True)],
-        refund_mode="money_back", delivery_option="label", start_status="approved")
+    ret = return_create(
+        actor=staff,
+        order=order,
+        lines=[
+            ReturnLineInput(
+                order_line_id=pos_line.pk, quantity=2, reason_code="wrong-size", restock=True
+            )
+        ],
+        refund_mode="money_back",
+        delivery_option="label",
+        start_status="approved",
+    )
     assert ret.lines.get().restock is False
     # when
     return_receive(actor=staff, ret=ret, received={ret.lines.get().pk: (2, True)})

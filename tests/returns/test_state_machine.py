@@ -53,9 +53,15 @@ SOURCES = {
     "complete": {"received"},
     "expire": {"approved"},
 }
-TARGETS = {"approve": "approved", "reject": "rejected", "cancel": "cancelled",
-           "mark_in_transit": "in_transit", "receive": "received", "complete": "completed",
-           "expire": "expired"}
+TARGETS = {
+    "approve": "approved",
+    "reject": "rejected",
+    "cancel": "cancelled",
+    "mark_in_transit": "in_transit",
+    "receive": "received",
+    "complete": "completed",
+    "expire": "expired",
+}
 picks = st.integers(min_value=0, max_value=10_000)
 
 
@@ -67,16 +73,24 @@ class ReturnsMachine(RuleBasedStateMachine):
         user = UserFactory()
         customer = CustomerFactory(user=user, email=user.email)
         self.customer_user = user
-        shirt = OrderLineFactory(order__customer=customer, quantity=3,
-                                 unit_price_paid=Decimal("20.00"), variant__stock_on_hand=10)
+        shirt = OrderLineFactory(
+            order__customer=customer,
+            quantity=3,
+            unit_price_paid=Decimal("20.00"),
+            variant__stock_on_hand=10,
+        )
         self.order = shirt.order
         # The second line's stock belongs to the shop's till: never written by returns.
-        self.pos_line = OrderLineFactory(order=self.order, quantity=2,
-                                         variant__stock_managed_by_pos=True,
-                                         variant__stock_on_hand=4)
+        self.pos_line = OrderLineFactory(
+            order=self.order,
+            quantity=2,
+            variant__stock_managed_by_pos=True,
+            variant__stock_on_hand=4,
+        )
         self.lines = [shirt, self.pos_line]
-        self.exchange_variant = VariantFactory(product=shirt.variant.product, option="XL",
-                                               stock_on_hand=50)
+        self.exchange_variant = VariantFactory(
+            product=shirt.variant.product, option="XL", stock_on_hand=50
+        )
         self.variants = [shirt.variant, self.pos_line.variant, self.exchange_variant]
         self.initial_stock = {v.pk: v.stock_on_hand for v in self.variants}
         self.returns: list[int] = []
@@ -89,15 +103,19 @@ class ReturnsMachine(RuleBasedStateMachine):
         return [line.quantity - held.get(line.pk, 0) for line in self.lines]
 
     def inputs(self, quantities, reason):
-        return [ReturnLineInput(order_line_id=line.pk, quantity=quantity, reason_code=reason)
-                for line, quantity in zip(self.lines, quantities, strict=True) if quantity]
+        return [
+            ReturnLineInput(order_line_id=line.pk, quantity=quantity, reason_code=reason)
+            for line, quantity in zip(self.lines, quantities, strict=True)
+            if quantity
+        ]
 
     def pick(self, index, name, prefer_allowed):
         """A return to act on: often one the transition allows, so sequences go far."""
         candidates = self.returns
         if prefer_allowed:
-            candidates = [pk for pk in self.returns
-                          if self.model_status[pk] in SOURCES[name]] or self.returns
+            candidates = [
+                pk for pk in self.returns if self.model_status[pk] in SOURCES[name]
+            ] or self.returns
         return Return.objects.get(pk=candidates[index % len(candidates)])
 
     def attempt(self, name, ret, call):
@@ -116,7 +134,8 @@ class ReturnsMachine(RuleBasedStateMachine):
 
     def created(self, call, quantities):
         fits = any(quantities) and all(
-            q <= left for q, left in zip(quantities, self.remaining(), strict=True))
+            q <= left for q, left in zip(quantities, self.remaining(), strict=True)
+        )
         count = Return.objects.count()
         try:
             ret = call()
@@ -135,26 +154,41 @@ class ReturnsMachine(RuleBasedStateMachine):
         """Every sequence starts with one return of a unit of each line, so it goes somewhere."""
         self.staff_create((1, 1), approved)
 
-    @rule(quantities=st.tuples(st.integers(0, 3), st.integers(0, 2)),
-          reason=st.sampled_from(["wrong-size", "defective", "changed-mind"]),
-          mode=st.sampled_from(["money_back", "store_credit", "exchange"]))
+    @rule(
+        quantities=st.tuples(st.integers(0, 3), st.integers(0, 2)),
+        reason=st.sampled_from(["wrong-size", "defective", "changed-mind"]),
+        mode=st.sampled_from(["money_back", "store_credit", "exchange"]),
+    )
     def customer_requests(self, quantities, reason, mode):
-        self.created(lambda: return_request(
-            actor=self.customer_user, order=self.order, lines=self.inputs(quantities, reason),
-            refund_mode=mode, delivery_option="label",
-            # the portal exchanges for another size of a returned product only
-            exchange_variant=self.exchange_variant if mode == "exchange" and quantities[0]
-            else None),
-            quantities)
+        self.created(
+            lambda: return_request(
+                actor=self.customer_user,
+                order=self.order,
+                lines=self.inputs(quantities, reason),
+                refund_mode=mode,
+                delivery_option="label",
+                # the portal exchanges for another size of a returned product only
+                exchange_variant=self.exchange_variant
+                if mode == "exchange" and quantities[0]
+                else None,
+            ),
+            quantities,
+        )
 
-    @rule(quantities=st.tuples(st.integers(0, 3), st.integers(0, 2)),
-          approved=st.booleans())
+    @rule(quantities=st.tuples(st.integers(0, 3), st.integers(0, 2)), approved=st.booleans())
     def staff_create(self, quantities, approved):
-        self.created(lambda: return_create(
-            actor=self.staff, order=self.order, lines=self.inputs(quantities, "wrong-size"),
-            refund_mode="exchange", delivery_option="label",
-            exchange_variant=self.exchange_variant,
-            start_status="approved" if approved else "requested"), quantities)
+        self.created(
+            lambda: return_create(
+                actor=self.staff,
+                order=self.order,
+                lines=self.inputs(quantities, "wrong-size"),
+                refund_mode="exchange",
+                delivery_option="label",
+                exchange_variant=self.exchange_variant,
+                start_status="approved" if approved else "requested",
+            ),
+            quantities,
+        )
 
     @precondition(lambda self: self.returns)
     @rule(index=picks, prefer=st.booleans())
@@ -166,8 +200,9 @@ class ReturnsMachine(RuleBasedStateMachine):
     @rule(index=picks, prefer=st.booleans())
     def reject(self, index, prefer):
         ret = self.pick(index, "reject", prefer)
-        self.attempt("reject", ret,
-                     lambda: return_reject(actor=self.staff, ret=ret, reason="Not accepted"))
+        self.attempt(
+            "reject", ret, lambda: return_reject(actor=self.staff, ret=ret, reason="Not accepted")
+        )
 
     @precondition(lambda self: self.returns)
     @rule(index=picks, prefer=st.booleans(), by_customer=st.booleans())
@@ -180,27 +215,30 @@ class ReturnsMachine(RuleBasedStateMachine):
     @rule(index=picks, prefer=st.booleans())
     def mark_in_transit(self, index, prefer):
         ret = self.pick(index, "mark_in_transit", prefer)
-        self.attempt("mark_in_transit", ret,
-                     lambda: return_mark_in_transit(actor=None, ret=ret))
+        self.attempt("mark_in_transit", ret, lambda: return_mark_in_transit(actor=None, ret=ret))
 
     @precondition(lambda self: self.returns)
     @rule(index=picks, prefer=st.booleans(), data=st.data())
     def receive(self, index, prefer, data):
         ret = self.pick(index, "receive", prefer)
         lines = list(ret.lines.order_by("id"))
-        received = {line.pk: (data.draw(st.integers(0, line.quantity)),
-                              data.draw(st.sampled_from([None, True, False])))
-                    for line in lines}
-        if self.attempt("receive", ret,
-                        lambda: return_receive(actor=self.staff, ret=ret, received=received)):
+        received = {
+            line.pk: (
+                data.draw(st.integers(0, line.quantity)),
+                data.draw(st.sampled_from([None, True, False])),
+            )
+            for line in lines
+        }
+        if self.attempt(
+            "receive", ret, lambda: return_receive(actor=self.staff, ret=ret, received=received)
+        ):
             for line in lines:
                 line_after = ReturnLine.objects.get(pk=line.pk)
                 quantity, choice = received[line.pk]
                 expected = line.restock if choice is None else choice
                 if line.order_line_id == self.pos_line.pk:
                     expected = False
-                assert (line_after.received_quantity, line_after.restock) == (quantity,
-                                                                              expected)
+                assert (line_after.received_quantity, line_after.restock) == (quantity, expected)
 
     @precondition(lambda self: self.returns)
     @rule(index=picks, prefer=st.booleans())
@@ -232,9 +270,11 @@ class ReturnsMachine(RuleBasedStateMachine):
     def events_tell_each_status_history(self):
         for pk in self.returns:
             ret = Return.objects.get(pk=pk)
-            changes = list(ReturnEvent.objects.filter(ret=ret, kind=ReturnEvent.Kind.STATUS)
-                           .order_by("created_at", "id").values_list("from_status",
-                                                                     "to_status"))
+            changes = list(
+                ReturnEvent.objects.filter(ret=ret, kind=ReturnEvent.Kind.STATUS)
+                .order_by("created_at", "id")
+                .values_list("from_status", "to_status")
+            )
             assert changes[0][0] == ""
             for (_, reached), (left, _) in zip(changes, changes[1:], strict=False):
                 assert left == reached
@@ -243,30 +283,41 @@ class ReturnsMachine(RuleBasedStateMachine):
     @invariant()
     def ledger_sums_to_each_stock_change(self):
         for variant in Variant.objects.filter(pk__in=[v.pk for v in self.variants]):
-            moved = StockMovement.objects.filter(variant=variant).aggregate(
-                total=Sum("quantity"))["total"] or 0
+            moved = (
+                StockMovement.objects.filter(variant=variant).aggregate(total=Sum("quantity"))[
+                    "total"
+                ]
+                or 0
+            )
             assert variant.stock_on_hand == self.initial_stock[variant.pk] + moved
 
     @invariant()
     def restocks_match_what_was_received(self):
         received_lines = ReturnLine.objects.filter(
-            ret__order=self.order, ret__events__to_status=ReturnStatus.RECEIVED, restock=True)
+            ret__order=self.order, ret__events__to_status=ReturnStatus.RECEIVED, restock=True
+        )
         expected = received_lines.aggregate(total=Sum("received_quantity"))["total"] or 0
-        restocked = StockMovement.objects.filter(
-            kind="return", variant=self.lines[0].variant).aggregate(
-            total=Sum("quantity"))["total"] or 0
+        restocked = (
+            StockMovement.objects.filter(kind="return", variant=self.lines[0].variant).aggregate(
+                total=Sum("quantity")
+            )["total"]
+            or 0
+        )
         assert restocked == expected
         assert not StockMovement.objects.filter(variant=self.pos_line.variant).exists()
 
     @invariant()
     def exchanges_take_what_was_received(self):
-        completed = ReturnLine.objects.filter(ret__order=self.order,
-                                              ret__status=ReturnStatus.COMPLETED,
-                                              ret__refund_mode="exchange")
+        completed = ReturnLine.objects.filter(
+            ret__order=self.order, ret__status=ReturnStatus.COMPLETED, ret__refund_mode="exchange"
+        )
         expected = completed.aggregate(total=Sum("received_quantity"))["total"] or 0
-        shipped = StockMovement.objects.filter(kind="exchange",
-                                               variant=self.exchange_variant).aggregate(
-            total=Sum("quantity"))["total"] or 0
+        shipped = (
+            StockMovement.objects.filter(kind="exchange", variant=self.exchange_variant).aggregate(
+                total=Sum("quantity")
+            )["total"]
+            or 0
+        )
         assert -shipped == expected
 
     @invariant()
@@ -278,9 +329,17 @@ class ReturnsMachine(RuleBasedStateMachine):
         assert all(line.quantity >= (line.received_quantity or 0) for line in live)
 
 
-def test_random_sequences_of_services_keep_the_invariants(staff, reasons, shop_settings,
-                                                          notifications):
+def test_random_sequences_of_services_keep_the_invariants(
+    staff, reasons, shop_settings, notifications
+):
     ReturnsMachine.staff = staff
-    run_state_machine_as_test(ReturnsMachine, settings=settings(
-        max_examples=30, stateful_step_count=20, deadline=None, database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]))
+    run_state_machine_as_test(
+        ReturnsMachine,
+        settings=settings(
+            max_examples=30,
+            stateful_step_count=20,
+            deadline=None,
+            database=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+        ),
+    )

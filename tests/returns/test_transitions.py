@@ -43,6 +43,7 @@ def assert_refused(call, ret, notifications, error=ReturnError, match=None):
 
 # --- creation --------------------------------------------------------------------------------
 
+
 def test_request_creates_a_requested_return_with_its_creation_event(order, notifications):
     # given
     customer_user = order.customer.user
@@ -103,6 +104,7 @@ def test_staff_create_cannot_start_past_approved(staff, order, start, notificati
 
 # --- approve ---------------------------------------------------------------------------------
 
+
 def test_approve_moves_requested_to_approved(staff, order, actions, notifications):
     # given
     ret = request(order, 1)
@@ -115,7 +117,11 @@ def test_approve_moves_requested_to_approved(staff, order, actions, notification
     assert approved.action == actions["refund"]
     event = approved.events.filter(kind=ReturnEvent.Kind.STATUS).latest("id")
     assert (event.from_status, event.to_status, event.actor, event.note) == (
-        "requested", "approved", staff, "OK")
+        "requested",
+        "approved",
+        staff,
+        "OK",
+    )
     # sent back with a label: the approval email carries it (returns/services/labels.py)
     assert notifications.events == ["approved_with_label"]
     assert notifications.calls[0]["return_event"] == event
@@ -123,30 +129,48 @@ def test_approve_moves_requested_to_approved(staff, order, actions, notification
 
 def test_approve_refused_when_not_requested(staff, order, notifications):
     ret = return_in(ReturnStatus.APPROVED, staff, order)
-    assert_refused(lambda: return_approve(actor=staff, ret=ret), ret, notifications,
-                   match="Only a requested return can be approved; this one is approved")
+    assert_refused(
+        lambda: return_approve(actor=staff, ret=ret),
+        ret,
+        notifications,
+        match="Only a requested return can be approved; this one is approved",
+    )
 
 
 def test_approve_refused_without_permission(clerk, order, notifications):
     ret = request(order, 1)
-    assert_refused(lambda: return_approve(actor=clerk, ret=ret), ret, notifications,
-                   error=ReturnPermissionError, match="not allowed to approve")
+    assert_refused(
+        lambda: return_approve(actor=clerk, ret=ret),
+        ret,
+        notifications,
+        error=ReturnPermissionError,
+        match="not allowed to approve",
+    )
 
 
 def test_approve_refused_to_the_customer_and_to_the_system(order, notifications):
     ret = request(order, 1)
-    assert_refused(lambda: return_approve(actor=order.customer.user, ret=ret), ret,
-                   notifications, error=ReturnPermissionError)
-    assert_refused(lambda: return_approve(actor=None, ret=ret), ret, notifications,
-                   error=ReturnPermissionError)
+    assert_refused(
+        lambda: return_approve(actor=order.customer.user, ret=ret),
+        ret,
+        notifications,
+        error=ReturnPermissionError,
+    )
+    assert_refused(
+        lambda: return_approve(actor=None, ret=ret), ret, notifications, error=ReturnPermissionError
+    )
 
 
 def test_approve_refused_with_an_inactive_action(staff, order, actions, notifications):
     ret = request(order, 1)
     actions["repair"].active = False
     actions["repair"].save()
-    assert_refused(lambda: return_approve(actor=staff, ret=ret, action=actions["repair"]), ret,
-                   notifications, match="no longer in use")
+    assert_refused(
+        lambda: return_approve(actor=staff, ret=ret, action=actions["repair"]),
+        ret,
+        notifications,
+        match="no longer in use",
+    )
 
 
 def test_approve_refused_on_a_stale_page(staff, order, notifications):
@@ -154,13 +178,15 @@ def test_approve_refused_on_a_stale_page(staff, order, notifications):
     page = request(order, 1)
     return_cancel(actor=order.customer.user, ret=page)
     # when / then
-    error = assert_refused(lambda: return_approve(actor=staff, ret=page), page, notifications,
-                           error=StaleReturnError)
+    error = assert_refused(
+        lambda: return_approve(actor=staff, ret=page), page, notifications, error=StaleReturnError
+    )
     assert "changed by someone else" in str(error)
     assert "cancelled" in str(error)
 
 
 # --- reject ----------------------------------------------------------------------------------
+
 
 def test_reject_a_request_with_its_reason(staff, order, notifications):
     ret = request(order, 1)
@@ -183,23 +209,36 @@ def test_reject_after_inspection(staff, order, notifications):
 
 def test_reject_refused_without_a_reason(staff, order, notifications):
     ret = request(order, 1)
-    assert_refused(lambda: return_reject(actor=staff, ret=ret, reason="   "), ret,
-                   notifications, match="Give the reason")
+    assert_refused(
+        lambda: return_reject(actor=staff, ret=ret, reason="   "),
+        ret,
+        notifications,
+        match="Give the reason",
+    )
 
 
 def test_reject_refused_when_approved(staff, order, notifications):
     ret = return_in(ReturnStatus.APPROVED, staff, order)
-    assert_refused(lambda: return_reject(actor=staff, ret=ret, reason="No"), ret, notifications,
-                   match="this one is approved")
+    assert_refused(
+        lambda: return_reject(actor=staff, ret=ret, reason="No"),
+        ret,
+        notifications,
+        match="this one is approved",
+    )
 
 
 def test_reject_refused_without_permission(clerk, order, notifications):
     ret = request(order, 1)
-    assert_refused(lambda: return_reject(actor=clerk, ret=ret, reason="No"), ret, notifications,
-                   error=ReturnPermissionError)
+    assert_refused(
+        lambda: return_reject(actor=clerk, ret=ret, reason="No"),
+        ret,
+        notifications,
+        error=ReturnPermissionError,
+    )
 
 
 # --- cancel ----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("status", [ReturnStatus.REQUESTED, ReturnStatus.APPROVED])
 def test_customer_cancels_own_return_before_it_ships(staff, order, status, notifications):
@@ -220,23 +259,37 @@ def test_staff_with_permission_cancel(staff, order, notifications):
 
 def test_cancel_refused_once_in_transit(staff, order, notifications):
     ret = return_in(ReturnStatus.IN_TRANSIT, staff, order)
-    assert_refused(lambda: return_cancel(actor=order.customer.user, ret=ret), ret,
-                   notifications, match="can no longer be cancelled: it is in transit")
-    assert_refused(lambda: return_cancel(actor=staff, ret=ret), ret, notifications,
-                   match="can no longer be cancelled")
+    assert_refused(
+        lambda: return_cancel(actor=order.customer.user, ret=ret),
+        ret,
+        notifications,
+        match="can no longer be cancelled: it is in transit",
+    )
+    assert_refused(
+        lambda: return_cancel(actor=staff, ret=ret),
+        ret,
+        notifications,
+        match="can no longer be cancelled",
+    )
 
 
-def test_cancel_refused_to_another_customer_and_to_staff_without_permission(clerk, order,
-                                                                          notifications):
+def test_cancel_refused_to_another_customer_and_to_staff_without_permission(
+    clerk, order, notifications
+):
     ret = request(order, 1)
     stranger = UserFactory()
     CustomerFactory(user=stranger, email=stranger.email)
     for actor in (stranger, clerk, None):
-        assert_refused(lambda actor=actor: return_cancel(actor=actor, ret=ret), ret,
-                       notifications, error=ReturnPermissionError)
+        assert_refused(
+            lambda actor=actor: return_cancel(actor=actor, ret=ret),
+            ret,
+            notifications,
+            error=ReturnPermissionError,
+        )
 
 
 # --- mark in transit -------------------------------------------------------------------------
+
 
 def test_mark_in_transit_tells_nobody(staff, order, notifications):
     ret = return_in(ReturnStatus.APPROVED, staff, order)
@@ -256,17 +309,26 @@ def test_mark_in_transit_by_the_system(staff, order, notifications):
 
 def test_mark_in_transit_refused_before_approval(staff, order, notifications):
     ret = request(order, 1)
-    assert_refused(lambda: return_mark_in_transit(actor=staff, ret=ret), ret, notifications,
-                   match="Only an approved return can be marked in transit")
+    assert_refused(
+        lambda: return_mark_in_transit(actor=staff, ret=ret),
+        ret,
+        notifications,
+        match="Only an approved return can be marked in transit",
+    )
 
 
 def test_mark_in_transit_refused_without_permission(staff, clerk, order, notifications):
     ret = return_in(ReturnStatus.APPROVED, staff, order)
-    assert_refused(lambda: return_mark_in_transit(actor=clerk, ret=ret), ret, notifications,
-                   error=ReturnPermissionError)
+    assert_refused(
+        lambda: return_mark_in_transit(actor=clerk, ret=ret),
+        ret,
+        notifications,
+        error=ReturnPermissionError,
+    )
 
 
 # --- receive ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("status", [ReturnStatus.APPROVED, ReturnStatus.IN_TRANSIT])
 def test_receive_from_approved_or_in_transit(staff, order, status, notifications):
@@ -281,39 +343,55 @@ def test_receive_from_approved_or_in_transit(staff, order, status, notifications
 
 def test_receive_refused_for_what_was_not_approved(staff, order, notifications):
     ret = request(order, 2)
-    assert_refused(lambda: return_receive(actor=staff, ret=ret), ret, notifications,
-                   match="Only an approved or in-transit return can be received; this one is "
-                         "requested")
+    assert_refused(
+        lambda: return_receive(actor=staff, ret=ret),
+        ret,
+        notifications,
+        match="Only an approved or in-transit return can be received; this one is requested",
+    )
 
 
 def test_receive_refused_without_permission(staff, clerk, order, notifications):
     ret = return_in(ReturnStatus.APPROVED, staff, order, 2)
-    assert_refused(lambda: return_receive(actor=clerk, ret=ret), ret, notifications,
-                   error=ReturnPermissionError)
+    assert_refused(
+        lambda: return_receive(actor=clerk, ret=ret),
+        ret,
+        notifications,
+        error=ReturnPermissionError,
+    )
 
 
 @pytest.mark.parametrize("quantity", [3, -1, "2"])
 def test_receive_refused_with_an_impossible_quantity(staff, order, quantity, notifications):
     ret = return_in(ReturnStatus.APPROVED, staff, order, 2)
     line = ret.lines.get()
-    assert_refused(lambda: return_receive(actor=staff, ret=ret, received={line.pk: (quantity,
-                                                                                    None)}),
-                   ret, notifications, match="must be between 0 and 2")
+    assert_refused(
+        lambda: return_receive(actor=staff, ret=ret, received={line.pk: (quantity, None)}),
+        ret,
+        notifications,
+        match="must be between 0 and 2",
+    )
 
 
 def test_receive_refused_for_a_line_of_another_return(staff, order, notifications):
     ret = return_in(ReturnStatus.APPROVED, staff, order, 1)
     other = return_in(ReturnStatus.APPROVED, staff, order, 1)
     foreign = other.lines.get()
-    assert_refused(lambda: return_receive(actor=staff, ret=ret, received={foreign.pk: (1, None)}),
-                   ret, notifications, match="has no line")
+    assert_refused(
+        lambda: return_receive(actor=staff, ret=ret, received={foreign.pk: (1, None)}),
+        ret,
+        notifications,
+        match="has no line",
+    )
 
 
 # --- complete --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("mode", "notice"), [("money_back", "refunded"),
-                                              ("store_credit", "credited"),
-                                              ("exchange", "exchanged")])
+
+@pytest.mark.parametrize(
+    ("mode", "notice"),
+    [("money_back", "refunded"), ("store_credit", "credited"), ("exchange", "exchanged")],
+)
 def test_complete_tells_how_it_was_settled(staff, order, mode, notice, notifications):
     ret = return_in(ReturnStatus.RECEIVED, staff, order, 1, refund_mode=mode)
     notifications.calls.clear()
@@ -339,17 +417,26 @@ def test_complete_without_notifying(staff, order, notifications):
 
 def test_complete_refused_before_receipt(staff, order, notifications):
     ret = return_in(ReturnStatus.IN_TRANSIT, staff, order)
-    assert_refused(lambda: return_complete(actor=staff, ret=ret), ret, notifications,
-                   match="Only a received return can be completed; this one is in transit")
+    assert_refused(
+        lambda: return_complete(actor=staff, ret=ret),
+        ret,
+        notifications,
+        match="Only a received return can be completed; this one is in transit",
+    )
 
 
 def test_complete_refused_without_permission(staff, clerk, order, notifications):
     ret = return_in(ReturnStatus.RECEIVED, staff, order)
-    assert_refused(lambda: return_complete(actor=clerk, ret=ret), ret, notifications,
-                   error=ReturnPermissionError)
+    assert_refused(
+        lambda: return_complete(actor=clerk, ret=ret),
+        ret,
+        notifications,
+        error=ReturnPermissionError,
+    )
 
 
 # --- expire ----------------------------------------------------------------------------------
+
 
 def test_expire_by_the_system(staff, order, notifications):
     ret = return_in(ReturnStatus.APPROVED, staff, order)
@@ -363,17 +450,23 @@ def test_expire_by_the_system(staff, order, notifications):
 
 def test_expire_refused_for_a_request(staff, order, notifications):
     ret = request(order, 1)
-    assert_refused(lambda: return_expire(actor=None, ret=ret), ret, notifications,
-                   match="Only an approved return can expire")
+    assert_refused(
+        lambda: return_expire(actor=None, ret=ret),
+        ret,
+        notifications,
+        match="Only an approved return can expire",
+    )
 
 
 def test_expire_refused_without_permission(staff, clerk, order, notifications):
     ret = return_in(ReturnStatus.APPROVED, staff, order)
-    assert_refused(lambda: return_expire(actor=clerk, ret=ret), ret, notifications,
-                   error=ReturnPermissionError)
+    assert_refused(
+        lambda: return_expire(actor=clerk, ret=ret), ret, notifications, error=ReturnPermissionError
+    )
 
 
 # --- final statuses --------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("final", ["rejected", "cancelled", "expired", "completed"])
 def test_final_statuses_accept_no_transition(staff, order, final, notifications):
@@ -402,10 +495,16 @@ def test_final_statuses_accept_no_transition(staff, order, final, notifications)
 
 # --- notify flag and notes -------------------------------------------------------------------
 
+
 def test_notify_flag_of_the_return_is_the_default(staff, order, notifications):
-    ret = return_create(actor=staff, order=order, lines=line_inputs(order, 1),
-                        refund_mode="money_back", delivery_option="label",
-                        notify_customer=False)
+    ret = return_create(
+        actor=staff,
+        order=order,
+        lines=line_inputs(order, 1),
+        refund_mode="money_back",
+        delivery_option="label",
+        notify_customer=False,
+    )
     return_approve(actor=staff, ret=ret)
     assert notifications.calls == []
 
@@ -421,7 +520,11 @@ def test_staff_add_an_internal_note(staff, order, notifications):
     ret = request(order, 1)
     event = return_add_note(actor=staff, ret=ret, note="Called the customer")
     assert (event.kind, event.visible_to_customer, event.note, event.actor) == (
-        ReturnEvent.Kind.NOTE, False, "Called the customer", staff)
+        ReturnEvent.Kind.NOTE,
+        False,
+        "Called the customer",
+        staff,
+    )
     assert Return.objects.get(pk=ret.pk).status == ReturnStatus.REQUESTED
 
 

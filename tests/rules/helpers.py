@@ -15,8 +15,12 @@ def rule(action, *, name=None, position=None, **fields) -> ReturnRule:
     if action == ReturnRule.Action.BLOCK:
         fields.setdefault("message_en", "This item cannot be returned.")
         fields.setdefault("message_fr", "Cet article ne peut pas être retourné.")
-    made = ReturnRule(action=action, name=name or f"{action} rule",
-                      position=next(_position) if position is None else position, **fields)
+    made = ReturnRule(
+        action=action,
+        name=name or f"{action} rule",
+        position=next(_position) if position is None else position,
+        **fields,
+    )
     made.full_clean()
     made.save()
     return made
@@ -35,5 +39,6 @@ def block(message_en="This item cannot be returned.", **conditions) -> ReturnRul
 
 
 def method(code="relay", carrier="offline", **fields) -> ShippingMethod:
-    return ShippingMethod.objects.create(code=code, carrier=carrier, name_en=code.title(),
-                                         name_fr=code.title(), **fields)
+    return ShippingMethod.objects.create(
+        code=code, carrier=carrier, name_en=code.title(), name_fr=code.title(), **fields
+    )

@@ -25,9 +25,13 @@ pytestmark = pytest.mark.django_db
 
 
 def counts() -> dict:
-    return {"returns": Return.objects.count(), "lines": ReturnLine.objects.count(),
-            "events": ReturnEvent.objects.count(), "labels": ReturnLabel.objects.count(),
-            "notifications": Notification.objects.count()}
+    return {
+        "returns": Return.objects.count(),
+        "lines": ReturnLine.objects.count(),
+        "events": ReturnEvent.objects.count(),
+        "labels": ReturnLabel.objects.count(),
+        "notifications": Notification.objects.count(),
+    }
 
 
 def test_the_service_refuses_a_blocked_item_whatever_the_form_sent(order, notifications):
@@ -39,8 +43,9 @@ def test_the_service_refuses_a_blocked_item_whatever_the_form_sent(order, notifi
     with pytest.raises(ReturnError) as error:
         request(order, 1, 1)
     # then
-    assert error.value.message == (f"“{first_line.variant}” cannot be returned: Personalised "
-                                   "items cannot be returned.")
+    assert error.value.message == (
+        f"“{first_line.variant}” cannot be returned: Personalised items cannot be returned."
+    )
     assert counts() == before
     assert notifications.calls == []
 
@@ -54,7 +59,8 @@ def test_the_other_items_of_the_order_can_still_be_returned(order):
     # then
     assert ret.status == ReturnStatus.REQUESTED
     assert list(ret.lines.values_list("order_line__variant__product", "quantity")) == [
-        (order.lines.order_by("id")[1].variant.product_id, 2)]
+        (order.lines.order_by("id")[1].variant.product_id, 2)
+    ]
 
 
 def test_a_block_on_a_reason_refuses_that_reason_only(order, reasons):
@@ -103,7 +109,9 @@ def test_a_percentage_restocking_fee_shows_in_the_quote(customer, reasons, shop_
     assert ret.return_fee == Decimal("4.00")
     assert quote.fee == Decimal("4.00")
     assert [(line.kind, line.amount) for line in quote.lines] == [
-        ("item", Decimal("40.00")), ("fee", Decimal("-4.00"))]
+        ("item", Decimal("40.00")),
+        ("fee", Decimal("-4.00")),
+    ]
     assert quote.summary() == "items 40.00 - return fee 4.00 = 36.00 EUR"
 
 
@@ -126,7 +134,8 @@ def test_staff_override_a_block_with_a_recorded_reason(staff, order, notificatio
     # then
     assert refused.value.message.startswith(
         f"“{order.lines.order_by('id')[0].variant}” cannot be returned: Final sale items "
-        "cannot be returned. To create the return anyway")
+        "cannot be returned. To create the return anyway"
+    )
     assert counts() == before
     # when: with a reason
     ret = create(staff, order, 1, override_reason="Damaged in transit, goodwill")
@@ -135,7 +144,8 @@ def test_staff_override_a_block_with_a_recorded_reason(staff, order, notificatio
     assert override.actor == staff
     assert override.note == (
         f"“{order.lines.order_by('id')[0].variant}” cannot be returned: Final sale items cannot "
-        "be returned.\nOverride reason: Damaged in transit, goodwill")
+        "be returned.\nOverride reason: Damaged in transit, goodwill"
+    )
     assert override.visible_to_customer is False
     assert ret.status == ReturnStatus.REQUESTED
 
@@ -186,7 +196,8 @@ def test_an_auto_approve_rule_approves_at_once_with_a_label(order, notifications
     approved = ret.events.get(kind=ReturnEvent.Kind.STATUS, to_status="approved")
     assert approved.actor is None
     assert ret.events.get(kind=ReturnEvent.Kind.NOTE).note == (
-        "Approved at once by the rule “Trusted”.")
+        "Approved at once by the rule “Trusted”."
+    )
     assert ReturnLabel.objects.filter(ret=ret, status="created").count() == 1
     assert notifications.events == ["approved_with_label"]
 

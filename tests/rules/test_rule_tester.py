@@ -37,15 +37,19 @@ def test_the_tester_explains_which_rules_match_and_the_verdict(rules_reader, sho
     swiss = block("No returns from Switzerland.", countries="CH", name="Switzerland")
     order = make_order([(1, "30.00")], shipping_country="BE", shipping="0")
     # when
-    response = client_of(rules_reader).get(reverse(TESTER), {
-        "order_number": order.number, "channel": "portal"})
+    response = client_of(rules_reader).get(
+        reverse(TESTER), {"order_number": order.number, "channel": "portal"}
+    )
     # then
     assert response.status_code == 200
     outcome = response.context["outcome"]
     assert outcome.fee == Decimal("8.00")
     assert outcome.blocked == {}
     assert [(c.rule, c.matched, c.applied) for c in outcome.checks] == [
-        (belgium, True, True), (later, True, False), (swiss, False, False)]
+        (belgium, True, True),
+        (later, True, False),
+        (swiss, False, False),
+    ]
     page = response.content.decode()
     assert "8.00 EUR — rule “Belgium”" in page
     assert "shipping country BE is one of BE" in page
@@ -60,10 +64,11 @@ def test_the_tester_shows_a_blocked_order_and_can_try_rules_that_are_off(rules_r
     order = make_order([(1, "30.00")], shipping_country="CH")
     client = client_of(rules_reader)
     # when
-    active_only = client.get(reverse(TESTER), {"order_number": order.number,
-                                               "channel": "portal"})
-    with_off = client.get(reverse(TESTER), {"order_number": order.number, "channel": "portal",
-                                            "include_inactive": "on"})
+    active_only = client.get(reverse(TESTER), {"order_number": order.number, "channel": "portal"})
+    with_off = client.get(
+        reverse(TESTER),
+        {"order_number": order.number, "channel": "portal", "include_inactive": "on"},
+    )
     # then
     assert active_only.context["outcome"].blocked == {}
     assert list(with_off.context["outcome"].blocked) == [order.lines.get().pk]
@@ -72,8 +77,9 @@ def test_the_tester_shows_a_blocked_order_and_can_try_rules_that_are_off(rules_r
 
 def test_an_unknown_order_number_is_a_form_error(rules_reader):
     # when
-    response = client_of(rules_reader).get(reverse(TESTER), {"order_number": "nope",
-                                                             "channel": "portal"})
+    response = client_of(rules_reader).get(
+        reverse(TESTER), {"order_number": "nope", "channel": "portal"}
+    )
     # then
     assert response.status_code == 200
     assert response.context["outcome"] is None

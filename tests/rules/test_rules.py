@@ -23,15 +23,22 @@ def country_fees(shop_settings):
     """5.00 from France, 8.00 from Belgium, free from Germany; 2.50 by default."""
     shop_settings.default_return_fee = Decimal("2.50")
     shop_settings.save()
-    return [fee("5.00", countries="FR", name="France"),
-            fee("8.00", countries="BE", name="Belgium"),
-            fee("0.00", countries="DE", name="Germany")]
+    return [
+        fee("5.00", countries="FR", name="France"),
+        fee("8.00", countries="BE", name="Belgium"),
+        fee("0.00", countries="DE", name="Germany"),
+    ]
 
 
-@pytest.mark.parametrize(("country", "expected"), [
-    ("FR", Decimal("5.00")), ("BE", Decimal("8.00")), ("DE", Decimal("0.00")),
-    ("ES", Decimal("2.50")),
-])
+@pytest.mark.parametrize(
+    ("country", "expected"),
+    [
+        ("FR", Decimal("5.00")),
+        ("BE", Decimal("8.00")),
+        ("DE", Decimal("0.00")),
+        ("ES", Decimal("2.50")),
+    ],
+)
 def test_the_fee_depends_on_the_shipping_country(country_fees, country, expected):
     # given
     order = make_order([(1, "30.00")], shipping_country=country)
@@ -40,7 +47,8 @@ def test_the_fee_depends_on_the_shipping_country(country_fees, country, expected
     # then
     assert outcome.fee == expected
     assert [check.rule.name for check in outcome.applied] == (
-        [] if country == "ES" else [{"FR": "France", "BE": "Belgium", "DE": "Germany"}[country]])
+        [] if country == "ES" else [{"FR": "France", "BE": "Belgium", "DE": "Germany"}[country]]
+    )
     assert outcome.blocked == {}
 
 
@@ -58,7 +66,9 @@ def test_the_first_matching_fee_rule_wins_and_position_decides(shop_settings):
     assert (first.fee, first.fee_rule) == (Decimal("5.00"), france)
     assert (second.fee, second.fee_rule) == (Decimal("3.00"), everyone)
     assert [(c.rule.name, c.matched, c.applied) for c in second.checks] == [
-        ("Everyone", True, True), ("France", True, False)]
+        ("Everyone", True, True),
+        ("France", True, False),
+    ]
 
 
 def test_an_inactive_rule_is_ignored_unless_given(shop_settings):
@@ -86,7 +96,8 @@ def test_a_blocked_product_blocks_only_its_items(shop_settings):
     assert outcome.blocked[candle_line.pk].rule == rule_
     assert outcome.blocked[candle_line.pk].message == "Opened candles cannot be returned."
     assert outcome.blocked_messages() == [
-        f"“{candle_line.variant}” cannot be returned: Opened candles cannot be returned."]
+        f"“{candle_line.variant}” cannot be returned: Opened candles cannot be returned."
+    ]
     # when: only the shirt is returned
     shirt_only = evaluate_rules(order, channel=PORTAL, lines=[(shirt_line, 2)])
     # then
@@ -95,8 +106,11 @@ def test_a_blocked_product_blocks_only_its_items(shop_settings):
 
 def test_a_blocked_country_blocks_every_item(shop_settings):
     # given: returns accepted from the EU only
-    block("We accept returns from the European Union only.", countries="FR, BE, DE, ES, IT",
-          country_mode=ReturnRule.CountryMode.NOT_IN)
+    block(
+        "We accept returns from the European Union only.",
+        countries="FR, BE, DE, ES, IT",
+        country_mode=ReturnRule.CountryMode.NOT_IN,
+    )
     swiss = make_order([(1, "12.00"), (1, "25.00")], shipping_country="CH")
     french = make_order([(1, "12.00")], shipping_country="FR")
     # when
@@ -104,7 +118,8 @@ def test_a_blocked_country_blocks_every_item(shop_settings):
     # then
     assert sorted(outcome.blocked) == sorted(swiss.lines.values_list("pk", flat=True))
     assert {b.message for b in outcome.blocked.values()} == {
-        "We accept returns from the European Union only."}
+        "We accept returns from the European Union only."
+    }
     assert outcome.checks[0].why == "shipping country CH is not one of BE, DE, ES, FR, IT"
     assert evaluate_rules(french, channel=PORTAL).blocked == {}
 
@@ -114,6 +129,7 @@ def test_the_message_follows_the_active_language(shop_settings, settings):
     rule_ = block("Not returnable.", message_fr="Non retournable.")
     # when / then
     from django.utils import translation
+
     with translation.override("fr"):
         assert rule_.message == "Non retournable."
     with translation.override("en"):
@@ -130,7 +146,9 @@ def test_each_item_is_blocked_by_the_first_block_rule_matching_it(shop_settings)
     outcome = evaluate_rules(order, channel=PORTAL)
     # then
     assert {line_id: b.rule for line_id, b in outcome.blocked.items()} == {
-        candle_line.pk: product_rule, shirt_line.pk: everything}
+        candle_line.pk: product_rule,
+        shirt_line.pk: everything,
+    }
     assert [c.applied for c in outcome.checks] == [True, True]
 
 
@@ -174,8 +192,13 @@ def test_a_percentage_fee_rounds_half_up_to_the_currency(shop_settings):
 
 def test_order_value_age_and_channel_conditions(shop_settings):
     # given: free returns on orders of 100.00 or more, delivered 14 days ago at most, online
-    free = fee("0.00", min_order_value="100.00", max_days_since_delivery=14, channel="portal",
-               name="Big orders")
+    free = fee(
+        "0.00",
+        min_order_value="100.00",
+        max_days_since_delivery=14,
+        channel="portal",
+        name="Big orders",
+    )
     fee("4.00", name="Everyone else")
     now = timezone.now()
     big_recent = make_order([(1, "120.00")], delivered_at=now - timedelta(days=3))
@@ -187,12 +210,16 @@ def test_order_value_age_and_channel_conditions(shop_settings):
     assert recent.fee_rule == free
     assert recent.checks[0].why == (
         "channel: customer portal (rule: customer portal); order value 126.00, at least "
-        "100.00; 3 days since delivery, at most 14")
+        "100.00; 3 days since delivery, at most 14"
+    )
     assert evaluate_rules(big_recent, channel=BACKOFFICE).fee == Decimal("4.00")
     assert evaluate_rules(big_old, channel=PORTAL).fee == Decimal("4.00")
     assert evaluate_rules(small, channel=PORTAL).fee == Decimal("4.00")
     assert [c.ok for c in evaluate_rules(big_old, channel=PORTAL).checks[0].conditions] == [
-        True, True, False]
+        True,
+        True,
+        False,
+    ]
 
 
 def test_a_rule_on_a_reason_matches_only_once_the_reason_is_known(shop_settings, reasons):
@@ -202,10 +229,15 @@ def test_a_rule_on_a_reason_matches_only_once_the_reason_is_known(shop_settings,
     fee("6.00", reason=reasons["changed-mind"])
     # when
     unknown = evaluate_rules(order, channel=PORTAL)
-    changed = evaluate_rules(order, channel=PORTAL, lines=[(first, 1), (second, 1)],
-                             reason_codes={first.pk: "defective", second.pk: "changed-mind"})
-    defective = evaluate_rules(order, channel=PORTAL, lines=[(first, 1)],
-                               reason_codes={first.pk: "defective"})
+    changed = evaluate_rules(
+        order,
+        channel=PORTAL,
+        lines=[(first, 1), (second, 1)],
+        reason_codes={first.pk: "defective", second.pk: "changed-mind"},
+    )
+    defective = evaluate_rules(
+        order, channel=PORTAL, lines=[(first, 1)], reason_codes={first.pk: "defective"}
+    )
     # then
     assert unknown.fee == Decimal("0.00")
     assert changed.fee == Decimal("6.00")
@@ -228,8 +260,10 @@ def test_item_conditions_must_hold_on_one_item(shop_settings):
     # then
     assert outcome.fee_rule is None
     assert [(c.text.split(" (")[0], c.ok) for c in outcome.checks[0].conditions] == [
-        ("product is “Lamp”", True), ("category is “lighting”", True),
-        ("no single item meets every item condition", False)]
+        ("product is “Lamp”", True),
+        ("category is “lighting”", True),
+        ("no single item meets every item condition", False),
+    ]
 
 
 def test_shipping_method_in_store_and_approval_rules(shop_settings):
@@ -256,8 +290,9 @@ def test_a_rule_without_its_action_fields_is_refused(shop_settings):
     # given
     from django.core.exceptions import ValidationError
 
-    incomplete = ReturnRule(name="No amount", action=ReturnRule.Action.FEE_FIXED,
-                            countries="fr, xx1")
+    incomplete = ReturnRule(
+        name="No amount", action=ReturnRule.Action.FEE_FIXED, countries="fr, xx1"
+    )
     # when
     with pytest.raises(ValidationError) as error:
         incomplete.full_clean()

@@ -8,8 +8,10 @@ pytestmark = pytest.mark.django_db
 def test_each_role_group_holds_exactly_its_permissions():
     for code, (_label, names) in ROLES.items():
         group = role_group(code)
-        held = {f"{p.content_type.app_label}.{p.codename}"
-                for p in group.permissions.select_related("content_type")}
+        held = {
+            f"{p.content_type.app_label}.{p.codename}"
+            for p in group.permissions.select_related("content_type")
+        }
         assert held == set(names), code
 
 

@@ -10,9 +10,11 @@ pytestmark = pytest.mark.django_db
 
 
 def _counts():
-    return {model._meta.label: model.objects.count()
-            for model in apps.get_models() if model._meta.app_label in
-            ("shop", "returns", "refunds", "notifications")}
+    return {
+        model._meta.label: model.objects.count()
+        for model in apps.get_models()
+        if model._meta.app_label in ("shop", "returns", "refunds", "notifications")
+    }
 
 
 def test_seed_demo_twice_changes_nothing_the_second_time():

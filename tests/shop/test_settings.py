@@ -11,10 +11,19 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _manage(*args, env):
-    clean = {k: v for k, v in os.environ.items()
-             if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "EMAIL_BACKEND", "DEBUG", "CI")}
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
-                          capture_output=True, text=True, timeout=120)
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "EMAIL_BACKEND", "DEBUG", "CI")
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_check_deploy_with_production_variables_prints_no_warning(tmp_path):

@@ -20,10 +20,29 @@ def test_a_task_runs_in_a_real_worker_process(tmp_path):
     queue = f"ping-{os.getpid()}"
     env = {**os.environ, "VAR_DIR": str(settings.VAR_DIR)}
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
-         "--loglevel", "warning", "--without-gossip", "--without-mingle",
-         "--queues", queue, "--hostname", f"{queue}@%h"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "warning",
+            "--without-gossip",
+            "--without-mingle",
+            "--queues",
+            queue,
+            "--hostname",
+            f"{queue}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     marker = tmp_path / "pid"
     try:
         # when

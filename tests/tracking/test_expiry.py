@@ -18,8 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def approved_days_ago(ret: Return, days: int) -> Return:
-    Return.objects.filter(pk=ret.pk).update(
-        status_changed_at=timezone.now() - timedelta(days=days))
+    Return.objects.filter(pk=ret.pk).update(status_changed_at=timezone.now() - timedelta(days=days))
     return Return.objects.get(pk=ret.pk)
 
 
@@ -51,9 +50,9 @@ def test_the_dry_run_lists_and_changes_nothing(stale, staff, order, notification
         f"{stale.rma_number}  order {order.number}  approved "
         f"{timezone.localtime(stale.status_changed_at):%Y-%m-%d} (31 days)",
         "1 return(s) would expire after 30 days (dry run: nothing changed; --apply to expire "
-        "them)."]
-    assert list(Return.objects.order_by("id").values_list("status", flat=True)) == [
-        "approved"] * 3
+        "them).",
+    ]
+    assert list(Return.objects.order_by("id").values_list("status", flat=True)) == ["approved"] * 3
     assert ReturnEvent.objects.count() == events
     assert notifications.calls == []
     assert fresh.rma_number not in output and moved.rma_number not in output
@@ -72,10 +71,11 @@ def test_apply_expires_cancels_the_label_and_tells_the_customer(stale, notificat
     assert label.status == "cancelled"
     expired = stale.events.filter(kind=ReturnEvent.Kind.STATUS).latest("id")
     assert (expired.actor, expired.note) == (
-        None, "The parcel was not sent within 30 days of the approval.")
+        None,
+        "The parcel was not sent within 30 days of the approval.",
+    )
     assert notifications.events == ["expired"]
-    assert output.splitlines() == [f"expired {stale.rma_number}",
-                                   "1 return(s) expired, 0 skipped."]
+    assert output.splitlines() == [f"expired {stale.rma_number}", "1 return(s) expired, 0 skipped."]
 
 
 def test_applying_twice_does_nothing_more(stale, notifications):
@@ -93,8 +93,9 @@ def test_applying_twice_does_nothing_more(stale, notifications):
 
 def test_returns_dropped_in_store_expire_too(staff, order, shop_settings):
     # given
-    ret = approved_days_ago(create(staff, order, 1, delivery_option="in_store",
-                                   start_status=ReturnStatus.APPROVED), 31)
+    ret = approved_days_ago(
+        create(staff, order, 1, delivery_option="in_store", start_status=ReturnStatus.APPROVED), 31
+    )
     # when
     run("--apply", "--days", "30")
     # then
@@ -120,4 +121,5 @@ def test_the_beat_task_expires_them(stale):
     # then
     assert result == {"expired": [stale.rma_number], "skipped": []}
     assert settings.CELERY_BEAT_SCHEDULE["returns-expire"]["task"] == (
-        "returns.tasks.expire_returns")
+        "returns.tasks.expire_returns"
+    )

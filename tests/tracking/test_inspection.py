@@ -30,15 +30,15 @@ def test_staff_inspect_a_delivered_parcel_and_it_is_restocked_once(staff, delive
     assert is_pending_inspection(delivered)
     assert list(returns_pending_inspection()) == [delivered]
     # when: one of the two items came back
-    inspected = return_inspect(actor=staff, ret=delivered, received={line.pk: (1, None)},
-                               note="One missing")
+    inspected = return_inspect(
+        actor=staff, ret=delivered, received={line.pk: (1, None)}, note="One missing"
+    )
     # then
     line.refresh_from_db()
     assert inspected.status == ReturnStatus.RECEIVED
     assert line.received_quantity == 1
     assert Variant.objects.get(pk=variant.pk).stock_on_hand == stock + 1
-    assert inspected.events.latest("id").note == (
-        f"Parcel inspected: 1/2 {variant}. One missing")
+    assert inspected.events.latest("id").note == (f"Parcel inspected: 1/2 {variant}. One missing")
     assert not is_pending_inspection(inspected)
     # when: inspected again
     with pytest.raises(ReturnError):

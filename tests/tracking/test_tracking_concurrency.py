@@ -16,6 +16,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def slow_outbox(notifications, monkeypatch):
     """The outbox takes its time inside the transaction: the first thread keeps its locks."""
+
     def enqueue(**kwargs):
         time.sleep(0.3)
         notifications(**kwargs)
@@ -30,8 +31,10 @@ def test_the_same_event_at_once_is_recorded_once(staff, order, reasons, slow_out
     event = carrier_event(label_of(ret), "in_transit", event_id="twice")
     slow_outbox.calls.clear()
     # when
-    outcomes = race(lambda: tracking_event_record(carrier="offline", event=event),
-                    lambda: tracking_event_record(carrier="offline", event=event))
+    outcomes = race(
+        lambda: tracking_event_record(carrier="offline", event=event),
+        lambda: tracking_event_record(carrier="offline", event=event),
+    )
     # then
     assert sorted(outcome.outcome for outcome in outcomes) == [DUPLICATE, RECORDED]
     assert TrackingEvent.objects.count() == 1

@@ -28,7 +28,9 @@ def test_a_csv_file_moves_the_returns_and_a_second_import_does_nothing(staff, or
         f"A1,{label_of(first).tracking_number},picked_up,2030-01-02 08:00,Paris\n"
         f"A2,{label_of(second).tracking_number},announced,2030-01-02 08:05,\n"
         f"A3,{label_of(first).tracking_number},delivered,2030-01-03 11:00,Warehouse\n"
-        "A4,OL999999999X,in_transit,2030-01-03 11:00,\n", encoding="utf-8")
+        "A4,OL999999999X,in_transit,2030-01-03 11:00,\n",
+        encoding="utf-8",
+    )
     # when
     output = run(str(path))
     again = run(str(path))
@@ -36,10 +38,14 @@ def test_a_csv_file_moves_the_returns_and_a_second_import_does_nothing(staff, or
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.status, second.status) == (ReturnStatus.RECEIVED, ReturnStatus.APPROVED)
-    assert output.strip() == ("4 event(s) read: 3 recorded (2 moved a return), 0 already "
-                              "recorded, 1 with an unknown tracking number (ignored).")
-    assert again.strip() == ("4 event(s) read: 0 recorded (0 moved a return), 3 already "
-                             "recorded, 1 with an unknown tracking number (ignored).")
+    assert output.strip() == (
+        "4 event(s) read: 3 recorded (2 moved a return), 0 already "
+        "recorded, 1 with an unknown tracking number (ignored)."
+    )
+    assert again.strip() == (
+        "4 event(s) read: 0 recorded (0 moved a return), 3 already "
+        "recorded, 1 with an unknown tracking number (ignored)."
+    )
     assert TrackingEvent.objects.count() == 3
 
 
@@ -47,9 +53,18 @@ def test_a_json_file_in_the_webhook_format(staff, order, tmp_path):
     # given
     ret = approved_with_label(staff, order, 1)
     path = tmp_path / "scans.json"
-    path.write_text(json.dumps([{"id": "J1", "tracking_number": label_of(ret).tracking_number,
-                                 "status": "in_transit",
-                                 "occurred_at": "2030-01-02T08:00:00Z"}]))
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "id": "J1",
+                    "tracking_number": label_of(ret).tracking_number,
+                    "status": "in_transit",
+                    "occurred_at": "2030-01-02T08:00:00Z",
+                }
+            ]
+        )
+    )
     # when
     run(str(path))
     # then
@@ -61,9 +76,11 @@ def test_an_unreadable_file_records_nothing(staff, order, tmp_path):
     # given
     ret = approved_with_label(staff, order, 1)
     path = tmp_path / "scans.csv"
-    path.write_text("id,tracking_number,status,occurred_at\n"
-                    f"B1,{label_of(ret).tracking_number},in_transit,2030-01-02 08:00\n"
-                    f"B2,{label_of(ret).tracking_number},delivered,not a date\n")
+    path.write_text(
+        "id,tracking_number,status,occurred_at\n"
+        f"B1,{label_of(ret).tracking_number},in_transit,2030-01-02 08:00\n"
+        f"B2,{label_of(ret).tracking_number},delivered,not a date\n"
+    )
     # when
     with pytest.raises(CommandError, match="event 3: bad date"):
         run(str(path))

@@ -38,8 +38,13 @@ def body_of(*events) -> bytes:
 
 
 def event(label, status="in_transit", event_id="evt-1", at="2030-01-02T10:00:00+01:00"):
-    return {"id": event_id, "tracking_number": label.tracking_number, "status": status,
-            "occurred_at": at, "location": "Lyon hub"}
+    return {
+        "id": event_id,
+        "tracking_number": label.tracking_number,
+        "status": status,
+        "occurred_at": at,
+        "location": "Lyon hub",
+    }
 
 
 def post(body: bytes, signature: str | None = None, *, secret=SECRET):
@@ -50,16 +55,19 @@ def post(body: bytes, signature: str | None = None, *, secret=SECRET):
         headers["HTTP_X_CARRIER_SIGNATURE"] = signature
     # English: the notes the system writes follow the request's language (the shop's default
     # for a carrier), and the assertions read the English source strings.
-    return Client(HTTP_ACCEPT_LANGUAGE="en").post(URL, data=body,
-                                                  content_type="application/json", **headers)
+    return Client(HTTP_ACCEPT_LANGUAGE="en").post(
+        URL, data=body, content_type="application/json", **headers
+    )
 
 
 def state(ret) -> dict:
     """What a refused or replayed webhook must leave as it is."""
-    return {"status": ret.__class__.objects.get(pk=ret.pk).status,
-            "events": ReturnEvent.objects.filter(ret=ret).count(),
-            "tracking": TrackingEvent.objects.count(),
-            "parcel": list(ret.labels.values_list("parcel_status", flat=True))}
+    return {
+        "status": ret.__class__.objects.get(pk=ret.pk).status,
+        "events": ReturnEvent.objects.filter(ret=ret).count(),
+        "tracking": TrackingEvent.objects.count(),
+        "parcel": list(ret.labels.values_list("parcel_status", flat=True)),
+    }
 
 
 def test_a_good_signature_moves_the_return_in_transit(ret, notifications):
@@ -75,12 +83,16 @@ def test_a_good_signature_moves_the_return_in_transit(ret, notifications):
     label.refresh_from_db()
     assert ret.status == ReturnStatus.IN_TRANSIT
     status_event = ret.events.filter(kind=ReturnEvent.Kind.STATUS).latest("id")
-    assert (status_event.from_status, status_event.to_status, status_event.actor,
-            status_event.note) == ("approved", "in_transit", None,
-                                   "Carrier scan: in transit — Lyon hub.")
+    assert (
+        status_event.from_status,
+        status_event.to_status,
+        status_event.actor,
+        status_event.note,
+    ) == ("approved", "in_transit", None, "Carrier scan: in transit — Lyon hub.")
     assert label.parcel_status == "in_transit"
     assert list(TrackingEvent.objects.values_list("event_id", "raw_status", "status")) == [
-        ("evt-1", "in_transit", "in_transit")]
+        ("evt-1", "in_transit", "in_transit")
+    ]
     assert notifications.events == ["in_transit"]
 
 
@@ -95,7 +107,10 @@ def test_a_bad_signature_is_403_and_changes_nothing(ret, notifications):
     tampered = post(body.replace(b"Lyon", b"Lille"), signature="sha256=" + sign(body, SECRET))
     # then
     assert [wrong_secret.status_code, no_signature.status_code, tampered.status_code] == [
-        403, 403, 403]
+        403,
+        403,
+        403,
+    ]
     assert state(ret) == before
     assert notifications.calls == []
 
@@ -130,8 +145,14 @@ def test_the_same_event_twice_changes_the_return_once(ret, notifications):
 def test_an_unknown_tracking_number_is_200_ignored_and_logged(ret, caplog):
     # given
     before = state(ret)
-    body = body_of({"id": "evt-9", "tracking_number": "OL000000000X", "status": "delivered",
-                    "occurred_at": "2030-01-02T10:00:00Z"})
+    body = body_of(
+        {
+            "id": "evt-9",
+            "tracking_number": "OL000000000X",
+            "status": "delivered",
+            "occurred_at": "2030-01-02T10:00:00Z",
+        }
+    )
     # when
     with caplog.at_level(logging.INFO, logger="returns.services.tracking"):
         response = post(body)
@@ -140,7 +161,8 @@ def test_an_unknown_tracking_number_is_200_ignored_and_logged(ret, caplog):
     assert response.json() == {"recorded": 0, "duplicates": 0, "unknown": 1, "moved": 0}
     assert state(ret) == before
     assert [record.getMessage() for record in caplog.records] == [
-        "carrier offline event evt-9: unknown tracking number OL000000000X, ignored"]
+        "carrier offline event evt-9: unknown tracking number OL000000000X, ignored"
+    ]
 
 
 def test_an_unreadable_body_is_400_and_changes_nothing(ret):
@@ -156,8 +178,11 @@ def test_an_unreadable_body_is_400_and_changes_nothing(ret):
 
 def test_an_unknown_carrier_is_404(ret):
     # when
-    response = Client().post(reverse("carrier_tracking_webhook", args=["acme"]), data=b"{}",
-                             content_type="application/json")
+    response = Client().post(
+        reverse("carrier_tracking_webhook", args=["acme"]),
+        data=b"{}",
+        content_type="application/json",
+    )
     # then
     assert response.status_code == 404
 
@@ -174,11 +199,13 @@ def test_delivery_waits_for_inspection_by_default(ret, notifications):
     assert response.json()["moved"] == 1
     ret.refresh_from_db()
     assert ret.status == ReturnStatus.RECEIVED
-    assert list(ReturnLine.objects.filter(ret=ret).values_list("received_quantity",
-                                                                flat=True)) == [None]
+    assert list(ReturnLine.objects.filter(ret=ret).values_list("received_quantity", flat=True)) == [
+        None
+    ]
     assert StockMovement.objects.count() == movements
     assert ret.events.filter(kind=ReturnEvent.Kind.STATUS).latest("id").note == (
-        "Carrier scan: delivered — Lyon hub. Awaiting inspection.")
+        "Carrier scan: delivered — Lyon hub. Awaiting inspection."
+    )
     assert notifications.events == ["received"]
 
 
@@ -199,8 +226,9 @@ def test_delivery_receives_at_once_when_the_shop_chooses(ret, shop_settings, not
     assert notifications.calls == []
 
 
-def test_the_customer_is_not_told_what_the_shop_does_not_want_told(ret, shop_settings,
-                                                                    notifications):
+def test_the_customer_is_not_told_what_the_shop_does_not_want_told(
+    ret, shop_settings, notifications
+):
     # given
     shop_settings.notify_parcel_in_transit = False
     shop_settings.save()

@@ -4,18 +4,26 @@ from notifications.delivery import notifications_sweep
 
 
 class Command(BaseCommand):
-    help = ("Hand queued notifications the broker lost (or never got) to it again, and take "
-            "back the ones stuck in 'sending' because their worker died.")
+    help = (
+        "Hand queued notifications the broker lost (or never got) to it again, and take "
+        "back the ones stuck in 'sending' because their worker died."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--stuck-after", type=float, default=None,
+            "--stuck-after",
+            type=float,
+            default=None,
             help="seconds in 'sending' after which a row counts as stuck "
-                 "(default: NOTIFICATIONS_STUCK_AFTER_SECONDS)")
+            "(default: NOTIFICATIONS_STUCK_AFTER_SECONDS)",
+        )
         parser.add_argument(
-            "--grace", type=float, default=None,
+            "--grace",
+            type=float,
+            default=None,
             help="seconds a queued row may wait past its time before it is published again "
-                 "(default: NOTIFICATIONS_SWEEP_GRACE_SECONDS)")
+            "(default: NOTIFICATIONS_SWEEP_GRACE_SECONDS)",
+        )
 
     def handle(self, *args, stuck_after, grace, **options):
         result = notifications_sweep(stuck_after=stuck_after, grace=grace)
@@ -23,7 +31,11 @@ class Command(BaseCommand):
             f"stuck in sending, requeued: {result.requeued_stuck}\n"
             f"stuck in sending, out of attempts, failed: {result.failed_stuck}\n"
             f"published to the broker: {result.published}\n"
-            f"not published (broker unavailable): {result.unpublished}")
+            f"not published (broker unavailable): {result.unpublished}"
+        )
         if result.unpublished:
-            self.stderr.write(self.style.WARNING(
-                "The broker is unavailable: run the sweep again once it is back."))
+            self.stderr.write(
+                self.style.WARNING(
+                    "The broker is unavailable: run the sweep again once it is back."
+                )
+            )

@@ -15,13 +15,16 @@ PROGRESS_FROM = 200  # events
 
 
 class Command(BaseCommand):
-    help = ("Record the tracking events of a carrier's file (the carrier's format: for the "
-            "offline carrier, JSON like its webhook or CSV with the same columns).")
+    help = (
+        "Record the tracking events of a carrier's file (the carrier's format: for the "
+        "offline carrier, JSON like its webhook or CSV with the same columns)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="the carrier's file; - reads standard input (JSON)")
-        parser.add_argument("--carrier", default=None,
-                            help="the carrier's code (default: RETURN_DEFAULT_CARRIER)")
+        parser.add_argument(
+            "--carrier", default=None, help="the carrier's code (default: RETURN_DEFAULT_CARRIER)"
+        )
 
     def handle(self, *args, file, carrier, **options):
         try:
@@ -36,11 +39,17 @@ class Command(BaseCommand):
             events = carrier.parse_tracking_file(data, filename=file)
         except TrackingPayloadError as exc:
             raise CommandError(f"{file}: {exc} (nothing was recorded)") from exc
-        with tqdm(total=len(events), unit="event", file=sys.stderr,
-                  disable=len(events) < PROGRESS_FROM or not sys.stderr.isatty()) as bar:
-            summary = tracking_events_record(carrier=carrier.code, events=events,
-                                             progress=bar.update)
+        with tqdm(
+            total=len(events),
+            unit="event",
+            file=sys.stderr,
+            disable=len(events) < PROGRESS_FROM or not sys.stderr.isatty(),
+        ) as bar:
+            summary = tracking_events_record(
+                carrier=carrier.code, events=events, progress=bar.update
+            )
         self.stdout.write(
             f"{len(events)} event(s) read: {summary.recorded} recorded "
             f"({summary.moved} moved a return), {summary.duplicates} already recorded, "
-            f"{summary.unknown} with an unknown tracking number (ignored).")
+            f"{summary.unknown} with an unknown tracking number (ignored)."
+        )

@@ -7,8 +7,10 @@ from shop.importing import ImportFileError, import_orders
 
 
 class Command(BaseCommand):
-    help = ("Import orders from a storefront's CSV or JSON export (see the README). "
-            "All or nothing: a bad row is reported with its line number and nothing is written.")
+    help = (
+        "Import orders from a storefront's CSV or JSON export (see the README). "
+        "All or nothing: a bad row is reported with its line number and nothing is written."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="path to a .csv or .json file")
@@ -27,6 +29,9 @@ class Command(BaseCommand):
                 self.stderr.write(f"{file}, {where}: {message}")
             raise CommandError(f"{len(error.errors)} bad row(s): nothing was imported") from None
         counts = result.counts
-        self.stdout.write(self.style.SUCCESS(
-            f"orders: {counts['created']} created, {counts['updated']} updated, "
-            f"{counts['unchanged']} unchanged; stock movements: {result.stock_movements}"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"orders: {counts['created']} created, {counts['updated']} updated, "
+                f"{counts['unchanged']} unchanged; stock movements: {result.stock_movements}"
+            )
+        )

@@ -24,8 +24,7 @@ def confirm_url(order):
 @pytest.fixture
 def socks_blocked(order):
     _tshirt, socks = order.lines.order_by("id")
-    return block("For hygiene reasons, socks cannot be returned.",
-                 product=socks.variant.product)
+    return block("For hygiene reasons, socks cannot be returned.", product=socks.variant.product)
 
 
 def test_the_form_shows_why_an_item_cannot_be_returned(customer_client, order, socks_blocked):
@@ -38,31 +37,36 @@ def test_the_form_shows_why_an_item_cannot_be_returned(customer_client, order, s
     assert rows[tshirt.pk].blocked_message == ""
     assert rows[socks.pk].quantity.field.disabled is True
     page = response.content.decode()
-    assert "This item cannot be returned:</strong> For hygiene reasons, socks cannot be " \
-           "returned." in page
+    assert (
+        "This item cannot be returned:</strong> For hygiene reasons, socks cannot be "
+        "returned." in page
+    )
     assert f'name="line-{socks.pk}-quantity"' in page and "disabled" in page
 
 
-def test_a_forged_form_for_a_blocked_item_creates_nothing(customer_client, order,
-                                                          socks_blocked):
+def test_a_forged_form_for_a_blocked_item_creates_nothing(customer_client, order, socks_blocked):
     # given: the socks posted anyway
     before = nothing_written()
     # when
-    posted = customer_client.post(form_url(order), form_data(order, (0, ""),
-                                                             (2, "wrong-size")))
+    posted = customer_client.post(form_url(order), form_data(order, (0, ""), (2, "wrong-size")))
     # then: the disabled field keeps 0: nothing chosen
     assert posted.status_code == 200
     assert posted.context["form"].errors == {
-        "__all__": ["Choose at least one item to return, with its quantity."]}
+        "__all__": ["Choose at least one item to return, with its quantity."]
+    }
     assert nothing_written() == before
 
 
-def test_a_forged_draft_for_a_blocked_item_is_refused_by_the_service(customer_client, order,
-                                                                     socks_blocked):
+def test_a_forged_draft_for_a_blocked_item_is_refused_by_the_service(
+    customer_client, order, socks_blocked
+):
     # given: a draft as the form would never make it, straight into the session
     session = customer_client.session
-    session[DRAFT_KEY] = {"order": order.pk, "token": "forged",
-                          "data": form_data(order, (1, "wrong-size"), (2, "wrong-size"))}
+    session[DRAFT_KEY] = {
+        "order": order.pk,
+        "token": "forged",
+        "data": form_data(order, (1, "wrong-size"), (2, "wrong-size")),
+    }
     session.save()
     before = nothing_written()
     # when: the summary ignores the disabled socks; the service is the last word
@@ -70,15 +74,17 @@ def test_a_forged_draft_for_a_blocked_item_is_refused_by_the_service(customer_cl
     # then
     ret = Return.objects.get()
     assert list(ret.lines.values_list("order_line__variant__product", flat=True)) == [
-        order.lines.order_by("id")[0].variant.product_id]
+        order.lines.order_by("id")[0].variant.product_id
+    ]
     assert nothing_written()["returns"] == before["returns"] + 1
 
 
-def test_a_block_on_the_chosen_reason_is_told_before_confirming(customer_client, order,
-                                                                reasons):
+def test_a_block_on_the_chosen_reason_is_told_before_confirming(customer_client, order, reasons):
     # given
-    block("Please tell us what is wrong rather than “changed my mind”.",
-          reason=reasons["changed-mind"])
+    block(
+        "Please tell us what is wrong rather than “changed my mind”.",
+        reason=reasons["changed-mind"],
+    )
     before = nothing_written()
     # when
     customer_client.post(form_url(order), form_data(order, (1, "changed-mind")))
@@ -87,20 +93,21 @@ def test_a_block_on_the_chosen_reason_is_told_before_confirming(customer_client,
     assert summary.status_code == 200
     assert messages_of(summary) == [
         f"“{order.lines.order_by('id')[0].variant}” cannot be returned: Please tell us what "
-        "is wrong rather than “changed my mind”."]
+        "is wrong rather than “changed my mind”."
+    ]
     assert nothing_written() == before
 
 
 def test_an_order_whose_items_are_all_blocked_shows_why_instead_of_the_button(
-        customer_client, order):
+    customer_client, order
+):
     # given
     block("We cannot take returns of this order online: please call us.", countries="FR")
     # when
     page = customer_client.get(f"/orders/{order.number}/")
     form = customer_client.get(form_url(order))
     # then
-    assert "We cannot take returns of this order online: please call us." in \
-        page.content.decode()
+    assert "We cannot take returns of this order online: please call us." in page.content.decode()
     assert form_url(order) not in page.content.decode()
     assert form.status_code == 302
 
@@ -126,4 +133,5 @@ def test_in_store_only_is_the_only_way_offered(customer_client, order):
     form = customer_client.get(form_url(order))
     # then
     assert form.context["form"].fields["delivery_option"].choices == [
-        ("in_store", "Drop it off in one of our shops")]
+        ("in_store", "Drop it off in one of our shops")
+    ]
