@@ -3,8 +3,6 @@ menu grouped the way a returns team works (orders and returns, settings, catalog
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
-from django.core.paginator import Paginator
-from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -115,23 +113,6 @@ def _section(slug, title, models) -> dict:
         "app_url": models[0]["admin_url"],
         "has_module_perms": True,
     }
-
-
-class CappedCountPaginator(Paginator):
-    """A paginator that counts at most CAP rows: an exact COUNT(*) of a million returns costs
-    more than the page itself, and nobody pages that far (they filter). Past the cap the list
-    says "more than 10000" (templates/admin/includes/capped_pagination.html)."""
-
-    CAP = 10_000
-
-    @cached_property
-    def count(self):
-        # COUNT(*) over the first CAP + 1 ids only; the columns' subqueries are not computed.
-        return self.object_list.order_by().values("pk")[: self.CAP + 1].count()
-
-    @property
-    def is_capped(self) -> bool:
-        return self.count > self.CAP
 
 
 class BackofficeAdminConfig(AdminConfig):

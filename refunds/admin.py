@@ -15,13 +15,13 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from config.admin_site import CappedCountPaginator
 from refunds import selectors, services
 from refunds.forms import ExchangeSettleForm, ReferenceForm, RefundForm
 from refunds.models import ExchangeDue, Refund, RefundMode, StoreCreditMovement
 from refunds.quotes import Quote, quote_for_return
 from returns.models import Return
 from returns.services import ReturnError
+from shop.pagination import CappedCountPaginator
 from shop.templatetags.money import money
 
 

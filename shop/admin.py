@@ -9,8 +9,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from config.admin_site import CappedCountPaginator
 from shop.models import Customer, Order, Product, ShopSettings, StockMovement, User, Variant
+from shop.pagination import CappedCountPaginator
 from shop.templatetags.money import money
 
 

@@ -19,7 +19,6 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from config.admin_site import CappedCountPaginator
 from refunds import services as refund_services
 from refunds.models import RefundStatus
 from returns import services
@@ -29,6 +28,7 @@ from returns.admin.pages import ReturnPagesMixin
 from returns.errors import ReturnError
 from returns.models import Return, ReturnAction, ReturnLine, ReturnReason
 from returns.selectors import backoffice as pages
+from shop.pagination import CappedCountPaginator
 from shop.templatetags.money import money
 
 

@@ -1,5 +1,10 @@
+"""The demo shop: customers, orders and staff (shop/demo.py), then returns in every status and
+return rules. It lives in the returns app because it seeds both: shop knows nothing of returns."""
+
 from django.core.management.base import BaseCommand
 
+from returns.demo.returns import seed_returns
+from returns.demo.rules import seed_rules
 from shop.demo import seed_shop
 
 
@@ -8,11 +13,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         logins = seed_shop()
-        from returns.demo.returns import seed_returns
-
         seed_returns(stdout=self.stdout)
-        from returns.demo.rules import seed_rules
-
         seed_rules(stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write("Back-office (staff):  {} / {}".format(*logins["staff"]))
