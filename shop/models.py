@@ -1,5 +1,7 @@
 """The shop: users and customers, the catalogue with its stock ledger, orders, and settings."""
 
+from typing import TypedDict
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
@@ -10,7 +12,14 @@ from django.utils.translation import pgettext_lazy
 
 from shop.money import CURRENCY_CHOICES
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
+
+class _MoneyDigits(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
+# Every amount column: `models.DecimalField(_("paid"), **MONEY)`.
+MONEY = _MoneyDigits(max_digits=12, decimal_places=2)
 
 
 class UserManager(BaseUserManager):
