@@ -1,6 +1,7 @@
 """Reads for the back-office home: the queues a returns team works from, and a 30-day chart."""
 
 from datetime import datetime, time, timedelta
+from typing import Any, cast
 
 from django.core.cache import cache
 from django.db.models import Count
@@ -59,13 +60,14 @@ def work_queues(user=None) -> list[dict]:
 CHART_CACHE_SECONDS = 300
 
 
-def last_30_days_cached() -> dict:
+def last_30_days_cached() -> dict[str, Any]:
     """The chart of the home, at most five minutes old: it reads every return of the month, and
     the home is the page staff open most (the queues above it are always live)."""
     today = timezone.localdate()
-    return cache.get_or_set(
+    chart = cache.get_or_set(
         f"backoffice:chart:{today.isoformat()}", lambda: last_30_days(today), CHART_CACHE_SECONDS
     )
+    return cast(dict[str, Any], chart)
 
 
 def last_30_days(today=None) -> dict:
@@ -88,12 +90,13 @@ def last_30_days(today=None) -> dict:
     peak = max([d["count"] for d in days] + [1])
     for day in days:
         day["percent"] = round(100 * day["count"] / peak)
-    reasons = list(
-        ReturnLine.objects.filter(ret__created_at__gte=since)
+    reasons: list[dict[str, Any]] = [
+        dict(row)
+        for row in ReturnLine.objects.filter(ret__created_at__gte=since)
         .values("reason__name_fr", "reason__name_en", "reason__code")
         .annotate(n=Count("id"))
         .order_by("-n", "reason__code")
-    )
+    ]
     top = max([r["n"] for r in reasons] + [1])
     for reason in reasons:
         reason["percent"] = round(100 * reason["n"] / top)

@@ -255,7 +255,7 @@ def settings_links(request) -> list[tuple[str, str]]:
         if not request.user.has_perm(permission):
             continue
         try:
-            links.append((reverse(name), title))
+            links.append((reverse(name), str(title)))
         except NoReverseMatch:
             continue  # that page is not installed
     return links

@@ -162,8 +162,8 @@ def seed_shop() -> dict:
         if Order.objects.filter(number=number).exists():
             continue
         customer = customers[who]
-        variants = {v.sku: v for v in Variant.objects.filter(sku__in=[s for s, _ in lines])}
-        items = sum(variants[sku].price * quantity for sku, quantity in lines)
+        by_sku = {v.sku: v for v in Variant.objects.filter(sku__in=[s for s, _ in lines])}
+        items = sum(by_sku[sku].price * quantity for sku, quantity in lines)
         order = Order.objects.create(
             number=number,
             customer=customer,
@@ -182,9 +182,9 @@ def seed_shop() -> dict:
         for sku, quantity in lines:
             OrderLine.objects.create(
                 order=order,
-                variant=variants[sku],
+                variant=by_sku[sku],
                 quantity=quantity,
-                unit_price_paid=variants[sku].price,
+                unit_price_paid=by_sku[sku].price,
             )
     return {
         "staff": STAFF_LOGIN,

@@ -104,10 +104,11 @@ def read_rows(path: str) -> list[Row]:
 
 def _csv_rows(text: str) -> list[Row]:
     reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
+    columns = reader.fieldnames or []
+    missing = [c for c in REQUIRED if c not in columns]
     if missing:
         raise ImportFileError([("line 1", f"missing columns: {', '.join(missing)}")])
-    unknown = [c for c in reader.fieldnames if c not in CSV_COLUMNS]
+    unknown = [c for c in columns if c not in CSV_COLUMNS]
     if unknown:
         raise ImportFileError([("line 1", f"unknown columns: {', '.join(unknown)}")])
     # reader.line_num is the physical line the row ended on: right for one-line rows.
@@ -260,7 +261,8 @@ def _clean(row: Row) -> dict:
 
 def validate(rows: list[Row]) -> list[dict]:
     """Every row cleaned and grouped by order, or ImportFileError listing every bad row."""
-    errors, orders = [], {}
+    errors: list[tuple[str, str]] = []
+    orders: dict[str, dict] = {}
     for row in rows:
         try:
             cleaned = _clean(row)

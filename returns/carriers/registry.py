@@ -18,7 +18,7 @@ def get_carrier(code: str) -> Carrier:
     except KeyError:
         raise UnknownCarrierError(f"no carrier {code!r} in settings.RETURN_CARRIERS") from None
     if isinstance(config, str):
-        path, options = config, {}
+        path, options = config, dict[str, object]()
     else:
         path, options = config["BACKEND"], dict(config.get("OPTIONS", {}))
     carrier = import_string(path)(code, **options)

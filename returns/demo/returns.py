@@ -6,7 +6,8 @@ idempotent: demo returns carry a marker in their staff note, and when any exists
 
 import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -165,7 +166,7 @@ def _create(scenario: Scenario, order: Order, staff) -> Return:
     refund_mode = scenario.refund_mode
     if refund_mode == Return.RefundMode.EXCHANGE and exchange_variant is None:
         refund_mode = Return.RefundMode.MONEY_BACK  # nothing in stock to exchange for
-    common = {
+    common: dict[str, Any] = {
         "order": order,
         "lines": lines,
         "refund_mode": refund_mode,
@@ -206,7 +207,7 @@ def _backdate(ret: Return, order: Order, rng: random.Random) -> None:
     if order.delivered_at and start < order.delivered_at:
         start = min(order.delivered_at + timedelta(hours=6), end - timedelta(hours=changes))
     step = (end - start) / changes
-    moment, change_moments = start, []
+    moment, change_moments = start, list[datetime]()
     for event in events:
         if event.kind == ReturnEvent.Kind.STATUS:
             moment = start + step * len(change_moments) + timedelta(minutes=rng.randint(0, 90))

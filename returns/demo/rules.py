@@ -4,6 +4,7 @@ Idempotent: the rules are created only when there are none, the address only whe
 """
 
 from decimal import Decimal
+from typing import Any
 
 from returns.models import ReturnRule, ShippingMethod
 from shop.models import ShopSettings
@@ -11,7 +12,7 @@ from shop.models import ShopSettings
 RETURN_ADDRESS = "Service retours\n12 rue des Lilas\n75011 Paris\nFrance"
 
 # name, action, fields
-DEMO_RULES = [
+DEMO_RULES: list[tuple[str, str, dict[str, Any]]] = [
     (
         "Shoes: 10 % restocking fee",
         ReturnRule.Action.FEE_PERCENT,

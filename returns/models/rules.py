@@ -175,7 +175,7 @@ class ReturnRule(models.Model):
 
     @property
     def kind(self) -> str:
-        return ACTION_KIND[self.action]
+        return ACTION_KIND[RuleAction(self.action)]
 
     @property
     def country_codes(self) -> list[str]:
