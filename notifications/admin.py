@@ -16,13 +16,8 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from notifications.emails import (
-    PARTS,
-    default_template_source,
-    email_context,
-    render_email,
-    template_sources,
-)
+from notifications import registry
+from notifications.emails import PARTS, default_template_source, render_email, template_sources
 from notifications.events import NotificationEvent
 from notifications.models import EmailTemplate, Notification
 from notifications.selectors import email_template_overview, notification_list, preview_return
@@ -137,7 +132,7 @@ class EmailTemplateAdmin(admin.ModelAdmin):
     @staticmethod
     def _render_preview(ret, event, language) -> dict:
         with translation.override(language):
-            email_data = email_context(ret)
+            email_data = registry.provider().context(ret)
         try:
             return {
                 "rendered": render_email(

@@ -20,6 +20,7 @@ from django.db import models
 from django.db.models import F
 from django.utils import timezone
 
+from notifications import registry
 from notifications.emails import build_message
 from notifications.models import Notification, NotificationStatus
 
@@ -100,9 +101,8 @@ def _claim(notification_id: int):
     )
     if not claimed:
         return None
-    return Notification.objects.select_related("ret__order__customer", "return_event").get(
-        pk=notification_id
-    )
+    related = registry.provider().notification_related
+    return Notification.objects.select_related(*related).get(pk=notification_id)
 
 
 def _finish(notification, **changes) -> None:

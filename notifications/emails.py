@@ -1,25 +1,21 @@
-"""Rendering a notification: which template (staff's row or the default file), its context, and
-the EmailMultiAlternatives the worker sends.
+"""Rendering a notification: which template (staff's row or the default file), its context (from
+the registered provider, see registry.py), and the EmailMultiAlternatives the worker sends.
 
 Subjects and text bodies are rendered without autoescaping (they are not HTML); HTML bodies
 with it, so what customers and staff typed cannot break the markup.
 """
 
 from dataclasses import dataclass
-from decimal import Decimal
 from email.utils import make_msgid
 
-from django.apps import apps
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import Sum
 from django.template import Context, Engine
 from django.utils import translation
 
+from notifications import registry
 from notifications.events import NotificationEvent
 from notifications.models import EmailTemplate
-from shop.models import ShopSettings
-from shop.money import quantize
 
 PARTS = {"subject": "subject.txt", "text_body": "txt", "html_body": "html"}
 
@@ -54,80 +50,6 @@ def template_sources(event: str, language: str) -> dict[str, str]:
     return {part: default_template_source(event, language, part) for part in PARTS}
 
 
-def refund_amount(ret) -> Decimal | None:
-    """What was refunded or credited for the return, if the refunds app records it."""
-    if not apps.is_installed("refunds"):
-        return None
-    try:
-        refund_model = apps.get_model("refunds", "Refund")
-    except LookupError:
-        return None
-    field_names = {field.name for field in refund_model._meta.get_fields()}
-    if "ret" not in field_names or "amount" not in field_names:
-        return None
-    refunds = refund_model.objects.filter(ret=ret)
-    if "status" in field_names:  # failed or cancelled refunds paid nothing back
-        refunds = refunds.exclude(status__in=["failed", "cancelled"])
-    total = refunds.aggregate(total=Sum("amount"))["total"]
-    # SQLite sums decimals with spurious digits: back to the currency's minor unit.
-    return None if total is None else quantize(total, ret.order.currency)
-
-
-def email_context(ret, return_event=None) -> dict:
-    order = ret.order
-    lines = ret.lines.select_related("order_line__variant__product").order_by("id")
-    note = (
-        return_event.note if return_event is not None and return_event.visible_to_customer else ""
-    )
-    return {
-        "shop_name": ShopSettings.load().shop_name,
-        "rma_number": ret.rma_number,
-        "order_number": order.number,
-        "customer_first_name": order.customer.first_name,
-        "customer_name": order.customer.full_name,
-        "items": [
-            {
-                "product_name": line.order_line.variant.product.name,
-                "option": line.order_line.variant.option,
-                "quantity": line.quantity,
-            }
-            for line in lines
-        ],
-        "status": ret.status,
-        "status_label": ret.customer_status_label,
-        "rejection_reason": ret.rejection_reason,
-        "note": note,
-        "refund_amount": refund_amount(ret),
-        "currency": order.currency,
-        "return_url": f"{settings.SITE_URL.rstrip('/')}/returns/{ret.rma_number}/",
-        "tracking_number": _label_tracking_number(ret),
-    }
-
-
-# The emails that carry the return's label (its PDF attached).
-LABEL_EVENTS = {NotificationEvent.APPROVED_WITH_LABEL, NotificationEvent.LABEL_RESENT}
-
-
-def _label_tracking_number(ret) -> str:
-    from returns.selectors.labels import (
-        live_label,  # the labels build on the outbox, not the reverse
-    )
-
-    label = live_label(ret)
-    return label.tracking_number if label is not None else ""
-
-
-def attach_label(message: EmailMultiAlternatives, ret) -> bool:
-    """Attach the return's live label PDF; False when it has none (cancelled since)."""
-    from returns.selectors.labels import label_attachment
-
-    attachment = label_attachment(ret)
-    if attachment is None:
-        return False
-    message.attach(*attachment)
-    return True
-
-
 def render_email(
     event: str, language: str, context: dict, sources: dict[str, str] | None = None
 ) -> RenderedEmail:
@@ -152,9 +74,8 @@ def render_email(
 
 
 def render_notification(notification) -> RenderedEmail:
-    ret = notification.ret
     with translation.override(notification.language):
-        context = email_context(ret, notification.return_event)
+        context = registry.provider().context(notification.ret, notification.return_event)
     return render_email(notification.event, notification.language, context)
 
 
@@ -172,8 +93,8 @@ def build_message(notification) -> EmailMultiAlternatives:
         },
     )
     message.attach_alternative(rendered.html_body, "text/html")
-    if notification.event in LABEL_EVENTS:
-        attach_label(message, notification.ret)
+    for attachment in registry.provider().attachments(notification.ret, notification.event):
+        message.attach(attachment.filename, attachment.content, attachment.mimetype)
     # Anymail sends these to the provider, which echoes them in its tracking webhooks.
     message.metadata = {"notification_id": str(notification.pk)}
     message.tags = [notification.event]

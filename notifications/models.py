@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from notifications.events import NotificationEvent
-from returns.models import Return, ReturnEvent
 
 
 class NotificationStatus(models.TextChoices):
@@ -37,11 +36,15 @@ class Notification(models.Model):
     Status = NotificationStatus
     Event = NotificationEvent
 
+    # By name: the outbox does not import the returns app (see notifications/registry.py).
     ret = models.ForeignKey(
-        Return, verbose_name=_("return"), on_delete=models.CASCADE, related_name="notifications"
+        "returns.Return",
+        verbose_name=_("return"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
     )
     return_event = models.ForeignKey(
-        ReturnEvent,
+        "returns.ReturnEvent",
         verbose_name=_("return event"),
         null=True,
         blank=True,

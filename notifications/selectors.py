@@ -4,9 +4,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from notifications import registry
 from notifications.events import NotificationEvent
 from notifications.models import EmailTemplate, Notification
-from returns.models import Return
 
 
 def notification_list():
@@ -18,17 +18,10 @@ def notifications_for_return(ret):
     return Notification.objects.filter(ret=ret).order_by("created_at", "id")
 
 
-def preview_return(reference: str | None = None) -> Return | None:
-    """The return a template preview is rendered on: the one asked for (id or RMA number),
-    else the latest."""
-    returns = Return.objects.select_related("order__customer")
-    if reference:
-        reference = reference.strip()
-        found = returns.filter(rma_number__iexact=reference).first()
-        if found is None and reference.isdigit():
-            found = returns.filter(pk=int(reference)).first()
-        return found
-    return returns.order_by("-created_at", "-id").first()
+def preview_return(reference: str | None = None):
+    """The return a template preview is rendered on: the one asked for, else the latest (the
+    provider knows how returns are named)."""
+    return registry.provider().preview_return(reference)
 
 
 @dataclass(frozen=True)

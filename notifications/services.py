@@ -11,9 +11,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from notifications import registry
 from notifications.events import NotificationEvent
 from notifications.models import Notification, NotificationStatus
-from returns.models import ReturnEvent
 
 logger = logging.getLogger(__name__)
 
@@ -81,9 +81,10 @@ def _dedup_key(ret, event: str, return_event) -> str:
     return f"{ret.pk}:{event}:{change}"
 
 
-def _customer_language(order) -> str:
+def _supported_language(language: str) -> str:
+    """The customer's language if we have templates in it, else the shop's."""
     supported = {code for code, _name in settings.LANGUAGES}
-    language = (order.customer.language or "").split("-")[0]
+    language = (language or "").split("-")[0]
     return language if language in supported else settings.LANGUAGE_CODE
 
 
@@ -100,15 +101,15 @@ def notification_enqueue(*, ret, event: str, return_event=None, actor=None):
     """
     if event not in NotificationEvent.values:
         raise ValueError(f"unknown notification event {event!r}")
-    order = ret.order
+    recipient = registry.provider().recipient(ret)
     notification, created = Notification.objects.get_or_create(
         dedup_key=_dedup_key(ret, event, return_event),
         defaults={
             "ret": ret,
             "return_event": return_event,
             "event": event,
-            "recipient": order.email or order.customer.email,
-            "language": _customer_language(order),
+            "recipient": recipient.email,
+            "language": _supported_language(recipient.language),
             "max_attempts": settings.NOTIFICATIONS_MAX_ATTEMPTS,
             "next_attempt_at": timezone.now(),
         },
@@ -120,7 +121,8 @@ def notification_enqueue(*, ret, event: str, return_event=None, actor=None):
 
 @transaction.atomic
 def notification_resend(*, actor, notification) -> Notification:
-    """Send a failed (or bounced) email again: one more series of attempts, and an event.
+    """Send a failed (or bounced) email again: one more series of attempts, and an event (the
+    provider records it on the return).
 
     Raises NotificationError when the person lacks the permission or the email is not failed.
     """
@@ -140,18 +142,7 @@ def notification_resend(*, actor, notification) -> Notification:
     locked.save(
         update_fields=["status", "max_attempts", "next_attempt_at", "claimed_at", "updated_at"]
     )
-    ReturnEvent.objects.create(
-        ret_id=locked.ret_id,
-        kind=ReturnEvent.Kind.NOTIFICATION,
-        actor=actor,
-        visible_to_customer=False,
-        note=_("Email “%(event)s” to %(recipient)s sent again (it had %(status)s).")
-        % {
-            "event": locked.get_event_display(),
-            "recipient": locked.recipient,
-            "status": previous_status.label,
-        },
-    )
+    registry.provider().record_resend(locked, actor=actor, previous_status=previous_status)
     _publish_after_commit(locked.pk)
     return locked
 

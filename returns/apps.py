@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class ReturnsConfig(AppConfig):
     name = "returns"
     verbose_name = _("Returns")
+
+    def ready(self):
+        # The outbox asks returns for what its emails say (notifications imports nothing of it).
+        from notifications import registry
+        from returns.notify import ReturnEmails
+
+        registry.register(ReturnEmails())

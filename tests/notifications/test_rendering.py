@@ -6,11 +6,12 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from notifications.emails import PARTS, email_context, render_email, render_notification
+from notifications.emails import PARTS, render_email, render_notification
 from notifications.events import NotificationEvent
 from notifications.models import EmailTemplate
 from notifications.services import notification_enqueue
 from refunds.models import Refund
+from returns.notify import email_context
 from shop.models import ShopSettings
 from tests.notifications.conftest import make_return
 

@@ -1,0 +1,152 @@
+"""What the returns app tells the outbox about its emails: who is written to, the context of the
+editable templates (templates/emails/), the label PDF the label emails carry, the sample return
+of the template preview, and the event a resend leaves on the return.
+
+The outbox (notifications) imports nothing from returns: ReturnsConfig.ready() registers
+ReturnEmails with notifications.registry, and the worker asks it when it renders an email, after
+commit, in the customer's language.
+"""
+
+from decimal import Decimal
+
+from django.apps import apps
+from django.conf import settings
+from django.db.models import Sum
+from django.utils.translation import gettext
+
+from notifications.events import NotificationEvent
+from notifications.models import NotificationStatus
+from notifications.registry import Attachment, Recipient
+from returns.models import Return, ReturnEvent
+from returns.selectors.labels import label_attachment, live_label
+from shop.models import ShopSettings
+from shop.money import quantize
+
+# The emails that carry the return's label (its PDF attached).
+LABEL_EVENTS = {NotificationEvent.APPROVED_WITH_LABEL, NotificationEvent.LABEL_RESENT}
+
+
+def refund_amount(ret: Return) -> Decimal | None:
+    """What was refunded or credited for the return, if the refunds app records it.
+
+    Looked up by name: refunds builds on returns, so returns does not import it."""
+    if not apps.is_installed("refunds"):
+        return None
+    try:
+        refund_model = apps.get_model("refunds", "Refund")
+    except LookupError:
+        return None
+    field_names = {field.name for field in refund_model._meta.get_fields()}
+    if "ret" not in field_names or "amount" not in field_names:
+        return None
+    refunds = refund_model.objects.filter(ret=ret)
+    if "status" in field_names:  # failed or cancelled refunds paid nothing back
+        refunds = refunds.exclude(status__in=["failed", "cancelled"])
+    total = refunds.aggregate(total=Sum("amount"))["total"]
+    # SQLite sums decimals with spurious digits: back to the currency's minor unit.
+    return None if total is None else quantize(total, ret.order.currency)
+
+
+def customer_note(return_event: ReturnEvent | None) -> str:
+    """The words of the change the customer may read, for {{ note }}.
+
+    The one place an email reads an event's text: when events are rendered from a code and
+    parameters, render them here, in the active language."""
+    if return_event is None or not return_event.visible_to_customer:
+        return ""
+    return return_event.note
+
+
+def _label_tracking_number(ret: Return) -> str:
+    label = live_label(ret)
+    return label.tracking_number if label is not None else ""
+
+
+def email_context(ret: Return, return_event: ReturnEvent | None = None) -> dict:
+    """The variables of the email templates (listed for staff in notifications/admin.py),
+    in the active language."""
+    order = ret.order
+    lines = ret.lines.select_related("order_line__variant__product").order_by("id")
+    return {
+        "shop_name": ShopSettings.load().shop_name,
+        "rma_number": ret.rma_number,
+        "order_number": order.number,
+        "customer_first_name": order.customer.first_name,
+        "customer_name": order.customer.full_name,
+        "items": [
+            {
+                "product_name": line.order_line.variant.product.name,
+                "option": line.order_line.variant.option,
+                "quantity": line.quantity,
+            }
+            for line in lines
+        ],
+        "status": ret.status,
+        "status_label": ret.customer_status_label,
+        "rejection_reason": ret.rejection_reason,
+        "note": customer_note(return_event),
+        "refund_amount": refund_amount(ret),
+        "currency": order.currency,
+        "return_url": f"{settings.SITE_URL.rstrip('/')}/returns/{ret.rma_number}/",
+        "tracking_number": _label_tracking_number(ret),
+    }
+
+
+def email_attachments(ret: Return, event: str) -> list[Attachment]:
+    """The live label PDF for the label emails; nothing when it was cancelled since."""
+    if event not in LABEL_EVENTS:
+        return []
+    found = label_attachment(ret)
+    return [Attachment(*found)] if found is not None else []
+
+
+def preview_return(reference: str | None = None) -> Return | None:
+    """The return named by RMA number or id, else the latest."""
+    returns = Return.objects.select_related("order__customer")
+    if reference:
+        reference = reference.strip()
+        found = returns.filter(rma_number__iexact=reference).first()
+        if found is None and reference.isdigit():
+            found = returns.filter(pk=int(reference)).first()
+        return found
+    return returns.order_by("-created_at", "-id").first()
+
+
+def record_resend(notification, *, actor, previous_status: str) -> ReturnEvent:
+    """Staff's trace on the return of an email sent again (not shown to the customer)."""
+    return ReturnEvent.objects.create(
+        ret_id=notification.ret_id,
+        kind=ReturnEvent.Kind.NOTIFICATION,
+        actor=actor,
+        visible_to_customer=False,
+        note=gettext("Email “%(event)s” to %(recipient)s sent again (it had %(status)s).")
+        % {
+            "event": notification.get_event_display(),
+            "recipient": notification.recipient,
+            "status": NotificationStatus(previous_status).label,
+        },
+    )
+
+
+class ReturnEmails:
+    """The returns app as the outbox's EmailProvider (notifications/registry.py)."""
+
+    notification_related = ("ret__order__customer", "return_event")
+
+    def recipient(self, ret: Return) -> Recipient:
+        order = ret.order
+        return Recipient(
+            email=order.email or order.customer.email, language=order.customer.language
+        )
+
+    def context(self, ret: Return, return_event: ReturnEvent | None = None) -> dict:
+        return email_context(ret, return_event)
+
+    def attachments(self, ret: Return, event: str) -> list[Attachment]:
+        return email_attachments(ret, event)
+
+    def preview_return(self, reference: str | None) -> Return | None:
+        return preview_return(reference)
+
+    def record_resend(self, notification, *, actor, previous_status: str) -> None:
+        record_resend(notification, actor=actor, previous_status=previous_status)
