@@ -15,7 +15,7 @@ from django.utils import translation
 
 from notifications import registry
 from notifications.events import NotificationEvent
-from notifications.models import EmailTemplate
+from notifications.models import EmailTemplate, compile_template_source
 
 PARTS = {"subject": "subject.txt", "text_body": "txt", "html_body": "html"}
 
@@ -25,12 +25,6 @@ class RenderedEmail:
     subject: str
     text_body: str
     html_body: str
-
-
-def compile_template_source(source: str):
-    """A template from staff's text; raises TemplateSyntaxError on a mistake. (Escaping is
-    the context's business: see render_email.)"""
-    return Engine.get_default().from_string(source)
 
 
 def default_template_name(event: str, language: str, part: str) -> str:

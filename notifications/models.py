@@ -4,11 +4,17 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.template import TemplateSyntaxError
+from django.template import Engine, TemplateSyntaxError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from notifications.events import NotificationEvent
+
+
+def compile_template_source(source: str):
+    """A template from staff's text; raises TemplateSyntaxError on a mistake. (Escaping is
+    the context's business: see notifications/emails.py render_email.)"""
+    return Engine.get_default().from_string(source)
 
 
 class NotificationStatus(models.TextChoices):
@@ -137,8 +143,6 @@ class EmailTemplate(models.Model):
 
     def clean(self):
         # A typo in a template must be caught when staff save it, not when the worker sends.
-        from notifications.emails import compile_template_source
-
         errors = {}
         for field in ("subject", "text_body", "html_body"):
             try:
