@@ -13,12 +13,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from portal.forms.returns import ReturnRequestForm, offered_delivery_options
+from portal.forms.returns import DELIVERY_OPTION_LABELS, ReturnRequestForm
 from portal.selectors.orders import order_lines
 from portal.selectors.returns import (
     active_reasons,
     customer_events,
-    customer_may_cancel,
     customer_timeline,
     portal_return,
     progress_steps,
@@ -27,6 +26,7 @@ from portal.selectors.returns import (
 )
 from portal.views.scope import order_or_404, portal_page
 from refunds.quotes import quote_for_return, quote_preview
+from returns import policy
 from returns.models import Return
 from returns.rules import evaluate_rules
 from returns.selectors.labels import delivery_status, live_label
@@ -74,7 +74,7 @@ def _draft(request, order: Order) -> dict | None:
 
 def _eligible_or_redirect(request, order: Order, shop_settings: ShopSettings):
     eligibility = return_eligibility(order, shop_settings)
-    if eligibility.allowed:
+    if eligibility.returnable:
         return eligibility, None
     request.session.pop(DRAFT_KEY, None)
     messages.error(request, eligibility.reason)
@@ -106,7 +106,7 @@ def return_request_form(request, number):
     if refusal:
         return refusal
     if request.method == "POST":
-        form = _form(order, shop_settings, eligibility.returnable, data=request.POST)
+        form = _form(order, shop_settings, eligibility.remaining, data=request.POST)
         if form.is_valid():
             request.session[DRAFT_KEY] = {
                 "order": order.pk,
@@ -115,7 +115,7 @@ def return_request_form(request, number):
             }
             return redirect("return_confirm", number=order.number)
         return _render_form(request, order, form, shop_settings)
-    form = _form(order, shop_settings, eligibility.returnable, initial=_draft(request, order))
+    form = _form(order, shop_settings, eligibility.remaining, initial=_draft(request, order))
     return _render_form(request, order, form, shop_settings)
 
 
@@ -131,7 +131,7 @@ def return_request_confirm(request, number):
         return redirect("return_request", number=order.number)
     # The draft is checked again as if just typed: quantities, reasons or settings may have
     # changed since, and the session is no proof of anything.
-    form = _form(order, shop_settings, eligibility.returnable, data=draft)
+    form = _form(order, shop_settings, eligibility.remaining, data=draft)
     if not form.is_valid():
         messages.error(
             request,
@@ -180,10 +180,7 @@ def return_request_confirm(request, number):
             "refund_mode_label": dict(form.fields["refund_mode"].choices)[
                 form.cleaned_data["refund_mode"]
             ],
-            "delivery_label": dict(
-                offered_delivery_options(shop_settings, in_store_only=True)
-                + form.fields["delivery_option"].choices
-            )[delivery_option],
+            "delivery_label": DELIVERY_OPTION_LABELS[delivery_option],
         },
     )
 
@@ -240,7 +237,7 @@ def return_detail(request, rma_number):
             "steps": progress_steps(ret, events),
             "quote": quote_for_return(ret),
             "refunds": settled_refunds(ret),
-            "can_cancel": customer_may_cancel(ret),
+            "can_cancel": policy.customer_may_cancel(ret),
         },
     )
 
