@@ -25,7 +25,7 @@ from shop.models import Order, ShopSettings
 
 if TYPE_CHECKING:
     from returns.models.labels import ReturnLabel
-    from returns.rules import BlockedLine
+    from returns.rules import BlockedLine, RuleOutcome
 
 
 class RefusalCode(StrEnum):
@@ -244,6 +244,19 @@ def offered_delivery_options(
     if staff_may_override or shop_settings.in_store_returns_allowed:
         options.append(str(Return.DeliveryOption.IN_STORE))
     return options
+
+
+def in_store_only_whatever_chosen(rules: RuleOutcome) -> bool:
+    """Whether the return rules send the order's items in store before anything is chosen
+    (rules evaluated on the whole order): only a rule without conditions on items says so for
+    sure; one on items decides once they are chosen (delivery_option_for)."""
+    return rules.in_store_only and not rules.in_store_rule.has_line_conditions
+
+
+def delivery_option_for(chosen: str, rules: RuleOutcome) -> str:
+    """How the chosen items come back: as chosen, unless the return rules on them (evaluated on
+    those items) say in store only."""
+    return Return.DeliveryOption.IN_STORE if rules.in_store_only else chosen
 
 
 def choice_refusals(

@@ -54,7 +54,7 @@ def _acting_as(request, order: Order) -> dict:
 
 def _form(order: Order, shop_settings: ShopSettings, returnable: dict[int, int], **kwargs):
     # What the return rules say before anything is chosen: the items they refuse (with why),
-    # and in-store only when it holds for the whole order.
+    # and whether they send everything in store.
     rules = evaluate_rules(order, channel=Return.Channel.PORTAL, shop_settings=shop_settings)
     return ReturnRequestForm(
         order_lines=order_lines(order),
@@ -62,7 +62,7 @@ def _form(order: Order, shop_settings: ShopSettings, returnable: dict[int, int],
         reasons=active_reasons(),
         shop_settings=shop_settings,
         blocked={line_id: blocked.message for line_id, blocked in rules.blocked.items()},
-        in_store_only=rules.in_store_only and not rules.in_store_rule.has_line_conditions,
+        in_store_only=policy.in_store_only_whatever_chosen(rules),
         **kwargs,
     )
 
@@ -158,11 +158,7 @@ def return_request_confirm(request, number):
         refund_mode=form.cleaned_data["refund_mode"],
         return_fee=rules.fee,
     )
-    delivery_option = (
-        Return.DeliveryOption.IN_STORE
-        if rules.in_store_only
-        else form.cleaned_data["delivery_option"]
-    )
+    delivery_option = policy.delivery_option_for(form.cleaned_data["delivery_option"], rules)
     reasons = form.reasons
     chosen = [
         (row, reasons[row.reason.value()])

@@ -85,9 +85,7 @@ def return_request(
             channel=Return.Channel.PORTAL,
             lines=checked,
             refund_mode=refund_mode,
-            delivery_option=Return.DeliveryOption.IN_STORE
-            if outcome.in_store_only
-            else delivery_option,
+            delivery_option=policy.delivery_option_for(delivery_option, outcome),
             exchange_variant=exchange_variant,
             customer_comment=customer_comment,
             notify=_default(notify_customer, settings.notify_customers_by_default),
@@ -123,8 +121,9 @@ def return_create(
     Staff may create returns while customers cannot request them. A broken rule (the policy's
     refusals: an order cancelled or not delivered, the window, refund mode, delivery option; a
     return rule's block) needs an override reason and the override permission, and is recorded
-    as an OVERRIDE event. Reasons and quantities are never overridden. The return rules also set the fee (unless `return_fee` is given), the shipping
-    method, in-store only and approval at once (returns/rules.py).
+    as an OVERRIDE event. Reasons and quantities are never overridden. The return rules also
+    set the fee (unless `return_fee` is given), the shipping method, in-store only and approval
+    at once (returns/rules.py).
     """
     if actor is None or not actor.has_perm("returns.add_return"):
         raise ReturnPermissionError(gettext("You are not allowed to create returns."))
@@ -180,9 +179,7 @@ def return_create(
             channel=Return.Channel.BACKOFFICE,
             lines=checked,
             refund_mode=refund_mode,
-            delivery_option=Return.DeliveryOption.IN_STORE
-            if outcome.in_store_only
-            else delivery_option,
+            delivery_option=policy.delivery_option_for(delivery_option, outcome),
             action=action,
             exchange_variant=exchange_variant,
             customer_comment=customer_comment,

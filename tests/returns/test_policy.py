@@ -2,14 +2,15 @@
 so these tests read no database; each answer is pinned with its exact codes and messages."""
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
 from returns import policy
-from returns.models import Return, ReturnLabel, ReturnStatus
+from returns.models import Return, ReturnLabel, ReturnRule, ReturnStatus
 from returns.models.labels import LabelStatus, ParcelStatus
 from returns.policy import LabelAction, LabelActions, Refusal, RefusalCode
-from returns.rules import BlockedLine
+from returns.rules import BlockedLine, RuleOutcome
 from shop.models import Customer, Order, ShopSettings
 
 PORTAL, BACKOFFICE = Return.Channel.PORTAL, Return.Channel.BACKOFFICE
@@ -239,6 +240,33 @@ def test_delivery_options_follow_the_in_store_setting_and_the_rules():
     ]
     # a return rule's in-store only wins over the setting
     assert policy.offered_delivery_options(no_shops, in_store_only=True) == ["in_store"]
+
+
+def _rules(in_store_rule=None) -> RuleOutcome:
+    return RuleOutcome(
+        currency="EUR",
+        checks=(),
+        fee=Decimal("0"),
+        in_store_only=in_store_rule is not None,
+        in_store_rule=in_store_rule,
+    )
+
+
+def test_a_rule_without_item_conditions_sends_everything_in_store_before_choosing():
+    assert policy.in_store_only_whatever_chosen(_rules(ReturnRule(name="Abroad"))) is True
+    assert policy.in_store_only_whatever_chosen(_rules()) is False
+
+
+def test_a_rule_on_some_items_decides_only_once_they_are_chosen():
+    # given
+    on_shoes = ReturnRule(name="Shoes", category="shoes")
+    # then
+    assert policy.in_store_only_whatever_chosen(_rules(on_shoes)) is False
+    assert policy.delivery_option_for("label", _rules(on_shoes)) == "in_store"
+
+
+def test_the_chosen_delivery_option_stands_without_an_in_store_rule():
+    assert policy.delivery_option_for("label", _rules()) == "label"
 
 
 def test_choices_offered_are_not_refused():
