@@ -1,6 +1,7 @@
 """What staff type in the back-office's return pages: creating a return from an order,
 processing a return (its next status, action, note, fee), marking it refunded. The rules that
-must also hold for the portal and the commands live in the services, not here."""
+must also hold for the portal and the commands live in the policy (returns/policy.py) and the
+services, not here."""
 
 import uuid
 
