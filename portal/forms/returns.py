@@ -1,8 +1,9 @@
 """The customer's return request form: what they typed, validated against what they may choose.
 
 The form only offers (and accepts) the lines still returnable with their remaining quantities,
-the active reasons, and the refund modes and delivery options the shop offers. return_request
-checks every rule again when the return is confirmed, whatever the form let through.
+the active reasons, and the refund modes and delivery options the policy offers
+(returns/policy.py). return_request asks the policy again when the return is confirmed,
+whatever the form let through.
 """
 
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from returns import policy
 from returns.models import Return, ReturnReason
 from returns.services import ReturnLineInput
 from shop.models import OrderLine, ShopSettings
@@ -30,36 +32,18 @@ class LineRow:
     blocked_message: str = ""
 
 
-def offered_refund_modes(shop_settings: ShopSettings) -> list[tuple[str, str]]:
-    offered = [
-        (
-            Return.RefundMode.MONEY_BACK,
-            shop_settings.offer_money_back,
-            _("Money back, to your original payment"),
-        ),
-        (
-            Return.RefundMode.STORE_CREDIT,
-            shop_settings.offer_store_credit,
-            _("Store credit, to spend on your next order"),
-        ),
-        (
-            Return.RefundMode.EXCHANGE,
-            shop_settings.offer_exchange,
-            _("Exchange for another size or colour (tell us which in your comment)"),
-        ),
-    ]
-    return [(str(mode), label) for mode, on, label in offered if on]
-
-
-def offered_delivery_options(
-    shop_settings: ShopSettings, *, in_store_only: bool = False
-) -> list[tuple[str, str]]:
-    if in_store_only:  # a return rule says so
-        return [(str(Return.DeliveryOption.IN_STORE), _("Drop it off in one of our shops"))]
-    options = [(str(Return.DeliveryOption.LABEL), _("Send it by post with a prepaid return label"))]
-    if shop_settings.in_store_returns_allowed:
-        options.append((str(Return.DeliveryOption.IN_STORE), _("Drop it off in one of our shops")))
-    return options
+# How the customer reads each choice; which ones are offered is the policy's answer.
+REFUND_MODE_LABELS = {
+    Return.RefundMode.MONEY_BACK: _("Money back, to your original payment"),
+    Return.RefundMode.STORE_CREDIT: _("Store credit, to spend on your next order"),
+    Return.RefundMode.EXCHANGE: _(
+        "Exchange for another size or colour (tell us which in your comment)"
+    ),
+}
+DELIVERY_OPTION_LABELS = {
+    Return.DeliveryOption.LABEL: _("Send it by post with a prepaid return label"),
+    Return.DeliveryOption.IN_STORE: _("Drop it off in one of our shops"),
+}
 
 
 class ReturnRequestForm(forms.Form):
@@ -133,10 +117,15 @@ class ReturnRequestForm(forms.Form):
                 disabled=disabled,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
-        self.fields["refund_mode"].choices = offered_refund_modes(shop_settings)
-        self.fields["delivery_option"].choices = offered_delivery_options(
-            shop_settings, in_store_only=in_store_only
-        )
+        self.fields["refund_mode"].choices = [
+            (mode, REFUND_MODE_LABELS[mode]) for mode in policy.offered_refund_modes(shop_settings)
+        ]
+        self.fields["delivery_option"].choices = [
+            (option, DELIVERY_OPTION_LABELS[option])
+            for option in policy.offered_delivery_options(
+                shop_settings, in_store_only=in_store_only
+            )
+        ]
         if len(self.fields["delivery_option"].choices) == 1:
             self.fields["delivery_option"].initial = self.fields["delivery_option"].choices[0][0]
         if len(self.fields["refund_mode"].choices) == 1:

@@ -4,17 +4,16 @@ The scope (portal.selectors.orders.PortalScope) is the logged-in customer's orde
 guest's one verified order: a return of any other order is not found, whatever its RMA number.
 """
 
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Prefetch, QuerySet
-from django.utils import formats, timezone
 from django.utils.translation import gettext
 
 from portal.selectors.orders import PortalScope
 from refunds.models import Refund, RefundStatus
+from returns import policy
 from returns.models import (
-    CUSTOMER_CANCELLABLE,
     STATUS_CUSTOMER_LABELS,
     Return,
     ReturnEvent,
@@ -27,75 +26,17 @@ from returns.selectors import returnable_quantities
 from shop.models import Order, ShopSettings
 
 
-@dataclass(frozen=True)
-class ReturnEligibility:
-    """Whether the customer may ask for a return of the order now, and if not, why."""
-
-    allowed: bool
-    reason: str = ""
-    closes_at: datetime | None = None
-    returnable: dict[int, int] = field(default_factory=dict)
-
-    @property
-    def closes_on(self) -> date | None:
-        return timezone.localtime(self.closes_at).date() if self.closes_at else None
-
-
-def return_eligibility(order: Order, shop_settings: ShopSettings) -> ReturnEligibility:
-    """What the order page says about returns. return_request checks the same rules again on
-    submission: this is for showing the button, or the reason there is none, in plain words."""
-    returnable = returnable_quantities(order)
-    if order.status == Order.Status.CANCELLED:
-        return ReturnEligibility(
-            False,
-            gettext("This order was cancelled: there is nothing to return."),
-            returnable=returnable,
-        )
-    if order.delivered_at is None:
-        return ReturnEligibility(
-            False,
-            gettext(
-                "This order has not been delivered yet. You can return items once they arrive."
-            ),
-            returnable=returnable,
-        )
-    closes_at = order.delivered_at + timedelta(days=shop_settings.return_window_days)
-    if not shop_settings.returns_allowed:
-        return ReturnEligibility(
-            False,
-            gettext(
-                "Returns cannot be requested online at the moment. Please contact us and we will "
-                "help you."
-            ),
-            closes_at,
-            returnable,
-        )
-    if timezone.now() > closes_at:
-        return ReturnEligibility(
-            False,
-            gettext(
-                "The return period for this order ended on %(date)s (%(days)d days after delivery)."
-            )
-            % {
-                "date": formats.date_format(timezone.localtime(closes_at).date()),
-                "days": shop_settings.return_window_days,
-            },
-            closes_at,
-            returnable,
-        )
-    if not any(returnable.values()):
-        return ReturnEligibility(
-            False,
-            gettext("Every item of this order has already been returned or is being returned."),
-            closes_at,
-            returnable,
-        )
-    blocked = blocked_lines_for_portal(order, shop_settings=shop_settings)
-    if all(line_id in blocked for line_id, left in returnable.items() if left):
-        # The return rules refuse every item left: say why, once per message.
-        messages = dict.fromkeys(blocked[line_id].message for line_id in sorted(blocked))
-        return ReturnEligibility(False, " ".join(messages), closes_at, returnable)
-    return ReturnEligibility(True, "", closes_at, returnable)
+def return_eligibility(order: Order, shop_settings: ShopSettings) -> policy.Returnability:
+    """What the order page and the request form say about returns: the policy's answer for the
+    portal, with the quantities left and the rules' blocks it needs. return_request asks the
+    policy again on submission."""
+    return policy.returnability(
+        order,
+        shop_settings,
+        channel=Return.Channel.PORTAL,
+        remaining=returnable_quantities(order),
+        blocked=lambda: blocked_lines_for_portal(order, shop_settings=shop_settings),
+    )
 
 
 def order_returns(order: Order) -> QuerySet[Return]:
@@ -223,10 +164,6 @@ def step_label(ret: Return, status: str) -> str:
     if status == ReturnStatus.IN_TRANSIT:
         return gettext("On its way to us")
     return str(ReturnStatus(status).label).capitalize()
-
-
-def customer_may_cancel(ret: Return) -> bool:
-    return ret.status in CUSTOMER_CANCELLABLE
 
 
 def settled_refunds(ret: Return) -> list[Refund]:

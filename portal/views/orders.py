@@ -45,7 +45,7 @@ def order_detail(request, number):
     eligibility = return_eligibility(order, shop_settings)
     lines = order_lines(order)
     for line in lines:
-        line.returned = line.quantity - eligibility.returnable.get(line.pk, line.quantity)
+        line.returned = line.quantity - eligibility.remaining.get(line.pk, line.quantity)
     return render(
         request,
         "portal/order_detail.html",

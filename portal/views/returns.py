@@ -13,12 +13,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from portal.forms.returns import ReturnRequestForm, offered_delivery_options
+from portal.forms.returns import DELIVERY_OPTION_LABELS, ReturnRequestForm
 from portal.selectors.orders import order_lines
 from portal.selectors.returns import (
     active_reasons,
     customer_events,
-    customer_may_cancel,
     customer_timeline,
     portal_return,
     progress_steps,
@@ -27,6 +26,7 @@ from portal.selectors.returns import (
 )
 from portal.views.scope import order_or_404, portal_page
 from refunds.quotes import quote_for_return, quote_preview
+from returns import policy
 from returns.models import Return
 from returns.rules import evaluate_rules
 from returns.selectors.labels import delivery_status, live_label
@@ -54,7 +54,7 @@ def _acting_as(request, order: Order) -> dict:
 
 def _form(order: Order, shop_settings: ShopSettings, returnable: dict[int, int], **kwargs):
     # What the return rules say before anything is chosen: the items they refuse (with why),
-    # and in-store only when it holds for the whole order.
+    # and whether they send everything in store.
     rules = evaluate_rules(order, channel=Return.Channel.PORTAL, shop_settings=shop_settings)
     return ReturnRequestForm(
         order_lines=order_lines(order),
@@ -62,7 +62,7 @@ def _form(order: Order, shop_settings: ShopSettings, returnable: dict[int, int],
         reasons=active_reasons(),
         shop_settings=shop_settings,
         blocked={line_id: blocked.message for line_id, blocked in rules.blocked.items()},
-        in_store_only=rules.in_store_only and not rules.in_store_rule.has_line_conditions,
+        in_store_only=policy.in_store_only_whatever_chosen(rules),
         **kwargs,
     )
 
@@ -74,7 +74,7 @@ def _draft(request, order: Order) -> dict | None:
 
 def _eligible_or_redirect(request, order: Order, shop_settings: ShopSettings):
     eligibility = return_eligibility(order, shop_settings)
-    if eligibility.allowed:
+    if eligibility.returnable:
         return eligibility, None
     request.session.pop(DRAFT_KEY, None)
     messages.error(request, eligibility.reason)
@@ -106,7 +106,7 @@ def return_request_form(request, number):
     if refusal:
         return refusal
     if request.method == "POST":
-        form = _form(order, shop_settings, eligibility.returnable, data=request.POST)
+        form = _form(order, shop_settings, eligibility.remaining, data=request.POST)
         if form.is_valid():
             request.session[DRAFT_KEY] = {
                 "order": order.pk,
@@ -115,7 +115,7 @@ def return_request_form(request, number):
             }
             return redirect("return_confirm", number=order.number)
         return _render_form(request, order, form, shop_settings)
-    form = _form(order, shop_settings, eligibility.returnable, initial=_draft(request, order))
+    form = _form(order, shop_settings, eligibility.remaining, initial=_draft(request, order))
     return _render_form(request, order, form, shop_settings)
 
 
@@ -131,7 +131,7 @@ def return_request_confirm(request, number):
         return redirect("return_request", number=order.number)
     # The draft is checked again as if just typed: quantities, reasons or settings may have
     # changed since, and the session is no proof of anything.
-    form = _form(order, shop_settings, eligibility.returnable, data=draft)
+    form = _form(order, shop_settings, eligibility.remaining, data=draft)
     if not form.is_valid():
         messages.error(
             request,
@@ -158,11 +158,7 @@ def return_request_confirm(request, number):
         refund_mode=form.cleaned_data["refund_mode"],
         return_fee=rules.fee,
     )
-    delivery_option = (
-        Return.DeliveryOption.IN_STORE
-        if rules.in_store_only
-        else form.cleaned_data["delivery_option"]
-    )
+    delivery_option = policy.delivery_option_for(form.cleaned_data["delivery_option"], rules)
     reasons = form.reasons
     chosen = [
         (row, reasons[row.reason.value()])
@@ -180,10 +176,7 @@ def return_request_confirm(request, number):
             "refund_mode_label": dict(form.fields["refund_mode"].choices)[
                 form.cleaned_data["refund_mode"]
             ],
-            "delivery_label": dict(
-                offered_delivery_options(shop_settings, in_store_only=True)
-                + form.fields["delivery_option"].choices
-            )[delivery_option],
+            "delivery_label": DELIVERY_OPTION_LABELS[delivery_option],
         },
     )
 
@@ -240,7 +233,7 @@ def return_detail(request, rma_number):
             "steps": progress_steps(ret, events),
             "quote": quote_for_return(ret),
             "refunds": settled_refunds(ret),
-            "can_cancel": customer_may_cancel(ret),
+            "can_cancel": policy.customer_may_cancel(ret),
         },
     )
 

@@ -1,6 +1,7 @@
 """What staff type in the back-office's return pages: creating a return from an order,
 processing a return (its next status, action, note, fee), marking it refunded. The rules that
-must also hold for the portal and the commands live in the services, not here."""
+must also hold for the portal and the commands live in the policy (returns/policy.py) and the
+services, not here."""
 
 import uuid
 
@@ -10,6 +11,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from refunds.models import RefundMode
+from returns import policy
 from returns.models import STATUS_DESCRIPTIONS, Return, ReturnAction, ReturnReason, ReturnStatus
 from returns.services import ReturnLineInput
 from shop.models import MONEY, Order, ShopSettings, Variant
@@ -43,16 +45,14 @@ class CreateReturnForm(_Form):
         required=False,
         help_text=_("How the return will be settled for the customer, e.g. send a replacement."),
     )
-    refund_mode = forms.ChoiceField(label=_("Refund mode"), choices=Return.RefundMode.choices)
+    refund_mode = forms.ChoiceField(label=_("Refund mode"))
     exchange_variant = forms.ModelChoiceField(
         label=_("Item to send in exchange"),
         queryset=Variant.objects.none(),
         required=False,
         help_text=_("For an exchange: another size or colour."),
     )
-    delivery_option = forms.ChoiceField(
-        label=_("Delivery option"), choices=Return.DeliveryOption.choices
-    )
+    delivery_option = forms.ChoiceField(label=_("Delivery option"))
     start_status = forms.ChoiceField(label=_("Status to start in"), widget=forms.RadioSelect)
     customer_comment = forms.CharField(
         label=_("Customer comment"),
@@ -116,12 +116,27 @@ class CreateReturnForm(_Form):
         self.fields["start_status"].choices = starts
         self.fields["start_status"].initial = starts[-1][0]
         self.fields["notify_customer"].initial = settings.notify_customers_by_default
-        self.fields["refund_mode"].initial = Return.RefundMode.MONEY_BACK
-        self.fields["delivery_option"].initial = Return.DeliveryOption.LABEL
-        if not user.has_perm("returns.override_return_rules"):
+        may_override = user.has_perm(policy.OVERRIDE_PERMISSION)
+        self._offer(
+            "refund_mode",
+            Return.RefundMode,
+            policy.offered_refund_modes(settings, staff_may_override=may_override),
+        )
+        self._offer(
+            "delivery_option",
+            Return.DeliveryOption,
+            policy.offered_delivery_options(settings, staff_may_override=may_override),
+        )
+        if not may_override:
             del self.fields["override_reason"]
         for line in lines:
             self._add_line_fields(line, returnable.get(line.pk, 0), reasons)
+
+    def _offer(self, name: str, choices, offered: list[str]) -> None:
+        """The policy's choices for the field, the first one chosen to start with (the shop may
+        offer none: the field is then required and cannot be filled)."""
+        self.fields[name].choices = [(value, choices(value).label) for value in offered]
+        self.fields[name].initial = next(iter(offered), None)
 
     def _add_line_fields(self, line, remaining: int, reasons) -> None:
         self.fields[f"qty_{line.pk}"] = forms.IntegerField(

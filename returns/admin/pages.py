@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 from refunds import services as refund_services
 from refunds.models import Refund, RefundStatus
 from refunds.quotes import quote_for_return
-from returns import services
+from returns import policy, services
 from returns.admin.forms import INSPECTED, CreateReturnForm, MarkRefundedForm, ProcessReturnForm
 from returns.errors import ReturnError, StaleReturnError
 from returns.models import Return, ReturnReason, ReturnStatus
@@ -143,6 +143,7 @@ class ReturnPagesMixin:
                 next_statuses=next_statuses(ret, request.user, may_complete=may_complete),
             )
         exchange = bool(ret.refund_mode == Return.RefundMode.EXCHANGE and ret.exchange_variant_id)
+        parcel = pages.parcel_info(ret)
         may_refund = (
             request.user.has_perm(refund_services.REFUND_PERMISSION)
             and ret.status in refund_services.REFUNDABLE_STATUSES
@@ -156,7 +157,8 @@ class ReturnPagesMixin:
             "customer": ret.order.customer,
             "lines": list(ret.lines.all()),
             "form": form,
-            "parcel": pages.parcel_info(ret),
+            "parcel": parcel,
+            "label_actions": policy.label_actions(ret, parcel.label, request.user),
             "timeline": pages.timeline_for_page(ret),
             "notifications": pages.notifications_for_page(ret),
             "exchange": exchange,
@@ -330,8 +332,9 @@ class ReturnPagesMixin:
             "order": order,
             "form": form,
             "title": gettext("Create a return for order %(number)s") % {"number": order.number},
-            "window_closes": pages.window_closes_at(order, shop),
-            "window_passed": pages.window_has_passed(order, shop),
+            "returnability": policy.returnability(
+                order, shop, channel=Return.Channel.BACKOFFICE, remaining=returnable
+            ),
             "shop": shop,
             "may_view_order": request.user.has_perm("shop.view_order"),
             "restock_by_reason": {reason.code: reason.restock_by_default for reason in reasons},

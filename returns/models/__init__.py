@@ -9,7 +9,6 @@ from returns.models.labels import (
     TrackingEvent,
 )
 from returns.models.returns import (
-    CUSTOMER_CANCELLABLE,
     FINAL_STATUSES,
     LIVE_STATUSES,
     STATUS_CUSTOMER_LABELS,
@@ -27,7 +26,6 @@ from returns.models.returns import (
 from returns.models.rules import ReturnRule, RuleAction, RuleKind
 
 __all__ = [
-    "CUSTOMER_CANCELLABLE",
     "FINAL_STATUSES",
     "LIVE_STATUSES",
     "STATUS_CUSTOMER_LABELS",

@@ -5,7 +5,6 @@ Each page reads a fixed number of queries whatever the number of rows, lines or 
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
@@ -23,13 +22,12 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, Greatest
-from django.utils import timezone
 
 from refunds.models import LIVE_REFUND_STATUSES, Refund
 from refunds.selectors import refunded_items_by_order_line
 from returns.models import Return, ReturnLine
 from returns.selectors import held_quantities, return_timeline, returnable_quantities
-from shop.models import MONEY, Order, ShopSettings
+from shop.models import MONEY, Order
 
 _MONEY_FIELD = DecimalField(**MONEY)
 
@@ -209,18 +207,6 @@ def orders_overview(queryset: QuerySet[Order]) -> QuerySet[Order]:
 
 
 # --- creating a return -----------------------------------------------------------------------
-
-
-def window_closes_at(order: Order, settings: ShopSettings):
-    """When the order's return window closes (None before delivery)."""
-    if order.delivered_at is None:
-        return None
-    return order.delivered_at + timedelta(days=settings.return_window_days)
-
-
-def window_has_passed(order: Order, settings: ShopSettings) -> bool:
-    closes = window_closes_at(order, settings)
-    return closes is None or timezone.now() > closes
 
 
 def returnable_for_form(order: Order) -> dict[int, int]:

@@ -1,16 +1,16 @@
 """Creating a return: by the customer from the portal, or by staff from an order.
 
-Both check the same eligibility (window, refund modes, delivery option, reasons, quantities)
-under a lock on the order row, so two requests at once cannot both take the last unit.
+Both ask the returns policy (returns/policy.py: the order's state, the window, the refund modes
+and delivery options offered) and check reasons and quantities, under a lock on the order row,
+so two requests at once cannot both take the last unit.
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.db import transaction
-from django.utils import formats, timezone
 from django.utils.translation import gettext
 
+from returns import policy
 from returns.errors import ReturnError, ReturnPermissionError
 from returns.models import Return, ReturnAction, ReturnEvent, ReturnLine, ReturnReason, ReturnStatus
 from returns.selectors import returnable_quantities
@@ -46,13 +46,6 @@ class _CheckedLine:
     restock: bool
 
 
-_OFFERED_FLAG = {
-    Return.RefundMode.MONEY_BACK: "offer_money_back",
-    Return.RefundMode.STORE_CREDIT: "offer_store_credit",
-    Return.RefundMode.EXCHANGE: "offer_exchange",
-}
-
-
 def return_request(
     *,
     actor,
@@ -77,15 +70,8 @@ def return_request(
     with transaction.atomic():
         order = lock_order(order)
         settings = ShopSettings.load()
-        if not settings.returns_allowed:
-            raise ReturnError(
-                gettext(
-                    "Returns cannot be requested online at the moment. Please contact us and we "
-                    "will help you."
-                )
-            )
         _check_choices(refund_mode, delivery_option)
-        broken = _broken_rules(order, settings, refund_mode, delivery_option)
+        broken = _broken_rules(order, settings, Return.Channel.PORTAL, refund_mode, delivery_option)
         if broken:
             raise ReturnError(broken[0])
         checked = _check_lines(order, lines)
@@ -99,9 +85,7 @@ def return_request(
             channel=Return.Channel.PORTAL,
             lines=checked,
             refund_mode=refund_mode,
-            delivery_option=Return.DeliveryOption.IN_STORE
-            if outcome.in_store_only
-            else delivery_option,
+            delivery_option=policy.delivery_option_for(delivery_option, outcome),
             exchange_variant=exchange_variant,
             customer_comment=customer_comment,
             notify=_default(notify_customer, settings.notify_customers_by_default),
@@ -134,11 +118,12 @@ def return_create(
 ) -> Return:
     """Staff create a return from an order, possibly approved at once.
 
-    Staff may create returns while customers cannot request them. A broken rule (window, refund
-    mode, delivery option, a return rule's block) needs an override reason and the override
-    permission, and is recorded as an OVERRIDE event. Reasons and quantities are never
-    overridden. The return rules also set the fee (unless `return_fee` is given), the shipping
-    method, in-store only and approval at once (returns/rules.py).
+    Staff may create returns while customers cannot request them. A broken rule (the policy's
+    refusals: an order cancelled or not delivered, the window, refund mode, delivery option; a
+    return rule's block) needs an override reason and the override permission, and is recorded
+    as an OVERRIDE event. Reasons and quantities are never overridden. The return rules also
+    set the fee (unless `return_fee` is given), the shipping method, in-store only and approval
+    at once (returns/rules.py).
     """
     if actor is None or not actor.has_perm("returns.add_return"):
         raise ReturnPermissionError(gettext("You are not allowed to create returns."))
@@ -149,14 +134,16 @@ def return_create(
         order = lock_order(order)
         settings = ShopSettings.load()
         _check_choices(refund_mode, delivery_option)
-        broken = _broken_rules(order, settings, refund_mode, delivery_option)
+        broken = _broken_rules(
+            order, settings, Return.Channel.BACKOFFICE, refund_mode, delivery_option
+        )
         if broken and not override_reason:
             raise ReturnError(
                 broken[0]
                 + " "
                 + gettext("To create the return anyway, give the reason for overriding this rule.")
             )
-        if broken and not actor.has_perm("returns.override_return_rules"):
+        if broken and not actor.has_perm(policy.OVERRIDE_PERMISSION):
             raise ReturnPermissionError(
                 gettext("You are not allowed to override the return rules.")
             )
@@ -179,7 +166,7 @@ def return_create(
                         ]
                     )
                 )
-            if not actor.has_perm("returns.override_return_rules"):
+            if not actor.has_perm(policy.OVERRIDE_PERMISSION):
                 raise ReturnPermissionError(
                     gettext("You are not allowed to override the return rules.")
                 )
@@ -192,9 +179,7 @@ def return_create(
             channel=Return.Channel.BACKOFFICE,
             lines=checked,
             refund_mode=refund_mode,
-            delivery_option=Return.DeliveryOption.IN_STORE
-            if outcome.in_store_only
-            else delivery_option,
+            delivery_option=policy.delivery_option_for(delivery_option, outcome),
             action=action,
             exchange_variant=exchange_variant,
             customer_comment=customer_comment,
@@ -239,33 +224,14 @@ def _check_choices(refund_mode: str, delivery_option: str) -> None:
 
 
 def _broken_rules(
-    order: Order, settings: ShopSettings, refund_mode: str, delivery_option: str
+    order: Order, settings: ShopSettings, channel: str, refund_mode: str, delivery_option: str
 ) -> list[str]:
-    """The shop's rules this return would break: a customer is refused, staff may override."""
-    broken = []
-    if order.delivered_at is None:
-        broken.append(
-            gettext("Order %(number)s has not been delivered yet, so it cannot be returned yet.")
-            % {"number": order.number}
-        )
-    else:
-        closes = order.delivered_at + timedelta(days=settings.return_window_days)
-        if timezone.now() > closes:
-            broken.append(
-                gettext("The return window of %(days)d days after delivery closed on %(date)s.")
-                % {
-                    "days": settings.return_window_days,
-                    "date": formats.date_format(timezone.localtime(closes).date()),
-                }
-            )
-    if not getattr(settings, _OFFERED_FLAG[refund_mode]):
-        broken.append(
-            gettext("%(mode)s is not offered for returns.")
-            % {"mode": str(Return.RefundMode(refund_mode).label).capitalize()}
-        )
-    if delivery_option == Return.DeliveryOption.IN_STORE and not settings.in_store_returns_allowed:
-        broken.append(gettext("Returns cannot be dropped in store."))
-    return broken
+    """The policy's refusals of this return: a customer is refused, staff may override them."""
+    refusals = [
+        *policy.order_refusals(order, settings, channel=channel),
+        *policy.choice_refusals(settings, refund_mode=refund_mode, delivery_option=delivery_option),
+    ]
+    return [refusal.message for refusal in refusals]
 
 
 def _check_lines(order: Order, lines: list[ReturnLineInput]) -> list[_CheckedLine]:

@@ -19,8 +19,9 @@ from django.utils.translation import gettext
 from notifications import services as notification_services
 from returns.carriers import CarrierError, get_carrier
 from returns.errors import ReturnError, ReturnPermissionError
-from returns.models import Return, ReturnEvent, ReturnStatus
+from returns.models import Return, ReturnEvent
 from returns.models.labels import LabelStatus, ReturnLabel, ShippingMethod
+from returns.policy import LABEL_PERMISSIONS, LabelAction, label_refusal
 from returns.selectors.labels import live_label
 from returns.services._common import lock_return, record_event
 
@@ -40,21 +41,7 @@ def create_label_locked(ret: Return, *, actor) -> tuple[ReturnLabel, ReturnEvent
     Refuses (ReturnError) a return dropped in store, one not approved, one with a live label,
     and a carrier's refusal.
     """
-    if ret.delivery_option != Return.DeliveryOption.LABEL:
-        raise ReturnError(
-            gettext("Return %(rma)s is dropped in store: it has no label.")
-            % {"rma": ret.rma_number}
-        )
-    if ret.status != ReturnStatus.APPROVED:
-        raise ReturnError(
-            gettext("Only an approved return gets a label; this one is %(status)s.")
-            % {"status": ret.get_status_display()}
-        )
-    if ReturnLabel.objects.filter(ret_id=ret.pk, status=LabelStatus.CREATED).exists():
-        raise ReturnError(
-            gettext("Return %(rma)s already has a label: cancel it first to make a new one.")
-            % {"rma": ret.rma_number}
-        )
+    _refuse_unless_allowed(LabelAction.CREATE, ret, live_label(ret))
     method = ret.shipping_method or default_shipping_method()
     carrier = get_carrier(method.carrier if method else settings.RETURN_DEFAULT_CARRIER)
     try:
@@ -86,7 +73,7 @@ def create_label_locked(ret: Return, *, actor) -> tuple[ReturnLabel, ReturnEvent
 def label_create(*, actor, ret: Return) -> ReturnLabel:
     """Staff issue a new label for an approved return (e.g. after cancelling one), and the
     customer is emailed it. The approval makes the first label itself (return_approve)."""
-    if actor is None or not actor.has_perm("returns.approve_return"):
+    if actor is None or not actor.has_perm(LABEL_PERMISSIONS[LabelAction.CREATE]):
         raise ReturnPermissionError(gettext("You are not allowed to issue return labels."))
     with transaction.atomic():
         locked = lock_return(ret, check_stale=False)
@@ -102,15 +89,12 @@ def label_create(*, actor, ret: Return) -> ReturnLabel:
 
 def label_resend(*, actor, ret: Return) -> ReturnLabel:
     """Email the customer the same label again (no new label, no new tracking number)."""
-    if actor is None or not actor.has_perm("returns.resend_label"):
+    if actor is None or not actor.has_perm(LABEL_PERMISSIONS[LabelAction.RESEND]):
         raise ReturnPermissionError(gettext("You are not allowed to send return labels again."))
     with transaction.atomic():
         locked = lock_return(ret, check_stale=False)
         label = live_label(locked)
-        if label is None:
-            raise ReturnError(
-                gettext("Return %(rma)s has no label to send.") % {"rma": locked.rma_number}
-            )
+        _refuse_unless_allowed(LabelAction.RESEND, locked, label)
         event = record_event(
             locked,
             kind=ReturnEvent.Kind.LABEL,
@@ -130,14 +114,7 @@ def label_resend(*, actor, ret: Return) -> ReturnLabel:
 
 
 def _cancel_locked(label: ReturnLabel, *, actor, ret: Return, note: str = "") -> ReturnEvent:
-    if label.is_used:
-        raise ReturnError(
-            gettext(
-                "The carrier has already reported this parcel (%(status)s): label %(number)s can "
-                "no longer be cancelled."
-            )
-            % {"status": label.get_parcel_status_display(), "number": label.tracking_number}
-        )
+    """Cancel `label` with its carrier; the caller made sure the carrier reported nothing yet."""
     try:
         get_carrier(label.carrier).cancel_label(label)
     except CarrierError as exc:
@@ -159,15 +136,12 @@ def _cancel_locked(label: ReturnLabel, *, actor, ret: Return, note: str = "") ->
 
 def label_cancel(*, actor, ret: Return, note: str = "") -> ReturnLabel:
     """Staff cancel the return's label while the carrier has reported nothing about it."""
-    if actor is None or not actor.has_perm("returns.cancel_label"):
+    if actor is None or not actor.has_perm(LABEL_PERMISSIONS[LabelAction.CANCEL]):
         raise ReturnPermissionError(gettext("You are not allowed to cancel return labels."))
     with transaction.atomic():
         locked = lock_return(ret, check_stale=False)
         label = _lock_live_label(locked)
-        if label is None:
-            raise ReturnError(
-                gettext("Return %(rma)s has no label to cancel.") % {"rma": locked.rma_number}
-            )
+        _refuse_unless_allowed(LabelAction.CANCEL, locked, label)
         _cancel_locked(label, actor=actor, ret=locked, note=note)
     return label
 
@@ -203,6 +177,12 @@ def cancel_label_of_closed_return(ret: Return, *, actor) -> ReturnLabel | None:
         )
         return None
     return label
+
+
+def _refuse_unless_allowed(action: LabelAction, ret: Return, label: ReturnLabel | None) -> None:
+    refusal = label_refusal(action, ret, label)
+    if refusal is not None:
+        raise ReturnError(refusal.message)
 
 
 def _lock_live_label(ret: Return) -> ReturnLabel | None:

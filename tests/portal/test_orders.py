@@ -110,7 +110,7 @@ def test_the_order_page_shows_its_lines_and_the_return_button(customer_client, o
     assert "Striped socks" in page
     assert "€58.47" in page  # the items 52.47 and the shipping 6.00
     assert RETURN_BUTTON in page
-    assert response.context["eligibility"].allowed is True
+    assert response.context["eligibility"].returnable is True
 
 
 def test_the_order_page_shows_money_the_french_way_in_french(customer_client, order):
@@ -169,7 +169,7 @@ def test_past_the_window_the_page_gives_the_date_it_closed(customer_client, orde
         closed_on = formats.date_format(closed)
     assert RETURN_BUTTON not in response.content.decode()
     assert response.context["eligibility"].reason == (
-        f"The return period for this order ended on {closed_on} (30 days after delivery)."
+        f"The return window of 30 days after delivery closed on {closed_on}."
     )
 
 

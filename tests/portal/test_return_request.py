@@ -229,7 +229,9 @@ def test_past_the_window_the_form_and_the_confirmation_are_refused(customer_clie
     confirmed = customer_client.post(confirm_url(order))
     # then
     assert shown.redirect_chain == [(f"/orders/{order.number}/", 302)]
-    assert messages_of(shown)[0].startswith("The return period for this order ended on ")
+    assert messages_of(shown)[0].startswith(
+        "The return window of 30 days after delivery closed on "
+    )
     assert confirmed.status_code == 302
     assert nothing_written() == before
 

@@ -1,0 +1,407 @@
+"""The returns policy: what may be returned, when and how, and what may be done with a return.
+
+Every surface (portal, back-office, services) asks these functions instead of deciding itself,
+so a rule reads the same everywhere. They are pure: they read the objects they are given and the
+shop's settings, never the database, and write nothing. What needs a query (the quantities held
+by other returns, the return rules' blocks) is counted by the caller and passed in.
+
+The answers that refuse carry a machine code and a translated message (Refusal): a customer is
+told the message, staff may override some of them (STAFF_MAY_OVERRIDE) with a reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from django.utils import formats, timezone
+from django.utils.translation import gettext
+
+from returns.models import Return, ReturnStatus
+from shop.models import Order, ShopSettings
+
+if TYPE_CHECKING:
+    from returns.models.labels import ReturnLabel
+    from returns.rules import BlockedLine, RuleOutcome
+
+
+class RefusalCode(StrEnum):
+    RETURNS_OFF = "returns_off"
+    ORDER_CANCELLED = "order_cancelled"
+    NOT_DELIVERED = "not_delivered"
+    WINDOW_CLOSED = "window_closed"
+    NOTHING_LEFT = "nothing_left"
+    BLOCKED_BY_RULE = "blocked_by_rule"
+    REFUND_MODE_NOT_OFFERED = "refund_mode_not_offered"
+    IN_STORE_NOT_OFFERED = "in_store_not_offered"
+    DROPPED_IN_STORE = "dropped_in_store"
+    NOT_APPROVED = "not_approved"
+    HAS_LABEL = "has_label"
+    NO_LABEL = "no_label"
+    LABEL_USED = "label_used"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    code: RefusalCode
+    message: str
+
+
+# What staff creating a return may override with a reason and the override permission. Nothing
+# left to return is a count, not a rule; the online switch concerns customers only.
+STAFF_MAY_OVERRIDE = frozenset(
+    {
+        RefusalCode.ORDER_CANCELLED,
+        RefusalCode.NOT_DELIVERED,
+        RefusalCode.WINDOW_CLOSED,
+        RefusalCode.BLOCKED_BY_RULE,
+        RefusalCode.REFUND_MODE_NOT_OFFERED,
+        RefusalCode.IN_STORE_NOT_OFFERED,
+    }
+)
+OVERRIDE_PERMISSION = "returns.override_return_rules"
+
+
+# --- the return window -------------------------------------------------------------------------
+
+
+def window_closes_at(order: Order, shop_settings: ShopSettings) -> datetime | None:
+    """When the order's return window closes: return_window_days × 24 hours after the delivery
+    instant (None before delivery)."""
+    if order.delivered_at is None:
+        return None
+    return order.delivered_at + timedelta(days=shop_settings.return_window_days)
+
+
+def window_is_open(order: Order, shop_settings: ShopSettings, now: datetime | None = None) -> bool:
+    """Whether a return may be asked at `now` (default: now): from delivery up to and including
+    the closing instant. The last day therefore counts up to the time of day the order was
+    delivered, not to midnight: delivered on 1 March at 15:00 with 30 days, the window is open
+    until 31 March 15:00 included and closed a microsecond later."""
+    closes = window_closes_at(order, shop_settings)
+    return closes is not None and (now or timezone.now()) <= closes
+
+
+def _window_closed(order: Order, shop_settings: ShopSettings) -> Refusal:
+    closes_on = timezone.localtime(window_closes_at(order, shop_settings)).date()
+    return Refusal(
+        RefusalCode.WINDOW_CLOSED,
+        gettext("The return window of %(days)d days after delivery closed on %(date)s.")
+        % {"days": shop_settings.return_window_days, "date": formats.date_format(closes_on)},
+    )
+
+
+# --- returnability of an order -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Returnability:
+    """Whether items of the order may be returned now, and if not, every reason why (in the
+    order a person should read them: the first one is what a customer is told)."""
+
+    refusals: tuple[Refusal, ...]
+    closes_at: datetime | None
+    # Per order line id, the quantity not held by a live return yet.
+    remaining: Mapping[int, int]
+
+    @property
+    def returnable(self) -> bool:
+        return not self.refusals
+
+    @property
+    def codes(self) -> list[RefusalCode]:
+        return [refusal.code for refusal in self.refusals]
+
+    @property
+    def messages(self) -> list[str]:
+        return [refusal.message for refusal in self.refusals]
+
+    @property
+    def reason(self) -> str:
+        return self.refusals[0].message if self.refusals else ""
+
+    @property
+    def closes_on(self) -> date | None:
+        return timezone.localtime(self.closes_at).date() if self.closes_at else None
+
+    @property
+    def staff_may_override(self) -> bool:
+        """Every refusal is a rule staff may override (with the permission and a reason)."""
+        return all(code in STAFF_MAY_OVERRIDE for code in self.codes)
+
+
+def order_refusals(
+    order: Order, shop_settings: ShopSettings, *, channel: str, now: datetime | None = None
+) -> list[Refusal]:
+    """The reasons the whole order cannot be returned through `channel`, whatever is chosen."""
+    refusals = []
+    if order.status == Order.Status.CANCELLED:
+        refusals.append(
+            Refusal(
+                RefusalCode.ORDER_CANCELLED,
+                gettext("This order was cancelled: there is nothing to return."),
+            )
+        )
+    if order.delivered_at is None:
+        refusals.append(
+            Refusal(
+                RefusalCode.NOT_DELIVERED,
+                gettext(
+                    "This order has not been delivered yet. You can return items once they arrive."
+                ),
+            )
+        )
+    if channel == Return.Channel.PORTAL and not shop_settings.returns_allowed:
+        refusals.append(
+            Refusal(
+                RefusalCode.RETURNS_OFF,
+                gettext(
+                    "Returns cannot be requested online at the moment. Please contact us and we "
+                    "will help you."
+                ),
+            )
+        )
+    if order.delivered_at is not None and not window_is_open(order, shop_settings, now):
+        refusals.append(_window_closed(order, shop_settings))
+    return refusals
+
+
+def returnability(
+    order: Order,
+    shop_settings: ShopSettings,
+    *,
+    channel: str,
+    remaining: Mapping[int, int],
+    blocked: Callable[[], Mapping[int, BlockedLine]] | None = None,
+    now: datetime | None = None,
+) -> Returnability:
+    """The order's returnability through `channel` (Return.Channel).
+
+    remaining: per order line id, what live returns do not hold yet
+    (returns.selectors.returnable_quantities). blocked: reads the items the return rules refuse
+    whatever is chosen (returns.rules.blocked_lines_for_portal); it is asked only when nothing
+    else refuses, since it reads the rules. Without it, the rules are not asked.
+    """
+    refusals = order_refusals(order, shop_settings, channel=channel, now=now)
+    left = [line_id for line_id, quantity in remaining.items() if quantity > 0]
+    if not left:
+        refusals.append(
+            Refusal(
+                RefusalCode.NOTHING_LEFT,
+                gettext("Every item of this order has already been returned or is being returned."),
+            )
+        )
+    if not refusals and blocked is not None:
+        refusals.extend(_blocked_by_rules(left, blocked()))
+    return Returnability(
+        refusals=tuple(refusals),
+        closes_at=window_closes_at(order, shop_settings),
+        remaining=remaining,
+    )
+
+
+def _blocked_by_rules(left: list[int], blocked: Mapping[int, BlockedLine]) -> list[Refusal]:
+    """A refusal when the return rules refuse every item left (some left: the form shows them)."""
+    if not all(line_id in blocked for line_id in left):
+        return []
+    # Several items refused by the same rule: its message once.
+    messages = dict.fromkeys(blocked[line_id].message for line_id in sorted(left))
+    return [Refusal(RefusalCode.BLOCKED_BY_RULE, " ".join(messages))]
+
+
+# --- refund modes and delivery options ---------------------------------------------------------
+
+_REFUND_MODE_SETTING = {
+    Return.RefundMode.MONEY_BACK: "offer_money_back",
+    Return.RefundMode.STORE_CREDIT: "offer_store_credit",
+    Return.RefundMode.EXCHANGE: "offer_exchange",
+}
+
+
+def offered_refund_modes(
+    shop_settings: ShopSettings, *, staff_may_override: bool = False
+) -> list[str]:
+    """The refund modes to offer, in Return.RefundMode's order: those the shop's settings
+    switch on; every mode for staff who may override the rules (the override is recorded)."""
+    return [
+        str(mode)
+        for mode, setting in _REFUND_MODE_SETTING.items()
+        if staff_may_override or getattr(shop_settings, setting)
+    ]
+
+
+def offered_delivery_options(
+    shop_settings: ShopSettings, *, in_store_only: bool = False, staff_may_override: bool = False
+) -> list[str]:
+    """The ways to send the items back: always by post with a label, in store when the shop
+    allows it (or staff override the rules); only in store when a return rule says so."""
+    if in_store_only:
+        return [str(Return.DeliveryOption.IN_STORE)]
+    options = [str(Return.DeliveryOption.LABEL)]
+    if staff_may_override or shop_settings.in_store_returns_allowed:
+        options.append(str(Return.DeliveryOption.IN_STORE))
+    return options
+
+
+def in_store_only_whatever_chosen(rules: RuleOutcome) -> bool:
+    """Whether the return rules send the order's items in store before anything is chosen
+    (rules evaluated on the whole order): only a rule without conditions on items says so for
+    sure; one on items decides once they are chosen (delivery_option_for)."""
+    return rules.in_store_only and not rules.in_store_rule.has_line_conditions
+
+
+def delivery_option_for(chosen: str, rules: RuleOutcome) -> str:
+    """How the chosen items come back: as chosen, unless the return rules on them (evaluated on
+    those items) say in store only."""
+    return Return.DeliveryOption.IN_STORE if rules.in_store_only else chosen
+
+
+def choice_refusals(
+    shop_settings: ShopSettings, *, refund_mode: str, delivery_option: str
+) -> list[Refusal]:
+    """What is wrong with choosing `refund_mode` and `delivery_option` (valid choices of
+    Return.RefundMode and Return.DeliveryOption) under the shop's settings."""
+    refusals = []
+    if refund_mode not in offered_refund_modes(shop_settings):
+        refusals.append(
+            Refusal(
+                RefusalCode.REFUND_MODE_NOT_OFFERED,
+                gettext("%(mode)s is not offered for returns.")
+                % {"mode": str(Return.RefundMode(refund_mode).label).capitalize()},
+            )
+        )
+    if delivery_option not in offered_delivery_options(shop_settings):
+        refusals.append(
+            Refusal(
+                RefusalCode.IN_STORE_NOT_OFFERED, gettext("Returns cannot be dropped in store.")
+            )
+        )
+    return refusals
+
+
+# --- cancelling a return -----------------------------------------------------------------------
+
+# The customer may cancel only before the parcel ships.
+CUSTOMER_CANCELLABLE = frozenset({ReturnStatus.REQUESTED, ReturnStatus.APPROVED})
+CANCEL_PERMISSION = "returns.cancel_return"
+
+
+def customer_may_cancel(ret: Return) -> bool:
+    """Whether the return's customer (or its verified guest) may cancel it now."""
+    return ret.status in CUSTOMER_CANCELLABLE
+
+
+def may_cancel(ret: Return, user) -> bool:
+    """Staff with the permission (the state machine says from which statuses), or the customer
+    who owns the return before its parcel ships."""
+    if user is None:
+        return False
+    if user.has_perm(CANCEL_PERMISSION):
+        return True
+    customer = getattr(user, "customer", None)
+    return (
+        customer_may_cancel(ret) and customer is not None and ret.order.customer_id == customer.pk
+    )
+
+
+# --- label actions -----------------------------------------------------------------------------
+
+
+class LabelAction(StrEnum):
+    CREATE = "create"
+    RESEND = "resend"
+    CANCEL = "cancel"
+
+
+LABEL_PERMISSIONS = {
+    LabelAction.CREATE: "returns.approve_return",
+    LabelAction.RESEND: "returns.resend_label",
+    LabelAction.CANCEL: "returns.cancel_label",
+}
+# Downloading reads the live label's PDF: a permission to view, not an action on the return.
+LABEL_DOWNLOAD_PERMISSION = "returns.view_returnlabel"
+
+
+def label_refusal(action: LabelAction, ret: Return, label: ReturnLabel | None) -> Refusal | None:
+    """Why `action` cannot be done on `ret` now, whoever asks; None when it can.
+
+    label: the return's latest label, None without one; a cancelled label counts as none.
+    """
+    if label is not None and not label.is_live:
+        label = None
+    if action == LabelAction.CREATE:
+        return _create_refusal(ret, label)
+    if label is None:
+        message = (
+            gettext("Return %(rma)s has no label to send.")
+            if action == LabelAction.RESEND
+            else gettext("Return %(rma)s has no label to cancel.")
+        )
+        return Refusal(RefusalCode.NO_LABEL, message % {"rma": ret.rma_number})
+    if action == LabelAction.CANCEL and label.is_used:
+        return Refusal(
+            RefusalCode.LABEL_USED,
+            gettext(
+                "The carrier has already reported this parcel (%(status)s): label %(number)s can "
+                "no longer be cancelled."
+            )
+            % {"status": label.get_parcel_status_display(), "number": label.tracking_number},
+        )
+    return None
+
+
+def _create_refusal(ret: Return, label: ReturnLabel | None) -> Refusal | None:
+    if ret.delivery_option != Return.DeliveryOption.LABEL:
+        return Refusal(
+            RefusalCode.DROPPED_IN_STORE,
+            gettext("Return %(rma)s is dropped in store: it has no label.")
+            % {"rma": ret.rma_number},
+        )
+    if ret.status != ReturnStatus.APPROVED:
+        return Refusal(
+            RefusalCode.NOT_APPROVED,
+            gettext("Only an approved return gets a label; this one is %(status)s.")
+            % {"status": ret.get_status_display()},
+        )
+    if label is not None:
+        return Refusal(
+            RefusalCode.HAS_LABEL,
+            gettext("Return %(rma)s already has a label: cancel it first to make a new one.")
+            % {"rma": ret.rma_number},
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class LabelActions:
+    """The label buttons `user` gets on the return's page, and why a live label cannot be
+    cancelled any more (shown instead of its button)."""
+
+    create: bool
+    resend: bool
+    cancel: bool
+    download: bool
+    cancel_refusal: str = ""
+
+
+def label_actions(ret: Return, label: ReturnLabel | None, user) -> LabelActions:
+    """What `user` may do with the label of `ret`: each action its permission allows and its
+    service would not refuse (label: the latest label, live or not, or None)."""
+    if label is not None and not label.is_live:
+        label = None
+    allowed = {
+        action: user.has_perm(permission) and label_refusal(action, ret, label) is None
+        for action, permission in LABEL_PERMISSIONS.items()
+    }
+    # A live label the carrier already reported stays, and the page says why.
+    kept = label_refusal(LabelAction.CANCEL, ret, label) if label is not None else None
+    return LabelActions(
+        create=allowed[LabelAction.CREATE],
+        resend=allowed[LabelAction.RESEND],
+        cancel=allowed[LabelAction.CANCEL],
+        download=label is not None and user.has_perm(LABEL_DOWNLOAD_PERMISSION),
+        cancel_refusal=kept.message if kept else "",
+    )
