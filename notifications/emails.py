@@ -76,8 +76,9 @@ def refund_amount(ret) -> Decimal | None:
 def email_context(ret, return_event=None) -> dict:
     order = ret.order
     lines = ret.lines.select_related("order_line__variant__product").order_by("id")
+    # Rendered in the language of the email (render_notification activates it).
     note = (
-        return_event.note if return_event is not None and return_event.visible_to_customer else ""
+        return_event.text if return_event is not None and return_event.visible_to_customer else ""
     )
     return {
         "shop_name": ShopSettings.load().shop_name,

@@ -132,7 +132,7 @@ def notification_resend(*, actor, notification) -> Notification:
             _("Only a failed or bounced email can be sent again; this one is %(status)s.")
             % {"status": locked.get_status_display()}
         )
-    previous_status = NotificationStatus(locked.status)
+    previous_status = locked.status
     locked.status = NotificationStatus.QUEUED
     locked.max_attempts = locked.attempts + settings.NOTIFICATIONS_MAX_ATTEMPTS
     locked.next_attempt_at = timezone.now()
@@ -145,12 +145,8 @@ def notification_resend(*, actor, notification) -> Notification:
         kind=ReturnEvent.Kind.NOTIFICATION,
         actor=actor,
         visible_to_customer=False,
-        note=_("Email “%(event)s” to %(recipient)s sent again (it had %(status)s).")
-        % {
-            "event": locked.get_event_display(),
-            "recipient": locked.recipient,
-            "status": previous_status.label,
-        },
+        code="notification.resent",
+        params={"event": locked.event, "recipient": locked.recipient, "status": previous_status},
     )
     _publish_after_commit(locked.pk)
     return locked
