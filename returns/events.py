@@ -183,6 +183,7 @@ def _quote_summary(value) -> str:
 # --- notes written before events had codes (the data migration 0004) -------------------------
 
 _MONEY = r"-?\d+(?:\.\d+)? [A-Z]{3}"
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 _RETURN_UPDATE_LINES = {"return.action_changed", "return.staff_note_changed", "return.fee_changed"}
 
 
@@ -217,30 +218,60 @@ def parse_legacy_note(note: str) -> tuple[str, dict, str]:
 
 
 def _match_line(line: str):
-    for code, pattern in _legacy_patterns():
-        match = pattern.match(line)
-        if match is not None:
-            values = match.groupdict()
-            before, after = values.pop("_before", None) or "", values.pop("_after", None) or ""
-            return code, _legacy_params(MESSAGES[code], values), before, after
-    return None
+    """(code, params, typed text before, rest of the line) of the message the line holds."""
+    found = [
+        _matched(code, match)
+        for _shape, code, pattern in _legacy_patterns()
+        if (match := pattern.match(line)) is not None
+    ]
+    # A message followed by another ("Carrier scan: delivered — Lyon. Awaiting inspection.")
+    # is two messages, not one whose params swallowed the second.
+    for candidate in found:
+        if candidate[3] and _is_message(candidate[3]):
+            return candidate
+    return found[0] if found else None
+
+
+def _is_message(text: str) -> bool:
+    return any(
+        pattern.match(text) for shape, _code, pattern in _legacy_patterns() if shape == "whole"
+    )
+
+
+def _matched(code: str, match: re.Match):
+    values = match.groupdict()
+    before, after = values.pop("_before", None) or "", values.pop("_after", None) or ""
+    return code, _legacy_params(MESSAGES[code], values), before, after
 
 
 @cache
-def _legacy_patterns() -> list[tuple[str, re.Pattern]]:
-    """Every message in both languages: a whole line first, then one that typed text follows,
-    then one that typed text precedes (so a short message never cuts a longer one)."""
+def _legacy_patterns() -> list[tuple[str, str, re.Pattern]]:
+    """(shape, code, pattern) of every message in both languages: a whole line first, then one
+    that typed text follows, then one that typed text precedes; the most specific message first
+    in each shape (so that "Carrier scan: %(status)s." does not take "Carrier scan: %(status)s
+    — %(details)s.")."""
     bodies = []
     for code, message in MESSAGES.items():
         for language in ("en", "fr") if message.text is not None else ():
             with translation.override(language):
-                bodies.append((code, _placeholder_pattern(str(message.text), message)))
-    shapes = [r"^{}$", r"^{} (?P<_after>.+)$", r"^(?P<_before>.+?) {}$"]
-    return [(code, re.compile(shape.format(body))) for shape in shapes for code, body in bodies]
+                text = str(message.text)
+            literal = len(_PLACEHOLDER.sub("", text))
+            bodies.append((literal, code, _placeholder_pattern(text, message)))
+    bodies.sort(key=lambda found: -found[0])
+    shapes = {
+        "whole": r"^{}$",
+        "then_text": r"^{} (?P<_after>.+)$",
+        "text_then": r"^(?P<_before>.+?) {}$",
+    }
+    return [
+        (shape, code, re.compile(template.format(body)))
+        for shape, template in shapes.items()
+        for _, code, body in bodies
+    ]
 
 
 def _placeholder_pattern(text: str, message: EventMessage) -> str:
-    pieces = re.split(r"%\((\w+)\)[sd]", text)
+    pieces = _PLACEHOLDER.split(text)
     pattern = []
     for index, piece in enumerate(pieces):
         if index % 2 == 0:
