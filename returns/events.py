@@ -44,6 +44,7 @@ class EventMessage:
     choices: Mapping[str, str] = field(default_factory=dict)
     names: tuple[str, ...] = ()  # typed by staff in both languages
     quotes: tuple[str, ...] = ()  # a frozen quote, summarised in the reader's language
+    numbers: tuple[str, ...] = ()  # the %(name)d placeholders: ints
 
 
 MESSAGES: dict[str, EventMessage] = {
@@ -61,6 +62,9 @@ MESSAGES: dict[str, EventMessage] = {
     "rule.approved": EventMessage(_("Approved at once by the rule “%(rule)s”.")),
     "rule.overridden": EventMessage(_("Override reason: %(reason)s")),
     # parcels and inspection
+    "expiry.not_sent": EventMessage(
+        _("The parcel was not sent within %(days)d days of the approval."), numbers=("days",)
+    ),
     "inspection.awaiting": EventMessage(_("Awaiting inspection.")),
     "inspection.done": EventMessage(_("Parcel inspected: %(summary)s.")),
     "tracking.scan": EventMessage(
@@ -276,9 +280,12 @@ def _placeholder_pattern(text: str, message: EventMessage) -> str:
     for index, piece in enumerate(pieces):
         if index % 2 == 0:
             pattern.append(re.escape(piece))
+        elif piece in message.money:
+            pattern.append(f"(?P<{piece}>{_MONEY})")
+        elif piece in message.numbers:
+            pattern.append(f"(?P<{piece}>\\d+)")
         else:
-            value = _MONEY if piece in message.money else ".+?"
-            pattern.append(f"(?P<{piece}>{value})")
+            pattern.append(f"(?P<{piece}>.+?)")
     return "".join(pattern)
 
 
@@ -292,6 +299,8 @@ def _legacy_params(message: EventMessage, values: dict) -> dict:
         params[name] = _choice_value(choice_field, params[name]) or params[name]
     for name in message.names:
         params[name] = {"fr": params[name], "en": params[name]}
+    for name in message.numbers:
+        params[name] = int(params[name])
     return params
 
 

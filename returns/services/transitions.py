@@ -228,7 +228,14 @@ def return_complete(
     )
 
 
-def return_expire(*, actor, ret: Return, note: str = "") -> Return:
+def return_expire(
+    *,
+    actor,
+    ret: Return,
+    note: str = "",
+    event_code: str = TEXT,
+    event_params: dict | None = None,
+) -> Return:
     """An approved return never sent back in time (the sweep runs this as actor=None)."""
     return _run(
         ret,
@@ -239,6 +246,8 @@ def return_expire(*, actor, ret: Return, note: str = "") -> Return:
         notify=None,
         notice="expired",
         system_may=True,
+        event_code=event_code,
+        event_params=event_params,
     )
 
 

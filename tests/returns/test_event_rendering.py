@@ -165,6 +165,8 @@ def sample_params(code: str) -> dict:
         params[name] = choices[0][0]
     for name in message.names:
         params[name] = {"fr": "Remboursement", "en": "Refund"}
+    for name in message.numbers:
+        params[name] = 30
     return params
 
 
@@ -325,6 +327,10 @@ LEGACY_NOTES = [
             {"reason": "Loyal customer"},
             "The return window of 30 days after delivery closed on Oct. 2, 2026.",
         ),
+    ),
+    (
+        "Le colis n'a pas été envoyé dans les 30 jours suivant l'approbation.",
+        ("expiry.not_sent", {"days": 30}, ""),
     ),
     # typed by a person: kept as typed
     ("We will send a new one.", (TEXT, {}, "We will send a new one.")),
