@@ -24,6 +24,7 @@ from refunds.models import (
 )
 from refunds.quotes import Quote, quote_for_return
 from refunds.selectors import store_credit_balance
+from returns.events import money_param, part
 from returns.models import Return, ReturnEvent, ReturnStatus
 from returns.services import ReturnError, ReturnPermissionError, return_complete
 from shop.models import Customer, Order
@@ -139,13 +140,13 @@ def _create(*, actor, ret: Return, key: str, amount, mode, reason: str) -> Refun
     _record(
         ret,
         actor,
-        gettext("Refund of %(amount)s created (%(mode)s): %(quote)s")
-        % {
-            "amount": format_money(amount, refund.currency),
-            "mode": refund.get_mode_display(),
-            "quote": quote.summary(),
-        }
-        + (f"\n{reason}" if is_partial else ""),
+        "refund.created",
+        {
+            "amount": money_param(amount, refund.currency),
+            "mode": refund.mode,
+            "quote": quote.to_json(),
+        },
+        note=reason if is_partial else "",
     )
     return refund
 
@@ -250,10 +251,10 @@ def refund_mark_refunded(*, actor, refund: Refund, reference: str) -> Refund:
         locked.save(update_fields=["status", "reference", "marked_by", "marked_at"])
         if locked.mode == RefundMode.STORE_CREDIT:
             _credit_store(locked, ret, actor)
-        note = _settled_note(locked)
-        _record(ret, actor, note, visible_to_customer=True)
+        code, params = _settled_message(locked)
+        _record(ret, actor, code, params, visible_to_customer=True)
         if ret.status == ReturnStatus.RECEIVED:
-            _complete(ret, actor, note=note, notice=_COMPLETION_NOTICE[locked.mode])
+            _complete(ret, actor, code, params, notice=_COMPLETION_NOTICE[locked.mode])
     return locked
 
 
@@ -308,13 +309,13 @@ def _close(actor, refund: Refund, note: str, status: str) -> Refund:
         _require_pending(locked)
         if status == RefundStatus.FAILED:
             locked.mark_failed(actor=actor, note=note)
-            text = gettext("Refund of %(amount)s failed.")
+            code = "refund.failed"
         else:
             locked.cancel(actor=actor, note=note)
-            text = gettext("Refund of %(amount)s cancelled.")
+            code = "refund.cancelled"
         locked.save(update_fields=["status", "note", "marked_by", "marked_at"])
-        text = text % {"amount": format_money(locked.amount, locked.currency)}
-        _record(ret, actor, f"{text}\n{note}".strip())
+        amount = money_param(locked.amount, locked.currency)
+        _record(ret, actor, code, {"amount": amount}, note=note)
     return locked
 
 
@@ -350,12 +351,7 @@ def exchange_settle(*, actor, ret: Return, idempotency_key: str) -> Refund | Exc
         if quote.amount_due > 0:
             return _record_due(actor, ret, order, quote)
         if ret.status == ReturnStatus.RECEIVED:
-            _complete(
-                ret,
-                actor,
-                note=gettext("Exchange for the same price: nothing to settle."),
-                notice="exchanged",
-            )
+            _complete(ret, actor, "exchange.even", {}, notice="exchanged")
         return None
 
 
@@ -374,8 +370,8 @@ def _record_due(actor, ret: Return, order: Order, quote: Quote) -> ExchangeDue:
     _record(
         ret,
         actor,
-        gettext("The exchanged item costs more: %(amount)s to pay.")
-        % {"amount": format_money(due.amount, due.currency)},
+        "exchange.due",
+        {"amount": money_param(due.amount, due.currency)},
         visible_to_customer=True,
     )
     return due
@@ -395,12 +391,10 @@ def exchange_due_mark_paid(*, actor, due: ExchangeDue, reference: str) -> Exchan
             return locked
         locked.mark_paid(actor=actor, reference=reference)
         locked.save(update_fields=["status", "reference", "paid_by", "paid_at"])
-        note = gettext("Exchange difference of %(amount)s paid.") % {
-            "amount": format_money(locked.amount, locked.currency)
-        }
-        _record(ret, actor, note, visible_to_customer=True)
+        params = {"amount": money_param(locked.amount, locked.currency)}
+        _record(ret, actor, "exchange.paid", params, visible_to_customer=True)
         if ret.status == ReturnStatus.RECEIVED:
-            _complete(ret, actor, note=note, notice="exchanged")
+            _complete(ret, actor, "exchange.paid", params, notice="exchanged")
     return locked
 
 
@@ -510,29 +504,50 @@ def _require_pending(refund: Refund) -> None:
         )
 
 
-def _settled_note(refund: Refund) -> str:
-    amount = format_money(refund.amount, refund.currency)
-    if refund.mode == RefundMode.STORE_CREDIT:
-        return gettext("%(amount)s credited to the store credit balance.") % {"amount": amount}
-    if refund.mode == RefundMode.EXCHANGE:
-        return gettext("Exchange difference of %(amount)s refunded.") % {"amount": amount}
-    return gettext("%(amount)s refunded to the original payment.") % {"amount": amount}
+# The timeline's message of a settled refund, by its mode (returns/events.py).
+_SETTLED_MESSAGE = {
+    RefundMode.ORIGINAL_PAYMENT: "refund.refunded",
+    RefundMode.STORE_CREDIT: "refund.credited",
+    RefundMode.EXCHANGE: "refund.exchange_refunded",
+}
 
 
-def _complete(ret: Return, actor, *, note: str, notice: str) -> None:
+def _settled_message(refund: Refund) -> tuple[str, dict]:
+    return _SETTLED_MESSAGE[refund.mode], {"amount": money_param(refund.amount, refund.currency)}
+
+
+def _complete(ret: Return, actor, code: str, params: dict, *, notice: str) -> None:
+    """Complete the return, its status event showing the message `code` of the settlement."""
     # Settling the money settles the return: a refunds manager without the permission to
-    # complete returns completes it as the system, the note telling who settled it.
+    # complete returns completes it as the system, the event telling who settled it.
     completer = actor if actor.has_perm("returns.complete_return") else None
     if completer is None:
-        note += " " + gettext("Settled by %(user)s.") % {"user": actor}
-    return_complete(actor=completer, ret=ret, note=note, notification_event=notice)
+        params = {**params, "then": [part("refund.settled_by", user=str(actor))]}
+    return_complete(
+        actor=completer,
+        ret=ret,
+        notification_event=notice,
+        event_code=code,
+        event_params=params,
+    )
 
 
-def _record(ret: Return, actor, note: str, *, visible_to_customer: bool = False) -> None:
+def _record(
+    ret: Return,
+    actor,
+    code: str,
+    params: dict,
+    *,
+    note: str = "",
+    visible_to_customer: bool = False,
+) -> None:
+    """A refund event: the message `code` (returns/events.py) and what the person typed."""
     ReturnEvent.objects.create(
         ret=ret,
         kind=ReturnEvent.Kind.REFUND,
         actor=actor,
+        code=code,
+        params=params,
         note=note,
         visible_to_customer=visible_to_customer,
     )

@@ -12,10 +12,8 @@ from decimal import Decimal
 from django.apps import apps
 from django.conf import settings
 from django.db.models import Sum
-from django.utils.translation import gettext
 
 from notifications.events import NotificationEvent
-from notifications.models import NotificationStatus
 from notifications.registry import Attachment, Recipient
 from returns.models import Return, ReturnEvent
 from returns.selectors.labels import label_attachment, live_label
@@ -50,11 +48,11 @@ def refund_amount(ret: Return) -> Decimal | None:
 def customer_note(return_event: ReturnEvent | None) -> str:
     """The words of the change the customer may read, for {{ note }}.
 
-    The one place an email reads an event's text: when events are rendered from a code and
-    parameters, render them here, in the active language."""
+    The one place an email reads an event's text, rendered from its code and parameters in the
+    active language (the email's: render_notification activates it)."""
     if return_event is None or not return_event.visible_to_customer:
         return ""
-    return return_event.note
+    return return_event.text
 
 
 def _label_tracking_number(ret: Return) -> str:
@@ -119,11 +117,11 @@ def record_resend(notification, *, actor, previous_status: str) -> ReturnEvent:
         kind=ReturnEvent.Kind.NOTIFICATION,
         actor=actor,
         visible_to_customer=False,
-        note=gettext("Email “%(event)s” to %(recipient)s sent again (it had %(status)s).")
-        % {
-            "event": notification.get_event_display(),
+        code="notification.resent",
+        params={
+            "event": notification.event,
             "recipient": notification.recipient,
-            "status": NotificationStatus(previous_status).label,
+            "status": previous_status,
         },
     )
 

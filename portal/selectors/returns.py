@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from portal.selectors.orders import PortalScope
 from refunds.models import Refund, RefundStatus
 from returns import policy
+from returns.events import render_event
 from returns.models import (
     STATUS_CUSTOMER_LABELS,
     Return,
@@ -73,7 +74,7 @@ def customer_events(ret: Return) -> list[ReturnEvent]:
     """What the customer's timeline shows: the events meant for them, oldest first."""
     return list(
         ret.events.filter(visible_to_customer=True)
-        .only("kind", "created_at", "from_status", "to_status", "note", "ret_id")
+        .only("kind", "created_at", "from_status", "to_status", "code", "params", "note", "ret_id")
         .order_by("created_at", "id")
     )
 
@@ -86,15 +87,17 @@ class TimelineEntry:
 
 
 def customer_timeline(events: list[ReturnEvent]) -> list[TimelineEntry]:
-    """The history the customer reads: each status in their words, other events by kind."""
+    """The history the customer reads: each status in their words, other events by kind, their
+    messages in the customer's language (returns/events.py)."""
     entries: list[TimelineEntry] = []
     for event in events:
         if event.kind == ReturnEvent.Kind.STATUS and event.to_status:
             title = str(STATUS_CUSTOMER_LABELS[event.to_status])
         else:
             title = str(ReturnEvent.Kind(event.kind).label).capitalize()
-        # A refund and the completion it causes carry the same note: say it once.
-        note = "" if entries and event.note == entries[-1].note else event.note
+        text = render_event(event)
+        # A refund and the completion it causes carry the same message: say it once.
+        note = "" if entries and text == entries[-1].note else text
         entries.append(TimelineEntry(at=event.created_at, title=title, note=note))
     return entries
 

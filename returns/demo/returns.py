@@ -134,8 +134,12 @@ def _play(scenario: Scenario, order: Order, staff) -> Return:
             by_customer = ret.channel == Return.Channel.PORTAL and owner is not None
             ret = return_cancel(actor=owner if by_customer else staff, ret=ret)
         elif step == "in_transit":
+            # as a carrier's scan writes it, so that it reads in each reader's language
             ret = return_mark_in_transit(
-                actor=None, ret=ret, note="Carrier scan: parcel picked up."
+                actor=None,
+                ret=ret,
+                event_code="tracking.scan",
+                event_params={"status": "in_transit"},
             )
         elif step == "receive":
             ret = return_receive(actor=staff, ret=ret, note="Parcel opened and inspected.")

@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from returns.events import TEXT, render_event
 from shop.models import MONEY, Order, OrderLine, Variant
 
 
@@ -398,6 +399,10 @@ class ReturnEvent(models.Model):
         _("from"), max_length=20, choices=ReturnStatus.choices, blank=True
     )
     to_status = models.CharField(_("to"), max_length=20, choices=ReturnStatus.choices, blank=True)
+    # What happened, rendered when read in the reader's language (returns/events.py): the code
+    # of its message and the message's params. `note` is only what a person typed, as typed.
+    code = models.CharField(_("code"), max_length=50, default=TEXT)
+    params = models.JSONField(_("params"), default=dict, blank=True)
     note = models.TextField(_("note"), blank=True)
     visible_to_customer = models.BooleanField(_("visible to the customer"), default=True)
 
@@ -408,3 +413,8 @@ class ReturnEvent(models.Model):
 
     def __str__(self):
         return f"{self.ret} {self.from_status} → {self.to_status}"
+
+    @property
+    def text(self) -> str:
+        """What the timeline shows, in the active language: the message, then the note."""
+        return render_event(self)

@@ -45,7 +45,8 @@ def return_status_history(ret: Return) -> list[str]:
 
 
 def return_timeline(ret: Return, *, for_customer: bool = False) -> QuerySet[ReturnEvent]:
-    """The return's events, oldest first; a customer sees only what is meant for them."""
+    """The return's events, oldest first; a customer sees only what is meant for them. Each
+    event's `text` is its message rendered in the reader's language (returns/events.py)."""
     events = ret.events.select_related("actor").order_by("created_at", "id")
     if for_customer:
         events = events.filter(visible_to_customer=True)

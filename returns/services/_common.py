@@ -6,6 +6,7 @@ from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from notifications import services as notification_services
 from returns.errors import ReturnError, ReturnPermissionError, StaleReturnError
+from returns.events import TEXT
 from returns.models import Return, ReturnAction, ReturnEvent, ReturnStatus
 from shop.models import Order
 
@@ -97,23 +98,50 @@ def save_transition(ret: Return, *fields: str) -> None:
         ) from exc
 
 
-def record_status_event(ret: Return, *, actor, from_status: str, note: str = "") -> ReturnEvent:
+def record_status_event(
+    ret: Return,
+    *,
+    actor,
+    from_status: str,
+    note: str = "",
+    code: str = TEXT,
+    params: dict | None = None,
+) -> ReturnEvent:
+    """The status change just made; `code` and `params` name its message (returns/events.py),
+    `note` is what the person typed."""
     return ReturnEvent.objects.create(
         ret=ret,
         kind=ReturnEvent.Kind.STATUS,
         actor=actor,
         from_status=from_status,
         to_status=ret.status,
+        code=code,
+        params=params or {},
         note=note,
         visible_to_customer=True,
     )
 
 
 def record_event(
-    ret: Return, *, kind: str, actor, note: str, visible_to_customer: bool = False
+    ret: Return,
+    *,
+    kind: str,
+    actor,
+    code: str = TEXT,
+    params: dict | None = None,
+    note: str = "",
+    visible_to_customer: bool = False,
 ) -> ReturnEvent:
+    """An event of the timeline: the message `code` with its `params` (rendered when read, in the
+    reader's language, returns/events.py) and `note`, what a person typed, as typed."""
     return ReturnEvent.objects.create(
-        ret=ret, kind=kind, actor=actor, note=note, visible_to_customer=visible_to_customer
+        ret=ret,
+        kind=kind,
+        actor=actor,
+        code=code,
+        params=params or {},
+        note=note,
+        visible_to_customer=visible_to_customer,
     )
 
 

@@ -190,13 +190,14 @@ def return_create(
         )
         event = record_status_event(ret, actor=actor, from_status="")
         if broken:
+            # The rules broken are kept as they were worded (in the actor's language).
             record_event(
                 ret,
                 kind=ReturnEvent.Kind.OVERRIDE,
                 actor=actor,
-                note="\n".join(
-                    [*broken, gettext("Override reason: %(reason)s") % {"reason": override_reason}]
-                ),
+                code="rule.overridden",
+                params={"reason": override_reason},
+                note="\n".join(broken),
             )
         if start_status == ReturnStatus.APPROVED:
             require_transition(ret, "approve", actor)

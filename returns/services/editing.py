@@ -7,9 +7,10 @@ from django.db import transaction
 from django.utils.translation import gettext
 
 from returns.errors import ReturnError, ReturnPermissionError
+from returns.events import RETURN_UPDATED, money_param, names_param, part
 from returns.models import Return, ReturnAction, ReturnEvent
 from returns.services._common import check_action, lock_return, record_event
-from shop.money import format_money, quantize
+from shop.money import quantize
 
 
 def return_update(
@@ -33,25 +34,24 @@ def return_update(
         changes, fields = [], []
         if action is not None and action.pk != locked.action_id:
             check_action(action)
-            before = locked.action.name if locked.action_id else "-"
-            changes.append(
-                gettext("Action: %(before)s → %(after)s") % {"before": before, "after": action.name}
-            )
+            before = names_param(locked.action) if locked.action_id else "-"
+            changes.append(part("return.action_changed", before=before, after=names_param(action)))
             locked.action = action
             fields.append("action")
         if staff_note is not None and staff_note.strip() != locked.staff_note:
             locked.staff_note = staff_note.strip()
-            changes.append(gettext("Staff note: %(note)s") % {"note": locked.staff_note or "-"})
+            changes.append(part("return.staff_note_changed", note=locked.staff_note or "-"))
             fields.append("staff_note")
         if return_fee is not None:
             fee = _check_fee(return_fee, locked)
             if fee != locked.return_fee:
+                currency = locked.order.currency
                 changes.append(
-                    gettext("Return fee: %(before)s → %(after)s")
-                    % {
-                        "before": format_money(locked.return_fee, locked.order.currency),
-                        "after": format_money(fee, locked.order.currency),
-                    }
+                    part(
+                        "return.fee_changed",
+                        before=money_param(locked.return_fee, currency),
+                        after=money_param(fee, currency),
+                    )
                 )
                 locked.return_fee = fee
                 fields.append("return_fee")
@@ -61,7 +61,8 @@ def return_update(
                 locked,
                 kind=ReturnEvent.Kind.NOTE,
                 actor=actor,
-                note="\n".join(changes),
+                code=RETURN_UPDATED,
+                params={"then": changes},
                 visible_to_customer=False,
             )
     return locked

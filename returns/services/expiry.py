@@ -11,7 +11,6 @@ from datetime import timedelta
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext
 
 from returns.errors import ReturnError
 from returns.models import Return, ReturnStatus
@@ -68,8 +67,8 @@ def returns_expire_due(
                 return_expire(
                     actor=None,
                     ret=ret,
-                    note=gettext("The parcel was not sent within %(days)d days of the approval.")
-                    % {"days": days},
+                    event_code="expiry.not_sent",
+                    event_params={"days": days},
                 )
             )
         except ReturnError as exc:

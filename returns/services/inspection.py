@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext
 
 from returns.errors import ReturnError, ReturnPermissionError
+from returns.events import TEXT, part
 from returns.models import Return, ReturnEvent
 from returns.selectors import is_pending_inspection
 from returns.services._common import (
@@ -27,21 +28,29 @@ from returns.services.transitions import _record_received, _restock
 
 
 def return_receive_for_inspection(
-    *, ret: Return, note: str = "", notify: bool | None = None
+    *,
+    ret: Return,
+    note: str = "",
+    notify: bool | None = None,
+    event_code: str = TEXT,
+    event_params: dict | None = None,
 ) -> Return:
     """The system (a carrier's delivery scan) receives the parcel unopened: RECEIVED, the
-    quantities left unknown until inspection, nothing restocked."""
+    quantities left unknown until inspection, nothing restocked. The status event says so, then
+    the message `event_code` (the scan, returns/events.py)."""
     with transaction.atomic():
         locked = lock_return(ret)
         require_transition(locked, "receive", None, system_may=True)
         from_status = locked.status
         locked.receive()
         save_transition(locked)
+        awaiting = part("inspection.awaiting")
+        if event_code == TEXT:
+            code, params = awaiting["code"], {}
+        else:
+            code, params = event_code, {**(event_params or {}), "then": [awaiting]}
         event = record_status_event(
-            locked,
-            actor=None,
-            from_status=from_status,
-            note=" ".join(part for part in (note.strip(), gettext("Awaiting inspection.")) if part),
+            locked, actor=None, from_status=from_status, note=note.strip(), code=code, params=params
         )
         tell_customer(locked, code="received", event=event, actor=None, notify=notify)
     return locked
@@ -77,13 +86,8 @@ def return_inspect(
             kind=ReturnEvent.Kind.NOTE,
             actor=actor,
             visible_to_customer=False,
-            note=" ".join(
-                part
-                for part in (
-                    gettext("Parcel inspected: %(summary)s.") % {"summary": summary},
-                    note.strip(),
-                )
-                if part
-            ),
+            code="inspection.done",
+            params={"summary": summary},
+            note=note.strip(),
         )
     return locked

@@ -64,8 +64,8 @@ def create_label_locked(ret: Return, *, actor) -> tuple[ReturnLabel, ReturnEvent
         kind=ReturnEvent.Kind.LABEL,
         actor=actor,
         visible_to_customer=True,
-        note=gettext("Return label created: %(carrier)s, tracking number %(number)s.")
-        % {"carrier": carrier.name, "number": label.tracking_number},
+        code="label.created",
+        params={"carrier": carrier.name, "number": label.tracking_number},
     )
     return label, event
 
@@ -100,8 +100,8 @@ def label_resend(*, actor, ret: Return) -> ReturnLabel:
             kind=ReturnEvent.Kind.LABEL,
             actor=actor,
             visible_to_customer=True,
-            note=gettext("Return label emailed again (tracking number %(number)s).")
-            % {"number": label.tracking_number},
+            code="label.resent",
+            params={"number": label.tracking_number},
         )
         # Asked for explicitly: sent whatever the return's notification choice.
         notification_services.notification_enqueue(
@@ -124,13 +124,14 @@ def _cancel_locked(label: ReturnLabel, *, actor, ret: Return, note: str = "") ->
     label.status = LabelStatus.CANCELLED
     label.cancelled_at = timezone.now()
     label.save(update_fields=["status", "cancelled_at"])
-    text = gettext("Return label %(number)s cancelled.") % {"number": label.tracking_number}
     return record_event(
         ret,
         kind=ReturnEvent.Kind.LABEL,
         actor=actor,
         visible_to_customer=True,
-        note=f"{text} {note.strip()}".strip(),
+        code="label.cancelled",
+        params={"number": label.tracking_number},
+        note=note.strip(),
     )
 
 
@@ -159,10 +160,8 @@ def cancel_label_of_closed_return(ret: Return, *, actor) -> ReturnLabel | None:
             kind=ReturnEvent.Kind.LABEL,
             actor=actor,
             visible_to_customer=False,
-            note=gettext(
-                "Label %(number)s kept: the carrier already reported the parcel (%(status)s)."
-            )
-            % {"number": label.tracking_number, "status": label.get_parcel_status_display()},
+            code="label.kept",
+            params={"number": label.tracking_number, "status": label.parcel_status},
         )
         return None
     try:
@@ -173,7 +172,13 @@ def cancel_label_of_closed_return(ret: Return, *, actor) -> ReturnLabel | None:
             "label %s of %s not cancelled: %s", label.tracking_number, ret.rma_number, exc
         )
         record_event(
-            ret, kind=ReturnEvent.Kind.LABEL, actor=actor, visible_to_customer=False, note=str(exc)
+            ret,
+            kind=ReturnEvent.Kind.LABEL,
+            actor=actor,
+            visible_to_customer=False,
+            code="label.cancel_refused",
+            # the carrier's own words (the label is not used: that was checked above)
+            params={"error": str(exc.__cause__ or exc)},
         )
         return None
     return label

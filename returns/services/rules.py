@@ -4,8 +4,6 @@ return, approval at once by a rule, the label made on approval and cancelled on 
 Called by creation.py and transitions.py inside their transactions, the return locked.
 """
 
-from django.utils.translation import gettext
-
 from returns.models import Return, ReturnEvent
 from returns.rules import RuleOutcome, evaluate_rules
 from returns.services import labels
@@ -39,7 +37,8 @@ def approve_by_rule(ret: Return, rule) -> None:
         kind=ReturnEvent.Kind.NOTE,
         actor=None,
         visible_to_customer=False,
-        note=gettext("Approved at once by the rule “%(rule)s”.") % {"rule": rule.name},
+        code="rule.approved",
+        params={"rule": rule.name},
     )
     notice = label_on_approval(ret, actor=None) or "approved"
     tell_customer(ret, code=notice, event=event, actor=None, notify=None)

@@ -19,7 +19,6 @@ import logging
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext
 
 from notifications import services as notification_services
 from returns.carriers import CarrierEvent
@@ -100,22 +99,22 @@ def _update_parcel_status(label: ReturnLabel, row: TrackingEvent) -> None:
     label.save(update_fields=["parcel_status", "parcel_status_at"])
 
 
-def _describe(row: TrackingEvent) -> str:
-    parts = [
-        gettext("Carrier scan: %(status)s")
-        % {"status": row.get_status_display() if row.status else row.raw_status}
-    ]
-    if row.location:
-        parts.append(row.location)
-    if row.description:
-        parts.append(row.description)
-    return " — ".join(parts) + "."
+def _describe(row: TrackingEvent) -> tuple[str, dict]:
+    """The scan's message code and params (returns/events.py): its status, where, and what the
+    carrier said."""
+    # A status the mapping does not know is shown as the carrier wrote it.
+    status = row.status or row.raw_status
+    details = " — ".join(part for part in (row.location, row.description) if part)
+    if details:
+        return "tracking.scan_details", {"status": status, "details": details}
+    return "tracking.scan", {"status": status}
 
 
 def _move_return(ret: Return, row: TrackingEvent) -> str | None:
     shop = ShopSettings.load()
+    code, params = _describe(row)
     if row.status == ParcelStatus.IN_TRANSIT and ret.status == ReturnStatus.APPROVED:
-        moved = return_mark_in_transit(actor=None, ret=ret, note=_describe(row))
+        moved = return_mark_in_transit(actor=None, ret=ret, event_code=code, event_params=params)
         if shop.notify_parcel_in_transit and moved.notify_customer:
             event = moved.events.filter(kind=ReturnEvent.Kind.STATUS).latest("created_at", "id")
             notification_services.notification_enqueue(
@@ -128,9 +127,13 @@ def _move_return(ret: Return, row: TrackingEvent) -> str | None:
     ):
         notify = shop.notify_parcel_received and ret.notify_customer
         if shop.delivered_parcels_need_inspection:
-            moved = return_receive_for_inspection(ret=ret, note=_describe(row), notify=notify)
+            moved = return_receive_for_inspection(
+                ret=ret, notify=notify, event_code=code, event_params=params
+            )
         else:
-            moved = return_receive(actor=None, ret=ret, note=_describe(row), notify=notify)
+            moved = return_receive(
+                actor=None, ret=ret, notify=notify, event_code=code, event_params=params
+            )
         return moved.status
     if row.status in (ParcelStatus.EXCEPTION, ParcelStatus.RETURNED_TO_SENDER) or (
         row.status in (ParcelStatus.IN_TRANSIT, ParcelStatus.DELIVERED)
@@ -142,7 +145,8 @@ def _move_return(ret: Return, row: TrackingEvent) -> str | None:
             kind=ReturnEvent.Kind.LABEL,
             actor=None,
             visible_to_customer=False,
-            note=_describe(row),
+            code=code,
+            params=params,
         )
     return None
 

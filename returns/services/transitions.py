@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext
 
 from returns.errors import ReturnError, ReturnPermissionError
+from returns.events import TEXT
 from returns.models import Return, ReturnAction, ReturnEvent, ReturnLine
 from returns.services._common import (
     check_action,
@@ -43,9 +44,12 @@ def _run(
     before=None,
     after=None,
     fields: tuple[str, ...] = (),
+    event_code: str = TEXT,
+    event_params: dict | None = None,
 ) -> Return:
     """The shape every status change shares; `before(locked)` does its own work first and may
-    change the `fields` named."""
+    change the `fields` named. `event_code` and `event_params` name the message the status
+    event shows before the typed `note` (returns/events.py)."""
     with transaction.atomic():
         locked = lock_return(ret)
         require_transition(locked, name, actor, system_may=system_may)
@@ -54,7 +58,14 @@ def _run(
         from_status = locked.status
         getattr(locked, name)()
         save_transition(locked, *fields)
-        event = record_status_event(locked, actor=actor, from_status=from_status, note=note.strip())
+        event = record_status_event(
+            locked,
+            actor=actor,
+            from_status=from_status,
+            note=note.strip(),
+            code=event_code,
+            params=event_params,
+        )
         if after is not None:  # its own work once the status changed; may change the notice
             notice = after(locked) or notice
         if notice is not None:
@@ -132,11 +143,25 @@ def return_cancel(
 
 
 def return_mark_in_transit(
-    *, actor, ret: Return, note: str = "", notify: bool | None = None
+    *,
+    actor,
+    ret: Return,
+    note: str = "",
+    notify: bool | None = None,
+    event_code: str = TEXT,
+    event_params: dict | None = None,
 ) -> Return:
     # The customer sent the parcel themselves: there is nothing to tell them.
     return _run(
-        ret, "mark_in_transit", actor=actor, note=note, notify=notify, notice=None, system_may=True
+        ret,
+        "mark_in_transit",
+        actor=actor,
+        note=note,
+        notify=notify,
+        notice=None,
+        system_may=True,
+        event_code=event_code,
+        event_params=event_params,
     )
 
 
@@ -147,6 +172,8 @@ def return_receive(
     received: dict[int, tuple[int, bool | None]] | None = None,
     note: str = "",
     notify: bool | None = None,
+    event_code: str = TEXT,
+    event_params: dict | None = None,
 ) -> Return:
     """Record what came back per line and put back in stock the lines to restock.
 
@@ -160,7 +187,14 @@ def return_receive(
         from_status = locked.status
         locked.receive()
         save_transition(locked)
-        event = record_status_event(locked, actor=actor, from_status=from_status, note=note.strip())
+        event = record_status_event(
+            locked,
+            actor=actor,
+            from_status=from_status,
+            note=note.strip(),
+            code=event_code,
+            params=event_params,
+        )
         for line in lines:
             _restock(line, actor=actor)
         tell_customer(locked, code="received", event=event, actor=actor, notify=notify)
@@ -174,6 +208,8 @@ def return_complete(
     note: str = "",
     notify: bool | None = None,
     notification_event: str | None = None,
+    event_code: str = TEXT,
+    event_params: dict | None = None,
 ) -> Return:
     """The refund, credit or exchange is settled. An exchange ships its replacement order."""
     notice = notification_event or _COMPLETION_NOTICE[ret.refund_mode]
@@ -187,10 +223,19 @@ def return_complete(
         system_may=True,
         before=lambda locked: _ship_exchange(locked, actor=actor),
         fields=("replacement_order",),
+        event_code=event_code,
+        event_params=event_params,
     )
 
 
-def return_expire(*, actor, ret: Return, note: str = "") -> Return:
+def return_expire(
+    *,
+    actor,
+    ret: Return,
+    note: str = "",
+    event_code: str = TEXT,
+    event_params: dict | None = None,
+) -> Return:
     """An approved return never sent back in time (the sweep runs this as actor=None)."""
     return _run(
         ret,
@@ -201,6 +246,8 @@ def return_expire(*, actor, ret: Return, note: str = "") -> Return:
         notify=None,
         notice="expired",
         system_may=True,
+        event_code=event_code,
+        event_params=event_params,
     )
 
 

@@ -228,4 +228,4 @@ def test_past_the_window_staff_allowed_to_override_give_the_reason(as_agent, age
     assert response.status_code == 302
     ret = Return.objects.get()
     override = ret.events.get(kind=ReturnEvent.Kind.OVERRIDE)
-    assert override.note.endswith("Override reason: Loyal customer")
+    assert override.text.startswith("Override reason: Loyal customer\nThe return window")

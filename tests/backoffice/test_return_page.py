@@ -316,7 +316,7 @@ def test_saving_the_note_and_fee_calls_the_service_and_writes_an_event(as_agent,
     )
     event = ret.events.get(kind=ReturnEvent.Kind.NOTE)
     assert (event.actor, event.visible_to_customer) == (agent, False)
-    assert event.note == "Staff note: Customer called\nReturn fee: 0.00 EUR → 4.50 EUR"
+    assert event.text == "Staff note: Customer called\nReturn fee: €0.00 → €4.50"
     assert messages_of(response) == [("success", f"Return {ret.rma_number} saved.")]
 
 
@@ -467,7 +467,7 @@ def test_a_parcel_received_unopened_is_inspected_from_the_page_and_restocked_onc
     variant.refresh_from_db()
     assert (line.received_quantity, line.restock) == (1, True)
     assert variant.stock_on_hand == stock + 1
-    assert ret.events.latest("id").note == f"Parcel inspected: 1/2 {variant}."
+    assert ret.events.latest("id").text == f"Parcel inspected: 1/2 {variant}."
     # and the inspection is offered no more, and cannot be replayed
     assert 'value="inspected"' not in as_agent.get(page_url(ret)).content.decode()
     save(as_agent, ret, next_status="inspected", **{f"received_{line.pk}": "1"})

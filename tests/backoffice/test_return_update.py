@@ -26,9 +26,7 @@ def test_changes_are_saved_with_one_internal_event(agent, order, actions):
         Decimal("2.50"),
     )
     event = ret.events.get(kind=ReturnEvent.Kind.NOTE)
-    assert event.note == (
-        "Action: - → Refund\nStaff note: Call back\nReturn fee: 0.00 EUR → 2.50 EUR"
-    )
+    assert event.text == ("Action: - → Refund\nStaff note: Call back\nReturn fee: €0.00 → €2.50")
     assert (event.actor, event.visible_to_customer) == (agent, False)
 
 

@@ -260,7 +260,7 @@ def test_send_again_makes_a_new_attempt_and_an_event(
     event = ReturnEvent.objects.get(ret=failed.ret, kind=ReturnEvent.Kind.NOTIFICATION)
     assert event.actor == manager
     assert event.visible_to_customer is False
-    assert failed.recipient in event.note
+    assert failed.recipient in event.text
 
 
 def test_send_again_refuses_an_email_that_did_not_fail(

@@ -93,7 +93,7 @@ def test_the_page_shows_the_shops_decision_and_the_refund(
     ]
     assert "Done: your refund is settled" in page
     assert [(entry.title, entry.note) for entry in response.context["timeline"]][-2:] == [
-        ("Refund", "58.47 EUR refunded to the original payment."),
+        ("Refund", "€58.47 refunded to the original payment."),
         ("Done: your refund is settled", ""),
     ]
     assert "<dd>Refund</dd>" in page

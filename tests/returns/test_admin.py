@@ -80,7 +80,7 @@ def test_posting_a_status_to_the_return_page_changes_nothing_but_the_note(
     ret.refresh_from_db()
     assert (ret.status, ret.staff_note) == (ReturnStatus.REQUESTED, "Called the customer")
     note = ret.events.get(kind=ReturnEvent.Kind.NOTE)
-    assert (note.note, note.actor, note.visible_to_customer) == (
+    assert (note.text, note.actor, note.visible_to_customer) == (
         "Staff note: Called the customer",
         staff,
         False,

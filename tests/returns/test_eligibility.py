@@ -95,8 +95,8 @@ def test_staff_override_is_recorded_with_their_reason(staff, order, notification
     override = ret.events.get(kind=ReturnEvent.Kind.OVERRIDE)
     assert override.actor == staff
     assert override.visible_to_customer is False
-    assert "return window of 30 days" in override.note
-    assert "Loyal customer, parcel was lost" in override.note
+    assert "return window of 30 days" in override.text
+    assert "Loyal customer, parcel was lost" in override.text
     assert [e.kind for e in ret.events.order_by("id")] == ["status", "override"]
 
 

@@ -72,7 +72,7 @@ def test_staff_allowed_to_override_create_it_with_the_reason_recorded(staff, ord
     ret = create(staff, order, 1, override_reason="Cancelled by mistake")
     # then
     override = ret.events.get(kind=ReturnEvent.Kind.OVERRIDE)
-    assert override.note == f"{CANCELLED}\nOverride reason: Cancelled by mistake"
+    assert override.text == f"Override reason: Cancelled by mistake\n{CANCELLED}"
 
 
 # --- the create-return page --------------------------------------------------------------------

@@ -142,9 +142,10 @@ def test_staff_override_a_block_with_a_recorded_reason(staff, order, notificatio
     # then
     override = ret.events.get(kind=ReturnEvent.Kind.OVERRIDE)
     assert override.actor == staff
-    assert override.note == (
+    assert override.text == (
+        "Override reason: Damaged in transit, goodwill\n"
         f"“{order.lines.order_by('id')[0].variant}” cannot be returned: Final sale items cannot "
-        "be returned.\nOverride reason: Damaged in transit, goodwill"
+        "be returned."
     )
     assert override.visible_to_customer is False
     assert ret.status == ReturnStatus.REQUESTED
@@ -195,7 +196,7 @@ def test_an_auto_approve_rule_approves_at_once_with_a_label(order, notifications
     assert status_history(ret) == [("", "requested"), ("requested", "approved")]
     approved = ret.events.get(kind=ReturnEvent.Kind.STATUS, to_status="approved")
     assert approved.actor is None
-    assert ret.events.get(kind=ReturnEvent.Kind.NOTE).note == (
+    assert ret.events.get(kind=ReturnEvent.Kind.NOTE).text == (
         "Approved at once by the rule “Trusted”."
     )
     assert ReturnLabel.objects.filter(ret=ret, status="created").count() == 1

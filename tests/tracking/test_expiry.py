@@ -70,7 +70,7 @@ def test_apply_expires_cancels_the_label_and_tells_the_customer(stale, notificat
     assert stale.status == ReturnStatus.EXPIRED
     assert label.status == "cancelled"
     expired = stale.events.filter(kind=ReturnEvent.Kind.STATUS).latest("id")
-    assert (expired.actor, expired.note) == (
+    assert (expired.actor, expired.text) == (
         None,
         "The parcel was not sent within 30 days of the approval.",
     )

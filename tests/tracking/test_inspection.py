@@ -38,7 +38,7 @@ def test_staff_inspect_a_delivered_parcel_and_it_is_restocked_once(staff, delive
     assert inspected.status == ReturnStatus.RECEIVED
     assert line.received_quantity == 1
     assert Variant.objects.get(pk=variant.pk).stock_on_hand == stock + 1
-    assert inspected.events.latest("id").note == (f"Parcel inspected: 1/2 {variant}. One missing")
+    assert inspected.events.latest("id").text == f"Parcel inspected: 1/2 {variant}.\nOne missing"
     assert not is_pending_inspection(inspected)
     # when: inspected again
     with pytest.raises(ReturnError):

@@ -87,7 +87,7 @@ def test_a_good_signature_moves_the_return_in_transit(ret, notifications):
         status_event.from_status,
         status_event.to_status,
         status_event.actor,
-        status_event.note,
+        status_event.text,
     ) == ("approved", "in_transit", None, "Carrier scan: in transit — Lyon hub.")
     assert label.parcel_status == "in_transit"
     assert list(TrackingEvent.objects.values_list("event_id", "raw_status", "status")) == [
@@ -203,8 +203,8 @@ def test_delivery_waits_for_inspection_by_default(ret, notifications):
         None
     ]
     assert StockMovement.objects.count() == movements
-    assert ret.events.filter(kind=ReturnEvent.Kind.STATUS).latest("id").note == (
-        "Carrier scan: delivered — Lyon hub. Awaiting inspection."
+    assert ret.events.filter(kind=ReturnEvent.Kind.STATUS).latest("id").text == (
+        "Carrier scan: delivered — Lyon hub.\nAwaiting inspection."
     )
     assert notifications.events == ["received"]
 
@@ -263,4 +263,4 @@ def test_an_exception_is_written_for_staff(ret):
     ret.refresh_from_db()
     assert ret.status == ReturnStatus.APPROVED
     note = ret.events.filter(kind=ReturnEvent.Kind.LABEL, visible_to_customer=False).get()
-    assert note.note == "Carrier scan: exception — Lyon hub — Parcel damaged."
+    assert note.text == "Carrier scan: exception — Lyon hub — Parcel damaged."

@@ -1,0 +1,315 @@
+"""The messages of a return's timeline, rendered when read, in the reader's language.
+
+A ReturnEvent stores a `code` (a key of MESSAGES) and the `params` of its message, never the
+text: an English customer reads English for an event a French agent wrote, and amounts are
+written the way the pages write them ("65,09 €" in French, "€65.09" in English). What a person
+typed (a staff note, a rejection reason) is the event's `note`, shown as typed after the message.
+
+Params are JSON: an amount is {"amount": "65.09", "currency": "EUR"} (exact strings, never
+floats), a name typed in both languages is {"fr": ..., "en": ...}, a choice is its stored value
+(its label is read in the reader's language), a frozen quote is Quote.to_json(). Further
+messages of the same event (a completion "settled by" someone, the changes of an edit) are
+listed under the reserved param "then", each {"code": ..., "params": ...}, one line each.
+"""
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
+
+from django.apps import apps
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from shop.money import quantize
+from shop.templatetags.money import money
+
+# The event's note as typed, no generated message (also every note written before codes existed
+# that matched no message).
+TEXT = "text"
+# The edit of a return: its message is the list of its changes (params["then"]).
+RETURN_UPDATED = "return.updated"
+
+
+@dataclass(frozen=True)
+class EventMessage:
+    """One message: `text` with named placeholders, and how to show the params that need it."""
+
+    text: Promise | None
+    money: tuple[str, ...] = ()
+    # param -> "app_label.Model.field" whose choice label is shown
+    choices: Mapping[str, str] = field(default_factory=dict)
+    names: tuple[str, ...] = ()  # typed by staff in both languages
+    quotes: tuple[str, ...] = ()  # a frozen quote, summarised in the reader's language
+    numbers: tuple[str, ...] = ()  # the %(name)d placeholders: ints
+
+
+MESSAGES: dict[str, EventMessage] = {
+    TEXT: EventMessage(None),
+    RETURN_UPDATED: EventMessage(None),
+    # editing a return (the lines of RETURN_UPDATED)
+    "return.action_changed": EventMessage(
+        _("Action: %(before)s → %(after)s"), names=("before", "after")
+    ),
+    "return.staff_note_changed": EventMessage(_("Staff note: %(note)s")),
+    "return.fee_changed": EventMessage(
+        _("Return fee: %(before)s → %(after)s"), money=("before", "after")
+    ),
+    # rules
+    "rule.approved": EventMessage(_("Approved at once by the rule “%(rule)s”.")),
+    "rule.overridden": EventMessage(_("Override reason: %(reason)s")),
+    # parcels and inspection
+    "expiry.not_sent": EventMessage(
+        _("The parcel was not sent within %(days)d days of the approval."), numbers=("days",)
+    ),
+    "inspection.awaiting": EventMessage(_("Awaiting inspection.")),
+    "inspection.done": EventMessage(_("Parcel inspected: %(summary)s.")),
+    "tracking.scan": EventMessage(
+        _("Carrier scan: %(status)s."), choices={"status": "returns.TrackingEvent.status"}
+    ),
+    "tracking.scan_details": EventMessage(
+        _("Carrier scan: %(status)s — %(details)s."),
+        choices={"status": "returns.TrackingEvent.status"},
+    ),
+    # labels
+    "label.created": EventMessage(
+        _("Return label created: %(carrier)s, tracking number %(number)s.")
+    ),
+    "label.resent": EventMessage(_("Return label emailed again (tracking number %(number)s).")),
+    "label.cancelled": EventMessage(_("Return label %(number)s cancelled.")),
+    "label.kept": EventMessage(
+        _("Label %(number)s kept: the carrier already reported the parcel (%(status)s)."),
+        choices={"status": "returns.ReturnLabel.parcel_status"},
+    ),
+    "label.cancel_refused": EventMessage(_("The carrier refused to cancel the label: %(error)s")),
+    # refunds and exchanges
+    "refund.created": EventMessage(
+        _("Refund of %(amount)s created (%(mode)s): %(quote)s"),
+        money=("amount",),
+        choices={"mode": "refunds.Refund.mode"},
+        quotes=("quote",),
+    ),
+    "refund.failed": EventMessage(_("Refund of %(amount)s failed."), money=("amount",)),
+    "refund.cancelled": EventMessage(_("Refund of %(amount)s cancelled."), money=("amount",)),
+    "refund.refunded": EventMessage(
+        _("%(amount)s refunded to the original payment."), money=("amount",)
+    ),
+    "refund.credited": EventMessage(
+        _("%(amount)s credited to the store credit balance."), money=("amount",)
+    ),
+    "refund.exchange_refunded": EventMessage(
+        _("Exchange difference of %(amount)s refunded."), money=("amount",)
+    ),
+    "refund.settled_by": EventMessage(_("Settled by %(user)s.")),
+    "exchange.due": EventMessage(
+        _("The exchanged item costs more: %(amount)s to pay."), money=("amount",)
+    ),
+    "exchange.paid": EventMessage(_("Exchange difference of %(amount)s paid."), money=("amount",)),
+    "exchange.even": EventMessage(_("Exchange for the same price: nothing to settle.")),
+    # emails
+    "notification.resent": EventMessage(
+        _("Email “%(event)s” to %(recipient)s sent again (it had %(status)s)."),
+        choices={
+            "event": "notifications.Notification.event",
+            "status": "notifications.Notification.status",
+        },
+    ),
+}
+
+
+def money_param(amount, currency: str) -> dict:
+    """An amount as a param: exact strings, rounded to the currency's minor unit."""
+    return {"amount": str(quantize(Decimal(amount), currency)), "currency": currency}
+
+
+def names_param(obj) -> dict:
+    """A name typed in both languages (TranslatedNameMixin) as a param."""
+    return {"fr": obj.name_fr, "en": obj.name_en}
+
+
+def part(code: str, **params) -> dict:
+    """One more message of an event, for its "then" param."""
+    return {"code": code, "params": params}
+
+
+def render_event(event) -> str:
+    """The event's text in the active language: its message, the further ones, then the note."""
+    params = event.params or {}
+    lines = [render_message(event.code, params)]
+    lines += [
+        render_message(more["code"], more.get("params", {})) for more in params.get("then", [])
+    ]
+    lines.append(event.note)
+    return "\n".join(line for line in lines if line)
+
+
+def render_message(code: str, params: Mapping) -> str:
+    message = MESSAGES[code]
+    if message.text is None:
+        return ""
+    values = {name: value for name, value in params.items() if name != "then"}
+    for name in message.money:
+        values[name] = money(values[name]["amount"], values[name]["currency"])
+    for name, choice_field in message.choices.items():
+        values[name] = _choice_label(choice_field, values[name])
+    for name in message.names:
+        values[name] = _name_in_language(values[name])
+    for name in message.quotes:
+        values[name] = _quote_summary(values[name])
+    return str(message.text) % values
+
+
+def _choice_label(choice_field: str, value: str) -> str:
+    model_label, field_name = choice_field.rsplit(".", 1)
+    model_field = apps.get_model(model_label)._meta.get_field(field_name)
+    # A value the choices do not know (a carrier's own status) is shown as it came.
+    return str(dict(model_field.flatchoices).get(value, value))
+
+
+def _name_in_language(value) -> str:
+    if not isinstance(value, dict):
+        return str(value)  # "-": there was none
+    first, second = ("en", "fr") if (get_language() or "fr").startswith("en") else ("fr", "en")
+    return value.get(first) or value.get(second) or ""
+
+
+def _quote_summary(value) -> str:
+    if not isinstance(value, dict):
+        return str(value)  # a summary written before events had codes
+    from refunds.quotes import Quote  # refunds builds on returns, not the reverse
+
+    return Quote.from_json(value).summary()
+
+
+# --- notes written before events had codes (the data migration 0004) -------------------------
+
+_MONEY = r"-?\d+(?:\.\d+)? [A-Z]{3}"
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+_RETURN_UPDATE_LINES = {"return.action_changed", "return.staff_note_changed", "return.fee_changed"}
+
+
+def parse_legacy_note(note: str) -> tuple[str, dict, str]:
+    """(code, params, typed note) of a note written as text in French or English.
+
+    Each line is matched against every message in both languages, whole or followed or preceded
+    by typed text; what matches no message stays the typed note. A note that matches nothing is
+    (TEXT, {}, note).
+    """
+    found, typed = [], []
+    for line in note.splitlines():
+        while line:
+            match = _match_line(line)
+            if match is None:
+                typed.append(line)
+                break
+            code, params, before, after = match
+            found.append(part(code, **params))
+            if before:
+                typed.append(before)
+            line = after
+    if not found:
+        return TEXT, {}, note
+    first, *more = found
+    if first["code"] in _RETURN_UPDATE_LINES:
+        first, more = part(RETURN_UPDATED), found
+    params = dict(first["params"])
+    if more:
+        params["then"] = more
+    return first["code"], params, "\n".join(typed)
+
+
+def _match_line(line: str):
+    """(code, params, typed text before, rest of the line) of the message the line holds."""
+    found = [
+        _matched(code, match)
+        for _shape, code, pattern in _legacy_patterns()
+        if (match := pattern.match(line)) is not None
+    ]
+    # A message followed by another ("Carrier scan: delivered — Lyon. Awaiting inspection.")
+    # is two messages, not one whose params swallowed the second.
+    for candidate in found:
+        if candidate[3] and _is_message(candidate[3]):
+            return candidate
+    return found[0] if found else None
+
+
+def _is_message(text: str) -> bool:
+    return any(
+        pattern.match(text) for shape, _code, pattern in _legacy_patterns() if shape == "whole"
+    )
+
+
+def _matched(code: str, match: re.Match):
+    values = match.groupdict()
+    before, after = values.pop("_before", None) or "", values.pop("_after", None) or ""
+    return code, _legacy_params(MESSAGES[code], values), before, after
+
+
+@cache
+def _legacy_patterns() -> list[tuple[str, str, re.Pattern]]:
+    """(shape, code, pattern) of every message in both languages: a whole line first, then one
+    that typed text follows, then one that typed text precedes; the most specific message first
+    in each shape (so that "Carrier scan: %(status)s." does not take "Carrier scan: %(status)s
+    — %(details)s.")."""
+    bodies = []
+    for code, message in MESSAGES.items():
+        for language in ("en", "fr") if message.text is not None else ():
+            with translation.override(language):
+                text = str(message.text)
+            literal = len(_PLACEHOLDER.sub("", text))
+            bodies.append((literal, code, _placeholder_pattern(text, message)))
+    bodies.sort(key=lambda found: -found[0])
+    shapes = {
+        "whole": r"^{}$",
+        "then_text": r"^{} (?P<_after>.+)$",
+        "text_then": r"^(?P<_before>.+?) {}$",
+    }
+    return [
+        (shape, code, re.compile(template.format(body)))
+        for shape, template in shapes.items()
+        for _, code, body in bodies
+    ]
+
+
+def _placeholder_pattern(text: str, message: EventMessage) -> str:
+    pieces = _PLACEHOLDER.split(text)
+    pattern = []
+    for index, piece in enumerate(pieces):
+        if index % 2 == 0:
+            pattern.append(re.escape(piece))
+        elif piece in message.money:
+            pattern.append(f"(?P<{piece}>{_MONEY})")
+        elif piece in message.numbers:
+            pattern.append(f"(?P<{piece}>\\d+)")
+        else:
+            pattern.append(f"(?P<{piece}>.+?)")
+    return "".join(pattern)
+
+
+def _legacy_params(message: EventMessage, values: dict) -> dict:
+    params = dict(values)
+    for name in message.money:
+        amount, currency = params[name].split(" ")
+        params[name] = {"amount": amount, "currency": currency}
+    for name, choice_field in message.choices.items():
+        # A label no choice has (a carrier's own status) is kept: it is shown as it came.
+        params[name] = _choice_value(choice_field, params[name]) or params[name]
+    for name in message.names:
+        params[name] = {"fr": params[name], "en": params[name]}
+    for name in message.numbers:
+        params[name] = int(params[name])
+    return params
+
+
+def _choice_value(choice_field: str, label: str) -> str | None:
+    model_label, field_name = choice_field.rsplit(".", 1)
+    model_field = apps.get_model(model_label)._meta.get_field(field_name)
+    for value, choice_label in model_field.flatchoices:
+        for language in ("en", "fr"):
+            with translation.override(language):
+                if str(choice_label) == label:
+                    return value
+    return None
