@@ -39,7 +39,7 @@ RANK = {
 
 
 def locked_tables(call) -> list[str]:
-    """The table of each SELECT ... FOR UPDATE that `call` runs, in order."""
+    """The table of each row-locking query that `call` runs, in order."""
     with CaptureQueriesContext(connection) as queries:
         call()
     return [
