@@ -15,7 +15,11 @@ skipping the rows it does not need, and never goes back to an earlier kind of ro
 
 A service that changes a return and will touch order-level money or quantities (completing,
 which may ship an exchange's replacement order; every refund write) locks the order first.
+Cancelling, rejecting or expiring frees quantities without the order's lock: a request counting
+them meanwhile sees fewer free, never more, so no order can be returned twice.
 Locking a row the transaction already holds again is harmless: the nested services do it.
+Writing a row that points to another (a refund of a return) also waits on the row pointed to,
+since PostgreSQL takes a key-share lock on it: that counts as locking it, in this order.
 
 This module (and shop/locks.py for the shop's own rows) is the only place that writes
 select_for_update: tests/test_locks.py fails when another one appears.

@@ -177,7 +177,7 @@ class ReturnPagesMixin:
             messages.error(request, exc.message)
             return redirect("admin:returns_return_change", ret.pk)
         may_complete = (
-            ret.status == ReturnStatus.RECEIVED and self._money_facts(ret)["nothing_left"]
+            seen_status == ReturnStatus.RECEIVED and self._money_facts(ret)["nothing_left"]
         )
         allowed = next_statuses(ret, request.user, may_complete=may_complete)
         target = request.POST.get("next_status", "")
