@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from notifications import registry
 from notifications.events import NotificationEvent
+from notifications.locks import lock_notification
 from notifications.models import Notification, NotificationStatus
 
 logger = logging.getLogger(__name__)
@@ -128,7 +129,7 @@ def notification_resend(*, actor, notification) -> Notification:
     """
     if not actor.has_perm("notifications.resend_notification"):
         raise NotificationError(_("You are not allowed to send notifications again."))
-    locked = Notification.objects.select_for_update().get(pk=notification.pk)
+    locked = lock_notification(notification.pk)
     if not locked.can_resend:
         raise NotificationError(
             _("Only a failed or bounced email can be sent again; this one is %(status)s.")

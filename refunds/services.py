@@ -4,8 +4,10 @@ The back-office, the admin actions, the portal and the commands call these, so t
 hold everywhere. Each function is atomic and raises a RefundError with a clear, translated
 message when it refuses, having changed nothing.
 
-Locks are always taken in the same order — return, order, refund, customer — the order in which
-the return services take them, so that two services never deadlock.
+Locks are taken in the order of returns/locks.py: the order, then the return, then the refund
+(or exchange due), then the customer. Every write here locks the order first: the order's
+refunds are counted against what it paid under that lock, and settling a refund may complete
+the return, which may ship an exchange's replacement order.
 """
 
 from decimal import Decimal, InvalidOperation
@@ -25,6 +27,13 @@ from refunds.models import (
 from refunds.quotes import Quote, quote_for_return
 from refunds.selectors import store_credit_balance
 from returns.events import money_param, part
+from returns.locks import (
+    lock_customer,
+    lock_exchange_due,
+    lock_order,
+    lock_refund,
+    lock_return,
+)
 from returns.models import Return, ReturnEvent, ReturnStatus
 from returns.services import ReturnError, ReturnPermissionError, return_complete
 from shop.models import Customer, Order
@@ -111,11 +120,11 @@ def refund_create(
 def _create(*, actor, ret: Return, key: str, amount, mode, reason: str) -> Refund:
     # Every refund of the order is counted under this lock: two staff refunding two returns
     # of one order at once are serialized here.
-    order = Order.objects.select_for_update(of=("self",)).get(pk=ret.order_id)
+    order = lock_order(ret.order_id)
     existing = Refund.objects.filter(idempotency_key=key).first()
     if existing is not None:
         return _same_request(existing, ret)
-    ret = Return.objects.get(pk=ret.pk)
+    ret = lock_return(ret.pk)
     if ret.status not in REFUNDABLE_STATUSES:
         raise RefundError(
             gettext("Return %(rma)s cannot be refunded while it is %(status)s.")
@@ -235,8 +244,9 @@ def refund_mark_refunded(*, actor, refund: Refund, reference: str) -> Refund:
     _require_permission(actor)
     reference = (reference or "").strip()
     with transaction.atomic():
-        ret = _lock_return(refund.ret_id)
-        locked = Refund.objects.select_for_update(of=("self",)).get(pk=refund.pk)
+        lock_order(refund.order_id)
+        ret = lock_return(refund.ret_id)
+        locked = lock_refund(refund.pk)
         if locked.status == RefundStatus.REFUNDED and locked.reference == reference:
             return locked  # the same click twice
         _require_pending(locked)
@@ -304,8 +314,9 @@ def _close(actor, refund: Refund, note: str, status: str) -> Refund:
     _require_permission(actor)
     note = (note or "").strip()
     with transaction.atomic():
-        ret = _lock_return(refund.ret_id)
-        locked = Refund.objects.select_for_update(of=("self",)).get(pk=refund.pk)
+        lock_order(refund.order_id)
+        ret = lock_return(refund.ret_id)
+        locked = lock_refund(refund.pk)
         _require_pending(locked)
         if status == RefundStatus.FAILED:
             locked.mark_failed(actor=actor, note=note)
@@ -331,7 +342,8 @@ def exchange_settle(*, actor, ret: Return, idempotency_key: str) -> Refund | Exc
     """
     _require_permission(actor)
     with transaction.atomic():
-        ret = _lock_return(ret.pk)
+        order = lock_order(ret.order_id)
+        ret = lock_return(ret.pk)
         if ret.refund_mode != Return.RefundMode.EXCHANGE or ret.exchange_variant_id is None:
             raise RefundError(
                 gettext("Return %(rma)s is not an exchange for another item.")
@@ -342,7 +354,6 @@ def exchange_settle(*, actor, ret: Return, idempotency_key: str) -> Refund | Exc
                 gettext("Return %(rma)s cannot be settled while it is %(status)s.")
                 % {"rma": ret.rma_number, "status": ReturnStatus(ret.status).label}
             )
-        order = Order.objects.select_for_update(of=("self",)).get(pk=ret.order_id)
         quote = quote_for_return(ret)
         if quote.total > 0:
             return refund_create(
@@ -385,8 +396,9 @@ def exchange_due_mark_paid(*, actor, due: ExchangeDue, reference: str) -> Exchan
     if not reference:
         raise RefundError(gettext("Type the reference of the customer's payment."))
     with transaction.atomic():
-        ret = _lock_return(due.ret_id)
-        locked = ExchangeDue.objects.select_for_update(of=("self",)).get(pk=due.pk)
+        lock_order(due.order_id)
+        ret = lock_return(due.ret_id)
+        locked = lock_exchange_due(due.pk)
         if locked.status == ExchangeDue.Status.PAID:
             return locked
         locked.mark_paid(actor=actor, reference=reference)
@@ -411,7 +423,7 @@ def store_credit_spend(
         _require_permission(actor)
     amount = _parse_amount(amount, currency)
     with transaction.atomic():
-        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        customer = lock_customer(customer.pk)
         balance = store_credit_balance(customer, currency)
         if amount > balance:
             raise RefundError(
@@ -428,7 +440,7 @@ def store_credit_spend(
 
 
 def _credit_store(refund: Refund, ret: Return, actor) -> StoreCreditMovement:
-    customer = Customer.objects.select_for_update().get(pk=ret.order.customer_id)
+    customer = lock_customer(ret.order.customer_id)
     return StoreCreditMovement.objects.create(
         customer=customer,
         amount=refund.amount,
@@ -491,10 +503,6 @@ def _parse_amount(amount, currency: str) -> Decimal:
             % {"currency": currency, "places": MINOR_UNITS[currency]}
         )
     return quantize(value, currency)
-
-
-def _lock_return(ret_id: int) -> Return:
-    return Return.objects.select_for_update(of=("self",)).select_related("order").get(pk=ret_id)
 
 
 def _require_pending(refund: Refund) -> None:

@@ -3,6 +3,7 @@
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from shop.locks import lock_customer_by_email
 from shop.models import Customer, StockMovement, User, Variant
 
 
@@ -70,12 +71,7 @@ def account_confirm_email(*, user: User) -> Customer | None:
         linked = Customer.objects.filter(user=user).first()
         if linked is not None:
             return linked
-        customer = (
-            Customer.objects.select_for_update()
-            .filter(email__iexact=user.email)
-            .order_by("id")
-            .first()
-        )
+        customer = lock_customer_by_email(user.email)
         if customer is None:
             first, _space, last = user.full_name.strip().partition(" ")
             return Customer.objects.create(

@@ -1,9 +1,9 @@
 """The back-office's return pages, mixed into ReturnAdmin: a return's page (review, choose the
 next status, save), creating a return from an order, and marking a return refunded.
 
-Every change goes through a service. The forms carry the status the person saw; the services
-compare it with the locked row, so a second person acting on a stale page gets a message, not a
-crash, and nothing changes.
+Every change goes through a service. The forms carry the status the person saw, passed to the
+services as `expected_status`; they compare it with the locked row, so a second person acting
+on a stale page gets a message, not a crash, and nothing changes.
 """
 
 from django.contrib import messages
@@ -20,6 +20,7 @@ from refunds.quotes import quote_for_return
 from returns import policy, services
 from returns.admin.forms import INSPECTED, CreateReturnForm, MarkRefundedForm, ProcessReturnForm
 from returns.errors import ReturnError, StaleReturnError
+from returns.locks import refuse_if_stale
 from returns.models import Return, ReturnReason, ReturnStatus
 from returns.selectors import backoffice as pages
 from shop.models import Order, ShopSettings
@@ -35,18 +36,6 @@ NEXT_STATUS_ORDER = [
     ReturnStatus.CANCELLED,
     ReturnStatus.EXPIRED,
 ]
-
-
-def as_seen(ret: Return, status: str) -> Return:
-    """A copy of `ret` with the status the person saw on their page: the services compare it
-    with the locked row and raise StaleReturnError when someone else changed it meanwhile."""
-    values = {field.attname: getattr(ret, field.attname) for field in Return._meta.concrete_fields}
-    values["status"] = status
-    seen = Return(**values)
-    seen._state.adding = False
-    seen._state.fields_cache = dict(ret._state.fields_cache)
-    seen._prefetched_objects_cache = dict(getattr(ret, "_prefetched_objects_cache", {}))
-    return seen
 
 
 def next_statuses(ret: Return, user, *, may_complete: bool) -> list[str]:
@@ -74,30 +63,29 @@ def reachable_statuses(ret: Return) -> set[str]:
     return {t.target for t in ret.get_available_status_transitions()}
 
 
-def run_transition(target: str, ret: Return, form: ProcessReturnForm, actor) -> Return:
-    """Call the one service that moves `ret` (as seen) to `target`."""
+def run_transition(
+    target: str, ret: Return, form: ProcessReturnForm, actor, *, expected_status: str
+) -> Return:
+    """Call the one service that moves `ret` to `target`, from the status the page showed."""
     data = form.cleaned_data
     note, notify = data.get("status_note") or "", bool(data.get("notify"))
+    seen = {"actor": actor, "ret": ret, "expected_status": expected_status}
     if target == ReturnStatus.APPROVED:
-        return services.return_approve(actor=actor, ret=ret, note=note, notify=notify)
+        return services.return_approve(**seen, note=note, notify=notify)
     if target == ReturnStatus.REJECTED:
-        return services.return_reject(
-            actor=actor, ret=ret, reason=data["rejection_reason"], notify=notify
-        )
+        return services.return_reject(**seen, reason=data["rejection_reason"], notify=notify)
     if target == ReturnStatus.IN_TRANSIT:
-        return services.return_mark_in_transit(actor=actor, ret=ret, note=note, notify=notify)
+        return services.return_mark_in_transit(**seen, note=note, notify=notify)
     if target == ReturnStatus.RECEIVED:
-        return services.return_receive(
-            actor=actor, ret=ret, received=form.received(), note=note, notify=notify
-        )
+        return services.return_receive(**seen, received=form.received(), note=note, notify=notify)
     if target == INSPECTED:
-        return services.return_inspect(actor=actor, ret=ret, received=form.received(), note=note)
+        return services.return_inspect(**seen, received=form.received(), note=note)
     if target == ReturnStatus.COMPLETED:
-        return services.return_complete(actor=actor, ret=ret, note=note, notify=notify)
+        return services.return_complete(**seen, note=note, notify=notify)
     if target == ReturnStatus.CANCELLED:
-        return services.return_cancel(actor=actor, ret=ret, note=note, notify=notify)
+        return services.return_cancel(**seen, note=note, notify=notify)
     if target == ReturnStatus.EXPIRED:
-        return services.return_expire(actor=actor, ret=ret, note=note)
+        return services.return_expire(**seen, note=note)
     raise ReturnError(gettext("This status cannot be chosen now."))
 
 
@@ -183,18 +171,24 @@ class ReturnPagesMixin:
         seen_status = request.POST.get("seen_status", "")
         if seen_status not in ReturnStatus.values:
             return HttpResponseBadRequest(gettext("The form is incomplete: reload the page."))
-        seen = as_seen(ret, seen_status)
+        try:
+            # Answered before the form is judged: its choices were those of the status it showed.
+            # The services check again under the lock (someone may act between now and then).
+            refuse_if_stale(ret, seen_status)
+        except StaleReturnError as exc:
+            messages.error(request, exc.message)
+            return redirect("admin:returns_return_change", ret.pk)
         may_complete = (
             seen_status == ReturnStatus.RECEIVED and self._money_facts(ret)["nothing_left"]
         )
-        allowed = next_statuses(seen, request.user, may_complete=may_complete)
+        allowed = next_statuses(ret, request.user, may_complete=may_complete)
         target = request.POST.get("next_status", "")
-        if target and target not in allowed and target in reachable_statuses(seen):
+        if target and target not in allowed and target in reachable_statuses(ret):
             raise PermissionDenied  # a status this person may not choose
         if not (self._may_edit(request) or allowed):
             raise PermissionDenied
         form = ProcessReturnForm(
-            request.POST, ret=seen, next_statuses=allowed, may_edit=self._may_edit(request)
+            request.POST, ret=ret, next_statuses=allowed, may_edit=self._may_edit(request)
         )
         if not form.is_valid():
             return self._render_return(request, ret, form=form, status=200)
@@ -207,9 +201,11 @@ class ReturnPagesMixin:
             # One Save, one outcome: the edits and the new status are kept or refused together.
             with transaction.atomic():
                 if changes:
-                    services.return_update(actor=request.user, ret=seen, **changes)
+                    services.return_update(
+                        actor=request.user, ret=ret, expected_status=seen_status, **changes
+                    )
                 if target:
-                    run_transition(target, seen, form, request.user)
+                    run_transition(target, ret, form, request.user, expected_status=seen_status)
         except StaleReturnError as exc:
             messages.error(request, exc.message)
             return redirect("admin:returns_return_change", ret.pk)

@@ -265,7 +265,9 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
     def _apply(self, request, queryset, service, done_message, **kwargs):
         for ret in queryset:
             try:
-                service(actor=request.user, ret=ret, **kwargs)
+                # The status this action read: a row someone changes before its turn comes
+                # is refused as stale rather than judged on its new status.
+                service(actor=request.user, ret=ret, expected_status=ret.status, **kwargs)
             except ReturnError as exc:
                 self.message_user(request, f"{ret.rma_number}: {exc.message}", messages.ERROR)
             else:

@@ -1,4 +1,5 @@
-"""What every return service shares: locking, the transition guard, events and notifications."""
+"""What every return service shares: the transition guard, events and notifications (locks are
+in returns/locks.py)."""
 
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -8,7 +9,6 @@ from notifications import services as notification_services
 from returns.errors import ReturnError, ReturnPermissionError, StaleReturnError
 from returns.events import TEXT
 from returns.models import Return, ReturnAction, ReturnEvent, ReturnStatus
-from shop.models import Order
 
 # Why a transition cannot run from the return's current status (named by %(status)s).
 _WRONG_STATUS = {
@@ -36,34 +36,6 @@ _NOT_ALLOWED = {
 
 def status_label(status: str) -> str:
     return str(ReturnStatus(status).label)
-
-
-def lock_order(order: Order) -> Order:
-    """The order row, locked until the end of the transaction (quantities are counted under it)."""
-    return Order.objects.select_for_update(of=("self",)).select_related("customer").get(pk=order.pk)
-
-
-def lock_return(ret: Return, *, check_stale: bool = True) -> Return:
-    """Re-read `ret` locked until the end of the transaction.
-
-    `ret` may come from a page read a while ago: when its status differs from the row's, someone
-    else acted first, and acting on what the person saw would be wrong. Actions that do not
-    depend on the status the page showed (label actions) pass check_stale=False.
-    """
-    locked = (
-        Return.objects.select_for_update(of=("self",))
-        .select_related("order__customer")
-        .get(pk=ret.pk)
-    )
-    if check_stale and locked.status != ret.status:
-        raise StaleReturnError(
-            gettext(
-                "Return %(rma)s was changed by someone else meanwhile: it is now %(status)s. "
-                "Reload the page and check it again."
-            )
-            % {"rma": locked.rma_number, "status": status_label(locked.status)}
-        )
-    return locked
 
 
 def require_transition(ret: Return, name: str, actor, *, system_may: bool = False) -> None:

@@ -12,11 +12,11 @@ from django.utils.translation import gettext
 
 from returns import policy
 from returns.errors import ReturnError, ReturnPermissionError
+from returns.locks import lock_order
 from returns.models import Return, ReturnAction, ReturnEvent, ReturnLine, ReturnReason, ReturnStatus
 from returns.selectors import returnable_quantities
 from returns.services._common import (
     check_action,
-    lock_order,
     record_event,
     record_status_event,
     require_transition,
@@ -68,7 +68,7 @@ def return_request(
     if not is_guest and (actor is None or customer_user_id is None or customer_user_id != actor.pk):
         raise ReturnPermissionError(gettext("This order does not belong to your account."))
     with transaction.atomic():
-        order = lock_order(order)
+        order = lock_order(order.pk)
         settings = ShopSettings.load()
         _check_choices(refund_mode, delivery_option)
         broken = _broken_rules(order, settings, Return.Channel.PORTAL, refund_mode, delivery_option)
@@ -131,7 +131,7 @@ def return_create(
         raise ReturnError(gettext("A new return starts as requested or approved."))
     override_reason = override_reason.strip()
     with transaction.atomic():
-        order = lock_order(order)
+        order = lock_order(order.pk)
         settings = ShopSettings.load()
         _check_choices(refund_mode, delivery_option)
         broken = _broken_rules(

@@ -8,8 +8,9 @@ from django.utils.translation import gettext
 
 from returns.errors import ReturnError, ReturnPermissionError
 from returns.events import RETURN_UPDATED, money_param, names_param, part
+from returns.locks import lock_return
 from returns.models import Return, ReturnAction, ReturnEvent
-from returns.services._common import check_action, lock_return, record_event
+from returns.services._common import check_action, record_event
 from shop.money import quantize
 
 
@@ -20,17 +21,18 @@ def return_update(
     action: ReturnAction | None = None,
     staff_note: str | None = None,
     return_fee=None,
+    expected_status: str | None = None,
 ) -> Return:
     """Change the return's action, staff note or fee (None leaves a field as it is).
 
-    `ret` carries the status the person saw: a return changed meanwhile is refused
-    (StaleReturnError). Nothing that did not change is written; what did is told on the
+    `expected_status` is the status the person's page showed: a return changed meanwhile is
+    refused (StaleReturnError). Nothing that did not change is written; what did is told on the
     timeline by one internal event. The fee is fixed once the return is final.
     """
     if actor is None or not actor.has_perm("returns.change_return"):
         raise ReturnPermissionError(gettext("You are not allowed to change returns."))
     with transaction.atomic():
-        locked = lock_return(ret)
+        locked = lock_return(ret.pk, expected_status=expected_status)
         changes, fields = [], []
         if action is not None and action.pk != locked.action_id:
             check_action(action)

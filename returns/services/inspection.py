@@ -14,10 +14,10 @@ from django.utils.translation import gettext
 
 from returns.errors import ReturnError, ReturnPermissionError
 from returns.events import TEXT, part
+from returns.locks import lock_return
 from returns.models import Return, ReturnEvent
 from returns.selectors import is_pending_inspection
 from returns.services._common import (
-    lock_return,
     record_event,
     record_status_event,
     require_transition,
@@ -34,12 +34,13 @@ def return_receive_for_inspection(
     notify: bool | None = None,
     event_code: str = TEXT,
     event_params: dict | None = None,
+    expected_status: str | None = None,
 ) -> Return:
     """The system (a carrier's delivery scan) receives the parcel unopened: RECEIVED, the
     quantities left unknown until inspection, nothing restocked. The status event says so, then
     the message `event_code` (the scan, returns/events.py)."""
     with transaction.atomic():
-        locked = lock_return(ret)
+        locked = lock_return(ret.pk, expected_status=expected_status)
         require_transition(locked, "receive", None, system_may=True)
         from_status = locked.status
         locked.receive()
@@ -62,6 +63,7 @@ def return_inspect(
     ret: Return,
     received: dict[int, tuple[int, bool | None]] | None = None,
     note: str = "",
+    expected_status: str | None = None,
 ) -> Return:
     """Staff open a parcel received unopened: record what came back per line (as
     return_receive: ReturnLine id -> (quantity, restock or None); lines left out came back as
@@ -69,7 +71,7 @@ def return_inspect(
     if actor is None or not actor.has_perm("returns.receive_return"):
         raise ReturnPermissionError(gettext("You are not allowed to receive this return."))
     with transaction.atomic():
-        locked = lock_return(ret)
+        locked = lock_return(ret.pk, expected_status=expected_status)
         if not is_pending_inspection(locked):
             raise ReturnError(
                 gettext("Return %(rma)s is not waiting for an inspection.")

@@ -19,11 +19,12 @@ from django.utils.translation import gettext
 from notifications import services as notification_services
 from returns.carriers import CarrierError, get_carrier
 from returns.errors import ReturnError, ReturnPermissionError
+from returns.locks import lock_live_label, lock_return
 from returns.models import Return, ReturnEvent
 from returns.models.labels import LabelStatus, ReturnLabel, ShippingMethod
 from returns.policy import LABEL_PERMISSIONS, LabelAction, label_refusal
 from returns.selectors.labels import live_label
-from returns.services._common import lock_return, record_event
+from returns.services._common import record_event
 
 logger = logging.getLogger(__name__)
 
@@ -70,13 +71,13 @@ def create_label_locked(ret: Return, *, actor) -> tuple[ReturnLabel, ReturnEvent
     return label, event
 
 
-def label_create(*, actor, ret: Return) -> ReturnLabel:
+def label_create(*, actor, ret: Return, expected_status: str | None = None) -> ReturnLabel:
     """Staff issue a new label for an approved return (e.g. after cancelling one), and the
     customer is emailed it. The approval makes the first label itself (return_approve)."""
     if actor is None or not actor.has_perm(LABEL_PERMISSIONS[LabelAction.CREATE]):
         raise ReturnPermissionError(gettext("You are not allowed to issue return labels."))
     with transaction.atomic():
-        locked = lock_return(ret, check_stale=False)
+        locked = lock_return(ret.pk, expected_status=expected_status)
         label, event = create_label_locked(locked, actor=actor)
         notification_services.notification_enqueue(
             ret=locked, event="label_resent", return_event=event, actor=actor
@@ -87,12 +88,12 @@ def label_create(*, actor, ret: Return) -> ReturnLabel:
 # --- sending again ------------------------------------------------------------------------------
 
 
-def label_resend(*, actor, ret: Return) -> ReturnLabel:
+def label_resend(*, actor, ret: Return, expected_status: str | None = None) -> ReturnLabel:
     """Email the customer the same label again (no new label, no new tracking number)."""
     if actor is None or not actor.has_perm(LABEL_PERMISSIONS[LabelAction.RESEND]):
         raise ReturnPermissionError(gettext("You are not allowed to send return labels again."))
     with transaction.atomic():
-        locked = lock_return(ret, check_stale=False)
+        locked = lock_return(ret.pk, expected_status=expected_status)
         label = live_label(locked)
         _refuse_unless_allowed(LabelAction.RESEND, locked, label)
         event = record_event(
@@ -135,13 +136,15 @@ def _cancel_locked(label: ReturnLabel, *, actor, ret: Return, note: str = "") ->
     )
 
 
-def label_cancel(*, actor, ret: Return, note: str = "") -> ReturnLabel:
+def label_cancel(
+    *, actor, ret: Return, note: str = "", expected_status: str | None = None
+) -> ReturnLabel:
     """Staff cancel the return's label while the carrier has reported nothing about it."""
     if actor is None or not actor.has_perm(LABEL_PERMISSIONS[LabelAction.CANCEL]):
         raise ReturnPermissionError(gettext("You are not allowed to cancel return labels."))
     with transaction.atomic():
-        locked = lock_return(ret, check_stale=False)
-        label = _lock_live_label(locked)
+        locked = lock_return(ret.pk, expected_status=expected_status)
+        label = lock_live_label(locked.pk)
         _refuse_unless_allowed(LabelAction.CANCEL, locked, label)
         _cancel_locked(label, actor=actor, ret=locked, note=note)
     return label
@@ -151,7 +154,7 @@ def cancel_label_of_closed_return(ret: Return, *, actor) -> ReturnLabel | None:
     """The return was just cancelled or expired (the caller's transaction, the return locked):
     its live label goes too. A label the carrier already reported is kept, with a note for
     staff, since the parcel may be on its way."""
-    label = _lock_live_label(ret)
+    label = lock_live_label(ret.pk)
     if label is None:
         return None
     if label.is_used:
@@ -188,12 +191,3 @@ def _refuse_unless_allowed(action: LabelAction, ret: Return, label: ReturnLabel 
     refusal = label_refusal(action, ret, label)
     if refusal is not None:
         raise ReturnError(refusal.message)
-
-
-def _lock_live_label(ret: Return) -> ReturnLabel | None:
-    return (
-        ReturnLabel.objects.select_for_update()
-        .defer("pdf")
-        .filter(ret_id=ret.pk, status=LabelStatus.CREATED)
-        .first()
-    )

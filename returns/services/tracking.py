@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 
 from notifications import services as notification_services
 from returns.carriers import CarrierEvent
+from returns.locks import lock_label, lock_return
 from returns.models import Return, ReturnEvent, ReturnStatus
 from returns.models.labels import ParcelStatus, ReturnLabel, TrackingEvent
 from returns.services import return_mark_in_transit, return_receive
@@ -62,13 +63,10 @@ def tracking_event_record(*, carrier: str, event: CarrierEvent) -> TrackingResul
     if TrackingEvent.objects.filter(carrier=carrier, event_id=event.event_id).exists():
         return TrackingResult(DUPLICATE)
     with transaction.atomic():
-        # The return first, then its label: the order every service locks them in.
-        ret = (
-            Return.objects.select_for_update(of=("self",))
-            .select_related("order__customer")
-            .get(pk=label.ret_id)
-        )
-        label = ReturnLabel.objects.select_for_update().defer("pdf").get(pk=label.pk)
+        # The return first, then its label: the order of returns/locks.py. A carrier shows no
+        # status page: nothing to compare the return's status with.
+        ret = lock_return(label.ret_id)
+        label = lock_label(label.pk)
         try:
             with transaction.atomic():  # the same event at once from two deliveries: one wins
                 row = TrackingEvent.objects.create(

@@ -1,18 +1,18 @@
 """Moving a return through its statuses. One function per use case; each one, in a single
-transaction: re-reads the return locked, refuses when it is stale, when the transition cannot run
-from its status or when the actor lacks its permission, then changes it, writes the ReturnEvent
-and queues the customer's email."""
+transaction: re-reads the return locked, refuses when it is stale (`expected_status`, the status
+the person's page showed, is no longer the return's), when the transition cannot run from its
+status or when the actor lacks its permission, then changes it, writes the ReturnEvent and queues
+the customer's email. Locks are taken in the order of returns/locks.py."""
 
 from django.db import transaction
 from django.utils.translation import gettext
 
 from returns.errors import ReturnError, ReturnPermissionError
 from returns.events import TEXT
+from returns.locks import lock_order, lock_return
 from returns.models import Return, ReturnAction, ReturnEvent, ReturnLine
 from returns.services._common import (
     check_action,
-    lock_order,
-    lock_return,
     record_event,
     record_status_event,
     require_transition,
@@ -40,7 +40,9 @@ def _run(
     note: str,
     notify: bool | None,
     notice: str | None,
+    expected_status: str | None,
     system_may: bool = False,
+    order_first: bool = False,
     before=None,
     after=None,
     fields: tuple[str, ...] = (),
@@ -48,10 +50,14 @@ def _run(
     event_params: dict | None = None,
 ) -> Return:
     """The shape every status change shares; `before(locked)` does its own work first and may
-    change the `fields` named. `event_code` and `event_params` name the message the status
-    event shows before the typed `note` (returns/events.py)."""
+    change the `fields` named. `order_first`: that work touches the order (its money or
+    quantities), so the order is locked before the return. `event_code` and
+    `event_params` name the message the status event shows before the typed `note`
+    (returns/events.py)."""
     with transaction.atomic():
-        locked = lock_return(ret)
+        if order_first:
+            lock_order(ret.order_id)
+        locked = lock_return(ret.pk, expected_status=expected_status)
         require_transition(locked, name, actor, system_may=system_may)
         if before is not None:
             before(locked)
@@ -80,6 +86,7 @@ def return_approve(
     action: ReturnAction | None = None,
     note: str = "",
     notify: bool | None = None,
+    expected_status: str | None = None,
 ) -> Return:
     def choose_action(locked):
         if action is not None:
@@ -94,12 +101,20 @@ def return_approve(
         note=note,
         notify=notify,
         notice="approved",
+        expected_status=expected_status,
         before=choose_action,
         fields=("action",),
     )
 
 
-def return_reject(*, actor, ret: Return, reason: str, notify: bool | None = None) -> Return:
+def return_reject(
+    *,
+    actor,
+    ret: Return,
+    reason: str,
+    notify: bool | None = None,
+    expected_status: str | None = None,
+) -> Return:
     """Refuse a request, or a parcel after inspection; the customer is told the reason."""
     reason = (reason or "").strip()
     if not reason:
@@ -107,7 +122,7 @@ def return_reject(*, actor, ret: Return, reason: str, notify: bool | None = None
             gettext("Give the reason for rejecting the return: the customer will read it.")
         )
     with transaction.atomic():
-        locked = lock_return(ret)
+        locked = lock_return(ret.pk, expected_status=expected_status)
         require_transition(locked, "reject", actor)
         from_status = locked.status
         locked.reject(reason)
@@ -124,6 +139,7 @@ def return_cancel(
     note: str = "",
     notify: bool | None = None,
     guest_order_verified: bool = False,
+    expected_status: str | None = None,
 ) -> Return:
     """The customer before the parcel ships, or staff with the permission.
 
@@ -138,6 +154,7 @@ def return_cancel(
         note=note,
         notify=notify,
         notice="cancelled",
+        expected_status=expected_status,
         system_may=actor is None and guest_order_verified,
     )
 
@@ -150,6 +167,7 @@ def return_mark_in_transit(
     notify: bool | None = None,
     event_code: str = TEXT,
     event_params: dict | None = None,
+    expected_status: str | None = None,
 ) -> Return:
     # The customer sent the parcel themselves: there is nothing to tell them.
     return _run(
@@ -162,6 +180,7 @@ def return_mark_in_transit(
         system_may=True,
         event_code=event_code,
         event_params=event_params,
+        expected_status=expected_status,
     )
 
 
@@ -174,6 +193,7 @@ def return_receive(
     notify: bool | None = None,
     event_code: str = TEXT,
     event_params: dict | None = None,
+    expected_status: str | None = None,
 ) -> Return:
     """Record what came back per line and put back in stock the lines to restock.
 
@@ -181,7 +201,7 @@ def return_receive(
     choice); lines it leaves out, or all lines when it is None, came back as requested.
     """
     with transaction.atomic():
-        locked = lock_return(ret)
+        locked = lock_return(ret.pk, expected_status=expected_status)
         require_transition(locked, "receive", actor, system_may=True)
         lines = _record_received(locked, received or {})
         from_status = locked.status
@@ -210,6 +230,7 @@ def return_complete(
     notification_event: str | None = None,
     event_code: str = TEXT,
     event_params: dict | None = None,
+    expected_status: str | None = None,
 ) -> Return:
     """The refund, credit or exchange is settled. An exchange ships its replacement order."""
     notice = notification_event or _COMPLETION_NOTICE[ret.refund_mode]
@@ -220,7 +241,10 @@ def return_complete(
         note=note,
         notify=notify,
         notice=notice,
+        expected_status=expected_status,
         system_may=True,
+        # The replacement order is numbered and counted under the order's lock.
+        order_first=True,
         before=lambda locked: _ship_exchange(locked, actor=actor),
         fields=("replacement_order",),
         event_code=event_code,
@@ -235,6 +259,7 @@ def return_expire(
     note: str = "",
     event_code: str = TEXT,
     event_params: dict | None = None,
+    expected_status: str | None = None,
 ) -> Return:
     """An approved return never sent back in time (the sweep runs this as actor=None)."""
     return _run(
@@ -245,13 +270,16 @@ def return_expire(
         note=note,
         notify=None,
         notice="expired",
+        expected_status=expected_status,
         system_may=True,
         event_code=event_code,
         event_params=event_params,
     )
 
 
-def return_add_note(*, actor, ret: Return, note: str) -> ReturnEvent:
+def return_add_note(
+    *, actor, ret: Return, note: str, expected_status: str | None = None
+) -> ReturnEvent:
     """An internal note on the return's timeline, for staff only."""
     if actor is None or not actor.has_perm("returns.change_return"):
         raise ReturnPermissionError(gettext("You are not allowed to add notes to returns."))
@@ -259,7 +287,7 @@ def return_add_note(*, actor, ret: Return, note: str) -> ReturnEvent:
     if not note:
         raise ReturnError(gettext("The note is empty."))
     with transaction.atomic():
-        locked = Return.objects.select_for_update().get(pk=ret.pk)
+        locked = lock_return(ret.pk, expected_status=expected_status)
         return record_event(
             locked, kind=ReturnEvent.Kind.NOTE, actor=actor, note=note, visible_to_customer=False
         )
@@ -323,7 +351,7 @@ def _ship_exchange(ret: Return, *, actor) -> None:
     quantity = sum(line.received_quantity or 0 for line in ret.lines.all())
     if quantity == 0 or ret.replacement_order_id is not None:
         return
-    order = lock_order(ret.order)
+    order = ret.order  # locked by return_complete before the return
     replacement = Order.objects.create(
         number=_replacement_number(order),
         customer=order.customer,

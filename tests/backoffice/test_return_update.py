@@ -53,7 +53,7 @@ def test_a_stale_return_is_refused(agent, order):
     before = snapshot(ret)
     # when / then
     with pytest.raises(StaleReturnError):
-        return_update(actor=agent, ret=seen, staff_note="x")
+        return_update(actor=agent, ret=seen, staff_note="x", expected_status=seen.status)
     assert snapshot(ret) == before
 
 

@@ -66,8 +66,8 @@ def test_two_staff_approving_the_same_return(staff, order, slow_outbox):
     # when
     wins, losses = split(
         race(
-            lambda: return_approve(actor=staff, ret=first_page),
-            lambda: return_approve(actor=staff, ret=second_page),
+            lambda: return_approve(actor=staff, ret=first_page, expected_status="requested"),
+            lambda: return_approve(actor=staff, ret=second_page, expected_status="requested"),
         )
     )
     # then

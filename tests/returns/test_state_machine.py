@@ -23,7 +23,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from returns.errors import ReturnError
+from returns.errors import ReturnError, StaleReturnError
 from returns.models import LIVE_STATUSES, Return, ReturnEvent, ReturnLine, ReturnStatus
 from returns.selectors import held_quantities
 from returns.services import (
@@ -260,8 +260,8 @@ class ReturnsMachine(RuleBasedStateMachine):
         stale = Return.objects.get(pk=ret.pk)
         if self.attempt("approve", ret, lambda: return_approve(actor=self.staff, ret=ret)):
             before = snapshot(ret)
-            with pytest.raises(ReturnError):
-                return_cancel(actor=self.staff, ret=stale)
+            with pytest.raises(StaleReturnError):
+                return_cancel(actor=self.staff, ret=stale, expected_status=stale.status)
             assert snapshot(ret) == before
 
     # --- invariants --------------------------------------------------------------------------

@@ -179,7 +179,10 @@ def test_approve_refused_on_a_stale_page(staff, order, notifications):
     return_cancel(actor=order.customer.user, ret=page)
     # when / then
     error = assert_refused(
-        lambda: return_approve(actor=staff, ret=page), page, notifications, error=StaleReturnError
+        lambda: return_approve(actor=staff, ret=page, expected_status=page.status),
+        page,
+        notifications,
+        error=StaleReturnError,
     )
     assert "changed by someone else" in str(error)
     assert "cancelled" in str(error)
