@@ -1,4 +1,5 @@
-"""Shared fixtures, and the rule that a skipped test fails in CI.
+"""The shared fixtures (tests/fixtures/, loaded here once), and the rule that a skipped test
+fails in CI.
 
 Tests that need a service carry a marker (postgres, redis, browser) and skip with a reason on a
 laptop that lacks it. With CI set (as .ci/run does), a skip is turned into a failure, because
@@ -14,6 +15,14 @@ from django.conf import settings
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 ON_REDIS = settings.CELERY_BROKER_URL.startswith("redis")
 HAS_CHROMIUM = shutil.which("chromium") is not None or os.path.exists("/usr/bin/chromium")
+
+pytest_plugins = [
+    "tests.fixtures.web",
+    "tests.fixtures.shop",
+    "tests.fixtures.returns",
+    "tests.fixtures.notifications",
+    "tests.fixtures.concurrency",
+]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -37,31 +46,3 @@ def pytest_runtest_makereport(item, call):
     if os.environ.get("CI") and report.skipped and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
         report.longrepr = f"skipped in CI, where every service must be up: {report.longrepr}"
-
-
-@pytest.fixture(autouse=True)
-def _email_in_memory(settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    # Throttle counters and cached charts must not leak from one test into the next.
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def _english_unless_asked(settings):
-    # Tests read messages in English unless they ask for French (Accept-Language, a customer's
-    # language, translation.override): the shop's default language is French.
-    settings.LANGUAGE_CODE = "en"
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # The factories hash a password per user; the real hasher costs about a second each.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -9,6 +9,8 @@ from django.utils import timezone
 from returns.models import Return, ReturnAction, ReturnLine, ReturnReason
 from shop.models import Customer, Order, OrderLine, Product, User, Variant
 
+PASSWORD = "secret-pass-123"  # every user's, to log in with
+
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -16,7 +18,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"user{n}@example.com")
-    password = factory.PostGenerationMethodCall("set_password", "secret-pass-123")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
     def _save(obj, create, extracted, **kwargs):
@@ -143,3 +145,20 @@ class ReturnLineFactory(factory.django.DjangoModelFactory):
     order_line = factory.SubFactory(OrderLineFactory)
     quantity = 1
     reason = factory.SubFactory(ReturnReasonFactory)
+
+
+def superuser():
+    return UserFactory(is_staff=True, is_superuser=True, full_name="Sam Super")
+
+
+def bare_return(*, language="fr", email=None, items=(("Linen shirt", "L", 2),), **fields):
+    """A requested return of a delivered order, one line per (product, option, quantity), made
+    of bare rows (not through the services)."""
+    customer = CustomerFactory(language=language, **({"email": email} if email else {}))
+    order = OrderFactory(customer=customer)
+    ret = ReturnFactory(order=order, **fields)
+    for product_name, option, quantity in items:
+        variant = VariantFactory(product=ProductFactory(name=product_name), option=option)
+        line = OrderLineFactory(order=order, variant=variant, quantity=quantity)
+        ReturnLineFactory(ret=ret, order_line=line, quantity=quantity)
+    return ret

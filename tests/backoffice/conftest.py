@@ -1,43 +1,22 @@
 """Fixtures of the back-office tests: one staff user per role (shop/roles.py) and a plain staff
-member without any permission, clients logged in as each, the default reasons and actions, and
-a customer's delivered order. The pages are read in English."""
+member without any permission, clients logged in as each, four of the default reasons and two
+actions, and a customer's delivered order. No broker is under test here."""
 
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
-from django.test import Client
-from django.utils import translation
 
 from returns.models import ReturnAction, ReturnReason
-from shop.models import ShopSettings, User
-from shop.roles import ensure_staff_roles, role_group
-from tests.factories import CustomerFactory, StaffFactory, UserFactory, make_order
+from tests.backoffice.helpers import with_role
+from tests.factories import CustomerFactory, UserFactory, make_order
+from tests.fixtures.returns import seed_reasons
+from tests.fixtures.web import logged_in
 
-REASONS = [
-    # code, English, French, restock by default, asks for details
-    ("defective", "Defective product", "Produit défectueux", False, False),
-    ("wrong-size", "Wrong size", "Mauvaise taille", True, False),
-    ("changed-mind", "Changed my mind", "J'ai changé d'avis", True, False),
-    ("other", "Other", "Autre", True, True),
-]
+REASONS_IN_USE = ["defective", "wrong-size", "changed-mind", "other"]
 ACTIONS = [
     ("refund", "Refund", "Remboursement"),
     ("replacement", "Send a replacement", "Envoyer un remplacement"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()  # the overview's country list is cached
-    yield
-    cache.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -48,20 +27,8 @@ def _no_broker(monkeypatch):
 
 @pytest.fixture
 def reasons(db):
-    found = {}
-    for position, (code, name_en, name_fr, restock, detail) in enumerate(REASONS, 1):
-        found[code], _ = ReturnReason.objects.update_or_create(
-            code=code,
-            defaults={
-                "name_en": name_en,
-                "name_fr": name_fr,
-                "position": position * 10,
-                "restock_by_default": restock,
-                "needs_detail": detail,
-                "active": True,
-            },
-        )
-    # The data migration seeds more: only these four are in use in these tests.
+    """Four of the default reasons: the others are deactivated."""
+    found = {code: reason for code, reason in seed_reasons().items() if code in REASONS_IN_USE}
     ReturnReason.objects.exclude(code__in=found).update(active=False)
     return found
 
@@ -74,19 +41,6 @@ def actions(db):
         )[0]
         for code, name_en, name_fr in ACTIONS
     }
-
-
-@pytest.fixture
-def shop_settings(db):
-    return ShopSettings.load()
-
-
-def with_role(role: str | None, **extra) -> User:
-    ensure_staff_roles()
-    user = StaffFactory(**extra)
-    if role is not None:
-        user.groups.add(role_group(role))
-    return User.objects.get(pk=user.pk)  # a fresh instance: no stale permission cache
 
 
 @pytest.fixture
@@ -110,12 +64,6 @@ def plain_staff(db):
     return with_role(None, full_name="Paul Plain")
 
 
-def logged_in(user) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
-    return client
-
-
 @pytest.fixture
 def as_agent(agent):
     return logged_in(agent)
@@ -134,11 +82,6 @@ def as_shop_admin(shop_admin):
 @pytest.fixture
 def as_plain_staff(plain_staff):
     return logged_in(plain_staff)
-
-
-@pytest.fixture
-def anonymous():
-    return Client(HTTP_ACCEPT_LANGUAGE="en")
 
 
 @pytest.fixture

@@ -10,7 +10,9 @@ from refunds.models import Refund
 from refunds.services import refund_create
 from returns.models import Return, ReturnEvent, ReturnStatus
 from returns.services import return_receive
-from tests.backoffice.helpers import make_return, messages_of, page_url, snapshot, status_events
+from tests.backoffice.helpers import make_return, page_url, snapshot
+from tests.fixtures.web import messages_of
+from tests.returns.helpers import status_history
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +75,7 @@ def test_a_manager_marks_a_received_return_refunded_and_it_is_completed(as_manag
         manager,
     )
     assert Return.objects.get(pk=ret.pk).status == ReturnStatus.COMPLETED
-    assert status_events(ret)[-1] == ("received", "completed")
+    assert status_history(ret)[-1] == ("received", "completed")
     assert ret.events.filter(kind=ReturnEvent.Kind.REFUND).count() == 2  # created, refunded
     assert messages_of(response) == [
         ("success", (f"Return {ret.rma_number}: refund of €20.00 marked as refunded."))

@@ -11,8 +11,10 @@ from django.utils import timezone
 from refunds.models import Refund
 from returns.models import Return, ReturnStatus
 from returns.services import return_cancel
-from tests.backoffice.helpers import make_return, messages_of, snapshot, status_events
+from tests.backoffice.helpers import make_return, snapshot
 from tests.factories import CustomerFactory, make_order
+from tests.fixtures.web import messages_of
+from tests.returns.helpers import status_history
 
 pytestmark = pytest.mark.django_db
 
@@ -155,8 +157,8 @@ def test_bulk_approve_reports_each_row(as_agent, agent, order):
             ),
         ]
     )
-    assert status_events(waiting)[-1] == ("requested", "approved")
-    assert status_events(cancelled) == [("", "requested"), ("requested", "cancelled")]
+    assert status_history(waiting)[-1] == ("requested", "approved")
+    assert status_history(cancelled) == [("", "requested"), ("requested", "cancelled")]
 
 
 def test_bulk_actions_need_their_permission(as_manager, order):

@@ -9,8 +9,9 @@ from django.contrib.auth.models import Permission
 from returns.models import Return, ReturnEvent, ReturnStatus
 from returns.services import return_approve
 from shop.models import StockMovement
-from tests.backoffice.conftest import logged_in, with_role
-from tests.backoffice.helpers import make_return, messages_of, page_url, snapshot, status_events
+from tests.backoffice.helpers import make_return, page_url, snapshot, with_role
+from tests.fixtures.web import logged_in, messages_of
+from tests.returns.helpers import status_history
 
 pytestmark = pytest.mark.django_db
 
@@ -140,7 +141,7 @@ def test_approving_changes_the_status_and_writes_the_event(as_agent, agent, orde
         actions["replacement"],
         "Checked the photos",
     )
-    assert status_events(ret) == [("", "requested"), ("requested", "approved")]
+    assert status_history(ret) == [("", "requested"), ("requested", "approved")]
     approval = ret.events.get(kind=ReturnEvent.Kind.STATUS, to_status="approved")
     assert (approval.actor, approval.note) == (agent, "We will send a new one.")
     edit = ret.events.get(kind=ReturnEvent.Kind.NOTE)
@@ -179,7 +180,7 @@ def test_rejecting_needs_the_reason_and_nothing_changes_without_it(as_agent, ord
     assert done.status_code == 302
     ret.refresh_from_db()
     assert (ret.status, ret.rejection_reason) == (ReturnStatus.REJECTED, "Worn item")
-    assert status_events(ret)[-1] == ("requested", "rejected")
+    assert status_history(ret)[-1] == ("requested", "rejected")
 
 
 def test_receiving_records_quantities_and_restocks_the_lines_chosen(as_agent, order):
@@ -369,7 +370,7 @@ def test_complete_is_offered_once_nothing_is_left_to_refund(order, as_manager, m
     assert page.context["form"].next_statuses == ["completed"]
     assert response.status_code == 302
     assert Return.objects.get(pk=ret.pk).status == ReturnStatus.COMPLETED
-    assert status_events(ret)[-1] == ("received", "completed")
+    assert status_history(ret)[-1] == ("received", "completed")
 
 
 # --- query counts ----------------------------------------------------------------------------

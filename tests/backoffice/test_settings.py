@@ -8,7 +8,7 @@ from django.urls import reverse
 from returns.errors import ReturnError
 from returns.models import ReturnAction, ReturnReason
 from shop.models import ShopSettings
-from tests.backoffice.helpers import messages_of
+from tests.fixtures.web import messages_of
 
 pytestmark = pytest.mark.django_db
 

@@ -9,23 +9,16 @@ from django.utils import translation
 
 from refunds.quotes import quote_for_return
 from refunds.services import refund_create, refund_mark_refunded
-from returns.models import Return, ReturnAction, ReturnReason, ReturnStatus
+from returns.models import Return, ReturnAction, ReturnStatus
 from returns.services import ReturnLineInput, return_approve, return_receive, return_request
 from shop.demo import CUSTOMER_LOGINS, STAFF_LOGIN, seed_shop
 from shop.models import Order, User
 from shop.templatetags.money import money
 from tests.e2e.conftest import DESKTOP, PHONE
+from tests.fixtures.returns import seed_reasons
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-REASONS = [
-    ("defective", "Defective product", "Produit défectueux", False, False),
-    ("wrong-size", "Wrong size", "Mauvaise taille", True, False),
-    ("not-as-described", "Not as described", "Non conforme à la description", True, False),
-    ("changed-mind", "Changed my mind", "J'ai changé d'avis", True, False),
-    ("arrived-late", "Arrived too late", "Arrivé trop tard", True, False),
-    ("other", "Other", "Autre", True, True),
-]
 WIDTHS = [pytest.param(PHONE, "phone", id="phone"), pytest.param(DESKTOP, "desktop", id="desktop")]
 
 
@@ -35,17 +28,7 @@ def demo_shop(monkeypatch):
     # The broker is not under test here: emails stay queued in the outbox.
     monkeypatch.setattr("notifications.services.publish_send", lambda *args, **kwargs: True)
     seed_shop()
-    for position, (code, name_en, name_fr, restock, detail) in enumerate(REASONS, 1):
-        ReturnReason.objects.get_or_create(
-            code=code,
-            defaults={
-                "name_en": name_en,
-                "name_fr": name_fr,
-                "position": position * 10,
-                "restock_by_default": restock,
-                "needs_detail": detail,
-            },
-        )
+    seed_reasons()
     email, password = CUSTOMER_LOGINS[0][:2]
     return {"email": email, "password": password}
 

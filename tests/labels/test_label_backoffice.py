@@ -3,11 +3,11 @@ one; each shown to staff with its permission and checked again by its service.""
 
 import pytest
 from django.contrib.messages import get_messages
-from django.test import Client
 from django.urls import reverse
 
 from returns.models import ReturnLabel
 from tests.factories import StaffFactory
+from tests.fixtures.web import logged_in
 from tests.labels.helpers import approved_with_label, label_of, scan
 from tests.returns.helpers import grant
 
@@ -17,12 +17,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def agent(staff):
     return grant(staff, "resend_label", "cancel_label", "view_returnlabel")
-
-
-def client_of(user) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
-    return client
 
 
 def page_of(client, ret) -> str:
@@ -39,7 +33,7 @@ def test_the_page_offers_the_label_buttons_to_staff_who_may_use_them(agent, orde
     # given
     ret = approved_with_label(agent, order)
     # when
-    page = page_of(client_of(agent), ret)
+    page = page_of(logged_in(agent), ret)
     # then
     assert reverse("admin:returns_returnlabel_pdf", args=[label_of(ret).pk]) in page
     assert 'id="label-resend"' in page and 'id="label-cancel"' in page
@@ -50,7 +44,7 @@ def test_staff_without_the_permissions_see_no_label_buttons(agent, order):
     ret = approved_with_label(agent, order)
     reader = grant(StaffFactory(), "view_return")
     # when
-    page = page_of(client_of(reader), ret)
+    page = page_of(logged_in(reader), ret)
     # then
     assert 'id="label-resend"' not in page and 'id="label-cancel"' not in page
     assert 'id="label-download"' not in page
@@ -62,7 +56,7 @@ def test_email_the_label_again(agent, order, notifications):
     label = label_of(ret)
     notifications.calls.clear()
     # when
-    response = client_of(agent).post(reverse("admin:returns_return_label_resend", args=[ret.pk]))
+    response = logged_in(agent).post(reverse("admin:returns_return_label_resend", args=[ret.pk]))
     # then
     assert response.status_code == 302
     assert messages_after(response) == [
@@ -76,7 +70,7 @@ def test_cancel_then_make_a_new_label(agent, order):
     # given
     ret = approved_with_label(agent, order)
     first = label_of(ret)
-    client = client_of(agent)
+    client = logged_in(agent)
     # when
     cancelled = client.post(reverse("admin:returns_return_label_cancel", args=[ret.pk]))
     page = page_of(client, ret)
@@ -96,7 +90,7 @@ def test_a_scanned_label_cannot_be_cancelled_from_the_page(agent, order):
     ret = approved_with_label(agent, order)
     label = label_of(ret)
     scan(label, "announced")
-    client = client_of(agent)
+    client = logged_in(agent)
     # when
     page = page_of(client, ret)
     response = client.post(reverse("admin:returns_return_label_cancel", args=[ret.pk]))
@@ -119,7 +113,7 @@ def test_a_post_without_the_permission_changes_nothing(agent, order, notificatio
     events = ret.events.count()
     notifications.calls.clear()
     # when
-    response = client_of(clerk).post(reverse("admin:returns_return_label_cancel", args=[ret.pk]))
+    response = logged_in(clerk).post(reverse("admin:returns_return_label_cancel", args=[ret.pk]))
     # then
     assert messages_after(response) == ["You are not allowed to cancel return labels."]
     assert label_of(ret).status == "created"

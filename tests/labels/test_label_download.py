@@ -8,23 +8,18 @@ from django.urls import reverse
 
 from returns.services import labels
 from tests.factories import CustomerFactory, StaffFactory, UserFactory
+from tests.fixtures.web import logged_in
 from tests.labels.helpers import approved_with_label, label_of
 from tests.returns.helpers import create
 
 pytestmark = pytest.mark.django_db
 
 
-def client_of(user) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
-    return client
-
-
 def test_the_customer_downloads_the_label_pdf(staff, order, customer_user):
     # given
     ret = approved_with_label(staff, order)
     # when
-    response = client_of(customer_user).get(reverse("return_label", args=[ret.rma_number]))
+    response = logged_in(customer_user).get(reverse("return_label", args=[ret.rma_number]))
     # then
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -40,7 +35,7 @@ def test_another_customer_gets_a_404(staff, order):
     stranger = UserFactory()
     CustomerFactory(user=stranger, email=stranger.email)
     # when
-    response = client_of(stranger).get(reverse("return_label", args=[ret.rma_number]))
+    response = logged_in(stranger).get(reverse("return_label", args=[ret.rma_number]))
     # then
     assert response.status_code == 404
 
@@ -51,7 +46,7 @@ def test_a_cancelled_label_or_no_label_is_a_404(staff, order, customer_user):
     label = label_of(ret)
     labels._cancel_locked(label, actor=staff, ret=ret)
     in_store = create(staff, order, 1, delivery_option="in_store", start_status="approved")
-    client = client_of(customer_user)
+    client = logged_in(customer_user)
     # when
     cancelled = client.get(reverse("return_label", args=[ret.rma_number]))
     none = client.get(reverse("return_label", args=[in_store.rma_number]))
@@ -77,10 +72,10 @@ def test_staff_download_a_live_label_from_the_back_office(staff, order):
     reader.user_permissions.add(Permission.objects.get(codename="view_returnlabel"))
     url = reverse("admin:returns_returnlabel_pdf", args=[label.pk])
     # when
-    response = client_of(reader).get(url)
-    clerk_response = client_of(StaffFactory()).get(url)
+    response = logged_in(reader).get(url)
+    clerk_response = logged_in(StaffFactory()).get(url)
     labels._cancel_locked(label, actor=staff, ret=ret)
-    after_cancel = client_of(reader).get(url)
+    after_cancel = logged_in(reader).get(url)
     # then
     assert response.status_code == 200
     assert response.content == bytes(label.pdf)
@@ -92,7 +87,7 @@ def test_the_return_page_links_the_label_and_tells_the_parcel_status(staff, orde
     # given
     ret = approved_with_label(staff, order)
     # when
-    page = client_of(customer_user).get(reverse("return_detail", args=[ret.rma_number]))
+    page = logged_in(customer_user).get(reverse("return_detail", args=[ret.rma_number]))
     # then
     html = page.content.decode()
     assert f'href="{reverse("return_label", args=[ret.rma_number])}"' in html
@@ -104,7 +99,7 @@ def test_a_return_dropped_in_store_reads_no_label(staff, order, customer_user):
     # given
     ret = create(staff, order, 1, delivery_option="in_store", start_status="approved")
     # when
-    page = client_of(customer_user).get(reverse("return_detail", args=[ret.rma_number]))
+    page = logged_in(customer_user).get(reverse("return_detail", args=[ret.rma_number]))
     # then
     assert page.context["parcel"] == "no label"
     assert '<dd class="delivery-status">No label</dd>' in page.content.decode()

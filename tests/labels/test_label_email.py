@@ -12,8 +12,7 @@ from notifications.models import Notification
 from returns.selectors import labels as label_reads
 from returns.services import labels, return_approve
 from shop.models import User
-from tests.factories import StaffFactory
-from tests.notifications.conftest import eager_celery, make_return  # noqa: F401
+from tests.factories import StaffFactory, bare_return
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
 
@@ -34,7 +33,7 @@ def manager(db):
 
 def test_the_approval_email_carries_the_label(manager, django_capture_on_commit_callbacks):
     # given: an English customer's return, sent back with a label
-    ret = make_return(language="en", email="alex@example.com")
+    ret = bare_return(language="en", email="alex@example.com")
     # when
     with django_capture_on_commit_callbacks(execute=True):
         return_approve(actor=manager, ret=ret)
@@ -53,7 +52,7 @@ def test_the_approval_email_carries_the_label(manager, django_capture_on_commit_
 
 def test_a_resent_label_is_the_same_pdf_again(manager, django_capture_on_commit_callbacks):
     # given
-    ret = make_return(language="fr", email="camille@example.com")
+    ret = bare_return(language="fr", email="camille@example.com")
     with django_capture_on_commit_callbacks(execute=True):
         return_approve(actor=manager, ret=ret)
     # when
@@ -73,7 +72,7 @@ def test_a_label_cancelled_before_sending_is_not_attached(
     manager, django_capture_on_commit_callbacks
 ):
     # given: the approval email is still queued when the label is cancelled
-    ret = make_return(language="en")
+    ret = bare_return(language="en")
     return_approve(actor=manager, ret=ret)
     labels.label_cancel(actor=manager, ret=ret)
     # when

@@ -8,8 +8,7 @@ from django.urls import reverse
 from notifications.models import EmailTemplate, Notification
 from notifications.services import notification_enqueue
 from returns.models import ReturnEvent
-from tests.factories import StaffFactory
-from tests.notifications.conftest import make_return
+from tests.factories import StaffFactory, bare_return
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +29,7 @@ def preview_url(event, language, **params):
 
 
 def notification_with(status, *, event="approved", language="fr", error=""):
-    notification = notification_enqueue(ret=make_return(language=language), event=event)
+    notification = notification_enqueue(ret=bare_return(language=language), event=event)
     Notification.objects.filter(pk=notification.pk).update(
         status=status, attempts=1, last_error=error
     )
@@ -135,8 +134,8 @@ def test_save_and_preview_goes_to_the_preview(staff_client):
 
 def test_the_preview_renders_the_default_on_the_latest_return(staff_client):
     # given
-    make_return(language="en", items=[("Old coat", "S", 1)])
-    latest = make_return(language="en", items=[("Rain jacket", "M", 2)])
+    bare_return(language="en", items=[("Old coat", "S", 1)])
+    latest = bare_return(language="en", items=[("Rain jacket", "M", 2)])
     # when
     response = staff_client.get(preview_url("approved_with_label", "en"))
     # then
@@ -151,7 +150,7 @@ def test_the_preview_renders_the_default_on_the_latest_return(staff_client):
 
 def test_the_preview_escapes_what_customers_typed(staff_client):
     # given: a product whose name looks like markup
-    make_return(language="en", items=[("<script>alert(1)</script>", "", 1)])
+    bare_return(language="en", items=[("<script>alert(1)</script>", "", 1)])
     # when
     response = staff_client.get(preview_url("received", "en"))
     # then: shown as text in the page, and in the HTML preview
@@ -170,8 +169,8 @@ def test_the_preview_renders_staffs_version_on_the_return_asked_for(staff_client
         text_body="{{ order_number }}",
         html_body="<b>{{ shop_name }}</b>",
     )
-    chosen = make_return()
-    make_return()
+    chosen = bare_return()
+    bare_return()
     # when
     response = staff_client.get(preview_url("received", "fr", **{"return": chosen.rma_number}))
     # then
@@ -184,7 +183,7 @@ def test_the_preview_renders_staffs_version_on_the_return_asked_for(staff_client
 def test_the_preview_says_when_there_is_no_return(staff_client):
     # when
     empty = staff_client.get(preview_url("approved", "fr"))
-    make_return()
+    bare_return()
     unknown = staff_client.get(preview_url("approved", "fr", **{"return": "R-NOPE"}))
     # then
     assert empty.status_code == 200
@@ -201,7 +200,7 @@ def test_the_preview_of_an_unknown_event_is_404(staff_client):
 def test_staff_without_the_permission_cannot_preview(client):
     # given
     client.force_login(StaffFactory())
-    make_return()
+    bare_return()
     # when
     response = client.get(preview_url("approved", "fr"))
     # then

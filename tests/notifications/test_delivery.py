@@ -13,8 +13,8 @@ from notifications.delivery import backoff_seconds, deliver_notification
 from notifications.models import Notification
 from notifications.services import notification_enqueue
 from notifications.tasks import send_notification
+from tests.factories import bare_return
 from tests.notifications.backends import ScriptedBackend, sent_files
-from tests.notifications.conftest import make_return
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def notification(settings):
     settings.NOTIFICATIONS_RETRY_BASE_SECONDS = 30
     settings.NOTIFICATIONS_RETRY_MAX_SECONDS = 600
     # In a test transaction the on-commit publish never runs: the tests deliver by hand.
-    return notification_enqueue(ret=make_return(language="en"), event="received")
+    return notification_enqueue(ret=bare_return(language="en"), event="received")
 
 
 def reload(notification):
@@ -178,7 +178,7 @@ def test_permanent_errors_fail_at_once(notification, scripted, error):
 def test_an_invalid_address_fails_at_once(settings):
     # given: Anymail's backend, and an address it cannot parse
     settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
-    notification = notification_enqueue(ret=make_return(), event="received")
+    notification = notification_enqueue(ret=bare_return(), event="received")
     Notification.objects.filter(pk=notification.pk).update(recipient="not an address@@")
     # when
     outcome = deliver_notification(notification_id=notification.pk)
@@ -267,7 +267,7 @@ def test_the_task_does_not_retry_a_failure(notification, scripted, monkeypatch):
 def test_the_provider_message_id_is_recorded(settings):
     # given: Anymail's test backend, which answers with a message id
     settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
-    notification = notification_enqueue(ret=make_return(), event="received")
+    notification = notification_enqueue(ret=bare_return(), event="received")
     # when
     deliver_notification(notification_id=notification.pk)
     # then

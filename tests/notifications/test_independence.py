@@ -14,7 +14,7 @@ from notifications.models import Notification
 from notifications.registry import Attachment, Recipient
 from notifications.services import notification_enqueue, notification_resend
 from returns.notify import ReturnEmails
-from tests.notifications.conftest import make_return
+from tests.factories import bare_return
 
 NOTIFICATIONS = Path(__file__).resolve().parents[2] / "notifications"
 FORBIDDEN = {"returns", "refunds"}
@@ -88,7 +88,7 @@ def stub_provider(monkeypatch):
 @pytest.mark.django_db
 def test_the_worker_sends_the_providers_recipient_context_and_attachments(stub_provider):
     # given
-    notification = notification_enqueue(ret=make_return(language="fr"), event="approved")
+    notification = notification_enqueue(ret=bare_return(language="fr"), event="approved")
     # when
     outcome = deliver_notification(notification_id=notification.pk)
     # then
@@ -104,7 +104,7 @@ def test_the_worker_sends_the_providers_recipient_context_and_attachments(stub_p
 @pytest.mark.django_db
 def test_send_again_asks_the_provider_to_record_it(stub_provider, manager):
     # given
-    notification = notification_enqueue(ret=make_return(), event="approved")
+    notification = notification_enqueue(ret=bare_return(), event="approved")
     Notification.objects.filter(pk=notification.pk).update(status="failed", attempts=1)
     # when
     notification_resend(actor=manager, notification=notification)
@@ -129,7 +129,7 @@ def test_the_returns_app_registers_its_emails():
 @pytest.mark.parametrize("event", ["approved", "requested", "refunded"])
 def test_only_the_label_emails_carry_an_attachment(event):
     # given: a return that has no label (the label emails are tests/labels/test_label_email.py)
-    ret = make_return()
+    ret = bare_return()
     # when
     attachments = registry.provider().attachments(ret, event)
     # then

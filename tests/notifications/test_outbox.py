@@ -10,7 +10,7 @@ from notifications.models import Notification
 from notifications.services import notification_enqueue
 from returns.models import ReturnEvent, ReturnStatus
 from returns.services import ReturnError, return_approve, return_reject
-from tests.notifications.conftest import make_return
+from tests.factories import bare_return
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
 
@@ -19,7 +19,7 @@ def test_a_change_with_notify_on_sends_one_email_in_the_customers_language(
     manager, django_capture_on_commit_callbacks
 ):
     # given: a French customer's return of two shirts, dropped in store (no label)
-    ret = make_return(
+    ret = bare_return(
         language="fr",
         email="camille@example.com",
         items=[("Chemise en lin", "L", 2)],
@@ -52,7 +52,7 @@ def test_a_change_with_notify_on_sends_one_email_in_the_customers_language(
 
 def test_an_english_customer_gets_the_english_template(manager, django_capture_on_commit_callbacks):
     # given
-    ret = make_return(language="en", items=[("Linen shirt", "M", 1)])
+    ret = bare_return(language="en", items=[("Linen shirt", "M", 1)])
     # when
     with django_capture_on_commit_callbacks(execute=True):
         return_reject(actor=manager, ret=ret, reason="Worn and washed", notify=True)
@@ -66,7 +66,7 @@ def test_an_english_customer_gets_the_english_template(manager, django_capture_o
 
 def test_a_change_with_notify_off_sends_nothing(manager, django_capture_on_commit_callbacks):
     # given
-    ret = make_return()
+    ret = bare_return()
     # when
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         return_approve(actor=manager, ret=ret, notify=False)
@@ -80,7 +80,7 @@ def test_a_change_with_notify_off_sends_nothing(manager, django_capture_on_commi
 
 def test_a_rolled_back_change_sends_nothing(manager, django_capture_on_commit_callbacks):
     # given
-    ret = make_return()
+    ret = bare_return()
     # when: something after the change fails in the same transaction
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         with pytest.raises(RuntimeError), transaction.atomic():
@@ -96,7 +96,7 @@ def test_a_rolled_back_change_sends_nothing(manager, django_capture_on_commit_ca
 
 def test_a_refused_change_sends_nothing(manager, django_capture_on_commit_callbacks):
     # given: a return already rejected
-    ret = make_return(status=ReturnStatus.REJECTED)
+    ret = bare_return(status=ReturnStatus.REJECTED)
     # when
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         with pytest.raises(ReturnError):
@@ -109,7 +109,7 @@ def test_a_refused_change_sends_nothing(manager, django_capture_on_commit_callba
 
 def test_the_email_waits_for_the_commit(manager, django_capture_on_commit_callbacks):
     # given
-    ret = make_return()
+    ret = bare_return()
     # when: the transaction has not committed yet
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         return_approve(actor=manager, ret=ret, notify=True)
@@ -121,7 +121,7 @@ def test_the_email_waits_for_the_commit(manager, django_capture_on_commit_callba
 
 def test_enqueueing_one_change_twice_queues_one_email(django_capture_on_commit_callbacks):
     # given
-    ret = make_return()
+    ret = bare_return()
     event = ReturnEvent.objects.create(ret=ret, from_status="requested", to_status="approved")
     # when
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
@@ -136,7 +136,7 @@ def test_enqueueing_one_change_twice_queues_one_email(django_capture_on_commit_c
 
 def test_each_label_resend_without_a_change_is_its_own_email(django_capture_on_commit_callbacks):
     # given
-    ret = make_return(language="en")
+    ret = bare_return(language="en")
     # when
     with django_capture_on_commit_callbacks(execute=True):
         notification_enqueue(ret=ret, event="label_resent")
@@ -150,7 +150,7 @@ def test_each_label_resend_without_a_change_is_its_own_email(django_capture_on_c
 
 def test_an_unknown_event_is_refused_and_writes_nothing():
     # given
-    ret = make_return()
+    ret = bare_return()
     # when / then
     with pytest.raises(ValueError, match="unknown notification event"):
         notification_enqueue(ret=ret, event="shipped-to-mars")
@@ -160,7 +160,7 @@ def test_an_unknown_event_is_refused_and_writes_nothing():
 def test_a_language_the_shop_does_not_speak_falls_back_to_the_default(settings):
     # given: a French shop, and a customer imported with a language it has no templates for
     settings.LANGUAGE_CODE = "fr"
-    ret = make_return(language="de")
+    ret = bare_return(language="de")
     # when
     notification = notification_enqueue(ret=ret, event="requested")
     # then
@@ -175,7 +175,7 @@ def test_a_broker_that_is_down_does_not_fail_the_change(
         raise OperationalError("Error 111 connecting to 127.0.0.1:6390. Connection refused.")
 
     monkeypatch.setattr("notifications.tasks.send_notification.apply_async", broker_down)
-    ret = make_return()
+    ret = bare_return()
     # when
     with django_capture_on_commit_callbacks(execute=True):
         return_approve(actor=manager, ret=ret, notify=True)
@@ -199,7 +199,7 @@ def test_after_a_broker_failure_the_next_changes_do_not_wait_on_it(
         raise OperationalError("timed out")
 
     monkeypatch.setattr("notifications.tasks.send_notification.apply_async", broker_down)
-    returns = [make_return() for _ in range(3)]
+    returns = [bare_return() for _ in range(3)]
     # when: three changes in a row
     with django_capture_on_commit_callbacks(execute=True):
         for ret in returns:

@@ -13,7 +13,7 @@ from notifications.services import notification_enqueue
 from refunds.models import Refund
 from returns.notify import email_context
 from shop.models import ShopSettings
-from tests.notifications.conftest import make_return
+from tests.factories import bare_return
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 def test_every_event_has_a_default_email_in_every_language(event, language):
     # given
     ShopSettings.objects.update_or_create(pk=1, defaults={"shop_name": "Atelier Nord"})
-    ret = make_return(language=language, items=[("Wool scarf", "Grey", 1), ("Cap", "", 3)])
+    ret = bare_return(language=language, items=[("Wool scarf", "Grey", 1), ("Cap", "", 3)])
     # when
     email = render_email(event, language, email_context(ret))
     # then
@@ -42,7 +42,7 @@ def test_every_event_has_a_default_email_in_every_language(event, language):
 
 def test_the_refund_amount_appears_in_the_customers_format():
     # given: a French customer refunded 33.73
-    ret = make_return(language="fr")
+    ret = bare_return(language="fr")
     Refund.objects.create(
         ret=ret,
         order=ret.order,
@@ -63,7 +63,7 @@ def test_the_refund_amount_appears_in_the_customers_format():
 
 def test_without_a_refund_the_amount_is_left_out():
     # given
-    ret = make_return(language="en")
+    ret = bare_return(language="en")
     # when
     email = render_email("refunded", "en", email_context(ret))
     # then
@@ -73,7 +73,7 @@ def test_without_a_refund_the_amount_is_left_out():
 
 def test_html_escapes_what_customers_and_staff_typed_but_text_does_not():
     # given
-    ret = make_return(language="en", items=[("Tom & Jerry <mug>", "", 1)])
+    ret = bare_return(language="en", items=[("Tom & Jerry <mug>", "", 1)])
     # when
     email = render_email("received", "en", email_context(ret))
     # then
@@ -90,7 +90,7 @@ def test_staffs_version_replaces_the_default():
         text_body="Send it back to {{ shop_name }}.",
         html_body="<p>{{ status_label }}</p>",
     )
-    ret = make_return(language="en")
+    ret = bare_return(language="en")
     notification = notification_enqueue(ret=ret, event="approved")
     # when
     email = render_notification(notification)
@@ -105,7 +105,7 @@ def test_the_other_language_keeps_its_default():
     EmailTemplate.objects.create(
         event="approved", language="en", subject="Edited", text_body="Edited", html_body="Edited"
     )
-    ret = make_return(language="fr")
+    ret = bare_return(language="fr")
     # when
     email = render_email("approved", "fr", email_context(ret))
     # then

@@ -9,7 +9,7 @@ from django.utils import timezone
 from notifications.delivery import notifications_sweep
 from notifications.models import Notification
 from notifications.services import notification_enqueue
-from tests.notifications.conftest import make_return
+from tests.factories import bare_return
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def published(monkeypatch):
 def outbox_row(
     *, status=Status.QUEUED, age=timedelta(0), claimed_ago=None, attempts=0, max_attempts=5
 ):
-    notification = notification_enqueue(ret=make_return(), event="received")
+    notification = notification_enqueue(ret=bare_return(), event="received")
     now = timezone.now()
     Notification.objects.filter(pk=notification.pk).update(
         status=status,

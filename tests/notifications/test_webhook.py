@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from notifications.models import Notification
 from notifications.services import notification_enqueue, notification_record_tracking
-from tests.notifications.conftest import make_return
+from tests.factories import bare_return
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def webhook_secret(settings):
 
 
 def sent_notification(message_id="pm-0001"):
-    notification = notification_enqueue(ret=make_return(), event="approved")
+    notification = notification_enqueue(ret=bare_return(), event="approved")
     Notification.objects.filter(pk=notification.pk).update(
         status=Status.SENT, attempts=1, sent_at=timezone.now(), provider_message_id=message_id
     )

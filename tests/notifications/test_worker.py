@@ -23,8 +23,8 @@ from django.db import connection
 from config.celery import app as celery_app
 from notifications.models import Notification
 from returns.services import return_approve
+from tests.factories import bare_return
 from tests.notifications.backends import sent_counts
-from tests.notifications.conftest import make_return
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -177,7 +177,7 @@ def approve_all(returns, manager):
 def test_a_real_worker_sends_exactly_one_email_per_change(workers, manager):
     # given: a worker on Redis and PostgreSQL, and 100 requested returns
     workers()
-    returns = [make_return(language="fr" if n % 2 else "en") for n in range(100)]
+    returns = [bare_return(language="fr" if n % 2 else "en") for n in range(100)]
     # when: 100 status changes, each told to its customer
     approve_all(returns, manager)
     # then
@@ -192,7 +192,7 @@ def test_a_real_worker_sends_exactly_one_email_per_change(workers, manager):
 def test_changes_made_while_the_broker_is_unreachable_are_sent_once_by_the_sweep(workers, manager):
     # given: a worker up, but the web side cannot reach Redis
     workers()
-    returns = [make_return() for _ in range(50)]
+    returns = [bare_return() for _ in range(50)]
     # when: 50 status changes while the broker is unreachable
     started = time.monotonic()
     with broker_at(UNREACHABLE_BROKER):
@@ -217,7 +217,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_only_what_was_in
 ):
     # given: a provider that takes 0.3 s to answer after accepting each email
     worker = workers(mail_delay=0.3)
-    returns = [make_return() for _ in range(40)]
+    returns = [bare_return() for _ in range(40)]
     approve_all(returns, manager)
     # when: the worker is killed (SIGKILL) in the middle of the batch
     wait_until(lambda: count(Status.SENT) >= 8, timeout=30, message="the batch never started")
@@ -245,7 +245,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_only_what_was_in
 def test_a_provider_answering_500_then_200_is_sent_after_a_retry(workers, manager):
     # given: a provider failing each email's first try, and a short backoff
     workers(backend="FailsOnceWith500Backend", NOTIFICATIONS_RETRY_BASE_SECONDS=0.5)
-    returns = [make_return() for _ in range(5)]
+    returns = [bare_return() for _ in range(5)]
     # when
     approve_all(returns, manager)
     # then
@@ -260,7 +260,7 @@ def test_a_provider_answering_500_then_200_is_sent_after_a_retry(workers, manage
 def test_a_refused_recipient_fails_at_once_and_is_not_retried(workers, manager):
     # given
     workers(backend="RefusingBackend", NOTIFICATIONS_RETRY_BASE_SECONDS=0.5)
-    returns = [make_return() for _ in range(3)]
+    returns = [bare_return() for _ in range(3)]
     # when
     approve_all(returns, manager)
     # then

@@ -1,7 +1,5 @@
 """Helpers of the portal tests: the return form's data, and what a refused request must leave."""
 
-from django.test import Client
-
 from notifications.models import Notification
 from returns.models import Return, ReturnEvent, ReturnLine
 from shop.models import Order
@@ -36,16 +34,3 @@ def nothing_written() -> dict:
         "events": ReturnEvent.objects.count(),
         "notifications": Notification.objects.count(),
     }
-
-
-def messages_of(response) -> list[str]:
-    return (
-        [str(message) for message in response.context["messages"]]
-        if response.context and "messages" in response.context
-        else []
-    )
-
-
-def english_client(**kwargs) -> Client:
-    """A browser reading English (the assertions read the source strings)."""
-    return Client(HTTP_ACCEPT_LANGUAGE="en", **kwargs)

@@ -7,9 +7,8 @@ import pytest
 from django.core import mail
 
 from shop.models import Customer, User
-from tests.factories import CustomerFactory, UserFactory
-from tests.portal.conftest import PASSWORD
-from tests.portal.helpers import english_client, messages_of
+from tests.factories import PASSWORD, CustomerFactory, UserFactory
+from tests.fixtures.web import english_client, shown_messages
 
 pytestmark = pytest.mark.django_db
 
@@ -145,7 +144,7 @@ def test_signing_up_links_the_orders_only_once_the_email_is_confirmed(client, db
     # when the link is opened
     confirmed = client.get(link, follow=True)
     # then
-    assert messages_of(confirmed) == ["Thank you, your email address is confirmed."]
+    assert shown_messages(confirmed) == ["Thank you, your email address is confirmed."]
     assert Customer.objects.get(pk=customer.pk).user_id == user.pk
     assert user.language == "en"  # the language the person was reading
 
@@ -184,7 +183,7 @@ def test_a_customer_of_another_account_is_never_taken(client, db):
     # when: the newcomer opens the link sent to that address
     response = client.get(link, follow=True)
     # then
-    assert messages_of(response)[-1] == (
+    assert shown_messages(response)[-1] == (
         "The orders of this address are already linked to another account. Please contact us."
     )
     assert Customer.objects.get(pk=customer.pk).user_id == owner.pk
@@ -198,7 +197,7 @@ def test_a_tampered_confirmation_link_does_nothing(client, db):
     # when
     response = client.get("/account/confirm/not-a-real-token/", follow=True)
     # then
-    assert messages_of(response) == [
+    assert shown_messages(response) == [
         "This confirmation link is not valid any more. Log in to receive a new one."
     ]
     assert Customer.objects.get(pk=customer.pk).user_id is None

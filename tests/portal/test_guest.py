@@ -17,7 +17,8 @@ from returns.services import (
     return_request,
 )
 from tests.factories import StaffFactory
-from tests.portal.helpers import english_client, form_data, messages_of, nothing_written
+from tests.fixtures.web import english_client, shown_messages
+from tests.portal.helpers import form_data, nothing_written
 
 pytestmark = pytest.mark.django_db
 
@@ -131,7 +132,7 @@ def test_a_guest_requests_a_return_and_cancels_it(client, order):
     # when the guest cancels it
     cancelled = client.post(f"/returns/{ret.rma_number}/cancel/", follow=True)
     # then
-    assert messages_of(cancelled) == [f"Your return {ret.rma_number} is cancelled."]
+    assert shown_messages(cancelled) == [f"Your return {ret.rma_number} is cancelled."]
     assert Return.objects.get(pk=ret.pk).status == ReturnStatus.CANCELLED
 
 

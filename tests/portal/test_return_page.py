@@ -13,7 +13,7 @@ from returns.services import (
     return_request,
 )
 from tests.factories import OrderLineFactory, StaffFactory
-from tests.portal.helpers import english_client, messages_of
+from tests.fixtures.web import english_client, shown_messages
 
 pytestmark = pytest.mark.django_db
 
@@ -177,7 +177,7 @@ def test_the_customer_cancels_a_requested_return(customer_client, order):
     response = customer_client.post(f"{url(ret)}cancel/", follow=True)
     # then
     assert response.redirect_chain == [(url(ret), 302)]
-    assert messages_of(response) == [f"Your return {ret.rma_number} is cancelled."]
+    assert shown_messages(response) == [f"Your return {ret.rma_number} is cancelled."]
     assert Return.objects.get(pk=ret.pk).status == ReturnStatus.CANCELLED
     assert list(
         ReturnEvent.objects.filter(ret=ret).values_list("from_status", "to_status", "actor_id")
@@ -198,7 +198,7 @@ def test_a_return_on_its_way_cannot_be_cancelled(customer_client, order, staff):
     forged = customer_client.post(f"{url(ret)}cancel/", follow=True)
     # then
     assert "cancel/" not in page
-    assert messages_of(forged) == ["This return can no longer be cancelled: it is in transit."]
+    assert shown_messages(forged) == ["This return can no longer be cancelled: it is in transit."]
     assert Return.objects.get(pk=ret.pk).status == ReturnStatus.IN_TRANSIT
     assert ReturnEvent.objects.count() == events
 

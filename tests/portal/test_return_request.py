@@ -12,7 +12,8 @@ from refunds.quotes import quote_for_return
 from returns.models import Return, ReturnStatus
 from returns.services import ReturnError, ReturnLineInput, return_request
 from tests.factories import make_order
-from tests.portal.helpers import english_client, form_data, messages_of, nothing_written
+from tests.fixtures.web import english_client, shown_messages
+from tests.portal.helpers import form_data, nothing_written
 
 pytestmark = pytest.mark.django_db
 
@@ -208,7 +209,7 @@ def test_returns_switched_off_refuse_the_form_and_a_forged_confirmation(
     posted = customer_client.post(form_url(order), data)
     # then
     assert confirmed.redirect_chain == [(f"/orders/{order.number}/", 302)]
-    assert messages_of(confirmed) == [
+    assert shown_messages(confirmed) == [
         "Returns cannot be requested online at the moment. Please contact us and we will help you."
     ]
     assert posted.status_code == 302
@@ -229,7 +230,7 @@ def test_past_the_window_the_form_and_the_confirmation_are_refused(customer_clie
     confirmed = customer_client.post(confirm_url(order))
     # then
     assert shown.redirect_chain == [(f"/orders/{order.number}/", 302)]
-    assert messages_of(shown)[0].startswith(
+    assert shown_messages(shown)[0].startswith(
         "The return window of 30 days after delivery closed on "
     )
     assert confirmed.status_code == 302
@@ -347,7 +348,7 @@ def test_a_refusal_of_the_service_is_shown_and_keeps_the_draft(customer_client, 
     confirmed = customer_client.post(confirm_url(order), follow=True)
     # then
     assert confirmed.redirect_chain == [(form_url(order), 302)]
-    assert messages_of(confirmed) == ["You can return at most 0 of “T-shirt”."]
+    assert shown_messages(confirmed) == ["You can return at most 0 of “T-shirt”."]
     assert customer_client.session[DRAFT_KEY]["order"] == order.pk
     assert Return.objects.count() == 0
 
@@ -362,7 +363,7 @@ def test_a_second_confirmation_of_the_same_draft_creates_nothing(customer_client
     confirmed = customer_client.post(confirm_url(order), follow=True)
     # then
     assert confirmed.redirect_chain == [(f"/orders/{order.number}/", 302)]
-    assert messages_of(confirmed) == ["Your return is already being sent to us."]
+    assert shown_messages(confirmed) == ["Your return is already being sent to us."]
     assert nothing_written() == before
 
 

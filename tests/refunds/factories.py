@@ -4,13 +4,10 @@ from decimal import Decimal
 
 from django.contrib.auth.models import Permission
 
-from returns.models import Return
-from returns.services import ReturnLineInput, return_create, return_receive
-from tests.factories import ReturnReasonFactory, StaffFactory, UserFactory
-
-
-def superuser():
-    return UserFactory(is_staff=True, is_superuser=True)
+from returns.models import Return, ReturnStatus
+from returns.services import return_receive
+from tests.factories import ReturnReasonFactory, StaffFactory, superuser
+from tests.returns.helpers import create, lines_of
 
 
 def refunds_manager(*, can_complete_returns: bool = True, extra: tuple[str, ...] = ()):
@@ -39,19 +36,13 @@ def make_return(
     actor = actor or superuser()
     # Seeded by a data migration, but flushed after a transaction=True test: make sure of it.
     reason = ReturnReasonFactory(code="changed-mind")
-    order_lines = list(order.lines.order_by("id"))
-    inputs = [
-        ReturnLineInput(order_line_id=line.id, quantity=quantity, reason_code=reason.code)
-        for line, quantity in zip(order_lines, quantities, strict=True)
-        if quantity
-    ]
-    ret = return_create(
-        actor=actor,
-        order=order,
-        lines=inputs,
+    ret = create(
+        actor,
+        order,
+        *quantities,
+        reason=reason.code,
         refund_mode=mode,
-        delivery_option=Return.DeliveryOption.LABEL,
-        start_status="approved",
+        start_status=ReturnStatus.APPROVED,
         return_fee=Decimal(fee),
         exchange_variant=exchange_variant,
     )
@@ -62,7 +53,7 @@ def make_return(
     if received is not None:
         counts = {
             by_order_line[order_line.id].id: (count, None)
-            for order_line, count in zip(order_lines, received, strict=True)
+            for order_line, count in zip(lines_of(order), received, strict=True)
             if order_line.id in by_order_line
         }
     return return_receive(actor=actor, ret=ret, received=counts)

@@ -8,8 +8,8 @@ from django.utils import translation
 from refunds.models import Refund
 from refunds.quotes import CAP, CAP_NOT_NEGATIVE, DISCOUNT, ITEM, SHIPPING, Quote, quote_for_return
 from refunds.services import refund_create
-from tests.factories import make_order
-from tests.refunds.factories import make_return, superuser
+from tests.factories import make_order, superuser
+from tests.refunds.factories import make_return
 
 pytestmark = pytest.mark.django_db
 

@@ -1,17 +1,17 @@
 """Staff refunding at the same moment, on PostgreSQL: the order's row lock keeps one refund per
 return and an order's refunds within what it paid."""
 
-import threading
 from decimal import Decimal
+from functools import partial
 
 import pytest
-from django.db import connection
 
 from refunds.models import Refund
 from refunds.selectors import committed_total_for_order
 from refunds.services import RefundError, refund_create
 from shop.models import User
 from tests.factories import make_order
+from tests.fixtures.concurrency import race
 from tests.refunds.factories import make_return, refunds_manager
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -19,24 +19,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 def at_once(count: int, work) -> list:
     """Run work(i) in `count` threads released together; each result or the exception raised."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(i):
-        try:
-            barrier.wait(timeout=30)
-            results[i] = work(i)
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread got
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+    return race(*(partial(work, i) for i in range(count)))
 
 
 def staff(manager_id: int) -> User:

@@ -10,8 +10,8 @@ from refunds.quotes import quote_for_return
 from refunds.selectors import committed_total_for_order
 from refunds.services import RefundError, refund_create
 from shop.money import MINOR_UNITS
-from tests.factories import make_order
-from tests.refunds.factories import make_return, superuser
+from tests.factories import make_order, superuser
+from tests.refunds.factories import make_return
 
 pytestmark = pytest.mark.django_db
 

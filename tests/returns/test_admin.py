@@ -2,11 +2,11 @@
 status changes only through the admin actions, which call the services row by row."""
 
 import pytest
-from django.contrib.messages import get_messages
 
 from returns.models import Return, ReturnEvent, ReturnReason, ReturnStatus
 from returns.services import return_cancel
 from tests.factories import StaffFactory
+from tests.fixtures.web import messages_of
 from tests.returns.helpers import grant, request
 
 pytestmark = pytest.mark.django_db
@@ -17,12 +17,7 @@ CHANGELIST = "/admin/returns/return/"
 @pytest.fixture
 def admin_client(client, staff):
     client.force_login(staff)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
-
-
-def messages_of(response):
-    return [(m.level_tag, m.message) for m in get_messages(response.wsgi_request)]
 
 
 def test_reasons_and_actions_are_listed_and_editable(client, reasons, actions):

@@ -4,52 +4,16 @@ Each thread has its own database connection. The notifications stand-in sleeps i
 service's transaction, so the first thread still holds its locks when the second one arrives.
 """
 
-import threading
-import time
-
 import pytest
-from django.db import connections
 
 from returns.errors import ReturnError, StaleReturnError
 from returns.models import Return, ReturnEvent, ReturnLabel, ReturnStatus
 from returns.services import return_approve, return_receive
 from shop.models import StockMovement, Variant
+from tests.fixtures.concurrency import race
 from tests.returns.helpers import lines_of, request, return_in
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def slow_outbox(notifications, monkeypatch):
-    def enqueue(**kwargs):
-        time.sleep(0.3)
-        notifications(**kwargs)
-
-    monkeypatch.setattr("notifications.services.notification_enqueue", enqueue)
-    return notifications
-
-
-def race(*calls):
-    """Run the calls at the same moment, one thread and one connection each."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            outcomes[index] = call()
-        except Exception as exc:  # noqa: BLE001 - the outcome is what the test checks
-            outcomes[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads)
-    return outcomes
 
 
 def split(outcomes):

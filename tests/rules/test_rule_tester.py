@@ -5,22 +5,16 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.test import Client
 from django.urls import reverse
 
 from returns.models import ReturnRule
 from tests.factories import StaffFactory, UserFactory, make_order
+from tests.fixtures.web import logged_in
 from tests.rules.helpers import block, fee, percent_fee
 
 pytestmark = pytest.mark.django_db
 
 TESTER = "admin:returns_returnrule_tester"
-
-
-def client_of(user) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -37,7 +31,7 @@ def test_the_tester_explains_which_rules_match_and_the_verdict(rules_reader, sho
     swiss = block("No returns from Switzerland.", countries="CH", name="Switzerland")
     order = make_order([(1, "30.00")], shipping_country="BE", shipping="0")
     # when
-    response = client_of(rules_reader).get(
+    response = logged_in(rules_reader).get(
         reverse(TESTER), {"order_number": order.number, "channel": "portal"}
     )
     # then
@@ -62,7 +56,7 @@ def test_the_tester_shows_a_blocked_order_and_can_try_rules_that_are_off(rules_r
     # given
     block("No returns from Switzerland.", countries="CH", active=False, name="Switzerland")
     order = make_order([(1, "30.00")], shipping_country="CH")
-    client = client_of(rules_reader)
+    client = logged_in(rules_reader)
     # when
     active_only = client.get(reverse(TESTER), {"order_number": order.number, "channel": "portal"})
     with_off = client.get(
@@ -77,7 +71,7 @@ def test_the_tester_shows_a_blocked_order_and_can_try_rules_that_are_off(rules_r
 
 def test_an_unknown_order_number_is_a_form_error(rules_reader):
     # when
-    response = client_of(rules_reader).get(
+    response = logged_in(rules_reader).get(
         reverse(TESTER), {"order_number": "nope", "channel": "portal"}
     )
     # then
@@ -91,8 +85,8 @@ def test_staff_without_the_permission_and_customers_cannot_use_the_tester(db):
     clerk = StaffFactory()
     customer = UserFactory()
     # when
-    as_clerk = client_of(clerk).get(reverse(TESTER))
-    as_customer = client_of(customer).get(reverse(TESTER))
+    as_clerk = logged_in(clerk).get(reverse(TESTER))
+    as_customer = logged_in(customer).get(reverse(TESTER))
     # then
     assert as_clerk.status_code == 403
     assert as_customer.status_code == 302
@@ -103,7 +97,7 @@ def test_the_rules_list_links_to_the_tester(rules_reader):
     # given
     fee("5.00", countries="FR", name="France")
     # when
-    response = client_of(rules_reader).get(reverse("admin:returns_returnrule_changelist"))
+    response = logged_in(rules_reader).get(reverse("admin:returns_returnrule_changelist"))
     # then
     assert response.status_code == 200
     page = response.content.decode()

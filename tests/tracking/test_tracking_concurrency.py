@@ -1,28 +1,14 @@
 """The same carrier event delivered twice at the same moment (a retried webhook and a file
 import, say) is recorded once and moves the return once (PostgreSQL)."""
 
-import time
-
 import pytest
 
 from returns.models import ReturnEvent, ReturnStatus, TrackingEvent
 from returns.services.tracking import DUPLICATE, RECORDED, tracking_event_record
+from tests.fixtures.concurrency import race
 from tests.labels.helpers import approved_with_label, carrier_event, label_of
-from tests.returns.test_concurrency import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def slow_outbox(notifications, monkeypatch):
-    """The outbox takes its time inside the transaction: the first thread keeps its locks."""
-
-    def enqueue(**kwargs):
-        time.sleep(0.3)
-        notifications(**kwargs)
-
-    monkeypatch.setattr("notifications.services.notification_enqueue", enqueue)
-    return notifications
 
 
 def test_the_same_event_at_once_is_recorded_once(staff, order, reasons, slow_outbox):

@@ -15,6 +15,7 @@ from returns.models import (
 )
 from returns.webhooks import sign
 from shop.models import StockMovement
+from tests.fixtures.web import english_client
 from tests.labels.helpers import approved_with_label, label_of
 
 pytestmark = pytest.mark.django_db
@@ -55,9 +56,7 @@ def post(body: bytes, signature: str | None = None, *, secret=SECRET):
         headers["HTTP_X_CARRIER_SIGNATURE"] = signature
     # English: the notes the system writes follow the request's language (the shop's default
     # for a carrier), and the assertions read the English source strings.
-    return Client(HTTP_ACCEPT_LANGUAGE="en").post(
-        URL, data=body, content_type="application/json", **headers
-    )
+    return english_client().post(URL, data=body, content_type="application/json", **headers)
 
 
 def state(ret) -> dict:

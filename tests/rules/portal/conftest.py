@@ -1,12 +1,4 @@
-"""The portal tests' fixtures (a customer's logged-in client and DEMO-1001-like order)."""
+"""The portal's customer and order (DEMO-1001, tests/portal/conftest.py) for the portal pages'
+rules tests. This conftest goes away when test_portal_rules.py moves into tests/portal/."""
 
-from tests.portal.conftest import (  # noqa: F401
-    _fresh_throttles,
-    client,
-    customer,
-    customer_client,
-    customer_user,
-    order,
-    reasons,
-    shop_settings,
-)
+from tests.portal.conftest import customer, customer_user, order  # noqa: F401

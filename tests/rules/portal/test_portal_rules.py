@@ -7,7 +7,8 @@ import pytest
 
 from portal.views.returns import DRAFT_KEY
 from returns.models import Return, ReturnRule
-from tests.portal.helpers import form_data, messages_of, nothing_written
+from tests.fixtures.web import shown_messages
+from tests.portal.helpers import form_data, nothing_written
 from tests.rules.helpers import block, fee, percent_fee, rule
 
 pytestmark = pytest.mark.django_db
@@ -91,7 +92,7 @@ def test_a_block_on_the_chosen_reason_is_told_before_confirming(customer_client,
     summary = customer_client.get(confirm_url(order))
     # then
     assert summary.status_code == 200
-    assert messages_of(summary) == [
+    assert shown_messages(summary) == [
         f"“{order.lines.order_by('id')[0].variant}” cannot be returned: Please tell us what "
         "is wrong rather than “changed my mind”."
     ]
