@@ -28,12 +28,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Q
 from django.utils.translation import gettext
 
 from refunds.models import LIVE_REFUND_STATUSES, Refund
 from returns.models import LIVE_STATUSES, Return, ReturnLine, ReturnStatus
-from shop.models import Order
+from shop.models import Order, OrderLine
 from shop.money import MINOR_UNITS, ZERO, quantize
 
 ITEM = "item"
@@ -246,6 +246,8 @@ class _Held:
     requested: int
     received: int | None
     counted_as_received: bool
+    # Only live returns hold units; a quoted return that is no longer live still has lines.
+    live: bool = True
 
     @property
     def effective(self) -> int:
@@ -260,6 +262,31 @@ class _OrderLineInfo:
     name: str
     quantity: int
     unit_price: Decimal
+
+
+@dataclass(frozen=True)
+class LiveRefund:
+    """A refund that holds money (pending or refunded), as the quotes and the money state
+    read it."""
+
+    ret_id: int
+    amount: Decimal
+    includes_shipping: bool
+    status: str
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    """What the quotes of an order's returns are computed from, read once for all of them."""
+
+    order: Order
+    order_lines: tuple[_OrderLineInfo, ...]
+    held: tuple[_Held, ...]  # the lines of the order's live returns and of the quoted ones
+    live_refunds: tuple[LiveRefund, ...]
+
+    @property
+    def currency(self) -> str:
+        return self.order.currency
 
 
 @dataclass(frozen=True)
@@ -280,34 +307,32 @@ class _Inputs:
     shipping_already_refunded: bool = False
 
 
-def _load_inputs(ret: Return) -> _Inputs:
-    ret = Return.objects.select_related("exchange_variant__product").get(pk=ret.pk)
-    order = Order.objects.get(pk=ret.order_id)
-    return _order_inputs(
-        order,
-        ret_id=ret.id,
-        fee=ret.return_fee,
-        refund_mode=ret.refund_mode,
-        variant=ret.exchange_variant,
+def load_order_facts(orders: list[Order], quoted_ids: set[int]) -> dict[int, OrderFacts]:
+    """Per order id, the facts the quotes of its returns need: three queries, however many
+    orders and returns. `quoted_ids` are the returns to quote (live or not)."""
+    order_ids = [order.id for order in orders]
+    lines: dict[int, list[_OrderLineInfo]] = {order_id: [] for order_id in order_ids}
+    currency = {order.id: order.currency for order in orders}
+    order_lines = (
+        OrderLine.objects.filter(order_id__in=order_ids)
+        .select_related("variant__product")
+        .order_by("id")
     )
-
-
-def _order_inputs(order: Order, *, ret_id: int, fee: Decimal, refund_mode: str, variant) -> _Inputs:
-    """What a quote of return `ret_id` on `order` is computed from."""
-    currency = order.currency
-    order_lines = tuple(
-        _OrderLineInfo(
-            id=line.id,
-            name=str(line.variant),
-            quantity=line.quantity,
-            unit_price=quantize(line.unit_price_paid, currency),
+    for line in order_lines:
+        lines[line.order_id].append(
+            _OrderLineInfo(
+                id=line.id,
+                name=str(line.variant),
+                quantity=line.quantity,
+                unit_price=quantize(line.unit_price_paid, currency[line.order_id]),
+            )
         )
-        for line in order.lines.select_related("variant__product").order_by("id")
-    )
+    held: dict[int, list[_Held]] = {order_id: [] for order_id in order_ids}
     held_rows = (
-        ReturnLine.objects.filter(order_line__order_id=order.id)
-        .filter(Q(ret__status__in=LIVE_STATUSES) | Q(ret_id=ret_id))
+        ReturnLine.objects.filter(order_line__order_id__in=order_ids)
+        .filter(Q(ret__status__in=LIVE_STATUSES) | Q(ret_id__in=quoted_ids))
         .values_list(
+            "ret__order_id",
             "ret_id",
             "ret__status",
             "ret__refund_mode",
@@ -316,22 +341,39 @@ def _order_inputs(order: Order, *, ret_id: int, fee: Decimal, refund_mode: str, 
             "received_quantity",
         )
     )
-    held = [
-        _Held(
-            ret_id=ret_id,
-            is_exchange=mode == Return.RefundMode.EXCHANGE,
-            order_line_id=line_id,
-            requested=quantity,
-            received=received,
-            counted_as_received=status in RECEIVED_STATUSES,
+    for order_id, ret_id, status, mode, line_id, quantity, received in held_rows:
+        held[order_id].append(
+            _Held(
+                ret_id=ret_id,
+                is_exchange=mode == Return.RefundMode.EXCHANGE,
+                order_line_id=line_id,
+                requested=quantity,
+                received=received,
+                counted_as_received=status in RECEIVED_STATUSES,
+                live=status in LIVE_STATUSES,
+            )
         )
-        for ret_id, status, mode, line_id, quantity, received in held_rows
-    ]
-    refunds = (
-        Refund.objects.filter(order_id=order.id, status__in=LIVE_REFUND_STATUSES)
-        .exclude(ret_id=ret_id)
-        .aggregate(total=Sum("amount"), with_shipping=Count("id", filter=Q(includes_shipping=True)))
-    )
+    refunds: dict[int, list[LiveRefund]] = {order_id: [] for order_id in order_ids}
+    refund_rows = Refund.objects.filter(
+        order_id__in=order_ids, status__in=LIVE_REFUND_STATUSES
+    ).values_list("order_id", "ret_id", "amount", "includes_shipping", "status")
+    for order_id, ret_id, amount, includes_shipping, status in refund_rows:
+        refunds[order_id].append(LiveRefund(ret_id, amount, includes_shipping, status))
+    return {
+        order.id: OrderFacts(
+            order=order,
+            order_lines=tuple(lines[order.id]),
+            held=tuple(held[order.id]),
+            live_refunds=tuple(refunds[order.id]),
+        )
+        for order in orders
+    }
+
+
+def _inputs(facts: OrderFacts, *, ret_id: int, fee: Decimal, refund_mode: str, variant) -> _Inputs:
+    """What a quote of return `ret_id` on the facts' order is computed from."""
+    order, currency = facts.order, facts.currency
+    other_refunds = [refund for refund in facts.live_refunds if refund.ret_id != ret_id]
     is_exchange = refund_mode == Return.RefundMode.EXCHANGE
     return _Inputs(
         ret_id=ret_id,
@@ -342,15 +384,20 @@ def _order_inputs(order: Order, *, ret_id: int, fee: Decimal, refund_mode: str, 
         is_exchange=is_exchange,
         exchange_name=str(variant) if variant else "",
         exchange_price=quantize(variant.price, currency) if variant and is_exchange else None,
-        order_lines=order_lines,
+        order_lines=facts.order_lines,
         discount_shares=allocate_discount(
-            {line.id: _to_minor(line.unit_price * line.quantity, currency) for line in order_lines},
+            {
+                line.id: _to_minor(line.unit_price * line.quantity, currency)
+                for line in facts.order_lines
+            },
             _to_minor(order.discount, currency),
         ),
-        others=tuple(h for h in held if h.ret_id != ret_id),
-        own=tuple(sorted((h for h in held if h.ret_id == ret_id), key=lambda h: h.order_line_id)),
-        other_refunds_total=refunds["total"] or ZERO,
-        shipping_already_refunded=bool(refunds["with_shipping"]),
+        others=tuple(h for h in facts.held if h.ret_id != ret_id and h.live),
+        own=tuple(
+            sorted((h for h in facts.held if h.ret_id == ret_id), key=lambda h: h.order_line_id)
+        ),
+        other_refunds_total=sum((refund.amount for refund in other_refunds), ZERO),
+        shipping_already_refunded=any(refund.includes_shipping for refund in other_refunds),
     )
 
 
@@ -465,7 +512,22 @@ def _units(held: tuple[_Held, ...], *, received: bool) -> dict[int, int]:
 def quote_for_return(ret: Return) -> Quote:
     """The quote of `ret`, read afresh from the database (call it under the order's lock when
     the result decides a refund)."""
-    inputs = _load_inputs(ret)
+    ret = Return.objects.select_related("order", "exchange_variant__product").get(pk=ret.pk)
+    facts = load_order_facts([ret.order], {ret.id})[ret.order_id]
+    return quote_from_facts(facts, ret)
+
+
+def quote_from_facts(facts: OrderFacts, ret: Return) -> Quote:
+    """The quote of `ret` from its order's facts (see load_order_facts): a list reads the
+    facts of all its orders at once, then quotes each return with no query more (the returns
+    must come with their exchange variant, select_related)."""
+    inputs = _inputs(
+        facts,
+        ret_id=ret.id,
+        fee=ret.return_fee,
+        refund_mode=ret.refund_mode,
+        variant=ret.exchange_variant,
+    )
     if not any(h.counted_as_received for h in inputs.own):
         return _compute(inputs, _units(inputs.own, received=False), BASIS_REQUESTED)
     received = _units(inputs.own, received=True)
@@ -500,8 +562,8 @@ def quote_preview(
     The same computation as quote_for_return, for the portal's summary page before the
     customer confirms: once created with those quantities, the return's quote is this one.
     """
-    inputs = _order_inputs(
-        order,
+    inputs = _inputs(
+        load_order_facts([order], set())[order.id],
         ret_id=PREVIEW_RETURN_ID,
         fee=return_fee,
         refund_mode=refund_mode,
