@@ -272,7 +272,7 @@ class RefundAdmin(_ReadOnlyAdmin):
                 return redirect("admin:refunds_refund_for_return", ret.pk)
             refund = result
         elif data["reference"]:
-            refund = services.refund_record_external(
+            refund = services.refund_settle(
                 actor=request.user,
                 ret=ret,
                 reference=data["reference"],

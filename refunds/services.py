@@ -22,6 +22,7 @@ from refunds.models import (
     RefundStatus,
     StoreCreditMovement,
 )
+from refunds.money import money_for_return
 from refunds.quotes import Quote, quote_for_return
 from refunds.selectors import store_credit_balance
 from returns.models import Return, ReturnEvent, ReturnStatus
@@ -228,8 +229,9 @@ def _check_amount(ret: Return, order: Order, quote: Quote, amount, reason: str):
 def refund_mark_refunded(*, actor, refund: Refund, reference: str) -> Refund:
     """The money left (or the credit was given): record who, when and the reference.
 
-    A store-credit refund credits the customer's balance. When the return is received, it is
-    completed and the customer told. Marking it again with the same reference changes nothing.
+    A store-credit refund credits the customer's balance. When the return is received and this
+    settles its money (nothing left to refund, nothing pending), it is completed and the
+    customer told. Marking it again with the same reference changes nothing.
     """
     _require_permission(actor)
     reference = (reference or "").strip()
@@ -252,9 +254,68 @@ def refund_mark_refunded(*, actor, refund: Refund, reference: str) -> Refund:
             _credit_store(locked, ret, actor)
         note = _settled_note(locked)
         _record(ret, actor, note, visible_to_customer=True)
-        if ret.status == ReturnStatus.RECEIVED:
-            _complete(ret, actor, note=note, notice=_COMPLETION_NOTICE[locked.mode])
+        _complete_if_settled(ret, actor, note=note, notice=_COMPLETION_NOTICE[locked.mode])
     return locked
+
+
+def refund_settle(
+    *,
+    actor,
+    ret: Return,
+    reference: str,
+    idempotency_key: str,
+    expected_status: str | None = None,
+    amount=None,
+    mode: str | None = None,
+    reason: str = "",
+) -> Refund:
+    """Refund and mark refunded: the money left for the return, with its reference.
+
+    The return's pending refund is marked refunded as it is; otherwise a refund of what is
+    left of the quote (or of `amount`, a partial refund with `reason`) is created and marked
+    refunded at once. The same key twice makes one refund; nothing left to refund is refused.
+    expected_status is the status the person saw: a return changed meanwhile is refused.
+    Locks the order, then the return, then the refund.
+    """
+    _require_permission(actor)
+    key = _check_key(idempotency_key)
+    reference = (reference or "").strip()
+    with transaction.atomic():
+        Order.objects.select_for_update(of=("self",)).get(pk=ret.order_id)
+        locked = _lock_return(ret.pk)
+        refund = _settled_by_this_request(locked, key, reference)
+        if refund is None:
+            if expected_status is not None and locked.status != expected_status:
+                raise RefundError(
+                    gettext(
+                        "Return %(rma)s was changed by someone else meanwhile: it is now "
+                        "%(status)s. Check it again before marking it refunded."
+                    )
+                    % {"rma": locked.rma_number, "status": ReturnStatus(locked.status).label}
+                )
+            refund = locked.refunds.filter(status=RefundStatus.PENDING).order_by("id").first()
+        if refund is None:
+            refund = refund_create(
+                actor=actor,
+                ret=locked,
+                idempotency_key=key,
+                amount=amount,
+                mode=mode,
+                reason=reason,
+            )
+        return refund_mark_refunded(actor=actor, refund=refund, reference=reference)
+
+
+def _settled_by_this_request(ret: Return, key: str, reference: str) -> Refund | None:
+    """The refund a first submission of this settle request made or marked: the one its key
+    created, or (a pending refund keeps its own key) the one marked with this reference when
+    nothing is left to refund."""
+    existing = Refund.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return _same_request(existing, ret)
+    if not reference or money_for_return(ret).left_to_refund:
+        return None
+    return ret.refunds.filter(status=RefundStatus.REFUNDED, reference=reference).first()
 
 
 def refund_mark_failed(*, actor, refund: Refund, note: str = "") -> Refund:
@@ -265,38 +326,6 @@ def refund_mark_failed(*, actor, refund: Refund, note: str = "") -> Refund:
 def refund_cancel(*, actor, refund: Refund, note: str = "") -> Refund:
     """Staff withdraw a pending refund (wrong amount, wrong mode)."""
     return _close(actor, refund, note, RefundStatus.CANCELLED)
-
-
-def refund_record_external(
-    *,
-    actor,
-    ret: Return,
-    reference: str,
-    idempotency_key: str,
-    amount=None,
-    mode: str | None = None,
-    reason: str = "",
-) -> Refund:
-    """Record a refund already made outside the system (bank transfer, the payment provider's
-    dashboard): create it and mark it refunded in one step."""
-    _require_permission(actor)
-    if not (reference or "").strip():
-        raise RefundError(
-            gettext(
-                "Type the reference of the refund made outside the system: the bank transfer's "
-                "reference or the payment provider's refund id."
-            )
-        )
-    with transaction.atomic():
-        refund = refund_create(
-            actor=actor,
-            ret=ret,
-            idempotency_key=idempotency_key,
-            amount=amount,
-            mode=mode,
-            reason=reason,
-        )
-        return refund_mark_refunded(actor=actor, refund=refund, reference=reference)
 
 
 def _close(actor, refund: Refund, note: str, status: str) -> Refund:
@@ -349,13 +378,12 @@ def exchange_settle(*, actor, ret: Return, idempotency_key: str) -> Refund | Exc
             )
         if quote.amount_due > 0:
             return _record_due(actor, ret, order, quote)
-        if ret.status == ReturnStatus.RECEIVED:
-            _complete(
-                ret,
-                actor,
-                note=gettext("Exchange for the same price: nothing to settle."),
-                notice="exchanged",
-            )
+        _complete_if_settled(
+            ret,
+            actor,
+            note=gettext("Exchange for the same price: nothing to settle."),
+            notice="exchanged",
+        )
         return None
 
 
@@ -399,8 +427,7 @@ def exchange_due_mark_paid(*, actor, due: ExchangeDue, reference: str) -> Exchan
             "amount": format_money(locked.amount, locked.currency)
         }
         _record(ret, actor, note, visible_to_customer=True)
-        if ret.status == ReturnStatus.RECEIVED:
-            _complete(ret, actor, note=note, notice="exchanged")
+        _complete_if_settled(ret, actor, note=note, notice="exchanged")
     return locked
 
 
@@ -519,7 +546,11 @@ def _settled_note(refund: Refund) -> str:
     return gettext("%(amount)s refunded to the original payment.") % {"amount": amount}
 
 
-def _complete(ret: Return, actor, *, note: str, notice: str) -> None:
+def _complete_if_settled(ret: Return, actor, *, note: str, notice: str) -> None:
+    """Complete a received return once its money is settled (a partial refund leaves the rest
+    to refund: the return waits for it)."""
+    if ret.status != ReturnStatus.RECEIVED or not money_for_return(ret).settled:
+        return
     # Settling the money settles the return: a refunds manager without the permission to
     # complete returns completes it as the system, the note telling who settled it.
     completer = actor if actor.has_perm("returns.complete_return") else None

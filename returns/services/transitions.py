@@ -6,6 +6,7 @@ and queues the customer's email."""
 from django.db import transaction
 from django.utils.translation import gettext
 
+from refunds.money import money_for_return, unsettled_reason
 from returns.errors import ReturnError, ReturnPermissionError
 from returns.models import Return, ReturnAction, ReturnEvent, ReturnLine
 from returns.services._common import (
@@ -175,8 +176,17 @@ def return_complete(
     notify: bool | None = None,
     notification_event: str | None = None,
 ) -> Return:
-    """The refund, credit or exchange is settled. An exchange ships its replacement order."""
+    """The refund, credit or exchange is settled. An exchange ships its replacement order.
+
+    Refused while money is left to settle (refunds/money.py): marking the refund refunded (or
+    the exchange difference paid) completes the return instead.
+    """
     notice = notification_event or _COMPLETION_NOTICE[ret.refund_mode]
+
+    def settle(locked):
+        _require_settled(locked)
+        _ship_exchange(locked, actor=actor)
+
     return _run(
         ret,
         "complete",
@@ -185,9 +195,18 @@ def return_complete(
         notify=notify,
         notice=notice,
         system_may=True,
-        before=lambda locked: _ship_exchange(locked, actor=actor),
+        before=settle,
         fields=("replacement_order",),
     )
+
+
+def _require_settled(ret: Return) -> None:
+    reason = unsettled_reason(money_for_return(ret))
+    if reason:
+        raise ReturnError(
+            gettext("Return %(rma)s cannot be completed yet: %(reason)s")
+            % {"rma": ret.rma_number, "reason": reason}
+        )
 
 
 def return_expire(*, actor, ret: Return, note: str = "") -> Return:
