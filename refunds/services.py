@@ -5,7 +5,9 @@ hold everywhere. Each function is atomic and raises a RefundError with a clear, 
 message when it refuses, having changed nothing.
 
 Locks are always taken in the same order — return, order, refund, customer — the order in which
-the return services take them, so that two services never deadlock.
+the return services take them, so that two services never deadlock. The exceptions take the
+order first, because every refund of an order is counted under its lock: refund_create (the
+order only) and refund_settle (order, return, refund).
 """
 
 from decimal import Decimal, InvalidOperation
