@@ -18,10 +18,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext
 
 from refunds.models import ExchangeDue, ExchangeDueStatus, RefundStatus
-from refunds.quotes import LiveRefund, Quote, load_order_facts, quote_from_facts
+from refunds.quotes import (
+    OrderFacts,
+    Quote,
+    load_order_facts,
+    order_facts_of,
+    quote_from_facts,
+    with_order_facts,
+)
 from returns.models import LIVE_STATUSES, Return
 from shop.models import Order
 from shop.money import ZERO, format_money, quantize
@@ -74,22 +82,31 @@ def money_for_return(ret: Return) -> ReturnMoney:
 
 
 def money_for_returns(returns: list[Return]) -> dict[int, ReturnMoney]:
-    """The money states of `returns` by return id, in four queries whatever their number.
+    """The money states of `returns` by return id, in a fixed number of queries whatever their
+    number: none when they were read through with_money_columns, four otherwise.
 
     The returns must come with their order and exchange variant (select_related).
     """
-    orders = {ret.order_id: ret.order for ret in returns}
-    facts = load_order_facts(list(orders.values()), {ret.id for ret in returns})
-    dues = _dues_by_return([ret.id for ret in returns])
-    return {
-        ret.id: _state(
-            quote_from_facts(facts[ret.order_id], ret),
-            facts[ret.order_id].live_refunds,
-            ret.id,
-            dues.get(ret.id),
+    if all(hasattr(ret, "due_paid") for ret in returns):
+        facts = {ret.pk: order_facts_of(ret) for ret in returns}
+        paid = {ret.pk for ret in returns if ret.due_paid}
+    else:
+        by_order = load_order_facts(
+            list({ret.order_id: ret.order for ret in returns}.values()), {r.pk for r in returns}
         )
+        facts = {ret.pk: by_order[ret.order_id] for ret in returns}
+        paid = _paid_dues([ret.pk for ret in returns])
+    return {
+        ret.pk: _state(quote_from_facts(facts[ret.pk], ret), facts[ret.pk], ret.pk, ret.pk in paid)
         for ret in returns
     }
+
+
+def with_money_columns(returns: QuerySet[Return]) -> QuerySet[Return]:
+    """`returns` with what their money states are computed from as columns of their own query
+    (a list's page): money_for_returns then makes no query."""
+    paid = ExchangeDue.objects.filter(ret_id=OuterRef("pk"), status=ExchangeDueStatus.PAID)
+    return with_order_facts(returns).annotate(due_paid=Exists(paid))
 
 
 def money_for_order(order: Order) -> MoneyState:
@@ -117,20 +134,19 @@ def money_for_order(order: Order) -> MoneyState:
     )
 
 
-def _dues_by_return(ret_ids: list[int]) -> dict[int, ExchangeDue]:
+def _paid_dues(ret_ids: list[int]) -> set[int]:
+    """The returns among `ret_ids` whose exchange due the customer paid."""
     if not ret_ids:
-        return {}
-    return {due.ret_id: due for due in ExchangeDue.objects.filter(ret_id__in=ret_ids)}
+        return set()
+    paid = ExchangeDue.objects.filter(ret_id__in=ret_ids, status=ExchangeDueStatus.PAID)
+    return set(paid.values_list("ret_id", flat=True))
 
 
-def _state(
-    quote: Quote, live_refunds: tuple[LiveRefund, ...], ret_id: int, due: ExchangeDue | None
-) -> ReturnMoney:
+def _state(quote: Quote, facts: OrderFacts, ret_id: int, due_paid: bool) -> ReturnMoney:
     currency = quote.currency
-    own = [refund for refund in live_refunds if refund.ret_id == ret_id]
+    own = [refund for refund in facts.live_refunds if refund.ret_id == ret_id]
     refunded = sum((r.amount for r in own if r.status == RefundStatus.REFUNDED), ZERO)
     pending = sum((r.amount for r in own if r.status == RefundStatus.PENDING), ZERO)
-    paid = due is not None and due.status == ExchangeDueStatus.PAID
     return ReturnMoney(
         currency=currency,
         quote=quote,
@@ -139,5 +155,5 @@ def _state(
         pending=quantize(pending, currency),
         left_to_refund=quantize(max(ZERO, quote.total - refunded - pending), currency),
         amount_due=quote.amount_due,
-        due_open=ZERO if paid else quote.amount_due,
+        due_open=ZERO if due_paid else quote.amount_due,
     )

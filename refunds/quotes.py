@@ -1,7 +1,9 @@
 """The refund quote: what the merchant owes for a return, line by line, the way a person checks it.
 
 `quote_for_return(ret)` is the one function the back-office, the portal, the commands and the
-refund services call. Its rules:
+refund services call. A list quotes its rows with the same computation from its orders' facts,
+read at once (load_order_facts) or as columns of the list's own query (with_order_facts), then
+quote_from_facts per row. Its rules:
 
 - Items: unit price paid × returned quantity, then minus the item's share of the order-level
   discount. The discount is shared over the order's lines pro rata of their totals; the cents
@@ -25,15 +27,17 @@ Every amount is rounded to the order currency's minor unit (JPY: none).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import Aggregate, OuterRef, Q, QuerySet, Subquery, TextField
+from django.db.models.functions import JSONArray
 from django.utils.translation import gettext
 
 from refunds.models import LIVE_REFUND_STATUSES, Refund
 from returns.models import LIVE_STATUSES, Return, ReturnLine, ReturnStatus
-from shop.models import Order, OrderLine
+from shop.models import Order, OrderLine, Product, Variant
 from shop.money import MINOR_UNITS, ZERO, quantize
 
 ITEM = "item"
@@ -307,67 +311,132 @@ class _Inputs:
     shipping_already_refunded: bool = False
 
 
+# The rows an order's facts are built from, whichever way they are read: its lines, the lines of
+# its live returns (and of the quoted ones), its live refunds.
+_ORDER_LINE_FIELDS = (
+    "id",
+    "variant__product__name",
+    "variant__option",
+    "variant__sku",
+    "quantity",
+    "unit_price_paid",
+)
+_HELD_FIELDS = (
+    "ret_id",
+    "ret__status",
+    "ret__refund_mode",
+    "order_line_id",
+    "quantity",
+    "received_quantity",
+)
+_REFUND_FIELDS = ("ret_id", "amount", "includes_shipping", "status")
+
+
 def load_order_facts(orders: list[Order], quoted_ids: set[int]) -> dict[int, OrderFacts]:
     """Per order id, the facts the quotes of its returns need: three queries, however many
     orders and returns. `quoted_ids` are the returns to quote (live or not)."""
     order_ids = [order.id for order in orders]
-    lines: dict[int, list[_OrderLineInfo]] = {order_id: [] for order_id in order_ids}
-    currency = {order.id: order.currency for order in orders}
+    rows = {order_id: ([], [], []) for order_id in order_ids}
+    order_lines = OrderLine.objects.filter(order_id__in=order_ids)
+    for order_id, *row in order_lines.values_list("order_id", *_ORDER_LINE_FIELDS):
+        rows[order_id][0].append(row)
+    held = ReturnLine.objects.filter(order_line__order_id__in=order_ids).filter(
+        Q(ret__status__in=LIVE_STATUSES) | Q(ret_id__in=quoted_ids)
+    )
+    for order_id, *row in held.values_list("order_line__order_id", *_HELD_FIELDS):
+        rows[order_id][1].append(row)
+    refunds = Refund.objects.filter(order_id__in=order_ids, status__in=LIVE_REFUND_STATUSES)
+    for order_id, *row in refunds.values_list("order_id", *_REFUND_FIELDS):
+        rows[order_id][2].append(row)
+    return {order.id: _facts(order, *rows[order.id]) for order in orders}
+
+
+def with_order_facts(returns: QuerySet[Return]) -> QuerySet[Return]:
+    """`returns` with each one's order facts as JSON columns of their own query, so that a page
+    of them is quoted (order_facts_of) with no query more."""
+    held = ReturnLine.objects.filter(order_line__order_id=OuterRef("order_id")).filter(
+        Q(ret__status__in=LIVE_STATUSES) | Q(ret_id=OuterRef("pk"))
+    )
+    return returns.annotate(
+        facts_order_lines=_json_rows(
+            OrderLine.objects.filter(order_id=OuterRef("order_id")), "order_id", _ORDER_LINE_FIELDS
+        ),
+        facts_held=_json_rows(held, "order_line__order_id", _HELD_FIELDS),
+        facts_refunds=_json_rows(
+            Refund.objects.filter(order_id=OuterRef("order_id"), status__in=LIVE_REFUND_STATUSES),
+            "order_id",
+            _REFUND_FIELDS,
+        ),
+    )
+
+
+def order_facts_of(ret: Return) -> OrderFacts:
+    """The facts of `ret`'s order from the columns with_order_facts added to its row."""
+    return _facts(
+        ret.order,
+        _parse_rows(ret.facts_order_lines),
+        _parse_rows(ret.facts_held),
+        _parse_rows(ret.facts_refunds),
+    )
+
+
+class _JSONRows(Aggregate):
+    """The rows of a subquery as one JSON text, [[...], ...] (SQLite and PostgreSQL)."""
+
+    function = "JSON_GROUP_ARRAY"
+    output_field = TextField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return super().as_sql(
+            compiler,
+            connection,
+            function="JSONB_AGG",
+            template="%(function)s(%(expressions)s)::text",
+            **extra_context,
+        )
+
+
+def _json_rows(queryset: QuerySet, group: str, fields: tuple[str, ...]) -> Subquery:
+    rows = queryset.order_by().values(group).annotate(rows=_JSONRows(JSONArray(*fields)))
+    return Subquery(rows.values("rows"), output_field=TextField())
+
+
+def _parse_rows(text: str | None) -> list[list]:
+    # Amounts stay exact: a JSON number is read as a Decimal, never a float.
+    return json.loads(text, parse_float=Decimal) if text else []
+
+
+def _facts(order: Order, line_rows, held_rows, refund_rows) -> OrderFacts:
+    currency = order.currency
     order_lines = (
-        OrderLine.objects.filter(order_id__in=order_ids)
-        .select_related("variant__product")
-        .order_by("id")
+        _OrderLineInfo(
+            id=line_id,
+            # The variant's own name, from the row's parts.
+            name=str(Variant(product=Product(name=product), option=option, sku=sku)),
+            quantity=quantity,
+            unit_price=quantize(Decimal(price), currency),
+        )
+        for line_id, product, option, sku, quantity, price in sorted(line_rows)
     )
-    for line in order_lines:
-        lines[line.order_id].append(
-            _OrderLineInfo(
-                id=line.id,
-                name=str(line.variant),
-                quantity=line.quantity,
-                unit_price=quantize(line.unit_price_paid, currency[line.order_id]),
-            )
+    held = (
+        _Held(
+            ret_id=ret_id,
+            is_exchange=mode == Return.RefundMode.EXCHANGE,
+            order_line_id=line_id,
+            requested=quantity,
+            received=received,
+            counted_as_received=status in RECEIVED_STATUSES,
+            live=status in LIVE_STATUSES,
         )
-    held: dict[int, list[_Held]] = {order_id: [] for order_id in order_ids}
-    held_rows = (
-        ReturnLine.objects.filter(order_line__order_id__in=order_ids)
-        .filter(Q(ret__status__in=LIVE_STATUSES) | Q(ret_id__in=quoted_ids))
-        .values_list(
-            "ret__order_id",
-            "ret_id",
-            "ret__status",
-            "ret__refund_mode",
-            "order_line_id",
-            "quantity",
-            "received_quantity",
-        )
+        for ret_id, status, mode, line_id, quantity, received in held_rows
     )
-    for order_id, ret_id, status, mode, line_id, quantity, received in held_rows:
-        held[order_id].append(
-            _Held(
-                ret_id=ret_id,
-                is_exchange=mode == Return.RefundMode.EXCHANGE,
-                order_line_id=line_id,
-                requested=quantity,
-                received=received,
-                counted_as_received=status in RECEIVED_STATUSES,
-                live=status in LIVE_STATUSES,
-            )
-        )
-    refunds: dict[int, list[LiveRefund]] = {order_id: [] for order_id in order_ids}
-    refund_rows = Refund.objects.filter(
-        order_id__in=order_ids, status__in=LIVE_REFUND_STATUSES
-    ).values_list("order_id", "ret_id", "amount", "includes_shipping", "status")
-    for order_id, ret_id, amount, includes_shipping, status in refund_rows:
-        refunds[order_id].append(LiveRefund(ret_id, amount, includes_shipping, status))
-    return {
-        order.id: OrderFacts(
-            order=order,
-            order_lines=tuple(lines[order.id]),
-            held=tuple(held[order.id]),
-            live_refunds=tuple(refunds[order.id]),
-        )
-        for order in orders
-    }
+    refunds = (
+        LiveRefund(ret_id, quantize(Decimal(amount), currency), bool(with_shipping), status)
+        for ret_id, amount, with_shipping, status in refund_rows
+    )
+    return OrderFacts(
+        order=order, order_lines=tuple(order_lines), held=tuple(held), live_refunds=tuple(refunds)
+    )
 
 
 def _inputs(facts: OrderFacts, *, ret_id: int, fee: Decimal, refund_mode: str, variant) -> _Inputs:

@@ -245,8 +245,8 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
 
     @admin.display(description=pgettext_lazy("returns overview column", "refund"))
     def refund_quote(self, obj):
-        """The exact quote (refunds/money.py, read for the page's rows at once by
-        _MoneyChangeList), and what is left of it to refund."""
+        """The exact quote (refunds/money.py, computed for the page's rows by _MoneyChangeList),
+        and what is left of it to refund."""
         state = obj.money
         left = ""
         if state.left_to_refund != state.quote_total:
@@ -399,8 +399,8 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
 
 
 class _MoneyChangeList(ChangeList):
-    """The overview's list, each row of the page given its money state (`row.money`), read for
-    all of them at once: a fixed number of queries, whatever the number of rows."""
+    """The overview's list, each row of the page given its money state (`row.money`), computed
+    from the columns returns_overview selects: no query more, whatever the number of rows."""
 
     def get_results(self, request):
         super().get_results(request)

@@ -23,6 +23,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from refunds.models import Refund
+from refunds.money import with_money_columns
 from refunds.selectors import refunded_items_by_order_line
 from returns.models import Return, ReturnLine
 from returns.selectors import held_quantities, return_timeline, returnable_quantities
@@ -36,15 +37,16 @@ def returns_overview(queryset: QuerySet[Return] | None = None) -> QuerySet[Retur
 
     `items_count` is the units returned (received once received): a correlated subquery, not
     a GROUP BY, so the database computes it for the page's rows only and a COUNT(*) of the
-    list leaves it out. The refund column's exact quote is not a column of this query: the
-    overview reads it from refunds/money.py for the page's rows at once (the order and the
-    exchange variant are selected for it).
+    list leaves it out. The refund column's money state (refunds/money.py) is computed from
+    the columns with_money_columns adds (the order's lines, its returns' lines, its refunds),
+    so the exact quote of each row costs no query more.
     """
     queryset = Return.objects.all() if queryset is None else queryset
     lines = ReturnLine.objects.filter(ret=OuterRef("pk")).order_by().values("ret")
     units = Coalesce(F("received_quantity"), F("quantity"))
     items_count = lines.annotate(n=Sum(units)).values("n")
-    return queryset.select_related("order__customer", "exchange_variant__product").annotate(
+    queryset = queryset.select_related("order__customer", "exchange_variant__product")
+    return with_money_columns(queryset).annotate(
         items_count=Coalesce(Subquery(items_count, output_field=IntegerField()), 0)
     )
 

@@ -7,7 +7,12 @@ import pytest
 
 from notifications.models import Notification
 from refunds.models import ExchangeDue, Refund
-from refunds.money import money_for_order, money_for_return, money_for_returns
+from refunds.money import (
+    money_for_order,
+    money_for_return,
+    money_for_returns,
+    with_money_columns,
+)
 from refunds.quotes import quote_for_return
 from refunds.services import (
     RefundError,
@@ -147,6 +152,40 @@ def test_the_bulk_states_equal_one_by_one_in_a_fixed_number_of_queries(
         Decimal("19.90"),
     ]
     assert states[returns[1].pk].refunded == Decimal("24.99")
+
+
+def test_a_list_read_with_its_money_columns_needs_no_query_more(manager, django_assert_num_queries):
+    # given: the same mixed returns, one refunded, one an exchange the customer paid the
+    # difference of
+    orders = [make_order([(2, "15.00"), (1, "9.99")], shipping="4.90") for _ in range(2)]
+    returns = [make_return(order, [1, 1]) for order in orders]
+    returns.append(make_return(orders[0], [1, 0]))
+    refund_settle(actor=manager, ret=returns[1], reference="re_1", idempotency_key="k1")
+    dearer = VariantFactory(price=Decimal("40.00"))
+    exchange = make_return(
+        orders[1], [1, 0], mode=Return.RefundMode.EXCHANGE, exchange_variant=dearer
+    )
+    due = exchange_settle(actor=manager, ret=exchange, idempotency_key="k2")
+    exchange_due_mark_paid(actor=manager, due=due, reference="PAY-1")
+    returns.append(exchange)
+    listed = list(
+        with_money_columns(
+            Return.objects.select_related("order", "exchange_variant__product").order_by("id")
+        )
+    )
+    # when
+    with django_assert_num_queries(0):
+        states = money_for_returns(listed)
+    # then
+    assert {pk: (state.quote, figures(state)) for pk, state in states.items()} == {
+        ret.pk: (quote_for_return(ret), figures(money_for_return(ret))) for ret in returns
+    }
+    assert figures(states[exchange.pk])[3:] == (
+        Decimal("0.00"),
+        Decimal("25.00"),
+        Decimal("0.00"),
+        True,
+    )
 
 
 def test_an_order_state_sums_its_live_returns(manager):
