@@ -37,6 +37,8 @@ from shop.money import ZERO, format_money, quantize
 
 @dataclass(frozen=True)
 class MoneyState:
+    """The money figures of a return, or their sums over an order's live returns."""
+
     currency: str
     quote_total: Decimal
     refunded: Decimal

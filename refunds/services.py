@@ -310,12 +310,13 @@ def refund_settle(
 
 def _settled_by_this_request(ret: Return, key: str, reference: str) -> Refund | None:
     """The refund a first submission of this settle request made or marked: the one its key
-    created, or (a pending refund keeps its own key) the one marked with this reference when
-    nothing is left to refund."""
+    created, or (a pending refund keeps its own key) the one marked with this reference once
+    nothing is left to refund or pending."""
     existing = Refund.objects.filter(idempotency_key=key).first()
     if existing is not None:
         return _same_request(existing, ret)
-    if not reference or money_for_return(ret).left_to_refund:
+    state = money_for_return(ret)
+    if not reference or state.left_to_refund or state.pending:
         return None
     return ret.refunds.filter(status=RefundStatus.REFUNDED, reference=reference).first()
 
