@@ -18,7 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from refunds import selectors, services
 from refunds.forms import ExchangeSettleForm, ReferenceForm, RefundForm
 from refunds.models import ExchangeDue, Refund, RefundMode, StoreCreditMovement
-from refunds.quotes import Quote, quote_for_return
+from refunds.money import money_for_order, money_for_return
+from refunds.quotes import Quote
 from returns.models import Return
 from returns.services import ReturnError
 from shop.pagination import CappedCountPaginator
@@ -237,6 +238,7 @@ class RefundAdmin(_ReadOnlyAdmin):
             ),
         }
         form = form_class(request.POST or None, initial=initial)
+        money = money_for_return(ret)
         if request.method == "POST" and form.is_valid():
             try:
                 result = self._submit(request, ret, form.cleaned_data, exchange=bool(exchange))
@@ -249,7 +251,9 @@ class RefundAdmin(_ReadOnlyAdmin):
             "opts": self.model._meta,
             "ret": ret,
             "title": gettext("Refund return %(rma)s") % {"rma": ret.rma_number},
-            "quote": quote_table(quote_for_return(ret)),
+            "quote": quote_table(money.quote),
+            "money": money,
+            "order_money": money_for_order(ret.order),
             "form": form,
             "refunds": selectors.refunds_for_return(ret),
             "left_on_order": selectors.refundable_left_for_order(ret.order),
@@ -272,7 +276,7 @@ class RefundAdmin(_ReadOnlyAdmin):
                 return redirect("admin:refunds_refund_for_return", ret.pk)
             refund = result
         elif data["reference"]:
-            refund = services.refund_record_external(
+            refund = services.refund_settle(
                 actor=request.user,
                 ret=ret,
                 reference=data["reference"],

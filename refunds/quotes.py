@@ -1,7 +1,9 @@
 """The refund quote: what the merchant owes for a return, line by line, the way a person checks it.
 
 `quote_for_return(ret)` is the one function the back-office, the portal, the commands and the
-refund services call. Its rules:
+refund services call. A list quotes its rows with the same computation from its orders' facts,
+read at once (load_order_facts) or as columns of the list's own query (with_order_facts), then
+quote_from_facts per row. Its rules:
 
 - Items: unit price paid × returned quantity, then minus the item's share of the order-level
   discount. The discount is shared over the order's lines pro rata of their totals; the cents
@@ -25,15 +27,17 @@ Every amount is rounded to the order currency's minor unit (JPY: none).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Aggregate, OuterRef, Q, QuerySet, Subquery, TextField
+from django.db.models.functions import JSONArray
 from django.utils.translation import gettext
 
 from refunds.models import LIVE_REFUND_STATUSES, Refund
 from returns.models import LIVE_STATUSES, Return, ReturnLine, ReturnStatus
-from shop.models import Order
+from shop.models import Order, OrderLine, Product, Variant
 from shop.money import MINOR_UNITS, ZERO, quantize
 
 ITEM = "item"
@@ -246,6 +250,8 @@ class _Held:
     requested: int
     received: int | None
     counted_as_received: bool
+    # Only live returns hold units; a quoted return that is no longer live still has lines.
+    live: bool = True
 
     @property
     def effective(self) -> int:
@@ -260,6 +266,31 @@ class _OrderLineInfo:
     name: str
     quantity: int
     unit_price: Decimal
+
+
+@dataclass(frozen=True)
+class LiveRefund:
+    """A refund that holds money (pending or refunded), as the quotes and the money state
+    read it."""
+
+    ret_id: int
+    amount: Decimal
+    includes_shipping: bool
+    status: str
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    """What the quotes of an order's returns are computed from, read once for all of them."""
+
+    order: Order
+    order_lines: tuple[_OrderLineInfo, ...]
+    held: tuple[_Held, ...]  # the lines of the order's live returns and of the quoted ones
+    live_refunds: tuple[LiveRefund, ...]
+
+    @property
+    def currency(self) -> str:
+        return self.order.currency
 
 
 @dataclass(frozen=True)
@@ -280,43 +311,114 @@ class _Inputs:
     shipping_already_refunded: bool = False
 
 
-def _load_inputs(ret: Return) -> _Inputs:
-    ret = Return.objects.select_related("exchange_variant__product").get(pk=ret.pk)
-    order = Order.objects.get(pk=ret.order_id)
-    return _order_inputs(
-        order,
-        ret_id=ret.id,
-        fee=ret.return_fee,
-        refund_mode=ret.refund_mode,
-        variant=ret.exchange_variant,
+# The rows an order's facts are built from, whichever way they are read: its lines, the lines of
+# its live returns (and of the quoted ones), its live refunds.
+_ORDER_LINE_FIELDS = (
+    "id",
+    "variant__product__name",
+    "variant__option",
+    "variant__sku",
+    "quantity",
+    "unit_price_paid",
+)
+_HELD_FIELDS = (
+    "ret_id",
+    "ret__status",
+    "ret__refund_mode",
+    "order_line_id",
+    "quantity",
+    "received_quantity",
+)
+_REFUND_FIELDS = ("ret_id", "amount", "includes_shipping", "status")
+
+
+def load_order_facts(orders: list[Order], quoted_ids: set[int]) -> dict[int, OrderFacts]:
+    """Per order id, the facts the quotes of its returns need: three queries, however many
+    orders and returns. `quoted_ids` are the returns to quote (live or not)."""
+    order_ids = [order.id for order in orders]
+    rows = {order_id: ([], [], []) for order_id in order_ids}
+    order_lines = OrderLine.objects.filter(order_id__in=order_ids)
+    for order_id, *row in order_lines.values_list("order_id", *_ORDER_LINE_FIELDS):
+        rows[order_id][0].append(row)
+    held = ReturnLine.objects.filter(order_line__order_id__in=order_ids).filter(
+        Q(ret__status__in=LIVE_STATUSES) | Q(ret_id__in=quoted_ids)
+    )
+    for order_id, *row in held.values_list("order_line__order_id", *_HELD_FIELDS):
+        rows[order_id][1].append(row)
+    refunds = Refund.objects.filter(order_id__in=order_ids, status__in=LIVE_REFUND_STATUSES)
+    for order_id, *row in refunds.values_list("order_id", *_REFUND_FIELDS):
+        rows[order_id][2].append(row)
+    return {order.id: _facts(order, *rows[order.id]) for order in orders}
+
+
+def with_order_facts(returns: QuerySet[Return]) -> QuerySet[Return]:
+    """`returns` with each one's order facts as JSON columns of their own query, so that a page
+    of them is quoted (order_facts_of) with no query more."""
+    held = ReturnLine.objects.filter(order_line__order_id=OuterRef("order_id")).filter(
+        Q(ret__status__in=LIVE_STATUSES) | Q(ret_id=OuterRef("pk"))
+    )
+    return returns.annotate(
+        facts_order_lines=_json_rows(
+            OrderLine.objects.filter(order_id=OuterRef("order_id")), "order_id", _ORDER_LINE_FIELDS
+        ),
+        facts_held=_json_rows(held, "order_line__order_id", _HELD_FIELDS),
+        facts_refunds=_json_rows(
+            Refund.objects.filter(order_id=OuterRef("order_id"), status__in=LIVE_REFUND_STATUSES),
+            "order_id",
+            _REFUND_FIELDS,
+        ),
     )
 
 
-def _order_inputs(order: Order, *, ret_id: int, fee: Decimal, refund_mode: str, variant) -> _Inputs:
-    """What a quote of return `ret_id` on `order` is computed from."""
+def order_facts_of(ret: Return) -> OrderFacts:
+    """The facts of `ret`'s order from the columns with_order_facts added to its row."""
+    return _facts(
+        ret.order,
+        _parse_rows(ret.facts_order_lines),
+        _parse_rows(ret.facts_held),
+        _parse_rows(ret.facts_refunds),
+    )
+
+
+class _JSONRows(Aggregate):
+    """The rows of a subquery as one JSON text, [[...], ...] (SQLite and PostgreSQL)."""
+
+    function = "JSON_GROUP_ARRAY"
+    output_field = TextField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return super().as_sql(
+            compiler,
+            connection,
+            function="JSONB_AGG",
+            template="%(function)s(%(expressions)s)::text",
+            **extra_context,
+        )
+
+
+def _json_rows(queryset: QuerySet, group: str, fields: tuple[str, ...]) -> Subquery:
+    rows = queryset.order_by().values(group).annotate(rows=_JSONRows(JSONArray(*fields)))
+    return Subquery(rows.values("rows"), output_field=TextField())
+
+
+def _parse_rows(text: str | None) -> list[list]:
+    # Amounts stay exact: a JSON number is read as a Decimal, never a float.
+    return json.loads(text, parse_float=Decimal) if text else []
+
+
+def _facts(order: Order, line_rows, held_rows, refund_rows) -> OrderFacts:
     currency = order.currency
-    order_lines = tuple(
+    order_lines = (
         _OrderLineInfo(
-            id=line.id,
-            name=str(line.variant),
-            quantity=line.quantity,
-            unit_price=quantize(line.unit_price_paid, currency),
+            id=line_id,
+            # The variant's own name, from the row's parts.
+            name=str(Variant(product=Product(name=product), option=option, sku=sku)),
+            quantity=quantity,
+            unit_price=quantize(Decimal(price), currency),
         )
-        for line in order.lines.select_related("variant__product").order_by("id")
+        for line_id, product, option, sku, quantity, price in sorted(line_rows)
     )
-    held_rows = (
-        ReturnLine.objects.filter(order_line__order_id=order.id)
-        .filter(Q(ret__status__in=LIVE_STATUSES) | Q(ret_id=ret_id))
-        .values_list(
-            "ret_id",
-            "ret__status",
-            "ret__refund_mode",
-            "order_line_id",
-            "quantity",
-            "received_quantity",
-        )
-    )
-    held = [
+    held = (
         _Held(
             ret_id=ret_id,
             is_exchange=mode == Return.RefundMode.EXCHANGE,
@@ -324,14 +426,23 @@ def _order_inputs(order: Order, *, ret_id: int, fee: Decimal, refund_mode: str, 
             requested=quantity,
             received=received,
             counted_as_received=status in RECEIVED_STATUSES,
+            live=status in LIVE_STATUSES,
         )
         for ret_id, status, mode, line_id, quantity, received in held_rows
-    ]
-    refunds = (
-        Refund.objects.filter(order_id=order.id, status__in=LIVE_REFUND_STATUSES)
-        .exclude(ret_id=ret_id)
-        .aggregate(total=Sum("amount"), with_shipping=Count("id", filter=Q(includes_shipping=True)))
     )
+    refunds = (
+        LiveRefund(ret_id, quantize(Decimal(amount), currency), bool(with_shipping), status)
+        for ret_id, amount, with_shipping, status in refund_rows
+    )
+    return OrderFacts(
+        order=order, order_lines=tuple(order_lines), held=tuple(held), live_refunds=tuple(refunds)
+    )
+
+
+def _inputs(facts: OrderFacts, *, ret_id: int, fee: Decimal, refund_mode: str, variant) -> _Inputs:
+    """What a quote of return `ret_id` on the facts' order is computed from."""
+    order, currency = facts.order, facts.currency
+    other_refunds = [refund for refund in facts.live_refunds if refund.ret_id != ret_id]
     is_exchange = refund_mode == Return.RefundMode.EXCHANGE
     return _Inputs(
         ret_id=ret_id,
@@ -342,15 +453,20 @@ def _order_inputs(order: Order, *, ret_id: int, fee: Decimal, refund_mode: str, 
         is_exchange=is_exchange,
         exchange_name=str(variant) if variant else "",
         exchange_price=quantize(variant.price, currency) if variant and is_exchange else None,
-        order_lines=order_lines,
+        order_lines=facts.order_lines,
         discount_shares=allocate_discount(
-            {line.id: _to_minor(line.unit_price * line.quantity, currency) for line in order_lines},
+            {
+                line.id: _to_minor(line.unit_price * line.quantity, currency)
+                for line in facts.order_lines
+            },
             _to_minor(order.discount, currency),
         ),
-        others=tuple(h for h in held if h.ret_id != ret_id),
-        own=tuple(sorted((h for h in held if h.ret_id == ret_id), key=lambda h: h.order_line_id)),
-        other_refunds_total=refunds["total"] or ZERO,
-        shipping_already_refunded=bool(refunds["with_shipping"]),
+        others=tuple(h for h in facts.held if h.ret_id != ret_id and h.live),
+        own=tuple(
+            sorted((h for h in facts.held if h.ret_id == ret_id), key=lambda h: h.order_line_id)
+        ),
+        other_refunds_total=sum((refund.amount for refund in other_refunds), ZERO),
+        shipping_already_refunded=any(refund.includes_shipping for refund in other_refunds),
     )
 
 
@@ -465,7 +581,22 @@ def _units(held: tuple[_Held, ...], *, received: bool) -> dict[int, int]:
 def quote_for_return(ret: Return) -> Quote:
     """The quote of `ret`, read afresh from the database (call it under the order's lock when
     the result decides a refund)."""
-    inputs = _load_inputs(ret)
+    ret = Return.objects.select_related("order", "exchange_variant__product").get(pk=ret.pk)
+    facts = load_order_facts([ret.order], {ret.id})[ret.order_id]
+    return quote_from_facts(facts, ret)
+
+
+def quote_from_facts(facts: OrderFacts, ret: Return) -> Quote:
+    """The quote of `ret` from its order's facts (see load_order_facts): a list reads the
+    facts of all its orders at once, then quotes each return with no query more (the returns
+    must come with their exchange variant, select_related)."""
+    inputs = _inputs(
+        facts,
+        ret_id=ret.id,
+        fee=ret.return_fee,
+        refund_mode=ret.refund_mode,
+        variant=ret.exchange_variant,
+    )
     if not any(h.counted_as_received for h in inputs.own):
         return _compute(inputs, _units(inputs.own, received=False), BASIS_REQUESTED)
     received = _units(inputs.own, received=True)
@@ -500,8 +631,8 @@ def quote_preview(
     The same computation as quote_for_return, for the portal's summary page before the
     customer confirms: once created with those quantities, the return's quote is this one.
     """
-    inputs = _order_inputs(
-        order,
+    inputs = _inputs(
+        load_order_facts([order], set())[order.id],
         ret_id=PREVIEW_RETURN_ID,
         fee=return_fee,
         refund_mode=refund_mode,

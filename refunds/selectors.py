@@ -47,10 +47,6 @@ def refundable_left_for_order(order: Order) -> Decimal:
     return max(ZERO, order.amount_paid - committed_total_for_order(order))
 
 
-def live_refunded_total_for_return(ret: Return) -> Decimal:
-    return _sum(Refund.objects.filter(ret=ret, status__in=LIVE_REFUND_STATUSES))
-
-
 def return_is_refunded(ret: Return) -> bool:
     """Whether a refund of the return was marked refunded (e.g. before its parcel arrived)."""
     return Refund.objects.filter(ret=ret, status=RefundStatus.REFUNDED).exists()

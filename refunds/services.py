@@ -24,6 +24,7 @@ from refunds.models import (
     RefundStatus,
     StoreCreditMovement,
 )
+from refunds.money import money_for_return
 from refunds.quotes import Quote, quote_for_return
 from refunds.selectors import store_credit_balance
 from returns.events import money_param, part
@@ -238,8 +239,9 @@ def _check_amount(ret: Return, order: Order, quote: Quote, amount, reason: str):
 def refund_mark_refunded(*, actor, refund: Refund, reference: str) -> Refund:
     """The money left (or the credit was given): record who, when and the reference.
 
-    A store-credit refund credits the customer's balance. When the return is received, it is
-    completed and the customer told. Marking it again with the same reference changes nothing.
+    A store-credit refund credits the customer's balance. When the return is received and this
+    settles its money (nothing left to refund, nothing pending), it is completed and the
+    customer told. Marking it again with the same reference changes nothing.
     """
     _require_permission(actor)
     reference = (reference or "").strip()
@@ -263,9 +265,71 @@ def refund_mark_refunded(*, actor, refund: Refund, reference: str) -> Refund:
             _credit_store(locked, ret, actor)
         code, params = _settled_message(locked)
         _record(ret, actor, code, params, visible_to_customer=True)
-        if ret.status == ReturnStatus.RECEIVED:
-            _complete(ret, actor, code, params, notice=_COMPLETION_NOTICE[locked.mode])
+        _complete_if_settled(ret, actor, code, params, notice=_COMPLETION_NOTICE[locked.mode])
     return locked
+
+
+def refund_settle(
+    *,
+    actor,
+    ret: Return,
+    reference: str,
+    idempotency_key: str,
+    expected_status: str | None = None,
+    amount=None,
+    mode: str | None = None,
+    reason: str = "",
+) -> Refund:
+    """Refund and mark refunded: the money left for the return, with its reference.
+
+    The return's pending refund is marked refunded as it is; otherwise a refund of what is
+    left of the quote (or of `amount`, a partial refund with `reason`) is created and marked
+    refunded at once. The same key twice makes one refund; nothing left to refund is refused.
+    expected_status is the status the person saw: a return changed meanwhile is refused.
+    Locks the order, then the return, then the refund.
+    """
+    _require_permission(actor)
+    key = _check_key(idempotency_key)
+    reference = (reference or "").strip()
+    with transaction.atomic():
+        lock_order(ret.order_id)
+        # Staleness is judged after the key: a retried first submission finds its own refund
+        # even though that submission completed the return meanwhile.
+        locked = lock_return(ret.pk)
+        refund = _settled_by_this_request(locked, key, reference)
+        if refund is None:
+            if expected_status is not None and locked.status != expected_status:
+                raise RefundError(
+                    gettext(
+                        "Return %(rma)s was changed by someone else meanwhile: it is now "
+                        "%(status)s. Check it again before marking it refunded."
+                    )
+                    % {"rma": locked.rma_number, "status": ReturnStatus(locked.status).label}
+                )
+            refund = locked.refunds.filter(status=RefundStatus.PENDING).order_by("id").first()
+        if refund is None:
+            refund = refund_create(
+                actor=actor,
+                ret=locked,
+                idempotency_key=key,
+                amount=amount,
+                mode=mode,
+                reason=reason,
+            )
+        return refund_mark_refunded(actor=actor, refund=refund, reference=reference)
+
+
+def _settled_by_this_request(ret: Return, key: str, reference: str) -> Refund | None:
+    """The refund a first submission of this settle request made or marked: the one its key
+    created, or (a pending refund keeps its own key) the one marked with this reference once
+    nothing is left to refund or pending."""
+    existing = Refund.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return _same_request(existing, ret)
+    state = money_for_return(ret)
+    if not reference or state.left_to_refund or state.pending:
+        return None
+    return ret.refunds.filter(status=RefundStatus.REFUNDED, reference=reference).first()
 
 
 def refund_mark_failed(*, actor, refund: Refund, note: str = "") -> Refund:
@@ -276,38 +340,6 @@ def refund_mark_failed(*, actor, refund: Refund, note: str = "") -> Refund:
 def refund_cancel(*, actor, refund: Refund, note: str = "") -> Refund:
     """Staff withdraw a pending refund (wrong amount, wrong mode)."""
     return _close(actor, refund, note, RefundStatus.CANCELLED)
-
-
-def refund_record_external(
-    *,
-    actor,
-    ret: Return,
-    reference: str,
-    idempotency_key: str,
-    amount=None,
-    mode: str | None = None,
-    reason: str = "",
-) -> Refund:
-    """Record a refund already made outside the system (bank transfer, the payment provider's
-    dashboard): create it and mark it refunded in one step."""
-    _require_permission(actor)
-    if not (reference or "").strip():
-        raise RefundError(
-            gettext(
-                "Type the reference of the refund made outside the system: the bank transfer's "
-                "reference or the payment provider's refund id."
-            )
-        )
-    with transaction.atomic():
-        refund = refund_create(
-            actor=actor,
-            ret=ret,
-            idempotency_key=idempotency_key,
-            amount=amount,
-            mode=mode,
-            reason=reason,
-        )
-        return refund_mark_refunded(actor=actor, refund=refund, reference=reference)
 
 
 def _close(actor, refund: Refund, note: str, status: str) -> Refund:
@@ -361,8 +393,7 @@ def exchange_settle(*, actor, ret: Return, idempotency_key: str) -> Refund | Exc
             )
         if quote.amount_due > 0:
             return _record_due(actor, ret, order, quote)
-        if ret.status == ReturnStatus.RECEIVED:
-            _complete(ret, actor, "exchange.even", {}, notice="exchanged")
+        _complete_if_settled(ret, actor, "exchange.even", {}, notice="exchanged")
         return None
 
 
@@ -405,8 +436,7 @@ def exchange_due_mark_paid(*, actor, due: ExchangeDue, reference: str) -> Exchan
         locked.save(update_fields=["status", "reference", "paid_by", "paid_at"])
         params = {"amount": money_param(locked.amount, locked.currency)}
         _record(ret, actor, "exchange.paid", params, visible_to_customer=True)
-        if ret.status == ReturnStatus.RECEIVED:
-            _complete(ret, actor, "exchange.paid", params, notice="exchanged")
+        _complete_if_settled(ret, actor, "exchange.paid", params, notice="exchanged")
     return locked
 
 
@@ -524,8 +554,11 @@ def _settled_message(refund: Refund) -> tuple[str, dict]:
     return _SETTLED_MESSAGE[refund.mode], {"amount": money_param(refund.amount, refund.currency)}
 
 
-def _complete(ret: Return, actor, code: str, params: dict, *, notice: str) -> None:
-    """Complete the return, its status event showing the message `code` of the settlement."""
+def _complete_if_settled(ret: Return, actor, code: str, params: dict, *, notice: str) -> None:
+    """Complete a received return once its money is settled (a partial refund leaves the rest
+    to refund: the return waits for it); its status event shows the settlement's message."""
+    if ret.status != ReturnStatus.RECEIVED or not money_for_return(ret).settled:
+        return
     # Settling the money settles the return: a refunds manager without the permission to
     # complete returns completes it as the system, the event telling who settled it.
     completer = actor if actor.has_perm("returns.complete_return") else None

@@ -25,7 +25,8 @@ from portal.selectors.returns import (
     settled_refunds,
 )
 from portal.views.scope import order_or_404, portal_page
-from refunds.quotes import quote_for_return, quote_preview
+from refunds.money import money_for_returns
+from refunds.quotes import quote_preview
 from returns import policy
 from returns.models import Return
 from returns.rules import evaluate_rules
@@ -220,6 +221,7 @@ def return_detail(request, rma_number):
     label = live_label(ret)
     # A return dropped in store reads "no label" (no query); one with a label, its parcel.
     has_parcel_status = label is not None or ret.delivery_option == Return.DeliveryOption.IN_STORE
+    money = money_for_returns([ret])[ret.pk]
     return render(
         request,
         "portal/return_detail.html",
@@ -231,7 +233,8 @@ def return_detail(request, rma_number):
             "lines": list(ret.lines.all()),
             "timeline": customer_timeline(events),
             "steps": progress_steps(ret, events),
-            "quote": quote_for_return(ret),
+            "money": money,
+            "quote": money.quote,
             "refunds": settled_refunds(ret),
             "can_cancel": policy.customer_may_cancel(ret),
         },

@@ -397,15 +397,19 @@ class ProcessReturnForm(_Form):
 
 
 class MarkRefundedForm(_Form):
-    """ "Mark as refunded": the reference of the money sent back, optionally a partial amount."""
+    """ "Mark as refunded", for one return (from its page) or several (the overview's bulk
+    action): the reference of the money sent back. For one return still to refund, also where
+    it goes and optionally a partial amount; several are each refunded what is left of them."""
 
-    seen_status = forms.CharField(widget=forms.HiddenInput)
-    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=60)
     reference = forms.CharField(
         label=_("Reference of the refund"),
         required=False,
         max_length=200,
-        help_text=_("The payment provider's refund id or the bank transfer's reference."),
+        help_text=_(
+            "The payment provider's refund id, the bank transfer's or the payout batch's "
+            "reference. Not needed for store credit."
+        ),
     )
     mode = forms.ChoiceField(
         label=_("Refunded to"),
@@ -420,7 +424,7 @@ class MarkRefundedForm(_Form):
         min_value=0,
         max_digits=MONEY["max_digits"],
         decimal_places=MONEY["decimal_places"],
-        help_text=_("Leave empty to refund the quote."),
+        help_text=_("Leave empty to refund what is left of the quote."),
     )
     reason = forms.CharField(
         label=_("Reason for a partial refund"),
@@ -428,31 +432,30 @@ class MarkRefundedForm(_Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, ret: Return, exchange: bool, **kwargs):
+    def __init__(self, *args, choosable: Return | None, **kwargs):
+        """`choosable`: the one return whose mode and amount may be chosen (None: each return
+        is refunded what is left, in its own mode, or its pending refund is marked)."""
         super().__init__(*args, **kwargs)
-        self.fields["seen_status"].initial = ret.status
         self.fields["idempotency_key"].initial = new_key()
+        if choosable is None:
+            for name in ("mode", "amount", "reason"):
+                del self.fields[name]
+            return
         self.fields["mode"].initial = (
             RefundMode.STORE_CREDIT
-            if ret.refund_mode == Return.RefundMode.STORE_CREDIT
+            if choosable.refund_mode == Return.RefundMode.STORE_CREDIT
             else RefundMode.ORIGINAL_PAYMENT
         )
-        if exchange:
-            del self.fields["mode"]  # an exchange's difference is refunded as such
 
-
-class BulkReferenceForm(_Form):
-    """The overview's "mark refunded" asks once for the reference of the batch."""
-
-    reference = forms.CharField(
-        label=_("Reference of the refunds"),
-        max_length=200,
-        help_text=_(
-            "e.g. the bank transfer batch or the payment provider's payout reference. "
-            "Each return is refunded its full quote."
-        ),
-    )
-    batch = forms.CharField(widget=forms.HiddenInput, max_length=40)
+    def settle_arguments(self) -> dict:
+        """The refund_settle arguments of the fields the form offers (key aside)."""
+        data = self.cleaned_data
+        return {
+            "reference": data["reference"],
+            "mode": data.get("mode"),
+            "amount": data.get("amount"),
+            "reason": data.get("reason", ""),
+        }
 
 
 class RejectForm(_Form):

@@ -7,6 +7,7 @@ on a stale page gets a message, not a crash, and nothing changes.
 """
 
 from django.contrib import messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponseBadRequest
@@ -15,8 +16,8 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext
 
 from refunds import services as refund_services
-from refunds.models import Refund, RefundStatus
-from refunds.quotes import quote_for_return
+from refunds.models import RefundStatus
+from refunds.money import money_for_returns
 from returns import policy, services
 from returns.admin.forms import INSPECTED, CreateReturnForm, MarkRefundedForm, ProcessReturnForm
 from returns.errors import ReturnError, StaleReturnError
@@ -109,16 +110,16 @@ class ReturnPagesMixin:
         return request.user.has_perm("returns.change_return")
 
     def _money_facts(self, ret: Return) -> dict:
-        quote = quote_for_return(ret)
+        """The return's money state (refunds/money.py) and its refunds, for the page."""
+        money = money_for_returns([ret])[ret.pk]
         refunds = pages.refunds_for_page(ret)
-        left = max(quote.total - pages.live_refunded(refunds), 0)
-        pending = [refund for refund in refunds if refund.status == RefundStatus.PENDING]
         return {
-            "quote": quote,
+            "money": money,
+            "quote": money.quote,
             "refunds": refunds,
-            "left_to_refund": left,
-            "pending_refunds": pending,
-            "nothing_left": left == 0 and not pending and quote.amount_due == 0,
+            "left_to_refund": money.left_to_refund,
+            "pending_refunds": [r for r in refunds if r.status == RefundStatus.PENDING],
+            "nothing_left": money.settled,
         }
 
     def _render_return(self, request, ret: Return, *, form=None, status=200):
@@ -151,14 +152,10 @@ class ReturnPagesMixin:
             "notifications": pages.notifications_for_page(ret),
             "exchange": exchange,
             "may_refund": may_refund,
-            "refund_form": (
-                MarkRefundedForm(ret=ret, exchange=exchange)
-                if may_refund
-                and money["left_to_refund"] > 0
-                and not money["pending_refunds"]
-                and not exchange
-                else None
-            ),
+            # A pending refund is marked refunded on the one "mark as refunded" page; so is
+            # what is left, except an exchange's difference, settled by its own page.
+            "may_mark_refunded": may_refund
+            and bool(money["pending_refunds"] or (money["left_to_refund"] and not exchange)),
             "may_save": bool(form.may_edit or form.next_statuses),
             "may_view_refunds": request.user.has_perm("refunds.view_refund"),
             **money,
@@ -229,61 +226,52 @@ class ReturnPagesMixin:
     # --- mark as refunded ------------------------------------------------------------------
 
     def mark_refunded_view(self, request, object_id):
-        """Record that the money left: mark a pending refund refunded, or create the refund of
-        the quote (or of a partial amount) and mark it refunded in one step."""
+        """The "mark as refunded" page of one return (its page links here)."""
+        ret = get_object_or_404(_returns_to_refund(), pk=object_id)
+        response = self.mark_refunded_page(request, [ret])
+        return response or redirect("admin:returns_return_change", ret.pk)
+
+    def mark_refunded_page(self, request, returns: list[Return], *, action: str = ""):
+        """The one "mark as refunded" page, for one return or the overview's selection
+        (`action` names the bulk action posting back): each return with its money state,
+        one form, and per return one refund_settle call. None once done."""
         if not request.user.has_perm(refund_services.REFUND_PERMISSION):
             raise PermissionDenied
-        ret = get_object_or_404(Return.objects.select_related("order"), pk=object_id)
-        page = redirect("admin:returns_return_change", ret.pk)
-        if request.POST.get("seen_status") != ret.status:
-            messages.error(
-                request,
-                gettext(
-                    "Return %(rma)s was changed by someone else meanwhile: it is now %(status)s. "
-                    "Check it again before marking it refunded."
-                )
-                % {"rma": ret.rma_number, "status": ret.get_status_display()},
-            )
-            return page
-        try:
-            refund = self._mark_refunded(request, ret)
-        except ReturnError as exc:
-            messages.error(request, exc.message)
-            return page
-        if refund is not None:
-            messages.success(
-                request,
-                gettext("Return %(rma)s: refund of %(amount)s marked as refunded.")
-                % {"rma": ret.rma_number, "amount": money(refund.amount, refund.currency)},
-            )
-        return page
-
-    def _mark_refunded(self, request, ret: Return) -> Refund | None:
-        pending_id = request.POST.get("refund")
-        if pending_id:
-            refund = get_object_or_404(Refund, pk=pending_id, ret=ret)
-            return refund_services.refund_mark_refunded(
-                actor=request.user, refund=refund, reference=request.POST.get("reference", "")
-            )
-        exchange = bool(ret.refund_mode == Return.RefundMode.EXCHANGE and ret.exchange_variant_id)
-        form = MarkRefundedForm(request.POST, ret=ret, exchange=exchange)
-        if not form.is_valid():
-            for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, error)
+        states = money_for_returns(returns)
+        choosable = returns[0] if len(returns) == 1 and _may_choose(returns[0], states) else None
+        submitted = request.method == "POST" and "apply" in request.POST
+        form = MarkRefundedForm(request.POST if submitted else None, choosable=choosable)
+        if submitted and form.is_valid():
+            for ret in returns:
+                self._settle(request, ret, form)
             return None
-        data = form.cleaned_data
-        with transaction.atomic():
-            refund = refund_services.refund_create(
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": gettext("Mark returns refunded"),
+            "rows": [(ret, states[ret.pk]) for ret in returns],
+            "form": form,
+            "action": action,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/returns/return/mark_refunded.html", context)
+
+    def _settle(self, request, ret: Return, form: MarkRefundedForm) -> None:
+        try:
+            refund = refund_services.refund_settle(
                 actor=request.user,
                 ret=ret,
-                idempotency_key=data["idempotency_key"],
-                amount=data.get("amount"),
-                mode=data.get("mode"),
-                reason=data.get("reason", ""),
+                idempotency_key=f"{form.cleaned_data['idempotency_key']}-{ret.pk}",
+                expected_status=request.POST.get(f"seen_{ret.pk}") or None,
+                **form.settle_arguments(),
             )
-            return refund_services.refund_mark_refunded(
-                actor=request.user, refund=refund, reference=data.get("reference", "")
+        except ReturnError as exc:
+            messages.error(request, f"{ret.rma_number}: {exc.message}")
+        else:
+            messages.success(
+                request,
+                gettext("%(rma)s: %(amount)s refunded.")
+                % {"rma": ret.rma_number, "amount": money(refund.amount, refund.currency)},
             )
 
     # --- creating a return from an order ---------------------------------------------------
@@ -336,3 +324,17 @@ class ReturnPagesMixin:
             "restock_by_reason": {reason.code: reason.restock_by_default for reason in reasons},
         }
         return TemplateResponse(request, "admin/returns/return/create.html", context)
+
+
+def _returns_to_refund():
+    """Returns as the "mark as refunded" page and its money state read them."""
+    return Return.objects.select_related("order__customer", "exchange_variant__product")
+
+
+def _may_choose(ret: Return, states: dict) -> bool:
+    """Whether the page offers the refund's mode and a partial amount: only when a refund of
+    a money-back or store-credit return is still to be made (a pending one is marked as it is,
+    an exchange's difference is refunded as such)."""
+    exchange = ret.refund_mode == Return.RefundMode.EXCHANGE and ret.exchange_variant_id
+    state = states[ret.pk]
+    return not exchange and not state.pending and bool(state.left_to_refund)

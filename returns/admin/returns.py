@@ -8,6 +8,7 @@ actions call the services, row by row, and report each success or refusal.
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.views.main import ChangeList
 from django.db import models
 from django.db.models import Exists, OuterRef
 from django.template.response import TemplateResponse
@@ -15,14 +16,13 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
 
 from refunds import services as refund_services
-from refunds.models import RefundStatus
+from refunds.money import money_for_returns
 from returns import services
-from returns.admin.forms import BulkReferenceForm, RejectForm, new_key
+from returns.admin.forms import RejectForm
 from returns.admin.labels import ReturnLabelActionsMixin
 from returns.admin.pages import ReturnPagesMixin
 from returns.errors import ReturnError
@@ -125,7 +125,7 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
         "customer",
         "order_number",
         "items_count",
-        "quote_estimate",
+        "refund_quote",
         "age",
     ]
     list_display_links = ["rma_number"]
@@ -158,6 +158,9 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return pages.returns_overview(super().get_queryset(request))
+
+    def get_changelist(self, request, **kwargs):
+        return _MoneyChangeList
 
     def get_search_fields(self, request):
         fields = [
@@ -200,7 +203,7 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
             ),
             path(
                 "<path:object_id>/mark-refunded/",
-                view(require_POST(self.mark_refunded_view)),
+                view(self.mark_refunded_view),
                 name="returns_return_mark_refunded",
             ),
             *self.label_urls(),
@@ -240,16 +243,23 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
     def items_count(self, obj):
         return obj.items_count
 
-    @admin.display(description=_("quote (est.)"), ordering="quote_estimate")
-    def quote_estimate(self, obj):
+    @admin.display(description=pgettext_lazy("returns overview column", "refund"))
+    def refund_quote(self, obj):
+        """The exact quote (refunds/money.py, computed for the page's rows by _MoneyChangeList),
+        and what is left of it to refund."""
+        state = obj.money
+        left = ""
+        if state.left_to_refund != state.quote_total:
+            left = gettext("%(amount)s left") % {
+                "amount": money(state.left_to_refund, state.currency)
+            }
         return format_html(
-            '<span title="{}">{}</span><br><span class="muted">{}</span>',
-            gettext(
-                "Items at the price paid, less the return fee. The return's page has the exact "
-                "quote."
-            ),
-            money(obj.quote_estimate, obj.order.currency),
+            '<span title="{}">{}</span><br><span class="muted">{}</span>'
+            '<span class="muted cell-line">{}</span>',
+            state.quote.summary(),
+            money(state.quote_total, state.currency),
             obj.get_refund_mode_display(),
+            left,
         )
 
     @admin.display(description=_("age"), ordering="created_at")
@@ -368,37 +378,8 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Mark the selected returns refunded…"), permissions=["refund"])
     def mark_refunded_selected(self, request, queryset):
-        form = BulkReferenceForm(
-            request.POST if "apply" in request.POST else None, initial={"batch": new_key()}
-        )
-        if not form.is_valid():
-            return self._ask(
-                request,
-                queryset,
-                "mark_refunded_selected",
-                form,
-                gettext("Mark returns refunded"),
-                gettext(
-                    "Each return is refunded its full quote (or what is left of "
-                    "it) and marked refunded with this reference; a pending "
-                    "refund is marked refunded as it is."
-                ),
-                gettext("Mark refunded"),
-            )
-        reference, batch = form.cleaned_data["reference"], form.cleaned_data["batch"]
-        for ret in queryset:
-            try:
-                refund = _refund_fully(request.user, ret, reference, f"bulk-{batch}-{ret.pk}")
-            except ReturnError as exc:
-                self.message_user(request, f"{ret.rma_number}: {exc.message}", messages.ERROR)
-            else:
-                self.message_user(
-                    request,
-                    gettext("%(rma)s: %(amount)s refunded.")
-                    % {"rma": ret.rma_number, "amount": money(refund.amount, refund.currency)},
-                    messages.SUCCESS,
-                )
-        return None
+        # The page of one return's "mark as refunded", for the selection.
+        return self.mark_refunded_page(request, list(queryset), action="mark_refunded_selected")
 
     def _ask(self, request, queryset, action, form, title, explanation, submit):
         """The intermediate page of an action that needs one answer for all the rows."""
@@ -419,13 +400,12 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
         )
 
 
-def _refund_fully(actor, ret: Return, reference: str, key: str):
-    """Mark the return's pending refund refunded, or refund what is left of its quote."""
-    pending = ret.refunds.filter(status=RefundStatus.PENDING).order_by("id").first()
-    if pending is not None:
-        return refund_services.refund_mark_refunded(
-            actor=actor, refund=pending, reference=reference
-        )
-    return refund_services.refund_record_external(
-        actor=actor, ret=ret, reference=reference, idempotency_key=key
-    )
+class _MoneyChangeList(ChangeList):
+    """The overview's list, each row of the page given its money state (`row.money`), computed
+    from the columns returns_overview selects: no query more, whatever the number of rows."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        states = money_for_returns(list(self.result_list))
+        for ret in self.result_list:
+            ret.money = states[ret.pk]

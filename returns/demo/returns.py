@@ -12,6 +12,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from refunds.models import ExchangeDue
+from refunds.money import money_for_return
+from refunds.services import exchange_due_mark_paid, exchange_settle, refund_settle
 from returns.errors import ReturnError
 from returns.models import Return, ReturnAction, ReturnEvent
 from returns.selectors import returnable_quantities
@@ -144,11 +147,28 @@ def _play(scenario: Scenario, order: Order, staff) -> Return:
         elif step == "receive":
             ret = return_receive(actor=staff, ret=ret, note="Parcel opened and inspected.")
         elif step == "complete":
-            ret = return_complete(actor=staff, ret=ret)
+            ret = _settle(ret, staff)
         elif step == "expire":
             ret = return_expire(actor=None, ret=ret, note="Not sent back in time.")
     Return.objects.filter(pk=ret.pk).update(staff_note=f"{DEMO_MARKER} {ret.staff_note}".strip())
     return ret
+
+
+def _settle(ret: Return, staff) -> Return:
+    """Settle the return's money as staff would, which completes it (return_complete refuses
+    while money is left to settle)."""
+    key = f"demo-{ret.pk}"
+    if money_for_return(ret).settled:
+        return return_complete(actor=staff, ret=ret)
+    if ret.refund_mode == Return.RefundMode.EXCHANGE and ret.exchange_variant_id:
+        settled = exchange_settle(actor=staff, ret=ret, idempotency_key=key)
+        if isinstance(settled, ExchangeDue):
+            exchange_due_mark_paid(actor=staff, due=settled, reference=f"PAY-{ret.rma_number}")
+            return Return.objects.get(pk=ret.pk)
+        if settled is None:
+            return Return.objects.get(pk=ret.pk)
+    refund_settle(actor=staff, ret=ret, reference=f"DEMO-{ret.rma_number}", idempotency_key=key)
+    return Return.objects.get(pk=ret.pk)
 
 
 def _create(scenario: Scenario, order: Order, staff) -> Return:

@@ -10,8 +10,6 @@ from decimal import Decimal
 from django.core.cache import cache
 from django.db.models import (
     Count,
-    DecimalField,
-    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -19,18 +17,15 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
-    Value,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce
 
-from refunds.models import LIVE_REFUND_STATUSES, Refund
+from refunds.models import Refund
+from refunds.money import with_money_columns
 from refunds.selectors import refunded_items_by_order_line
 from returns.models import Return, ReturnLine
 from returns.selectors import held_quantities, return_timeline, returnable_quantities
-from shop.models import MONEY, Order
-
-_MONEY_FIELD = DecimalField(**MONEY)
-
+from shop.models import Order
 
 # --- the overview ----------------------------------------------------------------------------
 
@@ -38,30 +33,19 @@ _MONEY_FIELD = DecimalField(**MONEY)
 def returns_overview(queryset: QuerySet[Return] | None = None) -> QuerySet[Return]:
     """The returns with what the overview's columns show, in one query for the page.
 
-    `items_count` is the units returned (received once received), `items_value` their value at
-    the price paid, and `quote_estimate` that value less the return fee: the list's cheap
-    estimate. The exact quote (discount shares, shipping, caps) is on the return's page.
-    Correlated subqueries, not a GROUP BY: the database computes them for the page's rows
-    only, and a COUNT(*) of the list leaves them out.
+    `items_count` is the units returned (received once received): a correlated subquery, not
+    a GROUP BY, so the database computes it for the page's rows only and a COUNT(*) of the
+    list leaves it out. The refund column's money state (refunds/money.py) is computed from
+    the columns with_money_columns adds (the order's lines, its returns' lines, its refunds),
+    so the exact quote of each row costs no query more.
     """
     queryset = Return.objects.all() if queryset is None else queryset
     lines = ReturnLine.objects.filter(ret=OuterRef("pk")).order_by().values("ret")
     units = Coalesce(F("received_quantity"), F("quantity"))
-    value = ExpressionWrapper(units * F("order_line__unit_price_paid"), output_field=_MONEY_FIELD)
     items_count = lines.annotate(n=Sum(units)).values("n")
-    items_value = lines.annotate(v=Sum(value)).values("v")
-    zero = Value(Decimal("0"), output_field=_MONEY_FIELD)
-    return (
-        queryset.select_related("order__customer")
-        .annotate(
-            items_count=Coalesce(Subquery(items_count, output_field=IntegerField()), 0),
-            items_value=Coalesce(Subquery(items_value, output_field=_MONEY_FIELD), zero),
-        )
-        .annotate(
-            quote_estimate=Greatest(
-                F("items_value") - F("return_fee"), zero, output_field=_MONEY_FIELD
-            )
-        )
+    queryset = queryset.select_related("order__customer", "exchange_variant__product")
+    return with_money_columns(queryset).annotate(
+        items_count=Coalesce(Subquery(items_count, output_field=IntegerField()), 0)
     )
 
 
@@ -134,10 +118,6 @@ def refunds_for_page(ret: Return) -> list[Refund]:
         .select_related("created_by", "marked_by")
         .order_by("-created_at", "-id")
     )
-
-
-def live_refunded(refunds: list[Refund]) -> Decimal:
-    return sum((r.amount for r in refunds if r.status in LIVE_REFUND_STATUSES), Decimal("0"))
 
 
 # --- an order's page -------------------------------------------------------------------------

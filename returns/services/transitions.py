@@ -7,6 +7,7 @@ the customer's email. Locks are taken in the order of returns/locks.py."""
 from django.db import transaction
 from django.utils.translation import gettext
 
+from refunds.money import money_for_return, unsettled_reason
 from returns.errors import ReturnError, ReturnPermissionError
 from returns.events import TEXT
 from returns.locks import lock_order, lock_return
@@ -232,8 +233,17 @@ def return_complete(
     event_params: dict | None = None,
     expected_status: str | None = None,
 ) -> Return:
-    """The refund, credit or exchange is settled. An exchange ships its replacement order."""
+    """The refund, credit or exchange is settled. An exchange ships its replacement order.
+
+    Refused while money is left to settle (refunds/money.py): marking the refund refunded (or
+    the exchange difference paid) completes the return instead.
+    """
     notice = notification_event or _COMPLETION_NOTICE[ret.refund_mode]
+
+    def settle(locked):
+        _require_settled(locked)
+        _ship_exchange(locked, actor=actor)
+
     return _run(
         ret,
         "complete",
@@ -245,11 +255,20 @@ def return_complete(
         system_may=True,
         # The replacement order is numbered and counted under the order's lock.
         order_first=True,
-        before=lambda locked: _ship_exchange(locked, actor=actor),
+        before=settle,
         fields=("replacement_order",),
         event_code=event_code,
         event_params=event_params,
     )
+
+
+def _require_settled(ret: Return) -> None:
+    reason = unsettled_reason(money_for_return(ret))
+    if reason:
+        raise ReturnError(
+            gettext("Return %(rma)s cannot be completed yet: %(reason)s")
+            % {"rma": ret.rma_number, "reason": reason}
+        )
 
 
 def return_expire(

@@ -9,10 +9,12 @@ import pytest
 from django.utils import timezone
 
 from refunds.models import Refund
+from refunds.quotes import quote_for_return
+from refunds.services import refund_settle
 from returns.models import Return, ReturnStatus
 from returns.services import return_cancel
 from tests.backoffice.helpers import make_return, snapshot
-from tests.factories import CustomerFactory, make_order
+from tests.factories import CustomerFactory, VariantFactory, make_order
 from tests.fixtures.web import messages_of
 from tests.returns.helpers import status_history
 
@@ -37,25 +39,67 @@ def test_staff_without_the_permission_are_refused(as_plain_staff):
     assert as_plain_staff.get(OVERVIEW).status_code == 403
 
 
-def test_the_columns_show_status_customer_order_items_quote_and_age(as_agent, order):
-    # given: 2 × 20.00 and 1 × 35.00 with a fee of 5.00
+def test_the_columns_show_status_customer_order_items_refund_and_age(as_agent, order):
+    # given: 2 × 20.00 and 1 × 35.00 with a fee of 5.00, the whole order: its shipping too
     ret = make_return(order, 2, 1, return_fee=Decimal("5.00"))
     # when
     response = as_agent.get(OVERVIEW)
     # then
     html = response.content.decode()
     row = response.context["cl"].result_list[0]
-    assert (row.items_count, row.items_value, row.quote_estimate) == (
-        3,
-        Decimal("75.00"),
-        Decimal("70.00"),
-    )
+    assert (row.items_count, row.money.quote_total) == (3, Decimal("76.00"))
     assert '<span class="badge badge-requested"' in html
     assert "Camille Durand" in html
     assert order.number in html
-    assert "€70.00" in html
+    assert "€76.00" in html
     assert ret.rma_number in html
     assert "0\xa0minutes" in html
+
+
+def test_the_refund_column_is_the_exact_quote_of_each_row(as_agent, manager, customer):
+    # given: a mixed page of returns
+    # - the whole order back: its original shipping (19.99 + 12.74 + 6.00 - 5.00)
+    whole = make_order([(1, "19.99"), (1, "12.74")], shipping="6.00", customer=customer)
+    with_shipping = make_return(whole, 1, 1, return_fee=Decimal("5.00"))
+    # - an order discount of 10.00 shared over its lines: 20.00 less its share 2.67
+    discounted = make_order(
+        [(2, "20.00"), (1, "35.00")], shipping="0.00", discount="10.00", customer=customer
+    )
+    discount_share = make_return(discounted, 1)
+    # - 45.00 paid for 60.00 of items: 30.00 refunded on a first return, 15.00 left to the second
+    capped_order = make_order([(2, "30.00")], shipping="0.00", customer=customer)
+    capped_order.amount_paid = Decimal("45.00")
+    capped_order.save()
+    refunded = make_return(capped_order, 1, status=ReturnStatus.RECEIVED)
+    refund_settle(actor=manager, ret=refunded, reference="TR-1", idempotency_key="k1")
+    capped = make_return(capped_order, 1)
+    # - an exchange for a dearer item (the customer owes 5.00) and one for store credit
+    exchange_order = make_order([(1, "20.00"), (1, "20.00")], shipping="0.00", customer=customer)
+    dearer = VariantFactory(price=Decimal("25.00"))
+    exchange = make_return(
+        exchange_order, 1, refund_mode=Return.RefundMode.EXCHANGE, exchange_variant=dearer
+    )
+    credit = make_return(exchange_order, 0, 1, refund_mode=Return.RefundMode.STORE_CREDIT)
+    # when
+    response = as_agent.get(OVERVIEW)
+    # then
+    rows = {row.pk: row.money for row in response.context["cl"].result_list}
+    expected = {
+        with_shipping.pk: ("33.73", "33.73", "0.00"),
+        discount_share.pk: ("17.33", "17.33", "0.00"),
+        refunded.pk: ("30.00", "0.00", "0.00"),
+        capped.pk: ("15.00", "15.00", "0.00"),
+        exchange.pk: ("0.00", "0.00", "5.00"),
+        credit.pk: ("20.00", "20.00", "0.00"),
+    }
+    assert {
+        pk: (str(state.quote_total), str(state.left_to_refund), str(state.amount_due))
+        for pk, state in rows.items()
+    } == expected
+    for ret in (with_shipping, discount_share, refunded, capped, exchange, credit):
+        assert rows[ret.pk].quote == quote_for_return(ret)  # every line, not only the total
+    html = response.content.decode()
+    assert "€33.73" in html and "€17.33" in html and "€15.00" in html
 
 
 def test_the_filters(as_agent, customer, reasons, actions, shop_settings):
@@ -234,59 +278,11 @@ def test_bulk_expire_is_confirmed_then_expires_only_approved_returns(as_agent, o
     ]
 
 
-def test_bulk_mark_refunded_refunds_each_return_once(as_manager, order):
-    # given
-    received = make_return(order, 1, status=ReturnStatus.RECEIVED)
-    requested = make_return(order, 0, 1)
-    asked = act(as_manager, "mark_refunded_selected", [received, requested])
-    batch = asked.context["form"]["batch"].value()
-    # when
-    response = act(
-        as_manager,
-        "mark_refunded_selected",
-        [received, requested],
-        apply="1",
-        reference="BATCH-42",
-        batch=batch,
-    )
-    first_messages = messages_of(response)
-    as_manager.get(OVERVIEW)  # the page shows (and uses up) those messages
-    again = act(
-        as_manager,
-        "mark_refunded_selected",
-        [received],
-        apply="1",
-        reference="BATCH-42",
-        batch=batch,
-    )
-    # then
-    assert response.status_code == 302
-    refund = Refund.objects.get()
-    assert (refund.ret_id, refund.amount, refund.status, refund.reference) == (
-        received.pk,
-        Decimal("20.00"),
-        Refund.Status.REFUNDED,
-        "BATCH-42",
-    )
-    assert Return.objects.get(pk=received.pk).status == ReturnStatus.COMPLETED
-    assert sorted(first_messages) == sorted(
-        [
-            ("success", f"{received.rma_number}: €20.00 refunded."),
-            (
-                "error",
-                f"{requested.rma_number}: Return {requested.rma_number} cannot be refunded "
-                "while it is requested.",
-            ),
-        ]
-    )
-    assert messages_of(again) == [("success", f"{received.rma_number}: €20.00 refunded.")]
-    assert Refund.objects.count() == 1
-
-
 # --- query counts ----------------------------------------------------------------------------
 
 # Session, user, permissions (2), the reasons of the filter, the count (capped), the shop
-# settings, the page of returns with their columns (the countries of the filter are cached).
+# settings, the page of returns with their columns, the exact quote's included (the countries
+# of the filter are cached).
 OVERVIEW_QUERIES = 8
 
 

@@ -150,7 +150,10 @@ def test_a_refunds_manager_marks_a_received_return_refunded(
     assert page.locator("#quote tbody tr").count() >= 1
     shot(screenshot, page, "backoffice-8-return-received")
 
-    # mark it refunded with the bank transfer's reference
+    # mark it refunded with the bank transfer's reference, on the "mark as refunded" page
+    page.click("#mark-refunded")
+    page.wait_for_url(re.compile(rf"/admin/returns/return/{received.pk}/mark-refunded/"))
+    assert page.locator("#to-refund tbody tr").count() == 1
     page.fill("#id_reference", "VIR-2026-0042")
     page.click("#mark-refunded")
     page.wait_for_url(re.compile(rf"/admin/returns/return/{received.pk}/change/"))

@@ -104,6 +104,25 @@ def test_the_page_shows_the_shops_decision_and_the_refund(
     assert 'action="/returns/' not in page  # no cancel any more
 
 
+def test_a_partial_refund_shows_what_is_still_to_refund(customer_client, order, staff):
+    # given: the whole order back (58.47), 20.00 of it refunded so far
+    ret = request_return(order, (1, "wrong-size"), (2, "defective"))
+    return_approve(actor=staff, ret=ret)
+    ret = return_receive(actor=staff, ret=Return.objects.get(pk=ret.pk))
+    refund = refund_create(
+        actor=staff, ret=ret, idempotency_key="r-1", amount="20.00", reason="first part"
+    )
+    refund_mark_refunded(actor=staff, refund=refund, reference="PSP-1")
+    # when
+    response = customer_client.get(url(ret))
+    # then
+    page = response.content.decode()
+    money = response.context["money"]
+    assert (str(money.refunded), str(money.left_to_refund)) == ("20.00", "38.47")
+    assert "Still to refund: €38.47" in page
+    assert response.context["quote"].total == order.amount_paid
+
+
 def test_an_approved_return_offers_its_label_to_download(customer_client, order, staff):
     # given: approved, so the carrier made its label
     ret = return_approve(actor=staff, ret=request_return(order, (1, "wrong-size")))
@@ -225,10 +244,10 @@ def test_the_return_page_query_count_does_not_grow_with_lines(
         OrderLineFactory(order=big_order, quantity=2)
     big = request_return(big_order, (0, ""), (1, "changed-mind"), *[(2, "wrong-size")] * 4)
     return_approve(actor=staff, ret=big, note="Thank you")
-    # when / then: session, user, customer, return, its lines, events, its label, the quote
-    # (5), refunds, shop settings
+    # when / then: session, user, customer, return, its lines, events, its label, the money
+    # state (4), refunds, shop settings
     for ret in (small, big):
-        with django_assert_num_queries(14):
+        with django_assert_num_queries(13):
             response = customer_client.get(url(ret))
         assert response.status_code == 200
     assert len(response.context["lines"]) == 5

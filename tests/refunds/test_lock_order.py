@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from refunds import services as refund_services
 from refunds.models import Refund, RefundStatus
-from refunds.services import exchange_settle, refund_mark_refunded, refund_record_external
+from refunds.services import exchange_settle, refund_mark_refunded, refund_settle
 from returns.carriers import CarrierEvent
 from returns.errors import StaleReturnError
 from returns.models import Return, ReturnEvent, ReturnStatus
@@ -95,9 +95,7 @@ def test_refunding_an_exchange_and_completing_it_lock_in_order():
     manager = refunds_manager()
     # when
     tables = locked_tables(
-        lambda: refund_record_external(
-            actor=manager, ret=ret, reference="re_1", idempotency_key="form-1"
-        )
+        lambda: refund_settle(actor=manager, ret=ret, reference="re_1", idempotency_key="form-1")
     )
     # then
     assert first_locks(tables) == ["shop_order", "returns_return", "refunds_refund"]
@@ -185,7 +183,7 @@ def test_refunding_an_exchange_while_someone_completes_it_does_not_deadlock(monk
     monkeypatch.setattr(refund_services, "quote_for_return", slow_quote)
 
     def refund():
-        return refund_record_external(
+        return refund_settle(
             actor=User.objects.get(pk=manager.pk),
             ret=ret,
             reference="re_1",

@@ -36,6 +36,11 @@ def test_refund_page_shows_the_quote_and_a_double_submit_makes_one_refund(client
     # then
     assert page.status_code == 200
     assert "33.73" in page.content.decode()
+    assert (page.context["money"].left_to_refund, page.context["order_money"].left_to_refund) == (
+        Decimal("33.73"),
+        Decimal("33.73"),
+    )
+    assert "This return: €33.73 left to refund, €0.00 pending." in page.content.decode()
     assert [response.status_code for response in responses] == [302, 302]
     refund = Refund.objects.get()
     assert refund.amount == Decimal("33.73")

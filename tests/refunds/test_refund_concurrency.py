@@ -8,7 +8,8 @@ import pytest
 
 from refunds.models import Refund
 from refunds.selectors import committed_total_for_order
-from refunds.services import RefundError, refund_create
+from refunds.services import RefundError, refund_create, refund_settle
+from returns.models import Return, ReturnStatus
 from shop.models import User
 from tests.factories import make_order
 from tests.fixtures.concurrency import race
@@ -99,3 +100,28 @@ def test_two_staff_refunding_fixed_amounts_at_once_get_one_refusal():
     assert sorted(type(result).__name__ for result in results) == ["Refund", "RefundError"]
     assert committed_total_for_order(order) == Decimal("30.00")
     assert Refund.objects.filter(order=order).count() == 1
+
+
+def test_ten_staff_marking_one_return_refunded_at_once_make_one_refund_and_one_completion():
+    # given a received return; ten "mark as refunded" pages, each with its own key
+    manager = refunds_manager()
+    ret = make_return(make_order([(1, "19.99"), (1, "12.74")], shipping="6.00"), [1, 1], fee="5.00")
+    # when all are submitted at the same moment
+    results = at_once(
+        10,
+        lambda i: refund_settle(
+            actor=staff(manager.pk),
+            ret=ret,
+            reference=f"TR-{i}",
+            idempotency_key=f"page-{i}",
+            expected_status=ReturnStatus.RECEIVED,
+        ),
+    )
+    # then one refund, marked refunded, and the return completed once; the others refused
+    refunds = [result for result in results if isinstance(result, Refund)]
+    errors = [result for result in results if isinstance(result, RefundError)]
+    assert (len(refunds), len(errors)) == (1, 9), results
+    refund = Refund.objects.get(ret=ret)
+    assert (refund.amount, refund.status) == (Decimal("33.73"), Refund.Status.REFUNDED)
+    assert Return.objects.get(pk=ret.pk).status == ReturnStatus.COMPLETED
+    assert ret.events.filter(to_status=ReturnStatus.COMPLETED).count() == 1

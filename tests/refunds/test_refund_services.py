@@ -16,7 +16,6 @@ from refunds.services import (
     refund_create,
     refund_mark_failed,
     refund_mark_refunded,
-    refund_record_external,
     store_credit_spend,
 )
 from returns.models import Return, ReturnEvent, ReturnStatus
@@ -307,32 +306,6 @@ def test_a_cancelled_refund_cannot_be_marked_refunded(manager):
         refund_mark_refunded(actor=manager, refund=refund, reference="re_1")
     assert Refund.objects.get(pk=refund.pk).status == Refund.Status.CANCELLED
     assert Return.objects.get(pk=ret.pk).status == ReturnStatus.RECEIVED
-
-
-def test_record_a_refund_made_outside_the_system_in_one_step(manager, notifications):
-    # given
-    ret = worked_example()
-    # when the form is submitted twice
-    refunds = [
-        refund_record_external(
-            actor=manager, ret=ret, reference="SEPA-2024-118", idempotency_key="form-1"
-        )
-        for _ in range(2)
-    ]
-    # then
-    assert refunds[0].pk == refunds[1].pk
-    assert Refund.objects.get().status == Refund.Status.REFUNDED
-    assert Refund.objects.get().reference == "SEPA-2024-118"
-    assert notifications == [(ret.pk, "refunded")]
-
-
-def test_recording_an_outside_refund_needs_its_reference(manager):
-    # given
-    ret = worked_example()
-    # when / then
-    with pytest.raises(RefundError, match="reference"):
-        refund_record_external(actor=manager, ret=ret, reference="", idempotency_key="form-1")
-    assert Refund.objects.count() == 0
 
 
 # --- store credit -----------------------------------------------------------------------------

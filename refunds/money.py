@@ -1,0 +1,161 @@
+"""The money state of a return and of an order: what is owed, refunded, pending, left, due.
+
+The one place that answers "is anything left to settle?": the returns overview, a return's page,
+the portal, the bulk actions and the services (completing a return, refunding what is left) all
+read it. Every figure comes from the quote (refunds/quotes.py) and the refunds and exchange dues
+recorded; each is an exact Decimal rounded to the order's currency.
+
+- quote_total: what the merchant owes for the return (the quote's total).
+- refunded: the refunds marked refunded; pending: those created, waiting to be marked.
+- left_to_refund: the quote less refunded and pending, never below zero.
+- amount_due: what the customer owes for an exchange to a dearer item; due_open: the part not
+  paid yet.
+- settled: nothing left to refund, nothing pending, nothing due: the return may be completed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils.translation import gettext
+
+from refunds.models import ExchangeDue, ExchangeDueStatus, RefundStatus
+from refunds.quotes import (
+    OrderFacts,
+    Quote,
+    load_order_facts,
+    order_facts_of,
+    quote_from_facts,
+    with_order_facts,
+)
+from returns.models import LIVE_STATUSES, Return
+from shop.models import Order
+from shop.money import ZERO, format_money, quantize
+
+
+@dataclass(frozen=True)
+class MoneyState:
+    """The money figures of a return, or their sums over an order's live returns."""
+
+    currency: str
+    quote_total: Decimal
+    refunded: Decimal
+    pending: Decimal
+    left_to_refund: Decimal
+    amount_due: Decimal
+    due_open: Decimal
+
+    @property
+    def settled(self) -> bool:
+        return not (self.left_to_refund or self.pending or self.due_open)
+
+
+@dataclass(frozen=True)
+class ReturnMoney(MoneyState):
+    """The money state of one return, with the quote it comes from."""
+
+    quote: Quote
+
+
+def unsettled_reason(state: MoneyState) -> str:
+    """Why the money of a return is not settled yet, in words for staff ("" once settled)."""
+    if state.left_to_refund:
+        return gettext("%(amount)s is left to refund.") % {
+            "amount": format_money(state.left_to_refund, state.currency)
+        }
+    if state.pending:
+        return gettext("a refund of %(amount)s waits to be marked refunded.") % {
+            "amount": format_money(state.pending, state.currency)
+        }
+    if state.due_open:
+        return gettext("the customer still owes %(amount)s for the exchange.") % {
+            "amount": format_money(state.due_open, state.currency)
+        }
+    return ""
+
+
+def money_for_return(ret: Return) -> ReturnMoney:
+    """The return's money state, read afresh (call it under the order's lock when it decides a
+    write)."""
+    ret = Return.objects.select_related("order", "exchange_variant__product").get(pk=ret.pk)
+    return money_for_returns([ret])[ret.pk]
+
+
+def money_for_returns(returns: list[Return]) -> dict[int, ReturnMoney]:
+    """The money states of `returns` by return id, in a fixed number of queries whatever their
+    number: none when they were read through with_money_columns, four otherwise.
+
+    The returns must come with their order and exchange variant (select_related).
+    """
+    if all(hasattr(ret, "due_paid") for ret in returns):
+        facts = {ret.pk: order_facts_of(ret) for ret in returns}
+        paid = {ret.pk for ret in returns if ret.due_paid}
+    else:
+        by_order = load_order_facts(
+            list({ret.order_id: ret.order for ret in returns}.values()), {r.pk for r in returns}
+        )
+        facts = {ret.pk: by_order[ret.order_id] for ret in returns}
+        paid = _paid_dues([ret.pk for ret in returns])
+    return {
+        ret.pk: _state(quote_from_facts(facts[ret.pk], ret), facts[ret.pk], ret.pk, ret.pk in paid)
+        for ret in returns
+    }
+
+
+def with_money_columns(returns: QuerySet[Return]) -> QuerySet[Return]:
+    """`returns` with what their money states are computed from as columns of their own query
+    (a list's page): money_for_returns then makes no query."""
+    paid = ExchangeDue.objects.filter(ret_id=OuterRef("pk"), status=ExchangeDueStatus.PAID)
+    return with_order_facts(returns).annotate(due_paid=Exists(paid))
+
+
+def money_for_order(order: Order) -> MoneyState:
+    """The order's money state: the sums over its live returns (cancelled, rejected and expired
+    ones owe nothing)."""
+    returns = list(
+        Return.objects.filter(order=order, status__in=LIVE_STATUSES).select_related(
+            "order", "exchange_variant__product"
+        )
+    )
+    states = money_for_returns(returns).values()
+    currency = order.currency
+
+    def total(name: str):
+        return quantize(sum((getattr(state, name) for state in states), ZERO), currency)
+
+    return MoneyState(
+        currency=currency,
+        quote_total=total("quote_total"),
+        refunded=total("refunded"),
+        pending=total("pending"),
+        left_to_refund=total("left_to_refund"),
+        amount_due=total("amount_due"),
+        due_open=total("due_open"),
+    )
+
+
+def _paid_dues(ret_ids: list[int]) -> set[int]:
+    """The returns among `ret_ids` whose exchange due the customer paid."""
+    if not ret_ids:
+        return set()
+    paid = ExchangeDue.objects.filter(ret_id__in=ret_ids, status=ExchangeDueStatus.PAID)
+    return set(paid.values_list("ret_id", flat=True))
+
+
+def _state(quote: Quote, facts: OrderFacts, ret_id: int, due_paid: bool) -> ReturnMoney:
+    currency = quote.currency
+    own = [refund for refund in facts.live_refunds if refund.ret_id == ret_id]
+    refunded = sum((r.amount for r in own if r.status == RefundStatus.REFUNDED), ZERO)
+    pending = sum((r.amount for r in own if r.status == RefundStatus.PENDING), ZERO)
+    return ReturnMoney(
+        currency=currency,
+        quote=quote,
+        quote_total=quote.total,
+        refunded=quantize(refunded, currency),
+        pending=quantize(pending, currency),
+        left_to_refund=quantize(max(ZERO, quote.total - refunded - pending), currency),
+        amount_due=quote.amount_due,
+        due_open=ZERO if due_paid else quote.amount_due,
+    )
