@@ -22,6 +22,7 @@ pytest_plugins = [
     "tests.fixtures.returns",
     "tests.fixtures.notifications",
     "tests.fixtures.concurrency",
+    "tests.fixtures.backoffice",
 ]
 
 

@@ -128,7 +128,7 @@ def test_the_returns_app_registers_its_emails():
 @pytest.mark.django_db
 @pytest.mark.parametrize("event", ["approved", "requested", "refunded"])
 def test_only_the_label_emails_carry_an_attachment(event):
-    # given: a return that has no label (the label emails are tests/labels/test_label_email.py)
+    # given: a return that has no label (the label emails: tests/returns/labels/test_label_email.py)
     ret = bare_return()
     # when
     attachments = registry.provider().attachments(ret, event)

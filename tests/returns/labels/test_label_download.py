@@ -9,8 +9,8 @@ from django.urls import reverse
 from returns.services import labels
 from tests.factories import CustomerFactory, StaffFactory, UserFactory
 from tests.fixtures.web import logged_in
-from tests.labels.helpers import approved_with_label, label_of
 from tests.returns.helpers import create
+from tests.returns.labels.helpers import approved_with_label, label_of
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from returns.models import ReturnEvent, ReturnLabel, ReturnStatus
 from returns.selectors import labels as label_reads
 from returns.services import labels, return_approve, return_cancel, return_expire
 from tests.factories import StaffFactory
-from tests.labels.helpers import approved_with_label, label_of, scan
 from tests.returns.helpers import create, grant, request, snapshot
+from tests.returns.labels.helpers import approved_with_label, label_of, scan
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from returns.models import ReturnStatus, TrackingEvent
-from tests.labels.helpers import approved_with_label, label_of
+from tests.returns.labels.helpers import approved_with_label, label_of
 
 pytestmark = pytest.mark.django_db
 

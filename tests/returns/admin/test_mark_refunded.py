@@ -12,8 +12,8 @@ from refunds.models import Refund
 from refunds.services import refund_create
 from returns.models import Return, ReturnEvent, ReturnStatus
 from returns.services import return_receive
-from tests.backoffice.helpers import make_return, page_url, snapshot
 from tests.fixtures.web import messages_of
+from tests.returns.admin.helpers import make_return, page_url, snapshot
 from tests.returns.helpers import status_history
 
 pytestmark = pytest.mark.django_db

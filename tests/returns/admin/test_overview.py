@@ -13,9 +13,9 @@ from refunds.quotes import quote_for_return
 from refunds.services import refund_settle
 from returns.models import Return, ReturnStatus
 from returns.services import return_cancel
-from tests.backoffice.helpers import make_return, snapshot
 from tests.factories import CustomerFactory, VariantFactory, make_order
 from tests.fixtures.web import messages_of
+from tests.returns.admin.helpers import make_return, snapshot
 from tests.returns.helpers import status_history
 
 pytestmark = pytest.mark.django_db

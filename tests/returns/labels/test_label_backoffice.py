@@ -8,8 +8,8 @@ from django.urls import reverse
 from returns.models import ReturnLabel
 from tests.factories import StaffFactory
 from tests.fixtures.web import logged_in
-from tests.labels.helpers import approved_with_label, label_of, scan
 from tests.returns.helpers import grant
+from tests.returns.labels.helpers import approved_with_label, label_of, scan
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from portal.views.returns import DRAFT_KEY
 from returns.models import Return, ReturnRule
 from tests.fixtures.web import shown_messages
 from tests.portal.helpers import form_data, nothing_written
-from tests.rules.helpers import block, fee, percent_fee, rule
+from tests.returns.rules.helpers import block, fee, percent_fee, rule
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from returns.models import (
 )
 from tests.factories import StaffFactory, make_order
 from tests.returns.helpers import create, grant, request, status_history
-from tests.rules.helpers import block, fee, method, percent_fee, rule
+from tests.returns.rules.helpers import block, fee, method, percent_fee, rule
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,9 @@ from django.contrib.auth.models import Permission
 from returns.models import Return, ReturnEvent, ReturnStatus
 from returns.services import return_approve
 from shop.models import StockMovement
-from tests.backoffice.helpers import make_return, page_url, snapshot, with_role
+from tests.fixtures.backoffice import with_role
 from tests.fixtures.web import logged_in, messages_of
+from tests.returns.admin.helpers import make_return, page_url, snapshot
 from tests.returns.helpers import status_history
 
 pytestmark = pytest.mark.django_db

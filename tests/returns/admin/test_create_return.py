@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from returns.models import Return, ReturnEvent, ReturnLine, ReturnStatus
 from shop.models import User
-from tests.backoffice.helpers import make_return, page_url
 from tests.fixtures.web import messages_of
+from tests.returns.admin.helpers import make_return, page_url
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from pypdf import PdfReader
 from returns.carriers import get_carrier
 from returns.carriers.offline import is_offline_tracking_number, label_document
 from returns.carriers.pdf import BARCODE_BAR_HEIGHT, BARCODE_BAR_WIDTH
-from tests.labels.code128 import bars_from_pdf, bars_to_png, decode_widths, widths_from_bars
-from tests.labels.helpers import approved_with_label, label_of
+from tests.returns.labels.code128 import bars_from_pdf, bars_to_png, decode_widths, widths_from_bars
+from tests.returns.labels.helpers import approved_with_label, label_of
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,9 @@ from returns.errors import ReturnError, StaleReturnError
 from returns.models import Return, ReturnLabel, ReturnStatus
 from returns.services import labels as label_services
 from returns.services.inspection import return_receive_for_inspection
-from tests.backoffice.helpers import make_return, page_url, snapshot
 from tests.factories import superuser
 from tests.fixtures.web import messages_of
+from tests.returns.admin.helpers import make_return, page_url, snapshot
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 from returns.models import ReturnEvent, ReturnStatus, TrackingEvent
 from returns.services.tracking import DUPLICATE, RECORDED, tracking_event_record
 from tests.fixtures.concurrency import race
-from tests.labels.helpers import approved_with_label, carrier_event, label_of
+from tests.returns.labels.helpers import approved_with_label, carrier_event, label_of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -7,7 +7,7 @@ import pytest
 from returns.errors import ReturnError, ReturnPermissionError, StaleReturnError
 from returns.models import ReturnEvent, ReturnStatus
 from returns.services import return_approve, return_cancel, return_update
-from tests.backoffice.helpers import make_return, snapshot
+from tests.returns.admin.helpers import make_return, snapshot
 
 pytestmark = pytest.mark.django_db
 

@@ -22,9 +22,9 @@ from returns.errors import ReturnError
 from returns.models import ReturnRule, ReturnStatus
 from returns.services import labels
 from returns.webhooks import sign
-from tests.labels.helpers import approved_with_label, label_of
 from tests.returns.helpers import grant
-from tests.rules.helpers import method, rule
+from tests.returns.labels.helpers import approved_with_label, label_of
+from tests.returns.rules.helpers import method, rule
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +68,10 @@ def acme(settings):
     AcmeCarrier.booked, AcmeCarrier.voided = [], []
     settings.RETURN_CARRIERS = {
         **settings.RETURN_CARRIERS,
-        "acme": {"BACKEND": "tests.labels.test_carriers.AcmeCarrier", "OPTIONS": {"prefix": "AC"}},
+        "acme": {
+            "BACKEND": "tests.returns.labels.test_carriers.AcmeCarrier",
+            "OPTIONS": {"prefix": "AC"},
+        },
     }
     settings.CARRIER_WEBHOOK_SECRET = "shared"
     settings.CARRIER_WEBHOOK_SECRETS = {"acme": "acme-secret"}

@@ -16,7 +16,7 @@ from returns.models import (
 from returns.webhooks import sign
 from shop.models import StockMovement
 from tests.fixtures.web import english_client
-from tests.labels.helpers import approved_with_label, label_of
+from tests.returns.labels.helpers import approved_with_label, label_of
 
 pytestmark = pytest.mark.django_db
 

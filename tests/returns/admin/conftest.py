@@ -1,22 +1,26 @@
-"""Fixtures of the back-office tests: one staff user per role (shop/roles.py) and a plain staff
-member without any permission, clients logged in as each, four of the default reasons and two
-actions, and a customer's delivered order. No broker is under test here."""
+"""Fixtures of the back-office pages' tests: four of the default reasons and two actions, and a
+customer's delivered order. The staff by role are shared (tests/fixtures/backoffice.py). No
+broker is under test here, and the outbox rows are written (the pages list them)."""
 
 from decimal import Decimal
 
 import pytest
 
 from returns.models import ReturnAction, ReturnReason
-from tests.backoffice.helpers import with_role
 from tests.factories import CustomerFactory, UserFactory, make_order
 from tests.fixtures.returns import seed_reasons
-from tests.fixtures.web import logged_in
 
 REASONS_IN_USE = ["defective", "wrong-size", "changed-mind", "other"]
 ACTIONS = [
     ("refund", "Refund", "Remboursement"),
     ("replacement", "Send a replacement", "Envoyer un remplacement"),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _notifications_recorded():
+    """The pages show the outbox rows: here they are written, not recorded (this replaces the
+    recorder of tests/returns/conftest.py for this folder)."""
 
 
 @pytest.fixture(autouse=True)
@@ -41,47 +45,6 @@ def actions(db):
         )[0]
         for code, name_en, name_fr in ACTIONS
     }
-
-
-@pytest.fixture
-def agent(db):
-    return with_role("returns_agent", full_name="Inès Agent")
-
-
-@pytest.fixture
-def manager(db):
-    return with_role("refunds_manager", full_name="Hugo Manager")
-
-
-@pytest.fixture
-def shop_admin(db):
-    return with_role("shop_admin", full_name="Chloé Admin")
-
-
-@pytest.fixture
-def plain_staff(db):
-    """Staff without any permission."""
-    return with_role(None, full_name="Paul Plain")
-
-
-@pytest.fixture
-def as_agent(agent):
-    return logged_in(agent)
-
-
-@pytest.fixture
-def as_manager(manager):
-    return logged_in(manager)
-
-
-@pytest.fixture
-def as_shop_admin(shop_admin):
-    return logged_in(shop_admin)
-
-
-@pytest.fixture
-def as_plain_staff(plain_staff):
-    return logged_in(plain_staff)
 
 
 @pytest.fixture

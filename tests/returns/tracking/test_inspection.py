@@ -9,7 +9,7 @@ from returns.selectors import is_pending_inspection, returns_pending_inspection
 from returns.services.inspection import return_inspect
 from shop.models import StockMovement, Variant
 from tests.factories import StaffFactory
-from tests.labels.helpers import approved_with_label, label_of, scan
+from tests.returns.labels.helpers import approved_with_label, label_of, scan
 
 pytestmark = pytest.mark.django_db
 

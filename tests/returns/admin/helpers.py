@@ -4,18 +4,9 @@ page says."""
 from django.urls import reverse
 
 from returns.models import Return, ReturnEvent, ReturnStatus
-from shop.models import StockMovement, User, Variant
-from shop.roles import ensure_staff_roles, role_group
-from tests.factories import StaffFactory, superuser
+from shop.models import StockMovement, Variant
+from tests.factories import superuser
 from tests.returns.helpers import return_in
-
-
-def with_role(role: str | None, **extra) -> User:
-    ensure_staff_roles()
-    user = StaffFactory(**extra)
-    if role is not None:
-        user.groups.add(role_group(role))
-    return User.objects.get(pk=user.pk)  # a fresh instance: no stale permission cache
 
 
 def make_return(

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from returns.models import Return, ReturnEvent, ReturnStatus
 from returns.tasks import expire_returns
-from tests.labels.helpers import approved_with_label, label_of, scan
 from tests.returns.helpers import create
+from tests.returns.labels.helpers import approved_with_label, label_of, scan
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 from refunds.services import refund_create, refund_mark_refunded
 from returns.models import ReturnStatus
 from shop.models import Order
-from tests.backoffice.helpers import make_return
 from tests.factories import CustomerFactory, make_order
+from tests.returns.admin.helpers import make_return
 
 pytestmark = pytest.mark.django_db
 

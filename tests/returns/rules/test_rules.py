@@ -10,7 +10,7 @@ from django.utils import timezone
 from returns.models import Return, ReturnRule
 from returns.rules import evaluate_rules
 from tests.factories import ProductFactory, make_order
-from tests.rules.helpers import block, fee, method, percent_fee, rule
+from tests.returns.rules.helpers import block, fee, method, percent_fee, rule
 
 pytestmark = pytest.mark.django_db
 

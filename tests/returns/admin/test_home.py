@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from refunds.services import refund_create
 from returns.models import Return, ReturnStatus
-from tests.backoffice.helpers import make_return
+from tests.returns.admin.helpers import make_return
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from returns.models import ReturnRule
 from tests.factories import StaffFactory, UserFactory, make_order
 from tests.fixtures.web import logged_in
-from tests.rules.helpers import block, fee, percent_fee
+from tests.returns.rules.helpers import block, fee, percent_fee
 
 pytestmark = pytest.mark.django_db
 
