@@ -38,15 +38,22 @@ def status_label(status: str) -> str:
     return str(ReturnStatus(status).label)
 
 
-def require_transition(ret: Return, name: str, actor, *, system_may: bool = False) -> None:
+def require_transition(
+    ret: Return, name: str, actor, *, system_may: bool = False, allowed=None
+) -> None:
     """Refuse unless the transition `name` can run now and `actor` holds its permission.
 
     actor=None is the system (a scheduled sweep, a carrier webhook); it may run only the
-    transitions where `system_may` is set.
+    transitions where `system_may` is set. `allowed(ret, actor)`, when given, is the whole
+    answer of who may (a policy's rule, for the customer's own right to cancel).
     """
     method = getattr(ret, name)
     if not can_proceed(method):
         raise ReturnError(str(_WRONG_STATUS[name]) % {"status": status_label(ret.status)})
+    if allowed is not None:
+        if not allowed(ret, actor):
+            raise ReturnPermissionError(str(_NOT_ALLOWED[name]))
+        return
     if actor is None:
         if system_may:
             return
