@@ -171,16 +171,16 @@ def test_refunding_an_exchange_while_someone_completes_it_does_not_deadlock(monk
     manager, completer = refunds_manager(), refunds_manager()
     replacements_before = Order.objects.count()
     refunder_holds_the_order = threading.Event()
-    quote = refund_services.quote_for_return
+    money_for_return = refund_services.money_for_return
 
-    def slow_quote(locked_return):
+    def slow_money_state(locked_return):
         # Runs once the refund holds the order's lock: the other person arrives meanwhile.
         if not refunder_holds_the_order.is_set():
             refunder_holds_the_order.set()
             time.sleep(0.5)
-        return quote(locked_return)
+        return money_for_return(locked_return)
 
-    monkeypatch.setattr(refund_services, "quote_for_return", slow_quote)
+    monkeypatch.setattr(refund_services, "money_for_return", slow_money_state)
 
     def refund():
         return refund_settle(
