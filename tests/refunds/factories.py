@@ -18,7 +18,7 @@ def refunds_manager(*, can_complete_returns: bool = True, extra: tuple[str, ...]
     return type(user).objects.get(pk=user.pk)  # a fresh instance: no stale permission cache
 
 
-def make_return(
+def received_return(
     order,
     quantities,
     *,

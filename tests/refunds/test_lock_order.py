@@ -22,7 +22,7 @@ from returns.services import return_complete
 from returns.services.tracking import tracking_event_record
 from shop.models import Order, StockMovement, User
 from tests.factories import VariantFactory, make_order
-from tests.refunds.factories import make_return, refunds_manager
+from tests.refunds.factories import received_return, refunds_manager
 
 pytestmark = pytest.mark.postgres
 
@@ -65,7 +65,7 @@ def first_locks(tables: list[str]) -> list[str]:
 def exchange_return(*, price: str) -> Return:
     """A received exchange of a 30.00 item for one at `price`."""
     order = make_order([(1, "30.00"), (1, "10.00")], shipping="6.00")
-    return make_return(
+    return received_return(
         order,
         [1, 0],
         mode=Return.RefundMode.EXCHANGE,
@@ -122,7 +122,7 @@ def test_settling_an_exchange_locks_the_order_first():
 def test_a_store_credit_refund_locks_the_customer_last():
     # given
     order = make_order([(1, "30.00")], shipping="0.00")
-    ret = make_return(order, [1], mode=Return.RefundMode.STORE_CREDIT)
+    ret = received_return(order, [1], mode=Return.RefundMode.STORE_CREDIT)
     manager = refunds_manager()
     refund = refund_services.refund_create(actor=manager, ret=ret, idempotency_key="form-1")
     # when
@@ -141,7 +141,7 @@ def test_a_store_credit_refund_locks_the_customer_last():
 def test_a_carrier_scan_locks_the_return_then_its_label():
     # given an approved return with its label
     order = make_order([(1, "30.00")], shipping="0.00")
-    ret = make_return(order, [1], received=False)
+    ret = received_return(order, [1], received=False)
     label = ret.labels.get()
     scan = CarrierEvent(
         tracking_number=label.tracking_number,

@@ -22,7 +22,7 @@ from refunds.services import (
 from returns.models import Return, ReturnEvent, ReturnStatus
 from returns.services import ReturnPermissionError
 from tests.factories import StaffFactory, VariantFactory, make_order
-from tests.refunds.factories import make_return, refunds_manager
+from tests.refunds.factories import received_return, refunds_manager
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +47,7 @@ def manager():
 
 def worked_example(**return_kwargs):
     order = make_order([(1, "19.99"), (1, "12.74")], shipping="6.00")
-    return make_return(order, [1, 1], fee="5.00", **return_kwargs)
+    return received_return(order, [1, 1], fee="5.00", **return_kwargs)
 
 
 def refund_events(ret):
@@ -172,7 +172,7 @@ def test_a_bad_amount_is_refused(manager, amount):
 def test_a_requested_return_cannot_be_refunded_yet(manager):
     # given a return the shop has not approved
     order = make_order([(1, "10.00")])
-    ret = make_return(order, [1], received=False)
+    ret = received_return(order, [1], received=False)
     Return.objects.filter(pk=ret.pk).update(status=ReturnStatus.REQUESTED)
     # when / then
     with pytest.raises(RefundError, match="cannot be refunded"):
@@ -185,7 +185,7 @@ def test_refunds_of_an_order_never_exceed_what_it_paid(manager):
     order = make_order([(2, "30.00")], shipping="0.00")
     order.amount_paid = Decimal("45.00")
     order.save()
-    first, second = make_return(order, [1]), make_return(order, [1])
+    first, second = received_return(order, [1]), received_return(order, [1])
     refund_create(actor=manager, ret=first, idempotency_key="form-1")
     # when trying to refund the second return's 30.00 in full
     with pytest.raises(RefundError, match="at most 15.00 EUR"):
@@ -350,7 +350,7 @@ def test_store_credit_never_goes_below_zero(manager):
 def test_an_exchange_for_a_cheaper_item_refunds_the_difference(manager, notifications):
     # given a 30.00 item exchanged for a 25.00 one
     order = make_order([(1, "30.00"), (1, "10.00")], shipping="6.00")
-    ret = make_return(
+    ret = received_return(
         order,
         [1, 0],
         mode=Return.RefundMode.EXCHANGE,
@@ -371,7 +371,7 @@ def test_an_exchange_for_a_cheaper_item_refunds_the_difference(manager, notifica
 def test_an_exchange_for_a_dearer_item_records_an_amount_due_not_a_refund(manager, notifications):
     # given a 30.00 item exchanged for a 40.00 one
     order = make_order([(1, "30.00"), (1, "10.00")], shipping="6.00")
-    ret = make_return(
+    ret = received_return(
         order,
         [1, 0],
         mode=Return.RefundMode.EXCHANGE,

@@ -15,8 +15,8 @@ from returns.models import Return, ReturnStatus
 from returns.services import return_cancel
 from tests.factories import CustomerFactory, VariantFactory, make_order
 from tests.fixtures.web import messages_of
-from tests.returns.admin.helpers import make_return, snapshot
-from tests.returns.helpers import status_history
+from tests.returns.admin.helpers import make_return
+from tests.returns.helpers import snapshot, status_history
 
 pytestmark = pytest.mark.django_db
 
