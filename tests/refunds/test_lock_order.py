@@ -8,7 +8,7 @@ import time
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from refunds import services as refund_services
@@ -22,6 +22,7 @@ from returns.services import return_complete
 from returns.services.tracking import tracking_event_record
 from shop.models import Order, StockMovement, User
 from tests.factories import VariantFactory, make_order
+from tests.fixtures.concurrency import race
 from tests.refunds.factories import received_return, refunds_manager
 
 pytestmark = pytest.mark.postgres
@@ -197,7 +198,7 @@ def test_refunding_an_exchange_while_someone_completes_it_does_not_deadlock(monk
         )
 
     # when
-    refunded, completed = both_at_once(refund, complete)
+    refunded, completed = race(refund, complete)
     # then: the refund went first; the completion waited for it, then found the page stale
     assert isinstance(refunded, Refund), refunded
     assert (refunded.status, refunded.amount) == (RefundStatus.REFUNDED, Decimal("5.00"))
@@ -210,24 +211,3 @@ def test_refunding_an_exchange_while_someone_completes_it_does_not_deadlock(monk
     assert ReturnEvent.objects.filter(ret=ret, to_status=ReturnStatus.COMPLETED).count() == 1
     assert Order.objects.count() == replacements_before + 1
     assert StockMovement.objects.filter(kind="exchange").count() == 1
-
-
-def both_at_once(*calls) -> list:
-    """Run each call in its own thread and database connection; what each returned or raised."""
-    outcomes: list = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            outcomes[index] = call()
-        except Exception as exc:  # noqa: BLE001 - the outcome is what the test checks
-            outcomes[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads)
-    return outcomes

@@ -25,21 +25,10 @@ from refunds.services import (
 from returns.errors import ReturnError
 from returns.models import Return, ReturnEvent, ReturnStatus
 from returns.services import return_complete
-from tests.factories import VariantFactory, make_order
-from tests.refunds.factories import received_return, refunds_manager, superuser
+from tests.factories import VariantFactory, make_order, superuser
+from tests.refunds.factories import received_return, refunds_manager, worked_example
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def manager():
-    return refunds_manager()
-
-
-def worked_example(**return_kwargs):
-    """19.99 + 12.74 + original shipping 6.00 - return fee 5.00 = 33.73 EUR, received."""
-    order = make_order([(1, "19.99"), (1, "12.74")], shipping="6.00")
-    return received_return(order, [1, 1], fee="5.00", **return_kwargs)
 
 
 def what_completion_changes(ret):

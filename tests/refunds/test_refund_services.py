@@ -22,7 +22,7 @@ from refunds.services import (
 from returns.models import Return, ReturnEvent, ReturnStatus
 from returns.services import ReturnPermissionError
 from tests.factories import StaffFactory, VariantFactory, make_order
-from tests.refunds.factories import received_return, refunds_manager
+from tests.refunds.factories import received_return, refunds_manager, worked_example
 
 pytestmark = pytest.mark.django_db
 
@@ -38,16 +38,6 @@ def notifications(monkeypatch):
 
     monkeypatch.setattr("notifications.services.notification_enqueue", enqueue)
     return sent
-
-
-@pytest.fixture
-def manager():
-    return refunds_manager()
-
-
-def worked_example(**return_kwargs):
-    order = make_order([(1, "19.99"), (1, "12.74")], shipping="6.00")
-    return received_return(order, [1, 1], fee="5.00", **return_kwargs)
 
 
 def refund_events(ret):
