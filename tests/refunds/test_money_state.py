@@ -24,7 +24,7 @@ from refunds.services import (
 )
 from returns.errors import ReturnError
 from returns.models import Return, ReturnEvent, ReturnStatus
-from returns.services import return_complete
+from returns.services import return_complete, return_reject
 from tests.factories import VariantFactory, make_order, superuser
 from tests.refunds.factories import received_return, refunds_manager, worked_example
 
@@ -74,6 +74,24 @@ def test_a_received_return_not_refunded_has_its_whole_quote_left():
         False,
     )
     assert state.quote == quote_for_return(ret)
+
+
+def test_a_rejected_return_owes_nothing_whatever_its_quote():
+    # given: a received return refused after inspection
+    ret = return_reject(actor=superuser(), ret=worked_example(), reason="Worn")
+    # when
+    state = money_for_return(ret)
+    # then: its quote is still readable; nothing is left to refund or due
+    assert figures(state) == (
+        Decimal("33.73"),
+        Decimal("0.00"),
+        Decimal("0.00"),
+        Decimal("0.00"),
+        Decimal("0.00"),
+        Decimal("0.00"),
+        True,
+    )
+    assert state.live is False
 
 
 def test_pending_then_refunded_parts_are_counted_apart(manager):
