@@ -7,7 +7,6 @@ a 404) and calls one service; return_request and return_cancel check every rule 
 import secrets
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
@@ -35,7 +34,6 @@ from returns.services import ReturnError, return_cancel, return_request
 from shop.models import Order, ShopSettings
 
 DRAFT_KEY = "portal_return_draft"
-CONFIRM_CLAIM_SECONDS = 300
 
 
 def return_or_404(request, rma_number) -> Return:
@@ -112,7 +110,7 @@ def return_request_form(request, number):
             request.session[DRAFT_KEY] = {
                 "order": order.pk,
                 "data": form.draft(),
-                "token": secrets.token_hex(8),
+                "token": secrets.token_hex(16),
             }
             return redirect("return_confirm", number=order.number)
         return _render_form(request, order, form, shop_settings)
@@ -123,6 +121,10 @@ def return_request_form(request, number):
 @portal_page
 def return_request_confirm(request, number):
     order = order_or_404(request, number)
+    if request.method == "POST" and DRAFT_KEY in request.session:
+        sent = Return.objects.filter(order=order, idempotency_key=_confirm_key(request)).first()
+        if sent is not None:  # confirmed again once sent: the draft's return, not a refusal
+            return redirect("return_detail", rma_number=sent.rma_number)
     shop_settings = ShopSettings.load()
     eligibility, refusal = _eligible_or_redirect(request, order, shop_settings)
     if refusal:
@@ -183,16 +185,12 @@ def return_request_confirm(request, number):
 
 
 def _submit(request, order: Order, form: ReturnRequestForm):
-    # A double click sends the confirmation twice before the session forgets the draft: the
-    # first one to claim the draft's token submits it, the other is told it is on its way.
-    token = request.session[DRAFT_KEY].get("token")
-    claim = f"portal:confirm:{request.session.session_key}:{token}"
-    if not cache.add(claim, True, timeout=CONFIRM_CLAIM_SECONDS):
-        messages.info(request, gettext("Your return is already being sent to us."))
-        return redirect("order_detail", number=order.number)
+    # A double click, or two confirms at once, send the same draft: its token is the return's
+    # idempotency key, so return_request makes one return and gives it back to both.
     try:
         ret = return_request(
             order=order,
+            idempotency_key=_confirm_key(request),
             lines=form.line_inputs(),
             refund_mode=form.cleaned_data["refund_mode"],
             delivery_option=form.cleaned_data["delivery_option"],
@@ -200,7 +198,6 @@ def _submit(request, order: Order, form: ReturnRequestForm):
             **_acting_as(request, order),
         )
     except ReturnError as error:
-        cache.delete(claim)  # nothing was sent: the customer may try again
         messages.error(request, error.message)
         return redirect("return_request", number=order.number)
     request.session.pop(DRAFT_KEY, None)
@@ -212,6 +209,12 @@ def _submit(request, order: Order, form: ReturnRequestForm):
         % {"rma": ret.rma_number},
     )
     return redirect("return_detail", rma_number=ret.rma_number)
+
+
+def _confirm_key(request) -> str:
+    """The idempotency key of the draft being confirmed: one per filled-in form."""
+    token = request.session[DRAFT_KEY].get("token")
+    return f"portal:{token}" if token else ""
 
 
 @portal_page

@@ -39,6 +39,8 @@ class _Form(forms.Form):
 class CreateReturnForm(_Form):
     """One row per order line (quantity, reason, detail, restock), then the return's choices."""
 
+    # Made when the page is shown: submitting it twice makes one return (return_create).
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=60)
     action = forms.ModelChoiceField(
         label=_("Action"),
         queryset=ReturnAction.objects.none(),
@@ -101,6 +103,7 @@ class CreateReturnForm(_Form):
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
+        self.fields["idempotency_key"].initial = new_key()
         self.order, self.lines, self.returnable = order, lines, returnable
         self.reasons = {reason.code: reason for reason in reasons}
         self.fields["action"].queryset = ReturnAction.objects.filter(active=True)
@@ -212,6 +215,7 @@ class CreateReturnForm(_Form):
         """The keyword arguments of return_create besides actor, order and lines."""
         data = self.cleaned_data
         return {
+            "idempotency_key": data["idempotency_key"],
             "refund_mode": data["refund_mode"],
             "delivery_option": data["delivery_option"],
             "action": data.get("action"),

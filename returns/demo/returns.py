@@ -5,6 +5,7 @@ idempotent: demo returns carry a marker in their staff note, and when any exists
 """
 
 import random
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -198,6 +199,8 @@ def _create(scenario: Scenario, order: Order, staff) -> Return:
         "customer_comment": scenario.comment,
         "exchange_variant": exchange_variant,
         "notify_customer": False,
+        # One demo return, one key: the staff fallback reuses it, the portal's try wrote nothing.
+        "idempotency_key": f"demo-{uuid.uuid4().hex}",
     }
     owner = order.customer.user
     if owner is not None:

@@ -220,6 +220,11 @@ class Return(ConcurrentTransitionMixin, models.Model):
     rejection_reason = models.TextField(_("rejection reason"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
+    # Sent with the confirm or create form: submitting it twice, or twice at once, makes one
+    # return. Returns made before keys existed have none.
+    idempotency_key = models.CharField(
+        _("idempotency key"), max_length=100, null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("return")
@@ -236,6 +241,11 @@ class Return(ConcurrentTransitionMixin, models.Model):
         indexes = [models.Index(fields=["status", "-created_at"], name="return_status_created")]
         constraints = [
             models.CheckConstraint(condition=Q(return_fee__gte=0), name="return_fee_not_negative"),
+            models.UniqueConstraint(
+                fields=["idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="return_idempotency_key_unique",
+            ),
         ]
 
     def __str__(self):

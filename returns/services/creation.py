@@ -3,11 +3,15 @@
 Both ask the returns policy (returns/policy.py: the order's state, the window, the refund modes
 and delivery options offered) and check reasons and quantities, under a lock on the order row,
 so two requests at once cannot both take the last unit.
+
+Both are idempotent by the key their form carries: the same form submitted twice, or twice at
+once, makes one return (one event, one email). The unique index on the key decides a race the
+order lock does not serialize.
 """
 
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 
 from returns import policy
@@ -50,6 +54,7 @@ def return_request(
     *,
     actor,
     order: Order,
+    idempotency_key: str,
     lines: list[ReturnLineInput],
     refund_mode: str,
     delivery_option: str,
@@ -62,41 +67,75 @@ def return_request(
 
     guest_order_verified: the portal checked that this session's guest knows this very order
     (its number with its email or postcode); actor=None then acts as the order's customer.
+    idempotency_key: the confirm page's; a replay returns the first return of that key.
     """
     customer_user_id = order.customer.user_id
     is_guest = actor is None and guest_order_verified
     if not is_guest and (actor is None or customer_user_id is None or customer_user_id != actor.pk):
         raise ReturnPermissionError(gettext("This order does not belong to your account."))
-    with transaction.atomic():
-        order = lock_order(order.pk)
-        settings = ShopSettings.load()
-        _check_choices(refund_mode, delivery_option)
-        broken = _broken_rules(order, settings, Return.Channel.PORTAL, refund_mode, delivery_option)
-        if broken:
-            raise ReturnError(broken[0].message)
-        checked = _check_lines(order, lines)
-        _check_exchange_variant(refund_mode, exchange_variant, checked, from_portal=True)
-        outcome = apply_rules(order, checked, channel=Return.Channel.PORTAL, shop_settings=settings)
-        if outcome.blocked:
-            raise ReturnError(" ".join(outcome.blocked_messages()))
-        ret = _create_return(
-            order=order,
-            actor=actor,
-            channel=Return.Channel.PORTAL,
-            lines=checked,
-            refund_mode=refund_mode,
-            delivery_option=policy.delivery_option_for(delivery_option, outcome),
-            exchange_variant=exchange_variant,
-            customer_comment=customer_comment,
-            notify=_default(notify_customer, settings.notify_customers_by_default),
-            return_fee=outcome.fee,
-            shipping_method=outcome.shipping_method,
-        )
-        event = record_status_event(ret, actor=actor, from_status="")
-        if outcome.auto_approve:
-            approve_by_rule(ret, outcome.approval_rule)
-        else:
-            tell_customer(ret, code="requested", event=event, actor=actor, notify=None)
+    key = _check_key(idempotency_key)
+    try:
+        with transaction.atomic():
+            return _request(
+                actor=actor,
+                order=order,
+                key=key,
+                lines=lines,
+                refund_mode=refund_mode,
+                delivery_option=delivery_option,
+                customer_comment=customer_comment,
+                exchange_variant=exchange_variant,
+                notify_customer=notify_customer,
+            )
+    except IntegrityError:
+        return _winner(key, order)
+
+
+def _request(
+    *,
+    actor,
+    order: Order,
+    key: str,
+    lines: list[ReturnLineInput],
+    refund_mode: str,
+    delivery_option: str,
+    customer_comment: str,
+    exchange_variant: Variant | None,
+    notify_customer: bool | None,
+) -> Return:
+    order = lock_order(order.pk)
+    replayed = _replayed(key, order)
+    if replayed is not None:
+        return replayed
+    settings = ShopSettings.load()
+    _check_choices(refund_mode, delivery_option)
+    broken = _broken_rules(order, settings, Return.Channel.PORTAL, refund_mode, delivery_option)
+    if broken:
+        raise ReturnError(broken[0].message)
+    checked = _check_lines(order, lines)
+    _check_exchange_variant(refund_mode, exchange_variant, checked, from_portal=True)
+    outcome = apply_rules(order, checked, channel=Return.Channel.PORTAL, shop_settings=settings)
+    if outcome.blocked:
+        raise ReturnError(" ".join(outcome.blocked_messages()))
+    ret = _create_return(
+        order=order,
+        actor=actor,
+        channel=Return.Channel.PORTAL,
+        lines=checked,
+        refund_mode=refund_mode,
+        delivery_option=policy.delivery_option_for(delivery_option, outcome),
+        exchange_variant=exchange_variant,
+        customer_comment=customer_comment,
+        notify=_default(notify_customer, settings.notify_customers_by_default),
+        return_fee=outcome.fee,
+        shipping_method=outcome.shipping_method,
+        key=key,
+    )
+    event = record_status_event(ret, actor=actor, from_status="")
+    if outcome.auto_approve:
+        approve_by_rule(ret, outcome.approval_rule)
+    else:
+        tell_customer(ret, code="requested", event=event, actor=actor, notify=None)
     return ret
 
 
@@ -104,6 +143,7 @@ def return_create(
     *,
     actor,
     order: Order,
+    idempotency_key: str,
     lines: list[ReturnLineInput],
     refund_mode: str,
     delivery_option: str,
@@ -129,90 +169,152 @@ def return_create(
         raise ReturnPermissionError(gettext("You are not allowed to create returns."))
     if start_status not in (ReturnStatus.REQUESTED, ReturnStatus.APPROVED):
         raise ReturnError(gettext("A new return starts as requested or approved."))
-    override_reason = override_reason.strip()
-    with transaction.atomic():
-        order = lock_order(order.pk)
-        settings = ShopSettings.load()
-        _check_choices(refund_mode, delivery_option)
-        broken = _broken_rules(
-            order, settings, Return.Channel.BACKOFFICE, refund_mode, delivery_option
-        )
-        if broken and not override_reason:
-            raise ReturnError(
-                broken[0].message
-                + " "
-                + gettext("To create the return anyway, give the reason for overriding this rule.")
+    key = _check_key(idempotency_key)
+    try:
+        with transaction.atomic():
+            return _create_by_staff(
+                actor=actor,
+                order=order,
+                key=key,
+                lines=lines,
+                refund_mode=refund_mode,
+                delivery_option=delivery_option,
+                action=action,
+                start_status=start_status,
+                customer_comment=customer_comment,
+                staff_note=staff_note,
+                notify_customer=notify_customer,
+                return_fee=return_fee,
+                override_reason=override_reason.strip(),
+                exchange_variant=exchange_variant,
             )
-        if broken and not actor.has_perm(policy.OVERRIDE_PERMISSION):
+    except IntegrityError:
+        return _winner(key, order)
+
+
+def _create_by_staff(
+    *,
+    actor,
+    order: Order,
+    key: str,
+    lines: list[ReturnLineInput],
+    refund_mode: str,
+    delivery_option: str,
+    action: ReturnAction | None,
+    start_status: str,
+    customer_comment: str,
+    staff_note: str,
+    notify_customer: bool | None,
+    return_fee,
+    override_reason: str,
+    exchange_variant: Variant | None,
+) -> Return:
+    order = lock_order(order.pk)
+    replayed = _replayed(key, order)
+    if replayed is not None:
+        return replayed
+    settings = ShopSettings.load()
+    _check_choices(refund_mode, delivery_option)
+    broken = _broken_rules(order, settings, Return.Channel.BACKOFFICE, refund_mode, delivery_option)
+    if broken and not override_reason:
+        raise ReturnError(
+            broken[0].message
+            + " "
+            + gettext("To create the return anyway, give the reason for overriding this rule.")
+        )
+    if broken and not actor.has_perm(policy.OVERRIDE_PERMISSION):
+        raise ReturnPermissionError(gettext("You are not allowed to override the return rules."))
+    checked = _check_lines(order, lines)
+    _check_exchange_variant(refund_mode, exchange_variant, checked, from_portal=False)
+    outcome = apply_rules(order, checked, channel=Return.Channel.BACKOFFICE, shop_settings=settings)
+    if outcome.blocked:
+        # A block is a rule like the window: overridden with a reason and the permission.
+        if not override_reason:
+            raise ReturnError(
+                " ".join(
+                    [
+                        *outcome.blocked_messages(),
+                        gettext(
+                            "To create the return anyway, give the reason for overriding this rule."
+                        ),
+                    ]
+                )
+            )
+        if not actor.has_perm(policy.OVERRIDE_PERMISSION):
             raise ReturnPermissionError(
                 gettext("You are not allowed to override the return rules.")
             )
-        checked = _check_lines(order, lines)
-        _check_exchange_variant(refund_mode, exchange_variant, checked, from_portal=False)
-        outcome = apply_rules(
-            order, checked, channel=Return.Channel.BACKOFFICE, shop_settings=settings
-        )
-        if outcome.blocked:
-            # A block is a rule like the window: overridden with a reason and the permission.
-            if not override_reason:
-                raise ReturnError(
-                    " ".join(
-                        [
-                            *outcome.blocked_messages(),
-                            gettext(
-                                "To create the return anyway, give the reason for overriding "
-                                "this rule."
-                            ),
-                        ]
-                    )
-                )
-            if not actor.has_perm(policy.OVERRIDE_PERMISSION):
-                raise ReturnPermissionError(
-                    gettext("You are not allowed to override the return rules.")
-                )
-            broken = [*broken, *_blocked_refusals(outcome)]
-        check_action(action)
-        fee = _check_fee(outcome.fee if return_fee is None else return_fee, order.currency)
-        ret = _create_return(
-            order=order,
+        broken = [*broken, *_blocked_refusals(outcome)]
+    check_action(action)
+    fee = _check_fee(outcome.fee if return_fee is None else return_fee, order.currency)
+    ret = _create_return(
+        order=order,
+        actor=actor,
+        channel=Return.Channel.BACKOFFICE,
+        lines=checked,
+        refund_mode=refund_mode,
+        delivery_option=policy.delivery_option_for(delivery_option, outcome),
+        action=action,
+        exchange_variant=exchange_variant,
+        customer_comment=customer_comment,
+        staff_note=staff_note,
+        notify=_default(notify_customer, settings.notify_customers_by_default),
+        return_fee=fee,
+        shipping_method=outcome.shipping_method,
+        key=key,
+    )
+    event = record_status_event(ret, actor=actor, from_status="")
+    if broken:
+        # The rules broken, by code: each reader reads them in their own language.
+        record_event(
+            ret,
+            kind=ReturnEvent.Kind.OVERRIDE,
             actor=actor,
-            channel=Return.Channel.BACKOFFICE,
-            lines=checked,
-            refund_mode=refund_mode,
-            delivery_option=policy.delivery_option_for(delivery_option, outcome),
-            action=action,
-            exchange_variant=exchange_variant,
-            customer_comment=customer_comment,
-            staff_note=staff_note,
-            notify=_default(notify_customer, settings.notify_customers_by_default),
-            return_fee=fee,
-            shipping_method=outcome.shipping_method,
+            code="rule.overridden",
+            params={
+                "reason": override_reason,
+                "then": [refusal.event_part() for refusal in broken],
+            },
         )
-        event = record_status_event(ret, actor=actor, from_status="")
-        if broken:
-            # The rules broken, by code: each reader reads them in their own language.
-            record_event(
-                ret,
-                kind=ReturnEvent.Kind.OVERRIDE,
-                actor=actor,
-                code="rule.overridden",
-                params={
-                    "reason": override_reason,
-                    "then": [refusal.event_part() for refusal in broken],
-                },
-            )
-        if start_status == ReturnStatus.APPROVED:
-            require_transition(ret, "approve", actor)
-            ret.approve()
-            save_transition(ret)
-            event = record_status_event(ret, actor=actor, from_status=ReturnStatus.REQUESTED)
-            notice = label_on_approval(ret, actor=actor) or "approved"
-            tell_customer(ret, code=notice, event=event, actor=actor, notify=None)
-        elif outcome.auto_approve:
-            approve_by_rule(ret, outcome.approval_rule)
-        else:
-            tell_customer(ret, code="requested", event=event, actor=actor, notify=None)
+    if start_status == ReturnStatus.APPROVED:
+        require_transition(ret, "approve", actor)
+        ret.approve()
+        save_transition(ret)
+        event = record_status_event(ret, actor=actor, from_status=ReturnStatus.REQUESTED)
+        notice = label_on_approval(ret, actor=actor) or "approved"
+        tell_customer(ret, code=notice, event=event, actor=actor, notify=None)
+    elif outcome.auto_approve:
+        approve_by_rule(ret, outcome.approval_rule)
+    else:
+        tell_customer(ret, code="requested", event=event, actor=actor, notify=None)
     return ret
+
+
+def _check_key(key: str) -> str:
+    key = str(key or "").strip()
+    if not key or len(key) > 100:
+        raise ReturnError(gettext("This form has expired. Reload the page and try again."))
+    return key
+
+
+def _replayed(key: str, order: Order) -> Return | None:
+    """The return this key already made, read under the order's lock: a form submitted again
+    gets it back. The same key on another order is another form's: refused."""
+    existing = Return.objects.filter(idempotency_key=key).first()
+    if existing is not None and existing.order_id != order.pk:
+        raise ReturnError(
+            gettext("This form was sent for another order. Reload the page and try again.")
+        )
+    return existing
+
+
+def _winner(key: str, order: Order) -> Return:
+    """After a collision on the key's unique index: the return that won the race, or a refusal
+    when the collision was something else (then nothing was written: the savepoint is gone)."""
+    winner = _replayed(key, order)
+    if winner is None:
+        raise ReturnError(gettext("This return could not be saved. Reload the page and try again."))
+    return winner
 
 
 def _default(value, default):
@@ -360,8 +462,10 @@ def _create_return(
     staff_note: str = "",
     action: ReturnAction | None = None,
     shipping_method=None,
+    key: str,
 ) -> Return:
     ret = Return.objects.create(
+        idempotency_key=key,
         order=order,
         created_by=actor,
         channel=channel,

@@ -3,6 +3,7 @@ two items with reasons, the estimate, confirm, the return requested with its tim
 guest lookup. Screenshots at phone and desktop widths go to var/screenshots/portal-*.png."""
 
 import re
+import uuid
 
 import pytest
 from django.utils import translation
@@ -153,6 +154,7 @@ def test_an_approved_then_refunded_return(
     staff = User.objects.get(email=STAFF_LOGIN[0])
     order = Order.objects.get(number="DEMO-1001")
     ret = return_request(
+        idempotency_key=uuid.uuid4().hex,
         actor=order.customer.user,
         order=order,
         refund_mode="money_back",

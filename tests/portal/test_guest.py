@@ -2,6 +2,7 @@
 with the same rules as for customers; and the services' guest_order_verified keyword."""
 
 import time
+import uuid
 
 import pytest
 
@@ -89,6 +90,7 @@ def test_a_guest_sees_only_that_order(client, order, other_order):
     # given
     look_up(client, "DEMO-1001", "75011")
     other_return = return_request(
+        idempotency_key=uuid.uuid4().hex,
         actor=other_order.customer.user,
         order=other_order,
         refund_mode="money_back",
@@ -194,6 +196,7 @@ def test_the_lookup_gives_a_new_session_key(client, order):
 
 def guest_request(order, actor=None, **extra):
     return return_request(
+        idempotency_key=uuid.uuid4().hex,
         actor=actor,
         order=order,
         refund_mode="money_back",

@@ -1,5 +1,6 @@
 """My orders and an order's page, with its Returns section."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -16,6 +17,7 @@ RETURN_BUTTON = 'href="/orders/DEMO-1001/return/"'
 
 def request_all(order):
     return return_request(
+        idempotency_key=uuid.uuid4().hex,
         actor=order.customer.user,
         order=order,
         refund_mode="money_back",

@@ -1,5 +1,7 @@
 """A return's page in the portal, and cancelling the return from it."""
 
+import uuid
+
 import pytest
 
 from refunds.services import refund_create, refund_mark_refunded
@@ -36,6 +38,7 @@ def request_return(order, *rows, refund_mode="money_back"):
         if row[0]
     ]
     return return_request(
+        idempotency_key=uuid.uuid4().hex,
         actor=order.customer.user,
         order=order,
         lines=lines,

@@ -1,10 +1,10 @@
 """Requesting a return from the portal: the form, the summary with the estimate, confirming."""
 
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from portal.views.returns import DRAFT_KEY
@@ -88,6 +88,7 @@ def test_the_form_offers_only_what_remains_and_the_active_reasons(customer_clien
     # given: one pair of socks already being returned; "arrived late" no longer used
     socks = order.lines.order_by("id")[1]
     return_request(
+        idempotency_key=uuid.uuid4().hex,
         actor=order.customer.user,
         order=order,
         refund_mode="money_back",
@@ -241,6 +242,7 @@ def test_a_quantity_above_what_remains_is_refused(customer_client, order):
     # given: one of the two pairs of socks is already being returned
     socks = order.lines.order_by("id")[1]
     return_request(
+        idempotency_key=uuid.uuid4().hex,
         actor=order.customer.user,
         order=order,
         refund_mode="money_back",
@@ -353,18 +355,41 @@ def test_a_refusal_of_the_service_is_shown_and_keeps_the_draft(customer_client, 
     assert Return.objects.count() == 0
 
 
-def test_a_second_confirmation_of_the_same_draft_creates_nothing(customer_client, order):
-    # given: the first click of a double click has claimed the draft
+def test_a_second_confirmation_of_the_same_draft_shows_the_first_return(customer_client, order):
+    # given: the first click of a double click made the return; the second still has the draft
     customer_client.post(form_url(order), form_data(order, (1, "wrong-size")))
+    draft = customer_client.session[DRAFT_KEY]
+    customer_client.post(confirm_url(order))
     session = customer_client.session
-    cache.add(f"portal:confirm:{session.session_key}:{session[DRAFT_KEY]['token']}", True)
+    session[DRAFT_KEY] = draft
+    session.save()
     before = nothing_written()
     # when: the second click arrives
     confirmed = customer_client.post(confirm_url(order), follow=True)
+    # then: it lands on the first return, and nothing more was written
+    ret = Return.objects.get()
+    assert ret.idempotency_key == f"portal:{draft['token']}"
+    assert confirmed.redirect_chain == [(f"/returns/{ret.rma_number}/", 302)]
+    assert nothing_written() == before == {
+        "returns": 1,
+        "lines": 1,
+        "events": 1,
+        "notifications": 1,
+    }
+
+
+def test_two_drafts_of_one_order_make_two_returns(customer_client, order):
+    # given: a first return of one T-shirt confirmed
+    customer_client.post(form_url(order), form_data(order, (1, "wrong-size")))
+    customer_client.post(confirm_url(order))
+    # when: the customer fills in the form again for the socks
+    customer_client.post(form_url(order), form_data(order, (0, ""), (1, "wrong-size")))
+    confirmed = customer_client.post(confirm_url(order))
     # then
-    assert confirmed.redirect_chain == [(f"/orders/{order.number}/", 302)]
-    assert shown_messages(confirmed) == ["Your return is already being sent to us."]
-    assert nothing_written() == before
+    first, second = Return.objects.order_by("id")
+    assert confirmed["Location"] == f"/returns/{second.rma_number}/"
+    assert first.idempotency_key != second.idempotency_key
+    assert [line.quantity for line in second.lines.all()] == [1]
 
 
 def test_a_post_without_csrf_token_is_refused(customer, order):

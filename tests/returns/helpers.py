@@ -1,6 +1,8 @@
 """Helpers of the returns tests: building returns through the services, and a snapshot of
 everything a refused service must leave untouched."""
 
+import uuid
+
 from django.contrib.auth.models import Permission
 
 from returns.models import Return, ReturnEvent, ReturnStatus
@@ -56,7 +58,8 @@ def request(
     delivery_option="label",
     **extra,
 ) -> Return:
-    """A return the order's customer requests from the portal."""
+    """A return the order's customer requests from the portal (a new form: a new key)."""
+    extra.setdefault("idempotency_key", uuid.uuid4().hex)
     return return_request(
         actor=order.customer.user,
         order=order,
@@ -76,6 +79,7 @@ def create(
     delivery_option="label",
     **extra,
 ) -> Return:
+    extra.setdefault("idempotency_key", uuid.uuid4().hex)
     return return_create(
         actor=staff,
         order=order,

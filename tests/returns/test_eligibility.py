@@ -1,5 +1,6 @@
 """Who may return what, and when: the shop's settings, the window, reasons, refund modes."""
 
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -113,6 +114,7 @@ def test_request_refused_for_another_customers_order(order, notifications):
     CustomerFactory(user=stranger, email=stranger.email)
     with pytest.raises(ReturnPermissionError, match="does not belong to your account"):
         return_request(
+            idempotency_key=uuid.uuid4().hex,
             actor=stranger,
             order=order,
             lines=line_inputs(order, 1),
@@ -126,6 +128,7 @@ def test_request_refused_for_staff_and_nobody(staff, order, notifications):
     for actor in (staff, None):
         with pytest.raises(ReturnPermissionError):
             return_request(
+                idempotency_key=uuid.uuid4().hex,
                 actor=actor,
                 order=order,
                 lines=line_inputs(order, 1),
@@ -202,6 +205,7 @@ def test_reason_needing_details_refused_without_them(order, notifications):
 def test_reason_needing_details_accepted_with_them(order, notifications):
     line = lines_of(order)[0]
     ret = return_request(
+        idempotency_key=uuid.uuid4().hex,
         actor=order.customer.user,
         order=order,
         lines=[
@@ -221,6 +225,7 @@ def test_reason_needing_details_accepted_with_them(order, notifications):
 def test_request_refused_without_lines(order, notifications):
     with pytest.raises(ReturnError, match="at least one item"):
         return_request(
+            idempotency_key=uuid.uuid4().hex,
             actor=order.customer.user,
             order=order,
             lines=[],
@@ -235,6 +240,7 @@ def test_request_refused_below_one(order, quantity, notifications):
     line = lines_of(order)[0]
     with pytest.raises(ReturnError, match="at least 1"):
         return_request(
+            idempotency_key=uuid.uuid4().hex,
             actor=order.customer.user,
             order=order,
             lines=[
@@ -256,6 +262,7 @@ def test_request_refused_for_a_line_of_another_order(order, notifications):
     foreign = OrderLineFactory()
     with pytest.raises(ReturnError, match="not part of order"):
         return_request(
+            idempotency_key=uuid.uuid4().hex,
             actor=order.customer.user,
             order=order,
             lines=[ReturnLineInput(order_line_id=foreign.pk, quantity=1, reason_code="wrong-size")],
@@ -270,6 +277,7 @@ def test_request_refused_with_the_same_line_twice(order, notifications):
     twice = [ReturnLineInput(order_line_id=line.pk, quantity=1, reason_code="wrong-size")] * 2
     with pytest.raises(ReturnError, match="only once"):
         return_request(
+            idempotency_key=uuid.uuid4().hex,
             actor=order.customer.user,
             order=order,
             lines=twice,
@@ -334,6 +342,7 @@ def test_fee_and_notify_flag_default_to_the_shop_settings(
 
 def test_staff_set_the_fee_and_the_notify_flag(staff, order, notifications):
     ret = return_create(
+        idempotency_key=uuid.uuid4().hex,
         actor=staff,
         order=order,
         lines=line_inputs(order, 1),

@@ -3,6 +3,7 @@ events store a message code and its params (returns/events.py), never the text."
 
 import importlib
 import re
+import uuid
 from decimal import Decimal
 
 import polib
@@ -40,6 +41,7 @@ def settled_return(customer, agent, shop_settings, *, language: str) -> Return:
     order = make_order([(1, "65.09")], shipping="0.00", customer=customer)
     with translation.override(language):
         ret = return_create(
+            idempotency_key=uuid.uuid4().hex,
             actor=agent,
             order=order,
             lines=[

@@ -1,6 +1,8 @@
 """Restocking on receipt: through the ledger, once only, not for defects by default, never for
 stock a point of sale manages."""
 
+import uuid
+
 import pytest
 
 from returns.errors import ReturnError
@@ -93,6 +95,7 @@ def test_point_of_sale_stock_is_never_restocked(staff, order, notifications):
     pos_line.variant.stock_managed_by_pos = True
     pos_line.variant.save()
     ret = return_create(
+        idempotency_key=uuid.uuid4().hex,
         actor=staff,
         order=order,
         lines=[

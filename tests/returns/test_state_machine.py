@@ -8,6 +8,7 @@ what was received, point-of-sale stock is never written, and live quantities sta
 ordered ones.
 """
 
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -162,6 +163,7 @@ class ReturnsMachine(RuleBasedStateMachine):
     def customer_requests(self, quantities, reason, mode):
         self.created(
             lambda: return_request(
+                idempotency_key=uuid.uuid4().hex,
                 actor=self.customer_user,
                 order=self.order,
                 lines=self.inputs(quantities, reason),
@@ -179,6 +181,7 @@ class ReturnsMachine(RuleBasedStateMachine):
     def staff_create(self, quantities, approved):
         self.created(
             lambda: return_create(
+                idempotency_key=uuid.uuid4().hex,
                 actor=self.staff,
                 order=self.order,
                 lines=self.inputs(quantities, "wrong-size"),

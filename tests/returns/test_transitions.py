@@ -2,6 +2,8 @@
 false), each refusal checking that nothing changed: same status, no event, stock unchanged, no
 notification."""
 
+import uuid
+
 import pytest
 
 from returns.errors import ReturnError, ReturnPermissionError, StaleReturnError
@@ -501,6 +503,7 @@ def test_final_statuses_accept_no_transition(staff, order, final, notifications)
 
 def test_notify_flag_of_the_return_is_the_default(staff, order, notifications):
     ret = return_create(
+        idempotency_key=uuid.uuid4().hex,
         actor=staff,
         order=order,
         lines=line_inputs(order, 1),

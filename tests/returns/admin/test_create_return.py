@@ -1,6 +1,7 @@
 """*Create return* from an order: a form per order line calling return_create; its refusals are
 shown on the form and nothing is saved."""
 
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -24,6 +25,7 @@ def create_url(order):
 def form_data(order, *rows, **extra):
     """rows: (quantity, reason code, restock) per order line, in id order."""
     data = {
+        "idempotency_key": uuid.uuid4().hex,  # a new page each time
         "refund_mode": "money_back",
         "delivery_option": "label",
         "start_status": "approved",

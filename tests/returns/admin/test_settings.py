@@ -1,5 +1,6 @@
 """The settings as one page (shop admins only), and the reasons and actions staff edit."""
 
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -100,6 +101,7 @@ def test_switching_returns_off_stops_customers_requesting_returns(as_shop_admin,
     line = order.lines.order_by("id").first()
     with pytest.raises(ReturnError, match="Returns cannot be requested online"):
         return_request(
+            idempotency_key=uuid.uuid4().hex,
             actor=order.customer.user,
             order=order,
             lines=[ReturnLineInput(order_line_id=line.pk, quantity=1, reason_code="wrong-size")],
