@@ -31,6 +31,7 @@ from returns.models import Return
 from returns.rules import evaluate_rules
 from returns.selectors.labels import delivery_status, live_label
 from returns.services import ReturnError, return_cancel, return_request
+from returns.services.creation import return_of_form
 from shop.models import Order, ShopSettings
 
 DRAFT_KEY = "portal_return_draft"
@@ -122,7 +123,7 @@ def return_request_form(request, number):
 def return_request_confirm(request, number):
     order = order_or_404(request, number)
     if request.method == "POST" and DRAFT_KEY in request.session:
-        sent = Return.objects.filter(order=order, idempotency_key=_confirm_key(request)).first()
+        sent = return_of_form(order, _confirm_key(request))
         if sent is not None:  # confirmed again once sent: the draft's return, not a refusal
             return redirect("return_detail", rma_number=sent.rma_number)
     shop_settings = ShopSettings.load()

@@ -24,6 +24,7 @@ from returns.errors import ReturnError, StaleReturnError
 from returns.locks import refuse_if_stale
 from returns.models import Return, ReturnReason, ReturnStatus
 from returns.selectors import backoffice as pages
+from returns.services.creation import return_of_form
 from shop.models import Order, ShopSettings
 from shop.templatetags.money import money
 
@@ -280,6 +281,9 @@ class ReturnPagesMixin:
         if not request.user.has_perm("returns.add_return"):
             raise PermissionDenied
         order = get_object_or_404(Order.objects.select_related("customer"), pk=order_id)
+        made = return_of_form(order, request.POST.get("idempotency_key", ""))
+        if made is not None:  # the page sent again once it went through: its return
+            return redirect("admin:returns_return_change", made.pk)
         shop = ShopSettings.load()
         lines = list(order.lines.select_related("variant__product").order_by("id"))
         returnable = pages.returnable_for_form(order)

@@ -221,8 +221,8 @@ class Return(ConcurrentTransitionMixin, models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
     # Sent with the confirm or create form: submitting it twice, or twice at once, makes one
-    # return. Returns made before keys existed have none.
-    idempotency_key = models.CharField(
+    # return. Returns made before keys existed have none: NULL, which the unique index skips.
+    idempotency_key = models.CharField(  # noqa: DJ001 - NULL is "no key", not an empty one
         _("idempotency key"), max_length=100, null=True, blank=True, editable=False
     )
 

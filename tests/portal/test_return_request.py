@@ -370,12 +370,8 @@ def test_a_second_confirmation_of_the_same_draft_shows_the_first_return(customer
     ret = Return.objects.get()
     assert ret.idempotency_key == f"portal:{draft['token']}"
     assert confirmed.redirect_chain == [(f"/returns/{ret.rma_number}/", 302)]
-    assert nothing_written() == before == {
-        "returns": 1,
-        "lines": 1,
-        "events": 1,
-        "notifications": 1,
-    }
+    written = {"returns": 1, "lines": 1, "events": 1, "notifications": 1}
+    assert nothing_written() == before == written
 
 
 def test_two_drafts_of_one_order_make_two_returns(customer_client, order):

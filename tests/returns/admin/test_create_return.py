@@ -10,6 +10,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
+from notifications.models import Notification
 from returns.models import Return, ReturnEvent, ReturnLine, ReturnStatus
 from shop.models import User
 from tests.fixtures.web import messages_of
@@ -232,3 +233,40 @@ def test_past_the_window_staff_allowed_to_override_give_the_reason(as_agent, age
     ret = Return.objects.get()
     override = ret.events.get(kind=ReturnEvent.Kind.OVERRIDE)
     assert override.text.startswith("Override reason: Loyal customer\nThe return window")
+
+
+def test_the_page_carries_a_new_key_each_time_it_is_shown(as_agent, order):
+    # when
+    first, second = as_agent.get(create_url(order)), as_agent.get(create_url(order))
+    # then
+    keys = [page.context["form"]["idempotency_key"].value() for page in (first, second)]
+    assert all(keys) and keys[0] != keys[1]
+    assert f'<input type="hidden" name="idempotency_key" value="{keys[0]}"' in (
+        first.content.decode()
+    )
+
+
+def test_the_page_submitted_twice_makes_one_return_and_one_email(as_agent, order):
+    # given: the first submission went through
+    data = form_data(order, (2, "wrong-size", True), (1, "defective", False))
+    first = as_agent.post(create_url(order), data)
+    ret = Return.objects.get()
+    before = (ReturnEvent.objects.count(), Notification.objects.count())
+    # when: the same page is submitted again (nothing is left to return now)
+    again = as_agent.post(create_url(order), data)
+    # then: it opens the first return; nothing more was written or sent
+    assert first.url == again.url == page_url(ret)
+    assert Return.objects.get().pk == ret.pk
+    assert (ReturnEvent.objects.count(), Notification.objects.count()) == before
+    assert Notification.objects.filter(ret=ret).count() == 1
+
+
+def test_another_page_makes_another_return(as_agent, order):
+    # given
+    as_agent.post(create_url(order), form_data(order, (1, "wrong-size", True)))
+    # when: a new page (a new key) for the unit left of the first line
+    response = as_agent.post(create_url(order), form_data(order, (1, "wrong-size", True)))
+    # then
+    first, second = Return.objects.order_by("id")
+    assert response.url == page_url(second)
+    assert first.idempotency_key != second.idempotency_key
