@@ -175,15 +175,7 @@ class ReturnPagesMixin:
         except StaleReturnError as exc:
             messages.error(request, exc.message)
             return redirect("admin:returns_return_change", ret.pk)
-        may_complete = (
-            seen_status == ReturnStatus.RECEIVED and self._money_facts(ret)["nothing_left"]
-        )
-        allowed = next_statuses(ret, request.user, may_complete=may_complete)
-        target = request.POST.get("next_status", "")
-        if target and target not in allowed and target in reachable_statuses(ret):
-            raise PermissionDenied  # a status this person may not choose
-        if not (self._may_edit(request) or allowed):
-            raise PermissionDenied
+        allowed = self._statuses_to_choose(request, ret, seen_status)
         form = ProcessReturnForm(
             request.POST, ret=ret, next_statuses=allowed, may_edit=self._may_edit(request)
         )
@@ -209,19 +201,22 @@ class ReturnPagesMixin:
         except ReturnError as exc:
             form.add_error(None, exc.message)
             return self._render_return(request, pages.return_for_page(ret.pk), form=form)
-        if target == INSPECTED:
-            messages.success(
-                request, gettext("Return %(rma)s: inspection recorded.") % {"rma": ret.rma_number}
-            )
-        elif target:
-            messages.success(
-                request,
-                gettext("Return %(rma)s is now %(status)s.")
-                % {"rma": ret.rma_number, "status": ReturnStatus(target).label},
-            )
-        else:
-            messages.success(request, gettext("Return %(rma)s saved.") % {"rma": ret.rma_number})
+        messages.success(request, _saved_message(ret, target))
         return redirect("admin:returns_return_change", ret.pk)
+
+    def _statuses_to_choose(self, request, ret: Return, seen_status: str) -> list[str]:
+        """The next statuses this person may choose on the page they saw; PermissionDenied when
+        they posted one they may not choose, or when they may neither edit nor move the return."""
+        may_complete = (
+            seen_status == ReturnStatus.RECEIVED and self._money_facts(ret)["nothing_left"]
+        )
+        allowed = next_statuses(ret, request.user, may_complete=may_complete)
+        target = request.POST.get("next_status", "")
+        if target and target not in allowed and target in reachable_statuses(ret):
+            raise PermissionDenied  # a status this person may not choose
+        if not (self._may_edit(request) or allowed):
+            raise PermissionDenied
+        return allowed
 
     # --- mark as refunded ------------------------------------------------------------------
 
@@ -338,3 +333,15 @@ def _may_choose(ret: Return, states: dict) -> bool:
     exchange = ret.refund_mode == Return.RefundMode.EXCHANGE and ret.exchange_variant_id
     state = states[ret.pk]
     return not exchange and not state.pending and bool(state.left_to_refund)
+
+
+def _saved_message(ret: Return, target: str) -> str:
+    """What the page says once a Save went through: the inspection, the new status, or the edits."""
+    if target == INSPECTED:
+        return gettext("Return %(rma)s: inspection recorded.") % {"rma": ret.rma_number}
+    if target:
+        return gettext("Return %(rma)s is now %(status)s.") % {
+            "rma": ret.rma_number,
+            "status": ReturnStatus(target).label,
+        }
+    return gettext("Return %(rma)s saved.") % {"rma": ret.rma_number}

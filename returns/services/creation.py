@@ -100,6 +100,23 @@ def return_request(
     return ret
 
 
+def _refuse_unless_overridden(actor, override_reason: str, refusals: list[str]) -> None:
+    """A broken rule is overridden only with a reason and the override permission."""
+    if not override_reason:
+        raise ReturnError(
+            " ".join(
+                [
+                    *refusals,
+                    gettext(
+                        "To create the return anyway, give the reason for overriding this rule."
+                    ),
+                ]
+            )
+        )
+    if not actor.has_perm(policy.OVERRIDE_PERMISSION):
+        raise ReturnPermissionError(gettext("You are not allowed to override the return rules."))
+
+
 def return_create(
     *,
     actor,
@@ -137,16 +154,8 @@ def return_create(
         broken = _broken_rules(
             order, settings, Return.Channel.BACKOFFICE, refund_mode, delivery_option
         )
-        if broken and not override_reason:
-            raise ReturnError(
-                broken[0]
-                + " "
-                + gettext("To create the return anyway, give the reason for overriding this rule.")
-            )
-        if broken and not actor.has_perm(policy.OVERRIDE_PERMISSION):
-            raise ReturnPermissionError(
-                gettext("You are not allowed to override the return rules.")
-            )
+        if broken:
+            _refuse_unless_overridden(actor, override_reason, broken[:1])
         checked = _check_lines(order, lines)
         _check_exchange_variant(refund_mode, exchange_variant, checked, from_portal=False)
         outcome = apply_rules(
@@ -154,22 +163,7 @@ def return_create(
         )
         if outcome.blocked:
             # A block is a rule like the window: overridden with a reason and the permission.
-            if not override_reason:
-                raise ReturnError(
-                    " ".join(
-                        [
-                            *outcome.blocked_messages(),
-                            gettext(
-                                "To create the return anyway, give the reason for overriding "
-                                "this rule."
-                            ),
-                        ]
-                    )
-                )
-            if not actor.has_perm(policy.OVERRIDE_PERMISSION):
-                raise ReturnPermissionError(
-                    gettext("You are not allowed to override the return rules.")
-                )
+            _refuse_unless_overridden(actor, override_reason, outcome.blocked_messages())
             broken = [*broken, *outcome.blocked_messages()]
         check_action(action)
         fee = _check_fee(outcome.fee if return_fee is None else return_fee, order.currency)
