@@ -7,6 +7,7 @@ on a stale page gets a message, not a crash, and nothing changes.
 """
 
 from django.contrib import messages
+from django.contrib.admin import AdminSite
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -43,10 +44,11 @@ def next_statuses(ret: Return, user, *, may_complete: bool) -> list[str]:
     """The statuses `user` may move `ret` to from its status. Completing is offered only when
     nothing is left to refund: otherwise "Mark as refunded" completes the return. A parcel
     received unopened is first inspected: that step comes before any other."""
-    targets = {t.target for t in ret.get_available_user_status_transitions(user)}
+    transitions = ret.get_available_user_status_transitions(user)  # type: ignore[attr-defined]  # django_fsm adds it
+    targets = {t.target for t in transitions}
     if not may_complete:
         targets.discard(ReturnStatus.COMPLETED)
-    offered = [status for status in NEXT_STATUS_ORDER if status in targets]
+    offered: list[str] = [status for status in NEXT_STATUS_ORDER if status in targets]
     if _awaits_inspection(ret) and user.has_perm("returns.receive_return"):
         offered.insert(0, INSPECTED)
     return offered
@@ -61,7 +63,8 @@ def _awaits_inspection(ret: Return) -> bool:
 
 def reachable_statuses(ret: Return) -> set[str]:
     """The statuses reachable from `ret`'s status, whoever acts."""
-    return {t.target for t in ret.get_available_status_transitions()}
+    transitions = ret.get_available_status_transitions()  # type: ignore[attr-defined]  # django_fsm adds it
+    return {t.target for t in transitions}
 
 
 def run_transition(
@@ -92,6 +95,10 @@ def run_transition(
 
 class ReturnPagesMixin:
     """The custom pages of ReturnAdmin (see returns/admin/returns.py for their URLs)."""
+
+    # Given by the ModelAdmin this is mixed into.
+    admin_site: AdminSite
+    model: type[Return]
 
     # --- a return's page -------------------------------------------------------------------
 

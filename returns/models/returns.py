@@ -6,6 +6,7 @@ the transition, saves, and writes the ReturnEvent (and the outbox row) in one tr
 """
 
 import secrets
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -17,6 +18,9 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from returns.events import TEXT, render_event
 from shop.models import MONEY, Order, OrderLine, Variant
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class TranslatedNameMixin(models.Model):
@@ -81,7 +85,7 @@ class ReturnStatus(models.TextChoices):
 
 
 # What staff read next to each status.
-STATUS_DESCRIPTIONS = {
+STATUS_DESCRIPTIONS: "dict[str, StrOrPromise]" = {
     ReturnStatus.REQUESTED: _(
         "The customer asked for a return; review the reason and approve or reject it."
     ),
@@ -97,7 +101,7 @@ STATUS_DESCRIPTIONS = {
 }
 
 # What the customer reads in the portal and the emails.
-STATUS_CUSTOMER_LABELS = {
+STATUS_CUSTOMER_LABELS: "dict[str, StrOrPromise]" = {
     ReturnStatus.REQUESTED: _("We have your request"),
     ReturnStatus.APPROVED: _("Approved: please send your parcel"),
     ReturnStatus.REJECTED: _("Return not accepted"),
