@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.utils import translation
@@ -26,6 +27,12 @@ from django.utils.translation import gettext_lazy as _
 
 from shop.money import quantize
 from shop.templatetags.money import money
+
+if TYPE_CHECKING:
+    from returns.models import ReturnEvent
+
+# The JSON params of an event's message.
+Params = dict[str, Any]
 
 # The event's note as typed, no generated message (also every note written before codes existed
 # that matched no message).
@@ -120,22 +127,22 @@ MESSAGES: dict[str, EventMessage] = {
 }
 
 
-def money_param(amount, currency: str) -> dict:
+def money_param(amount: Decimal | str | int, currency: str) -> Params:
     """An amount as a param: exact strings, rounded to the currency's minor unit."""
     return {"amount": str(quantize(Decimal(amount), currency)), "currency": currency}
 
 
-def names_param(obj) -> dict:
+def names_param(obj: Any) -> dict[str, str]:
     """A name typed in both languages (TranslatedNameMixin) as a param."""
     return {"fr": obj.name_fr, "en": obj.name_en}
 
 
-def part(code: str, **params) -> dict:
+def part(code: str, **params: Any) -> Params:
     """One more message of an event, for its "then" param."""
     return {"code": code, "params": params}
 
 
-def render_event(event) -> str:
+def render_event(event: "ReturnEvent") -> str:
     """The event's text in the active language: its message, the further ones, then the note."""
     params = event.params or {}
     lines = [render_message(event.code, params)]
@@ -146,7 +153,7 @@ def render_event(event) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def render_message(code: str, params: Mapping) -> str:
+def render_message(code: str, params: Mapping[str, Any]) -> str:
     message = MESSAGES[code]
     if message.text is None:
         return ""
@@ -169,14 +176,14 @@ def _choice_label(choice_field: str, value: str) -> str:
     return str(dict(model_field.flatchoices).get(value, value))
 
 
-def _name_in_language(value) -> str:
+def _name_in_language(value: object) -> str:
     if not isinstance(value, dict):
         return str(value)  # "-": there was none
     first, second = ("en", "fr") if (get_language() or "fr").startswith("en") else ("fr", "en")
     return value.get(first) or value.get(second) or ""
 
 
-def _quote_summary(value) -> str:
+def _quote_summary(value: object) -> str:
     if not isinstance(value, dict):
         return str(value)  # a summary written before events had codes
     from refunds.quotes import Quote  # refunds builds on returns, not the reverse
@@ -188,10 +195,12 @@ def _quote_summary(value) -> str:
 
 _MONEY = r"-?\d+(?:\.\d+)? [A-Z]{3}"
 _PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+# (code, params, typed text before, rest of the line) of a message found in a line.
+_Match = tuple[str, Params, str, str]
 _RETURN_UPDATE_LINES = {"return.action_changed", "return.staff_note_changed", "return.fee_changed"}
 
 
-def parse_legacy_note(note: str) -> tuple[str, dict, str]:
+def parse_legacy_note(note: str) -> tuple[str, Params, str]:
     """(code, params, typed note) of a note written as text in French or English.
 
     Each line is matched against every message in both languages, whole or followed or preceded
@@ -221,7 +230,7 @@ def parse_legacy_note(note: str) -> tuple[str, dict, str]:
     return first["code"], params, "\n".join(typed)
 
 
-def _match_line(line: str):
+def _match_line(line: str) -> _Match | None:
     """(code, params, typed text before, rest of the line) of the message the line holds."""
     found = [
         _matched(code, match)
@@ -242,14 +251,14 @@ def _is_message(text: str) -> bool:
     )
 
 
-def _matched(code: str, match: re.Match):
+def _matched(code: str, match: re.Match[str]) -> _Match:
     values = match.groupdict()
     before, after = values.pop("_before", None) or "", values.pop("_after", None) or ""
     return code, _legacy_params(MESSAGES[code], values), before, after
 
 
 @cache
-def _legacy_patterns() -> list[tuple[str, str, re.Pattern]]:
+def _legacy_patterns() -> list[tuple[str, str, re.Pattern[str]]]:
     """(shape, code, pattern) of every message in both languages: a whole line first, then one
     that typed text follows, then one that typed text precedes; the most specific message first
     in each shape (so that "Carrier scan: %(status)s." does not take "Carrier scan: %(status)s
@@ -289,8 +298,8 @@ def _placeholder_pattern(text: str, message: EventMessage) -> str:
     return "".join(pattern)
 
 
-def _legacy_params(message: EventMessage, values: dict) -> dict:
-    params = dict(values)
+def _legacy_params(message: EventMessage, values: dict[str, str]) -> Params:
+    params: Params = dict(values)
     for name in message.money:
         amount, currency = params[name].split(" ")
         params[name] = {"amount": amount, "currency": currency}
@@ -311,5 +320,5 @@ def _choice_value(choice_field: str, label: str) -> str | None:
         for language in ("en", "fr"):
             with translation.override(language):
                 if str(choice_label) == label:
-                    return value
+                    return str(value)
     return None
