@@ -54,7 +54,7 @@ def lock_return(ret_id: int, *, expected_status: str | None = None) -> Return:
     else acted first and acting on what the page showed would be wrong (StaleReturnError).
     Callers that show no status (commands, webhooks, nested services) pass None.
     """
-    locked: Return = (
+    locked = (
         Return.objects.select_for_update(of=("self",))
         .select_related("order__customer")
         .get(pk=ret_id)

@@ -104,7 +104,7 @@ def customer_timeline(events: list[ReturnEvent]) -> list[TimelineEntry]:
 
 # The usual way of a return; a return that stops early (rejected, cancelled, expired) ends with
 # that status instead.
-_FLOW = [
+_FLOW: list[str] = [
     ReturnStatus.REQUESTED,
     ReturnStatus.APPROVED,
     ReturnStatus.IN_TRANSIT,

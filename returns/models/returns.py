@@ -275,7 +275,7 @@ class Return(ConcurrentTransitionMixin, models.Model):
         target=ReturnStatus.APPROVED,
         permission="returns.approve_return",
     )
-    def approve(self):
+    def approve(self) -> None:
         self._touch()
 
     @transition(
@@ -284,7 +284,7 @@ class Return(ConcurrentTransitionMixin, models.Model):
         target=ReturnStatus.REJECTED,
         permission="returns.approve_return",
     )
-    def reject(self, reason: str):
+    def reject(self, reason: str) -> None:
         self.rejection_reason = reason
         self._touch()
 
@@ -294,7 +294,7 @@ class Return(ConcurrentTransitionMixin, models.Model):
         target=ReturnStatus.CANCELLED,
         permission=can_cancel,
     )
-    def cancel(self):
+    def cancel(self) -> None:
         self._touch()
 
     @transition(
@@ -303,7 +303,7 @@ class Return(ConcurrentTransitionMixin, models.Model):
         target=ReturnStatus.IN_TRANSIT,
         permission="returns.receive_return",
     )
-    def mark_in_transit(self):
+    def mark_in_transit(self) -> None:
         self._touch()
 
     @transition(
@@ -312,7 +312,7 @@ class Return(ConcurrentTransitionMixin, models.Model):
         target=ReturnStatus.RECEIVED,
         permission="returns.receive_return",
     )
-    def receive(self):
+    def receive(self) -> None:
         self._touch()
 
     @transition(
@@ -321,7 +321,7 @@ class Return(ConcurrentTransitionMixin, models.Model):
         target=ReturnStatus.COMPLETED,
         permission="returns.complete_return",
     )
-    def complete(self):
+    def complete(self) -> None:
         self._touch()
 
     @transition(
@@ -330,7 +330,7 @@ class Return(ConcurrentTransitionMixin, models.Model):
         target=ReturnStatus.EXPIRED,
         permission="returns.expire_return",
     )
-    def expire(self):
+    def expire(self) -> None:
         self._touch()
 
 
