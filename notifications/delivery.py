@@ -10,6 +10,7 @@ import logging
 import random
 import smtplib
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -187,7 +188,11 @@ class SweepResult:
 
 
 def notifications_sweep(
-    *, stuck_after: float | None = None, grace: float | None = None, batch_size: int = 500
+    *,
+    publish: Callable[..., bool],
+    stuck_after: float | None = None,
+    grace: float | None = None,
+    batch_size: int = 500,
 ) -> SweepResult:
     """Hand to the broker again what it lost or never got.
 
@@ -196,6 +201,8 @@ def notifications_sweep(
     - rows queued and due for more than `grace` seconds: their message was lost, or the broker
       was down when they were queued. They are published again.
     A row published twice is still sent once: the claim lets one worker have it.
+    `publish(notification_id, even_if_broker_down=True)` hands one row to the broker
+    (notifications.tasks.publish_send; passed in, since the tasks build on this module).
     """
     stuck_after = settings.NOTIFICATIONS_STUCK_AFTER_SECONDS if stuck_after is None else stuck_after
     grace = settings.NOTIFICATIONS_SWEEP_GRACE_SECONDS if grace is None else grace
@@ -212,7 +219,7 @@ def notifications_sweep(
         status=NotificationStatus.QUEUED, next_attempt_at=now, updated_at=now
     )
     published, unpublished = _publish_due(
-        due_before=now - timedelta(seconds=grace), now=now, batch_size=batch_size
+        publish, due_before=now - timedelta(seconds=grace), now=now, batch_size=batch_size
     )
     return SweepResult(
         requeued_stuck=requeued_stuck,
@@ -222,9 +229,9 @@ def notifications_sweep(
     )
 
 
-def _publish_due(*, due_before, now, batch_size: int) -> tuple[int, int]:
-    from notifications.services import publish_send
-
+def _publish_due(
+    publish: Callable[..., bool], *, due_before, now, batch_size: int
+) -> tuple[int, int]:
     due = Notification.objects.filter(status=NotificationStatus.QUEUED).filter(
         # Rows the sweep just took back from a dead worker are due whatever the grace.
         models.Q(next_attempt_at__lte=due_before) | models.Q(next_attempt_at=now)
@@ -243,7 +250,7 @@ def _publish_due(*, due_before, now, batch_size: int) -> tuple[int, int]:
             next_attempt_at=now
         )
         for notification_id in ids:
-            if not publish_send(notification_id, even_if_broker_down=True):
+            if not publish(notification_id, even_if_broker_down=True):
                 # The broker is down: the rest waits for the next sweep.
                 return published, due.filter(pk__gte=notification_id).count()
             published += 1

@@ -2,7 +2,6 @@
 the provider's tracking webhook reports. Sending itself is in delivery.py (the worker's side)."""
 
 import logging
-import time
 import uuid
 
 from django.conf import settings
@@ -15,6 +14,7 @@ from notifications import registry
 from notifications.events import NotificationEvent
 from notifications.locks import lock_notification
 from notifications.models import Notification, NotificationStatus
+from notifications.tasks import publish_send
 
 logger = logging.getLogger(__name__)
 
@@ -25,51 +25,6 @@ class NotificationError(Exception):
     @property
     def message(self) -> str:
         return str(self.args[0]) if self.args else ""
-
-
-# After the broker failed, publishing is skipped for this long in this process: with a broker
-# that times out instead of refusing, every status change would otherwise wait on it.
-BROKER_PAUSE_SECONDS = 10.0
-_broker_down_until = 0.0
-
-
-def publish_send(
-    notification_id: int, *, countdown: float | None = None, even_if_broker_down: bool = False
-) -> bool:
-    """Hand the notification to the broker. False when the broker cannot take it.
-
-    A broker that is down must never fail the change that queued the email: the row stays
-    queued and the sweep hands it over again once the broker is back (the sweep passes
-    `even_if_broker_down`, to find out).
-    """
-    global _broker_down_until
-    from kombu.exceptions import OperationalError
-
-    from notifications.tasks import send_notification
-
-    if not even_if_broker_down and time.monotonic() < _broker_down_until:
-        logger.info("broker down a moment ago, notification %s left for the sweep", notification_id)
-        return False
-    try:
-        send_notification.apply_async(
-            (notification_id,),
-            countdown=countdown,
-            # Fail fast: the sweep is the retry, not this caller (often a web request).
-            retry_policy={
-                "max_retries": 1,
-                "interval_start": 0,
-                "interval_step": 0.2,
-                "interval_max": 0.2,
-            },
-        )
-    except (OperationalError, OSError) as exc:
-        _broker_down_until = time.monotonic() + BROKER_PAUSE_SECONDS
-        logger.warning(
-            "broker unavailable, notification %s left for the sweep: %s", notification_id, exc
-        )
-        return False
-    _broker_down_until = 0.0
-    return True
 
 
 def _publish_after_commit(notification_id: int) -> None:

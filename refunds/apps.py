@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class RefundsConfig(AppConfig):
     name = "refunds"
     verbose_name = _("Refunds")
+
+    def ready(self) -> None:
+        from refunds.quotes import Quote
+        from returns.events import register_quote_summariser
+
+        # A refund's timeline event freezes its quote; it is summarised when read, in the
+        # reader's language (returns/events.py).
+        register_quote_summariser(lambda data: Quote.from_json(data).summary())

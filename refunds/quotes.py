@@ -40,6 +40,7 @@ from refunds.models import LIVE_REFUND_STATUSES, Refund
 from returns.models import LIVE_STATUSES, Return, ReturnLine, ReturnStatus
 from shop.models import Order, OrderLine, Product, Variant
 from shop.money import MINOR_UNITS, ZERO, quantize
+from shop.templatetags.money import money
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -150,23 +151,28 @@ class Quote:
         return [line for line in self.lines if line.kind == CAP]
 
     def summary(self) -> str:
-        """One line a person can check: "items 32.73 + original shipping 6.00 - return fee 5.00
-        = 33.73 EUR"."""
-        parts = [gettext("items %(amount)s") % {"amount": self.items_total}]
+        """One line a person can check, in the active language and its money format:
+        "items €32.73 + original shipping €6.00 - return fee €5.00 = €33.73"."""
+        currency = self.currency
+        parts = [gettext("items %(amount)s") % {"amount": money(self.items_total, currency)}]
         if self.shipping:
-            parts.append(gettext("+ original shipping %(amount)s") % {"amount": self.shipping})
+            parts.append(
+                gettext("+ original shipping %(amount)s")
+                % {"amount": money(self.shipping, currency)}
+            )
         if self.fee:
-            parts.append(gettext("- return fee %(amount)s") % {"amount": self.fee})
+            parts.append(gettext("- return fee %(amount)s") % {"amount": money(self.fee, currency)})
         if self.exchange_cost:
-            parts.append(gettext("- exchange %(amount)s") % {"amount": self.exchange_cost})
+            parts.append(
+                gettext("- exchange %(amount)s") % {"amount": money(self.exchange_cost, currency)}
+            )
         for line in self.cap_lines():
             sign = "+" if line.amount > 0 else "-"
-            parts.append(f"{sign} {abs(line.amount)} ({line.label})")
-        text = " ".join(parts) + f" = {self.total} {self.currency}"
+            parts.append(f"{sign} {money(abs(line.amount), currency)} ({line.label})")
+        text = " ".join(parts) + f" = {money(self.total, currency)}"
         if self.amount_due:
-            text += " " + gettext("(the customer owes %(amount)s %(currency)s)") % {
-                "amount": self.amount_due,
-                "currency": self.currency,
+            text += " " + gettext("(the customer owes %(amount)s)") % {
+                "amount": money(self.amount_due, currency)
             }
         return text
 

@@ -13,7 +13,7 @@ listed under the reserved param "then", each {"code": ..., "params": ...}, one l
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -183,12 +183,21 @@ def _name_in_language(value: object) -> str:
     return value.get(first) or value.get(second) or ""
 
 
-def _quote_summary(value: object) -> str:
-    if not isinstance(value, dict):
-        return str(value)  # a summary written before events had codes
-    from refunds.quotes import Quote  # refunds builds on returns, not the reverse
+# Summarises a frozen quote (a dict) in the active language. The refunds app, which owns quotes
+# and builds on returns, registers it when it loads (refunds/apps.py): returns imports nothing
+# of refunds.
+_quote_summariser: Callable[[dict[str, Any]], str] | None = None
 
-    return Quote.from_json(value).summary()
+
+def register_quote_summariser(summarise: Callable[[dict[str, Any]], str]) -> None:
+    global _quote_summariser
+    _quote_summariser = summarise
+
+
+def _quote_summary(value: object) -> str:
+    if not isinstance(value, dict) or _quote_summariser is None:
+        return str(value)  # a summary written before events had codes
+    return _quote_summariser(value)
 
 
 # --- notes written before events had codes (the data migration 0004) -------------------------

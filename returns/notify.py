@@ -9,40 +9,24 @@ commit, in the customer's language.
 
 from decimal import Decimal
 
-from django.apps import apps
 from django.conf import settings
-from django.db.models import Sum
 
 from notifications.events import NotificationEvent
 from notifications.registry import Attachment, Recipient
+from refunds.money import money_for_return
 from returns.models import Return, ReturnEvent
 from returns.selectors.labels import label_attachment, live_label
 from shop.models import ShopSettings
-from shop.money import quantize
 
 # The emails that carry the return's label (its PDF attached).
 LABEL_EVENTS = {NotificationEvent.APPROVED_WITH_LABEL, NotificationEvent.LABEL_RESENT}
 
 
 def refund_amount(ret: Return) -> Decimal | None:
-    """What was refunded or credited for the return, if the refunds app records it.
-
-    Looked up by name: refunds builds on returns, so returns does not import it."""
-    if not apps.is_installed("refunds"):
-        return None
-    try:
-        refund_model = apps.get_model("refunds", "Refund")
-    except LookupError:
-        return None
-    field_names = {field.name for field in refund_model._meta.get_fields()}
-    if "ret" not in field_names or "amount" not in field_names:
-        return None
-    refunds = refund_model.objects.filter(ret=ret)
-    if "status" in field_names:  # failed or cancelled refunds paid nothing back
-        refunds = refunds.exclude(status__in=["failed", "cancelled"])
-    total = refunds.aggregate(total=Sum("amount"))["total"]
-    # SQLite sums decimals with spurious digits: back to the currency's minor unit.
-    return None if total is None else quantize(total, ret.order.currency)
+    """What was refunded or credited for the return: the figure of its money state
+    (refunds/money.py), the one the pages show; None while nothing was."""
+    refunded = money_for_return(ret).refunded
+    return refunded if refunded else None
 
 
 def customer_note(return_event: ReturnEvent | None) -> str:

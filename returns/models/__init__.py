@@ -20,7 +20,6 @@ from returns.models.returns import (
     ReturnReason,
     ReturnStatus,
     TranslatedNameMixin,
-    can_cancel,
     new_rma_number,
 )
 from returns.models.rules import ReturnRule, RuleAction, RuleKind
@@ -45,6 +44,5 @@ __all__ = [
     "ShippingMethod",
     "TrackingEvent",
     "TranslatedNameMixin",
-    "can_cancel",
     "new_rma_number",
 ]

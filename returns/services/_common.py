@@ -1,6 +1,7 @@
 """What every return service shares: the transition guard, events and notifications (locks are
 in returns/locks.py)."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext
@@ -42,16 +43,26 @@ def status_label(status: str) -> str:
 
 
 def require_transition(
-    ret: Return, name: str, actor: User | None, *, system_may: bool = False
+    ret: Return,
+    name: str,
+    actor: User | None,
+    *,
+    system_may: bool = False,
+    allowed: Callable[[Return, User | None], bool] | None = None,
 ) -> None:
     """Refuse unless the transition `name` can run now and `actor` holds its permission.
 
     actor=None is the system (a scheduled sweep, a carrier webhook); it may run only the
-    transitions where `system_may` is set.
+    transitions where `system_may` is set. `allowed(ret, actor)`, when given, is the whole
+    answer of who may (a policy's rule, for the customer's own right to cancel).
     """
     method = getattr(ret, name)
     if not can_proceed(method):
         raise ReturnError(str(_WRONG_STATUS[name]) % {"status": status_label(ret.status)})
+    if allowed is not None:
+        if not allowed(ret, actor):
+            raise ReturnPermissionError(str(_NOT_ALLOWED[name]))
+        return
     if actor is None:
         if system_may:
             return

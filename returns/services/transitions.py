@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext
 
 from refunds.money import money_for_return, unsettled_reason
+from returns import policy
 from returns.errors import ReturnError, ReturnPermissionError
 from returns.events import TEXT
 from returns.locks import lock_order, lock_return
@@ -46,6 +47,7 @@ def _run(
     notice: str | None,
     expected_status: str | None,
     system_may: bool = False,
+    allowed: Callable[[Return, User | None], bool] | None = None,
     order_first: bool = False,
     before: Callable[[Return], None] | None = None,
     after: Callable[[Return], str | None] | None = None,
@@ -62,7 +64,7 @@ def _run(
         if order_first:
             lock_order(ret.order_id)
         locked = lock_return(ret.pk, expected_status=expected_status)
-        require_transition(locked, name, actor, system_may=system_may)
+        require_transition(locked, name, actor, system_may=system_may, allowed=allowed)
         if before is not None:
             before(locked)
         from_status = locked.status
@@ -159,8 +161,20 @@ def return_cancel(
         notify=notify,
         notice="cancelled",
         expected_status=expected_status,
-        system_may=actor is None and guest_order_verified,
+        allowed=_may_cancel(guest_order_verified),
     )
+
+
+def _may_cancel(guest_order_verified: bool) -> Callable[[Return, User | None], bool]:
+    """Who may cancel, asked of the policy on the locked row: staff with the permission, the
+    customer who owns the return, or the guest who verified its order, before it ships."""
+
+    def allowed(ret: Return, actor: User | None) -> bool:
+        if actor is None:
+            return guest_order_verified and policy.customer_may_cancel(ret)
+        return policy.may_cancel(ret, actor)
+
+    return allowed
 
 
 def return_mark_in_transit(

@@ -235,7 +235,7 @@ def test_the_task_schedules_the_retry_with_its_countdown(notification, scripted,
     scripted.errors = [AnymailAPIError("unavailable", status_code=503)]
     published = []
     monkeypatch.setattr(
-        "notifications.services.publish_send",
+        "notifications.tasks.publish_send",
         lambda notification_id, countdown=None, **options: (
             published.append((notification_id, countdown)) or True
         ),
@@ -254,7 +254,7 @@ def test_the_task_does_not_retry_a_failure(notification, scripted, monkeypatch):
     scripted.errors = [RuntimeError("boom")]
     published = []
     monkeypatch.setattr(
-        "notifications.services.publish_send",
+        "notifications.tasks.publish_send",
         lambda *args, **kwargs: published.append(args) or True,
     )
     # when

@@ -10,7 +10,7 @@ from notifications.emails import PARTS, render_email, render_notification
 from notifications.events import NotificationEvent
 from notifications.models import EmailTemplate
 from notifications.services import notification_enqueue
-from refunds.models import Refund
+from refunds.models import Refund, RefundStatus
 from returns.notify import email_context
 from shop.models import ShopSettings
 from tests.factories import bare_return
@@ -42,7 +42,7 @@ def test_every_event_has_a_default_email_in_every_language(event, language):
 
 
 def test_the_refund_amount_appears_in_the_customers_format():
-    # given: a French customer refunded 33.73
+    # given: a French customer refunded 33.73 (a pending refund paid nothing yet)
     ret = bare_return(language="fr")
     Refund.objects.create(
         ret=ret,
@@ -52,6 +52,7 @@ def test_the_refund_amount_appears_in_the_customers_format():
         quote={},
         mode="original_payment",
         idempotency_key="k-1",
+        status=RefundStatus.REFUNDED,
     )
     notification = notification_enqueue(ret=ret, event="refunded")
     # when
@@ -60,6 +61,24 @@ def test_the_refund_amount_appears_in_the_customers_format():
     assert "Nous vous avons remboursé 33,73 EUR" in email.text_body
     assert "Montant : 33,73 EUR" in email.text_body
     assert "33,73 EUR" in email.html_body
+
+
+def test_a_refund_not_yet_paid_is_not_told_as_refunded():
+    # given: a refund created but not marked refunded
+    ret = bare_return(language="en")
+    Refund.objects.create(
+        ret=ret,
+        order=ret.order,
+        amount=Decimal("33.73"),
+        currency="EUR",
+        quote={},
+        mode="original_payment",
+        idempotency_key="k-2",
+    )
+    # when
+    context = email_context(ret)
+    # then: the email's figure is the money state's refunded amount, like the pages'
+    assert context["refund_amount"] is None
 
 
 def test_without_a_refund_the_amount_is_left_out():

@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from notifications import tasks
 from notifications.delivery import notifications_sweep
 from notifications.models import Notification
 from notifications.services import notification_enqueue
@@ -21,7 +22,7 @@ def published(monkeypatch):
     """The ids the sweep hands to the broker (a broker that takes everything)."""
     sent = []
     monkeypatch.setattr(
-        "notifications.services.publish_send",
+        "notifications.tasks.publish_send",
         lambda notification_id, **options: sent.append(notification_id) or True,
     )
     return sent
@@ -48,7 +49,7 @@ def test_queued_rows_past_the_grace_are_published_again(published):
     recent = outbox_row(age=timedelta(seconds=10))
     later = outbox_row(age=-timedelta(minutes=5))  # a retry not due yet
     # when
-    result = notifications_sweep(grace=120)
+    result = notifications_sweep(publish=tasks.publish_send, grace=120)
     # then
     assert published == [lost.pk]
     assert (result.published, result.requeued_stuck, result.unpublished) == (1, 0, 0)
@@ -63,8 +64,8 @@ def test_a_row_just_published_waits_the_grace_before_the_next_sweep_repeats_it(p
     # given
     lost = outbox_row(age=timedelta(minutes=5))
     # when: two sweeps a moment apart
-    notifications_sweep(grace=120)
-    notifications_sweep(grace=120)
+    notifications_sweep(publish=tasks.publish_send, grace=120)
+    notifications_sweep(publish=tasks.publish_send, grace=120)
     # then
     assert published == [lost.pk]
 
@@ -74,7 +75,7 @@ def test_rows_stuck_in_sending_are_requeued_and_published(published):
     stuck = outbox_row(status=Status.SENDING, claimed_ago=timedelta(minutes=10), attempts=1)
     busy = outbox_row(status=Status.SENDING, claimed_ago=timedelta(seconds=5), attempts=1)
     # when
-    result = notifications_sweep(stuck_after=300, grace=120)
+    result = notifications_sweep(publish=tasks.publish_send, stuck_after=300, grace=120)
     # then
     assert published == [stuck.pk]
     assert result.requeued_stuck == 1
@@ -89,7 +90,7 @@ def test_a_stuck_row_out_of_attempts_is_failed_not_requeued(published):
         status=Status.SENDING, claimed_ago=timedelta(minutes=10), attempts=5, max_attempts=5
     )
     # when
-    result = notifications_sweep(stuck_after=300)
+    result = notifications_sweep(publish=tasks.publish_send, stuck_after=300)
     # then
     assert published == []
     assert result.failed_stuck == 1
@@ -103,7 +104,7 @@ def test_sent_and_failed_rows_are_left_alone(published):
     outbox_row(status=Status.SENT, age=timedelta(hours=1))
     outbox_row(status=Status.FAILED, age=timedelta(hours=1))
     # when
-    result = notifications_sweep(stuck_after=0, grace=0)
+    result = notifications_sweep(publish=tasks.publish_send, stuck_after=0, grace=0)
     # then
     assert published == []
     assert result.published == 0
@@ -114,11 +115,11 @@ def test_a_broker_still_down_leaves_the_rest_for_the_next_sweep(monkeypatch):
     rows = [outbox_row(age=timedelta(minutes=5)) for _ in range(3)]
     attempts = []
     monkeypatch.setattr(
-        "notifications.services.publish_send",
+        "notifications.tasks.publish_send",
         lambda notification_id, **options: attempts.append(notification_id) and False,
     )
     # when
-    result = notifications_sweep(grace=120)
+    result = notifications_sweep(publish=tasks.publish_send, grace=120)
     # then: it stops at the first refusal instead of waiting on the broker for each row
     assert attempts == [rows[0].pk]
     assert (result.published, result.unpublished) == (0, 3)
@@ -129,7 +130,7 @@ def test_the_sweep_works_in_batches(published):
     # given
     rows = [outbox_row(age=timedelta(minutes=5)) for _ in range(5)]
     # when
-    result = notifications_sweep(grace=120, batch_size=2)
+    result = notifications_sweep(publish=tasks.publish_send, grace=120, batch_size=2)
     # then
     assert published == [row.pk for row in rows]
     assert result.published == 5

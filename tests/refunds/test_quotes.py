@@ -43,7 +43,7 @@ def test_worked_example_items_plus_shipping_minus_fee_is_33_73():
     assert quote.requested_total is None
     with translation.override("en"):
         assert quote.summary() == (
-            "items 32.73 + original shipping 6.00 - return fee 5.00 = 33.73 EUR"
+            "items €32.73 + original shipping €6.00 - return fee €5.00 = €33.73"
         )
         assert [line.label for line in quote.lines][2:] == ["Original shipping", "Return fee"]
 

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from notifications import tasks
 from notifications.delivery import notifications_sweep
 
 
@@ -26,7 +27,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, stuck_after, grace, **options):
-        result = notifications_sweep(stuck_after=stuck_after, grace=grace)
+        result = notifications_sweep(
+            publish=tasks.publish_send, stuck_after=stuck_after, grace=grace
+        )
         self.stdout.write(
             f"stuck in sending, requeued: {result.requeued_stuck}\n"
             f"stuck in sending, out of attempts, failed: {result.failed_stuck}\n"

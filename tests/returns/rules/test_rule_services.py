@@ -112,7 +112,7 @@ def test_a_percentage_restocking_fee_shows_in_the_quote(customer, reasons, shop_
         ("item", Decimal("40.00")),
         ("fee", Decimal("-4.00")),
     ]
-    assert quote.summary() == "items 40.00 - return fee 4.00 = 36.00 EUR"
+    assert quote.summary() == "items €40.00 - return fee €4.00 = €36.00"
 
 
 def test_staff_may_give_a_fee_of_their_own(staff, order):

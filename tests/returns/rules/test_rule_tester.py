@@ -49,7 +49,7 @@ def test_the_tester_explains_which_rules_match_and_the_verdict(rules_reader, sho
     assert "shipping country BE is one of BE" in page
     assert "shipping country BE is not one of CH" in page
     assert "yes, but an earlier rule of its kind won" in page
-    assert "items 30.00 - return fee 8.00 = 22.00 EUR" in page
+    assert "items €30.00 - return fee €8.00 = €22.00" in page
 
 
 def test_the_tester_shows_a_blocked_order_and_can_try_rules_that_are_off(rules_reader):
