@@ -44,7 +44,8 @@ def next_statuses(ret: Return, user, *, may_complete: bool) -> list[str]:
     """The statuses `user` may move `ret` to from its status. Completing is offered only when
     nothing is left to refund: otherwise "Mark as refunded" completes the return. A parcel
     received unopened is first inspected: that step comes before any other."""
-    transitions = ret.get_available_user_status_transitions(user)  # type: ignore[attr-defined]  # django_fsm adds it
+    # django_fsm adds these methods to the model as it loads: no type can know them.
+    transitions = ret.get_available_user_status_transitions(user)  # type: ignore[attr-defined]
     targets = {t.target for t in transitions}
     if not may_complete:
         targets.discard(ReturnStatus.COMPLETED)
@@ -63,7 +64,7 @@ def _awaits_inspection(ret: Return) -> bool:
 
 def reachable_statuses(ret: Return) -> set[str]:
     """The statuses reachable from `ret`'s status, whoever acts."""
-    transitions = ret.get_available_status_transitions()  # type: ignore[attr-defined]  # django_fsm adds it
+    transitions = ret.get_available_status_transitions()  # type: ignore[attr-defined]  # django_fsm
     return {t.target for t in transitions}
 
 
