@@ -15,12 +15,13 @@ listed under the reserved param "then", each {"code": ..., "params": ...}, one l
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
-from django.utils import translation
+from django.utils import formats, translation
 from django.utils.functional import Promise
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -37,6 +38,8 @@ Params = dict[str, Any]
 # The event's note as typed, no generated message (also every note written before codes existed
 # that matched no message).
 TEXT = "text"
+# One more line of an event, as it was worded (params["text"]): what has no code of its own.
+TEXT_LINE = "text.line"
 # The edit of a return: its message is the list of its changes (params["then"]).
 RETURN_UPDATED = "return.updated"
 
@@ -52,10 +55,14 @@ class EventMessage:
     names: tuple[str, ...] = ()  # typed by staff in both languages
     quotes: tuple[str, ...] = ()  # a frozen quote, summarised in the reader's language
     numbers: tuple[str, ...] = ()  # the %(name)d placeholders: ints
+    dates: tuple[str, ...] = ()  # ISO dates, written the reader's way
+    capitalized: tuple[str, ...] = ()  # shown at the start of a sentence
+    verbatim: str | None = None  # the param shown as it is, instead of a text
 
 
 MESSAGES: dict[str, EventMessage] = {
     TEXT: EventMessage(None),
+    TEXT_LINE: EventMessage(None, verbatim="text"),
     RETURN_UPDATED: EventMessage(None),
     # editing a return (the lines of RETURN_UPDATED)
     "return.action_changed": EventMessage(
@@ -68,6 +75,33 @@ MESSAGES: dict[str, EventMessage] = {
     # rules
     "rule.approved": EventMessage(_("Approved at once by the rule “%(rule)s”.")),
     "rule.overridden": EventMessage(_("Override reason: %(reason)s")),
+    # what returns/policy.py refuses and staff may override: the override event names them
+    "refusal.order_cancelled": EventMessage(
+        _("This order was cancelled: there is nothing to return.")
+    ),
+    "refusal.not_delivered": EventMessage(
+        _("This order has not been delivered yet. You can return items once they arrive.")
+    ),
+    "refusal.returns_off": EventMessage(
+        _(
+            "Returns cannot be requested online at the moment. Please contact us and we will "
+            "help you."
+        )
+    ),
+    "refusal.window_closed": EventMessage(
+        _("The return window of %(days)d days after delivery closed on %(date)s."),
+        numbers=("days",),
+        dates=("date",),
+    ),
+    "refusal.refund_mode_not_offered": EventMessage(
+        _("%(mode)s is not offered for returns."),
+        choices={"mode": "returns.Return.refund_mode"},
+        capitalized=("mode",),
+    ),
+    "refusal.in_store_not_offered": EventMessage(_("Returns cannot be dropped in store.")),
+    "refusal.blocked_by_rule": EventMessage(
+        _("“%(item)s” cannot be returned: %(message)s"), names=("message",)
+    ),
     # parcels and inspection
     "expiry.not_sent": EventMessage(
         _("The parcel was not sent within %(days)d days of the approval."), numbers=("days",)
@@ -155,6 +189,8 @@ def render_event(event: "ReturnEvent") -> str:
 
 def render_message(code: str, params: Mapping[str, Any]) -> str:
     message = MESSAGES[code]
+    if message.verbatim is not None:
+        return str(params.get(message.verbatim, ""))
     if message.text is None:
         return ""
     values = {name: value for name, value in params.items() if name != "then"}
@@ -166,7 +202,18 @@ def render_message(code: str, params: Mapping[str, Any]) -> str:
         values[name] = _name_in_language(values[name])
     for name in message.quotes:
         values[name] = _quote_summary(values[name])
+    for name in message.dates:
+        values[name] = _date_in_language(values[name])
+    for name in message.capitalized:
+        values[name] = values[name][:1].upper() + values[name][1:]
     return str(message.text) % values
+
+
+def _date_in_language(value: str) -> str:
+    try:
+        return formats.date_format(date.fromisoformat(value))
+    except ValueError:
+        return value  # a date read back from a note written before events had codes
 
 
 def _choice_label(choice_field: str, value: str) -> str:
@@ -233,6 +280,9 @@ def parse_legacy_note(note: str) -> tuple[str, Params, str]:
     first, *more = found
     if first["code"] in _RETURN_UPDATE_LINES:
         first, more = part(RETURN_UPDATED), found
+    overrides = [found_part for found_part in found if found_part["code"] == "rule.overridden"]
+    if overrides:  # an override note: the rules it broke are its further messages
+        first, more = overrides[0], [p for p in found if p is not overrides[0]]
     params = dict(first["params"])
     if more:
         params["then"] = more

@@ -12,14 +12,15 @@ told the message, staff may override some of them (STAFF_MAY_OVERRIDE) with a re
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext
 
+from returns.events import TEXT_LINE, part, render_message
 from returns.models import Return, ReturnStatus
 from shop.models import Order, ShopSettings
 
@@ -51,6 +52,19 @@ class RefusalCode(StrEnum):
 class Refusal:
     code: RefusalCode
     message: str
+    # The refusals staff may override are worded by returns/events.py ("refusal.<code>"): their
+    # params let the override event word them again in its reader's language.
+    params: Mapping[str, object] | None = field(default=None, compare=False)
+
+    def event_part(self) -> dict[str, Any]:
+        """This refusal as one more message of an event (its "then" param)."""
+        if self.params is None:
+            return part(TEXT_LINE, text=self.message)
+        return part(f"refusal.{self.code}", **self.params)
+
+
+def _worded(code: RefusalCode, **params: object) -> Refusal:
+    return Refusal(code, render_message(f"refusal.{code}", params), params)
 
 
 # What staff creating a return may override with a reason and the override permission. Nothing
@@ -90,10 +104,10 @@ def window_is_open(order: Order, shop_settings: ShopSettings, now: datetime | No
 
 def _window_closed(order: Order, shop_settings: ShopSettings) -> Refusal:
     closes_on = timezone.localtime(window_closes_at(order, shop_settings)).date()
-    return Refusal(
+    return _worded(
         RefusalCode.WINDOW_CLOSED,
-        gettext("The return window of %(days)d days after delivery closed on %(date)s.")
-        % {"days": shop_settings.return_window_days, "date": formats.date_format(closes_on)},
+        days=shop_settings.return_window_days,
+        date=closes_on.isoformat(),
     )
 
 
@@ -142,31 +156,11 @@ def order_refusals(
     """The reasons the whole order cannot be returned through `channel`, whatever is chosen."""
     refusals = []
     if order.status == Order.Status.CANCELLED:
-        refusals.append(
-            Refusal(
-                RefusalCode.ORDER_CANCELLED,
-                gettext("This order was cancelled: there is nothing to return."),
-            )
-        )
+        refusals.append(_worded(RefusalCode.ORDER_CANCELLED))
     if order.delivered_at is None:
-        refusals.append(
-            Refusal(
-                RefusalCode.NOT_DELIVERED,
-                gettext(
-                    "This order has not been delivered yet. You can return items once they arrive."
-                ),
-            )
-        )
+        refusals.append(_worded(RefusalCode.NOT_DELIVERED))
     if channel == Return.Channel.PORTAL and not shop_settings.returns_allowed:
-        refusals.append(
-            Refusal(
-                RefusalCode.RETURNS_OFF,
-                gettext(
-                    "Returns cannot be requested online at the moment. Please contact us and we "
-                    "will help you."
-                ),
-            )
-        )
+        refusals.append(_worded(RefusalCode.RETURNS_OFF))
     if order.delivered_at is not None and not window_is_open(order, shop_settings, now):
         refusals.append(_window_closed(order, shop_settings))
     return refusals
@@ -270,19 +264,9 @@ def choice_refusals(
     Return.RefundMode and Return.DeliveryOption) under the shop's settings."""
     refusals = []
     if refund_mode not in offered_refund_modes(shop_settings):
-        refusals.append(
-            Refusal(
-                RefusalCode.REFUND_MODE_NOT_OFFERED,
-                gettext("%(mode)s is not offered for returns.")
-                % {"mode": str(Return.RefundMode(refund_mode).label).capitalize()},
-            )
-        )
+        refusals.append(_worded(RefusalCode.REFUND_MODE_NOT_OFFERED, mode=refund_mode))
     if delivery_option not in offered_delivery_options(shop_settings):
-        refusals.append(
-            Refusal(
-                RefusalCode.IN_STORE_NOT_OFFERED, gettext("Returns cannot be dropped in store.")
-            )
-        )
+        refusals.append(_worded(RefusalCode.IN_STORE_NOT_OFFERED))
     return refusals
 
 

@@ -245,8 +245,10 @@ def return_detail(request, rma_number):
 @portal_page
 def return_cancel_view(request, rma_number):
     ret = return_or_404(request, rma_number)
+    # The status the page showed: a return the shop moved on meanwhile is not cancelled.
+    seen_status = request.POST.get("seen_status") or None
     try:
-        return_cancel(ret=ret, **_acting_as(request, ret.order))
+        return_cancel(ret=ret, expected_status=seen_status, **_acting_as(request, ret.order))
     except ReturnError as error:
         messages.error(request, error.message)
     else:

@@ -38,8 +38,10 @@ class ReturnLabelActionsMixin:
 
     def _label_action(self, request, object_id, service, done: str, **kwargs):
         ret = get_object_or_404(Return, pk=object_id)
+        # The status the page showed: a return changed meanwhile is refused, not acted on.
+        seen_status = request.POST.get("seen_status") or None
         try:
-            label = service(actor=request.user, ret=ret, **kwargs)
+            label = service(actor=request.user, ret=ret, expected_status=seen_status, **kwargs)
         except ReturnError as exc:
             messages.error(request, exc.message)
         else:

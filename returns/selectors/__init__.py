@@ -29,11 +29,16 @@ def held_quantities(order: Order, *, exclude_return_id: int | None = None) -> di
     return {row["order_line_id"]: row["held"] for row in rows}
 
 
+def left_to_return(ordered: int, held: int) -> int:
+    """What of an order line may still be returned: ordered minus what live returns hold."""
+    return max(0, ordered - held)
+
+
 def returnable_quantities(order: Order) -> dict[int, int]:
-    """Per order line id: ordered minus what the order's live returns already hold."""
+    """Per order line id, what may still be returned (left_to_return)."""
     held = held_quantities(order)
     return {
-        line_id: max(0, quantity - held.get(line_id, 0))
+        line_id: left_to_return(quantity, held.get(line_id, 0))
         for line_id, quantity in order.lines.values_list("id", "quantity")
     }
 

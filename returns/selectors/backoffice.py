@@ -24,7 +24,12 @@ from refunds.models import Refund
 from refunds.money import with_money_columns
 from refunds.selectors import refunded_items_by_order_line
 from returns.models import Return, ReturnLabel, ReturnLine, TrackingEvent
-from returns.selectors import held_quantities, return_timeline, returnable_quantities
+from returns.selectors import (
+    held_quantities,
+    left_to_return,
+    return_timeline,
+    returnable_quantities,
+)
 from shop.models import Order
 
 # --- the overview ----------------------------------------------------------------------------
@@ -149,7 +154,7 @@ def order_lines_summary(order: Order) -> list[OrderLineSummary]:
         OrderLineSummary(
             line=line,
             in_returns=held.get(line.pk, 0),
-            returnable=max(0, line.quantity - held.get(line.pk, 0)),
+            returnable=left_to_return(line.quantity, held.get(line.pk, 0)),
             refunded=refunded.get(line.pk, Decimal("0")),
         )
         for line in lines

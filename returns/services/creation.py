@@ -23,6 +23,7 @@ from returns.models import (
     ReturnStatus,
     ShippingMethod,
 )
+from returns.rules import RuleOutcome
 from returns.selectors import returnable_quantities
 from returns.services._common import (
     check_action,
@@ -82,7 +83,7 @@ def return_request(
         _check_choices(refund_mode, delivery_option)
         broken = _broken_rules(order, settings, Return.Channel.PORTAL, refund_mode, delivery_option)
         if broken:
-            raise ReturnError(broken[0])
+            raise ReturnError(broken[0].message)
         checked = _check_lines(order, lines)
         _check_exchange_variant(refund_mode, exchange_variant, checked, from_portal=True)
         outcome = apply_rules(order, checked, channel=Return.Channel.PORTAL, shop_settings=settings)
@@ -164,7 +165,7 @@ def return_create(
             order, settings, Return.Channel.BACKOFFICE, refund_mode, delivery_option
         )
         if broken:
-            _refuse_unless_overridden(actor, override_reason, broken[:1])
+            _refuse_unless_overridden(actor, override_reason, [broken[0].message])
         checked = _check_lines(order, lines)
         _check_exchange_variant(refund_mode, exchange_variant, checked, from_portal=False)
         outcome = apply_rules(
@@ -173,7 +174,7 @@ def return_create(
         if outcome.blocked:
             # A block is a rule like the window: overridden with a reason and the permission.
             _refuse_unless_overridden(actor, override_reason, outcome.blocked_messages())
-            broken = [*broken, *outcome.blocked_messages()]
+            broken = [*broken, *_blocked_refusals(outcome)]
         check_action(action)
         fee = _check_fee(outcome.fee if return_fee is None else return_fee, order.currency)
         ret = _create_return(
@@ -193,14 +194,16 @@ def return_create(
         )
         event = record_status_event(ret, actor=actor, from_status="")
         if broken:
-            # The rules broken are kept as they were worded (in the actor's language).
+            # The rules broken, by code: each reader reads them in their own language.
             record_event(
                 ret,
                 kind=ReturnEvent.Kind.OVERRIDE,
                 actor=actor,
                 code="rule.overridden",
-                params={"reason": override_reason},
-                note="\n".join(broken),
+                params={
+                    "reason": override_reason,
+                    "then": [refusal.event_part() for refusal in broken],
+                },
             )
         if start_status == ReturnStatus.APPROVED:
             require_transition(ret, "approve", actor)
@@ -229,13 +232,30 @@ def _check_choices(refund_mode: str, delivery_option: str) -> None:
 
 def _broken_rules(
     order: Order, settings: ShopSettings, channel: str, refund_mode: str, delivery_option: str
-) -> list[str]:
+) -> list[policy.Refusal]:
     """The policy's refusals of this return: a customer is refused, staff may override them."""
-    refusals = [
+    return [
         *policy.order_refusals(order, settings, channel=channel),
         *policy.choice_refusals(settings, refund_mode=refund_mode, delivery_option=delivery_option),
     ]
-    return [refusal.message for refusal in refusals]
+
+
+def _blocked_refusals(outcome: RuleOutcome) -> list[policy.Refusal]:
+    """The items the return rules block, one refusal each, with the rule's message in both
+    languages (typed by staff)."""
+    return [
+        policy.Refusal(
+            policy.RefusalCode.BLOCKED_BY_RULE,
+            message,
+            {
+                "item": blocked.item,
+                "message": {"fr": blocked.rule.message_fr, "en": blocked.rule.message_en},
+            },
+        )
+        for blocked, message in zip(
+            outcome.blocked.values(), outcome.blocked_messages(), strict=True
+        )
+    ]
 
 
 def _check_lines(order: Order, lines: list[ReturnLineInput]) -> list[_CheckedLine]:

@@ -206,6 +206,24 @@ def test_the_customer_cancels_a_requested_return(customer_client, order):
     ]
 
 
+def test_a_cancel_from_a_page_the_shop_moved_on_since_is_refused(customer_client, order, staff):
+    # given: the customer's page shows the request; meanwhile the shop approves it
+    ret = request_return(order, (1, "wrong-size"))
+    page = customer_client.get(url(ret)).content.decode()
+    return_approve(actor=staff, ret=ret)
+    events = ReturnEvent.objects.count()
+    # when: the customer confirms the cancel of what they saw
+    response = customer_client.post(f"{url(ret)}cancel/", {"seen_status": "requested"}, follow=True)
+    # then: refused with the reason, nothing changed
+    assert 'name="seen_status" value="requested"' in page
+    assert shown_messages(response) == [
+        f"Return {ret.rma_number} was changed by someone else meanwhile: it is now approved. "
+        "Reload the page and check it again."
+    ]
+    assert Return.objects.get(pk=ret.pk).status == ReturnStatus.APPROVED
+    assert ReturnEvent.objects.count() == events
+
+
 def test_a_return_on_its_way_cannot_be_cancelled(customer_client, order, staff):
     # given
     ret = request_return(order, (1, "wrong-size"))

@@ -326,8 +326,16 @@ LEGACY_NOTES = [
         "Override reason: Loyal customer",
         (
             "rule.overridden",
-            {"reason": "Loyal customer"},
-            "The return window of 30 days after delivery closed on Oct. 2, 2026.",
+            {
+                "reason": "Loyal customer",
+                "then": [
+                    {
+                        "code": "refusal.window_closed",
+                        "params": {"days": 30, "date": "Oct. 2, 2026"},
+                    }
+                ],
+            },
+            "",
         ),
     ),
     (

@@ -5,8 +5,10 @@ customer's cancel button follows the policy."""
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from returns.errors import ReturnError, ReturnPermissionError
+from returns.events import render_event
 from returns.models import Return, ReturnEvent
 from returns.services import return_approve, return_mark_in_transit
 from shop.models import Order
@@ -158,3 +160,21 @@ def test_the_cancel_button_is_offered_until_the_parcel_ships(staff, order, shipp
     page = _client(order.customer.user).get(f"/returns/{ret.rma_number}/")
     # then
     assert page.context["can_cancel"] is shown
+
+
+def test_an_override_reads_in_its_readers_language_whoever_wrote_it(staff, order):
+    # given: a French agent creates a return of a cancelled order, overriding the refusal
+    _cancel(order)
+    with translation.override("fr"):
+        ret = create(staff, order, 1, override_reason="Erreur de saisie")
+    override = ret.events.get(kind=ReturnEvent.Kind.OVERRIDE)
+    # when / then: the refusal is stored by its code, and worded for each reader
+    assert override.params["then"] == [{"code": "refusal.order_cancelled", "params": {}}]
+    assert override.note == ""
+    with translation.override("en"):
+        assert render_event(override) == f"Override reason: Erreur de saisie\n{CANCELLED}"
+    with translation.override("fr"):
+        assert render_event(override) == (
+            "Motif de la dérogation\u00a0: Erreur de saisie\n"
+            "Cette commande a été annulée\u00a0: il n'y a rien à retourner."
+        )

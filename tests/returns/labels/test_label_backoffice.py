@@ -6,6 +6,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from returns.models import ReturnLabel
+from returns.services import return_cancel
 from tests.factories import StaffFactory
 from tests.fixtures.web import logged_in
 from tests.returns.helpers import grant
@@ -120,4 +121,30 @@ def test_a_post_without_the_permission_changes_nothing(agent, order, notificatio
     assert messages_after(response) == ["You are not allowed to cancel return labels."]
     assert label_of(ret).status == "created"
     assert ret.events.count() == events
+    assert notifications.calls == []
+
+
+def test_a_label_button_of_a_page_shown_before_the_return_moved_on_is_refused(
+    agent, order, notifications
+):
+    # given: the page shows an approved return; meanwhile the return is cancelled (its label
+    # with it)
+    ret = approved_with_label(agent, order)
+    page = page_of(logged_in(agent), ret)
+    cancelled = return_cancel(actor=agent, ret=ret)
+    label = ReturnLabel.objects.get(ret=ret)
+    notifications.calls.clear()
+    # when: the button of the page is pressed
+    response = logged_in(agent).post(
+        reverse("admin:returns_return_label_create", args=[ret.pk]), {"seen_status": "approved"}
+    )
+    # then: refused as stale; no new label, no email
+    # the status form's, and the resend and cancel buttons'
+    assert page.count('name="seen_status" value="approved"') == 3
+    assert messages_after(response) == [
+        f"Return {ret.rma_number} was changed by someone else meanwhile: it is now cancelled. "
+        "Reload the page and check it again."
+    ]
+    assert list(ReturnLabel.objects.filter(ret=ret)) == [label]
+    assert cancelled.status == "cancelled"
     assert notifications.calls == []
