@@ -18,10 +18,6 @@ def notification_list():
     return Notification.objects.select_related("ret").order_by("-created_at", "-id")
 
 
-def notifications_for_return(ret):
-    return Notification.objects.filter(ret=ret).order_by("created_at", "id")
-
-
 def preview_return(reference: str | None = None):
     """The return a template preview is rendered on: the one asked for, else the latest (the
     provider knows how returns are named)."""

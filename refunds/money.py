@@ -7,7 +7,8 @@ recorded; each is an exact Decimal rounded to the order's currency.
 
 - quote_total: what the merchant owes for the return (the quote's total).
 - refunded: the refunds marked refunded; pending: those created, waiting to be marked.
-- left_to_refund: the quote less refunded and pending, never below zero.
+- left_to_refund: the quote less refunded and pending, never below zero; nothing for a return
+  that is no longer live (rejected, cancelled, expired): it owes nothing, whatever its quote.
 - amount_due: what the customer owes for an exchange to a dearer item; due_open: the part not
   paid yet.
 - settled: nothing left to refund, nothing pending, nothing due: the return may be completed.
@@ -57,6 +58,8 @@ class ReturnMoney(MoneyState):
     """The money state of one return, with the quote it comes from."""
 
     quote: Quote
+    # Rejected, cancelled and expired returns owe nothing (returns.models.LIVE_STATUSES).
+    live: bool
 
 
 def unsettled_reason(state: MoneyState) -> str:
@@ -100,7 +103,7 @@ def money_for_returns(returns: list[Return]) -> dict[int, ReturnMoney]:
         facts = {ret.pk: by_order[ret.order_id] for ret in returns}
         paid = _paid_dues([ret.pk for ret in returns])
     return {
-        ret.pk: _state(quote_from_facts(facts[ret.pk], ret), facts[ret.pk], ret.pk, ret.pk in paid)
+        ret.pk: _state(quote_from_facts(facts[ret.pk], ret), facts[ret.pk], ret, ret.pk in paid)
         for ret in returns
     }
 
@@ -145,18 +148,21 @@ def _paid_dues(ret_ids: list[int]) -> set[int]:
     return set(paid.values_list("ret_id", flat=True))
 
 
-def _state(quote: Quote, facts: OrderFacts, ret_id: int, due_paid: bool) -> ReturnMoney:
+def _state(quote: Quote, facts: OrderFacts, ret: Return, due_paid: bool) -> ReturnMoney:
     currency = quote.currency
-    own = [refund for refund in facts.live_refunds if refund.ret_id == ret_id]
+    live = ret.status in LIVE_STATUSES
+    own = [refund for refund in facts.live_refunds if refund.ret_id == ret.pk]
     refunded = sum((r.amount for r in own if r.status == RefundStatus.REFUNDED), ZERO)
     pending = sum((r.amount for r in own if r.status == RefundStatus.PENDING), ZERO)
+    owed = quote.total if live else ZERO
     return ReturnMoney(
         currency=currency,
         quote=quote,
+        live=live,
         quote_total=quote.total,
         refunded=quantize(refunded, currency),
         pending=quantize(pending, currency),
-        left_to_refund=quantize(max(ZERO, quote.total - refunded - pending), currency),
+        left_to_refund=quantize(max(ZERO, owed - refunded - pending), currency),
         amount_due=quote.amount_due,
-        due_open=ZERO if due_paid else quote.amount_due,
+        due_open=ZERO if due_paid or not live else quote.amount_due,
     )

@@ -20,25 +20,6 @@ def refunds_for_return(ret: Return) -> QuerySet[Refund]:
     )
 
 
-def refunds_for_order(order: Order) -> QuerySet[Refund]:
-    return (
-        Refund.objects.filter(order=order)
-        .select_related("ret", "created_by", "marked_by")
-        .order_by("-created_at", "-id")
-    )
-
-
-def refund_detail(pk: int) -> Refund:
-    return Refund.objects.select_related("ret", "order__customer", "created_by", "marked_by").get(
-        pk=pk
-    )
-
-
-def refunded_total_for_order(order: Order) -> Decimal:
-    """What the order has actually refunded (marked refunded)."""
-    return _sum(Refund.objects.filter(order=order, status=RefundStatus.REFUNDED))
-
-
 def committed_total_for_order(order: Order) -> Decimal:
     """Refunded plus pending: what counts against the amount the order paid."""
     return _sum(Refund.objects.filter(order=order, status__in=LIVE_REFUND_STATUSES))
@@ -46,11 +27,6 @@ def committed_total_for_order(order: Order) -> Decimal:
 
 def refundable_left_for_order(order: Order) -> Decimal:
     return max(ZERO, order.amount_paid - committed_total_for_order(order))
-
-
-def return_is_refunded(ret: Return) -> bool:
-    """Whether a refund of the return was marked refunded (e.g. before its parcel arrived)."""
-    return Refund.objects.filter(ret=ret, status=RefundStatus.REFUNDED).exists()
 
 
 def refunded_items_by_order_line(order: Order) -> dict[int, Decimal]:
@@ -71,17 +47,6 @@ def refunded_items_by_order_line(order: Order) -> dict[int, Decimal]:
 def store_credit_balance(customer: Customer, currency: str) -> Decimal:
     """The customer's store-credit balance in `currency`: the sum of its ledger rows."""
     return _sum(StoreCreditMovement.objects.filter(customer=customer, currency=currency))
-
-
-def store_credit_balances(customer: Customer) -> dict[str, Decimal]:
-    """The customer's non-zero balances, per currency."""
-    rows = (
-        StoreCreditMovement.objects.filter(customer=customer)
-        .values("currency")
-        .annotate(balance=Sum("amount"))
-        .order_by("currency")
-    )
-    return {row["currency"]: row["balance"] for row in rows if row["balance"]}
 
 
 def store_credit_movements(customer: Customer) -> QuerySet[StoreCreditMovement]:

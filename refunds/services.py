@@ -14,20 +14,18 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils.translation import gettext
 
 from refunds.models import (
-    LIVE_REFUND_STATUSES,
     ExchangeDue,
     Refund,
     RefundMode,
     RefundStatus,
     StoreCreditMovement,
 )
-from refunds.money import money_for_return
+from refunds.money import ReturnMoney, money_for_return
 from refunds.quotes import Quote, quote_for_return
-from refunds.selectors import store_credit_balance
+from refunds.selectors import committed_total_for_order, store_credit_balance
 from returns.events import money_param, part
 from returns.locks import (
     lock_customer,
@@ -141,8 +139,9 @@ def _create(
             % {"rma": ret.rma_number, "status": ReturnStatus(ret.status).label}
         )
     mode = _check_mode(ret, mode)
-    quote = quote_for_return(ret)
-    amount, is_partial = _check_amount(ret, order, quote, amount, reason)
+    state = money_for_return(ret)
+    quote = state.quote
+    amount, is_partial = _check_amount(ret, order, state, amount, reason)
     refund = Refund.objects.create(
         ret=ret,
         order=order,
@@ -171,10 +170,11 @@ def _create(
 
 
 def _check_amount(
-    ret: Return, order: Order, quote: Quote, amount: Decimal | str | None, reason: str
+    ret: Return, order: Order, state: ReturnMoney, amount: Decimal | str | None, reason: str
 ) -> tuple[Decimal, bool]:
     """The amount to refund and whether it is partial, or a RefundError saying why not."""
     currency = order.currency
+    quote = state.quote
     if quote.total <= 0:
         if quote.amount_due > 0:
             raise RefundError(
@@ -188,13 +188,7 @@ def _check_amount(
             gettext("Nothing to refund: the quote of return %(rma)s is %(total)s.")
             % {"rma": ret.rma_number, "total": format_money(ZERO, currency)}
         )
-    already = (
-        Refund.objects.filter(ret=ret, status__in=LIVE_REFUND_STATUSES).aggregate(
-            total=Sum("amount")
-        )["total"]
-        or ZERO
-    )
-    left = quote.total - already
+    already, left = state.refunded + state.pending, state.left_to_refund
     if left <= 0:
         raise RefundError(
             gettext("Return %(rma)s is already refunded: %(amount)s of its quote of %(total)s.")
@@ -225,12 +219,7 @@ def _check_amount(
             }
         )
     # The invariant itself, whatever the quote says: an order never refunds more than it paid.
-    committed = (
-        Refund.objects.filter(order=order, status__in=LIVE_REFUND_STATUSES).aggregate(
-            total=Sum("amount")
-        )["total"]
-        or ZERO
-    )
+    committed = committed_total_for_order(order)
     if committed + amount > order.amount_paid:
         raise RefundError(
             gettext(

@@ -248,6 +248,12 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
         """The exact quote (refunds/money.py, computed for the page's rows by _MoneyChangeList),
         and what is left of it to refund."""
         state = obj.money
+        if not state.live:  # rejected, cancelled, expired: nothing is owed
+            return format_html(
+                '<span title="{}">—</span><br><span class="muted">{}</span>',
+                gettext("Nothing is owed for this return."),
+                obj.get_refund_mode_display(),
+            )
         left = ""
         if state.left_to_refund != state.quote_total:
             left = gettext("%(amount)s left") % {

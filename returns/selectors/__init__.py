@@ -43,12 +43,6 @@ def returnable_quantities(order: Order) -> dict[int, int]:
     }
 
 
-def return_status_history(ret: Return) -> list[str]:
-    """The statuses the return went through, in order, as its status events tell them."""
-    events = ret.events.filter(kind=ReturnEvent.Kind.STATUS).order_by("created_at", "id")
-    return [to_status for to_status in events.values_list("to_status", flat=True)]
-
-
 def return_timeline(ret: Return, *, for_customer: bool = False) -> QuerySet[ReturnEvent]:
     """The return's events, oldest first; a customer sees only what is meant for them. Each
     event's `text` is its message rendered in the reader's language (returns/events.py)."""
@@ -58,46 +52,10 @@ def return_timeline(ret: Return, *, for_customer: bool = False) -> QuerySet[Retu
     return events
 
 
-def returns_for_user(user) -> QuerySet[Return]:
-    """The returns of the customer account `user`, newest first (none for other users)."""
-    customer = getattr(user, "customer", None) if user.is_authenticated else None
-    if customer is None:
-        return Return.objects.none()
-    return (
-        Return.objects.filter(order__customer=customer)
-        .select_related("order")
-        .order_by("-created_at", "-id")
-    )
-
-
-def return_detail(pk: int) -> Return:
-    """One return with what its page shows: order, customer, lines with variants and reasons."""
-    return (
-        Return.objects.select_related(
-            "order__customer",
-            "action",
-            "exchange_variant__product",
-            "replacement_order",
-            "created_by",
-        )
-        .prefetch_related("lines__order_line__variant__product", "lines__reason")
-        .get(pk=pk)
-    )
-
-
 def is_pending_inspection(ret: Return) -> bool:
     """Received unopened (a carrier's delivery scan): its lines' quantities are not known yet
     (returns/services/inspection.py)."""
     return (
         ret.status in (ReturnStatus.RECEIVED, ReturnStatus.COMPLETED)
         and ReturnLine.objects.filter(ret_id=ret.pk, received_quantity__isnull=True).exists()
-    )
-
-
-def returns_pending_inspection() -> QuerySet[Return]:
-    """Received parcels nobody inspected yet, oldest first (a work queue)."""
-    return (
-        Return.objects.filter(status=ReturnStatus.RECEIVED, lines__received_quantity__isnull=True)
-        .distinct()
-        .order_by("status_changed_at", "id")
     )

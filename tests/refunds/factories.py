@@ -6,7 +6,7 @@ from django.contrib.auth.models import Permission
 
 from returns.models import Return, ReturnStatus
 from returns.services import return_receive
-from tests.factories import ReturnReasonFactory, StaffFactory, superuser
+from tests.factories import ReturnReasonFactory, StaffFactory, make_order, superuser
 from tests.returns.helpers import create, lines_of
 
 
@@ -18,7 +18,7 @@ def refunds_manager(*, can_complete_returns: bool = True, extra: tuple[str, ...]
     return type(user).objects.get(pk=user.pk)  # a fresh instance: no stale permission cache
 
 
-def make_return(
+def received_return(
     order,
     quantities,
     *,
@@ -57,3 +57,9 @@ def make_return(
             if order_line.id in by_order_line
         }
     return return_receive(actor=actor, ret=ret, received=counts)
+
+
+def worked_example(**return_kwargs):
+    """19.99 + 12.74 + original shipping 6.00 - return fee 5.00 = 33.73 EUR, received."""
+    order = make_order([(1, "19.99"), (1, "12.74")], shipping="6.00")
+    return received_return(order, [1, 1], fee="5.00", **return_kwargs)

@@ -8,7 +8,7 @@ import time
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from refunds import services as refund_services
@@ -22,7 +22,8 @@ from returns.services import return_complete
 from returns.services.tracking import tracking_event_record
 from shop.models import Order, StockMovement, User
 from tests.factories import VariantFactory, make_order
-from tests.refunds.factories import make_return, refunds_manager
+from tests.fixtures.concurrency import race
+from tests.refunds.factories import received_return, refunds_manager
 
 pytestmark = pytest.mark.postgres
 
@@ -65,7 +66,7 @@ def first_locks(tables: list[str]) -> list[str]:
 def exchange_return(*, price: str) -> Return:
     """A received exchange of a 30.00 item for one at `price`."""
     order = make_order([(1, "30.00"), (1, "10.00")], shipping="6.00")
-    return make_return(
+    return received_return(
         order,
         [1, 0],
         mode=Return.RefundMode.EXCHANGE,
@@ -122,7 +123,7 @@ def test_settling_an_exchange_locks_the_order_first():
 def test_a_store_credit_refund_locks_the_customer_last():
     # given
     order = make_order([(1, "30.00")], shipping="0.00")
-    ret = make_return(order, [1], mode=Return.RefundMode.STORE_CREDIT)
+    ret = received_return(order, [1], mode=Return.RefundMode.STORE_CREDIT)
     manager = refunds_manager()
     refund = refund_services.refund_create(actor=manager, ret=ret, idempotency_key="form-1")
     # when
@@ -141,7 +142,7 @@ def test_a_store_credit_refund_locks_the_customer_last():
 def test_a_carrier_scan_locks_the_return_then_its_label():
     # given an approved return with its label
     order = make_order([(1, "30.00")], shipping="0.00")
-    ret = make_return(order, [1], received=False)
+    ret = received_return(order, [1], received=False)
     label = ret.labels.get()
     scan = CarrierEvent(
         tracking_number=label.tracking_number,
@@ -171,16 +172,16 @@ def test_refunding_an_exchange_while_someone_completes_it_does_not_deadlock(monk
     manager, completer = refunds_manager(), refunds_manager()
     replacements_before = Order.objects.count()
     refunder_holds_the_order = threading.Event()
-    quote = refund_services.quote_for_return
+    money_for_return = refund_services.money_for_return
 
-    def slow_quote(locked_return):
+    def slow_money_state(locked_return):
         # Runs once the refund holds the order's lock: the other person arrives meanwhile.
         if not refunder_holds_the_order.is_set():
             refunder_holds_the_order.set()
             time.sleep(0.5)
-        return quote(locked_return)
+        return money_for_return(locked_return)
 
-    monkeypatch.setattr(refund_services, "quote_for_return", slow_quote)
+    monkeypatch.setattr(refund_services, "money_for_return", slow_money_state)
 
     def refund():
         return refund_settle(
@@ -197,7 +198,7 @@ def test_refunding_an_exchange_while_someone_completes_it_does_not_deadlock(monk
         )
 
     # when
-    refunded, completed = both_at_once(refund, complete)
+    refunded, completed = race(refund, complete)
     # then: the refund went first; the completion waited for it, then found the page stale
     assert isinstance(refunded, Refund), refunded
     assert (refunded.status, refunded.amount) == (RefundStatus.REFUNDED, Decimal("5.00"))
@@ -210,24 +211,3 @@ def test_refunding_an_exchange_while_someone_completes_it_does_not_deadlock(monk
     assert ReturnEvent.objects.filter(ret=ret, to_status=ReturnStatus.COMPLETED).count() == 1
     assert Order.objects.count() == replacements_before + 1
     assert StockMovement.objects.filter(kind="exchange").count() == 1
-
-
-def both_at_once(*calls) -> list:
-    """Run each call in its own thread and database connection; what each returned or raised."""
-    outcomes: list = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            outcomes[index] = call()
-        except Exception as exc:  # any failure is an outcome the test checks
-            outcomes[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads)
-    return outcomes

@@ -24,22 +24,11 @@ from refunds.services import (
 )
 from returns.errors import ReturnError
 from returns.models import Return, ReturnEvent, ReturnStatus
-from returns.services import return_complete
-from tests.factories import VariantFactory, make_order
-from tests.refunds.factories import make_return, refunds_manager, superuser
+from returns.services import return_complete, return_reject
+from tests.factories import VariantFactory, make_order, superuser
+from tests.refunds.factories import received_return, refunds_manager, worked_example
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def manager():
-    return refunds_manager()
-
-
-def worked_example(**return_kwargs):
-    """19.99 + 12.74 + original shipping 6.00 - return fee 5.00 = 33.73 EUR, received."""
-    order = make_order([(1, "19.99"), (1, "12.74")], shipping="6.00")
-    return make_return(order, [1, 1], fee="5.00", **return_kwargs)
 
 
 def what_completion_changes(ret):
@@ -87,6 +76,24 @@ def test_a_received_return_not_refunded_has_its_whole_quote_left():
     assert state.quote == quote_for_return(ret)
 
 
+def test_a_rejected_return_owes_nothing_whatever_its_quote():
+    # given: a received return refused after inspection
+    ret = return_reject(actor=superuser(), ret=worked_example(), reason="Worn")
+    # when
+    state = money_for_return(ret)
+    # then: its quote is still readable; nothing is left to refund or due
+    assert figures(state) == (
+        Decimal("33.73"),
+        Decimal("0.00"),
+        Decimal("0.00"),
+        Decimal("0.00"),
+        Decimal("0.00"),
+        Decimal("0.00"),
+        True,
+    )
+    assert state.live is False
+
+
 def test_pending_then_refunded_parts_are_counted_apart(manager):
     # given: 20.00 of the 33.73 refunded in part, then 13.73 pending
     ret = worked_example()
@@ -113,7 +120,7 @@ def test_an_exchange_for_a_dearer_item_is_due_until_paid(manager):
     # given: 1 × 20.00 back for a 27.50 variant: the customer owes 7.50
     order = make_order([(1, "20.00")], shipping="0.00")
     dearer = VariantFactory(price=Decimal("27.50"))
-    ret = make_return(order, [1], mode=Return.RefundMode.EXCHANGE, exchange_variant=dearer)
+    ret = received_return(order, [1], mode=Return.RefundMode.EXCHANGE, exchange_variant=dearer)
     due = exchange_settle(actor=manager, ret=ret, idempotency_key="k1")
     # when
     before = money_for_return(ret)
@@ -130,8 +137,8 @@ def test_the_bulk_states_equal_one_by_one_in_a_fixed_number_of_queries(
 ):
     # given: three orders, four returns, one refunded
     orders = [make_order([(2, "15.00"), (1, "9.99")], shipping="4.90") for _ in range(3)]
-    returns = [make_return(order, [1, 1]) for order in orders]
-    returns.append(make_return(orders[0], [1, 0]))  # completes order 0: its shipping
+    returns = [received_return(order, [1, 1]) for order in orders]
+    returns.append(received_return(orders[0], [1, 0]))  # completes order 0: its shipping
     refund_settle(actor=manager, ret=returns[1], reference="re_1", idempotency_key="k1")
     loaded = list(
         Return.objects.filter(pk__in=[r.pk for r in returns])
@@ -158,11 +165,11 @@ def test_a_list_read_with_its_money_columns_needs_no_query_more(manager, django_
     # given: the same mixed returns, one refunded, one an exchange the customer paid the
     # difference of
     orders = [make_order([(2, "15.00"), (1, "9.99")], shipping="4.90") for _ in range(2)]
-    returns = [make_return(order, [1, 1]) for order in orders]
-    returns.append(make_return(orders[0], [1, 0]))
+    returns = [received_return(order, [1, 1]) for order in orders]
+    returns.append(received_return(orders[0], [1, 0]))
     refund_settle(actor=manager, ret=returns[1], reference="re_1", idempotency_key="k1")
     dearer = VariantFactory(price=Decimal("40.00"))
-    exchange = make_return(
+    exchange = received_return(
         orders[1], [1, 0], mode=Return.RefundMode.EXCHANGE, exchange_variant=dearer
     )
     due = exchange_settle(actor=manager, ret=exchange, idempotency_key="k2")
@@ -216,7 +223,7 @@ def test_an_order_state_sums_its_live_returns(manager):
 def test_amounts_are_rounded_to_the_currency():
     # given: yen have no minor unit
     order = make_order([(1, "1500"), (1, "1012")], shipping="0", currency="JPY")
-    ret = make_return(order, [1, 0], fee="300")
+    ret = received_return(order, [1, 0], fee="300")
     # when
     state = money_for_return(ret)
     # then
@@ -233,7 +240,7 @@ def test_amounts_are_rounded_to_the_currency():
 def test_completing_with_money_left_to_refund_is_refused_and_nothing_changes():
     # given: 1 × 20.00 received, its quote 20.00, no refund
     order = make_order([(2, "20.00")], shipping="0.00")
-    ret = make_return(order, [1])
+    ret = received_return(order, [1])
     before = what_completion_changes(ret)
     # when / then
     with pytest.raises(ReturnError) as refused:
@@ -247,7 +254,7 @@ def test_completing_with_money_left_to_refund_is_refused_and_nothing_changes():
 
 def test_the_system_cannot_complete_it_either():
     # given
-    ret = make_return(make_order([(1, "20.00")], shipping="0.00"), [1])
+    ret = received_return(make_order([(1, "20.00")], shipping="0.00"), [1])
     before = what_completion_changes(ret)
     # when / then
     with pytest.raises(ReturnError, match=r"20\.00 EUR is left to refund"):
@@ -257,7 +264,7 @@ def test_the_system_cannot_complete_it_either():
 
 def test_a_pending_refund_blocks_completion_and_marking_it_completes(manager):
     # given
-    ret = make_return(make_order([(1, "20.00")], shipping="0.00"), [1])
+    ret = received_return(make_order([(1, "20.00")], shipping="0.00"), [1])
     refund = refund_create(actor=manager, ret=ret, idempotency_key="k1")
     before = what_completion_changes(ret)
     # when / then
@@ -276,7 +283,7 @@ def test_a_pending_refund_blocks_completion_and_marking_it_completes(manager):
 
 def test_a_partial_refund_leaves_the_return_to_complete_once_the_rest_is_refunded(manager):
     # given: 15.00 of 20.00 refunded
-    ret = make_return(make_order([(1, "20.00")], shipping="0.00"), [1])
+    ret = received_return(make_order([(1, "20.00")], shipping="0.00"), [1])
     refund_settle(
         actor=manager, ret=ret, reference="re_1", amount="15.00", reason="box", idempotency_key="k1"
     )
@@ -294,7 +301,7 @@ def test_an_open_exchange_due_blocks_completion():
     # given
     order = make_order([(1, "20.00")], shipping="0.00")
     dearer = VariantFactory(price=Decimal("27.50"))
-    ret = make_return(order, [1], mode=Return.RefundMode.EXCHANGE, exchange_variant=dearer)
+    ret = received_return(order, [1], mode=Return.RefundMode.EXCHANGE, exchange_variant=dearer)
     before = what_completion_changes(ret)
     # when / then
     with pytest.raises(ReturnError, match=r"the customer still owes 7\.50 EUR for the exchange"):
@@ -305,7 +312,7 @@ def test_an_open_exchange_due_blocks_completion():
 
 def test_a_settled_return_is_completed_by_staff():
     # given: a return fee as high as the item: nothing to refund
-    ret = make_return(make_order([(1, "20.00")], shipping="0.00"), [1], fee="20.00")
+    ret = received_return(make_order([(1, "20.00")], shipping="0.00"), [1], fee="20.00")
     # when
     completed = return_complete(actor=superuser(), ret=ret)
     # then

@@ -7,7 +7,7 @@ import pytest
 from refunds.quotes import quote_for_return, quote_preview
 from returns.models import Return
 from tests.factories import make_order
-from tests.refunds.factories import make_return
+from tests.refunds.factories import received_return
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def test_preview_equals_the_quote_of_the_return_once_created(quantities):
     wanted = {line.id: q for line, q in zip(lines, quantities, strict=True)}
     preview = quote_preview(order=order, quantities=wanted, return_fee=Decimal("2.50"))
     # when
-    ret = make_return(order, quantities, fee="2.50", received=False)
+    ret = received_return(order, quantities, fee="2.50", received=False)
     # then
     assert ret.status == Return.Status.APPROVED
     assert quote_for_return(ret).to_json() == preview.to_json()
@@ -42,6 +42,6 @@ def test_preview_equals_the_quote_of_the_return_once_created(quantities):
 def test_preview_after_an_earlier_partial_return_gets_the_shipping():
     order = make_order([(1, "12.99"), (1, "19.74")], shipping="6.00")
     lines = list(order.lines.order_by("id"))
-    make_return(order, [1, 0], received=False)
+    received_return(order, [1, 0], received=False)
     quote = quote_preview(order=order, quantities={lines[1].id: 1}, return_fee=Decimal("0"))
     assert quote.total == Decimal("25.74")

@@ -9,7 +9,7 @@ from refunds.models import Refund
 from refunds.quotes import CAP, CAP_NOT_NEGATIVE, DISCOUNT, ITEM, SHIPPING, Quote, quote_for_return
 from refunds.services import refund_create
 from tests.factories import make_order, superuser
-from tests.refunds.factories import make_return
+from tests.refunds.factories import received_return
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def assert_lines_add_up(quote):
 def test_worked_example_items_plus_shipping_minus_fee_is_33_73():
     # given an order of 32.73 of items and 6.00 of shipping, all of it returned, fee 5.00
     order = make_order([(1, "19.99"), (1, "12.74")], shipping="6.00")
-    ret = make_return(order, [1, 1], fee="5.00")
+    ret = received_return(order, [1, 1], fee="5.00")
     # when
     quote = quote_for_return(ret)
     # then
@@ -51,7 +51,7 @@ def test_worked_example_items_plus_shipping_minus_fee_is_33_73():
 def test_partial_return_does_not_include_the_shipping():
     # given the same order, only the 19.99 item returned
     order = make_order([(1, "19.99"), (1, "12.74")], shipping="6.00")
-    ret = make_return(order, [1, 0], fee="5.00")
+    ret = received_return(order, [1, 0], fee="5.00")
     # when
     quote = quote_for_return(ret)
     # then
@@ -63,7 +63,7 @@ def test_partial_return_does_not_include_the_shipping():
 def test_free_shipping_is_items_minus_fee():
     # given an order shipped for free, returned whole
     order = make_order([(1, "19.99"), (1, "12.74")], shipping="0.00")
-    ret = make_return(order, [1, 1], fee="5.00")
+    ret = received_return(order, [1, 1], fee="5.00")
     # when
     quote = quote_for_return(ret)
     # then no shipping line at all
@@ -75,13 +75,13 @@ def test_several_returns_add_up_to_the_whole_and_the_last_gets_the_shipping():
     # given an order paid 38.73 returned in three parts, no fee
     order = make_order([(2, "10.00"), (1, "12.73")], shipping="6.00")
     actor = superuser()
-    first = make_return(order, [1, 0])
-    second = make_return(order, [0, 1])
+    first = received_return(order, [1, 0])
+    second = received_return(order, [0, 1])
     # when the two first are refunded before the last part is even sent
     refunds = [
         refund_create(actor=actor, ret=ret, idempotency_key=f"k{ret.pk}") for ret in (first, second)
     ]
-    third = make_return(order, [1, 0])
+    third = received_return(order, [1, 0])
     quote = quote_for_return(third)
     refunds.append(refund_create(actor=actor, ret=third, idempotency_key="k-third"))
     # then
@@ -98,8 +98,8 @@ def test_several_returns_add_up_to_the_whole_and_the_last_gets_the_shipping():
 def test_open_returns_covering_the_order_give_the_shipping_to_the_latest_only():
     # given two open returns that together take the whole order back
     order = make_order([(1, "10.00"), (1, "20.00")], shipping="6.00")
-    first = make_return(order, [1, 0], received=False)
-    second = make_return(order, [0, 1], received=False)
+    first = received_return(order, [1, 0], received=False)
+    second = received_return(order, [0, 1], received=False)
     # when
     quotes = [quote_for_return(first), quote_for_return(second)]
     # then the shipping is counted once, on the latest return
@@ -109,7 +109,7 @@ def test_open_returns_covering_the_order_give_the_shipping_to_the_latest_only():
 def test_fee_larger_than_the_items_gives_zero_not_negative():
     # given a 3.00 item returned with a 5.00 fee
     order = make_order([(1, "3.00"), (1, "10.00")], shipping="6.00")
-    ret = make_return(order, [1, 0], fee="5.00")
+    ret = received_return(order, [1, 0], fee="5.00")
     # when
     quote = quote_for_return(ret)
     # then a cap line explains the zero, and the lines still add up
@@ -126,7 +126,7 @@ def test_fee_larger_than_the_items_gives_zero_not_negative():
 def test_fee_larger_than_the_items_cannot_be_refunded():
     # given
     order = make_order([(1, "3.00"), (1, "10.00")], shipping="6.00")
-    ret = make_return(order, [1, 0], fee="5.00")
+    ret = received_return(order, [1, 0], fee="5.00")
     # when / then
     with pytest.raises(Exception, match="Nothing to refund"):
         refund_create(actor=superuser(), ret=ret, idempotency_key="k")
@@ -140,7 +140,9 @@ def test_three_lines_share_a_10_00_discount_to_the_cent():
     )
     actor = superuser()
     # when each line comes back in its own return
-    returns = [make_return(order, quantities) for quantities in ([1, 0, 0], [0, 1, 0], [0, 0, 1])]
+    returns = [
+        received_return(order, quantities) for quantities in ([1, 0, 0], [0, 1, 0], [0, 0, 1])
+    ]
     quotes = [quote_for_return(ret) for ret in returns]
     refunds = [refund_create(actor=actor, ret=ret, idempotency_key=f"k{ret.pk}") for ret in returns]
     # then the odd cent goes to the first line (largest remainder, ties to the lowest id)
@@ -163,7 +165,7 @@ def test_a_discount_share_spread_over_units_adds_up_over_returns():
     # given one line of 3 × 10.00 with a 10.00 discount, returned one unit at a time
     order = make_order([(3, "10.00")], shipping="0.00", discount="10.00")
     # when
-    returns = [make_return(order, [1]) for _ in range(3)]
+    returns = [received_return(order, [1]) for _ in range(3)]
     totals = [quote_for_return(ret).total for ret in returns]
     # then
     assert totals == [Decimal("6.67"), Decimal("6.66"), Decimal("6.67")]
@@ -173,12 +175,12 @@ def test_a_discount_share_spread_over_units_adds_up_over_returns():
 def test_jpy_has_no_decimals():
     # given a yen order: 2 × 1500 + 1 × 999, discount 500, shipping 800, fee 300
     order = make_order([(2, "1500"), (1, "999")], shipping="800", discount="500", currency="JPY")
-    whole = make_return(
+    whole = received_return(
         make_order([(2, "1500"), (1, "999")], shipping="800", discount="500", currency="JPY"),
         [2, 1],
         fee="300",
     )
-    partial = make_return(order, [1, 0], fee="300")
+    partial = received_return(order, [1, 0], fee="300")
     # when
     whole_quote = quote_for_return(whole)
     partial_quote = quote_for_return(partial)
@@ -197,7 +199,7 @@ def test_jpy_has_no_decimals():
 def test_received_quantities_differ_from_requested_the_quote_shows_both():
     # given 2 requested, 1 received
     order = make_order([(2, "10.00"), (1, "5.00")], shipping="6.00")
-    ret = make_return(order, [2, 1], fee="2.00", received=[1, 1])
+    ret = received_return(order, [2, 1], fee="2.00", received=[1, 1])
     # when
     quote = quote_for_return(ret)
     # then the total counts what came back; the requested total is shown too
@@ -212,7 +214,7 @@ def test_received_quantities_differ_from_requested_the_quote_shows_both():
 def test_quote_is_frozen_and_rebuilt_from_json():
     # given
     order = make_order([(1, "19.99"), (1, "12.74")], shipping="6.00")
-    ret = make_return(order, [1, 1], fee="5.00")
+    ret = received_return(order, [1, 1], fee="5.00")
     quote = quote_for_return(ret)
     # when
     rebuilt = Quote.from_json(quote.to_json())

@@ -9,7 +9,7 @@ from refunds.models import ExchangeDue, Refund
 from refunds.services import exchange_settle
 from returns.models import Return, ReturnStatus
 from tests.factories import StaffFactory, VariantFactory, make_order
-from tests.refunds.factories import make_return, refunds_manager
+from tests.refunds.factories import received_return, refunds_manager
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,9 @@ def admin_staff():
 
 def test_refund_page_shows_the_quote_and_a_double_submit_makes_one_refund(client):
     # given
-    ret = make_return(make_order([(1, "19.99"), (1, "12.74")], shipping="6.00"), [1, 1], fee="5.00")
+    ret = received_return(
+        make_order([(1, "19.99"), (1, "12.74")], shipping="6.00"), [1, 1], fee="5.00"
+    )
     client.force_login(admin_staff())
     url = reverse("admin:refunds_refund_for_return", args=[ret.pk])
     # when
@@ -49,7 +51,7 @@ def test_refund_page_shows_the_quote_and_a_double_submit_makes_one_refund(client
 
 def test_mark_refunded_page_records_the_reference_and_completes_the_return(client):
     # given
-    ret = make_return(make_order([(1, "19.99")], shipping="6.00"), [1])
+    ret = received_return(make_order([(1, "19.99")], shipping="6.00"), [1])
     client.force_login(admin_staff())
     client.post(
         reverse("admin:refunds_refund_for_return", args=[ret.pk]),
@@ -72,7 +74,7 @@ def test_mark_refunded_page_records_the_reference_and_completes_the_return(clien
 
 def test_staff_without_the_refund_permission_get_403_and_nothing_changes(client):
     # given
-    ret = make_return(make_order([(1, "19.99")], shipping="6.00"), [1])
+    ret = received_return(make_order([(1, "19.99")], shipping="6.00"), [1])
     client.force_login(StaffFactory())
     # when
     response = client.post(
@@ -86,7 +88,7 @@ def test_staff_without_the_refund_permission_get_403_and_nothing_changes(client)
 
 def test_the_refunds_list_cancels_the_selected_refunds_through_the_service(client):
     # given a pending refund
-    ret = make_return(make_order([(1, "19.99")], shipping="6.00"), [1])
+    ret = received_return(make_order([(1, "19.99")], shipping="6.00"), [1])
     client.force_login(admin_staff())
     client.post(
         reverse("admin:refunds_refund_for_return", args=[ret.pk]),
@@ -108,7 +110,7 @@ def test_the_refunds_list_cancels_the_selected_refunds_through_the_service(clien
 def test_mark_paid_page_records_what_the_customer_paid_for_a_dearer_exchange(client):
     # given: a 30.00 item exchanged for a 40.00 one: the customer owes 10.00
     manager = admin_staff()
-    ret = make_return(
+    ret = received_return(
         make_order([(1, "30.00")], shipping="6.00"),
         [1],
         mode=Return.RefundMode.EXCHANGE,
@@ -131,7 +133,7 @@ def test_mark_paid_page_records_what_the_customer_paid_for_a_dearer_exchange(cli
 
 
 def test_mark_paid_page_is_refused_without_the_refund_permission(client):
-    ret = make_return(
+    ret = received_return(
         make_order([(1, "30.00")], shipping="6.00"),
         [1],
         mode=Return.RefundMode.EXCHANGE,

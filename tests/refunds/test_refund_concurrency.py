@@ -13,7 +13,7 @@ from returns.models import Return, ReturnStatus
 from shop.models import User
 from tests.factories import make_order
 from tests.fixtures.concurrency import race
-from tests.refunds.factories import make_return, refunds_manager
+from tests.refunds.factories import received_return, refunds_manager
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -30,7 +30,9 @@ def staff(manager_id: int) -> User:
 def test_twenty_concurrent_refunds_of_one_return_make_one_refund():
     # given a received return and twenty staff forms, each with its own key
     manager = refunds_manager()
-    ret = make_return(make_order([(1, "19.99"), (1, "12.74")], shipping="6.00"), [1, 1], fee="5.00")
+    ret = received_return(
+        make_order([(1, "19.99"), (1, "12.74")], shipping="6.00"), [1, 1], fee="5.00"
+    )
     # when they are all submitted at the same moment
     results = at_once(
         20, lambda i: refund_create(actor=staff(manager.pk), ret=ret, idempotency_key=f"form-{i}")
@@ -48,7 +50,7 @@ def test_twenty_concurrent_refunds_of_one_return_make_one_refund():
 def test_a_form_submitted_ten_times_at_once_makes_one_refund():
     # given
     manager = refunds_manager()
-    ret = make_return(make_order([(1, "19.99")], shipping="6.00"), [1])
+    ret = received_return(make_order([(1, "19.99")], shipping="6.00"), [1])
     # when the same form (same key) arrives ten times at once
     results = at_once(
         10, lambda i: refund_create(actor=staff(manager.pk), ret=ret, idempotency_key="form-1")
@@ -65,7 +67,7 @@ def test_two_staff_refunding_two_returns_of_one_order_cannot_exceed_what_was_pai
         order = make_order([(2, "30.00")], shipping="0.00")
         order.amount_paid = Decimal("45.00")
         order.save()
-        returns = [make_return(order, [1]), make_return(order, [1])]
+        returns = [received_return(order, [1]), received_return(order, [1])]
         # when two staff refund one each at the same moment
         results = at_once(
             2,
@@ -85,7 +87,7 @@ def test_two_staff_refunding_fixed_amounts_at_once_get_one_refusal():
     order = make_order([(2, "30.00")], shipping="0.00")
     order.amount_paid = Decimal("45.00")
     order.save()
-    returns = [make_return(order, [1]), make_return(order, [1])]
+    returns = [received_return(order, [1]), received_return(order, [1])]
     # when
     results = at_once(
         2,
@@ -105,7 +107,9 @@ def test_two_staff_refunding_fixed_amounts_at_once_get_one_refusal():
 def test_ten_staff_marking_one_return_refunded_at_once_make_one_refund_and_one_completion():
     # given a received return; ten "mark as refunded" pages, each with its own key
     manager = refunds_manager()
-    ret = make_return(make_order([(1, "19.99"), (1, "12.74")], shipping="6.00"), [1, 1], fee="5.00")
+    ret = received_return(
+        make_order([(1, "19.99"), (1, "12.74")], shipping="6.00"), [1, 1], fee="5.00"
+    )
     # when all are submitted at the same moment
     results = at_once(
         10,

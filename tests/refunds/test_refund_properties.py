@@ -11,7 +11,7 @@ from refunds.selectors import committed_total_for_order
 from refunds.services import RefundError, refund_create
 from shop.money import MINOR_UNITS
 from tests.factories import make_order, superuser
-from tests.refunds.factories import make_return
+from tests.refunds.factories import received_return
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +85,7 @@ def test_refunds_never_exceed_what_was_paid_and_every_quote_adds_up(scenario):
         received = [max(0, r - m) for r, m in zip(requested, missing, strict=True)]
         left = [still - r for still, r in zip(left, received, strict=True)]
         everything_back_free &= fee == 0 and received == requested
-        ret = make_return(order, requested, fee=money(fee, currency), received=received)
+        ret = received_return(order, requested, fee=money(fee, currency), received=received)
         returns.append(ret)
         if scenario["refund_as_we_go"]:
             refund(ret)

@@ -102,19 +102,23 @@ def return_in(status: str, staff, order: Order, *quantities, **extra) -> Return:
 
 
 def snapshot(ret: Return) -> dict:
-    """What a refused service must not change."""
+    """What a refused service or page must not change: the return, its lines, events and
+    refunds, the stock and its ledger, the orders."""
     fresh = Return.objects.get(pk=ret.pk)
     variant_ids = fresh.order.lines.values_list("variant_id", flat=True)
     return {
         "status": fresh.status,
         "status_changed_at": fresh.status_changed_at,
         "action": fresh.action_id,
+        "staff_note": fresh.staff_note,
+        "return_fee": fresh.return_fee,
         "rejection_reason": fresh.rejection_reason,
         "replacement_order": fresh.replacement_order_id,
         "events": list(ReturnEvent.objects.filter(ret=fresh).values_list("id", flat=True)),
         "lines": list(
             fresh.lines.order_by("id").values_list("quantity", "restock", "received_quantity")
         ),
+        "refunds": list(fresh.refunds.values_list("id", "status")),
         "stock": dict(Variant.objects.values_list("sku", "stock_on_hand")),
         "movements": StockMovement.objects.count(),
         "orders": Order.objects.count(),

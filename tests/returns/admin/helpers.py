@@ -3,8 +3,7 @@ page says."""
 
 from django.urls import reverse
 
-from returns.models import Return, ReturnEvent, ReturnStatus
-from shop.models import StockMovement, Variant
+from returns.models import Return, ReturnStatus
 from tests.factories import superuser
 from tests.returns.helpers import return_in
 
@@ -20,20 +19,3 @@ def make_return(
 
 def page_url(ret: Return) -> str:
     return reverse("admin:returns_return_change", args=[ret.pk])
-
-
-def snapshot(ret: Return) -> dict:
-    """What a refused request must leave as it was."""
-    fresh = Return.objects.get(pk=ret.pk)
-    return {
-        "status": fresh.status,
-        "action": fresh.action_id,
-        "staff_note": fresh.staff_note,
-        "return_fee": fresh.return_fee,
-        "rejection_reason": fresh.rejection_reason,
-        "events": list(ReturnEvent.objects.filter(ret=fresh).values_list("id", flat=True)),
-        "lines": list(fresh.lines.order_by("id").values_list("received_quantity", "restock")),
-        "stock": dict(Variant.objects.values_list("sku", "stock_on_hand")),
-        "movements": StockMovement.objects.count(),
-        "refunds": list(fresh.refunds.values_list("id", "status")),
-    }

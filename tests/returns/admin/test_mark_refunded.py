@@ -13,8 +13,8 @@ from refunds.services import refund_create
 from returns.models import Return, ReturnEvent, ReturnStatus
 from returns.services import return_receive
 from tests.fixtures.web import messages_of
-from tests.returns.admin.helpers import make_return, page_url, snapshot
-from tests.returns.helpers import status_history
+from tests.returns.admin.helpers import make_return, page_url
+from tests.returns.helpers import snapshot, status_history
 
 pytestmark = pytest.mark.django_db
 

@@ -13,10 +13,10 @@ from refunds.quotes import quote_for_return
 from refunds.services import refund_settle
 from returns.models import Return, ReturnStatus
 from returns.services import return_cancel
-from tests.factories import CustomerFactory, VariantFactory, make_order
+from tests.factories import CustomerFactory, VariantFactory, make_order, superuser
 from tests.fixtures.web import messages_of
-from tests.returns.admin.helpers import make_return, snapshot
-from tests.returns.helpers import status_history
+from tests.returns.admin.helpers import make_return
+from tests.returns.helpers import snapshot, status_history
 
 pytestmark = pytest.mark.django_db
 
@@ -80,6 +80,9 @@ def test_the_refund_column_is_the_exact_quote_of_each_row(as_agent, manager, cus
         exchange_order, 1, refund_mode=Return.RefundMode.EXCHANGE, exchange_variant=dearer
     )
     credit = make_return(exchange_order, 0, 1, refund_mode=Return.RefundMode.STORE_CREDIT)
+    # - a cancelled return: its quote stays readable, but nothing is owed
+    cancelled_order = make_order([(1, "40.00")], shipping="0.00", customer=customer)
+    cancelled = return_cancel(actor=superuser(), ret=make_return(cancelled_order, 1))
     # when
     response = as_agent.get(OVERVIEW)
     # then
@@ -91,17 +94,21 @@ def test_the_refund_column_is_the_exact_quote_of_each_row(as_agent, manager, cus
         capped.pk: ("15.00", "15.00", "0.00"),
         exchange.pk: ("0.00", "0.00", "5.00"),
         credit.pk: ("20.00", "20.00", "0.00"),
+        cancelled.pk: ("40.00", "0.00", "0.00"),
     }
     assert {
         pk: (str(state.quote_total), str(state.left_to_refund), str(state.amount_due))
         for pk, state in rows.items()
     } == expected
-    for ret in (with_shipping, discount_share, refunded, capped, exchange, credit):
+    assert rows[cancelled.pk].settled
+    assert not rows[cancelled.pk].live
+    for ret in (with_shipping, discount_share, refunded, capped, exchange, credit, cancelled):
         assert rows[ret.pk].quote == quote_for_return(ret)  # every line, not only the total
     html = response.content.decode()
     assert "€33.73" in html
     assert "€17.33" in html
     assert "€15.00" in html
+    assert "€40.00" not in html  # the cancelled return shows that nothing is owed
 
 
 def test_the_filters(as_agent, customer, reasons, actions, shop_settings):

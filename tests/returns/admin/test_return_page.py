@@ -11,8 +11,8 @@ from returns.services import return_approve
 from shop.models import StockMovement
 from tests.fixtures.backoffice import with_role
 from tests.fixtures.web import logged_in, messages_of
-from tests.returns.admin.helpers import make_return, page_url, snapshot
-from tests.returns.helpers import status_history
+from tests.returns.admin.helpers import make_return, page_url
+from tests.returns.helpers import snapshot, status_history
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,8 @@ import pytest
 from returns.errors import ReturnError, ReturnPermissionError, StaleReturnError
 from returns.models import ReturnEvent, ReturnStatus
 from returns.services import return_approve, return_cancel, return_update
-from tests.returns.admin.helpers import make_return, snapshot
+from tests.returns.admin.helpers import make_return
+from tests.returns.helpers import snapshot
 
 pytestmark = pytest.mark.django_db
 

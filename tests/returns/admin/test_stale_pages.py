@@ -13,7 +13,8 @@ from returns.services import labels as label_services
 from returns.services.inspection import return_receive_for_inspection
 from tests.factories import superuser
 from tests.fixtures.web import messages_of
-from tests.returns.admin.helpers import make_return, page_url, snapshot
+from tests.returns.admin.helpers import make_return, page_url
+from tests.returns.helpers import snapshot
 
 pytestmark = pytest.mark.django_db
 
