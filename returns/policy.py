@@ -46,6 +46,7 @@ class RefusalCode(StrEnum):
     HAS_LABEL = "has_label"
     NO_LABEL = "no_label"
     LABEL_USED = "label_used"
+    PARCEL_NOT_AWAITED = "parcel_not_awaited"
 
 
 @dataclass(frozen=True)
@@ -337,6 +338,13 @@ def label_refusal(action: LabelAction, ret: Return, label: ReturnLabel | None) -
                 "no longer be cancelled."
             )
             % {"status": label.get_parcel_status_display(), "number": label.tracking_number},
+        )
+    if ret.status != ReturnStatus.APPROVED:
+        # Sent, received or closed: the label has done its work, or never will.
+        return Refusal(
+            RefusalCode.PARCEL_NOT_AWAITED,
+            gettext("Return %(rma)s is %(status)s: its label is no longer of use.")
+            % {"rma": ret.rma_number, "status": ret.get_status_display()},
         )
     return None
 

@@ -412,6 +412,22 @@ def test_resending_and_cancelling_need_a_live_label_cancelling_an_unused_one(
     assert policy.label_refusal(action, a_return(), label) == refusal
 
 
+@pytest.mark.parametrize("action", [LabelAction.RESEND, LabelAction.CANCEL])
+@pytest.mark.parametrize(
+    "status", [ReturnStatus.IN_TRANSIT, ReturnStatus.RECEIVED, ReturnStatus.COMPLETED]
+)
+def test_a_label_is_sent_again_or_cancelled_only_while_the_parcel_is_awaited(action, status):
+    # given: a live, unused label of a return that is no longer waiting for its parcel
+    ret = a_return(status=status)
+    # when
+    refusal = policy.label_refusal(action, ret, a_label())
+    # then
+    assert refusal == Refusal(
+        RefusalCode.PARCEL_NOT_AWAITED,
+        f"Return R-TEST0001 is {ret.get_status_display()}: its label is no longer of use.",
+    )
+
+
 def test_staff_with_every_permission_get_the_buttons_of_a_live_label():
     # when
     actions = policy.label_actions(
