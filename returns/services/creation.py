@@ -465,7 +465,7 @@ def _check_fee(fee: Decimal, currency: str) -> Decimal:
 def _create_return(
     *,
     order: Order,
-    actor,
+    actor: User | None,
     channel: str,
     lines: list[_CheckedLine],
     refund_mode: str,

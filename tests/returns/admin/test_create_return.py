@@ -240,7 +240,8 @@ def test_the_page_carries_a_new_key_each_time_it_is_shown(as_agent, order):
     first, second = as_agent.get(create_url(order)), as_agent.get(create_url(order))
     # then
     keys = [page.context["form"]["idempotency_key"].value() for page in (first, second)]
-    assert all(keys) and keys[0] != keys[1]
+    assert all(keys)
+    assert keys[0] != keys[1]
     assert f'<input type="hidden" name="idempotency_key" value="{keys[0]}"' in (
         first.content.decode()
     )
