@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from notifications.models import Notification
-from refunds.models import Refund, RefundStatus, StoreCreditMovement
+from refunds.models import LIVE_REFUND_STATUSES, Refund, RefundStatus, StoreCreditMovement
 from refunds.money import money_for_return
 from refunds.services import refund_create, refund_settle
 from returns import policy
@@ -25,6 +25,7 @@ from returns.services import (
 )
 from returns.services.expiry import returns_due_to_expire, returns_expire_due
 from tests.factories import make_order
+from tests.fixtures.concurrency import race
 from tests.refunds.factories import refunds_manager
 from tests.returns.helpers import request, snapshot
 
@@ -233,3 +234,27 @@ def test_the_policy_answers_from_the_money_state(order, staff, manager, notifica
     }
     assert policy.customer_may_cancel(credited) is True  # the status would allow it
     assert policy.cancel_offered_to_customer(credited, state) is False
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_cancel_racing_a_refund_leaves_one_of_them(order, staff, manager, slow_outbox):
+    # given: the customer's approved return, read by both
+    ret = return_approve(actor=staff, ret=request(order, 1, refund_mode="store_credit"))
+    pages = [Return.objects.get(pk=ret.pk) for _ in range(2)]
+    # when
+    cancel, credit = race(
+        lambda: return_cancel(actor=order.customer.user, ret=pages[0], expected_status="approved"),
+        lambda: refund_settle(actor=manager, ret=pages[1], reference="", idempotency_key="race-1"),
+    )
+    # then: cancelled with nothing refunded, or credited and still open; never both
+    status = Return.objects.get(pk=ret.pk).status
+    live = list(Refund.objects.filter(ret=ret, status__in=LIVE_REFUND_STATUSES))
+    if isinstance(cancel, Return):
+        assert isinstance(credit, ReturnError)
+        assert (status, live, StoreCreditMovement.objects.count()) == ("cancelled", [], 0)
+    else:
+        assert cancel.message == CANCEL_REFUSED % ret.rma_number
+        assert isinstance(credit, Refund)
+        assert status == ReturnStatus.APPROVED
+        assert [refund.amount for refund in live] == [Decimal("65.09")]
