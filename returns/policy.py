@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -307,6 +307,8 @@ def cancel_offered_to_customer(ret: Return, money: MoneyState) -> bool:
 # A refunded or pending refund pays for the return's items: cancelling, rejecting or expiring the
 # return would free those items to be returned, and refunded, again. Undoing a refund is an
 # audited reversal of its own, not a side effect of closing the return.
+# The transitions that close a return before it is settled.
+Closing = Literal["cancel", "reject", "expire"]
 _CLOSING_REFUSED = {
     "cancel": _lazy("Return %(rma)s can no longer be cancelled: it has a refund of %(amount)s."),
     "reject": _lazy("Return %(rma)s can no longer be rejected: it has a refund of %(amount)s."),
@@ -314,7 +316,7 @@ _CLOSING_REFUSED = {
 }
 
 
-def closing_refusal(transition: str, ret: Return, money: MoneyState) -> Refusal | None:
+def closing_refusal(transition: Closing, ret: Return, money: MoneyState) -> Refusal | None:
     """Why `transition` ("cancel", "reject" or "expire") may not close `ret`, whoever asks
     (customer, staff, the expiry sweep): a refund refunded or pending for it (`money`, its money
     state, refunds.money). None when nothing was refunded."""

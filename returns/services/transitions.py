@@ -177,7 +177,7 @@ def _may_cancel(guest_order_verified: bool):
     return allowed
 
 
-def _refuse_if_refunded(locked: Return, transition: str) -> None:
+def _refuse_if_refunded(locked: Return, transition: policy.Closing) -> None:
     """Refuse to close a return a refund was made for (returns.policy.closing_refusal). Read
     under the return's lock: refund_create locks it too, so no refund slips in meanwhile."""
     refusal = policy.closing_refusal(transition, locked, money_for_return(locked))
@@ -186,7 +186,7 @@ def _refuse_if_refunded(locked: Return, transition: str) -> None:
 
 
 def _unless_refunded(
-    transition: str, *, then: Callable[[Return], object]
+    transition: policy.Closing, *, then: Callable[[Return], object]
 ) -> Callable[[Return], None]:
     """The `before` step of a closing transition: refuse a refunded return, then `then`."""
 
