@@ -155,3 +155,18 @@ def test_bulk_cancel_and_expire_refuse_a_credited_return_and_change_nothing(as_a
     assert snapshot(credited) == before
     assert Notification.objects.count() == outbox
     assert list(Refund.objects.values_list("amount", flat=True)) == [Decimal("65.09")]
+
+
+def test_cancelling_it_from_its_page_is_refused_with_the_reason(as_agent, credited):
+    # given
+    before = snapshot(credited)
+    # when
+    response = as_agent.post(
+        page_url(credited), {"seen_status": credited.status, "next_status": "cancelled"}
+    )
+    # then
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [
+        f"Return {credited.rma_number} can no longer be cancelled: it has a refund of 65.09 EUR."
+    ]
+    assert snapshot(credited) == before
