@@ -6,8 +6,9 @@ Run by Celery beat (returns.tasks.expire_returns) and by `manage.py returns_expi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
@@ -28,7 +29,9 @@ MOVEMENT = [
 ]
 
 
-def returns_due_to_expire(*, now=None, days: int | None = None) -> QuerySet[Return]:
+def returns_due_to_expire(
+    *, now: datetime | None = None, days: int | None = None
+) -> QuerySet[Return]:
     """Approved more than `days` days ago (default: the shop's setting, 0 = never) with no
     parcel movement reported and no refund made (return_expire would refuse it: a refunded
     return stays open until its parcel comes); oldest first."""
@@ -56,7 +59,11 @@ class ExpiryRun:
 
 
 def returns_expire_due(
-    *, apply: bool, now=None, days: int | None = None, progress=None
+    *,
+    apply: bool,
+    now: datetime | None = None,
+    days: int | None = None,
+    progress: Callable[[], object] | None = None,
 ) -> ExpiryRun:
     """List the returns due to expire and, with `apply`, expire each (its own transaction, as
     the system). A return that changed since it was listed is skipped, not forced."""
