@@ -13,8 +13,8 @@ from notifications.models import Notification
 from refunds.models import Refund
 from refunds.services import refund_settle
 from returns.models import Return, ReturnStatus
-from tests.factories import make_order
-from tests.fixtures.web import messages_of
+from tests.factories import make_order, superuser
+from tests.fixtures.web import logged_in, messages_of
 from tests.returns.admin.helpers import make_return, page_url
 from tests.returns.helpers import snapshot
 
@@ -170,3 +170,23 @@ def test_cancelling_it_from_its_page_is_refused_with_the_reason(as_agent, credit
         f"Return {credited.rma_number} can no longer be cancelled: it has a refund of 65.09 EUR."
     ]
     assert snapshot(credited) == before
+
+
+def test_the_return_page_offers_no_closing_status_for_a_return_refunded_before_receipt(
+    manager, order
+):
+    # given: two approved returns, one refunded before its parcel arrived; staff who may close
+    refunded = make_return(order, 1, 0, status=ReturnStatus.APPROVED)
+    refund_settle(actor=manager, ret=refunded, reference="TR-9", idempotency_key="k-offer")
+    unrefunded = make_return(order, 0, 1, status=ReturnStatus.APPROVED)
+    staff = logged_in(superuser())
+    # when
+    offered = {
+        ret.pk: staff.get(page_url(ret)).context["form"].next_statuses
+        for ret in (refunded, unrefunded)
+    }
+    # then: cancelling or expiring the refunded one is not offered (the services would refuse)
+    assert ReturnStatus.CANCELLED in offered[unrefunded.pk]
+    assert ReturnStatus.EXPIRED in offered[unrefunded.pk]
+    assert ReturnStatus.CANCELLED not in offered[refunded.pk]
+    assert ReturnStatus.EXPIRED not in offered[refunded.pk]
