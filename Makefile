@@ -26,12 +26,16 @@ run: setup
 test: $(INSTALLED)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 	$(PY) manage.py makemigrations --check --dry-run
 	VAR_DIR=$(CURDIR)/var/test $(PY) -m pytest $(PYTEST_ARGS)
 
+## make lint: ruff (rules, format) and mypy (the whole project; the money and the returns' rules
+## strictly, see pyproject.toml).
 lint: $(INSTALLED)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 ## make messages: refresh the French catalog from the code (needs GNU gettext) and compile it
 ## with polib, so a fresh machine needs no gettext: the .mo files are committed.

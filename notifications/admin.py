@@ -151,7 +151,8 @@ class NotificationInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
-    fields = [
+    # Shown, never edited (a tuple: one sequence fits the types of both attributes).
+    fields = readonly_fields = (
         "event",
         "recipient",
         "language",
@@ -160,8 +161,7 @@ class NotificationInline(admin.TabularInline):
         "last_error",
         "sent_at",
         "created_at",
-    ]
-    readonly_fields = fields
+    )
     ordering = ["created_at", "id"]
 
     def has_add_permission(self, request, obj=None):
@@ -192,7 +192,8 @@ class NotificationAdmin(admin.ModelAdmin):
     show_full_result_count = False
     actions = ["resend_selected"]
     change_form_template = "admin/notifications/notification/change_form.html"
-    fields = [
+    # Shown, never edited (a tuple: one sequence fits the types of both attributes).
+    fields = readonly_fields = (
         "ret",
         "event",
         "return_event",
@@ -208,8 +209,7 @@ class NotificationAdmin(admin.ModelAdmin):
         "last_error",
         "created_at",
         "updated_at",
-    ]
-    readonly_fields = fields
+    )
 
     def get_queryset(self, request):
         return notification_list()

@@ -90,6 +90,7 @@ def build_message(notification) -> EmailMultiAlternatives:
     for attachment in registry.provider().attachments(notification.ret, notification.event):
         message.attach(attachment.filename, attachment.content, attachment.mimetype)
     # Anymail sends these to the provider, which echoes them in its tracking webhooks.
-    message.metadata = {"notification_id": str(notification.pk)}
-    message.tags = [notification.event]
+    # Anymail reads these two attributes on any EmailMessage; Django's types do not know them.
+    message.metadata = {"notification_id": str(notification.pk)}  # type: ignore[attr-defined]
+    message.tags = [notification.event]  # type: ignore[attr-defined]
     return message

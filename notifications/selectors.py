@@ -1,12 +1,16 @@
 """Reads for the back-office pages of the notifications."""
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 
 from notifications import registry
 from notifications.events import NotificationEvent
 from notifications.models import EmailTemplate, Notification
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def notification_list():
@@ -26,14 +30,14 @@ class TemplateSlot:
 
     event: str
     language: str
-    language_label: str
+    language_label: "StrOrPromise"
     row: EmailTemplate | None
 
 
 @dataclass(frozen=True)
 class TemplateRow:
     event: str
-    event_label: str
+    event_label: "StrOrPromise"
     slots: list[TemplateSlot]
 
 

@@ -6,12 +6,18 @@ refund refunded with its reference, mark an exchange due paid). Staff need the p
 refunds.manage_refund for any of them.
 """
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -23,10 +29,17 @@ from refunds.quotes import Quote
 from returns.models import Return
 from returns.services import ReturnError
 from shop.pagination import CappedCountPaginator
+from shop.requests import AuthenticatedRequest
 from shop.templatetags.money import money
 
+# ModelAdmin is generic in Django's types only: subscripting it at run time would fail.
+if TYPE_CHECKING:
+    _ModelAdmin = admin.ModelAdmin[Any]
+else:
+    _ModelAdmin = admin.ModelAdmin
 
-def quote_table(quote: Quote):
+
+def quote_table(quote: Quote) -> SafeString:
     """The quote's lines as a small table, the way a person checks it."""
     rows = format_html_join(
         "",
@@ -71,28 +84,36 @@ def quote_table(quote: Quote):
     )
 
 
-class _ReadOnlyAdmin(admin.ModelAdmin):
+class _ReadOnlyAdmin(_ModelAdmin):
     show_full_result_count = False
     paginator = CappedCountPaginator
     show_facets = admin.ShowFacets.NEVER  # a count per filter choice is a query each
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_manage_permission(self, request):
+    def has_manage_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(services.REFUND_PERMISSION)
 
-    def _require_manage(self, request):
+    def _require_manage(self, request: HttpRequest) -> None:
         if not self.has_manage_permission(request):
             raise PermissionDenied
 
-    def _reference_view(self, request, obj, *, act, done: str, title: str):
+    def _reference_view(
+        self,
+        request: HttpRequest,
+        obj: Refund | ExchangeDue,
+        *,
+        act: Callable[[str], object],
+        done: str,
+        title: str,
+    ) -> HttpResponseBase:
         """A page asking the reference of money that moved outside the system (a bank
         transfer, the provider's dashboard), then `act(reference)`: one service call."""
         form = ReferenceForm(request.POST or None)
@@ -135,7 +156,8 @@ class RefundAdmin(_ReadOnlyAdmin):
     list_select_related = ["ret", "order", "marked_by"]
     search_fields = ["ret__rma_number", "order__number", "reference"]
     actions = ["mark_failed", "cancel_refunds"]
-    readonly_fields = [
+    # Shown, never edited (a tuple: one sequence fits the types of both attributes).
+    fields = readonly_fields = (
         "ret",
         "order",
         "amount",
@@ -152,25 +174,24 @@ class RefundAdmin(_ReadOnlyAdmin):
         "marked_by",
         "marked_at",
         "next_step",
-    ]
-    fields = readonly_fields
+    )
 
     @admin.display(description=_("quote"))
-    def quote_lines(self, obj):
+    def quote_lines(self, obj: Refund | ExchangeDue) -> SafeString:
         return quote_table(Quote.from_json(obj.quote))
 
     @admin.display(description=_("amount"), ordering="amount")
-    def money_amount(self, obj):
+    def money_amount(self, obj: Refund) -> str:
         return money(obj.amount, obj.currency)
 
     @admin.display(description=_("status"), ordering="status")
-    def status_badge(self, obj):
+    def status_badge(self, obj: Refund) -> SafeString:
         return format_html(
             '<span class="badge badge-{}">{}</span>', obj.status, obj.get_status_display()
         )
 
     @admin.display(description=_("next step"))
-    def next_step(self, obj):
+    def next_step(self, obj: Refund) -> str:
         if obj.status != Refund.Status.PENDING:
             return "-"
         return format_html(
@@ -179,7 +200,7 @@ class RefundAdmin(_ReadOnlyAdmin):
             gettext("Mark as refunded"),
         )
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view
         return [
             path(
@@ -198,7 +219,7 @@ class RefundAdmin(_ReadOnlyAdmin):
     # --- actions on the list: one service call per refund, each success or refusal reported
 
     @admin.action(permissions=["manage"], description=_("Mark the selected refunds as failed"))
-    def mark_failed(self, request, queryset):
+    def mark_failed(self, request: AuthenticatedRequest, queryset: QuerySet[Refund]) -> None:
         self._each(
             request,
             queryset,
@@ -207,12 +228,18 @@ class RefundAdmin(_ReadOnlyAdmin):
         )
 
     @admin.action(permissions=["manage"], description=_("Cancel the selected refunds"))
-    def cancel_refunds(self, request, queryset):
+    def cancel_refunds(self, request: AuthenticatedRequest, queryset: QuerySet[Refund]) -> None:
         self._each(
             request, queryset, services.refund_cancel, gettext("Refund %(refund)s cancelled.")
         )
 
-    def _each(self, request, queryset, service, success: str):
+    def _each(
+        self,
+        request: AuthenticatedRequest,
+        queryset: QuerySet[Refund],
+        service: Callable[..., Refund],
+        success: str,
+    ) -> None:
         for refund in queryset:
             try:
                 service(actor=request.user, refund=refund)
@@ -223,7 +250,7 @@ class RefundAdmin(_ReadOnlyAdmin):
 
     # --- pages ---------------------------------------------------------------------------------
 
-    def refund_return_view(self, request, return_id: int):
+    def refund_return_view(self, request: AuthenticatedRequest, return_id: int) -> HttpResponseBase:
         """The return's quote, and the form that refunds it (or settles its exchange)."""
         self._require_manage(request)
         ret = get_object_or_404(Return.objects.select_related("order"), pk=return_id)
@@ -260,7 +287,9 @@ class RefundAdmin(_ReadOnlyAdmin):
         }
         return TemplateResponse(request, "admin/refunds/refund_for_return.html", context)
 
-    def _submit(self, request, ret: Return, data: dict, *, exchange: bool):
+    def _submit(
+        self, request: AuthenticatedRequest, ret: Return, data: dict[str, Any], *, exchange: bool
+    ) -> HttpResponse:
         key = data["idempotency_key"]
         if exchange:
             result = services.exchange_settle(actor=request.user, ret=ret, idempotency_key=key)
@@ -305,7 +334,7 @@ class RefundAdmin(_ReadOnlyAdmin):
         )
         return redirect("admin:refunds_refund_change", refund.pk)
 
-    def mark_refunded_view(self, request, pk: int):
+    def mark_refunded_view(self, request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
         self._require_manage(request)
         refund = get_object_or_404(Refund.objects.select_related("ret"), pk=pk)
         return self._reference_view(
@@ -325,7 +354,8 @@ class ExchangeDueAdmin(_ReadOnlyAdmin):
     list_filter = ["status"]
     list_select_related = ["ret", "order"]
     search_fields = ["ret__rma_number", "order__number", "reference"]
-    readonly_fields = [
+    # Shown, never edited (a tuple: one sequence fits the types of both attributes).
+    fields = readonly_fields = (
         "ret",
         "order",
         "amount",
@@ -338,15 +368,14 @@ class ExchangeDueAdmin(_ReadOnlyAdmin):
         "paid_by",
         "paid_at",
         "next_step",
-    ]
-    fields = readonly_fields
+    )
 
     @admin.display(description=_("quote"))
-    def quote_lines(self, obj):
+    def quote_lines(self, obj: Refund | ExchangeDue) -> SafeString:
         return quote_table(Quote.from_json(obj.quote))
 
     @admin.display(description=_("next step"))
-    def next_step(self, obj):
+    def next_step(self, obj: ExchangeDue) -> str:
         if obj.status != ExchangeDue.Status.OPEN:
             return "-"
         return format_html(
@@ -355,7 +384,7 @@ class ExchangeDueAdmin(_ReadOnlyAdmin):
             gettext("Mark as paid"),
         )
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         return [
             path(
                 "<int:pk>/mark-paid/",
@@ -365,7 +394,7 @@ class ExchangeDueAdmin(_ReadOnlyAdmin):
             *super().get_urls(),
         ]
 
-    def mark_paid_view(self, request, pk: int):
+    def mark_paid_view(self, request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
         self._require_manage(request)
         due = get_object_or_404(ExchangeDue.objects.select_related("ret"), pk=pk)
         return self._reference_view(
@@ -385,7 +414,8 @@ class StoreCreditMovementAdmin(_ReadOnlyAdmin):
     list_filter = ["currency"]
     list_select_related = ["customer", "refund"]
     search_fields = ["customer__email", "note"]
-    readonly_fields = [
+    # Shown, never edited (a tuple: one sequence fits the types of both attributes).
+    fields = readonly_fields = (
         "customer",
         "amount",
         "currency",
@@ -393,5 +423,4 @@ class StoreCreditMovementAdmin(_ReadOnlyAdmin):
         "note",
         "created_by",
         "created_at",
-    ]
-    fields = readonly_fields
+    )

@@ -6,7 +6,7 @@ class RefundsConfig(AppConfig):
     name = "refunds"
     verbose_name = _("Refunds")
 
-    def ready(self):
+    def ready(self) -> None:
         from refunds.quotes import Quote
         from returns.events import register_quote_summariser
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from returns.models import Return
-from shop.models import MONEY, Customer, Order
+from shop.models import MONEY, Customer, Order, User
 from shop.money import CURRENCY_CHOICES
 
 
@@ -114,28 +114,28 @@ class Refund(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.amount} {self.currency} ({self.get_status_display()})"
 
     @property
-    def is_live(self):
+    def is_live(self) -> bool:
         return self.status in LIVE_REFUND_STATUSES
 
     # --- transitions: pure field changes; refunds/services.py locks, checks and saves --------
 
-    def mark_refunded(self, *, actor, reference: str):
+    def mark_refunded(self, *, actor: User | None, reference: str) -> None:
         self.status = RefundStatus.REFUNDED
         self.reference = reference
         self.marked_by = actor
         self.marked_at = timezone.now()
 
-    def mark_failed(self, *, actor, note: str):
+    def mark_failed(self, *, actor: User | None, note: str) -> None:
         self.status = RefundStatus.FAILED
         self.note = note
         self.marked_by = actor
         self.marked_at = timezone.now()
 
-    def cancel(self, *, actor, note: str):
+    def cancel(self, *, actor: User | None, note: str) -> None:
         self.status = RefundStatus.CANCELLED
         self.note = note
         self.marked_by = actor
@@ -189,7 +189,7 @@ class StoreCreditMovement(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.amount:+} {self.currency} ({self.customer_id})"
 
 
@@ -250,10 +250,10 @@ class ExchangeDue(models.Model):
             models.CheckConstraint(condition=Q(amount__gt=0), name="exchange_due_positive"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.amount} {self.currency} ({self.get_status_display()})"
 
-    def mark_paid(self, *, actor, reference: str):
+    def mark_paid(self, *, actor: User | None, reference: str) -> None:
         self.status = ExchangeDueStatus.PAID
         self.reference = reference
         self.paid_by = actor

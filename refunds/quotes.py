@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Aggregate, OuterRef, Q, QuerySet, Subquery, TextField
 from django.db.models.functions import JSONArray
@@ -40,6 +41,10 @@ from returns.models import LIVE_STATUSES, Return, ReturnLine, ReturnStatus
 from shop.models import Order, OrderLine, Product, Variant
 from shop.money import MINOR_UNITS, ZERO, quantize
 from shop.templatetags.money import money
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.sql.compiler import SQLCompiler, _AsSqlType
 
 ITEM = "item"
 DISCOUNT = "discount"
@@ -95,7 +100,7 @@ class QuoteLine:
             return gettext("A refund is never below zero")
         return gettext("Limited to what the order paid minus what was already refunded")
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
             "amount": str(self.amount),
@@ -107,7 +112,7 @@ class QuoteLine:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> QuoteLine:
+    def from_json(cls, data: dict[str, Any]) -> QuoteLine:
         unit = data.get("unit_amount")
         return cls(
             kind=data["kind"],
@@ -171,7 +176,7 @@ class Quote:
             }
         return text
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """A plain dict for a JSONField: what a refund freezes at its creation."""
         return {
             "version": JSON_VERSION,
@@ -188,7 +193,7 @@ class Quote:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> Quote:
+    def from_json(cls, data: dict[str, Any]) -> Quote:
         """Rebuild a frozen quote (e.g. `Quote.from_json(refund.quote)`) to display it."""
         requested = data.get("requested_total")
         return cls(
@@ -336,13 +341,16 @@ _HELD_FIELDS = (
     "received_quantity",
 )
 _REFUND_FIELDS = ("ret_id", "amount", "includes_shipping", "status")
+# Rows of values_list or of their JSON: one list of values each, in the order of the fields above.
+_Rows = list[list[Any]]
 
 
 def load_order_facts(orders: list[Order], quoted_ids: set[int]) -> dict[int, OrderFacts]:
     """Per order id, the facts the quotes of its returns need: three queries, however many
     orders and returns. `quoted_ids` are the returns to quote (live or not)."""
     order_ids = [order.id for order in orders]
-    rows = {order_id: ([], [], []) for order_id in order_ids}
+    # Per order: its lines, the return lines holding them, its live refunds.
+    rows: dict[int, tuple[_Rows, _Rows, _Rows]] = {order_id: ([], [], []) for order_id in order_ids}
     order_lines = OrderLine.objects.filter(order_id__in=order_ids)
     for order_id, *row in order_lines.values_list("order_id", *_ORDER_LINE_FIELDS):
         rows[order_id][0].append(row)
@@ -378,11 +386,12 @@ def with_order_facts(returns: QuerySet[Return]) -> QuerySet[Return]:
 
 def order_facts_of(ret: Return) -> OrderFacts:
     """The facts of `ret`'s order from the columns with_order_facts added to its row."""
+    # Columns with_order_facts adds: the model's type does not know them.
     return _facts(
         ret.order,
-        _parse_rows(ret.facts_order_lines),
-        _parse_rows(ret.facts_held),
-        _parse_rows(ret.facts_refunds),
+        _parse_rows(ret.facts_order_lines),  # type: ignore[attr-defined]
+        _parse_rows(ret.facts_held),  # type: ignore[attr-defined]
+        _parse_rows(ret.facts_refunds),  # type: ignore[attr-defined]
     )
 
 
@@ -392,7 +401,9 @@ class _JSONRows(Aggregate):
     function = "JSON_GROUP_ARRAY"
     output_field = TextField()
 
-    def as_postgresql(self, compiler, connection, **extra_context):
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> _AsSqlType:
         return super().as_sql(
             compiler,
             connection,
@@ -402,17 +413,17 @@ class _JSONRows(Aggregate):
         )
 
 
-def _json_rows(queryset: QuerySet, group: str, fields: tuple[str, ...]) -> Subquery:
+def _json_rows(queryset: QuerySet[Any], group: str, fields: tuple[str, ...]) -> Subquery:
     rows = queryset.order_by().values(group).annotate(rows=_JSONRows(JSONArray(*fields)))
     return Subquery(rows.values("rows"), output_field=TextField())
 
 
-def _parse_rows(text: str | None) -> list[list]:
+def _parse_rows(text: str | None) -> _Rows:
     # Amounts stay exact: a JSON number is read as a Decimal, never a float.
     return json.loads(text, parse_float=Decimal) if text else []
 
 
-def _facts(order: Order, line_rows, held_rows, refund_rows) -> OrderFacts:
+def _facts(order: Order, line_rows: _Rows, held_rows: _Rows, refund_rows: _Rows) -> OrderFacts:
     currency = order.currency
     order_lines = (
         _OrderLineInfo(
@@ -445,7 +456,9 @@ def _facts(order: Order, line_rows, held_rows, refund_rows) -> OrderFacts:
     )
 
 
-def _inputs(facts: OrderFacts, *, ret_id: int, fee: Decimal, refund_mode: str, variant) -> _Inputs:
+def _inputs(
+    facts: OrderFacts, *, ret_id: int, fee: Decimal, refund_mode: str, variant: Variant | None
+) -> _Inputs:
     """What a quote of return `ret_id` on the facts' order is computed from."""
     order, currency = facts.order, facts.currency
     other_refunds = [refund for refund in facts.live_refunds if refund.ret_id != ret_id]
@@ -611,13 +624,16 @@ def quote_from_facts(facts: OrderFacts, ret: Return) -> Quote:
     if received == requested:
         return quote
     requested_quote = _compute(inputs, requested, BASIS_REQUESTED)
-    lines = tuple(
-        replace(line, requested_quantity=requested[line.order_line_id])
-        if line.kind == ITEM and requested[line.order_line_id] != line.quantity
-        else line
-        for line in quote.lines
-    )
+    lines = tuple(_with_requested(line, requested) for line in quote.lines)
     return replace(quote, lines=lines, requested_total=requested_quote.total)
+
+
+def _with_requested(line: QuoteLine, requested: dict[int, int]) -> QuoteLine:
+    """An item line of the received quote, with the quantity asked for when it differs."""
+    if line.kind != ITEM or line.order_line_id is None:
+        return line
+    wanted = requested[line.order_line_id]
+    return line if wanted == line.quantity else replace(line, requested_quantity=wanted)
 
 
 # A return not saved yet comes after every existing one (ids only grow).
@@ -630,7 +646,7 @@ def quote_preview(
     quantities: dict[int, int],
     return_fee: Decimal,
     refund_mode: str = Return.RefundMode.MONEY_BACK,
-    exchange_variant=None,
+    exchange_variant: Variant | None = None,
 ) -> Quote:
     """The quote a return of `quantities` (order line id -> units) would get if created now.
 

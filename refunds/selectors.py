@@ -1,6 +1,7 @@
 """Reads of the refunds app: what an order has refunded, a customer's store credit."""
 
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import QuerySet, Sum
 
@@ -56,5 +57,5 @@ def store_credit_movements(customer: Customer) -> QuerySet[StoreCreditMovement]:
     )
 
 
-def _sum(refunds_or_movements: QuerySet) -> Decimal:
+def _sum(refunds_or_movements: QuerySet[Any]) -> Decimal:
     return refunds_or_movements.aggregate(total=Sum("amount"))["total"] or ZERO

@@ -11,6 +11,7 @@ the return, which may ship an exchange's replacement order.
 """
 
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
@@ -35,7 +36,7 @@ from returns.locks import (
 )
 from returns.models import Return, ReturnEvent, ReturnStatus
 from returns.services import ReturnError, ReturnPermissionError, return_complete
-from shop.models import Customer, Order
+from shop.models import Customer, Order, User
 from shop.money import MINOR_UNITS, ZERO, format_money, quantize
 
 REFUND_PERMISSION = "refunds.manage_refund"
@@ -51,13 +52,13 @@ REFUNDABLE_STATUSES = [
 
 # The refund's default mode, by what the customer asked. An exchange with no item chosen is
 # refunded like money back; one with an item settles its price difference (mode exchange).
-_MODE_OF_RETURN = {
+_MODE_OF_RETURN: dict[str, str] = {
     Return.RefundMode.MONEY_BACK: RefundMode.ORIGINAL_PAYMENT,
     Return.RefundMode.STORE_CREDIT: RefundMode.STORE_CREDIT,
     Return.RefundMode.EXCHANGE: RefundMode.ORIGINAL_PAYMENT,
 }
 # What the customer is told when a refund settles a received return.
-_COMPLETION_NOTICE = {
+_COMPLETION_NOTICE: dict[str, str] = {
     RefundMode.ORIGINAL_PAYMENT: "refunded",
     RefundMode.STORE_CREDIT: "credited",
     RefundMode.EXCHANGE: "exchanged",
@@ -77,10 +78,10 @@ class RefundPermissionError(RefundError, ReturnPermissionError):
 
 def refund_create(
     *,
-    actor,
+    actor: User | None,
     ret: Return,
     idempotency_key: str,
-    amount=None,
+    amount: Decimal | str | None = None,
     mode: str | None = None,
     reason: str = "",
 ) -> Refund:
@@ -90,7 +91,7 @@ def refund_create(
     partial refund and needs `reason`; above it is refused. Submitting the same form twice
     (same idempotency key) returns the first refund.
     """
-    _require_permission(actor)
+    actor = _require_permission(actor)
     key = _check_key(idempotency_key)
     try:
         with transaction.atomic():
@@ -116,7 +117,15 @@ def refund_create(
         ) from exc
 
 
-def _create(*, actor, ret: Return, key: str, amount, mode, reason: str) -> Refund:
+def _create(
+    *,
+    actor: User,
+    ret: Return,
+    key: str,
+    amount: Decimal | str | None,
+    mode: str | None,
+    reason: str,
+) -> Refund:
     # Every refund of the order is counted under this lock: two staff refunding two returns
     # of one order at once are serialized here.
     order = lock_order(ret.order_id)
@@ -160,7 +169,9 @@ def _create(*, actor, ret: Return, key: str, amount, mode, reason: str) -> Refun
     return refund
 
 
-def _check_amount(ret: Return, order: Order, state: ReturnMoney, amount, reason: str):
+def _check_amount(
+    ret: Return, order: Order, state: ReturnMoney, amount: Decimal | str | None, reason: str
+) -> tuple[Decimal, bool]:
     """The amount to refund and whether it is partial, or a RefundError saying why not."""
     currency = order.currency
     quote = state.quote
@@ -225,14 +236,14 @@ def _check_amount(ret: Return, order: Order, state: ReturnMoney, amount, reason:
     return amount, is_partial
 
 
-def refund_mark_refunded(*, actor, refund: Refund, reference: str) -> Refund:
+def refund_mark_refunded(*, actor: User | None, refund: Refund, reference: str) -> Refund:
     """The money left (or the credit was given): record who, when and the reference.
 
     A store-credit refund credits the customer's balance. When the return is received and this
     settles its money (nothing left to refund, nothing pending), it is completed and the
     customer told. Marking it again with the same reference changes nothing.
     """
-    _require_permission(actor)
+    actor = _require_permission(actor)
     reference = (reference or "").strip()
     with transaction.atomic():
         lock_order(refund.order_id)
@@ -260,12 +271,12 @@ def refund_mark_refunded(*, actor, refund: Refund, reference: str) -> Refund:
 
 def refund_settle(
     *,
-    actor,
+    actor: User | None,
     ret: Return,
     reference: str,
     idempotency_key: str,
     expected_status: str | None = None,
-    amount=None,
+    amount: Decimal | str | None = None,
     mode: str | None = None,
     reason: str = "",
 ) -> Refund:
@@ -277,7 +288,7 @@ def refund_settle(
     expected_status is the status the person saw: a return changed meanwhile is refused.
     Locks the order, then the return, then the refund.
     """
-    _require_permission(actor)
+    actor = _require_permission(actor)
     key = _check_key(idempotency_key)
     reference = (reference or "").strip()
     with transaction.atomic():
@@ -321,18 +332,18 @@ def _settled_by_this_request(ret: Return, key: str, reference: str) -> Refund | 
     return ret.refunds.filter(status=RefundStatus.REFUNDED, reference=reference).first()
 
 
-def refund_mark_failed(*, actor, refund: Refund, note: str = "") -> Refund:
+def refund_mark_failed(*, actor: User | None, refund: Refund, note: str = "") -> Refund:
     """The payment provider refused the refund: it no longer holds money, a new one can be made."""
     return _close(actor, refund, note, RefundStatus.FAILED)
 
 
-def refund_cancel(*, actor, refund: Refund, note: str = "") -> Refund:
+def refund_cancel(*, actor: User | None, refund: Refund, note: str = "") -> Refund:
     """Staff withdraw a pending refund (wrong amount, wrong mode)."""
     return _close(actor, refund, note, RefundStatus.CANCELLED)
 
 
-def _close(actor, refund: Refund, note: str, status: str) -> Refund:
-    _require_permission(actor)
+def _close(actor: User | None, refund: Refund, note: str, status: str) -> Refund:
+    actor = _require_permission(actor)
     note = (note or "").strip()
     with transaction.atomic():
         lock_order(refund.order_id)
@@ -354,14 +365,16 @@ def _close(actor, refund: Refund, note: str, status: str) -> Refund:
 # --- exchanges -------------------------------------------------------------------------------
 
 
-def exchange_settle(*, actor, ret: Return, idempotency_key: str) -> Refund | ExchangeDue | None:
+def exchange_settle(
+    *, actor: User | None, ret: Return, idempotency_key: str
+) -> Refund | ExchangeDue | None:
     """Settle an exchange's price difference.
 
     The customer paid more than the variant they get: a pending refund (mode exchange) of the
     difference. The variant costs more: an ExchangeDue, what the customer owes (not a refund).
     Even: nothing to settle, and a received return is completed.
     """
-    _require_permission(actor)
+    actor = _require_permission(actor)
     with transaction.atomic():
         order = lock_order(ret.order_id)
         ret = lock_return(ret.pk)
@@ -386,7 +399,7 @@ def exchange_settle(*, actor, ret: Return, idempotency_key: str) -> Refund | Exc
         return None
 
 
-def _record_due(actor, ret: Return, order: Order, quote: Quote) -> ExchangeDue:
+def _record_due(actor: User, ret: Return, order: Order, quote: Quote) -> ExchangeDue:
     existing = ExchangeDue.objects.filter(ret=ret).first()
     if existing is not None:
         return existing  # settled already: the same click twice
@@ -408,10 +421,10 @@ def _record_due(actor, ret: Return, order: Order, quote: Quote) -> ExchangeDue:
     return due
 
 
-def exchange_due_mark_paid(*, actor, due: ExchangeDue, reference: str) -> ExchangeDue:
+def exchange_due_mark_paid(*, actor: User | None, due: ExchangeDue, reference: str) -> ExchangeDue:
     """The customer paid the difference; a received return is completed (and its replacement
     order shipped)."""
-    _require_permission(actor)
+    actor = _require_permission(actor)
     reference = (reference or "").strip()
     if not reference:
         raise RefundError(gettext("Type the reference of the customer's payment."))
@@ -433,7 +446,7 @@ def exchange_due_mark_paid(*, actor, due: ExchangeDue, reference: str) -> Exchan
 
 
 def store_credit_spend(
-    *, actor, customer: Customer, amount, currency: str, note: str = ""
+    *, actor: User | None, customer: Customer, amount: Decimal | str, currency: str, note: str = ""
 ) -> StoreCreditMovement:
     """Spend store credit (an order paid with it, a manual correction): the balance never goes
     below zero. Staff with the refund permission, or the customer themselves."""
@@ -458,7 +471,7 @@ def store_credit_spend(
         )
 
 
-def _credit_store(refund: Refund, ret: Return, actor) -> StoreCreditMovement:
+def _credit_store(refund: Refund, ret: Return, actor: User) -> StoreCreditMovement:
     customer = lock_customer(ret.order.customer_id)
     return StoreCreditMovement.objects.create(
         customer=customer,
@@ -473,12 +486,14 @@ def _credit_store(refund: Refund, ret: Return, actor) -> StoreCreditMovement:
 # --- shared ----------------------------------------------------------------------------------
 
 
-def _require_permission(actor) -> None:
+def _require_permission(actor: User | None) -> User:
+    """The actor, once they may make and change refunds."""
     if actor is None or not actor.has_perm(REFUND_PERMISSION):
         raise RefundPermissionError(gettext("You are not allowed to make or change refunds."))
+    return actor
 
 
-def _check_key(key) -> str:
+def _check_key(key: object) -> str:
     key = str(key or "").strip()
     if not key or len(key) > 100:
         raise RefundError(gettext("The refund form has expired. Reload the page and try again."))
@@ -507,7 +522,7 @@ def _check_mode(ret: Return, mode: str | None) -> str:
     return mode
 
 
-def _parse_amount(amount, currency: str) -> Decimal:
+def _parse_amount(amount: object, currency: str) -> Decimal:
     try:
         if isinstance(amount, float):
             raise TypeError
@@ -532,18 +547,20 @@ def _require_pending(refund: Refund) -> None:
 
 
 # The timeline's message of a settled refund, by its mode (returns/events.py).
-_SETTLED_MESSAGE = {
+_SETTLED_MESSAGE: dict[str, str] = {
     RefundMode.ORIGINAL_PAYMENT: "refund.refunded",
     RefundMode.STORE_CREDIT: "refund.credited",
     RefundMode.EXCHANGE: "refund.exchange_refunded",
 }
 
 
-def _settled_message(refund: Refund) -> tuple[str, dict]:
+def _settled_message(refund: Refund) -> tuple[str, dict[str, Any]]:
     return _SETTLED_MESSAGE[refund.mode], {"amount": money_param(refund.amount, refund.currency)}
 
 
-def _complete_if_settled(ret: Return, actor, code: str, params: dict, *, notice: str) -> None:
+def _complete_if_settled(
+    ret: Return, actor: User, code: str, params: dict[str, Any], *, notice: str
+) -> None:
     """Complete a received return once its money is settled (a partial refund leaves the rest
     to refund: the return waits for it); its status event shows the settlement's message."""
     if ret.status != ReturnStatus.RECEIVED or not money_for_return(ret).settled:
@@ -564,9 +581,9 @@ def _complete_if_settled(ret: Return, actor, code: str, params: dict, *, notice:
 
 def _record(
     ret: Return,
-    actor,
+    actor: User | None,
     code: str,
-    params: dict,
+    params: dict[str, Any],
     *,
     note: str = "",
     visible_to_customer: bool = False,

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.utils import formats, translation
@@ -27,6 +28,12 @@ from django.utils.translation import gettext_lazy as _
 
 from shop.money import quantize
 from shop.templatetags.money import money
+
+if TYPE_CHECKING:
+    from returns.models import ReturnEvent
+
+# The JSON params of an event's message.
+Params = dict[str, Any]
 
 # The event's note as typed, no generated message (also every note written before codes existed
 # that matched no message).
@@ -154,22 +161,22 @@ MESSAGES: dict[str, EventMessage] = {
 }
 
 
-def money_param(amount, currency: str) -> dict:
+def money_param(amount: Decimal | str | int, currency: str) -> Params:
     """An amount as a param: exact strings, rounded to the currency's minor unit."""
     return {"amount": str(quantize(Decimal(amount), currency)), "currency": currency}
 
 
-def names_param(obj) -> dict:
+def names_param(obj: Any) -> dict[str, str]:
     """A name typed in both languages (TranslatedNameMixin) as a param."""
     return {"fr": obj.name_fr, "en": obj.name_en}
 
 
-def part(code: str, **params) -> dict:
+def part(code: str, **params: Any) -> Params:
     """One more message of an event, for its "then" param."""
     return {"code": code, "params": params}
 
 
-def render_event(event) -> str:
+def render_event(event: "ReturnEvent") -> str:
     """The event's text in the active language: its message, the further ones, then the note."""
     params = event.params or {}
     lines = [render_message(event.code, params)]
@@ -180,7 +187,7 @@ def render_event(event) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def render_message(code: str, params: Mapping) -> str:
+def render_message(code: str, params: Mapping[str, Any]) -> str:
     message = MESSAGES[code]
     if message.verbatim is not None:
         return str(params.get(message.verbatim, ""))
@@ -216,7 +223,7 @@ def _choice_label(choice_field: str, value: str) -> str:
     return str(dict(model_field.flatchoices).get(value, value))
 
 
-def _name_in_language(value) -> str:
+def _name_in_language(value: object) -> str:
     if not isinstance(value, dict):
         return str(value)  # "-": there was none
     first, second = ("en", "fr") if (get_language() or "fr").startswith("en") else ("fr", "en")
@@ -226,15 +233,15 @@ def _name_in_language(value) -> str:
 # Summarises a frozen quote (a dict) in the active language. The refunds app, which owns quotes
 # and builds on returns, registers it when it loads (refunds/apps.py): returns imports nothing
 # of refunds.
-_quote_summariser: Callable[[dict], str] | None = None
+_quote_summariser: Callable[[dict[str, Any]], str] | None = None
 
 
-def register_quote_summariser(summarise: Callable[[dict], str]) -> None:
+def register_quote_summariser(summarise: Callable[[dict[str, Any]], str]) -> None:
     global _quote_summariser
     _quote_summariser = summarise
 
 
-def _quote_summary(value) -> str:
+def _quote_summary(value: object) -> str:
     if not isinstance(value, dict) or _quote_summariser is None:
         return str(value)  # a summary written before events had codes
     return _quote_summariser(value)
@@ -244,10 +251,12 @@ def _quote_summary(value) -> str:
 
 _MONEY = r"-?\d+(?:\.\d+)? [A-Z]{3}"
 _PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+# (code, params, typed text before, rest of the line) of a message found in a line.
+_Match = tuple[str, Params, str, str]
 _RETURN_UPDATE_LINES = {"return.action_changed", "return.staff_note_changed", "return.fee_changed"}
 
 
-def parse_legacy_note(note: str) -> tuple[str, dict, str]:
+def parse_legacy_note(note: str) -> tuple[str, Params, str]:
     """(code, params, typed note) of a note written as text in French or English.
 
     Each line is matched against every message in both languages, whole or followed or preceded
@@ -280,7 +289,7 @@ def parse_legacy_note(note: str) -> tuple[str, dict, str]:
     return first["code"], params, "\n".join(typed)
 
 
-def _match_line(line: str):
+def _match_line(line: str) -> _Match | None:
     """(code, params, typed text before, rest of the line) of the message the line holds."""
     found = [
         _matched(code, match)
@@ -301,14 +310,14 @@ def _is_message(text: str) -> bool:
     )
 
 
-def _matched(code: str, match: re.Match):
+def _matched(code: str, match: re.Match[str]) -> _Match:
     values = match.groupdict()
     before, after = values.pop("_before", None) or "", values.pop("_after", None) or ""
     return code, _legacy_params(MESSAGES[code], values), before, after
 
 
 @cache
-def _legacy_patterns() -> list[tuple[str, str, re.Pattern]]:
+def _legacy_patterns() -> list[tuple[str, str, re.Pattern[str]]]:
     """(shape, code, pattern) of every message in both languages: a whole line first, then one
     that typed text follows, then one that typed text precedes; the most specific message first
     in each shape (so that "Carrier scan: %(status)s." does not take "Carrier scan: %(status)s
@@ -348,8 +357,8 @@ def _placeholder_pattern(text: str, message: EventMessage) -> str:
     return "".join(pattern)
 
 
-def _legacy_params(message: EventMessage, values: dict) -> dict:
-    params = dict(values)
+def _legacy_params(message: EventMessage, values: dict[str, str]) -> Params:
+    params: Params = dict(values)
     for name in message.money:
         amount, currency = params[name].split(" ")
         params[name] = {"amount": amount, "currency": currency}
@@ -370,5 +379,5 @@ def _choice_value(choice_field: str, label: str) -> str | None:
         for language in ("en", "fr"):
             with translation.override(language):
                 if str(choice_label) == label:
-                    return value
+                    return str(value)
     return None

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -25,8 +25,11 @@ from returns.models import Return, ReturnStatus
 from shop.models import Order, ShopSettings
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from returns.models.labels import ReturnLabel
     from returns.rules import BlockedLine, RuleOutcome
+    from shop.models import User
 
 
 class RefusalCode(StrEnum):
@@ -54,7 +57,7 @@ class Refusal:
     # params let the override event word them again in its reader's language.
     params: Mapping[str, object] | None = field(default=None, compare=False)
 
-    def event_part(self) -> dict:
+    def event_part(self) -> dict[str, Any]:
         """This refusal as one more message of an event (its "then" param)."""
         if self.params is None:
             return part(TEXT_LINE, text=self.message)
@@ -245,7 +248,8 @@ def in_store_only_whatever_chosen(rules: RuleOutcome) -> bool:
     """Whether the return rules send the order's items in store before anything is chosen
     (rules evaluated on the whole order): only a rule without conditions on items says so for
     sure; one on items decides once they are chosen (delivery_option_for)."""
-    return rules.in_store_only and not rules.in_store_rule.has_line_conditions
+    rule = rules.in_store_rule
+    return rules.in_store_only and rule is not None and not rule.has_line_conditions
 
 
 def delivery_option_for(chosen: str, rules: RuleOutcome) -> str:
@@ -279,7 +283,7 @@ def customer_may_cancel(ret: Return) -> bool:
     return ret.status in CUSTOMER_CANCELLABLE
 
 
-def may_cancel(ret: Return, user) -> bool:
+def may_cancel(ret: Return, user: User | AnonymousUser | None) -> bool:
     """Staff with the permission (the state machine says from which statuses), or the customer
     who owns the return before its parcel ships."""
     if user is None:
@@ -379,7 +383,9 @@ class LabelActions:
     cancel_refusal: str = ""
 
 
-def label_actions(ret: Return, label: ReturnLabel | None, user) -> LabelActions:
+def label_actions(
+    ret: Return, label: ReturnLabel | None, user: User | AnonymousUser
+) -> LabelActions:
     """What `user` may do with the label of `ret`: each action its permission allows and its
     service would not refuse (label: the latest label, live or not, or None)."""
     if label is not None and not label.is_live:

@@ -98,6 +98,7 @@ class RuleOutcome:
         if self.fee_rule is None:
             return gettext("the shop's default return fee")
         if self.fee_rule.action == RuleAction.FEE_PERCENT:
+            assert self.fee_rule.percent is not None  # a database check: a percent fee has one
             return gettext("%(percent)s %% of %(base)s (rule “%(rule)s”)") % {
                 "percent": plain_number(self.fee_rule.percent),
                 "base": self.fee_base,
@@ -262,7 +263,7 @@ def _line_conditions(
 ) -> tuple[list[ConditionCheck], tuple[int, ...]]:
     """One check per item condition (which items it holds for), and the items holding all."""
     tests = []
-    if rule.product_id:
+    if rule.product is not None:
         tests.append(
             (
                 gettext("product is “%(name)s”") % {"name": rule.product.name},
@@ -277,7 +278,7 @@ def _line_conditions(
                 lambda line: line.order_line.variant.product.category.strip().lower() == wanted,
             )
         )
-    if rule.reason_id:
+    if rule.reason is not None:
         code = rule.reason.code
         tests.append(
             (
@@ -379,6 +380,7 @@ def _fee(
             if line.order_line.pk in check.line_ids
         },
     )
+    assert rule.percent is not None  # a database check: a percent fee has one
     return quantize(base * rule.percent / Decimal(100), currency), base
 
 

@@ -197,14 +197,8 @@ def _moment(value: str, name: str) -> datetime | None:
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
-def _clean(row: Row) -> dict:
-    v = row.values
-    missing = [name for name in REQUIRED if not v.get(name)]
-    if missing:
-        raise ValueError(f"missing {', '.join(missing)}")
-    currency = v["currency"].upper()
-    if currency not in MINOR_UNITS:
-        raise ValueError(f"unknown currency {v['currency']!r}")
+def _check_customer(v: dict[str, str]) -> str:
+    """Refuses a row whose email, language or countries are not valid; returns its language."""
     try:
         validate_email(v["email"])
     except ValidationError:
@@ -215,6 +209,18 @@ def _clean(row: Row) -> dict:
     for name in ("shipping_country", "customer_country"):
         if v.get(name) and len(v[name]) != 2:
             raise ValueError(f"{name} {v[name]!r} must be a two-letter country code")
+    return language
+
+
+def _clean(row: Row) -> dict:
+    v = row.values
+    missing = [name for name in REQUIRED if not v.get(name)]
+    if missing:
+        raise ValueError(f"missing {', '.join(missing)}")
+    currency = v["currency"].upper()
+    if currency not in MINOR_UNITS:
+        raise ValueError(f"unknown currency {v['currency']!r}")
+    language = _check_customer(v)
     try:
         quantity = int(v["quantity"])
     except ValueError:

@@ -338,6 +338,6 @@ class ShopSettings(models.Model):
         return str(_("Shop settings"))
 
     @classmethod
-    def load(cls):
+    def load(cls) -> "ShopSettings":
         obj, _created = cls.objects.get_or_create(pk=1)
         return obj

@@ -27,8 +27,8 @@ ROLES: dict = {
     # process returns, no refunds
     "returns_agent": (
         _("Returns agent"),
-        _READ
-        + [
+        [
+            *_READ,
             "returns.add_return",
             "returns.change_return",
             "returns.approve_return",
@@ -43,8 +43,8 @@ ROLES: dict = {
     # refunds, store credit and amounts due
     "refunds_manager": (
         _("Refunds manager"),
-        _READ
-        + [
+        [
+            *_READ,
             "refunds.manage_refund",
             "refunds.view_storecreditmovement",
             "refunds.view_exchangedue",
@@ -54,8 +54,8 @@ ROLES: dict = {
     # the shop's settings, reasons, actions, email templates, overrides
     "shop_admin": (
         _("Shop admin"),
-        _READ
-        + [
+        [
+            *_READ,
             "shop.view_shopsettings",
             "shop.change_shopsettings",
             "returns.add_returnreason",

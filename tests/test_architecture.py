@@ -64,6 +64,17 @@ def import_graph() -> dict[str, set[str]]:
     return graph
 
 
+def _pop_component(stack: list[str], on_stack: set[str], root: str) -> list[str]:
+    """The modules on Tarjan's stack down to `root`: one strongly connected component."""
+    component = []
+    while True:
+        member = stack.pop()
+        on_stack.discard(member)
+        component.append(member)
+        if member == root:
+            return component
+
+
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     """Strongly connected components of more than one module (Tarjan's algorithm)."""
     index: dict[str, int] = {}
@@ -83,13 +94,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
             elif succ in on_stack:
                 low[node] = min(low[node], index[succ])
         if low[node] == index[node]:
-            component = []
-            while True:
-                member = stack.pop()
-                on_stack.discard(member)
-                component.append(member)
-                if member == node:
-                    break
+            component = _pop_component(stack, on_stack, node)
             if len(component) > 1:
                 found.append(sorted(component))
 

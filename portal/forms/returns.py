@@ -7,6 +7,7 @@ whatever the form let through.
 """
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,9 @@ from returns import policy
 from returns.models import Return, ReturnReason
 from returns.services import ReturnLineInput
 from shop.models import OrderLine, ShopSettings
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 COMMENT_MAX_LENGTH = 2000
 
@@ -33,14 +37,14 @@ class LineRow:
 
 
 # How the customer reads each choice; which ones are offered is the policy's answer.
-REFUND_MODE_LABELS = {
+REFUND_MODE_LABELS: "dict[str, StrOrPromise]" = {
     Return.RefundMode.MONEY_BACK: _("Money back, to your original payment"),
     Return.RefundMode.STORE_CREDIT: _("Store credit, to spend on your next order"),
     Return.RefundMode.EXCHANGE: _(
         "Exchange for another size or colour (tell us which in your comment)"
     ),
 }
-DELIVERY_OPTION_LABELS = {
+DELIVERY_OPTION_LABELS: "dict[str, StrOrPromise]" = {
     Return.DeliveryOption.LABEL: _("Send it by post with a prepaid return label"),
     Return.DeliveryOption.IN_STORE: _("Drop it off in one of our shops"),
 }
@@ -117,19 +121,21 @@ class ReturnRequestForm(forms.Form):
                 disabled=disabled,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
-        self.fields["refund_mode"].choices = [
+        refund_mode = cast(forms.ChoiceField, self.fields["refund_mode"])
+        refund_mode.choices = [
             (mode, REFUND_MODE_LABELS[mode]) for mode in policy.offered_refund_modes(shop_settings)
         ]
-        self.fields["delivery_option"].choices = [
+        delivery_option = cast(forms.ChoiceField, self.fields["delivery_option"])
+        delivery_option.choices = [
             (option, DELIVERY_OPTION_LABELS[option])
             for option in policy.offered_delivery_options(
                 shop_settings, in_store_only=in_store_only
             )
         ]
-        if len(self.fields["delivery_option"].choices) == 1:
-            self.fields["delivery_option"].initial = self.fields["delivery_option"].choices[0][0]
-        if len(self.fields["refund_mode"].choices) == 1:
-            self.fields["refund_mode"].initial = self.fields["refund_mode"].choices[0][0]
+        if len(delivery_option.choices) == 1:
+            delivery_option.initial = delivery_option.choices[0][0]
+        if len(refund_mode.choices) == 1:
+            refund_mode.initial = refund_mode.choices[0][0]
 
     @staticmethod
     def _name(line: OrderLine, part: str) -> str:

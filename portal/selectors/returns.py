@@ -104,7 +104,7 @@ def customer_timeline(events: list[ReturnEvent]) -> list[TimelineEntry]:
 
 # The usual way of a return; a return that stops early (rejected, cancelled, expired) ends with
 # that status instead.
-_FLOW = [
+_FLOW: list[str] = [
     ReturnStatus.REQUESTED,
     ReturnStatus.APPROVED,
     ReturnStatus.IN_TRANSIT,
@@ -159,11 +159,12 @@ def progress_steps(ret: Return, events: list[ReturnEvent]) -> list[ProgressStep]
 
 def step_label(ret: Return, status: str) -> str:
     if status == ReturnStatus.COMPLETED:
-        return {
+        settled: dict[str, str] = {
             Return.RefundMode.MONEY_BACK: gettext("Refunded"),
             Return.RefundMode.STORE_CREDIT: gettext("Credited"),
             Return.RefundMode.EXCHANGE: gettext("Exchanged"),
-        }.get(ret.refund_mode, gettext("Completed"))
+        }
+        return settled.get(ret.refund_mode, gettext("Completed"))
     if status == ReturnStatus.IN_TRANSIT:
         return gettext("On its way to us")
     return str(ReturnStatus(status).label).capitalize()

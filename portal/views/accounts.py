@@ -10,7 +10,7 @@ from django.core import signing
 from django.core.mail import send_mail
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse
 from django.utils.translation import get_language, gettext
 from django.views import i18n
 from django.views.decorators.http import require_POST
@@ -66,7 +66,7 @@ def set_language(request):
 class PortalLoginView(auth_views.LoginView):
     authentication_form = ThrottledAuthenticationForm
     redirect_authenticated_user = True
-    next_page = reverse_lazy("orders")
+    next_page = "orders"  # a URL name: LoginView resolves it
 
     def form_valid(self, form):
         return remember_language(super().form_valid(form), form.get_user())

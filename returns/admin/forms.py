@@ -4,6 +4,7 @@ must also hold for the portal and the commands live in the policy (returns/polic
 services, not here."""
 
 import uuid
+from typing import TYPE_CHECKING, cast
 
 from django import forms
 from django.db.models import Q
@@ -15,6 +16,9 @@ from returns import policy
 from returns.models import STATUS_DESCRIPTIONS, Return, ReturnAction, ReturnReason, ReturnStatus
 from returns.services import ReturnLineInput
 from shop.models import MONEY, Order, ShopSettings, Variant
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 _TEXTAREA = {"rows": 3}
 
@@ -34,6 +38,15 @@ class _Form(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+
+# A form's fields are typed as plain Fields; these say which kind the form declared.
+def _choice(form: forms.Form, name: str) -> forms.ChoiceField:
+    return cast(forms.ChoiceField, form.fields[name])
+
+
+def _model_choice(form: forms.Form, name: str) -> forms.ModelChoiceField:
+    return cast(forms.ModelChoiceField, form.fields[name])
 
 
 class CreateReturnForm(_Form):
@@ -103,8 +116,8 @@ class CreateReturnForm(_Form):
         super().__init__(*args, **kwargs)
         self.order, self.lines, self.returnable = order, lines, returnable
         self.reasons = {reason.code: reason for reason in reasons}
-        self.fields["action"].queryset = ReturnAction.objects.filter(active=True)
-        self.fields["exchange_variant"].queryset = (
+        _model_choice(self, "action").queryset = ReturnAction.objects.filter(active=True)
+        _model_choice(self, "exchange_variant").queryset = (
             Variant.objects.filter(product__variants__order_lines__order=order)
             .distinct()
             .select_related("product")
@@ -113,7 +126,7 @@ class CreateReturnForm(_Form):
         starts = [(ReturnStatus.REQUESTED, _("Requested: to review"))]
         if user.has_perm("returns.approve_return"):
             starts.append((ReturnStatus.APPROVED, _("Approved at once")))
-        self.fields["start_status"].choices = starts
+        _choice(self, "start_status").choices = starts
         self.fields["start_status"].initial = starts[-1][0]
         self.fields["notify_customer"].initial = settings.notify_customers_by_default
         may_override = user.has_perm(policy.OVERRIDE_PERMISSION)
@@ -135,7 +148,7 @@ class CreateReturnForm(_Form):
     def _offer(self, name: str, choices, offered: list[str]) -> None:
         """The policy's choices for the field, the first one chosen to start with (the shop may
         offer none: the field is then required and cannot be filled)."""
-        self.fields[name].choices = [(value, choices(value).label) for value in offered]
+        _choice(self, name).choices = [(value, choices(value).label) for value in offered]
         self.fields[name].initial = next(iter(offered), None)
 
     def _add_line_fields(self, line, remaining: int, reasons) -> None:
@@ -288,14 +301,14 @@ class ProcessReturnForm(_Form):
         self.ret, self.may_edit = ret, may_edit
         self.next_statuses = next_statuses
         self.fields["seen_status"].initial = ret.status
-        self.fields["next_status"].choices = [("", pgettext_lazy("next status", "No change"))] + [
+        _choice(self, "next_status").choices = [("", pgettext_lazy("next status", "No change"))] + [
             (status, _choice_label(status)) for status in next_statuses
         ]
         self.fields["next_status"].initial = ""
         self.fields["notify"].initial = ret.notify_customer
         if may_edit:
             # The return's own action stays choosable even once deactivated.
-            self.fields["action"].queryset = ReturnAction.objects.filter(
+            _model_choice(self, "action").queryset = ReturnAction.objects.filter(
                 Q(active=True) | Q(pk=ret.action_id)
             )
             self.fields["action"].initial = ret.action_id
@@ -329,7 +342,7 @@ class ProcessReturnForm(_Form):
             )
 
     @property
-    def descriptions(self) -> list[tuple[str, str]]:
+    def descriptions(self) -> "list[tuple[str, StrOrPromise]]":
         """What each status offered means, shown when it is chosen."""
         return [
             (status, STATUS_DESCRIPTIONS.get(status, INSPECTED_DESCRIPTION))

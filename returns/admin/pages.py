@@ -7,6 +7,7 @@ on a stale page gets a message, not a crash, and nothing changes.
 """
 
 from django.contrib import messages
+from django.contrib.admin import AdminSite
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -43,10 +44,12 @@ def next_statuses(ret: Return, user, *, may_complete: bool) -> list[str]:
     """The statuses `user` may move `ret` to from its status. Completing is offered only when
     nothing is left to refund: otherwise "Mark as refunded" completes the return. A parcel
     received unopened is first inspected: that step comes before any other."""
-    targets = {t.target for t in ret.get_available_user_status_transitions(user)}
+    # django_fsm adds these methods to the model as it loads: no type can know them.
+    transitions = ret.get_available_user_status_transitions(user)  # type: ignore[attr-defined]
+    targets = {t.target for t in transitions}
     if not may_complete:
         targets.discard(ReturnStatus.COMPLETED)
-    offered = [status for status in NEXT_STATUS_ORDER if status in targets]
+    offered: list[str] = [status for status in NEXT_STATUS_ORDER if status in targets]
     if _awaits_inspection(ret) and user.has_perm("returns.receive_return"):
         offered.insert(0, INSPECTED)
     return offered
@@ -61,7 +64,8 @@ def _awaits_inspection(ret: Return) -> bool:
 
 def reachable_statuses(ret: Return) -> set[str]:
     """The statuses reachable from `ret`'s status, whoever acts."""
-    return {t.target for t in ret.get_available_status_transitions()}
+    transitions = ret.get_available_status_transitions()  # type: ignore[attr-defined]  # django_fsm
+    return {t.target for t in transitions}
 
 
 def run_transition(
@@ -92,6 +96,10 @@ def run_transition(
 
 class ReturnPagesMixin:
     """The custom pages of ReturnAdmin (see returns/admin/returns.py for their URLs)."""
+
+    # Given by the ModelAdmin this is mixed into.
+    admin_site: AdminSite
+    model: type[Return]
 
     # --- a return's page -------------------------------------------------------------------
 
@@ -175,15 +183,7 @@ class ReturnPagesMixin:
         except StaleReturnError as exc:
             messages.error(request, exc.message)
             return redirect("admin:returns_return_change", ret.pk)
-        may_complete = (
-            seen_status == ReturnStatus.RECEIVED and self._money_facts(ret)["nothing_left"]
-        )
-        allowed = next_statuses(ret, request.user, may_complete=may_complete)
-        target = request.POST.get("next_status", "")
-        if target and target not in allowed and target in reachable_statuses(ret):
-            raise PermissionDenied  # a status this person may not choose
-        if not (self._may_edit(request) or allowed):
-            raise PermissionDenied
+        allowed = self._statuses_to_choose(request, ret, seen_status)
         form = ProcessReturnForm(
             request.POST, ret=ret, next_statuses=allowed, may_edit=self._may_edit(request)
         )
@@ -209,19 +209,22 @@ class ReturnPagesMixin:
         except ReturnError as exc:
             form.add_error(None, exc.message)
             return self._render_return(request, pages.return_for_page(ret.pk), form=form)
-        if target == INSPECTED:
-            messages.success(
-                request, gettext("Return %(rma)s: inspection recorded.") % {"rma": ret.rma_number}
-            )
-        elif target:
-            messages.success(
-                request,
-                gettext("Return %(rma)s is now %(status)s.")
-                % {"rma": ret.rma_number, "status": ReturnStatus(target).label},
-            )
-        else:
-            messages.success(request, gettext("Return %(rma)s saved.") % {"rma": ret.rma_number})
+        messages.success(request, _saved_message(ret, target))
         return redirect("admin:returns_return_change", ret.pk)
+
+    def _statuses_to_choose(self, request, ret: Return, seen_status: str) -> list[str]:
+        """The next statuses this person may choose on the page they saw; PermissionDenied when
+        they posted one they may not choose, or when they may neither edit nor move the return."""
+        may_complete = (
+            seen_status == ReturnStatus.RECEIVED and self._money_facts(ret)["nothing_left"]
+        )
+        allowed = next_statuses(ret, request.user, may_complete=may_complete)
+        target = request.POST.get("next_status", "")
+        if target and target not in allowed and target in reachable_statuses(ret):
+            raise PermissionDenied  # a status this person may not choose
+        if not (self._may_edit(request) or allowed):
+            raise PermissionDenied
+        return allowed
 
     # --- mark as refunded ------------------------------------------------------------------
 
@@ -338,3 +341,15 @@ def _may_choose(ret: Return, states: dict) -> bool:
     exchange = ret.refund_mode == Return.RefundMode.EXCHANGE and ret.exchange_variant_id
     state = states[ret.pk]
     return not exchange and not state.pending and bool(state.left_to_refund)
+
+
+def _saved_message(ret: Return, target: str) -> str:
+    """What the page says once a Save went through: the inspection, the new status, or the edits."""
+    if target == INSPECTED:
+        return gettext("Return %(rma)s: inspection recorded.") % {"rma": ret.rma_number}
+    if target:
+        return gettext("Return %(rma)s is now %(status)s.") % {
+            "rma": ret.rma_number,
+            "status": ReturnStatus(target).label,
+        }
+    return gettext("Return %(rma)s saved.") % {"rma": ret.rma_number}

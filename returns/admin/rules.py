@@ -44,6 +44,7 @@ def describe_action(rule: ReturnRule) -> str:
     if rule.action == RuleAction.FEE_FIXED:
         return gettext("fee %(amount)s") % {"amount": rule.amount}
     if rule.action == RuleAction.FEE_PERCENT:
+        assert rule.percent is not None  # a database check: a percent fee has one
         return gettext("restocking fee %(percent)s %%") % {"percent": plain_number(rule.percent)}
     if rule.action == RuleAction.SHIP_WITH:
         return gettext("ship with %(method)s") % {"method": rule.shipping_method}
@@ -225,7 +226,8 @@ class TrackingEventInline(admin.TabularInline):
     model = TrackingEvent
     extra = 0
     can_delete = False
-    fields = [
+    # Shown, never edited (a tuple: one sequence fits the types of both attributes).
+    fields = readonly_fields = (
         "occurred_at",
         "raw_status",
         "status",
@@ -233,8 +235,7 @@ class TrackingEventInline(admin.TabularInline):
         "description",
         "event_id",
         "received_at",
-    ]
-    readonly_fields = fields
+    )
     ordering = ["occurred_at", "id"]
 
     def has_add_permission(self, request, obj=None):
@@ -261,7 +262,8 @@ class ReturnLabelAdmin(admin.ModelAdmin):
     list_select_related = ["ret"]
     search_fields = ["tracking_number", "ret__rma_number"]
     show_full_result_count = False
-    fields = [
+    # Shown, never edited (a tuple: one sequence fits the types of both attributes).
+    fields = readonly_fields = (
         "ret",
         "tracking_number",
         "carrier",
@@ -274,8 +276,7 @@ class ReturnLabelAdmin(admin.ModelAdmin):
         "created_by",
         "cancelled_at",
         "pdf_link",
-    ]
-    readonly_fields = fields
+    )
     inlines = [TrackingEventInline]
     actions = ["resend_selected", "cancel_selected"]
 

@@ -121,7 +121,7 @@ def render_label_pdf(doc: LabelDocument, *, headings: dict[str, str] | None = No
         pdf.setFont("Helvetica", 7)
         shown = doc.items[:MAX_ITEM_LINES]
         if len(doc.items) > MAX_ITEM_LINES:
-            shown = shown[:-1] + [f"+ {len(doc.items) - MAX_ITEM_LINES + 1} …"]
+            shown = [*shown[:-1], f"+ {len(doc.items) - MAX_ITEM_LINES + 1} …"]
         for index, item in enumerate(shown):
             pdf.drawString(MARGIN, qr_y + QR_SIZE - 16 - index * 9, item[:38])
     pdf.showPage()

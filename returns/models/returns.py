@@ -6,6 +6,7 @@ the transition, saves, and writes the ReturnEvent (and the outbox row) in one tr
 """
 
 import secrets
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -17,6 +18,9 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from returns.events import TEXT, render_event
 from shop.models import MONEY, Order, OrderLine, Variant
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class TranslatedNameMixin(models.Model):
@@ -81,7 +85,7 @@ class ReturnStatus(models.TextChoices):
 
 
 # What staff read next to each status.
-STATUS_DESCRIPTIONS = {
+STATUS_DESCRIPTIONS: "dict[str, StrOrPromise]" = {
     ReturnStatus.REQUESTED: _(
         "The customer asked for a return; review the reason and approve or reject it."
     ),
@@ -97,7 +101,7 @@ STATUS_DESCRIPTIONS = {
 }
 
 # What the customer reads in the portal and the emails.
-STATUS_CUSTOMER_LABELS = {
+STATUS_CUSTOMER_LABELS: "dict[str, StrOrPromise]" = {
     ReturnStatus.REQUESTED: _("We have your request"),
     ReturnStatus.APPROVED: _("Approved: please send your parcel"),
     ReturnStatus.REJECTED: _("Return not accepted"),
@@ -264,7 +268,7 @@ class Return(ConcurrentTransitionMixin, models.Model):
         target=ReturnStatus.APPROVED,
         permission="returns.approve_return",
     )
-    def approve(self):
+    def approve(self) -> None:
         self._touch()
 
     @transition(
@@ -273,7 +277,7 @@ class Return(ConcurrentTransitionMixin, models.Model):
         target=ReturnStatus.REJECTED,
         permission="returns.approve_return",
     )
-    def reject(self, reason: str):
+    def reject(self, reason: str) -> None:
         self.rejection_reason = reason
         self._touch()
 
@@ -285,7 +289,7 @@ class Return(ConcurrentTransitionMixin, models.Model):
         # return_cancel, which asks the policy (returns/policy.py may_cancel).
         permission="returns.cancel_return",
     )
-    def cancel(self):
+    def cancel(self) -> None:
         self._touch()
 
     @transition(
@@ -294,7 +298,7 @@ class Return(ConcurrentTransitionMixin, models.Model):
         target=ReturnStatus.IN_TRANSIT,
         permission="returns.receive_return",
     )
-    def mark_in_transit(self):
+    def mark_in_transit(self) -> None:
         self._touch()
 
     @transition(
@@ -303,7 +307,7 @@ class Return(ConcurrentTransitionMixin, models.Model):
         target=ReturnStatus.RECEIVED,
         permission="returns.receive_return",
     )
-    def receive(self):
+    def receive(self) -> None:
         self._touch()
 
     @transition(
@@ -312,7 +316,7 @@ class Return(ConcurrentTransitionMixin, models.Model):
         target=ReturnStatus.COMPLETED,
         permission="returns.complete_return",
     )
-    def complete(self):
+    def complete(self) -> None:
         self._touch()
 
     @transition(
@@ -321,7 +325,7 @@ class Return(ConcurrentTransitionMixin, models.Model):
         target=ReturnStatus.EXPIRED,
         permission="returns.expire_return",
     )
-    def expire(self):
+    def expire(self) -> None:
         self._touch()
 
 

@@ -23,7 +23,7 @@ from django.db.models.functions import Coalesce
 from refunds.models import Refund
 from refunds.money import with_money_columns
 from refunds.selectors import refunded_items_by_order_line
-from returns.models import Return, ReturnLine
+from returns.models import Return, ReturnLabel, ReturnLine, TrackingEvent
 from returns.selectors import (
     held_quantities,
     left_to_return,
@@ -79,8 +79,8 @@ def countries_with_returns() -> list[str]:
 class ParcelInfo:
     """What the page shows of the return's label and its parcel (None without labels)."""
 
-    label: object | None
-    tracking_events: list
+    label: ReturnLabel | None
+    tracking_events: list[TrackingEvent]
 
 
 def return_for_page(pk) -> Return:
@@ -99,7 +99,7 @@ def return_for_page(pk) -> Return:
     )
 
 
-def parcel_info(ret: Return) -> ParcelInfo | None:
+def parcel_info(ret: Return) -> ParcelInfo:
     """The return's latest label (live first) with its tracking events."""
     labels = ret.labels.defer("pdf").order_by("status", "-created_at", "-id")
     label = labels.first()

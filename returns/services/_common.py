@@ -1,6 +1,9 @@
 """What every return service shares: the transition guard, events and notifications (locks are
 in returns/locks.py)."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
@@ -9,6 +12,7 @@ from notifications import services as notification_services
 from returns.errors import ReturnError, ReturnPermissionError, StaleReturnError
 from returns.events import TEXT
 from returns.models import Return, ReturnAction, ReturnEvent, ReturnStatus
+from shop.models import User
 
 # Why a transition cannot run from the return's current status (named by %(status)s).
 _WRONG_STATUS = {
@@ -39,7 +43,12 @@ def status_label(status: str) -> str:
 
 
 def require_transition(
-    ret: Return, name: str, actor, *, system_may: bool = False, allowed=None
+    ret: Return,
+    name: str,
+    actor: User | None,
+    *,
+    system_may: bool = False,
+    allowed: Callable[[Return, User | None], bool] | None = None,
 ) -> None:
     """Refuse unless the transition `name` can run now and `actor` holds its permission.
 
@@ -80,11 +89,11 @@ def save_transition(ret: Return, *fields: str) -> None:
 def record_status_event(
     ret: Return,
     *,
-    actor,
+    actor: User | None,
     from_status: str,
     note: str = "",
     code: str = TEXT,
-    params: dict | None = None,
+    params: dict[str, Any] | None = None,
 ) -> ReturnEvent:
     """The status change just made; `code` and `params` name its message (returns/events.py),
     `note` is what the person typed."""
@@ -105,9 +114,9 @@ def record_event(
     ret: Return,
     *,
     kind: str,
-    actor,
+    actor: User | None,
     code: str = TEXT,
-    params: dict | None = None,
+    params: dict[str, Any] | None = None,
     note: str = "",
     visible_to_customer: bool = False,
 ) -> ReturnEvent:
@@ -125,7 +134,7 @@ def record_event(
 
 
 def tell_customer(
-    ret: Return, *, code: str, event: ReturnEvent, actor, notify: bool | None
+    ret: Return, *, code: str, event: ReturnEvent, actor: User | None, notify: bool | None
 ) -> None:
     """Queue the customer's email in this transaction, when this change is to be told."""
     if notify is None:

@@ -6,6 +6,7 @@ so two requests at once cannot both take the last unit.
 """
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils.translation import gettext
@@ -13,7 +14,16 @@ from django.utils.translation import gettext
 from returns import policy
 from returns.errors import ReturnError, ReturnPermissionError
 from returns.locks import lock_order
-from returns.models import Return, ReturnAction, ReturnEvent, ReturnLine, ReturnReason, ReturnStatus
+from returns.models import (
+    Return,
+    ReturnAction,
+    ReturnEvent,
+    ReturnLine,
+    ReturnReason,
+    ReturnStatus,
+    ShippingMethod,
+)
+from returns.rules import RuleOutcome
 from returns.selectors import returnable_quantities
 from returns.services._common import (
     check_action,
@@ -24,7 +34,7 @@ from returns.services._common import (
     tell_customer,
 )
 from returns.services.rules import apply_rules, approve_by_rule, label_on_approval
-from shop.models import Order, OrderLine, ShopSettings, Variant
+from shop.models import Order, OrderLine, ShopSettings, User, Variant
 from shop.money import quantize
 
 
@@ -48,7 +58,7 @@ class _CheckedLine:
 
 def return_request(
     *,
-    actor,
+    actor: User | None,
     order: Order,
     lines: list[ReturnLineInput],
     refund_mode: str,
@@ -100,9 +110,26 @@ def return_request(
     return ret
 
 
+def _refuse_unless_overridden(actor: User, override_reason: str, refusals: list[str]) -> None:
+    """A broken rule is overridden only with a reason and the override permission."""
+    if not override_reason:
+        raise ReturnError(
+            " ".join(
+                [
+                    *refusals,
+                    gettext(
+                        "To create the return anyway, give the reason for overriding this rule."
+                    ),
+                ]
+            )
+        )
+    if not actor.has_perm(policy.OVERRIDE_PERMISSION):
+        raise ReturnPermissionError(gettext("You are not allowed to override the return rules."))
+
+
 def return_create(
     *,
-    actor,
+    actor: User | None,
     order: Order,
     lines: list[ReturnLineInput],
     refund_mode: str,
@@ -112,7 +139,7 @@ def return_create(
     customer_comment: str = "",
     staff_note: str = "",
     notify_customer: bool | None = None,
-    return_fee=None,
+    return_fee: Decimal | None = None,
     override_reason: str = "",
     exchange_variant: Variant | None = None,
 ) -> Return:
@@ -137,16 +164,8 @@ def return_create(
         broken = _broken_rules(
             order, settings, Return.Channel.BACKOFFICE, refund_mode, delivery_option
         )
-        if broken and not override_reason:
-            raise ReturnError(
-                broken[0].message
-                + " "
-                + gettext("To create the return anyway, give the reason for overriding this rule.")
-            )
-        if broken and not actor.has_perm(policy.OVERRIDE_PERMISSION):
-            raise ReturnPermissionError(
-                gettext("You are not allowed to override the return rules.")
-            )
+        if broken:
+            _refuse_unless_overridden(actor, override_reason, [broken[0].message])
         checked = _check_lines(order, lines)
         _check_exchange_variant(refund_mode, exchange_variant, checked, from_portal=False)
         outcome = apply_rules(
@@ -154,22 +173,7 @@ def return_create(
         )
         if outcome.blocked:
             # A block is a rule like the window: overridden with a reason and the permission.
-            if not override_reason:
-                raise ReturnError(
-                    " ".join(
-                        [
-                            *outcome.blocked_messages(),
-                            gettext(
-                                "To create the return anyway, give the reason for overriding "
-                                "this rule."
-                            ),
-                        ]
-                    )
-                )
-            if not actor.has_perm(policy.OVERRIDE_PERMISSION):
-                raise ReturnPermissionError(
-                    gettext("You are not allowed to override the return rules.")
-                )
+            _refuse_unless_overridden(actor, override_reason, outcome.blocked_messages())
             broken = [*broken, *_blocked_refusals(outcome)]
         check_action(action)
         fee = _check_fee(outcome.fee if return_fee is None else return_fee, order.currency)
@@ -215,7 +219,7 @@ def return_create(
     return ret
 
 
-def _default(value, default):
+def _default(value: bool | None, default: bool) -> bool:
     return default if value is None else value
 
 
@@ -236,7 +240,7 @@ def _broken_rules(
     ]
 
 
-def _blocked_refusals(outcome) -> list[policy.Refusal]:
+def _blocked_refusals(outcome: RuleOutcome) -> list[policy.Refusal]:
     """The items the return rules block, one refusal each, with the rule's message in both
     languages (typed by staff)."""
     return [
@@ -297,7 +301,7 @@ def _check_reason(reason: ReturnReason | None, item: ReturnLineInput) -> ReturnR
     return reason
 
 
-def _check_quantity(quantity, remaining: int, order_line: OrderLine) -> None:
+def _check_quantity(quantity: object, remaining: int, order_line: OrderLine) -> None:
     if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
         raise ReturnError(gettext("The quantity to return must be at least 1."))
     if remaining == 0:
@@ -338,7 +342,7 @@ def _check_exchange_variant(
         )
 
 
-def _check_fee(fee, currency: str):
+def _check_fee(fee: Decimal, currency: str) -> Decimal:
     fee = quantize(fee, currency)
     if fee < 0:
         raise ReturnError(gettext("The return fee cannot be negative."))
@@ -348,18 +352,18 @@ def _check_fee(fee, currency: str):
 def _create_return(
     *,
     order: Order,
-    actor,
+    actor: User | None,
     channel: str,
     lines: list[_CheckedLine],
     refund_mode: str,
     delivery_option: str,
-    exchange_variant,
+    exchange_variant: Variant | None,
     notify: bool,
-    return_fee,
+    return_fee: Decimal,
     customer_comment: str = "",
     staff_note: str = "",
     action: ReturnAction | None = None,
-    shipping_method=None,
+    shipping_method: ShippingMethod | None = None,
 ) -> Return:
     ret = Return.objects.create(
         order=order,

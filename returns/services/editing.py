@@ -11,16 +11,17 @@ from returns.events import RETURN_UPDATED, money_param, names_param, part
 from returns.locks import lock_return
 from returns.models import Return, ReturnAction, ReturnEvent
 from returns.services._common import check_action, record_event
+from shop.models import User
 from shop.money import quantize
 
 
 def return_update(
     *,
-    actor,
+    actor: User | None,
     ret: Return,
     action: ReturnAction | None = None,
     staff_note: str | None = None,
-    return_fee=None,
+    return_fee: Decimal | str | None = None,
     expected_status: str | None = None,
 ) -> Return:
     """Change the return's action, staff note or fee (None leaves a field as it is).
@@ -70,7 +71,7 @@ def return_update(
     return locked
 
 
-def _check_fee(value, ret: Return) -> Decimal:
+def _check_fee(value: object, ret: Return) -> Decimal:
     currency = ret.order.currency
     try:
         if isinstance(value, float):

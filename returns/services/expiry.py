@@ -6,8 +6,9 @@ Run by Celery beat (returns.tasks.expire_returns) and by `manage.py returns_expi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
@@ -27,7 +28,9 @@ MOVEMENT = [
 ]
 
 
-def returns_due_to_expire(*, now=None, days: int | None = None) -> QuerySet[Return]:
+def returns_due_to_expire(
+    *, now: datetime | None = None, days: int | None = None
+) -> QuerySet[Return]:
     """Approved more than `days` days ago (default: the shop's setting, 0 = never) with no
     parcel movement reported; oldest first."""
     days = ShopSettings.load().return_expiry_days if days is None else days
@@ -53,7 +56,11 @@ class ExpiryRun:
 
 
 def returns_expire_due(
-    *, apply: bool, now=None, days: int | None = None, progress=None
+    *,
+    apply: bool,
+    now: datetime | None = None,
+    days: int | None = None,
+    progress: Callable[[], object] | None = None,
 ) -> ExpiryRun:
     """List the returns due to expire and, with `apply`, expire each (its own transaction, as
     the system). A return that changed since it was listed is skipped, not forced."""

@@ -9,6 +9,8 @@ Keeping the status RECEIVED (rather than adding one) keeps the status machine, i
 refund rules and the portal's progress as they are; the pending part is told by the lines.
 """
 
+from typing import Any
+
 from django.db import transaction
 from django.utils.translation import gettext
 
@@ -25,6 +27,7 @@ from returns.services._common import (
     tell_customer,
 )
 from returns.services.transitions import _record_received, _restock
+from shop.models import User
 
 
 def return_receive_for_inspection(
@@ -33,7 +36,7 @@ def return_receive_for_inspection(
     note: str = "",
     notify: bool | None = None,
     event_code: str = TEXT,
-    event_params: dict | None = None,
+    event_params: dict[str, Any] | None = None,
     expected_status: str | None = None,
 ) -> Return:
     """The system (a carrier's delivery scan) receives the parcel unopened: RECEIVED, the
@@ -59,7 +62,7 @@ def return_receive_for_inspection(
 
 def return_inspect(
     *,
-    actor,
+    actor: User | None,
     ret: Return,
     received: dict[int, tuple[int, bool | None]] | None = None,
     note: str = "",

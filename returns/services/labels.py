@@ -25,6 +25,7 @@ from returns.models.labels import LabelStatus, ReturnLabel, ShippingMethod
 from returns.policy import LABEL_PERMISSIONS, LabelAction, label_refusal
 from returns.selectors.labels import live_label
 from returns.services._common import record_event
+from shop.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ def default_shipping_method() -> ShippingMethod | None:
 # --- creating -----------------------------------------------------------------------------------
 
 
-def create_label_locked(ret: Return, *, actor) -> tuple[ReturnLabel, ReturnEvent]:
+def create_label_locked(ret: Return, *, actor: User | None) -> tuple[ReturnLabel, ReturnEvent]:
     """Make the label of `ret`, which the caller holds locked in its transaction (the approval).
 
     Refuses (ReturnError) a return dropped in store, one not approved, one with a live label,
@@ -71,7 +72,9 @@ def create_label_locked(ret: Return, *, actor) -> tuple[ReturnLabel, ReturnEvent
     return label, event
 
 
-def label_create(*, actor, ret: Return, expected_status: str | None = None) -> ReturnLabel:
+def label_create(
+    *, actor: User | None, ret: Return, expected_status: str | None = None
+) -> ReturnLabel:
     """Staff issue a new label for an approved return (e.g. after cancelling one), and the
     customer is emailed it. The approval makes the first label itself (return_approve)."""
     if actor is None or not actor.has_perm(LABEL_PERMISSIONS[LabelAction.CREATE]):
@@ -88,7 +91,9 @@ def label_create(*, actor, ret: Return, expected_status: str | None = None) -> R
 # --- sending again ------------------------------------------------------------------------------
 
 
-def label_resend(*, actor, ret: Return, expected_status: str | None = None) -> ReturnLabel:
+def label_resend(
+    *, actor: User | None, ret: Return, expected_status: str | None = None
+) -> ReturnLabel:
     """Email the customer the same label again (no new label, no new tracking number)."""
     if actor is None or not actor.has_perm(LABEL_PERMISSIONS[LabelAction.RESEND]):
         raise ReturnPermissionError(gettext("You are not allowed to send return labels again."))
@@ -96,6 +101,7 @@ def label_resend(*, actor, ret: Return, expected_status: str | None = None) -> R
         locked = lock_return(ret.pk, expected_status=expected_status)
         label = live_label(locked)
         _refuse_unless_allowed(LabelAction.RESEND, locked, label)
+        assert label is not None  # the policy refuses to resend without a live label
         event = record_event(
             locked,
             kind=ReturnEvent.Kind.LABEL,
@@ -114,7 +120,9 @@ def label_resend(*, actor, ret: Return, expected_status: str | None = None) -> R
 # --- cancelling ---------------------------------------------------------------------------------
 
 
-def _cancel_locked(label: ReturnLabel, *, actor, ret: Return, note: str = "") -> ReturnEvent:
+def _cancel_locked(
+    label: ReturnLabel, *, actor: User | None, ret: Return, note: str = ""
+) -> ReturnEvent:
     """Cancel `label` with its carrier; the caller made sure the carrier reported nothing yet."""
     try:
         get_carrier(label.carrier).cancel_label(label)
@@ -137,7 +145,7 @@ def _cancel_locked(label: ReturnLabel, *, actor, ret: Return, note: str = "") ->
 
 
 def label_cancel(
-    *, actor, ret: Return, note: str = "", expected_status: str | None = None
+    *, actor: User | None, ret: Return, note: str = "", expected_status: str | None = None
 ) -> ReturnLabel:
     """Staff cancel the return's label while the carrier has reported nothing about it."""
     if actor is None or not actor.has_perm(LABEL_PERMISSIONS[LabelAction.CANCEL]):
@@ -146,11 +154,12 @@ def label_cancel(
         locked = lock_return(ret.pk, expected_status=expected_status)
         label = lock_live_label(locked.pk)
         _refuse_unless_allowed(LabelAction.CANCEL, locked, label)
+        assert label is not None  # the policy refuses to cancel without a live label
         _cancel_locked(label, actor=actor, ret=locked, note=note)
     return label
 
 
-def cancel_label_of_closed_return(ret: Return, *, actor) -> ReturnLabel | None:
+def cancel_label_of_closed_return(ret: Return, *, actor: User | None) -> ReturnLabel | None:
     """The return was just cancelled or expired (the caller's transaction, the return locked):
     its live label goes too. A label the carrier already reported is kept, with a note for
     staff, since the parcel may be on its way."""

@@ -4,7 +4,10 @@ return, approval at once by a rule, the label made on approval and cancelled on 
 Called by creation.py and transitions.py inside their transactions, the return locked.
 """
 
-from returns.models import Return, ReturnEvent
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from returns.models import Return, ReturnEvent, ReturnRule
 from returns.rules import RuleOutcome, evaluate_rules
 from returns.services import labels
 from returns.services._common import (
@@ -13,9 +16,15 @@ from returns.services._common import (
     save_transition,
     tell_customer,
 )
+from shop.models import Order, ShopSettings, User
+
+if TYPE_CHECKING:
+    from returns.services.creation import _CheckedLine
 
 
-def apply_rules(order, checked, *, channel: str, shop_settings) -> RuleOutcome:
+def apply_rules(
+    order: Order, checked: "list[_CheckedLine]", *, channel: str, shop_settings: ShopSettings
+) -> RuleOutcome:
     """The rules' verdict on returning the checked lines (with their reasons) of `order`."""
     return evaluate_rules(
         order,
@@ -26,8 +35,9 @@ def apply_rules(order, checked, *, channel: str, shop_settings) -> RuleOutcome:
     )
 
 
-def approve_by_rule(ret: Return, rule) -> None:
+def approve_by_rule(ret: Return, rule: ReturnRule | None) -> None:
     """A rule approves the new return at once: the system approves it (with its label)."""
+    assert rule is not None  # RuleOutcome.auto_approve: an approval rule matched
     from_status = ret.status
     ret.approve()
     save_transition(ret)
@@ -44,7 +54,7 @@ def approve_by_rule(ret: Return, rule) -> None:
     tell_customer(ret, code=notice, event=event, actor=None, notify=None)
 
 
-def label_on_approval(ret: Return, *, actor) -> str | None:
+def label_on_approval(ret: Return, *, actor: User | None) -> str | None:
     """A return sent back with a label gets it on approval; the approval email carries it."""
     if ret.delivery_option != Return.DeliveryOption.LABEL:
         return None
@@ -52,16 +62,16 @@ def label_on_approval(ret: Return, *, actor) -> str | None:
     return "approved_with_label"
 
 
-def label_on_closing(ret: Return, *, actor) -> None:
+def label_on_closing(ret: Return, *, actor: User | None) -> None:
     """A cancelled or expired return's label is cancelled (unless the carrier already has it)."""
     labels.cancel_label_of_closed_return(ret, actor=actor)
 
 
-def approval_label(actor):
+def approval_label(actor: User | None) -> Callable[[Return], str | None]:
     """The `after` step of return_approve."""
     return lambda locked: label_on_approval(locked, actor=actor)
 
 
-def closing_label(actor):
+def closing_label(actor: User | None) -> Callable[[Return], None]:
     """The `after` step of return_cancel and return_expire."""
     return lambda locked: label_on_closing(locked, actor=actor)

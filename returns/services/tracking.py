@@ -16,7 +16,9 @@ The customer is told of each status change the shop wants told (ShopSettings).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError, transaction
 
@@ -97,7 +99,7 @@ def _update_parcel_status(label: ReturnLabel, row: TrackingEvent) -> None:
     label.save(update_fields=["parcel_status", "parcel_status_at"])
 
 
-def _describe(row: TrackingEvent) -> tuple[str, dict]:
+def _describe(row: TrackingEvent) -> tuple[str, dict[str, Any]]:
     """The scan's message code and params (returns/events.py): its status, where, and what the
     carrier said."""
     # A status the mapping does not know is shown as the carrier wrote it.
@@ -167,7 +169,7 @@ class ImportSummary:
 
 
 def tracking_events_record(
-    *, carrier: str, events: list[CarrierEvent], progress=None
+    *, carrier: str, events: list[CarrierEvent], progress: Callable[[], object] | None = None
 ) -> ImportSummary:
     """Record many events (a webhook's body, a file), oldest first, each in its own
     transaction: a crash half-way leaves the recorded ones, and a second run skips them."""

@@ -4,6 +4,9 @@ the person's page showed, is no longer the return's), when the transition cannot
 status or when the actor lacks its permission, then changes it, writes the ReturnEvent and queues
 the customer's email. Locks are taken in the order of returns/locks.py."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.db import transaction
 from django.utils.translation import gettext
 
@@ -22,12 +25,12 @@ from returns.services._common import (
     tell_customer,
 )
 from returns.services.rules import approval_label, closing_label
-from shop.models import Order, OrderLine, StockMovement
+from shop.models import Order, OrderLine, StockMovement, User
 from shop.money import quantize
 from shop.services import StockError, stock_move
 
 # What the customer is told when the return is completed, by the way it was settled.
-_COMPLETION_NOTICE = {
+_COMPLETION_NOTICE: dict[str, str] = {
     Return.RefundMode.MONEY_BACK: "refunded",
     Return.RefundMode.STORE_CREDIT: "credited",
     Return.RefundMode.EXCHANGE: "exchanged",
@@ -38,19 +41,19 @@ def _run(
     ret: Return,
     name: str,
     *,
-    actor,
+    actor: User | None,
     note: str,
     notify: bool | None,
     notice: str | None,
     expected_status: str | None,
     system_may: bool = False,
-    allowed=None,
+    allowed: Callable[[Return, User | None], bool] | None = None,
     order_first: bool = False,
-    before=None,
-    after=None,
+    before: Callable[[Return], None] | None = None,
+    after: Callable[[Return], str | None] | None = None,
     fields: tuple[str, ...] = (),
     event_code: str = TEXT,
-    event_params: dict | None = None,
+    event_params: dict[str, Any] | None = None,
 ) -> Return:
     """The shape every status change shares; `before(locked)` does its own work first and may
     change the `fields` named. `order_first`: that work touches the order (its money or
@@ -84,14 +87,14 @@ def _run(
 
 def return_approve(
     *,
-    actor,
+    actor: User | None,
     ret: Return,
     action: ReturnAction | None = None,
     note: str = "",
     notify: bool | None = None,
     expected_status: str | None = None,
 ) -> Return:
-    def choose_action(locked):
+    def choose_action(locked: Return) -> None:
         if action is not None:
             check_action(action)
             locked.action = action
@@ -112,7 +115,7 @@ def return_approve(
 
 def return_reject(
     *,
-    actor,
+    actor: User | None,
     ret: Return,
     reason: str,
     notify: bool | None = None,
@@ -137,7 +140,7 @@ def return_reject(
 
 def return_cancel(
     *,
-    actor,
+    actor: User | None,
     ret: Return,
     note: str = "",
     notify: bool | None = None,
@@ -162,11 +165,11 @@ def return_cancel(
     )
 
 
-def _may_cancel(guest_order_verified: bool):
+def _may_cancel(guest_order_verified: bool) -> Callable[[Return, User | None], bool]:
     """Who may cancel, asked of the policy on the locked row: staff with the permission, the
     customer who owns the return, or the guest who verified its order, before it ships."""
 
-    def allowed(ret: Return, actor) -> bool:
+    def allowed(ret: Return, actor: User | None) -> bool:
         if actor is None:
             return guest_order_verified and policy.customer_may_cancel(ret)
         return policy.may_cancel(ret, actor)
@@ -176,12 +179,12 @@ def _may_cancel(guest_order_verified: bool):
 
 def return_mark_in_transit(
     *,
-    actor,
+    actor: User | None,
     ret: Return,
     note: str = "",
     notify: bool | None = None,
     event_code: str = TEXT,
-    event_params: dict | None = None,
+    event_params: dict[str, Any] | None = None,
     expected_status: str | None = None,
 ) -> Return:
     # The customer sent the parcel themselves: there is nothing to tell them.
@@ -201,13 +204,13 @@ def return_mark_in_transit(
 
 def return_receive(
     *,
-    actor,
+    actor: User | None,
     ret: Return,
     received: dict[int, tuple[int, bool | None]] | None = None,
     note: str = "",
     notify: bool | None = None,
     event_code: str = TEXT,
-    event_params: dict | None = None,
+    event_params: dict[str, Any] | None = None,
     expected_status: str | None = None,
 ) -> Return:
     """Record what came back per line and put back in stock the lines to restock.
@@ -238,13 +241,13 @@ def return_receive(
 
 def return_complete(
     *,
-    actor,
+    actor: User | None,
     ret: Return,
     note: str = "",
     notify: bool | None = None,
     notification_event: str | None = None,
     event_code: str = TEXT,
-    event_params: dict | None = None,
+    event_params: dict[str, Any] | None = None,
     expected_status: str | None = None,
 ) -> Return:
     """The refund, credit or exchange is settled. An exchange ships its replacement order.
@@ -254,7 +257,7 @@ def return_complete(
     """
     notice = notification_event or _COMPLETION_NOTICE[ret.refund_mode]
 
-    def settle(locked):
+    def settle(locked: Return) -> None:
         _require_settled(locked)
         _ship_exchange(locked, actor=actor)
 
@@ -287,11 +290,11 @@ def _require_settled(ret: Return) -> None:
 
 def return_expire(
     *,
-    actor,
+    actor: User | None,
     ret: Return,
     note: str = "",
     event_code: str = TEXT,
-    event_params: dict | None = None,
+    event_params: dict[str, Any] | None = None,
     expected_status: str | None = None,
 ) -> Return:
     """An approved return never sent back in time (the sweep runs this as actor=None)."""
@@ -311,7 +314,7 @@ def return_expire(
 
 
 def return_add_note(
-    *, actor, ret: Return, note: str, expected_status: str | None = None
+    *, actor: User | None, ret: Return, note: str, expected_status: str | None = None
 ) -> ReturnEvent:
     """An internal note on the return's timeline, for staff only."""
     if actor is None or not actor.has_perm("returns.change_return"):
@@ -329,7 +332,7 @@ def return_add_note(
 # --- receiving -------------------------------------------------------------------------------
 
 
-def _record_received(ret: Return, received: dict) -> list[ReturnLine]:
+def _record_received(ret: Return, received: dict[int, tuple[int, bool | None]]) -> list[ReturnLine]:
     lines = list(ret.lines.select_related("order_line__variant"))
     unknown = set(received) - {line.pk for line in lines}
     if unknown:
@@ -357,7 +360,7 @@ def _record_received(ret: Return, received: dict) -> list[ReturnLine]:
     return lines
 
 
-def _restock(line: ReturnLine, *, actor) -> StockMovement | None:
+def _restock(line: ReturnLine, *, actor: User | None) -> StockMovement | None:
     variant = line.order_line.variant
     if not line.restock or not line.received_quantity or variant.stock_managed_by_pos:
         return None
@@ -375,7 +378,7 @@ def _restock(line: ReturnLine, *, actor) -> StockMovement | None:
 # --- exchanges -------------------------------------------------------------------------------
 
 
-def _ship_exchange(ret: Return, *, actor) -> None:
+def _ship_exchange(ret: Return, *, actor: User | None) -> None:
     """Create the replacement order of an exchange and take its stock (price differences are
     the refunds app's business)."""
     variant = ret.exchange_variant

@@ -16,7 +16,7 @@ NBSP = "\u00a0"
 
 
 @register.filter
-def money(amount, currency="EUR"):
+def money(amount: Decimal | str | int | None, currency: str = "EUR") -> str:
     if amount is None or amount == "":
         return ""
     currency = currency or "EUR"

@@ -41,13 +41,13 @@ def assert_fits(page):
     assert overflow <= 0, f"{page.url} is {overflow}px wider than the window"
 
 
-@pytest.mark.parametrize("viewport, width", WIDTHS)
+@pytest.mark.parametrize(("viewport", "width"), WIDTHS)
 def test_a_customer_returns_two_items_in_french(
     live_server, new_page, screenshot, demo_shop, viewport, width
 ):
     page = new_page(viewport=viewport, locale="fr-FR")
     order = Order.objects.get(number="DEMO-1002")
-    jeans, jumper, tshirts = order.lines.order_by("id")
+    _jeans, jumper, tshirts = order.lines.order_by("id")
 
     # log in
     page.goto(f"{live_server.url}/login/")
@@ -120,7 +120,7 @@ def test_a_customer_returns_two_items_in_french(
     screenshot(page, f"portal-{width}-5-return")
 
 
-@pytest.mark.parametrize("viewport, width", WIDTHS)
+@pytest.mark.parametrize(("viewport", "width"), WIDTHS)
 def test_a_guest_finds_an_order_with_its_postcode(
     live_server, new_page, screenshot, demo_shop, viewport, width
 ):
@@ -145,7 +145,7 @@ def test_a_guest_finds_an_order_with_its_postcode(
     screenshot(page, f"portal-{width}-7-guest-order")
 
 
-@pytest.mark.parametrize("viewport, width", WIDTHS)
+@pytest.mark.parametrize(("viewport", "width"), WIDTHS)
 def test_an_approved_then_refunded_return(
     live_server, new_page, screenshot, demo_shop, viewport, width
 ):

@@ -81,11 +81,18 @@ def test_a_change_with_notify_off_sends_nothing(manager, django_capture_on_commi
 def test_a_rolled_back_change_sends_nothing(manager, django_capture_on_commit_callbacks):
     # given
     ret = bare_return()
-    # when: something after the change fails in the same transaction
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
+
+    def approve_then_fail():
+        with transaction.atomic():
             return_approve(actor=manager, ret=ret, notify=True)
             raise RuntimeError("the next step failed")
+
+    # when: something after the change fails in the same transaction
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+    ):
+        approve_then_fail()
     # then
     ret.refresh_from_db()
     assert ret.status == ReturnStatus.REQUESTED
@@ -98,9 +105,8 @@ def test_a_refused_change_sends_nothing(manager, django_capture_on_commit_callba
     # given: a return already rejected
     ret = bare_return(status=ReturnStatus.REJECTED)
     # when
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(ReturnError):
-            return_approve(actor=manager, ret=ret, notify=True)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(ReturnError):
+        return_approve(actor=manager, ret=ret, notify=True)
     # then
     assert Notification.objects.count() == 0
     assert callbacks == []

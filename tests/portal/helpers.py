@@ -17,9 +17,7 @@ def form_data(
     }
     lines = list(order.lines.order_by("id"))
     for index, line in enumerate(lines):
-        quantity, reason, detail = (
-            (tuple(rows[index]) + ("",))[:3] if index < len(rows) else (0, "", "")
-        )
+        quantity, reason, detail = (*rows[index], "")[:3] if index < len(rows) else (0, "", "")
         data[f"line-{line.pk}-quantity"] = str(quantity)
         data[f"line-{line.pk}-reason"] = reason
         data[f"line-{line.pk}-detail"] = detail

@@ -13,7 +13,7 @@ NBSP = "\u00a0"
 
 
 @pytest.mark.parametrize(
-    "language, amount, currency, shown",
+    ("language", "amount", "currency", "shown"),
     [
         ("fr", Decimal("33.73"), "EUR", f"33,73{NBSP}€"),
         ("fr", Decimal("1234.5"), "EUR", f"1{NBSP}234,50{NBSP}€"),

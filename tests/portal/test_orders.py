@@ -198,4 +198,4 @@ def test_a_cancelled_return_frees_the_items_again(customer_client, order):
     # then
     assert RETURN_BUTTON in response.content.decode()
     assert ret.rma_number in response.content.decode()
-    assert ReturnStatus.CANCELLED == type(ret).objects.get(pk=ret.pk).status
+    assert type(ret).objects.get(pk=ret.pk).status == ReturnStatus.CANCELLED

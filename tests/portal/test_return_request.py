@@ -132,7 +132,7 @@ def test_the_summary_shows_the_estimate_line_by_line(customer_client, order, sho
 
 
 @pytest.mark.parametrize(
-    "shipping, discount, rows, mode",
+    ("shipping", "discount", "rows", "mode"),
     [
         ("6.00", "0.00", [(1, "wrong-size"), (2, "defective")], "money_back"),  # all, with shipping
         ("6.00", "10.00", [(0, ""), (1, "changed-mind")], "money_back"),  # partial, discount shared

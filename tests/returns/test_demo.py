@@ -1,5 +1,7 @@
 """Demo returns: every status, believable timelines, idempotent."""
 
+import itertools
+
 import pytest
 from django.utils import timezone
 
@@ -25,9 +27,7 @@ def test_demo_returns_cover_every_status_with_coherent_timelines(notifications):
     for ret in demo:
         history = status_history(ret)
         assert history[0][0] == ""
-        assert all(
-            left == reached for (_, reached), (left, _) in zip(history, history[1:], strict=False)
-        )
+        assert all(left == reached for (_, reached), (left, _) in itertools.pairwise(history))
         assert history[-1][1] == ret.status
         moments = list(ret.events.order_by("id").values_list("created_at", flat=True))
         assert moments == sorted(moments)

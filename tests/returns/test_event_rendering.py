@@ -182,7 +182,9 @@ def test_every_message_renders_with_all_its_placeholders(code, language):
     with translation.override(language):
         text = render_event(event)
     # then: nothing left unfilled, amounts in the language's format
-    assert text and "%(" not in text and ")s" not in text
+    assert text
+    assert "%(" not in text
+    assert ")s" not in text
     if MESSAGES[code].money:
         assert ("€1,234.50" if language == "en" else f"1{NBSP}234,50{NBSP}€") in text
 

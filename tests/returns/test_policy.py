@@ -139,7 +139,8 @@ def test_an_order_not_delivered_has_no_window_to_close():
     # then
     assert answer.codes == [RefusalCode.NOT_DELIVERED]
     assert answer.messages == [NOT_DELIVERED]
-    assert answer.closes_at is None and answer.closes_on is None
+    assert answer.closes_at is None
+    assert answer.closes_on is None
 
 
 def test_every_reason_is_given_in_reading_order_the_first_one_told():

@@ -8,6 +8,7 @@ what was received, point-of-sale stock is never written, and live quantities sta
 ordered ones.
 """
 
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -276,7 +277,7 @@ class ReturnsMachine(RuleBasedStateMachine):
                 .values_list("from_status", "to_status")
             )
             assert changes[0][0] == ""
-            for (_, reached), (left, _) in zip(changes, changes[1:], strict=False):
+            for (_, reached), (left, _) in itertools.pairwise(changes):
                 assert left == reached
             assert changes[-1][1] == ret.status == self.model_status[pk]
 

@@ -89,7 +89,7 @@ def test_the_page_shows_its_sections(as_agent, order):
 
 
 @pytest.mark.parametrize(
-    "status, offered",
+    ("status", "offered"),
     [
         (ReturnStatus.REQUESTED, ["approved", "rejected", "cancelled"]),
         (ReturnStatus.APPROVED, ["in_transit", "received", "cancelled", "expired"]),
@@ -399,7 +399,7 @@ def test_the_return_page_makes_the_same_queries_for_one_line_or_many(
 
 
 @pytest.mark.parametrize(
-    "status, target, event",
+    ("status", "target", "event"),
     [
         (ReturnStatus.APPROVED, "in_transit", ("approved", "in_transit")),
         (ReturnStatus.APPROVED, "cancelled", ("approved", "cancelled")),

@@ -59,7 +59,7 @@ def test_a_stale_return_is_refused(agent, order):
 
 
 @pytest.mark.parametrize(
-    "fee, message",
+    ("fee", "message"),
     [
         ("-1", "The return fee cannot be negative."),
         ("abc", "Type the return fee as a number, e.g. 5.00."),

@@ -118,7 +118,8 @@ def test_cancel_a_label_while_unused(label_staff, order):
     # then
     label.refresh_from_db()
     assert cancelled.pk == label.pk
-    assert label.status == "cancelled" and label.cancelled_at is not None
+    assert label.status == "cancelled"
+    assert label.cancelled_at is not None
     assert label_events(ret)[-1] == (
         f"Return label {label.tracking_number} cancelled.\nCustomer will drop it."
     )
@@ -197,7 +198,8 @@ def test_a_new_label_after_cancelling_one(label_staff, order, notifications):
     # when
     second = labels.label_create(actor=label_staff, ret=ret)
     # then
-    assert second.pk != first.pk and second.tracking_number != first.tracking_number
+    assert second.pk != first.pk
+    assert second.tracking_number != first.tracking_number
     assert label_reads.live_label(ret).pk == second.pk
     assert notifications.events == ["label_resent"]
     with pytest.raises(ReturnError):

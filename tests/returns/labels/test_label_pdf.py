@@ -76,7 +76,8 @@ def test_the_barcode_reads_back_as_the_tracking_number(ret, tmp_path):
     from PIL import Image
 
     image = Image.open(tmp_path / "barcode.png")
-    assert image.width > len(bars) * 2 and image.height == 80
+    assert image.width > len(bars) * 2
+    assert image.height == 80
 
 
 def test_the_qr_code_holds_the_rma_and_tracking_numbers(ret):

@@ -55,7 +55,8 @@ def test_the_dry_run_lists_and_changes_nothing(stale, staff, order, notification
     assert list(Return.objects.order_by("id").values_list("status", flat=True)) == ["approved"] * 3
     assert ReturnEvent.objects.count() == events
     assert notifications.calls == []
-    assert fresh.rma_number not in output and moved.rma_number not in output
+    assert fresh.rma_number not in output
+    assert moved.rma_number not in output
 
 
 def test_apply_expires_cancels_the_label_and_tells_the_customer(stale, notifications):
