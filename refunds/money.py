@@ -12,6 +12,11 @@ recorded; each is an exact Decimal rounded to the order's currency.
 - amount_due: what the customer owes for an exchange to a dearer item; due_open: the part not
   paid yet.
 - settled: nothing left to refund, nothing pending, nothing due: the return may be completed.
+- has_live_refund: a refund is refunded or pending; the return can then no longer be cancelled,
+  rejected or expired (returns.policy.closing_refusal), and the expiry sweep skips it
+  (live_refund_exists, the same answer in SQL).
+- refunded_before_receipt: a live refund while the parcel is still awaited (approved or in
+  transit): every page says so, since the customer must still send the items.
 """
 
 from __future__ import annotations
@@ -22,7 +27,13 @@ from decimal import Decimal
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext
 
-from refunds.models import ExchangeDue, ExchangeDueStatus, RefundStatus
+from refunds.models import (
+    LIVE_REFUND_STATUSES,
+    ExchangeDue,
+    ExchangeDueStatus,
+    Refund,
+    RefundStatus,
+)
 from refunds.quotes import (
     OrderFacts,
     Quote,
@@ -31,9 +42,12 @@ from refunds.quotes import (
     quote_from_facts,
     with_order_facts,
 )
-from returns.models import LIVE_STATUSES, Return
+from returns.models import LIVE_STATUSES, Return, ReturnStatus
 from shop.models import Order
 from shop.money import ZERO, format_money, quantize
+
+# The statuses in which the parcel has not reached the shop yet.
+PARCEL_AWAITED_STATUSES = frozenset({ReturnStatus.APPROVED, ReturnStatus.IN_TRANSIT})
 
 
 @dataclass(frozen=True)
@@ -52,6 +66,11 @@ class MoneyState:
     def settled(self) -> bool:
         return not (self.left_to_refund or self.pending or self.due_open)
 
+    @property
+    def has_live_refund(self) -> bool:
+        # A refund's amount is never zero (refund_amount_positive).
+        return bool(self.refunded or self.pending)
+
 
 @dataclass(frozen=True)
 class ReturnMoney(MoneyState):
@@ -60,6 +79,12 @@ class ReturnMoney(MoneyState):
     quote: Quote
     # Rejected, cancelled and expired returns owe nothing (returns.models.LIVE_STATUSES).
     live: bool
+    # Approved or in transit: the items have not reached the shop yet.
+    parcel_awaited: bool
+
+    @property
+    def refunded_before_receipt(self) -> bool:
+        return self.parcel_awaited and self.has_live_refund
 
 
 def unsettled_reason(state: MoneyState) -> str:
@@ -115,6 +140,11 @@ def with_money_columns(returns: QuerySet[Return]) -> QuerySet[Return]:
     return with_order_facts(returns).annotate(due_paid=Exists(paid))
 
 
+def live_refund_exists() -> Exists:
+    """has_live_refund as SQL, for a query of returns (the expiry sweep's)."""
+    return Exists(Refund.objects.filter(ret_id=OuterRef("pk"), status__in=LIVE_REFUND_STATUSES))
+
+
 def money_for_order(order: Order) -> MoneyState:
     """The order's money state: the sums over its live returns (cancelled, rejected and expired
     ones owe nothing)."""
@@ -159,6 +189,7 @@ def _state(quote: Quote, facts: OrderFacts, ret: Return, due_paid: bool) -> Retu
         currency=currency,
         quote=quote,
         live=live,
+        parcel_awaited=ret.status in PARCEL_AWAITED_STATUSES,
         quote_total=quote.total,
         refunded=quantize(refunded, currency),
         pending=quantize(pending, currency),

@@ -15,18 +15,21 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _lazy
 
 from returns.events import TEXT_LINE, part, render_message
 from returns.models import Return, ReturnStatus
 from shop.models import Order, ShopSettings
+from shop.money import format_money
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
+    from refunds.money import MoneyState
     from returns.models.labels import ReturnLabel
     from returns.rules import BlockedLine, RuleOutcome
     from shop.models import User
@@ -47,6 +50,7 @@ class RefusalCode(StrEnum):
     NO_LABEL = "no_label"
     LABEL_USED = "label_used"
     PARCEL_NOT_AWAITED = "parcel_not_awaited"
+    REFUNDED = "refunded"
 
 
 @dataclass(frozen=True)
@@ -293,6 +297,39 @@ def may_cancel(ret: Return, user: User | AnonymousUser | None) -> bool:
     customer = getattr(user, "customer", None)
     return (
         customer_may_cancel(ret) and customer is not None and ret.order.customer_id == customer.pk
+    )
+
+
+def cancel_offered_to_customer(ret: Return, money: MoneyState) -> bool:
+    """Whether the portal offers the return's customer to cancel it: they may
+    (customer_may_cancel) and no refund keeps it open (closing_refusal)."""
+    return customer_may_cancel(ret) and closing_refusal("cancel", ret, money) is None
+
+
+# --- closing a return that was refunded ---------------------------------------------------------
+
+# A refunded or pending refund pays for the return's items: cancelling, rejecting or expiring the
+# return would free those items to be returned, and refunded, again. Undoing a refund is an
+# audited reversal of its own, not a side effect of closing the return.
+# The transitions that close a return before it is settled.
+Closing = Literal["cancel", "reject", "expire"]
+_CLOSING_REFUSED = {
+    "cancel": _lazy("Return %(rma)s can no longer be cancelled: it has a refund of %(amount)s."),
+    "reject": _lazy("Return %(rma)s can no longer be rejected: it has a refund of %(amount)s."),
+    "expire": _lazy("Return %(rma)s can no longer expire: it has a refund of %(amount)s."),
+}
+
+
+def closing_refusal(transition: Closing, ret: Return, money: MoneyState) -> Refusal | None:
+    """Why `transition` ("cancel", "reject" or "expire") may not close `ret`, whoever asks
+    (customer, staff, the expiry sweep): a refund refunded or pending for it (`money`, its money
+    state, refunds.money). None when nothing was refunded."""
+    if not money.has_live_refund:
+        return None
+    amount = format_money(money.refunded + money.pending, money.currency)
+    return Refusal(
+        RefusalCode.REFUNDED,
+        str(_CLOSING_REFUSED[transition]) % {"rma": ret.rma_number, "amount": amount},
     )
 
 

@@ -236,7 +236,7 @@ def return_detail(request, rma_number):
             "money": money,
             "quote": money.quote,
             "refunds": settled_refunds(ret),
-            "can_cancel": policy.customer_may_cancel(ret),
+            "can_cancel": policy.cancel_offered_to_customer(ret, money),
         },
     )
 

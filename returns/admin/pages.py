@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 
 from refunds import services as refund_services
 from refunds.models import RefundStatus
-from refunds.money import money_for_returns
+from refunds.money import MoneyState, money_for_returns
 from returns import policy, services
 from returns.admin.forms import INSPECTED, CreateReturnForm, MarkRefundedForm, ProcessReturnForm
 from returns.errors import ReturnError, StaleReturnError
@@ -53,6 +53,25 @@ def next_statuses(ret: Return, user, *, may_complete: bool) -> list[str]:
     if _awaits_inspection(ret) and user.has_perm("returns.receive_return"):
         offered.insert(0, INSPECTED)
     return offered
+
+
+# The statuses that close a return, by the policy's name of their transition.
+_CLOSING: dict[str, policy.Closing] = {
+    ReturnStatus.CANCELLED: "cancel",
+    ReturnStatus.REJECTED: "reject",
+    ReturnStatus.EXPIRED: "expire",
+}
+
+
+def _not_refused_by_money(statuses: list[str], ret: Return, money: MoneyState) -> list[str]:
+    """The statuses the page offers: not a closing one the policy refuses for the return's
+    money (a refund made before receipt). A page shown before that refund may still post one:
+    the service then refuses it with its reason."""
+    return [
+        status
+        for status in statuses
+        if status not in _CLOSING or policy.closing_refusal(_CLOSING[status], ret, money) is None
+    ]
 
 
 def _awaits_inspection(ret: Return) -> bool:
@@ -134,10 +153,11 @@ class ReturnPagesMixin:
         money = self._money_facts(ret)
         may_complete = ret.status == ReturnStatus.RECEIVED and money["nothing_left"]
         if form is None:
+            offered = next_statuses(ret, request.user, may_complete=may_complete)
             form = ProcessReturnForm(
                 ret=ret,
                 may_edit=self._may_edit(request),
-                next_statuses=next_statuses(ret, request.user, may_complete=may_complete),
+                next_statuses=_not_refused_by_money(offered, ret, money["money"]),
             )
         exchange = bool(ret.refund_mode == Return.RefundMode.EXCHANGE and ret.exchange_variant_id)
         parcel = pages.parcel_info(ret)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from refunds import services as refund_services
-from refunds.money import money_for_returns
+from refunds.money import ReturnMoney, money_for_returns
 from returns import services
 from returns.admin.forms import RejectForm
 from returns.admin.labels import ReturnLabelActionsMixin
@@ -261,11 +261,12 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
             }
         return format_html(
             '<span title="{}">{}</span><br><span class="muted">{}</span>'
-            '<span class="muted cell-line">{}</span>',
+            '<span class="muted cell-line">{}</span>{}',
             state.quote.summary(),
             money(state.quote_total, state.currency),
             obj.get_refund_mode_display(),
             left,
+            _refunded_before_receipt(state),
         )
 
     @admin.display(description=_("age"), ordering="created_at")
@@ -404,6 +405,16 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
                 "action_checkbox_name": ACTION_CHECKBOX_NAME,
             },
         )
+
+
+def _refunded_before_receipt(state: ReturnMoney) -> str:
+    """The overview's line for a return refunded while its parcel is still awaited."""
+    if not state.refunded_before_receipt:
+        return ""
+    return format_html(
+        '<span class="muted cell-line refunded-before-receipt">{}</span>',
+        gettext("refunded, parcel not received yet"),
+    )
 
 
 class _MoneyChangeList(ChangeList):

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
+from refunds.money import live_refund_exists
 from returns.errors import ReturnError
 from returns.models import Return, ReturnStatus
 from returns.models.labels import ParcelStatus, TrackingEvent
@@ -32,7 +33,8 @@ def returns_due_to_expire(
     *, now: datetime | None = None, days: int | None = None
 ) -> QuerySet[Return]:
     """Approved more than `days` days ago (default: the shop's setting, 0 = never) with no
-    parcel movement reported; oldest first."""
+    parcel movement reported and no refund made (return_expire would refuse it: a refunded
+    return stays open until its parcel comes); oldest first."""
     days = ShopSettings.load().return_expiry_days if days is None else days
     if not days:
         return Return.objects.none()
@@ -41,6 +43,7 @@ def returns_due_to_expire(
     return (
         Return.objects.filter(status=ReturnStatus.APPROVED, status_changed_at__lte=cutoff)
         .exclude(Exists(moved))
+        .exclude(live_refund_exists())
         .select_related("order")
         .order_by("status_changed_at", "id")
     )

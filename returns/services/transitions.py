@@ -130,6 +130,7 @@ def return_reject(
     with transaction.atomic():
         locked = lock_return(ret.pk, expected_status=expected_status)
         require_transition(locked, "reject", actor)
+        _refuse_if_refunded(locked, "reject")
         from_status = locked.status
         locked.reject(reason)
         save_transition(locked, "rejection_reason")
@@ -155,7 +156,7 @@ def return_cancel(
     return _run(
         ret,
         "cancel",
-        before=closing_label(actor),
+        before=_unless_refunded("cancel", then=closing_label(actor)),
         actor=actor,
         note=note,
         notify=notify,
@@ -175,6 +176,26 @@ def _may_cancel(guest_order_verified: bool) -> Callable[[Return, User | None], b
         return policy.may_cancel(ret, actor)
 
     return allowed
+
+
+def _refuse_if_refunded(locked: Return, transition: policy.Closing) -> None:
+    """Refuse to close a return a refund was made for (returns.policy.closing_refusal). Read
+    under the return's lock: refund_create locks it too, so no refund slips in meanwhile."""
+    refusal = policy.closing_refusal(transition, locked, money_for_return(locked))
+    if refusal is not None:
+        raise ReturnError(refusal.message)
+
+
+def _unless_refunded(
+    transition: policy.Closing, *, then: Callable[[Return], object]
+) -> Callable[[Return], None]:
+    """The `before` step of a closing transition: refuse a refunded return, then `then`."""
+
+    def before(locked: Return) -> None:
+        _refuse_if_refunded(locked, transition)
+        then(locked)
+
+    return before
 
 
 def return_mark_in_transit(
@@ -301,7 +322,7 @@ def return_expire(
     return _run(
         ret,
         "expire",
-        before=closing_label(actor),
+        before=_unless_refunded("expire", then=closing_label(actor)),
         actor=actor,
         note=note,
         notify=None,
