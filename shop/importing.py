@@ -3,6 +3,9 @@
 Both formats become the same flat rows (one per order line), validated whole before anything is
 written; then one transaction creates or updates customers, products, variants and orders. An
 unchanged row writes nothing, so importing the same file twice changes nothing the second time.
+An order with returns or refunds keeps its money, lines and customer (shop.orders), and a
+catalogue value the file leaves out or blank (category, variant price, point-of-sale flag) stays
+as it is.
 The formats are documented in the README.
 """
 
@@ -13,17 +16,20 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from decimal import Decimal, InvalidOperation
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import ProtectedError
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from shop.locks import lock_order
 from shop.models import Customer, Order, OrderLine, Product, StockMovement, Variant
 from shop.money import MINOR_UNITS, minor_unit
+from shop.orders import order_change_refusals
 from shop.services import stock_move
 
 ORDER_FIELDS = [
@@ -56,6 +62,8 @@ LINE_FIELDS = [
     "pos_managed",
 ]
 CSV_COLUMNS = ["order_number", *ORDER_FIELDS, *LINE_FIELDS]
+M = TypeVar("M", bound=Model)
+POS_MANAGED = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 REQUIRED = [
     "order_number",
     "placed_at",
@@ -65,7 +73,6 @@ REQUIRED = [
     "amount_paid",
     "sku",
     "product_name",
-    "variant_price",
     "quantity",
     "unit_price_paid",
 ]
@@ -223,6 +230,9 @@ def _clean(row: Row) -> dict:
     stock = v.get("stock_on_hand") or None
     if stock is not None and (not stock.isdigit()):
         raise ValueError(f"stock_on_hand {stock!r} must be a whole number, zero or more")
+    pos_managed = (v.get("pos_managed") or "").lower()
+    if pos_managed and pos_managed not in POS_MANAGED:
+        raise ValueError(f"pos_managed {v['pos_managed']!r} must be true or false")
     placed_at = _moment(v["placed_at"], "placed_at")
     delivered_at = _moment(v.get("delivered_at", ""), "delivered_at")
     status = v.get("status") or (Order.Status.DELIVERED if delivered_at else Order.Status.PLACED)
@@ -244,25 +254,36 @@ def _clean(row: Row) -> dict:
             "amount_paid": _money(v["amount_paid"], currency),
             "outbound_tracking_number": v.get("outbound_tracking_number", ""),
         },
+        # The customer and the catalogue take only what the file gives (a value left out or
+        # blank keeps what they held); a new one takes the defaults at writing.
         "customer": {
             "email": v["email"].lower(),
-            "first_name": v.get("first_name", ""),
-            "last_name": v.get("last_name", ""),
-            "language": language,
-            "country": (v.get("customer_country") or v["shipping_country"]).upper(),
+            **_given(v, "first_name", "last_name"),
+            **({"language": language} if v.get("language") else {}),
+            **({"country": v["customer_country"].upper()} if v.get("customer_country") else {}),
         },
         "line": {
             "sku": v["sku"],
             "product_name": v["product_name"],
-            "category": v.get("category", ""),
-            "option": v.get("option", ""),
-            "price": _money(v["variant_price"], currency),
-            "stock_managed_by_pos": (v.get("pos_managed") or "").lower() in ("1", "true", "yes"),
             "stock_on_hand": None if stock is None else int(stock),
             "quantity": quantity,
             "unit_price_paid": _money(v["unit_price_paid"], currency),
+            "product": _given(v, "category"),
+            "variant": {
+                **_given(v, "option"),
+                **(
+                    {"price": _money(v["variant_price"], currency)}
+                    if v.get("variant_price")
+                    else {}
+                ),
+                **({"stock_managed_by_pos": POS_MANAGED[pos_managed]} if pos_managed else {}),
+            },
         },
     }
+
+
+def _given(values: dict, *names: str) -> dict:
+    return {name: values[name] for name in names if values.get(name)}
 
 
 def validate(rows: list[Row]) -> list[dict]:
@@ -277,7 +298,13 @@ def validate(rows: list[Row]) -> list[dict]:
             continue
         number = cleaned["order"]["number"]
         group = orders.setdefault(
-            number, {"order": cleaned["order"], "customer": cleaned["customer"], "lines": {}}
+            number,
+            {
+                "where": row.where,
+                "order": cleaned["order"],
+                "customer": cleaned["customer"],
+                "lines": {},
+            },
         )
         if group["order"] != cleaned["order"] or group["customer"] != cleaned["customer"]:
             errors.append((row.where, f"order {number} differs from its first row"))
@@ -293,11 +320,14 @@ def validate(rows: list[Row]) -> list[dict]:
 # --- writing --------------------------------------------------------------------------------
 
 
-def _upsert(model, lookup: dict, values: dict):
-    """Create, update only the changed fields, or leave alone; returns (object, outcome)."""
-    obj = model.objects.filter(**lookup).first()
+def _upsert(
+    model: type[M], lookup: dict, values: dict, defaults: dict | None = None
+) -> tuple[M, str]:
+    """Create (with `defaults` under `values`), update only the changed fields, or leave alone;
+    returns (object, outcome)."""
+    obj = model._default_manager.filter(**lookup).first()
     if obj is None:
-        return model.objects.create(**lookup, **values), "created"
+        return model._default_manager.create(**lookup, **{**(defaults or {}), **values}), "created"
     changed = [name for name, value in values.items() if getattr(obj, name) != value]
     for name in changed:
         setattr(obj, name, values[name])
@@ -306,26 +336,44 @@ def _upsert(model, lookup: dict, values: dict):
     return obj, ("updated" if changed else "unchanged")
 
 
+def _refusals(groups: list[dict]) -> list[tuple[str, str]]:
+    """Why existing orders may not take the file's values, each at its order's first row; the
+    orders are locked so that no return or refund starts between this check and the write."""
+    numbers = [group["order"]["number"] for group in groups]
+    ids = dict(Order.objects.filter(number__in=numbers).values_list("number", "id"))
+    refusals = []
+    for group in groups:
+        if group["order"]["number"] not in ids:
+            continue
+        order = lock_order(ids[group["order"]["number"]])
+        lines = {
+            sku: (line["quantity"], line["unit_price_paid"]) for sku, line in group["lines"].items()
+        }
+        messages = order_change_refusals(order, group["order"], group["customer"]["email"], lines)
+        refusals += [(group["where"], message) for message in messages]
+    return refusals
+
+
 def _write_order(group: dict, result: ImportResult) -> str:
     customer_values = dict(group["customer"])
-    customer, _ = _upsert(Customer, {"email": customer_values.pop("email")}, customer_values)
+    customer, _ = _upsert(
+        Customer,
+        {"email": customer_values.pop("email")},
+        customer_values,
+        defaults={"language": "fr", "country": group["order"]["shipping_country"]},
+    )
     order_values = dict(group["order"])
     order, outcome = _upsert(
         Order, {"number": order_values.pop("number")}, {**order_values, "customer": customer}
     )
     for line in group["lines"].values():
-        product, _ = _upsert(
-            Product, {"name": line["product_name"]}, {"category": line["category"]}
-        )
+        product, _ = _upsert(Product, {"name": line["product_name"]}, line["product"])
         variant, _ = _upsert(
             Variant,
             {"sku": line["sku"]},
-            {
-                "product": product,
-                "option": line["option"],
-                "price": line["price"],
-                "stock_managed_by_pos": line["stock_managed_by_pos"],
-            },
+            {"product": product, **line["variant"]},
+            # A new variant without a catalogue price is priced at what the customer paid.
+            defaults={"price": line["unit_price_paid"]},
         )
         wanted = line["stock_on_hand"]
         if wanted is not None and wanted != variant.stock_on_hand:
@@ -343,14 +391,10 @@ def _write_order(group: dict, result: ImportResult) -> str:
         )
         if line_outcome != "unchanged" and outcome == "unchanged":
             outcome = "updated"
+    # An order with returns keeps its lines (refused above), so no line deleted here has one.
     stale = order.lines.exclude(variant__sku__in=group["lines"].keys())
     if stale.exists():
-        try:
-            stale.delete()
-        except ProtectedError:
-            raise ImportFileError(
-                [(f"order {order.number}", "a line missing from the file already has a return")]
-            ) from None
+        stale.delete()
         outcome = "updated" if outcome == "unchanged" else outcome
     return outcome
 
@@ -360,6 +404,9 @@ def import_orders(path: str, progress: Callable[[Iterable], Iterable] = iter) ->
     groups = validate(read_rows(path))
     result = ImportResult()
     with transaction.atomic():
+        refusals = _refusals(groups)
+        if refusals:
+            raise ImportFileError(refusals)
         for group in progress(groups):
             result.counts[_write_order(group, result)] += 1
     return result

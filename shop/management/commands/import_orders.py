@@ -1,6 +1,6 @@
 import sys
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 from tqdm import tqdm
 
 from shop.importing import ImportFileError, import_orders
@@ -15,6 +15,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", help="path to a .csv or .json file")
 
+    # The command speaks English, its refusals from shop.orders included.
+    @no_translations
     def handle(self, *args, file, **options):
         def progress(groups):
             # disable=None: a bar on a terminal, silence in logs and pipes.
