@@ -29,9 +29,9 @@ from refunds.quotes import quote_preview
 from returns import policy
 from returns.models import Return
 from returns.rules import evaluate_rules
+from returns.selectors import return_of_form
 from returns.selectors.labels import delivery_status, live_label
 from returns.services import ReturnError, return_cancel, return_request
-from returns.services.creation import return_of_form
 from shop.models import Order, ShopSettings
 
 DRAFT_KEY = "portal_return_draft"

@@ -25,7 +25,7 @@ from returns.errors import ReturnError, StaleReturnError
 from returns.locks import refuse_if_stale
 from returns.models import Return, ReturnReason, ReturnStatus
 from returns.selectors import backoffice as pages
-from returns.services.creation import return_of_form
+from returns.selectors import return_of_form
 from shop.models import Order, ShopSettings
 from shop.templatetags.money import money
 

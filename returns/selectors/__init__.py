@@ -59,3 +59,11 @@ def is_pending_inspection(ret: Return) -> bool:
         ret.status in (ReturnStatus.RECEIVED, ReturnStatus.COMPLETED)
         and ReturnLine.objects.filter(ret_id=ret.pk, received_quantity__isnull=True).exists()
     )
+
+
+def return_of_form(order: Order, idempotency_key: str) -> Return | None:
+    """The return of `order` a form with this key already made: a page sent again after it
+    went through is shown that return rather than refused for quantities it took itself."""
+    if not idempotency_key:
+        return None
+    return Return.objects.filter(order=order, idempotency_key=idempotency_key).first()

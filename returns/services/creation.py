@@ -280,14 +280,6 @@ def _create_by_staff(
     return ret
 
 
-def return_of_form(order: Order, idempotency_key: str) -> Return | None:
-    """The return of `order` a form with this key already made: a page sent again after it
-    went through is shown that return rather than refused for quantities it took itself."""
-    if not idempotency_key:
-        return None
-    return Return.objects.filter(order=order, idempotency_key=idempotency_key).first()
-
-
 def _check_key(key: str) -> str:
     key = str(key or "").strip()
     if not key or len(key) > 100:
