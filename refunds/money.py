@@ -104,6 +104,12 @@ def unsettled_reason(state: MoneyState) -> str:
     return ""
 
 
+def markable_refunded(state: MoneyState, *, exchange: bool) -> bool:
+    """Whether "mark as refunded" (refunds.services.refund_settle) has something to settle: a
+    pending refund, or money left, except an exchange's difference, settled by its own page."""
+    return bool(state.pending or (state.left_to_refund and not exchange))
+
+
 def money_for_return(ret: Return) -> ReturnMoney:
     """The return's money state, read afresh (call it under the order's lock when it decides a
     write)."""

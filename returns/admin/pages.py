@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 
 from refunds import services as refund_services
 from refunds.models import RefundStatus
-from refunds.money import MoneyState, money_for_returns
+from refunds.money import MoneyState, markable_refunded, money_for_returns
 from returns import policy, services
 from returns.admin.forms import INSPECTED, CreateReturnForm, MarkRefundedForm, ProcessReturnForm
 from returns.errors import ReturnError, StaleReturnError
@@ -181,10 +181,8 @@ class ReturnPagesMixin:
             "notifications": pages.notifications_for_page(ret),
             "exchange": exchange,
             "may_refund": may_refund,
-            # A pending refund is marked refunded on the one "mark as refunded" page; so is
-            # what is left, except an exchange's difference, settled by its own page.
             "may_mark_refunded": may_refund
-            and bool(money["pending_refunds"] or (money["left_to_refund"] and not exchange)),
+            and markable_refunded(money["money"], exchange=exchange),
             "may_save": bool(form.may_edit or form.next_statuses),
             "may_view_refunds": request.user.has_perm("refunds.view_refund"),
             **money,
