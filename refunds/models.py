@@ -22,6 +22,8 @@ class RefundStatus(models.TextChoices):
     REFUNDED = "refunded", _("refunded")
     FAILED = "failed", _("failed")
     CANCELLED = "cancelled", _("cancelled")
+    # Paid out, then taken back by an explicit, audited action (refunds.services.refund_reverse).
+    REVERSED = "reversed", _("reversed")
 
 
 # Refunds that hold money: they count against what the order paid.
@@ -89,6 +91,16 @@ class Refund(models.Model):
         related_name="+",
     )
     marked_at = models.DateTimeField(_("marked at"), null=True, blank=True)
+    reversed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reversed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True)
+    reversal_reason = models.TextField(_("reason for the reversal"), blank=True)
     idempotency_key = models.CharField(
         _("idempotency key"),
         max_length=100,
@@ -112,6 +124,11 @@ class Refund(models.Model):
                 condition=Q(is_partial=False) | ~Q(partial_reason=""),
                 name="refund_partial_has_reason",
             ),
+            # A reversal takes back money paid out: it is always explained.
+            models.CheckConstraint(
+                condition=~Q(status=RefundStatus.REVERSED) | ~Q(reversal_reason=""),
+                name="refund_reversal_has_reason",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -120,6 +137,11 @@ class Refund(models.Model):
     @property
     def is_live(self) -> bool:
         return self.status in LIVE_REFUND_STATUSES
+
+    @property
+    def is_reversible(self) -> bool:
+        """Paid out: only refund_reverse takes it back (a pending one is cancelled instead)."""
+        return self.status == RefundStatus.REFUNDED
 
     # --- transitions: pure field changes; refunds/services.py locks, checks and saves --------
 
@@ -140,6 +162,12 @@ class Refund(models.Model):
         self.note = note
         self.marked_by = actor
         self.marked_at = timezone.now()
+
+    def reverse(self, *, actor: User, reason: str) -> None:
+        self.status = RefundStatus.REVERSED
+        self.reversed_by = actor
+        self.reversed_at = timezone.now()
+        self.reversal_reason = reason
 
 
 class StoreCreditMovement(models.Model):
@@ -181,11 +209,17 @@ class StoreCreditMovement(models.Model):
         indexes = [models.Index(fields=["customer", "currency"], name="store_credit_customer")]
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="store_credit_not_zero"),
-            # A refund credits the ledger once, however often "mark refunded" is clicked.
+            # A refund credits the ledger once, however often "mark refunded" is clicked, and
+            # its reversal takes the credit back once.
             models.UniqueConstraint(
                 fields=["refund"],
-                condition=Q(refund__isnull=False),
+                condition=Q(refund__isnull=False, amount__gt=0),
                 name="store_credit_once_per_refund",
+            ),
+            models.UniqueConstraint(
+                fields=["refund"],
+                condition=Q(refund__isnull=False, amount__lt=0),
+                name="store_credit_reversed_once_per_refund",
             ),
         ]
 
@@ -258,3 +292,56 @@ class ExchangeDue(models.Model):
         self.reference = reference
         self.paid_by = actor
         self.paid_at = timezone.now()
+
+
+class RepaymentOutcome(models.TextChoices):
+    REPAID = "repaid", _("paid back by the customer")
+    WRITTEN_OFF = "written_off", _("written off")
+
+
+class Repayment(models.Model):
+    """How an amount owed back was settled: a return refunded before its parcel arrived, then
+    received short, was refunded more than it is worth (refunds.money: owed_back). The customer
+    paid the difference back, or the merchant wrote it off; either way once, by someone, why."""
+
+    Outcome = RepaymentOutcome
+
+    ret = models.ForeignKey(
+        Return, verbose_name=_("return"), on_delete=models.PROTECT, related_name="repayments"
+    )
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="repayments"
+    )
+    amount = models.DecimalField(_("amount"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=RepaymentOutcome.choices)
+    reference = models.CharField(_("payment reference"), max_length=200, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("amount owed back")
+        verbose_name_plural = _("amounts owed back")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="repayment_positive"),
+            models.CheckConstraint(
+                condition=~Q(outcome=RepaymentOutcome.REPAID) | ~Q(reference=""),
+                name="repayment_repaid_has_reference",
+            ),
+            models.CheckConstraint(
+                condition=~Q(outcome=RepaymentOutcome.WRITTEN_OFF) | ~Q(note=""),
+                name="repayment_written_off_has_note",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency} ({self.get_outcome_display()})"

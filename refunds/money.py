@@ -11,7 +11,11 @@ recorded; each is an exact Decimal rounded to the order's currency.
   that is no longer live (rejected, cancelled, expired): it owes nothing, whatever its quote.
 - amount_due: what the customer owes for an exchange to a dearer item; due_open: the part not
   paid yet.
-- settled: nothing left to refund, nothing pending, nothing due: the return may be completed.
+- owed_back: what was refunded beyond the quote, less what was paid back or written off
+  (Repayment): a return refunded before its parcel arrived, then received short. Never below
+  zero; nothing for a return that is no longer live.
+- settled: nothing left to refund, nothing pending, nothing due, nothing owed back: the return
+  may be completed.
 - has_live_refund: a refund is refunded or pending; the return can then no longer be cancelled,
   rejected or expired (returns.policy.closing_refusal), and the expiry sweep skips it
   (live_refund_exists, the same answer in SQL).
@@ -24,7 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import DecimalField, Exists, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
 
 from refunds.models import (
@@ -33,6 +38,7 @@ from refunds.models import (
     ExchangeDueStatus,
     Refund,
     RefundStatus,
+    Repayment,
 )
 from refunds.quotes import (
     OrderFacts,
@@ -43,7 +49,7 @@ from refunds.quotes import (
     with_order_facts,
 )
 from returns.models import LIVE_STATUSES, Return, ReturnStatus
-from shop.models import Order
+from shop.models import MONEY, Order
 from shop.money import ZERO, format_money, quantize
 
 # The statuses in which the parcel has not reached the shop yet.
@@ -61,10 +67,16 @@ class MoneyState:
     left_to_refund: Decimal
     amount_due: Decimal
     due_open: Decimal
+    owed_back: Decimal
 
     @property
     def settled(self) -> bool:
-        return not (self.left_to_refund or self.pending or self.due_open)
+        return not (self.left_to_refund or self.pending or self.due_open or self.owed_back)
+
+    @property
+    def fully_refunded(self) -> bool:
+        """Settled by refunds paid out (not by an exchange alone, nor by nothing to refund)."""
+        return self.settled and bool(self.refunded)
 
     @property
     def has_live_refund(self) -> bool:
@@ -101,6 +113,10 @@ def unsettled_reason(state: MoneyState) -> str:
         return gettext("the customer still owes %(amount)s for the exchange.") % {
             "amount": format_money(state.due_open, state.currency)
         }
+    if state.owed_back:
+        return gettext(
+            "the customer owes %(amount)s back: fewer items arrived than were refunded."
+        ) % {"amount": format_money(state.owed_back, state.currency)}
     return ""
 
 
@@ -125,16 +141,23 @@ def money_for_returns(returns: list[Return]) -> dict[int, ReturnMoney]:
     """
     if all(hasattr(ret, "due_paid") for ret in returns):
         facts = {ret.pk: order_facts_of(ret) for ret in returns}
-        # due_paid is a column with_money_columns adds: the model's type does not know it.
-        paid = {ret.pk for ret in returns if ret.due_paid}  # type: ignore[attr-defined]
+        # due_paid and repaid are columns with_money_columns adds: the model's type does not
+        # know them.
+        settled = {ret.pk: (ret.due_paid, ret.repaid) for ret in returns}  # type: ignore[attr-defined]
     else:
         by_order = load_order_facts(
             list({ret.order_id: ret.order for ret in returns}.values()), {r.pk for r in returns}
         )
         facts = {ret.pk: by_order[ret.order_id] for ret in returns}
-        paid = _paid_dues([ret.pk for ret in returns])
+        settled = _settlements([ret.pk for ret in returns])
     return {
-        ret.pk: _state(quote_from_facts(facts[ret.pk], ret), facts[ret.pk], ret, ret.pk in paid)
+        ret.pk: _state(
+            quote_from_facts(facts[ret.pk], ret),
+            ret,
+            facts[ret.pk],
+            due_paid=settled[ret.pk][0],
+            repaid=settled[ret.pk][1],
+        )
         for ret in returns
     }
 
@@ -142,8 +165,7 @@ def money_for_returns(returns: list[Return]) -> dict[int, ReturnMoney]:
 def with_money_columns(returns: QuerySet[Return]) -> QuerySet[Return]:
     """`returns` with what their money states are computed from as columns of their own query
     (a list's page): money_for_returns then makes no query."""
-    paid = ExchangeDue.objects.filter(ret_id=OuterRef("pk"), status=ExchangeDueStatus.PAID)
-    return with_order_facts(returns).annotate(due_paid=Exists(paid))
+    return _settlement_columns(with_order_facts(returns))
 
 
 def live_refund_exists() -> Exists:
@@ -173,24 +195,47 @@ def money_for_order(order: Order) -> MoneyState:
         left_to_refund=total("left_to_refund"),
         amount_due=total("amount_due"),
         due_open=total("due_open"),
+        owed_back=total("owed_back"),
     )
 
 
-def _paid_dues(ret_ids: list[int]) -> set[int]:
-    """The returns among `ret_ids` whose exchange due the customer paid."""
+def _settlements(ret_ids: list[int]) -> dict[int, tuple[bool, Decimal]]:
+    """By return id: whether its exchange due was paid, and what was paid back or written off
+    of an amount owed back; one query, the columns with_money_columns adds."""
     if not ret_ids:
-        return set()
-    paid = ExchangeDue.objects.filter(ret_id__in=ret_ids, status=ExchangeDueStatus.PAID)
-    return set(paid.values_list("ret_id", flat=True))
+        return {}
+    rows = _settlement_columns(Return.objects.filter(pk__in=ret_ids))
+    # Columns the annotation adds: the model's type does not know them.
+    values = rows.values_list("pk", "due_paid", "repaid")  # type: ignore[misc]
+    return {pk: (due_paid, repaid) for pk, due_paid, repaid in values}
 
 
-def _state(quote: Quote, facts: OrderFacts, ret: Return, due_paid: bool) -> ReturnMoney:
+def _settlement_columns(returns: QuerySet[Return]) -> QuerySet[Return]:
+    paid = ExchangeDue.objects.filter(ret_id=OuterRef("pk"), status=ExchangeDueStatus.PAID)
+    repaid = (
+        Repayment.objects.filter(ret_id=OuterRef("pk"))
+        .values("ret_id")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    money = DecimalField(**MONEY)
+    return returns.annotate(
+        due_paid=Exists(paid),
+        repaid=Coalesce(Subquery(repaid, output_field=money), Value(ZERO, output_field=money)),
+    )
+
+
+def _state(
+    quote: Quote, ret: Return, facts: OrderFacts, *, due_paid: bool, repaid: Decimal
+) -> ReturnMoney:
     currency = quote.currency
     live = ret.status in LIVE_STATUSES
     own = [refund for refund in facts.live_refunds if refund.ret_id == ret.pk]
     refunded = sum((r.amount for r in own if r.status == RefundStatus.REFUNDED), ZERO)
     pending = sum((r.amount for r in own if r.status == RefundStatus.PENDING), ZERO)
     owed = quote.total if live else ZERO
+    # Refunded beyond what the return is worth: a refund before receipt, then fewer units came.
+    beyond = refunded - quote.total - repaid if live else ZERO
     return ReturnMoney(
         currency=currency,
         quote=quote,
@@ -202,4 +247,5 @@ def _state(quote: Quote, facts: OrderFacts, ret: Return, due_paid: bool) -> Retu
         left_to_refund=quantize(max(ZERO, owed - refunded - pending), currency),
         amount_due=quote.amount_due,
         due_open=ZERO if due_paid or not live else quote.amount_due,
+        owed_back=quantize(max(ZERO, beyond), currency),
     )

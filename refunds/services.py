@@ -21,6 +21,7 @@ from refunds.models import (
     Refund,
     RefundMode,
     RefundStatus,
+    Repayment,
     StoreCreditMovement,
 )
 from refunds.money import ReturnMoney, money_for_return
@@ -252,6 +253,7 @@ def refund_mark_refunded(*, actor: User | None, refund: Refund, reference: str) 
         if locked.status == RefundStatus.REFUNDED and locked.reference == reference:
             return locked  # the same click twice
         _require_pending(locked)
+        _refuse_beyond_what_arrived(ret, locked)
         if not reference and locked.mode != RefundMode.STORE_CREDIT:
             raise RefundError(
                 gettext(
@@ -319,6 +321,26 @@ def refund_settle(
         return refund_mark_refunded(actor=actor, refund=refund, reference=reference)
 
 
+def _refuse_beyond_what_arrived(ret: Return, refund: Refund) -> None:
+    """A refund made before the parcel arrived may be worth more than what did arrive: paying it
+    out would leave the customer owing money back. Refused; cancel it and refund what is left."""
+    state = money_for_return(ret)
+    if state.parcel_awaited or not state.live:
+        return
+    left = state.quote_total - state.refunded
+    if refund.amount > left:
+        raise RefundError(
+            gettext(
+                "This refund of %(amount)s is more than is left to refund now that the parcel "
+                "arrived (%(left)s): cancel it and refund what is left."
+            )
+            % {
+                "amount": format_money(refund.amount, refund.currency),
+                "left": format_money(max(left, ZERO), refund.currency),
+            }
+        )
+
+
 def _settled_by_this_request(ret: Return, key: str, reference: str) -> Refund | None:
     """The refund a first submission of this settle request made or marked: the one its key
     created, or (a pending refund keeps its own key) the one marked with this reference once
@@ -360,6 +382,113 @@ def _close(actor: User | None, refund: Refund, note: str, status: str) -> Refund
         amount = money_param(locked.amount, locked.currency)
         _record(ret, actor, code, {"amount": amount}, note=note)
     return locked
+
+
+def refund_reverse(*, actor: User | None, refund: Refund, reason: str) -> Refund:
+    """Take back a refund paid out: the customer sent the money back, a chargeback, a refund
+    made by mistake. The one audited way to undo a refund (who, when, why, on the timeline);
+    the return may then be cancelled, rejected or expired again (returns.policy.closing_refusal).
+    A store credit is taken back from the customer's balance, refused once it is spent.
+    A pending refund is cancelled instead (refund_cancel). Locks as refund_mark_refunded."""
+    actor = _require_permission(actor)
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        lock_order(refund.order_id)
+        ret = lock_return(refund.ret_id)
+        locked = lock_refund(refund.pk)
+        if not locked.is_reversible:
+            raise RefundError(_not_reversible(locked))
+        if not reason:
+            raise RefundError(gettext("Say why the refund is reversed."))
+        if locked.mode == RefundMode.STORE_CREDIT:
+            _take_credit_back(locked, ret, actor)
+        locked.reverse(actor=actor, reason=reason)
+        locked.save(update_fields=["status", "reversed_by", "reversed_at", "reversal_reason"])
+        params = {"amount": money_param(locked.amount, locked.currency)}
+        _record(ret, actor, "refund.reversed", params, note=reason)
+    return locked
+
+
+def _not_reversible(refund: Refund) -> str:
+    if refund.status == RefundStatus.PENDING:
+        return gettext(
+            "Only a refund marked refunded can be reversed; this one is pending: cancel it instead."
+        )
+    return gettext("Only a refund marked refunded can be reversed; this one is %(status)s.") % {
+        "status": refund.get_status_display()
+    }
+
+
+def _take_credit_back(refund: Refund, ret: Return, actor: User) -> StoreCreditMovement:
+    customer = lock_customer(ret.order.customer_id)
+    balance = store_credit_balance(customer, refund.currency)
+    if balance < refund.amount:
+        raise RefundError(
+            gettext(
+                "Only %(balance)s of this store credit is left on the customer's balance: it "
+                "cannot be taken back."
+            )
+            % {"balance": format_money(balance, refund.currency)}
+        )
+    return StoreCreditMovement.objects.create(
+        customer=customer,
+        amount=-refund.amount,
+        currency=refund.currency,
+        refund=refund,
+        note=gettext("Return %(rma)s: refund reversed") % {"rma": ret.rma_number},
+        created_by=actor,
+    )
+
+
+# --- amounts owed back -----------------------------------------------------------------------
+
+
+def repayment_record(
+    *, actor: User | None, ret: Return, outcome: str, reference: str = "", note: str = ""
+) -> Repayment:
+    """Settle what the customer owes back (refunds.money: owed_back): they paid it back (with
+    the payment's reference), or the merchant writes it off (with why). Records the whole amount
+    owed, once: a second click finds nothing owed. Completes the received return once its money
+    is settled. Locks the order, then the return."""
+    actor = _require_permission(actor)
+    reference, note = (reference or "").strip(), (note or "").strip()
+    _check_repayment(outcome, reference, note)
+    with transaction.atomic():
+        order = lock_order(ret.order_id)
+        locked = lock_return(ret.pk)
+        owed = money_for_return(locked).owed_back
+        if not owed:
+            raise RefundError(
+                gettext("The customer owes nothing back for return %(rma)s.")
+                % {"rma": locked.rma_number}
+            )
+        repayment = Repayment.objects.create(
+            ret=locked,
+            order=order,
+            amount=owed,
+            currency=order.currency,
+            outcome=outcome,
+            reference=reference,
+            note=note,
+            created_by=actor,
+        )
+        code = "refund.repaid" if outcome == Repayment.Outcome.REPAID else "refund.written_off"
+        params: dict[str, Any] = {"amount": money_param(owed, order.currency)}
+        if outcome == Repayment.Outcome.REPAID:
+            params["reference"] = reference
+        _record(locked, actor, code, params, note=note)
+        notice = _COMPLETION_NOTICE[_check_mode(locked, None)]
+        _complete_if_settled(locked, actor, code, params, notice=notice)
+    return repayment
+
+
+def _check_repayment(outcome: str, reference: str, note: str) -> None:
+    if outcome not in Repayment.Outcome.values:
+        raise RefundError(gettext("Choose whether the customer paid it back or it is written off."))
+    if outcome == Repayment.Outcome.REPAID and not reference:
+        raise RefundError(gettext("Type the reference of the customer's payment."))
+    if outcome == Repayment.Outcome.WRITTEN_OFF and not note:
+        raise RefundError(gettext("Say why the amount is written off."))
 
 
 # --- exchanges -------------------------------------------------------------------------------

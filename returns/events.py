@@ -145,6 +145,15 @@ MESSAGES: dict[str, EventMessage] = {
         _("Exchange difference of %(amount)s refunded."), money=("amount",)
     ),
     "refund.settled_by": EventMessage(_("Settled by %(user)s.")),
+    "refund.reversed": EventMessage(_("Refund of %(amount)s reversed."), money=("amount",)),
+    "refund.owed_back": EventMessage(
+        _("%(amount)s refunded for items that did not arrive: owed back by the customer."),
+        money=("amount",),
+    ),
+    "refund.repaid": EventMessage(
+        _("%(amount)s paid back by the customer (reference %(reference)s)."), money=("amount",)
+    ),
+    "refund.written_off": EventMessage(_("%(amount)s written off."), money=("amount",)),
     "exchange.due": EventMessage(
         _("The exchanged item costs more: %(amount)s to pay."), money=("amount",)
     ),

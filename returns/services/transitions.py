@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 from refunds.money import money_for_return, unsettled_reason
 from returns import policy
 from returns.errors import ReturnError, ReturnPermissionError
-from returns.events import TEXT
+from returns.events import TEXT, money_param
 from returns.locks import lock_order, lock_return
 from returns.models import Return, ReturnAction, ReturnEvent, ReturnLine
 from returns.services._common import (
@@ -256,8 +256,23 @@ def return_receive(
         )
         for line in lines:
             _restock(line, actor=actor)
+        _record_owed_back(locked)
         tell_customer(locked, code="received", event=event, actor=actor, notify=notify)
     return locked
+
+
+def _record_owed_back(ret: Return) -> None:
+    """Refunded before its parcel arrived, then received short: the timeline tells staff what
+    the customer owes back (settled by refunds.services.repayment_record)."""
+    owed = money_for_return(ret).owed_back
+    if owed:
+        record_event(
+            ret,
+            kind=ReturnEvent.Kind.REFUND,
+            actor=None,
+            code="refund.owed_back",
+            params={"amount": money_param(owed, ret.order.currency)},
+        )
 
 
 def return_complete(
