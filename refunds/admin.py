@@ -22,8 +22,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from refunds import selectors, services
-from refunds.forms import ExchangeSettleForm, ReferenceForm, RefundForm
-from refunds.models import ExchangeDue, Refund, RefundMode, StoreCreditMovement
+from refunds.forms import (
+    ExchangeSettleForm,
+    ReferenceForm,
+    RefundForm,
+    RepaymentForm,
+    ReversalForm,
+)
+from refunds.models import ExchangeDue, Refund, RefundMode, Repayment, StoreCreditMovement
 from refunds.money import money_for_order, money_for_return
 from refunds.quotes import Quote
 from returns.models import Return
@@ -173,6 +179,9 @@ class RefundAdmin(_ReadOnlyAdmin):
         "created_at",
         "marked_by",
         "marked_at",
+        "reversed_by",
+        "reversed_at",
+        "reversal_reason",
         "next_step",
     )
 
@@ -192,6 +201,12 @@ class RefundAdmin(_ReadOnlyAdmin):
 
     @admin.display(description=_("next step"))
     def next_step(self, obj: Refund) -> str:
+        if obj.is_reversible:
+            return format_html(
+                '<a class="button" href="{}">{}</a>',
+                reverse("admin:refunds_refund_reverse", args=[obj.pk]),
+                gettext("Reverse this refund"),
+            )
         if obj.status != Refund.Status.PENDING:
             return "-"
         return format_html(
@@ -209,10 +224,16 @@ class RefundAdmin(_ReadOnlyAdmin):
                 name="refunds_refund_for_return",
             ),
             path(
+                "return/<int:return_id>/owed-back/",
+                view(self.owed_back_view),
+                name="refunds_refund_owed_back",
+            ),
+            path(
                 "<int:pk>/mark-refunded/",
                 view(self.mark_refunded_view),
                 name="refunds_refund_mark_refunded",
             ),
+            path("<int:pk>/reverse/", view(self.reverse_view), name="refunds_refund_reverse"),
             *super().get_urls(),
         ]
 
@@ -334,6 +355,56 @@ class RefundAdmin(_ReadOnlyAdmin):
         )
         return redirect("admin:refunds_refund_change", refund.pk)
 
+    def owed_back_view(self, request: AuthenticatedRequest, return_id: int) -> HttpResponseBase:
+        """What the customer owes back (refunded beyond what arrived), and the form that
+        records it paid back or written off."""
+        self._require_manage(request)
+        ret = get_object_or_404(Return.objects.select_related("order"), pk=return_id)
+        form = RepaymentForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.repayment_record(actor=request.user, ret=ret, **form.cleaned_data)
+            except ReturnError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, gettext("The amount owed back is settled."))
+                return redirect("admin:returns_return_change", ret.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "ret": ret,
+            "title": gettext("Amount owed back on return %(rma)s") % {"rma": ret.rma_number},
+            "money": money_for_return(ret),
+            "form": form,
+            "repayments": list(ret.repayments.select_related("created_by")),
+        }
+        return TemplateResponse(request, "admin/refunds/owed_back.html", context)
+
+    def reverse_view(self, request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
+        """Confirm, with a reason, the reversal of a refund paid out (refunds.services)."""
+        self._require_manage(request)
+        refund = get_object_or_404(Refund.objects.select_related("ret", "order"), pk=pk)
+        form = ReversalForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.refund_reverse(
+                    actor=request.user, refund=refund, reason=form.cleaned_data["reason"]
+                )
+            except ReturnError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, gettext("Refund %(id)s reversed.") % {"id": refund.pk})
+                return redirect("admin:refunds_refund_change", refund.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "object": refund,
+            "title": gettext("Reverse refund %(id)s") % {"id": refund.pk},
+            "form": form,
+            "reversible": refund.is_reversible,
+        }
+        return TemplateResponse(request, "admin/refunds/reverse.html", context)
+
     def mark_refunded_view(self, request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
         self._require_manage(request)
         refund = get_object_or_404(Refund.objects.select_related("ret"), pk=pk)
@@ -406,6 +477,25 @@ class ExchangeDueAdmin(_ReadOnlyAdmin):
             done=gettext("Amount due marked as paid."),
             title=gettext("Mark the amount due as paid"),
         )
+
+
+@admin.register(Repayment)
+class RepaymentAdmin(_ReadOnlyAdmin):
+    list_display = ["created_at", "ret", "order", "amount", "currency", "outcome", "created_by"]
+    list_filter = ["outcome"]
+    list_select_related = ["ret", "order", "created_by"]
+    search_fields = ["ret__rma_number", "order__number", "reference"]
+    fields = readonly_fields = (
+        "ret",
+        "order",
+        "amount",
+        "currency",
+        "outcome",
+        "reference",
+        "note",
+        "created_by",
+        "created_at",
+    )
 
 
 @admin.register(StoreCreditMovement)

@@ -5,7 +5,7 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from refunds.models import RefundMode
+from refunds.models import RefundMode, RepaymentOutcome
 
 
 class RefundForm(forms.Form):
@@ -59,4 +59,34 @@ class ReferenceForm(forms.Form):
         required=False,
         max_length=200,
         help_text=_("The payment provider's refund id or the bank transfer's reference."),
+    )
+
+
+class RepaymentForm(forms.Form):
+    """How an amount owed back was settled (refunds.services.repayment_record checks it)."""
+
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=RepaymentOutcome.choices, widget=forms.RadioSelect
+    )
+    reference = forms.CharField(
+        label=_("Reference of the customer's payment"),
+        required=False,
+        max_length=200,
+        help_text=_("Needed when the customer paid it back."),
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Needed to write it off: why."),
+    )
+
+
+class ReversalForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is this refund reversed?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example: the customer sent the money back, a chargeback, a mistake."),
     )

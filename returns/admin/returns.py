@@ -266,7 +266,7 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
             money(state.quote_total, state.currency),
             obj.get_refund_mode_display(),
             left,
-            _refunded_before_receipt(state),
+            _money_warning(state),
         )
 
     @admin.display(description=_("age"), ordering="created_at")
@@ -407,8 +407,15 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
         )
 
 
-def _refunded_before_receipt(state: ReturnMoney) -> str:
-    """The overview's line for a return refunded while its parcel is still awaited."""
+def _money_warning(state: ReturnMoney) -> str:
+    """The overview's line for a return refunded while its parcel is still awaited, or received
+    short after such a refund (the customer owes the difference back)."""
+    if state.owed_back:
+        return format_html(
+            '<span class="cell-line owed-back">{}</span>',
+            gettext("%(amount)s owed back by the customer")
+            % {"amount": money(state.owed_back, state.currency)},
+        )
     if not state.refunded_before_receipt:
         return ""
     return format_html(
