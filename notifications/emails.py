@@ -5,6 +5,7 @@ Subjects and text bodies are rendered without autoescaping (they are not HTML); 
 with it, so what customers and staff typed cannot break the markup.
 """
 
+import re
 from dataclasses import dataclass
 from email.utils import make_msgid
 
@@ -17,6 +18,7 @@ from notifications import registry
 from notifications.events import NotificationEvent
 from notifications.models import EmailTemplate, compile_template_source
 
+_SPACES = re.compile(r"[ \t\r\n]+")
 PARTS = {"subject": "subject.txt", "text_body": "txt", "html_body": "html"}
 
 
@@ -58,8 +60,9 @@ def render_email(
             )
             for part, source in sources.items()
         }
-    # A subject is one line, whatever the template's line breaks.
-    subject = " ".join(rendered["subject"].split())
+    # A subject is one line, whatever the template's line breaks; a no-break space (French
+    # typography, before ":") stays one.
+    subject = _SPACES.sub(" ", rendered["subject"]).strip()
     return RenderedEmail(
         subject=subject,
         text_body=rendered["text_body"].strip() + "\n",

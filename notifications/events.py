@@ -14,6 +14,7 @@ class NotificationEvent(models.TextChoices):
     RECEIVED = "received", _("parcel received")
     REFUNDED = "refunded", _("refunded")
     CREDITED = "credited", _("store credit issued")
+    REFUNDED_EARLY = "refunded_early", _("refunded, parcel awaited")
     EXCHANGED = "exchanged", _("exchanged")
     CANCELLED = "cancelled", _("return cancelled")
     EXPIRED = "expired", _("return expired")

@@ -50,8 +50,9 @@ def notification_enqueue(*, ret, event: str, return_event=None, actor=None):
     Called by the return and refund services only when the change is to be told to the
     customer. `event` is one of the codes of notifications/events (requested, approved,
     approved_with_label, rejected, in_transit, received, refunded, credited, exchanged,
-    cancelled, expired, label_resent). `return_event` is the ReturnEvent row of the change: it
-    makes the outbox row unique per change, so calling twice for one change queues one email.
+    cancelled, expired, label_resent, refunded_early). `return_event` is the ReturnEvent row of
+    the change: it makes the outbox row unique per change, so calling twice for one change
+    queues one email.
     The email goes to the broker only after commit; a rollback leaves neither row nor email.
     Returns the Notification row.
     """

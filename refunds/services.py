@@ -36,7 +36,7 @@ from returns.locks import (
     lock_return,
 )
 from returns.models import Return, ReturnEvent, ReturnStatus
-from returns.services import ReturnError, ReturnPermissionError, return_complete
+from returns.services import ReturnError, ReturnPermissionError, return_complete, tell_customer
 from shop.models import Customer, Order, User
 from shop.money import MINOR_UNITS, ZERO, format_money, quantize
 
@@ -266,7 +266,10 @@ def refund_mark_refunded(*, actor: User | None, refund: Refund, reference: str) 
         if locked.mode == RefundMode.STORE_CREDIT:
             _credit_store(locked, ret, actor)
         code, params = _settled_message(locked)
-        _record(ret, actor, code, params, visible_to_customer=True)
+        event = _record(ret, actor, code, params, visible_to_customer=True)
+        if money_for_return(ret).parcel_awaited:
+            # Refunded before receipt: the customer is told, and asked to still send the parcel.
+            tell_customer(ret, code="refunded_early", event=event, actor=actor, notify=None)
         _complete_if_settled(ret, actor, code, params, notice=_COMPLETION_NOTICE[locked.mode])
     return locked
 
@@ -716,9 +719,9 @@ def _record(
     *,
     note: str = "",
     visible_to_customer: bool = False,
-) -> None:
+) -> ReturnEvent:
     """A refund event: the message `code` (returns/events.py) and what the person typed."""
-    ReturnEvent.objects.create(
+    return ReturnEvent.objects.create(
         ret=ret,
         kind=ReturnEvent.Kind.REFUND,
         actor=actor,

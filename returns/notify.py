@@ -68,6 +68,7 @@ def email_context(ret: Return, return_event: ReturnEvent | None = None) -> dict:
         "rejection_reason": ret.rejection_reason,
         "note": customer_note(return_event),
         "refund_amount": refund_amount(ret),
+        "refund_mode": ret.refund_mode,
         "currency": order.currency,
         "return_url": f"{settings.SITE_URL.rstrip('/')}/returns/{ret.rma_number}/",
         "tracking_number": _label_tracking_number(ret),

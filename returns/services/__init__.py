@@ -6,6 +6,7 @@ a ReturnError (with a clear, translated message) when it refuses, having changed
 """
 
 from returns.errors import ReturnError, ReturnPermissionError, StaleReturnError
+from returns.services._common import tell_customer
 from returns.services.creation import ReturnLineInput, return_create, return_request
 from returns.services.editing import return_update
 from returns.services.inspection import return_inspect
@@ -37,4 +38,5 @@ __all__ = [
     "return_reject",
     "return_request",
     "return_update",
+    "tell_customer",
 ]

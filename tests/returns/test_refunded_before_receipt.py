@@ -7,8 +7,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from notifications.emails import render_email
 from notifications.models import Notification
 from refunds.models import LIVE_REFUND_STATUSES, Refund, RefundStatus, StoreCreditMovement
 from refunds.money import money_for_return
@@ -16,6 +17,7 @@ from refunds.services import refund_create, refund_settle
 from returns import policy
 from returns.errors import ReturnError
 from returns.models import Return, ReturnStatus
+from returns.notify import email_context
 from returns.services import (
     return_approve,
     return_cancel,
@@ -258,3 +260,41 @@ def test_a_cancel_racing_a_refund_leaves_one_of_them(order, staff, manager, slow
         assert isinstance(credit, Refund)
         assert status == ReturnStatus.APPROVED
         assert [refund.amount for refund in live] == [Decimal("65.09")]
+
+
+def test_the_customer_is_emailed_the_refund_made_before_receipt_and_asked_to_send_the_parcel(
+    order, staff, manager, notifications
+):
+    # given: an approved return, its parcel awaited
+    ret = return_approve(actor=staff, ret=request(order, 1))
+    told_before = len(notifications.calls)
+    # when: refunded and marked refunded before the parcel arrives
+    refund_settle(actor=manager, ret=ret, reference="BANK-1", idempotency_key="early-1")
+    # then: one email more, "refunded, parcel awaited", with the amount
+    assert notifications.events[told_before:] == ["refunded_early"]
+    event = notifications.calls[-1]["return_event"]
+    with translation.override("en"):
+        english = render_email("refunded_early", "en", email_context(ret, event))
+    with translation.override("fr"):
+        french = render_email("refunded_early", "fr", email_context(ret, event))
+    assert english.subject == (
+        f"Refund for your return {ret.rma_number}: please still send your parcel"
+    )
+    assert "We have refunded 65.09 EUR to your original payment" in english.text_body
+    assert "please still send us your parcel" in english.text_body
+    assert french.subject == (
+        f"Remboursement de votre retour {ret.rma_number}\u00a0: merci d\u2019envoyer tout de même "
+        "votre colis"
+    )
+    assert "Nous vous avons remboursé 65,09 EUR" in french.text_body
+    assert Return.objects.get(pk=ret.pk).status == ReturnStatus.APPROVED
+
+
+def test_no_early_refund_email_once_the_parcel_arrived(order, staff, manager, notifications):
+    # given: received, then refunded
+    ret = return_receive(actor=staff, ret=return_approve(actor=staff, ret=request(order, 1)))
+    # when
+    refund_settle(actor=manager, ret=ret, reference="BANK-1", idempotency_key="late-1")
+    # then: the completion's email, not the early one
+    assert "refunded_early" not in notifications.events
+    assert notifications.events[-1] == "refunded"
