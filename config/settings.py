@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -84,9 +85,19 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Throttling counters (login, guest lookup) live in the cache: per process by default, shared
-# by every web process when CACHE_URL points to Redis (redis://host:6379/1).
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# --- Cache and the client's address ------------------------------------------------------------
+# One cache every process shares (cached charts and lists): files under var/cache/ on the
+# embedded default, Redis in production (CACHE_URL=redis://host:6379/1). The throttles of
+# logins, signups, password resets and guest lookups count in the database (shop/throttle.py),
+# shared and atomic whatever the cache.
+CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
+# How many proxies stand in front of the web server, each appending to X-Forwarded-For: the
+# client's address is that many hops from the right (shop.throttle.client_address). 0: none,
+# REMOTE_ADDR is the client's. A forwarded header is the client's to forge when no proxy of
+# ours wrote it, so it is read only when this says so.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT is a number of proxies: 0 or more")
 
 AUTH_USER_MODEL = "shop.User"
 AUTH_PASSWORD_VALIDATORS = [
@@ -159,6 +170,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "notifications-sweep": {"task": "notifications.tasks.sweep_notifications", "schedule": 60.0},
     # Approved returns whose parcel never moved expire (ShopSettings.return_expiry_days).
     "returns-expire": {"task": "returns.tasks.expire_returns", "schedule": 3600.0},
+    # Throttle counters whose window closed are deleted.
+    "throttle-purge": {"task": "shop.tasks.purge_throttle_counters", "schedule": 3600.0},
 }
 CELERY_TIMEZONE = TIME_ZONE
 

@@ -14,7 +14,7 @@ urlpatterns = [
     path("account/signup/", accounts.signup, name="signup"),
     path("account/confirm/<str:token>/", accounts.confirm_email, name="confirm_email"),
     path("account/confirm-again/", accounts.confirm_email_resend, name="confirm_email_resend"),
-    path("password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/", accounts.PortalPasswordResetView.as_view(), name="password_reset"),
     path(
         "password-reset/sent/",
         auth_views.PasswordResetDoneView.as_view(),
@@ -22,7 +22,7 @@ urlpatterns = [
     ),
     path(
         "password-reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        accounts.PortalPasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path(

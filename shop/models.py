@@ -341,3 +341,21 @@ class ShopSettings(models.Model):
     def load(cls) -> "ShopSettings":
         obj, _created = cls.objects.get_or_create(pk=1)
         return obj
+
+
+class ThrottleCounter(models.Model):
+    """Attempts of one kind (login, signup, password reset, guest lookup) counted for one
+    identity in its current window (shop/throttle.py). A row in the database, not the cache:
+    every web process counts in the same place, and one UPDATE adds one atomically."""
+
+    # "<scope>:<hash of each identity part>": emails and addresses are not stored in clear.
+    key = models.CharField(max_length=200, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    window_ends = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("throttle counter")
+        verbose_name_plural = _("throttle counters")
+
+    def __str__(self):
+        return f"{self.key}: {self.count}"

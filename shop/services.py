@@ -1,5 +1,8 @@
 """Writes of the shop app."""
 
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
@@ -58,10 +61,37 @@ def stock_move(
 # --- accounts (the customer portal) ----------------------------------------------------------
 
 
-def account_signup(*, email: str, password: str, full_name: str = "", language: str = "fr") -> User:
-    """Create a customer's account. Orders are linked only once the email is confirmed
-    (account_confirm_email): whoever types an address must not see that address's orders."""
-    return User.objects.create_user(email, password, full_name=full_name.strip(), language=language)
+@dataclass(frozen=True)
+class Signup:
+    """What a signup did. Whoever signed up is told the same either way (check your email):
+    the page must not reveal which addresses have an account."""
+
+    new_account: User | None  # created: it gets the confirmation email
+    owner_to_tell: User | None  # the address had an (active) account: its owner gets a notice
+
+
+def account_signup(
+    *, email: str, password: str, full_name: str = "", language: str = "fr"
+) -> Signup:
+    """Create a customer's account, unless the address has one: then nothing is created or
+    changed, and the owner is to be told that someone tried. Orders are linked only once the
+    email is confirmed (account_confirm_email): whoever types an address must not see that
+    address's orders."""
+    email = User.objects.normalize_email(email).strip().lower()
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(
+                    email, password, full_name=full_name.strip(), language=language
+                )
+            return Signup(new_account=user, owner_to_tell=None)
+        except IntegrityError:  # the same address signed up at the same moment
+            existing = User.objects.get(email__iexact=email)
+    else:
+        # As long as a creation: hashing the password is most of a signup's time.
+        make_password(password)
+    return Signup(new_account=None, owner_to_tell=existing if existing.is_active else None)
 
 
 def account_confirm_email(*, user: User) -> Customer | None:

@@ -3,7 +3,6 @@ email address, choose the language."""
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core import signing
@@ -11,6 +10,7 @@ from django.core.mail import send_mail
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import get_language, gettext
 from django.views import i18n
 from django.views.decorators.http import require_POST
@@ -18,6 +18,13 @@ from django.views.decorators.http import require_POST
 from portal.forms.accounts import SignupForm, ThrottledAuthenticationForm
 from shop.models import ShopSettings, User
 from shop.services import account_confirm_email, account_signup, user_set_language
+from shop.throttle import (
+    THROTTLED_EMAILS,
+    client_address,
+    login_unlock,
+    password_reset_attempt,
+    signup_attempt,
+)
 
 CONFIRM_SALT = "shop.confirm-email"
 CONFIRM_MAX_AGE = 3 * 24 * 3600
@@ -73,26 +80,35 @@ class PortalLoginView(auth_views.LoginView):
 
 
 def signup(request):
+    """Sign up. The answer is the same whether the address has an account or not (an email
+    was sent): a new account gets its confirmation, an existing one's owner a notice."""
     if request.user.is_authenticated:
         return redirect("orders")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = account_signup(
-            email=form.cleaned_data["email"],
-            password=form.cleaned_data["password1"],
-            full_name=form.cleaned_data["full_name"],
-            language=(get_language() or settings.LANGUAGE_CODE)[:2],
-        )
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        send_confirmation(request, user)
-        messages.success(
-            request,
-            gettext(
-                "Welcome! We sent you an email: open its link to confirm your address and see "
-                "your orders here."
-            ),
-        )
-        return remember_language(redirect("orders"), user)
+        email = form.cleaned_data["email"]
+        if signup_attempt(email, client_address(request)) is None:
+            form.add_error(None, THROTTLED_EMAILS)
+        else:
+            done = account_signup(
+                email=email,
+                password=form.cleaned_data["password1"],
+                full_name=form.cleaned_data["full_name"],
+                language=(get_language() or settings.LANGUAGE_CODE)[:2],
+            )
+            if done.new_account is not None:
+                send_confirmation(request, done.new_account)
+            elif done.owner_to_tell is not None:
+                send_signup_notice(request, done.owner_to_tell)
+            messages.success(
+                request,
+                gettext(
+                    "Thank you. We sent an email to %(email)s: follow it to finish, then log in. "
+                    "It can take a few minutes; look in your spam folder too."
+                )
+                % {"email": email},
+            )
+            return redirect("login")
     return render(request, "registration/signup.html", {"form": form})
 
 
@@ -106,6 +122,42 @@ def send_confirmation(request, user: User) -> None:
         from_email=None,
         recipient_list=[user.email],
     )
+
+
+def send_signup_notice(request, user: User) -> None:
+    """Tell the owner of an account that someone tried to sign up with its address, in the
+    owner's language."""
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        context = {
+            "login_link": request.build_absolute_uri(reverse("login")),
+            "reset_link": request.build_absolute_uri(reverse("password_reset")),
+            "shop": ShopSettings.load(),
+            "user": user,
+        }
+        subject = render_to_string("registration/signup_notice_subject.txt", context).strip()
+        message = render_to_string("registration/signup_notice.txt", context)
+    send_mail(subject=subject, message=message, from_email=None, recipient_list=[user.email])
+
+
+class PortalPasswordResetView(auth_views.PasswordResetView):
+    """Django's reset (the same answer for any address), counted per address and per email:
+    each request sends an email."""
+
+    def form_valid(self, form):
+        if password_reset_attempt(form.cleaned_data["email"], client_address(self.request)) is None:
+            form.add_error(None, THROTTLED_EMAILS)
+            return self.form_invalid(form)
+        return super().form_valid(form)
+
+
+class PortalPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Choosing a new password through the emailed link also lifts the account's login pause:
+    its owner proved they read the address."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        login_unlock(form.user.email)
+        return response
 
 
 def confirm_email(request, token):

@@ -18,7 +18,7 @@ from portal.selectors.orders import (
 from portal.selectors.returns import order_returns, return_eligibility
 from portal.views.scope import GUEST_ACCESS_SECONDS, GUEST_ORDER_KEY, order_or_404, portal_page
 from shop.models import Order, ShopSettings
-from shop.throttle import LOOKUP_PER_ADDRESS, LOOKUP_PER_ORDER, client_address
+from shop.throttle import THROTTLED_LOOKUP, client_address, lookup_attempt
 
 ORDERS_PER_PAGE = 25
 
@@ -63,21 +63,15 @@ def order_detail(request, number):
 def guest_lookup(request):
     form = GuestLookupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        address = client_address(request)
         number = form.cleaned_data["order_number"].strip().upper()
-        if LOOKUP_PER_ADDRESS.blocked(address) or LOOKUP_PER_ORDER.blocked(number):
-            form.add_error(
-                None,
-                gettext(
-                    "Too many attempts. For your security, please wait 15 minutes and try again."
-                ),
-            )
+        attempt = lookup_attempt(number, client_address(request))
+        if attempt is None:
+            form.add_error(None, THROTTLED_LOOKUP)
         else:
             order = order_for_guest(number, form.cleaned_data["email_or_postcode"])
             if order is not None:
+                attempt.undo()  # only misses count
                 return _open_for_guest(request, order)
-            LOOKUP_PER_ADDRESS.fail(address)
-            LOOKUP_PER_ORDER.fail(number)
             form.add_error(
                 None,
                 gettext(

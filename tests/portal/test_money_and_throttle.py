@@ -1,13 +1,11 @@
-"""The money filter of the templates, and the cache throttle."""
+"""The money filter of the templates (the throttle has moved to tests/shop/test_throttle.py)."""
 
-import time
 from decimal import Decimal
 
 import pytest
 from django.utils import translation
 
 from shop.templatetags.money import minus, money
-from shop.throttle import Throttle
 
 NBSP = "\u00a0"
 
@@ -38,35 +36,3 @@ def test_money_rounds_half_up_to_the_minor_unit():
 
 def test_minus_turns_an_amount_into_a_deduction():
     assert minus(Decimal("10.00")) == Decimal("-10.00")
-
-
-def test_the_throttle_blocks_at_the_limit_within_the_window():
-    # given
-    throttle = Throttle("test", limit=3, window=60)
-    # when
-    counts = [throttle.fail("a@example.com|1.2.3.4") for _ in range(3)]
-    # then
-    assert counts == [1, 2, 3]
-    assert throttle.blocked("a@example.com|1.2.3.4") is True
-    assert throttle.blocked("b@example.com|1.2.3.4") is False
-
-
-def test_resetting_the_throttle_unblocks():
-    # given
-    throttle = Throttle("test", limit=1, window=60)
-    throttle.fail("x")
-    # when
-    throttle.reset("x")
-    # then
-    assert throttle.blocked("x") is False
-
-
-def test_the_window_closes():
-    # given: a window of one second
-    throttle = Throttle("test", limit=1, window=1)
-    throttle.fail("y")
-    assert throttle.blocked("y") is True
-    # when
-    time.sleep(1.1)
-    # then
-    assert throttle.blocked("y") is False
