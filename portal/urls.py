@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from portal.forms.accounts import OutboxPasswordResetForm
 from portal.views import accounts, labels, orders, returns
 
 urlpatterns = [
@@ -14,7 +15,11 @@ urlpatterns = [
     path("account/signup/", accounts.signup, name="signup"),
     path("account/confirm/<str:token>/", accounts.confirm_email, name="confirm_email"),
     path("account/confirm-again/", accounts.confirm_email_resend, name="confirm_email_resend"),
-    path("password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password-reset/",
+        auth_views.PasswordResetView.as_view(form_class=OutboxPasswordResetForm),
+        name="password_reset",
+    ),
     path(
         "password-reset/sent/",
         auth_views.PasswordResetDoneView.as_view(),

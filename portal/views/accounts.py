@@ -7,21 +7,17 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.core.mail import send_mail
+from django.db import transaction
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils.translation import get_language, gettext
 from django.views import i18n
 from django.views.decorators.http import require_POST
 
+from notifications.account_emails import CONFIRM_MAX_AGE, CONFIRM_SALT
+from notifications.accounts import queue_signup_confirmation
 from portal.forms.accounts import SignupForm, ThrottledAuthenticationForm
 from shop.models import ShopSettings, User
 from shop.services import account_confirm_email, account_signup, user_set_language
-
-CONFIRM_SALT = "shop.confirm-email"
-CONFIRM_MAX_AGE = 3 * 24 * 3600
-
 
 # --- who may see what -------------------------------------------------------------------------
 
@@ -77,14 +73,17 @@ def signup(request):
         return redirect("orders")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = account_signup(
-            email=form.cleaned_data["email"],
-            password=form.cleaned_data["password1"],
-            full_name=form.cleaned_data["full_name"],
-            language=(get_language() or settings.LANGUAGE_CODE)[:2],
-        )
+        # The account and its confirmation email together: the email leaves after commit,
+        # through the outbox and the worker (a provider that is down fails nothing here).
+        with transaction.atomic():
+            user = account_signup(
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+                full_name=form.cleaned_data["full_name"],
+                language=(get_language() or settings.LANGUAGE_CODE)[:2],
+            )
+            queue_signup_confirmation(user=user)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        send_confirmation(request, user)
         messages.success(
             request,
             gettext(
@@ -94,18 +93,6 @@ def signup(request):
         )
         return remember_language(redirect("orders"), user)
     return render(request, "registration/signup.html", {"form": form})
-
-
-def send_confirmation(request, user: User) -> None:
-    token = signing.dumps({"user": user.pk, "email": user.email}, salt=CONFIRM_SALT)
-    link = request.build_absolute_uri(reverse("confirm_email", args=[token]))
-    context = {"link": link, "shop": ShopSettings.load(), "user": user}
-    send_mail(
-        subject=render_to_string("registration/confirm_email_subject.txt", context).strip(),
-        message=render_to_string("registration/confirm_email.txt", context),
-        from_email=None,
-        recipient_list=[user.email],
-    )
 
 
 def confirm_email(request, token):
@@ -134,7 +121,7 @@ def confirm_email(request, token):
 @require_POST
 @login_required
 def confirm_email_resend(request):
-    send_confirmation(request, request.user)
+    queue_signup_confirmation(user=request.user)
     messages.success(
         request,
         gettext("We sent the confirmation email again to %(email)s.")
