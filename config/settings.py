@@ -158,6 +158,15 @@ else:
         "socket_timeout": 10,
         "socket_connect_timeout": 5,
     }
+# Publishing (notifications.tasks.publish_send, after the commit of a web request's change) never
+# waits on the broker for more than about NOTIFICATIONS_PUBLISH_TIMEOUT_SECONDS: its connection
+# has that connect and socket timeout, and neither kombu nor Celery retries it (a broker that
+# accepts the connection and never answers is the worst case). The row stays queued and the
+# sweep hands it over once the broker answers again. The worker consumes with the options above.
+NOTIFICATIONS_PUBLISH_TIMEOUT_SECONDS = env.float(
+    "NOTIFICATIONS_PUBLISH_TIMEOUT_SECONDS", default=0.25
+)
+CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from notifications import registry
 from notifications.emails import PARTS, default_template_source, render_email, template_sources
-from notifications.events import NotificationEvent
+from notifications.events import EDITABLE_EVENTS, NotificationEvent
 from notifications.models import EmailTemplate, Notification
 from notifications.selectors import email_template_overview, notification_list, preview_return
 from notifications.services import NotificationError, notification_resend
@@ -83,7 +83,7 @@ class EmailTemplateAdmin(admin.ModelAdmin):
         # "Customise" links open the add form on ?event=…&language=…, filled with the default.
         initial = super().get_changeform_initial_data(request)
         event, language = initial.get("event"), initial.get("language")
-        if event in NotificationEvent.values and language in LANGUAGE_CODES:
+        if event in EDITABLE_EVENTS and language in LANGUAGE_CODES:
             for part in PARTS:
                 initial.setdefault(part, default_template_source(event, language, part))
         return initial
@@ -109,7 +109,7 @@ class EmailTemplateAdmin(admin.ModelAdmin):
     def preview_view(self, request, event, language):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        if event not in NotificationEvent.values or language not in LANGUAGE_CODES:
+        if event not in EDITABLE_EVENTS or language not in LANGUAGE_CODES:
             raise Http404
         reference = request.GET.get("return", "")
         ret = preview_return(reference)
@@ -179,6 +179,7 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = [
         "created_at",
         "ret",
+        "user",
         "event",
         "recipient",
         "language",
@@ -189,12 +190,14 @@ class NotificationAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "event", "language"]
     search_fields = ["ret__rma_number", "recipient", "provider_message_id"]
+    list_select_related = ["ret", "user"]
     show_full_result_count = False
     actions = ["resend_selected"]
     change_form_template = "admin/notifications/notification/change_form.html"
     # Shown, never edited (a tuple: one sequence fits the types of both attributes).
     fields = readonly_fields = (
         "ret",
+        "user",
         "event",
         "return_event",
         "recipient",
@@ -204,7 +207,9 @@ class NotificationAdmin(admin.ModelAdmin):
         "max_attempts",
         "next_attempt_at",
         "claimed_at",
+        "handed_over_at",
         "sent_at",
+        "message_id",
         "provider_message_id",
         "last_error",
         "created_at",
@@ -225,6 +230,10 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_resend_permission(self, request):
         return request.user.has_perm("notifications.resend_notification")
+
+    @admin.display(description=_("Message-ID"))
+    def message_id(self, obj):
+        return obj.message_id
 
     @admin.display(description=_("last error"))
     def short_error(self, obj):

@@ -4,6 +4,13 @@ that hands lost or stuck rows to the broker again.
 Each row is sent once: only a queued row whose time has come can be claimed, by a conditional
 UPDATE that one worker wins. Transient provider errors put the row back in the queue with an
 exponential backoff; permanent ones, and anything unexpected, mark it failed for a person to see.
+
+At most once where that can be known: just before the email is handed to the provider, the
+attempt records it (`handed_over_at`, committed). A worker killed before that never sent the
+email, and the sweep queues it again. One killed after it may have sent it: nobody can know
+(SMTP and the providers' APIs have no way to ask), so the sweep queues it again too, rather than
+lose it, and the second copy carries the same Message-ID (Notification.message_id): mail
+clients show it once. The sweep counts those apart (`requeued_uncertain`).
 """
 
 import logging
@@ -22,12 +29,14 @@ from django.db.models import F
 from django.utils import timezone
 
 from notifications import registry
+from notifications.account_emails import AccountEmailNotSendable
 from notifications.emails import build_message
 from notifications.models import Notification, NotificationStatus
 
 logger = logging.getLogger(__name__)
 
 PERMANENT_ERRORS = (
+    AccountEmailNotSendable,
     AnymailRecipientsRefused,
     AnymailInvalidAddress,
     smtplib.SMTPRecipientsRefused,
@@ -98,12 +107,25 @@ def _claim(notification_id: int):
         status=NotificationStatus.SENDING,
         attempts=F("attempts") + 1,
         claimed_at=now,
+        handed_over_at=None,
         updated_at=now,
     )
     if not claimed:
         return None
-    related = registry.provider().notification_related
+    related = (*registry.provider().notification_related, "user")
     return Notification.objects.select_related(*related).get(pk=notification_id)
+
+
+def _hand_over(notification) -> bool:
+    """Record that this attempt gives the email to the provider now. False when the sweep took
+    the row back meanwhile (then it is not ours to send)."""
+    return bool(
+        Notification.objects.filter(
+            pk=notification.pk,
+            status=NotificationStatus.SENDING,
+            claimed_at=notification.claimed_at,
+        ).update(handed_over_at=timezone.now())
+    )
 
 
 def _finish(notification, **changes) -> None:
@@ -138,6 +160,9 @@ def deliver_notification(*, notification_id: int) -> Outcome:
         return Outcome("skipped")
     try:
         message = build_message(notification)
+        if not _hand_over(notification):
+            logger.warning("notification %s was taken back before sending", notification.pk)
+            return Outcome("skipped")
         message.send()
     except Exception as exc:
         return _record_failure(notification, exc)
@@ -185,6 +210,9 @@ class SweepResult:
     failed_stuck: int = 0
     published: int = 0
     unpublished: int = 0
+    # Of requeued_stuck: those whose worker died after handing the email to the provider (it
+    # may have gone; sent again with the same Message-ID).
+    requeued_uncertain: int = 0
 
 
 def notifications_sweep(
@@ -197,7 +225,8 @@ def notifications_sweep(
     """Hand to the broker again what it lost or never got.
 
     - rows in `sending` claimed more than `stuck_after` seconds ago: their worker died. They go
-      back to queued (or to failed when out of attempts);
+      back to queued (or to failed when out of attempts); those it had handed to the provider
+      are counted in `requeued_uncertain` and logged (see the module's docstring);
     - rows queued and due for more than `grace` seconds: their message was lost, or the broker
       was down when they were queued. They are published again.
     A row published twice is still sent once: the claim lets one worker have it.
@@ -215,9 +244,27 @@ def notifications_sweep(
         updated_at=now,
         last_error="gave up: the worker stopped during the last attempt",
     )
+    uncertain = list(stuck.filter(handed_over_at__isnull=False).values_list("pk", flat=True))
     requeued_stuck = stuck.update(
         status=NotificationStatus.QUEUED, next_attempt_at=now, updated_at=now
     )
+    requeued_uncertain = (
+        Notification.objects.filter(
+            pk__in=uncertain, status=NotificationStatus.QUEUED, next_attempt_at=now
+        ).update(
+            last_error="the worker stopped after handing the email to the provider: it may "
+            "have been sent; it is sent again with the same Message-ID"
+        )
+        if uncertain
+        else 0
+    )
+    if requeued_uncertain:
+        logger.warning(
+            "notifications sweep: %s emails may have been sent by a worker that died; sent "
+            "again with their Message-ID: %s",
+            requeued_uncertain,
+            uncertain,
+        )
     published, unpublished = _publish_due(
         publish, due_before=now - timedelta(seconds=grace), now=now, batch_size=batch_size
     )
@@ -226,6 +273,7 @@ def notifications_sweep(
         failed_stuck=failed_stuck,
         published=published,
         unpublished=unpublished,
+        requeued_uncertain=requeued_uncertain,
     )
 
 

@@ -7,7 +7,6 @@ with it, so what customers and staff typed cannot break the markup.
 
 import re
 from dataclasses import dataclass
-from email.utils import make_msgid
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -15,7 +14,8 @@ from django.template import Context, Engine
 from django.utils import translation
 
 from notifications import registry
-from notifications.events import NotificationEvent
+from notifications.account_emails import account_context
+from notifications.events import NotificationEvent, is_account_event
 from notifications.models import EmailTemplate, compile_template_source
 
 _SPACES = re.compile(r"[ \t\r\n]+")
@@ -39,8 +39,13 @@ def default_template_source(event: str, language: str, part: str) -> str:
 
 
 def template_sources(event: str, language: str) -> dict[str, str]:
-    """Staff's version of the three parts when there is one, else the defaults."""
-    row = EmailTemplate.objects.filter(event=event, language=language).first()
+    """Staff's version of the three parts when there is one, else the defaults. (The account
+    emails are never staff's: their text carries a sign-in or reset link.)"""
+    row = (
+        None
+        if is_account_event(event)
+        else EmailTemplate.objects.filter(event=event, language=language).first()
+    )
     if row is not None:
         return {part: getattr(row, part) for part in PARTS}
     return {part: default_template_source(event, language, part) for part in PARTS}
@@ -72,7 +77,10 @@ def render_email(
 
 def render_notification(notification) -> RenderedEmail:
     with translation.override(notification.language):
-        context = registry.provider().context(notification.ret, notification.return_event)
+        if notification.ret_id is None:
+            context = account_context(notification)
+        else:
+            context = registry.provider().context(notification.ret, notification.return_event)
     return render_email(notification.event, notification.language, context)
 
 
@@ -84,14 +92,16 @@ def build_message(notification) -> EmailMultiAlternatives:
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[notification.recipient],
         headers={
-            # Our own id, so a backend without provider ids (SMTP, files) still has one to store.
-            "Message-ID": make_msgid(domain=settings.DEFAULT_FROM_EMAIL.rpartition("@")[2]),
+            # The row's own id, the same on every attempt and resend: a message sent twice is
+            # recognisable as one (and a backend without provider ids still has one to store).
+            "Message-ID": notification.message_id,
             "X-Notification-ID": str(notification.pk),
         },
     )
     message.attach_alternative(rendered.html_body, "text/html")
-    for attachment in registry.provider().attachments(notification.ret, notification.event):
-        message.attach(attachment.filename, attachment.content, attachment.mimetype)
+    if notification.ret_id is not None:
+        for attachment in registry.provider().attachments(notification.ret, notification.event):
+            message.attach(attachment.filename, attachment.content, attachment.mimetype)
     # Anymail sends these to the provider, which echoes them in its tracking webhooks.
     # Anymail reads these two attributes on any EmailMessage; Django's types do not know them.
     message.metadata = {"notification_id": str(notification.pk)}  # type: ignore[attr-defined]

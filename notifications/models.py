@@ -1,5 +1,7 @@
 """The outbox (one Notification row per email to send) and the staff-edited email templates."""
 
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -8,7 +10,7 @@ from django.template import Engine, TemplateSyntaxError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from notifications.events import NotificationEvent
+from notifications.events import EDITABLE_EVENT_CHOICES, NotificationEvent
 
 
 def compile_template_source(source: str):
@@ -33,10 +35,12 @@ RESENDABLE_STATUSES = [NotificationStatus.FAILED, NotificationStatus.BOUNCED]
 
 
 class Notification(models.Model):
-    """One email to a customer about one change of a return: the outbox row.
+    """One email to a customer about one change of a return, or to a person about their account
+    (sign-up confirmation, password reset, a sign-up attempt with their address): the outbox row.
 
     Written in the transaction of the change; sent by the worker after commit. The status moves
     queued → sending (claimed by one worker) → sent, or back to queued for a retry, or failed.
+    Exactly one of `ret` (a return's email) and `user` (an account email) is set.
     """
 
     Status = NotificationStatus
@@ -46,8 +50,20 @@ class Notification(models.Model):
     ret = models.ForeignKey(
         "returns.Return",
         verbose_name=_("return"),
+        null=True,
+        blank=True,
         on_delete=models.CASCADE,
         related_name="notifications",
+    )
+    # An account email: what it says is built from the user when it is sent (a reset link is
+    # made then, never stored: notifications/account_emails.py).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="account_notifications",
     )
     return_event = models.ForeignKey(
         "returns.ReturnEvent",
@@ -63,6 +79,10 @@ class Notification(models.Model):
     dedup_key = models.CharField(
         _("deduplication key"), max_length=100, unique=True, editable=False
     )
+    # The email's own Message-ID is made of the row's id and this: the same on every attempt and
+    # resend, so a message sent twice is recognisable (mail clients fold it), and unique across
+    # databases (ids restart in another installation).
+    message_uuid = models.UUIDField(_("message UUID"), default=uuid.uuid4, editable=False)
     recipient = models.EmailField(_("recipient"))
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
     status = models.CharField(
@@ -77,6 +97,9 @@ class Notification(models.Model):
     )
     next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    # Set, and committed, just before the attempt hands the email to the provider: a worker that
+    # dies before it never sent it; one that dies after may have (delivery.py, the sweep).
+    handed_over_at = models.DateTimeField(_("handed to the provider at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     provider_message_id = models.CharField(
         _("provider message id"), max_length=255, blank=True, db_index=True
@@ -100,10 +123,22 @@ class Notification(models.Model):
                 condition=Q(attempts__lte=models.F("max_attempts")),
                 name="notification_attempts_within_limit",
             ),
+            models.CheckConstraint(
+                condition=Q(ret__isnull=False, user__isnull=True)
+                | Q(ret__isnull=True, user__isnull=False),
+                name="notification_of_a_return_or_an_account",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.ret} {self.event} → {self.recipient}"
+        about = self.ret if self.ret_id is not None else _("account")
+        return f"{about} {self.event} → {self.recipient}"
+
+    @property
+    def message_id(self) -> str:
+        """The Message-ID header of this email, on every attempt (see `message_uuid`)."""
+        domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
+        return f"<notification-{self.pk}-{self.message_uuid.hex}@{domain}>"
 
     @property
     def can_resend(self):
@@ -111,9 +146,10 @@ class Notification(models.Model):
 
 
 class EmailTemplate(models.Model):
-    """A template edited by staff. Without a row, the default file shipped with the code is used."""
+    """A template edited by staff. Without a row, the default file shipped with the code is used.
+    Only the return events' templates are editable (EDITABLE_EVENTS)."""
 
-    event = models.CharField(_("event"), max_length=30, choices=NotificationEvent.choices)
+    event = models.CharField(_("event"), max_length=30, choices=EDITABLE_EVENT_CHOICES)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
     subject = models.CharField(_("subject"), max_length=255)
     text_body = models.TextField(_("text body"))

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 
 from notifications import registry
-from notifications.events import NotificationEvent
+from notifications.events import EDITABLE_EVENTS
 from notifications.models import EmailTemplate, Notification
 
 if TYPE_CHECKING:
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 def notification_list():
     """Every notification, newest first, with what the list shows."""
-    return Notification.objects.select_related("ret").order_by("-created_at", "-id")
+    return Notification.objects.select_related("ret", "user").order_by("-created_at", "-id")
 
 
 def preview_return(reference: str | None = None):
@@ -42,7 +42,7 @@ class TemplateRow:
 
 
 def email_template_overview() -> list[TemplateRow]:
-    """Every event with, per language, whether staff changed its template."""
+    """Every event whose template staff may edit with, per language, whether they did."""
     rows = {(row.event, row.language): row for row in EmailTemplate.objects.all()}
     return [
         TemplateRow(
@@ -58,5 +58,5 @@ def email_template_overview() -> list[TemplateRow]:
                 for code, name in settings.LANGUAGES
             ],
         )
-        for event in NotificationEvent
+        for event in EDITABLE_EVENTS
     ]

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from notifications import registry
-from notifications.events import NotificationEvent
+from notifications.events import ACCOUNT_EVENTS, NotificationEvent
 from notifications.locks import lock_notification
 from notifications.models import Notification, NotificationStatus
 from notifications.tasks import publish_send
@@ -56,7 +56,7 @@ def notification_enqueue(*, ret, event: str, return_event=None, actor=None):
     The email goes to the broker only after commit; a rollback leaves neither row nor email.
     Returns the Notification row.
     """
-    if event not in NotificationEvent.values:
+    if event not in NotificationEvent.values or event in ACCOUNT_EVENTS:
         raise ValueError(f"unknown notification event {event!r}")
     recipient = registry.provider().recipient(ret)
     notification, created = Notification.objects.get_or_create(
@@ -67,6 +67,32 @@ def notification_enqueue(*, ret, event: str, return_event=None, actor=None):
             "event": event,
             "recipient": recipient.email,
             "language": _supported_language(recipient.language),
+            "max_attempts": settings.NOTIFICATIONS_MAX_ATTEMPTS,
+            "next_attempt_at": timezone.now(),
+        },
+    )
+    if created:
+        _publish_after_commit(notification.pk)
+    return notification
+
+
+def account_notification_enqueue(*, user, event: str, dedup_key: str | None = None):
+    """Queue one account email to `user` (notifications/accounts.py says which), in the caller's
+    transaction; it goes to the broker after commit, and the worker renders it when it sends it.
+
+    `dedup_key` makes calls with the same key one email (None: every call is its own email).
+    Returns the Notification row.
+    """
+    if event not in ACCOUNT_EVENTS:
+        raise ValueError(f"not an account email: {event!r}")
+    key = dedup_key or f"once-{uuid.uuid4().hex}"
+    notification, created = Notification.objects.get_or_create(
+        dedup_key=f"account:{user.pk}:{event}:{key}"[:100],
+        defaults={
+            "user": user,
+            "event": event,
+            "recipient": user.email,
+            "language": _supported_language(user.language),
             "max_attempts": settings.NOTIFICATIONS_MAX_ATTEMPTS,
             "next_attempt_at": timezone.now(),
         },
@@ -99,7 +125,10 @@ def notification_resend(*, actor, notification) -> Notification:
     locked.save(
         update_fields=["status", "max_attempts", "next_attempt_at", "claimed_at", "updated_at"]
     )
-    registry.provider().record_resend(locked, actor=actor, previous_status=previous_status)
+    if locked.ret_id is not None:
+        registry.provider().record_resend(locked, actor=actor, previous_status=previous_status)
+    else:
+        logger.info("account email %s (%s) sent again by %s", locked.pk, locked.event, actor.pk)
     _publish_after_commit(locked.pk)
     return locked
 

@@ -6,14 +6,61 @@ unexpected exception (a bug, a template error) marks the row failed instead of r
 """
 
 import logging
+import os
+import threading
 import time
 
-from celery import shared_task
+from celery import current_app, shared_task
+from django.conf import settings
 from kombu.exceptions import OperationalError
 
 from notifications.delivery import deliver_notification, notifications_sweep
 
 logger = logging.getLogger(__name__)
+
+
+def publish_transport_options() -> dict:
+    """The broker connection options of a publish: short timeouts, no retry. A broker that is
+    down, or hung (it accepts the connection and never answers), costs a request at most about
+    NOTIFICATIONS_PUBLISH_TIMEOUT_SECONDS per command; the sweep hands the row over later. (The
+    worker's own consuming connection keeps CELERY_BROKER_TRANSPORT_OPTIONS.)"""
+    timeout = settings.NOTIFICATIONS_PUBLISH_TIMEOUT_SECONDS
+    return {
+        "socket_timeout": timeout,
+        "socket_connect_timeout": timeout,
+        "retry_on_timeout": False,
+        # kombu's connection retries (establishing the connection): none.
+        "max_retries": 0,
+    }
+
+
+_publisher = threading.local()
+
+
+def _forget_publisher() -> None:
+    connection = getattr(_publisher, "connection", None)
+    _publisher.connection = None
+    if connection is not None:
+        try:
+            connection.collect()  # drop its sockets without talking to the broker
+        except Exception:
+            logger.debug("publisher connection dropped", exc_info=True)
+
+
+def _publisher_connection():
+    """This thread's publishing connection (kombu connections are not thread-safe), made with
+    the short timeouts above; made again after a failure, and in a forked child."""
+    connection = getattr(_publisher, "connection", None)
+    if connection is None:
+        connection = current_app.connection_for_write(
+            connect_timeout=settings.NOTIFICATIONS_PUBLISH_TIMEOUT_SECONDS,
+            transport_options=publish_transport_options(),
+        )
+        _publisher.connection = connection
+    return connection
+
+
+os.register_at_fork(after_in_child=lambda: setattr(_publisher, "connection", None))
 
 # After the broker failed, publishing is skipped for this long in this process: with a broker
 # that times out instead of refusing, every status change would otherwise wait on it.
@@ -38,15 +85,12 @@ def publish_send(
         send_notification.apply_async(
             (notification_id,),
             countdown=countdown,
+            connection=_publisher_connection(),
             # Fail fast: the sweep is the retry, not this caller (often a web request).
-            retry_policy={
-                "max_retries": 1,
-                "interval_start": 0,
-                "interval_step": 0.2,
-                "interval_max": 0.2,
-            },
+            retry=False,
         )
     except (OperationalError, OSError) as exc:
+        _forget_publisher()
         _broker_down_until = time.monotonic() + BROKER_PAUSE_SECONDS
         logger.warning(
             "broker unavailable, notification %s left for the sweep: %s", notification_id, exc

@@ -131,7 +131,8 @@ ALLOWED = {
     "notifications": {"notifications", "shop"},
     "returns": {"returns", "refunds", "notifications", "shop"},
     "refunds": {"refunds", "returns", "shop"},
-    "portal": {"portal", "returns", "refunds", "shop"},
+    # The portal queues the account emails (notifications.accounts).
+    "portal": {"portal", "returns", "refunds", "notifications", "shop"},
     "config": set(PACKAGES),
 }
 

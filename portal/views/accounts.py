@@ -6,16 +6,19 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.core.mail import send_mail
+from django.db import transaction
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import get_language, gettext
 from django.views import i18n
 from django.views.decorators.http import require_POST
 
-from portal.forms.accounts import SignupForm, ThrottledAuthenticationForm
+from notifications.account_emails import CONFIRM_MAX_AGE, CONFIRM_SALT
+from notifications.accounts import queue_signup_confirmation, queue_signup_notice
+from portal.forms.accounts import (
+    OutboxPasswordResetForm,
+    SignupForm,
+    ThrottledAuthenticationForm,
+)
 from shop.models import ShopSettings, User
 from shop.services import account_confirm_email, account_signup, user_set_language
 from shop.throttle import (
@@ -25,10 +28,6 @@ from shop.throttle import (
     password_reset_attempt,
     signup_attempt,
 )
-
-CONFIRM_SALT = "shop.confirm-email"
-CONFIRM_MAX_AGE = 3 * 24 * 3600
-
 
 # --- who may see what -------------------------------------------------------------------------
 
@@ -90,16 +89,19 @@ def signup(request):
         if signup_attempt(email, client_address(request)) is None:
             form.add_error(None, THROTTLED_EMAILS)
         else:
-            done = account_signup(
-                email=email,
-                password=form.cleaned_data["password1"],
-                full_name=form.cleaned_data["full_name"],
-                language=(get_language() or settings.LANGUAGE_CODE)[:2],
-            )
-            if done.new_account is not None:
-                send_confirmation(request, done.new_account)
-            elif done.owner_to_tell is not None:
-                send_signup_notice(request, done.owner_to_tell)
+            # The account and its email together: the email leaves after commit, through the
+            # outbox and the worker (a provider that is down fails nothing here).
+            with transaction.atomic():
+                done = account_signup(
+                    email=email,
+                    password=form.cleaned_data["password1"],
+                    full_name=form.cleaned_data["full_name"],
+                    language=(get_language() or settings.LANGUAGE_CODE)[:2],
+                )
+                if done.new_account is not None:
+                    queue_signup_confirmation(user=done.new_account)
+                elif done.owner_to_tell is not None:
+                    queue_signup_notice(email=done.owner_to_tell.email)
             messages.success(
                 request,
                 gettext(
@@ -112,36 +114,11 @@ def signup(request):
     return render(request, "registration/signup.html", {"form": form})
 
 
-def send_confirmation(request, user: User) -> None:
-    token = signing.dumps({"user": user.pk, "email": user.email}, salt=CONFIRM_SALT)
-    link = request.build_absolute_uri(reverse("confirm_email", args=[token]))
-    context = {"link": link, "shop": ShopSettings.load(), "user": user}
-    send_mail(
-        subject=render_to_string("registration/confirm_email_subject.txt", context).strip(),
-        message=render_to_string("registration/confirm_email.txt", context),
-        from_email=None,
-        recipient_list=[user.email],
-    )
-
-
-def send_signup_notice(request, user: User) -> None:
-    """Tell the owner of an account that someone tried to sign up with its address, in the
-    owner's language."""
-    with translation.override(user.language or settings.LANGUAGE_CODE):
-        context = {
-            "login_link": request.build_absolute_uri(reverse("login")),
-            "reset_link": request.build_absolute_uri(reverse("password_reset")),
-            "shop": ShopSettings.load(),
-            "user": user,
-        }
-        subject = render_to_string("registration/signup_notice_subject.txt", context).strip()
-        message = render_to_string("registration/signup_notice.txt", context)
-    send_mail(subject=subject, message=message, from_email=None, recipient_list=[user.email])
-
-
 class PortalPasswordResetView(auth_views.PasswordResetView):
-    """Django's reset (the same answer for any address), counted per address and per email:
-    each request sends an email."""
+    """Django's reset (the same answer for any address), counted per address and per email;
+    the email goes through the outbox (notifications.accounts)."""
+
+    form_class = OutboxPasswordResetForm
 
     def form_valid(self, form):
         if password_reset_attempt(form.cleaned_data["email"], client_address(self.request)) is None:
@@ -186,7 +163,7 @@ def confirm_email(request, token):
 @require_POST
 @login_required
 def confirm_email_resend(request):
-    send_confirmation(request, request.user)
+    queue_signup_confirmation(user=request.user)
     messages.success(
         request,
         gettext("We sent the confirmation email again to %(email)s.")

@@ -1,10 +1,11 @@
-"""The notifications tests' manager: staff who may resend notifications."""
+"""The notifications tests' manager (staff who may resend notifications) and SMTP server."""
 
 import pytest
 from django.contrib.auth.models import Permission
 
 from shop.models import User
 from tests.factories import StaffFactory
+from tests.notifications.smtp import SmtpSink
 
 
 @pytest.fixture
@@ -14,3 +15,16 @@ def manager(db):
     perms = Permission.objects.filter(content_type__app_label__in=["returns", "notifications"])
     user.user_permissions.add(*perms)
     return User.objects.get(pk=user.pk)
+
+
+@pytest.fixture
+def smtp(settings):
+    """The provider as a real SMTP server on 127.0.0.1, down until `smtp.start()`; Django's
+    SMTP backend sends to it."""
+    sink = SmtpSink()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", sink.port, 5
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    yield sink
+    sink.stop()

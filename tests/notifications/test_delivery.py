@@ -282,7 +282,26 @@ def test_the_provider_message_id_is_recorded(settings):
 def test_an_outcome_is_not_recorded_over_a_row_the_sweep_took_back(
     notification, scripted, monkeypatch
 ):
-    # given: while this worker sends, the sweep judges it dead and requeues the row
+    # given: once this worker handed the email over, the sweep judges it dead and requeues it
+    real_hand_over = delivery._hand_over
+
+    def hand_over_then_get_swept(row):
+        handed = real_hand_over(row)
+        Notification.objects.filter(pk=row.pk).update(status=Notification.Status.QUEUED)
+        return handed
+
+    monkeypatch.setattr(delivery, "_hand_over", hand_over_then_get_swept)
+    # when
+    deliver_notification(notification_id=notification.pk)
+    # then: the row stays the sweep's (queued), for the next claim
+    assert reload(notification).status == Notification.Status.QUEUED
+    assert len(mail.outbox) == 1
+
+
+def test_a_row_the_sweep_took_back_before_it_was_handed_over_is_not_sent_by_this_worker(
+    notification, scripted, monkeypatch
+):
+    # given: while this worker renders the email, the sweep judges it dead and requeues the row
     real_build = delivery.build_message
 
     def build_then_get_swept(row):
@@ -291,7 +310,9 @@ def test_an_outcome_is_not_recorded_over_a_row_the_sweep_took_back(
 
     monkeypatch.setattr(delivery, "build_message", build_then_get_swept)
     # when
-    deliver_notification(notification_id=notification.pk)
-    # then: the row stays the sweep's (queued), for the next claim
-    assert reload(notification).status == Notification.Status.QUEUED
-    assert len(mail.outbox) == 1
+    outcome = deliver_notification(notification_id=notification.pk)
+    # then: this worker sends nothing; the row is the next claim's, and was never handed over
+    assert outcome.status == "skipped"
+    assert mail.outbox == []
+    row = reload(notification)
+    assert (row.status, row.handed_over_at) == (Notification.Status.QUEUED, None)

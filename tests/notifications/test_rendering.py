@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from notifications.emails import PARTS, render_email, render_notification
-from notifications.events import NotificationEvent
+from notifications.events import EDITABLE_EVENTS
 from notifications.models import EmailTemplate
 from notifications.services import notification_enqueue
 from refunds.models import Refund, RefundStatus
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
-@pytest.mark.parametrize("event", NotificationEvent.values)
+@pytest.mark.parametrize("event", [event.value for event in EDITABLE_EVENTS])
 def test_every_event_has_a_default_email_in_every_language(event, language):
     # given
     ShopSettings.objects.update_or_create(pk=1, defaults={"shop_name": "Atelier Nord"})

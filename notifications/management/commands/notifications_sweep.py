@@ -32,6 +32,8 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"stuck in sending, requeued: {result.requeued_stuck}\n"
+            f"  of which handed to the provider before the worker stopped (may be sent twice, "
+            f"with the same Message-ID): {result.requeued_uncertain}\n"
             f"stuck in sending, out of attempts, failed: {result.failed_stuck}\n"
             f"published to the broker: {result.published}\n"
             f"not published (broker unavailable): {result.unpublished}"
