@@ -18,7 +18,13 @@ VAR_DIR = Path(env("VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env("SECRET_KEY", default="embedded-default-insecure-key-do-not-use-in-production")
+# Production is DEBUG=false, decided here once from the environment: code asks PRODUCTION, not
+# DEBUG (the test runner turns DEBUG off by itself). config/checks.py refuses to start it on an
+# unsafe setting (no SECRET_KEY, a per-process cache, demo users, ...).
+PRODUCTION = env.bool("PRODUCTION", default=not DEBUG)
+# The repository's development key: published, so production refuses it (check config.E001).
+DEVELOPMENT_SECRET_KEY = "embedded-default-insecure-key-do-not-use-in-production"
+SECRET_KEY = env("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
@@ -85,7 +91,8 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Throttling counters (login, guest lookup) live in the cache: per process by default, shared
-# by every web process when CACHE_URL points to Redis (redis://host:6379/1).
+# by every web process when CACHE_URL points to Redis (redis://host:6379/1). Production refuses
+# a per-process cache (config.E002).
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 AUTH_USER_MODEL = "shop.User"
@@ -188,7 +195,7 @@ CARRIER_WEBHOOK_SECRET = env("CARRIER_WEBHOOK_SECRET", default="")
 CARRIER_WEBHOOK_SECRETS = env.dict("CARRIER_WEBHOOK_SECRETS", default={})
 
 # --- Security (production) ------------------------------------------------------------------
-if not DEBUG:
+if PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
