@@ -243,7 +243,7 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 # Browser features no page of ours uses, refused to every page (config/middleware.py).
-PERMISSIONS_POLICY = {
+PERMISSIONS_POLICY: dict[str, list[str]] = {
     feature: []
     for feature in (
         "accelerometer",

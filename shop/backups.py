@@ -14,6 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connections
+from django.utils.translation import gettext as _
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 PGDUMP_HEADER = b"PGDMP"
@@ -29,7 +30,7 @@ def engine_of(using: str = "default") -> str:
         return "sqlite"
     if engine == "django.db.backends.postgresql":
         return "postgresql"
-    raise BackupError(f"No backup for the database engine {engine}.")
+    raise BackupError(_("No backup for the database engine %(engine)s.") % {"engine": engine})
 
 
 def default_backup_path(using: str = "default") -> Path:
@@ -43,7 +44,7 @@ def backup_database(output: Path, using: str = "default") -> Path:
     """Write a consistent copy of the database `using` to `output` (refusing to overwrite)."""
     output = Path(output)
     if output.exists():
-        raise BackupError(f"{output} exists already: choose another file.")
+        raise BackupError(_("%(file)s exists already: choose another file.") % {"file": output})
     output.parent.mkdir(parents=True, exist_ok=True)
     if engine_of(using) == "sqlite":
         _sqlite_backup(output, using)
@@ -52,20 +53,30 @@ def backup_database(output: Path, using: str = "default") -> Path:
     return output
 
 
+def verify_backup(source: Path, using: str = "default") -> None:
+    """Refuse (BackupError) a file that is not a backup for the database `using`."""
+    source = Path(source)
+    if not source.is_file():
+        raise BackupError(_("%(file)s is not a file.") % {"file": source})
+    with source.open("rb") as file:
+        header = file.read(len(SQLITE_HEADER))
+    if engine_of(using) == "sqlite":
+        if not header.startswith(SQLITE_HEADER):
+            raise BackupError(_("%(file)s is not an SQLite backup.") % {"file": source})
+    elif not header.startswith(PGDUMP_HEADER):
+        raise BackupError(
+            _("%(file)s is not a pg_dump backup (--format=custom).") % {"file": source}
+        )
+
+
 def restore_database(source: Path, using: str = "default") -> None:
     """Replace the whole database `using` with the backup `source`."""
     source = Path(source)
-    if not source.is_file():
-        raise BackupError(f"{source} is not a file.")
-    header = source.read_bytes()[: len(SQLITE_HEADER)]
+    verify_backup(source, using)
     connections[using].close()
     if engine_of(using) == "sqlite":
-        if not header.startswith(SQLITE_HEADER):
-            raise BackupError(f"{source} is not an SQLite backup.")
         _sqlite_restore(source, using)
     else:
-        if not header.startswith(PGDUMP_HEADER):
-            raise BackupError(f"{source} is not a pg_dump backup (--format=custom).")
         _run(
             ["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction"],
             using,
@@ -97,12 +108,16 @@ def _sqlite_restore(source: Path, using: str) -> None:
     try:
         (verdict,) = backup.execute("PRAGMA integrity_check").fetchone()
         if verdict != "ok":
-            raise BackupError(f"{source} is damaged: {verdict}")
+            raise BackupError(
+                _("%(file)s is damaged: %(error)s") % {"file": source, "error": verdict}
+            )
         connection = connections[using]
         connection.ensure_connection()
         backup.backup(connection.connection)
     except sqlite3.DatabaseError as error:
-        raise BackupError(f"{source} could not be read: {error}") from error
+        raise BackupError(
+            _("%(file)s could not be read: %(error)s") % {"file": source, "error": error}
+        ) from error
     finally:
         backup.close()
         connections[using].close()
@@ -123,7 +138,10 @@ def _run(command: list[str], using: str, source: Path | None = None) -> None:
         result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     except FileNotFoundError as error:
         raise BackupError(
-            f"{command[0]} is not installed (the PostgreSQL client tools are needed)."
+            _("%(tool)s is not installed (the PostgreSQL client tools are needed).")
+            % {"tool": command[0]}
         ) from error
     if result.returncode != 0:
-        raise BackupError(f"{command[0]} failed: {result.stderr.strip()}")
+        raise BackupError(
+            _("%(tool)s failed: %(error)s") % {"tool": command[0], "error": result.stderr.strip()}
+        )

@@ -7,7 +7,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from shop.backups import BackupError, describe_database, restore_database
+from shop.backups import BackupError, describe_database, restore_database, verify_backup
 
 
 class Command(BaseCommand):
@@ -30,6 +30,7 @@ class Command(BaseCommand):
         using = options["database"]
         try:
             target = describe_database(using)
+            verify_backup(options["file"], using=using)
         except BackupError as error:
             raise CommandError(str(error)) from error
         if not options["force"]:
