@@ -1,5 +1,7 @@
 """How long a session may stay idle: the rule the idle-timeout middleware asks."""
 
+import time
+
 from django.conf import settings
 
 from shop.passwords import is_staff_account
@@ -25,3 +27,10 @@ def session_is_idle(user, last_activity: int | None, now: int) -> bool:
     """Whether the session of `user`, last active at `last_activity`, has been idle too long."""
     timeout = idle_timeout(user)
     return timeout is not None and last_activity is not None and now - last_activity > timeout
+
+
+def start_activity_clock(sender, request, user, **kwargs) -> None:
+    """On login (the user_logged_in signal): the session starts active now, so that the first
+    request after it does not have to write the session again."""
+    if idle_timeout(user) is not None and hasattr(request, "session"):
+        request.session[LAST_ACTIVITY_KEY] = int(time.time())

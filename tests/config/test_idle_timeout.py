@@ -85,12 +85,29 @@ def test_a_timeout_of_zero_turns_the_limit_off(settings):
     assert client.session["_auth_user_id"] == str(staff.pk)
 
 
-def test_first_request_after_login_starts_the_clock(settings):
-    # given: a fresh login, no activity recorded yet
+def test_login_starts_the_clock_so_the_first_request_writes_no_session(settings):
+    # given: a staff member who just logged in
     settings.STAFF_SESSION_IDLE_TIMEOUT = 1800
     client = logged_in(StaffFactory(is_superuser=True))
-    assert LAST_ACTIVITY_KEY not in client.session
+    started = client.session[LAST_ACTIVITY_KEY]
     # when
     client.get("/admin/")
     # then
+    assert isinstance(started, int)
+    assert client.session[LAST_ACTIVITY_KEY] == started
+
+
+def test_a_session_without_the_time_gets_it_on_its_next_request(settings):
+    # given: a staff session from before the idle timeout existed
+    settings.STAFF_SESSION_IDLE_TIMEOUT = 1800
+    staff = StaffFactory(is_superuser=True)
+    client = logged_in(staff)
+    session = client.session
+    del session[LAST_ACTIVITY_KEY]
+    session.save()
+    # when
+    response = client.get("/admin/")
+    # then
+    assert response.status_code == 200
     assert isinstance(client.session[LAST_ACTIVITY_KEY], int)
+    assert client.session["_auth_user_id"] == str(staff.pk)
