@@ -22,7 +22,7 @@ DEBUG = env.bool("DEBUG", default=True)
 # Production is DEBUG=false, decided here once from the environment: code asks PRODUCTION, not
 # DEBUG (the test runner turns DEBUG off by itself). config/checks.py refuses to start it on an
 # unsafe setting (no SECRET_KEY, a per-process cache, demo users, ...).
-PRODUCTION = env.bool("PRODUCTION", default=not DEBUG)
+PRODUCTION = not DEBUG
 # The repository's development key: published, so production refuses it (check config.E001).
 DEVELOPMENT_SECRET_KEY = "embedded-default-insecure-key-do-not-use-in-production"
 SECRET_KEY = env("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)

@@ -111,7 +111,7 @@ def _production_process(code: list[str], tmp_path) -> subprocess.CompletedProces
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in ("SECRET_KEY", "CACHE_URL", "DATABASE_URL", "CI", "PRODUCTION")
+        if key not in ("SECRET_KEY", "CACHE_URL", "DATABASE_URL", "CI")
     }
     env.update(
         DEBUG="false",

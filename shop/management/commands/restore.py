@@ -1,4 +1,4 @@
-"""manage.py restore FILE [--force]: replace the whole database with a backup of `backup`.
+"""manage.py restore FILE [--force]: replace the whole database with a `manage.py backup` file.
 
 It asks first (type "yes"), or needs --force when nothing can answer (a script, CI)."""
 
