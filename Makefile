@@ -47,5 +47,14 @@ messages: $(INSTALLED)
 bench: setup
 	$(PY) -m bench
 
+## make clean: delete .venv and var/. var/ holds the embedded database (and var/backups/), so it
+## asks first; `make clean CONFIRM=yes` does not ask. Keep a copy: manage.py backup --output FILE.
 clean:
+	@if [ -d var ] && [ "$(CONFIRM)" != "yes" ]; then \
+	  echo "var/ holds the embedded database, its backups (var/backups/), emails and logs."; \
+	  echo "To keep a copy first: $(PY) manage.py backup --output ~/returns-backup.sqlite3"; \
+	  printf "Delete .venv and var/ for good? Type yes: "; \
+	  read answer || true; \
+	  if [ "$$answer" != "yes" ]; then echo "Nothing deleted."; exit 1; fi; \
+	fi
 	rm -rf $(VENV) var

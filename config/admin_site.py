@@ -117,3 +117,8 @@ def _section(slug, title, models) -> dict:
 
 class BackofficeAdminConfig(AdminConfig):
     default_site = "config.admin_site.BackofficeSite"
+
+    def ready(self):
+        super().ready()
+        # The site's system checks: production refuses to start on unsafe settings.
+        from config import checks  # noqa: F401

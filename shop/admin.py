@@ -23,7 +23,14 @@ class UserAdmin(DjangoUserAdmin):
         ),
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]
-    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+    # Users made here are staff by default (customers sign up in the portal); is_staff is on the
+    # form so that the staff password rules (shop/passwords.py) apply to the first password.
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "is_staff", "password1", "password2"]})
+    ]
+
+    def get_changeform_initial_data(self, request):
+        return {"is_staff": True, **super().get_changeform_initial_data(request)}
 
 
 @admin.register(Customer)

@@ -7,10 +7,14 @@ class ShopConfig(AppConfig):
     verbose_name = _("Shop")
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
         from django.db.models.signals import post_migrate
 
         from shop.roles import ensure_staff_roles
+        from shop.sessions import start_activity_clock
 
         # Permissions are created per app after migrating; completing the groups on every
         # app's signal means the last one sees them all.
         post_migrate.connect(ensure_staff_roles, dispatch_uid="shop.ensure_staff_roles")
+        # A staff session's idle clock starts at login (config/middleware.py reads it).
+        user_logged_in.connect(start_activity_clock, dispatch_uid="shop.start_activity_clock")

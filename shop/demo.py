@@ -109,6 +109,16 @@ ORDERS = [
 ]
 
 
+def demo_user_emails() -> list[str]:
+    """The logins seed_demo creates (their passwords are in the README): production refuses
+    to start while any exists (config/checks.py, config.E003)."""
+    return [
+        STAFF_LOGIN[0],
+        *(email for email, *_rest in ROLE_LOGINS),
+        *(email for email, *_rest in CUSTOMER_LOGINS),
+    ]
+
+
 def _user(email, password, **extra):
     user = User.objects.filter(email=email).first()
     if user is None:

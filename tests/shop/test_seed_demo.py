@@ -2,9 +2,10 @@ from decimal import Decimal
 
 import pytest
 from django.apps import apps
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
-from shop.models import Order
+from shop.demo import demo_user_emails
+from shop.models import Order, User
 
 pytestmark = pytest.mark.django_db
 
@@ -35,3 +36,25 @@ def test_seed_demo_has_the_worked_example_order():
     assert items == Decimal("32.73")
     assert order.shipping_cost == Decimal("6.00")
     assert order.currency == "EUR"
+
+
+def test_seed_demo_refuses_a_production_database(settings):
+    # given: production (DEBUG=false)
+    settings.PRODUCTION = True
+    before = _counts()
+    # when
+    with pytest.raises(CommandError, match="production database"):
+        call_command("seed_demo", verbosity=0)
+    # then: no demo user, no order, nothing
+    assert _counts() == before
+    assert not User.objects.filter(email__in=demo_user_emails()).exists()
+
+
+def test_seed_demo_seeds_production_when_forced(settings):
+    # given
+    settings.PRODUCTION = True
+    # when
+    call_command("seed_demo", "--force", verbosity=0)
+    # then: seeded, and production now refuses to start (config.E003)
+    assert User.objects.filter(email__in=demo_user_emails()).count() == 6
+    assert Order.objects.filter(number="DEMO-1001").exists()

@@ -1,0 +1,105 @@
+"""Production refuses to start on an unsafe setting.
+
+These are system checks at error level: `manage.py check --deploy`, `runserver`, `migrate` and
+every management command that checks see them, and config/wsgi.py runs them when gunicorn (or
+any WSGI server) loads the application, which then refuses to start. They say nothing unless
+settings.PRODUCTION (DEBUG=false).
+
+| id | refused |
+|---|---|
+| config.E001 | no SECRET_KEY, or the repository's development key |
+| config.E002 | a per-process cache (LocMem, dummy): the processes must share cached figures |
+| config.E003 | the demo users of `seed_demo` (their passwords are in the README) |
+
+Checks of other parts live beside them (e.g. notifications.W001); a new production refusal
+goes here, in the list below, with the next id.
+"""
+
+from django.conf import settings
+from django.core.checks import Error, Tags, register
+from django.core.exceptions import ImproperlyConfigured
+from django.db import DatabaseError
+
+# Checks of this module carry this tag: `manage.py check --tag production` runs only them.
+PRODUCTION_TAG = "production"
+
+PER_PROCESS_CACHES = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+
+
+def check_secret_key(app_configs=None, **kwargs) -> list[Error]:
+    try:
+        key = settings.SECRET_KEY
+    except ImproperlyConfigured:  # SECRET_KEY="" in the environment: Django refuses to read it
+        key = ""
+    if key and key != settings.DEVELOPMENT_SECRET_KEY:
+        return []
+    return [
+        Error(
+            "SECRET_KEY is not set: production would sign sessions, password resets and CSRF "
+            "tokens with the development key published in the repository.",
+            hint='Set SECRET_KEY to a long random value (python -c "import secrets; '
+            'print(secrets.token_urlsafe(50))").',
+            id="config.E001",
+        )
+    ]
+
+
+def check_shared_cache(app_configs=None, **kwargs) -> list[Error]:
+    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    if backend not in PER_PROCESS_CACHES:
+        return []
+    return [
+        Error(
+            f"The default cache is per process ({backend}): each web process would keep its "
+            "own copy of the cached figures and lists, and show stale ones after a change.",
+            hint="Set CACHE_URL to a shared cache, e.g. redis://host:6379/1 (or leave it unset: "
+            "files under VAR_DIR, shared by the processes of one machine).",
+            id="config.E002",
+        )
+    ]
+
+
+def check_no_demo_users(app_configs=None, **kwargs) -> list[Error]:
+    from shop.demo import demo_user_emails
+    from shop.models import User
+
+    try:
+        present = sorted(
+            User.objects.filter(email__in=demo_user_emails()).values_list("email", flat=True)
+        )
+    except DatabaseError:  # not migrated yet (check before the first migrate): no users
+        return []
+    if not present:
+        return []
+    return [
+        Error(
+            f"Demo users exist in this database ({', '.join(present)}): their passwords are "
+            "published in the README.",
+            hint="Delete them (or run production on a database seed_demo never touched).",
+            id="config.E003",
+        )
+    ]
+
+
+# The production refusals, in id order. Another part's refusal (e.g. an open webhook) is
+# registered here too, so that `check --tag production` and the WSGI start see it.
+PRODUCTION_CHECKS = [
+    check_secret_key,
+    check_shared_cache,
+    check_no_demo_users,
+    # config.E004: webhooks without their secret (ANYMAIL_WEBHOOK_SECRET, carriers) go here.
+]
+
+
+@register(PRODUCTION_TAG, Tags.security)
+def check_production(app_configs=None, **kwargs) -> list[Error]:
+    """Every production refusal; nothing outside production (settings.PRODUCTION false)."""
+    if not settings.PRODUCTION:
+        return []
+    errors: list[Error] = []
+    for check in PRODUCTION_CHECKS:
+        errors.extend(check(app_configs, **kwargs))
+    return errors
