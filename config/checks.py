@@ -90,7 +90,7 @@ PRODUCTION_CHECKS = [
     check_secret_key,
     check_shared_cache,
     check_no_demo_users,
-    # config.E004: webhooks without their secret (ANYMAIL_WEBHOOK_SECRET, carriers) go here.
+    # Webhooks without their secret are refused by their apps: notifications.E001, returns.E001.
 ]
 
 

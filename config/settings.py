@@ -227,11 +227,14 @@ NOTIFICATIONS_SWEEP_GRACE_SECONDS = env.float("NOTIFICATIONS_SWEEP_GRACE_SECONDS
 RETURN_CARRIERS = {"offline": "returns.carriers.offline.OfflineCarrier"}
 # The carrier of labels when no shipping method chose one.
 RETURN_DEFAULT_CARRIER = env("RETURN_DEFAULT_CARRIER", default="offline")
-# Carriers sign their tracking webhooks with HMAC-SHA256 of the raw body under this secret (per
-# carrier in CARRIER_WEBHOOK_SECRETS, e.g. CARRIER_WEBHOOK_SECRETS=offline=abc,acme=def). Without
-# a secret the webhook refuses every request.
+# Carriers sign their tracking webhooks with HMAC-SHA256 of "<timestamp>.<raw body>" under this
+# secret (per carrier in CARRIER_WEBHOOK_SECRETS, e.g. CARRIER_WEBHOOK_SECRETS=offline=a,acme=b),
+# as returns/carriers/signing.py says. Without a secret the webhook refuses every request (and, with
+# DEBUG off, the system check returns.E001 refuses to start); a signature whose timestamp is
+# further than the tolerance from our clock is refused as a replay.
 CARRIER_WEBHOOK_SECRET = env("CARRIER_WEBHOOK_SECRET", default="")
 CARRIER_WEBHOOK_SECRETS = env.dict("CARRIER_WEBHOOK_SECRETS", default={})
+CARRIER_WEBHOOK_TOLERANCE_SECONDS = env.int("CARRIER_WEBHOOK_TOLERANCE_SECONDS", default=300)
 
 # --- Security --------------------------------------------------------------------------------
 # What each of these protects, and the production checklist: SECURITY.md. Production refuses to

@@ -9,6 +9,7 @@ class ReturnsConfig(AppConfig):
     def ready(self):
         # The outbox asks returns for what its emails say (notifications imports nothing of it).
         from notifications import registry
+        from returns import checks  # noqa: F401  (registers the system checks)
         from returns.notify import ReturnEmails
 
         registry.register(ReturnEmails())

@@ -8,13 +8,21 @@ from returns.carriers.base import (
     LabelResult,
     TrackingPayloadError,
 )
-from returns.carriers.registry import UnknownCarrierError, carrier_choices, get_carrier
+from returns.carriers.registry import (
+    CarrierConfigurationError,
+    UnknownCarrierError,
+    carrier_choices,
+    get_carrier,
+)
+from returns.carriers.signing import SignatureError
 
 __all__ = [
     "Carrier",
+    "CarrierConfigurationError",
     "CarrierError",
     "CarrierEvent",
     "LabelResult",
+    "SignatureError",
     "TrackingPayloadError",
     "UnknownCarrierError",
     "carrier_choices",

@@ -13,6 +13,8 @@ from datetime import datetime
 
 from django.conf import settings
 
+from returns.carriers import signing
+
 
 class CarrierError(Exception):
     """The carrier refused or could not be reached; the message says why."""
@@ -79,3 +81,15 @@ class Carrier:
     def webhook_secret(self) -> str:
         """The shared secret the carrier signs its webhooks with ("" = refuse every request)."""
         return settings.CARRIER_WEBHOOK_SECRETS.get(self.code) or settings.CARRIER_WEBHOOK_SECRET
+
+    def verify_webhook(self, body: bytes, headers) -> None:
+        """Accept a webhook request only when signed by this carrier, recently: by default the
+        timestamped HMAC of returns/carriers/signing.py under `webhook_secret()`, within
+        settings.CARRIER_WEBHOOK_TOLERANCE_SECONDS. Raises signing.SignatureError saying why
+        not. A carrier that signs another way overrides it (and must still bind a timestamp)."""
+        signing.verify(
+            body,
+            self.webhook_secret(),
+            headers.get(signing.SIGNATURE_HEADER, ""),
+            tolerance=settings.CARRIER_WEBHOOK_TOLERANCE_SECONDS,
+        )

@@ -1,5 +1,6 @@
 """Anymail's tracking webhook: the provider's delivered, bounced and complained reports update
-the notification, and only an authenticated caller is heard."""
+the notification; only an authenticated caller is heard, never while the secret is unset, and
+only the provider we send with has an endpoint."""
 
 import base64
 import json
@@ -20,6 +21,8 @@ SECRET = "hook-user:hook-password"
 
 @pytest.fixture(autouse=True)
 def webhook_secret(settings):
+    # We send through Postmark (nothing is sent here: the rows are made sent below).
+    settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
     settings.ANYMAIL = {**settings.ANYMAIL, "WEBHOOK_SECRET": SECRET}
 
 
@@ -31,16 +34,34 @@ def sent_notification(message_id="pm-0001"):
     return notification
 
 
-def post(client, payload, credentials=SECRET):
+def post(client, payload, credentials=SECRET, url=URL):
     headers = {}
     if credentials:
         token = base64.b64encode(credentials.encode()).decode()
         headers["HTTP_AUTHORIZATION"] = f"Basic {token}"
-    return client.post(URL, data=json.dumps(payload), content_type="application/json", **headers)
+    return client.post(url, data=json.dumps(payload), content_type="application/json", **headers)
 
 
 def status_of(notification):
     return Notification.objects.get(pk=notification.pk).status
+
+
+def state_of(notification):
+    """What a refused report must leave as it is."""
+    row = Notification.objects.get(pk=notification.pk)
+    return row.status, row.last_error, row.attempts, Notification.objects.count()
+
+
+def forged_bounce(message_id):
+    return {
+        "RecordType": "Bounce",
+        "Type": "HardBounce",
+        "ID": 666,
+        "MessageID": message_id,
+        "Email": "someone@example.com",
+        "Description": "forged",
+        "BouncedAt": "2026-01-02T10:00:00Z",
+    }
 
 
 def test_a_delivery_report_marks_the_notification_delivered(client):
@@ -107,14 +128,86 @@ def test_a_spam_complaint_marks_it_complained(client):
 def test_a_caller_without_the_secret_is_refused_and_changes_nothing(client):
     # given
     notification = sent_notification("pm-0004")
-    payload = {"RecordType": "Delivery", "MessageID": "pm-0004"}
+    before = state_of(notification)
     # when
-    anonymous = post(client, payload, credentials=None)
-    wrong = post(client, payload, credentials="hook-user:guess")
+    anonymous = post(client, forged_bounce("pm-0004"), credentials=None)
+    wrong = post(client, forged_bounce("pm-0004"), credentials="hook-user:guess")
     # then
-    assert anonymous.status_code == 400
-    assert wrong.status_code == 400
-    assert status_of(notification) == Status.SENT
+    assert (anonymous.status_code, wrong.status_code) == (403, 403)
+    assert state_of(notification) == before
+
+
+@pytest.mark.parametrize("unset", [None, "", []])
+def test_without_a_configured_secret_a_forged_bounce_is_refused_and_changes_nothing(
+    client, settings, unset
+):
+    # given: ANYMAIL_WEBHOOK_SECRET unset (Anymail alone would accept anyone)
+    settings.ANYMAIL = {
+        key: value for key, value in settings.ANYMAIL.items() if key != "WEBHOOK_SECRET"
+    }
+    if unset is not None:
+        settings.ANYMAIL["WEBHOOK_SECRET"] = unset
+    notification = sent_notification("pm-0008")
+    before = state_of(notification)
+    # when
+    anonymous = post(client, forged_bounce("pm-0008"), credentials=None)
+    guessing = post(client, forged_bounce("pm-0008"), credentials=":")
+    # then
+    assert (anonymous.status_code, guessing.status_code) == (403, 403)
+    assert state_of(notification) == before
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/anymail/mailgun/tracking/",  # a provider we do not send with
+        "/anymail/mandrill/tracking/",
+        "/anymail/postmark/inbound/",  # inbound mail: not ours
+        "/anymail/mandrill/",
+        "/anymail/nobody/tracking/",
+    ],
+)
+def test_only_the_provider_we_send_with_has_an_endpoint(client, url):
+    # given
+    notification = sent_notification("pm-0009")
+    before = state_of(notification)
+    # when
+    response = post(client, forged_bounce("pm-0009"), url=url)
+    # then
+    assert response.status_code == 404
+    assert state_of(notification) == before
+
+
+def test_without_an_anymail_backend_there_is_no_tracking_endpoint(client, settings):
+    # given: sending through SMTP
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    notification = sent_notification("pm-0010")
+    before = state_of(notification)
+    # when
+    response = post(client, forged_bounce("pm-0010"))
+    # then
+    assert response.status_code == 404
+    assert state_of(notification) == before
+
+
+@pytest.mark.parametrize(
+    ("backend", "url"),
+    [
+        ("anymail.backends.mailgun.EmailBackend", "/anymail/mailgun/tracking/"),
+        ("anymail.backends.mandrill.EmailBackend", "/anymail/mandrill/tracking/"),
+        ("anymail.backends.postal.EmailBackend", "/anymail/postal/tracking/"),
+    ],
+)
+def test_our_provider_without_its_own_webhook_key_is_404_not_500(client, settings, backend, url):
+    # given: the provider signs its webhooks and its key is not set
+    settings.EMAIL_BACKEND = backend
+    notification = sent_notification("pm-0011")
+    before = state_of(notification)
+    # when
+    response = post(client, forged_bounce("pm-0011"), url=url)
+    # then
+    assert response.status_code == 404
+    assert state_of(notification) == before
 
 
 def test_a_late_delivery_report_does_not_hide_a_bounce():

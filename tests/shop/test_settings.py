@@ -37,6 +37,8 @@ def test_check_deploy_with_production_variables_prints_no_warning(tmp_path):
         "CACHE_URL": "redis://127.0.0.1:6379/14",
         "EMAIL_BACKEND": "anymail.backends.mailgun.EmailBackend",
         "ANYMAIL_MAILGUN_API_KEY": "key-test",
+        "ANYMAIL_WEBHOOK_SECRET": "hook-user:a-long-random-webhook-password",
+        "CARRIER_WEBHOOK_SECRET": "a-long-random-carrier-webhook-secret",
         "VAR_DIR": str(tmp_path),
     }
     # when

@@ -1,19 +1,22 @@
-"""The carriers' tracking webhook: HMAC-signed, idempotent, moving the return."""
+"""The carriers' tracking webhook: HMAC-signed with a timestamp, idempotent, moving the return."""
 
+import hashlib
+import hmac
 import json
 import logging
+import time
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
+from returns.carriers.signing import signature, signature_header
 from returns.models import (
     ReturnEvent,
     ReturnLine,
     ReturnStatus,
     TrackingEvent,
 )
-from returns.webhooks import sign
 from shop.models import StockMovement
 from tests.fixtures.web import english_client
 from tests.returns.labels.helpers import approved_with_label, label_of
@@ -48,12 +51,13 @@ def event(label, status="in_transit", event_id="evt-1", at="2030-01-02T10:00:00+
     }
 
 
-def post(body: bytes, signature: str | None = None, *, secret=SECRET):
+def post(body: bytes, header: str | None = None, *, secret=SECRET, at=None):
+    """POST `body` signed now (or at Unix time `at`) under `secret`, or with `header` as is."""
     headers = {}
-    if signature is None:
-        signature = "sha256=" + sign(body, secret)
-    if signature:
-        headers["HTTP_X_CARRIER_SIGNATURE"] = signature
+    if header is None:
+        header = signature_header(body, secret, at)
+    if header:
+        headers["HTTP_X_CARRIER_SIGNATURE"] = header
     # English: the notes the system writes follow the request's language (the shop's default
     # for a carrier), and the assertions read the English source strings.
     return english_client().post(URL, data=body, content_type="application/json", **headers)
@@ -102,14 +106,16 @@ def test_a_bad_signature_is_403_and_changes_nothing(ret, notifications):
     notifications.calls.clear()
     # when
     wrong_secret = post(body, secret="not-the-secret")
-    no_signature = post(body, signature="")
-    tampered = post(body.replace(b"Lyon", b"Lille"), signature="sha256=" + sign(body, SECRET))
+    no_signature = post(body, header="")
+    tampered = post(body.replace(b"Lyon", b"Lille"), header=signature_header(body, SECRET))
+    garbage = post(body, header="t=soon,v1=é")
     # then
-    assert [wrong_secret.status_code, no_signature.status_code, tampered.status_code] == [
-        403,
-        403,
-        403,
-    ]
+    assert [
+        wrong_secret.status_code,
+        no_signature.status_code,
+        tampered.status_code,
+        garbage.status_code,
+    ] == [403, 403, 403, 403]
     assert state(ret) == before
     assert notifications.calls == []
 
@@ -120,9 +126,92 @@ def test_without_a_configured_secret_every_request_is_refused(ret, settings):
     body = body_of(event(label_of(ret)))
     before = state(ret)
     # when
-    response = post(body, signature="sha256=" + sign(body, ""))
+    response = post(body, header=signature_header(body, ""))
     # then
     assert response.status_code == 403
+    assert state(ret) == before
+
+
+def test_a_request_signed_outside_the_tolerance_is_a_replay_refused_changing_nothing(
+    ret, settings, notifications, caplog
+):
+    # given: a request captured when it was sent, ten minutes ago (tolerance: five minutes)
+    settings.CARRIER_WEBHOOK_TOLERANCE_SECONDS = 300
+    body = body_of(event(label_of(ret)))
+    now = int(time.time())
+    before = state(ret)
+    notifications.calls.clear()
+    # when
+    with caplog.at_level(logging.WARNING, logger="returns.webhooks"):
+        replayed = post(body, at=now - 600)
+        from_the_future = post(body, at=now + 600)
+    # then
+    assert (replayed.status_code, from_the_future.status_code) == (403, 403)
+    assert state(ret) == before
+    assert notifications.calls == []
+    refusals = [r.getMessage() for r in caplog.records if r.name == "returns.webhooks"]
+    assert len(refusals) == 2
+    assert all(message.endswith("(tolerance 300 s)") for message in refusals)
+
+
+def test_a_request_signed_a_little_while_ago_is_accepted(ret, settings):
+    # given: within the tolerance (clock skew, a slow network)
+    settings.CARRIER_WEBHOOK_TOLERANCE_SECONDS = 300
+    body = body_of(event(label_of(ret)))
+    # when
+    response = post(body, at=int(time.time()) - 200)
+    # then
+    assert response.status_code == 200
+    assert response.json()["recorded"] == 1
+
+
+def test_a_signature_without_a_timestamp_or_with_a_moved_one_is_refused(ret, notifications):
+    # given
+    body = body_of(event(label_of(ret)))
+    now = int(time.time())
+    old_format = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    captured = signature_header(body, SECRET, now - 600)
+    moved = captured.replace(f"t={now - 600}", f"t={now}")
+    before = state(ret)
+    notifications.calls.clear()
+    # when
+    responses = [post(body, header=old_format), post(body, header=moved)]
+    # then
+    assert [response.status_code for response in responses] == [403, 403]
+    assert state(ret) == before
+    assert notifications.calls == []
+
+
+def test_while_the_secret_is_rotated_either_signature_is_accepted(ret, settings):
+    # given: the carrier signs with the old and the new secret; we have the new one
+    settings.CARRIER_WEBHOOK_SECRET = "the-new-secret"
+    body = body_of(event(label_of(ret)))
+    now = int(time.time())
+    header = (
+        f"t={now},v1={signature(body, 'the-old-secret', now)},"
+        f"v1={signature(body, 'the-new-secret', now)}"
+    )
+    # when
+    response = post(body, header=header)
+    # then
+    assert response.status_code == 200
+    assert response.json()["recorded"] == 1
+
+
+def test_a_carrier_named_in_the_settings_but_broken_is_404_not_500(ret, settings):
+    # given
+    settings.RETURN_CARRIERS = {**settings.RETURN_CARRIERS, "acme": "acme_returns.NotInstalled"}
+    body = body_of(event(label_of(ret)))
+    before = state(ret)
+    # when
+    response = english_client().post(
+        reverse("carrier_tracking_webhook", args=["acme"]),
+        data=body,
+        content_type="application/json",
+        HTTP_X_CARRIER_SIGNATURE=signature_header(body, SECRET),
+    )
+    # then
+    assert response.status_code == 404
     assert state(ret) == before
 
 
