@@ -2,9 +2,13 @@
 
 The carrier signs the raw body with HMAC-SHA256 under the shared secret and sends the hex
 digest in the X-Carrier-Signature header ("sha256=<hex>" or just "<hex>"). A bad or missing
-signature is 403 and changes nothing; a body that cannot be read is 400. Otherwise every event
-is recorded once (replays are ignored) and the answer is 200 with what was done, including for
-tracking numbers we do not know (logged and ignored, so the carrier does not retry forever).
+signature is 403 and changes nothing; a body that cannot be read (not JSON, nested too deep,
+more than MAX_EVENTS_PER_PAYLOAD events, an id too long, no such date) is 400 and records
+nothing. Otherwise every event is recorded once (replays are ignored) and the answer is 200 with
+what was done, including for tracking numbers we do not know (logged and ignored, so the
+carrier does not retry forever). An event whose date cannot be true (more than a day ahead,
+before its label: returns/services/tracking.py) is rejected: the answer is then 400, with what
+was done of the others and, under "rejected", each rejected event's id and why.
 """
 
 import hashlib
@@ -16,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from returns.carriers import TrackingPayloadError, UnknownCarrierError, get_carrier
+from returns.carriers.base import MAX_EVENTS_PER_PAYLOAD
 from returns.services.tracking import tracking_events_record
 
 logger = logging.getLogger(__name__)
@@ -59,15 +64,18 @@ def carrier_tracking_webhook(request, carrier_code: str):
         return HttpResponseForbidden("bad signature")
     try:
         events = carrier.parse_tracking_events(request.body)
+        if len(events) > MAX_EVENTS_PER_PAYLOAD:
+            raise TrackingPayloadError(f"more than {MAX_EVENTS_PER_PAYLOAD} events")
     except TrackingPayloadError as exc:
         logger.warning("tracking webhook of carrier %s: unreadable body: %s", carrier.code, exc)
         return HttpResponseBadRequest(f"unreadable body: {exc}")
     summary = tracking_events_record(carrier=carrier.code, events=events)
-    return JsonResponse(
-        {
-            "recorded": summary.recorded,
-            "duplicates": summary.duplicates,
-            "unknown": summary.unknown,
-            "moved": summary.moved,
-        }
-    )
+    answer = {
+        "recorded": summary.recorded,
+        "duplicates": summary.duplicates,
+        "unknown": summary.unknown,
+        "moved": summary.moved,
+    }
+    if summary.rejected:
+        return JsonResponse({**answer, "rejected": summary.rejected}, status=400)
+    return JsonResponse(answer)
