@@ -5,8 +5,9 @@ from returns.webhooks import carrier_tracking_webhook
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    # Anymail's tracking webhooks (/anymail/<provider>/tracking/), for the notifications.
-    path("anymail/", include("anymail.urls")),
+    # Anymail's tracking webhooks (/anymail/<provider>/tracking/), for the notifications, each
+    # view reading its body guarded (notifications/webhooks.py).
+    path("anymail/", include("notifications.webhooks")),
     # Carriers' tracking webhooks (HMAC-signed: returns/webhooks.py).
     path(
         "carriers/<slug:carrier_code>/tracking/",
