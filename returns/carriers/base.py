@@ -78,7 +78,9 @@ class CarrierEvent:
         if not isinstance(self.occurred_at, datetime) or self.occurred_at.tzinfo is None:
             raise TrackingPayloadError("occurred_at: not a date and time with its time zone")
         if datetime_out_of_range(self.occurred_at):
-            raise TrackingPayloadError(f"occurred_at: out of range ({self.occurred_at.isoformat()})")
+            raise TrackingPayloadError(
+                f"occurred_at: out of range ({self.occurred_at.isoformat()})"
+            )
 
 
 class Carrier:
