@@ -1,8 +1,12 @@
 """The back-office: Django's admin, titled as the shop's, with a home made of work queues and a
 menu grouped the way a returns team works (orders and returns, settings, catalogue, staff)."""
 
+from functools import wraps
+
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import BadRequest, ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -77,6 +81,9 @@ class BackofficeSite(admin.AdminSite):
             return super().get_app_list(request, app_label)
         return menu_sections(super().get_app_list(request))
 
+    def admin_view(self, view, cacheable=False):
+        return super().admin_view(_selection_checked(view), cacheable)
+
     def index(self, request, extra_context=None):
         from config.dashboard import last_30_days_cached, work_queues
 
@@ -86,6 +93,26 @@ class BackofficeSite(admin.AdminSite):
             "chart": last_30_days_cached(),
         }
         return super().index(request, extra_context)
+
+
+def _selection_checked(view):
+    """`view`, answering 400 when a list's action is posted with a selection that is no id of
+    its model ("abc" among the ticked rows): Django's admin would fail on it with a 500."""
+    model = getattr(getattr(view, "__self__", None), "model", None)
+    if model is None:  # a view of the site itself (home, login): no list, no selection
+        return view
+
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        if request.method == "POST":
+            for value in request.POST.getlist(ACTION_CHECKBOX_NAME):
+                try:
+                    model._meta.pk.to_python(value)
+                except ValidationError:
+                    raise BadRequest(f"{ACTION_CHECKBOX_NAME}: not an id") from None
+        return view(request, *args, **kwargs)
+
+    return checked
 
 
 def menu_sections(app_list: list[dict]) -> list[dict]:

@@ -15,6 +15,7 @@ from notifications.events import ACCOUNT_EVENTS, NotificationEvent
 from notifications.locks import lock_notification
 from notifications.models import Notification, NotificationStatus
 from notifications.tasks import publish_send
+from shop.limits import unsafe_text
 
 logger = logging.getLogger(__name__)
 
@@ -160,16 +161,37 @@ def notification_record_tracking(
     if event_type not in _TRACKING_TRANSITIONS:
         return 0
     target, sources = _TRACKING_TRANSITIONS[event_type]
+    # What the provider sent is read as text we can look up and store, or ignored.
     found_by = Q()
+    message_id = _storable(message_id, MESSAGE_ID_MAX_LENGTH)
     if message_id:
-        found_by |= Q(provider_message_id=str(message_id))
-    notification_id = str((metadata or {}).get("notification_id", ""))
-    if notification_id.isdigit():
+        found_by |= Q(provider_message_id=message_id)
+    notification_id = _storable(
+        metadata.get("notification_id") if isinstance(metadata, dict) else None, 18
+    )
+    if notification_id.isascii() and notification_id.isdigit():
         found_by |= Q(pk=int(notification_id))
     if not found_by:
         return 0
     rows = Notification.objects.filter(found_by, status__in=sources)
     changes = {"status": target, "updated_at": timezone.now()}
     if target != NotificationStatus.DELIVERED:
-        changes["last_error"] = f"{event_type}: {description}".strip().rstrip(":")
+        reason = _storable(description, 2000, cut=True)
+        changes["last_error"] = f"{event_type}: {reason}".strip().rstrip(":")
     return rows.update(**changes)
+
+
+MESSAGE_ID_MAX_LENGTH = Notification._meta.get_field("provider_message_id").max_length or 255
+
+
+def _storable(value: object, longest: int, *, cut: bool = False) -> str:
+    """`value` as text no longer than `longest` (cut, or "" when `cut` is false) and free of
+    what no database column holds (shop.limits.unsafe_text: then "")."""
+    if value is None or isinstance(value, (dict, list)):
+        return ""
+    text = str(value).strip()
+    if unsafe_text(text):
+        return ""
+    if len(text) > longest:
+        return text[:longest] if cut else ""
+    return text

@@ -14,30 +14,40 @@ gate (`anymail_tracking_webhook`):
 
 Anymail turns each report into a `tracking` signal; the receiver below applies it to the
 notification.
+
+Anymail's views trust the body's shape: a body that is not JSON, or not the provider's layout,
+failed inside them with a 500 (which providers retry forever). Each view is guarded
+(`guarded`): a body nested deeper than shop.limits.MAX_JSON_DEPTH, or that the view cannot read,
+is a 400 and reaches no receiver. What the receivers do is not guarded: a failure there stays a
+500, and the provider retries.
 """
 
 import logging
 
 from anymail import urls as anymail_urls
-from anymail.exceptions import AnymailConfigurationError, AnymailWebhookValidationFailure
+from anymail.exceptions import (
+    AnymailAPIError,
+    AnymailConfigurationError,
+    AnymailWebhookValidationFailure,
+)
 from anymail.signals import tracking
 from anymail.utils import get_anymail_setting
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.dispatch import receiver
 from django.http import Http404, HttpResponseForbidden
 from django.views.decorators.csrf import csrf_exempt
 
 from notifications.services import notification_record_tracking
+from shop.limits import json_depth_exceeded
 
 logger = logging.getLogger(__name__)
 
-_SUFFIX = "_tracking_webhook"
-# Anymail's tracking view of each provider, by the provider's name in its URL.
-TRACKING_VIEWS = {
-    pattern.name[: -len(_SUFFIX)]: pattern.callback.view_class
-    for pattern in anymail_urls.urlpatterns
-    if getattr(pattern, "name", None) and pattern.name.endswith(_SUFFIX)
-}
+# What Anymail's parsing raises on a body of another shape than the provider's.
+UNREADABLE = (ValueError, TypeError, LookupError, AttributeError, RecursionError)
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 _BACKENDS = "anymail.backends."
 
 
@@ -92,3 +102,42 @@ def on_tracking_event(sender, event, esp_name, **kwargs):
         metadata=event.metadata,
         description=event.description or event.mta_response or "",
     )
+
+
+def _refuse(view, request, exc: BaseException) -> BadRequest:
+    logger.warning("Anymail webhook %s: unreadable body, refused: %r", view.__class__.__name__, exc)
+    return BadRequest(f"unreadable body: {exc.__class__.__name__}")
+
+
+def guarded(view_class):
+    """A subclass of an Anymail webhook view that answers 400 to a body it cannot read."""
+
+    def run_validators(self, request):
+        if request.content_type not in FORM_TYPES and json_depth_exceeded(request.body):
+            raise _refuse(self, request, ValueError("nested too deep"))
+        try:
+            super(cls, self).run_validators(request)
+        except (*UNREADABLE, AnymailAPIError) as exc:  # e.g. Amazon's "Malformed SNS message"
+            raise _refuse(self, request, exc) from exc
+
+    def parse_events(self, request):
+        try:
+            return list(super(cls, self).parse_events(request))
+        except UNREADABLE as exc:
+            raise _refuse(self, request, exc) from exc
+
+    cls = type(
+        view_class.__name__,
+        (view_class,),
+        {"run_validators": run_validators, "parse_events": parse_events},
+    )
+    return cls
+
+
+_SUFFIX = "_tracking_webhook"
+# Anymail's tracking view of each provider (guarded), by the provider's name in its URL.
+TRACKING_VIEWS = {
+    pattern.name[: -len(_SUFFIX)]: guarded(pattern.callback.view_class)
+    for pattern in anymail_urls.urlpatterns
+    if getattr(pattern, "name", None) and pattern.name.endswith(_SUFFIX)
+}

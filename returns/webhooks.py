@@ -4,9 +4,13 @@ The carrier signs a timestamp and the raw body (returns/carriers/signing.py): th
 X-Carrier-Signature is "t=<unix seconds>,v1=<hex HMAC-SHA256 of '<t>.<body>'>" under the shared
 secret. A carrier we do not have is 404; a carrier without a secret, a missing or bad
 signature, or a timestamp outside the tolerance (a replay) is 403 and changes nothing; a body
-that cannot be read is 400. Otherwise every event is recorded once (replays are ignored) and
-the answer is 200 with what was done, including for tracking numbers we do not know (logged
-and ignored, so the carrier does not retry forever).
+that cannot be read (not JSON, nested too deep, more than MAX_EVENTS_PER_PAYLOAD events, an id
+too long, no such date) is 400 and records nothing. Otherwise every event is recorded once
+(replays are ignored) and the answer is 200 with what was done, including for tracking numbers
+we do not know (logged and ignored, so the carrier does not retry forever). An event whose date
+cannot be true (more than a day ahead, before its label: returns/services/tracking.py) is
+rejected: the answer is then 400, with what was done of the others and, under "rejected", each
+rejected event's id and why.
 """
 
 import logging
@@ -22,6 +26,7 @@ from returns.carriers import (
     UnknownCarrierError,
     get_carrier,
 )
+from returns.carriers.base import MAX_EVENTS_PER_PAYLOAD
 from returns.services.tracking import tracking_events_record
 
 logger = logging.getLogger(__name__)
@@ -54,15 +59,18 @@ def carrier_tracking_webhook(request, carrier_code: str):
         return HttpResponseForbidden("bad signature")
     try:
         events = carrier.parse_tracking_events(request.body)
+        if len(events) > MAX_EVENTS_PER_PAYLOAD:
+            raise TrackingPayloadError(f"more than {MAX_EVENTS_PER_PAYLOAD} events")
     except TrackingPayloadError as exc:
         logger.warning("tracking webhook of carrier %s: unreadable body: %s", carrier.code, exc)
         return HttpResponseBadRequest(f"unreadable body: {exc}")
     summary = tracking_events_record(carrier=carrier.code, events=events)
-    return JsonResponse(
-        {
-            "recorded": summary.recorded,
-            "duplicates": summary.duplicates,
-            "unknown": summary.unknown,
-            "moved": summary.moved,
-        }
-    )
+    answer = {
+        "recorded": summary.recorded,
+        "duplicates": summary.duplicates,
+        "unknown": summary.unknown,
+        "moved": summary.moved,
+    }
+    if summary.rejected:
+        return JsonResponse({**answer, "rejected": summary.rejected}, status=400)
+    return JsonResponse(answer)

@@ -8,10 +8,16 @@ class ShopConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
+        from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate
 
+        from shop.datetimes import register_lenient_timestamps
         from shop.roles import ensure_staff_roles
         from shop.sessions import start_activity_clock
+
+        # A timestamp no Python datetime can hold is read as the last (first) one, not an error
+        # that breaks every page reading its row (shop/datetimes.py).
+        connection_created.connect(register_lenient_timestamps, dispatch_uid="shop.timestamps")
 
         # Permissions are created per app after migrating; completing the groups on every
         # app's signal means the last one sees them all.

@@ -34,7 +34,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from notifications.models import EmailTemplate, Notification
 from notifications.services import notification_enqueue
-from refunds.models import ExchangeDue, Refund, StoreCreditMovement
+from refunds.models import ExchangeDue, Refund, Repayment, StoreCreditMovement
 from refunds.quotes import quote_for_return
 from refunds.services import refund_create
 from returns.models import (
@@ -495,6 +495,14 @@ TABLE: dict[str, tuple[str, str]] = {
         "login login login login login   403   200   403   403   200",
         "login login login login login   403     -   403   403     -",
     ),
+    "admin/refunds/refund/return/<int:return_id>/owed-back/": (
+        "login login login login login   403   200   403   403   200",
+        "login login login login login   403     -   403   403     -",
+    ),
+    "admin/refunds/refund/<int:pk>/reverse/": (
+        "login login login login login   403   200   403   403   200",
+        "login login login login login   403     -   403   403     -",
+    ),
     "admin/refunds/refund/": (
         "login login login login login   200   200   200   403   200",
         "login login login login login   200   302   200   403   302",
@@ -544,6 +552,30 @@ TABLE: dict[str, tuple[str, str]] = {
         "login login login login login   403   403   403   403   403",
     ),
     "admin/refunds/exchangedue/<path:object_id>/": (
+        "login login login login login   302   302   302   302   302",
+        "    -     -     -     -     -     -     -     -     -     -",
+    ),
+    "admin/refunds/repayment/": (
+        "login login login login login   403   200   403   403   200",
+        "login login login login login   403   200   403   403   200",
+    ),
+    "admin/refunds/repayment/add/": (
+        "login login login login login   403   403   403   403   403",
+        "login login login login login   403   403   403   403   403",
+    ),
+    "admin/refunds/repayment/<path:object_id>/history/": (
+        "login login login login login   403   200   403   403   200",
+        "    -     -     -     -     -     -     -     -     -     -",
+    ),
+    "admin/refunds/repayment/<path:object_id>/delete/": (
+        "login login login login login   403   403   403   403   403",
+        "login login login login login   403   403   403   403   403",
+    ),
+    "admin/refunds/repayment/<path:object_id>/change/": (
+        "login login login login login   403   200   403   403   200",
+        "login login login login login   403   403   403   403   403",
+    ),
+    "admin/refunds/repayment/<path:object_id>/": (
         "login login login login login   302   302   302   302   302",
         "    -     -     -     -     -     -     -     -     -     -",
     ),
@@ -797,6 +829,15 @@ def build_world() -> World:
     credit = StoreCreditMovement.objects.create(
         customer=customer_a, amount=Decimal("10.00"), currency="EUR", created_by=boss
     )
+    repayment = Repayment.objects.create(
+        ret=return_a,
+        order=order_a,
+        amount=Decimal("1.00"),
+        currency="EUR",
+        outcome=Repayment.Outcome.WRITTEN_OFF,
+        note="Written off by hand",
+        created_by=boss,
+    )
     notification_a = notification_enqueue(ret=return_a, event="approved")
     user_b = UserFactory(email="alex@example.com", language="en")
     customer_b = CustomerFactory(user=user_b, email=user_b.email, first_name="Alex")
@@ -823,6 +864,7 @@ def build_world() -> World:
         "refunds/refund": refund_a.pk,
         "refunds/exchangedue": due_a.pk,
         "refunds/storecreditmovement": credit.pk,
+        "refunds/repayment": repayment.pk,
         "notifications/emailtemplate": template.pk,
         "notifications/notification": notification_a.pk,
     }
@@ -926,6 +968,7 @@ def state(world: World) -> dict:
         TrackingEvent,
         Refund,
         StoreCreditMovement,
+        Repayment,
         ExchangeDue,
         StockMovement,
         Notification,

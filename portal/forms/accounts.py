@@ -47,16 +47,19 @@ class SignupForm(forms.Form):
     )
     email = forms.EmailField(
         label=_("Email address"),
+        max_length=254,  # User.email's column
         help_text=_("Use the address of your orders to see them here."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     password1 = forms.CharField(
+        max_length=4096,  # no password anyone types is longer; hashing it costs
         label=_("Password"),
         strip=False,
         help_text=_("At least 8 characters, not only digits, not too common."),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     password2 = forms.CharField(
+        max_length=4096,
         label=_("Password again"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),

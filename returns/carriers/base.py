@@ -14,6 +14,7 @@ from datetime import datetime
 from django.conf import settings
 
 from returns.carriers import signing
+from shop.limits import datetime_out_of_range, unsafe_text
 
 
 class CarrierError(Exception):
@@ -22,6 +23,17 @@ class CarrierError(Exception):
 
 class TrackingPayloadError(ValueError):
     """A tracking payload (webhook body or file) that cannot be read."""
+
+
+# The longest of each text a carrier sends that we keep (the columns of returns.models.labels:
+# TrackingEvent and ReturnLabel). Longer is refused, not cut: an id cut short could match
+# another event's or parcel's.
+MAX_LENGTHS = {"event_id": 100, "tracking_number": 64}
+# What we show of the free texts (the rest is cut).
+SHOWN_LENGTHS = {"raw_status": 60, "location": 200, "description": 255}
+# Events in one webhook body (returns/webhooks.py): more is refused as a whole. Files
+# (manage.py tracking_import) have no such limit.
+MAX_EVENTS_PER_PAYLOAD = 1000
 
 
 @dataclass(frozen=True)
@@ -47,6 +59,29 @@ class CarrierEvent:
     occurred_at: datetime
     location: str = ""
     description: str = ""
+
+    def __post_init__(self) -> None:
+        """Every carrier's events are checked here, whoever parsed them: texts we can store,
+        ids no longer than their column, a date every database and time zone can hold.
+        Raises TrackingPayloadError."""
+        for name in (*MAX_LENGTHS, *SHOWN_LENGTHS):
+            value = getattr(self, name)
+            if not isinstance(value, str):
+                raise TrackingPayloadError(f"{name}: not a text")
+            why = unsafe_text(value)
+            if why:
+                raise TrackingPayloadError(f"{name}: contains {why}")
+        for name, longest in MAX_LENGTHS.items():
+            if len(getattr(self, name)) > longest:
+                raise TrackingPayloadError(f"{name}: longer than {longest} characters")
+        for name, longest in SHOWN_LENGTHS.items():
+            object.__setattr__(self, name, getattr(self, name)[:longest])
+        if not isinstance(self.occurred_at, datetime) or self.occurred_at.tzinfo is None:
+            raise TrackingPayloadError("occurred_at: not a date and time with its time zone")
+        if datetime_out_of_range(self.occurred_at):
+            raise TrackingPayloadError(
+                f"occurred_at: out of range ({self.occurred_at.isoformat()})"
+            )
 
 
 class Carrier:

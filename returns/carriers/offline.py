@@ -11,15 +11,20 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import secrets
 
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext
 
-from returns.carriers.base import Carrier, CarrierEvent, LabelResult, TrackingPayloadError
+from returns.carriers.base import (
+    Carrier,
+    CarrierEvent,
+    LabelResult,
+    TrackingPayloadError,
+)
 from returns.carriers.pdf import LabelDocument, render_label_pdf
+from shop.limits import load_json
 
 # The offline carrier's statuses and what they mean for us (ParcelStatus values).
 STATUS_MAP = {
@@ -96,9 +101,9 @@ class OfflineCarrier(Carrier):
 
     def parse_tracking_events(self, payload: bytes) -> list[CarrierEvent]:
         try:
-            data = json.loads(payload.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise TrackingPayloadError(f"not JSON: {exc}") from exc
+            data = load_json(payload)
+        except ValueError as exc:
+            raise TrackingPayloadError(str(exc)) from exc
         if isinstance(data, dict):
             data = data.get("events", [data])
         if not isinstance(data, list):
@@ -112,35 +117,51 @@ class OfflineCarrier(Carrier):
             except UnicodeDecodeError as exc:
                 raise TrackingPayloadError(f"not UTF-8: {exc}") from exc
             rows = csv.DictReader(io.StringIO(text))
-            return [self._event(row, index) for index, row in enumerate(rows, 2)]
+            try:
+                return [self._event(row, index) for index, row in enumerate(rows, 2)]
+            except csv.Error as exc:
+                raise TrackingPayloadError(f"not CSV: {exc}") from exc
         return self.parse_tracking_events(data)
 
     @staticmethod
     def _event(item, where: int) -> CarrierEvent:
         if not isinstance(item, dict):
             raise TrackingPayloadError(f"event {where}: not an object")
-        missing = [
-            key
-            for key in ("id", "tracking_number", "status", "occurred_at")
-            if not str(item.get(key) or "").strip()
-        ]
+        texts = {key: _text(item.get(key)) for key in _KEYS}
+        missing = [key for key in _REQUIRED if not texts[key]]
         if missing:
             raise TrackingPayloadError(f"event {where}: missing {', '.join(missing)}")
-        occurred_at = parse_datetime(str(item["occurred_at"]).strip())
+        try:
+            occurred_at = parse_datetime(texts["occurred_at"])
+            if occurred_at is not None and timezone.is_naive(occurred_at):
+                occurred_at = timezone.make_aware(occurred_at, timezone.get_default_timezone())
+        except (ValueError, OverflowError):  # well formed, but no such day (2026-02-30)
+            occurred_at = None
         if occurred_at is None:
-            raise TrackingPayloadError(f"event {where}: bad date {item['occurred_at']!r}")
-        if timezone.is_naive(occurred_at):
-            occurred_at = timezone.make_aware(occurred_at, timezone.get_default_timezone())
-        raw = str(item["status"]).strip()
-        return CarrierEvent(
-            event_id=str(item["id"]).strip(),
-            tracking_number=str(item["tracking_number"]).strip(),
-            raw_status=raw,
-            status=STATUS_MAP.get(raw.lower(), ""),
-            occurred_at=occurred_at,
-            location=str(item.get("location") or "").strip()[:200],
-            description=str(item.get("description") or "").strip()[:255],
-        )
+            raise TrackingPayloadError(f"event {where}: bad date {texts['occurred_at'][:40]!r}")
+        try:
+            return CarrierEvent(
+                event_id=texts["id"],
+                tracking_number=texts["tracking_number"],
+                raw_status=texts["status"],
+                status=STATUS_MAP.get(texts["status"].lower(), ""),
+                occurred_at=occurred_at,
+                location=texts["location"],
+                description=texts["description"],
+            )
+        except TrackingPayloadError as exc:
+            raise TrackingPayloadError(f"event {where}: {exc}") from exc
+
+
+_REQUIRED = ("id", "tracking_number", "status", "occurred_at")
+_KEYS = (*_REQUIRED, "location", "description")
+
+
+def _text(value) -> str:
+    """A scalar of an event as text; a list or an object is no value of ours."""
+    if value is None or isinstance(value, (dict, list)):
+        return ""
+    return str(value).strip()
 
 
 def label_document(

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from returns.models.returns import Return, TranslatedNameMixin
+from shop.datetimes import ReportedDateTimeField
 
 
 class ShippingMethod(TranslatedNameMixin):
@@ -84,7 +85,8 @@ class ReturnLabel(models.Model):
     parcel_status = models.CharField(
         _("parcel status"), max_length=30, blank=True, choices=ParcelStatus.choices
     )
-    parcel_status_at = models.DateTimeField(_("parcel status at"), null=True, blank=True)
+    # The carrier's date: shown as stored, whatever it is (shop/datetimes.py).
+    parcel_status_at = ReportedDateTimeField(_("parcel status at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -144,7 +146,7 @@ class TrackingEvent(models.Model):
     raw_status = models.CharField(_("carrier's status"), max_length=60)
     # Blank when the carrier's status has no meaning for us: recorded, nothing else.
     status = models.CharField(_("status"), max_length=30, blank=True, choices=ParcelStatus.choices)
-    occurred_at = models.DateTimeField(_("happened at"))
+    occurred_at = ReportedDateTimeField(_("happened at"))
     location = models.CharField(_("location"), max_length=200, blank=True)
     description = models.CharField(_("description"), max_length=255, blank=True)
     received_at = models.DateTimeField(_("received at"), default=timezone.now)

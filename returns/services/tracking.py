@@ -11,16 +11,22 @@ What moves the return (as the system, actor=None):
   (as requested, restocked);
 - exceptions and parcels returned to the sender are written on the return's timeline for staff.
 The customer is told of each status change the shop wants told (ShopSettings).
+
+An event dated more than a day ahead (FUTURE_TOLERANCE), or before its label was made (less a
+few minutes of clock difference, CLOCK_SKEW), is rejected and logged: nothing is recorded, and
+the label and the return stay as they are.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from notifications import services as notification_services
 from returns.carriers import CarrierEvent
@@ -37,6 +43,12 @@ logger = logging.getLogger(__name__)
 RECORDED = "recorded"
 DUPLICATE = "duplicate"
 UNKNOWN_TRACKING_NUMBER = "unknown_tracking_number"
+REJECTED = "rejected"
+
+# How far ahead of our clock an event may be dated, and how long before its label was made
+# (the carrier's clock and ours differ a little; its first scan may be stamped as it books).
+FUTURE_TOLERANCE = timedelta(days=1)
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -45,13 +57,24 @@ class TrackingResult:
     event: TrackingEvent | None = None
     # The return's new status when the event moved it.
     moved_to: str | None = None
+    # Why the event was rejected (outcome REJECTED).
+    reason: str = ""
+
+
+def date_refusal(event: CarrierEvent, label: ReturnLabel) -> str | None:
+    """Why the event's date cannot be true of the label's parcel, or None."""
+    if event.occurred_at > timezone.now() + FUTURE_TOLERANCE:
+        return "dated more than a day ahead"
+    if event.occurred_at < label.created_at - CLOCK_SKEW:
+        return "dated before its label was made"
+    return None
 
 
 def tracking_event_record(*, carrier: str, event: CarrierEvent) -> TrackingResult:
     """Record one carrier event and apply it; a replay or an unknown parcel changes nothing."""
     label = (
         ReturnLabel.objects.filter(carrier=carrier, tracking_number=event.tracking_number)
-        .only("pk", "ret_id")
+        .only("pk", "ret_id", "created_at")
         .first()
     )
     if label is None:
@@ -64,6 +87,17 @@ def tracking_event_record(*, carrier: str, event: CarrierEvent) -> TrackingResul
         return TrackingResult(UNKNOWN_TRACKING_NUMBER)
     if TrackingEvent.objects.filter(carrier=carrier, event_id=event.event_id).exists():
         return TrackingResult(DUPLICATE)
+    refusal = date_refusal(event, label)
+    if refusal is not None:
+        logger.warning(
+            "carrier %s event %s of %s: %s (%s), rejected",
+            carrier,
+            event.event_id,
+            event.tracking_number,
+            refusal,
+            event.occurred_at.isoformat(),
+        )
+        return TrackingResult(REJECTED, reason=refusal)
     with transaction.atomic():
         # The return first, then its label: the order of returns/locks.py. A carrier shows no
         # status page: nothing to compare the return's status with.
@@ -75,7 +109,7 @@ def tracking_event_record(*, carrier: str, event: CarrierEvent) -> TrackingResul
                     label=label,
                     carrier=carrier,
                     event_id=event.event_id,
-                    raw_status=event.raw_status[:60],
+                    raw_status=event.raw_status,
                     status=event.status,
                     occurred_at=event.occurred_at,
                     location=event.location,
@@ -157,13 +191,17 @@ class ImportSummary:
     duplicates: int = 0
     unknown: int = 0
     moved: int = 0
+    # Event id: why it was rejected (nothing recorded of it).
+    rejected: dict[str, str] = field(default_factory=dict)
 
-    def add(self, result: TrackingResult) -> None:
+    def add(self, event: CarrierEvent, result: TrackingResult) -> None:
         if result.outcome == RECORDED:
             self.recorded += 1
             self.moved += result.moved_to is not None
         elif result.outcome == DUPLICATE:
             self.duplicates += 1
+        elif result.outcome == REJECTED:
+            self.rejected[event.event_id] = result.reason
         else:
             self.unknown += 1
 
@@ -175,7 +213,7 @@ def tracking_events_record(
     transaction: a crash half-way leaves the recorded ones, and a second run skips them."""
     summary = ImportSummary()
     for event in sorted(events, key=lambda e: e.occurred_at):
-        summary.add(tracking_event_record(carrier=carrier, event=event))
+        summary.add(event, tracking_event_record(carrier=carrier, event=event))
         if progress is not None:
             progress()
     return summary

@@ -53,3 +53,5 @@ class Command(BaseCommand):
             f"({summary.moved} moved a return), {summary.duplicates} already recorded, "
             f"{summary.unknown} with an unknown tracking number (ignored)."
         )
+        for event_id, why in summary.rejected.items():
+            self.stderr.write(f"event {event_id} rejected: {why} (nothing recorded of it).")

@@ -51,3 +51,12 @@ def scan(label: ReturnLabel, raw_status="in_transit", **kwargs):
 
 def days_ago(days: int):
     return timezone.now() - timedelta(days=days)
+
+
+def hours_later(hours: float, *, csv: bool = False) -> str:
+    """A carrier's date `hours` from now (ISO; local "YYYY-MM-DD HH:MM" for a CSV file): after
+    the label was made, and not more than a day ahead (returns/services/tracking.py)."""
+    moment = timezone.now() + timedelta(hours=hours)
+    if csv:
+        return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+    return moment.isoformat()

@@ -23,7 +23,7 @@ from returns.errors import ReturnError
 from returns.models import ReturnRule, ReturnStatus
 from returns.services import labels
 from tests.returns.helpers import grant
-from tests.returns.labels.helpers import approved_with_label, label_of
+from tests.returns.labels.helpers import approved_with_label, hours_later, label_of
 from tests.returns.rules.helpers import method, rule
 
 pytestmark = pytest.mark.django_db
@@ -118,7 +118,7 @@ def test_its_webhook_reads_its_format_under_its_own_secret(acme, staff, order):
                     "uid": "u1",
                     "parcel": label_of(ret).tracking_number,
                     "code": "SCAN",
-                    "at": "2030-01-02T10:00:00Z",
+                    "at": hours_later(1),
                 }
             ]
         }

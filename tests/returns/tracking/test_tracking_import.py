@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from returns.models import ReturnStatus, TrackingEvent
-from tests.returns.labels.helpers import approved_with_label, label_of
+from tests.returns.labels.helpers import approved_with_label, hours_later, label_of
 
 pytestmark = pytest.mark.django_db
 
@@ -25,9 +25,9 @@ def test_a_csv_file_moves_the_returns_and_a_second_import_does_nothing(staff, or
     path = tmp_path / "scans.csv"
     path.write_text(
         "id,tracking_number,status,occurred_at,location\n"
-        f"A1,{label_of(first).tracking_number},picked_up,2030-01-02 08:00,Paris\n"
-        f"A2,{label_of(second).tracking_number},announced,2030-01-02 08:05,\n"
-        f"A3,{label_of(first).tracking_number},delivered,2030-01-03 11:00,Warehouse\n"
+        f"A1,{label_of(first).tracking_number},picked_up,{hours_later(1, csv=True)},Paris\n"
+        f"A2,{label_of(second).tracking_number},announced,{hours_later(1.1, csv=True)},\n"
+        f"A3,{label_of(first).tracking_number},delivered,{hours_later(3, csv=True)},Warehouse\n"
         "A4,OL999999999X,in_transit,2030-01-03 11:00,\n",
         encoding="utf-8",
     )
@@ -60,7 +60,7 @@ def test_a_json_file_in_the_webhook_format(staff, order, tmp_path):
                     "id": "J1",
                     "tracking_number": label_of(ret).tracking_number,
                     "status": "in_transit",
-                    "occurred_at": "2030-01-02T08:00:00Z",
+                    "occurred_at": hours_later(1),
                 }
             ]
         )

@@ -19,7 +19,7 @@ from returns.models import (
 )
 from shop.models import StockMovement
 from tests.fixtures.web import english_client
-from tests.returns.labels.helpers import approved_with_label, label_of
+from tests.returns.labels.helpers import approved_with_label, hours_later, label_of
 
 pytestmark = pytest.mark.django_db
 
@@ -41,12 +41,12 @@ def body_of(*events) -> bytes:
     return json.dumps({"events": list(events)}).encode()
 
 
-def event(label, status="in_transit", event_id="evt-1", at="2030-01-02T10:00:00+01:00"):
+def event(label, status="in_transit", event_id="evt-1", at=None):
     return {
         "id": event_id,
         "tracking_number": label.tracking_number,
         "status": status,
-        "occurred_at": at,
+        "occurred_at": at or hours_later(1),
         "location": "Lyon hub",
     }
 
@@ -282,7 +282,7 @@ def test_delivery_waits_for_inspection_by_default(ret, notifications):
     notifications.calls.clear()
     movements = StockMovement.objects.count()
     # when
-    response = post(body_of(event(label, "delivered", "evt-2", "2030-01-03T09:00:00+01:00")))
+    response = post(body_of(event(label, "delivered", "evt-2", hours_later(2))))
     # then
     assert response.json()["moved"] == 1
     ret.refresh_from_db()
@@ -332,9 +332,9 @@ def test_the_customer_is_not_told_what_the_shop_does_not_want_told(
 def test_a_late_older_event_does_not_overwrite_the_parcel_status(ret):
     # given: delivered is reported first, the earlier in-transit scan after it
     label = label_of(ret)
-    post(body_of(event(label, "delivered", "evt-2", "2030-01-03T09:00:00Z")))
+    post(body_of(event(label, "delivered", "evt-2", hours_later(3))))
     # when
-    post(body_of(event(label, "in_transit", "evt-1", "2030-01-02T09:00:00Z")))
+    post(body_of(event(label, "in_transit", "evt-1", hours_later(2))))
     # then
     label.refresh_from_db()
     ret.refresh_from_db()
