@@ -54,6 +54,7 @@ class RefusalCode(StrEnum):
     EXCHANGE_ITEM_MISSING = "exchange_item_missing"
     EXCHANGE_ITEM_NOT_EXCHANGE = "exchange_item_not_exchange"
     EXCHANGE_OTHER_PRODUCT = "exchange_other_product"
+    EXCHANGE_SEVERAL_PRODUCTS = "exchange_several_products"
     EXCHANGE_NOT_SOLD = "exchange_not_sold"
     EXCHANGE_OUT_OF_STOCK = "exchange_out_of_stock"
     EXCHANGE_SETTLED = "exchange_settled"
@@ -297,9 +298,11 @@ def exchange_refusal(
     asks; None when it may (or when no exchange is asked and no item chosen).
 
     An exchange names its item from the start: an exchange without one, or an item without an
-    exchange, is refused. The customer exchanges for a size or colour of a product they return,
-    still sold and in stock for every unit (a point of sale's stock is the till's business);
-    staff may exchange for any item they see fit. exchange_offer is this answer over a list.
+    exchange, is refused. The customer exchanges the items of one product for another size or
+    colour of it (every unit returned becomes one of that item: items of another product go in
+    another return), still sold and in stock for every unit (a point of sale's stock is the
+    till's business); staff may exchange for any item they see fit. exchange_offer is this
+    answer over a list.
     """
     exchange = refund_mode == Return.RefundMode.EXCHANGE
     if variant is None:
@@ -320,6 +323,14 @@ def exchange_refusal(
         return Refusal(
             RefusalCode.EXCHANGE_OTHER_PRODUCT,
             gettext("An exchange is for another size or colour of the same product."),
+        )
+    if len(products) > 1:
+        return Refusal(
+            RefusalCode.EXCHANGE_SEVERAL_PRODUCTS,
+            gettext(
+                "An exchange is for the items of one product: return the other items in another "
+                "return."
+            ),
         )
     if not variant.active:
         return Refusal(

@@ -22,13 +22,20 @@ def variants_of_products(product_ids: Iterable[int]) -> list[Variant]:
 
 
 def exchange_offer(order_lines: Iterable[OrderLine], *, units: int = 1) -> list[Variant]:
-    """The items a customer returning `units` items of `order_lines` may get in exchange
-    (returns.policy.exchange_offer: the rule return_request enforces), grouped by product. The
-    lines come with their variant."""
+    """The items a customer may get in exchange for `units` items of one of the products of
+    `order_lines` (returns.policy.exchange_offer per product: the rule return_request
+    enforces), grouped by product. The lines come with their variant. One query."""
     products = {line.variant.product_id for line in order_lines}
-    if not products:
-        return []
-    return policy.exchange_offer(variants_of_products(products), products=products, units=units)
+    candidates = variants_of_products(products) if products else []
+    return [
+        variant
+        for product in dict.fromkeys(variant.product_id for variant in candidates)
+        for variant in policy.exchange_offer(
+            [candidate for candidate in candidates if candidate.product_id == product],
+            products={product},
+            units=units,
+        )
+    ]
 
 
 def staff_exchange_choices(order: Order) -> QuerySet[Variant]:

@@ -238,6 +238,17 @@ def test_a_size_of_a_product_not_returned_is_a_form_error(customer_client, order
     }
 
 
+def test_an_exchange_of_two_products_for_one_item_is_a_form_error(customer_client, order, tshirts):
+    # given: the T-shirt and the socks returned, one T-shirt L asked for all three
+    data = exchange_data(order, tshirts["L"], (1, "wrong-size"), (2, "wrong-size"))
+    errors = _refused(customer_client, order, data)
+    assert errors == {
+        "exchange_variant": [
+            "An exchange is for the items of one product: return the other items in another return."
+        ]
+    }
+
+
 def test_an_item_short_of_stock_for_the_units_returned_is_a_form_error(
     customer_client, order, tshirts
 ):

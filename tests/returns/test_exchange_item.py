@@ -81,6 +81,11 @@ def test_the_check_refuses_what_the_offer_leaves_out_for_the_same_reason(order, 
     assert refusal(None) == policy.RefusalCode.EXCHANGE_ITEM_MISSING
     assert refusal(sizes["L"], "money_back") == policy.RefusalCode.EXCHANGE_ITEM_NOT_EXCHANGE
     assert refusal(None, "money_back") is None
+    several = policy.exchange_refusal(
+        sizes["L"], refund_mode="exchange", products={product_a, sizes["other"].product_id}, units=2
+    )
+    assert several is not None
+    assert several.code == policy.RefusalCode.EXCHANGE_SEVERAL_PRODUCTS
 
 
 # --- an exchange names its item from the start -----------------------------------------------
@@ -104,6 +109,19 @@ def test_a_customers_exchange_refused_creates_nothing(
     # when
     with pytest.raises(ReturnError, match=message):
         request(order, quantity, refund_mode="exchange", exchange_variant=sizes.get(size))
+    # then
+    assert everything() == before
+    assert notifications.calls == []
+
+
+def test_a_customers_exchange_of_two_products_for_one_item_creates_nothing(
+    order, sizes, notifications
+):
+    # given
+    before = everything()
+    # when
+    with pytest.raises(ReturnError, match="the items of one product"):
+        request(order, 1, 1, refund_mode="exchange", exchange_variant=sizes["L"])
     # then
     assert everything() == before
     assert notifications.calls == []

@@ -175,8 +175,8 @@ class ReturnsMachine(RuleBasedStateMachine):
                 exchange_variant=self.exchange_variant if mode == "exchange" else None,
             ),
             quantities,
-            # the portal exchanges for another size of a returned product only
-            refused=mode == "exchange" and not quantities[0],
+            # the portal exchanges the items of one product for another size of it only
+            refused=mode == "exchange" and (not quantities[0] or bool(quantities[1])),
         )
 
     @rule(quantities=st.tuples(st.integers(0, 3), st.integers(0, 2)), approved=st.booleans())
