@@ -28,7 +28,8 @@ LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 VARIABLES_HELP = _(
     "Django template language. Variables: {{ shop_name }}, {{ rma_number }}, "
     "{{ order_number }}, {{ customer_first_name }}, {{ items }} (each with product_name, option, "
-    "quantity), {{ status_label }}, {{ refund_amount }} and {{ currency }} (when refunded or "
+    "quantity), {{ exchange_item }} (the item wanted in exchange, for an exchange), "
+    "{{ status_label }}, {{ refund_amount }} and {{ currency }} (when refunded or "
     "credited), {{ rejection_reason }}, {{ note }}, {{ return_url }}, {{ tracking_number }} "
     "(of the return label, when there is one)."
 )

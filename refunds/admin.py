@@ -275,7 +275,7 @@ class RefundAdmin(_ReadOnlyAdmin):
         """The return's quote, and the form that refunds it (or settles its exchange)."""
         self._require_manage(request)
         ret = get_object_or_404(Return.objects.select_related("order"), pk=return_id)
-        exchange = ret.refund_mode == Return.RefundMode.EXCHANGE and ret.exchange_variant_id
+        exchange = ret.is_exchange_for_item
         form_class = ExchangeSettleForm if exchange else RefundForm
         initial = {
             "idempotency_key": RefundForm.new_key(),
@@ -289,7 +289,7 @@ class RefundAdmin(_ReadOnlyAdmin):
         money = money_for_return(ret)
         if request.method == "POST" and form.is_valid():
             try:
-                result = self._submit(request, ret, form.cleaned_data, exchange=bool(exchange))
+                result = self._submit(request, ret, form.cleaned_data, exchange=exchange)
             except ReturnError as exc:
                 messages.error(request, exc.message)
             else:

@@ -510,7 +510,7 @@ def exchange_settle(
     with transaction.atomic():
         order = lock_order(ret.order_id)
         ret = lock_return(ret.pk)
-        if ret.refund_mode != Return.RefundMode.EXCHANGE or ret.exchange_variant_id is None:
+        if not ret.is_exchange_for_item:
             raise RefundError(
                 gettext("Return %(rma)s is not an exchange for another item.")
                 % {"rma": ret.rma_number}
@@ -639,12 +639,12 @@ def _same_request(existing: Refund, ret: Return) -> Refund:
 
 
 def _check_mode(ret: Return, mode: str | None) -> str:
-    exchange = ret.refund_mode == Return.RefundMode.EXCHANGE and ret.exchange_variant_id
+    exchange = ret.is_exchange_for_item
     if mode is None:
         return RefundMode.EXCHANGE if exchange else _MODE_OF_RETURN[ret.refund_mode]
     if mode not in RefundMode.values:
         raise RefundError(gettext("Choose how the refund is paid."))
-    if (mode == RefundMode.EXCHANGE) != bool(exchange):
+    if (mode == RefundMode.EXCHANGE) != exchange:
         raise RefundError(
             gettext(
                 "An exchange's price difference is refunded in the exchange mode, and only an "

@@ -72,6 +72,9 @@ MESSAGES: dict[str, EventMessage] = {
     "return.fee_changed": EventMessage(
         _("Return fee: %(before)s → %(after)s"), money=("before", "after")
     ),
+    "return.exchange_item_changed": EventMessage(
+        _("Item sent in exchange: %(before)s → %(after)s")
+    ),
     # rules
     "rule.approved": EventMessage(_("Approved at once by the rule “%(rule)s”.")),
     "rule.overridden": EventMessage(_("Override reason: %(reason)s")),

@@ -39,6 +39,15 @@ def customer_note(return_event: ReturnEvent | None) -> str:
     return return_event.text
 
 
+def exchange_item(ret: Return) -> str:
+    """The item the customer asked for in exchange, as the emails name it ("" when none)."""
+    if not ret.is_exchange_for_item or ret.exchange_variant is None:
+        return ""
+    variant = ret.exchange_variant
+    name = variant.product.name
+    return f"{name} ({variant.option})" if variant.option else name
+
+
 def _label_tracking_number(ret: Return) -> str:
     label = live_label(ret)
     return label.tracking_number if label is not None else ""
@@ -67,6 +76,7 @@ def email_context(ret: Return, return_event: ReturnEvent | None = None) -> dict:
         "status_label": ret.customer_status_label,
         "rejection_reason": ret.rejection_reason,
         "note": customer_note(return_event),
+        "exchange_item": exchange_item(ret),
         "refund_amount": refund_amount(ret),
         "refund_mode": ret.refund_mode,
         "currency": order.currency,
@@ -114,7 +124,11 @@ def record_resend(notification, *, actor, previous_status: str) -> ReturnEvent:
 class ReturnEmails:
     """The returns app as the outbox's EmailProvider (notifications/registry.py)."""
 
-    notification_related = ("ret__order__customer", "return_event")
+    notification_related = (
+        "ret__order__customer",
+        "ret__exchange_variant__product",
+        "return_event",
+    )
 
     def recipient(self, ret: Return) -> Recipient:
         order = ret.order

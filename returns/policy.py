@@ -11,7 +11,7 @@ told the message, staff may override some of them (STAFF_MAY_OVERRIDE) with a re
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from refunds.money import MoneyState
     from returns.models.labels import ReturnLabel
     from returns.rules import BlockedLine, RuleOutcome
-    from shop.models import User
+    from shop.models import User, Variant
 
 
 class RefusalCode(StrEnum):
@@ -51,6 +51,13 @@ class RefusalCode(StrEnum):
     LABEL_USED = "label_used"
     PARCEL_NOT_AWAITED = "parcel_not_awaited"
     REFUNDED = "refunded"
+    EXCHANGE_ITEM_MISSING = "exchange_item_missing"
+    EXCHANGE_ITEM_NOT_EXCHANGE = "exchange_item_not_exchange"
+    EXCHANGE_OTHER_PRODUCT = "exchange_other_product"
+    EXCHANGE_SEVERAL_PRODUCTS = "exchange_several_products"
+    EXCHANGE_NOT_SOLD = "exchange_not_sold"
+    EXCHANGE_OUT_OF_STOCK = "exchange_out_of_stock"
+    EXCHANGE_SETTLED = "exchange_settled"
 
 
 @dataclass(frozen=True)
@@ -273,6 +280,113 @@ def choice_refusals(
     if delivery_option not in offered_delivery_options(shop_settings):
         refusals.append(_worded(RefusalCode.IN_STORE_NOT_OFFERED))
     return refusals
+
+
+# --- exchanges ---------------------------------------------------------------------------------
+
+
+def exchange_refusal(
+    variant: Variant | None,
+    *,
+    refund_mode: str,
+    products: Collection[int],
+    units: int,
+    by_staff: bool = False,
+) -> Refusal | None:
+    """Why `variant` may not be what the customer gets in exchange for the items returned
+    (`products`: their product ids; `units`: how many, all exchanged for `variant`), whoever
+    asks; None when it may (or when no exchange is asked and no item chosen).
+
+    An exchange names its item from the start: an exchange without one, or an item without an
+    exchange, is refused. The customer exchanges the items of one product for another size or
+    colour of it (every unit returned becomes one of that item: items of another product go in
+    another return), still sold and in stock for every unit (a point of sale's stock is the
+    till's business); staff may exchange for any item they see fit. exchange_offer is this
+    answer over a list.
+    """
+    exchange = refund_mode == Return.RefundMode.EXCHANGE
+    if variant is None:
+        if not exchange:
+            return None
+        return Refusal(
+            RefusalCode.EXCHANGE_ITEM_MISSING,
+            gettext("Choose the item you would like to receive in exchange."),
+        )
+    if not exchange:
+        return Refusal(
+            RefusalCode.EXCHANGE_ITEM_NOT_EXCHANGE,
+            gettext("An item to receive in exchange can only be chosen for an exchange."),
+        )
+    if by_staff:
+        return None
+    if variant.product_id not in products:
+        return Refusal(
+            RefusalCode.EXCHANGE_OTHER_PRODUCT,
+            gettext("An exchange is for another size or colour of the same product."),
+        )
+    if len(products) > 1:
+        return Refusal(
+            RefusalCode.EXCHANGE_SEVERAL_PRODUCTS,
+            gettext(
+                "An exchange is for the items of one product: return the other items in another "
+                "return."
+            ),
+        )
+    if not variant.active:
+        return Refusal(
+            RefusalCode.EXCHANGE_NOT_SOLD,
+            gettext("Sorry, “%(item)s” is no longer sold.") % {"item": variant},
+        )
+    if not variant.stock_managed_by_pos and variant.stock_on_hand < units:
+        return Refusal(
+            RefusalCode.EXCHANGE_OUT_OF_STOCK,
+            gettext("Sorry, “%(item)s” is out of stock for an exchange.") % {"item": variant},
+        )
+    return None
+
+
+def exchange_offer(
+    candidates: Iterable[Variant], *, products: Collection[int], units: int = 1
+) -> list[Variant]:
+    """The items among `candidates` a customer returning `units` items of `products` may get
+    in exchange: those exchange_refusal lets through, in the order given."""
+    return [
+        variant
+        for variant in candidates
+        if exchange_refusal(
+            variant, refund_mode=Return.RefundMode.EXCHANGE, products=products, units=units
+        )
+        is None
+    ]
+
+
+def exchange_item_change_refusal(ret: Return, *, settled: Callable[[], bool]) -> Refusal | None:
+    """Why staff may not change the item `ret`'s customer gets in exchange now; None when they
+    may (an exchange recorded without an item may be given one). `settled` reads whether a
+    refund or an exchange due records the price difference of the item it names
+    (returns.selectors.exchanges.exchange_settled); it is asked only when nothing else
+    refuses."""
+    if ret.refund_mode != Return.RefundMode.EXCHANGE:
+        return Refusal(
+            RefusalCode.EXCHANGE_ITEM_NOT_EXCHANGE,
+            gettext("Return %(rma)s is not an exchange.") % {"rma": ret.rma_number},
+        )
+    if ret.replacement_order_id is not None or ret.is_final:
+        return Refusal(
+            RefusalCode.EXCHANGE_SETTLED,
+            gettext("Return %(rma)s is %(status)s: the item sent in exchange can no longer change.")
+            % {"rma": ret.rma_number, "status": ret.get_status_display()},
+        )
+    if settled():
+        return Refusal(
+            RefusalCode.EXCHANGE_SETTLED,
+            gettext(
+                "The exchange of return %(rma)s is settled: the item sent in exchange can no "
+                "longer change."
+            )
+            % {"rma": ret.rma_number},
+        )
+    return None
 
 
 # --- cancelling a return -----------------------------------------------------------------------

@@ -55,7 +55,16 @@ class ProductAdmin(admin.ModelAdmin):
 
 @admin.register(Variant)
 class VariantAdmin(admin.ModelAdmin):
-    list_display = ["sku", "product", "option", "price", "stock_on_hand", "stock_managed_by_pos"]
+    list_display = [
+        "sku",
+        "product",
+        "option",
+        "price",
+        "stock_on_hand",
+        "stock_managed_by_pos",
+        "active",
+    ]
+    list_filter = ["active"]
     search_fields = ["sku", "product__name"]
     list_select_related = ["product"]
     readonly_fields = ["stock_on_hand"]

@@ -137,6 +137,11 @@ class Variant(models.Model):
         default=False,
         help_text=_("The physical shop's till owns this stock: returns never restock it here."),
     )
+    active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_("Off: no longer sold, so never offered to a customer in exchange."),
+    )
 
     class Meta:
         verbose_name = _("variant")

@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from returns import policy
 from returns.models import Return, ReturnReason
 from returns.services import ReturnLineInput
-from shop.models import OrderLine, ShopSettings
+from shop.models import OrderLine, ShopSettings, Variant
+from shop.templatetags.money import money
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -40,9 +41,7 @@ class LineRow:
 REFUND_MODE_LABELS: "dict[str, StrOrPromise]" = {
     Return.RefundMode.MONEY_BACK: _("Money back, to your original payment"),
     Return.RefundMode.STORE_CREDIT: _("Store credit, to spend on your next order"),
-    Return.RefundMode.EXCHANGE: _(
-        "Exchange for another size or colour (tell us which in your comment)"
-    ),
+    Return.RefundMode.EXCHANGE: _("Exchange for another size or colour, chosen below"),
 }
 DELIVERY_OPTION_LABELS: "dict[str, StrOrPromise]" = {
     Return.DeliveryOption.LABEL: _("Send it by post with a prepaid return label"),
@@ -83,8 +82,12 @@ class ReturnRequestForm(forms.Form):
         shop_settings: ShopSettings,
         blocked: dict[int, str] | None = None,
         in_store_only: bool = False,
+        exchange_items: list[Variant] | None = None,
+        currency: str = "EUR",
         **kwargs,
     ):
+        """exchange_items: what may be offered in exchange for the returnable items
+        (returns.selectors.exchanges.exchange_offer), asked only when the shop offers exchanges."""
         super().__init__(*args, **kwargs)
         self.reasons = {reason.code: reason for reason in reasons}
         self.order_lines = [line for line in order_lines if returnable.get(line.pk, 0) > 0]
@@ -136,6 +139,32 @@ class ReturnRequestForm(forms.Form):
             delivery_option.initial = delivery_option.choices[0][0]
         if len(refund_mode.choices) == 1:
             refund_mode.initial = refund_mode.choices[0][0]
+        self.exchange_items = {variant.pk: variant for variant in exchange_items or []}
+        if Return.RefundMode.EXCHANGE in dict(refund_mode.choices):
+            self.fields["exchange_variant"] = self._exchange_field(currency)
+
+    def _exchange_field(self, currency: str) -> forms.TypedChoiceField:
+        """The item wanted in exchange: one group per product returned, each size or colour
+        with its price."""
+        groups: dict[str, list[tuple[int, str]]] = {}
+        for variant in self.exchange_items.values():
+            label = f"{variant.option or variant.sku} · {money(variant.price, currency)}"
+            groups.setdefault(variant.product.name, []).append((variant.pk, label))
+        return forms.TypedChoiceField(
+            label=_("Item you would like in exchange"),
+            required=False,
+            coerce=int,
+            empty_value=None,
+            choices=[("", _("Choose an item (exchange only)")), *groups.items()],
+            help_text=(
+                _("For an exchange only: the size or colour you would like instead.")
+                if groups
+                else _("No other size or colour is available for an exchange at the moment.")
+            ),
+            error_messages={
+                "invalid_choice": _("This item is not available in exchange: choose another one.")
+            },
+        )
 
     @staticmethod
     def _name(line: OrderLine, part: str) -> str:
@@ -175,7 +204,31 @@ class ReturnRequestForm(forms.Form):
             raise forms.ValidationError(
                 _("Choose at least one item to return, with its quantity."), code="no_items"
             )
+        if chosen:
+            self._check_exchange(cleaned)
         return cleaned
+
+    def _check_exchange(self, cleaned: dict) -> None:
+        """The policy's answer on the item chosen (return_request asks it again): an exchange
+        names its item, an item is for an exchange, in stock for every unit returned."""
+        if "refund_mode" not in cleaned or "exchange_variant" in self.errors:
+            return
+        returned = [
+            (line, cleaned.get(self._name(line, "quantity")) or 0) for line in self.order_lines
+        ]
+        refusal = policy.exchange_refusal(
+            self.wanted_exchange_item(),
+            refund_mode=cleaned["refund_mode"],
+            products={line.variant.product_id for line, quantity in returned if quantity},
+            units=sum(quantity for _line, quantity in returned),
+        )
+        if refusal is not None:
+            field = "exchange_variant" if "exchange_variant" in self.fields else "refund_mode"
+            self.add_error(field, refusal.message)
+
+    def wanted_exchange_item(self) -> Variant | None:
+        """The item chosen in exchange, None without one (call after is_valid())."""
+        return self.exchange_items.get(self.cleaned_data.get("exchange_variant") or 0)
 
     def line_inputs(self) -> list[ReturnLineInput]:
         """The chosen lines, for return_request (call after is_valid())."""

@@ -30,6 +30,7 @@ from returns import policy
 from returns.models import Return
 from returns.rules import evaluate_rules
 from returns.selectors import return_of_form
+from returns.selectors.exchanges import exchange_offer
 from returns.selectors.labels import delivery_status, live_label
 from returns.services import ReturnError, return_cancel, return_request
 from shop.models import Order, ShopSettings
@@ -56,13 +57,26 @@ def _form(order: Order, shop_settings: ShopSettings, returnable: dict[int, int],
     # What the return rules say before anything is chosen: the items they refuse (with why),
     # and whether they send everything in store.
     rules = evaluate_rules(order, channel=Return.Channel.PORTAL, shop_settings=shop_settings)
+    lines = order_lines(order)
+    # What may be asked in exchange for the items that may be returned (read only when the
+    # shop offers exchanges); the form checks the item against the units chosen.
+    returnable_lines = [
+        line for line in lines if returnable.get(line.pk, 0) > 0 and line.pk not in rules.blocked
+    ]
+    exchange_items = (
+        exchange_offer(returnable_lines)
+        if Return.RefundMode.EXCHANGE in policy.offered_refund_modes(shop_settings)
+        else []
+    )
     return ReturnRequestForm(
-        order_lines=order_lines(order),
+        order_lines=lines,
         returnable=returnable,
         reasons=active_reasons(),
         shop_settings=shop_settings,
         blocked={line_id: blocked.message for line_id, blocked in rules.blocked.items()},
         in_store_only=policy.in_store_only_whatever_chosen(rules),
+        exchange_items=exchange_items,
+        currency=order.currency,
         **kwargs,
     )
 
@@ -161,6 +175,7 @@ def return_request_confirm(request, number):
         quantities=form.quantities(),
         refund_mode=form.cleaned_data["refund_mode"],
         return_fee=rules.fee,
+        exchange_variant=form.wanted_exchange_item(),
     )
     delivery_option = policy.delivery_option_for(form.cleaned_data["delivery_option"], rules)
     reasons = form.reasons
@@ -181,6 +196,7 @@ def return_request_confirm(request, number):
                 form.cleaned_data["refund_mode"]
             ],
             "delivery_label": DELIVERY_OPTION_LABELS[delivery_option],
+            "exchange_item": form.wanted_exchange_item(),
         },
     )
 
@@ -196,6 +212,7 @@ def _submit(request, order: Order, form: ReturnRequestForm):
             refund_mode=form.cleaned_data["refund_mode"],
             delivery_option=form.cleaned_data["delivery_option"],
             customer_comment=form.cleaned_data["customer_comment"],
+            exchange_variant=form.wanted_exchange_item(),
             **_acting_as(request, order),
         )
     except ReturnError as error:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from refunds.models import RefundMode
 from returns import policy
 from returns.models import STATUS_DESCRIPTIONS, Return, ReturnAction, ReturnReason, ReturnStatus
+from returns.selectors.exchanges import staff_exchange_choices
 from returns.services import ReturnLineInput
 from shop.models import MONEY, Order, ShopSettings, Variant
 
@@ -120,12 +121,7 @@ class CreateReturnForm(_Form):
         self.order, self.lines, self.returnable = order, lines, returnable
         self.reasons = {reason.code: reason for reason in reasons}
         _model_choice(self, "action").queryset = ReturnAction.objects.filter(active=True)
-        _model_choice(self, "exchange_variant").queryset = (
-            Variant.objects.filter(product__variants__order_lines__order=order)
-            .distinct()
-            .select_related("product")
-            .order_by("product__name", "sku")
-        )
+        _model_choice(self, "exchange_variant").queryset = staff_exchange_choices(order)
         starts = [(ReturnStatus.REQUESTED, _("Requested: to review"))]
         if user.has_perm("returns.approve_return"):
             starts.append((ReturnStatus.APPROVED, _("Approved at once")))
@@ -203,6 +199,17 @@ class CreateReturnForm(_Form):
             chosen += quantity
         if not chosen and not self.errors:
             raise forms.ValidationError(gettext("Choose at least one item to return."))
+        if data.get("refund_mode") == Return.RefundMode.EXCHANGE:
+            # An exchange names its item from the start (return_create asks the same).
+            refusal = policy.exchange_refusal(
+                data.get("exchange_variant"),
+                refund_mode=data["refund_mode"],
+                products=set(),
+                units=chosen,
+                by_staff=True,
+            )
+            if refusal is not None and "exchange_variant" not in self.errors:
+                self.add_error("exchange_variant", refusal.message)
         return data
 
     def line_inputs(self) -> list[ReturnLineInput]:
@@ -299,10 +306,31 @@ class ProcessReturnForm(_Form):
         help_text=_("Optional. Shown with the new status, to the customer too."),
     )
     notify = forms.BooleanField(label=_("Notify the customer of the new status"), required=False)
+    exchange_variant = forms.ModelChoiceField(
+        label=_("Item to send in exchange"),
+        queryset=Variant.objects.none(),
+        required=False,
+        help_text=_("Until the exchange is settled: another size or colour if the customer asks."),
+    )
 
-    def __init__(self, *args, ret: Return, next_statuses: list[str], may_edit: bool, **kwargs):
+    def __init__(
+        self,
+        *args,
+        ret: Return,
+        next_statuses: list[str],
+        may_edit: bool,
+        may_change_exchange_item: bool = False,
+        **kwargs,
+    ):
+        """may_change_exchange_item: the person may change the item sent in exchange now
+        (returns.policy.exchange_item_change_refusal, and may_edit)."""
         super().__init__(*args, **kwargs)
         self.ret, self.may_edit = ret, may_edit
+        if may_edit and may_change_exchange_item:
+            _model_choice(self, "exchange_variant").queryset = staff_exchange_choices(ret.order)
+            self.fields["exchange_variant"].initial = ret.exchange_variant_id
+        else:
+            del self.fields["exchange_variant"]
         self.next_statuses = next_statuses
         self.fields["seen_status"].initial = ret.status
         _choice(self, "next_status").choices = [("", pgettext_lazy("next status", "No change"))] + [
@@ -408,6 +436,13 @@ class ProcessReturnForm(_Form):
         if fee is not None and not self.fields["return_fee"].disabled and fee != ret.return_fee:
             changes["return_fee"] = fee
         return changes
+
+    def exchange_item_change(self):
+        """The item the person chose to send in exchange instead, None when unchanged."""
+        variant = self.cleaned_data.get("exchange_variant")
+        if "exchange_variant" not in self.fields or variant is None:
+            return None
+        return variant if variant.pk != self.ret.exchange_variant_id else None
 
 
 # --- refunds from the return page and the overview -------------------------------------------

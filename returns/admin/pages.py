@@ -26,6 +26,8 @@ from returns.locks import refuse_if_stale
 from returns.models import Return, ReturnReason, ReturnStatus
 from returns.selectors import backoffice as pages
 from returns.selectors import return_of_form
+from returns.selectors.exchanges import exchange_settled
+from returns.services.editing import EXCHANGE_ITEM_PERMISSION
 from shop.models import Order, ShopSettings
 from shop.templatetags.money import money
 
@@ -137,6 +139,15 @@ class ReturnPagesMixin:
     def _may_edit(self, request) -> bool:
         return request.user.has_perm("returns.change_return")
 
+    def _may_change_exchange_item(self, request, ret: Return) -> bool:
+        """Whether the page offers to change the item sent in exchange (the service's answer:
+        return_change_exchange_item)."""
+        return (
+            request.user.has_perm(EXCHANGE_ITEM_PERMISSION)
+            and policy.exchange_item_change_refusal(ret, settled=lambda: exchange_settled(ret))
+            is None
+        )
+
     def _money_facts(self, ret: Return) -> dict:
         """The return's money state (refunds/money.py) and its refunds, for the page."""
         money = money_for_returns([ret])[ret.pk]
@@ -159,8 +170,9 @@ class ReturnPagesMixin:
                 ret=ret,
                 may_edit=self._may_edit(request),
                 next_statuses=_not_refused_by_money(offered, ret, money["money"]),
+                may_change_exchange_item=self._may_change_exchange_item(request, ret),
             )
-        exchange = bool(ret.refund_mode == Return.RefundMode.EXCHANGE and ret.exchange_variant_id)
+        exchange = ret.is_exchange_for_item
         parcel = pages.parcel_info(ret)
         may_refund = (
             request.user.has_perm(refund_services.REFUND_PERMISSION)
@@ -204,18 +216,30 @@ class ReturnPagesMixin:
             return redirect("admin:returns_return_change", ret.pk)
         allowed = self._statuses_to_choose(request, ret, seen_status)
         form = ProcessReturnForm(
-            request.POST, ret=ret, next_statuses=allowed, may_edit=self._may_edit(request)
+            request.POST,
+            ret=ret,
+            next_statuses=allowed,
+            may_edit=self._may_edit(request),
+            may_change_exchange_item=self._may_change_exchange_item(request, ret),
         )
         if not form.is_valid():
             return self._render_return(request, ret, form=form, status=200)
         changes = form.changed_fields()
+        exchange_item = form.exchange_item_change()
         target = form.cleaned_data["next_status"]
-        if not changes and not target:
+        if not changes and not target and exchange_item is None:
             messages.info(request, gettext("Nothing to save: nothing was changed."))
             return redirect("admin:returns_return_change", ret.pk)
         try:
             # One Save, one outcome: the edits and the new status are kept or refused together.
             with transaction.atomic():
+                if exchange_item is not None:  # first: it locks the order, then the return
+                    services.return_change_exchange_item(
+                        actor=request.user,
+                        ret=ret,
+                        variant=exchange_item,
+                        expected_status=seen_status,
+                    )
                 if changes:
                     services.return_update(
                         actor=request.user, ret=ret, expected_status=seen_status, **changes
@@ -360,9 +384,8 @@ def _may_choose(ret: Return, states: dict) -> bool:
     """Whether the page offers the refund's mode and a partial amount: only when a refund of
     a money-back or store-credit return is still to be made (a pending one is marked as it is,
     an exchange's difference is refunded as such)."""
-    exchange = ret.refund_mode == Return.RefundMode.EXCHANGE and ret.exchange_variant_id
     state = states[ret.pk]
-    return not exchange and not state.pending and bool(state.left_to_refund)
+    return not ret.is_exchange_for_item and not state.pending and bool(state.left_to_refund)
 
 
 def _saved_message(ret: Return, target: str) -> str:

@@ -19,6 +19,7 @@ from refunds.services import exchange_due_mark_paid, exchange_settle, refund_set
 from returns.errors import ReturnError
 from returns.models import Return, ReturnAction, ReturnEvent
 from returns.selectors import returnable_quantities
+from returns.selectors.exchanges import exchange_offer
 from returns.services import (
     ReturnLineInput,
     return_approve,
@@ -31,7 +32,7 @@ from returns.services import (
     return_reject,
     return_request,
 )
-from shop.models import Order, User, Variant
+from shop.models import Order, OrderLine, User, Variant
 
 DEMO_MARKER = "[demo]"
 
@@ -161,7 +162,7 @@ def _settle(ret: Return, staff) -> Return:
     key = f"demo-{ret.pk}"
     if money_for_return(ret).settled:
         return return_complete(actor=staff, ret=ret)
-    if ret.refund_mode == Return.RefundMode.EXCHANGE and ret.exchange_variant_id:
+    if ret.is_exchange_for_item:
         settled = exchange_settle(actor=staff, ret=ret, idempotency_key=key)
         if isinstance(settled, ExchangeDue):
             exchange_due_mark_paid(actor=staff, due=settled, reference=f"PAY-{ret.rma_number}")
@@ -187,7 +188,7 @@ def _create(scenario: Scenario, order: Order, staff) -> Return:
     ]
     exchange_variant = None
     if scenario.refund_mode == Return.RefundMode.EXCHANGE:
-        exchange_variant = _exchange_variant(order_line.variant)
+        exchange_variant = _exchange_variant(order_line)
     refund_mode = scenario.refund_mode
     if refund_mode == Return.RefundMode.EXCHANGE and exchange_variant is None:
         refund_mode = Return.RefundMode.MONEY_BACK  # nothing in stock to exchange for
@@ -216,13 +217,12 @@ def _create(scenario: Scenario, order: Order, staff) -> Return:
     )
 
 
-def _exchange_variant(variant: Variant) -> Variant | None:
-    """Another size of the same product with stock, else the same one when it has stock."""
-    siblings = Variant.objects.filter(
-        product_id=variant.product_id, stock_on_hand__gte=1, stock_managed_by_pos=False
-    ).order_by("pk")
-    other = siblings.exclude(pk=variant.pk).first()
-    return other or siblings.filter(pk=variant.pk).first()
+def _exchange_variant(order_line: OrderLine) -> Variant | None:
+    """Another size of the same product the customer may get (the policy's offer), else the
+    same one."""
+    offer = exchange_offer([order_line], units=1)
+    others = [variant for variant in offer if variant.pk != order_line.variant_id]
+    return next(iter(others or offer), None)
 
 
 def _backdate(ret: Return, order: Order, rng: random.Random) -> None:

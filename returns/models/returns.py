@@ -267,6 +267,13 @@ class Return(ConcurrentTransitionMixin, models.Model):
     def is_final(self):
         return self.status in FINAL_STATUSES
 
+    @property
+    def is_exchange_for_item(self) -> bool:
+        """An exchange for a chosen item: settled as an exchange (refunds.services
+        exchange_settle, its price difference) and completed by shipping that item, never
+        refunded in money. The one answer every page and service asks."""
+        return self.refund_mode == self.RefundMode.EXCHANGE and self.exchange_variant_id is not None
+
     # --- transitions: pure field changes, guarded by permission and conditions ---------------
 
     def _touch(self):

@@ -8,7 +8,7 @@ a ReturnError (with a clear, translated message) when it refuses, having changed
 from returns.errors import ReturnError, ReturnPermissionError, StaleReturnError
 from returns.services._common import tell_customer
 from returns.services.creation import ReturnLineInput, return_create, return_request
-from returns.services.editing import return_update
+from returns.services.editing import return_change_exchange_item, return_update
 from returns.services.inspection import return_inspect
 from returns.services.transitions import (
     return_add_note,
@@ -29,6 +29,7 @@ __all__ = [
     "return_add_note",
     "return_approve",
     "return_cancel",
+    "return_change_exchange_item",
     "return_complete",
     "return_create",
     "return_expire",

@@ -430,21 +430,20 @@ def _restock_choice(choice: bool | None, reason: ReturnReason, variant: Variant)
 def _check_exchange_variant(
     refund_mode: str, variant: Variant | None, lines: list[_CheckedLine], *, from_portal: bool
 ) -> None:
-    if variant is None:
-        return
-    if refund_mode != Return.RefundMode.EXCHANGE:
-        raise ReturnError(
-            gettext("An item to receive in exchange can only be chosen for an exchange.")
-        )
-    if not from_portal:
-        return  # staff may exchange for anything they see fit
-    if variant.product_id not in {line.order_line.variant.product_id for line in lines}:
-        raise ReturnError(gettext("An exchange is for another size or colour of the same product."))
-    wanted = sum(line.quantity for line in lines)
-    if not variant.stock_managed_by_pos and variant.stock_on_hand < wanted:
-        raise ReturnError(
-            gettext("Sorry, “%(item)s” is out of stock for an exchange.") % {"item": variant}
-        )
+    """The policy's answer (returns.policy.exchange_refusal, also behind the portal's offer):
+    an exchange names its item, a customer's is a size or colour of a product returned, in
+    stock for every unit returned; staff may choose any item."""
+    if variant is not None:  # its stock and status now, not when the form was shown
+        variant = Variant.objects.select_related("product").get(pk=variant.pk)
+    refusal = policy.exchange_refusal(
+        variant,
+        refund_mode=refund_mode,
+        products={line.order_line.variant.product_id for line in lines},
+        units=sum(line.quantity for line in lines),
+        by_staff=not from_portal,
+    )
+    if refusal is not None:
+        raise ReturnError(refusal.message)
 
 
 def _check_fee(fee: Decimal, currency: str) -> Decimal:

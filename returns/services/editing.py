@@ -1,18 +1,23 @@
-"""Editing what staff own on a return (its action, the staff note, the return fee), the "Save" of
-the return's page. The status never changes here: the transitions do that."""
+"""Editing what staff own on a return (its action, the staff note, the return fee, the item sent
+in exchange), the "Save" of the return's page. The status never changes here: the transitions
+do that."""
 
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils.translation import gettext
 
+from returns import policy
 from returns.errors import ReturnError, ReturnPermissionError
 from returns.events import RETURN_UPDATED, money_param, names_param, part
-from returns.locks import lock_return
+from returns.locks import lock_order, lock_return
 from returns.models import Return, ReturnAction, ReturnEvent
+from returns.selectors.exchanges import exchange_settled
 from returns.services._common import check_action, record_event
-from shop.models import User
+from shop.models import User, Variant
 from shop.money import quantize
+
+EXCHANGE_ITEM_PERMISSION = "returns.change_return"
 
 
 def return_update(
@@ -88,3 +93,55 @@ def _check_fee(value: object, ret: Return) -> Decimal:
             % {"status": ret.get_status_display()}
         )
     return fee
+
+
+def return_change_exchange_item(
+    *,
+    actor: User | None,
+    ret: Return,
+    variant: Variant,
+    expected_status: str | None = None,
+) -> Return:
+    """Staff change the item an exchange sends the customer (they asked for another size on the
+    phone, the one chosen ran out), while the exchange is not settled: once a refund or an
+    exchange due records its price difference, or the replacement has shipped, it is refused
+    (returns.policy.exchange_item_change_refusal). One internal event on the timeline.
+
+    Under the order's lock, as exchange_settle takes it: a settlement and a change at once are
+    one after the other, and the later one sees the earlier.
+    """
+    if actor is None or not actor.has_perm(EXCHANGE_ITEM_PERMISSION):
+        raise ReturnPermissionError(gettext("You are not allowed to change returns."))
+    with transaction.atomic():
+        lock_order(ret.order_id)
+        locked = lock_return(ret.pk, expected_status=expected_status)
+        refusal = policy.exchange_item_change_refusal(
+            locked, settled=lambda: exchange_settled(locked)
+        )
+        if refusal is None:
+            lines = list(locked.lines.select_related("order_line__variant"))
+            refusal = policy.exchange_refusal(
+                variant,
+                refund_mode=locked.refund_mode,
+                products={line.order_line.variant.product_id for line in lines},
+                units=sum(line.quantity for line in lines),
+                by_staff=True,
+            )
+        if refusal is not None:
+            raise ReturnError(refusal.message)
+        if variant.pk == locked.exchange_variant_id:
+            return locked
+        before = str(locked.exchange_variant) if locked.exchange_variant is not None else "-"
+        locked.exchange_variant = variant
+        locked.save(update_fields=["exchange_variant"])
+        record_event(
+            locked,
+            kind=ReturnEvent.Kind.NOTE,
+            actor=actor,
+            code=RETURN_UPDATED,
+            params={
+                "then": [part("return.exchange_item_changed", before=before, after=str(variant))]
+            },
+            visible_to_customer=False,
+        )
+    return locked

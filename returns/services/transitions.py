@@ -418,7 +418,7 @@ def _ship_exchange(ret: Return, *, actor: User | None) -> None:
     """Create the replacement order of an exchange and take its stock (price differences are
     the refunds app's business)."""
     variant = ret.exchange_variant
-    if ret.refund_mode != Return.RefundMode.EXCHANGE or variant is None:
+    if not ret.is_exchange_for_item or variant is None:  # None: for the type checker
         return
     quantity = sum(line.received_quantity or 0 for line in ret.lines.all())
     if quantity == 0 or ret.replacement_order_id is not None:

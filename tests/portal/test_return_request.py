@@ -11,7 +11,7 @@ from portal.views.returns import DRAFT_KEY
 from refunds.quotes import quote_for_return
 from returns.models import Return, ReturnStatus
 from returns.services import ReturnError, ReturnLineInput, return_request
-from tests.factories import make_order
+from tests.factories import VariantFactory, make_order
 from tests.fixtures.web import english_client, shown_messages
 from tests.portal.helpers import form_data, nothing_written
 
@@ -138,7 +138,7 @@ def test_the_summary_shows_the_estimate_line_by_line(customer_client, order, sho
         ("6.00", "0.00", [(1, "wrong-size"), (2, "defective")], "money_back"),  # all, with shipping
         ("6.00", "10.00", [(0, ""), (1, "changed-mind")], "money_back"),  # partial, discount shared
         ("0.00", "3.33", [(1, "wrong-size"), (1, "wrong-size")], "store_credit"),  # odd cents
-        ("6.00", "0.00", [(1, "wrong-size"), (2, "wrong-size")], "exchange"),  # no shipping back
+        ("6.00", "0.00", [(0, ""), (2, "wrong-size")], "exchange"),  # no shipping back
     ],
 )
 def test_the_summary_estimate_equals_the_staff_quote_to_the_cent(
@@ -155,12 +155,19 @@ def test_the_summary_estimate_equals_the_staff_quote_to_the_cent(
         email=customer.email,
     )
     client.force_login(customer.user)
-    client.post(form_url(order), form_data(order, *rows, refund_mode=mode))
+    data = form_data(order, *rows, refund_mode=mode)
+    if mode == "exchange":  # for another size of the socks, cheaper: the difference is refunded
+        socks = order.lines.order_by("id").last().variant
+        other = VariantFactory(product=socks.product, price=Decimal("15.00"), stock_on_hand=5)
+        data["exchange_variant"] = str(other.pk)
+    client.post(form_url(order), data)
     # when
     summary = client.get(confirm_url(order))
     client.post(confirm_url(order))
     # then
-    staff_quote = quote_for_return(Return.objects.get())
+    ret = Return.objects.get()
+    staff_quote = quote_for_return(ret)
+    assert ret.is_exchange_for_item == (mode == "exchange")
     assert summary.context["quote"].to_json() == staff_quote.to_json()
     assert summary.context["quote"].total == staff_quote.total
 

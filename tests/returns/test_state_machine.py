@@ -134,9 +134,11 @@ class ReturnsMachine(RuleBasedStateMachine):
         self.model_status[ret.pk] = TARGETS[name]
         return True
 
-    def created(self, call, quantities):
-        fits = any(quantities) and all(
-            q <= left for q, left in zip(quantities, self.remaining(), strict=True)
+    def created(self, call, quantities, *, refused=False):
+        fits = (
+            not refused
+            and any(quantities)
+            and all(q <= left for q, left in zip(quantities, self.remaining(), strict=True))
         )
         count = Return.objects.count()
         try:
@@ -170,12 +172,11 @@ class ReturnsMachine(RuleBasedStateMachine):
                 lines=self.inputs(quantities, reason),
                 refund_mode=mode,
                 delivery_option="label",
-                # the portal exchanges for another size of a returned product only
-                exchange_variant=self.exchange_variant
-                if mode == "exchange" and quantities[0]
-                else None,
+                exchange_variant=self.exchange_variant if mode == "exchange" else None,
             ),
             quantities,
+            # the portal exchanges the items of one product for another size of it only
+            refused=mode == "exchange" and (not quantities[0] or bool(quantities[1])),
         )
 
     @rule(quantities=st.tuples(st.integers(0, 3), st.integers(0, 2)), approved=st.booleans())

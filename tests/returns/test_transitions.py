@@ -19,7 +19,7 @@ from returns.services import (
     return_receive,
     return_reject,
 )
-from tests.factories import CustomerFactory, UserFactory
+from tests.factories import CustomerFactory, UserFactory, VariantFactory
 from tests.returns.helpers import (
     create,
     grant,
@@ -398,7 +398,10 @@ def test_receive_refused_for_a_line_of_another_return(staff, order, notification
     [("money_back", "refunded"), ("store_credit", "credited"), ("exchange", "exchanged")],
 )
 def test_complete_tells_how_it_was_settled(staff, order, mode, notice, notifications):
-    ret = return_in(ReturnStatus.RECEIVED, staff, order, 1, refund_mode=mode)
+    # an exchange names its item: another size, at the price paid (nothing to settle)
+    product = order.lines.order_by("id").first().variant.product
+    item = {"exchange_variant": VariantFactory(product=product)} if mode == "exchange" else {}
+    ret = return_in(ReturnStatus.RECEIVED, staff, order, 1, refund_mode=mode, **item)
     notifications.calls.clear()
     completed = return_complete(actor=staff, ret=ret)
     assert Return.objects.get(pk=completed.pk).status == ReturnStatus.COMPLETED
