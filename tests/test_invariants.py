@@ -9,13 +9,11 @@ quantity, stock and history invariants the product guarantees must hold.
 HYPOTHESIS_PROFILE=long runs many more examples (e.g. before a release).
 """
 
-import itertools
 import os
 import uuid
 from decimal import Decimal
 
 import pytest
-from django.db.models import Count, Sum
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -33,8 +31,7 @@ from refunds.models import Refund, RefundStatus
 from refunds.money import money_for_return
 from refunds.services import refund_create, refund_mark_refunded, refund_settle
 from returns.errors import ReturnError
-from returns.models import LIVE_STATUSES, Return, ReturnLine, ReturnStatus
-from returns.selectors import held_quantities
+from returns.models import Return, ReturnLine, ReturnStatus
 from returns.services import (
     return_approve,
     return_cancel,
@@ -48,6 +45,7 @@ from returns.services import (
 )
 from shop.models import StockMovement, User, Variant
 from tests.factories import CustomerFactory, UserFactory, make_order, superuser
+from tests.fixtures import invariants
 from tests.returns.helpers import line_inputs, status_history
 
 pytestmark = pytest.mark.django_db
@@ -67,10 +65,6 @@ settings.register_profile(
     stateful_step_count=40,
 )
 PROFILE = "long" if os.environ.get("HYPOTHESIS_PROFILE") == "long" else "invariants"
-
-# The statuses whose returns hold no money: a refund there would have escaped the guard.
-CLOSED_STATUSES = {ReturnStatus.REJECTED, ReturnStatus.CANCELLED, ReturnStatus.EXPIRED}
-LIVE_REFUND_STATUSES = [RefundStatus.PENDING, RefundStatus.REFUNDED]
 
 order_lines = st.lists(
     st.tuples(st.integers(1, 3), st.sampled_from(["9.99", "20.00", "35.50"])),
@@ -97,9 +91,11 @@ class ShopMachine(RuleBasedStateMachine):
         self.orders = [make_order(lines, customer=customer) for lines in orders]
         self.order_ids = [order.pk for order in self.orders]
         self.variant_ids = [line.variant_id for order in self.orders for line in order.lines.all()]
-        self.initial_stock = dict(
-            Variant.objects.filter(pk__in=self.variant_ids).values_list("pk", "stock_on_hand")
-        )
+        self.initial_stock = {
+            pk: stock
+            for order in self.orders
+            for pk, stock in invariants.stock_outside_ledger(order).items()
+        }
 
     # --- helpers -----------------------------------------------------------------------------
 
@@ -283,62 +279,37 @@ class ShopMachine(RuleBasedStateMachine):
             )
         )
 
-    # --- invariants --------------------------------------------------------------------------
-
-    def own_returns(self):
-        return Return.objects.filter(order_id__in=self.order_ids).order_by("id")
+    # --- invariants (tests/fixtures/invariants.py) ------------------------------------------
 
     @invariant()
     def no_order_refunds_more_than_it_paid(self):
         for order in self.orders:
-            live = Refund.objects.filter(order=order, status__in=LIVE_REFUND_STATUSES)
-            assert (live.aggregate(total=Sum("amount"))["total"] or 0) <= order.amount_paid
+            invariants.no_order_refunds_more_than_it_paid(order)
 
     @invariant()
     def live_returns_hold_at_most_what_was_ordered(self):
         for order in self.orders:
-            held = held_quantities(order)
-            for line in order.lines.all():
-                assert 0 <= held.get(line.pk, 0) <= line.quantity
+            invariants.live_returns_hold_at_most_what_was_ordered(order)
 
     @invariant()
     def each_returns_money_adds_up(self):
-        for ret in self.own_returns():
-            money = money_for_return(ret)
-            assert money.left_to_refund >= 0
-            if ret.status in LIVE_STATUSES:
-                assert money.refunded + money.pending <= money.quote_total
-            if ret.status == ReturnStatus.COMPLETED:
-                assert money.settled, f"{ret.rma_number} completed unsettled"
-            if ret.status in CLOSED_STATUSES:
-                assert not ret.refunds.filter(status__in=LIVE_REFUND_STATUSES).exists()
+        for order in self.orders:
+            invariants.each_returns_money_adds_up(order)
 
     @invariant()
     def the_ledger_explains_the_stock(self):
-        variants = Variant.objects.filter(pk__in=self.variant_ids)
-        for variant in variants:
-            moved = variant.movements.aggregate(total=Sum("quantity"))["total"] or 0
-            assert variant.stock_on_hand == self.initial_stock[variant.pk] + moved
+        for order in self.orders:
+            invariants.ledger_explains_stock(order, self.initial_stock)
 
     @invariant()
     def each_return_line_is_restocked_at_most_once(self):
-        keys = [line.restock_key for line in ReturnLine.objects.filter(ret__in=self.own_returns())]
-        twice = (
-            StockMovement.objects.filter(key__in=keys)
-            .values("key")
-            .annotate(times=Count("id"))
-            .filter(times__gt=1)
-        )
-        assert not twice.exists()
+        for order in self.orders:
+            invariants.each_return_line_is_restocked_at_most_once(order)
 
     @invariant()
     def the_events_replay_to_each_status(self):
-        for ret in self.own_returns():
-            changes = status_history(ret)
-            assert changes[0][0] == ""
-            for (_, reached), (left, _) in itertools.pairwise(changes):
-                assert left == reached
-            assert changes[-1][1] == ret.status
+        for order in self.orders:
+            invariants.the_events_replay_to_each_status(order)
 
 
 def test_random_sequences_of_services_keep_the_money_and_stock_invariants(
