@@ -12,7 +12,11 @@ skipping the rows it does not need, and never goes back to an earlier kind of ro
     6. an outbox email       lock_notification (notifications/locks.py: the outbox imports
                              nothing from returns)
     7. stock                 no lock: stock_move changes a variant by one conditional UPDATE,
-                             which holds that variant's row for the rest of the transaction
+                             which holds that variant's row for the rest of the transaction;
+                             so a transaction moving several variants moves them in variant
+                             id order (a receipt restocks its lines in that order,
+                             transitions.restock_lines; the import locks its file's variants
+                             in that order before writing, shop/locks.py lock_variants_by_sku)
 
 A service that changes a return and will touch order-level money or quantities (completing,
 which may ship an exchange's replacement order; every refund write) locks the order first.

@@ -447,6 +447,23 @@ def closing_refusal(transition: Closing, ret: Return, money: MoneyState) -> Refu
     )
 
 
+def fee_change_refusal(ret: Return, money: MoneyState) -> Refusal | None:
+    """Why the return fee of `ret` may no longer change: a refund (refunded or pending) was
+    made from its quote, fee included; changing the fee would move the quote under it. None
+    when nothing was refunded (a final return's fee is fixed too: returns.services.editing)."""
+    if not money.has_live_refund:
+        return None
+    amount = format_money(money.refunded + money.pending, money.currency)
+    return Refusal(
+        RefusalCode.REFUNDED,
+        gettext(
+            "The return fee of return %(rma)s can no longer change: it has a refund of "
+            "%(amount)s, made from its quote."
+        )
+        % {"rma": ret.rma_number, "amount": amount},
+    )
+
+
 # --- label actions -----------------------------------------------------------------------------
 
 

@@ -26,7 +26,7 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from shop.locks import lock_order
+from shop.locks import lock_customers_by_email, lock_orders, lock_variants_by_sku
 from shop.models import Customer, Order, OrderLine, Product, StockMovement, Variant
 from shop.money import MINOR_UNITS, minor_unit
 from shop.orders import order_change_refusals
@@ -337,15 +337,22 @@ def _upsert(
 
 
 def _refusals(groups: list[dict]) -> list[tuple[str, str]]:
-    """Why existing orders may not take the file's values, each at its order's first row; the
-    orders are locked so that no return or refund starts between this check and the write."""
+    """Why existing orders may not take the file's values, each at its order's first row.
+
+    The rows the file will write are locked first, in the lock order (returns/locks.py): its
+    orders, so that no return or refund starts between this check and the write, then its
+    customers, then its variants, each kind in id order, so that the import never holds a
+    variant a receipt restocking in id order waits for while waiting for one it holds."""
     numbers = [group["order"]["number"] for group in groups]
     ids = dict(Order.objects.filter(number__in=numbers).values_list("number", "id"))
+    orders = lock_orders(ids.values())
+    lock_customers_by_email(group["customer"]["email"] for group in groups)
+    lock_variants_by_sku(sku for group in groups for sku in group["lines"])
     refusals = []
     for group in groups:
         if group["order"]["number"] not in ids:
             continue
-        order = lock_order(ids[group["order"]["number"]])
+        order = orders[ids[group["order"]["number"]]]
         lines = {
             sku: (line["quantity"], line["unit_price_paid"]) for sku, line in group["lines"].items()
         }

@@ -8,7 +8,9 @@ row of that lock order, the customer one of the last.
 Each lock lasts until the end of the caller's transaction; call them inside transaction.atomic.
 """
 
-from shop.models import Customer, Order
+from collections.abc import Iterable
+
+from shop.models import Customer, Order, Variant
 
 
 def lock_order(order_id: int) -> Order:
@@ -25,3 +27,21 @@ def lock_customer(customer_id: int) -> Customer:
 def lock_customer_by_email(email: str) -> Customer | None:
     """The oldest customer of `email` (case-insensitive), locked, or None."""
     return Customer.objects.select_for_update().filter(email__iexact=email).order_by("id").first()
+
+
+def lock_orders(order_ids: Iterable[int]) -> dict[int, Order]:
+    """Several orders locked in id order (two imports of the same orders queue, never cross)."""
+    locked = Order.objects.select_for_update(of=("self",)).filter(pk__in=list(order_ids))
+    return {order.pk: order for order in locked.select_related("customer").order_by("pk")}
+
+
+def lock_customers_by_email(emails: Iterable[str]) -> None:
+    """The customers of these emails (exact, as stored), locked in id order."""
+    list(Customer.objects.select_for_update().filter(email__in=list(emails)).order_by("pk"))
+
+
+def lock_variants_by_sku(skus: Iterable[str]) -> None:
+    """The variants of these SKUs locked in id order, before a transaction moves the stock or
+    changes the catalogue of several: stock is moved in variant id order (returns/locks.py,
+    rank 7), or two such transactions each hold a variant the other waits for."""
+    list(Variant.objects.select_for_update().filter(sku__in=list(skus)).order_by("pk"))

@@ -533,6 +533,16 @@ class ShopMachine(RuleBasedStateMachine):
             assert page.quote_total == quote_for_return(ret).total, ret.rma_number
 
     @invariant()
+    def each_unit_is_refunded_at_most_once(self):
+        for order in self.orders:
+            invariants.each_unit_is_refunded_at_most_once(order)
+
+    @invariant()
+    def no_row_in_a_forbidden_state(self):
+        for order in self.orders:
+            invariants.no_row_in_a_forbidden_state(order)
+
+    @invariant()
     def the_events_replay_to_each_status(self):
         for order in self.orders:
             invariants.the_events_replay_to_each_status(order)

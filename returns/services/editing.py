@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils.translation import gettext
 
+from refunds.money import money_for_return
 from returns import policy
 from returns.errors import ReturnError, ReturnPermissionError
 from returns.events import RETURN_UPDATED, money_param, names_param, part
@@ -92,6 +93,11 @@ def _check_fee(value: object, ret: Return) -> Decimal:
             gettext("The return fee of a %(status)s return can no longer change.")
             % {"status": ret.get_status_display()}
         )
+    if fee != ret.return_fee:
+        # Read under the return's lock: refund_create locks it too, so none slips in meanwhile.
+        refusal = policy.fee_change_refusal(ret, money_for_return(ret))
+        if refusal is not None:
+            raise ReturnError(refusal.message)
     return fee
 
 

@@ -26,7 +26,7 @@ from returns.services._common import (
     save_transition,
     tell_customer,
 )
-from returns.services.transitions import _record_owed_back, _record_received, _restock
+from returns.services.transitions import _record_owed_back, _record_received, restock_lines
 from shop.models import User
 
 
@@ -81,8 +81,7 @@ def return_inspect(
                 % {"rma": locked.rma_number}
             )
         lines = _record_received(locked, received or {})
-        for line in lines:
-            _restock(line, actor=actor)
+        restock_lines(lines, actor=actor)
         _record_owed_back(locked)
         summary = ", ".join(
             f"{line.received_quantity}/{line.quantity} {line.order_line.variant}" for line in lines

@@ -254,8 +254,7 @@ def return_receive(
             code=event_code,
             params=event_params,
         )
-        for line in lines:
-            _restock(line, actor=actor)
+        restock_lines(lines, actor=actor)
         _record_owed_back(locked)
         tell_customer(locked, code="received", event=event, actor=actor, notify=notify)
     return locked
@@ -394,6 +393,13 @@ def _record_received(ret: Return, received: dict[int, tuple[int, bool | None]]) 
             line.restock = False  # the point of sale owns that stock
         line.save(update_fields=["received_quantity", "restock"])
     return lines
+
+
+def restock_lines(lines: list[ReturnLine], *, actor: User | None) -> None:
+    """Put back in stock the lines to restock, in variant id order: a transaction moving the
+    stock of several variants moves them in that order (returns/locks.py, rank 7)."""
+    for line in sorted(lines, key=lambda line: (line.order_line.variant_id, line.pk)):
+        _restock(line, actor=actor)
 
 
 def _restock(line: ReturnLine, *, actor: User | None) -> StockMovement | None:
