@@ -10,6 +10,8 @@ from django.core.exceptions import BadRequest, ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from shop.limits import id_out_of_range
+
 # The menu's sections: (slug, title, models as "app_label.modelname"), in the order shown.
 # Models not named here (added later by another app) go to a last "More" section.
 MENU = [
@@ -110,6 +112,8 @@ def _selection_checked(view):
                     model._meta.pk.to_python(value)
                 except ValidationError:
                     raise BadRequest(f"{ACTION_CHECKBOX_NAME}: not an id") from None
+                if id_out_of_range(value):
+                    raise BadRequest(f"{ACTION_CHECKBOX_NAME}: not an id")
         return view(request, *args, **kwargs)
 
     return checked

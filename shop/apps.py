@@ -12,12 +12,15 @@ class ShopConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from shop.datetimes import register_lenient_timestamps
+        from shop.limits import guard_model_choice_ids
         from shop.roles import ensure_staff_roles
         from shop.sessions import start_activity_clock
 
         # A timestamp no Python datetime can hold is read as the last (first) one, not an error
         # that breaks every page reading its row (shop/datetimes.py).
         connection_created.connect(register_lenient_timestamps, dispatch_uid="shop.timestamps")
+        # A form's choice of a row by an id too long for any id column is an invalid choice.
+        guard_model_choice_ids()
 
         # Permissions are created per app after migrating; completing the groups on every
         # app's signal means the last one sees them all.

@@ -74,3 +74,60 @@ def datetime_out_of_range(value: datetime) -> bool:
     except OverflowError:
         return True
     return not EARLIEST <= utc <= LATEST
+
+
+# Ids are 64-bit integers on SQLite and PostgreSQL: a longer number fails the query itself
+# (SQLite: OverflowError; PostgreSQL: "out of range"), a 500 where the choice is just invalid.
+MAX_ID = 2**63 - 1
+
+
+def id_out_of_range(value: object) -> bool:
+    """Whether `value` reads as an integer no id column can hold."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return False
+    return not -MAX_ID - 1 <= number <= MAX_ID
+
+
+def guard_model_choice_ids() -> None:
+    """Make every form's choice of a row by integer id refuse an id out of range as an invalid
+    choice (a form error), as it already refuses "abc". Django's ModelChoiceField and
+    ModelMultipleChoiceField catch a ValueError, not the overflow: patched once at start
+    (shop.apps), so every form of the admin, the portal and the API is covered, not one by one.
+    """
+    from django.core.exceptions import ValidationError
+    from django.db import models
+    from django.forms import models as form_models
+
+    if getattr(form_models.ModelChoiceField, "_ids_guarded", False):
+        return
+
+    def integer_key(field: Any) -> bool:
+        meta = field.queryset.model._meta
+        key = meta.get_field(field.to_field_name) if field.to_field_name else meta.pk
+        return isinstance(key, models.IntegerField | models.AutoField)
+
+    def refuse(field: Any, value: object) -> None:
+        raise ValidationError(
+            field.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+        )
+
+    to_python = form_models.ModelChoiceField.to_python
+    check_values = form_models.ModelMultipleChoiceField._check_values  # type: ignore[attr-defined]
+
+    def guarded_to_python(self: Any, value: Any) -> Any:
+        if value not in self.empty_values and integer_key(self) and id_out_of_range(value):
+            refuse(self, value)
+        return to_python(self, value)
+
+    def guarded_check_values(self: Any, value: Any) -> Any:
+        if integer_key(self):
+            for item in value or ():
+                if id_out_of_range(item):
+                    refuse(self, item)
+        return check_values(self, value)
+
+    form_models.ModelChoiceField.to_python = guarded_to_python  # type: ignore[method-assign]
+    form_models.ModelMultipleChoiceField._check_values = guarded_check_values  # type: ignore[attr-defined]
+    form_models.ModelChoiceField._ids_guarded = True  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ import base64
 import json
 
 import pytest
+from django.contrib.auth.models import Group
 from django.test import Client, override_settings
 from django.urls import reverse
 
@@ -334,3 +335,36 @@ def test_a_provider_report_carrying_a_nul_byte_or_a_huge_id_changes_nothing(brow
     # then
     assert [response.status_code for response in responses] == [200, 200, 200]
     assert Notification.objects.get(pk=notification.pk).status == "sent"
+
+
+# --- ids too long for any id column (found by tests/test_fuzz.py) ------------------------------
+
+
+def test_a_choice_by_an_id_out_of_range_is_a_form_error_not_a_500(db):
+    # given: the back-office's "add a group", with a permission id no column can hold
+    boss = superuser()
+    browser = Client()
+    browser.force_login(boss)
+    groups = Group.objects.count()
+    # when
+    response = browser.post(
+        "/admin/auth/group/add/", {"name": "Night shift", "permissions": "9" * 26}
+    )
+    # then
+    assert response.status_code == 200
+    assert "permissions" in response.context["adminform"].form.errors
+    assert Group.objects.count() == groups
+
+
+def test_a_list_action_on_an_id_out_of_range_is_400(db):
+    # given
+    boss = superuser()
+    browser = Client()
+    browser.force_login(boss)
+    # when
+    response = browser.post(
+        "/admin/returns/return/",
+        {"action": "delete_selected", "_selected_action": "9" * 26},
+    )
+    # then
+    assert response.status_code == 400
