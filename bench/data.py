@@ -22,7 +22,7 @@ RANDOM = random.Random(20261123)
 
 
 def make_people():
-    staff = User.objects.create_superuser("bench-staff@shop.example", "bench")
+    staff = User.objects.create_superuser("bench-staff@shop.example", "bench-staff-password")
     user = User.objects.create_user("bench-customer@example.com", "bench")
     customer = Customer.objects.create(
         email=user.email, first_name="Bench", last_name="Customer", user=user

@@ -3,6 +3,7 @@
 from typing import ClassVar, TypedDict
 
 from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models import Q
@@ -39,7 +40,13 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra)
 
     def create_superuser(self, email, password=None, **extra):
+        """A superuser, its password checked as a superuser's (shop.passwords: 12 characters):
+        `manage.py createsuperuser` checks it against a user that is not staff yet, and not at
+        all when it is given in DJANGO_SUPERUSER_PASSWORD; a ValidationError here refuses it
+        on every path, nothing created."""
         extra.update(is_staff=True, is_superuser=True)
+        if password is not None:
+            validate_password(password, self.model(email=email, **extra))
         return self._create_user(email, password, **extra)
 
 

@@ -1,10 +1,13 @@
 """Passwords: Argon2 hashes, staff need 12 characters, customers Django's 8, common and
 look-alike passwords refused (settings.AUTH_PASSWORD_VALIDATORS, shop/passwords.py)."""
 
+import io
+
 import pytest
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 
 import config.settings as project_settings
 from shop.models import User
@@ -127,3 +130,42 @@ def test_backoffice_add_user_form_starts_as_staff():
     admin = UserFactory(is_staff=True, is_superuser=True)
     response = logged_in(admin).get("/admin/shop/user/add/")
     assert response.context["adminform"].form.initial["is_staff"] is True
+
+
+@pytest.mark.django_db
+def test_createsuperuser_refuses_a_short_password_given_in_the_environment(monkeypatch):
+    # given: the non-interactive createsuperuser, which Django does not check at all
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "tulip-ancho")  # 11 characters
+    # when
+    with pytest.raises(CommandError) as refused:
+        call_command("createsuperuser", "--noinput", "--email", "boss@shop.example")
+    # then: refused as a superuser's password, nobody created
+    assert "at least 12 characters" in str(refused.value)
+    assert not User.objects.filter(email="boss@shop.example").exists()
+
+
+@pytest.mark.django_db
+def test_createsuperuser_refuses_a_short_password_typed_at_the_prompt(monkeypatch):
+    # given: the interactive createsuperuser, which checks it as a customer's (8 characters)
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": "tulip-ancho")
+    terminal = io.StringIO()
+    terminal.isatty = lambda: True  # type: ignore[method-assign]
+    # when
+    with pytest.raises(CommandError) as refused:
+        call_command(
+            "createsuperuser", "--email", "boss@shop.example", interactive=True, stdin=terminal
+        )
+    # then
+    assert "at least 12 characters" in str(refused.value)
+    assert not User.objects.filter(email="boss@shop.example").exists()
+
+
+@pytest.mark.django_db
+def test_createsuperuser_takes_a_long_password(monkeypatch):
+    # given
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "tulip-anchor-garden")
+    # when
+    call_command("createsuperuser", "--noinput", "--email", "boss@shop.example")
+    # then
+    boss = User.objects.get(email="boss@shop.example")
+    assert (boss.is_superuser, boss.check_password("tulip-anchor-garden")) == (True, True)
