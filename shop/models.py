@@ -3,8 +3,8 @@
 from typing import ClassVar, TypedDict
 
 from django.conf import settings
-from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.auth.password_validation import validate_password
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
