@@ -401,7 +401,7 @@ class RefundAdmin(_ReadOnlyAdmin):
             "object": refund,
             "title": gettext("Reverse refund %(id)s") % {"id": refund.pk},
             "form": form,
-            "reversible": refund.is_reversible,
+            "refusal": services.reversal_refusal(refund),
         }
         return TemplateResponse(request, "admin/refunds/reverse.html", context)
 

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from returns.models import Return
+from returns.models import Return, ReturnStatus
 from shop.models import MONEY, Customer, Order, User
 from shop.money import CURRENCY_CHOICES
 
@@ -140,8 +140,9 @@ class Refund(models.Model):
 
     @property
     def is_reversible(self) -> bool:
-        """Paid out: only refund_reverse takes it back (a pending one is cancelled instead)."""
-        return self.status == RefundStatus.REFUNDED
+        """Paid out, and its return not completed (completing settled the money for good):
+        only refund_reverse takes it back. A pending refund is cancelled instead."""
+        return self.status == RefundStatus.REFUNDED and self.ret.status != ReturnStatus.COMPLETED
 
     # --- transitions: pure field changes; refunds/services.py locks, checks and saves --------
 

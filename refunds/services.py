@@ -391,14 +391,16 @@ def refund_reverse(*, actor: User | None, refund: Refund, reason: str) -> Refund
     """Take back a refund paid out: the customer sent the money back, a chargeback, a refund
     made by mistake. The one audited way to undo a refund (who, when, why, on the timeline);
     the return may then be cancelled, rejected or expired again (returns.policy.closing_refusal).
-    A store credit is taken back from the customer's balance, refused once it is spent.
-    A pending refund is cancelled instead (refund_cancel). Locks as refund_mark_refunded."""
+    Refused once the return is completed. A store credit is taken back from the customer's
+    balance, refused once it is spent. A pending refund is cancelled instead (refund_cancel).
+    Locks as refund_mark_refunded."""
     actor = _require_permission(actor)
     reason = (reason or "").strip()
     with transaction.atomic():
         lock_order(refund.order_id)
         ret = lock_return(refund.ret_id)
         locked = lock_refund(refund.pk)
+        locked.ret = ret  # the return as locked: the rule reads its status
         if not locked.is_reversible:
             raise RefundError(_not_reversible(locked))
         if not reason:
@@ -412,7 +414,18 @@ def refund_reverse(*, actor: User | None, refund: Refund, reason: str) -> Refund
     return locked
 
 
+def reversal_refusal(refund: Refund) -> str:
+    """Why `refund` cannot be reversed, in words for staff ("" when it can)."""
+    return "" if refund.is_reversible else _not_reversible(refund)
+
+
 def _not_reversible(refund: Refund) -> str:
+    if refund.status == RefundStatus.REFUNDED:
+        # Completing settled the money for good (and may have shipped an exchange): a
+        # reversal would leave a completed return owing a refund.
+        return gettext("Return %(rma)s is completed: its refund can no longer be reversed.") % {
+            "rma": refund.ret.rma_number
+        }
     if refund.status == RefundStatus.PENDING:
         return gettext(
             "Only a refund marked refunded can be reversed; this one is pending: cancel it instead."

@@ -139,3 +139,23 @@ def test_a_reversal_without_a_reason_changes_nothing(as_manager, customer, reaso
     assert response.status_code == 200
     assert response.context["form"].errors == {"reason": ["This field is required."]}
     assert Refund.objects.get(pk=refund.pk).status == RefundStatus.REFUNDED
+
+
+def test_the_reverse_page_of_a_completed_returns_refund_says_why_not(
+    as_manager, customer, reasons, manager
+):
+    # given: received, refunded, hence completed
+    order = make_order([(1, "59.09")], shipping="6.00", customer=customer, email=customer.email)
+    ret = make_return(order, 1, status=ReturnStatus.RECEIVED)
+    refund = refund_settle(actor=manager, ret=ret, reference="BANK-1", idempotency_key="s-1")
+    # when
+    page = as_manager.get(reverse("admin:refunds_refund_reverse", args=[refund.pk]))
+    change = as_manager.get(reverse("admin:refunds_refund_change", args=[refund.pk]))
+    # then: no form, the reason; no button on the refund's page
+    html = page.content.decode()
+    assert (
+        f'<p class="bo-warning" id="not-reversible">Return {ret.rma_number} is completed: its '
+        "refund can no longer be reversed.</p>"
+    ) in html
+    assert 'name="reason"' not in html
+    assert reverse("admin:refunds_refund_reverse", args=[refund.pk]) not in change.content.decode()

@@ -18,7 +18,7 @@ from refunds.services import (
     store_credit_spend,
 )
 from returns.models import Return, ReturnEvent, ReturnStatus
-from returns.services import return_approve, return_cancel
+from returns.services import return_approve, return_cancel, return_receive
 from tests.factories import make_order
 from tests.refunds.factories import refunds_manager
 from tests.returns.helpers import request
@@ -182,3 +182,19 @@ def test_the_database_refuses_a_reversal_without_its_reason(order, staff, manage
     # when / then
     with pytest.raises(IntegrityError), transaction.atomic():
         Refund.objects.filter(pk=refund.pk).update(status=RefundStatus.REVERSED)
+
+
+def test_the_refund_of_a_completed_return_cannot_be_reversed(order, staff, manager):
+    # given: received, then refunded, which completes it
+    ret = return_receive(actor=staff, ret=return_approve(actor=staff, ret=request(order, 1)))
+    refund = refund_settle(actor=manager, ret=ret, reference="BANK-9", idempotency_key="c-1")
+    assert Return.objects.get(pk=ret.pk).status == ReturnStatus.COMPLETED
+    before = written()
+    # when
+    with pytest.raises(RefundError) as refused:
+        refund_reverse(actor=manager, refund=refund, reason="Chargeback.")
+    # then
+    assert refused.value.message == (
+        f"Return {ret.rma_number} is completed: its refund can no longer be reversed."
+    )
+    assert written() == before
