@@ -68,6 +68,7 @@ from shop.models import Order, StockMovement, User, Variant
 from tests.factories import CustomerFactory, UserFactory, make_order, superuser
 from tests.fixtures import invariants
 from tests.returns.helpers import line_inputs, status_history
+from tests.returns.labels.helpers import approved_with_label
 
 pytestmark = pytest.mark.django_db
 
@@ -562,3 +563,49 @@ def test_random_sequences_of_services_keep_the_money_and_stock_invariants(
         f"invariants ({PROFILE}): up to {profile.max_examples} examples of up to "
         f"{profile.stateful_step_count} steps, {ShopMachine.steps_run} service calls"
     )
+
+
+# --- failing examples the machine found, kept as regular tests ----------------------------------
+
+
+def test_a_return_received_then_rejected_keeps_its_label_and_breaks_no_invariant(
+    reasons, shop_settings, notifications
+):
+    # given: approved with a label, received by hand (no carrier scan), then rejected
+    staff = superuser()
+    order = make_order([(2, "9.99")])
+    ret = approved_with_label(staff, order, 1)
+    ret = return_receive(actor=staff, ret=ret)
+    # when
+    return_reject(actor=staff, ret=ret, reason="Worn")
+    # then: the label that brought the parcel stays (cancellable only before it moves)
+    assert list(ReturnLabel.objects.filter(ret=ret).values_list("status", flat=True)) == ["created"]
+    invariants.no_row_in_a_forbidden_state(order)
+    invariants.each_returns_money_adds_up(order)
+
+
+def test_a_completed_exchange_keeps_its_refund(reasons, shop_settings, notifications):
+    # given: an exchange for a cheaper item, settled (a refund of the difference) and completed
+    staff = superuser()
+    order = make_order([(1, "35.50"), (1, "9.99")])
+    cheaper = order.lines.order_by("id").last().variant
+    ret = return_create(
+        actor=staff,
+        order=order,
+        idempotency_key=uuid.uuid4().hex,
+        lines=line_inputs(order, 1),
+        refund_mode="exchange",
+        delivery_option="label",
+        start_status=ReturnStatus.APPROVED,
+        exchange_variant=cheaper,
+    )
+    ret = return_receive(actor=staff, ret=ret)
+    refund = exchange_settle(actor=staff, ret=ret, idempotency_key=uuid.uuid4().hex)
+    refund_mark_refunded(actor=staff, refund=refund, reference="re_1")
+    assert Return.objects.get(pk=ret.pk).status == ReturnStatus.COMPLETED
+    # when
+    with pytest.raises(ReturnError):
+        refund_reverse(actor=staff, refund=refund, reason="Paid back")
+    # then
+    assert Refund.objects.get(pk=refund.pk).status == RefundStatus.REFUNDED
+    invariants.each_returns_money_adds_up(order)
