@@ -253,7 +253,8 @@ def refund_mark_refunded(*, actor: User | None, refund: Refund, reference: str) 
         if locked.status == RefundStatus.REFUNDED and locked.reference == reference:
             return locked  # the same click twice
         _require_pending(locked)
-        _refuse_beyond_what_arrived(ret, locked)
+        state = money_for_return(ret)
+        _refuse_beyond_what_arrived(state, locked)
         if not reference and locked.mode != RefundMode.STORE_CREDIT:
             raise RefundError(
                 gettext(
@@ -267,7 +268,7 @@ def refund_mark_refunded(*, actor: User | None, refund: Refund, reference: str) 
             _credit_store(locked, ret, actor)
         code, params = _settled_message(locked)
         event = _record(ret, actor, code, params, visible_to_customer=True)
-        if money_for_return(ret).parcel_awaited:
+        if state.parcel_awaited:
             # Refunded before receipt: the customer is told, and asked to still send the parcel.
             tell_customer(ret, code="refunded_early", event=event, actor=actor, notify=None)
         _complete_if_settled(ret, actor, code, params, notice=_COMPLETION_NOTICE[locked.mode])
@@ -324,10 +325,9 @@ def refund_settle(
         return refund_mark_refunded(actor=actor, refund=refund, reference=reference)
 
 
-def _refuse_beyond_what_arrived(ret: Return, refund: Refund) -> None:
+def _refuse_beyond_what_arrived(state: ReturnMoney, refund: Refund) -> None:
     """A refund made before the parcel arrived may be worth more than what did arrive: paying it
     out would leave the customer owing money back. Refused; cancel it and refund what is left."""
-    state = money_for_return(ret)
     if state.parcel_awaited or not state.live:
         return
     left = state.quote_total - state.refunded
