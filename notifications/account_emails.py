@@ -13,14 +13,12 @@ not be sent for longer than the link's lifetime is not sent at all (the person a
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
 from notifications.events import NotificationEvent
+from shop.links import password_reset_link
 from shop.models import ShopSettings, User
 
 # The confirmation link (portal/views/accounts.py confirm_email reads it back).
@@ -38,12 +36,6 @@ def confirmation_token(user: User) -> str:
 
 def _site_url(path: str) -> str:
     return f"{settings.SITE_URL.rstrip('/')}{path}"
-
-
-def password_reset_link(user: User) -> str:
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    return _site_url(reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token}))
 
 
 def _refusal(notification) -> str | None:
