@@ -1,4 +1,5 @@
-"""Import orders from a storefront's export (CSV or JSON), all or nothing.
+"""Import orders from a storefront's export (CSV or JSON, or Shopify's and WooCommerce's own
+exports read by shop/storefronts.py), all or nothing.
 
 Both formats become the same flat rows (one per order line), validated whole before anything is
 written; then one transaction creates or updates customers, products, variants and orders. An
@@ -31,6 +32,7 @@ from shop.models import Customer, Order, OrderLine, Product, StockMovement, Vari
 from shop.money import MINOR_UNITS, minor_unit
 from shop.orders import order_change_refusals
 from shop.services import stock_move
+from shop.storefronts import READERS, StorefrontFileError
 
 ORDER_FIELDS = [
     "placed_at",
@@ -101,9 +103,19 @@ class ImportResult:
 # --- reading --------------------------------------------------------------------------------
 
 
-def read_rows(path: str) -> list[Row]:
+# Our own format (CSV or JSON by the file's extension), then the storefronts' exports.
+FORMATS = ["ours", *READERS]
+
+
+def read_rows(path: str, file_format: str = "ours") -> list[Row]:
     with open(path, encoding="utf-8-sig") as handle:
         text = handle.read()
+    if file_format in READERS:
+        try:
+            rows = READERS[file_format](text)
+        except StorefrontFileError as error:
+            raise ImportFileError(error.errors) from None
+        return [Row(f"line {line}", values) for line, values in rows]
     if path.lower().endswith(".json"):
         return _json_rows(text)
     return _csv_rows(text)
@@ -406,9 +418,12 @@ def _write_order(group: dict, result: ImportResult) -> str:
     return outcome
 
 
-def import_orders(path: str, progress: Callable[[Iterable], Iterable] = iter) -> ImportResult:
-    """Import the file at `path`; raises ImportFileError and writes nothing on any bad row."""
-    groups = validate(read_rows(path))
+def import_orders(
+    path: str, progress: Callable[[Iterable], Iterable] = iter, file_format: str = "ours"
+) -> ImportResult:
+    """Import the file at `path`, in one of FORMATS; raises ImportFileError and writes nothing
+    on any bad row."""
+    groups = validate(read_rows(path, file_format))
     result = ImportResult()
     with transaction.atomic():
         refusals = _refusals(groups)

@@ -3,27 +3,35 @@ import sys
 from django.core.management.base import BaseCommand, CommandError, no_translations
 from tqdm import tqdm
 
-from shop.importing import ImportFileError, import_orders
+from shop.importing import FORMATS, ImportFileError, import_orders
 
 
 class Command(BaseCommand):
     help = (
-        "Import orders from a storefront's CSV or JSON export (see the README). "
+        "Import orders from a storefront's CSV or JSON export, or from Shopify's or "
+        "WooCommerce's own order export with --format (see the README). "
         "All or nothing: a bad row is reported with its line number and nothing is written."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="path to a .csv or .json file")
+        parser.add_argument(
+            "--format",
+            choices=FORMATS,
+            default="ours",
+            help="ours (default: our CSV or JSON, by extension), shopify (Shopify's orders "
+            "export CSV) or woocommerce (WooCommerce's order CSV export, one row per item)",
+        )
 
     # The command speaks English, its refusals from shop.orders included.
     @no_translations
-    def handle(self, *args, file, **options):
+    def handle(self, *args, file, format, **options):
         def progress(groups):
             # disable=None: a bar on a terminal, silence in logs and pipes.
             return tqdm(groups, desc="orders", unit="order", disable=None, file=sys.stderr)
 
         try:
-            result = import_orders(file, progress=progress)
+            result = import_orders(file, progress=progress, file_format=format)
         except FileNotFoundError:
             raise CommandError(f"no such file: {file}") from None
         except ImportFileError as error:
