@@ -1,3 +1,4 @@
+from unittest import mock
 from urllib.parse import urlsplit
 
 import pytest
@@ -12,9 +13,11 @@ pytestmark = pytest.mark.django_db
 
 def _run(capsys, *args):
     """The command as a shell runs it: (exit code, stdout, stderr). Without the system checks,
-    which refuse the test settings as production's (no webhook secrets)."""
+    which refuse the test settings as production's (no webhook secrets), and keeping the
+    database connection a shell's run closes at its end (the test's transaction is on it)."""
     try:
-        execute_from_command_line(["manage.py", "create_staff", "--skip-checks", *args])
+        with mock.patch("django.core.management.base.connections.close_all"):
+            execute_from_command_line(["manage.py", "create_staff", "--skip-checks", *args])
         code = 0
     except SystemExit as exit_:
         code = exit_.code

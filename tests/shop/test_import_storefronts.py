@@ -446,3 +446,24 @@ def test_an_unknown_format_is_an_argument_error(capsys):
     with pytest.raises(CommandError, match="invalid choice: 'magento'"):
         call_command("import_orders", str(SHOPIFY), "--format", "magento")
     assert Order.objects.count() == 0
+
+
+def test_a_woocommerce_completed_date_is_the_delivery(tmp_path):
+    # given: an export with the completed_date column, filled in for order 2001 only
+    with open(WOOCOMMERCE, encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        columns, rows = ["completed_date", *(reader.fieldnames or [])], list(reader)
+    for row in rows:
+        row["completed_date"] = "2026-10-03 12:00:00" if row["order_number"] == "2001" else ""
+    path = tmp_path / "woocommerce.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    # when
+    call_command("import_orders", str(path), "--format", "woocommerce")
+    # then: the others are delivered at their order's date
+    assert Order.objects.get(number="2001").delivered_at == datetime(2026, 10, 3, 12, tzinfo=PARIS)
+    assert Order.objects.get(number="2003").delivered_at == datetime(
+        2026, 10, 5, 9, 2, 37, tzinfo=PARIS
+    )
