@@ -57,6 +57,8 @@ def _amount(record: Record, column: str, currency: str) -> Decimal:
         raise StorefrontRowError(f"{column} {value!r} is not an amount") from None
     if not amount.is_finite():
         raise StorefrontRowError(f"{column} {value!r} is not an amount")
+    if amount < 0:
+        raise StorefrontRowError(f"{column} {value} is negative")
     if amount != amount.quantize(minor_unit(currency)):
         raise StorefrontRowError(f"{column} {value} has more decimals than {currency} allows")
     return amount

@@ -209,6 +209,8 @@ def test_importing_the_shopify_sample_twice_changes_nothing(capsys):
         (2, "Lineitem quantity", "two", "line 4: Lineitem quantity 'two' must be a whole number"),
         (0, "Total", "65,65", "line 2: Total '65,65' is not an amount"),
         (0, "Currency", "EURO", "line 2: unknown currency 'EURO'"),
+        (1, "Lineitem price", "-9.50", "line 3: Lineitem price -9.50 is negative"),
+        (0, "Total", "NaN", "line 2: Total 'NaN' is not an amount"),
         (5, "Lineitem price", "29.001", "line 7: Lineitem price 29.001 has more decimals"),
         (0, "Email", "lea.roux", "line 2: 'lea.roux' is not an email address"),
         (0, "Created at", "tomorrow", "line 2: placed_at 'tomorrow' is not a date"),
