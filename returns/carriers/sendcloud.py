@@ -31,6 +31,7 @@ from decimal import Decimal
 from typing import Any
 
 import requests
+from django.utils.translation import gettext
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
@@ -204,7 +205,9 @@ class SendcloudCarrier(Carrier):
                 )
         except requests.RequestException as exc:
             logger.warning("Sendcloud %s %s failed: %s", method, path, exc)
-            raise CarrierError(f"Sendcloud cannot be reached ({type(exc).__name__})") from exc
+            raise CarrierError(
+                gettext("Sendcloud cannot be reached (%(error)s)") % {"error": type(exc).__name__}
+            ) from exc
         return response
 
     @staticmethod
@@ -223,8 +226,12 @@ class SendcloudCarrier(Carrier):
                     words.append(f"{field}: {text}" if field and text else str(text))
             if not words and body.get("error"):
                 words.append(str(body["error"]))
-        said = "; ".join(word for word in words if word) or response.reason or "no reason given"
-        return CarrierError(f"Sendcloud answered {response.status_code}: {said}"[:500])
+        said = "; ".join(word for word in words if word) or response.reason or "?"
+        message = gettext("Sendcloud answered %(status)s: %(words)s") % {
+            "status": response.status_code,
+            "words": said,
+        }
+        return CarrierError(message[:500])
 
     def _json(self, response: requests.Response, *expected: int) -> dict[str, Any]:
         if response.status_code not in expected:
@@ -232,9 +239,9 @@ class SendcloudCarrier(Carrier):
         try:
             body = response.json()
         except ValueError as exc:
-            raise CarrierError("Sendcloud answered something that is not JSON") from exc
+            raise CarrierError(gettext("Sendcloud answered something that is not JSON")) from exc
         if not isinstance(body, dict):
-            raise CarrierError("Sendcloud answered something that is not an object")
+            raise CarrierError(gettext("Sendcloud answered something that is not JSON"))
         return body
 
     # --- labels --------------------------------------------------------------------------
@@ -247,7 +254,10 @@ class SendcloudCarrier(Carrier):
         country = (ret.order.shipping_country or "").upper()
         code = self.shipping_options.get(country) or self.shipping_options.get("*")
         if not code:
-            raise CarrierError(f"no Sendcloud shipping option for returns from {country or '?'}")
+            raise CarrierError(
+                gettext("No Sendcloud shipping option for returns from %(country)s")
+                % {"country": country or "?"}
+            )
         return code
 
     def return_request(self, ret, *, method=None) -> dict[str, Any]:
@@ -259,7 +269,9 @@ class SendcloudCarrier(Carrier):
         ]
         if len(lines) < 2:
             raise CarrierError(
-                "Sendcloud needs the customer's street and city (the order's shipping address)"
+                gettext(
+                    "Sendcloud needs the customer's street and city (the order's shipping address)."
+                )
             )
         from_address = {
             "name": (customer.full_name or order.email)[:75],
@@ -310,7 +322,9 @@ class SendcloudCarrier(Carrier):
         created = self._json(self._call("POST", "/api/v3/returns", json=body), 201)
         return_id, parcel_id = created.get("return_id"), created.get("parcel_id")
         if not isinstance(return_id, int) or not isinstance(parcel_id, int):
-            raise CarrierError("Sendcloud made the return but gave no return_id and parcel_id")
+            raise CarrierError(
+                gettext("Sendcloud made the return but gave no return_id and parcel_id")
+            )
         reference = f"{return_id}:{parcel_id}"
         try:
             details = self._announced(return_id)
@@ -334,7 +348,9 @@ class SendcloudCarrier(Carrier):
             details = self.fetch_return(return_id)
             if details.get("tracking_number"):
                 return details
-        raise CarrierError(f"Sendcloud has not announced return {return_id} yet")
+        raise CarrierError(
+            gettext("Sendcloud has not announced return %(id)s yet") % {"id": return_id}
+        )
 
     def fetch_return(self, return_id: int | str) -> dict[str, Any]:
         return self._json(self._call("GET", f"/api/v3/returns/{return_id}"), 200)
@@ -346,7 +362,7 @@ class SendcloudCarrier(Carrier):
         if response.status_code != 200:
             raise self._error(response)
         if not response.content.startswith(b"%PDF"):
-            raise CarrierError("Sendcloud's label is not a PDF")
+            raise CarrierError(gettext("Sendcloud's label is not a PDF"))
         return response.content
 
     def fetch_label_pdf(self, label) -> bytes:
@@ -452,5 +468,8 @@ def _reference(label) -> tuple[str, str]:
     """The Sendcloud return id and parcel id a label's carrier_reference keeps."""
     return_id, _, parcel_id = str(label.carrier_reference).partition(":")
     if not return_id.isdigit() or not parcel_id.isdigit():
-        raise CarrierError(f"label {label.tracking_number} has no Sendcloud reference")
+        raise CarrierError(
+            gettext("Label %(number)s has no Sendcloud reference")
+            % {"number": label.tracking_number}
+        )
     return return_id, parcel_id

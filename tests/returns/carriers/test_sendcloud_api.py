@@ -135,7 +135,7 @@ def test_no_shipping_option_for_the_country_asks_sendcloud_nothing(
     carrier = get_carrier("sendcloud")
     ret = create(staff, order, 1)
     # when
-    with pytest.raises(CarrierError, match="no Sendcloud shipping option for returns from FR"):
+    with pytest.raises(CarrierError, match="No Sendcloud shipping option for returns from FR"):
         carrier.create_label(ret)
     # then
     assert sendcloud.requests == []
