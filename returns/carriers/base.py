@@ -113,10 +113,17 @@ class Carrier:
         return bytes(label.pdf)
 
     def tracking_url(self, label) -> str:
-        """The carrier's public tracking page of the label's parcel ("" = none): by default the
-        option `tracking_url_template` with {tracking_number} in it."""
+        """The carrier's public tracking page of the label's parcel ("" = none), made without
+        asking the carrier (pages show it): by default the option `tracking_url_template` with
+        {tracking_number} in it. A carrier whose API gives the page's address returns it in
+        LabelResult.tracking_url when the label is made."""
         template = str(self.options.get("tracking_url_template") or "")
         return template.format(tracking_number=label.tracking_number) if template else ""
+
+    def qr_data(self, label) -> str:
+        """What the QR code a customer shows at a drop-off point encodes: by default what the
+        printed label's QR code holds (returns/carriers/offline.py: RMA and tracking number)."""
+        return f"{label.ret.rma_number} {label.tracking_number}"
 
     def fetch_tracking(self, label) -> list[CarrierEvent]:
         """The parcel's events, asked of the carrier (a carrier without a tracking API: none,

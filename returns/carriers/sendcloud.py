@@ -128,7 +128,10 @@ class SendcloudCarrier(Carrier):
     timeout: seconds to connect and to read (default 10 and 30);
     retries, backoff: retries of a 5xx or a connection error (default 3, 0.5 s doubling);
     announce_polls, announce_wait: how often and how long apart the return is read until
-        Sendcloud has announced the parcel (has its tracking number).
+        Sendcloud has announced the parcel (has its tracking number);
+    tracking_url_template: a tracking page with {tracking_number} (Carrier.tracking_url);
+        Sendcloud's own page, with its carrier and verification parameters, comes with the
+        label (LabelResult.tracking_url) and from fetch_tracking_url.
     """
 
     name = "Sendcloud"
@@ -381,8 +384,14 @@ class SendcloudCarrier(Carrier):
                 raise
             logger.error("Sendcloud return %s could not be cancelled: %s", return_id, exc)
 
-    def tracking_url(self, label) -> str:
+    def fetch_tracking_url(self, label) -> str:
+        """The tracking page Sendcloud gives now (also in LabelResult.tracking_url when the
+        label is made; tracking_url() asks nothing of Sendcloud)."""
         return str(self.fetch_return(_reference(label)[0]).get("tracking_url") or "")
+
+    def qr_data(self, label) -> str:
+        # The drop-off point scans the carrier's barcode: the parcel's tracking number.
+        return str(label.tracking_number)
 
     def fetch_tracking(self, label) -> list[CarrierEvent]:
         """The parcel's history as Sendcloud reports it (the Return's status_history)."""

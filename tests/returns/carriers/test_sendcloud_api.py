@@ -266,7 +266,7 @@ def test_the_label_is_fetched_again_and_its_tracking_read(sendcloud, staff, orde
     sendcloud.requests.clear()
     # when
     pdf = carrier.fetch_label_pdf(label)
-    url = carrier.tracking_url(label)
+    url = carrier.fetch_tracking_url(label)
     events = carrier.fetch_tracking(label)
     # then
     assert pdf == LABEL_PDF
@@ -276,6 +276,9 @@ def test_the_label_is_fetched_again_and_its_tracking_read(sendcloud, staff, orde
     ]
     assert events[0].occurred_at.isoformat() == "2026-01-05T10:00:00+01:00"
     assert [(r.method, r.path) for r in sendcloud.requests] == [LABEL, READ, READ]
+    # and what pages show asks Sendcloud nothing
+    assert (carrier.tracking_url(label), carrier.qr_data(label)) == ("", TRACKING_NUMBER)
+    assert len(sendcloud.requests) == 3
 
 
 def test_the_create_result_carries_the_tracking_page(sendcloud, staff, order):
@@ -293,6 +296,7 @@ def test_the_offline_carrier_s_defaults_of_the_grown_interface(staff, order):
     # when / then
     assert carrier.fetch_label_pdf(label) == bytes(label.pdf)
     assert carrier.tracking_url(label) == ""
+    assert carrier.qr_data(label) == f"{ret.rma_number} {label.tracking_number}"
     assert carrier.fetch_tracking(label) == []
     assert carrier.configuration_problems() == []
 
@@ -314,3 +318,15 @@ def test_sendcloud_s_status_ids_map_to_our_parcel_statuses():
     }
     assert parcel_status(424242) == ""
     assert parcel_status("not a number") == ""
+
+
+def test_a_tracking_page_template_makes_the_tracking_url(sendcloud, settings, staff, order):
+    # given
+    settings.RETURN_CARRIERS["sendcloud"]["OPTIONS"]["tracking_url_template"] = (
+        "https://track.example/{tracking_number}"
+    )
+    ret = approved_with_label(staff, order)
+    # when
+    url = get_carrier("sendcloud").tracking_url(label_of(ret))
+    # then
+    assert url == f"https://track.example/{TRACKING_NUMBER}"
