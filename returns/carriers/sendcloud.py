@@ -189,7 +189,8 @@ class SendcloudCarrier(Carrier):
             status=self.retries,
             backoff_factor=self.backoff,
             status_forcelist=(500, 502, 503, 504),
-            # A 5xx made nothing at Sendcloud's: POST and PATCH are retried too.
+            # A 5xx is Sendcloud not doing it: POST and PATCH are retried too (a return made
+            # twice all the same would carry the same external_reference in its panel).
             allowed_methods=None,
             raise_on_status=False,
             respect_retry_after_header=True,
