@@ -7,6 +7,7 @@ EMAIL_BACKEND (+ ANYMAIL_* keys), SECRET_KEY, ALLOWED_HOSTS and DEBUG=false.
 
 import os
 from pathlib import Path
+from typing import Any
 
 import environ
 from csp.constants import NONCE
@@ -226,7 +227,25 @@ NOTIFICATIONS_SWEEP_GRACE_SECONDS = env.float("NOTIFICATIONS_SWEEP_GRACE_SECONDS
 # Carriers by code: a dotted path to a returns.carriers.base.Carrier subclass, or
 # {"BACKEND": path, "OPTIONS": {...}} (the options are passed to its constructor). "offline" is
 # the built-in one: it works without any network (tracking numbers and PDF labels made here).
-RETURN_CARRIERS = {"offline": "returns.carriers.offline.OfflineCarrier"}
+RETURN_CARRIERS: dict[str, Any] = {"offline": "returns.carriers.offline.OfflineCarrier"}
+# Sendcloud (returns/carriers/sendcloud.py; README "Sendcloud"), named "sendcloud" once its
+# public key is set: the API integration's keys, the shop's return address (a JSON object in
+# Sendcloud's address shape), the shipping option code per customer country ("FR=...,*=..."),
+# and the secret its webhook is signed with (by default the secret key).
+SENDCLOUD_PUBLIC_KEY = env("SENDCLOUD_PUBLIC_KEY", default="")
+if SENDCLOUD_PUBLIC_KEY:
+    RETURN_CARRIERS["sendcloud"] = {
+        "BACKEND": "returns.carriers.sendcloud.SendcloudCarrier",
+        "OPTIONS": {
+            "public_key": SENDCLOUD_PUBLIC_KEY,
+            "secret_key": env("SENDCLOUD_SECRET_KEY", default=""),
+            "webhook_secret": env("SENDCLOUD_WEBHOOK_SECRET", default=""),
+            "base_url": env("SENDCLOUD_BASE_URL", default="https://panel.sendcloud.sc"),
+            "return_address": env.json("SENDCLOUD_RETURN_ADDRESS", default={}),
+            "shipping_options": env.dict("SENDCLOUD_SHIPPING_OPTIONS", default={}),
+            "parcel_weight_kg": env("SENDCLOUD_PARCEL_WEIGHT_KG", default="1"),
+        },
+    }
 # The carrier of labels when no shipping method chose one.
 RETURN_DEFAULT_CARRIER = env("RETURN_DEFAULT_CARRIER", default="offline")
 # Carriers sign their tracking webhooks with HMAC-SHA256 of "<timestamp>.<raw body>" under this

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from notifications.webhooks import anymail_tracking_webhook
-from returns.webhooks import carrier_tracking_webhook
+from returns.webhooks import carrier_tracking_webhook, sendcloud_webhook
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -20,6 +20,8 @@ urlpatterns = [
         carrier_tracking_webhook,
         name="carrier_tracking_webhook",
     ),
+    # Sendcloud's webhook, in its own format and signature (returns/carriers/sendcloud.py).
+    path("carriers/sendcloud/webhook/", sendcloud_webhook, name="sendcloud_webhook"),
     # The customer portal, at the root (its URL names are global: emails link to them).
     path("", include("portal.urls")),
 ]

@@ -9,7 +9,8 @@ def check_carrier_webhooks(app_configs, **kwargs):
     """Every carrier of settings.RETURN_CARRIERS can be made (anywhere), and in production has
     the secret its tracking webhook is signed with: without one the webhook refuses every
     event, so parcels never move by themselves. The replay tolerance must be a positive
-    number of seconds."""
+    number of seconds. A carrier that needs more (Sendcloud: its keys, the return address, a
+    shipping option) says what it lacks (returns.E004, in production)."""
     from returns.carriers import CarrierConfigurationError, get_carrier
 
     errors = []
@@ -28,6 +29,15 @@ def check_carrier_webhooks(app_configs, **kwargs):
                     "to a long random value shared with the carrier.",
                     id="returns.E001",
                 )
+            )
+        if settings.PRODUCTION:
+            errors.extend(
+                Error(
+                    f"carrier {code!r} is not fully configured: {problem}",
+                    hint="See the README (Sendcloud) for the environment it needs.",
+                    id="returns.E004",
+                )
+                for problem in carrier.configuration_problems()
             )
     if settings.CARRIER_WEBHOOK_TOLERANCE_SECONDS <= 0:
         errors.append(

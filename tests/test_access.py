@@ -675,6 +675,10 @@ TABLE: dict[str, tuple[str, str]] = {
         "  405   405   405   405   405   405   405   405   405   405",
         "  403   403   403   403   403   403   403   403   403   403",
     ),
+    "carriers/sendcloud/webhook/": (
+        "  405   405   405   405   405   405   405   405   405   405",
+        "  403   403   403   403   403   403   403   403   403   403",
+    ),
     "": (
         "  200   200   200   200   200   200   200   200   200   200",
         "    -     -     -     -     -     -     -     -     -     -",
@@ -1031,6 +1035,13 @@ def production_webhooks(settings):
     settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
     settings.ANYMAIL = {**settings.ANYMAIL, "WEBHOOK_SECRET": "hook-user:hook-password"}
     settings.CARRIER_WEBHOOK_SECRET = "carrier-secret"
+    settings.RETURN_CARRIERS = {
+        **settings.RETURN_CARRIERS,
+        "sendcloud": {
+            "BACKEND": "returns.carriers.sendcloud.SendcloudCarrier",
+            "OPTIONS": {"public_key": "public", "secret_key": "sendcloud-secret"},
+        },
+    }
 
 
 @pytest.mark.parametrize("actor", ACTORS)

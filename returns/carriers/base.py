@@ -42,6 +42,9 @@ class LabelResult:
     pdf: bytes
     # The carrier's own id of the shipment, when it needs one to cancel it.
     carrier_reference: str = ""
+    # The carrier's tracking page of the parcel, when its API gives one ("" otherwise: see
+    # Carrier.tracking_url).
+    tracking_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,34 @@ class Carrier:
     def cancel_label(self, label) -> None:
         """Void `label` (a ReturnLabel) at the carrier. Raises CarrierError when it refuses."""
         raise NotImplementedError
+
+    def fetch_label_pdf(self, label) -> bytes:
+        """The label's PDF as the carrier has it now (a label fetched again later). By default
+        the one made with it, kept on the ReturnLabel. Raises CarrierError."""
+        return bytes(label.pdf)
+
+    def tracking_url(self, label) -> str:
+        """The carrier's public tracking page of the label's parcel ("" = none), made without
+        asking the carrier (pages show it): by default the option `tracking_url_template` with
+        {tracking_number} in it. A carrier whose API gives the page's address returns it in
+        LabelResult.tracking_url when the label is made."""
+        template = str(self.options.get("tracking_url_template") or "")
+        return template.format(tracking_number=label.tracking_number) if template else ""
+
+    def qr_data(self, label) -> str:
+        """What the QR code a customer shows at a drop-off point encodes: by default what the
+        printed label's QR code holds (returns/carriers/offline.py: RMA and tracking number)."""
+        return f"{label.ret.rma_number} {label.tracking_number}"
+
+    def fetch_tracking(self, label) -> list[CarrierEvent]:
+        """The parcel's events, asked of the carrier (a carrier without a tracking API: none,
+        its events come by webhook or file). Raises CarrierError."""
+        return []
+
+    def configuration_problems(self) -> list[str]:
+        """What the carrier's settings lack for it to work (returns.E004 lists them in
+        production); none by default."""
+        return []
 
     def parse_tracking_events(self, payload: bytes) -> list[CarrierEvent]:
         """The events of a webhook body. Raises TrackingPayloadError when it cannot be read."""
