@@ -408,7 +408,12 @@ def _write_order(group: dict, result: ImportResult) -> str:
 
 def import_orders(path: str, progress: Callable[[Iterable], Iterable] = iter) -> ImportResult:
     """Import the file at `path`; raises ImportFileError and writes nothing on any bad row."""
-    groups = validate(read_rows(path))
+    return import_rows(read_rows(path), progress)
+
+
+def import_rows(rows: list[Row], progress: Callable[[Iterable], Iterable] = iter) -> ImportResult:
+    """Import rows of the file's columns (the file's or the API's order); all or nothing."""
+    groups = validate(rows)
     result = ImportResult()
     with transaction.atomic():
         refusals = _refusals(groups)
