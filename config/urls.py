@@ -20,6 +20,8 @@ urlpatterns = [
         carrier_tracking_webhook,
         name="carrier_tracking_webhook",
     ),
+    # The storefront integration's REST API (api/, docs/openapi.yaml).
+    path("api/v1/", include("api.urls")),
     # The customer portal, at the root (its URL names are global: emails link to them).
     path("", include("portal.urls")),
 ]
