@@ -1,7 +1,11 @@
 """What the API reads and writes. Input serializers only check shapes and limits (lengths,
 ranges, choices); every rule is the services' and the policy's."""
 
+from datetime import UTC
+
+from django.db import models
 from django.utils.translation import gettext
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from refunds.models import Refund
@@ -9,8 +13,31 @@ from returns.models import Return, ReturnAction, ReturnLine, ReturnReason, Retur
 from shop.limits import datetime_out_of_range
 from shop.models import Order, OrderLine
 
-MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": 0}
 MAX_QUANTITY = 100_000
+
+
+@extend_schema_field(
+    {"type": "string", "pattern": r"^[0-9]{1,10}(\.[0-9]{1,2})?$", "example": "19.90"}
+)
+class AmountField(serializers.DecimalField):
+    """An amount sent as a string of at most 10 digits and 2 decimals, never negative."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=12, decimal_places=2, min_value=0, **kwargs)
+
+
+class UtcDateTimeField(serializers.DateTimeField):
+    """Answers in UTC: a local zone's offset of old dates (+00:09:21) is no RFC 3339 offset."""
+
+    def __init__(self, **kwargs):
+        super().__init__(default_timezone=UTC, **kwargs)
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: UtcDateTimeField,
+    }
 
 
 class StorableDateTimeField(serializers.DateTimeField):
@@ -36,7 +63,7 @@ class OrderLineInSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=64)
     product_name = serializers.CharField(max_length=200)
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
-    unit_price_paid = serializers.DecimalField(**MONEY)
+    unit_price_paid = AmountField()
     option = serializers.CharField(max_length=100, required=False, allow_blank=True)
     category = serializers.CharField(max_length=100, required=False, allow_blank=True)
 
@@ -50,16 +77,16 @@ class OrderUpsertSerializer(serializers.Serializer):
     shipping_country = serializers.RegexField(r"^[A-Za-z]{2}$")
     shipping_postcode = serializers.CharField(max_length=20, required=False, allow_blank=True)
     shipping_address = serializers.CharField(max_length=1000, required=False, allow_blank=True)
-    shipping_cost = serializers.DecimalField(**MONEY, required=False)
-    discount = serializers.DecimalField(**MONEY, required=False)
-    amount_paid = serializers.DecimalField(**MONEY)
+    shipping_cost = AmountField(required=False)
+    discount = AmountField(required=False)
+    amount_paid = AmountField()
     outbound_tracking_number = serializers.CharField(
         max_length=64, required=False, allow_blank=True
     )
-    lines = OrderLineInSerializer(many=True, min_length=1, max_length=200)
+    lines = serializers.ListField(child=OrderLineInSerializer(), min_length=1, max_length=200)
 
 
-class OrderLineSerializer(serializers.ModelSerializer):
+class OrderLineSerializer(ModelSerializer):
     sku = serializers.CharField(source="variant.sku")
     product_name = serializers.CharField(source="variant.product.name")
 
@@ -68,7 +95,7 @@ class OrderLineSerializer(serializers.ModelSerializer):
         fields = ["id", "sku", "product_name", "quantity", "unit_price_paid"]
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class OrderSerializer(ModelSerializer):
     customer_email = serializers.EmailField(source="customer.email")
     lines = OrderLineSerializer(many=True)
 
@@ -98,7 +125,7 @@ class RefusalSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-class ReasonSerializer(serializers.ModelSerializer):
+class ReasonSerializer(ModelSerializer):
     name = serializers.CharField()
 
     class Meta:
@@ -106,7 +133,7 @@ class ReasonSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "name_fr", "name_en", "needs_detail", "restock_by_default"]
 
 
-class ActionSerializer(serializers.ModelSerializer):
+class ActionSerializer(ModelSerializer):
     name = serializers.CharField()
 
     class Meta:
@@ -127,7 +154,7 @@ class ReturnabilitySerializer(serializers.Serializer):
     order = serializers.CharField()
     returnable = serializers.BooleanField()
     refusals = RefusalSerializer(many=True)
-    closes_at = serializers.DateTimeField(allow_null=True)
+    closes_at = UtcDateTimeField(allow_null=True)
     lines = ReturnableLineSerializer(many=True)
     reasons = ReasonSerializer(many=True)
     refund_modes = serializers.ListField(child=serializers.CharField())
@@ -146,7 +173,7 @@ class ReturnLineInSerializer(serializers.Serializer):
 
 class ReturnRequestSerializer(serializers.Serializer):
     order = serializers.CharField(max_length=40)
-    lines = ReturnLineInSerializer(many=True, min_length=1, max_length=200)
+    lines = serializers.ListField(child=ReturnLineInSerializer(), min_length=1, max_length=200)
     refund_mode = serializers.ChoiceField(choices=Return.RefundMode.choices)
     delivery_option = serializers.ChoiceField(
         choices=Return.DeliveryOption.choices, default=Return.DeliveryOption.LABEL
@@ -179,7 +206,7 @@ class QuoteSerializer(serializers.Serializer):
     amount_due = serializers.DecimalField(max_digits=14, decimal_places=2)
 
 
-class ReturnLineSerializer(serializers.ModelSerializer):
+class ReturnLineSerializer(ModelSerializer):
     order_line_id = serializers.IntegerField()
     sku = serializers.CharField(source="order_line.variant.sku")
     reason = serializers.CharField(source="reason.code")
@@ -197,12 +224,12 @@ class ReturnLineSerializer(serializers.ModelSerializer):
         ]
 
 
-class ReturnSerializer(serializers.ModelSerializer):
+class ReturnSerializer(ModelSerializer):
     order = serializers.CharField(source="order.number")
     customer_email = serializers.EmailField(source="order.customer.email")
     status = serializers.ChoiceField(choices=ReturnStatus.choices)
     lines = ReturnLineSerializer(many=True)
-    updated_at = serializers.DateTimeField(source="status_changed_at")
+    updated_at = UtcDateTimeField(source="status_changed_at")
 
     class Meta:
         model = Return
@@ -244,14 +271,14 @@ class ReceivedLineSerializer(serializers.Serializer):
 
 
 class ReceiveSerializer(NoteSerializer):
-    lines = ReceivedLineSerializer(many=True, required=False, max_length=200)
+    lines = serializers.ListField(child=ReceivedLineSerializer(), required=False, max_length=200)
 
 
 class MarkRefundedSerializer(serializers.Serializer):
     reference = serializers.CharField(max_length=100)
 
 
-class RefundSerializer(serializers.ModelSerializer):
+class RefundSerializer(ModelSerializer):
     class Meta:
         model = Refund
         fields = [
