@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
@@ -99,7 +99,11 @@ class ReturnsView(ApiView):
 
     @extend_schema(
         operation_id="returns_list",
-        parameters=[ReturnListFilterSerializer],
+        parameters=[
+            ReturnListFilterSerializer,
+            OpenApiParameter("cursor", str, description="The page: from `next` or `previous`."),
+            OpenApiParameter("page_size", int, description="1 to 100 returns a page (25)."),
+        ],
         responses=ReturnPageSerializer,
         summary="List returns, newest first (cursor pagination)",
     )
