@@ -38,6 +38,7 @@ MENU = [
             "returns.returnrule",
             "returns.shippingmethod",
             "notifications.emailtemplate",
+            "api.apikey",
         ],
     ),
     (

@@ -47,6 +47,10 @@ INSTALLED_APPS = [
     "refunds",
     "notifications",
     "portal",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -324,4 +328,41 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+# --- The REST API (api/) -----------------------------------------------------------------------
+# API keys only (api/auth.py): no session, so no CSRF to speak of and no browser ambient rights.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.auth.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.auth.HasScopes"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "api.problems.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiAutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+# Requests per API key and minute (api/views/base.py, counted by shop.throttle).
+API_REQUESTS_PER_MINUTE = env.int("API_REQUESTS_PER_MINUTE", default=600)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Returns back-office API",
+    "DESCRIPTION": (
+        "Orders, returns and refunds for storefronts and integrations. Authenticate with "
+        "`Authorization: Bearer <key>`; act for a customer with `X-Customer-Email`; send an "
+        "`Idempotency-Key` with every POST. Errors are RFC 9457 problem details."
+    ),
+    "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": "/api/v1/",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    # Swagger UI and Redoc from local static files (drf-spectacular-sidecar), no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ReturnStatusEnum": "returns.models.ReturnStatus",
+        "OrderStatusEnum": "shop.models.Order.Status",
+        "RefundStatusEnum": "refunds.models.RefundStatus",
+    },
 }

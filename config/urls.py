@@ -22,6 +22,8 @@ urlpatterns = [
     ),
     # Sendcloud's webhook, in its own format and signature (returns/carriers/sendcloud.py).
     path("carriers/sendcloud/webhook/", sendcloud_webhook, name="sendcloud_webhook"),
+    # The storefront integration's REST API (api/, docs/openapi.yaml).
+    path("api/v1/", include("api.urls")),
     # The customer portal, at the root (its URL names are global: emails link to them).
     path("", include("portal.urls")),
 ]

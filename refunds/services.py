@@ -69,9 +69,13 @@ _COMPLETION_NOTICE: dict[str, str] = {
 class RefundError(ReturnError):
     """The refund cannot be made or changed that way; the message says why."""
 
+    default_code = "refund_refused"
+
 
 class RefundPermissionError(RefundError, ReturnPermissionError):
     """The person acting lacks the refund permission."""
+
+    default_code = "not_allowed"
 
 
 # --- refunds ---------------------------------------------------------------------------------

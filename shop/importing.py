@@ -423,7 +423,12 @@ def import_orders(
 ) -> ImportResult:
     """Import the file at `path`, in one of FORMATS; raises ImportFileError and writes nothing
     on any bad row."""
-    groups = validate(read_rows(path, file_format))
+    return import_rows(read_rows(path, file_format), progress)
+
+
+def import_rows(rows: list[Row], progress: Callable[[Iterable], Iterable] = iter) -> ImportResult:
+    """Import rows of the file's columns (the file's or the API's order); all or nothing."""
+    groups = validate(rows)
     result = ImportResult()
     with transaction.atomic():
         refusals = _refusals(groups)

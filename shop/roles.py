@@ -72,6 +72,10 @@ ROLES: dict = {
             "notifications.view_emailtemplate",
             "notifications.add_emailtemplate",
             "notifications.change_emailtemplate",
+            # The storefront integration's API keys (api/): created, scoped and revoked here.
+            "api.view_apikey",
+            "api.add_apikey",
+            "api.change_apikey",
         ],
     ),
 }

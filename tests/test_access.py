@@ -32,6 +32,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from api.keys import api_key_create
+from api.models import ApiKey, IdempotentResponse
+from api.scopes import ALL_SCOPES
 from notifications.models import EmailTemplate, Notification
 from notifications.services import notification_enqueue
 from refunds.models import ExchangeDue, Refund, Repayment, StoreCreditMovement
@@ -659,7 +662,31 @@ TABLE: dict[str, tuple[str, str]] = {
         "login login login login login   302   302   302   302   302",
         "    -     -     -     -     -     -     -     -     -     -",
     ),
-    "admin/(?P<app_label>auth|shop|returns|refunds|notifications)/$": (
+    "admin/api/apikey/": (
+        "login login login login login   403   403   200   403   200",
+        "login login login login login   403   403   200   403   200",
+    ),
+    "admin/api/apikey/add/": (
+        "login login login login login   403   403   200   403   200",
+        "login login login login login   403   403     -   403     -",
+    ),
+    "admin/api/apikey/<path:object_id>/history/": (
+        "login login login login login   403   403   200   403   200",
+        "    -     -     -     -     -     -     -     -     -     -",
+    ),
+    "admin/api/apikey/<path:object_id>/delete/": (
+        "login login login login login   403   403   403   403   403",
+        "login login login login login   403   403   403   403   403",
+    ),
+    "admin/api/apikey/<path:object_id>/change/": (
+        "login login login login login   403   403   200   403   200",
+        "login login login login login   403   403     -   403     -",
+    ),
+    "admin/api/apikey/<path:object_id>/": (
+        "login login login login login   302   302   302   302   302",
+        "    -     -     -     -     -     -     -     -     -     -",
+    ),
+    "admin/(?P<app_label>auth|shop|returns|refunds|notifications|api)/$": (
         "login login login login login   200   200   200   404   200",
         "    -     -     -     -     -     -     -     -     -     -",
     ),
@@ -758,6 +785,76 @@ TABLE: dict[str, tuple[str, str]] = {
     "lookup/close/": (
         "  405   405   405   405   405   405   405   405   405   405",
         "    -     -     -     -     -     -     -     -     -     -",
+    ),
+    # The REST API answers a key, never a browser's session: 401 to every visitor here
+    # (tests/api/ tests its keys and scopes); its schema and documentation pages are public.
+    "api/v1/orders/<str:number>": (
+        "  401   401   401   401   401   401   401   401   401   401",
+        "  401   401   401   401   401   401   401   401   401   401",
+    ),
+    "api/v1/orders/<str:number>/returnable": (
+        "  401   401   401   401   401   401   401   401   401   401",
+        "  401   401   401   401   401   401   401   401   401   401",
+    ),
+    "api/v1/returns": (
+        "  401   401   401   401   401   401   401   401   401   401",
+        "  401   401   401   401   401   401   401   401   401   401",
+    ),
+    "api/v1/returns/preview": (
+        "  401   401   401   401   401   401   401   401   401   401",
+        "  401   401   401   401   401   401   401   401   401   401",
+    ),
+    "api/v1/returns/<str:rma_number>": (
+        "  401   401   401   401   401   401   401   401   401   401",
+        "  401   401   401   401   401   401   401   401   401   401",
+    ),
+    "api/v1/returns/<str:rma_number>/cancel": (
+        "  401   401   401   401   401   401   401   401   401   401",
+        "  401   401   401   401   401   401   401   401   401   401",
+    ),
+    "api/v1/returns/<str:rma_number>/approve": (
+        "  401   401   401   401   401   401   401   401   401   401",
+        "  401   401   401   401   401   401   401   401   401   401",
+    ),
+    "api/v1/returns/<str:rma_number>/reject": (
+        "  401   401   401   401   401   401   401   401   401   401",
+        "  401   401   401   401   401   401   401   401   401   401",
+    ),
+    "api/v1/returns/<str:rma_number>/receive": (
+        "  401   401   401   401   401   401   401   401   401   401",
+        "  401   401   401   401   401   401   401   401   401   401",
+    ),
+    "api/v1/returns/<str:rma_number>/mark-refunded": (
+        "  401   401   401   401   401   401   401   401   401   401",
+        "  401   401   401   401   401   401   401   401   401   401",
+    ),
+    "api/v1/returns/<str:rma_number>/refunds": (
+        "  401   401   401   401   401   401   401   401   401   401",
+        "  401   401   401   401   401   401   401   401   401   401",
+    ),
+    "api/v1/returns/<str:rma_number>/label": (
+        "  401   401   401   401   401   401   401   401   401   401",
+        "  401   401   401   401   401   401   401   401   401   401",
+    ),
+    "api/v1/reasons": (
+        "  401   401   401   401   401   401   401   401   401   401",
+        "  401   401   401   401   401   401   401   401   401   401",
+    ),
+    "api/v1/actions": (
+        "  401   401   401   401   401   401   401   401   401   401",
+        "  401   401   401   401   401   401   401   401   401   401",
+    ),
+    "api/v1/schema": (
+        "  200   200   200   200   200   200   200   200   200   200",
+        "  405   405   405   405   405   405   405   405   405   405",
+    ),
+    "api/v1/docs": (
+        "  200   200   200   200   200   200   200   200   200   200",
+        "  405   405   405   405   405   405   405   405   405   405",
+    ),
+    "api/v1/redoc": (
+        "  200   200   200   200   200   200   200   200   200   200",
+        "  405   405   405   405   405   405   405   405   405   405",
     ),
 
 }
@@ -871,6 +968,7 @@ def build_world() -> World:
         "refunds/repayment": repayment.pk,
         "notifications/emailtemplate": template.pk,
         "notifications/notification": notification_a.pk,
+        "api/apikey": api_key_create(name="Storefront", scopes=ALL_SCOPES, created_by=boss)[0].pk,
     }
     return World(
         customer_a=customer_a,
@@ -988,6 +1086,8 @@ def state(world: World) -> dict:
         ReturnRule,
         ShippingMethod,
         EmailTemplate,
+        ApiKey,
+        IdempotentResponse,
     )
     return {
         "counts": {model.__name__: model.objects.count() for model in counted},

@@ -4,38 +4,14 @@ Every read of the portal goes through a PortalScope, so another customer's order
 found (a 404 for the page), whatever its number or id.
 """
 
-from dataclasses import dataclass
-
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from shop.models import Order, OrderLine
+from shop.scope import OrderScope
 
-
-@dataclass(frozen=True)
-class PortalScope:
-    """Whose orders a request may see: the logged-in customer's, and the one order a guest
-    proved they know (order number with its email or postcode)."""
-
-    customer_id: int | None = None
-    guest_order_id: int | None = None
-
-    @property
-    def is_empty(self) -> bool:
-        return self.customer_id is None and self.guest_order_id is None
-
-    def orders(self) -> QuerySet[Order]:
-        if self.is_empty:
-            return Order.objects.none()
-        visible = Q(pk__in=[])
-        if self.customer_id is not None:
-            visible |= Q(customer_id=self.customer_id)
-        if self.guest_order_id is not None:
-            visible |= Q(pk=self.guest_order_id)
-        return Order.objects.filter(visible)
-
-    def is_customers_own(self, order: Order) -> bool:
-        return self.customer_id is not None and order.customer_id == self.customer_id
+# The scope lives in the shop app: the API's storefront calls read in the same one.
+PortalScope = OrderScope
 
 
 def customer_orders(customer_id: int) -> QuerySet[Order]:

@@ -58,7 +58,9 @@ def require_transition(
     """
     method = getattr(ret, name)
     if not can_proceed(method):
-        raise ReturnError(str(_WRONG_STATUS[name]) % {"status": status_label(ret.status)})
+        raise ReturnError(
+            str(_WRONG_STATUS[name]) % {"status": status_label(ret.status)}, code="wrong_status"
+        )
     if allowed is not None:
         if not allowed(ret, actor):
             raise ReturnPermissionError(str(_NOT_ALLOWED[name]))

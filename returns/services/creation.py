@@ -121,12 +121,14 @@ def _request(
     _check_choices(refund_mode, delivery_option)
     broken = _broken_rules(order, settings, Return.Channel.PORTAL, refund_mode, delivery_option)
     if broken:
-        raise ReturnError(broken[0].message)
+        raise ReturnError(broken[0].message, code=broken[0].code)
     checked = _check_lines(order, lines)
     _check_exchange_variant(refund_mode, exchange_variant, checked, from_portal=True)
     outcome = apply_rules(order, checked, channel=Return.Channel.PORTAL, shop_settings=settings)
     if outcome.blocked:
-        raise ReturnError(" ".join(outcome.blocked_messages()))
+        raise ReturnError(
+            " ".join(outcome.blocked_messages()), code=policy.RefusalCode.BLOCKED_BY_RULE
+        )
     ret = _create_return(
         order=order,
         actor=actor,

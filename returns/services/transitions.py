@@ -183,7 +183,7 @@ def _refuse_if_refunded(locked: Return, transition: policy.Closing) -> None:
     under the return's lock: refund_create locks it too, so no refund slips in meanwhile."""
     refusal = policy.closing_refusal(transition, locked, money_for_return(locked))
     if refusal is not None:
-        raise ReturnError(refusal.message)
+        raise ReturnError(refusal.message, code=refusal.code)
 
 
 def _unless_refunded(

@@ -1,0 +1,308 @@
+"""What the API reads and writes. Input serializers only check shapes and limits (lengths,
+ranges, choices); every rule is the services' and the policy's."""
+
+from datetime import UTC
+
+from django.db import models
+from django.utils.translation import gettext
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from refunds.models import Refund
+from returns.models import Return, ReturnAction, ReturnLine, ReturnReason, ReturnStatus
+from shop.limits import datetime_out_of_range
+from shop.models import Order, OrderLine
+
+MAX_QUANTITY = 100_000
+
+
+@extend_schema_field(
+    {"type": "string", "pattern": r"^[0-9]{1,10}(\.[0-9]{1,2})?$", "example": "19.90"}
+)
+class AmountField(serializers.DecimalField):
+    """An amount sent as a string of at most 10 digits and 2 decimals, never negative."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=12, decimal_places=2, min_value=0, **kwargs)
+
+
+class UtcDateTimeField(serializers.DateTimeField):
+    """Answers in UTC: a local zone's offset of old dates (+00:09:21) is no RFC 3339 offset."""
+
+    def __init__(self, **kwargs):
+        super().__init__(default_timezone=UTC, **kwargs)
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: UtcDateTimeField,
+    }
+
+
+class StorableDateTimeField(serializers.DateTimeField):
+    def to_internal_value(self, value):
+        moment = super().to_internal_value(value)
+        if datetime_out_of_range(moment):
+            raise serializers.ValidationError(gettext("This date is out of range."))
+        return moment
+
+
+# --- orders ------------------------------------------------------------------------------------
+
+
+class OrderCustomerSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    language = serializers.ChoiceField(choices=["fr", "en"], required=False)
+    country = serializers.RegexField(r"^[A-Za-z]{2}$", required=False)
+
+
+class OrderLineInSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=64)
+    product_name = serializers.CharField(max_length=200)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+    unit_price_paid = AmountField()
+    option = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    category = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class OrderUpsertSerializer(serializers.Serializer):
+    placed_at = StorableDateTimeField()
+    delivered_at = StorableDateTimeField(required=False, allow_null=True)
+    status = serializers.ChoiceField(choices=Order.Status.choices, required=False)
+    currency = serializers.ChoiceField(choices=Order._meta.get_field("currency").choices)
+    customer = OrderCustomerSerializer()
+    shipping_country = serializers.RegexField(r"^[A-Za-z]{2}$")
+    shipping_postcode = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    shipping_address = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+    shipping_cost = AmountField(required=False)
+    discount = AmountField(required=False)
+    amount_paid = AmountField()
+    outbound_tracking_number = serializers.CharField(
+        max_length=64, required=False, allow_blank=True
+    )
+    lines = serializers.ListField(child=OrderLineInSerializer(), min_length=1, max_length=200)
+
+
+class OrderLineSerializer(ModelSerializer):
+    sku = serializers.CharField(source="variant.sku")
+    product_name = serializers.CharField(source="variant.product.name")
+
+    class Meta:
+        model = OrderLine
+        fields = ["id", "sku", "product_name", "quantity", "unit_price_paid"]
+
+
+class OrderSerializer(ModelSerializer):
+    customer_email = serializers.EmailField(source="customer.email")
+    lines = OrderLineSerializer(many=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "number",
+            "status",
+            "placed_at",
+            "delivered_at",
+            "currency",
+            "customer_email",
+            "shipping_country",
+            "shipping_postcode",
+            "shipping_cost",
+            "discount",
+            "amount_paid",
+            "lines",
+        ]
+
+
+# --- eligibility -------------------------------------------------------------------------------
+
+
+class RefusalSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ReasonSerializer(ModelSerializer):
+    name = serializers.CharField()
+
+    class Meta:
+        model = ReturnReason
+        fields = ["code", "name", "name_fr", "name_en", "needs_detail", "restock_by_default"]
+
+
+class ActionSerializer(ModelSerializer):
+    name = serializers.CharField()
+
+    class Meta:
+        model = ReturnAction
+        fields = ["code", "name", "name_fr", "name_en"]
+
+
+class ReturnableLineSerializer(serializers.Serializer):
+    order_line_id = serializers.IntegerField()
+    sku = serializers.CharField()
+    product_name = serializers.CharField()
+    ordered = serializers.IntegerField()
+    returnable = serializers.IntegerField()
+    refusal = serializers.CharField(allow_blank=True)
+
+
+class ReturnabilitySerializer(serializers.Serializer):
+    order = serializers.CharField()
+    returnable = serializers.BooleanField()
+    refusals = RefusalSerializer(many=True)
+    closes_at = UtcDateTimeField(allow_null=True)
+    lines = ReturnableLineSerializer(many=True)
+    reasons = ReasonSerializer(many=True)
+    refund_modes = serializers.ListField(child=serializers.CharField())
+    delivery_options = serializers.ListField(child=serializers.CharField())
+
+
+# --- returns -----------------------------------------------------------------------------------
+
+
+class ReturnLineInSerializer(serializers.Serializer):
+    order_line_id = serializers.IntegerField(min_value=1, max_value=2**62)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+    reason = serializers.SlugField(max_length=50)
+    reason_detail = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class ReturnRequestSerializer(serializers.Serializer):
+    order = serializers.CharField(max_length=40)
+    lines = serializers.ListField(child=ReturnLineInSerializer(), min_length=1, max_length=200)
+    refund_mode = serializers.ChoiceField(choices=Return.RefundMode.choices)
+    delivery_option = serializers.ChoiceField(
+        choices=Return.DeliveryOption.choices, default=Return.DeliveryOption.LABEL
+    )
+
+
+class ReturnCreateSerializer(ReturnRequestSerializer):
+    customer_comment = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    notify_customer = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class QuoteLineSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    label = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    quantity = serializers.IntegerField(allow_null=True)
+    unit_amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    order_line_id = serializers.IntegerField(allow_null=True)
+
+
+class QuoteSerializer(serializers.Serializer):
+    currency = serializers.CharField()
+    basis = serializers.CharField()
+    lines = QuoteLineSerializer(many=True)
+    items_total = serializers.DecimalField(max_digits=14, decimal_places=2)
+    shipping = serializers.DecimalField(max_digits=14, decimal_places=2)
+    fee = serializers.DecimalField(max_digits=14, decimal_places=2)
+    total = serializers.DecimalField(max_digits=14, decimal_places=2)
+    exchange_cost = serializers.DecimalField(max_digits=14, decimal_places=2)
+    amount_due = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class ReturnLineSerializer(ModelSerializer):
+    order_line_id = serializers.IntegerField()
+    sku = serializers.CharField(source="order_line.variant.sku")
+    reason = serializers.CharField(source="reason.code")
+
+    class Meta:
+        model = ReturnLine
+        fields = [
+            "id",
+            "order_line_id",
+            "sku",
+            "quantity",
+            "reason",
+            "reason_detail",
+            "received_quantity",
+        ]
+
+
+class ReturnSerializer(ModelSerializer):
+    order = serializers.CharField(source="order.number")
+    customer_email = serializers.EmailField(source="order.customer.email")
+    status = serializers.ChoiceField(choices=ReturnStatus.choices)
+    lines = ReturnLineSerializer(many=True)
+    updated_at = UtcDateTimeField(source="status_changed_at")
+
+    class Meta:
+        model = Return
+        fields = [
+            "rma_number",
+            "order",
+            "customer_email",
+            "status",
+            "channel",
+            "refund_mode",
+            "delivery_option",
+            "return_fee",
+            "rejection_reason",
+            "created_at",
+            "updated_at",
+            "lines",
+        ]
+
+
+class ReturnDetailSerializer(ReturnSerializer):
+    quote = QuoteSerializer()
+
+    class Meta(ReturnSerializer.Meta):
+        fields = [*ReturnSerializer.Meta.fields, "quote"]
+
+
+class RejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class ReceivedLineSerializer(serializers.Serializer):
+    line_id = serializers.IntegerField(min_value=1, max_value=2**62)
+    quantity = serializers.IntegerField(min_value=0, max_value=MAX_QUANTITY)
+    restock = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class ReceiveSerializer(NoteSerializer):
+    lines = serializers.ListField(child=ReceivedLineSerializer(), required=False, max_length=200)
+
+
+class MarkRefundedSerializer(serializers.Serializer):
+    reference = serializers.CharField(max_length=100)
+
+
+class RefundSerializer(ModelSerializer):
+    class Meta:
+        model = Refund
+        fields = [
+            "id",
+            "amount",
+            "currency",
+            "mode",
+            "status",
+            "is_partial",
+            "reference",
+            "created_at",
+        ]
+
+
+class ReturnListFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=ReturnStatus.choices, required=False)
+    order = serializers.CharField(max_length=40, required=False)
+    customer = serializers.EmailField(max_length=254, required=False)
+    updated_since = StorableDateTimeField(required=False)
+
+
+class ReturnPageSerializer(serializers.Serializer):
+    """A page of the list: `next` and `previous` are the URLs of the pages around it (cursor)."""
+
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = ReturnSerializer(many=True)

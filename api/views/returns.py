@@ -1,0 +1,316 @@
+"""Returns: create (as the storefront's customer or as staff), preview the quote, read, list,
+cancel, and the staff transitions. Each view parses, calls one service or selector, answers."""
+
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+
+from api.auth import Acting, acting
+from api.idempotency import idempotent
+from api.problems import Problem
+from api.scopes import REFUNDS_READ, RETURNS_PROCESS, RETURNS_READ, RETURNS_WRITE
+from api.serializers import (
+    MarkRefundedSerializer,
+    NoteSerializer,
+    QuoteSerializer,
+    ReceiveSerializer,
+    RefundSerializer,
+    RejectSerializer,
+    ReturnCreateSerializer,
+    ReturnDetailSerializer,
+    ReturnListFilterSerializer,
+    ReturnPageSerializer,
+    ReturnRequestSerializer,
+    ReturnSerializer,
+)
+from api.views.base import ApiView, checked_number
+from refunds.previews import preview_request
+from refunds.quotes import quote_for_return
+from refunds.services import refund_settle
+from returns.models import Return, ReturnLine
+from returns.selectors.labels import downloadable_label, label_filename
+from returns.services import (
+    return_approve,
+    return_cancel,
+    return_create,
+    return_receive,
+    return_reject,
+    return_request,
+)
+from returns.services.creation import ReturnLineInput
+from shop.http import pdf_download
+
+
+def returns_of(who: Acting):
+    """The returns the caller may see: a storefront's customer's, or all for staff."""
+    return returns_of_any().filter(order__in=who.orders().values("pk"))
+
+
+def return_or_404(request, rma_number: str) -> Return:
+    return get_object_or_404(returns_of(acting(request)), rma_number=checked_number(rma_number))
+
+
+def _detail(ret: Return) -> dict:
+    """The return as saved, with its quote (ReturnDetailSerializer's shape)."""
+    ret = returns_of_any().get(pk=ret.pk)
+    return {**ReturnSerializer(ret).data, "quote": QuoteSerializer(quote_for_return(ret)).data}
+
+
+def returns_of_any():
+    lines = ReturnLine.objects.select_related("order_line__variant", "reason").order_by("id")
+    return Return.objects.select_related("order__customer").prefetch_related(
+        Prefetch("lines", queryset=lines)
+    )
+
+
+def _line_inputs(lines: list[dict]) -> list[ReturnLineInput]:
+    return [
+        ReturnLineInput(
+            order_line_id=line["order_line_id"],
+            quantity=line["quantity"],
+            reason_code=line["reason"],
+            reason_detail=line.get("reason_detail", ""),
+        )
+        for line in lines
+    ]
+
+
+def _order_of(who: Acting, number: str):
+    try:
+        return who.orders().select_related("customer").get(number=number)
+    except Exception:
+        raise Http404(gettext("No such order.")) from None
+
+
+class ReturnPagination(CursorPagination):
+    ordering = ("-created_at", "-id")
+    page_size = 25
+    max_page_size = 100
+    page_size_query_param = "page_size"
+
+
+class ReturnsView(ApiView):
+    scopes = {"GET": [RETURNS_READ], "POST": [RETURNS_WRITE]}
+
+    @extend_schema(
+        operation_id="returns_list",
+        parameters=[
+            ReturnListFilterSerializer,
+            OpenApiParameter("cursor", str, description="The page: from `next` or `previous`."),
+            OpenApiParameter("page_size", int, description="1 to 100 returns a page (25)."),
+        ],
+        responses=ReturnPageSerializer,
+        summary="List returns, newest first (cursor pagination)",
+    )
+    def get(self, request):
+        filters = ReturnListFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        wanted = filters.validated_data
+        returns = returns_of(acting(request))
+        if "status" in wanted:
+            returns = returns.filter(status=wanted["status"])
+        if "order" in wanted:
+            returns = returns.filter(order__number=wanted["order"])
+        if "customer" in wanted:
+            returns = returns.filter(order__customer__email__iexact=wanted["customer"])
+        if "updated_since" in wanted:
+            returns = returns.filter(status_changed_at__gte=wanted["updated_since"])
+        paginator = ReturnPagination()
+        page = paginator.paginate_queryset(returns, request, view=self)
+        return paginator.get_paginated_response(ReturnSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="return_create",
+        request=ReturnCreateSerializer,
+        responses={201: ReturnDetailSerializer},
+        summary="Create a return: as the customer (X-Customer-Email) or as staff",
+    )
+    @idempotent
+    def post(self, request, idempotency_key):
+        payload = ReturnCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        who = acting(request)
+        order = _order_of(who, data["order"])
+        common = {
+            "order": order,
+            "idempotency_key": idempotency_key,
+            "lines": _line_inputs(data["lines"]),
+            "refund_mode": data["refund_mode"],
+            "delivery_option": data["delivery_option"],
+            "customer_comment": data.get("customer_comment", ""),
+            "notify_customer": data.get("notify_customer"),
+        }
+        if who.for_customer:
+            ret = return_request(**common, **who.service_kwargs())
+        else:
+            ret = return_create(**common, actor=who.user)
+        return Response(_detail(ret), status=201)
+
+
+class ReturnPreviewView(ApiView):
+    scopes = {"POST": [RETURNS_READ]}
+
+    @extend_schema(
+        operation_id="return_preview",
+        request=ReturnRequestSerializer,
+        responses=QuoteSerializer,
+        summary="The quote a return would get, without saving anything",
+    )
+    @idempotent
+    def post(self, request, idempotency_key):
+        payload = ReturnRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        who = acting(request)
+        order = _order_of(who, data["order"])
+        ids = set(order.lines.values_list("pk", flat=True))
+        unknown = [
+            line["order_line_id"] for line in data["lines"] if line["order_line_id"] not in ids
+        ]
+        if unknown:
+            raise Problem(
+                422,
+                "refused",
+                gettext("Request refused"),
+                gettext("This item is not part of order %(number)s.") % {"number": order.number},
+            )
+        preview = preview_request(
+            order=order,
+            quantities={line["order_line_id"]: line["quantity"] for line in data["lines"]},
+            reason_codes={line["order_line_id"]: line["reason"] for line in data["lines"]},
+            refund_mode=data["refund_mode"],
+            channel=Return.Channel.PORTAL if who.for_customer else Return.Channel.BACKOFFICE,
+        )
+        if preview.rules.blocked and who.for_customer:
+            raise Problem(
+                422,
+                "blocked_by_rule",
+                gettext("Request refused"),
+                " ".join(preview.rules.blocked_messages()),
+            )
+        return Response(QuoteSerializer(preview.quote).data)
+
+
+class ReturnDetailView(ApiView):
+    scopes = {"GET": [RETURNS_READ]}
+
+    @extend_schema(operation_id="return_retrieve", responses=ReturnDetailSerializer)
+    def get(self, request, rma_number):
+        return Response(_detail(return_or_404(request, rma_number)))
+
+
+class _TransitionView(ApiView):
+    scopes = {"POST": [RETURNS_PROCESS]}
+    serializer_class = NoteSerializer
+
+    def act(self, request, ret: Return, data: dict, idempotency_key: str) -> None:
+        raise NotImplementedError
+
+    @idempotent
+    def post(self, request, rma_number, idempotency_key):
+        ret = return_or_404(request, rma_number)
+        payload = self.serializer_class(data=request.data)
+        payload.is_valid(raise_exception=True)
+        self.act(request, ret, payload.validated_data, idempotency_key)
+        return Response(_detail(ret))
+
+
+def _transition_schema(operation_id: str, serializer, summary: str):
+    return extend_schema(
+        operation_id=operation_id,
+        request=serializer,
+        responses=ReturnDetailSerializer,
+        summary=summary,
+    )
+
+
+class ReturnCancelView(_TransitionView):
+    scopes = {"POST": [RETURNS_WRITE]}
+
+    def act(self, request, ret, data, idempotency_key):
+        return_cancel(ret=ret, note=data["note"], **acting(request).service_kwargs())
+
+    @_transition_schema("return_cancel", NoteSerializer, "Cancel a return")
+    def post(self, request, rma_number):
+        return super().post(request, rma_number)
+
+
+class ReturnApproveView(_TransitionView):
+    def act(self, request, ret, data, idempotency_key):
+        return_approve(actor=request.user, ret=ret, note=data["note"])
+
+    @_transition_schema("return_approve", NoteSerializer, "Approve a requested return")
+    def post(self, request, rma_number):
+        return super().post(request, rma_number)
+
+
+class ReturnRejectView(_TransitionView):
+    serializer_class = RejectSerializer
+
+    def act(self, request, ret, data, idempotency_key):
+        return_reject(actor=request.user, ret=ret, reason=data["reason"])
+
+    @_transition_schema("return_reject", RejectSerializer, "Reject a return, with the reason")
+    def post(self, request, rma_number):
+        return super().post(request, rma_number)
+
+
+class ReturnReceiveView(_TransitionView):
+    serializer_class = ReceiveSerializer
+
+    def act(self, request, ret, data, idempotency_key):
+        received = {
+            line["line_id"]: (line["quantity"], line["restock"]) for line in data.get("lines", [])
+        }
+        return_receive(actor=request.user, ret=ret, received=received, note=data["note"])
+
+    @_transition_schema("return_receive", ReceiveSerializer, "Record what came back, per line")
+    def post(self, request, rma_number):
+        return super().post(request, rma_number)
+
+
+class ReturnMarkRefundedView(_TransitionView):
+    serializer_class = MarkRefundedSerializer
+
+    def act(self, request, ret, data, idempotency_key):
+        refund_settle(
+            actor=request.user,
+            ret=ret,
+            reference=data["reference"],
+            idempotency_key=idempotency_key,
+        )
+
+    @_transition_schema(
+        "return_mark_refunded", MarkRefundedSerializer, "Refund what is left and mark it refunded"
+    )
+    def post(self, request, rma_number):
+        return super().post(request, rma_number)
+
+
+class ReturnRefundsView(ApiView):
+    scopes = {"GET": [REFUNDS_READ]}
+
+    @extend_schema(operation_id="return_refunds", responses=RefundSerializer(many=True))
+    def get(self, request, rma_number):
+        ret = return_or_404(request, rma_number)
+        return Response(RefundSerializer(ret.refunds.order_by("id"), many=True).data)
+
+
+class ReturnLabelView(ApiView):
+    scopes = {"GET": [RETURNS_READ]}
+
+    @extend_schema(
+        operation_id="return_label",
+        responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY)},
+    )
+    def get(self, request, rma_number):
+        label = downloadable_label(return_or_404(request, rma_number))
+        if label is None:
+            raise Http404(gettext("This return has no label to download."))
+        return pdf_download(bytes(label.pdf), label_filename(label))

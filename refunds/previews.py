@@ -1,0 +1,48 @@
+"""The quote a return request would get, before it is made: the return rules' fee on the chosen
+items and reasons, then the one quote computation (refunds.quotes.quote_preview). The portal's
+summary page and the API's preview show this; once created, the return's quote is the same."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from refunds.quotes import Quote, quote_preview
+from returns.models import Return
+from returns.rules import RuleOutcome, evaluate_rules
+from shop.models import Order, ShopSettings, Variant
+
+
+@dataclass(frozen=True)
+class RequestPreview:
+    quote: Quote
+    rules: RuleOutcome
+
+
+def preview_request(
+    *,
+    order: Order,
+    quantities: dict[int, int],
+    reason_codes: dict[int, str],
+    refund_mode: str,
+    channel: str = Return.Channel.PORTAL,
+    exchange_variant: Variant | None = None,
+    shop_settings: ShopSettings | None = None,
+) -> RequestPreview:
+    """The rules' verdict on these items and reasons (a block is in `rules.blocked`) and the
+    quote with the fee the creating service will set (the rules', the shop's default without
+    one)."""
+    rules = evaluate_rules(
+        order,
+        channel=channel,
+        shop_settings=shop_settings or ShopSettings.load(),
+        lines=list(quantities.items()),
+        reason_codes=reason_codes,
+    )
+    quote = quote_preview(
+        order=order,
+        quantities=quantities,
+        refund_mode=refund_mode,
+        return_fee=rules.fee,
+        exchange_variant=exchange_variant,
+    )
+    return RequestPreview(quote=quote, rules=rules)
