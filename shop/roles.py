@@ -72,6 +72,13 @@ ROLES: dict = {
             "notifications.view_emailtemplate",
             "notifications.add_emailtemplate",
             "notifications.change_emailtemplate",
+            # Outbound webhooks: the endpoints (their secrets) and their deliveries.
+            "notifications.view_webhookendpoint",
+            "notifications.add_webhookendpoint",
+            "notifications.change_webhookendpoint",
+            "notifications.delete_webhookendpoint",
+            "notifications.view_webhookdelivery",
+            "notifications.resend_webhookdelivery",
         ],
     ),
 }

@@ -32,7 +32,12 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from notifications.models import EmailTemplate, Notification
+from notifications.models import (
+    EmailTemplate,
+    Notification,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from notifications.services import notification_enqueue
 from refunds.models import ExchangeDue, Refund, Repayment, StoreCreditMovement
 from refunds.quotes import quote_for_return
@@ -659,6 +664,58 @@ TABLE: dict[str, tuple[str, str]] = {
         "login login login login login   302   302   302   302   302",
         "    -     -     -     -     -     -     -     -     -     -",
     ),
+    "admin/notifications/webhookendpoint/": (
+        "login login login login login   403   403   200   403   200",
+        "login login login login login   403   403     -   403     -",
+    ),
+    "admin/notifications/webhookendpoint/add/": (
+        "login login login login login   403   403   200   403   200",
+        "login login login login login   403   403     -   403     -",
+    ),
+    "admin/notifications/webhookendpoint/<path:object_id>/history/": (
+        "login login login login login   403   403   200   403   200",
+        "    -     -     -     -     -     -     -     -     -     -",
+    ),
+    "admin/notifications/webhookendpoint/<path:object_id>/delete/": (
+        "login login login login login   403   403   200   403   200",
+        "login login login login login   403   403     -   403     -",
+    ),
+    "admin/notifications/webhookendpoint/<path:object_id>/change/": (
+        "login login login login login   403   403   200   403   200",
+        "login login login login login   403   403     -   403     -",
+    ),
+    "admin/notifications/webhookendpoint/<path:object_id>/": (
+        "login login login login login   302   302   302   302   302",
+        "    -     -     -     -     -     -     -     -     -     -",
+    ),
+    "admin/notifications/webhookdelivery/<int:delivery_id>/resend/": (
+        "login login login login login   403   403   200   403   200",
+        "login login login login login   403   403     -   403     -",
+    ),
+    "admin/notifications/webhookdelivery/": (
+        "login login login login login   403   403   200   403   200",
+        "login login login login login   403   403   200   403   200",
+    ),
+    "admin/notifications/webhookdelivery/add/": (
+        "login login login login login   403   403   403   403   403",
+        "login login login login login   403   403   403   403   403",
+    ),
+    "admin/notifications/webhookdelivery/<path:object_id>/history/": (
+        "login login login login login   403   403   200   403   200",
+        "    -     -     -     -     -     -     -     -     -     -",
+    ),
+    "admin/notifications/webhookdelivery/<path:object_id>/delete/": (
+        "login login login login login   403   403   403   403   403",
+        "login login login login login   403   403   403   403   403",
+    ),
+    "admin/notifications/webhookdelivery/<path:object_id>/change/": (
+        "login login login login login   403   403   200   403   200",
+        "login login login login login   403   403   403   403   403",
+    ),
+    "admin/notifications/webhookdelivery/<path:object_id>/": (
+        "login login login login login   302   302   302   302   302",
+        "    -     -     -     -     -     -     -     -     -     -",
+    ),
     "admin/(?P<app_label>auth|shop|returns|refunds|notifications)/$": (
         "login login login login login   200   200   200   404   200",
         "    -     -     -     -     -     -     -     -     -     -",
@@ -839,6 +896,17 @@ def build_world() -> World:
         created_by=boss,
     )
     notification_a = notification_enqueue(ret=return_a, event="approved")
+    endpoint = WebhookEndpoint.objects.create(
+        url="https://hooks.example.com/returns", events=["return.requested"]
+    )
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event_type="return.requested",
+        body='{"type":"return.requested"}',
+        status=WebhookDelivery.Status.FAILED,
+        attempts=1,
+        max_attempts=1,
+    )
     user_b = UserFactory(email="alex@example.com", language="en")
     customer_b = CustomerFactory(user=user_b, email=user_b.email, first_name="Alex")
     order_b = OrderLineFactory(order__customer=customer_b, order__number="B-2001", quantity=2).order
@@ -867,6 +935,8 @@ def build_world() -> World:
         "refunds/repayment": repayment.pk,
         "notifications/emailtemplate": template.pk,
         "notifications/notification": notification_a.pk,
+        "notifications/webhookendpoint": endpoint.pk,
+        "notifications/webhookdelivery": delivery.pk,
     }
     return World(
         customer_a=customer_a,
@@ -899,6 +969,7 @@ def path_for(route: str, world: World) -> str:
         "return_id": world.return_a.pk,
         "label_id": world.label_a.pk,
         "notification_id": world.notification_a.pk,
+        "delivery_id": world.admin_ids["notifications/webhookdelivery"],
         "pk": world.due_a.pk if "exchangedue" in route else world.refund_a.pk,
         "event": "approved",
         "language": "fr",
@@ -984,6 +1055,8 @@ def state(world: World) -> dict:
         ReturnRule,
         ShippingMethod,
         EmailTemplate,
+        WebhookEndpoint,
+        WebhookDelivery,
     )
     return {
         "counts": {model.__name__: model.objects.count() for model in counted},
@@ -996,6 +1069,10 @@ def state(world: World) -> dict:
         "notifications": list(
             Notification.objects.order_by("pk").values_list("status", "attempts")
         ),
+        "webhooks": list(
+            WebhookDelivery.objects.order_by("pk").values_list("status", "max_attempts")
+        ),
+        "endpoints": list(WebhookEndpoint.objects.order_by("pk").values_list("url", "active")),
         "stock": list(Variant.objects.order_by("pk").values_list("stock_on_hand", "price")),
         "users": list(
             User.objects.order_by("pk").values_list("email", "is_staff", "is_active", "language")
