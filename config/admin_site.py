@@ -26,6 +26,7 @@ MENU = [
             "refunds.storecreditmovement",
             "returns.returnlabel",
             "notifications.notification",
+            "notifications.webhookdelivery",
         ],
     ),
     (
@@ -39,6 +40,7 @@ MENU = [
             "returns.shippingmethod",
             "notifications.emailtemplate",
             "api.apikey",
+            "notifications.webhookendpoint",
         ],
     ),
     (
@@ -88,12 +90,13 @@ class BackofficeSite(admin.AdminSite):
         return super().admin_view(_selection_checked(view), cacheable)
 
     def index(self, request, extra_context=None):
-        from config.dashboard import last_30_days_cached, work_queues
+        from config.dashboard import disabled_endpoints_for, last_30_days_cached, work_queues
 
         extra_context = {
             **(extra_context or {}),
             "queues": work_queues(request.user),
             "chart": last_30_days_cached(),
+            "disabled_endpoints": disabled_endpoints_for(request.user),
         }
         return super().index(request, extra_context)
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from notifications.selectors import disabled_endpoints
 from returns.models import Return, ReturnLine, ReturnStatus
 
 RETURN_QUEUES = [
@@ -101,3 +102,11 @@ def last_30_days(today=None) -> dict:
     for reason in reasons:
         reason["percent"] = round(100 * reason["n"] / top)
     return {"days": days, "reasons": reasons, "total": sum(d["count"] for d in days)}
+
+
+def disabled_endpoints_for(user) -> list:
+    """The webhook endpoints disabled after repeated failures, for those who manage them (the
+    home says so until one enables them again); no query for anyone else."""
+    if not user.has_perm("notifications.change_webhookendpoint"):
+        return []
+    return disabled_endpoints()

@@ -227,6 +227,22 @@ NOTIFICATIONS_RETRY_MAX_SECONDS = env.float("NOTIFICATIONS_RETRY_MAX_SECONDS", d
 NOTIFICATIONS_STUCK_AFTER_SECONDS = env.float("NOTIFICATIONS_STUCK_AFTER_SECONDS", default=300.0)
 NOTIFICATIONS_SWEEP_GRACE_SECONDS = env.float("NOTIFICATIONS_SWEEP_GRACE_SECONDS", default=120.0)
 
+# --- Outbound webhooks (notifications/webhook_delivery.py) ----------------------------------
+# The wait before each retry of a delivery answered 5xx/429, timed out or unreachable: one
+# attempt, then one retry per entry (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h: about a day).
+WEBHOOKS_RETRY_SCHEDULE_SECONDS = env.list(
+    "WEBHOOKS_RETRY_SCHEDULE_SECONDS",
+    cast=float,
+    default=[5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0],
+)
+# Connect and read timeout of one POST; the task's time limits are above it.
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=10.0)
+# An endpoint whose deliveries failed (retries spent, or refused with a 4xx) this many times in
+# a row is disabled and the shop admins told.
+WEBHOOKS_DISABLE_AFTER_FAILURES = env.int("WEBHOOKS_DISABLE_AFTER_FAILURES", default=5)
+# How much of a receiver's answer is kept on the delivery (characters).
+WEBHOOKS_RESPONSE_BODY_MAX_CHARS = env.int("WEBHOOKS_RESPONSE_BODY_MAX_CHARS", default=2000)
+
 # --- Return labels and parcel tracking -------------------------------------------------------
 # Carriers by code: a dotted path to a returns.carriers.base.Carrier subclass, or
 # {"BACKEND": path, "OPTIONS": {...}} (the options are passed to its constructor). "offline" is

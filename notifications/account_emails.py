@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from notifications.events import NotificationEvent
+from notifications.models import WebhookEndpoint
 from shop.links import password_reset_link
 from shop.models import ShopSettings, User
 
@@ -75,4 +76,12 @@ def account_context(notification) -> dict:
     elif notification.event == NotificationEvent.PASSWORD_RESET:
         context["link"] = password_reset_link(user)
         context["valid_hours"] = settings.PASSWORD_RESET_TIMEOUT // 3600
+    elif notification.event == NotificationEvent.WEBHOOK_DISABLED:
+        # The endpoints disabled when the email leaves (one enabled again meanwhile is not named).
+        context["endpoints"] = [
+            endpoint.url
+            for endpoint in WebhookEndpoint.objects.filter(active=False, disabled_at__isnull=False)
+        ]
+        context["link"] = _site_url(reverse("admin:notifications_webhookendpoint_changelist"))
+        context["failures"] = settings.WEBHOOKS_DISABLE_AFTER_FAILURES
     return context

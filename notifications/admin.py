@@ -11,6 +11,7 @@ from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import translation
+from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -19,9 +20,22 @@ from django.views.decorators.http import require_POST
 from notifications import registry
 from notifications.emails import PARTS, default_template_source, render_email, template_sources
 from notifications.events import EDITABLE_EVENTS, NotificationEvent
-from notifications.models import EmailTemplate, Notification
-from notifications.selectors import email_template_overview, notification_list, preview_return
+from notifications.models import (
+    EmailTemplate,
+    Notification,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEventType,
+)
+from notifications.selectors import (
+    email_template_overview,
+    notification_list,
+    pretty_json,
+    preview_return,
+    webhook_delivery_list,
+)
 from notifications.services import NotificationError, notification_resend
+from notifications.webhook_outbox import WebhookError, endpoint_enable, webhook_resend
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 
@@ -296,3 +310,140 @@ class NotificationAdmin(admin.ModelAdmin):
                 % {"count": skipped},
                 messages.WARNING,
             )
+
+
+# --- Outbound webhooks --------------------------------------------------------------------
+
+
+class WebhookEndpointForm(forms.ModelForm):
+    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
+    events = forms.MultipleChoiceField(
+        label=_("events"),
+        choices=WebhookEventType.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The event types posted to this URL."),
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["url", "description", "events", "active"]
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    """The URLs integrations receive events at (shop admins only: shop/roles.py). The secret is
+    made when the endpoint is; the receiver checks each request's signature with it."""
+
+    form = WebhookEndpointForm
+    list_display = ["url", "description", "active", "consecutive_failures", "disabled_at"]
+    list_filter = ["active"]
+    readonly_fields = ["secret", "consecutive_failures", "disabled_at", "created_at"]
+
+    def get_fields(self, request, obj=None):
+        fields = ["url", "description", "events", "active"]
+        return [*fields, *self.readonly_fields] if obj is not None else fields
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "active" in form.changed_data and obj.active:
+            # Enabled again by a person: its count of failures starts over.
+            endpoint_enable(endpoint=obj)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """Every event posted or to post, with its payload and the receiver's answer. Read-only: the
+    worker changes it, a person only through "send again"."""
+
+    list_display = [
+        "created_at",
+        "event_type",
+        "endpoint",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "response_status",
+    ]
+    list_filter = ["status", "event_type", "endpoint"]
+    list_select_related = ["endpoint"]
+    show_full_result_count = False
+    change_form_template = "admin/notifications/webhookdelivery/change_form.html"
+    fields = readonly_fields = (
+        "endpoint",
+        "event_type",
+        "webhook_id",
+        "status",
+        "attempts",
+        "max_attempts",
+        "next_attempt_at",
+        "claimed_at",
+        "delivered_at",
+        "pretty_payload",
+        "response_status",
+        "response_body",
+        "duration_ms",
+        "last_error",
+        "created_at",
+        "updated_at",
+    )
+
+    def get_queryset(self, request):
+        return webhook_delivery_list()
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_resend_permission(self, request):
+        return request.user.has_perm("notifications.resend_webhookdelivery")
+
+    @admin.display(description=_("webhook-id"))
+    def webhook_id(self, obj):
+        return obj.webhook_id
+
+    @admin.display(description=_("payload"))
+    def pretty_payload(self, obj):
+        return format_html("<pre>{}</pre>", pretty_json(obj.body))
+
+    def get_urls(self):
+        resend = self.admin_site.admin_view(self.resend_view)
+        return [
+            path("<int:delivery_id>/resend/", resend, name="notifications_webhookdelivery_resend"),
+            *super().get_urls(),
+        ]
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        context["has_resend_permission"] = self.has_resend_permission(request)
+        return super().render_change_form(request, context, *args, **kwargs)
+
+    def resend_view(self, request, delivery_id):
+        """GET: the confirmation page; POST: send the delivery again."""
+        if not self.has_resend_permission(request):
+            raise PermissionDenied
+        delivery = get_object_or_404(
+            WebhookDelivery.objects.select_related("endpoint"), pk=delivery_id
+        )
+        change_url = reverse("admin:notifications_webhookdelivery_change", args=[delivery_id])
+        if request.method != "POST":
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": gettext("Send this webhook again?"),
+                "delivery": delivery,
+                "change_url": change_url,
+            }
+            return TemplateResponse(
+                request, "admin/notifications/webhookdelivery/resend_confirm.html", context
+            )
+        try:
+            webhook_resend(actor=request.user, delivery=delivery)
+        except WebhookError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+        else:
+            self.message_user(request, gettext("The webhook will be sent again."), messages.SUCCESS)
+        return HttpResponseRedirect(change_url)

@@ -29,6 +29,8 @@ class NotificationEvent(models.TextChoices):
     ACCOUNT_CONFIRM = "account_confirm", _("account: confirm the email address")
     PASSWORD_RESET = "password_reset", _("account: password reset")
     SIGNUP_NOTICE = "signup_notice", _("account: someone tried to sign up with this address")
+    # To a shop admin, about the shop: not a return's email either.
+    WEBHOOK_DISABLED = "webhook_disabled", _("staff: a webhook endpoint was disabled")
 
 
 ACCOUNT_EVENTS = frozenset(
@@ -36,6 +38,7 @@ ACCOUNT_EVENTS = frozenset(
         NotificationEvent.ACCOUNT_CONFIRM,
         NotificationEvent.PASSWORD_RESET,
         NotificationEvent.SIGNUP_NOTICE,
+        NotificationEvent.WEBHOOK_DISABLED,
     }
 )
 

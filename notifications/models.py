@@ -1,5 +1,7 @@
 """The outbox (one Notification row per email to send) and the staff-edited email templates."""
 
+import base64
+import secrets
 import uuid
 
 from django.conf import settings
@@ -187,3 +189,140 @@ class EmailTemplate(models.Model):
                 errors[field] = _("Template error: %(error)s") % {"error": exc}
         if errors:
             raise ValidationError(errors)
+
+
+# --- Outbound webhooks ----------------------------------------------------------------------
+
+
+class WebhookEventType(models.TextChoices):
+    """What an integration may subscribe to (README "Webhooks" lists each one's payload)."""
+
+    RETURN_REQUESTED = "return.requested", _("return requested")
+    RETURN_STATUS_CHANGED = "return.status_changed", _("return status changed")
+    RETURN_REFUNDED = "return.refunded", _("return refunded")
+    REFUND_CREATED = "refund.created", _("refund created")
+    LABEL_CREATED = "label.created", _("label created")
+    LABEL_CANCELLED = "label.cancelled", _("label cancelled")
+
+
+def new_webhook_secret() -> str:
+    """A signing secret as Standard Webhooks writes it: "whsec_" and 32 random bytes in base64."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode("ascii")
+
+
+class WebhookEndpoint(models.Model):
+    """A URL of an integration that hears about the events it subscribed to, signed with its own
+    secret. Disabled by the worker after WEBHOOKS_DISABLE_AFTER_FAILURES failed deliveries in a
+    row (notifications/webhook_delivery.py); a shop admin enables it again."""
+
+    url = models.URLField(_("URL"), max_length=500)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    events = models.JSONField(
+        _("events"), default=list, help_text=_("The event types this endpoint receives.")
+    )
+    secret = models.CharField(
+        _("signing secret"), max_length=100, default=new_webhook_secret, editable=False
+    )
+    active = models.BooleanField(_("active"), default=True)
+    consecutive_failures = models.PositiveIntegerField(_("failed deliveries in a row"), default=0)
+    disabled_at = models.DateTimeField(_("disabled at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.url
+
+    def subscribes_to(self, event_type: str) -> bool:
+        return event_type in (self.events or [])
+
+
+class WebhookDeliveryStatus(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    SENDING = "sending", _("sending")
+    DELIVERED = "delivered", _("delivered")
+    FAILED = "failed", _("failed")
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint: the webhook outbox row, written in the transaction of the
+    change, posted by the worker after commit with the same `webhook-id` on every attempt.
+
+    queued → sending (claimed by one worker) → delivered, or back to queued for a retry, or
+    failed (a 4xx, or the retries spent)."""
+
+    Status = WebhookDeliveryStatus
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint,
+        verbose_name=_("endpoint"),
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+    )
+    event_type = models.CharField(_("event"), max_length=40, choices=WebhookEventType.choices)
+    # The change this event tells of: one delivery per endpoint and change, whoever calls twice.
+    return_event = models.ForeignKey(
+        "returns.ReturnEvent",
+        verbose_name=_("return event"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The webhook-id header: the same on every attempt and "send again", so receivers dedupe.
+    message_uuid = models.UUIDField(_("message UUID"), default=uuid.uuid4, editable=False)
+    # The exact JSON body posted, frozen when the change happened (text, not JSON: a database
+    # may reorder a JSON object's keys, and every attempt posts the same bytes).
+    body = models.TextField(_("payload"))
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=WebhookDeliveryStatus.choices,
+        default=WebhookDeliveryStatus.QUEUED,
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    max_attempts = models.PositiveSmallIntegerField(_("attempt limit"))
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    response_status = models.PositiveSmallIntegerField(_("response status"), null=True, blank=True)
+    response_body = models.TextField(_("response body"), blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-created_at", "-id"]
+        permissions = [("resend_webhookdelivery", _("Can send a webhook delivery again"))]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="webhook_delivery_due"),
+            models.Index(fields=["status", "claimed_at"], name="webhook_delivery_claimed"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["endpoint", "return_event", "event_type"],
+                name="webhook_delivery_once_per_change",
+            ),
+            models.CheckConstraint(
+                condition=Q(attempts__lte=models.F("max_attempts")),
+                name="webhook_delivery_attempts_within_limit",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.event_type} → {self.endpoint}"
+
+    @property
+    def webhook_id(self) -> str:
+        return f"msg_{self.message_uuid.hex}"
+
+    @property
+    def can_resend(self) -> bool:
+        return self.status in (WebhookDeliveryStatus.FAILED, WebhookDeliveryStatus.DELIVERED)

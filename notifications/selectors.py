@@ -1,5 +1,6 @@
 """Reads for the back-office pages of the notifications."""
 
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -7,7 +8,7 @@ from django.conf import settings
 
 from notifications import registry
 from notifications.events import EDITABLE_EVENTS
-from notifications.models import EmailTemplate, Notification
+from notifications.models import EmailTemplate, Notification, WebhookDelivery, WebhookEndpoint
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -16,6 +17,26 @@ if TYPE_CHECKING:
 def notification_list():
     """Every notification, newest first, with what the list shows."""
     return Notification.objects.select_related("ret", "user").order_by("-created_at", "-id")
+
+
+def webhook_delivery_list():
+    """Every webhook delivery, newest first, with its endpoint."""
+    return WebhookDelivery.objects.select_related("endpoint").order_by("-created_at", "-id")
+
+
+def disabled_endpoints() -> list[WebhookEndpoint]:
+    """The endpoints the worker disabled after repeated failures (the back-office home says)."""
+    return list(
+        WebhookEndpoint.objects.filter(active=False, disabled_at__isnull=False).order_by("pk")
+    )
+
+
+def pretty_json(body: str) -> str:
+    """A payload indented for reading (as stored when it is not JSON)."""
+    try:
+        return json.dumps(json.loads(body), indent=2, ensure_ascii=False)
+    except ValueError:
+        return body
 
 
 def preview_return(reference: str | None = None):

@@ -14,6 +14,7 @@ from notifications import registry
 from notifications.events import ACCOUNT_EVENTS, NotificationEvent
 from notifications.locks import lock_notification
 from notifications.models import Notification, NotificationStatus
+from notifications.outbox import account_notification_row, supported_language
 from notifications.tasks import publish_send
 from shop.limits import unsafe_text
 
@@ -38,13 +39,6 @@ def _dedup_key(ret, event: str, return_event) -> str:
     return f"{ret.pk}:{event}:{change}"
 
 
-def _supported_language(language: str) -> str:
-    """The customer's language if we have templates in it, else the shop's."""
-    supported = {code for code, _name in settings.LANGUAGES}
-    language = (language or "").split("-")[0]
-    return language if language in supported else settings.LANGUAGE_CODE
-
-
 def notification_enqueue(*, ret, event: str, return_event=None, actor=None):
     """Queue one email to the return's customer about `event`, in the caller's transaction.
 
@@ -67,7 +61,7 @@ def notification_enqueue(*, ret, event: str, return_event=None, actor=None):
             "return_event": return_event,
             "event": event,
             "recipient": recipient.email,
-            "language": _supported_language(recipient.language),
+            "language": supported_language(recipient.language),
             "max_attempts": settings.NOTIFICATIONS_MAX_ATTEMPTS,
             "next_attempt_at": timezone.now(),
         },
@@ -84,20 +78,7 @@ def account_notification_enqueue(*, user, event: str, dedup_key: str | None = No
     `dedup_key` makes calls with the same key one email (None: every call is its own email).
     Returns the Notification row.
     """
-    if event not in ACCOUNT_EVENTS:
-        raise ValueError(f"not an account email: {event!r}")
-    key = dedup_key or f"once-{uuid.uuid4().hex}"
-    notification, created = Notification.objects.get_or_create(
-        dedup_key=f"account:{user.pk}:{event}:{key}"[:100],
-        defaults={
-            "user": user,
-            "event": event,
-            "recipient": user.email,
-            "language": _supported_language(user.language),
-            "max_attempts": settings.NOTIFICATIONS_MAX_ATTEMPTS,
-            "next_attempt_at": timezone.now(),
-        },
-    )
+    notification, created = account_notification_row(user=user, event=event, dedup_key=dedup_key)
     if created:
         _publish_after_commit(notification.pk)
     return notification

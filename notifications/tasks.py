@@ -15,6 +15,7 @@ from django.conf import settings
 from kombu.exceptions import OperationalError
 
 from notifications.delivery import deliver_notification, notifications_sweep
+from notifications.webhook_delivery import deliver_webhook, webhooks_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -77,13 +78,24 @@ def publish_send(
     queued and the sweep hands it over again once the broker is back (the sweep passes
     `even_if_broker_down`, to find out).
     """
+    return _publish(send_notification, notification_id, countdown, even_if_broker_down)
+
+
+def publish_webhook(
+    delivery_id: int, *, countdown: float | None = None, even_if_broker_down: bool = False
+) -> bool:
+    """Hand a webhook delivery to the broker, as publish_send does an email."""
+    return _publish(post_webhook, delivery_id, countdown, even_if_broker_down)
+
+
+def _publish(task, row_id: int, countdown: float | None, even_if_broker_down: bool) -> bool:
     global _broker_down_until
     if not even_if_broker_down and time.monotonic() < _broker_down_until:
-        logger.info("broker down a moment ago, notification %s left for the sweep", notification_id)
+        logger.info("broker down a moment ago, %s(%s) left for the sweep", task.name, row_id)
         return False
     try:
-        send_notification.apply_async(
-            (notification_id,),
+        task.apply_async(
+            (row_id,),
             countdown=countdown,
             connection=_publisher_connection(),
             # Fail fast: the sweep is the retry, not this caller (often a web request).
@@ -92,9 +104,7 @@ def publish_send(
     except (OperationalError, OSError) as exc:
         _forget_publisher()
         _broker_down_until = time.monotonic() + BROKER_PAUSE_SECONDS
-        logger.warning(
-            "broker unavailable, notification %s left for the sweep: %s", notification_id, exc
-        )
+        logger.warning("broker unavailable, %s(%s) left for the sweep: %s", task.name, row_id, exc)
         return False
     _broker_down_until = 0.0
     return True
@@ -111,9 +121,22 @@ def send_notification(notification_id: int) -> str:
     return outcome.status
 
 
+# The POST's own timeout (WEBHOOKS_TIMEOUT_SECONDS) is well under these limits.
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=60, time_limit=90)
+def post_webhook(delivery_id: int) -> str:
+    outcome = deliver_webhook(delivery_id=delivery_id, publish_email=publish_send)
+    if outcome.retry_in is not None:
+        # If the broker cannot take it, the row is queued with its time: the sweep retries it.
+        publish_webhook(delivery_id, countdown=outcome.retry_in)
+    return outcome.status
+
+
 @shared_task(ignore_result=True)
 def sweep_notifications() -> dict:
     result = notifications_sweep(publish=publish_send)
     if result.requeued_stuck or result.failed_stuck or result.published or result.unpublished:
         logger.info("notifications sweep: %s", result)
-    return result.__dict__
+    hooks = webhooks_sweep(publish=publish_webhook)
+    if hooks.requeued_stuck or hooks.failed_stuck or hooks.published:
+        logger.info("webhooks sweep: %s", hooks)
+    return {**result.__dict__, "webhooks": hooks.__dict__}

@@ -37,6 +37,7 @@ from returns.locks import (
 )
 from returns.models import Return, ReturnEvent, ReturnStatus
 from returns.services import ReturnError, ReturnPermissionError, return_complete, tell_customer
+from returns.services._common import record_event
 from shop.models import Customer, Order, User
 from shop.money import MINOR_UNITS, ZERO, format_money, quantize
 
@@ -737,9 +738,10 @@ def _record(
     note: str = "",
     visible_to_customer: bool = False,
 ) -> ReturnEvent:
-    """A refund event: the message `code` (returns/events.py) and what the person typed."""
-    return ReturnEvent.objects.create(
-        ret=ret,
+    """A refund event: the message `code` (returns/events.py) and what the person typed;
+    written by the returns' one event writer, which tells the outbound webhooks."""
+    return record_event(
+        ret,
         kind=ReturnEvent.Kind.REFUND,
         actor=actor,
         code=code,

@@ -76,6 +76,13 @@ ROLES: dict = {
             "api.view_apikey",
             "api.add_apikey",
             "api.change_apikey",
+            # Outbound webhooks: the endpoints (their secrets) and their deliveries.
+            "notifications.view_webhookendpoint",
+            "notifications.add_webhookendpoint",
+            "notifications.change_webhookendpoint",
+            "notifications.delete_webhookendpoint",
+            "notifications.view_webhookdelivery",
+            "notifications.resend_webhookdelivery",
         ],
     ),
 }

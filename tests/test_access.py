@@ -35,7 +35,12 @@ from django.utils.http import urlsafe_base64_encode
 from api.keys import api_key_create
 from api.models import ApiKey, IdempotentResponse
 from api.scopes import ALL_SCOPES
-from notifications.models import EmailTemplate, Notification
+from notifications.models import (
+    EmailTemplate,
+    Notification,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from notifications.services import notification_enqueue
 from refunds.models import ExchangeDue, Refund, Repayment, StoreCreditMovement
 from refunds.quotes import quote_for_return
@@ -686,6 +691,58 @@ TABLE: dict[str, tuple[str, str]] = {
         "login login login login login   302   302   302   302   302",
         "    -     -     -     -     -     -     -     -     -     -",
     ),
+    "admin/notifications/webhookendpoint/": (
+        "login login login login login   403   403   200   403   200",
+        "login login login login login   403   403     -   403     -",
+    ),
+    "admin/notifications/webhookendpoint/add/": (
+        "login login login login login   403   403   200   403   200",
+        "login login login login login   403   403     -   403     -",
+    ),
+    "admin/notifications/webhookendpoint/<path:object_id>/history/": (
+        "login login login login login   403   403   200   403   200",
+        "    -     -     -     -     -     -     -     -     -     -",
+    ),
+    "admin/notifications/webhookendpoint/<path:object_id>/delete/": (
+        "login login login login login   403   403   200   403   200",
+        "login login login login login   403   403     -   403     -",
+    ),
+    "admin/notifications/webhookendpoint/<path:object_id>/change/": (
+        "login login login login login   403   403   200   403   200",
+        "login login login login login   403   403     -   403     -",
+    ),
+    "admin/notifications/webhookendpoint/<path:object_id>/": (
+        "login login login login login   302   302   302   302   302",
+        "    -     -     -     -     -     -     -     -     -     -",
+    ),
+    "admin/notifications/webhookdelivery/<int:delivery_id>/resend/": (
+        "login login login login login   403   403   200   403   200",
+        "login login login login login   403   403     -   403     -",
+    ),
+    "admin/notifications/webhookdelivery/": (
+        "login login login login login   403   403   200   403   200",
+        "login login login login login   403   403   200   403   200",
+    ),
+    "admin/notifications/webhookdelivery/add/": (
+        "login login login login login   403   403   403   403   403",
+        "login login login login login   403   403   403   403   403",
+    ),
+    "admin/notifications/webhookdelivery/<path:object_id>/history/": (
+        "login login login login login   403   403   200   403   200",
+        "    -     -     -     -     -     -     -     -     -     -",
+    ),
+    "admin/notifications/webhookdelivery/<path:object_id>/delete/": (
+        "login login login login login   403   403   403   403   403",
+        "login login login login login   403   403   403   403   403",
+    ),
+    "admin/notifications/webhookdelivery/<path:object_id>/change/": (
+        "login login login login login   403   403   200   403   200",
+        "login login login login login   403   403   403   403   403",
+    ),
+    "admin/notifications/webhookdelivery/<path:object_id>/": (
+        "login login login login login   302   302   302   302   302",
+        "    -     -     -     -     -     -     -     -     -     -",
+    ),
     "admin/(?P<app_label>auth|shop|returns|refunds|notifications|api)/$": (
         "login login login login login   200   200   200   404   200",
         "    -     -     -     -     -     -     -     -     -     -",
@@ -940,6 +997,17 @@ def build_world() -> World:
         created_by=boss,
     )
     notification_a = notification_enqueue(ret=return_a, event="approved")
+    endpoint = WebhookEndpoint.objects.create(
+        url="https://hooks.example.com/returns", events=["return.requested"]
+    )
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event_type="return.requested",
+        body='{"type":"return.requested"}',
+        status=WebhookDelivery.Status.FAILED,
+        attempts=1,
+        max_attempts=1,
+    )
     user_b = UserFactory(email="alex@example.com", language="en")
     customer_b = CustomerFactory(user=user_b, email=user_b.email, first_name="Alex")
     order_b = OrderLineFactory(order__customer=customer_b, order__number="B-2001", quantity=2).order
@@ -969,6 +1037,8 @@ def build_world() -> World:
         "notifications/emailtemplate": template.pk,
         "notifications/notification": notification_a.pk,
         "api/apikey": api_key_create(name="Storefront", scopes=ALL_SCOPES, created_by=boss)[0].pk,
+        "notifications/webhookendpoint": endpoint.pk,
+        "notifications/webhookdelivery": delivery.pk,
     }
     return World(
         customer_a=customer_a,
@@ -1001,6 +1071,7 @@ def path_for(route: str, world: World) -> str:
         "return_id": world.return_a.pk,
         "label_id": world.label_a.pk,
         "notification_id": world.notification_a.pk,
+        "delivery_id": world.admin_ids["notifications/webhookdelivery"],
         "pk": world.due_a.pk if "exchangedue" in route else world.refund_a.pk,
         "event": "approved",
         "language": "fr",
@@ -1088,6 +1159,8 @@ def state(world: World) -> dict:
         EmailTemplate,
         ApiKey,
         IdempotentResponse,
+        WebhookEndpoint,
+        WebhookDelivery,
     )
     return {
         "counts": {model.__name__: model.objects.count() for model in counted},
@@ -1100,6 +1173,10 @@ def state(world: World) -> dict:
         "notifications": list(
             Notification.objects.order_by("pk").values_list("status", "attempts")
         ),
+        "webhooks": list(
+            WebhookDelivery.objects.order_by("pk").values_list("status", "max_attempts")
+        ),
+        "endpoints": list(WebhookEndpoint.objects.order_by("pk").values_list("url", "active")),
         "stock": list(Variant.objects.order_by("pk").values_list("stock_on_hand", "price")),
         "users": list(
             User.objects.order_by("pk").values_list("email", "is_staff", "is_active", "language")

@@ -12,6 +12,7 @@ from notifications import services as notification_services
 from returns.errors import ReturnError, ReturnPermissionError, StaleReturnError
 from returns.events import TEXT
 from returns.models import Return, ReturnAction, ReturnEvent, ReturnStatus
+from returns.webhook_events import queue_webhooks
 from shop.models import User
 
 # Why a transition cannot run from the return's current status (named by %(status)s).
@@ -98,8 +99,9 @@ def record_status_event(
     params: dict[str, Any] | None = None,
 ) -> ReturnEvent:
     """The status change just made; `code` and `params` name its message (returns/events.py),
-    `note` is what the person typed."""
-    return ReturnEvent.objects.create(
+    `note` is what the person typed. The outbound webhooks hear of it
+    (returns/webhook_events.py)."""
+    event = ReturnEvent.objects.create(
         ret=ret,
         kind=ReturnEvent.Kind.STATUS,
         actor=actor,
@@ -110,6 +112,8 @@ def record_status_event(
         note=note,
         visible_to_customer=True,
     )
+    queue_webhooks(event)
+    return event
 
 
 def record_event(
@@ -123,8 +127,9 @@ def record_event(
     visible_to_customer: bool = False,
 ) -> ReturnEvent:
     """An event of the timeline: the message `code` with its `params` (rendered when read, in the
-    reader's language, returns/events.py) and `note`, what a person typed, as typed."""
-    return ReturnEvent.objects.create(
+    reader's language, returns/events.py) and `note`, what a person typed, as typed. The
+    outbound webhooks hear of those they tell (a label made or cancelled, a refund)."""
+    event = ReturnEvent.objects.create(
         ret=ret,
         kind=kind,
         actor=actor,
@@ -133,6 +138,8 @@ def record_event(
         note=note,
         visible_to_customer=visible_to_customer,
     )
+    queue_webhooks(event)
+    return event
 
 
 def tell_customer(

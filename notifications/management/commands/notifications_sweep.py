@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from notifications import tasks
 from notifications.delivery import notifications_sweep
+from notifications.webhook_delivery import webhooks_sweep
 
 
 class Command(BaseCommand):
@@ -37,6 +38,12 @@ class Command(BaseCommand):
             f"stuck in sending, out of attempts, failed: {result.failed_stuck}\n"
             f"published to the broker: {result.published}\n"
             f"not published (broker unavailable): {result.unpublished}"
+        )
+        hooks = webhooks_sweep(publish=tasks.publish_webhook, stuck_after=stuck_after, grace=grace)
+        self.stdout.write(
+            f"webhook deliveries stuck in sending, requeued: {hooks.requeued_stuck}\n"
+            f"webhook deliveries stuck in sending, out of attempts, failed: {hooks.failed_stuck}\n"
+            f"webhook deliveries published to the broker: {hooks.published}"
         )
         if result.unpublished:
             self.stderr.write(
