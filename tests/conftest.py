@@ -23,6 +23,7 @@ pytest_plugins = [
     "tests.fixtures.notifications",
     "tests.fixtures.concurrency",
     "tests.fixtures.backoffice",
+    "tests.fixtures.after_commit",
 ]
 
 
