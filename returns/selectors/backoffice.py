@@ -34,6 +34,7 @@ from returns.models import (
     ReturnLine,
     TrackingEvent,
 )
+from returns.policy import LabelAction, label_refusal
 from returns.selectors import (
     held_quantities,
     left_to_return,
@@ -123,8 +124,10 @@ def parcel_info(ret: Return) -> ParcelInfo:
     labels = ret.labels.defer("pdf").order_by(live_first, "-created_at", "-id")
     label = labels.first()
     events = list(label.tracking_events.order_by("-occurred_at", "-id")[:20]) if label else []
-    # Only without a live label does a request matter (failed: retry; pending: wait).
-    attempt = latest_label_attempt(ret.pk) if label is None or not label.is_live else None
+    # A request matters only where a label may be made (failed: retry; pending: wait): the
+    # policy says where, so other returns' pages read nothing more.
+    may_make = label_refusal(LabelAction.CREATE, ret, label) is None
+    attempt = latest_label_attempt(ret.pk) if may_make else None
     return ParcelInfo(
         label=label,
         tracking_events=events,
