@@ -41,6 +41,12 @@ urlpatterns = [
     path("returns/<str:rma_number>/", returns.return_detail, name="return_detail"),
     path("returns/<str:rma_number>/cancel/", returns.return_cancel_view, name="return_cancel"),
     path("returns/<str:rma_number>/label/", labels.return_label_download, name="return_label"),
+    path("returns/<str:rma_number>/label/qr/", labels.return_label_qr, name="return_label_qr"),
+    path(
+        "returns/<str:rma_number>/label/qr.svg",
+        labels.return_label_qr_svg,
+        name="return_label_qr_svg",
+    ),
     path("lookup/", orders.guest_lookup, name="guest_lookup"),
     path("lookup/close/", orders.guest_forget, name="guest_forget"),
 ]

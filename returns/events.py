@@ -128,6 +128,9 @@ MESSAGES: dict[str, EventMessage] = {
         _("Label %(number)s kept: the carrier already reported the parcel (%(status)s)."),
         choices={"status": "returns.ReturnLabel.parcel_status"},
     ),
+    "label.failed": EventMessage(
+        _("The carrier (%(carrier)s) could not make the label: %(error)s")
+    ),
     "label.cancel_refused": EventMessage(_("The carrier refused to cancel the label: %(error)s")),
     # refunds and exchanges
     "refund.created": EventMessage(

@@ -22,7 +22,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _lazy
 
 from returns.events import TEXT_LINE, part, render_message
-from returns.models import Return, ReturnStatus
+from returns.models import LabelAttemptStatus, Return, ReturnStatus
 from shop.models import Order, ShopSettings
 from shop.money import format_money
 
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
     from refunds.money import MoneyState
-    from returns.models.labels import ReturnLabel
+    from returns.models.labels import LabelAttempt, ReturnLabel
     from returns.rules import BlockedLine, RuleOutcome
     from shop.models import User, Variant
 
@@ -49,6 +49,7 @@ class RefusalCode(StrEnum):
     HAS_LABEL = "has_label"
     NO_LABEL = "no_label"
     LABEL_USED = "label_used"
+    LABEL_PENDING = "label_pending"
     PARCEL_NOT_AWAITED = "parcel_not_awaited"
     REFUNDED = "refunded"
     EXCHANGE_ITEM_MISSING = "exchange_item_missing"
@@ -482,15 +483,42 @@ LABEL_PERMISSIONS = {
 LABEL_DOWNLOAD_PERMISSION = "returns.view_returnlabel"
 
 
-def label_refusal(action: LabelAction, ret: Return, label: ReturnLabel | None) -> Refusal | None:
+# A label request still pending after this long died with its process (the carrier's
+# timeouts are far shorter): it no longer stops a retry.
+LABEL_REQUEST_STALE_AFTER = timedelta(minutes=5)
+
+
+def label_request_in_flight(attempt: LabelAttempt | None) -> bool:
+    """A label request of this return is being asked of the carrier right now."""
+    return (
+        attempt is not None
+        and attempt.is_pending
+        and timezone.now() - attempt.started_at < LABEL_REQUEST_STALE_AFTER
+    )
+
+
+def label_refusal(
+    action: LabelAction,
+    ret: Return,
+    label: ReturnLabel | None,
+    attempt: LabelAttempt | None = None,
+) -> Refusal | None:
     """Why `action` cannot be done on `ret` now, whoever asks; None when it can.
 
     label: the return's latest label, None without one; a cancelled label counts as none.
+    attempt: the return's latest label request (LabelAttempt), None without one.
     """
     if label is not None and not label.is_live:
         label = None
     if action == LabelAction.CREATE:
-        return _create_refusal(ret, label)
+        refusal = _create_refusal(ret, label)
+        if refusal is None and label_request_in_flight(attempt):
+            refusal = Refusal(
+                RefusalCode.LABEL_PENDING,
+                gettext("The label of return %(rma)s is being made right now.")
+                % {"rma": ret.rma_number},
+            )
+        return refusal
     if label is None:
         message = (
             gettext("Return %(rma)s has no label to send.")
@@ -549,19 +577,32 @@ class LabelActions:
     cancel: bool
     download: bool
     cancel_refusal: str = ""
+    # The carrier's message when the latest request of a label failed: the create button is
+    # then a retry.
+    failure: str = ""
 
 
 def label_actions(
-    ret: Return, label: ReturnLabel | None, user: User | AnonymousUser
+    ret: Return,
+    label: ReturnLabel | None,
+    user: User | AnonymousUser,
+    attempt: LabelAttempt | None = None,
 ) -> LabelActions:
     """What `user` may do with the label of `ret`: each action its permission allows and its
-    service would not refuse (label: the latest label, live or not, or None)."""
+    service would not refuse (label: the latest label, live or not, or None; attempt: the
+    latest label request, or None)."""
     if label is not None and not label.is_live:
         label = None
     allowed = {
-        action: user.has_perm(permission) and label_refusal(action, ret, label) is None
+        action: user.has_perm(permission) and label_refusal(action, ret, label, attempt) is None
         for action, permission in LABEL_PERMISSIONS.items()
     }
+    failed = (
+        label is None
+        and attempt is not None
+        and attempt.status == LabelAttemptStatus.FAILED
+        and ret.status == ReturnStatus.APPROVED
+    )
     # A live label the carrier already reported stays, and the page says why.
     kept = label_refusal(LabelAction.CANCEL, ret, label) if label is not None else None
     return LabelActions(
@@ -570,4 +611,5 @@ def label_actions(
         cancel=allowed[LabelAction.CANCEL],
         download=label is not None and user.has_perm(LABEL_DOWNLOAD_PERMISSION),
         cancel_refusal=kept.message if kept else "",
+        failure=attempt.error if failed and attempt is not None else "",
     )

@@ -24,6 +24,7 @@ pytest_plugins = [
     "tests.fixtures.concurrency",
     "tests.fixtures.backoffice",
     "tests.fixtures.api",
+    "tests.fixtures.after_commit",
 ]
 
 

@@ -46,7 +46,9 @@ from refunds.services import (
     refund_settle,
     repayment_record,
 )
+from returns.carriers import CarrierError
 from returns.carriers.base import CarrierEvent
+from returns.carriers.offline import OfflineCarrier
 from returns.errors import ReturnError
 from returns.models import Return, ReturnLabel, ReturnLine, ReturnStatus
 from returns.services import (
@@ -104,9 +106,11 @@ class ShopMachine(RuleBasedStateMachine):
 
     returns = Bundle("returns")
     steps_run = 0  # over every example, for the report of the test
+    carrier_is_down = False  # the offline carrier refuses labels while set (carrier_outage)
 
     @initialize(orders=st.lists(order_lines, min_size=1, max_size=3))
     def open_shop(self, orders):
+        ShopMachine.carrier_is_down = False
         self.staff: User = superuser()
         self.customer_user: User = UserFactory()
         customer = CustomerFactory(user=self.customer_user, email=self.customer_user.email)
@@ -398,6 +402,12 @@ class ShopMachine(RuleBasedStateMachine):
         service = {"create": label_create, "resend": label_resend, "cancel": label_cancel}[action]
         self.attempt(lambda: service(actor=self.staff, ret=Return.objects.get(pk=pk)))
 
+    @rule(down=st.booleans())
+    def carrier_outage(self, down):
+        """The carrier goes down (approvals keep going, labels fail and wait for a retry) or
+        comes back."""
+        ShopMachine.carrier_is_down = down
+
     @rule(
         index=st.integers(0, 10),
         status=st.sampled_from(["announced", "in_transit", "delivered", "exception"]),
@@ -550,9 +560,17 @@ class ShopMachine(RuleBasedStateMachine):
 
 
 def test_random_sequences_of_services_keep_the_money_and_stock_invariants(
-    reasons, shop_settings, notifications
+    reasons, shop_settings, notifications, monkeypatch
 ):
-    # given a fresh shop per example, the outbox recorded
+    # given a fresh shop per example, the outbox recorded, a carrier that may go down
+    make_label = OfflineCarrier.create_label
+
+    def create_label(self, ret, *, method=None):
+        if ShopMachine.carrier_is_down:
+            raise CarrierError("service unavailable")
+        return make_label(self, ret, method=method)
+
+    monkeypatch.setattr(OfflineCarrier, "create_label", create_label)
     ShopMachine.notifications = notifications
     ShopMachine.steps_run = 0
     profile = settings.get_profile(PROFILE)

@@ -1,13 +1,17 @@
-"""Downloading a return label's PDF: the customer from the portal (/returns/<rma>/label/), in
-the same scope as their other return pages. Only a live label downloads: a cancelled one, or a
-return without a label, is a 404."""
+"""A return label in the portal: its PDF (/returns/<rma>/label/) and, for a drop-off without
+printing, its QR code (/returns/<rma>/label/qr/, the image at qr.svg), in the same scope as the
+visitor's other return pages. Only a live label is shown: a cancelled one, a return without a
+label, or anyone else's return is a 404."""
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
 from django.utils.translation import gettext
 
 from portal.views.returns import return_or_404
 from portal.views.scope import portal_page
-from returns.selectors.labels import downloadable_label, label_filename
+from returns.carriers import get_carrier
+from returns.models import Return, ReturnLabel
+from returns.selectors.labels import downloadable_label, label_filename, live_label
 from shop.http import pdf_download
 
 
@@ -17,3 +21,34 @@ def return_label_download(request, rma_number):
     if label is None:
         raise Http404(gettext("This return has no label to download."))
     return pdf_download(bytes(label.pdf), label_filename(label))
+
+
+def _live_label_or_404(request, rma_number) -> tuple[Return, ReturnLabel]:
+    ret = return_or_404(request, rma_number)
+    label = live_label(ret)
+    if label is None:
+        raise Http404(gettext("This return has no label to show."))
+    label.ret = ret
+    return ret, label
+
+
+@portal_page
+def return_label_qr(request, rma_number):
+    """The page the customer shows at the drop-off point: the QR code, large, and the numbers."""
+    ret, label = _live_label_or_404(request, rma_number)
+    return render(
+        request,
+        "portal/return_label_qr.html",
+        {"ret": ret, "label": label, "carrier_name": get_carrier(label.carrier).name},
+    )
+
+
+@portal_page
+def return_label_qr_svg(request, rma_number):
+    """The QR code image, drawn by the label's carrier (Carrier.drop_off_qr_svg)."""
+    _ret, label = _live_label_or_404(request, rma_number)
+    response = HttpResponse(
+        get_carrier(label.carrier).drop_off_qr_svg(label), content_type="image/svg+xml"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

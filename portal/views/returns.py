@@ -219,14 +219,18 @@ def _submit(request, order: Order, form: ReturnRequestForm):
         messages.error(request, error.message)
         return redirect("return_request", number=order.number)
     request.session.pop(DRAFT_KEY, None)
-    messages.success(
-        request,
-        gettext(
-            "Your return %(rma)s is requested. We will email you as soon as we have reviewed it."
-        )
-        % {"rma": ret.rma_number},
-    )
+    messages.success(request, _confirmation(ret) % {"rma": ret.rma_number})
     return redirect("return_detail", rma_number=ret.rma_number)
+
+
+def _confirmation(ret: Return) -> str:
+    """What the customer is told on sending the request: a rule may have approved it at once
+    (its label then on the page, made after the commit)."""
+    if ret.status == Return.Status.APPROVED:
+        return gettext("Your return %(rma)s is approved.")
+    return gettext(
+        "Your return %(rma)s is requested. We will email you as soon as we have reviewed it."
+    )
 
 
 def _confirm_key(request) -> str:

@@ -46,6 +46,10 @@ class ReturnLabelActionsMixin:
             messages.error(request, exc.message)
         else:
             messages.success(request, done % {"number": label.tracking_number})
+        # Sent from a label's page: back to it (a label of this return only).
+        back = request.POST.get("back_to_label", "")
+        if back.isdigit() and ret.labels.filter(pk=int(back)).exists():
+            return redirect("admin:returns_returnlabel_change", int(back))
         return redirect("admin:returns_return_change", ret.pk)
 
     def label_resend_view(self, request, object_id):

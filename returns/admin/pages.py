@@ -188,7 +188,7 @@ class ReturnPagesMixin:
             "lines": list(ret.lines.all()),
             "form": form,
             "parcel": parcel,
-            "label_actions": policy.label_actions(ret, parcel.label, request.user),
+            "label_actions": policy.label_actions(ret, parcel.label, request.user, parcel.attempt),
             "timeline": pages.timeline_for_page(ret),
             "notifications": pages.notifications_for_page(ret),
             "exchange": exchange,

@@ -126,6 +126,7 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
         "order_number",
         "items_count",
         "refund_quote",
+        "tracking",
         "age",
     ]
     list_display_links = ["rma_number"]
@@ -267,6 +268,17 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
             obj.get_refund_mode_display(),
             left,
             _money_warning(state),
+        )
+
+    @admin.display(description=_("tracking number"))
+    def tracking(self, obj):
+        """The live label's tracking number (returns_overview), linked to the label's page."""
+        if obj.live_label_id is None:
+            return "—"
+        return format_html(
+            '<a class="tracking-link" href="{}">{}</a>',
+            reverse("admin:returns_returnlabel_change", args=[obj.live_label_id]),
+            obj.live_tracking_number,
         )
 
     @admin.display(description=_("age"), ordering="created_at")

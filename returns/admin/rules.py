@@ -14,13 +14,15 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from returns import policy
 from returns.carriers import carrier_choices
 from returns.errors import ReturnError
 from returns.models import Return, ReturnReason
 from returns.models.labels import ReturnLabel, ShippingMethod, TrackingEvent
 from returns.models.rules import ReturnRule, RuleAction
 from returns.rules import evaluate_rules, plain_number
-from returns.selectors.labels import label_filename
+from returns.selectors.backoffice import label_for_page
+from returns.selectors.labels import carrier_name, label_filename
 from returns.services import labels as label_services
 from shop.http import pdf_download
 from shop.models import Order, ShopSettings
@@ -252,7 +254,7 @@ class ReturnLabelAdmin(admin.ModelAdmin):
     list_display = [
         "tracking_number",
         "rma",
-        "carrier",
+        "carrier_display",
         "status",
         "parcel_status",
         "created_at",
@@ -283,6 +285,27 @@ class ReturnLabelAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).defer("pdf")
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The label's page: carrier, tracking (linked to the carrier's page), status, events,
+        and the buttons the return's page offers for it (returns.policy.label_actions)."""
+        # Read only: a label changes through its buttons' services, never a form posted here.
+        if request.method != "GET" or not self.has_view_permission(request):
+            raise PermissionDenied
+        page = label_for_page(int(object_id)) if str(object_id).isdigit() else None
+        if page is None:
+            raise Http404(gettext("No such label."))
+        label = page.label
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": gettext("Label %(number)s") % {"number": label.tracking_number},
+            "page": page,
+            "label": label,
+            "ret": label.ret,
+            "actions": policy.label_actions(label.ret, label, request.user),
+        }
+        return TemplateResponse(request, "admin/returns/returnlabel/label_page.html", context)
+
     def has_add_permission(self, request):
         return False
 
@@ -294,6 +317,10 @@ class ReturnLabelAdmin(admin.ModelAdmin):
 
     def has_cancel_permission(self, request):
         return request.user.has_perm("returns.cancel_label")
+
+    @admin.display(description=_("carrier"), ordering="carrier")
+    def carrier_display(self, obj):
+        return carrier_name(obj.carrier)
 
     @admin.display(description=_("return"), ordering="ret__rma_number")
     def rma(self, obj):

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote
 
 from django.conf import settings
 
 from returns.carriers import signing
+from returns.carriers.pdf import qr_svg
 from shop.limits import datetime_out_of_range, unsafe_text
 
 
@@ -91,10 +93,25 @@ class Carrier:
     """Base class of carriers. `code` is the key under which settings.RETURN_CARRIERS names it."""
 
     name = "carrier"
+    # The carrier's public tracking page, "{number}" standing for the tracking number; the
+    # OPTIONS' "tracking_url" overrides it. Blank: the carrier has none (the number is shown
+    # without a link).
+    tracking_url_template = ""
 
     def __init__(self, code: str, **options):
         self.code = code
         self.options = options
+
+    def tracking_url(self, number: str) -> str:
+        """Where anyone follows parcel `number` at the carrier's; "" when it has no such page."""
+        template = str(self.options.get("tracking_url") or self.tracking_url_template)
+        return template.replace("{number}", quote(number, safe="")) if template else ""
+
+    def drop_off_qr_svg(self, label) -> bytes:
+        """The QR code the customer shows at a drop-off point instead of a printed label (an
+        SVG image). By default drawn here with what the label's own QR code holds (the RMA and
+        tracking numbers); a carrier whose API gives its own QR code overrides this."""
+        return qr_svg(drop_off_qr_data(label.ret.rma_number, label.tracking_number))
 
     def create_label(self, ret, *, method=None) -> LabelResult:
         """Make the label of return `ret` (shipped with ShippingMethod `method`, or None).
@@ -159,3 +176,8 @@ class Carrier:
             headers.get(signing.SIGNATURE_HEADER, ""),
             tolerance=settings.CARRIER_WEBHOOK_TOLERANCE_SECONDS,
         )
+
+
+def drop_off_qr_data(rma_number: str, tracking_number: str) -> str:
+    """What our QR codes hold, on the PDF label and the drop-off page alike."""
+    return f"{rma_number} {tracking_number}"

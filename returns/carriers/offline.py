@@ -22,6 +22,7 @@ from returns.carriers.base import (
     CarrierEvent,
     LabelResult,
     TrackingPayloadError,
+    drop_off_qr_data,
 )
 from returns.carriers.pdf import LabelDocument, render_label_pdf
 from shop.limits import load_json
@@ -197,6 +198,6 @@ def label_document(
         sender=sender[:MAX_SENDER_LINES],
         recipient=recipient[:MAX_RECIPIENT_LINES],
         items=items,
-        qr_data=f"{ret.rma_number} {tracking_number}",
+        qr_data=drop_off_qr_data(ret.rma_number, tracking_number),
         title=gettext("RETURN"),
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from io import BytesIO
 
-from reportlab.graphics import renderPDF
+from reportlab.graphics import renderPDF, renderSVG
 from reportlab.graphics.barcode import code128
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
@@ -127,3 +127,12 @@ def render_label_pdf(doc: LabelDocument, *, headings: dict[str, str] | None = No
     pdf.showPage()
     pdf.save()
     return out.getvalue()
+
+
+def qr_svg(data: str, *, size: float = 60 * mm) -> bytes:
+    """A QR code of `data` as an SVG image (`size` points wide), for a screen to show."""
+    widget = QrCodeWidget(data, barLevel="M")
+    x0, y0, x1, y1 = widget.getBounds()
+    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+    drawing.add(widget)
+    return renderSVG.drawToString(drawing).encode("utf-8")

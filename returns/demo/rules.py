@@ -6,7 +6,7 @@ Idempotent: the rules are created only when there are none, the address only whe
 from decimal import Decimal
 from typing import Any
 
-from returns.models import ReturnRule, ShippingMethod
+from returns.models import ReturnReason, ReturnRule, ShippingMethod
 from shop.models import ShopSettings
 
 RETURN_ADDRESS = "Service retours\n12 rue des Lilas\n75011 Paris\nFrance"
@@ -44,6 +44,19 @@ DEMO_RULES: list[tuple[str, str, dict[str, Any]]] = [
             "contactez-nous.",
         },
     ),
+    # Labels the moment a return is accepted: every return is approved at once (its label
+    # made after commit, shown on the confirmation page), except a defective item, which
+    # staff look at first. The first matching approval rule wins (returns/rules.py).
+    (
+        "Defective items: checked by staff",
+        ReturnRule.Action.NEEDS_APPROVAL,
+        {"reason_code": "defective"},
+    ),
+    (
+        "Ordinary reasons: approved at once",
+        ReturnRule.Action.AUTO_APPROVE,
+        {},
+    ),
 ]
 
 
@@ -65,6 +78,17 @@ def seed_rules(stdout=None) -> list[ReturnRule]:
         say("Return rules already exist: nothing to do.")
         return []
     return [
-        ReturnRule.objects.create(name=name, action=action, position=index * 10, **fields)
+        ReturnRule.objects.create(
+            name=name, action=action, position=index * 10, **_with_reason(fields)
+        )
         for index, (name, action, fields) in enumerate(DEMO_RULES, 1)
     ]
+
+
+def _with_reason(fields: dict[str, Any]) -> dict[str, Any]:
+    """A rule's reason named by its stable code (seeded by returns/migrations/0002)."""
+    fields = dict(fields)
+    code = fields.pop("reason_code", None)
+    if code is not None:
+        fields["reason"] = ReturnReason.objects.get(code=code)
+    return fields

@@ -2,6 +2,8 @@
 shape it (rules.py), and its shipping methods, labels and tracking (labels.py)."""
 
 from returns.models.labels import (
+    LabelAttempt,
+    LabelAttemptStatus,
     LabelStatus,
     ParcelStatus,
     ReturnLabel,
@@ -29,6 +31,8 @@ __all__ = [
     "LIVE_STATUSES",
     "STATUS_CUSTOMER_LABELS",
     "STATUS_DESCRIPTIONS",
+    "LabelAttempt",
+    "LabelAttemptStatus",
     "LabelStatus",
     "ParcelStatus",
     "Return",

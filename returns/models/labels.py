@@ -163,3 +163,71 @@ class TrackingEvent(models.Model):
 
     def __str__(self):
         return f"{self.label} {self.raw_status} {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class LabelAttemptStatus(models.TextChoices):
+    PENDING = "pending", _("asking the carrier")
+    SUCCEEDED = "succeeded", _("label made")
+    FAILED = "failed", _("failed")
+
+
+class LabelAttempt(models.Model):
+    """One request of a return's label to its carrier, made after the approval's commit
+    (returns/services/labels.py). At most one is pending per return: a second click, or a
+    second worker, finds it and asks the carrier nothing. A failed one keeps the carrier's
+    message for staff, who retry from the return's page."""
+
+    Status = LabelAttemptStatus
+
+    ret = models.ForeignKey(
+        Return, verbose_name=_("return"), on_delete=models.CASCADE, related_name="label_attempts"
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=LabelAttemptStatus.choices,
+        default=LabelAttemptStatus.PENDING,
+    )
+    error = models.TextField(_("carrier's message"), blank=True)
+    label = models.ForeignKey(
+        ReturnLabel,
+        verbose_name=_("label"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("asked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("label request")
+        verbose_name_plural = _("label requests")
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ret"],
+                condition=Q(status="pending"),
+                name="label_attempt_one_pending_per_return",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending", finished_at__isnull=True)
+                | (~Q(status="pending") & Q(finished_at__isnull=False)),
+                name="label_attempt_finished_at_iff_finished",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.ret_id} {self.status}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == LabelAttemptStatus.PENDING

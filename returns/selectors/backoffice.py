@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.core.cache import cache
 from django.db.models import (
+    Case,
     Count,
     F,
     IntegerField,
@@ -17,19 +18,30 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    When,
 )
 from django.db.models.functions import Coalesce
 
 from refunds.models import Refund
 from refunds.money import with_money_columns
 from refunds.selectors import refunded_items_by_order_line
-from returns.models import Return, ReturnLabel, ReturnLine, TrackingEvent
+from returns.models import (
+    LabelAttempt,
+    LabelStatus,
+    Return,
+    ReturnEvent,
+    ReturnLabel,
+    ReturnLine,
+    TrackingEvent,
+)
+from returns.policy import LabelAction, label_refusal
 from returns.selectors import (
     held_quantities,
     left_to_return,
     return_timeline,
     returnable_quantities,
 )
+from returns.selectors.labels import carrier_name, latest_label_attempt, tracking_url
 from shop.models import Order
 
 # --- the overview ----------------------------------------------------------------------------
@@ -49,8 +61,12 @@ def returns_overview(queryset: QuerySet[Return] | None = None) -> QuerySet[Retur
     units = Coalesce(F("received_quantity"), F("quantity"))
     items_count = lines.annotate(n=Sum(units)).values("n")
     queryset = queryset.select_related("order__customer", "exchange_variant__product")
+    # The live label's id and tracking number: the tracking column links to its page.
+    live_label = ReturnLabel.objects.filter(ret=OuterRef("pk"), status=LabelStatus.CREATED)
     return with_money_columns(queryset).annotate(
-        items_count=Coalesce(Subquery(items_count, output_field=IntegerField()), 0)
+        items_count=Coalesce(Subquery(items_count, output_field=IntegerField()), 0),
+        live_label_id=Subquery(live_label.values("pk")[:1]),
+        live_tracking_number=Subquery(live_label.values("tracking_number")[:1]),
     )
 
 
@@ -81,6 +97,9 @@ class ParcelInfo:
 
     label: ReturnLabel | None
     tracking_events: list[TrackingEvent]
+    # The latest request of a label when the return has no live one (a failure to retry).
+    attempt: LabelAttempt | None = None
+    carrier_name: str = ""
 
 
 def return_for_page(pk) -> Return:
@@ -101,10 +120,55 @@ def return_for_page(pk) -> Return:
 
 def parcel_info(ret: Return) -> ParcelInfo:
     """The return's latest label (live first) with its tracking events."""
-    labels = ret.labels.defer("pdf").order_by("status", "-created_at", "-id")
+    live_first = Case(When(status=LabelStatus.CREATED, then=0), default=1)
+    labels = ret.labels.defer("pdf").order_by(live_first, "-created_at", "-id")
     label = labels.first()
     events = list(label.tracking_events.order_by("-occurred_at", "-id")[:20]) if label else []
-    return ParcelInfo(label=label, tracking_events=events)
+    # A request matters only where a label may be made (failed: retry; pending: wait): the
+    # policy says where, so other returns' pages read nothing more.
+    may_make = label_refusal(LabelAction.CREATE, ret, label) is None
+    attempt = latest_label_attempt(ret.pk) if may_make else None
+    return ParcelInfo(
+        label=label,
+        tracking_events=events,
+        attempt=attempt,
+        carrier_name=carrier_name(label.carrier) if label else "",
+    )
+
+
+@dataclass
+class LabelPage:
+    """What a label's back-office page shows, read in a fixed number of queries."""
+
+    label: ReturnLabel
+    carrier_name: str
+    tracking_url: str
+    tracking_events: list[TrackingEvent]
+    # The return's label events (made, emailed again, cancelled, failed), newest first.
+    events: list[ReturnEvent]
+
+
+def label_for_page(label_id: int) -> LabelPage | None:
+    """The label `label_id` with its return, tracking events and label events; None if none."""
+    label = (
+        ReturnLabel.objects.defer("pdf")
+        .select_related("ret__order__customer", "shipping_method", "created_by")
+        .filter(pk=label_id)
+        .first()
+    )
+    if label is None:
+        return None
+    return LabelPage(
+        label=label,
+        carrier_name=carrier_name(label.carrier),
+        tracking_url=tracking_url(label.carrier, label.tracking_number),
+        tracking_events=list(label.tracking_events.order_by("-occurred_at", "-id")),
+        events=list(
+            label.ret.events.filter(kind=ReturnEvent.Kind.LABEL)
+            .select_related("actor")
+            .order_by("-created_at", "-id")
+        ),
+    )
 
 
 def timeline_for_page(ret: Return):

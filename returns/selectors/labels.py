@@ -1,9 +1,17 @@
 """Reads of return labels: the live one, its file name and PDF, where the parcel is in words."""
 
+from django.db.models import Case, When
 from django.utils.translation import gettext
 
+from returns.carriers import UnknownCarrierError, get_carrier
 from returns.models import Return
-from returns.models.labels import LabelStatus, ParcelStatus, ReturnLabel
+from returns.models.labels import (
+    LabelAttempt,
+    LabelAttemptStatus,
+    LabelStatus,
+    ParcelStatus,
+    ReturnLabel,
+)
 
 PDF_CONTENT_TYPE = "application/pdf"
 
@@ -14,6 +22,32 @@ def live_label(ret: Return, *, with_pdf: bool = False) -> ReturnLabel | None:
     if not with_pdf:
         labels = labels.defer("pdf")
     return labels.first()
+
+
+def carrier_name(code: str) -> str:
+    """A carrier's name for people; its code when settings no longer name it."""
+    try:
+        return get_carrier(code).name
+    except UnknownCarrierError:
+        return code
+
+
+def tracking_url(code: str, number: str) -> str:
+    """The carrier's public tracking page of parcel `number`, or "" (Carrier.tracking_url)."""
+    try:
+        return get_carrier(code).tracking_url(number)
+    except UnknownCarrierError:
+        return ""
+
+
+def latest_label_attempt(ret_id: int) -> LabelAttempt | None:
+    """The return's pending request of a label (at most one), else its latest, or None."""
+    pending_first = Case(When(status=LabelAttemptStatus.PENDING, then=0), default=1)
+    return (
+        LabelAttempt.objects.filter(ret_id=ret_id)
+        .order_by(pending_first, "-started_at", "-id")
+        .first()
+    )
 
 
 def label_filename(label: ReturnLabel) -> str:

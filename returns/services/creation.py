@@ -37,7 +37,7 @@ from returns.services._common import (
     save_transition,
     tell_customer,
 )
-from returns.services.rules import apply_rules, approve_by_rule, label_on_approval
+from returns.services.rules import apply_rules, approve_by_rule, tell_approval
 from shop.models import Order, OrderLine, ShopSettings, User, Variant
 from shop.money import quantize
 
@@ -273,8 +273,7 @@ def _create_by_staff(
         ret.approve()
         save_transition(ret)
         event = record_status_event(ret, actor=actor, from_status=ReturnStatus.REQUESTED)
-        notice = label_on_approval(ret, actor=actor) or "approved"
-        tell_customer(ret, code=notice, event=event, actor=actor, notify=None)
+        tell_approval(ret, event=event, actor=actor, notify=None)
     elif outcome.auto_approve:
         approve_by_rule(ret, outcome.approval_rule)
     else:

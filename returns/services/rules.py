@@ -1,5 +1,6 @@
 """What the return rules and labels change in the return services: the rules' verdict on a new
-return, approval at once by a rule, the label made on approval and cancelled on closing.
+return, approval at once by a rule, the label asked after the approval commits and cancelled
+on closing.
 
 Called by creation.py and transitions.py inside their transactions, the return locked.
 """
@@ -50,16 +51,19 @@ def approve_by_rule(ret: Return, rule: ReturnRule | None) -> None:
         code="rule.approved",
         params={"rule": rule.name},
     )
-    notice = label_on_approval(ret, actor=None) or "approved"
-    tell_customer(ret, code=notice, event=event, actor=None, notify=None)
+    tell_approval(ret, event=event, actor=None, notify=None)
 
 
-def label_on_approval(ret: Return, *, actor: User | None) -> str | None:
-    """A return sent back with a label gets it on approval; the approval email carries it."""
-    if ret.delivery_option != Return.DeliveryOption.LABEL:
-        return None
-    labels.create_label_locked(ret, actor=actor)
-    return "approved_with_label"
+def tell_approval(
+    ret: Return, *, event: ReturnEvent, actor: User | None, notify: bool | None
+) -> None:
+    """Told now, unless the return is sent back with a label: its label is asked of the
+    carrier after the approval commits, and the approval email waits for it (with the label
+    attached, or without when the carrier failed: no label promised)."""
+    if ret.delivery_option == Return.DeliveryOption.LABEL:
+        labels.label_after_commit(ret, actor=actor, approval_event=event, notify=notify)
+    else:
+        tell_customer(ret, code="approved", event=event, actor=actor, notify=notify)
 
 
 def label_on_closing(ret: Return, *, actor: User | None) -> None:
@@ -67,9 +71,11 @@ def label_on_closing(ret: Return, *, actor: User | None) -> None:
     labels.cancel_label_of_closed_return(ret, actor=actor)
 
 
-def approval_label(actor: User | None) -> Callable[[Return], str | None]:
-    """The `after` step of return_approve."""
-    return lambda locked: label_on_approval(locked, actor=actor)
+def approval_label(
+    actor: User | None, notify: bool | None
+) -> Callable[[Return, ReturnEvent], None]:
+    """The `after` step of return_approve: the customer told, the label asked after commit."""
+    return lambda locked, event: tell_approval(locked, event=event, actor=actor, notify=notify)
 
 
 def closing_label(actor: User | None) -> Callable[[Return], None]:

@@ -50,7 +50,7 @@ def _run(
     allowed: Callable[[Return, User | None], bool] | None = None,
     order_first: bool = False,
     before: Callable[[Return], None] | None = None,
-    after: Callable[[Return], str | None] | None = None,
+    after: Callable[[Return, ReturnEvent], None] | None = None,
     fields: tuple[str, ...] = (),
     event_code: str = TEXT,
     event_params: dict[str, Any] | None = None,
@@ -78,9 +78,9 @@ def _run(
             code=event_code,
             params=event_params,
         )
-        if after is not None:  # its own work once the status changed; may change the notice
-            notice = after(locked) or notice
-        if notice is not None:
+        if after is not None:  # its own work once the status changed (it tells the customer)
+            after(locked, event)
+        elif notice is not None:
             tell_customer(locked, code=notice, event=event, actor=actor, notify=notify)
     return locked
 
@@ -102,11 +102,11 @@ def return_approve(
     return _run(
         ret,
         "approve",
-        after=approval_label(actor),
+        after=approval_label(actor, notify),
         actor=actor,
         note=note,
         notify=notify,
-        notice="approved",
+        notice=None,
         expected_status=expected_status,
         before=choose_action,
         fields=("action",),

@@ -4,8 +4,10 @@ import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
 
+from returns.models import ReturnLabel, ReturnRule, ReturnStatus
 from shop.demo import demo_user_emails
 from shop.models import Order, User
+from tests.returns.helpers import request
 
 pytestmark = pytest.mark.django_db
 
@@ -58,3 +60,24 @@ def test_seed_demo_seeds_production_when_forced(settings):
     # then: seeded, and production now refuses to start (config.E003)
     assert User.objects.filter(email__in=demo_user_emails()).count() == 6
     assert Order.objects.filter(number="DEMO-1001").exists()
+
+
+def test_the_demo_approves_ordinary_returns_at_once_and_leaves_defective_ones_to_staff():
+    # given
+    call_command("seed_demo", verbosity=0)
+    approval_rules = ReturnRule.objects.filter(
+        action__in=[ReturnRule.Action.AUTO_APPROVE, ReturnRule.Action.NEEDS_APPROVAL]
+    ).order_by("position")
+    order = Order.objects.get(number="DEMO-1002")
+    # when
+    ordinary = request(order, 0, 1, reason="changed-mind")
+    defective = request(order, 0, 0, 1, reason="defective")
+    # then
+    assert [(rule.action, rule.reason.code if rule.reason else "") for rule in approval_rules] == [
+        ("needs_approval", "defective"),
+        ("auto_approve", ""),
+    ]
+    assert ordinary.status == ReturnStatus.APPROVED
+    assert ReturnLabel.objects.filter(ret=ordinary).count() == 1
+    assert defective.status == ReturnStatus.REQUESTED
+    assert ReturnLabel.objects.filter(ret=defective).count() == 0

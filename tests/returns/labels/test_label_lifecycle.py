@@ -1,16 +1,19 @@
-"""A label is bound to its return: made on approval, emailed again as the same label, cancelled
+"""A label is bound to its return: asked after the approval commits (a carrier down leaves
+the return approved, with a retry), emailed again as the same label, cancelled
 only while unused, and with the return when it is cancelled or expires."""
 
 import pytest
+from django.utils import timezone
 
+from returns import policy
 from returns.carriers import CarrierError
 from returns.carriers.offline import OfflineCarrier
 from returns.errors import ReturnError, ReturnPermissionError
-from returns.models import ReturnEvent, ReturnLabel, ReturnStatus
+from returns.models import LabelAttempt, ReturnEvent, ReturnLabel, ReturnStatus
 from returns.selectors import labels as label_reads
 from returns.services import labels, return_approve, return_cancel, return_expire
 from tests.factories import StaffFactory
-from tests.returns.helpers import create, grant, request, snapshot
+from tests.returns.helpers import create, grant, request
 from tests.returns.labels.helpers import approved_with_label, label_of, scan
 
 pytestmark = pytest.mark.django_db
@@ -54,26 +57,145 @@ def test_a_return_dropped_in_store_has_no_label(staff, order, notifications):
     assert label_reads.downloadable_label(approved) is None
 
 
-def test_a_carrier_refusing_the_label_refuses_the_approval(
+def carrier_down(monkeypatch, message="service unavailable"):
+    calls = []
+
+    def down(self, ret, *, method=None):
+        calls.append(ret.pk)
+        raise CarrierError(message)
+
+    monkeypatch.setattr(OfflineCarrier, "create_label", down)
+    return calls
+
+
+def test_the_carrier_down_at_approval_leaves_the_return_approved_without_a_label_email(
     staff, order, monkeypatch, notifications
 ):
     # given
     ret = request(order, 1)
-    before = snapshot(ret)
     notifications.calls.clear()
+    carrier_down(monkeypatch)
+    # when
+    approved = return_approve(actor=staff, ret=ret)
+    # then
+    approved.refresh_from_db()
+    assert approved.status == ReturnStatus.APPROVED
+    assert ReturnLabel.objects.count() == 0
+    assert notifications.events == ["approved"]  # the plain approval: no label promised
+    attempt = LabelAttempt.objects.get(ret=approved)
+    assert (attempt.status, attempt.error, attempt.label) == (
+        "failed",
+        "service unavailable",
+        None,
+    )
+    assert label_events(approved) == [
+        "The carrier (Offline Post) could not make the label: service unavailable"
+    ]
+    assert not approved.events.get(code="label.failed").visible_to_customer
+    actions = policy.label_actions(approved, None, staff, attempt)
+    assert (actions.create, actions.failure) == (True, "service unavailable")
 
-    def down(self, ret, *, method=None):
-        raise CarrierError("service unavailable")
 
-    monkeypatch.setattr(OfflineCarrier, "create_label", down)
+def test_the_retry_once_the_carrier_is_back_makes_one_label_and_one_email(
+    staff, order, monkeypatch, notifications
+):
+    # given
+    ret = request(order, 1)
+    with monkeypatch.context() as patch:
+        carrier_down(patch)
+        return_approve(actor=staff, ret=ret)
+    notifications.calls.clear()
+    # when
+    label = labels.label_create(actor=staff, ret=ret, expected_status="approved")
+    # then
+    ret.refresh_from_db()
+    assert list(ReturnLabel.objects.values_list("pk", flat=True)) == [label.pk]
+    assert notifications.events == ["label_resent"]
+    assert list(LabelAttempt.objects.order_by("id").values_list("status", "label")) == [
+        ("failed", None),
+        ("succeeded", label.pk),
+    ]
+    assert policy.label_actions(ret, label, staff, label_reads.latest_label_attempt(ret.pk)) == (
+        policy.LabelActions(create=False, resend=False, cancel=False, download=False)
+    )
+
+
+def test_a_second_retry_click_makes_no_second_label(staff, order, monkeypatch, notifications):
+    # given
+    ret = request(order, 1)
+    with monkeypatch.context() as patch:
+        carrier_down(patch)
+        return_approve(actor=staff, ret=ret)
+    first = labels.label_create(actor=staff, ret=ret, expected_status="approved")
+    notifications.calls.clear()
     # when
     with pytest.raises(ReturnError) as error:
-        return_approve(actor=staff, ret=ret)
+        labels.label_create(actor=staff, ret=ret, expected_status="approved")
     # then
-    assert error.value.message == "The carrier could not make the label: service unavailable"
-    assert snapshot(ret) == before
+    assert "already has a label" in error.value.message
+    assert list(ReturnLabel.objects.values_list("pk", flat=True)) == [first.pk]
+    assert LabelAttempt.objects.count() == 2
+    assert notifications.calls == []
+
+
+def test_a_retry_while_a_request_is_at_the_carrier_asks_nothing(
+    staff, order, monkeypatch, notifications
+):
+    # given: a request claimed, its carrier not answered yet
+    ret = request(order, 1)
+    with monkeypatch.context() as patch:
+        carrier_down(patch)
+        return_approve(actor=staff, ret=ret)
+    LabelAttempt.objects.create(ret=ret, actor=staff)
+    calls = carrier_down(monkeypatch, "must not be asked")
+    notifications.calls.clear()
+    # when
+    with pytest.raises(ReturnError) as error:
+        labels.label_create(actor=staff, ret=ret, expected_status="approved")
+    # then
+    assert error.value.message == f"The label of return {ret.rma_number} is being made right now."
+    assert calls == []
     assert ReturnLabel.objects.count() == 0
     assert notifications.calls == []
+
+
+def test_a_pending_request_older_than_the_limit_no_longer_stops_a_retry(
+    staff, order, monkeypatch, notifications
+):
+    # given: a request whose process died at the carrier's
+    ret = request(order, 1)
+    with monkeypatch.context() as patch:
+        carrier_down(patch)
+        return_approve(actor=staff, ret=ret)
+    dead = LabelAttempt.objects.create(
+        ret=ret, started_at=timezone.now() - policy.LABEL_REQUEST_STALE_AFTER
+    )
+    # when
+    label = labels.label_create(actor=staff, ret=ret, expected_status="approved")
+    # then
+    dead.refresh_from_db()
+    assert (dead.status, dead.error) == ("failed", "No answer from the carrier: abandoned.")
+    assert list(ReturnLabel.objects.values_list("pk", flat=True)) == [label.pk]
+
+
+def test_a_failed_retry_says_the_carriers_words_and_keeps_the_retry(
+    staff, order, monkeypatch, notifications
+):
+    # given
+    ret = request(order, 1)
+    carrier_down(monkeypatch, "503 from the carrier")
+    return_approve(actor=staff, ret=ret)
+    notifications.calls.clear()
+    # when
+    with pytest.raises(ReturnError) as error:
+        labels.label_create(actor=staff, ret=ret, expected_status="approved")
+    # then
+    assert error.value.message == "The carrier could not make the label: 503 from the carrier"
+    assert ReturnLabel.objects.count() == 0
+    assert notifications.calls == []
+    assert list(LabelAttempt.objects.values_list("status", flat=True)) == ["failed", "failed"]
+    ret.refresh_from_db()
+    assert policy.label_actions(ret, None, staff, label_reads.latest_label_attempt(ret.pk)).create
 
 
 def test_resend_emails_the_same_label_again(label_staff, order, notifications):
