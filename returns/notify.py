@@ -15,6 +15,7 @@ from notifications.events import NotificationEvent
 from notifications.registry import Attachment, Recipient
 from refunds.money import money_for_return
 from returns.models import Return, ReturnEvent
+from returns.policy_page import policy_url
 from returns.selectors.labels import label_attachment, live_label
 from shop.models import ShopSettings
 
@@ -82,6 +83,7 @@ def email_context(ret: Return, return_event: ReturnEvent | None = None) -> dict:
         "currency": order.currency,
         "return_url": f"{settings.SITE_URL.rstrip('/')}/returns/{ret.rma_number}/",
         "tracking_number": _label_tracking_number(ret),
+        "policy_url": policy_url(),
     }
 
 

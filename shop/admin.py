@@ -101,6 +101,16 @@ SETTINGS_SECTIONS = [
     ),
     (_("Parcels"), ["return_address", "return_expiry_days", "delivered_parcels_need_inspection"]),
     (_("Shop"), ["shop_name"]),
+    (
+        _("Return policy page"),
+        [
+            "refund_within_days",
+            "policy_text_above_fr",
+            "policy_text_above_en",
+            "policy_text_below_fr",
+            "policy_text_below_en",
+        ],
+    ),
 ]
 
 

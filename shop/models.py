@@ -335,6 +335,16 @@ class ShopSettings(models.Model):
     notify_parcel_received = models.BooleanField(
         _("tell the customer when the parcel arrives"), default=True
     )
+    # --- the public return policy page (returns/policy_page.py): what no rule enforces
+    refund_within_days = models.PositiveIntegerField(
+        _("refunds made within (days)"),
+        default=14,
+        help_text=_("What the policy page promises: days from receiving the parcel to the refund."),
+    )
+    policy_text_above_fr = models.TextField(_("policy page: text above (French)"), blank=True)
+    policy_text_above_en = models.TextField(_("policy page: text above (English)"), blank=True)
+    policy_text_below_fr = models.TextField(_("policy page: text below (French)"), blank=True)
+    policy_text_below_en = models.TextField(_("policy page: text below (English)"), blank=True)
 
     class Meta:
         verbose_name = _("shop settings")

@@ -168,6 +168,7 @@ def label_document(
     ret, *, carrier_name: str, tracking_number: str, service: str = ""
 ) -> LabelDocument:
     """What a label of `ret` shows: the customer sends, the shop's return address receives."""
+    from returns.policy_page import policy_url
     from shop.models import ShopSettings
 
     order = ret.order
@@ -199,4 +200,5 @@ def label_document(
         items=items,
         qr_data=f"{ret.rma_number} {tracking_number}",
         title=gettext("RETURN"),
+        instructions=gettext("Return policy: %(url)s") % {"url": policy_url()},
     )
