@@ -33,6 +33,7 @@ MENU = [
         _("Settings"),
         [
             "shop.shopsettings",
+            "shop.brand",
             "returns.returnreason",
             "returns.returnaction",
             "returns.returnrule",

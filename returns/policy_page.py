@@ -24,13 +24,15 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import get_language, gettext
 
 from returns.models import Return
 from returns.models.rules import CountryMode, ReturnRule, RuleAction, RuleKind
 from returns.policy import offered_delivery_options, offered_refund_modes
 from returns.rules import active_rules, plain_number
-from shop.models import Order, ShopSettings
+from shop.brands import policy_text
+from shop.models import Brand, Order, ShopSettings
 from shop.money import format_money, quantize
 
 # Rule amounts are in the order's currency; the page states them in the shop's usual one.
@@ -191,9 +193,12 @@ def statement_of(rule: ReturnRule, currency: str) -> RuleStatement:
 
 
 def policy_statement(
-    shop_settings: ShopSettings | None = None, rules: list[ReturnRule] | None = None
+    shop_settings: ShopSettings | None = None,
+    rules: list[ReturnRule] | None = None,
+    brand: Brand | None = None,
 ) -> PolicyStatement:
-    """The shop's return policy as the services apply it, in the active language."""
+    """The shop's return policy as the services apply it, in the active language; a brand's
+    name and policy text (above the shop's) when given."""
     shop_settings = shop_settings or ShopSettings.load()
     rules = active_rules() if rules is None else rules
     currency = PAGE_CURRENCY
@@ -203,7 +208,7 @@ def policy_statement(
         return tuple(statement_of(rule, currency) for rule in customer_rules if rule.kind == kind)
 
     return PolicyStatement(
-        shop_name=shop_settings.shop_name,
+        shop_name=brand.name if brand is not None else shop_settings.shop_name,
         returns_open=shop_settings.returns_allowed,
         window_days=shop_settings.return_window_days,
         default_fee=quantize(shop_settings.default_return_fee, currency),
@@ -217,8 +222,15 @@ def policy_statement(
         delivery_options=tuple(offered_delivery_options(shop_settings)),
         exchanges=str(Return.RefundMode.EXCHANGE) in offered_refund_modes(shop_settings),
         refund_within_days=shop_settings.refund_within_days,
-        text_above=_in_language(
-            shop_settings.policy_text_above_fr, shop_settings.policy_text_above_en
+        text_above="\n\n".join(
+            text
+            for text in (
+                policy_text(brand, get_language() or "fr"),
+                _in_language(
+                    shop_settings.policy_text_above_fr, shop_settings.policy_text_above_en
+                ),
+            )
+            if text
         ),
         text_below=_in_language(
             shop_settings.policy_text_below_fr, shop_settings.policy_text_below_en
@@ -226,9 +238,11 @@ def policy_statement(
     )
 
 
-def policy_url() -> str:
-    """The page's full address, for the emails' footer and the label's small print."""
-    return f"{settings.SITE_URL.rstrip('/')}{reverse('return_policy')}"
+def policy_url(brand: Brand | None = None) -> str:
+    """The page's full address (of `brand`, when there is one), for the emails' footer and the
+    label's small print."""
+    url = f"{settings.SITE_URL.rstrip('/')}{reverse('return_policy')}"
+    return f"{url}?{urlencode({'brand': brand.code})}" if brand is not None else url
 
 
 # --- the cache ---------------------------------------------------------------------------------
