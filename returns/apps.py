@@ -22,8 +22,8 @@ def _invalidate_policy_on_change():
 
     from returns.models import ReturnReason, ReturnRule, ShippingMethod
     from returns.policy_page import invalidate_policy
-    from shop.models import ShopSettings
+    from shop.models import Brand, ShopSettings
 
-    for model in (ReturnRule, ReturnReason, ShippingMethod, ShopSettings):
+    for model in (ReturnRule, ReturnReason, ShippingMethod, ShopSettings, Brand):
         for signal in (post_save, post_delete):
             signal.connect(invalidate_policy, sender=model, dispatch_uid=f"policy-{model.__name__}")

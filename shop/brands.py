@@ -4,6 +4,9 @@ the shop has no brand at all (the shop's name and settings then speak for it).""
 
 from __future__ import annotations
 
+from email.headerregistry import Address
+from email.utils import parseaddr
+
 from django.db.models import Case, IntegerField, Q, Value, When
 
 from shop.models import Brand, Order
@@ -39,11 +42,13 @@ def sender_of(brand: Brand | None, default: str) -> str:
     """The From header of an email of `brand`: "Brand name <address>", or `default`."""
     if brand is None:
         return default
-    from email.utils import formataddr, parseaddr
-
+    # Unencoded here (quoted where needed): Django encodes the header when it sends.
     _name, fallback = parseaddr(default)
-    address = brand.sender_email or fallback
-    return formataddr((brand.sender_name or brand.name, address))
+    return str(
+        Address(
+            display_name=brand.sender_name or brand.name, addr_spec=brand.sender_email or fallback
+        )
+    )
 
 
 def policy_text(brand: Brand | None, language: str) -> str:
