@@ -55,6 +55,7 @@ def test_the_order_page_shows_the_orders_brand(customer_client, nord_order):
     assert '<img src="/brands/nord/logo/" alt="Atelier Nord">' in page
     assert "--accent:#1c4f8a; --accent-dark:#143a66;" in page
     assert "Maison Lumière" not in page
+    assert '<footer class="site"><a href="/return-policy/?brand=nord">' in page
     assert "#0b6e4f;" not in page.split("</style>")[-2]  # the brand's block overrides
 
 
@@ -145,3 +146,19 @@ def test_staff_filter_the_overview_by_brand(as_agent, order, nord_order, brands,
     assert listed("brand=nord") == {nord_return.rma_number}
     assert listed("brand=lumiere") == {default_return.rma_number}
     assert listed("") == {nord_return.rma_number, default_return.rma_number}
+
+
+def test_the_back_office_preview_shows_the_brand_of_a_real_return(admin_client, nord_order):
+    # given
+    ret = make_return(nord_order, 1)
+    # when
+    response = admin_client.get(
+        f"/admin/notifications/emailtemplate/preview/approved/en/?return={ret.rma_number}"
+    )
+    # then
+    assert response.status_code == 200
+    assert response.context["ret"] == ret
+    html = response.context["rendered"].html_body
+    assert '<img src="http://127.0.0.1:8000/brands/nord/logo/" alt="Atelier Nord"' in html
+    assert "background:#1c4f8a;" in html
+    assert response.context["rendered"].from_email == "Atelier Nord <bonjour@nord.example>"
