@@ -34,6 +34,7 @@ MENU = [
         _("Settings"),
         [
             "shop.shopsettings",
+            "shop.brand",
             "returns.returnreason",
             "returns.returnaction",
             "returns.returnrule",

@@ -153,6 +153,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", default=str(VAR_DIR / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").is_dir() else []
+# Uploaded files (brand logos), served by the portal's own view (portal/views/brands.py).
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+MEDIA_URL = "media/"
 
 # --- Email ----------------------------------------------------------------------------------
 # EMAIL_BACKEND=anymail.backends.<provider>.EmailBackend with its keys as ANYMAIL_<NAME>

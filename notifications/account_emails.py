@@ -69,6 +69,7 @@ def account_context(notification) -> dict:
         "email": user.email,
         "login_url": _site_url(reverse("login")),
         "password_reset_url": _site_url(reverse("password_reset")),
+        "policy_url": _site_url(reverse("return_policy")),
     }
     if notification.event == NotificationEvent.ACCOUNT_CONFIRM:
         context["link"] = _site_url(reverse("confirm_email", args=[confirmation_token(user)]))

@@ -45,7 +45,7 @@ VARIABLES_HELP = _(
     "quantity), {{ exchange_item }} (the item wanted in exchange, for an exchange), "
     "{{ status_label }}, {{ refund_amount }} and {{ currency }} (when refunded or "
     "credited), {{ rejection_reason }}, {{ note }}, {{ return_url }}, {{ tracking_number }} "
-    "(of the return label, when there is one)."
+    "(of the return label, when there is one), {{ policy_url }} (the return policy page)."
 )
 
 

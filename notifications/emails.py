@@ -27,6 +27,8 @@ class RenderedEmail:
     subject: str
     text_body: str
     html_body: str
+    # The context's "from_email" (the brand's "Name <address>"), else the site's sender.
+    from_email: str = ""
 
 
 def default_template_name(event: str, language: str, part: str) -> str:
@@ -72,6 +74,7 @@ def render_email(
         subject=subject,
         text_body=rendered["text_body"].strip() + "\n",
         html_body=rendered["html_body"],
+        from_email=str(context.get("from_email") or ""),
     )
 
 
@@ -89,7 +92,7 @@ def build_message(notification) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=rendered.subject,
         body=rendered.text_body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=rendered.from_email or settings.DEFAULT_FROM_EMAIL,
         to=[notification.recipient],
         headers={
             # The row's own id, the same on every attempt and resend: a message sent twice is

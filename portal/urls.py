@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from portal.views import accounts, labels, orders, returns
+from portal.views import accounts, brands, labels, orders, policy, returns
 
 urlpatterns = [
     path("", accounts.home, name="home"),
@@ -47,6 +47,10 @@ urlpatterns = [
         labels.return_label_qr_svg,
         name="return_label_qr_svg",
     ),
+    # Public: what may be returned and how, stated from the rules (returns/policy_page.py).
+    path("return-policy/", policy.return_policy, name="return_policy"),
+    # Public: a brand's logo, for the portal's header and the emails.
+    path("brands/<slug:code>/logo/", brands.brand_logo, name="brand_logo"),
     path("lookup/", orders.guest_lookup, name="guest_lookup"),
     path("lookup/close/", orders.guest_forget, name="guest_forget"),
 ]

@@ -13,3 +13,17 @@ class ReturnsConfig(AppConfig):
         from returns.notify import ReturnEmails
 
         registry.register(ReturnEmails())
+        _invalidate_policy_on_change()
+
+
+def _invalidate_policy_on_change():
+    """The cached policy page is stale once anything it states changes (returns/policy_page.py)."""
+    from django.db.models.signals import post_delete, post_save
+
+    from returns.models import ReturnReason, ReturnRule, ShippingMethod
+    from returns.policy_page import invalidate_policy
+    from shop.models import Brand, ShopSettings
+
+    for model in (ReturnRule, ReturnReason, ShippingMethod, ShopSettings, Brand):
+        for signal in (post_save, post_delete):
+            signal.connect(invalidate_policy, sender=model, dispatch_uid=f"policy-{model.__name__}")

@@ -10,14 +10,19 @@ commit, in the customer's language.
 from decimal import Decimal
 
 from django.conf import settings
+from django.urls import reverse
 
 from notifications.events import NotificationEvent
 from notifications.registry import Attachment, Recipient
 from refunds.money import money_for_return
 from returns.models import Return, ReturnEvent
+from returns.policy_page import policy_url
 from returns.selectors.labels import label_attachment, live_label
-from shop.models import ShopSettings
+from shop.brands import brand_of, sender_of
+from shop.models import Brand, ShopSettings
 
+# The colour of the emails' button without a brand (the portal's accent).
+DEFAULT_ACCENT = "#111827"
 # The emails that carry the return's label (its PDF attached).
 LABEL_EVENTS = {NotificationEvent.APPROVED_WITH_LABEL, NotificationEvent.LABEL_RESENT}
 
@@ -53,13 +58,28 @@ def _label_tracking_number(ret: Return) -> str:
     return label.tracking_number if label is not None else ""
 
 
+def brand_context(brand: Brand | None) -> dict:
+    """The brand's look in the emails: its logo's address, its colour, the From header."""
+    if brand is None:
+        return {"accent_colour": DEFAULT_ACCENT}
+    logo = reverse("brand_logo", args=[brand.code]) if brand.logo else ""
+    return {
+        "brand_name": brand.name,
+        "logo_url": f"{settings.SITE_URL.rstrip('/')}{logo}" if logo else "",
+        "accent_colour": brand.accent_colour,
+        "from_email": sender_of(brand, settings.DEFAULT_FROM_EMAIL),
+    }
+
+
 def email_context(ret: Return, return_event: ReturnEvent | None = None) -> dict:
     """The variables of the email templates (listed for staff in notifications/admin.py),
     in the active language."""
     order = ret.order
+    brand = brand_of(order)
     lines = ret.lines.select_related("order_line__variant__product").order_by("id")
     return {
-        "shop_name": ShopSettings.load().shop_name,
+        "shop_name": brand.name if brand is not None else ShopSettings.load().shop_name,
+        **brand_context(brand),
         "rma_number": ret.rma_number,
         "order_number": order.number,
         "customer_first_name": order.customer.first_name,
@@ -82,6 +102,7 @@ def email_context(ret: Return, return_event: ReturnEvent | None = None) -> dict:
         "currency": order.currency,
         "return_url": f"{settings.SITE_URL.rstrip('/')}/returns/{ret.rma_number}/",
         "tracking_number": _label_tracking_number(ret),
+        "policy_url": policy_url(brand),
     }
 
 

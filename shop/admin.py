@@ -6,7 +6,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from shop.models import Customer, Product, ShopSettings, StockMovement, User, Variant
+from shop.models import Brand, Customer, Product, ShopSettings, StockMovement, User, Variant
 
 
 @admin.register(User)
@@ -101,6 +101,16 @@ SETTINGS_SECTIONS = [
     ),
     (_("Parcels"), ["return_address", "return_expiry_days", "delivered_parcels_need_inspection"]),
     (_("Shop"), ["shop_name"]),
+    (
+        _("Return policy page"),
+        [
+            "refund_within_days",
+            "policy_text_above_fr",
+            "policy_text_above_en",
+            "policy_text_below_fr",
+            "policy_text_below_en",
+        ],
+    ),
 ]
 
 
@@ -173,3 +183,19 @@ def settings_links(request) -> list[tuple[str, str]]:
         except NoReverseMatch:
             continue  # that page is not installed
     return links
+
+
+@admin.register(Brand)
+class BrandAdmin(admin.ModelAdmin):
+    """The shop's brands; one is the default (the database refuses a second one)."""
+
+    list_display = ["name", "code", "host_name", "is_default"]
+    search_fields = ["name", "code", "host_name"]
+    prepopulated_fields = {"code": ["name"]}
+    fieldsets = [
+        (None, {"fields": ["name", "code", "is_default", "host_name"]}),
+        (_("Look"), {"fields": ["logo", "accent_colour", "accent_dark_colour"]}),
+        (_("Emails"), {"fields": ["sender_name", "sender_email"]}),
+        (_("Labels"), {"fields": ["return_address"]}),
+        (_("Return policy page"), {"fields": ["policy_text_fr", "policy_text_en"]}),
+    ]

@@ -2,11 +2,15 @@
 
 from datetime import timedelta
 from decimal import Decimal
+from io import BytesIO
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from shop.models import (
+    Brand,
     Customer,
     Order,
     OrderLine,
@@ -109,6 +113,55 @@ ORDERS = [
 ]
 
 
+# code, name, accent, dark accent, host name, return address, default; the second brand's
+# orders are Alex's.
+BRANDS = [
+    ("maison-lumiere", "Maison Lumière", "#0b6e4f", "#08553d", None, "", True),
+    (
+        "atelier-nord",
+        "Atelier Nord",
+        "#1c4f8a",
+        "#143a66",
+        "nord.localhost",
+        "Atelier Nord - Retours\n4 Rue Royale\n1000 Bruxelles\nBelgique",
+        False,
+    ),
+]
+BRAND_CUSTOMER = {0: "maison-lumiere", 1: "atelier-nord"}
+
+
+def _logo(name: str, colour: str) -> ContentFile:
+    """A small PNG of the brand's name on its colour (Pillow, as Django's ImageField reads)."""
+    image = Image.new("RGB", (360, 80), colour)
+    ImageDraw.Draw(image).text((16, 22), name, fill="#ffffff", font_size=32)
+    out = BytesIO()
+    image.save(out, format="PNG")
+    return ContentFile(out.getvalue())
+
+
+def seed_brands() -> dict[str, Brand]:
+    brands = {}
+    for code, name, accent, dark, host, address, default in BRANDS:
+        brand, created = Brand.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "accent_colour": accent,
+                "accent_dark_colour": dark,
+                "host_name": host,
+                "return_address": address,
+                "is_default": default and not Brand.objects.filter(is_default=True).exists(),
+                "sender_name": name,
+                "policy_text_en": f"{name}: thank you for your order.",
+                "policy_text_fr": f"{name} : merci pour votre commande.",
+            },
+        )
+        if created:
+            brand.logo.save(f"{code}.png", _logo(name, accent))
+        brands[code] = brand
+    return brands
+
+
 def demo_user_emails() -> list[str]:
     """The logins seed_demo creates (their passwords are in the README): production refuses
     to start while any exists (config/checks.py, config.E003)."""
@@ -167,6 +220,7 @@ def seed_shop() -> dict:
                 note="demo stock",
                 key=f"demo:stock:{sku}",
             )
+    brands = seed_brands()
     now = timezone.now()
     for number, who, status, placed, delivered, shipping, discount, lines in ORDERS:
         if Order.objects.filter(number=number).exists():
@@ -188,6 +242,7 @@ def seed_shop() -> dict:
             discount=Decimal(discount),
             amount_paid=items + Decimal(shipping) - Decimal(discount),
             outbound_tracking_number="" if status == "placed" else f"OUT{number[-4:]}FR",
+            brand=brands[BRAND_CUSTOMER[who]],
         )
         for sku, quantity in lines:
             OrderLine.objects.create(

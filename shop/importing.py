@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from shop.locks import lock_customers_by_email, lock_orders, lock_variants_by_sku
-from shop.models import Customer, Order, OrderLine, Product, StockMovement, Variant
+from shop.models import Brand, Customer, Order, OrderLine, Product, StockMovement, Variant
 from shop.money import MINOR_UNITS, minor_unit
 from shop.orders import order_change_refusals
 from shop.services import stock_move
@@ -51,6 +51,7 @@ ORDER_FIELDS = [
     "discount",
     "amount_paid",
     "outbound_tracking_number",
+    "brand",  # a brand's code (shop.Brand); blank: the order keeps its brand, or the default
 ]
 LINE_FIELDS = [
     "sku",
@@ -265,6 +266,7 @@ def _clean(row: Row) -> dict:
             "discount": _money(v.get("discount") or "0", currency),
             "amount_paid": _money(v["amount_paid"], currency),
             "outbound_tracking_number": v.get("outbound_tracking_number", ""),
+            **({"brand": _brand(v["brand"])} if v.get("brand") else {}),
         },
         # The customer and the catalogue take only what the file gives (a value left out or
         # blank keeps what they held); a new one takes the defaults at writing.
@@ -292,6 +294,13 @@ def _clean(row: Row) -> dict:
             },
         },
     }
+
+
+def _brand(code: str) -> Brand:
+    brand = Brand.objects.filter(code=code.strip()).first()
+    if brand is None:
+        raise ValueError(f"unknown brand {code!r}")
+    return brand
 
 
 def _given(values: dict, *names: str) -> dict:

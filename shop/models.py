@@ -5,6 +5,7 @@ from typing import ClassVar, TypedDict
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.contrib.auth.password_validation import validate_password
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -203,6 +204,72 @@ class StockMovement(models.Model):
         return f"{self.quantity:+d} {self.variant_id} ({self.kind})"
 
 
+HEX_COLOUR = RegexValidator(
+    r"^#[0-9a-fA-F]{6}$", _("A colour as #rrggbb, e.g. #0b6e4f."), code="colour"
+)
+
+
+class Brand(models.Model):
+    """A shop's brand: what the portal, the emails, the labels and the policy page show for its
+    orders (shop/brands.py says which brand a page or an order has). One brand is the default
+    (a partial unique index holds that there is at most one): orders without a brand have it."""
+
+    code = models.SlugField(
+        _("code"),
+        max_length=50,
+        unique=True,
+        help_text=_("Names the brand in imports and the API."),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    logo = models.ImageField(_("logo"), upload_to="brands/", blank=True)
+    accent_colour = models.CharField(
+        _("accent colour"), max_length=7, default="#0b6e4f", validators=[HEX_COLOUR]
+    )
+    accent_dark_colour = models.CharField(
+        _("dark accent colour"),
+        max_length=7,
+        default="#08553d",
+        validators=[HEX_COLOUR],
+        help_text=_("For links hovered and buttons pressed."),
+    )
+    sender_name = models.CharField(_("sender name"), max_length=100, blank=True)
+    sender_email = models.EmailField(
+        _("sender address"), blank=True, help_text=_("Blank: the site's sender address.")
+    )
+    return_address = models.TextField(
+        _("return address"),
+        blank=True,
+        help_text=_("Printed on its labels under its name. Blank: the shop's return address."),
+    )
+    policy_text_fr = models.TextField(_("policy text (French)"), blank=True)
+    policy_text_en = models.TextField(_("policy text (English)"), blank=True)
+    host_name = models.CharField(
+        _("portal host name"),
+        max_length=200,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_("e.g. returns.brand.example: pages without an order show this brand there."),
+    )
+    is_default = models.BooleanField(_("default brand"), default=False)
+
+    class Meta:
+        verbose_name = _("brand")
+        verbose_name_plural = _("brands")
+        ordering = ["-is_default", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="brand_one_default"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        self.host_name = (self.host_name or "").strip().lower() or None
+
+
 class Order(models.Model):
     class Status(models.TextChoices):
         # In context: French agrees these with "commande" (returns, labels... say "annulé").
@@ -236,6 +303,15 @@ class Order(models.Model):
     amount_paid = models.DecimalField(_("amount paid"), **MONEY)
     outbound_tracking_number = models.CharField(
         _("outbound tracking number"), max_length=64, blank=True
+    )
+    # None: the default brand (shop.brands.brand_of).
+    brand = models.ForeignKey(
+        Brand,
+        verbose_name=_("brand"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
     )
 
     class Meta:
@@ -335,6 +411,16 @@ class ShopSettings(models.Model):
     notify_parcel_received = models.BooleanField(
         _("tell the customer when the parcel arrives"), default=True
     )
+    # --- the public return policy page (returns/policy_page.py): what no rule enforces
+    refund_within_days = models.PositiveIntegerField(
+        _("refunds made within (days)"),
+        default=14,
+        help_text=_("What the policy page promises: days from receiving the parcel to the refund."),
+    )
+    policy_text_above_fr = models.TextField(_("policy page: text above (French)"), blank=True)
+    policy_text_above_en = models.TextField(_("policy page: text above (English)"), blank=True)
+    policy_text_below_fr = models.TextField(_("policy page: text below (French)"), blank=True)
+    policy_text_below_en = models.TextField(_("policy page: text below (English)"), blank=True)
 
     class Meta:
         verbose_name = _("shop settings")

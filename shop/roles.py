@@ -21,6 +21,7 @@ _READ = [
     "returns.view_shippingmethod",
     "returns.view_returnlabel",
     "returns.view_trackingevent",
+    "shop.view_brand",
 ]
 
 ROLES: dict = {
@@ -59,6 +60,8 @@ ROLES: dict = {
             *_READ,
             "shop.view_shopsettings",
             "shop.change_shopsettings",
+            "shop.add_brand",
+            "shop.change_brand",
             "returns.add_returnreason",
             "returns.change_returnreason",
             "returns.add_returnaction",

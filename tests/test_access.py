@@ -27,6 +27,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.utils.encoding import force_bytes
@@ -57,6 +58,7 @@ from returns.models import (
     TrackingEvent,
 )
 from shop.models import (
+    Brand,
     Customer,
     Order,
     OrderLine,
@@ -70,6 +72,7 @@ from shop.roles import role_group
 from shop.services import stock_move
 from tests.factories import CustomerFactory, OrderLineFactory, UserFactory, superuser
 from tests.fixtures.backoffice import with_role
+from tests.fixtures.brands import png_bytes
 from tests.fixtures.returns import seed_reasons
 from tests.fixtures.web import english_client
 from tests.returns.labels.helpers import approved_with_label, label_of
@@ -176,6 +179,30 @@ TABLE: dict[str, tuple[str, str]] = {
         "login login login login login   403   403   403   403     -",
     ),
     "admin/shop/user/<path:object_id>/": (
+        "login login login login login   302   302   302   302   302",
+        "    -     -     -     -     -     -     -     -     -     -",
+    ),
+    "admin/shop/brand/": (
+        "login login login login login   200   200   200   403   200",
+        "login login login login login   200   200   200   403     -",
+    ),
+    "admin/shop/brand/add/": (
+        "login login login login login   403   403   200   403   200",
+        "login login login login login   403   403     -   403     -",
+    ),
+    "admin/shop/brand/<path:object_id>/history/": (
+        "login login login login login   200   200   200   403   200",
+        "    -     -     -     -     -     -     -     -     -     -",
+    ),
+    "admin/shop/brand/<path:object_id>/delete/": (
+        "login login login login login   403   403   403   403   200",
+        "login login login login login   403   403   403   403     -",
+    ),
+    "admin/shop/brand/<path:object_id>/change/": (
+        "login login login login login   200   200   200   403   200",
+        "login login login login login   403   403     -   403     -",
+    ),
+    "admin/shop/brand/<path:object_id>/": (
         "login login login login login   302   302   302   302   302",
         "    -     -     -     -     -     -     -     -     -     -",
     ),
@@ -843,6 +870,14 @@ TABLE: dict[str, tuple[str, str]] = {
         "login   200   404   200   404   404   404   404   404   404",
         "    -     -     -     -     -     -     -     -     -     -",
     ),
+    "return-policy/": (
+        "  200   200   200   200   200   200   200   200   200   200",
+        "  405   405   405   405   405   405   405   405   405   405",
+    ),
+    "brands/<slug:code>/logo/": (
+        "  200   200   200   200   200   200   200   200   200   200",
+        "  405   405   405   405   405   405   405   405   405   405",
+    ),
     "lookup/": (
         "  200   200   200   200   200   200   200   200   200   200",
         "    -     -     -     -     -     -     -     -     -     -",
@@ -1023,7 +1058,10 @@ def build_world() -> World:
     template = EmailTemplate.objects.create(
         event="approved", language="fr", subject="Sujet", text_body="Texte", html_body="<p>x</p>"
     )
+    brand = Brand.objects.create(code="maison", name="Maison", is_default=True)
+    brand.logo.save("maison.png", ContentFile(png_bytes()))
     admin_ids = {
+        "shop/brand": brand.pk,
         "auth/group": role_group("returns_agent").pk,
         "shop/user": user_a.pk,
         "shop/customer": customer_a.pk,
@@ -1091,6 +1129,7 @@ def path_for(route: str, world: World) -> str:
         "rma_number": world.return_a.rma_number,
         "carrier_code": "offline",
         "provider": "postmark",
+        "code": "maison",
     }
     path = _GROUP.sub(lambda m: str(values[m["name"]]), route)
     path = _CONVERTER.sub(lambda m: str(values[m["name"]]), path)

@@ -54,7 +54,7 @@ def customer_orders(customer_id: int) -> QuerySet[Order]:
 
 def portal_order(scope: PortalScope, number: str) -> Order:
     """One order of the scope by its number; Order.DoesNotExist for anyone else's."""
-    return scope.orders().select_related("customer").get(number=number)
+    return scope.orders().select_related("customer", "brand").get(number=number)
 
 
 def order_lines(order: Order) -> list[OrderLine]:

@@ -64,7 +64,7 @@ def portal_return(scope: PortalScope, rma_number: str) -> Return:
     lines = ReturnLine.objects.select_related("order_line__variant__product", "reason")
     return (
         portal_returns(scope)
-        .select_related("order__customer", "action", "exchange_variant__product")
+        .select_related("order__customer", "order__brand", "action", "exchange_variant__product")
         .prefetch_related(Prefetch("lines", queryset=lines.order_by("id")))
         .get(rma_number=rma_number)
     )

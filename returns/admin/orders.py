@@ -37,7 +37,7 @@ class OrderAdmin(admin.ModelAdmin):
         "returns_count",
     ]
     list_display_links = ["number"]
-    list_filter = ["status", "placed_at"]
+    list_filter = ["status", "brand", "placed_at"]
     search_fields = [
         "number",
         "email",

@@ -28,6 +28,8 @@ from returns.admin.pages import ReturnPagesMixin
 from returns.errors import ReturnError
 from returns.models import Return, ReturnAction, ReturnLine, ReturnReason
 from returns.selectors import backoffice as pages
+from shop.brands import brand_orders
+from shop.models import Brand
 from shop.pagination import CappedCountPaginator
 from shop.templatetags.money import money
 
@@ -114,6 +116,20 @@ class CountryFilter(admin.SimpleListFilter):
         return queryset.filter(order__shipping_country=self.value())
 
 
+class BrandFilter(admin.SimpleListFilter):
+    title = _("brand")
+    parameter_name = "brand"
+
+    def lookups(self, request, model_admin):
+        return [(brand.code, brand.name) for brand in Brand.objects.order_by("name", "id")]
+
+    def queryset(self, request, queryset):
+        brand = Brand.objects.filter(code=self.value()).first() if self.value() else None
+        if brand is None:
+            return queryset
+        return queryset.filter(brand_orders(brand, prefix="order__"))
+
+
 # --- the overview and a return's page --------------------------------------------------------
 
 
@@ -136,6 +152,7 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
         "refund_mode",
         "delivery_option",
         CountryFilter,
+        BrandFilter,
         "created_at",
         "channel",
     ]

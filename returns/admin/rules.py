@@ -120,8 +120,9 @@ class ReturnRuleAdmin(admin.ModelAdmin):
     ordering = ["position", "id"]
     raw_id_fields = ["product"]
     change_list_template = "admin/returns/returnrule/change_list.html"
+    readonly_fields = ["public_policy"]
     fieldsets = [
-        (None, {"fields": ["name", "position", "active"]}),
+        (None, {"fields": ["name", "position", "active", "public_policy"]}),
         (
             _("When (every condition filled in must hold)"),
             {
@@ -153,6 +154,13 @@ class ReturnRuleAdmin(admin.ModelAdmin):
             },
         ),
     ]
+
+    @admin.display(description=_("what customers read"))
+    def public_policy(self, obj):
+        # The public page states every active rule a customer can meet (returns/policy_page.py).
+        return format_html(
+            '<a href="{}">{}</a>', reverse("return_policy"), gettext("The return policy page")
+        )
 
     @admin.display(description=_("conditions"))
     def conditions(self, obj):

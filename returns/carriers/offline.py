@@ -169,20 +169,25 @@ def label_document(
     ret, *, carrier_name: str, tracking_number: str, service: str = ""
 ) -> LabelDocument:
     """What a label of `ret` shows: the customer sends, the shop's return address receives."""
+    from returns.policy_page import policy_url
+    from shop.brands import brand_of
     from shop.models import ShopSettings
 
     order = ret.order
     customer = order.customer
     shop = ShopSettings.load()
+    brand = brand_of(order)
     address = [line.strip() for line in (order.shipping_address or "").splitlines() if line.strip()]
     sender = [
         customer.full_name or order.email,
         *address,
         f"{order.shipping_postcode} {order.shipping_country}".strip(),
     ]
+    # The order's brand receives its parcels, at its own address when it has one.
+    address_to = (brand.return_address if brand is not None else "") or shop.return_address
     recipient = [
-        shop.shop_name,
-        *[line.strip() for line in shop.return_address.splitlines() if line.strip()],
+        brand.name if brand is not None else shop.shop_name,
+        *[line.strip() for line in address_to.splitlines() if line.strip()],
     ]
     items = [
         f"{line.quantity} × {line.order_line.variant.product.name}"
@@ -200,4 +205,5 @@ def label_document(
         items=items,
         qr_data=drop_off_qr_data(ret.rma_number, tracking_number),
         title=gettext("RETURN"),
+        instructions=gettext("Return policy: %(url)s") % {"url": policy_url(brand)},
     )

@@ -36,6 +36,8 @@ class LabelDocument:
     service: str = ""
     items: list[str] = field(default_factory=list)
     title: str = "RETURN"
+    # Small print at the foot of the label (the return policy's address).
+    instructions: str = ""
 
 
 def _block(pdf: canvas.Canvas, x: float, top: float, heading: str, lines: list[str]) -> float:
@@ -124,6 +126,9 @@ def render_label_pdf(doc: LabelDocument, *, headings: dict[str, str] | None = No
             shown = [*shown[:-1], f"+ {len(doc.items) - MAX_ITEM_LINES + 1} …"]
         for index, item in enumerate(shown):
             pdf.drawString(MARGIN, qr_y + QR_SIZE - 16 - index * 9, item[:38])
+    if doc.instructions:
+        pdf.setFont("Helvetica", 5.5)
+        pdf.drawString(MARGIN, qr_y + 2, doc.instructions[:70])
     pdf.showPage()
     pdf.save()
     return out.getvalue()

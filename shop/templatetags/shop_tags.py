@@ -3,7 +3,8 @@ per page, or taken from the page's own `shop`)."""
 
 from django import template
 
-from shop.models import ShopSettings
+from shop.brands import brand_for_host, brand_of
+from shop.models import Order, ShopSettings
 
 register = template.Library()
 
@@ -19,3 +20,26 @@ def shop_name(context):
             if request is not None:
                 request._shop_settings = shop
     return shop.shop_name
+
+
+_UNKNOWN = object()
+
+
+@register.simple_tag(takes_context=True)
+def portal_brand(context):
+    """The brand the page shows: the page's `brand`, its order's, else the host name's (else the
+    default one); read once per request. None when the shop has no brand."""
+    if "brand" in context:  # the view said, None included
+        return context["brand"]
+    request = context.get("request")
+    found = getattr(request, "_portal_brand", _UNKNOWN)
+    if found is not _UNKNOWN:
+        return found
+    order = context.get("order")
+    if isinstance(order, Order):
+        found = brand_of(order)
+    else:
+        found = brand_for_host(request.get_host() if request is not None else "")
+    if request is not None:
+        request._portal_brand = found
+    return found

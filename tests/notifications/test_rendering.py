@@ -151,3 +151,19 @@ def test_a_template_with_a_syntax_error_cannot_be_saved():
 
 def test_three_parts_are_rendered():
     assert list(PARTS) == ["subject", "text_body", "html_body"]
+
+
+@pytest.mark.parametrize(
+    ("language", "words"), [("en", "Our return policy"), ("fr", "Notre politique de retour")]
+)
+@pytest.mark.parametrize("event", [event.value for event in EDITABLE_EVENTS])
+def test_every_email_links_to_the_return_policy_in_its_footer(event, language, words):
+    # given
+    ret = bare_return(language=language)
+    # when
+    email = render_email(event, language, email_context(ret))
+    # then
+    assert f'<a href="http://127.0.0.1:8000/return-policy/" style="color:#6b7280;">{words}</a>' in (
+        email.html_body
+    )
+    assert "http://127.0.0.1:8000/return-policy/" in email.text_body

@@ -300,8 +300,8 @@ def test_the_return_page_of_an_exchange_reads_no_query_more(
     customer_client.post(form_url(order), exchange_data(order, tshirts["L"]))
     customer_client.post(confirm_url(order))
     ret = Return.objects.get()
-    # when / then: the 13 queries of any return's page (tests/portal/test_return_page.py)
-    with django_assert_num_queries(13):
+    # when / then: the 14 queries of any return's page (tests/portal/test_return_page.py)
+    with django_assert_num_queries(14):
         response = customer_client.get(f"/returns/{ret.rma_number}/")
     assert response.status_code == 200
     assert 'id="exchange-item"' in response.content.decode()

@@ -107,8 +107,8 @@ def test_the_order_page_shows_lines_returned_and_refunded(as_manager, manager, o
 
 
 # Session, user, permissions (2), the count (capped), the shop settings, the page of orders with
-# their customers and number of returns.
-ORDERS_QUERIES = 7
+# their customers and number of returns, the brands of the filter.
+ORDERS_QUERIES = 8
 
 
 def test_the_orders_list_makes_the_same_queries_for_5_or_50_rows(

@@ -291,8 +291,8 @@ def test_bulk_expire_is_confirmed_then_expires_only_approved_returns(as_agent, o
 
 # Session, user, permissions (2), the reasons of the filter, the count (capped), the shop
 # settings, the page of returns with their columns, the exact quote's included (the countries
-# of the filter are cached).
-OVERVIEW_QUERIES = 8
+# of the filter are cached), the brands of the filter.
+OVERVIEW_QUERIES = 9
 
 
 def test_the_overview_makes_the_same_queries_for_5_or_50_rows(

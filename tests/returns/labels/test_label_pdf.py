@@ -114,3 +114,8 @@ def test_each_label_gets_its_own_tracking_number(staff, order):
     assert len(numbers) == 50
     assert all(is_offline_tracking_number(number) for number in numbers)
     assert not is_offline_tracking_number("OL0000000000")
+
+
+def test_the_label_gives_the_return_policy_address(ret):
+    text = pdf_text(bytes(label_of(ret).pdf))
+    assert "Return policy: http://127.0.0.1:8000/return-policy/" in text.splitlines()
