@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "refunds",
     "notifications",
     "portal",
+    "insights",
 ]
 
 MIDDLEWARE = [
