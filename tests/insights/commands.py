@@ -1,6 +1,5 @@
 """Running a command as `manage.py` does (argv parsed, errors to stderr, the exit code)."""
 
-import pytest
 from django.core.management import ManagementUtility
 
 
@@ -14,8 +13,3 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
         code = exit.code if isinstance(exit.code, int) else 1
     out, err = capsys.readouterr()
     return code, out, err
-
-
-@pytest.fixture
-def manage(capsys):
-    return lambda *argv: run(capsys, *argv)

@@ -7,7 +7,6 @@ import json
 import pytest
 from django.utils import translation
 
-from tests.insights.commands import manage  # noqa: F401 - a fixture
 from tests.insights.scenario import SINCE, UNTIL, november
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +18,7 @@ def _english():
         yield
 
 
-def test_table(manage):  # noqa: F811
+def test_table(manage):
     november()
     code, out, err = manage("returns_report", "--since", SINCE, "--until", UNTIL)
     assert (code, err) == (0, "")
@@ -45,7 +44,7 @@ def test_table(manage):  # noqa: F811
     assert lines[-1].endswith("Too small (4); Damaged (1)")
 
 
-def test_csv_by_country(manage):  # noqa: F811
+def test_csv_by_country(manage):
     november()
     code, out, _ = manage(
         "returns_report", "--since", SINCE, "--until", UNTIL, "--by", "country", "--format", "csv"
@@ -62,7 +61,7 @@ def test_csv_by_country(manage):  # noqa: F811
     assert rows[1]["avg_days_to_refund"] == "10.0"
 
 
-def test_json_by_reason(manage):  # noqa: F811
+def test_json_by_reason(manage):
     november()
     code, out, _ = manage(
         "returns_report", "--since", SINCE, "--until", UNTIL, "--by", "reason", "--format", "json"
@@ -99,14 +98,14 @@ def test_json_by_reason(manage):  # noqa: F811
         (["--since", SINCE, "--until", UNTIL, "--by", "colour"], "--by: unknown 'colour'"),
     ],
 )
-def test_bad_arguments(manage, argv, message):  # noqa: F811
+def test_bad_arguments(manage, argv, message):
     code, out, err = manage("returns_report", *argv)
     assert code == 2
     assert out == ""
     assert message in err
 
 
-def test_missing_dates_are_a_usage_error(manage):  # noqa: F811
+def test_missing_dates_are_a_usage_error(manage):
     code, out, err = manage("returns_report", "--since", SINCE)
     assert (code, out) == (2, "")
     assert "the following arguments are required: --until" in err
