@@ -204,6 +204,23 @@ def refund_mode_shares(period: Period) -> dict[str, int]:
     return counts
 
 
+# Ranges of days to refund, for the page's chart: (first day, last day or None for "and more").
+DAY_RANGES = ((0, 2), (3, 7), (8, 14), (15, 30), (31, None))
+
+
+def days_ranges(histogram: dict[int, int]) -> list[tuple[int, int | None, int]]:
+    """(first day, last day, returns refunded) per range of DAY_RANGES, from a report's
+    days_histogram (a loop over distinct numbers of days, not over returns)."""
+    return [
+        (
+            first,
+            last,
+            sum(n for d, n in histogram.items() if first <= d and (last is None or d <= last)),
+        )
+        for first, last in DAY_RANGES
+    ]
+
+
 # --- the queries -------------------------------------------------------------------------------
 
 

@@ -134,3 +134,27 @@ def november() -> Scenario:
     _refund(a1, "130.00", Refund.Mode.ORIGINAL_PAYMENT, at(9, 12))
     _refund(b1, "50.00", Refund.Mode.STORE_CREDIT, at(20, 10))
     return Scenario(shirt, scarf, too_small, damaged, {"A1": a1, "B1": b1, "C1": c1, "D1": d1})
+
+
+def many(count: int, products: int = 3) -> None:
+    """`count` more returns in November, over `products` products, every other one refunded."""
+    variants = [
+        VariantFactory(product=ProductFactory(name=f"Bulk product {i}"), sku=f"BULK-{i}")
+        for i in range(products)
+    ]
+    reason, _ = ReturnReason.objects.get_or_create(
+        code="report-changed-mind", defaults={"name_en": "Changed mind", "name_fr": "Changé d'avis"}
+    )
+    for i in range(count):
+        variant = variants[i % products]
+        order, (line,) = _order(f"M-{i}", "FR", at(1 + i % 20), [(variant, 2, "40.00")])
+        ret = _return(
+            order,
+            at(2 + i % 20),
+            Return.Status.COMPLETED,
+            Return.Channel.PORTAL,
+            Return.RefundMode.MONEY_BACK,
+            [(line, 1, reason)],
+        )
+        if i % 2 == 0:
+            _refund(ret, "40.00", Refund.Mode.ORIGINAL_PAYMENT, at(3 + i % 20))
