@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
@@ -29,9 +30,13 @@ DEFAULT_WEEKS = 12
 CHART_ROWS = 10  # products and reasons drawn; the table beside lists them all
 
 
+# A browser's date picker reads and writes ISO dates, whatever the language.
+_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class AnalyticsForm(forms.Form):
-    since = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(label=_("From"), widget=_DATE)
+    until = forms.DateField(label=_("To"), widget=_DATE)
     country = forms.RegexField(
         label=_("Country"),
         regex=r"^[A-Za-z]{2}$",
@@ -78,7 +83,7 @@ def _figures(period: Period) -> dict[str, Any]:
     all_modes = sum(modes.values())
 
     def percent(value: Any) -> str:
-        return "–" if value is None else f"{value} %"
+        return "–" if value is None else f"{number_format(value, 1)} %"
 
     mode_rows = [
         (str(label), modes[value], round(100 * modes[value] / all_modes) if all_modes else 0)

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 WIDTH = 400  # the viewBox's width: the SVG scales to its box (390 px phones included)
 BAR = 18
-GAP = 26  # a horizontal bar's row: its label above, the bar below
+GAP = 28  # a horizontal bar's row: its label above, the bar below
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class Chart:
 def horizontal(items: list[tuple[str, Decimal | int | None, str]]) -> Chart:
     """Bars of (label, value, value as text), longest for the largest value."""
     peak = max([float(v or 0) for _, v, _ in items] + [0]) or 1.0
-    usable = WIDTH - 70  # the value's text sits at the right of the longest bar
+    usable = WIDTH - 80  # the value's text sits at the right of the longest bar
     bars = []
     for i, (label, value, text) in enumerate(items):
         top = i * (BAR + GAP)
@@ -56,10 +56,10 @@ def horizontal(items: list[tuple[str, Decimal | int | None, str]]) -> Chart:
                 label=label,
                 value_text=text,
                 x=0,
-                y=top + 18,
+                y=top + 21,
                 width=max(2.0, usable * float(value or 0) / peak),
                 height=BAR,
-                label_y=top + 13,
+                label_y=top + 15,
             )
         )
     return Chart(bars=bars, width=WIDTH, height=max(1, len(items)) * (BAR + GAP))
@@ -69,6 +69,7 @@ def vertical(items: list[tuple[str, Decimal, Decimal, str]], height: int = 160) 
     """Stacked columns of (label, lower part, upper part, total as text)."""
     peak = max([float(low + high) for _, low, high, _ in items] + [0]) or 1.0
     slot = WIDTH / max(1, len(items))
+    column = min(slot * 0.7, 40.0)  # a few weeks stay columns, not a wall
     bars = []
     for i, (label, low, high, text) in enumerate(items):
         low_h = height * float(low) / peak
@@ -77,9 +78,9 @@ def vertical(items: list[tuple[str, Decimal, Decimal, str]], height: int = 160) 
             Bar(
                 label=label,
                 value_text=text,
-                x=i * slot + slot * 0.15,
+                x=i * slot + (slot - column) / 2,
                 y=height - low_h,
-                width=slot * 0.7,
+                width=column,
                 height=low_h,
                 top_height=high_h,
                 label_y=height + 14,
