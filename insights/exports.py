@@ -27,7 +27,7 @@ from refunds.money import ReturnMoney, money_for_returns, with_money_columns
 from refunds.quotes import ITEM
 from returns.models import Return, ReturnLine
 
-CHUNK_SIZE = 2_000
+CHUNK_SIZE = 500  # returns per query: their rows, lines, refunds and money states in memory at once
 FORMATS = ("csv", "json", "xlsx")
 
 COLUMNS = [
