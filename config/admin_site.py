@@ -80,7 +80,22 @@ class BackofficeSite(admin.AdminSite):
             shop = request._shop_settings = ShopSettings.load()
         context["shop"] = shop
         context["site_header"] = gettext("%(shop)s · back-office") % {"shop": shop.shop_name}
+        from insights.access import may_see_insights
+
+        # The analytics link in the menu and the overview's export button (insights/access.py).
+        context["may_see_insights"] = may_see_insights(request.user)
         return context
+
+    def get_urls(self):
+        from django.urls import path
+
+        from insights.admin import analytics_view, export_view
+
+        return [
+            path("insights/analytics/", self.admin_view(analytics_view), name="insights_analytics"),
+            path("insights/export/", self.admin_view(export_view), name="insights_export"),
+            *super().get_urls(),
+        ]
 
     def get_app_list(self, request, app_label=None):
         if app_label is not None:

@@ -418,6 +418,15 @@ TABLE: dict[str, tuple[str, str]] = {
         "login login login login login   405   405   405   405   405",
         "login login login login login     -   302   302   302     -",
     ),
+    # Insights (insights/admin.py): staff who may view returns and refunds; read only.
+    "admin/insights/analytics/": (
+        "login login login login login   200   200   200   403   200",
+        "login login login login login   405   405   405   405   405",
+    ),
+    "admin/insights/export/": (
+        "login login login login login   200   200   200   403   200",
+        "login login login login login   405   405   405   405   405",
+    ),
     "admin/returns/return/": (
         "login login login login login   200   200   200   403   200",
         "login login login login login   302   302   200   403   302",
