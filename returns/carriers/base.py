@@ -109,9 +109,9 @@ class Carrier:
 
     def drop_off_qr_svg(self, label) -> bytes:
         """The QR code the customer shows at a drop-off point instead of a printed label (an
-        SVG image). By default drawn here with what the label's own QR code holds (the RMA and
-        tracking numbers); a carrier whose API gives its own QR code overrides this."""
-        return qr_svg(drop_off_qr_data(label.ret.rma_number, label.tracking_number))
+        SVG image), drawn here with what `qr_data` says it holds; a carrier whose API gives its
+        own QR image overrides this."""
+        return qr_svg(self.qr_data(label))
 
     def create_label(self, ret, *, method=None) -> LabelResult:
         """Make the label of return `ret` (shipped with ShippingMethod `method`, or None).
@@ -129,18 +129,10 @@ class Carrier:
         the one made with it, kept on the ReturnLabel. Raises CarrierError."""
         return bytes(label.pdf)
 
-    def tracking_url(self, label) -> str:
-        """The carrier's public tracking page of the label's parcel ("" = none), made without
-        asking the carrier (pages show it): by default the option `tracking_url_template` with
-        {tracking_number} in it. A carrier whose API gives the page's address returns it in
-        LabelResult.tracking_url when the label is made."""
-        template = str(self.options.get("tracking_url_template") or "")
-        return template.format(tracking_number=label.tracking_number) if template else ""
-
     def qr_data(self, label) -> str:
         """What the QR code a customer shows at a drop-off point encodes: by default what the
         printed label's QR code holds (returns/carriers/offline.py: RMA and tracking number)."""
-        return f"{label.ret.rma_number} {label.tracking_number}"
+        return drop_off_qr_data(label.ret.rma_number, label.tracking_number)
 
     def fetch_tracking(self, label) -> list[CarrierEvent]:
         """The parcel's events, asked of the carrier (a carrier without a tracking API: none,

@@ -129,7 +129,7 @@ class SendcloudCarrier(Carrier):
     retries, backoff: retries of a 5xx or a connection error (default 3, 0.5 s doubling);
     announce_polls, announce_wait: how often and how long apart the return is read until
         Sendcloud has announced the parcel (has its tracking number);
-    tracking_url_template: a tracking page with {tracking_number} (Carrier.tracking_url);
+    tracking_url: a tracking page with {number} in it (Carrier.tracking_url);
         Sendcloud's own page, with its carrier and verification parameters, comes with the
         label (LabelResult.tracking_url) and from fetch_tracking_url.
     """

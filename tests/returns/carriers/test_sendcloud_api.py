@@ -277,7 +277,10 @@ def test_the_label_is_fetched_again_and_its_tracking_read(sendcloud, staff, orde
     assert events[0].occurred_at.isoformat() == "2026-01-05T10:00:00+01:00"
     assert [(r.method, r.path) for r in sendcloud.requests] == [LABEL, READ, READ]
     # and what pages show asks Sendcloud nothing
-    assert (carrier.tracking_url(label), carrier.qr_data(label)) == ("", TRACKING_NUMBER)
+    assert (carrier.tracking_url(label.tracking_number), carrier.qr_data(label)) == (
+        "",
+        TRACKING_NUMBER,
+    )
     assert len(sendcloud.requests) == 3
 
 
@@ -295,7 +298,7 @@ def test_the_offline_carrier_s_defaults_of_the_grown_interface(staff, order):
     label = label_of(ret)
     # when / then
     assert carrier.fetch_label_pdf(label) == bytes(label.pdf)
-    assert carrier.tracking_url(label) == ""
+    assert carrier.tracking_url(label.tracking_number) == ""
     assert carrier.qr_data(label) == f"{ret.rma_number} {label.tracking_number}"
     assert carrier.fetch_tracking(label) == []
     assert carrier.configuration_problems() == []
@@ -322,11 +325,11 @@ def test_sendcloud_s_status_ids_map_to_our_parcel_statuses():
 
 def test_a_tracking_page_template_makes_the_tracking_url(sendcloud, settings, staff, order):
     # given
-    settings.RETURN_CARRIERS["sendcloud"]["OPTIONS"]["tracking_url_template"] = (
-        "https://track.example/{tracking_number}"
+    settings.RETURN_CARRIERS["sendcloud"]["OPTIONS"]["tracking_url"] = (
+        "https://track.example/{number}"
     )
     ret = approved_with_label(staff, order)
     # when
-    url = get_carrier("sendcloud").tracking_url(label_of(ret))
+    url = get_carrier("sendcloud").tracking_url(label_of(ret).tracking_number)
     # then
     assert url == f"https://track.example/{TRACKING_NUMBER}"
