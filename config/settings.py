@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "refunds",
     "notifications",
     "portal",
+    "ops",
 ]
 
 MIDDLEWARE = [
@@ -207,8 +208,20 @@ CELERY_BEAT_SCHEDULE: dict = {
     "returns-expire": {"task": "returns.tasks.expire_returns", "schedule": 3600.0},
     # Throttle counters whose window closed are deleted.
     "throttle-purge": {"task": "shop.tasks.purge_throttle_counters", "schedule": 3600.0},
+    # Beat's heartbeat, run by a worker: the health check's "beat" line reads its age.
+    "beat-heartbeat": {"task": "ops.tasks.beat_heartbeat", "schedule": 60.0},
 }
 CELERY_TIMEZONE = TIME_ZONE
+
+# --- Health checks (ops/health.py: manage.py healthcheck, /healthz) -------------------------
+# Each limit makes its check fail: the broker's and the worker ping's timeouts, beat's heartbeat
+# age (it beats every 60 s), the wait of the oldest due row of an outbox, and the notifications
+# failed in the last day.
+HEALTH_BROKER_TIMEOUT_SECONDS = env.float("HEALTH_BROKER_TIMEOUT_SECONDS", default=2.0)
+HEALTH_WORKER_TIMEOUT_SECONDS = env.float("HEALTH_WORKER_TIMEOUT_SECONDS", default=3.0)
+HEALTH_BEAT_MAX_AGE_SECONDS = env.float("HEALTH_BEAT_MAX_AGE_SECONDS", default=300.0)
+HEALTH_BACKLOG_MAX_AGE_SECONDS = env.float("HEALTH_BACKLOG_MAX_AGE_SECONDS", default=900.0)
+HEALTH_FAILED_NOTIFICATIONS_MAX = env.int("HEALTH_FAILED_NOTIFICATIONS_MAX", default=10)
 
 # --- Notifications (the outbox) -------------------------------------------------------------
 # Transient provider errors are retried after base·2^(n-1) s (capped, with jitter) up to the
@@ -290,6 +303,8 @@ if PRODUCTION:
     # HTTPS only: every cookie Secure, HSTS, redirects to HTTPS (behind a proxy that sets
     # X-Forwarded-Proto; set SECURE_SSL_REDIRECT=false when the proxy already redirects).
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # A load balancer probes /healthz over plain HTTP: answer it rather than redirect it.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

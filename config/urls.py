@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from notifications.webhooks import anymail_tracking_webhook
+from ops.views import healthz
 from returns.webhooks import carrier_tracking_webhook
 
 urlpatterns = [
@@ -20,6 +21,8 @@ urlpatterns = [
         carrier_tracking_webhook,
         name="carrier_tracking_webhook",
     ),
+    # The site's health for load balancers and monitors: open, never cached (ops/views.py).
+    path("healthz", healthz, name="healthz"),
     # The customer portal, at the root (its URL names are global: emails link to them).
     path("", include("portal.urls")),
 ]

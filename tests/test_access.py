@@ -675,6 +675,11 @@ TABLE: dict[str, tuple[str, str]] = {
         "  405   405   405   405   405   405   405   405   405   405",
         "  403   403   403   403   403   403   403   403   403   403",
     ),
+    # The health check for load balancers: open to all, GET only; 503 here (no worker runs).
+    "healthz": (
+        "  503   503   503   503   503   503   503   503   503   503",
+        "  405   405   405   405   405   405   405   405   405   405",
+    ),
     "": (
         "  200   200   200   200   200   200   200   200   200   200",
         "    -     -     -     -     -     -     -     -     -     -",
@@ -1031,6 +1036,8 @@ def production_webhooks(settings):
     settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
     settings.ANYMAIL = {**settings.ANYMAIL, "WEBHOOK_SECRET": "hook-user:hook-password"}
     settings.CARRIER_WEBHOOK_SECRET = "carrier-secret"
+    # /healthz pings for a worker that never answers in the tests: not for long.
+    settings.HEALTH_WORKER_TIMEOUT_SECONDS = 0.1
 
 
 @pytest.mark.parametrize("actor", ACTORS)
