@@ -13,6 +13,10 @@ from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.logs import configure as configure_logs
+from config.logs import level_name
+from config.sentry import init_sentry
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
@@ -50,6 +54,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The request's id (reused from a well-formed X-Request-ID) in every log line it causes.
+    "config.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "config.middleware.PermissionsPolicyMiddleware",
@@ -212,6 +218,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     "beat-heartbeat": {"task": "ops.tasks.beat_heartbeat", "schedule": 60.0},
 }
 CELERY_TIMEZONE = TIME_ZONE
+# The worker and beat log through our handlers (structlog: JSON lines in production) rather
+# than Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Health checks (ops/health.py: manage.py healthcheck, /healthz) -------------------------
 # Each limit makes its check fail: the broker's and the worker ping's timeouts, beat's heartbeat
@@ -314,10 +323,21 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["upgrade-insecure-requests"] = True
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
+# --- Logs and errors ------------------------------------------------------------------------
+# structlog (config/logs.py): JSON lines in production, a readable console in development; each
+# line carries the request's (or the task's) request_id.
+LOGGING = configure_logs(
+    as_json=env.bool("LOG_JSON", default=PRODUCTION),
+    level=level_name(env("LOG_LEVEL", default="INFO")),
+)
+# Errors go to Sentry when SENTRY_DSN is set (config/sentry.py); without it sentry-sdk is not
+# started at all.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    init_sentry(
+        dsn=SENTRY_DSN,
+        environment=env(
+            "SENTRY_ENVIRONMENT", default="production" if PRODUCTION else "development"
+        ),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
