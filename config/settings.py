@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # The request's id (reused from a well-formed X-Request-ID) in every log line it causes.
     "config.middleware.RequestIdMiddleware",
+    # Every request counted and timed, by view and status, for /metrics (ops/metrics.py).
+    "ops.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "config.middleware.PermissionsPolicyMiddleware",
@@ -231,6 +233,12 @@ HEALTH_WORKER_TIMEOUT_SECONDS = env.float("HEALTH_WORKER_TIMEOUT_SECONDS", defau
 HEALTH_BEAT_MAX_AGE_SECONDS = env.float("HEALTH_BEAT_MAX_AGE_SECONDS", default=300.0)
 HEALTH_BACKLOG_MAX_AGE_SECONDS = env.float("HEALTH_BACKLOG_MAX_AGE_SECONDS", default=900.0)
 HEALTH_FAILED_NOTIFICATIONS_MAX = env.int("HEALTH_FAILED_NOTIFICATIONS_MAX", default=10)
+
+# --- Metrics (ops/metrics.py: /metrics for Prometheus) ----------------------------------------
+# Off unless METRICS_ENABLED; then a scrape must send METRICS_TOKEN as its Bearer token (401
+# without; production refuses to start with metrics on and no token, check ops.E001).
+METRICS_ENABLED = env.bool("METRICS_ENABLED", default=False)
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
 
 # --- Notifications (the outbox) -------------------------------------------------------------
 # Transient provider errors are retried after base·2^(n-1) s (capped, with jitter) up to the

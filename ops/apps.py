@@ -10,7 +10,7 @@ class OpsConfig(AppConfig):
         # The outbox's backlog is one source of the health check; another app adds its own
         # (a webhooks outbox) with ops.health.register_backlog_source in its ready().
         from notifications.models import Notification, NotificationStatus
-        from ops import health
+        from ops import checks, health  # noqa: F401  (checks: registers the system checks)
 
         health.register_backlog_source(
             "notifications",

@@ -18,7 +18,7 @@ from celery import current_app as celery_app
 from django.conf import settings
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
-from django.db.models import QuerySet
+from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
 
 
@@ -60,16 +60,23 @@ def _failure(what: str, error: BaseException) -> str:
     return f"{what} ({type(error).__name__})"
 
 
-def oldest_wait_seconds(source: BacklogSource) -> float:
-    """How long the oldest due row of `source` has waited past its time (0: none waiting)."""
+@dataclass(frozen=True)
+class Backlog:
+    due: int  # rows whose time has come
+    oldest_wait_seconds: float  # how long the oldest of them has waited past its time (0: none)
+
+
+def backlog_of(source: BacklogSource) -> Backlog:
+    """One aggregate query: the due rows of `source` and the wait of the oldest."""
     now = timezone.now()
-    due = (
+    figures = (
         source.rows()
         .filter(**{f"{source.due_field}__lte": now})
-        .values_list(source.due_field, flat=True)
-        .first()
+        .aggregate(due=Count("pk"), oldest=Min(source.due_field))
     )
-    return max(0.0, (now - due).total_seconds()) if due is not None else 0.0
+    oldest = figures["oldest"]
+    wait = max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
+    return Backlog(due=figures["due"], oldest_wait_seconds=wait)
 
 
 def check_database() -> CheckResult:
@@ -157,7 +164,7 @@ def check_backlog() -> list[CheckResult]:
     for source in backlog_sources():
         name = f"backlog:{source.name}"
         try:
-            wait = oldest_wait_seconds(source)
+            wait = backlog_of(source).oldest_wait_seconds
         except Exception as error:
             results.append(CheckResult(name, False, _failure("cannot be read", error)))
             continue
