@@ -8,13 +8,19 @@ selector needs to think of it; a JSON body is the business of its own parser
 (shop.limits.load_json, returns/carriers/).
 """
 
+import re
 import time
+import uuid
 from collections.abc import Callable, Iterable
 
+import sentry_sdk
+import structlog
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import BadRequest
+from django.core.signals import request_finished
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
@@ -94,3 +100,42 @@ class StaffIdleTimeoutMiddleware:
             elif last is None or now - last >= ACTIVITY_RESOLUTION:
                 request.session[LAST_ACTIVITY_KEY] = now
         return self.get_response(request)
+
+
+# An incoming X-Request-ID (set by a proxy or a load balancer) is reused when it looks like an
+# id: letters, digits and - _ . : only, at most 128 characters. Anything else could forge a log
+# line or bloat it: a new id is made instead.
+REQUEST_ID_HEADER = "X-Request-ID"
+WELL_FORMED_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+
+
+def request_id_of(request: HttpRequest) -> str:
+    given = request.headers.get(REQUEST_ID_HEADER, "")
+    if WELL_FORMED_REQUEST_ID.fullmatch(given):
+        return given
+    return uuid.uuid4().hex
+
+
+class RequestIdMiddleware:
+    """Binds the request's id to every log line written while it runs (structlog's context
+    variables) and answers it in X-Request-ID, so a log line and a reported error meet."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = request_id_of(request)
+        request.request_id = request_id  # type: ignore[attr-defined]
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        sentry_sdk.set_tag("request_id", request_id)  # nothing when Sentry is off
+        # Still bound after this returns: Django logs the response's status (django.request)
+        # after the middleware; request_finished unbinds it.
+        response = self.get_response(request)
+        response[REQUEST_ID_HEADER] = request_id
+        return response
+
+
+@receiver(request_finished, dispatch_uid="config.middleware.unbind_request_id")
+def unbind_request_id(**kwargs) -> None:
+    structlog.contextvars.clear_contextvars()

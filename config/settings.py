@@ -14,6 +14,10 @@ from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.logs import configure as configure_logs
+from config.logs import level_name
+from config.sentry import init_sentry
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
@@ -52,9 +56,14 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "api",
     "insights",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    # The request's id (reused from a well-formed X-Request-ID) in every log line it causes.
+    "config.middleware.RequestIdMiddleware",
+    # Every request counted and timed, by view and status, for /metrics (ops/metrics.py).
+    "ops.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "config.middleware.PermissionsPolicyMiddleware",
@@ -216,8 +225,29 @@ CELERY_BEAT_SCHEDULE: dict = {
     "returns-expire": {"task": "returns.tasks.expire_returns", "schedule": 3600.0},
     # Throttle counters whose window closed are deleted.
     "throttle-purge": {"task": "shop.tasks.purge_throttle_counters", "schedule": 3600.0},
+    # Beat's heartbeat, run by a worker: the health check's "beat" line reads its age.
+    "beat-heartbeat": {"task": "ops.tasks.beat_heartbeat", "schedule": 60.0},
 }
 CELERY_TIMEZONE = TIME_ZONE
+# The worker and beat log through our handlers (structlog: JSON lines in production) rather
+# than Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Health checks (ops/health.py: manage.py healthcheck, /healthz) -------------------------
+# Each limit makes its check fail: the broker's and the worker ping's timeouts, beat's heartbeat
+# age (it beats every 60 s), the wait of the oldest due row of an outbox, and the notifications
+# failed in the last day.
+HEALTH_BROKER_TIMEOUT_SECONDS = env.float("HEALTH_BROKER_TIMEOUT_SECONDS", default=2.0)
+HEALTH_WORKER_TIMEOUT_SECONDS = env.float("HEALTH_WORKER_TIMEOUT_SECONDS", default=3.0)
+HEALTH_BEAT_MAX_AGE_SECONDS = env.float("HEALTH_BEAT_MAX_AGE_SECONDS", default=300.0)
+HEALTH_BACKLOG_MAX_AGE_SECONDS = env.float("HEALTH_BACKLOG_MAX_AGE_SECONDS", default=900.0)
+HEALTH_FAILED_NOTIFICATIONS_MAX = env.int("HEALTH_FAILED_NOTIFICATIONS_MAX", default=10)
+
+# --- Metrics (ops/metrics.py: /metrics for Prometheus) ----------------------------------------
+# Off unless METRICS_ENABLED; then a scrape must send METRICS_TOKEN as its Bearer token (401
+# without; production refuses to start with metrics on and no token, check ops.E001).
+METRICS_ENABLED = env.bool("METRICS_ENABLED", default=False)
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
 
 # --- Notifications (the outbox) -------------------------------------------------------------
 # Transient provider errors are retried after base·2^(n-1) s (capped, with jitter) up to the
@@ -333,6 +363,8 @@ if PRODUCTION:
     # HTTPS only: every cookie Secure, HSTS, redirects to HTTPS (behind a proxy that sets
     # X-Forwarded-Proto; set SECURE_SSL_REDIRECT=false when the proxy already redirects).
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # A load balancer probes /healthz over plain HTTP: answer it rather than redirect it.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -341,14 +373,6 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["upgrade-insecure-requests"] = True
-
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
 
 # --- The REST API (api/) -----------------------------------------------------------------------
 # API keys only (api/auth.py): no session, so no CSRF to speak of and no browser ambient rights.
@@ -386,3 +410,21 @@ SPECTACULAR_SETTINGS = {
         "RefundStatusEnum": "refunds.models.RefundStatus",
     },
 }
+# --- Logs and errors ------------------------------------------------------------------------
+# structlog (config/logs.py): JSON lines in production, a readable console in development; each
+# line carries the request's (or the task's) request_id.
+LOGGING = configure_logs(
+    as_json=env.bool("LOG_JSON", default=PRODUCTION),
+    level=level_name(env("LOG_LEVEL", default="INFO")),
+)
+# Errors go to Sentry when SENTRY_DSN is set (config/sentry.py); without it sentry-sdk is not
+# started at all.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    init_sentry(
+        dsn=SENTRY_DSN,
+        environment=env(
+            "SENTRY_ENVIRONMENT", default="production" if PRODUCTION else "development"
+        ),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

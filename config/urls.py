@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from notifications.webhooks import anymail_tracking_webhook
+from ops.views import healthz, metrics
 from returns.webhooks import carrier_tracking_webhook, sendcloud_webhook
 
 urlpatterns = [
@@ -24,6 +25,10 @@ urlpatterns = [
     path("carriers/sendcloud/webhook/", sendcloud_webhook, name="sendcloud_webhook"),
     # The storefront integration's REST API (api/, docs/openapi.yaml).
     path("api/v1/", include("api.urls")),
+    # The site's health for load balancers and monitors: open, never cached (ops/views.py).
+    path("healthz", healthz, name="healthz"),
+    # Prometheus' scrape, behind METRICS_TOKEN (ops/views.py).
+    path("metrics", metrics, name="metrics"),
     # The customer portal, at the root (its URL names are global: emails link to them).
     path("", include("portal.urls")),
 ]

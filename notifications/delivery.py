@@ -215,6 +215,44 @@ class SweepResult:
     requeued_uncertain: int = 0
 
 
+def _stuck_rows(*, now, stuck_after: float):
+    """Rows in `sending` claimed more than `stuck_after` seconds ago: their worker died."""
+    return Notification.objects.filter(
+        status=NotificationStatus.SENDING, claimed_at__lte=now - timedelta(seconds=stuck_after)
+    )
+
+
+def _due_rows(*, due_before, now):
+    return Notification.objects.filter(status=NotificationStatus.QUEUED).filter(
+        # Rows the sweep just took back from a dead worker are due whatever the grace.
+        models.Q(next_attempt_at__lte=due_before) | models.Q(next_attempt_at=now)
+    )
+
+
+@dataclass(frozen=True)
+class SweepPreview:
+    """What a sweep would do now, changing nothing (manage.py notifications_sweep's dry run)."""
+
+    stuck_to_requeue: int
+    stuck_to_fail: int
+    to_publish: int  # queued rows due for longer than the grace (the requeued ones come on top)
+
+
+def notifications_sweep_preview(
+    *, stuck_after: float | None = None, grace: float | None = None
+) -> SweepPreview:
+    stuck_after = settings.NOTIFICATIONS_STUCK_AFTER_SECONDS if stuck_after is None else stuck_after
+    grace = settings.NOTIFICATIONS_SWEEP_GRACE_SECONDS if grace is None else grace
+    now = timezone.now()
+    stuck = _stuck_rows(now=now, stuck_after=stuck_after)
+    to_fail = stuck.filter(attempts__gte=F("max_attempts")).count()
+    return SweepPreview(
+        stuck_to_requeue=stuck.count() - to_fail,
+        stuck_to_fail=to_fail,
+        to_publish=_due_rows(due_before=now - timedelta(seconds=grace), now=now).count(),
+    )
+
+
 def notifications_sweep(
     *,
     publish: Callable[..., bool],
@@ -236,9 +274,7 @@ def notifications_sweep(
     stuck_after = settings.NOTIFICATIONS_STUCK_AFTER_SECONDS if stuck_after is None else stuck_after
     grace = settings.NOTIFICATIONS_SWEEP_GRACE_SECONDS if grace is None else grace
     now = timezone.now()
-    stuck = Notification.objects.filter(
-        status=NotificationStatus.SENDING, claimed_at__lte=now - timedelta(seconds=stuck_after)
-    )
+    stuck = _stuck_rows(now=now, stuck_after=stuck_after)
     failed_stuck = stuck.filter(attempts__gte=F("max_attempts")).update(
         status=NotificationStatus.FAILED,
         updated_at=now,
@@ -280,10 +316,7 @@ def notifications_sweep(
 def _publish_due(
     publish: Callable[..., bool], *, due_before, now, batch_size: int
 ) -> tuple[int, int]:
-    due = Notification.objects.filter(status=NotificationStatus.QUEUED).filter(
-        # Rows the sweep just took back from a dead worker are due whatever the grace.
-        models.Q(next_attempt_at__lte=due_before) | models.Q(next_attempt_at=now)
-    )
+    due = _due_rows(due_before=due_before, now=now)
     published = 0
     last_id = 0
     while True:

@@ -13,6 +13,13 @@ class ReturnsConfig(AppConfig):
         from returns.notify import ReturnEmails
 
         registry.register(ReturnEmails())
+        # Every change of a return logs one line, where its timeline event is written.
+        from django.db.models.signals import post_save
+
+        from returns.logs import log_return_event
+        from returns.models import ReturnEvent
+
+        post_save.connect(log_return_event, sender=ReturnEvent, dispatch_uid="returns.logs")
         _invalidate_policy_on_change()
 
 

@@ -799,6 +799,16 @@ TABLE: dict[str, tuple[str, str]] = {
         "  405   405   405   405   405   405   405   405   405   405",
         "  403   403   403   403   403   403   403   403   403   403",
     ),
+    # The health check for load balancers: open to all, GET only; 503 here (no worker runs).
+    "healthz": (
+        "  503   503   503   503   503   503   503   503   503   503",
+        "  405   405   405   405   405   405   405   405   405   405",
+    ),
+    # Prometheus' scrape: off by default (404); with its token, a 401 without it (tests/ops).
+    "metrics": (
+        "  404   404   404   404   404   404   404   404   404   404",
+        "  405   405   405   405   405   405   405   405   405   405",
+    ),
     "": (
         "  200   200   200   200   200   200   200   200   200   200",
         "    -     -     -     -     -     -     -     -     -     -",
@@ -1275,6 +1285,8 @@ def production_webhooks(settings):
             "OPTIONS": {"public_key": "public", "secret_key": "sendcloud-secret"},
         },
     }
+    # /healthz pings for a worker that never answers in the tests: not for long.
+    settings.HEALTH_WORKER_TIMEOUT_SECONDS = 0.1
 
 
 @pytest.mark.parametrize("actor", ACTORS)

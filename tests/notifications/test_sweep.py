@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from notifications import tasks
@@ -141,7 +141,7 @@ def test_the_command_prints_what_it_did(published, capsys):
     outbox_row(status=Status.SENDING, claimed_ago=timedelta(seconds=30), attempts=1)
     outbox_row(age=timedelta(minutes=5))
     # when
-    call_command("notifications_sweep", "--stuck-after", "0")
+    call_command("notifications_sweep", "--apply", "--stuck-after", "0")
     # then
     out = capsys.readouterr().out
     assert "stuck in sending, requeued: 1" in out
@@ -154,3 +154,45 @@ def test_the_sweep_runs_every_minute_on_beat(settings):
     # then
     entry = settings.CELERY_BEAT_SCHEDULE["notifications-sweep"]
     assert entry == {"task": "notifications.tasks.sweep_notifications", "schedule": 60.0}
+
+
+def test_the_command_without_apply_counts_and_changes_nothing(published, capsys):
+    # given: one stuck row with attempts left, one out of attempts, one queued past the grace
+    outbox_row(status=Status.SENDING, claimed_ago=timedelta(seconds=30), attempts=1)
+    outbox_row(status=Status.SENDING, claimed_ago=timedelta(seconds=30), attempts=5)
+    outbox_row(age=timedelta(minutes=5))
+    before = list(
+        Notification.objects.order_by("pk").values_list("status", "next_attempt_at", "attempts")
+    )
+    # when
+    call_command("notifications_sweep", "--stuck-after", "0")
+    # then
+    assert capsys.readouterr().out.splitlines() == [
+        "stuck in sending, would be requeued: 1",
+        "stuck in sending, out of attempts, would fail: 1",
+        "queued past the grace, would be published: 1",
+        "(dry run: nothing changed; --apply to sweep)",
+    ]
+    after = list(
+        Notification.objects.order_by("pk").values_list("status", "next_attempt_at", "attempts")
+    )
+    assert after == before
+    assert published == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--grace", "-1"], "--grace is a number of seconds: 0 or more"),
+        (["--stuck-after", "-5"], "--stuck-after is a number of seconds: 0 or more"),
+        (["--grace", "soon"], "argument --grace: invalid float value: 'soon'"),
+    ],
+)
+def test_the_command_refuses_bad_arguments_and_changes_nothing(published, args, message):
+    outbox_row(age=timedelta(minutes=5))
+
+    with pytest.raises(CommandError) as raised:
+        call_command("notifications_sweep", "--apply", *args)
+
+    assert message in str(raised.value)
+    assert published == []

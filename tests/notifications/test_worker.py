@@ -209,8 +209,8 @@ def test_changes_made_while_the_broker_is_unreachable_are_sent_once_by_the_sweep
     assert count(Status.QUEUED) == 50
     assert elapsed < 30, "a broker that is down must not hold up each change"
     # when: the broker is back, the operator's sweep runs (twice, to show it is harmless)
-    call_command("notifications_sweep", "--grace", "0")
-    call_command("notifications_sweep", "--grace", "0")
+    call_command("notifications_sweep", "--apply", "--grace", "0")
+    call_command("notifications_sweep", "--apply", "--grace", "0")
     # then: all 50 sent, none twice
     wait_until(lambda: count(Status.SENT) == 50, message=f"{count(Status.SENT)} sent of 50")
     counts = sent_counts(workers.mail_dir)
@@ -235,7 +235,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_only_what_was_in
     sent_before_restart = count(Status.SENT)
     assert sent_before_restart < 40, "the batch ended before the kill"
     # and the operator sweeps (stuck threshold 0: the worker is known dead), then restarts it
-    call_command("notifications_sweep", "--stuck-after", "0", "--grace", "0")
+    call_command("notifications_sweep", "--apply", "--stuck-after", "0", "--grace", "0")
     workers(mail_delay=0.3)
     # then: every notification is sent
     wait_until(lambda: count(Status.SENT) == 40, message=f"{count(Status.SENT)} sent of 40")

@@ -1,17 +1,23 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from notifications import tasks
-from notifications.delivery import notifications_sweep
+from notifications.delivery import notifications_sweep, notifications_sweep_preview
 from notifications.webhook_delivery import webhooks_sweep
 
 
 class Command(BaseCommand):
     help = (
         "Hand queued notifications the broker lost (or never got) to it again, and take "
-        "back the ones stuck in 'sending' because their worker died."
+        "back the ones stuck in 'sending' because their worker died. Without --apply, a dry "
+        "run: it counts them and changes nothing (beat's sweep task always applies)."
     )
 
     def add_arguments(self, parser):
+        parser.add_argument(
+            "--apply",
+            action="store_true",
+            help="requeue and publish them (without it: a dry run that only counts them)",
+        )
         parser.add_argument(
             "--stuck-after",
             type=float,
@@ -27,7 +33,19 @@ class Command(BaseCommand):
             "(default: NOTIFICATIONS_SWEEP_GRACE_SECONDS)",
         )
 
-    def handle(self, *args, stuck_after, grace, **options):
+    def handle(self, *args, apply, stuck_after, grace, **options):
+        for name, value in (("--stuck-after", stuck_after), ("--grace", grace)):
+            if value is not None and value < 0:
+                raise CommandError(f"{name} is a number of seconds: 0 or more")
+        if not apply:
+            preview = notifications_sweep_preview(stuck_after=stuck_after, grace=grace)
+            self.stdout.write(
+                f"stuck in sending, would be requeued: {preview.stuck_to_requeue}\n"
+                f"stuck in sending, out of attempts, would fail: {preview.stuck_to_fail}\n"
+                f"queued past the grace, would be published: {preview.to_publish}\n"
+                "(dry run: nothing changed; --apply to sweep, webhook deliveries included)"
+            )
+            return
         result = notifications_sweep(
             publish=tasks.publish_send, stuck_after=stuck_after, grace=grace
         )
