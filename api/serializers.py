@@ -84,6 +84,8 @@ class OrderUpsertSerializer(serializers.Serializer):
         max_length=64, required=False, allow_blank=True
     )
     lines = serializers.ListField(child=OrderLineInSerializer(), min_length=1, max_length=200)
+    # A brand's code (shop.Brand); left out or blank: the order keeps its brand, or the default.
+    brand = serializers.SlugField(max_length=40, required=False, allow_blank=True)
 
 
 class OrderLineSerializer(ModelSerializer):
@@ -97,6 +99,7 @@ class OrderLineSerializer(ModelSerializer):
 
 class OrderSerializer(ModelSerializer):
     customer_email = serializers.EmailField(source="customer.email")
+    brand = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     lines = OrderLineSerializer(many=True)
 
     class Meta:
@@ -113,6 +116,7 @@ class OrderSerializer(ModelSerializer):
             "shipping_cost",
             "discount",
             "amount_paid",
+            "brand",
             "lines",
         ]
 

@@ -55,7 +55,7 @@ def return_data(ret: Return, event: ReturnEvent) -> dict[str, Any]:
     order = ret.order
     data: dict[str, Any] = {
         "id": ret.pk,
-        "rma": ret.rma_number,
+        "rma_number": ret.rma_number,
         "status": ret.status,
         "order_number": order.number,
         "customer_email": order.customer.email,

@@ -40,6 +40,7 @@ def _rows(number: str, data: dict) -> list[Row]:
         "discount": str(data.get("discount", "0")),
         "amount_paid": str(data["amount_paid"]),
         "outbound_tracking_number": data.get("outbound_tracking_number", ""),
+        "brand": data.get("brand", ""),
     }
     return [
         Row(

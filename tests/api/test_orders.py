@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from returns.models import Return
-from shop.models import Order
+from shop.models import Brand, Order
 from tests.fixtures.api import ApiClient, make_key
 from tests.fixtures.returns import seed_reasons
 
@@ -118,3 +118,20 @@ def test_a_storefronts_flow_from_the_order_to_the_approved_return(db):
     assert label.status_code == 200
     assert label["Content-Type"] == "application/pdf"
     assert label.content.startswith(b"%PDF")
+
+
+def test_put_sets_the_orders_brand_by_its_code_and_refuses_an_unknown_one(db):
+    # given
+    Brand.objects.create(code="maison", name="Maison", is_default=True)
+    Brand.objects.create(code="nord", name="Atelier Nord")
+    backend = ApiClient(make_key()[1])
+    # when
+    made = backend.put("/api/v1/orders/W-9", order_body(brand="nord"))
+    unknown = backend.put("/api/v1/orders/W-10", order_body(brand="nowhere"))
+    # then
+    assert made.status_code == 201
+    assert made.json()["brand"] == "nord"
+    assert Order.objects.get(number="W-9").brand.code == "nord"
+    assert unknown.status_code == 422
+    assert unknown["Content-Type"] == "application/problem+json"
+    assert not Order.objects.filter(number="W-10").exists()

@@ -107,7 +107,7 @@ def test_each_change_queues_one_delivery_per_subscribed_active_endpoint(reasons)
         "timestamp": event.created_at.isoformat().replace("+00:00", "Z"),
         "data": {
             "id": ret.pk,
-            "rma": ret.rma_number,
+            "rma_number": ret.rma_number,
             "status": "approved",
             "previous_status": "requested",
             "order_number": "W-1001",
@@ -192,7 +192,7 @@ def test_a_delivery_is_signed_as_standard_webhooks_says(receiver, reasons):
     (request,) = target.requests
     payload = Webhook(hook.secret).verify(request.body, request.headers)
     assert payload["type"] == "return.requested"
-    assert payload["data"]["rma"] == ret.rma_number
+    assert payload["data"]["rma_number"] == ret.rma_number
     assert payload["data"]["previous_status"] is None
     assert request.headers["webhook-id"] == delivery.webhook_id
     assert request.headers["content-type"] == "application/json"
