@@ -81,7 +81,9 @@ def test_the_import_sets_the_brand_of_its_column(tmp_path):
     rows = [row.rstrip("\n") + (",nord\n" if row.startswith("A-1") else ",\n") for row in GOOD_ROWS]
     # when
     call_command(
-        "import_orders", _write(tmp_path, HEADER.rstrip("\n") + ",brand\n" + "".join(rows))
+        "import_orders",
+        "--apply",
+        _write(tmp_path, HEADER.rstrip("\n") + ",brand\n" + "".join(rows)),
     )
     # then
     assert Order.objects.get(number="A-1").brand == nord
@@ -92,7 +94,9 @@ def test_the_import_refuses_an_unknown_brand_and_writes_nothing(tmp_path, capsys
     rows = [row.rstrip("\n") + ",nowhere\n" for row in GOOD_ROWS]
     with pytest.raises(CommandError) as error:
         call_command(
-            "import_orders", _write(tmp_path, HEADER.rstrip("\n") + ",brand\n" + "".join(rows))
+            "import_orders",
+            "--apply",
+            _write(tmp_path, HEADER.rstrip("\n") + ",brand\n" + "".join(rows)),
         )
     assert str(error.value) == "3 bad row(s): nothing was imported"
     assert "unknown brand 'nowhere'" in capsys.readouterr().err

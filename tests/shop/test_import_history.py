@@ -120,7 +120,7 @@ def _state():
 @pytest.fixture
 def returned_order(tmp_path, reasons):
     """Order 10042 imported, one of its two shirts returned and refunded."""
-    call_command("import_orders", _csv(tmp_path, [SHIRT, SOCKS], name="first.csv"))
+    call_command("import_orders", "--apply", _csv(tmp_path, [SHIRT, SOCKS], name="first.csv"))
     order = Order.objects.get(number="10042")
     shirt = order.lines.get(variant__sku="TS-M")
     ret = ReturnFactory(order=order)
@@ -139,7 +139,7 @@ def returned_order(tmp_path, reasons):
 def _refused(tmp_path, capsys, rows):
     """Import `rows`, expecting a refusal; returns the messages written."""
     with pytest.raises(CommandError, match="nothing was imported"):
-        call_command("import_orders", _csv(tmp_path, rows))
+        call_command("import_orders", "--apply", _csv(tmp_path, rows))
     return capsys.readouterr().err
 
 
@@ -248,7 +248,7 @@ def test_reimporting_the_same_file_changes_nothing(tmp_path, capsys, returned_or
     before = _state()
     capsys.readouterr()
     # when
-    call_command("import_orders", _csv(tmp_path, [SHIRT, SOCKS]))
+    call_command("import_orders", "--apply", _csv(tmp_path, [SHIRT, SOCKS]))
     # then
     assert _state() == before
     assert "0 created, 0 updated, 1 unchanged; stock movements: 0" in capsys.readouterr().out
@@ -263,6 +263,7 @@ def test_what_may_still_change_on_an_order_with_returns(tmp_path, capsys, return
     # when: delivered now; the customer's name and the catalogue change too
     call_command(
         "import_orders",
+        "--apply",
         _csv(tmp_path, [{**SHIRT, **news, "stock_on_hand": "28"}, {**SOCKS, **news}]),
     )
     # then
@@ -277,10 +278,12 @@ def test_what_may_still_change_on_an_order_with_returns(tmp_path, capsys, return
 
 def test_an_order_without_returns_is_still_updated_whole(tmp_path, capsys):
     # given
-    call_command("import_orders", _csv(tmp_path, [SHIRT, SOCKS], name="first.csv"))
+    call_command("import_orders", "--apply", _csv(tmp_path, [SHIRT, SOCKS], name="first.csv"))
     changes = {"amount_paid": "10.00", "email": "max@example.com", "currency": "USD"}
     # when: another customer, other money, one line left with another quantity
-    call_command("import_orders", _csv(tmp_path, [{**SHIRT, **changes, "quantity": "6"}]))
+    call_command(
+        "import_orders", "--apply", _csv(tmp_path, [{**SHIRT, **changes, "quantity": "6"}])
+    )
     # then
     order = Order.objects.get(number="10042")
     assert (order.amount_paid, order.currency, order.customer.email) == (
@@ -317,13 +320,15 @@ def test_an_order_with_returns_is_checked_in_two_queries(returned_order, django_
 
 def test_columns_left_out_keep_the_catalogue_values(tmp_path, capsys):
     # given: a shirt sold by the point of sale, in a category, at its catalogue price
-    call_command("import_orders", _csv(tmp_path, [SHIRT, SOCKS], name="first.csv"))
+    call_command("import_orders", "--apply", _csv(tmp_path, [SHIRT, SOCKS], name="first.csv"))
     short = [c for c in COLUMNS if c not in ("category", "variant_price", "pos_managed")]
     new_line = {**SHIRT, "order_number": "10043", "sku": "TS-L", "option": "L"}
     new_line["unit_price_paid"] = "18.00"
     # when: an export without those columns, and a new variant in it
     call_command(
-        "import_orders", _csv(tmp_path, [{**SHIRT, "order_number": "10043"}, new_line], short)
+        "import_orders",
+        "--apply",
+        _csv(tmp_path, [{**SHIRT, "order_number": "10043"}, new_line], short),
     )
     # then
     shirt = Variant.objects.get(sku="TS-M")
@@ -339,7 +344,7 @@ def test_columns_left_out_keep_the_catalogue_values(tmp_path, capsys):
 
 def test_json_keys_left_out_keep_the_catalogue_values(tmp_path):
     # given
-    call_command("import_orders", _csv(tmp_path, [SHIRT], name="first.csv"))
+    call_command("import_orders", "--apply", _csv(tmp_path, [SHIRT], name="first.csv"))
     document = {
         "orders": [
             {
@@ -365,7 +370,7 @@ def test_json_keys_left_out_keep_the_catalogue_values(tmp_path):
     path = tmp_path / "orders.json"
     path.write_text(json.dumps(document), encoding="utf-8")
     # when
-    call_command("import_orders", str(path))
+    call_command("import_orders", "--apply", str(path))
     # then
     shirt = Variant.objects.get(sku="TS-M")
     assert (shirt.price, shirt.stock_managed_by_pos, shirt.product.category) == (
@@ -377,10 +382,10 @@ def test_json_keys_left_out_keep_the_catalogue_values(tmp_path):
 
 def test_a_given_value_still_updates_the_catalogue(tmp_path):
     # given
-    call_command("import_orders", _csv(tmp_path, [SHIRT], name="first.csv"))
+    call_command("import_orders", "--apply", _csv(tmp_path, [SHIRT], name="first.csv"))
     # when
     changed = {"category": "t-shirts", "variant_price": "22.00", "pos_managed": "no"}
-    call_command("import_orders", _csv(tmp_path, [{**SHIRT, **changed}]))
+    call_command("import_orders", "--apply", _csv(tmp_path, [{**SHIRT, **changed}]))
     # then
     shirt = Variant.objects.get(sku="TS-M")
     assert (shirt.price, shirt.stock_managed_by_pos, shirt.product.category) == (
@@ -393,7 +398,9 @@ def test_a_given_value_still_updates_the_catalogue(tmp_path):
 def test_an_unclear_point_of_sale_flag_is_refused(tmp_path, capsys):
     # when
     with pytest.raises(CommandError):
-        call_command("import_orders", _csv(tmp_path, [{**SHIRT, "pos_managed": "maybe"}]))
+        call_command(
+            "import_orders", "--apply", _csv(tmp_path, [{**SHIRT, "pos_managed": "maybe"}])
+        )
     # then
     assert "line 2: pos_managed 'maybe' must be true or false" in capsys.readouterr().err
     assert Variant.objects.count() == 0
@@ -403,11 +410,15 @@ def test_customer_columns_left_out_keep_the_customer_values(tmp_path):
     # given: an English customer, with a name and a country
     english = {**SHIRT, "language": "en", "customer_country": "GB"}
     call_command(
-        "import_orders", _csv(tmp_path, [english], [*COLUMNS, "customer_country"], "a.csv")
+        "import_orders",
+        "--apply",
+        _csv(tmp_path, [english], [*COLUMNS, "customer_country"], "a.csv"),
     )
     short = [c for c in COLUMNS if c not in ("first_name", "last_name", "language")]
     # when: a later export without the customer's columns
-    call_command("import_orders", _csv(tmp_path, [{**SHIRT, "order_number": "10043"}], short))
+    call_command(
+        "import_orders", "--apply", _csv(tmp_path, [{**SHIRT, "order_number": "10043"}], short)
+    )
     # then
     customer = Customer.objects.get(email="lea@example.com")
     assert (customer.first_name, customer.last_name, customer.language, customer.country) == (

@@ -40,7 +40,7 @@ def test_a_good_csv_file_creates_customers_products_variants_and_orders(tmp_path
     # given
     path = _write(tmp_path, "orders.csv", HEADER + "".join(GOOD_ROWS))
     # when
-    call_command("import_orders", path)
+    call_command("import_orders", "--apply", path)
     # then
     assert _snapshot() == {
         "Customer": 2,
@@ -66,24 +66,40 @@ def test_a_good_csv_file_creates_customers_products_variants_and_orders(tmp_path
 def test_importing_the_same_file_twice_changes_nothing_the_second_time(tmp_path, capsys):
     # given
     path = _write(tmp_path, "orders.csv", HEADER + "".join(GOOD_ROWS))
-    call_command("import_orders", path)
+    call_command("import_orders", "--apply", path)
     before = _snapshot()
     values = list(Order.objects.order_by("pk").values())
     capsys.readouterr()
     # when
-    call_command("import_orders", path)
+    call_command("import_orders", "--apply", path)
     # then
     assert _snapshot() == before
     assert list(Order.objects.order_by("pk").values()) == values
     assert "0 created, 0 updated, 2 unchanged; stock movements: 0" in capsys.readouterr().out
 
 
+def test_without_apply_the_import_is_a_dry_run_that_says_what_would_change(tmp_path, capsys):
+    # given
+    path = _write(tmp_path, "orders.csv", HEADER + "".join(GOOD_ROWS))
+    before = _snapshot()
+    # when
+    call_command("import_orders", path)
+    # then: the exact counts of the import, and nothing of it written
+    out = capsys.readouterr().out
+    assert "2 created, 0 updated, 0 unchanged" in out
+    assert "(dry run: nothing changed; --apply to import)" in out
+    assert _snapshot() == before
+    assert not Order.objects.exists()
+
+
 def test_a_changed_row_updates_only_that_order(tmp_path, capsys):
-    call_command("import_orders", _write(tmp_path, "a.csv", HEADER + "".join(GOOD_ROWS)))
+    call_command("import_orders", "--apply", _write(tmp_path, "a.csv", HEADER + "".join(GOOD_ROWS)))
     changed = GOOD_ROWS[2].replace(",4500,TS-JP", ",4600,TS-JP")
     capsys.readouterr()
     call_command(
-        "import_orders", _write(tmp_path, "b.csv", HEADER + GOOD_ROWS[0] + GOOD_ROWS[1] + changed)
+        "import_orders",
+        "--apply",
+        _write(tmp_path, "b.csv", HEADER + GOOD_ROWS[0] + GOOD_ROWS[1] + changed),
     )
     assert Order.objects.get(number="B-2").amount_paid == Decimal("4600")
     assert "0 created, 1 updated, 1 unchanged" in capsys.readouterr().out
@@ -95,7 +111,7 @@ def test_a_bad_row_is_reported_with_its_line_number_and_nothing_is_written(tmp_p
     path = _write(tmp_path, "orders.csv", HEADER + GOOD_ROWS[0] + GOOD_ROWS[1] + bad)
     # when
     with pytest.raises(CommandError, match="1 bad row"):
-        call_command("import_orders", path)
+        call_command("import_orders", "--apply", path)
     # then
     assert "orders.csv, line 4: quantity -1 must be at least 1" in capsys.readouterr().err
     assert _snapshot() == {
@@ -121,7 +137,7 @@ def test_a_bad_row_is_reported_with_its_line_number_and_nothing_is_written(tmp_p
 def test_each_kind_of_bad_value_is_named(tmp_path, capsys, change, message):
     row = GOOD_ROWS[0].replace(*change)
     with pytest.raises(CommandError):
-        call_command("import_orders", _write(tmp_path, "orders.csv", HEADER + row))
+        call_command("import_orders", "--apply", _write(tmp_path, "orders.csv", HEADER + row))
     assert f"line 2: {message}" in capsys.readouterr().err
     assert Order.objects.count() == 0
 
@@ -154,7 +170,7 @@ def test_a_good_json_file_imports_nested_orders(tmp_path):
     }
     path = _write(tmp_path, "orders.json", json.dumps(document, indent=2))
     # when
-    call_command("import_orders", path)
+    call_command("import_orders", "--apply", path)
     # then
     order = Order.objects.get(number="J-1")
     assert order.customer.email == "tom@example.com"
@@ -186,7 +202,7 @@ def test_a_bad_json_order_is_reported_with_the_line_it_starts_on(tmp_path, capsy
     text = json.dumps({"orders": [good, bad]}, indent=2)
     expected_line = text.splitlines().index("    {", 5) + 1  # the second order's opening brace
     with pytest.raises(CommandError):
-        call_command("import_orders", _write(tmp_path, "orders.json", text))
+        call_command("import_orders", "--apply", _write(tmp_path, "orders.json", text))
     assert (
         f"line {expected_line} (order J-2, item 1): 'ten' is not an amount"
         in capsys.readouterr().err
@@ -196,4 +212,4 @@ def test_a_bad_json_order_is_reported_with_the_line_it_starts_on(tmp_path, capsy
 
 def test_a_missing_file_is_a_clear_error():
     with pytest.raises(CommandError, match="no such file"):
-        call_command("import_orders", "/nonexistent/orders.csv")
+        call_command("import_orders", "--apply", "/nonexistent/orders.csv")

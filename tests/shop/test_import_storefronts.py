@@ -72,7 +72,7 @@ def _rewrite(tmp_path, sample, change):
 
 def _refused(capsys, path, file_format):
     with pytest.raises(CommandError, match="nothing was imported"):
-        call_command("import_orders", path, "--format", file_format)
+        call_command("import_orders", "--apply", path, "--format", file_format)
     return capsys.readouterr().err
 
 
@@ -81,7 +81,7 @@ def _refused(capsys, path, file_format):
 
 def test_the_shopify_sample_imports_with_exact_totals(capsys):
     # when
-    call_command("import_orders", str(SHOPIFY), "--format", "shopify")
+    call_command("import_orders", "--apply", str(SHOPIFY), "--format", "shopify")
     # then
     assert _orders() == {
         # 10 % off each line, shared exactly per unit: no order discount left
@@ -179,7 +179,7 @@ def test_the_shopify_sample_imports_with_exact_totals(capsys):
 
 def test_each_shopify_order_adds_up_to_its_total_less_what_was_refunded():
     # given
-    call_command("import_orders", str(SHOPIFY), "--format", "shopify")
+    call_command("import_orders", "--apply", str(SHOPIFY), "--format", "shopify")
     with open(SHOPIFY, encoding="utf-8", newline="") as handle:
         firsts = {r["Name"].lstrip("#"): r for r in csv.DictReader(handle) if r["Email"]}
     # then: lines less the discount make Shopify's Subtotal; with shipping, its Total
@@ -193,11 +193,11 @@ def test_each_shopify_order_adds_up_to_its_total_less_what_was_refunded():
 
 def test_importing_the_shopify_sample_twice_changes_nothing(capsys):
     # given
-    call_command("import_orders", str(SHOPIFY), "--format", "shopify")
+    call_command("import_orders", "--apply", str(SHOPIFY), "--format", "shopify")
     before = _state()
     capsys.readouterr()
     # when
-    call_command("import_orders", str(SHOPIFY), "--format", "shopify")
+    call_command("import_orders", "--apply", str(SHOPIFY), "--format", "shopify")
     # then
     assert _state() == before
     assert "0 created, 0 updated, 5 unchanged; stock movements: 0" in capsys.readouterr().out
@@ -266,7 +266,7 @@ def test_every_bad_order_of_a_file_is_listed(tmp_path, capsys):
 @pytest.fixture
 def returned_1001(reasons):
     """The Shopify sample imported, one of order 1001's T-shirts returned and refunded."""
-    call_command("import_orders", str(SHOPIFY), "--format", "shopify")
+    call_command("import_orders", "--apply", str(SHOPIFY), "--format", "shopify")
     order = Order.objects.get(number="1001")
     shirt = order.lines.get(variant__sku="TS-BIO-M")
     ret = ReturnFactory(order=order)
@@ -299,7 +299,7 @@ def test_an_order_with_returns_is_not_rewritten_by_a_later_export(tmp_path, caps
 def test_the_same_export_again_leaves_an_order_with_returns_alone(capsys, returned_1001):
     before = _state()
     capsys.readouterr()
-    call_command("import_orders", str(SHOPIFY), "--format", "shopify")
+    call_command("import_orders", "--apply", str(SHOPIFY), "--format", "shopify")
     assert _state() == before
     assert "0 created, 0 updated, 5 unchanged" in capsys.readouterr().out
 
@@ -309,7 +309,7 @@ def test_the_same_export_again_leaves_an_order_with_returns_alone(capsys, return
 
 def test_the_woocommerce_sample_imports_with_exact_totals(capsys):
     # when
-    call_command("import_orders", str(WOOCOMMERCE), "--format", "woocommerce")
+    call_command("import_orders", "--apply", str(WOOCOMMERCE), "--format", "woocommerce")
     # then: amounts include WooCommerce's taxes, which the customer paid
     assert _orders() == {
         # a 10 % coupon, shared exactly per unit
@@ -391,7 +391,7 @@ def test_the_woocommerce_sample_imports_with_exact_totals(capsys):
 
 
 def test_each_woocommerce_order_adds_up_to_its_total_less_what_was_refunded():
-    call_command("import_orders", str(WOOCOMMERCE), "--format", "woocommerce")
+    call_command("import_orders", "--apply", str(WOOCOMMERCE), "--format", "woocommerce")
     with open(WOOCOMMERCE, encoding="utf-8", newline="") as handle:
         firsts = {}
         for record in csv.DictReader(handle):
@@ -406,10 +406,10 @@ def test_each_woocommerce_order_adds_up_to_its_total_less_what_was_refunded():
 
 
 def test_importing_the_woocommerce_sample_twice_changes_nothing(capsys):
-    call_command("import_orders", str(WOOCOMMERCE), "--format", "woocommerce")
+    call_command("import_orders", "--apply", str(WOOCOMMERCE), "--format", "woocommerce")
     before = _state()
     capsys.readouterr()
-    call_command("import_orders", str(WOOCOMMERCE), "--format", "woocommerce")
+    call_command("import_orders", "--apply", str(WOOCOMMERCE), "--format", "woocommerce")
     assert _state() == before
     assert "0 created, 0 updated, 5 unchanged; stock movements: 0" in capsys.readouterr().out
 
@@ -446,7 +446,7 @@ def test_a_bad_woocommerce_row_is_named_by_its_line_and_nothing_is_written(
 
 def test_an_unknown_format_is_an_argument_error(capsys):
     with pytest.raises(CommandError, match="invalid choice: 'magento'"):
-        call_command("import_orders", str(SHOPIFY), "--format", "magento")
+        call_command("import_orders", "--apply", str(SHOPIFY), "--format", "magento")
     assert Order.objects.count() == 0
 
 
@@ -463,7 +463,7 @@ def test_a_woocommerce_completed_date_is_the_delivery(tmp_path):
         writer.writeheader()
         writer.writerows(rows)
     # when
-    call_command("import_orders", str(path), "--format", "woocommerce")
+    call_command("import_orders", "--apply", str(path), "--format", "woocommerce")
     # then: the others are delivered at their order's date
     assert Order.objects.get(number="2001").delivered_at == datetime(2026, 10, 3, 12, tzinfo=PARIS)
     assert Order.objects.get(number="2003").delivered_at == datetime(
