@@ -22,7 +22,11 @@ SHARED_PROCESSORS: list = [
 def renderer(*, as_json: bool):
     if as_json:
         return structlog.processors.JSONRenderer()
-    return structlog.dev.ConsoleRenderer(colors=False)
+    # Plain tracebacks: with `rich` installed (schemathesis brings it) structlog would draw each
+    # traceback with rich and its locals, which takes seconds per logged error.
+    return structlog.dev.ConsoleRenderer(
+        colors=False, exception_formatter=structlog.dev.plain_traceback
+    )
 
 
 def formatter(*, as_json: bool) -> structlog.stdlib.ProcessorFormatter:
