@@ -171,7 +171,7 @@ def test_the_command_without_apply_counts_and_changes_nothing(published, capsys)
         "stuck in sending, would be requeued: 1",
         "stuck in sending, out of attempts, would fail: 1",
         "queued past the grace, would be published: 1",
-        "(dry run: nothing changed; --apply to sweep)",
+        "(dry run: nothing changed; --apply to sweep, webhook deliveries included)",
     ]
     after = list(
         Notification.objects.order_by("pk").values_list("status", "next_attempt_at", "attempts")

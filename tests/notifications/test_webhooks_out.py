@@ -399,7 +399,7 @@ def test_the_deliveries_pages(reasons, client, django_assert_num_queries):
     page = detail.content.decode()
     assert "busy" in page
     assert "503" in page
-    assert "&quot;rma&quot;" in page
+    assert "&quot;rma_number&quot;" in page
     assert f"/admin/notifications/webhookdelivery/{delivery.pk}/resend/" in page
 
 
