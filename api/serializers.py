@@ -88,9 +88,17 @@ class OrderUpsertSerializer(serializers.Serializer):
     brand = serializers.SlugField(max_length=40, required=False, allow_blank=True)
 
 
+# Quantities as the API states them, the same on every database: a model serializer would take
+# the column's range from the database in use (64-bit on SQLite, 32-bit on PostgreSQL), and the
+# committed schema would then depend on where it was generated.
+def _quantity_field(**kwargs) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=0, max_value=MAX_QUANTITY, **kwargs)
+
+
 class OrderLineSerializer(ModelSerializer):
     sku = serializers.CharField(source="variant.sku")
     product_name = serializers.CharField(source="variant.product.name")
+    quantity = _quantity_field()
 
     class Meta:
         model = OrderLine
@@ -212,6 +220,8 @@ class QuoteSerializer(serializers.Serializer):
 
 class ReturnLineSerializer(ModelSerializer):
     order_line_id = serializers.IntegerField()
+    quantity = _quantity_field()
+    received_quantity = _quantity_field(allow_null=True, required=False)
     sku = serializers.CharField(source="order_line.variant.sku")
     reason = serializers.CharField(source="reason.code")
 
