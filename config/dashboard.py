@@ -27,7 +27,8 @@ def work_queues(user=None) -> list[dict]:
     counts = dict(
         Return.objects.filter(status__in=[s for s, _ in RETURN_QUEUES])
         .values_list("status")
-        .annotate(n=Count("id"))
+        # COUNT(*), not COUNT(id): PostgreSQL answers it from the status index alone.
+        .annotate(n=Count("*"))
         .order_by()
     )
     changelist = reverse("admin:returns_return_changelist")

@@ -8,6 +8,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -322,6 +323,9 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["email"], name="order_email"),
             models.Index(fields=["outbound_tracking_number"], name="order_tracking_number"),
+            # The guest lookup finds an order by its number in any case (number__iexact is
+            # UPPER(number) on PostgreSQL): without this it walks the placed_at index.
+            models.Index(Upper("number"), name="order_number_upper"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -71,7 +71,14 @@ def order_for_guest(number: str, email_or_postcode: str) -> Order | None:
     The caller answers the same for a wrong number and a wrong email or postcode, so a guess
     tells nothing about which part was wrong.
     """
-    order = Order.objects.select_related("customer").filter(number__iexact=number.strip()).first()
+    # Ordered by id, not the model's placed_at: the number's own index answers, whatever the
+    # table's size (order_number_upper).
+    order = (
+        Order.objects.select_related("customer")
+        .filter(number__iexact=number.strip())
+        .order_by("id")
+        .first()
+    )
     if order is None:
         return None
     given = email_or_postcode.strip()
