@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from returns.selectors.backoffice import (
     order_for_page,
+    order_ids_for_identifier,
     order_lines_summary,
     order_refunds,
     order_returns,
@@ -59,6 +60,14 @@ class OrderAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return orders_overview(super().get_queryset(request))
+
+    def get_search_results(self, request, queryset, search_term):
+        # An identifier (order number, email, tracking number) is found through indexes; only
+        # a free-text search (a name, part of a number) falls back to Django's scan.
+        exact = order_ids_for_identifier(search_term)
+        if exact:
+            return queryset.filter(pk__in=exact), False
+        return super().get_search_results(request, queryset, search_term)
 
     def has_add_permission(self, request):
         return False

@@ -6,6 +6,8 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -54,6 +56,22 @@ def test_the_search_finds_number_customer_and_email(as_agent, order, customer):
     assert listed(as_agent, "q=Lambert") == [other.number]
     assert listed(as_agent, "q=zoe@example.org") == [other.number]
     assert listed(as_agent, f"q={customer.email}") == [order.number]
+
+
+def test_a_search_for_an_identifier_uses_no_substring_scan(as_agent, order, customer):
+    # given: an identifier in another case, and a tracking number
+    Order.objects.filter(pk=order.pk).update(outbound_tracking_number="3SABC0001")
+    make_order([(1, "10.00")], customer=CustomerFactory(email="zoe@example.org"))
+    # when
+    with CaptureQueriesContext(connection) as captured:
+        by_number = listed(as_agent, f"q={order.number.lower()}")
+    by_tracking = listed(as_agent, "q=3SABC0001")
+    # then: found exactly, and no query of the page searched with LIKE
+    assert by_number == [order.number]
+    assert by_tracking == [order.number]
+    assert not [q["sql"] for q in captured.captured_queries if " LIKE " in q["sql"]]
+    # a name is still searched as free text
+    assert listed(as_agent, f"q={customer.last_name}") == [order.number]
 
 
 def test_the_filters_by_status_and_date(as_agent, order, customer):
