@@ -4,7 +4,8 @@ import os
 
 import structlog
 from celery import Celery
-from celery.signals import task_prerun
+from celery.signals import task_postrun, task_prerun, worker_ready
+from django.db import close_old_connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -19,3 +20,20 @@ def bind_task_id(task_id=None, **kwargs):
     config/middleware.py)."""
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(request_id=task_id)
+
+
+@task_prerun.connect
+@task_postrun.connect
+def reuse_database_connection(**kwargs):
+    """Around each task, close the connection only if it is broken or older than CONN_MAX_AGE
+    (Django's own rule for a request), so one session serves many tasks; the fix-up's close
+    after every task is off (CELERY_DB_REUSE_MAX)."""
+    close_old_connections()
+
+
+@worker_ready.connect
+def say_connections_are_reused(**kwargs):
+    from django.conf import settings
+
+    age = settings.DATABASES["default"].get("CONN_MAX_AGE", 0)
+    structlog.get_logger("config.celery").info("worker.database_connection", reused_for_seconds=age)

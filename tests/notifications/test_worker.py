@@ -293,3 +293,25 @@ def test_a_refused_recipient_fails_at_once_and_is_not_retried(workers, manager):
     assert set(Notification.objects.values_list("attempts", flat=True)) == {1}
     assert len(list(workers.mail_dir.glob("*.refused"))) == 3
     assert sent_counts(workers.mail_dir) == {}
+
+
+def _sessions_opened() -> int:
+    """Sessions ever opened on the test database (PostgreSQL's own counter), read fresh."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+def test_the_worker_reuses_its_database_sessions_across_tasks(workers, manager):
+    # given: a worker up (4 pool children) and 200 returns to approve
+    worker = workers()
+    returns = [bare_return() for _ in range(200)]
+    before = _sessions_opened()
+    # when: 200 emails are sent, one task each
+    approve_all(returns, manager)
+    wait_until(lambda: count(Status.SENT) == 200, message=f"{count(Status.SENT)} sent of 200")
+    # then: at most a session per pool child (and one for the main process), not one per task
+    opened = _sessions_opened() - before
+    assert opened <= 5, f"{opened} database sessions for 200 tasks"
+    assert "worker.database_connection" in worker.log.read_text()
