@@ -1,6 +1,7 @@
 """The outbox (one Notification row per email to send) and the staff-edited email templates."""
 
 import base64
+import functools
 import secrets
 import uuid
 
@@ -15,9 +16,14 @@ from django.utils.translation import gettext_lazy as _
 from notifications.events import EDITABLE_EVENT_CHOICES, NotificationEvent
 
 
+@functools.lru_cache(maxsize=512)
 def compile_template_source(source: str):
     """A template from staff's text; raises TemplateSyntaxError on a mistake. (Escaping is
-    the context's business: see notifications/emails.py render_email.)"""
+    the context's business: see notifications/emails.py render_email.)
+
+    Compiled once per text and process: the worker sends thousands of emails from a few dozen
+    templates, and compiling was most of an email's cost. Keyed by the text itself, so an edited
+    template is a new key, never a stale one."""
     return Engine.get_default().from_string(source)
 
 

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from notifications.emails import PARTS, render_email, render_notification
 from notifications.events import EDITABLE_EVENTS
-from notifications.models import EmailTemplate
+from notifications.models import EmailTemplate, compile_template_source
 from notifications.services import notification_enqueue
 from refunds.models import Refund, RefundStatus
 from returns.notify import email_context
@@ -167,3 +167,27 @@ def test_every_email_links_to_the_return_policy_in_its_footer(event, language, w
         email.html_body
     )
     assert "http://127.0.0.1:8000/return-policy/" in email.text_body
+
+
+def test_each_template_text_is_compiled_once_and_an_edit_is_a_new_text():
+    # given: two returns and nothing compiled yet
+    compile_template_source.cache_clear()
+    first, second = bare_return(language="en"), bare_return(language="en")
+    # when: the same email twice
+    render_email("approved", "en", email_context(first))
+    email = render_email("approved", "en", email_context(second))
+    # then: three parts compiled once, found again the second time, each email its own
+    assert compile_template_source.cache_info().misses == 3
+    assert compile_template_source.cache_info().hits == 3
+    assert second.rma_number in email.subject
+    # and staff's edit is a new text, used at once
+    EmailTemplate.objects.create(
+        event="approved",
+        language="en",
+        subject="Edited {{ rma_number }}",
+        text_body="t",
+        html_body="h",
+    )
+    assert render_email("approved", "en", email_context(first)).subject == (
+        f"Edited {first.rma_number}"
+    )
