@@ -94,6 +94,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # Staff-edited emails write {{ amount|money:currency }} without a {% load %}.
+            "builtins": ["shop.templatetags.money"],
         },
     },
 ]

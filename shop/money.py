@@ -2,6 +2,9 @@
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.formats import number_format
+from django.utils.translation import get_language
+
 # Digits after the decimal point per ISO 4217 currency. Amounts are stored with two decimal
 # places, so currencies with three (KWD, BHD...) are deliberately not offered.
 MINOR_UNITS = {
@@ -37,5 +40,23 @@ def quantize(amount, currency: str) -> Decimal:
     return Decimal(amount).quantize(minor_unit(currency), rounding=ROUND_HALF_UP)
 
 
+SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥"}
+NBSP = "\u00a0"
+
+
 def format_money(amount, currency: str) -> str:
-    return f"{quantize(amount, currency)} {currency}"
+    """The amount with its currency as the active language writes it: "33,73 €" in French,
+    "€33.73" in English (a currency without a symbol keeps its code). Every surface shows money
+    through this (pages through the `money` filter, emails, messages, the timeline), so a
+    figure reads the same everywhere."""
+    currency = currency or "EUR"
+    value = quantize(Decimal(str(amount)), currency)
+    digits = number_format(
+        abs(value), decimal_pos=MINOR_UNITS.get(currency, 2), use_l10n=True, force_grouping=True
+    )
+    sign = "−" if value < 0 else ""  # a true minus sign: it reads better than a hyphen
+    symbol = SYMBOLS.get(currency, currency)
+    if (get_language() or "fr").startswith("en"):
+        spacer = "" if currency in SYMBOLS else NBSP
+        return f"{sign}{symbol}{spacer}{digits}"
+    return f"{sign}{digits}{NBSP}{symbol}"

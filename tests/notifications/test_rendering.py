@@ -58,9 +58,9 @@ def test_the_refund_amount_appears_in_the_customers_format():
     # when
     email = render_notification(notification)
     # then
-    assert "Nous vous avons remboursé 33,73 EUR" in email.text_body
-    assert "Montant : 33,73 EUR" in email.text_body
-    assert "33,73 EUR" in email.html_body
+    assert "Nous vous avons remboursé 33,73\u00a0€" in email.text_body
+    assert "Montant : 33,73\u00a0€" in email.text_body
+    assert "33,73\u00a0€" in email.html_body
 
 
 def test_a_refund_not_yet_paid_is_not_told_as_refunded():

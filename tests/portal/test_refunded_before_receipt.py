@@ -77,7 +77,7 @@ def test_a_forged_cancel_is_refused_and_changes_nothing(customer_client, credite
     )
     # then
     assert shown_messages(response) == [
-        f"Return {credited.rma_number} can no longer be cancelled: it has a refund of 12.99 EUR."
+        f"Return {credited.rma_number} can no longer be cancelled: it has a refund of €12.99."
     ]
     assert Return.objects.get(pk=credited.pk).status == ReturnStatus.APPROVED
     assert ReturnEvent.objects.filter(ret=credited).count() == events

@@ -246,7 +246,7 @@ def test_completing_with_money_left_to_refund_is_refused_and_nothing_changes():
     with pytest.raises(ReturnError) as refused:
         return_complete(actor=superuser(), ret=ret)
     assert refused.value.message == (
-        f"Return {ret.rma_number} cannot be completed yet: 20.00 EUR is left to refund."
+        f"Return {ret.rma_number} cannot be completed yet: €20.00 is left to refund."
     )
     assert what_completion_changes(ret) == before
     assert Refund.objects.count() == 0
@@ -257,7 +257,7 @@ def test_the_system_cannot_complete_it_either():
     ret = received_return(make_order([(1, "20.00")], shipping="0.00"), [1])
     before = what_completion_changes(ret)
     # when / then
-    with pytest.raises(ReturnError, match=r"20\.00 EUR is left to refund"):
+    with pytest.raises(ReturnError, match=r"€20\.00 is left to refund"):
         return_complete(actor=None, ret=ret)
     assert what_completion_changes(ret) == before
 
@@ -271,7 +271,7 @@ def test_a_pending_refund_blocks_completion_and_marking_it_completes(manager):
     with pytest.raises(ReturnError) as refused:
         return_complete(actor=superuser(), ret=ret)
     assert refused.value.message == (
-        f"Return {ret.rma_number} cannot be completed yet: a refund of 20.00 EUR waits to be "
+        f"Return {ret.rma_number} cannot be completed yet: a refund of €20.00 waits to be "
         "marked refunded."
     )
     assert what_completion_changes(ret) == before
@@ -289,7 +289,7 @@ def test_a_partial_refund_leaves_the_return_to_complete_once_the_rest_is_refunde
     )
     # when / then
     assert Return.objects.get(pk=ret.pk).status == ReturnStatus.RECEIVED
-    with pytest.raises(ReturnError, match=r"5\.00 EUR is left to refund"):
+    with pytest.raises(ReturnError, match=r"€5\.00 is left to refund"):
         return_complete(actor=superuser(), ret=ret)
     # when
     refund_settle(actor=manager, ret=ret, reference="re_2", reason="the rest", idempotency_key="k2")
@@ -304,7 +304,7 @@ def test_an_open_exchange_due_blocks_completion():
     ret = received_return(order, [1], mode=Return.RefundMode.EXCHANGE, exchange_variant=dearer)
     before = what_completion_changes(ret)
     # when / then
-    with pytest.raises(ReturnError, match=r"the customer still owes 7\.50 EUR for the exchange"):
+    with pytest.raises(ReturnError, match=r"the customer still owes €7\.50 for the exchange"):
         return_complete(actor=superuser(), ret=ret)
     assert what_completion_changes(ret) == before
     assert ExchangeDue.objects.count() == 0
@@ -380,7 +380,7 @@ def test_settle_refuses_when_nothing_is_left_and_changes_nothing(manager):
     with pytest.raises(RefundError) as refused:
         refund_settle(actor=manager, ret=ret, reference="re_2", idempotency_key="k2")
     assert refused.value.message == (
-        f"Return {ret.rma_number} is already refunded: 33.73 EUR of its quote of 33.73 EUR."
+        f"Return {ret.rma_number} is already refunded: €33.73 of its quote of €33.73."
     )
     assert what_completion_changes(ret) == before
 

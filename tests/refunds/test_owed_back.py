@@ -73,7 +73,7 @@ def test_one_unit_short_leaves_16_00_owed_back_and_the_return_received(order, ma
     )
     assert state.settled is False
     assert unsettled_reason(state) == (
-        "the customer owes 16.00 EUR back: fewer items arrived than were refunded."
+        "the customer owes €16.00 back: fewer items arrived than were refunded."
     )
     assert Refund.objects.count() == 1
     event = ReturnEvent.objects.filter(ret=ret, code="refund.owed_back").get()
@@ -114,7 +114,7 @@ def test_completing_while_money_is_owed_back_is_refused_and_changes_nothing(orde
         return_complete(actor=manager, ret=ret)
     # then
     assert refused.value.message == (
-        f"Return {ret.rma_number} cannot be completed yet: the customer owes 16.00 EUR back: "
+        f"Return {ret.rma_number} cannot be completed yet: the customer owes €16.00 back: "
         "fewer items arrived than were refunded."
     )
     assert written(ret) == before
@@ -251,8 +251,8 @@ def test_a_pending_refund_worth_more_than_what_arrived_cannot_be_marked_refunded
         refund_mark_refunded(actor=manager, refund=refund, reference="BANK-2")
     # then
     assert refused.value.message == (
-        "This refund of 26.00 EUR is more than is left to refund now that the parcel arrived "
-        "(10.00 EUR): cancel it and refund what is left."
+        "This refund of €26.00 is more than is left to refund now that the parcel arrived "
+        "(€10.00): cancel it and refund what is left."
     )
     assert written(ret) == before
     # and the way out: cancel it, then refund what is left

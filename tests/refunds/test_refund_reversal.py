@@ -112,7 +112,7 @@ def test_store_credit_already_spent_cannot_be_reversed_and_nothing_changes(order
         refund_reverse(actor=manager, refund=refund, reason="Credited by mistake.")
     # then
     assert refused.value.message == (
-        "Only 45.09 EUR of this store credit is left on the customer's balance: it cannot be "
+        "Only €45.09 of this store credit is left on the customer's balance: it cannot be "
         "taken back."
     )
     assert written() == before

@@ -31,7 +31,7 @@ def test_the_fee_of_a_return_with_a_pending_refund_no_longer_changes(reasons, sh
     # then it is refused with the reason; the fee, the quote and the timeline are as they were
     assert refused.value.message == (
         f"The return fee of return {ret.rma_number} can no longer change: it has a refund of "
-        "50.00 EUR, made from its quote."
+        "€50.00, made from its quote."
     )
     ret.refresh_from_db()
     assert ret.return_fee == Decimal("0.00")

@@ -65,7 +65,7 @@ def everything(ret: Return, notifications) -> dict:
     }
 
 
-CANCEL_REFUSED = "Return %s can no longer be cancelled: it has a refund of 65.09 EUR."
+CANCEL_REFUSED = "Return %s can no longer be cancelled: it has a refund of €65.09."
 
 
 def test_the_credit_is_made_before_receipt_and_the_money_state_says_so(
@@ -144,7 +144,7 @@ def test_staff_cannot_reject_a_credited_return_once_its_parcel_arrives(
         return_reject(actor=staff, ret=ret, reason="Worn", expected_status=ReturnStatus.RECEIVED)
     # then
     assert refused.value.message == (
-        f"Return {ret.rma_number} can no longer be rejected: it has a refund of 65.09 EUR."
+        f"Return {ret.rma_number} can no longer be rejected: it has a refund of €65.09."
     )
     assert everything(ret, notifications) == before
     assert Return.objects.get(pk=ret.pk).rejection_reason == ""
@@ -164,7 +164,7 @@ def test_a_credited_return_cannot_expire_and_the_sweep_leaves_it_alone(
     run = returns_expire_due(apply=True, now=later, days=shop_settings.return_expiry_days)
     # then
     assert refused.value.message == (
-        f"Return {ret.rma_number} can no longer expire: it has a refund of 65.09 EUR."
+        f"Return {ret.rma_number} can no longer expire: it has a refund of €65.09."
     )
     assert due == []
     assert (run.due, run.expired, run.skipped) == ([], [], [])
@@ -226,12 +226,11 @@ def test_the_policy_answers_from_the_money_state(order, staff, manager, notifica
         "cancel": (policy.RefusalCode.REFUNDED, CANCEL_REFUSED % credited.rma_number),
         "reject": (
             policy.RefusalCode.REFUNDED,
-            f"Return {credited.rma_number} can no longer be rejected: it has a refund of "
-            "65.09 EUR.",
+            f"Return {credited.rma_number} can no longer be rejected: it has a refund of €65.09.",
         ),
         "expire": (
             policy.RefusalCode.REFUNDED,
-            f"Return {credited.rma_number} can no longer expire: it has a refund of 65.09 EUR.",
+            f"Return {credited.rma_number} can no longer expire: it has a refund of €65.09.",
         ),
     }
     assert policy.customer_may_cancel(credited) is True  # the status would allow it
@@ -280,13 +279,13 @@ def test_the_customer_is_emailed_the_refund_made_before_receipt_and_asked_to_sen
     assert english.subject == (
         f"Refund for your return {ret.rma_number}: please still send your parcel"
     )
-    assert "We have refunded 65.09 EUR to your original payment" in english.text_body
+    assert "We have refunded €65.09 to your original payment" in english.text_body
     assert "please still send us your parcel" in english.text_body
     assert french.subject == (
         f"Remboursement de votre retour {ret.rma_number}\u00a0: merci d\u2019envoyer tout de même "
         "votre colis"
     )
-    assert "Nous vous avons remboursé 65,09 EUR" in french.text_body
+    assert "Nous vous avons remboursé 65,09\u00a0€" in french.text_body
     assert Return.objects.get(pk=ret.pk).status == ReturnStatus.APPROVED
 
 

@@ -153,8 +153,8 @@ def test_nothing_left_to_refund_is_refused_and_nothing_changes(as_manager, order
     # then
     assert messages_of(response)[-1] == (
         "error",
-        f"{ret.rma_number}: Return {ret.rma_number} is already refunded: 20.00 EUR of its "
-        "quote of 20.00 EUR.",
+        f"{ret.rma_number}: Return {ret.rma_number} is already refunded: €20.00 of its "
+        "quote of €20.00.",
     )
     assert snapshot(fresh) == before
     assert Refund.objects.count() == 1
@@ -172,7 +172,7 @@ def test_a_partial_amount_needs_a_reason(as_manager, order):
     assert messages_of(refused) == [
         (
             "error",
-            f"{ret.rma_number}: 15.00 EUR is less than the quote of 20.00 EUR: give the reason "
+            f"{ret.rma_number}: €15.00 is less than the quote of €20.00: give the reason "
             "for this partial refund.",
         )
     ]

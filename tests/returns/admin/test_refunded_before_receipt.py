@@ -146,11 +146,11 @@ def test_bulk_cancel_and_expire_refuse_a_credited_return_and_change_nothing(as_a
     # then
     rma = credited.rma_number
     assert messages_of(cancel) == [
-        ("error", f"{rma}: Return {rma} can no longer be cancelled: it has a refund of 65.09 EUR.")
+        ("error", f"{rma}: Return {rma} can no longer be cancelled: it has a refund of €65.09.")
     ]
     # The messages wait in the session until a page shows them: the expiry's comes second.
     assert messages_of(expire)[1:] == [
-        ("error", f"{rma}: Return {rma} can no longer expire: it has a refund of 65.09 EUR.")
+        ("error", f"{rma}: Return {rma} can no longer expire: it has a refund of €65.09.")
     ]
     assert snapshot(credited) == before
     assert Notification.objects.count() == outbox
@@ -167,7 +167,7 @@ def test_cancelling_it_from_its_page_is_refused_with_the_reason(as_agent, credit
     # then
     assert response.status_code == 200
     assert response.context["form"].non_field_errors() == [
-        f"Return {credited.rma_number} can no longer be cancelled: it has a refund of 65.09 EUR."
+        f"Return {credited.rma_number} can no longer be cancelled: it has a refund of €65.09."
     ]
     assert snapshot(credited) == before
 
