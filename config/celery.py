@@ -24,10 +24,13 @@ def bind_task_id(task_id=None, **kwargs):
 
 @task_prerun.connect
 @task_postrun.connect
-def reuse_database_connection(**kwargs):
+def reuse_database_connection(sender=None, **kwargs):
     """Around each task, close the connection only if it is broken or older than CONN_MAX_AGE
     (Django's own rule for a request), so one session serves many tasks; the fix-up's close
-    after every task is off (CELERY_DB_REUSE_MAX)."""
+    after every task is off (CELERY_DB_REUSE_MAX). A task run eagerly, in the caller's process
+    and transaction, leaves the caller's connection alone (as the fix-up does)."""
+    if getattr(getattr(sender, "request", None), "is_eager", False):
+        return
     close_old_connections()
 
 
