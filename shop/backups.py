@@ -25,6 +25,8 @@ class BackupError(Exception):
 
 
 def engine_of(using: str = "default") -> str:
+    if using not in connections.settings:
+        raise BackupError(_("There is no database %(alias)s in the settings.") % {"alias": using})
     engine = connections[using].settings_dict["ENGINE"]
     if engine == "django.db.backends.sqlite3":
         return "sqlite"
@@ -43,13 +45,22 @@ def default_backup_path(using: str = "default") -> Path:
 def backup_database(output: Path, using: str = "default") -> Path:
     """Write a consistent copy of the database `using` to `output` (refusing to overwrite)."""
     output = Path(output)
+    engine_of(using)
     if output.exists():
         raise BackupError(_("%(file)s exists already: choose another file.") % {"file": output})
     output.parent.mkdir(parents=True, exist_ok=True)
-    if engine_of(using) == "sqlite":
-        _sqlite_backup(output, using)
-    else:
-        _run(["pg_dump", "--format=custom", "--no-owner", "--file", str(output)], using)
+    # Written beside the target and renamed at the end: a backup that fails midway (disk full,
+    # pg_dump killed) leaves no file that looks like a backup and would restore half a shop.
+    partial = output.with_name(f".{output.name}.partial")
+    partial.unlink(missing_ok=True)
+    try:
+        if engine_of(using) == "sqlite":
+            _sqlite_backup(partial, using)
+        else:
+            _run(["pg_dump", "--format=custom", "--no-owner", "--file", str(partial)], using)
+        os.replace(partial, output)
+    finally:
+        partial.unlink(missing_ok=True)
     return output
 
 

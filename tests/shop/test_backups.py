@@ -2,6 +2,7 @@
 gives back the same returns, refunds and stock; a restore asks first and refuses a bad file."""
 
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -144,3 +145,35 @@ def test_backup_without_output_goes_under_var_backups(settings, tmp_path):
     (written,) = (tmp_path / "backups").iterdir()
     assert written.name.startswith("default-")
     assert str(written) in out.getvalue()
+
+
+def test_a_backup_failing_midway_leaves_no_file(tmp_path, monkeypatch):
+    """The copy fails after writing part of the file (a full disk, pg_dump killed): the
+    operator finds no file at --output, and no partial file beside it, nothing that a later
+    restore could take for a backup."""
+    # given: the engine's copy writes half a backup, then fails as a full disk does
+    import shop.backups
+
+    def half_written(path, *args, **kwargs):
+        Path(path).write_bytes(b"SQLite format 3\x00" + b"\x00" * 4096)
+        raise shop.backups.BackupError("No space left on device")
+
+    def pg_dump_half_written(command, *args, **kwargs):
+        half_written(command[command.index("--file") + 1])
+
+    monkeypatch.setattr(shop.backups, "_sqlite_backup", half_written)
+    monkeypatch.setattr(shop.backups, "_run", pg_dump_half_written)
+    output = tmp_path / "tonight.backup"
+    # when
+    with pytest.raises(CommandError, match="No space left on device"):
+        call_command("backup", "--output", str(output), stdout=StringIO())
+    # then
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_backup_with_a_bad_database_alias_exits_with_an_error(tmp_path):
+    # when
+    with pytest.raises(CommandError, match="nope"):
+        call_command("backup", "--output", str(tmp_path / "x"), "--database", "nope")
+    # then
+    assert list(tmp_path.iterdir()) == []
