@@ -36,7 +36,7 @@ def _snapshot() -> dict[str, list[tuple]]:
 
 
 def _seeded() -> dict[str, list[tuple]]:
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--apply", verbosity=0)
     snapshot = _snapshot()
     assert len(snapshot["returns.Return"]) >= 8
     assert len(snapshot["refunds.Refund"]) >= 1
