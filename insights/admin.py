@@ -3,13 +3,16 @@ analytics page and the returns overview's export download."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from datetime import date, timedelta
 from typing import Any
 
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import BadRequest, PermissionDenied
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.db.models import QuerySet
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -20,7 +23,7 @@ from django.views.decorators.http import require_GET
 
 from insights import charts
 from insights.access import may_see_insights
-from insights.exports import csv_chunks, export_rows, json_chunks
+from insights.exports import csv_chunks, export_rows, json_chunks, write_xlsx
 from insights.periods import Period
 from insights.reports import days_ranges, refund_mode_shares, refunds_per_week, report
 from returns.models import Return
@@ -132,6 +135,7 @@ EXPORT_FORMATS = {
     "csv": (csv_chunks, "text/csv; charset=utf-8"),
     "json": (json_chunks, "application/json"),
 }
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @require_GET
@@ -144,15 +148,31 @@ def export_view(request: HttpRequest) -> HttpResponseBase:
         raise PermissionDenied
     query = request.GET.copy()
     fmt = query.pop("_format", ["csv"])[-1]
-    if fmt not in EXPORT_FORMATS:
+    if fmt not in EXPORT_FORMATS and fmt != "xlsx":
         raise BadRequest(f"_format: unknown {fmt!r}")
     # The changelist reads the filter from request.GET: the same one, without our parameter.
     request.GET = query  # type: ignore[assignment]
     return_admin = admin.site.get_model_admin(Return)
     changelist = return_admin.get_changelist_instance(request)
     returns = Return.objects.filter(pk__in=changelist.queryset.order_by().values("pk"))
+    filename = f"returns-{timezone.localtime():%Y%m%d-%H%M}.{fmt}"
+    if fmt == "xlsx":
+        return _xlsx_download(returns, filename)
     chunks, content_type = EXPORT_FORMATS[fmt]
     response = StreamingHttpResponse(chunks(export_rows(returns)), content_type=content_type)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="returns-{stamp}.{fmt}"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _xlsx_download(returns: QuerySet[Return], filename: str) -> FileResponse:
+    """A workbook is a zip whose directory comes last, so it cannot be streamed as it is made:
+    it is written (in openpyxl's flat-memory mode) to a temporary file, which is then streamed
+    and disappears with its last reference (unlinked at once; the open file stays readable)."""
+    with tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) as spool:
+        path = spool.name
+    try:
+        write_xlsx(export_rows(returns), path)
+        workbook = open(path, "rb")  # noqa: SIM115 (FileResponse closes it)
+    finally:
+        os.unlink(path)
+    return FileResponse(workbook, as_attachment=True, filename=filename, content_type=XLSX_TYPE)

@@ -4,6 +4,7 @@ streamed, to staff who may see insights only."""
 import csv
 import io
 import json
+from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -74,3 +75,34 @@ def test_the_overview_offers_it_with_its_filter(agent, plain_staff):
     html = page.content.decode()
     assert f'href="{URL}?status__exact=received" id="export-csv"' in html
     assert f'href="{URL}?status__exact=received&amp;_format=json" id="export-json"' in html
+    assert f'href="{URL}?status__exact=received&amp;_format=xlsx" id="export-xlsx"' in html
+
+
+def test_xlsx_is_the_same_rows_as_a_workbook(agent, tmp_path):
+    # given
+    from openpyxl import load_workbook
+
+    scenario = november()
+    # when
+    response = logged_in(agent).get(URL, {"status__exact": "completed", "_format": "xlsx"})
+    # then: a workbook whose sheet holds the header and the CSV's rows
+    assert response.status_code == 200
+    assert response["Content-Type"] == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert response["Content-Disposition"].startswith('attachment; filename="returns-')
+    assert response["Content-Disposition"].endswith('.xlsx"')
+    saved = tmp_path / "download.xlsx"
+    saved.write_bytes(b"".join(response.streaming_content))
+    rows = list(load_workbook(saved, read_only=True)["returns"].values)
+    header = list(rows[0])
+    a1 = scenario.returns["A1"].rma_number
+    picked = [
+        (r[header.index("rma_number")], r[header.index("sku")], r[header.index("line_amount")])
+        for r in rows[1:]
+    ]
+    # amounts are numbers in a workbook (a spreadsheet sums them), equal to the CSV's
+    assert [(rma, sku, Decimal(str(amount))) for rma, sku, amount in picked] == [
+        (a1, "SHIRT-L", Decimal("100.00")),
+        (a1, "SCARF-U", Decimal("30.00")),
+    ]

@@ -83,7 +83,7 @@ class Command(BaseCommand):
 
 def _row_counts() -> dict[str, int]:
     return {
-        model._meta.label: model.objects.count()
+        model._meta.label: model._default_manager.count()
         for model in apps.get_models()
         if model._meta.app_label in ("shop", "returns", "refunds", "notifications")
     }
