@@ -6,10 +6,12 @@ from io import StringIO
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from returns.models import Return, ReturnEvent, ReturnStatus
+from returns.services import return_cancel
+from returns.services.expiry import returns_expire_due
 from returns.tasks import expire_returns
 from tests.returns.helpers import create
 from tests.returns.labels.helpers import approved_with_label, label_of, scan
@@ -124,3 +126,75 @@ def test_the_beat_task_expires_them(stale):
     assert settings.CELERY_BEAT_SCHEDULE["returns-expire"]["task"] == (
         "returns.tasks.expire_returns"
     )
+
+
+@pytest.mark.parametrize(
+    ("days", "code", "said"),
+    [("0", 2, "--days must be at least 1"), ("-3", 2, "--days must be at least 1")],
+)
+def test_bad_days_exit_with_a_message_and_change_nothing(stale, notifications, days, code, said):
+    # given
+    events = ReturnEvent.objects.count()
+    notifications.calls.clear()
+    err = StringIO()
+    # when
+    with pytest.raises(SystemExit) as exited:
+        call_command("returns_expire", "--apply", "--days", days, stdout=StringIO(), stderr=err)
+    # then
+    assert exited.value.code == code
+    assert said in err.getvalue()
+    stale.refresh_from_db()
+    assert stale.status == ReturnStatus.APPROVED
+    assert ReturnEvent.objects.count() == events
+    assert notifications.calls == []
+
+
+def test_days_that_are_not_a_number_are_refused(stale):
+    with pytest.raises(CommandError, match="invalid int value: 'thirty'"):
+        call_command("returns_expire", "--days", "thirty", stdout=StringIO(), stderr=StringIO())
+    stale.refresh_from_db()
+    assert stale.status == ReturnStatus.APPROVED
+
+
+def test_a_failure_midway_leaves_each_return_whole_or_untouched(stale, staff, order, notifications):
+    """Each return expires in its own transaction: when the run dies after the first (here the
+    progress callback raises, as a killed process or a lost database would), the first is
+    expired with its event and email, the second untouched: no event, no email, still approved."""
+    # given: two returns due
+    second = approved_days_ago(approved_with_label(staff, order, 1), 32)
+    notifications.calls.clear()
+
+    def die_after_the_first():
+        raise RuntimeError("the database went away")
+
+    # when
+    with pytest.raises(RuntimeError):
+        returns_expire_due(apply=True, progress=die_after_the_first)
+    # then: the oldest (second, 32 days) expired whole; the other untouched
+    second.refresh_from_db()
+    stale.refresh_from_db()
+    assert second.status == ReturnStatus.EXPIRED
+    assert second.events.filter(code="expiry.not_sent").count() == 1
+    assert stale.status == ReturnStatus.APPROVED
+    assert not stale.events.filter(code="expiry.not_sent").exists()
+    assert label_of(stale).status != "cancelled"
+    assert notifications.events == ["expired"]
+
+
+def test_a_return_changed_meanwhile_is_skipped_not_forced(stale, staff, order, notifications):
+    # given: two returns due; the customer cancels the second while the first expires
+    second = approved_days_ago(approved_with_label(staff, order, 1), 30 + 2)
+
+    def cancel_the_other():  # called after each return: the cancel happens once
+        other = Return.objects.get(pk=stale.pk)
+        if other.status == ReturnStatus.APPROVED:
+            return_cancel(actor=staff, ret=other, notify=False)
+
+    # when
+    run_ = returns_expire_due(apply=True, progress=cancel_the_other)
+    # then
+    assert [r.rma_number for r in run_.expired] == [second.rma_number]
+    assert [r.rma_number for r, _why in run_.skipped] == [stale.rma_number]
+    stale.refresh_from_db()
+    assert stale.status == ReturnStatus.CANCELLED
+    assert not stale.events.filter(code="expiry.not_sent").exists()
