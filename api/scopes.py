@@ -8,6 +8,7 @@ RETURNS_READ = "returns:read"
 RETURNS_WRITE = "returns:write"
 RETURNS_PROCESS = "returns:process"
 REFUNDS_READ = "refunds:read"
+STORE_CREDIT_REDEEM = "store_credit:redeem"
 
 SCOPE_CHOICES = [
     (ORDERS_WRITE, _("Create and update orders")),
@@ -15,6 +16,7 @@ SCOPE_CHOICES = [
     (RETURNS_WRITE, _("Create and cancel returns")),
     (RETURNS_PROCESS, _("Approve, reject, receive and mark returns refunded")),
     (REFUNDS_READ, _("Read refunds")),
+    (STORE_CREDIT_REDEEM, _("Check and spend store credit codes")),
 ]
 ALL_SCOPES = [code for code, _label in SCOPE_CHOICES]
 
@@ -29,4 +31,5 @@ SCOPE_PERMISSIONS: dict[str, list[str]] = {
         "refunds.manage_refund",
     ],
     REFUNDS_READ: [],
+    STORE_CREDIT_REDEEM: ["refunds.redeem_storecreditcode"],
 }

@@ -320,3 +320,26 @@ class ReturnPageSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     results = ReturnSerializer(many=True)
+
+
+class StoreCreditCodeSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    currency = serializers.CharField()
+    balance = AmountField()
+    expires_at = UtcDateTimeField(allow_null=True)
+    expired = serializers.BooleanField()
+
+
+class RedeemSerializer(serializers.Serializer):
+    amount = AmountField()
+    currency = serializers.CharField(min_length=3, max_length=3)
+    reference = serializers.CharField(
+        max_length=100, help_text="The storefront's order the credit pays for: one spend each."
+    )
+
+
+class RedemptionSerializer(serializers.Serializer):
+    amount = AmountField()
+    reference = serializers.CharField()
+    created_at = UtcDateTimeField()
+    credit = StoreCreditCodeSerializer()

@@ -5,7 +5,7 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
-from api.views import catalogue, orders, returns
+from api.views import catalogue, credit, orders, returns
 
 app_name = "api"
 
@@ -46,6 +46,12 @@ urlpatterns = [
         name="return_refunds",
     ),
     path("returns/<str:rma_number>/label", returns.ReturnLabelView.as_view(), name="return_label"),
+    path("store-credit/<str:code>", credit.StoreCreditCodeView.as_view(), name="store_credit"),
+    path(
+        "store-credit/<str:code>/redeem",
+        credit.StoreCreditRedeemView.as_view(),
+        name="store_credit_redeem",
+    ),
     path("reasons", catalogue.ReasonsView.as_view(), name="reasons"),
     path("actions", catalogue.ActionsView.as_view(), name="actions"),
     # The schema and its pages, from local assets (drf-spectacular-sidecar): no CDN.

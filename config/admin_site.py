@@ -23,6 +23,7 @@ MENU = [
             "returns.return",
             "refunds.refund",
             "refunds.exchangedue",
+            "refunds.storecreditcode",
             "refunds.storecreditmovement",
             "returns.returnlabel",
             "notifications.notification",

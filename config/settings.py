@@ -229,6 +229,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "notifications-sweep": {"task": "notifications.tasks.sweep_notifications", "schedule": 60.0},
     # Approved returns whose parcel never moved expire (ShopSettings.return_expiry_days).
     "returns-expire": {"task": "returns.tasks.expire_returns", "schedule": 3600.0},
+    # What is left on expired store credit codes is written off the ledger (refunds/credit.py).
+    "store-credit-expire": {"task": "refunds.tasks.expire_store_credit", "schedule": 3600.0},
     # Throttle counters whose window closed are deleted.
     "throttle-purge": {"task": "shop.tasks.purge_throttle_counters", "schedule": 3600.0},
     # Beat's heartbeat, run by a worker: the health check's "beat" line reads its age.

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from portal.views import accounts, brands, labels, orders, policy, returns
+from portal.views import accounts, brands, credit, labels, orders, policy, returns
 
 urlpatterns = [
     path("", accounts.home, name="home"),
@@ -32,6 +32,7 @@ urlpatterns = [
     ),
     # --- orders and returns
     path("orders/", orders.orders, name="orders"),
+    path("account/credit/", credit.store_credit, name="store_credit"),
     path("orders/<str:number>/", orders.order_detail, name="order_detail"),
     path("orders/<str:number>/return/", returns.return_request_form, name="return_request"),
     path(

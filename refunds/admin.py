@@ -29,11 +29,19 @@ from refunds.forms import (
     RepaymentForm,
     ReversalForm,
 )
-from refunds.models import ExchangeDue, Refund, RefundMode, Repayment, StoreCreditMovement
+from refunds.models import (
+    ExchangeDue,
+    Refund,
+    RefundMode,
+    Repayment,
+    StoreCreditCode,
+    StoreCreditMovement,
+)
 from refunds.money import money_for_order, money_for_return
 from refunds.quotes import Quote
 from returns.models import Return
 from returns.services import ReturnError
+from shop.models import Customer
 from shop.pagination import CappedCountPaginator
 from shop.requests import AuthenticatedRequest
 from shop.templatetags.money import money
@@ -514,3 +522,59 @@ class StoreCreditMovementAdmin(_ReadOnlyAdmin):
         "created_by",
         "created_at",
     )
+
+
+@admin.register(StoreCreditCode)
+class StoreCreditCodeAdmin(_ReadOnlyAdmin):
+    list_display = ["code", "customer", "balance", "amount", "currency", "expires_at", "refund"]
+    list_filter = ["currency"]
+    list_select_related = ["customer", "refund"]
+    # A code is found by itself (unique index), or by its customer's email.
+    search_fields = ["=code", "customer__email"]
+    fields = readonly_fields = (
+        "code",
+        "customer",
+        "currency",
+        "amount",
+        "balance",
+        "expires_at",
+        "refund",
+        "created_by",
+        "created_at",
+    )
+
+
+class _CustomerCreditInline(admin.TabularInline):  # type: ignore[type-arg]
+    """The customer's page shows the codes and the ledger (read only: only the services write
+    them). Attached to shop's CustomerAdmin from here, since shop knows nothing of refunds."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class CustomerCreditCodeInline(_CustomerCreditInline):
+    model = StoreCreditCode
+    fields = readonly_fields = ("code", "balance", "amount", "currency", "expires_at", "refund")
+    verbose_name_plural = _("store credit codes")
+
+
+class CustomerCreditMovementInline(_CustomerCreditInline):
+    model = StoreCreditMovement
+    fields = readonly_fields = ("created_at", "amount", "currency", "code", "note")
+    verbose_name_plural = _("store credit movements")
+    ordering = ["-created_at", "-id"]
+
+
+_customer_admin = admin.site.get_model_admin(Customer)
+_customer_admin.inlines = [  # type: ignore[misc]
+    *_customer_admin.inlines,
+    CustomerCreditCodeInline,
+    CustomerCreditMovementInline,
+]

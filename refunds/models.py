@@ -6,6 +6,8 @@ what was paid, a store-credit balance never negative) is checked by refunds/serv
 row lock, because a CHECK constraint cannot see other rows.
 """
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -171,6 +173,64 @@ class Refund(models.Model):
         self.reversal_reason = reason
 
 
+class StoreCreditCode(models.Model):
+    """Store credit as a redeemable code, gift-card style: unguessable, one currency, a balance
+    that only the ledger's movements change (refunds/credit.py), an optional expiry.
+
+    The customer's balance is the ledger's sum; each code's `balance` is the part of it that
+    code holds, moved by one conditional UPDATE with its ledger row, so concurrent redemptions
+    never spend more than the balance (and the CHECKs below refuse it if code ever tried)."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="store_credit_codes",
+    )
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    amount = models.DecimalField(_("amount issued"), **MONEY)
+    balance = models.DecimalField(_("balance"), **MONEY)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    refund = models.OneToOneField(
+        "Refund",
+        verbose_name=_("issued for the refund"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credit_code",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("store credit code")
+        verbose_name_plural = _("store credit codes")
+        ordering = ["-created_at", "-id"]
+        permissions = [("redeem_storecreditcode", _("Can redeem store credit codes"))]
+        indexes = [models.Index(fields=["customer", "currency"], name="credit_code_customer")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="credit_code_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(balance__gte=0) & Q(balance__lte=models.F("amount")),
+                name="credit_code_balance_within_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+
 class StoreCreditMovement(models.Model):
     """The store-credit ledger: each credit or spend is a row; a balance is their sum."""
 
@@ -192,6 +252,16 @@ class StoreCreditMovement(models.Model):
         on_delete=models.PROTECT,
         related_name="credit_movements",
     )
+    code = models.ForeignKey(
+        StoreCreditCode,
+        verbose_name=_("code"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="movements",
+    )
+    # What the storefront spent it on (its order number): a code pays for it once.
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
     note = models.CharField(_("note"), max_length=255, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -221,6 +291,11 @@ class StoreCreditMovement(models.Model):
                 fields=["refund"],
                 condition=Q(refund__isnull=False, amount__lt=0),
                 name="store_credit_reversed_once_per_refund",
+            ),
+            models.UniqueConstraint(
+                fields=["code", "reference"],
+                condition=Q(code__isnull=False, amount__lt=0) & ~Q(reference=""),
+                name="store_credit_code_pays_a_reference_once",
             ),
         ]
 

@@ -10,6 +10,8 @@ from returns.models import Return
 from shop.models import Customer, Order
 from shop.money import ZERO
 
+CENT = Decimal("0.01")  # the money columns' scale (shop.models.MONEY)
+
 
 def refunds_for_return(ret: Return) -> QuerySet[Refund]:
     """The return's refunds, newest first, with who made and marked them."""
@@ -58,4 +60,11 @@ def store_credit_movements(customer: Customer) -> QuerySet[StoreCreditMovement]:
 
 
 def _sum(refunds_or_movements: QuerySet[Any]) -> Decimal:
-    return refunds_or_movements.aggregate(total=Sum("amount"))["total"] or ZERO
+    return exact_money(refunds_or_movements.aggregate(total=Sum("amount"))["total"])
+
+
+def exact_money(total: Decimal | None) -> Decimal:
+    """A SUM of a money column as an exact Decimal of the column's two places: SQLite adds
+    decimals in floating point (33.73 - 20.00 - 13.73 is -3.6e-15 there); on PostgreSQL the
+    sum is exact already and this changes nothing."""
+    return ZERO if total is None else total.quantize(CENT)

@@ -10,12 +10,15 @@ refunds are counted against what it paid under that lock, and settling a refund 
 the return, which may ship an exchange's replacement order.
 """
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 
+from refunds import credit
+from refunds.amounts import parse_amount
+from refunds.errors import RefundError, RefundPermissionError
 from refunds.models import (
     ExchangeDue,
     Refund,
@@ -26,7 +29,7 @@ from refunds.models import (
 )
 from refunds.money import ReturnMoney, money_for_return
 from refunds.quotes import Quote, quote_for_return
-from refunds.selectors import committed_total_for_order, store_credit_balance
+from refunds.selectors import committed_total_for_order
 from returns.events import money_param, part
 from returns.locks import (
     lock_customer,
@@ -36,10 +39,10 @@ from returns.locks import (
     lock_return,
 )
 from returns.models import Return, ReturnEvent, ReturnStatus
-from returns.services import ReturnError, ReturnPermissionError, return_complete, tell_customer
+from returns.services import return_complete, tell_customer
 from returns.services._common import record_event
 from shop.models import Customer, Order, User
-from shop.money import MINOR_UNITS, ZERO, format_money, quantize
+from shop.money import ZERO, format_money
 
 REFUND_PERMISSION = "refunds.manage_refund"
 
@@ -65,18 +68,6 @@ _COMPLETION_NOTICE: dict[str, str] = {
     RefundMode.STORE_CREDIT: "credited",
     RefundMode.EXCHANGE: "exchanged",
 }
-
-
-class RefundError(ReturnError):
-    """The refund cannot be made or changed that way; the message says why."""
-
-    default_code = "refund_refused"
-
-
-class RefundPermissionError(RefundError, ReturnPermissionError):
-    """The person acting lacks the refund permission."""
-
-    default_code = "not_allowed"
 
 
 # --- refunds ---------------------------------------------------------------------------------
@@ -204,7 +195,7 @@ def _check_amount(
                 "total": format_money(quote.total, currency),
             }
         )
-    amount = left if amount is None else _parse_amount(amount, currency)
+    amount = left if amount is None else parse_amount(amount, currency)
     if amount > left:
         raise RefundError(
             gettext(
@@ -441,24 +432,9 @@ def _not_reversible(refund: Refund) -> str:
 
 
 def _take_credit_back(refund: Refund, ret: Return, actor: User) -> StoreCreditMovement:
-    customer = lock_customer(ret.order.customer_id)
-    balance = store_credit_balance(customer, refund.currency)
-    if balance < refund.amount:
-        raise RefundError(
-            gettext(
-                "Only %(balance)s of this store credit is left on the customer's balance: it "
-                "cannot be taken back."
-            )
-            % {"balance": format_money(balance, refund.currency)}
-        )
-    return StoreCreditMovement.objects.create(
-        customer=customer,
-        amount=-refund.amount,
-        currency=refund.currency,
-        refund=refund,
-        note=gettext("Return %(rma)s: refund reversed") % {"rma": ret.rma_number},
-        created_by=actor,
-    )
+    lock_customer(ret.order.customer_id)
+    note = gettext("Return %(rma)s: refund reversed") % {"rma": ret.rma_number}
+    return credit.take_back_code(refund, actor, note)
 
 
 # --- amounts owed back -----------------------------------------------------------------------
@@ -597,39 +573,34 @@ def exchange_due_mark_paid(*, actor: User | None, due: ExchangeDue, reference: s
 
 def store_credit_spend(
     *, actor: User | None, customer: Customer, amount: Decimal | str, currency: str, note: str = ""
-) -> StoreCreditMovement:
-    """Spend store credit (an order paid with it, a manual correction): the balance never goes
-    below zero. Staff with the refund permission, or the customer themselves."""
-    own_account = actor is not None and getattr(actor, "customer", None) == customer
-    if not own_account:
-        _require_permission(actor)
-    amount = _parse_amount(amount, currency)
+) -> list[StoreCreditMovement]:
+    """Spend store credit (an order paid with it, a manual correction) across the customer's
+    codes, soonest to expire first: the balance never goes below zero. Staff with the refund
+    permission, or the customer themselves."""
+    credit.require_spender(actor, customer)
+    value = parse_amount(amount, currency)
     with transaction.atomic():
         customer = lock_customer(customer.pk)
-        balance = store_credit_balance(customer, currency)
-        if amount > balance:
-            raise RefundError(
-                gettext("The store credit balance is only %(balance)s.")
-                % {"balance": format_money(balance, currency)}
-            )
-        return StoreCreditMovement.objects.create(
-            customer=customer,
-            amount=-amount,
-            currency=currency,
-            note=note.strip()[:255],
-            created_by=actor,
-        )
+        return credit.spend_from_codes(customer, value, currency, actor, note.strip())
 
 
 def _credit_store(refund: Refund, ret: Return, actor: User) -> StoreCreditMovement:
+    """The refund as a new store credit code, with the shop's bonus for choosing credit."""
     customer = lock_customer(ret.order.customer_id)
-    return StoreCreditMovement.objects.create(
+    bonus = credit.bonus_for(refund.amount, refund.currency)
+    note = gettext("Return %(rma)s") % {"rma": ret.rma_number}
+    if bonus:
+        note = gettext("Return %(rma)s, with a %(bonus)s bonus") % {
+            "rma": ret.rma_number,
+            "bonus": format_money(bonus, refund.currency),
+        }
+    return credit.issue_code(
         customer=customer,
-        amount=refund.amount,
+        amount=refund.amount + bonus,
         currency=refund.currency,
+        actor=actor,
+        note=note,
         refund=refund,
-        note=gettext("Return %(rma)s") % {"rma": ret.rma_number},
-        created_by=actor,
     )
 
 
@@ -670,23 +641,6 @@ def _check_mode(ret: Return, mode: str | None) -> str:
             )
         )
     return mode
-
-
-def _parse_amount(amount: object, currency: str) -> Decimal:
-    try:
-        if isinstance(amount, float):
-            raise TypeError
-        value = Decimal(str(amount).strip().replace(",", "."))
-    except (InvalidOperation, TypeError, ValueError):
-        raise RefundError(gettext("Type the amount as a number, e.g. 12.50.")) from None
-    if not value.is_finite() or value <= 0:
-        raise RefundError(gettext("The amount must be more than zero."))
-    if quantize(value, currency) != value:
-        raise RefundError(
-            gettext("%(currency)s amounts have at most %(places)d decimals.")
-            % {"currency": currency, "places": MINOR_UNITS[currency]}
-        )
-    return quantize(value, currency)
 
 
 def _require_pending(refund: Refund) -> None:

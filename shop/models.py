@@ -386,6 +386,21 @@ class ShopSettings(models.Model):
     default_return_fee = models.DecimalField(_("default return fee"), default=0, **MONEY)
     offer_money_back = models.BooleanField(_("offer money back"), default=True)
     offer_store_credit = models.BooleanField(_("offer store credit"), default=True)
+    # --- store credit codes (refunds/credit.py)
+    store_credit_bonus_percent = models.DecimalField(
+        _("store credit bonus (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=0,
+        help_text=_(
+            "Added to a refund the customer takes as store credit instead of money, e.g. 10."
+        ),
+    )
+    store_credit_valid_days = models.PositiveIntegerField(
+        _("store credit valid for (days)"),
+        default=0,
+        help_text=_("A store credit code expires this many days after it is issued; 0: never."),
+    )
     offer_exchange = models.BooleanField(_("offer exchange"), default=True)
     in_store_returns_allowed = models.BooleanField(_("in-store returns allowed"), default=True)
     notify_customers_by_default = models.BooleanField(
@@ -433,6 +448,10 @@ class ShopSettings(models.Model):
             models.CheckConstraint(condition=Q(pk=1), name="shop_settings_single_row"),
             models.CheckConstraint(
                 condition=Q(default_return_fee__gte=0), name="shop_settings_fee_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(store_credit_bonus_percent__gte=0, store_credit_bonus_percent__lte=100),
+                name="shop_settings_credit_bonus_0_to_100",
             ),
         ]
 

@@ -48,6 +48,7 @@ ROLES: dict = {
             *_READ,
             "refunds.manage_refund",
             "refunds.view_storecreditmovement",
+            "refunds.view_storecreditcode",
             "refunds.view_exchangedue",
             "refunds.view_repayment",
             "returns.complete_return",

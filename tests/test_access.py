@@ -43,7 +43,8 @@ from notifications.models import (
     WebhookEndpoint,
 )
 from notifications.services import notification_enqueue
-from refunds.models import ExchangeDue, Refund, Repayment, StoreCreditMovement
+from refunds.credit import issue_code
+from refunds.models import ExchangeDue, Refund, Repayment, StoreCreditCode, StoreCreditMovement
 from refunds.quotes import quote_for_return
 from refunds.services import refund_create
 from returns.models import (
@@ -623,6 +624,30 @@ TABLE: dict[str, tuple[str, str]] = {
         "login login login login login   302   302   302   302   302",
         "    -     -     -     -     -     -     -     -     -     -",
     ),
+    "admin/refunds/storecreditcode/": (
+        "login login login login login   403   200   403   403   200",
+        "login login login login login   403   200   403   403   200",
+    ),
+    "admin/refunds/storecreditcode/add/": (
+        "login login login login login   403   403   403   403   403",
+        "login login login login login   403   403   403   403   403",
+    ),
+    "admin/refunds/storecreditcode/<path:object_id>/history/": (
+        "login login login login login   403   200   403   403   200",
+        "    -     -     -     -     -     -     -     -     -     -",
+    ),
+    "admin/refunds/storecreditcode/<path:object_id>/delete/": (
+        "login login login login login   403   403   403   403   403",
+        "login login login login login   403   403   403   403   403",
+    ),
+    "admin/refunds/storecreditcode/<path:object_id>/change/": (
+        "login login login login login   403   200   403   403   200",
+        "login login login login login   403   403   403   403   403",
+    ),
+    "admin/refunds/storecreditcode/<path:object_id>/": (
+        "login login login login login   302   302   302   302   302",
+        "    -     -     -     -     -     -     -     -     -     -",
+    ),
     "admin/refunds/storecreditmovement/": (
         "login login login login login   403   200   403   403   200",
         "login login login login login   403   200   403   403   200",
@@ -857,6 +882,10 @@ TABLE: dict[str, tuple[str, str]] = {
         "login   200   200 login login   200   200   200   200   200",
         "    -     -     -     -     -     -     -     -     -     -",
     ),
+    "account/credit/": (
+        "login   200   200 login login   200   200   200   200   200",
+        "    -     -     -     -     -     -     -     -     -     -",
+    ),
     "orders/<str:number>/": (
         "login   200   404   200   404   404   404   404   404   404",
         "    -     -     -     -     -     -     -     -     -     -",
@@ -955,6 +984,14 @@ TABLE: dict[str, tuple[str, str]] = {
         "  401   401   401   401   401   401   401   401   401   401",
         "  401   401   401   401   401   401   401   401   401   401",
     ),
+    "api/v1/store-credit/<str:code>": (
+        "  401   401   401   401   401   401   401   401   401   401",
+        "  401   401   401   401   401   401   401   401   401   401",
+    ),
+    "api/v1/store-credit/<str:code>/redeem": (
+        "  401   401   401   401   401   401   401   401   401   401",
+        "  401   401   401   401   401   401   401   401   401   401",
+    ),
     "api/v1/reasons": (
         "  401   401   401   401   401   401   401   401   401   401",
         "  401   401   401   401   401   401   401   401   401   401",
@@ -1046,8 +1083,8 @@ def build_world() -> World:
         quote=quote_for_return(return_a).to_json(),
         created_by=boss,
     )
-    credit = StoreCreditMovement.objects.create(
-        customer=customer_a, amount=Decimal("10.00"), currency="EUR", created_by=boss
+    credit = issue_code(
+        customer=customer_a, amount=Decimal("10.00"), currency="EUR", actor=boss, note="Gift"
     )
     repayment = Repayment.objects.create(
         ret=return_a,
@@ -1098,6 +1135,7 @@ def build_world() -> World:
         "refunds/refund": refund_a.pk,
         "refunds/exchangedue": due_a.pk,
         "refunds/storecreditmovement": credit.pk,
+        "refunds/storecreditcode": credit.code_id,
         "refunds/repayment": repayment.pk,
         "notifications/emailtemplate": template.pk,
         "notifications/notification": notification_a.pk,
@@ -1148,7 +1186,11 @@ def path_for(route: str, world: World) -> str:
         "rma_number": world.return_a.rma_number,
         "carrier_code": "offline",
         "provider": "postmark",
-        "code": "maison",
+        "code": (
+            StoreCreditCode.objects.get(pk=world.admin_ids["refunds/storecreditcode"]).code
+            if "store-credit" in route
+            else "maison"
+        ),
     }
     path = _GROUP.sub(lambda m: str(values[m["name"]]), route)
     path = _CONVERTER.sub(lambda m: str(values[m["name"]]), path)

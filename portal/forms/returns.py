@@ -7,9 +7,11 @@ whatever the form let through.
 """
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, cast
 
 from django import forms
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from returns import policy
@@ -43,6 +45,20 @@ REFUND_MODE_LABELS: "dict[str, StrOrPromise]" = {
     Return.RefundMode.STORE_CREDIT: _("Store credit, to spend on your next order"),
     Return.RefundMode.EXCHANGE: _("Exchange for another size or colour, chosen below"),
 }
+
+
+def refund_mode_label(mode: str, shop_settings: ShopSettings) -> "StrOrPromise":
+    """The choice as the customer reads it; store credit says the shop's bonus, if any."""
+    bonus = shop_settings.store_credit_bonus_percent
+    if mode == Return.RefundMode.STORE_CREDIT and bonus:
+        whole = bonus == bonus.to_integral_value()
+        shown = bonus.quantize(Decimal(1)) if whole else bonus.normalize()  # 10, 12.5
+        return _("Store credit, to spend on your next order, with a %(bonus)s %% bonus") % {
+            "bonus": formats.number_format(shown, use_l10n=True)
+        }
+    return REFUND_MODE_LABELS[mode]
+
+
 DELIVERY_OPTION_LABELS: "dict[str, StrOrPromise]" = {
     Return.DeliveryOption.LABEL: _("Send it by post with a prepaid return label"),
     Return.DeliveryOption.IN_STORE: _("Drop it off in one of our shops"),
@@ -126,7 +142,8 @@ class ReturnRequestForm(forms.Form):
             )
         refund_mode = cast(forms.ChoiceField, self.fields["refund_mode"])
         refund_mode.choices = [
-            (mode, REFUND_MODE_LABELS[mode]) for mode in policy.offered_refund_modes(shop_settings)
+            (mode, refund_mode_label(mode, shop_settings))
+            for mode in policy.offered_refund_modes(shop_settings)
         ]
         delivery_option = cast(forms.ChoiceField, self.fields["delivery_option"])
         delivery_option.choices = [
