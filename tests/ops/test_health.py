@@ -2,6 +2,7 @@
 /healthz's answers (a worker and Redis: test_health_services.py)."""
 
 import json
+import re
 from datetime import timedelta
 from io import StringIO
 
@@ -106,7 +107,8 @@ def test_a_notification_due_longer_than_the_limit_fails_the_backlog(settings):
     result = by_name(health.run_checks(["backlog"]))["backlog:notifications"]
     # then
     assert not result.ok
-    assert result.detail == "oldest due row waiting 1200 s (limit 900 s)"
+    # the seconds the test itself took on a busy machine are in the wait too
+    assert re.fullmatch(r"oldest due row waiting 120\d s \(limit 900 s\)", result.detail)
 
 
 def test_a_backlog_within_the_limit_and_a_future_retry_pass(settings):
@@ -117,7 +119,7 @@ def test_a_backlog_within_the_limit_and_a_future_retry_pass(settings):
     result = by_name(health.run_checks(["backlog"]))["backlog:notifications"]
 
     assert result.ok
-    assert result.detail == "oldest due row waiting 300 s"
+    assert re.fullmatch(r"oldest due row waiting 30\d s", result.detail)
 
 
 def test_another_app_adds_a_backlog_source(monkeypatch):
