@@ -37,6 +37,7 @@ from refunds.providers import (
     ProviderRefund,
     ProviderStatus,
     ProviderUnavailable,
+    UnknownProviderError,
     get_provider,
 )
 from refunds.quotes import Quote, quote_for_return
@@ -50,9 +51,10 @@ from returns.locks import (
     lock_return,
 )
 from returns.models import Return, ReturnEvent, ReturnStatus
+from returns.selectors import is_pending_inspection
 from returns.services import ReturnError, ReturnPermissionError, return_complete, tell_customer
 from returns.services._common import record_event
-from shop.models import Customer, Order, User
+from shop.models import Customer, Order, ShopSettings, User
 from shop.money import MINOR_UNITS, ZERO, format_money, quantize
 
 logger = logging.getLogger(__name__)
@@ -529,11 +531,9 @@ def refund_send(*, actor: User | None, refund: Refund) -> Refund:
 def refund_retry(*, actor: User | None, refund: Refund, idempotency_key: str) -> Refund:
     """A failed refund tried again: a new refund (a new key at the provider) of what is still
     owed, as refunds.money counts it (the failed one holds no money), sent to the provider."""
-    if refund.status != RefundStatus.FAILED:
-        raise RefundError(
-            gettext("Only a failed refund can be retried; this one is %(status)s.")
-            % {"status": refund.get_status_display()}
-        )
+    refusal = retry_refusal(refund)
+    if refusal:
+        raise RefundError(refusal)
     return refund_through_provider(
         actor=actor,
         ret=refund.ret,
@@ -589,19 +589,37 @@ def _claim_send(refund_id: int) -> Refund:
         lock_order(refund.order_id)
         ret = lock_return(refund.ret_id)
         locked = lock_refund(refund_id)
-        _require_pending(locked)
-        if not locked.goes_through_provider:
-            raise RefundError(
-                gettext("This refund is paid out by hand: mark it refunded with its reference.")
-            )
-        if _send_in_flight(locked):
-            raise RefundError(gettext("This refund is being sent to the provider right now."))
-        if locked.provider_state == ProviderState.SENT:
-            raise RefundError(gettext("The provider has this refund: its confirmation is awaited."))
+        refusal = send_refusal(locked)
+        if refusal:
+            raise RefundError(refusal)
         _refuse_beyond_what_arrived(money_for_return(ret), locked)
         locked.provider_state, locked.provider_sent_at = ProviderState.SENDING, timezone.now()
         locked.save(update_fields=["provider_state", "provider_sent_at"])
     return Refund.objects.select_related("order").get(pk=refund_id)
+
+
+def send_refusal(refund: Refund) -> str:
+    """Why `refund` cannot be sent to its provider now, in words for staff ("" when it can)."""
+    if refund.status != RefundStatus.PENDING:
+        return gettext("This refund is already %(status)s.") % {
+            "status": refund.get_status_display()
+        }
+    if not refund.goes_through_provider:
+        return gettext("This refund is paid out by hand: mark it refunded with its reference.")
+    if _send_in_flight(refund):
+        return gettext("This refund is being sent to the provider right now.")
+    if refund.provider_state == ProviderState.SENT:
+        return gettext("The provider has this refund: its confirmation is awaited.")
+    return ""
+
+
+def retry_refusal(refund: Refund) -> str:
+    """Why `refund` cannot be retried, in words for staff ("" when it can)."""
+    if refund.status != RefundStatus.FAILED:
+        return gettext("Only a failed refund can be retried; this one is %(status)s.") % {
+            "status": refund.get_status_display()
+        }
+    return ""
 
 
 def _send_in_flight(refund: Refund) -> bool:
@@ -686,6 +704,63 @@ def _refund_at_provider(provider_code: str, answer: ProviderRefund) -> Refund | 
     if found is None and answer.refund_id is not None:
         found = ours.filter(pk=answer.refund_id, reference__in=["", answer.reference]).first()
     return found
+
+
+# The ShopSettings switch of each refund mode's automatic refund.
+_AUTOMATIC_SWITCH: dict[str, str] = {
+    RefundMode.ORIGINAL_PAYMENT: "auto_refund_money_back",
+    RefundMode.STORE_CREDIT: "auto_refund_store_credit",
+}
+
+
+def automatic_refund_mode(ret: Return) -> str | None:
+    """The mode the return is refunded in without a click, or None: its mode's switch is on
+    (ShopSettings), it is received and inspected (its quantities known), and it has no refund
+    yet (a failed automatic refund is retried by staff)."""
+    if ret.status != ReturnStatus.RECEIVED or is_pending_inspection(ret):
+        return None
+    mode = _check_mode(ret, None)
+    switch = _AUTOMATIC_SWITCH.get(mode)
+    if switch is None or not getattr(ShopSettings.load(), switch):
+        return None
+    return None if ret.refunds.exists() else mode
+
+
+def refund_automatically(ret_id: int) -> Refund | None:
+    """After the receipt (or inspection) commits: the refund of what the quote says, made by
+    the system through the same rules as staff's, then sent to the provider (no transaction
+    open), or given at once as store credit. None when none is due or the rules refuse it
+    (logged: staff refund it by hand)."""
+    ret = Return.objects.select_related("order").get(pk=ret_id)
+    mode = automatic_refund_mode(ret)
+    if mode is None:
+        return None
+    try:
+        with transaction.atomic():
+            refund = _create(
+                actor=None, ret=ret, key=f"auto-{ret.pk}", amount=None, mode=mode, reason=""
+            )
+            if mode == RefundMode.STORE_CREDIT:
+                locked_ret, locked = lock_return(ret.pk), lock_refund(refund.pk)
+                _pay_out(locked, locked_ret, money_for_return(locked_ret), None, "")
+    except (RefundError, IntegrityError) as exc:
+        logger.warning("no automatic refund of return %s: %s", ret.rma_number, exc)
+        return None
+    if refund.goes_through_provider:
+        return _send(refund.pk, None)
+    return refund
+
+
+def refund_provider_name(ret: Return) -> str:
+    """The provider the return's money goes back through, as staff read it ("" when it is
+    paid out by hand, or given as store credit)."""
+    code = _provider_of(ret.order, _check_mode(ret, None))
+    if code == MANUAL_PROVIDER:
+        return ""
+    try:
+        return get_provider(code).name
+    except UnknownProviderError:  # the order names a provider this site does not have
+        return code
 
 
 def _provider_of(order: Order, mode: str) -> str:
