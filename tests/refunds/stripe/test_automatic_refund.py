@@ -12,7 +12,7 @@ from returns.services.inspection import return_inspect, return_receive_for_inspe
 from shop.models import ShopSettings
 from tests.factories import make_order, superuser
 from tests.refunds.factories import received_return
-from tests.refunds.stripe.conftest import stripe_order
+from tests.refunds.stripe.helpers import stripe_order
 
 pytestmark = pytest.mark.django_db
 

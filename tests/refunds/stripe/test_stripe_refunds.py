@@ -19,7 +19,7 @@ from refunds.services import (
 from returns.models import ReturnEvent, ReturnStatus
 from tests.factories import make_order
 from tests.refunds.factories import received_return
-from tests.refunds.stripe.conftest import PAYMENT_INTENT, stripe_order
+from tests.refunds.stripe.helpers import PAYMENT_INTENT, stripe_order
 from tests.refunds.stripe.stripe_server import refused
 
 pytestmark = pytest.mark.django_db

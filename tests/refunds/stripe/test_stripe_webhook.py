@@ -12,7 +12,7 @@ from refunds.money import money_for_return
 from refunds.services import refund_retry, refund_through_provider
 from returns.models import ReturnEvent, ReturnStatus
 from tests.refunds.factories import refunds_manager
-from tests.refunds.stripe.conftest import signed_post
+from tests.refunds.stripe.helpers import signed_post
 from tests.refunds.stripe.stripe_server import event
 from tests.refunds.stripe.test_stripe_refunds import worked_example_paid_by_stripe
 
