@@ -161,7 +161,7 @@ class RefundAdmin(_ReadOnlyAdmin):
     list_filter = ["status", "mode", "provider", "is_partial", "created_at"]
     list_select_related = ["ret", "order", "marked_by"]
     search_fields = ["ret__rma_number", "order__number", "reference"]
-    actions = ["mark_failed", "cancel_refunds"]
+    actions = ["mark_failed", "cancel_refunds", "check_at_provider"]
     # Shown, never edited (a tuple: one sequence fits the types of both attributes).
     fields = readonly_fields = (
         "ret",
@@ -272,6 +272,17 @@ class RefundAdmin(_ReadOnlyAdmin):
     def cancel_refunds(self, request: AuthenticatedRequest, queryset: QuerySet[Refund]) -> None:
         self._each(
             request, queryset, services.refund_cancel, gettext("Refund %(refund)s cancelled.")
+        )
+
+    @admin.action(
+        permissions=["manage"], description=_("Ask the provider where the selected refunds stand")
+    )
+    def check_at_provider(self, request: AuthenticatedRequest, queryset: QuerySet[Refund]) -> None:
+        self._each(
+            request,
+            queryset,
+            services.refund_check,
+            gettext("Refund %(refund)s checked at the provider."),
         )
 
     def _each(

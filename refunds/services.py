@@ -544,6 +544,31 @@ def refund_retry(*, actor: User | None, refund: Refund, idempotency_key: str) ->
     )
 
 
+def refund_check(*, actor: User | None, refund: Refund) -> Refund:
+    """Ask the provider where a refund it has stands (its webhook lost or late), with no
+    transaction open, and apply the answer as a webhook's."""
+    _require_permission(actor)
+    refusal = check_refusal(refund)
+    if refusal:
+        raise RefundError(refusal)
+    try:
+        answer = get_provider(refund.provider).refund_status(refund.reference)
+    except ProviderError as exc:
+        raise RefundError(
+            gettext("The provider could not tell: %(error)s") % {"error": exc}
+        ) from exc
+    return refund_provider_update(refund.provider, answer) or refund
+
+
+def check_refusal(refund: Refund) -> str:
+    """Why the provider cannot be asked about `refund`, in words for staff ("" when it can)."""
+    if refund.status != RefundStatus.PENDING or not refund.goes_through_provider:
+        return gettext("Only a pending refund sent to a provider can be checked there.")
+    if not refund.reference:
+        return gettext("The provider has not given this refund an id yet: send it again.")
+    return ""
+
+
 def provider_idempotency_key(refund: Refund) -> str:
     """The Idempotency-Key the provider sees: one per Refund row, the same on every send."""
     return f"refund-{refund.pk}-{refund.idempotency_key}"

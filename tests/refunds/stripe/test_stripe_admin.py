@@ -122,3 +122,24 @@ def test_retry_of_a_refund_that_did_not_fail_is_refused_and_changes_nothing(
     assert "Only a failed refund can be retried" in response.content.decode()
     assert Refund.objects.count() == 1
     assert len(stripe_server.requests) == 1
+
+
+def test_the_list_action_asks_stripe_where_refunds_stand(client, stripe_server, staff, manager):
+    # given
+    stripe_server.refund_status = "pending"
+    ret = worked_example_paid_by_stripe()
+    refund = refund_through_provider(actor=manager, ret=ret, idempotency_key="form-1")
+    refund.refresh_from_db()
+    stripe_server.refunds[refund.reference]["status"] = "failed"
+    stripe_server.refunds[refund.reference]["failure_reason"] = "lost_or_stolen_card"
+    # when
+    response = client.post(
+        "/admin/refunds/refund/",
+        {"action": "check_at_provider", "_selected_action": [refund.pk]},
+        follow=True,
+    )
+    # then
+    assert f"Refund {refund.pk} checked at the provider." in response.content.decode()
+    refund.refresh_from_db()
+    assert refund.status == Refund.Status.FAILED
+    assert refund.provider_message == "Stripe: refund failed (lost_or_stolen_card)"

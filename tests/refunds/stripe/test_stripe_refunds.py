@@ -11,6 +11,7 @@ from refunds.money import money_for_return
 from refunds.services import (
     RefundError,
     provider_idempotency_key,
+    refund_check,
     refund_mark_refunded,
     refund_retry,
     refund_send,
@@ -207,3 +208,44 @@ def test_store_credit_on_an_order_paid_by_stripe_is_given_here(stripe_server, ma
     assert stripe_server.requests == []
     assert refund.provider == "manual"
     assert not StoreCreditMovement.objects.exists()  # until staff mark it refunded
+
+
+def test_a_refund_is_checked_at_stripe_when_its_webhook_is_late(stripe_server, manager):
+    # given: pending at Stripe, then succeeded there; no webhook came
+    stripe_server.refund_status = "pending"
+    ret = worked_example_paid_by_stripe()
+    refund = refund_through_provider(actor=manager, ret=ret, idempotency_key="form-1")
+    refund.refresh_from_db()
+    stripe_server.refunds[refund.reference]["status"] = "succeeded"
+    # when
+    checked = refund_check(actor=manager, refund=refund)
+    # then
+    assert (stripe_server.requests[-1].method, stripe_server.requests[-1].path) == (
+        "GET",
+        f"/v1/refunds/{refund.reference}",
+    )
+    assert checked.status == Refund.Status.REFUNDED
+    ret.refresh_from_db()
+    assert ret.status == ReturnStatus.COMPLETED
+
+
+def test_a_refund_stripe_does_not_know_is_refused_and_unchanged(stripe_server, manager):
+    # given
+    stripe_server.refund_status = "pending"
+    ret = worked_example_paid_by_stripe()
+    refund = refund_through_provider(actor=manager, ret=ret, idempotency_key="form-1")
+    refund.refresh_from_db()
+    stripe_server.refunds.clear()
+    # when / then
+    with pytest.raises(RefundError, match="The provider could not tell: Stripe: No such refund"):
+        refund_check(actor=manager, refund=refund)
+    refund.refresh_from_db()
+    assert refund.status == Refund.Status.PENDING
+
+
+def test_a_refund_paid_by_hand_is_not_checked_anywhere(stripe_server, manager):
+    ret = received_return(make_order([(1, "19.99")]), [1])
+    refund = refund_through_provider(actor=manager, ret=ret, idempotency_key="form-1")
+    with pytest.raises(RefundError, match="Only a pending refund sent to a provider"):
+        refund_check(actor=manager, refund=refund)
+    assert stripe_server.requests == []
