@@ -517,7 +517,16 @@ def refund_through_provider(
         reason=reason,
     )
     if refund.goes_through_provider and refund.provider_state == ProviderState.NOT_SENT:
-        refund = refund_send(actor=actor, refund=refund)
+        try:
+            refund = refund_send(actor=actor, refund=refund)
+        except RefundError:
+            fresh = Refund.objects.get(pk=refund.pk)
+            if (
+                fresh.status == RefundStatus.PENDING
+                and fresh.provider_state == ProviderState.NOT_SENT
+            ):
+                raise  # refused for itself (more than arrived, say), not sent by anyone
+            return fresh  # the same form sent twice at once: its first submission sends it
     return refund
 
 
