@@ -10,6 +10,7 @@ settings.PRODUCTION (DEBUG=false).
 | config.E001 | no SECRET_KEY, or the repository's development key |
 | config.E002 | a per-process cache (LocMem, dummy): the processes must share cached figures |
 | config.E003 | the demo users of `seed_demo` (their passwords are in the README) |
+| config.E004 | a payment provider of REFUND_PROVIDERS lacking its settings (Stripe's keys) |
 
 Checks of other parts live beside them (e.g. notifications.W001); a new production refusal
 goes here, in the list below, with the next id.
@@ -84,12 +85,30 @@ def check_no_demo_users(app_configs=None, **kwargs) -> list[Error]:
     ]
 
 
+def check_refund_providers(app_configs=None, **kwargs) -> list[Error]:
+    from refunds.providers import get_provider, provider_codes
+
+    errors = []
+    for code in provider_codes():
+        problems = get_provider(code).configuration_problems()
+        if problems:
+            errors.append(
+                Error(
+                    f"The payment provider {code!r} cannot refund: {'; '.join(problems)}.",
+                    hint='Set its settings (README, "Stripe"), or unset STRIPE_SECRET_KEY.',
+                    id="config.E004",
+                )
+            )
+    return errors
+
+
 # The production refusals, in id order. Another part's refusal (e.g. an open webhook) is
 # registered here too, so that `check --tag production` and the WSGI start see it.
 PRODUCTION_CHECKS = [
     check_secret_key,
     check_shared_cache,
     check_no_demo_users,
+    check_refund_providers,
     # Webhooks without their secret are refused by their apps: notifications.E001, returns.E001.
 ]
 

@@ -319,6 +319,28 @@ CARRIER_WEBHOOK_SECRET = env("CARRIER_WEBHOOK_SECRET", default="")
 CARRIER_WEBHOOK_SECRETS = env.dict("CARRIER_WEBHOOK_SECRETS", default={})
 CARRIER_WEBHOOK_TOLERANCE_SECONDS = env.int("CARRIER_WEBHOOK_TOLERANCE_SECONDS", default=300)
 
+# --- Refunds through the payment provider (refunds/providers/; README "Stripe") ----------------
+# Providers by code, as RETURN_CARRIERS: "manual" (staff pay out and type the reference) is
+# always there; "stripe" once STRIPE_SECRET_KEY is set. An order's payment_provider says which
+# one refunds it. STRIPE_API_BASE points the library elsewhere (the tests' local server).
+REFUND_PROVIDERS: dict[str, Any] = {"manual": "refunds.providers.manual.ManualProvider"}
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+if STRIPE_SECRET_KEY:
+    REFUND_PROVIDERS["stripe"] = {
+        "BACKEND": "refunds.providers.stripe.StripeProvider",
+        "OPTIONS": {
+            "secret_key": STRIPE_SECRET_KEY,
+            "webhook_secret": env("STRIPE_WEBHOOK_SECRET", default=""),
+            "api_base": env("STRIPE_API_BASE", default="https://api.stripe.com"),
+            "timeout_seconds": env.float("STRIPE_TIMEOUT_SECONDS", default=20.0),
+            "max_network_retries": env.int("STRIPE_MAX_NETWORK_RETRIES", default=2),
+            "webhook_tolerance_seconds": env.int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", default=300),
+        },
+    }
+# A refund sent to its provider with no answer recorded after this long died with its process:
+# it may be sent again (with the same idempotency key: the provider makes no second refund).
+REFUND_SEND_STALE_AFTER_SECONDS = env.int("REFUND_SEND_STALE_AFTER_SECONDS", default=300)
+
 # --- Security --------------------------------------------------------------------------------
 # What each of these protects, and the production checklist: SECURITY.md. Production refuses to
 # start on an unsafe setting (config/checks.py).

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from notifications.webhooks import anymail_tracking_webhook
 from ops.views import healthz, metrics
+from refunds.webhooks import payment_provider_webhook
 from returns.webhooks import carrier_tracking_webhook, sendcloud_webhook
 
 urlpatterns = [
@@ -23,6 +24,12 @@ urlpatterns = [
     ),
     # Sendcloud's webhook, in its own format and signature (returns/carriers/sendcloud.py).
     path("carriers/sendcloud/webhook/", sendcloud_webhook, name="sendcloud_webhook"),
+    # The payment providers' refund webhooks (Stripe-signed: refunds/webhooks.py).
+    path(
+        "payments/<slug:provider_code>/webhook/",
+        payment_provider_webhook,
+        name="payment_provider_webhook",
+    ),
     # The storefront integration's REST API (api/, docs/openapi.yaml).
     path("api/v1/", include("api.urls")),
     # The site's health for load balancers and monitors: open, never cached (ops/views.py).

@@ -166,10 +166,10 @@ class RefundAdmin(_ReadOnlyAdmin):
         "created_at",
         "marked_by",
     ]
-    list_filter = ["status", "mode", "is_partial", "created_at"]
+    list_filter = ["status", "mode", "provider", "is_partial", "created_at"]
     list_select_related = ["ret", "order", "marked_by"]
     search_fields = ["ret__rma_number", "order__number", "reference"]
-    actions = ["mark_failed", "cancel_refunds"]
+    actions = ["mark_failed", "cancel_refunds", "check_at_provider"]
     # Shown, never edited (a tuple: one sequence fits the types of both attributes).
     fields = readonly_fields = (
         "ret",
@@ -182,6 +182,9 @@ class RefundAdmin(_ReadOnlyAdmin):
         "is_partial",
         "partial_reason",
         "reference",
+        "provider",
+        "provider_state",
+        "provider_message",
         "note",
         "created_by",
         "created_at",
@@ -215,12 +218,27 @@ class RefundAdmin(_ReadOnlyAdmin):
                 reverse("admin:refunds_refund_reverse", args=[obj.pk]),
                 gettext("Reverse this refund"),
             )
+        if not services.retry_refusal(obj):
+            return self._provider_step(obj, "retry", gettext("Retry this refund"))
         if obj.status != Refund.Status.PENDING:
             return "-"
+        if obj.goes_through_provider:
+            if services.send_refusal(obj):
+                return obj.get_provider_state_display()
+            return self._provider_step(obj, "send", gettext("Send it to the provider again"))
         return format_html(
             '<a class="button" href="{}">{}</a>',
             reverse("admin:refunds_refund_mark_refunded", args=[obj.pk]),
             gettext("Mark as refunded"),
+        )
+
+    def _provider_step(self, obj: Refund, action: str, label: str) -> SafeString:
+        """The provider's words (why it failed, or did not answer) and the button."""
+        return format_html(
+            '<p class="bo-warning">{}</p><a class="button" href="{}">{}</a>',
+            obj.provider_message or obj.note or "-",
+            reverse(f"admin:refunds_refund_{action}", args=[obj.pk]),
+            label,
         )
 
     def get_urls(self) -> list[URLPattern]:
@@ -242,6 +260,8 @@ class RefundAdmin(_ReadOnlyAdmin):
                 name="refunds_refund_mark_refunded",
             ),
             path("<int:pk>/reverse/", view(self.reverse_view), name="refunds_refund_reverse"),
+            path("<int:pk>/send/", view(self.send_view), name="refunds_refund_send"),
+            path("<int:pk>/retry/", view(self.retry_view), name="refunds_refund_retry"),
             *super().get_urls(),
         ]
 
@@ -260,6 +280,17 @@ class RefundAdmin(_ReadOnlyAdmin):
     def cancel_refunds(self, request: AuthenticatedRequest, queryset: QuerySet[Refund]) -> None:
         self._each(
             request, queryset, services.refund_cancel, gettext("Refund %(refund)s cancelled.")
+        )
+
+    @admin.action(
+        permissions=["manage"], description=_("Ask the provider where the selected refunds stand")
+    )
+    def check_at_provider(self, request: AuthenticatedRequest, queryset: QuerySet[Refund]) -> None:
+        self._each(
+            request,
+            queryset,
+            services.refund_check,
+            gettext("Refund %(refund)s checked at the provider."),
         )
 
     def _each(
@@ -344,7 +375,7 @@ class RefundAdmin(_ReadOnlyAdmin):
                 reason=data["reason"],
             )
         else:
-            refund = services.refund_create(
+            refund = services.refund_through_provider(
                 actor=request.user,
                 ret=ret,
                 idempotency_key=key,
@@ -412,6 +443,76 @@ class RefundAdmin(_ReadOnlyAdmin):
             "refusal": services.reversal_refusal(refund),
         }
         return TemplateResponse(request, "admin/refunds/reverse.html", context)
+
+    def send_view(self, request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
+        """Confirm, then send a pending refund to its provider again (the same refund)."""
+        return self._provider_view(
+            request,
+            pk,
+            refusal=services.send_refusal,
+            act=lambda refund, key: services.refund_send(actor=request.user, refund=refund),
+            title=gettext("Send refund %(id)s to the provider again"),
+            button=gettext("Send it again"),
+        )
+
+    def retry_view(self, request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
+        """Confirm, then retry a failed refund: a new refund of what is still owed."""
+        return self._provider_view(
+            request,
+            pk,
+            refusal=services.retry_refusal,
+            act=lambda refund, key: services.refund_retry(
+                actor=request.user, refund=refund, idempotency_key=key
+            ),
+            title=gettext("Retry refund %(id)s"),
+            button=gettext("Retry the refund"),
+        )
+
+    def _provider_view(
+        self,
+        request: AuthenticatedRequest,
+        pk: int,
+        *,
+        refusal: Callable[[Refund], str],
+        act: Callable[[Refund, str], Refund],
+        title: str,
+        button: str,
+    ) -> HttpResponseBase:
+        self._require_manage(request)
+        refund = get_object_or_404(Refund.objects.select_related("ret", "order"), pk=pk)
+        form = ExchangeSettleForm(
+            request.POST if request.method == "POST" else None,
+            initial={"idempotency_key": RefundForm.new_key()},
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = act(refund, form.cleaned_data["idempotency_key"])
+            except ReturnError as exc:
+                messages.error(request, exc.message)
+            else:
+                self._tell_outcome(request, result)
+                return redirect("admin:refunds_refund_change", result.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "object": refund,
+            "title": title % {"id": refund.pk},
+            "button": button,
+            "form": form,
+            "refusal": refusal(refund),
+            "money": money_for_return(refund.ret),
+        }
+        return TemplateResponse(request, "admin/refunds/provider_action.html", context)
+
+    def _tell_outcome(self, request: AuthenticatedRequest, refund: Refund) -> None:
+        words = gettext("Refund of %(amount)s: %(status)s.") % {
+            "amount": money(refund.amount, refund.currency),
+            "status": refund.get_status_display(),
+        }
+        if refund.provider_message:
+            messages.warning(request, f"{words} {refund.provider_message}")
+        else:
+            messages.success(request, words)
 
     def mark_refunded_view(self, request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
         self._require_manage(request)

@@ -13,3 +13,12 @@ class RefundsConfig(AppConfig):
         # A refund's timeline event freezes its quote; it is summarised when read, in the
         # reader's language (returns/events.py).
         register_quote_summariser(lambda data: Quote.from_json(data).summary())
+
+        from django.db.models.signals import post_save
+
+        from refunds.automatic import refund_after_receipt
+        from returns.models import ReturnEvent
+
+        # A return received and inspected may be refunded without a click (ShopSettings), once
+        # its receipt commits: the returns app does not know refunds' services.
+        post_save.connect(refund_after_receipt, sender=ReturnEvent, dispatch_uid="auto-refund")

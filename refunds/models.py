@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from returns.models import Return, ReturnStatus
-from shop.models import MONEY, Customer, Order, User
+from shop.models import MANUAL_PAYMENT, MONEY, Customer, Order, User
 from shop.money import CURRENCY_CHOICES
 
 
@@ -30,6 +30,21 @@ class RefundStatus(models.TextChoices):
 
 # Refunds that hold money: they count against what the order paid.
 LIVE_REFUND_STATUSES = [RefundStatus.PENDING, RefundStatus.REFUNDED]
+
+
+class ProviderState(models.TextChoices):
+    """Where a refund stands at its payment provider (refunds/providers/). A refund is marked
+    refunded only once the provider confirms it; until then it is pending, whatever this says."""
+
+    NOT_SENT = "", _("not sent")
+    SENDING = "sending", _("being sent")
+    SENT = "sent", _("sent, awaiting the provider's confirmation")
+    NO_ANSWER = "no_answer", _("no answer from the provider: send it again")
+
+
+# The provider of refunds paid out by hand (bank transfer, the provider's dashboard) and of
+# store credit: staff mark them refunded with their reference.
+MANUAL_PROVIDER = MANUAL_PAYMENT
 
 
 class RefundMode(models.TextChoices):
@@ -75,6 +90,16 @@ class Refund(models.Model):
         help_text=_("The payment provider's refund id or the bank transfer's reference."),
     )
     note = models.TextField(_("note"), blank=True)
+    provider = models.CharField(
+        _("payment provider"), max_length=20, default=MANUAL_PROVIDER, db_index=True
+    )
+    provider_state = models.CharField(
+        _("at the provider"), max_length=20, choices=ProviderState.choices, blank=True
+    )
+    provider_message = models.TextField(
+        _("provider's message"), blank=True, help_text=_("Why the provider refused or failed it.")
+    )
+    provider_sent_at = models.DateTimeField(_("sent to the provider at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -126,6 +151,12 @@ class Refund(models.Model):
                 condition=Q(is_partial=False) | ~Q(partial_reason=""),
                 name="refund_partial_has_reason",
             ),
+            # The provider's webhook finds its refund by the provider's id: one row per id.
+            models.UniqueConstraint(
+                fields=["provider", "reference"],
+                condition=~Q(provider=MANUAL_PROVIDER) & ~Q(reference=""),
+                name="refund_provider_reference_once",
+            ),
             # A reversal takes back money paid out: it is always explained.
             models.CheckConstraint(
                 condition=~Q(status=RefundStatus.REVERSED) | ~Q(reversal_reason=""),
@@ -141,6 +172,11 @@ class Refund(models.Model):
         return self.status in LIVE_REFUND_STATUSES
 
     @property
+    def goes_through_provider(self) -> bool:
+        """Paid out by a provider's API: only its confirmation marks it refunded."""
+        return self.provider != MANUAL_PROVIDER
+
+    @property
     def is_reversible(self) -> bool:
         """Paid out, and its return not completed (completing settled the money for good):
         only refund_reverse takes it back. A pending refund is cancelled instead."""
@@ -153,6 +189,7 @@ class Refund(models.Model):
         self.reference = reference
         self.marked_by = actor
         self.marked_at = timezone.now()
+        self.provider_message = ""
 
     def mark_failed(self, *, actor: User | None, note: str) -> None:
         self.status = RefundStatus.FAILED

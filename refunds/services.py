@@ -10,17 +10,23 @@ refunds are counted against what it paid under that lock, and settling a refund 
 the return, which may ship an exchange's replacement order.
 """
 
+import logging
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from refunds import credit
 from refunds.amounts import parse_amount
 from refunds.errors import RefundError, RefundPermissionError
 from refunds.models import (
+    MANUAL_PROVIDER,
     ExchangeDue,
+    ProviderState,
     Refund,
     RefundMode,
     RefundStatus,
@@ -28,6 +34,15 @@ from refunds.models import (
     StoreCreditMovement,
 )
 from refunds.money import ReturnMoney, money_for_return
+from refunds.providers import (
+    Payment,
+    ProviderError,
+    ProviderRefund,
+    ProviderStatus,
+    ProviderUnavailable,
+    UnknownProviderError,
+    get_provider,
+)
 from refunds.quotes import Quote, quote_for_return
 from refunds.selectors import committed_total_for_order
 from returns.events import money_param, part
@@ -39,10 +54,13 @@ from returns.locks import (
     lock_return,
 )
 from returns.models import Return, ReturnEvent, ReturnStatus
+from returns.selectors import is_pending_inspection
 from returns.services import return_complete, tell_customer
 from returns.services._common import record_event
-from shop.models import Customer, Order, User
+from shop.models import Customer, Order, ShopSettings, User
 from shop.money import ZERO, format_money
+
+logger = logging.getLogger(__name__)
 
 REFUND_PERMISSION = "refunds.manage_refund"
 
@@ -116,7 +134,7 @@ def refund_create(
 
 def _create(
     *,
-    actor: User,
+    actor: User | None,
     ret: Return,
     key: str,
     amount: Decimal | str | None,
@@ -151,6 +169,7 @@ def _create(
         partial_reason=reason if is_partial else "",
         created_by=actor,
         idempotency_key=key,
+        provider=_provider_of(order, mode),
     )
     _record(
         ret,
@@ -249,6 +268,7 @@ def refund_mark_refunded(*, actor: User | None, refund: Refund, reference: str) 
         if locked.status == RefundStatus.REFUNDED and locked.reference == reference:
             return locked  # the same click twice
         _require_pending(locked)
+        _refuse_by_hand_through_provider(locked)
         state = money_for_return(ret)
         _refuse_beyond_what_arrived(state, locked)
         if not reference and locked.mode != RefundMode.STORE_CREDIT:
@@ -258,17 +278,25 @@ def refund_mark_refunded(*, actor: User | None, refund: Refund, reference: str) 
                     "bank transfer's reference."
                 )
             )
-        locked.mark_refunded(actor=actor, reference=reference)
-        locked.save(update_fields=["status", "reference", "marked_by", "marked_at"])
-        if locked.mode == RefundMode.STORE_CREDIT:
-            _credit_store(locked, ret, actor)
-        code, params = _settled_message(locked)
-        event = _record(ret, actor, code, params, visible_to_customer=True)
-        if state.parcel_awaited:
-            # Refunded before receipt: the customer is told, and asked to still send the parcel.
-            tell_customer(ret, code="refunded_early", event=event, actor=actor, notify=None)
-        _complete_if_settled(ret, actor, code, params, notice=_COMPLETION_NOTICE[locked.mode])
+        _pay_out(locked, ret, state, actor, reference)
     return locked
+
+
+def _pay_out(
+    locked: Refund, ret: Return, state: ReturnMoney, actor: User | None, reference: str
+) -> None:
+    """The money left (staff say so, or the provider confirmed it): the refund is refunded, a
+    store credit given, the customer told, and a received return settled completed."""
+    locked.mark_refunded(actor=actor, reference=reference)
+    locked.save(update_fields=["status", "reference", "marked_by", "marked_at", "provider_message"])
+    if locked.mode == RefundMode.STORE_CREDIT:
+        _credit_store(locked, ret, actor)
+    code, params = _settled_message(locked)
+    event = _record(ret, actor, code, params, visible_to_customer=True)
+    if state.parcel_awaited:
+        # Refunded before receipt: the customer is told, and asked to still send the parcel.
+        tell_customer(ret, code="refunded_early", event=event, actor=actor, notify=None)
+    _complete_if_settled(ret, actor, code, params, notice=_COMPLETION_NOTICE[locked.mode])
 
 
 def refund_settle(
@@ -437,6 +465,332 @@ def _take_credit_back(refund: Refund, ret: Return, actor: User) -> StoreCreditMo
     return credit.take_back_code(refund, actor, note)
 
 
+# --- through the payment provider ------------------------------------------------------------
+# A refund of an order paid through a provider (Order.payment_provider) is sent to it as
+# labels are to carriers (returns/services/labels.py): claimed under the locks (state
+# sending), sent with no transaction open, its answer recorded under the locks again. It is
+# marked refunded only when the provider confirms it (at once, or later by its webhook); a
+# failure keeps the provider's words for staff, who retry with a new refund.
+
+
+def refund_through_provider(
+    *,
+    actor: User | None,
+    ret: Return,
+    idempotency_key: str,
+    amount: Decimal | str | None = None,
+    mode: str | None = None,
+    reason: str = "",
+) -> Refund:
+    """refund_create, then, for an order paid through a provider, the refund sent to it
+    (refund_send). The same key twice makes one refund, sent once."""
+    refund = refund_create(
+        actor=actor,
+        ret=ret,
+        idempotency_key=idempotency_key,
+        amount=amount,
+        mode=mode,
+        reason=reason,
+    )
+    if refund.goes_through_provider and refund.provider_state == ProviderState.NOT_SENT:
+        try:
+            refund = refund_send(actor=actor, refund=refund)
+        except RefundError:
+            fresh = Refund.objects.get(pk=refund.pk)
+            if (
+                fresh.status == RefundStatus.PENDING
+                and fresh.provider_state == ProviderState.NOT_SENT
+            ):
+                raise  # refused for itself (more than arrived, say), not sent by anyone
+            return fresh  # the same form sent twice at once: its first submission sends it
+    return refund
+
+
+def refund_send(*, actor: User | None, refund: Refund) -> Refund:
+    """Send a pending refund to its provider: first time, or again after no answer (same
+    idempotency key: the provider makes one refund). Refused while a send is in flight."""
+    _require_permission(actor)
+    return _send(refund.pk, actor)
+
+
+def refund_retry(*, actor: User | None, refund: Refund, idempotency_key: str) -> Refund:
+    """A failed refund tried again: a new refund (a new key at the provider) of what is still
+    owed, as refunds.money counts it (the failed one holds no money), sent to the provider."""
+    refusal = retry_refusal(refund)
+    if refusal:
+        raise RefundError(refusal)
+    return refund_through_provider(
+        actor=actor,
+        ret=refund.ret,
+        idempotency_key=idempotency_key,
+        amount=refund.amount if refund.is_partial else None,
+        mode=refund.mode,
+        reason=refund.partial_reason,
+    )
+
+
+def refund_check(*, actor: User | None, refund: Refund) -> Refund:
+    """Ask the provider where a refund it has stands (its webhook lost or late), with no
+    transaction open, and apply the answer as a webhook's."""
+    _require_permission(actor)
+    refusal = check_refusal(refund)
+    if refusal:
+        raise RefundError(refusal)
+    try:
+        answer = get_provider(refund.provider).refund_status(refund.reference)
+    except ProviderError as exc:
+        raise RefundError(
+            gettext("The provider could not tell: %(error)s") % {"error": exc}
+        ) from exc
+    return refund_provider_update(refund.provider, answer) or refund
+
+
+def check_refusal(refund: Refund) -> str:
+    """Why the provider cannot be asked about `refund`, in words for staff ("" when it can)."""
+    if refund.status != RefundStatus.PENDING or not refund.goes_through_provider:
+        return gettext("Only a pending refund sent to a provider can be checked there.")
+    if not refund.reference:
+        return gettext("The provider has not given this refund an id yet: send it again.")
+    return ""
+
+
+def provider_idempotency_key(refund: Refund) -> str:
+    """The Idempotency-Key the provider sees: one per Refund row, the same on every send."""
+    return f"refund-{refund.pk}-{refund.idempotency_key}"
+
+
+def _send(refund_id: int, actor: User | None) -> Refund:
+    claimed = _claim_send(refund_id)
+    provider = get_provider(claimed.provider)
+    try:
+        answer: ProviderRefund | str = provider.refund(
+            Payment.of(claimed.order),
+            claimed.amount,
+            claimed.currency,
+            provider_idempotency_key(claimed),
+            claimed.pk,
+        )
+    except ProviderUnavailable as exc:
+        answer = str(exc)
+    except ProviderError as exc:  # refused: nothing was made there
+        answer = ProviderRefund(ProviderStatus.FAILED, message=str(exc))
+    except Exception as exc:  # a bug must not leave it sending; whether it went is unknown
+        logger.exception("provider %s failed on refund %s", claimed.provider, claimed.pk)
+        answer = f"{exc.__class__.__name__}: {exc}"
+    with transaction.atomic():
+        lock_order(claimed.order_id)
+        ret = lock_return(claimed.ret_id)
+        locked = lock_refund(claimed.pk)
+        if isinstance(answer, str):
+            if (
+                locked.status == RefundStatus.PENDING
+                and locked.provider_state == ProviderState.SENDING
+            ):
+                locked.provider_state, locked.provider_message = ProviderState.NO_ANSWER, answer
+                locked.save(update_fields=["provider_state", "provider_message"])
+            return locked
+        _apply_answer(locked, ret, answer, actor)
+    return locked
+
+
+def _claim_send(refund_id: int) -> Refund:
+    with transaction.atomic():
+        refund = Refund.objects.only("order_id", "ret_id").get(pk=refund_id)
+        lock_order(refund.order_id)
+        ret = lock_return(refund.ret_id)
+        locked = lock_refund(refund_id)
+        refusal = send_refusal(locked)
+        if refusal:
+            raise RefundError(refusal)
+        _refuse_beyond_what_arrived(money_for_return(ret), locked)
+        locked.provider_state, locked.provider_sent_at = ProviderState.SENDING, timezone.now()
+        locked.save(update_fields=["provider_state", "provider_sent_at"])
+    return Refund.objects.select_related("order").get(pk=refund_id)
+
+
+def send_refusal(refund: Refund) -> str:
+    """Why `refund` cannot be sent to its provider now, in words for staff ("" when it can)."""
+    if refund.status != RefundStatus.PENDING:
+        return gettext("This refund is already %(status)s.") % {
+            "status": refund.get_status_display()
+        }
+    if not refund.goes_through_provider:
+        return gettext("This refund is paid out by hand: mark it refunded with its reference.")
+    if _send_in_flight(refund):
+        return gettext("This refund is being sent to the provider right now.")
+    if refund.provider_state == ProviderState.SENT:
+        return gettext("The provider has this refund: its confirmation is awaited.")
+    return ""
+
+
+def retry_refusal(refund: Refund) -> str:
+    """Why `refund` cannot be retried, in words for staff ("" when it can)."""
+    if refund.status != RefundStatus.FAILED:
+        return gettext("Only a failed refund can be retried; this one is %(status)s.") % {
+            "status": refund.get_status_display()
+        }
+    return ""
+
+
+def _send_in_flight(refund: Refund) -> bool:
+    """Sending, and recently: a send older than the limit died with its process."""
+    if refund.provider_state != ProviderState.SENDING or refund.provider_sent_at is None:
+        return False
+    stale_after = timedelta(seconds=settings.REFUND_SEND_STALE_AFTER_SECONDS)
+    return timezone.now() - refund.provider_sent_at < stale_after
+
+
+def _apply_answer(locked: Refund, ret: Return, answer: ProviderRefund, actor: User | None) -> None:
+    """What the provider says of a refund, under the locks: confirmed, refunded; failed,
+    failed with its words; pending, sent. A refund no longer pending is left as it is (a
+    webhook delivered twice, or after the send's own answer)."""
+    if locked.status != RefundStatus.PENDING:
+        if locked.status == RefundStatus.REFUNDED and answer.status == ProviderStatus.FAILED:
+            logger.warning(
+                "provider %s reports refund %s (ours %s) failed after it succeeded: %s",
+                locked.provider,
+                answer.reference,
+                locked.pk,
+                answer.message,
+            )
+        return
+    reference = answer.reference or locked.reference
+    if answer.status == ProviderStatus.SUCCEEDED:
+        # The money left: recorded whatever arrived since (refunds.money then counts what
+        # the customer owes back), never refused as staff's marking would be.
+        locked.provider_state = ProviderState.SENT
+        locked.save(update_fields=["provider_state"])
+        _pay_out(locked, ret, money_for_return(ret), actor, reference)
+    elif answer.status == ProviderStatus.FAILED:
+        message = answer.message or gettext("The provider refused the refund.")
+        locked.reference, locked.provider_message = reference, message
+        locked.provider_state = ProviderState.SENT if answer.reference else ProviderState.NOT_SENT
+        locked.mark_failed(actor=actor, note=message)
+        locked.save(
+            update_fields=[
+                "status",
+                "note",
+                "marked_by",
+                "marked_at",
+                "reference",
+                "provider_state",
+                "provider_message",
+            ]
+        )
+        _record(
+            ret,
+            actor,
+            "refund.failed",
+            {"amount": money_param(locked.amount, locked.currency)},
+            note=message,
+        )
+    else:
+        locked.reference, locked.provider_message = reference, ""
+        locked.provider_state = ProviderState.SENT
+        locked.save(update_fields=["reference", "provider_state", "provider_message"])
+
+
+def refund_provider_update(provider_code: str, answer: ProviderRefund) -> Refund | None:
+    """A provider's webhook says where one of its refunds stands: applied once (a duplicate
+    delivery changes nothing). None for a refund that is not ours (made in the provider's
+    dashboard, say): ignored. The system acts: no person is behind a webhook."""
+    refund = _refund_at_provider(provider_code, answer)
+    if refund is None:
+        logger.info("provider %s: refund %s is not ours, ignored", provider_code, answer.reference)
+        return None
+    with transaction.atomic():
+        lock_order(refund.order_id)
+        ret = lock_return(refund.ret_id)
+        locked = lock_refund(refund.pk)
+        _apply_answer(locked, ret, answer, None)
+    return locked
+
+
+def _refund_at_provider(provider_code: str, answer: ProviderRefund) -> Refund | None:
+    """Our refund of the provider's id, or of the id it echoes (its webhook may come before
+    the send recorded the provider's id)."""
+    ours = Refund.objects.filter(provider=provider_code)
+    found = ours.filter(reference=answer.reference).first() if answer.reference else None
+    if found is None and answer.refund_id is not None:
+        found = ours.filter(pk=answer.refund_id, reference__in=["", answer.reference]).first()
+    return found
+
+
+# The ShopSettings switch of each refund mode's automatic refund.
+_AUTOMATIC_SWITCH: dict[str, str] = {
+    RefundMode.ORIGINAL_PAYMENT: "auto_refund_money_back",
+    RefundMode.STORE_CREDIT: "auto_refund_store_credit",
+}
+
+
+def automatic_refund_mode(ret: Return) -> str | None:
+    """The mode the return is refunded in without a click, or None: its mode's switch is on
+    (ShopSettings), it is received and inspected (its quantities known), and it has no refund
+    yet (a failed automatic refund is retried by staff)."""
+    if ret.status != ReturnStatus.RECEIVED or is_pending_inspection(ret):
+        return None
+    mode = _check_mode(ret, None)
+    switch = _AUTOMATIC_SWITCH.get(mode)
+    if switch is None or not getattr(ShopSettings.load(), switch):
+        return None
+    return None if ret.refunds.exists() else mode
+
+
+def refund_automatically(ret_id: int) -> Refund | None:
+    """After the receipt (or inspection) commits: the refund of what the quote says, made by
+    the system through the same rules as staff's, then sent to the provider (no transaction
+    open), or given at once as store credit. None when none is due or the rules refuse it
+    (logged: staff refund it by hand)."""
+    ret = Return.objects.select_related("order").get(pk=ret_id)
+    mode = automatic_refund_mode(ret)
+    if mode is None:
+        return None
+    try:
+        with transaction.atomic():
+            refund = _create(
+                actor=None, ret=ret, key=f"auto-{ret.pk}", amount=None, mode=mode, reason=""
+            )
+            if mode == RefundMode.STORE_CREDIT:
+                locked_ret, locked = lock_return(ret.pk), lock_refund(refund.pk)
+                _pay_out(locked, locked_ret, money_for_return(locked_ret), None, "")
+    except (RefundError, IntegrityError) as exc:
+        logger.warning("no automatic refund of return %s: %s", ret.rma_number, exc)
+        return None
+    if refund.goes_through_provider:
+        return _send(refund.pk, None)
+    return refund
+
+
+def refund_provider_name(ret: Return) -> str:
+    """The provider the return's money goes back through, as staff read it ("" when it is
+    paid out by hand, or given as store credit)."""
+    code = _provider_of(ret.order, _check_mode(ret, None))
+    if code == MANUAL_PROVIDER:
+        return ""
+    try:
+        return get_provider(code).name
+    except UnknownProviderError:  # the order names a provider this site does not have
+        return code
+
+
+def _provider_of(order: Order, mode: str) -> str:
+    """Money back goes the way the order was paid; store credit is ours to give."""
+    if mode == RefundMode.STORE_CREDIT:
+        return MANUAL_PROVIDER
+    return order.payment_provider or MANUAL_PROVIDER
+
+
+def _refuse_by_hand_through_provider(refund: Refund) -> None:
+    if refund.goes_through_provider:
+        raise RefundError(
+            gettext(
+                "This refund goes through %(provider)s: it is marked refunded when "
+                "%(provider)s confirms it, never by hand."
+            )
+            % {"provider": get_provider(refund.provider).name}
+        )
+
+
 # --- amounts owed back -----------------------------------------------------------------------
 
 
@@ -584,7 +938,7 @@ def store_credit_spend(
         return credit.spend_from_codes(customer, value, currency, actor, note.strip())
 
 
-def _credit_store(refund: Refund, ret: Return, actor: User) -> StoreCreditMovement:
+def _credit_store(refund: Refund, ret: Return, actor: User | None) -> StoreCreditMovement:
     """The refund as a new store credit code, with the shop's bonus for choosing credit."""
     customer = lock_customer(ret.order.customer_id)
     bonus = credit.bonus_for(refund.amount, refund.currency)
@@ -663,7 +1017,7 @@ def _settled_message(refund: Refund) -> tuple[str, dict[str, Any]]:
 
 
 def _complete_if_settled(
-    ret: Return, actor: User, code: str, params: dict[str, Any], *, notice: str
+    ret: Return, actor: User | None, code: str, params: dict[str, Any], *, notice: str
 ) -> None:
     """Complete a received return once its money is settled (a partial refund leaves the rest
     to refund: the return waits for it); its status event shows the settlement's message."""
@@ -671,8 +1025,9 @@ def _complete_if_settled(
         return
     # Settling the money settles the return: a refunds manager without the permission to
     # complete returns completes it as the system, the event telling who settled it.
-    completer = actor if actor.has_perm("returns.complete_return") else None
-    if completer is None:
+    # The system (a provider's confirmation, an automatic refund) completes it as itself.
+    completer = actor if actor is None or actor.has_perm("returns.complete_return") else None
+    if completer is None and actor is not None:
         params = {**params, "then": [part("refund.settled_by", user=str(actor))]}
     return_complete(
         actor=completer,

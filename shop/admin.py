@@ -95,6 +95,7 @@ SETTINGS_SECTIONS = [
         ["offer_money_back", "offer_store_credit", "offer_exchange"],
     ),
     (_("Fees"), ["default_return_fee"]),
+    (_("Automatic refunds"), ["auto_refund_money_back", "auto_refund_store_credit"]),
     (
         _("Customer emails"),
         ["notify_customers_by_default", "notify_parcel_in_transit", "notify_parcel_received"],

@@ -13,6 +13,7 @@ The formats are documented in the README.
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time
@@ -52,6 +53,10 @@ ORDER_FIELDS = [
     "amount_paid",
     "outbound_tracking_number",
     "brand",  # a brand's code (shop.Brand); blank: the order keeps its brand, or the default
+    # How it was paid, for refunds through the provider (refunds/providers/): "stripe" and
+    # the PaymentIntent id; blank: paid by hand (or as imported before).
+    "payment_provider",
+    "payment_reference",
 ]
 LINE_FIELDS = [
     "sku",
@@ -267,6 +272,7 @@ def _clean(row: Row) -> dict:
             "amount_paid": _money(v["amount_paid"], currency),
             "outbound_tracking_number": v.get("outbound_tracking_number", ""),
             **({"brand": _brand(v["brand"])} if v.get("brand") else {}),
+            **_payment(v),
         },
         # The customer and the catalogue take only what the file gives (a value left out or
         # blank keeps what they held); a new one takes the defaults at writing.
@@ -301,6 +307,17 @@ def _brand(code: str) -> Brand:
     if brand is None:
         raise ValueError(f"unknown brand {code!r}")
     return brand
+
+
+def _payment(values: dict) -> dict:
+    """The payment's provider code (a slug) and its id there, when the file gives them."""
+    payment = _given(values, "payment_provider", "payment_reference")
+    provider = payment.get("payment_provider", "")
+    if provider and not re.fullmatch(r"[a-z0-9_-]{1,20}", provider):
+        raise ValueError(f"payment_provider {provider!r} must be a provider's code, e.g. stripe")
+    if len(payment.get("payment_reference", "")) > 200:
+        raise ValueError("payment_reference is longer than 200 characters")
+    return payment
 
 
 def _given(values: dict, *names: str) -> dict:

@@ -271,6 +271,10 @@ class Brand(models.Model):
         self.host_name = (self.host_name or "").strip().lower() or None
 
 
+# An order paid outside any provider's API: its refunds are paid out by hand.
+MANUAL_PAYMENT = "manual"
+
+
 class Order(models.Model):
     class Status(models.TextChoices):
         # In context: French agrees these with "commande" (returns, labels... say "annulé").
@@ -305,6 +309,25 @@ class Order(models.Model):
     outbound_tracking_number = models.CharField(
         _("outbound tracking number"), max_length=64, blank=True
     )
+    # How the order was paid, so that a refund goes back the same way (refunds/providers/):
+    # "manual" (refunds paid out by hand, marked with their reference) or a provider's code,
+    # its payment's id there (a Stripe PaymentIntent id) and what it captured.
+    payment_provider = models.CharField(
+        _("payment provider"), max_length=20, default=MANUAL_PAYMENT, blank=True
+    )
+    payment_reference = models.CharField(
+        _("payment reference"),
+        max_length=200,
+        blank=True,
+        help_text=_("The payment's id at the provider, e.g. a Stripe PaymentIntent (pi_...)."),
+    )
+    amount_captured = models.DecimalField(
+        _("amount captured"),
+        null=True,
+        blank=True,
+        help_text=_("What the provider captured; empty: the amount paid."),
+        **MONEY,
+    )
     # None: the default brand (shop.brands.brand_of).
     brand = models.ForeignKey(
         Brand,
@@ -335,6 +358,10 @@ class Order(models.Model):
                 condition=Q(discount__gte=0), name="order_discount_not_negative"
             ),
             models.CheckConstraint(condition=Q(amount_paid__gte=0), name="order_paid_not_negative"),
+            models.CheckConstraint(
+                condition=Q(amount_captured__isnull=True) | Q(amount_captured__gte=0),
+                name="order_captured_not_negative",
+            ),
         ]
 
     def __str__(self):
@@ -435,6 +462,21 @@ class ShopSettings(models.Model):
         _("refunds made within (days)"),
         default=14,
         help_text=_("What the policy page promises: days from receiving the parcel to the refund."),
+    )
+    # --- automatic refunds (refunds/services.py refund_automatically): once a return is
+    # received and inspected, refunded through the order's payment provider without a click
+    auto_refund_money_back = models.BooleanField(
+        _("refund money back automatically"),
+        default=False,
+        help_text=_(
+            "Once the parcel is received and inspected, the refund is sent to the order's "
+            "payment provider (or left pending for staff when paid by hand)."
+        ),
+    )
+    auto_refund_store_credit = models.BooleanField(
+        _("give store credit automatically"),
+        default=False,
+        help_text=_("Once the parcel is received and inspected, the store credit is given."),
     )
     policy_text_above_fr = models.TextField(_("policy page: text above (French)"), blank=True)
     policy_text_above_en = models.TextField(_("policy page: text above (English)"), blank=True)

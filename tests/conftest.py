@@ -25,6 +25,7 @@ pytest_plugins = [
     "tests.fixtures.backoffice",
     "tests.fixtures.api",
     "tests.fixtures.after_commit",
+    "tests.fixtures.stripe",
 ]
 
 

@@ -548,6 +548,15 @@ TABLE: dict[str, tuple[str, str]] = {
         "login login login login login   403   200   403   403   200",
         "login login login login login   403     -   403   403     -",
     ),
+    # Send a refund to its payment provider again, retry a failed one: confirmation pages.
+    "admin/refunds/refund/<int:pk>/send/": (
+        "login login login login login   403   200   403   403   200",
+        "login login login login login   403     -   403   403     -",
+    ),
+    "admin/refunds/refund/<int:pk>/retry/": (
+        "login login login login login   403   200   403   403   200",
+        "login login login login login   403     -   403   403     -",
+    ),
     "admin/refunds/refund/": (
         "login login login login login   200   200   200   403   200",
         "login login login login login   200   302   200   403   302",
@@ -823,6 +832,12 @@ TABLE: dict[str, tuple[str, str]] = {
     "carriers/sendcloud/webhook/": (
         "  405   405   405   405   405   405   405   405   405   405",
         "  403   403   403   403   403   403   403   403   403   403",
+    ),
+    # Payment providers' refund webhooks: POST only; "manual" has none (Stripe's is tested in
+    # tests/refunds/stripe/).
+    "payments/<slug:provider_code>/webhook/": (
+        "  405   405   405   405   405   405   405   405   405   405",
+        "  404   404   404   404   404   404   404   404   404   404",
     ),
     # The health check for load balancers: open to all, GET only; 503 here (no worker runs).
     "healthz": (
@@ -1185,6 +1200,7 @@ def path_for(route: str, world: World) -> str:
         "number": world.order_a.number,
         "rma_number": world.return_a.rma_number,
         "carrier_code": "offline",
+        "provider_code": "manual",
         "provider": "postmark",
         "code": (
             StoreCreditCode.objects.get(pk=world.admin_ids["refunds/storecreditcode"]).code

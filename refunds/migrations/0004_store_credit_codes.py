@@ -34,7 +34,7 @@ def codes_for_existing_balances(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('refunds', '0002_refund_reversal_and_repayments'),
+        ('refunds', '0003_refund_provider'),
         ('shop', '0012_store_credit_settings'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

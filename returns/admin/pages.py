@@ -197,6 +197,7 @@ class ReturnPagesMixin:
             and markable_refunded(money["money"], exchange=exchange),
             "may_save": bool(form.may_edit or form.next_statuses),
             "may_view_refunds": request.user.has_perm("refunds.view_refund"),
+            "refund_provider": refund_services.refund_provider_name(ret),
             **money,
         }
         return TemplateResponse(

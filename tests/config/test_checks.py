@@ -67,6 +67,28 @@ def test_production_refuses_a_per_process_cache(safe_production, backend):
     assert _production_errors() == ["config.E002"]
 
 
+def _stripe(**options):
+    return {
+        "manual": "refunds.providers.manual.ManualProvider",
+        "stripe": {"BACKEND": "refunds.providers.stripe.StripeProvider", "OPTIONS": options},
+    }
+
+
+def test_production_refuses_stripe_without_its_webhook_secret(safe_production):
+    # given: the secret key only (config/settings.py names "stripe" once it is set)
+    safe_production.REFUND_PROVIDERS = _stripe(secret_key="sk_live_x")
+    # when
+    errors = run_checks(tags=["production"])
+    # then
+    assert [message.id for message in errors] == ["config.E004"]
+    assert "STRIPE_WEBHOOK_SECRET is not set" in errors[0].msg
+
+
+def test_production_takes_stripe_with_both_keys(safe_production):
+    safe_production.REFUND_PROVIDERS = _stripe(secret_key="sk_live_x", webhook_secret="whsec_x")
+    assert _production_errors() == []
+
+
 @pytest.mark.parametrize("email", [STAFF_LOGIN[0], CUSTOMER_LOGINS[0][0]])
 def test_production_refuses_demo_users(safe_production, email):
     # given: one login of seed_demo, whose password the README publishes

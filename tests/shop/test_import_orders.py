@@ -213,3 +213,29 @@ def test_a_bad_json_order_is_reported_with_the_line_it_starts_on(tmp_path, capsy
 def test_a_missing_file_is_a_clear_error():
     with pytest.raises(CommandError, match="no such file"):
         call_command("import_orders", "--apply", "/nonexistent/orders.csv")
+
+
+def test_an_order_paid_through_stripe_keeps_its_payment_for_refunds(tmp_path):
+    # given
+    header = HEADER.replace("stock_on_hand\n", "stock_on_hand,payment_provider,payment_reference\n")
+    row = GOOD_ROWS[2].replace(",8\n", ",8,stripe,pi_3Nabc\n")
+    path = _write(tmp_path, "orders.csv", header + row)
+    # when
+    call_command("import_orders", "--apply", path)
+    # then
+    order = Order.objects.get(number="B-2")
+    assert (order.payment_provider, order.payment_reference) == ("stripe", "pi_3Nabc")
+
+
+def test_a_payment_provider_that_is_no_code_is_a_bad_row(tmp_path, capsys):
+    # given
+    header = HEADER.replace("stock_on_hand\n", "stock_on_hand,payment_provider\n")
+    path = _write(tmp_path, "orders.csv", header + GOOD_ROWS[2].replace(",8\n", ",8,Stripe Inc\n"))
+    # when
+    with pytest.raises(CommandError, match="1 bad row"):
+        call_command("import_orders", "--apply", path)
+    # then
+    assert "line 2: payment_provider 'Stripe Inc' must be a provider's code" in (
+        capsys.readouterr().err
+    )
+    assert not Order.objects.exists()
