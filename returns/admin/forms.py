@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from refunds.models import RefundMode
 from returns import policy
 from returns.models import STATUS_DESCRIPTIONS, Return, ReturnAction, ReturnReason, ReturnStatus
+from returns.notify import status_change_email
 from returns.selectors.exchanges import staff_exchange_choices
 from returns.services import ReturnLineInput
 from shop.models import MONEY, Order, ShopSettings, Variant
@@ -365,7 +366,12 @@ class ProcessReturnForm(_Form):
             (status, _choice_label(status)) for status in next_statuses
         ]
         self.fields["next_status"].initial = ""
-        self.fields["notify"].initial = ret.notify_customer
+        # Offered only for the statuses whose change has an email (returns.notify).
+        self.notify_statuses = [s for s in next_statuses if status_change_email(ret, s)]
+        if self.notify_statuses:
+            self.fields["notify"].initial = ret.notify_customer
+        else:
+            del self.fields["notify"]
         if may_edit:
             # The return's own action stays choosable even once deactivated.
             _model_choice(self, "action").queryset = ReturnAction.objects.filter(

@@ -114,7 +114,7 @@ def run_transition(
     if target == ReturnStatus.CANCELLED:
         return services.return_cancel(**seen, note=note, notify=notify)
     if target == ReturnStatus.EXPIRED:
-        return services.return_expire(**seen, note=note)
+        return services.return_expire(**seen, note=note, notify=notify)
     raise ReturnError(gettext("This status cannot be chosen now."))
 
 
