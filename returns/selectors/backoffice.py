@@ -152,6 +152,8 @@ class LabelPage:
     tracking_events: list[TrackingEvent]
     # The return's label events (made, emailed again, cancelled, failed), newest first.
     events: list[ReturnEvent]
+    # What to say of this label's parcel (returns.selectors.labels.parcel_statement).
+    statement: ParcelStatement
 
 
 def label_for_page(label_id: int) -> LabelPage | None:
@@ -174,6 +176,7 @@ def label_for_page(label_id: int) -> LabelPage | None:
             .select_related("actor")
             .order_by("-created_at", "-id")
         ),
+        statement=parcel_statement(label.ret, label),
     )
 
 

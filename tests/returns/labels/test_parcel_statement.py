@@ -32,6 +32,13 @@ def backoffice_panel(staff, ret) -> str:
     return html[html.index('id="delivery-status"') : html.index('id="label-actions"')]
 
 
+def label_page_parcel(staff, ret) -> str:
+    """The "Parcel" row of the back-office's page of the return's (latest) label."""
+    url = reverse("admin:returns_returnlabel_change", args=[label_of(ret).pk])
+    html = logged_in(staff).get(url).content.decode()
+    return html[html.index('id="label-parcel"') :].split("</dd>")[0]
+
+
 def portal_page(ret) -> str:
     page = logged_in(ret.order.customer.user).get(f"/returns/{ret.rma_number}/")
     assert page.status_code == 200
@@ -50,6 +57,9 @@ def test_a_label_made_and_not_scanned(label_staff, order):
     assert 'id="label-download"' in portal
     assert "Label created, parcel not scanned yet" in portal
     assert PROMISE not in portal
+    assert label_page_parcel(label_staff, ret) == (
+        'id="label-parcel" data-state="not_scanned">Label created, parcel not scanned yet'
+    )
 
 
 def test_a_cancelled_label_is_said_cancelled_and_no_label_is_promised(label_staff, order):
@@ -72,6 +82,9 @@ def test_a_cancelled_label_is_said_cancelled_and_no_label_is_promised(label_staf
     assert "we email you" not in portal.replace("If a new label is made, we email it", "")
     assert 'id="label-cancelled"' in portal
     assert 'data-state="label_cancelled">Label cancelled</dd>' in portal
+    assert label_page_parcel(label_staff, ret) == (
+        'id="label-parcel" data-state="label_cancelled">Label cancelled'
+    )
 
 
 def test_a_label_the_carrier_could_not_make(staff, order, monkeypatch):
