@@ -51,6 +51,11 @@ def _model_choice(form: forms.Form, name: str) -> forms.ModelChoiceField:
     return cast(forms.ModelChoiceField, form.fields[name])
 
 
+def _overridable_refusal(returnability: policy.Returnability) -> bool:
+    """The policy refuses the order, and staff may override every reason it gives."""
+    return not returnability.returnable and returnability.staff_may_override
+
+
 class CreateReturnForm(_Form):
     """One row per order line (quantity, reason, detail, restock), then the return's choices."""
 
@@ -145,7 +150,7 @@ class CreateReturnForm(_Form):
         )
         if not may_override:
             del self.fields["override_reason"]
-        elif returnability is not None and not returnability.returnable:
+        elif returnability is not None and _overridable_refusal(returnability):
             self.fields["override_reason"].required = True
         for line in lines:
             self._add_line_fields(line, returnable.get(line.pk, 0), reasons)

@@ -12,6 +12,7 @@ from notifications.models import Notification
 from returns.models import Return, ReturnEvent
 from shop.models import User
 from shop.roles import role_group
+from tests.returns.admin.helpers import make_return
 from tests.returns.admin.test_create_return import create_url, form_data
 
 pytestmark = pytest.mark.django_db
@@ -120,3 +121,13 @@ def test_an_order_within_its_window_asks_no_reason(as_overrider, order):
     # then
     assert page.context["form"].fields["override_reason"].required is False
     assert 'id="rules-warning"' not in page.content.decode()
+
+
+def test_nothing_left_to_return_asks_no_override_reason(as_overrider, order):
+    # given: every unit is already in a return, a refusal no one overrides
+    make_return(order, 2, 1)
+    # when
+    page = as_overrider.get(create_url(order))
+    # then
+    assert page.context["returnability"].codes == ["nothing_left"]
+    assert page.context["form"].fields["override_reason"].required is False
