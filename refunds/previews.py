@@ -5,6 +5,7 @@ summary page and the API's preview show this; once created, the return's quote i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from refunds.quotes import Quote, quote_preview
 from returns.models import Return
@@ -27,10 +28,11 @@ def preview_request(
     channel: str = Return.Channel.PORTAL,
     exchange_variant: Variant | None = None,
     shop_settings: ShopSettings | None = None,
+    return_fee: Decimal | None = None,
 ) -> RequestPreview:
     """The rules' verdict on these items and reasons (a block is in `rules.blocked`) and the
     quote with the fee the creating service will set (the rules', the shop's default without
-    one)."""
+    one; `return_fee` when staff typed one, as return_create takes it)."""
     rules = evaluate_rules(
         order,
         channel=channel,
@@ -42,7 +44,7 @@ def preview_request(
         order=order,
         quantities=quantities,
         refund_mode=refund_mode,
-        return_fee=rules.fee,
+        return_fee=rules.fee if return_fee is None else return_fee,
         exchange_variant=exchange_variant,
     )
     return RequestPreview(quote=quote, rules=rules)

@@ -15,7 +15,7 @@ from django.urls import reverse
 from notifications.events import NotificationEvent
 from notifications.registry import Attachment, Recipient
 from refunds.money import money_for_return
-from returns.models import Return, ReturnEvent
+from returns.models import Return, ReturnEvent, ReturnStatus
 from returns.policy_page import policy_url
 from returns.selectors.labels import label_attachment, live_label
 from shop.brands import brand_of, sender_of
@@ -25,6 +25,32 @@ from shop.models import Brand, ShopSettings
 DEFAULT_ACCENT = "#111827"
 # The emails that carry the return's label (its PDF attached).
 LABEL_EVENTS = {NotificationEvent.APPROVED_WITH_LABEL, NotificationEvent.LABEL_RESENT}
+
+# The email telling the customer of a status change staff make. Marking a parcel in transit by
+# hand has none (the customer sent it themselves; a carrier's scan has its own, returns/services/
+# tracking.py), nor has an inspection. An approval with a label becomes "approved_with_label".
+STATUS_EMAILS: dict[str, str] = {
+    ReturnStatus.APPROVED: NotificationEvent.APPROVED,
+    ReturnStatus.REJECTED: NotificationEvent.REJECTED,
+    ReturnStatus.RECEIVED: NotificationEvent.RECEIVED,
+    ReturnStatus.CANCELLED: NotificationEvent.CANCELLED,
+    ReturnStatus.EXPIRED: NotificationEvent.EXPIRED,
+}
+# Completing tells how the return was settled.
+COMPLETION_EMAILS: dict[str, str] = {
+    Return.RefundMode.MONEY_BACK: NotificationEvent.REFUNDED,
+    Return.RefundMode.STORE_CREDIT: NotificationEvent.CREDITED,
+    Return.RefundMode.EXCHANGE: NotificationEvent.EXCHANGED,
+}
+
+
+def status_change_email(ret: Return, status: str) -> str | None:
+    """The email moving `ret` to `status` sends when the customer is to be told, None when that
+    change has none: the return's page offers "notify the customer" only where this answers,
+    and tell_customer sends this one."""
+    if status == ReturnStatus.COMPLETED:
+        return COMPLETION_EMAILS[ret.refund_mode]
+    return STATUS_EMAILS.get(status)
 
 
 def refund_amount(ret: Return) -> Decimal | None:

@@ -116,3 +116,18 @@ def ensure_staff_roles(**kwargs):
 
 def role_group(code: str) -> Group:
     return Group.objects.get(name=GROUP_NAMES[code])
+
+
+def roles_with_permission(permission: str) -> list[str]:
+    """The names, in the active language, of the role groups holding `permission` ("app.codename"),
+    so that a person refused an action is told whom to ask (superusers hold every permission)."""
+    app_label, codename = permission.split(".")
+    names = (
+        Group.objects.filter(
+            permissions__content_type__app_label=app_label, permissions__codename=codename
+        )
+        .order_by("name")
+        .values_list("name", flat=True)
+    )
+    labels = {GROUP_NAMES[code]: label for code, (label, _names) in ROLES.items()}
+    return [str(labels.get(name, name)) for name in names]

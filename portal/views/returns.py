@@ -31,7 +31,7 @@ from returns.models import Return
 from returns.rules import evaluate_rules
 from returns.selectors import return_of_form
 from returns.selectors.exchanges import exchange_offer
-from returns.selectors.labels import delivery_status, live_label
+from returns.selectors.labels import read_parcel_statement
 from returns.services import ReturnError, return_cancel, return_request
 from shop.models import Order, ShopSettings
 
@@ -243,16 +243,15 @@ def _confirm_key(request) -> str:
 def return_detail(request, rma_number):
     ret = return_or_404(request, rma_number)
     events = customer_events(ret)
-    label = live_label(ret)
-    # A return dropped in store reads "no label" (no query); one with a label, its parcel.
-    has_parcel_status = label is not None or ret.delivery_option == Return.DeliveryOption.IN_STORE
+    # What the page says of the parcel follows its label's real state (made, cancelled, failed).
+    parcel = read_parcel_statement(ret)
     money = money_for_returns([ret])[ret.pk]
     return render(
         request,
         "portal/return_detail.html",
         {
-            "label": label,
-            "parcel": delivery_status(ret, label) if has_parcel_status else "",
+            "label": parcel.label if parcel.has_live_label else None,
+            "parcel": parcel,
             "ret": ret,
             "order": ret.order,
             "lines": list(ret.lines.all()),

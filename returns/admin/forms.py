@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from refunds.models import RefundMode
 from returns import policy
 from returns.models import STATUS_DESCRIPTIONS, Return, ReturnAction, ReturnReason, ReturnStatus
+from returns.notify import status_change_email
 from returns.selectors.exchanges import staff_exchange_choices
 from returns.services import ReturnLineInput
 from shop.models import MONEY, Order, ShopSettings, Variant
@@ -48,6 +49,11 @@ def _choice(form: forms.Form, name: str) -> forms.ChoiceField:
 
 def _model_choice(form: forms.Form, name: str) -> forms.ModelChoiceField:
     return cast(forms.ModelChoiceField, form.fields[name])
+
+
+def _overridable_refusal(returnability: policy.Returnability) -> bool:
+    """The policy refuses the order, and staff may override every reason it gives."""
+    return not returnability.returnable and returnability.staff_may_override
 
 
 class CreateReturnForm(_Form):
@@ -114,8 +120,11 @@ class CreateReturnForm(_Form):
         reasons: list[ReturnReason],
         settings: ShopSettings,
         user,
+        returnability: policy.Returnability | None = None,
         **kwargs,
     ):
+        """returnability: the policy's answer on the order; when it refuses a rule staff may
+        override, the override reason is required of those who may (the others have no field)."""
         super().__init__(*args, **kwargs)
         self.fields["idempotency_key"].initial = new_key()
         self.order, self.lines, self.returnable = order, lines, returnable
@@ -128,7 +137,7 @@ class CreateReturnForm(_Form):
         _choice(self, "start_status").choices = starts
         self.fields["start_status"].initial = starts[-1][0]
         self.fields["notify_customer"].initial = settings.notify_customers_by_default
-        may_override = user.has_perm(policy.OVERRIDE_PERMISSION)
+        may_override = self.may_override = user.has_perm(policy.OVERRIDE_PERMISSION)
         self._offer(
             "refund_mode",
             Return.RefundMode,
@@ -141,6 +150,8 @@ class CreateReturnForm(_Form):
         )
         if not may_override:
             del self.fields["override_reason"]
+        elif returnability is not None and _overridable_refusal(returnability):
+            self.fields["override_reason"].required = True
         for line in lines:
             self._add_line_fields(line, returnable.get(line.pk, 0), reasons)
 
@@ -230,6 +241,29 @@ class CreateReturnForm(_Form):
                 )
             )
         return inputs
+
+    def preview_arguments(self) -> dict | None:
+        """The arguments of refunds.previews.preview_request for what is picked so far, read
+        from the fields that are valid (call is_valid() first); None while no item is picked."""
+        data = self.cleaned_data
+        quantities = {
+            line.pk: data[f"qty_{line.pk}"] for line in self.lines if data.get(f"qty_{line.pk}")
+        }
+        if not quantities:
+            return None
+        mode = data.get("refund_mode") or Return.RefundMode.MONEY_BACK
+        exchange = mode == Return.RefundMode.EXCHANGE
+        return {
+            "quantities": quantities,
+            "reason_codes": {
+                line_id: data[f"reason_{line_id}"]
+                for line_id in quantities
+                if data.get(f"reason_{line_id}")
+            },
+            "refund_mode": mode,
+            "exchange_variant": data.get("exchange_variant") if exchange else None,
+            "return_fee": data.get("return_fee"),
+        }
 
     def service_arguments(self) -> dict:
         """The keyword arguments of return_create besides actor, order and lines."""
@@ -337,7 +371,12 @@ class ProcessReturnForm(_Form):
             (status, _choice_label(status)) for status in next_statuses
         ]
         self.fields["next_status"].initial = ""
-        self.fields["notify"].initial = ret.notify_customer
+        # Offered only for the statuses whose change has an email (returns.notify).
+        self.notify_statuses = [s for s in next_statuses if status_change_email(ret, s)]
+        if self.notify_statuses:
+            self.fields["notify"].initial = ret.notify_customer
+        else:
+            del self.fields["notify"]
         if may_edit:
             # The return's own action stays choosable even once deactivated.
             _model_choice(self, "action").queryset = ReturnAction.objects.filter(

@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from refunds import services as refund_services
 from refunds.models import RefundStatus
 from refunds.money import MoneyState, markable_refunded, money_for_returns
+from refunds.previews import preview_request
 from returns import policy, services
 from returns.admin.forms import INSPECTED, CreateReturnForm, MarkRefundedForm, ProcessReturnForm
 from returns.errors import ReturnError, StaleReturnError
@@ -27,6 +28,7 @@ from returns.models import Return, ReturnReason, ReturnStatus
 from returns.selectors import backoffice as pages
 from returns.selectors import return_of_form
 from returns.selectors.exchanges import exchange_settled
+from returns.services.creation import override_refusal
 from returns.services.editing import EXCHANGE_ITEM_PERMISSION
 from shop.models import Order, ShopSettings
 from shop.templatetags.money import money
@@ -112,7 +114,7 @@ def run_transition(
     if target == ReturnStatus.CANCELLED:
         return services.return_cancel(**seen, note=note, notify=notify)
     if target == ReturnStatus.EXPIRED:
-        return services.return_expire(**seen, note=note)
+        return services.return_expire(**seen, note=note, notify=notify)
     raise ReturnError(gettext("This status cannot be chosen now."))
 
 
@@ -324,56 +326,90 @@ class ReturnPagesMixin:
     # --- creating a return from an order ---------------------------------------------------
 
     def create_return_view(self, request, order_id):
+        """The form; posted with "preview" it shows the refund of what is picked and saves
+        nothing (with "fragment", only that summary, for the page's script)."""
         if not request.user.has_perm("returns.add_return"):
             raise PermissionDenied
         order = get_object_or_404(Order.objects.select_related("customer"), pk=order_id)
-        made = return_of_form(order, request.POST.get("idempotency_key", ""))
+        previewing = request.method == "POST" and "preview" in request.POST
+        made = (
+            None if previewing else return_of_form(order, request.POST.get("idempotency_key", ""))
+        )
         if made is not None:  # the page sent again once it went through: its return
             return redirect("admin:returns_return_change", made.pk)
         shop = ShopSettings.load()
-        lines = list(order.lines.select_related("variant__product").order_by("id"))
         returnable = pages.returnable_for_form(order)
+        returnability = policy.returnability(
+            order, shop, channel=Return.Channel.BACKOFFICE, remaining=returnable
+        )
         reasons = list(ReturnReason.objects.filter(active=True))
         form = CreateReturnForm(
             request.POST or None,
             order=order,
-            lines=lines,
+            lines=list(order.lines.select_related("variant__product").order_by("id")),
             returnable=returnable,
             settings=shop,
             user=request.user,
             reasons=reasons,
+            returnability=returnability,
         )
-        if request.method == "POST" and form.is_valid():
-            try:
-                ret = services.return_create(
-                    actor=request.user,
-                    order=order,
-                    lines=form.line_inputs(),
-                    **form.service_arguments(),
-                )
-            except ReturnError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(
-                    request,
-                    gettext("Return %(rma)s created: %(status)s.")
-                    % {"rma": ret.rma_number, "status": ret.get_status_display()},
-                )
-                return redirect("admin:returns_return_change", ret.pk)
+        if request.method == "POST" and not previewing and form.is_valid():
+            created = self._create_return(request, order, form)
+            if created is not None:
+                return created
+        summary = _refund_summary(form, order, shop) if form.is_bound else None
+        if previewing and "fragment" in request.POST:
+            return TemplateResponse(
+                request, "admin/returns/return/_refund_summary.html", {"summary": summary}
+            )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "order": order,
             "form": form,
             "title": gettext("Create a return for order %(number)s") % {"number": order.number},
-            "returnability": policy.returnability(
-                order, shop, channel=Return.Channel.BACKOFFICE, remaining=returnable
+            "returnability": returnability,
+            "override_refusal": (
+                override_refusal() if not (form.may_override or returnability.returnable) else ""
             ),
+            "summary": summary,
             "shop": shop,
             "may_view_order": request.user.has_perm("shop.view_order"),
             "restock_by_reason": {reason.code: reason.restock_by_default for reason in reasons},
         }
         return TemplateResponse(request, "admin/returns/return/create.html", context)
+
+    def _create_return(self, request, order: Order, form: CreateReturnForm):
+        """return_create with the form's choices: the redirect to the new return, or None with
+        the service's refusal added to the form."""
+        try:
+            ret = services.return_create(
+                actor=request.user,
+                order=order,
+                lines=form.line_inputs(),
+                **form.service_arguments(),
+            )
+        except ReturnError as exc:
+            form.add_error(None, exc.message)
+            return None
+        messages.success(
+            request,
+            gettext("Return %(rma)s created: %(status)s.")
+            % {"rma": ret.rma_number, "status": ret.get_status_display()},
+        )
+        return redirect("admin:returns_return_change", ret.pk)
+
+
+def _refund_summary(form: CreateReturnForm, order: Order, shop: ShopSettings):
+    """The refund the picked items would get (refunds.previews, the saved return's quote), or
+    None while nothing is picked."""
+    form.is_valid()  # cleans the fields; a preview shows what is valid so far
+    arguments = form.preview_arguments()
+    if arguments is None:
+        return None
+    return preview_request(
+        order=order, channel=Return.Channel.BACKOFFICE, shop_settings=shop, **arguments
+    )
 
 
 def _returns_to_refund():

@@ -9,7 +9,6 @@ from decimal import Decimal
 
 from django.core.cache import cache
 from django.db.models import (
-    Case,
     Count,
     F,
     IntegerField,
@@ -18,7 +17,6 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
-    When,
 )
 from django.db.models.functions import Coalesce
 
@@ -41,7 +39,14 @@ from returns.selectors import (
     return_timeline,
     returnable_quantities,
 )
-from returns.selectors.labels import carrier_name, latest_label_attempt, tracking_url
+from returns.selectors.labels import (
+    ParcelStatement,
+    carrier_name,
+    latest_label,
+    latest_label_attempt,
+    parcel_statement,
+    tracking_url,
+)
 from shop.models import Order
 
 # --- the overview ----------------------------------------------------------------------------
@@ -97,6 +102,8 @@ class ParcelInfo:
 
     label: ReturnLabel | None
     tracking_events: list[TrackingEvent]
+    # What the panel says about the parcel (returns.selectors.labels.parcel_statement).
+    statement: ParcelStatement
     # The latest request of a label when the return has no live one (a failure to retry).
     attempt: LabelAttempt | None = None
     carrier_name: str = ""
@@ -120,9 +127,7 @@ def return_for_page(pk) -> Return:
 
 def parcel_info(ret: Return) -> ParcelInfo:
     """The return's latest label (live first) with its tracking events."""
-    live_first = Case(When(status=LabelStatus.CREATED, then=0), default=1)
-    labels = ret.labels.defer("pdf").order_by(live_first, "-created_at", "-id")
-    label = labels.first()
+    label = latest_label(ret)
     events = list(label.tracking_events.order_by("-occurred_at", "-id")[:20]) if label else []
     # A request matters only where a label may be made (failed: retry; pending: wait): the
     # policy says where, so other returns' pages read nothing more.
@@ -133,6 +138,7 @@ def parcel_info(ret: Return) -> ParcelInfo:
         tracking_events=events,
         attempt=attempt,
         carrier_name=carrier_name(label.carrier) if label else "",
+        statement=parcel_statement(ret, label, attempt),
     )
 
 
@@ -146,6 +152,8 @@ class LabelPage:
     tracking_events: list[TrackingEvent]
     # The return's label events (made, emailed again, cancelled, failed), newest first.
     events: list[ReturnEvent]
+    # What to say of this label's parcel (returns.selectors.labels.parcel_statement).
+    statement: ParcelStatement
 
 
 def label_for_page(label_id: int) -> LabelPage | None:
@@ -168,6 +176,7 @@ def label_for_page(label_id: int) -> LabelPage | None:
             .select_related("actor")
             .order_by("-created_at", "-id")
         ),
+        statement=parcel_statement(label.ret, label),
     )
 
 

@@ -1,10 +1,13 @@
 """Reads of return labels: the live one, its file name and PDF, where the parcel is in words."""
 
+from dataclasses import dataclass
+from enum import StrEnum
+
 from django.db.models import Case, When
-from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from returns.carriers import UnknownCarrierError, get_carrier
-from returns.models import Return
+from returns.models import Return, ReturnStatus
 from returns.models.labels import (
     LabelAttempt,
     LabelAttemptStatus,
@@ -67,21 +70,99 @@ def downloadable_label(ret: Return) -> ReturnLabel | None:
     return live_label(ret, with_pdf=True)
 
 
-def delivery_status(ret: Return, label: ReturnLabel | None = None) -> str:
-    """Where the parcel is, in words: "no label" for returns dropped in store or without one."""
+class ParcelState(StrEnum):
+    """Where a return's parcel stands, as its latest label and label request tell it."""
+
+    IN_STORE = "in_store"  # handed in at a shop: no label
+    NO_LABEL = "no_label"  # none was made
+    ON_APPROVAL = "on_approval"  # requested, sent back with a label: it is made on approval
+    LABEL_PENDING = "label_pending"  # approved: the label is being asked of the carrier
+    LABEL_FAILED = "label_failed"  # the carrier could not make it (staff may ask again)
+    LABEL_CANCELLED = "label_cancelled"  # the latest label was cancelled, no live one
+    NOT_SCANNED = "not_scanned"  # a live label, the parcel not scanned yet
+    SCANNED = "scanned"  # the carrier reported the parcel (ParcelStatus)
+
+
+@dataclass(frozen=True)
+class ParcelStatement:
+    """What the back-office and the portal say about the parcel, from one answer."""
+
+    state: ParcelState
+    label: ReturnLabel | None = None  # the latest label, live first
+
+    @property
+    def summary(self) -> str:
+        """A few words, in the active language: "label cancelled", "in transit"."""
+        if self.state == ParcelState.SCANNED and self.label is not None:
+            return str(ParcelStatus(self.label.parcel_status).label)
+        return str(_SUMMARIES[self.state])
+
+    @property
+    def has_live_label(self) -> bool:
+        return self.state in (ParcelState.NOT_SCANNED, ParcelState.SCANNED)
+
+
+_SUMMARIES = {
+    ParcelState.IN_STORE: _("no label"),
+    ParcelState.NO_LABEL: _("no label"),
+    ParcelState.ON_APPROVAL: _("the label is made when the return is approved"),
+    ParcelState.LABEL_PENDING: _("label being made"),
+    ParcelState.LABEL_FAILED: _("the carrier could not make the label"),
+    ParcelState.LABEL_CANCELLED: _("label cancelled"),
+    ParcelState.NOT_SCANNED: _("label created, parcel not scanned yet"),
+}
+
+
+def parcel_statement(
+    ret: Return, label: ReturnLabel | None, attempt: LabelAttempt | None = None
+) -> ParcelStatement:
+    """What to say about the parcel of `ret` (the one answer of the back-office's parcel panel
+    and the portal): `label` is its latest label, live first (None: none); `attempt` its latest
+    label request, read where the return awaits a label (approved, sent with one)."""
     if ret.delivery_option == Return.DeliveryOption.IN_STORE:
-        return gettext("no label")
+        return ParcelStatement(ParcelState.IN_STORE)
+    if label is not None and label.status == LabelStatus.CREATED:
+        state = ParcelState.SCANNED if label.parcel_status else ParcelState.NOT_SCANNED
+        return ParcelStatement(state, label)
+    failed = attempt is not None and attempt.status == LabelAttemptStatus.FAILED
+    if failed and ret.status == ReturnStatus.APPROVED:  # the latest request failed: retry
+        return ParcelStatement(ParcelState.LABEL_FAILED, label)
+    if label is not None:
+        return ParcelStatement(ParcelState.LABEL_CANCELLED, label)
+    if ret.status == ReturnStatus.APPROVED:
+        return ParcelStatement(ParcelState.LABEL_PENDING)
+    if ret.status == ReturnStatus.REQUESTED:
+        return ParcelStatement(ParcelState.ON_APPROVAL)
+    return ParcelStatement(ParcelState.NO_LABEL)
+
+
+def latest_label(ret: Return) -> ReturnLabel | None:
+    """The return's live label, else its latest one (cancelled), without the PDF."""
+    live_first = Case(When(status=LabelStatus.CREATED, then=0), default=1)
+    return ret.labels.defer("pdf").order_by(live_first, "-created_at", "-id").first()
+
+
+def awaits_label(ret: Return, label: ReturnLabel | None) -> bool:
+    """Whether the return awaits a label (approved, sent with one, none live): only then does
+    its latest request tell anything (pending or failed)."""
+    return (
+        ret.status == ReturnStatus.APPROVED
+        and ret.delivery_option == Return.DeliveryOption.LABEL
+        and (label is None or label.status != LabelStatus.CREATED)
+    )
+
+
+def read_parcel_statement(ret: Return) -> ParcelStatement:
+    """parcel_statement read from the database: the latest label, then the latest request
+    only where the return awaits a label."""
+    label = latest_label(ret)
+    attempt = latest_label_attempt(ret.pk) if awaits_label(ret, label) else None
+    return parcel_statement(ret, label, attempt)
+
+
+def delivery_status(ret: Return, label: ReturnLabel | None = None) -> str:
+    """Where the parcel is, in words (parcel_statement's summary); `label`: its latest label,
+    when already read."""
     if label is None:
-        label = (
-            ReturnLabel.objects.filter(ret_id=ret.pk)
-            .defer("pdf")
-            .order_by("-created_at", "-id")
-            .first()
-        )
-    if label is None:
-        return gettext("no label")
-    if label.status == LabelStatus.CANCELLED:
-        return gettext("label cancelled")
-    if not label.parcel_status:
-        return gettext("label created, parcel not scanned yet")
-    return str(ParcelStatus(label.parcel_status).label)
+        return read_parcel_statement(ret).summary
+    return parcel_statement(ret, label).summary

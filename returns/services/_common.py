@@ -12,6 +12,7 @@ from notifications import services as notification_services
 from returns.errors import ReturnError, ReturnPermissionError, StaleReturnError
 from returns.events import TEXT
 from returns.models import Return, ReturnAction, ReturnEvent, ReturnStatus
+from returns.notify import status_change_email
 from returns.webhook_events import queue_webhooks
 from shop.models import User
 
@@ -143,9 +144,20 @@ def record_event(
 
 
 def tell_customer(
-    ret: Return, *, code: str, event: ReturnEvent, actor: User | None, notify: bool | None
+    ret: Return,
+    *,
+    event: ReturnEvent,
+    actor: User | None,
+    notify: bool | None,
+    code: str | None = None,
 ) -> None:
-    """Queue the customer's email in this transaction, when this change is to be told."""
+    """Queue the customer's email in this transaction, when this change is to be told. `code`
+    names the email; None: the one of the status change `event` made
+    (returns.notify.status_change_email), nothing when that change has none."""
+    if code is None:
+        code = status_change_email(ret, event.to_status)
+        if code is None:
+            return
     if notify is None:
         notify = ret.notify_customer
     if notify:

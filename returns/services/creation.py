@@ -40,6 +40,7 @@ from returns.services._common import (
 from returns.services.rules import apply_rules, approve_by_rule, tell_approval
 from shop.models import Order, OrderLine, ShopSettings, User, Variant
 from shop.money import quantize
+from shop.roles import roles_with_permission
 
 
 @dataclass(frozen=True)
@@ -309,7 +310,10 @@ def _winner(key: str, order: Order) -> Return:
 
 
 def _refuse_unless_overridden(actor: User, override_reason: str, refusals: list[str]) -> None:
-    """A broken rule is overridden only with a reason and the override permission."""
+    """A broken rule is overridden only with the override permission and a reason; a person
+    without the permission is told who has it, never asked for a reason they cannot give."""
+    if not actor.has_perm(policy.OVERRIDE_PERMISSION):
+        raise ReturnPermissionError(" ".join([*refusals, override_refusal()]))
     if not override_reason:
         raise ReturnError(
             " ".join(
@@ -321,8 +325,17 @@ def _refuse_unless_overridden(actor: User, override_reason: str, refusals: list[
                 ]
             )
         )
-    if not actor.has_perm(policy.OVERRIDE_PERMISSION):
-        raise ReturnPermissionError(gettext("You are not allowed to override the return rules."))
+
+
+def override_refusal() -> str:
+    """What a person without the override permission is told: who may override the rules."""
+    roles = roles_with_permission(policy.OVERRIDE_PERMISSION)
+    if not roles:
+        return gettext("Only a superuser can override the return rules.")
+    return gettext(
+        "Only staff allowed to override the return rules can create this return: ask someone "
+        "in the group %(roles)s."
+    ) % {"roles": ", ".join(f"“{role}”" for role in roles)}
 
 
 def _default(value: bool | None, default: bool) -> bool:

@@ -56,7 +56,7 @@ def return_receive_for_inspection(
         event = record_status_event(
             locked, actor=None, from_status=from_status, note=note.strip(), code=code, params=params
         )
-        tell_customer(locked, code="received", event=event, actor=None, notify=notify)
+        tell_customer(locked, event=event, actor=None, notify=notify)
     return locked
 
 

@@ -29,13 +29,6 @@ from shop.models import Order, OrderLine, StockMovement, User
 from shop.money import quantize
 from shop.services import StockError, stock_move
 
-# What the customer is told when the return is completed, by the way it was settled.
-_COMPLETION_NOTICE: dict[str, str] = {
-    Return.RefundMode.MONEY_BACK: "refunded",
-    Return.RefundMode.STORE_CREDIT: "credited",
-    Return.RefundMode.EXCHANGE: "exchanged",
-}
-
 
 def _run(
     ret: Return,
@@ -44,8 +37,8 @@ def _run(
     actor: User | None,
     note: str,
     notify: bool | None,
-    notice: str | None,
     expected_status: str | None,
+    notice: str | None = None,
     system_may: bool = False,
     allowed: Callable[[Return, User | None], bool] | None = None,
     order_first: bool = False,
@@ -59,7 +52,8 @@ def _run(
     change the `fields` named. `order_first`: that work touches the order (its money or
     quantities), so the order is locked before the return. `event_code` and
     `event_params` name the message the status event shows before the typed `note`
-    (returns/events.py)."""
+    (returns/events.py). `notice`: the email, when not the change's own
+    (returns.notify.status_change_email, which tell_customer asks)."""
     with transaction.atomic():
         if order_first:
             lock_order(ret.order_id)
@@ -80,7 +74,7 @@ def _run(
         )
         if after is not None:  # its own work once the status changed (it tells the customer)
             after(locked, event)
-        elif notice is not None:
+        else:
             tell_customer(locked, code=notice, event=event, actor=actor, notify=notify)
     return locked
 
@@ -106,7 +100,6 @@ def return_approve(
         actor=actor,
         note=note,
         notify=notify,
-        notice=None,
         expected_status=expected_status,
         before=choose_action,
         fields=("action",),
@@ -135,7 +128,7 @@ def return_reject(
         locked.reject(reason)
         save_transition(locked, "rejection_reason")
         event = record_status_event(locked, actor=actor, from_status=from_status, note=reason)
-        tell_customer(locked, code="rejected", event=event, actor=actor, notify=notify)
+        tell_customer(locked, event=event, actor=actor, notify=notify)
     return locked
 
 
@@ -160,7 +153,6 @@ def return_cancel(
         actor=actor,
         note=note,
         notify=notify,
-        notice="cancelled",
         expected_status=expected_status,
         allowed=_may_cancel(guest_order_verified),
     )
@@ -208,14 +200,13 @@ def return_mark_in_transit(
     event_params: dict[str, Any] | None = None,
     expected_status: str | None = None,
 ) -> Return:
-    # The customer sent the parcel themselves: there is nothing to tell them.
+    # The customer sent the parcel themselves: the change has no email (returns.notify).
     return _run(
         ret,
         "mark_in_transit",
         actor=actor,
         note=note,
         notify=notify,
-        notice=None,
         system_may=True,
         event_code=event_code,
         event_params=event_params,
@@ -256,7 +247,7 @@ def return_receive(
         )
         restock_lines(lines, actor=actor)
         _record_owed_back(locked)
-        tell_customer(locked, code="received", event=event, actor=actor, notify=notify)
+        tell_customer(locked, event=event, actor=actor, notify=notify)
     return locked
 
 
@@ -290,7 +281,6 @@ def return_complete(
     Refused while money is left to settle (refunds/money.py): marking the refund refunded (or
     the exchange difference paid) completes the return instead.
     """
-    notice = notification_event or _COMPLETION_NOTICE[ret.refund_mode]
 
     def settle(locked: Return) -> None:
         _require_settled(locked)
@@ -302,7 +292,7 @@ def return_complete(
         actor=actor,
         note=note,
         notify=notify,
-        notice=notice,
+        notice=notification_event,
         expected_status=expected_status,
         system_may=True,
         # The replacement order is numbered and counted under the order's lock.
@@ -328,6 +318,7 @@ def return_expire(
     actor: User | None,
     ret: Return,
     note: str = "",
+    notify: bool | None = None,
     event_code: str = TEXT,
     event_params: dict[str, Any] | None = None,
     expected_status: str | None = None,
@@ -339,8 +330,7 @@ def return_expire(
         before=_unless_refunded("expire", then=closing_label(actor)),
         actor=actor,
         note=note,
-        notify=None,
-        notice="expired",
+        notify=notify,
         expected_status=expected_status,
         system_may=True,
         event_code=event_code,

@@ -70,9 +70,10 @@ def service_return_create(order, staff) -> tuple[bool, str]:
     try:
         create(staff, order, 1)
     except ReturnError as refusal:
-        # staff are told how to override it, after the same words
+        # staff without the permission are told who may override it, after the same words
         return False, refusal.message.removesuffix(
-            " To create the return anyway, give the reason for overriding this rule."
+            " Only staff allowed to override the return rules can create this return: ask "
+            "someone in the group “Shop admin”."
         )
     return True, ""
 

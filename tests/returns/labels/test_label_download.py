@@ -92,7 +92,7 @@ def test_the_return_page_links_the_label_and_tells_the_parcel_status(staff, orde
     html = page.content.decode()
     assert f'href="{reverse("return_label", args=[ret.rma_number])}"' in html
     assert label_of(ret).tracking_number in html
-    assert page.context["parcel"] == "label created, parcel not scanned yet"
+    assert page.context["parcel"].summary == "label created, parcel not scanned yet"
 
 
 def test_a_return_dropped_in_store_reads_no_label(staff, order, customer_user):
@@ -101,6 +101,7 @@ def test_a_return_dropped_in_store_reads_no_label(staff, order, customer_user):
     # when
     page = logged_in(customer_user).get(reverse("return_detail", args=[ret.rma_number]))
     # then
-    assert page.context["parcel"] == "no label"
-    assert '<dd class="delivery-status">No label</dd>' in page.content.decode()
+    assert page.context["parcel"].summary == "no label"
+    html = page.content.decode()
+    assert '<dd class="delivery-status" data-state="in_store">No label</dd>' in html
     assert reverse("return_label", args=[ret.rma_number]) not in page.content.decode()
