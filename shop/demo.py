@@ -7,7 +7,7 @@ from io import BytesIO
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from shop.models import (
     Brand,
@@ -131,10 +131,19 @@ BRANDS = [
 BRAND_CUSTOMER = {0: "maison-lumiere", 1: "atelier-nord"}
 
 
+def _logo_font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    # Pillow's own font has no "è" (it drew "Maison Lumi▯re"); DejaVu Sans, where the system
+    # has it, has every accent.
+    try:
+        return ImageFont.truetype("DejaVuSans.ttf", size)
+    except OSError:
+        return ImageFont.load_default(size)
+
+
 def _logo(name: str, colour: str) -> ContentFile:
     """A small PNG of the brand's name on its colour (Pillow, as Django's ImageField reads)."""
     image = Image.new("RGB", (360, 80), colour)
-    ImageDraw.Draw(image).text((16, 22), name, fill="#ffffff", font_size=32)
+    ImageDraw.Draw(image).text((16, 22), name, fill="#ffffff", font=_logo_font(32))
     out = BytesIO()
     image.save(out, format="PNG")
     return ContentFile(out.getvalue())
