@@ -97,12 +97,25 @@ def _quantity_field(**kwargs) -> serializers.IntegerField:
 
 class OrderLineSerializer(ModelSerializer):
     sku = serializers.CharField(source="variant.sku")
+    # In the request's language (Accept-Language), the other when the merchant left it blank.
     product_name = serializers.CharField(source="variant.product.name")
+    product_name_fr = serializers.CharField(source="variant.product.name_fr")
+    product_name_en = serializers.CharField(source="variant.product.name_en")
+    option = serializers.CharField(source="variant.option")
     quantity = _quantity_field()
 
     class Meta:
         model = OrderLine
-        fields = ["id", "sku", "product_name", "quantity", "unit_price_paid"]
+        fields = [
+            "id",
+            "sku",
+            "product_name",
+            "product_name_fr",
+            "product_name_en",
+            "option",
+            "quantity",
+            "unit_price_paid",
+        ]
 
 
 class OrderSerializer(ModelSerializer):

@@ -6,8 +6,9 @@ their lines and refunds prefetched per chunk, and each chunk's money states comp
 refunds.money (money_for_returns over rows read through with_money_columns: no query more, and
 never a second formula). The writers write each row as it comes.
 
-The columns (COLUMNS) are stable: tools read them by name. Return-level amounts repeat on each of
-the return's lines: sum them once per rma_number.
+The columns (COLUMNS) are stable: tools read them by name; product and option are in the
+reader's language. Return-level amounts repeat on each of the return's lines: sum them once
+per rma_number.
 """
 
 from __future__ import annotations
@@ -118,8 +119,8 @@ def _rows_of(ret: Return, money: ReturnMoney) -> Iterator[list[Any]]:
             quote.currency,
             line.pk,
             variant.sku,
-            variant.product.name,
-            variant.option,
+            variant.product.name_in(),  # in the reader's language
+            variant.option_in(),
             line.quantity,
             line.received_quantity,
             line.reason.code,

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from notifications.events import NotificationEvent
 from notifications.models import WebhookEndpoint
+from shop.brands import sender_of
 from shop.links import password_reset_link
 from shop.models import ShopSettings, User
 
@@ -63,8 +64,10 @@ def account_context(notification) -> dict:
     if refusal is not None:
         raise AccountEmailNotSendable(refusal)
     user = notification.user
+    shop_name = ShopSettings.load().shop_name
     context = {
-        "shop_name": ShopSettings.load().shop_name,
+        "shop_name": shop_name,
+        "from_email": sender_of(None, settings.DEFAULT_FROM_EMAIL, shop_name),
         "customer_first_name": user.full_name.strip().partition(" ")[0],
         "email": user.email,
         "login_url": _site_url(reverse("login")),

@@ -326,8 +326,10 @@ class _Inputs:
 # its live returns (and of the quoted ones), its live refunds.
 _ORDER_LINE_FIELDS = (
     "id",
-    "variant__product__name",
-    "variant__option",
+    "variant__product__name_fr",
+    "variant__product__name_en",
+    "variant__option_fr",
+    "variant__option_en",
     "variant__sku",
     "quantity",
     "unit_price_paid",
@@ -423,17 +425,24 @@ def _parse_rows(text: str | None) -> _Rows:
     return json.loads(text, parse_float=Decimal) if text else []
 
 
+def _variant_label(names: list[str], sku: str) -> str:
+    """The variant's own label, in the active language, from the row's names."""
+    product_fr, product_en, option_fr, option_en = names
+    product = Product(name_fr=product_fr, name_en=product_en)
+    return Variant(product=product, option_fr=option_fr, option_en=option_en, sku=sku).label_in()
+
+
 def _facts(order: Order, line_rows: _Rows, held_rows: _Rows, refund_rows: _Rows) -> OrderFacts:
     currency = order.currency
     order_lines = (
         _OrderLineInfo(
             id=line_id,
             # The variant's own name, from the row's parts.
-            name=str(Variant(product=Product(name=product), option=option, sku=sku)),
+            name=_variant_label(names, sku),
             quantity=quantity,
             unit_price=quantize(Decimal(price), currency),
         )
-        for line_id, product, option, sku, quantity, price in sorted(line_rows)
+        for line_id, *names, sku, quantity, price in sorted(line_rows)
     )
     held = (
         _Held(

@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any
 from django.apps import apps
 from django.utils import formats, translation
 from django.utils.functional import Promise
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from shop.languages import in_language
 from shop.money import quantize
 from shop.templatetags.money import money
 
@@ -241,8 +241,7 @@ def _choice_label(choice_field: str, value: str) -> str:
 def _name_in_language(value: object) -> str:
     if not isinstance(value, dict):
         return str(value)  # "-": there was none
-    first, second = ("en", "fr") if (get_language() or "fr").startswith("en") else ("fr", "en")
-    return value.get(first) or value.get(second) or ""
+    return in_language(value.get("fr", ""), value.get("en", ""))
 
 
 # Summarises a frozen quote (a dict) in the active language. The refunds app, which owns quotes

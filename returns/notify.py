@@ -84,10 +84,14 @@ def _label_tracking_number(ret: Return) -> str:
     return label.tracking_number if label is not None else ""
 
 
-def brand_context(brand: Brand | None) -> dict:
-    """The brand's look in the emails: its logo's address, its colour, the From header."""
+def brand_context(brand: Brand | None, shop_name: str) -> dict:
+    """The brand's look in the emails: its logo's address, its colour, the From header (the
+    shop's name when there is no brand)."""
     if brand is None:
-        return {"accent_colour": DEFAULT_ACCENT}
+        return {
+            "accent_colour": DEFAULT_ACCENT,
+            "from_email": sender_of(None, settings.DEFAULT_FROM_EMAIL, shop_name),
+        }
     logo = reverse("brand_logo", args=[brand.code]) if brand.logo else ""
     return {
         "brand_name": brand.name,
@@ -103,9 +107,10 @@ def email_context(ret: Return, return_event: ReturnEvent | None = None) -> dict:
     order = ret.order
     brand = brand_of(order)
     lines = ret.lines.select_related("order_line__variant__product").order_by("id")
+    shop_name = brand.name if brand is not None else ShopSettings.load().shop_name
     return {
-        "shop_name": brand.name if brand is not None else ShopSettings.load().shop_name,
-        **brand_context(brand),
+        "shop_name": shop_name,
+        **brand_context(brand, shop_name),
         "rma_number": ret.rma_number,
         "order_number": order.number,
         "customer_first_name": order.customer.first_name,

@@ -48,8 +48,9 @@ class VariantInline(admin.TabularInline):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ["name", "category"]
-    search_fields = ["name", "variants__sku"]
+    list_display = ["name_fr", "name_en", "category"]
+    search_fields = ["name_fr", "name_en", "variants__sku"]
+    fields = ["name_fr", "name_en", "category"]
     inlines = [VariantInline]
 
 
@@ -58,14 +59,15 @@ class VariantAdmin(admin.ModelAdmin):
     list_display = [
         "sku",
         "product",
-        "option",
+        "option_fr",
+        "option_en",
         "price",
         "stock_on_hand",
         "stock_managed_by_pos",
         "active",
     ]
     list_filter = ["active"]
-    search_fields = ["sku", "product__name"]
+    search_fields = ["sku", "product__name_fr", "product__name_en"]
     list_select_related = ["product"]
     readonly_fields = ["stock_on_hand"]
 

@@ -9,6 +9,7 @@ from email.utils import parseaddr
 
 from django.db.models import Case, IntegerField, Q, Value, When
 
+from shop.languages import in_language
 from shop.models import Brand, Order
 
 
@@ -38,29 +39,23 @@ def brand_for_host(host: str) -> Brand | None:
     )
 
 
-def sender_of(brand: Brand | None, default: str) -> str:
-    """The From header of an email of `brand`: "Brand name <address>", or `default`."""
+def sender_of(brand: Brand | None, default: str, shop_name: str = "") -> str:
+    """The From header of an email of `brand`: "Brand name <address>"; without a brand the shop's
+    name (`shop_name`) at the site's address (`default`, DEFAULT_FROM_EMAIL). The name is left
+    unencoded (quoted where needed): Django encodes the header (RFC 2047) when it sends."""
+    default_name, default_address = parseaddr(default)
     if brand is None:
-        return default
-    # Unencoded here (quoted where needed): Django encodes the header when it sends.
-    _name, fallback = parseaddr(default)
-    return str(
-        Address(
-            display_name=brand.sender_name or brand.name, addr_spec=brand.sender_email or fallback
-        )
-    )
+        name, address = shop_name or default_name, default_address
+    else:
+        name = brand.sender_name or brand.name
+        address = brand.sender_email or default_address
+    return str(Address(display_name=name, addr_spec=address))
 
 
 def policy_text(brand: Brand | None, language: str) -> str:
     if brand is None:
         return ""
-    english = language.startswith("en")
-    first, second = (
-        (brand.policy_text_en, brand.policy_text_fr)
-        if english
-        else (brand.policy_text_fr, brand.policy_text_en)
-    )
-    return first or second
+    return in_language(brand.policy_text_fr, brand.policy_text_en, language)
 
 
 def brand_orders(brand: Brand, *, prefix: str = "") -> Q:

@@ -7,7 +7,7 @@ from io import BytesIO
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from shop.models import (
     Brand,
@@ -36,10 +36,11 @@ CUSTOMER_LOGINS = [
     ("alex@example.com", "alex-demo-2026", "Alex", "Walker", "en", "BE"),
 ]
 
-# product, category, [(sku, option, price, stock, stock managed by the point of sale)]
+# (product in French, in English), category,
+# [(sku, option, price, stock, stock managed by the point of sale)]
 CATALOGUE = [
     (
-        "T-shirt coton bio / Organic cotton T-shirt",
+        ("T-shirt coton bio", "Organic cotton T-shirt"),
         "tops",
         [
             ("TS-BIO-S", "S", "12.99", 40, False),
@@ -48,12 +49,12 @@ CATALOGUE = [
         ],
     ),
     (
-        "Chaussettes rayées (lot de 3) / Striped socks (3 pairs)",
+        ("Chaussettes rayées (lot de 3)", "Striped socks (3 pairs)"),
         "accessories",
         [("SO-RAY-39", "39-42", "19.74", 60, False)],
     ),
     (
-        "Jean droit / Straight jeans",
+        ("Jean droit", "Straight jeans"),
         "bottoms",
         [
             ("JE-DRT-38", "38", "59.90", 12, False),
@@ -62,17 +63,17 @@ CATALOGUE = [
         ],
     ),
     (
-        "Pull en laine mérinos / Merino wool jumper",
+        ("Pull en laine mérinos", "Merino wool jumper"),
         "knitwear",
         [("PU-MER-M", "M", "89.00", 10, False), ("PU-MER-L", "L", "89.00", 6, False)],
     ),
     (
-        "Robe d'été lin / Linen summer dress",
+        ("Robe d'été lin", "Linen summer dress"),
         "dresses",
         [("RO-LIN-36", "36", "74.50", 9, False), ("RO-LIN-38", "38", "74.50", 11, False)],
     ),
     (
-        "Baskets toile / Canvas sneakers",
+        ("Baskets toile", "Canvas sneakers"),
         "shoes",
         [("BA-TOI-41", "41", "49.00", 7, True), ("BA-TOI-43", "43", "49.00", 5, True)],
     ),
@@ -130,10 +131,19 @@ BRANDS = [
 BRAND_CUSTOMER = {0: "maison-lumiere", 1: "atelier-nord"}
 
 
+def _logo_font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    # Pillow's own font has no "è" (it drew "Maison Lumi▯re"); DejaVu Sans, where the system
+    # has it, has every accent.
+    try:
+        return ImageFont.truetype("DejaVuSans.ttf", size)
+    except OSError:
+        return ImageFont.load_default(size)
+
+
 def _logo(name: str, colour: str) -> ContentFile:
     """A small PNG of the brand's name on its colour (Pillow, as Django's ImageField reads)."""
     image = Image.new("RGB", (360, 80), colour)
-    ImageDraw.Draw(image).text((16, 22), name, fill="#ffffff", font_size=32)
+    ImageDraw.Draw(image).text((16, 22), name, fill="#ffffff", font=_logo_font(32))
     out = BytesIO()
     image.save(out, format="PNG")
     return ContentFile(out.getvalue())
@@ -201,14 +211,17 @@ def seed_shop() -> dict:
             },
         )
         customers.append(customer)
-    for name, category, variants in CATALOGUE:
-        product, _ = Product.objects.get_or_create(name=name, defaults={"category": category})
+    for (name_fr, name_en), category, variants in CATALOGUE:
+        product, _ = Product.objects.get_or_create(
+            name_fr=name_fr, name_en=name_en, defaults={"category": category}
+        )
         for sku, option, price, stock, pos in variants:
             variant, _ = Variant.objects.get_or_create(
                 sku=sku,
                 defaults={
                     "product": product,
-                    "option": option,
+                    "option_fr": option,
+                    "option_en": option,
                     "price": Decimal(price),
                     "stock_managed_by_pos": pos,
                 },

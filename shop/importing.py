@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -359,19 +359,35 @@ def validate(rows: list[Row]) -> list[dict]:
 
 
 def _upsert(
-    model: type[M], lookup: dict, values: dict, defaults: dict | None = None
+    model: type[M],
+    lookup: dict,
+    values: dict,
+    defaults: dict | None = None,
+    match: Q | None = None,
 ) -> tuple[M, str]:
     """Create (with `defaults` under `values`), update only the changed fields, or leave alone;
-    returns (object, outcome)."""
-    obj = model._default_manager.filter(**lookup).first()
+    returns (object, outcome). The row is found by `match`, else by `lookup`."""
+    obj = model._default_manager.filter(match if match is not None else Q(**lookup)).first()
     if obj is None:
         return model._default_manager.create(**lookup, **{**(defaults or {}), **values}), "created"
-    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    changed = [name for name, value in values.items() if not _holds(obj, name, value)]
     for name in changed:
         setattr(obj, name, values[name])
     if changed:
         obj.save(update_fields=changed)
     return obj, ("updated" if changed else "unchanged")
+
+
+# Texts the merchant types in both languages (shop.models); the file gives one.
+TRANSLATED = ("name", "option")
+
+
+def _holds(obj: Model, name: str, value: object) -> bool:
+    """Whether the row already holds the file's value: a text typed in both languages holds it
+    when either language is it, so an import never overwrites the merchant's translation."""
+    if name in TRANSLATED:
+        return value in (getattr(obj, f"{name}_fr"), getattr(obj, f"{name}_en"))
+    return getattr(obj, name) == value
 
 
 def _refusals(groups: list[dict]) -> list[tuple[str, str]]:
@@ -412,7 +428,13 @@ def _write_order(group: dict, result: ImportResult) -> str:
         Order, {"number": order_values.pop("number")}, {**order_values, "customer": customer}
     )
     for line in group["lines"].values():
-        product, _ = _upsert(Product, {"name": line["product_name"]}, line["product"])
+        name = line["product_name"]
+        product, _ = _upsert(
+            Product,
+            {"name": name},
+            line["product"],
+            match=Q(name_fr=name) | Q(name_en=name),  # the product so named in either language
+        )
         variant, _ = _upsert(
             Variant,
             {"sku": line["sku"]},

@@ -5,6 +5,7 @@ from typing import ClassVar, TypedDict
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from shop.languages import in_language
 from shop.money import CURRENCY_CHOICES
 
 
@@ -119,16 +121,41 @@ class Customer(models.Model):
 
 
 class Product(models.Model):
-    name = models.CharField(_("name"), max_length=200)
+    """A product, its name typed in French and in English (one may be blank, not both)."""
+
+    name_fr = models.CharField(_("name (French)"), max_length=200, blank=True)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     category = models.CharField(_("category"), max_length=100, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("product")
         verbose_name_plural = _("products")
-        ordering = ["name"]
+        ordering = ["name_fr", "name_en", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(name_fr="") | ~Q(name_en=""), name="product_has_a_name"
+            ),
+        ]
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        if not (self.name_fr.strip() or self.name_en.strip()):
+            raise ValidationError(_("Type the product's name in French or in English."))
+
+    def name_in(self, language: str | None = None) -> str:
+        return in_language(self.name_fr, self.name_en, language)
+
+    @property
+    def name(self) -> str:
+        """The name in the active language."""
+        return self.name_in()
+
+    @name.setter
+    def name(self, value: str) -> None:
+        # One name, as an import or a storefront gives it, fills both languages.
+        self.name_fr = self.name_en = value
 
 
 class Variant(models.Model):
@@ -136,9 +163,13 @@ class Variant(models.Model):
         Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="variants"
     )
     sku = models.CharField(_("SKU"), max_length=64, unique=True)
-    option = models.CharField(
-        _("option"), max_length=100, blank=True, help_text=_("e.g. the size or the colour")
+    option_fr = models.CharField(
+        _("option (French)"),
+        max_length=100,
+        blank=True,
+        help_text=_("e.g. the size or the colour"),
     )
+    option_en = models.CharField(_("option (English)"), max_length=100, blank=True)
     price = models.DecimalField(_("price"), **MONEY)
     stock_on_hand = models.IntegerField(_("stock on hand"), default=0)
     stock_managed_by_pos = models.BooleanField(
@@ -155,7 +186,7 @@ class Variant(models.Model):
     class Meta:
         verbose_name = _("variant")
         verbose_name_plural = _("variants")
-        ordering = ["product__name", "sku"]
+        ordering = ["product__name_fr", "sku"]
         constraints = [
             models.CheckConstraint(condition=Q(price__gte=0), name="variant_price_not_negative"),
             models.CheckConstraint(
@@ -164,7 +195,25 @@ class Variant(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.product.name} {self.option}".strip() + f" ({self.sku})"
+        return self.label_in()
+
+    def option_in(self, language: str | None = None) -> str:
+        return in_language(self.option_fr, self.option_en, language)
+
+    def label_in(self, language: str | None = None) -> str:
+        """ "T-shirt M (TS-M)": the product's name, the option, the SKU."""
+        name = f"{self.product.name_in(language)} {self.option_in(language)}".strip()
+        return f"{name} ({self.sku})"
+
+    @property
+    def option(self) -> str:
+        """The option in the active language."""
+        return self.option_in()
+
+    @option.setter
+    def option(self, value: str) -> None:
+        # One option, as an import or a storefront gives it, fills both languages.
+        self.option_fr = self.option_en = value
 
 
 class StockMovement(models.Model):

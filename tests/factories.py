@@ -45,7 +45,9 @@ class ProductFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Product
 
-    name = factory.Sequence(lambda n: f"T-shirt {n}")
+    # `name=` given to the factory fills both languages (Product.name's setter).
+    name_fr = factory.Sequence(lambda n: f"T-shirt {n}")
+    name_en = factory.LazyAttribute(lambda o: o.name_fr)
     category = "tops"
 
 
@@ -55,7 +57,8 @@ class VariantFactory(factory.django.DjangoModelFactory):
 
     product = factory.SubFactory(ProductFactory)
     sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
-    option = "M"
+    option_fr = "M"
+    option_en = factory.LazyAttribute(lambda o: o.option_fr)
     price = Decimal("20.00")
     stock_on_hand = 10
 

@@ -32,9 +32,16 @@ from returns.services import (
     return_reject,
     return_request,
 )
+from shop.languages import in_language
 from shop.models import Order, OrderLine, User, Variant
 
 DEMO_MARKER = "[demo]"
+
+
+# What a person types, (in French, in English): the demo's customer writes in their language,
+# and staff answer them in it.
+Typed = tuple[str, str]
+NOTHING: Typed = ("", "")
 
 
 @dataclass(frozen=True)
@@ -42,14 +49,22 @@ class Scenario:
     steps: tuple[str, ...]
     reason: str
     refund_mode: str = Return.RefundMode.MONEY_BACK
-    detail: str = ""
-    comment: str = ""
-    rejection: str = ""
+    detail: Typed = NOTHING
+    comment: Typed = NOTHING
+    rejection: Typed = NOTHING
     action: str = "refund"
 
 
+def _typed(text: Typed, order: Order) -> str:
+    return in_language(*text, order.customer.language)
+
+
 SCENARIOS = [
-    Scenario(("create",), "wrong-size", comment="Trop petit, je voudrais rendre."),
+    Scenario(
+        ("create",),
+        "wrong-size",
+        comment=("Trop petit, je voudrais rendre.", "Too small, I would like to return it."),
+    ),
     Scenario(
         ("create", "approve"),
         "changed-mind",
@@ -59,14 +74,24 @@ SCENARIOS = [
     Scenario(
         ("create", "reject"),
         "changed-mind",
-        rejection="The item was bought in the sales, which are final.",
+        rejection=(
+            "L'article a été acheté en soldes, qui ne sont ni repris ni échangés.",
+            "The item was bought in the sales, which are final.",
+        ),
     ),
-    Scenario(("create", "cancel"), "not-as-described", comment="Finalement je le garde."),
+    Scenario(
+        ("create", "cancel"),
+        "not-as-described",
+        comment=("Finalement je le garde.", "I will keep it after all."),
+    ),
     Scenario(("create", "approve", "in_transit"), "wrong-size"),
     Scenario(
         ("create", "approve", "in_transit", "receive"),
         "defective",
-        detail="The seam on the left sleeve is open.",
+        detail=(
+            "La couture de la manche gauche est ouverte.",
+            "The seam on the left sleeve is open.",
+        ),
     ),
     Scenario(("create", "approve", "in_transit", "receive", "complete"), "not-as-described"),
     Scenario(
@@ -79,8 +104,11 @@ SCENARIOS = [
     Scenario(
         ("create", "approve", "in_transit", "receive", "reject"),
         "other",
-        detail="Colour faded after the first wash.",
-        rejection="After inspection the item shows heavy wear; we are sending it back.",
+        detail=("Couleur passée dès le premier lavage.", "Colour faded after the first wash."),
+        rejection=(
+            "Après contrôle, l'article est très usé : nous vous le renvoyons.",
+            "After inspection the item shows heavy wear; we are sending it back.",
+        ),
     ),
 ]
 
@@ -134,7 +162,7 @@ def _play(scenario: Scenario, order: Order, staff) -> Return:
             action = ReturnAction.objects.filter(code=scenario.action, active=True).first()
             ret = return_approve(actor=staff, ret=ret, action=action)
         elif step == "reject":
-            ret = return_reject(actor=staff, ret=ret, reason=scenario.rejection)
+            ret = return_reject(actor=staff, ret=ret, reason=_typed(scenario.rejection, order))
         elif step == "cancel":
             by_customer = ret.channel == Return.Channel.PORTAL and owner is not None
             ret = return_cancel(actor=owner if by_customer else staff, ret=ret)
@@ -183,7 +211,7 @@ def _create(scenario: Scenario, order: Order, staff) -> Return:
             order_line_id=order_line.pk,
             quantity=1,
             reason_code=scenario.reason,
-            reason_detail=scenario.detail,
+            reason_detail=_typed(scenario.detail, order),
         )
     ]
     exchange_variant = None
@@ -197,7 +225,7 @@ def _create(scenario: Scenario, order: Order, staff) -> Return:
         "lines": lines,
         "refund_mode": refund_mode,
         "delivery_option": Return.DeliveryOption.LABEL,
-        "customer_comment": scenario.comment,
+        "customer_comment": _typed(scenario.comment, order),
         "exchange_variant": exchange_variant,
         "notify_customer": False,
         # One demo return, one key: the staff fallback reuses it, the portal's try wrote nothing.

@@ -12,11 +12,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from returns.events import TEXT, render_event
+from shop.languages import in_language
 from shop.models import MONEY, Order, OrderLine, Variant
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ class TranslatedNameMixin(models.Model):
 
     @property
     def name(self):
-        return self.name_en if (get_language() or "fr").startswith("en") else self.name_fr
+        return in_language(self.name_fr, self.name_en)
 
 
 class ReturnReason(TranslatedNameMixin):

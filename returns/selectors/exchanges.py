@@ -17,7 +17,7 @@ def variants_of_products(product_ids: Iterable[int]) -> list[Variant]:
     return list(
         Variant.objects.filter(product_id__in=set(product_ids))
         .select_related("product")
-        .order_by("product__name", "product_id", "option", "sku")
+        .order_by("product__name_fr", "product_id", "option_fr", "sku")
     )
 
 
@@ -45,7 +45,7 @@ def staff_exchange_choices(order: Order) -> QuerySet[Variant]:
         Variant.objects.filter(product__variants__order_lines__order=order)
         .distinct()
         .select_related("product")
-        .order_by("product__name", "sku")
+        .order_by("product__name_fr", "sku")
     )
 
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shop', '0008_order_number_upper'),
+        ('shop', '0009_translated_product_names'),
     ]
 
     operations = [

@@ -67,6 +67,8 @@ def test_the_sender_is_the_brands_name_and_address():
     assert sender_of(nord, "returns@shop.example") == "Atelier Nord <bonjour@nord.example>"
     assert sender_of(bare, "Shop <returns@shop.example>") == "Atelier Sud <returns@shop.example>"
     assert sender_of(None, "returns@shop.example") == "returns@shop.example"
+    assert sender_of(None, "returns@shop.example", "Boutique") == "Boutique <returns@shop.example>"
+    assert sender_of(None, "Shop <returns@shop.example>") == "Shop <returns@shop.example>"
 
 
 def _write(tmp_path, text):

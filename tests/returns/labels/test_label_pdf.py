@@ -119,3 +119,23 @@ def test_each_label_gets_its_own_tracking_number(staff, order):
 def test_the_label_gives_the_return_policy_address(ret):
     text = pdf_text(bytes(label_of(ret).pdf))
     assert "Return policy: http://127.0.0.1:8000/return-policy/" in text.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("language", "item"), [("fr", "2 × Pull mérinos (Bleu)"), ("en", "2 × Merino jumper (Blue)")]
+)
+def test_the_label_names_the_items_in_the_customers_language(staff, order, language, item):
+    # given: a product and an option the merchant typed in both languages
+    variant = order.lines.order_by("id").first().variant
+    variant.product.name_fr, variant.product.name_en = "Pull mérinos", "Merino jumper"
+    variant.product.save()
+    variant.option_fr, variant.option_en = "Bleu", "Blue"
+    variant.save()
+    order.customer.language = language
+    order.customer.save()
+    # when
+    ret = approved_with_label(staff, order, 2)
+    # then
+    lines = pdf_text(bytes(label_of(ret).pdf)).splitlines()
+    assert item in lines
+    assert not [line for line in lines if "Merino" in line or "mérinos" in line if line != item]
