@@ -27,22 +27,24 @@ def preview_request(
     channel: str = Return.Channel.PORTAL,
     exchange_variant: Variant | None = None,
     shop_settings: ShopSettings | None = None,
+    delivery_option: str | None = None,
 ) -> RequestPreview:
     """The rules' verdict on these items and reasons (a block is in `rules.blocked`) and the
-    quote with the fee the creating service will set (the rules', the shop's default without
-    one)."""
+    quote with the fees the creating service will set (the rules' lines: postage, the shop's
+    default without a rule, restocking)."""
     rules = evaluate_rules(
         order,
         channel=channel,
         shop_settings=shop_settings or ShopSettings.load(),
         lines=list(quantities.items()),
         reason_codes=reason_codes,
+        delivery_option=delivery_option,
     )
     quote = quote_preview(
         order=order,
         quantities=quantities,
         refund_mode=refund_mode,
-        return_fee=rules.fee,
+        fees=rules.fees,
         exchange_variant=exchange_variant,
     )
     return RequestPreview(quote=quote, rules=rules)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from returns.events import TEXT, render_event
+from returns.models.rules import STAFF_FEE, FeeLine
 from shop.models import MONEY, Order, OrderLine, Variant
 
 if TYPE_CHECKING:
@@ -55,6 +56,14 @@ class ReturnReason(TranslatedNameMixin):
         help_text=_("Off for reasons such as a defective product: the item is not put back."),
     )
     needs_detail = models.BooleanField(_("asks for details"), default=False)
+    our_fault = models.BooleanField(
+        _("our fault: no fee"),
+        default=False,
+        help_text=_(
+            "For reasons such as a defective or wrong item: no postage or restocking fee is "
+            "charged."
+        ),
+    )
 
     class Meta:
         verbose_name = _("return reason")
@@ -221,6 +230,14 @@ class Return(ConcurrentTransitionMixin, models.Model):
     staff_note = models.TextField(_("staff note"), blank=True, help_text=_("Internal."))
     notify_customer = models.BooleanField(_("notify the customer"), default=True)
     return_fee = models.DecimalField(_("return fee"), default=0, **MONEY)
+    # The fee's lines (FeeLine.to_json), set with return_fee (their sum) by the return rules at
+    # creation or by staff; empty for a return made before fees had lines.
+    fees = models.JSONField(_("fees"), default=list, blank=True)
+    keep_item = models.BooleanField(
+        _("the customer keeps the items"),
+        default=False,
+        help_text=_("Set by a return rule: no parcel comes back, no label, no restock."),
+    )
     rejection_reason = models.TextField(_("rejection reason"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
@@ -273,6 +290,15 @@ class Return(ConcurrentTransitionMixin, models.Model):
         exchange_settle, its price difference) and completed by shipping that item, never
         refunded in money. The one answer every page and service asks."""
         return self.refund_mode == self.RefundMode.EXCHANGE and self.exchange_variant_id is not None
+
+    @property
+    def fee_lines(self) -> list[FeeLine]:
+        """The return's fees, one line each; a fee without lines is one line of staff's."""
+        if self.fees:
+            return [FeeLine.from_json(line) for line in self.fees]
+        if self.return_fee:
+            return [FeeLine(kind=STAFF_FEE, amount=self.return_fee)]
+        return []
 
     # --- transitions: pure field changes, guarded by permission and conditions ---------------
 
