@@ -329,6 +329,9 @@ class ReturnRule(models.Model):
                 errors[field] = message
         if self.action == RuleAction.BLOCK and not (self.message_en or self.message_fr):
             errors["message_en"] = _("Tell the customer why the item cannot be returned.")
+        if self.action == RuleAction.SHIP_WITH and self.ships_with_id:
+            # The method is what this rule decides: it cannot also be its condition.
+            errors["ships_with"] = _("A rule that chooses the method cannot depend on it.")
         errors.update(self._amount_errors())
         for low, high in (
             ("fee_min", "fee_max"),

@@ -235,6 +235,19 @@ def test_a_postage_rule_on_the_method_the_parcel_comes_back_with(shoes_order):
     assert "comes back with Relay (rule: Courier)" in shirt.checks[0].why
 
 
+def test_a_rule_choosing_the_method_cannot_depend_on_it(db):
+    # given
+    relay = method("relay")
+    # when
+    with pytest.raises(ValidationError) as refused:
+        rule(ReturnRule.Action.SHIP_WITH, shipping_method=relay, ships_with=relay)
+    # then
+    assert refused.value.message_dict == {
+        "ships_with": ["A rule that chooses the method cannot depend on it."]
+    }
+    assert not ReturnRule.objects.exists()
+
+
 def test_a_reason_that_is_our_fault_is_charged_no_fee(shoes_order, shoe_fees, reasons):
     # given: "defective" is our fault (the seeded reasons)
     assert reasons["defective"].our_fault
