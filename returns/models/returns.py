@@ -121,6 +121,9 @@ STATUS_CUSTOMER_LABELS: "dict[str, StrOrPromise]" = {
     ReturnStatus.EXPIRED: _("Expired: the parcel was not sent in time"),
 }
 
+# What the customer reads of a received return whose items they keep.
+KEPT_CUSTOMER_LABEL = _("Nothing to send back: you keep the items")
+
 FINAL_STATUSES = {
     ReturnStatus.REJECTED,
     ReturnStatus.COMPLETED,
@@ -278,6 +281,8 @@ class Return(ConcurrentTransitionMixin, models.Model):
 
     @property
     def customer_status_label(self):
+        if self.keep_item and self.status == ReturnStatus.RECEIVED:
+            return KEPT_CUSTOMER_LABEL  # no parcel was received: there was none to send
         return STATUS_CUSTOMER_LABELS[self.status]
 
     @property

@@ -75,6 +75,8 @@ def test_an_item_under_the_threshold_is_kept_without_a_parcel(cheap_order, notif
         "fr": "Rien à renvoyer : le client garde les articles.",
     }
     assert ret.events.get(code=KEPT).visible_to_customer
+    with translation.override("fr"):
+        assert str(ret.customer_status_label) == "Rien à renvoyer : vous gardez les articles"
     # no "approved" email telling the customer to send a parcel (approved at once: no
     # "requested" one either); the customer hears when the refund is settled
     assert notifications.events == []
