@@ -15,8 +15,9 @@ quote_from_facts per row. Its rules:
   return's live refund already included it. Exchanges keep the order alive (the customer gets
   goods back), so they neither get nor count towards the shipping.
 - Fees: one line per fee of the return (`Return.fee_lines`: postage, restocking, or staff's),
-  with the name its rule gives it in both languages; together never more than the items'
-  total (`cap_fees`: the later lines give way), so a fee never eats the original shipping.
+  with the name its rule gives it in both languages; a restocking fee on the paid value of its
+  lines' units counted here (received, once received: `FeeLine.on_base`); together never more
+  than the items' total (`cap_fees`: the later lines give way).
 - Exchange: the wanted variant's price × the returned quantity is deducted; when it costs more
   than what came back, the quote is zero and `amount_due` is what the customer owes.
 - Total: never below zero, never above what the order paid minus its other returns' live
@@ -578,7 +579,7 @@ def _compute(inputs: _Inputs, own_units: dict[int, int], basis: str) -> Quote:
     shipping = inputs.shipping_cost if _shipping_applies(inputs, own_units) else ZERO
     if shipping:
         lines.append(QuoteLine(kind=SHIPPING, amount=shipping))
-    fee_lines = _fee_lines(inputs.fees, items_total)
+    fee_lines = _fee_lines(_fees_on(inputs.fees, lines, currency), items_total)
     lines.extend(fee_lines)
     fee = -sum((line.amount for line in fee_lines), ZERO)
     exchange_cost = ZERO
@@ -630,6 +631,30 @@ def cap_fees(fees: tuple[FeeLine, ...], limit: Decimal) -> list[FeeLine]:
             capped.append(replace(fee, amount=amount))
         left -= amount
     return capped
+
+
+def _fees_on(
+    fees: tuple[FeeLine, ...], item_lines: list[QuoteLine], currency: str
+) -> tuple[FeeLine, ...]:
+    """The fees on what this quote counts: a restocking fee on the paid value (item less its
+    discount share) of its order lines here, so fewer units received pay less."""
+    return tuple(
+        fee.on_base(_paid_for(item_lines, fee.order_line_ids), currency)
+        if fee.order_line_ids
+        else fee
+        for fee in fees
+    )
+
+
+def _paid_for(item_lines: list[QuoteLine], order_line_ids: tuple[int, ...]) -> Decimal:
+    return sum(
+        (
+            line.amount
+            for line in item_lines
+            if line.kind in (ITEM, DISCOUNT) and line.order_line_id in order_line_ids
+        ),
+        ZERO,
+    )
 
 
 def _fee_lines(fees: tuple[FeeLine, ...], items_total: Decimal) -> list[QuoteLine]:

@@ -16,7 +16,7 @@ Kinds add up: a postage fee and restocking fees are all charged, each a line of 
   (`charge_in_store`); a rule may also ask for the method the parcel comes back with.
 - Restocking: a percentage of the paid value of the items the rule decided, rounded once
   (shop.money.quantize), then held between the rule's minimum and maximum, never above that
-  value (`restocking_amount`).
+  value (`FeeLine.on_base`; the quote charges it again on what actually came back).
 - Our fault: an item returned for a reason the merchant marks as our fault
   (`ReturnReason.our_fault`) is charged no restocking fee and waives the postage (the parcel
   comes back because of us).
@@ -616,27 +616,17 @@ def _restocking(
         names = rule.quote_names()
         line = FeeLine(
             kind=RuleKind.RESTOCKING,
-            amount=restocking_amount(rule, base, order.currency),
+            amount=ZERO,
             name_fr=names["fr"],
             name_en=names["en"],
             rule_id=rule.pk,
             percent=rule.percent,
-            base=base,
-        )
+            fee_min=rule.fee_min,
+            fee_max=rule.fee_max,
+            order_line_ids=tuple(sorted(units)),
+        ).on_base(base, order.currency)
         fees.append((line, rule))
     return fees
-
-
-def restocking_amount(rule: ReturnRule, base: Decimal, currency: str) -> Decimal:
-    """`rule`'s percent of `base` rounded once, then held between the rule's minimum and
-    maximum, and never above `base` itself."""
-    assert rule.percent is not None  # a database check: a percent fee has one
-    amount = quantize(base * rule.percent / Decimal(100), currency)
-    if rule.fee_min is not None:
-        amount = max(amount, quantize(rule.fee_min, currency))
-    if rule.fee_max is not None:
-        amount = min(amount, quantize(rule.fee_max, currency))
-    return min(amount, base)
 
 
 def items_value(order: Order, quantities: dict[int, int]) -> Decimal:

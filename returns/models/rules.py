@@ -4,7 +4,7 @@ Exported by returns/models/__init__.py. The evaluation is in returns/rules.py; h
 the fields, their choices and the constraints the database keeps.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from shop.models import MONEY
+from shop.money import quantize
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -72,7 +73,9 @@ class FeeLine:
     """One fee of a return, as the quote shows it: its kind (a fee kind, or STAFF_FEE), its
     amount (rounded to the currency once, where it is computed; never negative), its name in
     both languages (blank: the kind's own words), the rule that set it (None: the shop's
-    default or staff), and for a restocking fee its percent and the paid value it is on."""
+    default or staff). A restocking fee also keeps its rule's percent and bounds as they were
+    and the order lines it is on, so the quote charges it on what actually comes back
+    (`on_base`); `base` is the paid value it was last computed on."""
 
     kind: str
     amount: Decimal
@@ -81,6 +84,20 @@ class FeeLine:
     rule_id: int | None = None
     percent: Decimal | None = None
     base: Decimal | None = None
+    fee_min: Decimal | None = None
+    fee_max: Decimal | None = None
+    order_line_ids: tuple[int, ...] = ()
+
+    def on_base(self, base: Decimal, currency: str) -> "FeeLine":
+        """This restocking fee on items that paid `base`: its percent of it rounded once, then
+        held between its minimum and maximum, and never above `base` itself."""
+        assert self.percent is not None, "a restocking fee has its percent"
+        amount = quantize(base * self.percent / Decimal(100), currency)
+        if self.fee_min is not None:
+            amount = max(amount, quantize(self.fee_min, currency))
+        if self.fee_max is not None:
+            amount = min(amount, quantize(self.fee_max, currency))
+        return replace(self, amount=max(min(amount, base), Decimal(0)), base=base)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -89,22 +106,35 @@ class FeeLine:
             "name_fr": self.name_fr,
             "name_en": self.name_en,
             "rule_id": self.rule_id,
-            "percent": None if self.percent is None else str(self.percent),
-            "base": None if self.base is None else str(self.base),
+            "percent": _text(self.percent),
+            "base": _text(self.base),
+            "fee_min": _text(self.fee_min),
+            "fee_max": _text(self.fee_max),
+            "order_line_ids": list(self.order_line_ids),
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "FeeLine":
-        percent, base = data.get("percent"), data.get("base")
         return cls(
             kind=data["kind"],
             amount=Decimal(data["amount"]),
             name_fr=data.get("name_fr", ""),
             name_en=data.get("name_en", ""),
             rule_id=data.get("rule_id"),
-            percent=None if percent is None else Decimal(percent),
-            base=None if base is None else Decimal(base),
+            percent=_decimal(data.get("percent")),
+            base=_decimal(data.get("base")),
+            fee_min=_decimal(data.get("fee_min")),
+            fee_max=_decimal(data.get("fee_max")),
+            order_line_ids=tuple(data.get("order_line_ids", ())),
         )
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
 
 
 class CountryMode(models.TextChoices):

@@ -12,10 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from refunds.quotes import FEE, quote_for_return, quote_preview
-from returns.models import ReturnRule, RuleKind
+from returns.models import ReturnRule, ReturnStatus, RuleKind
 from returns.rules import evaluate_rules
+from returns.services.transitions import return_receive
 from tests.factories import make_order
-from tests.returns.helpers import request
+from tests.returns.helpers import create, request
 from tests.returns.rules.helpers import fee, method, percent_fee, rule
 
 pytestmark = pytest.mark.django_db
@@ -142,6 +143,28 @@ def test_a_restocking_fee_is_held_between_its_minimum_and_maximum(
     outcome = evaluate_rules(shoes_order, channel=PORTAL, lines=[(shoes_line, 1)])
     # then
     assert fee_amounts(outcome) == [(RuleKind.RESTOCKING, Decimal(expected))]
+
+
+def test_fewer_units_received_pay_restocking_on_what_came_back(staff, customer, shop_settings):
+    # given: two pairs at 59.90 asked back; 5.00 postage and 10 % restocking
+    order = make_order([(2, "59.90")], customer=customer)
+    fee("5.00", label_en="Return postage")
+    percent_fee("10", label_en="Restocking fee")
+    ret = create(staff, order, 2, start_status=ReturnStatus.APPROVED)
+    # when: one pair arrives
+    return_receive(actor=staff, ret=ret, received={ret.lines.get().pk: (1, None)})
+    quote = quote_for_return(ret)
+    # then: 10 % of the pair that came back; the fees asked at creation stay on the return
+    assert ret.return_fee == Decimal("16.98")  # 5.00 + 11.98, as requested
+    assert quote_fees(quote) == [
+        ("Return postage", Decimal("-5.00")),
+        ("Restocking fee", Decimal("-5.99")),
+    ]
+    assert (quote.fee, quote.total, quote.requested_total) == (
+        Decimal("10.99"),
+        Decimal("48.91"),
+        Decimal("108.82"),  # both pairs: 119.80 + the 6.00 shipping - 16.98
+    )
 
 
 def test_a_minimum_never_charges_more_than_the_items_are_worth(customer, shop_settings):
