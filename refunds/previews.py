@@ -11,6 +11,7 @@ from refunds.quotes import Quote, quote_preview
 from returns.models import Return
 from returns.rules import RuleOutcome, evaluate_rules
 from shop.models import Order, ShopSettings, Variant
+from shop.money import ZERO
 
 
 @dataclass(frozen=True)
@@ -29,22 +30,26 @@ def preview_request(
     exchange_variant: Variant | None = None,
     shop_settings: ShopSettings | None = None,
     return_fee: Decimal | None = None,
+    delivery_option: str | None = None,
 ) -> RequestPreview:
     """The rules' verdict on these items and reasons (a block is in `rules.blocked`) and the
-    quote with the fee the creating service will set (the rules', the shop's default without
-    one; `return_fee` when staff typed one, as return_create takes it)."""
+    quote with the fees the creating service will set: the rules' lines (postage, the shop's
+    default without a rule, restocking), or one staff line when staff typed `return_fee`, as
+    return_create takes it."""
     rules = evaluate_rules(
         order,
         channel=channel,
         shop_settings=shop_settings or ShopSettings.load(),
         lines=list(quantities.items()),
         reason_codes=reason_codes,
+        delivery_option=delivery_option,
     )
     quote = quote_preview(
         order=order,
         quantities=quantities,
         refund_mode=refund_mode,
-        return_fee=rules.fee if return_fee is None else return_fee,
+        return_fee=ZERO if return_fee is None else return_fee,
+        fees=rules.fees if return_fee is None else None,
         exchange_variant=exchange_variant,
     )
     return RequestPreview(quote=quote, rules=rules)

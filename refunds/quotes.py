@@ -14,7 +14,10 @@ quote_from_facts per row. Its rules:
   ordered unit comes back; then only on the latest of those returns, and never when another
   return's live refund already included it. Exchanges keep the order alive (the customer gets
   goods back), so they neither get nor count towards the shipping.
-- Return fee: the return's `return_fee`.
+- Fees: one line per fee of the return (`Return.fee_lines`: postage, restocking, or staff's),
+  with the name its rule gives it in both languages; a restocking fee on the paid value of its
+  lines' units counted here (received, once received: `FeeLine.on_base`); together never more
+  than the items' total (`cap_fees`: the later lines give way).
 - Exchange: the wanted variant's price × the returned quantity is deducted; when it costs more
   than what came back, the quote is zero and `amount_due` is what the customer owes.
 - Total: never below zero, never above what the order paid minus its other returns' live
@@ -34,10 +37,10 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Aggregate, OuterRef, Q, QuerySet, Subquery, TextField
 from django.db.models.functions import JSONArray
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from refunds.models import LIVE_REFUND_STATUSES, Refund
-from returns.models import LIVE_STATUSES, Return, ReturnLine, ReturnStatus
+from returns.models import LIVE_STATUSES, FeeLine, Return, ReturnLine, ReturnStatus, RuleKind
 from shop.models import Order, OrderLine, Product, Variant
 from shop.money import MINOR_UNITS, ZERO, quantize
 from shop.templatetags.money import money
@@ -80,6 +83,9 @@ class QuoteLine:
     order_line_id: int | None = None
     # On item lines of a received return, when fewer units came back than were requested.
     requested_quantity: int | None = None
+    # On fee lines: the fee's name in both languages (subject is its kind).
+    name_fr: str = ""
+    name_en: str = ""
 
     @property
     def label(self) -> str:
@@ -91,7 +97,7 @@ class QuoteLine:
         if self.kind == SHIPPING:
             return gettext("Original shipping")
         if self.kind == FEE:
-            return gettext("Return fee")
+            return self._fee_label()
         if self.kind == EXCHANGE:
             return gettext("Exchanged for: %(item)s") % {"item": self.subject}
         if self.kind == DUE:
@@ -99,6 +105,17 @@ class QuoteLine:
         if self.subject == CAP_NOT_NEGATIVE:
             return gettext("A refund is never below zero")
         return gettext("Limited to what the order paid minus what was already refunded")
+
+    def _fee_label(self) -> str:
+        english = (get_language() or "fr").startswith("en")
+        name = self.name_en if english else self.name_fr
+        if name:
+            return name
+        if self.subject == RuleKind.POSTAGE:
+            return gettext("Return postage")
+        if self.subject == RuleKind.RESTOCKING:
+            return gettext("Restocking fee")
+        return gettext("Return fee")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -109,6 +126,8 @@ class QuoteLine:
             "subject": self.subject,
             "order_line_id": self.order_line_id,
             "requested_quantity": self.requested_quantity,
+            "name_fr": self.name_fr,
+            "name_en": self.name_en,
         }
 
     @classmethod
@@ -122,6 +141,8 @@ class QuoteLine:
             subject=data.get("subject", ""),
             order_line_id=data.get("order_line_id"),
             requested_quantity=data.get("requested_quantity"),
+            name_fr=data.get("name_fr", ""),
+            name_en=data.get("name_en", ""),
         )
 
 
@@ -310,7 +331,7 @@ class _Inputs:
     currency: str
     amount_paid: Decimal
     shipping_cost: Decimal
-    fee: Decimal
+    fees: tuple[FeeLine, ...]
     is_exchange: bool
     exchange_name: str
     exchange_price: Decimal | None
@@ -466,7 +487,12 @@ def _facts(order: Order, line_rows: _Rows, held_rows: _Rows, refund_rows: _Rows)
 
 
 def _inputs(
-    facts: OrderFacts, *, ret_id: int, fee: Decimal, refund_mode: str, variant: Variant | None
+    facts: OrderFacts,
+    *,
+    ret_id: int,
+    fees: list[FeeLine],
+    refund_mode: str,
+    variant: Variant | None,
 ) -> _Inputs:
     """What a quote of return `ret_id` on the facts' order is computed from."""
     order, currency = facts.order, facts.currency
@@ -477,7 +503,8 @@ def _inputs(
         currency=currency,
         amount_paid=quantize(order.amount_paid, currency),
         shipping_cost=quantize(order.shipping_cost, currency),
-        fee=quantize(fee, currency),
+        # Stored with two decimals whatever the currency: written in its own (yen: none).
+        fees=tuple(replace(fee, amount=quantize(fee.amount, currency)) for fee in fees),
         is_exchange=is_exchange,
         exchange_name=str(variant) if variant else "",
         exchange_price=quantize(variant.price, currency) if variant and is_exchange else None,
@@ -561,8 +588,9 @@ def _compute(inputs: _Inputs, own_units: dict[int, int], basis: str) -> Quote:
     shipping = inputs.shipping_cost if _shipping_applies(inputs, own_units) else ZERO
     if shipping:
         lines.append(QuoteLine(kind=SHIPPING, amount=shipping))
-    if inputs.fee:
-        lines.append(QuoteLine(kind=FEE, amount=-inputs.fee))
+    fee_lines = _fee_lines(_fees_on(inputs.fees, lines, currency), items_total)
+    lines.extend(fee_lines)
+    fee = -sum((line.amount for line in fee_lines), ZERO)
     exchange_cost = ZERO
     units = sum(own_units.values())
     if inputs.exchange_price is not None and units:
@@ -576,7 +604,7 @@ def _compute(inputs: _Inputs, own_units: dict[int, int], basis: str) -> Quote:
                 subject=inputs.exchange_name,
             )
         )
-    total = items_total + shipping - inputs.fee - exchange_cost
+    total = items_total + shipping - fee - exchange_cost
     amount_due = ZERO
     if total < 0 and exchange_cost:
         amount_due = -total
@@ -594,12 +622,61 @@ def _compute(inputs: _Inputs, own_units: dict[int, int], basis: str) -> Quote:
         lines=tuple(lines),
         items_total=quantize(items_total, currency),
         shipping=shipping,
-        fee=inputs.fee,
+        fee=quantize(fee, currency),
         total=quantize(total, currency),
         basis=basis,
         exchange_cost=quantize(exchange_cost, currency),
         amount_due=quantize(amount_due, currency),
     )
+
+
+def cap_fees(fees: tuple[FeeLine, ...], limit: Decimal) -> list[FeeLine]:
+    """The fees charged on items worth `limit`: each as set, until they reach `limit`; then
+    the later ones give way (lowered, or left out). Never negative."""
+    capped, left = [], max(limit, ZERO)
+    for fee in fees:
+        amount = min(fee.amount, left)
+        if amount > 0:
+            capped.append(replace(fee, amount=amount))
+        left -= amount
+    return capped
+
+
+def _fees_on(
+    fees: tuple[FeeLine, ...], item_lines: list[QuoteLine], currency: str
+) -> tuple[FeeLine, ...]:
+    """The fees on what this quote counts: a restocking fee on the paid value (item less its
+    discount share) of its order lines here, so fewer units received pay less."""
+    return tuple(
+        fee.on_base(_paid_for(item_lines, fee.order_line_ids), currency)
+        if fee.order_line_ids
+        else fee
+        for fee in fees
+    )
+
+
+def _paid_for(item_lines: list[QuoteLine], order_line_ids: tuple[int, ...]) -> Decimal:
+    return sum(
+        (
+            line.amount
+            for line in item_lines
+            if line.kind in (ITEM, DISCOUNT) and line.order_line_id in order_line_ids
+        ),
+        ZERO,
+    )
+
+
+def _fee_lines(fees: tuple[FeeLine, ...], items_total: Decimal) -> list[QuoteLine]:
+    return [
+        QuoteLine(
+            kind=FEE,
+            amount=-fee.amount,
+            subject=fee.kind,
+            name_fr=fee.name_fr,
+            name_en=fee.name_en,
+        )
+        for fee in cap_fees(fees, items_total)
+    ]
 
 
 def _units(held: tuple[_Held, ...], *, received: bool) -> dict[int, int]:
@@ -621,7 +698,7 @@ def quote_from_facts(facts: OrderFacts, ret: Return) -> Quote:
     inputs = _inputs(
         facts,
         ret_id=ret.id,
-        fee=ret.return_fee,
+        fees=ret.fee_lines,
         refund_mode=ret.refund_mode,
         variant=ret.exchange_variant,
     )
@@ -653,19 +730,27 @@ def quote_preview(
     *,
     order: Order,
     quantities: dict[int, int],
-    return_fee: Decimal,
+    return_fee: Decimal = ZERO,
     refund_mode: str = Return.RefundMode.MONEY_BACK,
     exchange_variant: Variant | None = None,
+    fees: tuple[FeeLine, ...] | None = None,
 ) -> Quote:
     """The quote a return of `quantities` (order line id -> units) would get if created now.
 
     The same computation as quote_for_return, for the portal's summary page before the
     customer confirms: once created with those quantities, the return's quote is this one.
+    `fees` are the return rules' fee lines (RuleOutcome.fees); without them, `return_fee` is
+    one fee typed by staff.
     """
+    fee_lines = (
+        Return(return_fee=quantize(return_fee, order.currency)).fee_lines
+        if fees is None
+        else list(fees)
+    )
     inputs = _inputs(
         load_order_facts([order], set())[order.id],
         ret_id=PREVIEW_RETURN_ID,
-        fee=return_fee,
+        fees=fee_lines,
         refund_mode=refund_mode,
         variant=exchange_variant,
     )

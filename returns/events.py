@@ -77,6 +77,7 @@ MESSAGES: dict[str, EventMessage] = {
     ),
     # rules
     "rule.approved": EventMessage(_("Approved at once by the rule “%(rule)s”.")),
+    "return.kept": EventMessage(_("Nothing to send back: the customer keeps the items.")),
     "rule.overridden": EventMessage(_("Override reason: %(reason)s")),
     # what returns/policy.py refuses and staff may override: the override event names them
     "refusal.order_cancelled": EventMessage(

@@ -28,7 +28,7 @@ from django.utils.http import urlencode
 from django.utils.translation import get_language, gettext
 
 from returns.models import Return
-from returns.models.rules import CountryMode, ReturnRule, RuleAction, RuleKind
+from returns.models.rules import FEE_KINDS, CountryMode, ReturnRule, RuleAction, RuleKind
 from returns.policy import offered_delivery_options, offered_refund_modes
 from returns.rules import active_rules, plain_number
 from shop.brands import policy_text
@@ -170,6 +170,8 @@ def _says(rule: ReturnRule, currency: str) -> str:
         return gettext("returned in one of our shops only")
     if action == RuleAction.AUTO_APPROVE:
         return gettext("approved at once")
+    if action == RuleAction.KEEP_ITEM:
+        return gettext("kept: there is nothing to send back")
     return gettext("reviewed by our team before approval")
 
 
@@ -214,7 +216,9 @@ def policy_statement(
         default_fee=quantize(shop_settings.default_return_fee, currency),
         currency=currency,
         blocks=of_kind(RuleKind.BLOCK),
-        fees=of_kind(RuleKind.FEE),
+        fees=tuple(
+            statement_of(rule, currency) for rule in customer_rules if rule.kind in FEE_KINDS
+        ),
         shipping=of_kind(RuleKind.SHIPPING),
         in_store_only=of_kind(RuleKind.IN_STORE),
         approvals=of_kind(RuleKind.APPROVAL),

@@ -1,27 +1,41 @@
 """Evaluating the return rules against an order (and, when known, the lines and reasons).
 
-Pure: reads only. `evaluate_rules` says which rules match and why, and what follows: the fee,
-the lines that cannot be returned (with the customer's message), the shipping method, in-store
-only, and whether the return is approved at once. The services apply the outcome; the portal
-shows it; the back-office's rule tester explains it.
+Pure: reads only. `evaluate_rules` says which rules match and why, and what follows: the fees
+(one line each), the lines that cannot be returned (with the customer's message), the shipping
+method, in-store only, whether the return is approved at once, and the items the customer
+keeps. The services apply the outcome; the portal shows it; the back-office's rule tester
+explains it.
 
-Rules are read in their order. The first matching rule of each kind of action wins (a fee, a
-shipping method, in-store only, the approval); a block is decided per item: each item is
-blocked by the first block rule that matches it. With no fee rule, the shop's default fee applies.
+Rules are read in their order. The first matching rule of each kind of action wins (a postage
+fee, a shipping method, in-store only, the approval); the item kinds are decided per item: each
+item is blocked, charged a restocking fee, or kept by the first rule of that kind matching it.
+Kinds add up: a postage fee and restocking fees are all charged, each a line of the quote.
+
+- Postage: the first matching postage rule's amount, else the shop's default fee. None for a
+  parcel dropped in store (chosen, or sent there by an in-store rule) unless the rule says so
+  (`charge_in_store`); a rule may also ask for the method the parcel comes back with.
+- Restocking: a percentage of the paid value of the items the rule decided, rounded once
+  (shop.money.quantize), then held between the rule's minimum and maximum, never above that
+  value (`FeeLine.on_base`; the quote charges it again on what actually came back).
+- Our fault: an item returned for a reason the merchant marks as our fault
+  (`ReturnReason.our_fault`) is charged no restocking fee and waives the postage (the parcel
+  comes back because of us).
+- Keep the item: when every item is kept by a keep rule, nothing comes back: no fee, no label,
+  no restock (returns.services.keeping); a return where only some are is sent back as usual.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from returns.models import Return
+from returns.models import Return, ReturnReason
 from returns.models.labels import ShippingMethod
-from returns.models.rules import ReturnRule, RuleAction, RuleKind
+from returns.models.rules import ITEM_KINDS, FeeLine, ReturnRule, RuleAction, RuleKind
 from shop.models import Order, OrderLine, ShopSettings
 from shop.money import ZERO, quantize
 
@@ -62,10 +76,12 @@ class BlockedLine:
 class RuleOutcome:
     currency: str
     checks: tuple[RuleCheck, ...]
-    fee: Decimal
-    fee_rule: ReturnRule | None = None
-    # The paid value of the items a percentage fee was computed on.
-    fee_base: Decimal | None = None
+    # One line per fee charged, postage first (returns.models.rules.FEE_KINDS), each rounded.
+    fees: tuple[FeeLine, ...] = ()
+    postage_rule: ReturnRule | None = None
+    restocking_rules: tuple[ReturnRule, ...] = ()
+    # Postage waived: an item comes back for a reason that is our fault.
+    postage_waived: bool = False
     blocked: dict[int, BlockedLine] = field(default_factory=dict)
     shipping_method: ShippingMethod | None = None
     shipping_rule: ReturnRule | None = None
@@ -73,6 +89,29 @@ class RuleOutcome:
     in_store_rule: ReturnRule | None = None
     auto_approve: bool = False
     approval_rule: ReturnRule | None = None
+    # The items a keep rule lets the customer keep, and every item evaluated.
+    kept: dict[int, ReturnRule] = field(default_factory=dict)
+    line_ids: tuple[int, ...] = ()
+
+    @property
+    def fee(self) -> Decimal:
+        """What the fees add up to (each line already rounded: the sum is exact)."""
+        return quantize(sum((line.amount for line in self.fees), ZERO), self.currency)
+
+    @property
+    def fee_rule(self) -> ReturnRule | None:
+        """The first rule that set a fee (the postage's, else a restocking one)."""
+        return self.postage_rule or next(iter(self.restocking_rules), None)
+
+    @property
+    def fee_base(self) -> Decimal | None:
+        """The paid value the first restocking fee is on."""
+        return next((line.base for line in self.fees if line.base is not None), None)
+
+    @property
+    def keep_item(self) -> bool:
+        """Every item is one the customer keeps: nothing comes back (no label, no restock)."""
+        return bool(self.line_ids) and all(line_id in self.kept for line_id in self.line_ids)
 
     @property
     def matched(self) -> list[RuleCheck]:
@@ -95,16 +134,40 @@ class RuleOutcome:
         ]
 
     def fee_explanation(self) -> str:
-        if self.fee_rule is None:
-            return gettext("the shop's default return fee")
-        if self.fee_rule.action == RuleAction.FEE_PERCENT:
-            assert self.fee_rule.percent is not None  # a database check: a percent fee has one
-            return gettext("%(percent)s %% of %(base)s (rule “%(rule)s”)") % {
-                "percent": plain_number(self.fee_rule.percent),
-                "base": self.fee_base,
-                "rule": self.fee_rule.name,
-            }
-        return gettext("rule “%(rule)s”") % {"rule": self.fee_rule.name}
+        """Each fee line and where it comes from, for staff (the rule tester)."""
+        rules = {rule.pk: rule for rule in (self.postage_rule, *self.restocking_rules) if rule}
+        parts = [
+            _explain(line, None if line.rule_id is None else rules.get(line.rule_id))
+            for line in self.fees
+        ]
+        if self.postage_waived:
+            parts.append(
+                gettext("postage waived: an item comes back for a reason that is our fault")
+            )
+        return " + ".join(parts) or gettext("no fee")
+
+
+def _explain(line: FeeLine, rule: ReturnRule | None) -> str:
+    if rule is None:
+        return gettext("the shop's default return fee")
+    if line.percent is None:
+        return gettext("rule “%(rule)s”") % {"rule": rule.name}
+    text = gettext("%(percent)s %% of %(base)s (rule “%(rule)s”)") % {
+        "percent": plain_number(line.percent),
+        "base": line.base,
+        "rule": rule.name,
+    }
+    bounds = []
+    if rule.fee_min is not None:
+        bounds.append(gettext("at least %(amount)s") % {"amount": rule.fee_min})
+    if rule.fee_max is not None:
+        bounds.append(gettext("at most %(amount)s") % {"amount": rule.fee_max})
+    if bounds:
+        text += " " + gettext("(%(bounds)s): %(amount)s") % {
+            "bounds": ", ".join(bounds),
+            "amount": line.amount,
+        }
+    return text
 
 
 def plain_number(value: Decimal) -> str:
@@ -118,6 +181,8 @@ class _Line:
     order_line: OrderLine
     quantity: int
     reason_code: str | None
+    # Its reason is one the merchant marks as our fault: no fee on it.
+    our_fault: bool = False
 
     @property
     def item(self) -> str:
@@ -141,23 +206,77 @@ def evaluate_rules(
     rules: list[ReturnRule] | None = None,
     now=None,
     shop_settings: ShopSettings | None = None,
+    delivery_option: str | None = None,
+    our_fault_codes: Collection[str] | None = None,
 ) -> RuleOutcome:
     """The rules' verdict on returning `lines` of `order` through `channel`.
 
     `lines` are (order line or its id, quantity) pairs; None means every line of the order at
-    its ordered quantity (what the portal and the rule tester look at before anything is
-    chosen). `reason_codes` maps order line ids to reason codes; a rule on a reason does not
-    match an item whose reason is not known. `rules` defaults to the active rules in order.
+    its ordered quantity (what the portal looks at before anything is chosen). `reason_codes`
+    maps order line ids to reason codes; a rule on a reason does not match an item whose reason
+    is not known. `rules` defaults to the active rules in order. `delivery_option` is the one
+    chosen (None: not chosen yet, counted as sent back with a label). `our_fault_codes`: the
+    reasons that are our fault among `reason_codes` (None: read from the reasons).
     """
     rules = active_rules() if rules is None else rules
     shop_settings = shop_settings or ShopSettings.load()
     now = now or timezone.now()
-    chosen = _lines(order, lines, reason_codes or {})
-    checks = [_check(rule, order, chosen, channel=channel, now=now) for rule in rules]
-    return _decide(order, chosen, checks, shop_settings)
+    codes = reason_codes or {}
+    if our_fault_codes is None:
+        our_fault_codes = _our_fault_codes(codes.values())
+    chosen = _lines(order, lines, codes, set(our_fault_codes))
+    checks: list[RuleCheck | None] = [
+        None
+        if rule.kind == RuleKind.POSTAGE
+        else _check(rule, order, chosen, channel=channel, now=now)
+        for rule in rules
+    ]
+    # Postage depends on how the parcel comes back, which the other rules decide first.
+    way_back = _way_back(rules, checks, delivery_option)
+    all_checks = [
+        check
+        if check is not None
+        else _check(rule, order, chosen, channel=channel, now=now, way_back=way_back)
+        for rule, check in zip(rules, checks, strict=True)
+    ]
+    return _decide(order, chosen, all_checks, shop_settings, way_back)
 
 
-def _lines(order: Order, lines, reason_codes: Mapping[int, str]) -> list[_Line]:
+def _our_fault_codes(codes: Iterable[str]) -> set[str]:
+    wanted = set(codes)
+    if not wanted:
+        return set()
+    return set(
+        ReturnReason.objects.filter(code__in=wanted, our_fault=True).values_list("code", flat=True)
+    )
+
+
+@dataclass(frozen=True)
+class _WayBack:
+    """How the parcel comes back, as the shipping and in-store rules decide it."""
+
+    in_store: bool
+    method: ShippingMethod | None
+
+
+def _way_back(
+    rules: list[ReturnRule], checks: list[RuleCheck | None], delivery_option: str | None
+) -> _WayBack:
+    matched = [check for check in checks if check is not None and check.matched]
+    ship_with = next((c for c in matched if c.rule.kind == RuleKind.SHIPPING), None)
+    # As returns.policy.delivery_option_for says: an in-store rule sends the items in store.
+    in_store = delivery_option == Return.DeliveryOption.IN_STORE or any(
+        c.rule.kind == RuleKind.IN_STORE for c in matched
+    )
+    method = ship_with.rule.shipping_method if ship_with else None
+    if method is None and any(rule.ships_with_id for rule in rules):
+        method = ShippingMethod.default()
+    return _WayBack(in_store=in_store, method=method)
+
+
+def _lines(
+    order: Order, lines, reason_codes: Mapping[int, str], our_fault_codes: set[str]
+) -> list[_Line]:
     order_lines = {
         line.pk: line for line in order.lines.select_related("variant__product").order_by("id")
     }
@@ -169,7 +288,12 @@ def _lines(order: Order, lines, reason_codes: Mapping[int, str]) -> list[_Line]:
             for item, quantity in lines
         ]
     return [
-        _Line(order_line=line, quantity=quantity, reason_code=reason_codes.get(line.pk))
+        _Line(
+            order_line=line,
+            quantity=quantity,
+            reason_code=reason_codes.get(line.pk),
+            our_fault=reason_codes.get(line.pk) in our_fault_codes,
+        )
         for line, quantity in pairs
         if quantity > 0
     ]
@@ -178,8 +302,18 @@ def _lines(order: Order, lines, reason_codes: Mapping[int, str]) -> list[_Line]:
 # --- one rule against the order ---------------------------------------------------------------
 
 
-def _check(rule: ReturnRule, order: Order, lines: list[_Line], *, channel: str, now) -> RuleCheck:
+def _check(
+    rule: ReturnRule,
+    order: Order,
+    lines: list[_Line],
+    *,
+    channel: str,
+    now,
+    way_back: _WayBack | None = None,
+) -> RuleCheck:
     conditions = _order_conditions(rule, order, channel=channel, now=now)
+    if way_back is not None:
+        conditions += _way_back_conditions(rule, way_back)
     line_ids: tuple[int, ...] = tuple(line.order_line.pk for line in lines)
     if rule.has_line_conditions:
         line_conditions, line_ids = _line_conditions(rule, lines)
@@ -243,6 +377,27 @@ def _order_conditions(rule: ReturnRule, order: Order, *, channel: str, now) -> l
     return checks
 
 
+def _way_back_conditions(rule: ReturnRule, way_back: _WayBack) -> list[ConditionCheck]:
+    """A postage fee's conditions on how the parcel comes back."""
+    checks = []
+    if way_back.in_store and not rule.charge_in_store:
+        checks.append(
+            ConditionCheck(
+                gettext("dropped in store: no postage unless the rule says so"), ok=False
+            )
+        )
+    if rule.ships_with is not None:
+        method = way_back.method
+        checks.append(
+            ConditionCheck(
+                gettext("comes back with %(method)s (rule: %(wanted)s)")
+                % {"method": method.name if method else "-", "wanted": rule.ships_with.name},
+                ok=method is not None and method.pk == rule.ships_with_id,
+            )
+        )
+    return checks
+
+
 def _age_check(rule: ReturnRule, order: Order, now) -> ConditionCheck:
     if order.delivered_at is None:
         return ConditionCheck(gettext("the order is not delivered yet"), ok=False)
@@ -278,6 +433,14 @@ def _line_conditions(
                 lambda line: line.order_line.variant.product.category.strip().lower() == wanted,
             )
         )
+    if rule.item_value_below is not None:
+        threshold = rule.item_value_below
+        tests.append(
+            (
+                gettext("price paid below %(amount)s") % {"amount": threshold},
+                lambda line: line.order_line.unit_price_paid < threshold,
+            )
+        )
     if rule.reason is not None:
         code = rule.reason.code
         tests.append(
@@ -309,79 +472,161 @@ def _line_conditions(
 
 
 def _decide(
-    order: Order, lines: list[_Line], checks: list[RuleCheck], shop_settings: ShopSettings
+    order: Order,
+    lines: list[_Line],
+    checks: list[RuleCheck],
+    shop_settings: ShopSettings,
+    way_back: _WayBack,
 ) -> RuleOutcome:
-    currency = order.currency
+    line_ids = tuple(line.order_line.pk for line in lines)
+    kept = _first_per_item(checks, RuleKind.KEEP, excluded=set())
+    keeps_everything = bool(line_ids) and all(line_id in kept for line_id in line_ids)
+    blocked = _first_per_item(checks, RuleKind.BLOCK, excluded=set())
     decided: dict[str, RuleCheck] = {}
-    blocked: dict[int, BlockedLine] = {}
-    blocking: set[int] = set()
+    for check in checks:
+        if check.matched and check.rule.kind not in ITEM_KINDS:
+            decided.setdefault(check.rule.kind, check)
+    fees = (
+        _Fees()
+        if keeps_everything  # nothing comes back: no postage, nothing to restock
+        else _fees(order, lines, checks, decided.get(RuleKind.POSTAGE), shop_settings, way_back)
+    )
+    deciding = {id(check) for check in (*kept.values(), *blocked.values(), *fees.deciding)}
+    deciding |= {id(check) for kind, check in decided.items() if kind != RuleKind.POSTAGE}
     items = {line.order_line.pk: line.item for line in lines}
-    for index, check in enumerate(checks):
-        if not check.matched:
-            continue
-        kind = check.rule.kind
-        if kind == RuleKind.BLOCK:
-            newly = [line_id for line_id in check.line_ids if line_id not in blocked]
-            for line_id in newly:
-                blocked[line_id] = BlockedLine(
-                    order_line_id=line_id,
-                    item=items[line_id],
-                    rule=check.rule,
-                    message=check.rule.message,
-                )
-            if newly:
-                blocking.add(index)
-        elif kind not in decided:
-            decided[kind] = check
-    checks = [
-        RuleCheck(
-            rule=c.rule,
-            matched=c.matched,
-            conditions=c.conditions,
-            line_ids=c.line_ids,
-            applied=index in blocking or decided.get(c.rule.kind) is c,
-        )
-        for index, c in enumerate(checks)
-    ]
-    fee, fee_base = _fee(order, lines, decided.get(RuleKind.FEE), shop_settings)
     shipping = decided.get(RuleKind.SHIPPING)
     in_store = decided.get(RuleKind.IN_STORE)
     approval = decided.get(RuleKind.APPROVAL)
     return RuleOutcome(
-        currency=currency,
-        checks=tuple(checks),
-        fee=fee,
-        fee_rule=decided[RuleKind.FEE].rule if RuleKind.FEE in decided else None,
-        fee_base=fee_base,
-        blocked=blocked,
+        currency=order.currency,
+        checks=tuple(replace(check, applied=id(check) in deciding) for check in checks),
+        fees=fees.lines,
+        postage_rule=fees.postage_rule,
+        restocking_rules=fees.restocking_rules,
+        postage_waived=fees.postage_waived,
+        blocked={
+            line_id: BlockedLine(
+                order_line_id=line_id,
+                item=items[line_id],
+                rule=check.rule,
+                message=check.rule.message,
+            )
+            for line_id, check in blocked.items()
+        },
         shipping_method=shipping.rule.shipping_method if shipping else None,
         shipping_rule=shipping.rule if shipping else None,
         in_store_only=in_store is not None,
         in_store_rule=in_store.rule if in_store else None,
         auto_approve=approval is not None and approval.rule.action == RuleAction.AUTO_APPROVE,
         approval_rule=approval.rule if approval else None,
+        kept={line_id: check.rule for line_id, check in kept.items()},
+        line_ids=line_ids,
     )
 
 
-def _fee(
-    order: Order, lines: list[_Line], check: RuleCheck | None, shop_settings: ShopSettings
-) -> tuple[Decimal, Decimal | None]:
+@dataclass(frozen=True)
+class _Fees:
+    lines: tuple[FeeLine, ...] = ()
+    postage_rule: ReturnRule | None = None
+    restocking_rules: tuple[ReturnRule, ...] = ()
+    postage_waived: bool = False
+    deciding: tuple[RuleCheck, ...] = ()  # the checks whose rule set a fee
+
+
+def _fees(
+    order: Order,
+    lines: list[_Line],
+    checks: list[RuleCheck],
+    postage_check: RuleCheck | None,
+    shop_settings: ShopSettings,
+    way_back: _WayBack,
+) -> _Fees:
+    """The fees, which add up: the postage (waived when an item comes back for a reason that
+    is our fault), then a restocking fee per rule on the items it decided (none on an item
+    that is our fault)."""
+    our_fault = {line.order_line.pk for line in lines if line.our_fault}
+    postage = _postage(order, postage_check, shop_settings, way_back)
+    waived = bool(postage) and bool(our_fault)
+    if waived:
+        postage = []
+    restocked = _first_per_item(checks, RuleKind.RESTOCKING, excluded=our_fault)
+    restocking = _restocking(order, lines, restocked)
+    postage_rule = postage_check.rule if postage_check is not None else None
+    return _Fees(
+        lines=(*postage, *(line for line, _rule in restocking)),
+        postage_rule=postage_rule,
+        restocking_rules=tuple(rule for _line, rule in restocking),
+        postage_waived=waived,
+        deciding=(
+            *([postage_check] if postage_check is not None else []),
+            *restocked.values(),
+        ),
+    )
+
+
+def _first_per_item(
+    checks: list[RuleCheck], kind: str, *, excluded: set[int]
+) -> dict[int, RuleCheck]:
+    """Each item (order line id) with the first matching rule of `kind` that holds for it."""
+    first: dict[int, RuleCheck] = {}
+    for check in checks:
+        if check.matched and check.rule.kind == kind:
+            for line_id in check.line_ids:
+                if line_id not in excluded:
+                    first.setdefault(line_id, check)
+    return first
+
+
+def _postage(
+    order: Order, check: RuleCheck | None, shop_settings: ShopSettings, way_back: _WayBack
+) -> list[FeeLine]:
+    """The postage fee: the first matching postage rule's, else the shop's default (none in
+    store: a rule charges in-store drop-offs only when it says so)."""
     currency = order.currency
     if check is None:
-        return quantize(shop_settings.default_return_fee, currency), None
+        amount = quantize(shop_settings.default_return_fee, currency)
+        if not amount or way_back.in_store:
+            return []
+        return [FeeLine(kind=RuleKind.POSTAGE, amount=amount)]
     rule = check.rule
-    if rule.action == RuleAction.FEE_FIXED:
-        return quantize(rule.amount, currency), None
-    base = items_value(
-        order,
-        {
-            line.order_line.pk: line.quantity
-            for line in lines
-            if line.order_line.pk in check.line_ids
-        },
-    )
-    assert rule.percent is not None  # a database check: a percent fee has one
-    return quantize(base * rule.percent / Decimal(100), currency), base
+    names = rule.quote_names()
+    return [
+        FeeLine(
+            kind=RuleKind.POSTAGE,
+            amount=quantize(rule.amount, currency),
+            name_fr=names["fr"],
+            name_en=names["en"],
+            rule_id=rule.pk,
+        )
+    ]
+
+
+def _restocking(
+    order: Order, lines: list[_Line], restocked: dict[int, RuleCheck]
+) -> list[tuple[FeeLine, ReturnRule]]:
+    """One restocking fee per rule, on the paid value of the items it decided."""
+    quantities = {line.order_line.pk: line.quantity for line in lines}
+    per_rule: dict[int, tuple[ReturnRule, dict[int, int]]] = {}
+    for line_id, check in restocked.items():
+        rule = check.rule
+        per_rule.setdefault(id(check), (rule, {}))[1][line_id] = quantities[line_id]
+    fees = []
+    for rule, units in sorted(per_rule.values(), key=lambda pair: (pair[0].position, pair[0].pk)):
+        base = items_value(order, units)
+        names = rule.quote_names()
+        line = FeeLine(
+            kind=RuleKind.RESTOCKING,
+            amount=ZERO,
+            name_fr=names["fr"],
+            name_en=names["en"],
+            rule_id=rule.pk,
+            percent=rule.percent,
+            fee_min=rule.fee_min,
+            fee_max=rule.fee_max,
+            order_line_ids=tuple(sorted(units)),
+        ).on_base(base, order.currency)
+        fees.append((line, rule))
+    return fees
 
 
 def items_value(order: Order, quantities: dict[int, int]) -> Decimal:

@@ -186,6 +186,7 @@ class ReturnPreviewView(ApiView):
             reason_codes={line["order_line_id"]: line["reason"] for line in data["lines"]},
             refund_mode=data["refund_mode"],
             channel=Return.Channel.PORTAL if who.for_customer else Return.Channel.BACKOFFICE,
+            delivery_option=data["delivery_option"],
         )
         if preview.rules.blocked and who.for_customer:
             raise Problem(

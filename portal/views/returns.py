@@ -163,6 +163,7 @@ def return_request_confirm(request, number):
         shop_settings=shop_settings,
         lines=list(form.quantities().items()),
         reason_codes=form.reason_codes(),
+        delivery_option=form.cleaned_data["delivery_option"],
     )
     if rules.blocked:
         messages.error(request, " ".join(rules.blocked_messages()))
@@ -174,7 +175,7 @@ def return_request_confirm(request, number):
         order=order,
         quantities=form.quantities(),
         refund_mode=form.cleaned_data["refund_mode"],
-        return_fee=rules.fee,
+        fees=rules.fees,
         exchange_variant=form.wanted_exchange_item(),
     )
     delivery_option = policy.delivery_option_for(form.cleaned_data["delivery_option"], rules)

@@ -263,6 +263,8 @@ class CreateReturnForm(_Form):
             "refund_mode": mode,
             "exchange_variant": data.get("exchange_variant") if exchange else None,
             "return_fee": data.get("return_fee"),
+            # in store: no postage unless a rule says so (the rules' answer, as at creation)
+            "delivery_option": data.get("delivery_option"),
         }
 
     def service_arguments(self) -> dict:

@@ -20,7 +20,8 @@ from returns.errors import ReturnError
 from returns.models import Return, ReturnReason
 from returns.models.labels import ReturnLabel, ShippingMethod, TrackingEvent
 from returns.models.rules import ReturnRule, RuleAction
-from returns.rules import evaluate_rules, plain_number
+from returns.rules import RuleOutcome, evaluate_rules, plain_number
+from returns.selectors import held_quantities, returnable_quantities
 from returns.selectors.backoffice import label_for_page
 from returns.selectors.labels import carrier_name, label_filename
 from returns.services import labels as label_services
@@ -44,15 +45,26 @@ class ShippingMethodAdmin(admin.ModelAdmin):
 
 def describe_action(rule: ReturnRule) -> str:
     if rule.action == RuleAction.FEE_FIXED:
-        return gettext("fee %(amount)s") % {"amount": rule.amount}
+        return gettext("postage fee %(amount)s") % {"amount": rule.amount}
     if rule.action == RuleAction.FEE_PERCENT:
         assert rule.percent is not None  # a database check: a percent fee has one
-        return gettext("restocking fee %(percent)s %%") % {"percent": plain_number(rule.percent)}
+        return gettext("restocking fee %(percent)s %%") % {
+            "percent": plain_number(rule.percent)
+        } + _bounds(rule)
     if rule.action == RuleAction.SHIP_WITH:
         return gettext("ship with %(method)s") % {"method": rule.shipping_method}
     if rule.action == RuleAction.BLOCK:
         return gettext("block: “%(message)s”") % {"message": rule.message}
     return str(rule.get_action_display())
+
+
+def _bounds(rule: ReturnRule) -> str:
+    if rule.fee_min is None and rule.fee_max is None:
+        return ""
+    return " " + gettext("(%(low)s–%(high)s)") % {
+        "low": rule.fee_min if rule.fee_min is not None else "0",
+        "high": rule.fee_max if rule.fee_max is not None else "∞",
+    }
 
 
 def describe_conditions(rule: ReturnRule) -> str:
@@ -83,6 +95,10 @@ def describe_conditions(rule: ReturnRule) -> str:
         )
     if rule.reason_id:
         parts.append(gettext("reason %(name)s") % {"name": rule.reason})
+    if rule.item_value_below is not None:
+        parts.append(gettext("price paid below %(amount)s") % {"amount": rule.item_value_below})
+    if rule.ships_with_id:
+        parts.append(gettext("comes back with %(method)s") % {"method": rule.ships_with})
     if rule.channel:
         parts.append(str(rule.get_channel_display()))
     return "; ".join(parts) or gettext("always")
@@ -99,6 +115,12 @@ class RuleTesterForm(forms.Form):
         queryset=ReturnReason.objects.filter(active=True),
         empty_label=_("not chosen yet"),
         to_field_name="code",
+    )
+    delivery_option = forms.ChoiceField(
+        label=_("sent back"),
+        choices=Return.DeliveryOption.choices,
+        initial=Return.DeliveryOption.LABEL,
+        required=False,  # blank: with a label, as a return is unless told otherwise
     )
     include_inactive = forms.BooleanField(label=_("include the rules that are off"), required=False)
 
@@ -134,9 +156,11 @@ class ReturnRuleAdmin(admin.ModelAdmin):
                     "max_order_value",
                     "min_days_since_delivery",
                     "max_days_since_delivery",
+                    "ships_with",
                     "product",
                     "category",
                     "reason",
+                    "item_value_below",
                 ]
             },
         ),
@@ -147,6 +171,11 @@ class ReturnRuleAdmin(admin.ModelAdmin):
                     "action",
                     "amount",
                     "percent",
+                    "fee_min",
+                    "fee_max",
+                    "charge_in_store",
+                    "label_fr",
+                    "label_en",
                     "message_fr",
                     "message_en",
                     "shipping_method",
@@ -185,21 +214,15 @@ class ReturnRuleAdmin(admin.ModelAdmin):
             raise PermissionDenied
         form = RuleTesterForm(request.GET if "order_number" in request.GET else None)
         outcome = quote = None
+        held_units = 0
         if form.is_valid():
             order = form.cleaned_data["order_number"]
-            rules = ReturnRule.objects.select_related("product", "reason", "shipping_method")
-            if not form.cleaned_data["include_inactive"]:
-                rules = rules.filter(active=True)
-            reason = form.cleaned_data["reason"]
-            outcome = evaluate_rules(
-                order,
-                channel=form.cleaned_data["channel"],
-                rules=list(rules),
-                reason_codes={line.pk: reason.code for line in order.lines.all()}
-                if reason
-                else None,
-            )
-            quote = _quote(order, outcome)
+            # What the order's open returns hold is not returned again: the rules and the
+            # estimate are on what is left, as a new return would be.
+            left = returnable_quantities(order)
+            held_units = sum(held_quantities(order).values())
+            outcome = _tested_outcome(form.cleaned_data, order, left)
+            quote = _quote(order, outcome, left)
         return TemplateResponse(
             request,
             "admin/returns/returnrule/tester.html",
@@ -210,6 +233,7 @@ class ReturnRuleAdmin(admin.ModelAdmin):
                 "form": form,
                 "outcome": outcome,
                 "quote": quote,
+                "held_units": held_units,
                 "shop": ShopSettings.load(),
                 "rows": [
                     {"check": check, "action": describe_action(check.rule)}
@@ -221,15 +245,32 @@ class ReturnRuleAdmin(admin.ModelAdmin):
         )
 
 
-def _quote(order, outcome):
+def _tested_outcome(data: dict, order: Order, left: dict[int, int]) -> RuleOutcome:
+    rules = ReturnRule.objects.select_related("product", "reason", "shipping_method", "ships_with")
+    if not data["include_inactive"]:
+        rules = rules.filter(active=True)
+    reason = data["reason"]
+    return evaluate_rules(
+        order,
+        channel=data["channel"],
+        rules=list(rules),
+        lines=[(line_id, units) for line_id, units in left.items() if units > 0],
+        reason_codes={line_id: reason.code for line_id in left} if reason else None,
+        delivery_option=data["delivery_option"] or Return.DeliveryOption.LABEL,
+    )
+
+
+def _quote(order: Order, outcome: RuleOutcome, left: dict[int, int]):
     from refunds.quotes import quote_preview
 
     quantities = {
-        line.pk: line.quantity for line in order.lines.all() if line.pk not in outcome.blocked
+        line_id: units
+        for line_id, units in left.items()
+        if units > 0 and line_id not in outcome.blocked
     }
     if not quantities:
         return None
-    return quote_preview(order=order, quantities=quantities, return_fee=outcome.fee)
+    return quote_preview(order=order, quantities=quantities, fees=outcome.fees)
 
 
 class TrackingEventInline(admin.TabularInline):

@@ -11,27 +11,43 @@ from shop.models import ShopSettings
 
 RETURN_ADDRESS = "Service retours\n12 rue des Lilas\n75011 Paris\nFrance"
 
-# name, action, fields
+# How the postage fee reads on the customer's quote.
+POSTAGE_NAMES = {"label_fr": "Frais de retour", "label_en": "Return postage"}
+
+# name, action, fields. Fees of different kinds add up (postage + restocking); a defective
+# item is our fault: no fee (ReturnReason.our_fault).
 DEMO_RULES: list[tuple[str, str, dict[str, Any]]] = [
+    (
+        "Under 5.00: the customer keeps the item",
+        ReturnRule.Action.KEEP_ITEM,
+        {"item_value_below": Decimal("5.00")},
+    ),
     (
         "Shoes: 10 % restocking fee",
         ReturnRule.Action.FEE_PERCENT,
-        {"category": "shoes", "percent": Decimal("10")},
+        {
+            "category": "shoes",
+            "percent": Decimal("10"),
+            "fee_min": Decimal("3.00"),
+            "fee_max": Decimal("15.00"),
+            "label_fr": "Frais de remise en stock (chaussures)",
+            "label_en": "Restocking fee (shoes)",
+        },
     ),
     (
         "Free returns from Germany",
         ReturnRule.Action.FEE_FIXED,
-        {"countries": "DE", "amount": Decimal("0.00")},
+        {"countries": "DE", "amount": Decimal("0.00"), **POSTAGE_NAMES},
     ),
     (
         "Return fee from France",
         ReturnRule.Action.FEE_FIXED,
-        {"countries": "FR", "amount": Decimal("5.00")},
+        {"countries": "FR", "amount": Decimal("5.00"), **POSTAGE_NAMES},
     ),
     (
         "Return fee from Belgium",
         ReturnRule.Action.FEE_FIXED,
-        {"countries": "BE", "amount": Decimal("8.00")},
+        {"countries": "BE", "amount": Decimal("8.00"), **POSTAGE_NAMES},
     ),
     (
         "No online returns from Switzerland",

@@ -24,13 +24,16 @@ from returns.models.returns import (
     TranslatedNameMixin,
     new_rma_number,
 )
-from returns.models.rules import ReturnRule, RuleAction, RuleKind
+from returns.models.rules import FEE_KINDS, STAFF_FEE, FeeLine, ReturnRule, RuleAction, RuleKind
 
 __all__ = [
+    "FEE_KINDS",
     "FINAL_STATUSES",
     "LIVE_STATUSES",
+    "STAFF_FEE",
     "STATUS_CUSTOMER_LABELS",
     "STATUS_DESCRIPTIONS",
+    "FeeLine",
     "LabelAttempt",
     "LabelAttemptStatus",
     "LabelStatus",

@@ -32,6 +32,11 @@ class ShippingMethod(TranslatedNameMixin):
         verbose_name_plural = _("return shipping methods")
         ordering = ["position", "id"]
 
+    @classmethod
+    def default(cls) -> "ShippingMethod | None":
+        """The method a return comes back with when no rule chose one."""
+        return cls.objects.filter(active=True).order_by("position", "id").first()
+
     def clean(self):
         if self.carrier and self.carrier not in settings.RETURN_CARRIERS:
             raise ValidationError(

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from returns.events import TEXT, render_event
+from returns.models.rules import STAFF_FEE, FeeLine
 from shop.languages import in_language
 from shop.models import MONEY, Order, OrderLine, Variant
 
@@ -55,6 +56,14 @@ class ReturnReason(TranslatedNameMixin):
         help_text=_("Off for reasons such as a defective product: the item is not put back."),
     )
     needs_detail = models.BooleanField(_("asks for details"), default=False)
+    our_fault = models.BooleanField(
+        _("our fault: no fee"),
+        default=False,
+        help_text=_(
+            "For reasons such as a defective or wrong item: no postage or restocking fee is "
+            "charged."
+        ),
+    )
 
     class Meta:
         verbose_name = _("return reason")
@@ -111,6 +120,9 @@ STATUS_CUSTOMER_LABELS: "dict[str, StrOrPromise]" = {
     ReturnStatus.CANCELLED: _("Cancelled"),
     ReturnStatus.EXPIRED: _("Expired: the parcel was not sent in time"),
 }
+
+# What the customer reads of a received return whose items they keep.
+KEPT_CUSTOMER_LABEL = _("Nothing to send back: you keep the items")
 
 FINAL_STATUSES = {
     ReturnStatus.REJECTED,
@@ -221,6 +233,14 @@ class Return(ConcurrentTransitionMixin, models.Model):
     staff_note = models.TextField(_("staff note"), blank=True, help_text=_("Internal."))
     notify_customer = models.BooleanField(_("notify the customer"), default=True)
     return_fee = models.DecimalField(_("return fee"), default=0, **MONEY)
+    # The fee's lines (FeeLine.to_json), set with return_fee (their sum) by the return rules at
+    # creation or by staff; empty for a return made before fees had lines.
+    fees = models.JSONField(_("fees"), default=list, blank=True)
+    keep_item = models.BooleanField(
+        _("the customer keeps the items"),
+        default=False,
+        help_text=_("Set by a return rule: no parcel comes back, no label, no restock."),
+    )
     rejection_reason = models.TextField(_("rejection reason"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
@@ -261,6 +281,8 @@ class Return(ConcurrentTransitionMixin, models.Model):
 
     @property
     def customer_status_label(self):
+        if self.keep_item and self.status == ReturnStatus.RECEIVED:
+            return KEPT_CUSTOMER_LABEL  # no parcel was received: there was none to send
         return STATUS_CUSTOMER_LABELS[self.status]
 
     @property
@@ -273,6 +295,15 @@ class Return(ConcurrentTransitionMixin, models.Model):
         exchange_settle, its price difference) and completed by shipping that item, never
         refunded in money. The one answer every page and service asks."""
         return self.refund_mode == self.RefundMode.EXCHANGE and self.exchange_variant_id is not None
+
+    @property
+    def fee_lines(self) -> list[FeeLine]:
+        """The return's fees, one line each; a fee without lines is one line of staff's."""
+        if self.fees:
+            return [FeeLine.from_json(line) for line in self.fees]
+        if self.return_fee:
+            return [FeeLine(kind=STAFF_FEE, amount=self.return_fee)]
+        return []
 
     # --- transitions: pure field changes, guarded by permission and conditions ---------------
 

@@ -19,6 +19,7 @@ from returns import policy
 from returns.errors import ReturnError, ReturnPermissionError
 from returns.locks import lock_order
 from returns.models import (
+    FeeLine,
     Return,
     ReturnAction,
     ReturnEvent,
@@ -125,7 +126,13 @@ def _request(
         raise ReturnError(broken[0].message, code=broken[0].code)
     checked = _check_lines(order, lines)
     _check_exchange_variant(refund_mode, exchange_variant, checked, from_portal=True)
-    outcome = apply_rules(order, checked, channel=Return.Channel.PORTAL, shop_settings=settings)
+    outcome = apply_rules(
+        order,
+        checked,
+        channel=Return.Channel.PORTAL,
+        shop_settings=settings,
+        delivery_option=delivery_option,
+    )
     if outcome.blocked:
         raise ReturnError(
             " ".join(outcome.blocked_messages()), code=policy.RefusalCode.BLOCKED_BY_RULE
@@ -141,6 +148,8 @@ def _request(
         customer_comment=customer_comment,
         notify=_default(notify_customer, settings.notify_customers_by_default),
         return_fee=outcome.fee,
+        fees=outcome.fees,
+        keep_item=outcome.keep_item,
         shipping_method=outcome.shipping_method,
         key=key,
     )
@@ -233,7 +242,13 @@ def _create_by_staff(
         _refuse_unless_overridden(actor, override_reason, [broken[0].message])
     checked = _check_lines(order, lines)
     _check_exchange_variant(refund_mode, exchange_variant, checked, from_portal=False)
-    outcome = apply_rules(order, checked, channel=Return.Channel.BACKOFFICE, shop_settings=settings)
+    outcome = apply_rules(
+        order,
+        checked,
+        channel=Return.Channel.BACKOFFICE,
+        shop_settings=settings,
+        delivery_option=delivery_option,
+    )
     if outcome.blocked:
         # A block is a rule like the window: overridden with a reason and the permission.
         _refuse_unless_overridden(actor, override_reason, outcome.blocked_messages())
@@ -253,6 +268,9 @@ def _create_by_staff(
         staff_note=staff_note,
         notify=_default(notify_customer, settings.notify_customers_by_default),
         return_fee=fee,
+        # Staff who type the fee set one fee of theirs; otherwise the rules' lines.
+        fees=outcome.fees if return_fee is None else (),
+        keep_item=outcome.keep_item,
         shipping_method=outcome.shipping_method,
         key=key,
     )
@@ -482,6 +500,8 @@ def _create_return(
     staff_note: str = "",
     action: ReturnAction | None = None,
     shipping_method: ShippingMethod | None = None,
+    fees: tuple[FeeLine, ...] = (),
+    keep_item: bool = False,
     key: str,
 ) -> Return:
     ret = Return.objects.create(
@@ -497,6 +517,8 @@ def _create_return(
         staff_note=staff_note.strip(),
         notify_customer=notify,
         return_fee=return_fee,
+        fees=[fee.to_json() for fee in fees],
+        keep_item=keep_item,
         shipping_method=shipping_method,
     )
     for line in lines:
@@ -506,6 +528,7 @@ def _create_return(
             quantity=line.quantity,
             reason=line.reason,
             reason_detail=line.reason_detail,
-            restock=line.restock,
+            # An item the customer keeps never comes back to the shelf.
+            restock=line.restock and not keep_item,
         )
     return ret

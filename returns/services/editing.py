@@ -63,7 +63,9 @@ def return_update(
                     )
                 )
                 locked.return_fee = fee
-                fields.append("return_fee")
+                # A fee typed by staff is one fee of theirs (Return.fee_lines).
+                locked.fees = []
+                fields.extend(["return_fee", "fees"])
         if fields:
             locked.save(update_fields=fields)
             record_event(

@@ -49,7 +49,7 @@ logger = logging.getLogger(__name__)
 
 
 def default_shipping_method() -> ShippingMethod | None:
-    return ShippingMethod.objects.filter(active=True).order_by("position", "id").first()
+    return ShippingMethod.default()
 
 
 # --- creating -----------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from returns.services._common import (
     save_transition,
     tell_customer,
 )
+from returns.services.keeping import keep_items
 from shop.models import Order, ShopSettings, User
 
 if TYPE_CHECKING:
@@ -24,15 +25,23 @@ if TYPE_CHECKING:
 
 
 def apply_rules(
-    order: Order, checked: "list[_CheckedLine]", *, channel: str, shop_settings: ShopSettings
+    order: Order,
+    checked: "list[_CheckedLine]",
+    *,
+    channel: str,
+    shop_settings: ShopSettings,
+    delivery_option: str,
 ) -> RuleOutcome:
-    """The rules' verdict on returning the checked lines (with their reasons) of `order`."""
+    """The rules' verdict on returning the checked lines (with their reasons) of `order`, sent
+    back as `delivery_option` says."""
     return evaluate_rules(
         order,
         channel=channel,
         shop_settings=shop_settings,
         lines=[(line.order_line, line.quantity) for line in checked],
         reason_codes={line.order_line.pk: line.reason.code for line in checked},
+        our_fault_codes={line.reason.code for line in checked if line.reason.our_fault},
+        delivery_option=delivery_option,
     )
 
 
@@ -59,8 +68,12 @@ def tell_approval(
 ) -> None:
     """Told now, unless the return is sent back with a label: its label is asked of the
     carrier after the approval commits, and the approval email waits for it (with the label
-    attached, or without when the carrier failed: no label promised)."""
-    if ret.delivery_option == Return.DeliveryOption.LABEL:
+    attached, or without when the carrier failed: no label promised). A return whose items the
+    customer keeps asks no label and is received at once (returns.services.keeping); the
+    customer hears when it is settled, not to send a parcel."""
+    if ret.keep_item:
+        keep_items(ret)
+    elif ret.delivery_option == Return.DeliveryOption.LABEL:
         labels.label_after_commit(ret, actor=actor, approval_event=event, notify=notify)
     else:
         tell_customer(ret, code="approved", event=event, actor=actor, notify=notify)

@@ -113,10 +113,11 @@ def test_the_form_offers_only_what_remains_and_the_active_reasons(customer_clien
 
 
 def test_the_summary_shows_the_estimate_line_by_line(customer_client, order, shop_settings):
-    # given: the worked example, everything returned, a 5.00 return fee
+    # given: the worked example, everything returned, a 5.00 return fee (no reason of ours:
+    # a defective item would waive it)
     shop_settings.default_return_fee = Decimal("5.00")
     shop_settings.save()
-    customer_client.post(form_url(order), form_data(order, (1, "wrong-size"), (2, "defective")))
+    customer_client.post(form_url(order), form_data(order, (1, "wrong-size"), (2, "changed-mind")))
     # when
     summary = customer_client.get(confirm_url(order))
     # then: items 12.99 + 39.48, shipping 6.00, fee -5.00

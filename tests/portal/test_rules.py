@@ -115,7 +115,7 @@ def test_an_order_whose_items_are_all_blocked_shows_why_instead_of_the_button(
 
 
 def test_the_summary_estimates_with_the_rules_fee(customer_client, order, shop_settings):
-    # given: 10 % restocking fee on socks, 5.00 otherwise (the socks rule comes first)
+    # given: 10 % restocking fee on socks, 5.00 postage: they add up
     _tshirt, socks = order.lines.order_by("id")
     percent_fee("10", product=socks.variant.product)
     fee("5.00")
@@ -123,9 +123,9 @@ def test_the_summary_estimates_with_the_rules_fee(customer_client, order, shop_s
     customer_client.post(form_url(order), form_data(order, (0, ""), (2, "wrong-size")))
     summary = customer_client.get(confirm_url(order))
     customer_client.post(confirm_url(order))
-    # then: 10 % of 39.48
-    assert summary.context["quote"].fee == Decimal("3.95")
-    assert Return.objects.get().return_fee == Decimal("3.95")
+    # then: 5.00 + 10 % of 39.48
+    assert summary.context["quote"].fee == Decimal("8.95")
+    assert Return.objects.get().return_fee == Decimal("8.95")
 
 
 def test_in_store_only_is_the_only_way_offered(customer_client, order):

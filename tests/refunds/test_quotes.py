@@ -6,7 +6,7 @@ import pytest
 from django.utils import translation
 
 from refunds.models import Refund
-from refunds.quotes import CAP, CAP_NOT_NEGATIVE, DISCOUNT, ITEM, SHIPPING, Quote, quote_for_return
+from refunds.quotes import CAP, DISCOUNT, ITEM, SHIPPING, Quote, quote_for_return
 from refunds.services import refund_create
 from tests.factories import make_order, superuser
 from tests.refunds.factories import received_return
@@ -106,20 +106,19 @@ def test_open_returns_covering_the_order_give_the_shipping_to_the_latest_only():
     assert [quote.total for quote in quotes] == [Decimal("10.00"), Decimal("26.00")]
 
 
-def test_fee_larger_than_the_items_gives_zero_not_negative():
+def test_fee_larger_than_the_items_is_limited_to_them():
     # given a 3.00 item returned with a 5.00 fee
     order = make_order([(1, "3.00"), (1, "10.00")], shipping="6.00")
     ret = received_return(order, [1, 0], fee="5.00")
     # when
     quote = quote_for_return(ret)
-    # then a cap line explains the zero, and the lines still add up
+    # then the fee charged is what the item is worth: zero, never negative, lines add up
     assert amounts(quote) == [
         ("item", Decimal("3.00")),
-        ("fee", Decimal("-5.00")),
-        ("cap", Decimal("2.00")),
+        ("fee", Decimal("-3.00")),
     ]
-    assert quote.cap_lines()[0].subject == CAP_NOT_NEGATIVE
-    assert quote.total == Decimal("0.00")
+    assert (quote.fee, quote.total) == (Decimal("3.00"), Decimal("0.00"))
+    assert quote.cap_lines() == []
     assert_lines_add_up(quote)
 
 

@@ -2,7 +2,6 @@
 so these tests read no database; each answer is pinned with its exact codes and messages."""
 
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 import pytest
 
@@ -247,7 +246,6 @@ def _rules(in_store_rule=None) -> RuleOutcome:
     return RuleOutcome(
         currency="EUR",
         checks=(),
-        fee=Decimal("0"),
         in_store_only=in_store_rule is not None,
         in_store_rule=in_store_rule,
     )

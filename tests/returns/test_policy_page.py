@@ -90,7 +90,8 @@ def test_each_fee_the_page_states_is_the_fee_of_a_matching_return(rules, custome
     assert stated[rules["free_defective"].pk].reason_code == "defective"
     assert defective.return_fee == fee_line(defective) == Decimal("0.00")
     assert stated[rules["shoes"].pk].percent == Decimal("10")
-    assert shoes.return_fee == fee_line(shoes) == Decimal("4.00")  # 10 % of 40.00
+    # 10 % of 40.00 and the default postage: fees of different kinds add up
+    assert shoes.return_fee == fee_line(shoes) == Decimal("7.00")
     assert stated[rules["fr"].pk].amount == french.return_fee == fee_line(french) == Decimal("5.00")
     assert stated[rules["be"].pk].amount == belgian.return_fee == Decimal("8.00")
     assert policy_statement().default_fee == other.return_fee == fee_line(other) == Decimal("3.00")

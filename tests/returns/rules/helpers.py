@@ -9,7 +9,15 @@ _position = iter(range(10, 100_000, 10))
 
 def rule(action, *, name=None, position=None, **fields) -> ReturnRule:
     """A rule saved after the ones made before it (unless `position` says otherwise)."""
-    for key in ("amount", "percent", "min_order_value", "max_order_value"):
+    for key in (
+        "amount",
+        "percent",
+        "min_order_value",
+        "max_order_value",
+        "fee_min",
+        "fee_max",
+        "item_value_below",
+    ):
         if key in fields and fields[key] is not None:
             fields[key] = Decimal(fields[key])
     if action == ReturnRule.Action.BLOCK:

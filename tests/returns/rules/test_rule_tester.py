@@ -10,6 +10,7 @@ from django.urls import reverse
 from returns.models import ReturnRule
 from tests.factories import StaffFactory, UserFactory, make_order
 from tests.fixtures.web import logged_in
+from tests.returns.helpers import create
 from tests.returns.rules.helpers import block, fee, percent_fee
 
 pytestmark = pytest.mark.django_db
@@ -25,9 +26,11 @@ def rules_reader(db):
 
 
 def test_the_tester_explains_which_rules_match_and_the_verdict(rules_reader, shop_settings):
-    # given: a Belgian order; fees by country; a 10 % fee that comes later; Swiss orders blocked
+    # given: a Belgian order; postage by country, then for everyone; a 10 % restocking fee
+    # (another kind: it adds up); Swiss orders blocked
     belgium = fee("8.00", countries="BE", name="Belgium")
-    later = percent_fee("10", name="Restocking")
+    everyone = fee("4.00", name="Everyone")
+    restocking = percent_fee("10", name="Restocking")
     swiss = block("No returns from Switzerland.", countries="CH", name="Switzerland")
     order = make_order([(1, "30.00")], shipping_country="BE", shipping="0")
     # when
@@ -37,19 +40,20 @@ def test_the_tester_explains_which_rules_match_and_the_verdict(rules_reader, sho
     # then
     assert response.status_code == 200
     outcome = response.context["outcome"]
-    assert outcome.fee == Decimal("8.00")
+    assert outcome.fee == Decimal("11.00")
     assert outcome.blocked == {}
     assert [(c.rule, c.matched, c.applied) for c in outcome.checks] == [
         (belgium, True, True),
-        (later, True, False),
+        (everyone, True, False),
+        (restocking, True, True),
         (swiss, False, False),
     ]
     page = response.content.decode()
-    assert "8.00 EUR — rule “Belgium”" in page
+    assert "11.00 EUR — rule “Belgium” + 10 % of 30.00 (rule “Restocking”)" in page
     assert "shipping country BE is one of BE" in page
     assert "shipping country BE is not one of CH" in page
     assert "yes, but an earlier rule of its kind won" in page
-    assert "items €30.00 - return fee €8.00 = €22.00" in page
+    assert "items €30.00 - return fee €11.00 = €19.00" in page
 
 
 def test_the_tester_shows_a_blocked_order_and_can_try_rules_that_are_off(rules_reader):
@@ -104,3 +108,44 @@ def test_the_rules_list_links_to_the_tester(rules_reader):
     assert f'href="{reverse(TESTER)}"' in page
     assert "country is one of FR" in page
     assert ReturnRule.objects.count() == 1
+
+
+def test_the_tester_leaves_out_what_the_orders_open_returns_hold(rules_reader, staff, reasons):
+    # given: 3 × 10.00 and 1 × 20.00; an open return already holds 2 of the first line;
+    # 5.00 postage and 10 % restocking
+    order = make_order([(3, "10.00"), (1, "20.00")], shipping="0")
+    create(staff, order, 2, 0)
+    fee("5.00", name="Postage")
+    percent_fee("10", name="Restocking")
+    # when
+    response = logged_in(rules_reader).get(
+        reverse(TESTER), {"order_number": order.number, "channel": "backoffice"}
+    )
+    # then: the rules and the estimate are on the 1 + 1 units left (30.00), not on 50.00
+    outcome = response.context["outcome"]
+    first, second = order.lines.order_by("id")
+    assert outcome.line_ids == (first.pk, second.pk)
+    assert [(line.amount, line.base) for line in outcome.fees] == [
+        (Decimal("5.00"), None),
+        (Decimal("3.00"), Decimal("30.00")),
+    ]
+    page = response.content.decode()
+    assert "Units the order's open returns already hold, left out: 2." in page
+    assert "items €30.00 - return fee €8.00 = €22.00" in page
+
+
+def test_the_tester_says_when_open_returns_hold_everything(rules_reader, staff, reasons):
+    # given
+    order = make_order([(1, "10.00")], shipping="0")
+    create(staff, order, 1)
+    fee("5.00", name="Postage")
+    # when
+    response = logged_in(rules_reader).get(
+        reverse(TESTER), {"order_number": order.number, "channel": "backoffice"}
+    )
+    # then
+    assert response.context["outcome"].line_ids == ()
+    assert response.context["quote"] is None
+    page = response.content.decode()
+    assert "Units the order's open returns already hold, left out: 1." in page
+    assert "Nothing is left to return." in page

@@ -233,7 +233,7 @@ def test_a_rule_on_a_reason_matches_only_once_the_reason_is_known(shop_settings,
         order,
         channel=PORTAL,
         lines=[(first, 1), (second, 1)],
-        reason_codes={first.pk: "defective", second.pk: "changed-mind"},
+        reason_codes={first.pk: "wrong-size", second.pk: "changed-mind"},
     )
     defective = evaluate_rules(
         order, channel=PORTAL, lines=[(first, 1)], reason_codes={first.pk: "defective"}
