@@ -14,18 +14,26 @@ from django.db.models import Exists, OuterRef
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
-from django.utils.timesince import timesince
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from refunds import services as refund_services
-from refunds.money import ReturnMoney, money_for_returns
+from refunds.money import (
+    RefundState,
+    ReturnMoney,
+    money_for_returns,
+    refund_state,
+    refund_state_condition,
+)
 from returns import services
 from returns.admin.forms import RejectForm
 from returns.admin.labels import ReturnLabelActionsMixin
 from returns.admin.pages import ReturnPagesMixin
 from returns.errors import ReturnError
+from returns.label_state import LabelState, label_state, label_state_condition
 from returns.models import Return, ReturnAction, ReturnLine, ReturnReason
 from returns.selectors import backoffice as pages
 from shop.brands import brand_orders
@@ -116,6 +124,28 @@ class CountryFilter(admin.SimpleListFilter):
         return queryset.filter(order__shipping_country=self.value())
 
 
+class RefundStateFilter(admin.SimpleListFilter):
+    title = _("refund")
+    parameter_name = "refund_state"
+
+    def lookups(self, request, model_admin):
+        return RefundState.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(refund_state_condition(self.value())) if self.value() else queryset
+
+
+class LabelStateFilter(admin.SimpleListFilter):
+    title = _("label")
+    parameter_name = "label_state"
+
+    def lookups(self, request, model_admin):
+        return LabelState.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(label_state_condition(self.value())) if self.value() else queryset
+
+
 class BrandFilter(admin.SimpleListFilter):
     title = _("brand")
     parameter_name = "brand"
@@ -137,24 +167,27 @@ class BrandFilter(admin.SimpleListFilter):
 class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
     list_display = [
         "rma_number",
-        "status_badge",
-        "customer",
         "order_number",
-        "items_count",
-        "refund_quote",
-        "tracking",
+        "customer",
+        "status_badge",
+        "amount_owed",
+        "refund_state",
+        "label",
         "age",
+        "channel_name",
     ]
     list_display_links = ["rma_number"]
     list_filter = [
         "status",
-        ReasonFilter,
-        "refund_mode",
+        RefundStateFilter,
+        LabelStateFilter,
+        "channel",
         "delivery_option",
+        "refund_mode",
+        ReasonFilter,
         CountryFilter,
         BrandFilter,
         "created_at",
-        "channel",
     ]
     search_help_text = _(
         "Search by RMA number, order number, customer name, email or tracking number."
@@ -174,11 +207,8 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
         "mark_refunded_selected",
     ]
 
-    def get_queryset(self, request):
-        return pages.returns_overview(super().get_queryset(request))
-
     def get_changelist(self, request, **kwargs):
-        return _MoneyChangeList
+        return _OverviewChangeList
 
     def get_search_fields(self, request):
         fields = [
@@ -257,18 +287,14 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
             obj.get_status_display(),
         )
 
-    @admin.display(description=_("items"), ordering="items_count")
-    def items_count(self, obj):
-        return obj.items_count
-
-    @admin.display(description=pgettext_lazy("returns overview column", "refund"))
-    def refund_quote(self, obj):
-        """The exact quote (refunds/money.py, computed for the page's rows by _MoneyChangeList),
-        and what is left of it to refund."""
+    @admin.display(description=_("amount owed"))
+    def amount_owed(self, obj):
+        """The exact quote (refunds/money.py, computed for the page's rows by
+        _OverviewChangeList), and what is left of it to refund."""
         state = obj.money
         if not state.live:  # rejected, cancelled, expired: nothing is owed
             return format_html(
-                '<span title="{}">—</span><br><span class="muted">{}</span>',
+                '<span title="{}">—</span><span class="muted cell-line">{}</span>',
                 gettext("Nothing is owed for this return."),
                 obj.get_refund_mode_display(),
             )
@@ -278,32 +304,63 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
                 "amount": money(state.left_to_refund, state.currency)
             }
         return format_html(
-            '<span title="{}">{}</span><br><span class="muted">{}</span>'
+            '<span class="amount" title="{}">{}</span><span class="muted cell-line">{}</span>'
             '<span class="muted cell-line">{}</span>{}',
             state.quote.summary(),
             money(state.quote_total, state.currency),
             obj.get_refund_mode_display(),
             left,
-            _money_warning(state),
+            _owed_back(state),
         )
 
-    @admin.display(description=_("tracking number"))
-    def tracking(self, obj):
-        """The live label's tracking number (returns_overview), linked to the label's page."""
-        if obj.live_label_id is None:
-            return "—"
+    @admin.display(description=_("refund"))
+    def refund_state(self, obj):
+        state = refund_state(obj.money)
         return format_html(
-            '<a class="tracking-link" href="{}">{}</a>',
+            '<span class="refund-state refund-{}">{}</span>', state.value, state.label
+        )
+
+    @admin.display(description=_("label"))
+    def label(self, obj):
+        """The label's state; a live label's tracking number links to the label's page."""
+        state = label_state(
+            obj.delivery_option,
+            has_live_label=obj.live_label_id is not None,
+            has_cancelled_label=obj.has_cancelled_label,
+        )
+        if state != LabelState.CREATED:
+            return format_html('<span class="label-state label-{}">{}</span>', state, state.label)
+        return format_html(
+            '<span class="label-state label-created">{}</span>'
+            '<a class="tracking-link cell-line" href="{}">{}</a>',
+            state.label,
             reverse("admin:returns_returnlabel_change", args=[obj.live_label_id]),
             obj.live_tracking_number,
         )
 
     @admin.display(description=_("age"), ordering="created_at")
     def age(self, obj):
+        days = (timezone.now() - obj.created_at).days
+        words = (
+            gettext("today")
+            if days < 1
+            else ngettext("%(days)s day", "%(days)s days", days) % {"days": days}
+        )
+        return format_html('<span title="{}">{}</span>', date_format(obj.created_at), words)
+
+    @admin.display(description=_("channel"), ordering="channel")
+    def channel_name(self, obj):
+        return obj.get_channel_display()
+
+    @admin.display(description=mark_safe('<input type="checkbox" id="action-toggle">'))
+    def action_checkbox(self, obj):
+        """The row's selection box written at once: the stock one renders a widget's template
+        for each row."""
         return format_html(
-            '<span title="{}">{}</span>',
-            obj.created_at,
-            timesince(obj.created_at, timezone.now(), depth=1),
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            ACTION_CHECKBOX_NAME,
+            obj.pk,
+            gettext("Select return %(rma)s") % {"rma": obj.rma_number},
         )
 
     # --- bulk actions: each calls the service per row and reports per row -------------------
@@ -436,29 +493,27 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
         )
 
 
-def _money_warning(state: ReturnMoney) -> str:
-    """The overview's line for a return refunded while its parcel is still awaited, or received
-    short after such a refund (the customer owes the difference back)."""
-    if state.owed_back:
-        return format_html(
-            '<span class="cell-line owed-back">{}</span>',
-            gettext("%(amount)s owed back by the customer")
-            % {"amount": money(state.owed_back, state.currency)},
-        )
-    if not state.refunded_before_receipt:
+def _owed_back(state: ReturnMoney) -> str:
+    """The overview's line for a return received short after a refund before receipt: the
+    customer owes the difference back."""
+    if not state.owed_back:
         return ""
     return format_html(
-        '<span class="muted cell-line refunded-before-receipt">{}</span>',
-        gettext("refunded, parcel not received yet"),
+        '<span class="cell-line owed-back">{}</span>',
+        gettext("%(amount)s owed back by the customer")
+        % {"amount": money(state.owed_back, state.currency)},
     )
 
 
-class _MoneyChangeList(ChangeList):
-    """The overview's list, each row of the page given its money state (`row.money`), computed
-    from the columns returns_overview selects: no query more, whatever the number of rows."""
+class _OverviewChangeList(ChangeList):
+    """The overview's list: the page's ids first (the ordering's index, nothing else computed
+    for skipped rows), then those rows with their columns and money state (`row.money`) in one
+    query, whatever the number of rows or the depth of the page."""
 
     def get_results(self, request):
         super().get_results(request)
-        states = money_for_returns(list(self.result_list))
-        for ret in self.result_list:
+        rows = pages.overview_rows(pages.overview_page_ids(self.result_list))
+        states = money_for_returns(rows)
+        for ret in rows:
             ret.money = states[ret.pk]
+        self.result_list = rows

@@ -39,9 +39,12 @@ def test_staff_without_the_permission_are_refused(as_plain_staff):
     assert as_plain_staff.get(OVERVIEW).status_code == 403
 
 
-def test_the_columns_show_status_customer_order_items_refund_and_age(as_agent, order):
+def test_the_columns_show_order_customer_status_amount_refund_label_age_and_channel(
+    as_agent, order
+):
     # given: 2 × 20.00 and 1 × 35.00 with a fee of 5.00, the whole order: its shipping too
     ret = make_return(order, 2, 1, return_fee=Decimal("5.00"))
+    Return.objects.filter(pk=ret.pk).update(created_at=timezone.now() - timedelta(days=3, hours=2))
     # when
     response = as_agent.get(OVERVIEW)
     # then
@@ -51,9 +54,13 @@ def test_the_columns_show_status_customer_order_items_refund_and_age(as_agent, o
     assert '<span class="badge badge-requested"' in html
     assert "Camille Durand" in html
     assert order.number in html
+    assert '<span class="amount" title="' in html
     assert "€76.00" in html
     assert ret.rma_number in html
-    assert "0\xa0minutes" in html
+    assert '<span class="refund-state refund-not_refunded">not refunded</span>' in html
+    assert '<span class="label-state label-no_label">no label</span>' in html
+    assert "3 days" in html
+    assert '<td class="field-channel_name">back-office</td>' in html
 
 
 def test_the_refund_column_is_the_exact_quote_of_each_row(as_agent, manager, customer):
@@ -290,9 +297,9 @@ def test_bulk_expire_is_confirmed_then_expires_only_approved_returns(as_agent, o
 # --- query counts ----------------------------------------------------------------------------
 
 # Session, user, permissions (2), the reasons of the filter, the count (capped), the shop
-# settings, the page of returns with their columns, the exact quote's included (the countries
-# of the filter are cached), the brands of the filter.
-OVERVIEW_QUERIES = 9
+# settings, the page's ids, then those rows with their columns, the exact quote's included (the
+# countries of the filter are cached), the brands of the filter.
+OVERVIEW_QUERIES = 10
 
 
 def test_the_overview_makes_the_same_queries_for_5_or_50_rows(
