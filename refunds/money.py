@@ -150,13 +150,14 @@ def refund_state_condition(value: str) -> Q:
     return Q(conditions[value]) if value in conditions else Q()
 
 
-def settle_amount(state: ReturnMoney, *, exchange: bool) -> Decimal:
-    """What refund_settle pays out now: the pending refund as it is, else what is left (an
-    exchange's difference is settled on its own page). Several pending partial refunds: the
-    first is marked, so their sum is the most it pays."""
+def settle_amount(state: ReturnMoney, *, exchange: bool, refundable: bool) -> Decimal:
+    """What refund_settle pays out now: the pending refund as it is, else what is left, where a
+    refund may be made (`refundable`: the return's status allows one; an exchange's difference
+    is settled on its own page). Several pending partial refunds: it marks the first, so their
+    sum is the most it pays."""
     if state.pending:
         return state.pending
-    return ZERO if exchange else state.left_to_refund
+    return state.left_to_refund if refundable and not exchange else ZERO
 
 
 def unsettled_reason(state: MoneyState) -> str:

@@ -5,6 +5,8 @@ A return's status never changes from a model form: the page's "Save" and the ove
 actions call the services, row by row, and report each success or refusal.
 """
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -27,6 +29,7 @@ from refunds.money import (
     money_for_returns,
     refund_state,
     refund_state_condition,
+    settle_amount,
 )
 from returns import services
 from returns.admin.forms import RejectForm
@@ -38,6 +41,7 @@ from returns.models import Return, ReturnAction, ReturnLine, ReturnReason
 from returns.selectors import backoffice as pages
 from shop.brands import brand_orders
 from shop.models import Brand
+from shop.money import ZERO
 from shop.pagination import CappedCountPaginator
 from shop.templatetags.money import money
 
@@ -471,8 +475,14 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Mark the selected returns refunded…"), permissions=["refund"])
     def mark_refunded_selected(self, request, queryset):
-        # The page of one return's "mark as refunded", for the selection.
-        return self.mark_refunded_page(request, list(queryset), action="mark_refunded_selected")
+        # The page of one return's "mark as refunded", for the selection, with what each return
+        # is paid now, the total, and a warning for the parcels not received yet.
+        returns = list(queryset.select_related("order__customer", "exchange_variant__product"))
+        response = self.mark_refunded_page(request, returns, action="mark_refunded_selected")
+        if isinstance(response, TemplateResponse):
+            response.template_name = "admin/returns/return/bulk_mark_refunded.html"
+            response.context_data.update(_settle_summary(response.context_data["rows"]))
+        return response
 
     def _ask(self, request, queryset, action, form, title, explanation, submit):
         """The intermediate page of an action that needs one answer for all the rows."""
@@ -491,6 +501,31 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
                 "action_checkbox_name": ACTION_CHECKBOX_NAME,
             },
         )
+
+
+def _settle_summary(rows: list[tuple[Return, ReturnMoney]]) -> dict:
+    """The bulk confirmation's figures: each return with what refund_settle pays it now
+    (refunds.money.settle_amount), their totals by currency, the returns not received yet."""
+    settle_rows = [
+        (
+            ret,
+            state,
+            settle_amount(
+                state,
+                exchange=ret.is_exchange_for_item,
+                refundable=ret.status in refund_services.REFUNDABLE_STATUSES,
+            ),
+        )
+        for ret, state in rows
+    ]
+    totals: dict[str, Decimal] = {}
+    for _ret, state, amount in settle_rows:
+        totals[state.currency] = totals.get(state.currency, ZERO) + amount
+    return {
+        "settle_rows": settle_rows,
+        "totals": sorted(totals.items()),
+        "not_received": [ret for ret, state in rows if state.parcel_awaited],
+    }
 
 
 def _owed_back(state: ReturnMoney) -> str:
