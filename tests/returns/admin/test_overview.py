@@ -319,6 +319,28 @@ def test_the_overview_makes_the_same_queries_for_5_or_50_rows(
         assert len(listed(as_agent)) == 50
 
 
+WORK_LIST = "refund_state=not_refunded&label_state=no_label&channel__exact=backoffice&o=-9.-8"
+
+
+def test_a_filtered_sorted_page_makes_the_same_queries_for_5_or_50_rows(
+    as_agent, customer, reasons, actions, shop_settings, django_assert_num_queries
+):
+    # given: the refund, label and channel filters, sorted by channel then age
+    orders = [make_order([(1, "20.00"), (2, "15.00")], customer=customer) for _ in range(55)]
+    for order in orders[:5]:
+        make_return(order, 1, 2)
+    listed(as_agent)  # fills the cache of the countries filter
+    # when / then
+    with django_assert_num_queries(OVERVIEW_QUERIES):
+        assert len(listed(as_agent, WORK_LIST)) == 5
+    for order in orders[5:]:
+        make_return(order, 1, 1)
+    with django_assert_num_queries(OVERVIEW_QUERIES):
+        assert len(listed(as_agent, WORK_LIST)) == 50
+    with django_assert_num_queries(OVERVIEW_QUERIES):  # the second page
+        assert len(listed(as_agent, WORK_LIST + "&p=2")) == 5
+
+
 def test_anonymous_bulk_actions_are_sent_to_the_login_page(anonymous, order):
     ret = make_return(order, 1)
     response = act(anonymous, "approve_selected", [ret])
