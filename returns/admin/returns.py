@@ -6,6 +6,7 @@ actions call the services, row by row, and report each success or refusal.
 """
 
 from decimal import Decimal
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -362,8 +363,9 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
     def overview_row(self, cl: ChangeList, ret: Return, url: str) -> list[str]:
         """A row's cells written in one pass: the columns' HTML, each cell classed as the stock
         changelist does (field-<name>), the link column pointing at `url`."""
-        cells = []
-        for name in cl.list_display:
+        cells: list[str] = []
+        for column in cl.list_display:
+            name = str(column)  # every column of the overview is named
             if name == "action_checkbox":
                 cell = format_html('<td class="action-checkbox">{}</td>', self.action_checkbox(ret))
             elif name in cl.list_display_links:
@@ -576,9 +578,10 @@ class _OverviewChangeList(ChangeList):
         """The stock results table's context (admin/change_list_results.html): its headers
         (sorting links), and its rows written by ReturnAdmin.overview_row."""
         headers = list(result_headers(self))
-        preserved = {"preserved_filters": self.preserved_filters, "opts": self.opts}
+        preserved: dict[str, Any] = {"preserved_filters": self.preserved_filters, "opts": self.opts}
+        overview = cast("ReturnAdmin", self.model_admin)
         rows = [
-            self.model_admin.overview_row(
+            overview.overview_row(
                 self, ret, add_preserved_filters(preserved, self.url_for_result(ret))
             )
             for ret in self.result_list
