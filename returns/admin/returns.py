@@ -13,6 +13,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.templatetags.admin_list import result_headers
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+from django.contrib.admin.utils import label_for_field
 from django.contrib.admin.views.main import ChangeList
 from django.db import models
 from django.db.models import Exists, OuterRef
@@ -22,6 +23,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -174,14 +176,12 @@ class BrandFilter(admin.SimpleListFilter):
 class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
     list_display = [
         "rma_number",
-        "order_number",
-        "customer",
+        "order_customer",
         "status_badge",
         "amount_owed",
         "refund_state",
         "label",
         "age",
-        "channel_name",
     ]
     list_display_links = ["rma_number"]
     list_filter = [
@@ -267,22 +267,19 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
 
     # --- columns ---------------------------------------------------------------------------
 
-    @admin.display(description=_("customer"), ordering="order__customer__last_name")
-    def customer(self, obj):
+    @admin.display(description=_("order and customer"), ordering="order__number")
+    def order_customer(self, obj):
+        """The order (linked to its page) and its customer, one column: the list keeps the room
+        for its ten figures beside the menu and the filters."""
         customer = obj.order.customer
         return format_html(
-            '<span class="cell-line">{}</span><span class="cell-line muted" title="{}">{}</span>',
+            '<a class="cell-line" href="{}">{}</a><span class="cell-line">{}</span>'
+            '<span class="cell-line muted" title="{}">{}</span>',
+            reverse("admin:shop_order_change", args=[obj.order_id]),
+            obj.order.number,
             customer.full_name or customer.email,
             obj.order.email,
             obj.order.email,
-        )
-
-    @admin.display(description=_("order"), ordering="order__number")
-    def order_number(self, obj):
-        return format_html(
-            '<a href="{}">{}</a>',
-            reverse("admin:shop_order_change", args=[obj.order_id]),
-            obj.order.number,
         )
 
     @admin.display(description=_("status"), ordering="status")
@@ -321,7 +318,7 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
             _owed_back(state),
         )
 
-    @admin.display(description=_("refund"))
+    @admin.display(description=_("refunded?"))
     def refund_state(self, obj):
         state = refund_state(obj.money)
         return format_html(
@@ -333,6 +330,7 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
         """The label's state; a live label's tracking number links to the label's page."""
         state = label_state(
             obj.delivery_option,
+            obj.status,
             has_live_label=obj.live_label_id is not None,
             has_cancelled_label=obj.has_cancelled_label,
         )
@@ -346,23 +344,27 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
             obj.live_tracking_number,
         )
 
-    @admin.display(description=_("age"), ordering="created_at")
+    @admin.display(description=_("age and channel"), ordering="created_at")
     def age(self, obj):
+        """Days since requested, and the channel it came by (one column: the list keeps the
+        room for its figures beside the menu and the filters)."""
         days = (timezone.now() - obj.created_at).days
         words = (
             gettext("today")
             if days < 1
             else ngettext("%(days)s day", "%(days)s days", days) % {"days": days}
         )
-        return format_html('<span title="{}">{}</span>', date_format(obj.created_at), words)
+        return format_html(
+            '<span class="age" title="{}">{}</span><span class="muted cell-line channel">{}</span>',
+            date_format(obj.created_at),
+            words,
+            obj.get_channel_display(),
+        )
 
-    @admin.display(description=_("channel"), ordering="channel")
-    def channel_name(self, obj):
-        return obj.get_channel_display()
-
-    def overview_row(self, cl: ChangeList, ret: Return, url: str) -> list[str]:
+    def overview_row(self, cl: ChangeList, ret: Return, url: str, labels: dict) -> list[str]:
         """A row's cells written in one pass: the columns' HTML, each cell classed as the stock
-        changelist does (field-<name>), the link column pointing at `url`."""
+        changelist does (field-<name>) and named by its column's `labels` (a phone shows each
+        row as a card, each value under its name), the link column pointing at `url`."""
         cells: list[str] = []
         for column in cl.list_display:
             name = str(column)  # every column of the overview is named
@@ -373,7 +375,12 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
                     '<th class="field-{}"><a href="{}">{}</a></th>', name, url, getattr(ret, name)
                 )
             else:
-                cell = format_html('<td class="field-{}">{}</td>', name, getattr(self, name)(ret))
+                cell = format_html(
+                    '<td class="field-{}" data-label="{}">{}</td>',
+                    name,
+                    labels[name],
+                    getattr(self, name)(ret),
+                )
             cells.append(cell)
         return cells
 
@@ -580,9 +587,13 @@ class _OverviewChangeList(ChangeList):
         headers = list(result_headers(self))
         preserved: dict[str, Any] = {"preserved_filters": self.preserved_filters, "opts": self.opts}
         overview = cast("ReturnAdmin", self.model_admin)
+        labels = {
+            str(name): capfirst(label_for_field(name, self.model, overview))
+            for name in self.list_display
+        }
         rows = [
             overview.overview_row(
-                self, ret, add_preserved_filters(preserved, self.url_for_result(ret))
+                self, ret, add_preserved_filters(preserved, self.url_for_result(ret)), labels
             )
             for ret in self.result_list
         ]

@@ -59,8 +59,8 @@ def test_the_columns_show_order_customer_status_amount_refund_label_age_and_chan
     assert ret.rma_number in html
     assert '<span class="refund-state refund-not_refunded">not refunded</span>' in html
     assert '<span class="label-state label-no_label">no label</span>' in html
-    assert "3 days" in html
-    assert '<td class="field-channel_name">back-office</td>' in html
+    assert "3 days</span>" in html
+    assert '<span class="muted cell-line channel">back-office</span>' in html
 
 
 def test_the_refund_column_is_the_exact_quote_of_each_row(as_agent, manager, customer):
@@ -319,13 +319,13 @@ def test_the_overview_makes_the_same_queries_for_5_or_50_rows(
         assert len(listed(as_agent)) == 50
 
 
-WORK_LIST = "refund_state=not_refunded&label_state=no_label&channel__exact=backoffice&o=-9.-8"
+WORK_LIST = "refund_state=not_refunded&label_state=no_label&channel__exact=backoffice&o=2.-8"
 
 
 def test_a_filtered_sorted_page_makes_the_same_queries_for_5_or_50_rows(
     as_agent, customer, reasons, actions, shop_settings, django_assert_num_queries
 ):
-    # given: the refund, label and channel filters, sorted by channel then age
+    # given: the refund, label and channel filters, sorted by order number then age
     orders = [make_order([(1, "20.00"), (2, "15.00")], customer=customer) for _ in range(55)]
     for order in orders[:5]:
         make_return(order, 1, 2)

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.apps import apps
 from django.test import Client
+from django.utils.formats import date_format
 
 from refunds.models import Refund
 from refunds.money import RefundState, money_for_return, refund_state
@@ -41,7 +42,7 @@ def listed(client, query=""):
 def cell(html: str, ret: Return, field: str) -> str:
     """The overview's cell `field` on the row of `ret`."""
     row = re.search(rf"<tr>(?:(?!</tr>).)*>{ret.rma_number}</a>.*?</tr>", html, re.S).group(0)
-    return re.search(rf'<td class="field-{field}">(.*?)</td>', row, re.S).group(1)
+    return re.search(rf'<td class="field-{field}"[^>]*>(.*?)</td>', row, re.S).group(1)
 
 
 # --- the amount owed -------------------------------------------------------------------------
@@ -143,14 +144,17 @@ def label_cases(order):
     in_store = make_return(order, 1, 0)
     not_yet = make_return(order, 1, 0, delivery_option=LABEL)
     live = make_return(order, 0, 1, status=ReturnStatus.APPROVED, delivery_option=LABEL)
-    other = make_order([(1, "35.00")], shipping="0.00", customer=order.customer)
-    cancelled = make_return(other, 1, status=ReturnStatus.APPROVED, delivery_option=LABEL)
+    other = make_order([(1, "35.00"), (1, "9.00")], shipping="0.00", customer=order.customer)
+    cancelled = make_return(other, 1, 0, status=ReturnStatus.APPROVED, delivery_option=LABEL)
     label_cancel(actor=superuser(), ret=cancelled, note="wrong address")
+    # Received by carrier without a label of ours (the customer sent it their own way).
+    sent_own_way = make_return(other, 0, 1, status=ReturnStatus.RECEIVED)
+    Return.objects.filter(pk=sent_own_way.pk).update(delivery_option=LABEL)
     return {
-        LabelState.NO_LABEL: in_store,
-        LabelState.NOT_YET: not_yet,
-        LabelState.CREATED: live,
-        LabelState.CANCELLED: cancelled,
+        LabelState.NO_LABEL: [in_store, sent_own_way],
+        LabelState.NOT_YET: [not_yet],
+        LabelState.CREATED: [live],
+        LabelState.CANCELLED: [cancelled],
     }
 
 
@@ -158,8 +162,9 @@ def test_the_label_column_says_each_state_and_links_the_tracking_number(as_agent
     # when
     html = as_agent.get(OVERVIEW).content.decode()
     # then
-    label = label_cases[LabelState.CREATED].labels.get()
-    assert cell(html, label_cases[LabelState.CREATED], "label") == (
+    [live] = label_cases[LabelState.CREATED]
+    label = live.labels.get()
+    assert cell(html, live, "label") == (
         '<span class="label-state label-created">label created</span>'
         f'<a class="tracking-link cell-line" href="/admin/returns/returnlabel/{label.pk}/change/">'
         f"{label.tracking_number}</a>"
@@ -169,24 +174,27 @@ def test_the_label_column_says_each_state_and_links_the_tracking_number(as_agent
         (LabelState.NOT_YET, "no label yet"),
         (LabelState.CANCELLED, "label cancelled"),
     ]:
-        assert cell(html, label_cases[state], "label") == (
-            f'<span class="label-state label-{state.value}">{words}</span>'
-        )
+        for ret in label_cases[state]:
+            assert cell(html, ret, "label") == (
+                f'<span class="label-state label-{state.value}">{words}</span>'
+            )
 
 
 def test_an_in_store_return_says_sans_etiquette_in_french(agent, label_cases):
     client = Client(HTTP_ACCEPT_LANGUAGE="fr")
     client.force_login(agent)
     html = client.get(OVERVIEW).content.decode()
-    assert cell(html, label_cases[LabelState.NO_LABEL], "label") == (
+    assert cell(html, label_cases[LabelState.NO_LABEL][0], "label") == (
         '<span class="label-state label-no_label">sans étiquette</span>'
     )
     assert ">étiquette créée</span>" in html
 
 
 def test_the_label_filter_agrees_with_the_column(as_agent, label_cases):
-    for state, ret in label_cases.items():
-        assert listed(as_agent, f"label_state={state.value}") == [ret.rma_number]
+    for state, returns in label_cases.items():
+        assert listed(as_agent, f"label_state={state.value}") == sorted(
+            ret.rma_number for ret in returns
+        )
 
 
 def test_the_channel_and_delivery_filters(as_agent, order):
@@ -204,7 +212,10 @@ def test_the_channel_and_delivery_filters(as_agent, order):
         [by_carrier.rma_number, from_portal.rma_number]
     )
     html = as_agent.get(OVERVIEW).content.decode()
-    assert cell(html, from_portal, "channel_name") == "customer portal"
+    assert cell(html, from_portal, "age") == (
+        f'<span class="age" title="{date_format(from_portal.created_at)}">today</span>'
+        '<span class="muted cell-line channel">customer portal</span>'
+    )
 
 
 # --- the bulk confirmation -------------------------------------------------------------------
