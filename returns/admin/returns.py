@@ -588,7 +588,7 @@ class _OverviewChangeList(ChangeList):
         preserved: dict[str, Any] = {"preserved_filters": self.preserved_filters, "opts": self.opts}
         overview = cast("ReturnAdmin", self.model_admin)
         labels = {
-            str(name): capfirst(label_for_field(name, self.model, overview))
+            str(name): capfirst(str(label_for_field(name, self.model, overview)))
             for name in self.list_display
         }
         rows = [
