@@ -338,7 +338,7 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
             return format_html('<span class="label-state label-{}">{}</span>', state, state.label)
         return format_html(
             '<span class="label-state label-created">{}</span>'
-            '<a class="tracking-link cell-line" href="{}">{}</a>',
+            '<span class="cell-line"><a class="tracking-link" href="{}">{}</a></span>',
             state.label,
             reverse("admin:returns_returnlabel_change", args=[obj.live_label_id]),
             obj.live_tracking_number,

@@ -341,6 +341,19 @@ def test_a_filtered_sorted_page_makes_the_same_queries_for_5_or_50_rows(
         assert len(listed(as_agent, WORK_LIST + "&p=2")) == 5
 
 
+def test_the_rows_render_no_widget_template(as_agent, order):
+    # given: a page of rows, each with its selection box
+    for _ in range(2):
+        make_return(order, 1, 0)
+    # when
+    response = as_agent.get(OVERVIEW)
+    # then: the boxes are written at once, no widget's template is rendered per row
+    names = [template.name for template in response.templates]
+    assert "django/forms/widgets/checkbox.html" not in names
+    assert "admin/change_list_results.html" in names
+    assert response.content.decode().count('class="action-select"') == 2
+
+
 def test_anonymous_bulk_actions_are_sent_to_the_login_page(anonymous, order):
     ret = make_return(order, 1)
     response = act(anonymous, "approve_selected", [ret])

@@ -166,8 +166,8 @@ def test_the_label_column_says_each_state_and_links_the_tracking_number(as_agent
     label = live.labels.get()
     assert cell(html, live, "label") == (
         '<span class="label-state label-created">label created</span>'
-        f'<a class="tracking-link cell-line" href="/admin/returns/returnlabel/{label.pk}/change/">'
-        f"{label.tracking_number}</a>"
+        '<span class="cell-line"><a class="tracking-link" '
+        f'href="/admin/returns/returnlabel/{label.pk}/change/">{label.tracking_number}</a></span>'
     )
     for state, words in [
         (LabelState.NO_LABEL, "no label"),
