@@ -91,6 +91,14 @@ def test_the_bulk_confirmation_on_a_phone_in_french(live_server, new_page, scree
     )
     assert page.locator("tr.settle-total").inner_text().startswith("Total en EUR")
     assert page.locator("#to-refund td.settle-amount").count() == 1
+    assert page.locator("tr.settle-total strong").is_visible()  # not scrolled out of view
+    box = page.locator("tr.settle-total strong").bounding_box()
+    card = page.locator("#to-refund").locator("xpath=..").bounding_box()
+    assert box["x"] + box["width"] <= card["x"] + card["width"]
+    assert (
+        page.evaluate("(e => e.scrollWidth - e.clientWidth)(document.querySelector('.bo-scroll'))")
+        <= 0
+    )
     assert list(approved.values_list("pk", "status")) == before
     assert _overflow(page) <= 0
     shot(screenshot, page, "overview-bulk-fr-390")
