@@ -3,6 +3,7 @@ order, a status filter and a deep page each walk an index, and the page's ids qu
 subquery for the rows it skips (issue of scale: the last page ran three correlated subqueries for
 each of 10,000 skipped rows). The rows' columns are read for the page's ids only."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -67,18 +68,20 @@ def _page_queries(client, query: str) -> tuple[str, str]:
         ("", "return_created_id"),
         ("p=2", "return_created_id"),
         ("status__exact=requested", "return_status_created_id"),
+        ("o=3&p=2", "return_status_created_id"),
+        ("o=7&p=2", "return_created_id"),
     ],
-    ids=["default order", "deep page", "status filter"],
+    ids=["default order", "deep page", "status filter", "sorted by status", "oldest first"],
 )
 def test_the_page_is_read_through_the_index_of_its_order(as_agent, many_returns, query, index):
     # when
     ids_sql, rows_sql = _page_queries(as_agent, query)
     # then: the ids walk the index, nothing else computed for the rows skipped
     plan = _plan_of(ids_sql)
-    assert f"Index Only Scan using {index}" in plan or f"Index Scan using {index}" in plan, plan
+    assert re.search(rf"Index (Only )?Scan (Backward )?using {index}", plan), plan
     assert "SubPlan" not in plan, plan
     assert "Sort" not in plan, plan
-    assert ("OFFSET 50" in ids_sql) == (query == "p=2")
+    assert ("OFFSET 50" in ids_sql) == query.endswith("p=2")
     # the columns' subqueries run for the page's 50 ids only, found by primary key
     rows_plan = _plan_of(rows_sql)
     assert "returns_return_pkey" in rows_plan, rows_plan
