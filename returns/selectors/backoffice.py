@@ -11,7 +11,6 @@ from django.core.cache import cache
 from django.db.models import (
     Case,
     Count,
-    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -58,7 +57,7 @@ def overview_rows(ids: list[int]) -> list[Return]:
     """The returns `ids` in that order with what the overview's columns show, in one query
     whatever their number (none for no id).
 
-    `items_count` is the units returned (received once received). The money state
+    The money state
     (refunds/money.py) is computed from the columns with_money_columns adds (the order's lines,
     its returns' lines, its refunds), so the exact quote of each row costs no query more. The
     label columns are what returns.label_state.label_state reads, with the live label's id and
@@ -66,9 +65,6 @@ def overview_rows(ids: list[int]) -> list[Return]:
     """
     if not ids:
         return []
-    lines = ReturnLine.objects.filter(ret=OuterRef("pk")).order_by().values("ret")
-    units = Coalesce(F("received_quantity"), F("quantity"))
-    items_count = lines.annotate(n=Sum(units)).values("n")
     live_label = ReturnLabel.objects.filter(ret=OuterRef("pk"), status=LabelStatus.CREATED)
     rows = (
         with_money_columns(
@@ -77,7 +73,6 @@ def overview_rows(ids: list[int]) -> list[Return]:
             )
         )
         .annotate(
-            items_count=Coalesce(Subquery(items_count, output_field=IntegerField()), 0),
             live_label_id=Subquery(live_label.values("pk")[:1]),
             live_tracking_number=Subquery(live_label.values("tracking_number")[:1]),
             has_cancelled_label=cancelled_label_exists(),

@@ -50,7 +50,7 @@ def test_the_columns_show_order_customer_status_amount_refund_label_age_and_chan
     # then
     html = response.content.decode()
     row = response.context["cl"].result_list[0]
-    assert (row.items_count, row.money.quote_total) == (3, Decimal("76.00"))
+    assert row.money.quote_total == Decimal("76.00")
     assert '<span class="badge badge-requested"' in html
     assert "Camille Durand" in html
     assert order.number in html
