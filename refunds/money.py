@@ -21,16 +21,31 @@ recorded; each is an exact Decimal rounded to the order's currency.
   (live_refund_exists, the same answer in SQL).
 - refunded_before_receipt: a live refund while the parcel is still awaited (approved or in
   transit): every page says so, since the customer must still send the items.
+- refund_state: the overview's one word for the above (not refunded, pending, refunded,
+  refunded before receipt), with refund_state_condition, the same answer in SQL (its filter).
+- settle_amount: what "mark as refunded" (refunds.services.refund_settle) pays out now.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import DecimalField, Exists, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    DecimalField,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    TextChoices,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from refunds.models import (
     LIVE_REFUND_STATUSES,
@@ -97,6 +112,52 @@ class ReturnMoney(MoneyState):
     @property
     def refunded_before_receipt(self) -> bool:
         return self.parcel_awaited and self.has_live_refund
+
+
+class RefundState(TextChoices):
+    """A return's refund in one word, for the overview's column and filter."""
+
+    NOT_REFUNDED = "not_refunded", _("not refunded")
+    PENDING = "pending", _("refund pending")
+    REFUNDED = "refunded", _("refunded")
+    BEFORE_RECEIPT = "before_receipt", _("refunded before receipt")
+
+
+def refund_state(state: ReturnMoney) -> RefundState:
+    """Refunded before receipt first (the parcel is still owed), then a refund waiting to be
+    marked, then one paid out; otherwise nothing was refunded."""
+    if state.refunded_before_receipt:
+        return RefundState.BEFORE_RECEIPT
+    if state.pending:
+        return RefundState.PENDING
+    if state.refunded:
+        return RefundState.REFUNDED
+    return RefundState.NOT_REFUNDED
+
+
+def refund_state_condition(value: str) -> Q:
+    """refund_state as a condition on returns (a refund's amount is never zero, so "refunded"
+    and "pending" are the existence of such a refund). An unknown value matches everything."""
+    awaited = Q(status__in=PARCEL_AWAITED_STATUSES)
+    pending = Exists(Refund.objects.filter(ret_id=OuterRef("pk"), status=RefundStatus.PENDING))
+    paid = Exists(Refund.objects.filter(ret_id=OuterRef("pk"), status=RefundStatus.REFUNDED))
+    conditions: dict[str, Any] = {
+        RefundState.BEFORE_RECEIPT: awaited & live_refund_exists(),
+        RefundState.PENDING: ~awaited & pending,
+        RefundState.REFUNDED: ~awaited & paid & ~pending,
+        RefundState.NOT_REFUNDED: ~live_refund_exists(),
+    }
+    return Q(conditions[value]) if value in conditions else Q()
+
+
+def settle_amount(state: ReturnMoney, *, exchange: bool, refundable: bool) -> Decimal:
+    """What refund_settle pays out now: the pending refund as it is, else what is left, where a
+    refund may be made (`refundable`: the return's status allows one; an exchange's difference
+    is settled on its own page). Several pending partial refunds: it marks the first, so their
+    sum is the most it pays."""
+    if state.pending:
+        return state.pending
+    return state.left_to_refund if refundable and not exchange else ZERO
 
 
 def unsettled_reason(state: MoneyState) -> str:

@@ -16,7 +16,7 @@ def mark_our_fault(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('returns', '0007_label_attempts'),
+        ('returns', '0008_overview_indexes'),
         ('shop', '0008_order_number_upper'),
     ]
 

@@ -10,7 +10,6 @@ from decimal import Decimal
 from django.core.cache import cache
 from django.db.models import (
     Count,
-    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -23,6 +22,7 @@ from django.db.models.functions import Coalesce
 from refunds.models import Refund
 from refunds.money import with_money_columns
 from refunds.selectors import refunded_items_by_order_line
+from returns.label_state import cancelled_label_exists
 from returns.models import (
     LabelAttempt,
     LabelStatus,
@@ -52,27 +52,40 @@ from shop.models import Order
 # --- the overview ----------------------------------------------------------------------------
 
 
-def returns_overview(queryset: QuerySet[Return] | None = None) -> QuerySet[Return]:
-    """The returns with what the overview's columns show, in one query for the page.
+def overview_page_ids(page: QuerySet[Return]) -> list[int]:
+    """The ids of a page of the overview's list, in its order: the list's query reads the index
+    of its ordering and nothing else, so rows skipped by a deep page cost no subquery."""
+    return list(page.values_list("pk", flat=True))
 
-    `items_count` is the units returned (received once received): a correlated subquery, not
-    a GROUP BY, so the database computes it for the page's rows only and a COUNT(*) of the
-    list leaves it out. The refund column's money state (refunds/money.py) is computed from
-    the columns with_money_columns adds (the order's lines, its returns' lines, its refunds),
-    so the exact quote of each row costs no query more.
+
+def overview_rows(ids: list[int]) -> list[Return]:
+    """The returns `ids` in that order with what the overview's columns show, in one query
+    whatever their number (none for no id).
+
+    The money state
+    (refunds/money.py) is computed from the columns with_money_columns adds (the order's lines,
+    its returns' lines, its refunds), so the exact quote of each row costs no query more. The
+    label columns are what returns.label_state.label_state reads, with the live label's id and
+    tracking number (the column links to its page).
     """
-    queryset = Return.objects.all() if queryset is None else queryset
-    lines = ReturnLine.objects.filter(ret=OuterRef("pk")).order_by().values("ret")
-    units = Coalesce(F("received_quantity"), F("quantity"))
-    items_count = lines.annotate(n=Sum(units)).values("n")
-    queryset = queryset.select_related("order__customer", "exchange_variant__product")
-    # The live label's id and tracking number: the tracking column links to its page.
+    if not ids:
+        return []
     live_label = ReturnLabel.objects.filter(ret=OuterRef("pk"), status=LabelStatus.CREATED)
-    return with_money_columns(queryset).annotate(
-        items_count=Coalesce(Subquery(items_count, output_field=IntegerField()), 0),
-        live_label_id=Subquery(live_label.values("pk")[:1]),
-        live_tracking_number=Subquery(live_label.values("tracking_number")[:1]),
+    rows = (
+        with_money_columns(
+            Return.objects.filter(pk__in=ids).select_related(
+                "order__customer", "exchange_variant__product"
+            )
+        )
+        .annotate(
+            live_label_id=Subquery(live_label.values("pk")[:1]),
+            live_tracking_number=Subquery(live_label.values("tracking_number")[:1]),
+            has_cancelled_label=cancelled_label_exists(),
+        )
+        .order_by()
     )
+    by_id = {ret.pk: ret for ret in rows}
+    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 COUNTRIES_CACHE_KEY = "backoffice:return-countries"

@@ -273,7 +273,7 @@ def test_the_bulk_action_shows_the_same_page_and_settles_each_return(
     as_manager.get(OVERVIEW)  # the page shows (and uses up) those messages
     again = as_manager.post(OVERVIEW, {**data, "_selected_action": [received.pk]})
     # then
-    assert asked.templates[0].name == "admin/returns/return/mark_refunded.html"
+    assert asked.templates[0].name == "admin/returns/return/bulk_mark_refunded.html"
     assert "mode" not in asked.context["form"].fields  # each return is refunded in its own mode
     assert {ret.pk: state.left_to_refund for ret, state in asked.context["rows"]} == {
         received.pk: Decimal("20.00"),

@@ -39,21 +39,28 @@ def test_staff_without_the_permission_are_refused(as_plain_staff):
     assert as_plain_staff.get(OVERVIEW).status_code == 403
 
 
-def test_the_columns_show_status_customer_order_items_refund_and_age(as_agent, order):
+def test_the_columns_show_order_customer_status_amount_refund_label_age_and_channel(
+    as_agent, order
+):
     # given: 2 × 20.00 and 1 × 35.00 with a fee of 5.00, the whole order: its shipping too
     ret = make_return(order, 2, 1, return_fee=Decimal("5.00"))
+    Return.objects.filter(pk=ret.pk).update(created_at=timezone.now() - timedelta(days=3, hours=2))
     # when
     response = as_agent.get(OVERVIEW)
     # then
     html = response.content.decode()
     row = response.context["cl"].result_list[0]
-    assert (row.items_count, row.money.quote_total) == (3, Decimal("76.00"))
+    assert row.money.quote_total == Decimal("76.00")
     assert '<span class="badge badge-requested"' in html
     assert "Camille Durand" in html
     assert order.number in html
+    assert '<span class="amount" title="' in html
     assert "€76.00" in html
     assert ret.rma_number in html
-    assert "0\xa0minutes" in html
+    assert '<span class="refund-state refund-not_refunded">not refunded</span>' in html
+    assert '<span class="label-state label-no_label">no label</span>' in html
+    assert "3 days</span>" in html
+    assert '<span class="muted cell-line channel">back-office</span>' in html
 
 
 def test_the_refund_column_is_the_exact_quote_of_each_row(as_agent, manager, customer):
@@ -290,9 +297,9 @@ def test_bulk_expire_is_confirmed_then_expires_only_approved_returns(as_agent, o
 # --- query counts ----------------------------------------------------------------------------
 
 # Session, user, permissions (2), the reasons of the filter, the count (capped), the shop
-# settings, the page of returns with their columns, the exact quote's included (the countries
-# of the filter are cached), the brands of the filter.
-OVERVIEW_QUERIES = 9
+# settings, the page's ids, then those rows with their columns, the exact quote's included (the
+# countries of the filter are cached), the brands of the filter.
+OVERVIEW_QUERIES = 10
 
 
 def test_the_overview_makes_the_same_queries_for_5_or_50_rows(
@@ -310,6 +317,41 @@ def test_the_overview_makes_the_same_queries_for_5_or_50_rows(
         make_return(order, 1, 1)
     with django_assert_num_queries(OVERVIEW_QUERIES):
         assert len(listed(as_agent)) == 50
+
+
+WORK_LIST = "refund_state=not_refunded&label_state=no_label&channel__exact=backoffice&o=3.-7"
+
+
+def test_a_filtered_sorted_page_makes_the_same_queries_for_5_or_50_rows(
+    as_agent, customer, reasons, actions, shop_settings, django_assert_num_queries
+):
+    # given: the refund, label and channel filters, sorted by status then age
+    orders = [make_order([(1, "20.00"), (2, "15.00")], customer=customer) for _ in range(55)]
+    for order in orders[:5]:
+        make_return(order, 1, 2)
+    listed(as_agent)  # fills the cache of the countries filter
+    # when / then
+    with django_assert_num_queries(OVERVIEW_QUERIES):
+        assert len(listed(as_agent, WORK_LIST)) == 5
+    for order in orders[5:]:
+        make_return(order, 1, 1)
+    with django_assert_num_queries(OVERVIEW_QUERIES):
+        assert len(listed(as_agent, WORK_LIST)) == 50
+    with django_assert_num_queries(OVERVIEW_QUERIES):  # the second page
+        assert len(listed(as_agent, WORK_LIST + "&p=2")) == 5
+
+
+def test_the_rows_render_no_widget_template(as_agent, order):
+    # given: a page of rows, each with its selection box
+    for _ in range(2):
+        make_return(order, 1, 0)
+    # when
+    response = as_agent.get(OVERVIEW)
+    # then: the boxes are written at once, no widget's template is rendered per row
+    names = [template.name for template in response.templates]
+    assert "django/forms/widgets/checkbox.html" not in names
+    assert "admin/change_list_results.html" in names
+    assert response.content.decode().count('class="action-select"') == 2
 
 
 def test_anonymous_bulk_actions_are_sent_to_the_login_page(anonymous, order):

@@ -21,9 +21,7 @@ from tests.returns.helpers import snapshot
 pytestmark = pytest.mark.django_db
 
 OVERVIEW = "/admin/returns/return/"
-EARLY_LINE = (
-    '<span class="muted cell-line refunded-before-receipt">refunded, parcel not received yet</span>'
-)
+EARLY_LINE = '<span class="refund-state refund-before_receipt">refunded before receipt</span>'
 WARNING = (
     '<p class="bo-warning" id="refunded-before-receipt">Refunded before the parcel arrived: '
     "the items are still awaited.</p>"
@@ -75,7 +73,7 @@ def test_the_overview_says_it_in_french(agent, credited):
     # when
     response = client.get(OVERVIEW)
     # then
-    assert "remboursé, colis pas encore reçu" in response.content.decode()
+    assert "remboursé avant réception" in response.content.decode()
 
 
 def test_the_returns_page_warns_that_it_was_refunded_before_receipt(as_agent, credited):
