@@ -55,6 +55,11 @@ class ReturnReason(TranslatedNameMixin):
         help_text=_("Off for reasons such as a defective product: the item is not put back."),
     )
     needs_detail = models.BooleanField(_("asks for details"), default=False)
+    needs_photos = models.BooleanField(
+        _("asks for photos"),
+        default=False,
+        help_text=_("On: the customer adds at least one photo of each item returned for it."),
+    )
 
     class Meta:
         verbose_name = _("return reason")

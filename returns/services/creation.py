@@ -37,6 +37,7 @@ from returns.services._common import (
     save_transition,
     tell_customer,
 )
+from returns.services.exchanges import on_approval
 from returns.services.rules import apply_rules, approve_by_rule, tell_approval
 from shop.models import Order, OrderLine, ShopSettings, User, Variant
 from shop.money import quantize
@@ -273,6 +274,7 @@ def _create_by_staff(
         ret.approve()
         save_transition(ret)
         event = record_status_event(ret, actor=actor, from_status=ReturnStatus.REQUESTED)
+        on_approval(ret, actor=actor)
         tell_approval(ret, event=event, actor=actor, notify=None)
     elif outcome.auto_approve:
         approve_by_rule(ret, outcome.approval_rule)

@@ -14,7 +14,7 @@ from refunds.models import ExchangeDue, Refund
 from refunds.services import exchange_settle
 from returns.models import Return, ReturnStatus
 from returns.services import return_approve, return_receive
-from shop.models import Order, ShopSettings, StockMovement
+from shop.models import Order, ShopSettings
 from tests.factories import VariantFactory
 from tests.fixtures.web import logged_in, shown_messages
 from tests.portal.helpers import form_data, nothing_written
@@ -198,7 +198,8 @@ def test_an_even_exchange_completes_with_its_replacement_order(
     ]
     socks_43.refresh_from_db()
     assert socks_43.stock_on_hand == 0
-    assert list(StockMovement.objects.filter(kind="exchange").values_list("quantity")) == [(-2,)]
+    # held at approval, shipped from what was held
+    assert list(socks_43.movements.values_list("kind", "quantity")) == [("exchange_reserved", -2)]
     assert (Refund.objects.count(), ExchangeDue.objects.count()) == (0, 0)
 
 
