@@ -25,6 +25,7 @@ from returns import services
 from returns.admin.forms import RejectForm
 from returns.admin.labels import ReturnLabelActionsMixin
 from returns.admin.pages import ReturnPagesMixin
+from returns.admin.photos import ReturnPhotosMixin
 from returns.errors import ReturnError
 from returns.models import Return, ReturnAction, ReturnLine, ReturnReason
 from returns.selectors import backoffice as pages
@@ -66,6 +67,7 @@ class ReturnReasonAdmin(_TranslatedListAdmin):
         "name_en",
         "restock_by_default",
         "needs_detail",
+        "needs_photos",
         "active",
         "position",
     ]
@@ -74,6 +76,7 @@ class ReturnReasonAdmin(_TranslatedListAdmin):
         "name_en",
         "restock_by_default",
         "needs_detail",
+        "needs_photos",
         "active",
         "position",
     ]
@@ -134,7 +137,7 @@ class BrandFilter(admin.SimpleListFilter):
 
 
 @admin.register(Return)
-class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
+class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, ReturnPhotosMixin, admin.ModelAdmin):
     list_display = [
         "rma_number",
         "status_badge",
@@ -225,6 +228,7 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
                 name="returns_return_mark_refunded",
             ),
             *self.label_urls(),
+            *self.photo_urls(),
             *super().get_urls(),
         ]
 

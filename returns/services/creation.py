@@ -38,6 +38,7 @@ from returns.services._common import (
     tell_customer,
 )
 from returns.services.exchanges import on_approval
+from returns.services.photos import PreparedPhoto, photos_add
 from returns.services.rules import apply_rules, approve_by_rule, tell_approval
 from shop.models import Order, OrderLine, ShopSettings, User, Variant
 from shop.money import quantize
@@ -50,6 +51,7 @@ class ReturnLineInput:
     reason_code: str
     reason_detail: str = ""
     restock: bool | None = None  # None = the reason's default (always False for POS-managed stock)
+    photos: tuple[PreparedPhoto, ...] = ()  # checked and re-encoded (services.photos)
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class _CheckedLine:
     reason: ReturnReason
     reason_detail: str
     restock: bool
+    photos: tuple[PreparedPhoto, ...] = ()
 
 
 def return_request(
@@ -124,6 +127,7 @@ def _request(
     if broken:
         raise ReturnError(broken[0].message, code=broken[0].code)
     checked = _check_lines(order, lines)
+    _check_photos(checked)
     _check_exchange_variant(refund_mode, exchange_variant, checked, from_portal=True)
     outcome = apply_rules(order, checked, channel=Return.Channel.PORTAL, shop_settings=settings)
     if outcome.blocked:
@@ -394,9 +398,21 @@ def _check_lines(order: Order, lines: list[ReturnLineInput]) -> list[_CheckedLin
                 reason=reason,
                 reason_detail=item.reason_detail.strip(),
                 restock=_restock_choice(item.restock, reason, order_line.variant),
+                photos=tuple(item.photos),
             )
         )
     return checked
+
+
+def _check_photos(checked: list[_CheckedLine]) -> None:
+    """The customer's photos are what each line's reason asks (returns.policy.photos_refusal);
+    staff, who see the item, are not asked for any."""
+    for line in checked:
+        refusal = policy.photos_refusal(
+            line.reason.needs_photos, len(line.photos), item=line.order_line.variant
+        )
+        if refusal is not None:
+            raise ReturnError(refusal.message, code=refusal.code)
 
 
 def _check_reason(reason: ReturnReason | None, item: ReturnLineInput) -> ReturnReason:
@@ -489,7 +505,7 @@ def _create_return(
         shipping_method=shipping_method,
     )
     for line in lines:
-        ReturnLine.objects.create(
+        created = ReturnLine.objects.create(
             ret=ret,
             order_line=line.order_line,
             quantity=line.quantity,
@@ -497,4 +513,6 @@ def _create_return(
             reason_detail=line.reason_detail,
             restock=line.restock,
         )
+        if line.photos:
+            photos_add(created, list(line.photos))
     return ret
