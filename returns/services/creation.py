@@ -462,7 +462,7 @@ def _check_exchange_variant(
         by_staff=not from_portal,
     )
     if refusal is not None:
-        raise ReturnError(refusal.message)
+        raise ReturnError(refusal.message, code=refusal.code)
 
 
 def _check_fee(fee: Decimal, currency: str) -> Decimal:
