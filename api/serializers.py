@@ -166,6 +166,15 @@ class ActionSerializer(ModelSerializer):
         fields = ["code", "name", "name_fr", "name_en"]
 
 
+class ExchangeOptionSerializer(serializers.Serializer):
+    """A size or colour the customer may get in exchange (returns.selectors.exchanges)."""
+
+    sku = serializers.CharField()
+    option = serializers.CharField()
+    price = serializers.DecimalField(max_digits=14, decimal_places=2)
+    stock = serializers.IntegerField(source="stock_on_hand")
+
+
 class ReturnableLineSerializer(serializers.Serializer):
     order_line_id = serializers.IntegerField()
     sku = serializers.CharField()
@@ -173,6 +182,7 @@ class ReturnableLineSerializer(serializers.Serializer):
     ordered = serializers.IntegerField()
     returnable = serializers.IntegerField()
     refusal = serializers.CharField(allow_blank=True)
+    exchange_options = ExchangeOptionSerializer(many=True)
 
 
 class ReturnabilitySerializer(serializers.Serializer):
@@ -202,6 +212,12 @@ class ReturnRequestSerializer(serializers.Serializer):
     refund_mode = serializers.ChoiceField(choices=Return.RefundMode.choices)
     delivery_option = serializers.ChoiceField(
         choices=Return.DeliveryOption.choices, default=Return.DeliveryOption.LABEL
+    )
+    exchange_sku = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text="For an exchange: the SKU wanted (one of the line's `exchange_options`).",
     )
 
 
@@ -257,6 +273,8 @@ class ReturnSerializer(ModelSerializer):
     status = serializers.ChoiceField(choices=ReturnStatus.choices)
     lines = ReturnLineSerializer(many=True)
     updated_at = UtcDateTimeField(source="status_changed_at")
+    exchange_sku = serializers.CharField(source="exchange_variant.sku", allow_null=True)
+    replacement_order = serializers.CharField(source="replacement_order.number", allow_null=True)
 
     class Meta:
         model = Return
@@ -272,6 +290,8 @@ class ReturnSerializer(ModelSerializer):
             "rejection_reason",
             "created_at",
             "updated_at",
+            "exchange_sku",
+            "replacement_order",
             "lines",
         ]
 

@@ -44,6 +44,17 @@ def _items(data) -> Iterable[str]:
         yield from (value for value in values if isinstance(value, str))
 
 
+def _large_upload(request: HttpRequest) -> bool:
+    """A multipart body beyond DATA_UPLOAD_MAX_MEMORY_SIZE (the photos of a return): its
+    files stream to disk instead of being read whole, which Django would refuse."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return request.content_type == "multipart/form-data" and limit is not None and length > limit
+
+
 class RefuseUnstorableInput:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -55,8 +66,9 @@ class RefuseUnstorableInput:
             or _unsafe([*request.COOKIES.keys(), *request.COOKIES.values()])
         )
         if why is None and request.method == "POST" and request.content_type in FORM_TYPES:
-            # The body is read first: a view reading request.body after request.POST can.
-            request.body  # noqa: B018
+            if not _large_upload(request):
+                # The body is read first: a view reading request.body after request.POST can.
+                request.body  # noqa: B018
             why = _unsafe(_items(request.POST))
         if why:
             # Django's 400 page, logged as a bad request (django.request, a warning).

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from portal.views import accounts, brands, credit, labels, orders, policy, returns
+from portal.views import accounts, brands, credit, labels, orders, photos, policy, returns
 
 urlpatterns = [
     path("", accounts.home, name="home"),
@@ -47,6 +47,11 @@ urlpatterns = [
         "returns/<str:rma_number>/label/qr.svg",
         labels.return_label_qr_svg,
         name="return_label_qr_svg",
+    ),
+    path(
+        "returns/<str:rma_number>/photos/<int:photo_id>/",
+        photos.return_photo,
+        name="return_photo",
     ),
     # Public: what may be returned and how, stated from the rules (returns/policy_page.py).
     path("return-policy/", policy.return_policy, name="return_policy"),

@@ -166,6 +166,12 @@ MESSAGES: dict[str, EventMessage] = {
     ),
     "exchange.paid": EventMessage(_("Exchange difference of %(amount)s paid."), money=("amount",)),
     "exchange.even": EventMessage(_("Exchange for the same price: nothing to settle.")),
+    "exchange.reserved": EventMessage(
+        _("%(count)d × %(item)s held in stock for the exchange."), numbers=("count",)
+    ),
+    "exchange.replacement": EventMessage(
+        _("Replacement order %(order)s made: %(count)d × %(item)s."), numbers=("count",)
+    ),
     # emails
     "notification.resent": EventMessage(
         _("Email “%(event)s” to %(recipient)s sent again (it had %(status)s)."),

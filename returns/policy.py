@@ -22,7 +22,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _lazy
 
 from returns.events import TEXT_LINE, part, render_message
-from returns.models import LabelAttemptStatus, Return, ReturnStatus
+from returns.models import MAX_PHOTOS_PER_LINE, LabelAttemptStatus, Return, ReturnStatus
 from shop.models import Order, ShopSettings
 from shop.money import format_money
 
@@ -59,6 +59,8 @@ class RefusalCode(StrEnum):
     EXCHANGE_NOT_SOLD = "exchange_not_sold"
     EXCHANGE_OUT_OF_STOCK = "exchange_out_of_stock"
     EXCHANGE_SETTLED = "exchange_settled"
+    PHOTOS_MISSING = "photos_missing"
+    TOO_MANY_PHOTOS = "too_many_photos"
 
 
 @dataclass(frozen=True)
@@ -613,3 +615,24 @@ def label_actions(
         cancel_refusal=kept.message if kept else "",
         failure=attempt.error if failed and attempt is not None else "",
     )
+
+
+# --- photos ------------------------------------------------------------------------------------
+
+
+def photos_refusal(reason_needs_photos: bool, count: int, *, item: object) -> Refusal | None:
+    """Why `count` photos of a returned `item` are not what its reason asks; None when they
+    are: a reason may ask for at least one, and no line takes more than MAX_PHOTOS_PER_LINE."""
+    if count > MAX_PHOTOS_PER_LINE:
+        return Refusal(
+            RefusalCode.TOO_MANY_PHOTOS,
+            gettext("Add at most %(count)d photos of “%(item)s”.")
+            % {"count": MAX_PHOTOS_PER_LINE, "item": item},
+        )
+    if reason_needs_photos and count == 0:
+        return Refusal(
+            RefusalCode.PHOTOS_MISSING,
+            gettext("Add at least one photo of “%(item)s”: the reason you chose asks for it.")
+            % {"item": item},
+        )
+    return None

@@ -94,7 +94,7 @@ SETTINGS_SECTIONS = [
     ),
     (
         _("Refund modes offered to customers"),
-        ["offer_money_back", "offer_store_credit", "offer_exchange"],
+        ["offer_money_back", "offer_store_credit", "offer_exchange", "instant_exchange"],
     ),
     (_("Fees"), ["default_return_fee"]),
     (_("Automatic refunds"), ["auto_refund_money_back", "auto_refund_store_credit"]),

@@ -224,6 +224,9 @@ class StockMovement(models.Model):
         ADJUSTMENT = "adjustment", _("adjustment")
         RETURN = "return", _("return restocked")
         EXCHANGE = "exchange", _("exchange shipped")
+        # Held for an exchange's replacement from its approval: out of what may be sold.
+        EXCHANGE_RESERVED = "exchange_reserved", _("reserved for an exchange")
+        EXCHANGE_RELEASED = "exchange_released", _("exchange reservation released")
 
     variant = models.ForeignKey(
         Variant, verbose_name=_("variant"), on_delete=models.PROTECT, related_name="movements"
@@ -478,6 +481,14 @@ class ShopSettings(models.Model):
         help_text=_("A store credit code expires this many days after it is issued; 0: never."),
     )
     offer_exchange = models.BooleanField(_("offer exchange"), default=True)
+    instant_exchange = models.BooleanField(
+        _("instant exchange"),
+        default=False,
+        help_text=_(
+            "On: an exchange's replacement order is made when the return is approved, "
+            "without waiting for the parcel. Off: when the parcel is received."
+        ),
+    )
     in_store_returns_allowed = models.BooleanField(_("in-store returns allowed"), default=True)
     notify_customers_by_default = models.BooleanField(
         _("notify customers by default"), default=True

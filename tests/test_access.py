@@ -28,6 +28,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.utils.encoding import force_bytes
@@ -53,11 +54,13 @@ from returns.models import (
     ReturnEvent,
     ReturnLabel,
     ReturnLine,
+    ReturnPhoto,
     ReturnReason,
     ReturnRule,
     ShippingMethod,
     TrackingEvent,
 )
+from returns.services.photos import photos_add, prepare_photo
 from shop.models import (
     Brand,
     Customer,
@@ -504,6 +507,10 @@ TABLE: dict[str, tuple[str, str]] = {
         "login login login login login   302   302   302   302   302",
         "    -     -     -     -     -     -     -     -     -     -",
     ),
+    "admin/returns/return/<int:return_id>/photos/<int:photo_id>/": (
+        "login login login login login   200   200   200   403   200",
+        "login login login login login   405   405   405   405   405",
+    ),
     "admin/returns/returnlabel/<int:label_id>/pdf/": (
         "login login login login login   200   200   200   403   200",
         "    -     -     -     -     -     -     -     -     -     -",
@@ -929,6 +936,10 @@ TABLE: dict[str, tuple[str, str]] = {
         "login   200   404   200   404   404   404   404   404   404",
         "    -     -     -     -     -     -     -     -     -     -",
     ),
+    "returns/<str:rma_number>/photos/<int:photo_id>/": (
+        "login   200   404   200   404   404   404   404   404   404",
+        "  405   405   405   405   405   405   405   405   405   405",
+    ),
     "returns/<str:rma_number>/label/qr.svg": (
         "login   200   404   200   404   404   404   404   404   404",
         "    -     -     -     -     -     -     -     -     -     -",
@@ -1064,6 +1075,7 @@ class World:
     refund_a: Refund
     due_a: ExchangeDue
     notification_a: Notification
+    photo_a: ReturnPhoto
     customer_b: Customer
     order_b: Order
     superuser: User
@@ -1111,6 +1123,9 @@ def build_world() -> World:
         created_by=boss,
     )
     notification_a = notification_enqueue(ret=return_a, event="approved")
+    photo_a = photos_add(
+        return_a.lines.first(), [prepare_photo(SimpleUploadedFile("a.png", png_bytes()))]
+    )[0]
     endpoint = WebhookEndpoint.objects.create(
         url="https://hooks.example.com/returns", events=["return.requested"]
     )
@@ -1166,6 +1181,7 @@ def build_world() -> World:
         refund_a=refund_a,
         due_a=due_a,
         notification_a=notification_a,
+        photo_a=photo_a,
         customer_b=customer_b,
         order_b=order_b,
         superuser=boss,
@@ -1189,6 +1205,7 @@ def path_for(route: str, world: World) -> str:
         "return_id": world.return_a.pk,
         "label_id": world.label_a.pk,
         "notification_id": world.notification_a.pk,
+        "photo_id": world.photo_a.pk,
         "delivery_id": world.admin_ids["notifications/webhookdelivery"],
         "pk": world.due_a.pk if "exchangedue" in route else world.refund_a.pk,
         "event": "approved",

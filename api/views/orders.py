@@ -15,6 +15,7 @@ from returns import policy
 from returns.models import Return, ReturnReason
 from returns.rules import evaluate_rules
 from returns.selectors import returnable_quantities
+from returns.selectors.exchanges import exchange_offer
 from shop.importing import ImportFileError, Row, import_rows
 from shop.models import Order, ShopSettings
 
@@ -120,7 +121,8 @@ class OrderReturnableView(ApiView):
             blocked=lambda: blocked,
         )
         in_store_only = policy.in_store_only_whatever_chosen(outcome)
-        lines = order.lines.select_related("variant__product").order_by("id")
+        lines = list(order.lines.select_related("variant__product").order_by("id"))
+        offered = _exchange_options(lines, shop)
         data = {
             "order": order.number,
             "returnable": answer.returnable,
@@ -134,6 +136,7 @@ class OrderReturnableView(ApiView):
                     "ordered": line.quantity,
                     "returnable": 0 if line.pk in blocked else answer.remaining.get(line.pk, 0),
                     "refusal": blocked[line.pk].message if line.pk in blocked else "",
+                    "exchange_options": offered.get(line.variant.product_id, []),
                 }
                 for line in lines
             ],
@@ -142,3 +145,14 @@ class OrderReturnableView(ApiView):
             "delivery_options": policy.offered_delivery_options(shop, in_store_only=in_store_only),
         }
         return Response(ReturnabilitySerializer(data).data)
+
+
+def _exchange_options(lines, shop: ShopSettings) -> dict[int, list]:
+    """By product, the sizes and colours offered in exchange (the portal's offer), when the
+    shop offers exchanges. One query."""
+    if Return.RefundMode.EXCHANGE not in policy.offered_refund_modes(shop):
+        return {}
+    by_product: dict[int, list] = {}
+    for variant in exchange_offer(lines):
+        by_product.setdefault(variant.product_id, []).append(variant)
+    return by_product

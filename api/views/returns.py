@@ -44,6 +44,7 @@ from returns.services import (
 )
 from returns.services.creation import ReturnLineInput
 from shop.http import pdf_download
+from shop.models import Variant
 
 
 def returns_of(who: Acting):
@@ -63,9 +64,9 @@ def _detail(ret: Return) -> dict:
 
 def returns_of_any():
     lines = ReturnLine.objects.select_related("order_line__variant", "reason").order_by("id")
-    return Return.objects.select_related("order__customer").prefetch_related(
-        Prefetch("lines", queryset=lines)
-    )
+    return Return.objects.select_related(
+        "order__customer", "exchange_variant", "replacement_order"
+    ).prefetch_related(Prefetch("lines", queryset=lines))
 
 
 def _line_inputs(lines: list[dict]) -> list[ReturnLineInput]:
@@ -78,6 +79,23 @@ def _line_inputs(lines: list[dict]) -> list[ReturnLineInput]:
         )
         for line in lines
     ]
+
+
+def _exchange_variant(data: dict) -> Variant | None:
+    """The item wanted in exchange, by SKU; the services judge whether it may be (the policy's
+    exchange_refusal). An unknown SKU is a 422."""
+    sku = data.get("exchange_sku") or ""
+    if not sku:
+        return None
+    variant = Variant.objects.select_related("product").filter(sku=sku).first()
+    if variant is None:
+        raise Problem(
+            422,
+            "exchange_not_sold",
+            gettext("Request refused"),
+            gettext("No item has the SKU %(sku)s.") % {"sku": sku},
+        )
+    return variant
 
 
 def _order_of(who: Acting, number: str):
@@ -145,6 +163,7 @@ class ReturnsView(ApiView):
             "delivery_option": data["delivery_option"],
             "customer_comment": data.get("customer_comment", ""),
             "notify_customer": data.get("notify_customer"),
+            "exchange_variant": _exchange_variant(data),
         }
         if who.for_customer:
             ret = return_request(**common, **who.service_kwargs())
@@ -187,6 +206,7 @@ class ReturnPreviewView(ApiView):
             refund_mode=data["refund_mode"],
             channel=Return.Channel.PORTAL if who.for_customer else Return.Channel.BACKOFFICE,
             delivery_option=data["delivery_option"],
+            exchange_variant=_exchange_variant(data),
         )
         if preview.rules.blocked and who.for_customer:
             raise Problem(

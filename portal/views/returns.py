@@ -5,8 +5,10 @@ a 404) and calls one service; return_request and return_cancel check every rule 
 """
 
 import secrets
+from dataclasses import replace
 
 from django.contrib import messages
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
@@ -27,12 +29,13 @@ from portal.views.scope import order_or_404, portal_page
 from refunds.money import money_for_returns
 from refunds.quotes import quote_preview
 from returns import policy
-from returns.models import Return
+from returns.models import MAX_PHOTOS_PER_LINE, Return
 from returns.rules import evaluate_rules
 from returns.selectors import return_of_form
 from returns.selectors.exchanges import exchange_offer
 from returns.selectors.labels import read_parcel_statement
-from returns.services import ReturnError, return_cancel, return_request
+from returns.services import ReturnError, ReturnLineInput, return_cancel, return_request
+from returns.services.photos import PHOTO_MAX_BYTES, PhotoError, prepare_photo
 from shop.models import Order, ShopSettings
 
 DRAFT_KEY = "portal_return_draft"
@@ -169,7 +172,13 @@ def return_request_confirm(request, number):
         messages.error(request, " ".join(rules.blocked_messages()))
         return _render_form(request, order, form, shop_settings)
     if request.method == "POST":
-        return _submit(request, order, form)
+        return _submit(request, order, form, rules)
+    return _render_summary(request, order, form, rules)
+
+
+def _render_summary(request, order: Order, form, rules, *, error="", status=200):
+    """The summary to confirm: the items, the choices, the quote (the price difference of an
+    exchange among its lines) and a field for each item's photos."""
     # The fee is the one return_request will set: the rules' (the shop's default without one).
     quote = quote_preview(
         order=order,
@@ -198,18 +207,40 @@ def return_request_confirm(request, number):
             ],
             "delivery_label": DELIVERY_OPTION_LABELS[delivery_option],
             "exchange_item": form.wanted_exchange_item(),
+            "photo_error": error,
+            "max_photos": MAX_PHOTOS_PER_LINE,
+            "max_photo_mb": PHOTO_MAX_BYTES // (1024 * 1024),
         },
+        status=status,
     )
 
 
-def _submit(request, order: Order, form: ReturnRequestForm):
+def photos_field(order_line_id: int) -> str:
+    return f"line-{order_line_id}-photos"
+
+
+def _with_photos(request, lines: list[ReturnLineInput]) -> list[ReturnLineInput]:
+    """Each chosen line with the photos sent for it, checked and re-encoded (PhotoError)."""
+    return [
+        replace(
+            line,
+            photos=tuple(
+                prepare_photo(upload)
+                for upload in request.FILES.getlist(photos_field(line.order_line_id))
+            ),
+        )
+        for line in lines
+    ]
+
+
+def _submit(request, order: Order, form: ReturnRequestForm, rules):
     # A double click, or two confirms at once, send the same draft: its token is the return's
     # idempotency key, so return_request makes one return and gives it back to both.
     try:
         ret = return_request(
             order=order,
             idempotency_key=_confirm_key(request),
-            lines=form.line_inputs(),
+            lines=_with_photos(request, form.line_inputs()),
             refund_mode=form.cleaned_data["refund_mode"],
             delivery_option=form.cleaned_data["delivery_option"],
             customer_comment=form.cleaned_data["customer_comment"],
@@ -217,11 +248,17 @@ def _submit(request, order: Order, form: ReturnRequestForm):
             **_acting_as(request, order),
         )
     except ReturnError as error:
+        if isinstance(error, PhotoError) or error.code in PHOTO_REFUSALS:
+            # Told on the summary, where the photos are chosen again; nothing was stored.
+            return _render_summary(request, order, form, rules, error=error.message, status=400)
         messages.error(request, error.message)
         return redirect("return_request", number=order.number)
     request.session.pop(DRAFT_KEY, None)
     messages.success(request, _confirmation(ret) % {"rma": ret.rma_number})
     return redirect("return_detail", rma_number=ret.rma_number)
+
+
+PHOTO_REFUSALS = (policy.RefusalCode.PHOTOS_MISSING, policy.RefusalCode.TOO_MANY_PHOTOS)
 
 
 def _confirmation(ret: Return) -> str:
@@ -247,6 +284,8 @@ def return_detail(request, rma_number):
     # What the page says of the parcel follows its label's real state (made, cancelled, failed).
     parcel = read_parcel_statement(ret)
     money = money_for_returns([ret])[ret.pk]
+    lines = list(ret.lines.all())
+    prefetch_related_objects(lines, "photos")  # the customer's photos of each item
     return render(
         request,
         "portal/return_detail.html",
@@ -255,7 +294,7 @@ def return_detail(request, rma_number):
             "parcel": parcel,
             "ret": ret,
             "order": ret.order,
-            "lines": list(ret.lines.all()),
+            "lines": lines,
             "timeline": customer_timeline(events),
             "steps": progress_steps(ret, events),
             "money": money,

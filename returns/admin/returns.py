@@ -40,6 +40,7 @@ from returns import services
 from returns.admin.forms import RejectForm
 from returns.admin.labels import ReturnLabelActionsMixin
 from returns.admin.pages import ReturnPagesMixin
+from returns.admin.photos import ReturnPhotosMixin
 from returns.errors import ReturnError
 from returns.label_state import LabelState, label_state, label_state_condition
 from returns.models import Return, ReturnAction, ReturnLine, ReturnReason
@@ -83,6 +84,7 @@ class ReturnReasonAdmin(_TranslatedListAdmin):
         "name_en",
         "restock_by_default",
         "needs_detail",
+        "needs_photos",
         "active",
         "position",
     ]
@@ -91,6 +93,7 @@ class ReturnReasonAdmin(_TranslatedListAdmin):
         "name_en",
         "restock_by_default",
         "needs_detail",
+        "needs_photos",
         "active",
         "position",
     ]
@@ -173,7 +176,7 @@ class BrandFilter(admin.SimpleListFilter):
 
 
 @admin.register(Return)
-class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
+class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, ReturnPhotosMixin, admin.ModelAdmin):
     list_display = [
         "rma_number",
         "order_customer",
@@ -262,6 +265,7 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, admin.ModelAdmin):
                 name="returns_return_mark_refunded",
             ),
             *self.label_urls(),
+            *self.photo_urls(),
             *super().get_urls(),
         ]
 

@@ -1,6 +1,7 @@
 """The returns app's models: a return with its lines and timeline (returns.py), the rules that
 shape it (rules.py), and its shipping methods, labels and tracking (labels.py)."""
 
+from returns.models.exchanges import ExchangeReservation, ReservationStatus
 from returns.models.labels import (
     LabelAttempt,
     LabelAttemptStatus,
@@ -10,6 +11,7 @@ from returns.models.labels import (
     ShippingMethod,
     TrackingEvent,
 )
+from returns.models.photos import MAX_PHOTOS_PER_LINE, ReturnPhoto
 from returns.models.returns import (
     FINAL_STATUSES,
     LIVE_STATUSES,
@@ -30,19 +32,23 @@ __all__ = [
     "FEE_KINDS",
     "FINAL_STATUSES",
     "LIVE_STATUSES",
+    "MAX_PHOTOS_PER_LINE",
     "STAFF_FEE",
     "STATUS_CUSTOMER_LABELS",
     "STATUS_DESCRIPTIONS",
+    "ExchangeReservation",
     "FeeLine",
     "LabelAttempt",
     "LabelAttemptStatus",
     "LabelStatus",
     "ParcelStatus",
+    "ReservationStatus",
     "Return",
     "ReturnAction",
     "ReturnEvent",
     "ReturnLabel",
     "ReturnLine",
+    "ReturnPhoto",
     "ReturnReason",
     "ReturnRule",
     "ReturnStatus",

@@ -64,6 +64,11 @@ class ReturnReason(TranslatedNameMixin):
             "charged."
         ),
     )
+    needs_photos = models.BooleanField(
+        _("asks for photos"),
+        default=False,
+        help_text=_("On: the customer adds at least one photo of each item returned for it."),
+    )
 
     class Meta:
         verbose_name = _("return reason")

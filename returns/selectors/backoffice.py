@@ -133,7 +133,7 @@ def return_for_page(pk) -> Return:
             "replacement_order",
             "created_by",
         )
-        .prefetch_related(Prefetch("lines", queryset=lines.order_by("id")))
+        .prefetch_related(Prefetch("lines", queryset=lines.order_by("id")), "lines__photos")
         .get(pk=pk)
     )
 

@@ -38,6 +38,8 @@ from returns.services._common import (
     save_transition,
     tell_customer,
 )
+from returns.services.exchanges import on_approval
+from returns.services.photos import PreparedPhoto, photos_add
 from returns.services.rules import apply_rules, approve_by_rule, tell_approval
 from shop.models import Order, OrderLine, ShopSettings, User, Variant
 from shop.money import quantize
@@ -51,6 +53,7 @@ class ReturnLineInput:
     reason_code: str
     reason_detail: str = ""
     restock: bool | None = None  # None = the reason's default (always False for POS-managed stock)
+    photos: tuple[PreparedPhoto, ...] = ()  # checked and re-encoded (services.photos)
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,7 @@ class _CheckedLine:
     reason: ReturnReason
     reason_detail: str
     restock: bool
+    photos: tuple[PreparedPhoto, ...] = ()
 
 
 def return_request(
@@ -125,6 +129,7 @@ def _request(
     if broken:
         raise ReturnError(broken[0].message, code=broken[0].code)
     checked = _check_lines(order, lines)
+    _check_photos(checked)
     _check_exchange_variant(refund_mode, exchange_variant, checked, from_portal=True)
     outcome = apply_rules(
         order,
@@ -292,6 +297,7 @@ def _create_by_staff(
         ret.approve()
         save_transition(ret)
         event = record_status_event(ret, actor=actor, from_status=ReturnStatus.REQUESTED)
+        on_approval(ret, actor=actor)
         tell_approval(ret, event=event, actor=actor, notify=None)
     elif outcome.auto_approve:
         approve_by_rule(ret, outcome.approval_rule)
@@ -423,9 +429,21 @@ def _check_lines(order: Order, lines: list[ReturnLineInput]) -> list[_CheckedLin
                 reason=reason,
                 reason_detail=item.reason_detail.strip(),
                 restock=_restock_choice(item.restock, reason, order_line.variant),
+                photos=tuple(item.photos),
             )
         )
     return checked
+
+
+def _check_photos(checked: list[_CheckedLine]) -> None:
+    """The customer's photos are what each line's reason asks (returns.policy.photos_refusal);
+    staff, who see the item, are not asked for any."""
+    for line in checked:
+        refusal = policy.photos_refusal(
+            line.reason.needs_photos, len(line.photos), item=line.order_line.variant
+        )
+        if refusal is not None:
+            raise ReturnError(refusal.message, code=refusal.code)
 
 
 def _check_reason(reason: ReturnReason | None, item: ReturnLineInput) -> ReturnReason:
@@ -475,7 +493,7 @@ def _check_exchange_variant(
         by_staff=not from_portal,
     )
     if refusal is not None:
-        raise ReturnError(refusal.message)
+        raise ReturnError(refusal.message, code=refusal.code)
 
 
 def _check_fee(fee: Decimal, currency: str) -> Decimal:
@@ -522,7 +540,7 @@ def _create_return(
         shipping_method=shipping_method,
     )
     for line in lines:
-        ReturnLine.objects.create(
+        created = ReturnLine.objects.create(
             ret=ret,
             order_line=line.order_line,
             quantity=line.quantity,
@@ -531,4 +549,6 @@ def _create_return(
             # An item the customer keeps never comes back to the shelf.
             restock=line.restock and not keep_item,
         )
+        if line.photos:
+            photos_add(created, list(line.photos))
     return ret

@@ -15,6 +15,7 @@ from returns.locks import lock_order, lock_return
 from returns.models import Return, ReturnAction, ReturnEvent
 from returns.selectors.exchanges import exchange_settled
 from returns.services._common import check_action, record_event
+from returns.services.exchanges import move_reservation
 from shop.models import User, Variant
 from shop.money import quantize
 
@@ -142,6 +143,7 @@ def return_change_exchange_item(
         before = str(locked.exchange_variant) if locked.exchange_variant is not None else "-"
         locked.exchange_variant = variant
         locked.save(update_fields=["exchange_variant"])
+        move_reservation(locked, variant, actor=actor)
         record_event(
             locked,
             kind=ReturnEvent.Kind.NOTE,

@@ -17,6 +17,7 @@ from returns.services._common import (
     save_transition,
     tell_customer,
 )
+from returns.services.exchanges import on_approval
 from returns.services.keeping import keep_items
 from shop.models import Order, ShopSettings, User
 
@@ -52,6 +53,7 @@ def approve_by_rule(ret: Return, rule: ReturnRule | None) -> None:
     ret.approve()
     save_transition(ret)
     event = record_status_event(ret, actor=None, from_status=from_status)
+    on_approval(ret, actor=None)
     record_event(
         ret,
         kind=ReturnEvent.Kind.NOTE,

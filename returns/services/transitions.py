@@ -24,10 +24,10 @@ from returns.services._common import (
     save_transition,
     tell_customer,
 )
+from returns.services.exchanges import on_approval, release_replacement, ship_replacement
 from returns.services.rules import approval_label, closing_label
-from shop.models import Order, OrderLine, StockMovement, User
-from shop.money import quantize
-from shop.services import StockError, stock_move
+from shop.models import StockMovement, User
+from shop.services import stock_move
 
 
 def _run(
@@ -93,16 +93,24 @@ def return_approve(
             check_action(action)
             locked.action = action
 
+    tell = approval_label(actor, notify)
+
+    def hold_then_tell(locked: Return, event: ReturnEvent) -> None:
+        on_approval(locked, actor=actor)  # an exchange's units held (or shipped at once)
+        tell(locked, event)
+
     return _run(
         ret,
         "approve",
-        after=approval_label(actor, notify),
+        after=hold_then_tell,
         actor=actor,
         note=note,
         notify=notify,
         expected_status=expected_status,
         before=choose_action,
         fields=("action",),
+        # An instant exchange numbers its replacement order under the order's lock.
+        order_first=ret.is_exchange_for_item,
     )
 
 
@@ -124,6 +132,7 @@ def return_reject(
         locked = lock_return(ret.pk, expected_status=expected_status)
         require_transition(locked, "reject", actor)
         _refuse_if_refunded(locked, "reject")
+        release_replacement(locked, actor=actor)
         from_status = locked.status
         locked.reject(reason)
         save_transition(locked, "rejection_reason")
@@ -149,13 +158,24 @@ def return_cancel(
     return _run(
         ret,
         "cancel",
-        before=_unless_refunded("cancel", then=closing_label(actor)),
+        before=_unless_refunded("cancel", then=_closing(actor)),
         actor=actor,
         note=note,
         notify=notify,
         expected_status=expected_status,
         allowed=_may_cancel(guest_order_verified),
     )
+
+
+def _closing(actor: User | None) -> Callable[[Return], None]:
+    """A closing return's label is cancelled and the units its exchange held released."""
+    cancel_label = closing_label(actor)
+
+    def close(locked: Return) -> None:
+        cancel_label(locked)
+        release_replacement(locked, actor=actor)
+
+    return close
 
 
 def _may_cancel(guest_order_verified: bool) -> Callable[[Return, User | None], bool]:
@@ -231,6 +251,8 @@ def return_receive(
     choice); lines it leaves out, or all lines when it is None, came back as requested.
     """
     with transaction.atomic():
+        if ret.is_exchange_for_item:  # its replacement order is numbered under the order's lock
+            lock_order(ret.order_id)
         locked = lock_return(ret.pk, expected_status=expected_status)
         require_transition(locked, "receive", actor, system_may=True)
         lines = _record_received(locked, received or {})
@@ -246,6 +268,7 @@ def return_receive(
             params=event_params,
         )
         restock_lines(lines, actor=actor)
+        ship_replacement(locked, units_received(locked), actor=actor)
         _record_owed_back(locked)
         tell_customer(locked, event=event, actor=actor, notify=notify)
     return locked
@@ -284,7 +307,8 @@ def return_complete(
 
     def settle(locked: Return) -> None:
         _require_settled(locked)
-        _ship_exchange(locked, actor=actor)
+        # Made at receipt; a return received before that ships it now.
+        ship_replacement(locked, units_received(locked), actor=actor)
 
     return _run(
         ret,
@@ -327,7 +351,7 @@ def return_expire(
     return _run(
         ret,
         "expire",
-        before=_unless_refunded("expire", then=closing_label(actor)),
+        before=_unless_refunded("expire", then=_closing(actor)),
         actor=actor,
         note=note,
         notify=notify,
@@ -385,6 +409,10 @@ def _record_received(ret: Return, received: dict[int, tuple[int, bool | None]]) 
     return lines
 
 
+def units_received(ret: Return) -> int:
+    return sum(line.received_quantity or 0 for line in ret.lines.all())
+
+
 def restock_lines(lines: list[ReturnLine], *, actor: User | None) -> None:
     """Put back in stock the lines to restock, in variant id order: a transaction moving the
     stock of several variants moves them in that order (returns/locks.py, rank 7)."""
@@ -405,60 +433,3 @@ def _restock(line: ReturnLine, *, actor: User | None) -> StockMovement | None:
         note=f"{line.ret.rma_number}",
         key=line.restock_key,
     )
-
-
-# --- exchanges -------------------------------------------------------------------------------
-
-
-def _ship_exchange(ret: Return, *, actor: User | None) -> None:
-    """Create the replacement order of an exchange and take its stock (price differences are
-    the refunds app's business)."""
-    variant = ret.exchange_variant
-    if not ret.is_exchange_for_item or variant is None:  # None: for the type checker
-        return
-    quantity = sum(line.received_quantity or 0 for line in ret.lines.all())
-    if quantity == 0 or ret.replacement_order_id is not None:
-        return
-    order = ret.order  # locked by return_complete before the return
-    replacement = Order.objects.create(
-        number=_replacement_number(order),
-        customer=order.customer,
-        email=order.email,
-        status=Order.Status.PLACED,
-        shipping_country=order.shipping_country,
-        shipping_postcode=order.shipping_postcode,
-        currency=order.currency,
-        shipping_cost=0,
-        discount=0,
-        amount_paid=0,
-    )
-    OrderLine.objects.create(
-        order=replacement,
-        variant=variant,
-        quantity=quantity,
-        unit_price_paid=quantize(variant.price, order.currency),
-    )
-    ret.replacement_order = replacement
-    if variant.stock_managed_by_pos:
-        return  # the point of sale owns that stock
-    try:
-        stock_move(
-            variant=variant,
-            quantity=-quantity,
-            kind=StockMovement.Kind.EXCHANGE,
-            actor=actor,
-            note=ret.rma_number,
-            key=f"return:{ret.pk}:exchange",
-        )
-    except StockError as exc:
-        raise ReturnError(
-            gettext("Not enough stock of “%(item)s” to send %(count)d in exchange.")
-            % {"item": variant, "count": quantity}
-        ) from exc
-
-
-def _replacement_number(order: Order) -> str:
-    n = Return.objects.filter(order=order, replacement_order__isnull=False).count() + 1
-    while Order.objects.filter(number=f"{order.number}-X{n}").exists():
-        n += 1
-    return f"{order.number}-X{n}"

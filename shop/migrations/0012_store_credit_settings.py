@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shop', '0010_order_payment'),
+        ('shop', '0011_stock_reservations'),
     ]
 
     operations = [

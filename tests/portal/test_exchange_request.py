@@ -14,7 +14,7 @@ from refunds.models import ExchangeDue, Refund
 from refunds.services import exchange_settle
 from returns.models import Return, ReturnStatus
 from returns.services import return_approve, return_receive
-from shop.models import Order, ShopSettings, StockMovement
+from shop.models import Order, ShopSettings
 from tests.factories import VariantFactory
 from tests.fixtures.web import logged_in, shown_messages
 from tests.portal.helpers import form_data, nothing_written
@@ -198,7 +198,8 @@ def test_an_even_exchange_completes_with_its_replacement_order(
     ]
     socks_43.refresh_from_db()
     assert socks_43.stock_on_hand == 0
-    assert list(StockMovement.objects.filter(kind="exchange").values_list("quantity")) == [(-2,)]
+    # held at approval, shipped from what was held
+    assert list(socks_43.movements.values_list("kind", "quantity")) == [("exchange_reserved", -2)]
     assert (Refund.objects.count(), ExchangeDue.objects.count()) == (0, 0)
 
 
@@ -300,8 +301,8 @@ def test_the_return_page_of_an_exchange_reads_no_query_more(
     customer_client.post(form_url(order), exchange_data(order, tshirts["L"]))
     customer_client.post(confirm_url(order))
     ret = Return.objects.get()
-    # when / then: the 14 queries of any return's page (tests/portal/test_return_page.py)
-    with django_assert_num_queries(14):
+    # when / then: the 15 queries of any return's page (tests/portal/test_return_page.py)
+    with django_assert_num_queries(15):
         response = customer_client.get(f"/returns/{ret.rma_number}/")
     assert response.status_code == 200
     assert 'id="exchange-item"' in response.content.decode()
@@ -325,3 +326,37 @@ def test_the_emails_name_the_item_in_english_too(customer_client, order, tshirts
     for email in emails:
         assert "Wanted in exchange: Organic cotton T-shirt (L)" in email.text_body
         assert "<strong>Wanted in exchange:</strong> Organic cotton T-shirt (L)" in email.html_body
+
+
+# --- the price difference, told before confirming --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("size", "rows", "told"),
+    [
+        ("L", [(1, "wrong-size")], "you will pay the difference of €2.01."),
+        ("S", [(1, "wrong-size")], "we refund you the difference of €2.99."),
+        ("socks-43", [(0, ""), (1, "wrong-size")], "costs the same: nothing to pay."),
+    ],
+)
+def test_the_summary_tells_the_difference_before_confirming(
+    customer_client, order, tshirts, size, rows, told
+):
+    # given: the S put back in stock (10.00 for the 12.99 paid)
+    tshirts["S"].stock_on_hand = 1
+    tshirts["S"].save()
+    customer_client.post(form_url(order), exchange_data(order, tshirts[size], *rows))
+    # when
+    summary = customer_client.get(confirm_url(order))
+    # then: said in words above the quote, nothing created yet
+    html = summary.content.decode()
+    start = html.index('id="exchange-difference"')
+    assert told in html[start : html.index("</p>", start)]
+    assert Return.objects.count() == 0
+
+
+def test_the_summary_tells_the_difference_in_french(customer_client, order, tshirts):
+    customer_client.post(form_url(order), exchange_data(order, tshirts["L"]))
+    customer_client.cookies.load({"django_language": "fr"})
+    summary = customer_client.get(confirm_url(order))
+    assert "vous paierez la différence de 2,01\xa0€" in summary.content.decode()

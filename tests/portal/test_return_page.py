@@ -265,10 +265,10 @@ def test_the_return_page_query_count_does_not_grow_with_lines(
         OrderLineFactory(order=big_order, quantity=2)
     big = request_return(big_order, (0, ""), (1, "changed-mind"), *[(2, "wrong-size")] * 4)
     return_approve(actor=staff, ret=big, note="Thank you")
-    # when / then: session, user, customer, return, its lines, events, its label, the money
-    # state (4), refunds, shop settings, the default brand (the order has none)
+    # when / then: session, user, customer, return, its lines, their photos, events, its
+    # label, the money state (4), refunds, shop settings, the default brand (the order has none)
     for ret in (small, big):
-        with django_assert_num_queries(14):
+        with django_assert_num_queries(15):
             response = customer_client.get(url(ret))
         assert response.status_code == 200
     assert len(response.context["lines"]) == 5

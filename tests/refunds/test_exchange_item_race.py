@@ -24,7 +24,10 @@ def test_a_change_and_a_settlement_at_once_settle_the_item_that_is_sent(slow_out
     product = order.lines.get().variant.product
     large = VariantFactory(product=product, option="L", price=Decimal("25.00"), stock_on_hand=3)
     extra = VariantFactory(product=product, option="XL", price=Decimal("30.00"), stock_on_hand=3)
-    ret = received_return(order, [1], mode=Return.RefundMode.EXCHANGE, exchange_variant=large)
+    # approved: once received, its replacement order is made and the item fixed
+    ret = received_return(
+        order, [1], mode=Return.RefundMode.EXCHANGE, exchange_variant=large, received=False
+    )
     manager = refunds_manager()
     agent = grant(refunds_manager(), "change_return")
     # when

@@ -1,13 +1,21 @@
-"""Completing an exchange ships a replacement order for the chosen variant and takes its stock."""
+"""An exchange holds its units from the approval, ships them as a replacement order on
+receipt (or at approval with instant exchange) and releases what it no longer needs."""
 
 from decimal import Decimal
 
 import pytest
 
 from returns.errors import ReturnError
-from returns.models import Return, ReturnStatus
-from returns.services import return_complete, return_receive
-from shop.models import Order, StockMovement
+from returns.models import ExchangeReservation, Return, ReturnStatus
+from returns.services import (
+    return_approve,
+    return_cancel,
+    return_change_exchange_item,
+    return_complete,
+    return_expire,
+    return_receive,
+)
+from shop.models import Order, ShopSettings, StockMovement
 from tests.factories import VariantFactory
 from tests.returns.helpers import lines_of, return_in, snapshot
 
@@ -23,18 +31,40 @@ def larger(order):
     )
 
 
-def test_completing_an_exchange_ships_a_replacement_order(staff, order, larger, notifications):
-    # given: 3 announced, 2 came back
-    ret = return_in(
-        ReturnStatus.APPROVED, staff, order, 3, refund_mode="exchange", exchange_variant=larger
+def ledger(variant) -> list[tuple[str, int]]:
+    return list(variant.movements.order_by("id").values_list("kind", "quantity"))
+
+
+def stock(variant) -> int:
+    variant.refresh_from_db()
+    return variant.stock_on_hand
+
+
+def exchange_in(status, staff, order, variant, *quantities) -> Return:
+    return return_in(
+        status, staff, order, *quantities, refund_mode="exchange", exchange_variant=variant
     )
-    return_receive(actor=staff, ret=ret, received={ret.lines.get().pk: (2, None)})
+
+
+def test_approval_holds_the_units_wanted(staff, order, larger, notifications):
+    ret = exchange_in(ReturnStatus.APPROVED, staff, order, larger, 3)
+    assert stock(larger) == 2
+    assert ledger(larger) == [("exchange_reserved", -3)]
+    held = ExchangeReservation.objects.get(ret=ret)
+    assert (held.variant, held.quantity, held.status) == (larger, 3, "held")
+    assert ret.replacement_order is None
+
+
+def test_receipt_makes_the_replacement_order_from_the_units_held(
+    staff, order, larger, notifications
+):
+    # given: 3 announced and held, 2 came back
+    ret = exchange_in(ReturnStatus.APPROVED, staff, order, larger, 3)
     # when
-    completed = return_complete(actor=staff, ret=Return.objects.get(pk=ret.pk))
-    # then
+    received = return_receive(actor=staff, ret=ret, received={ret.lines.get().pk: (2, None)})
+    # then: the replacement of 2 is made now, the third unit held goes back to the stock
     replacement = Order.objects.get(number=f"{order.number}-X1")
-    assert Return.objects.get(pk=ret.pk).replacement_order == replacement
-    assert completed.replacement_order == replacement
+    assert received.replacement_order == replacement
     assert (replacement.customer, replacement.email, replacement.currency) == (
         order.customer,
         order.email,
@@ -44,79 +74,128 @@ def test_completing_an_exchange_ships_a_replacement_order(staff, order, larger, 
         order.shipping_country,
         order.shipping_postcode,
     )
-    assert replacement.status == Order.Status.PLACED
-    assert replacement.amount_paid == Decimal("0.00")
+    assert (replacement.status, replacement.amount_paid) == (Order.Status.PLACED, Decimal("0.00"))
     assert list(replacement.lines.values_list("variant", "quantity", "unit_price_paid")) == [
         (larger.pk, 2, Decimal("20.00"))
     ]
-    larger.refresh_from_db()
-    assert larger.stock_on_hand == 3
-    movement = StockMovement.objects.get(kind="exchange")
-    assert (movement.variant, movement.quantity, movement.key) == (
-        larger,
-        -2,
-        f"return:{ret.pk}:exchange",
-    )
+    assert ledger(larger) == [("exchange_reserved", -3), ("exchange_released", 1)]
+    assert stock(larger) == 3
+    assert ExchangeReservation.objects.get(ret=ret).status == "shipped"
+    # completing keeps that order: no second one, no second movement
+    completed = return_complete(actor=staff, ret=Return.objects.get(pk=ret.pk))
+    assert completed.replacement_order == replacement
+    assert Order.objects.filter(number__startswith=f"{order.number}-X").count() == 1
+    assert ledger(larger) == [("exchange_reserved", -3), ("exchange_released", 1)]
 
 
 def test_second_exchange_of_an_order_is_numbered_after_the_first(
     staff, order, larger, notifications
 ):
     for _ in range(2):
-        ret = return_in(
-            ReturnStatus.RECEIVED, staff, order, 1, refund_mode="exchange", exchange_variant=larger
-        )
-        return_complete(actor=staff, ret=ret)
+        exchange_in(ReturnStatus.RECEIVED, staff, order, larger, 1)
     assert set(
         Order.objects.filter(number__startswith=f"{order.number}-X").values_list(
             "number", flat=True
         )
     ) == {f"{order.number}-X1", f"{order.number}-X2"}
+    assert stock(larger) == 3
 
 
-def test_exchange_without_stock_is_refused_and_nothing_changes(staff, order, larger, notifications):
-    # given
-    ret = return_in(
-        ReturnStatus.RECEIVED, staff, order, 3, refund_mode="exchange", exchange_variant=larger
-    )
+def test_approval_without_the_stock_is_refused_and_nothing_changes(
+    staff, order, larger, notifications
+):
+    # given: requested while 5 were in stock, 3 sold since
+    ret = exchange_in(ReturnStatus.REQUESTED, staff, order, larger, 3)
     larger.stock_on_hand = 2
     larger.save()
     before = snapshot(ret)
     sent = len(notifications.calls)
     # when
-    with pytest.raises(ReturnError, match="Not enough stock"):
-        return_complete(actor=staff, ret=ret)
+    with pytest.raises(ReturnError, match=r"Not enough stock of .* to hold 3 for the exchange"):
+        return_approve(actor=staff, ret=ret)
     # then
     assert snapshot(ret) == before
+    assert Return.objects.get(pk=ret.pk).status == ReturnStatus.REQUESTED
     assert len(notifications.calls) == sent
-    assert not Order.objects.filter(number__startswith=f"{order.number}-X").exists()
-    larger.refresh_from_db()
-    assert larger.stock_on_hand == 2
+    assert not ExchangeReservation.objects.exists()
+    assert ledger(larger) == []
+    assert stock(larger) == 2
 
 
-def test_money_back_completion_ships_nothing(staff, order, notifications):
-    ret = return_in(ReturnStatus.RECEIVED, staff, order, 1)
+@pytest.mark.parametrize("close", ["cancel", "expire"])
+def test_a_closed_exchange_gives_its_units_back(staff, order, larger, notifications, close):
+    ret = exchange_in(ReturnStatus.APPROVED, staff, order, larger, 2)
+    if close == "cancel":
+        return_cancel(actor=staff, ret=ret)
+    else:
+        return_expire(actor=staff, ret=ret)
+    assert ledger(larger) == [("exchange_reserved", -2), ("exchange_released", 2)]
+    assert stock(larger) == 5
+    assert ExchangeReservation.objects.get(ret=ret).status == "released"
+
+
+def test_instant_exchange_makes_the_replacement_at_approval(
+    staff, order, larger, notifications, shop_settings
+):
+    ShopSettings.objects.filter(pk=shop_settings.pk).update(instant_exchange=True)
+    ret = exchange_in(ReturnStatus.APPROVED, staff, order, larger, 2)
+    replacement = Return.objects.get(pk=ret.pk).replacement_order
+    assert replacement is not None
+    assert list(replacement.lines.values_list("variant", "quantity")) == [(larger.pk, 2)]
+    assert ledger(larger) == [("exchange_reserved", -2)]
+    # the parcel arriving makes no second order
+    return_receive(actor=staff, ret=Return.objects.get(pk=ret.pk))
+    assert Order.objects.filter(number__startswith=f"{order.number}-X").count() == 1
+    assert stock(larger) == 3
+
+
+def test_staff_choosing_another_item_move_what_is_held(staff, order, larger, notifications):
+    extra = VariantFactory(product=larger.product, option="XL", price=larger.price, stock_on_hand=4)
+    ret = exchange_in(ReturnStatus.APPROVED, staff, order, larger, 2)
+    return_change_exchange_item(actor=staff, ret=ret, variant=extra)
+    assert (stock(larger), stock(extra)) == (5, 2)
+    assert ledger(larger) == [("exchange_reserved", -2), ("exchange_released", 2)]
+    assert ledger(extra) == [("exchange_reserved", -2)]
+    held = ExchangeReservation.objects.get(ret=ret, status="held")
+    assert (held.variant, held.quantity) == (extra, 2)
+
+
+def test_another_item_out_of_stock_is_refused_and_the_first_stays_held(
+    staff, order, larger, notifications
+):
+    extra = VariantFactory(product=larger.product, option="XL", price=larger.price, stock_on_hand=1)
+    ret = exchange_in(ReturnStatus.APPROVED, staff, order, larger, 2)
+    with pytest.raises(ReturnError):
+        return_change_exchange_item(actor=staff, ret=ret, variant=extra)
+    assert Return.objects.get(pk=ret.pk).exchange_variant == larger
+    assert (stock(larger), stock(extra)) == (3, 1)
+    assert ExchangeReservation.objects.get(status="held").variant == larger
+
+
+def test_money_back_holds_and_ships_nothing(staff, order, notifications):
     orders = Order.objects.count()
+    ret = return_in(ReturnStatus.RECEIVED, staff, order, 1)
     completed = return_complete(actor=staff, ret=ret)
     assert completed.replacement_order is None
     assert Order.objects.count() == orders
-    assert not StockMovement.objects.filter(kind="exchange").exists()
+    assert not StockMovement.objects.filter(kind__startswith="exchange").exists()
+    assert not ExchangeReservation.objects.exists()
 
 
-def test_exchange_with_nothing_received_ships_nothing(staff, order, larger, notifications):
-    ret = return_in(
-        ReturnStatus.APPROVED, staff, order, 1, refund_mode="exchange", exchange_variant=larger
-    )
+def test_exchange_with_nothing_received_ships_nothing_and_releases(
+    staff, order, larger, notifications
+):
+    ret = exchange_in(ReturnStatus.APPROVED, staff, order, larger, 1)
     return_receive(actor=staff, ret=ret, received={ret.lines.get().pk: (0, None)})
     completed = return_complete(actor=staff, ret=Return.objects.get(pk=ret.pk))
     assert completed.replacement_order is None
-    assert not StockMovement.objects.filter(kind="exchange").exists()
+    assert ledger(larger) == [("exchange_reserved", -1), ("exchange_released", 1)]
+    assert stock(larger) == 5
 
 
 def test_staff_may_exchange_for_another_product(staff, order, notifications):
     other = VariantFactory(stock_on_hand=4)
-    ret = return_in(
-        ReturnStatus.RECEIVED, staff, order, 1, refund_mode="exchange", exchange_variant=other
-    )
+    ret = exchange_in(ReturnStatus.RECEIVED, staff, order, other, 1)
     completed = return_complete(actor=staff, ret=ret)
     assert completed.replacement_order.lines.get().variant == other
+    assert stock(other) == 3

@@ -53,8 +53,8 @@ def test_the_page_of_a_received_exchange_offers_to_settle_it_not_to_mark_it_refu
 
 
 def test_staff_change_the_item_from_the_page(as_agent, agent, order, sizes):
-    # given
-    ret = exchange(order, sizes)
+    # given: on its way back (once received, its replacement order is made: the item is fixed)
+    ret = exchange(order, sizes, status=ReturnStatus.IN_TRANSIT)
     page = as_agent.get(page_url(ret))
     # when
     response = as_agent.post(
@@ -66,8 +66,8 @@ def test_staff_change_the_item_from_the_page(as_agent, agent, order, sizes):
     assert response.status_code == 302
     assert messages_of(response) == [("success", f"Return {ret.rma_number} saved.")]
     ret.refresh_from_db()
-    assert (ret.exchange_variant, ret.status) == (sizes["XL"], ReturnStatus.RECEIVED)
-    event = ret.events.filter(kind=ReturnEvent.Kind.NOTE).get()
+    assert (ret.exchange_variant, ret.status) == (sizes["XL"], ReturnStatus.IN_TRANSIT)
+    event = ret.events.filter(kind=ReturnEvent.Kind.NOTE, code="return.updated").get()
     assert (event.actor, event.visible_to_customer) == (agent, False)
     assert event.text == f"Item sent in exchange: {sizes['L']} → {sizes['XL']}"
 
@@ -100,7 +100,7 @@ def test_the_page_of_an_exchange_makes_two_queries_more_to_offer_its_item(
     as_agent, order, sizes, django_assert_num_queries
 ):
     # given
-    ret = exchange(order, sizes)
+    ret = exchange(order, sizes, status=ReturnStatus.IN_TRANSIT)
     # when / then: whether it is settled, and the items to choose from
     with django_assert_num_queries(RETURN_PAGE_QUERIES + 2):
         assert as_agent.get(page_url(ret)).status_code == 200

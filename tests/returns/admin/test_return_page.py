@@ -377,9 +377,10 @@ def test_complete_is_offered_once_nothing_is_left_to_refund(order, as_manager, m
 # --- query counts ----------------------------------------------------------------------------
 
 # The page's queries, whatever its number of lines and events: session, user, permissions (2),
-# the return and its lines (2), the money state (4), the refunds, the shop settings, the label,
-# the timeline, the emails, the actions of the form. A label's tracking events add one.
-RETURN_PAGE_QUERIES = 16
+# the return, its lines and their photos (3), the money state (4), the refunds, the shop
+# settings, the label, the timeline, the emails, the actions of the form. A label's tracking
+# events add one.
+RETURN_PAGE_QUERIES = 17
 
 
 def test_the_return_page_makes_the_same_queries_for_one_line_or_many(
