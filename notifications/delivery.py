@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from notifications import registry
 from notifications.account_emails import AccountEmailNotSendable
+from notifications.claims import claim_rows
 from notifications.emails import build_message
 from notifications.models import Notification, NotificationStatus
 
@@ -96,24 +97,20 @@ def describe_error(exc: BaseException) -> str:
 
 def _claim(notification_id: int):
     """Take the row for this worker, or None when it is not ours to send (already claimed,
-    sent, failed, not due yet, out of attempts)."""
-    now = timezone.now()
-    claimed = Notification.objects.filter(
-        pk=notification_id,
-        status=NotificationStatus.QUEUED,
-        next_attempt_at__lte=now,
-        attempts__lt=F("max_attempts"),
-    ).update(
-        status=NotificationStatus.SENDING,
-        attempts=F("attempts") + 1,
-        claimed_at=now,
-        handed_over_at=None,
-        updated_at=now,
+    sent, failed, not due yet, out of attempts). One statement on PostgreSQL (claims.py)."""
+    claimed = _claim_rows(pk=notification_id)
+    return claimed[0] if claimed else None
+
+
+def _claim_rows(*, pk: int | None = None, limit: int = 1) -> list:
+    return claim_rows(
+        Notification,
+        now=timezone.now(),
+        pk=pk,
+        limit=limit,
+        reset=("handed_over_at",),
+        related=(*registry.provider().notification_related, "user"),
     )
-    if not claimed:
-        return None
-    related = (*registry.provider().notification_related, "user")
-    return Notification.objects.select_related(*related).get(pk=notification_id)
 
 
 def _hand_over(notification) -> bool:

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from notifications.claims import claim_rows
 from notifications.events import NotificationEvent
 from notifications.models import WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint
 from notifications.outbox import account_notification_row
@@ -93,16 +94,9 @@ def post(delivery: WebhookDelivery) -> Attempt:
 
 
 def _claim(delivery_id: int) -> WebhookDelivery | None:
-    now = timezone.now()
-    claimed = WebhookDelivery.objects.filter(
-        pk=delivery_id,
-        status=Status.QUEUED,
-        next_attempt_at__lte=now,
-        attempts__lt=F("max_attempts"),
-    ).update(status=Status.SENDING, attempts=F("attempts") + 1, claimed_at=now, updated_at=now)
-    if not claimed:
-        return None
-    return WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
+    """Take the delivery for this worker (one statement on PostgreSQL: claims.py), or None."""
+    claimed = claim_rows(WebhookDelivery, now=timezone.now(), pk=delivery_id, related=("endpoint",))
+    return claimed[0] if claimed else None
 
 
 def _finish(delivery: WebhookDelivery, **changes) -> bool:
