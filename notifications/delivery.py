@@ -38,7 +38,7 @@ from django.utils import timezone
 
 from notifications import registry
 from notifications.account_emails import AccountEmailNotSendable
-from notifications.claims import claim_rows
+from notifications.claims import claim_rows, no_flush_wait
 from notifications.emails import build_message, template_sources
 from notifications.models import Notification, NotificationStatus
 
@@ -125,10 +125,12 @@ def _hand_over(notification) -> bool:
     """Record that this attempt gives the email to the provider now. False when the sweep took
     the row back meanwhile (then it is not ours to send)."""
     return bool(
-        Notification.objects.filter(
-            pk=notification.pk,
-            status=NotificationStatus.SENDING,
-            claimed_at=notification.claimed_at,
+        no_flush_wait(
+            Notification.objects.filter(
+                pk=notification.pk,
+                status=NotificationStatus.SENDING,
+                claimed_at=notification.claimed_at,
+            )
         ).update(handed_over_at=timezone.now())
     )
 
@@ -137,8 +139,12 @@ def _finish(notification, **changes) -> None:
     """Record the outcome, unless the sweep took the row back meanwhile (it then belongs to
     whoever claims it next)."""
     changes["updated_at"] = timezone.now()
-    updated = Notification.objects.filter(
-        pk=notification.pk, status=NotificationStatus.SENDING, claimed_at=notification.claimed_at
+    updated = no_flush_wait(
+        Notification.objects.filter(
+            pk=notification.pk,
+            status=NotificationStatus.SENDING,
+            claimed_at=notification.claimed_at,
+        )
     ).update(**changes)
     if not updated:
         logger.warning(
@@ -260,7 +266,9 @@ def _hand_over_all(built: list, outcomes: dict[int, Outcome]) -> list:
     claimed_at = built[0][0].claimed_at
     ids = [notification.pk for notification, _message in built]
     rows = Notification.objects.filter(pk__in=ids, claimed_at=claimed_at)
-    handed = rows.filter(status=NotificationStatus.SENDING).update(handed_over_at=now)
+    handed = no_flush_wait(rows.filter(status=NotificationStatus.SENDING)).update(
+        handed_over_at=now
+    )
     if handed == len(ids):
         return built
     ours = set(rows.filter(handed_over_at=now).values_list("pk", flat=True))
@@ -332,8 +340,10 @@ def _record_sent(sent: list, outcomes: dict[int, Outcome]) -> None:
         rows.append(notification)
         outcomes[notification.pk] = Outcome("sent")
     # Only rows still ours: the sweep may have taken some back meanwhile (see _finish).
-    updated = Notification.objects.filter(
-        status=NotificationStatus.SENDING, claimed_at=rows[0].claimed_at
+    updated = no_flush_wait(
+        Notification.objects.filter(
+            status=NotificationStatus.SENDING, claimed_at=rows[0].claimed_at
+        )
     ).bulk_update(rows, ["status", "sent_at", "provider_message_id", "last_error", "updated_at"])
     if updated < len(rows):
         logger.warning(
