@@ -41,7 +41,7 @@ def no_flush_wait(queryset):
     """`queryset`, whose UPDATE commits without waiting for the disk (see the docstring).
     Inside a caller's transaction nothing changes: the setting would be the whole
     transaction's, and the caller's writes are not the outbox's bookkeeping."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
+    if not _own_transaction():
         return queryset
     return queryset.filter(RawSQL(_NO_FLUSH_WAIT, (), output_field=BooleanField()))
 
@@ -72,6 +72,11 @@ def claim_rows(
     return list(rows.filter(pk__in=ids)) if ids else []
 
 
+def _own_transaction() -> bool:
+    """On PostgreSQL in autocommit: the next statement is a transaction of its own."""
+    return connection.vendor == "postgresql" and connection.get_autocommit()
+
+
 def _update_sql(model, *, now, pk, limit, reset) -> tuple[str, list]:
     table = connection.ops.quote_name(model._meta.db_table)
     at = connection.ops.adapt_datetimefield_value(now)
@@ -86,7 +91,7 @@ def _update_sql(model, *, now, pk, limit, reset) -> tuple[str, list]:
             f"LIMIT %s{skip_locked})"
         )
         where_params = [QUEUED, at, limit]
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+    if _own_transaction():
         where = f"{where} AND {_NO_FLUSH_WAIT}"
     cleared = "".join(f", {connection.ops.quote_name(column)} = NULL" for column in reset)
     sql = (

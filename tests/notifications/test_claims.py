@@ -4,7 +4,8 @@ same row to two workers, one by id or in batches, raced in real threads."""
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from notifications import delivery, webhook_delivery
@@ -135,3 +136,31 @@ def test_two_workers_claiming_batches_at_once_take_disjoint_rows():
     assert first, "the second worker took everything: the race did not happen"
     assert second, "the first worker took everything: the race did not happen"
     assert set(Notification.objects.values_list("attempts", flat=True)) == {1}
+
+
+def synchronous_commit() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_bookkeeping_skips_the_flush_wait_in_its_own_statements_only(smtp):
+    # given: two emails, the provider up
+    first, second = account_emails(2)
+    smtp.start()
+    # when: one sent on its own (autocommit, as in the worker)
+    with CaptureQueriesContext(connection) as own:
+        assert delivery.deliver_notification(notification_id=first).status == "sent"
+    # then: claim, hand-over and outcome each carry the setting, and the session keeps its own
+    flagged = [q["sql"] for q in own.captured_queries if "synchronous_commit" in q["sql"]]
+    assert len(flagged) == 3
+    assert synchronous_commit() == "on"
+    # when: one sent inside a caller's transaction (a task run eagerly)
+    with CaptureQueriesContext(connection) as inside, transaction.atomic():
+        assert delivery.deliver_notification(notification_id=second).status == "sent"
+    # then: the caller's transaction commits as it would have
+    assert not [q for q in inside.captured_queries if "synchronous_commit" in q["sql"]]
+    assert synchronous_commit() == "on"
+    assert len(smtp.received) == 2
