@@ -39,6 +39,7 @@ from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 
 ROOT = Path(__file__).resolve().parents[1]
 MEMORY_AT = (5_000, 20_000)  # tasks run when the worker's PSS is read
+CURVE_EVERY = 2_500  # and every so many tasks, to show where it grows
 # Past the measured rounds, the worker runs this mix up to MEMORY_AT's last figure.
 FILL_NOOPS, FILL_EMAILS = 900, 100
 GOALS = {
@@ -133,7 +134,8 @@ def start_sinks():
 # --- The run --------------------------------------------------------------------------------
 
 
-def _configure():
+def _configure() -> str:
+    """Django on a fresh test_<name> database; returns <name> (to drop the copy at the end)."""
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["DEBUG"] = "false"
@@ -146,7 +148,9 @@ def _configure():
     django.setup()
     from django.db import connection
 
+    name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    return name
 
 
 def _database_url() -> str:
@@ -211,6 +215,7 @@ class Bench:
         self.tasks = 0  # run by the worker so far
         self.marks = 0
         self.pss: dict[int, float] = {}
+        self.curve: dict[int, float] = {}
 
     def publish_and_wait(self, publish_all, count: int) -> float:
         """Tasks per second of `count` tasks published by `publish_all(producer)`."""
@@ -240,6 +245,8 @@ class Bench:
         for at in MEMORY_AT:
             if before < at <= self.tasks:
                 self.pss[self.tasks] = self.worker.pss_mb()
+        if before // CURVE_EVERY < self.tasks // CURVE_EVERY:
+            self.curve[self.tasks] = round(self.worker.pss_mb(), 1)
 
     def noops(self, count: int) -> float:
         def publish_all(producer):
@@ -421,6 +428,7 @@ def run(args) -> dict:
         "sessions_per_1000_tasks": sessions / tasks * 1000,
         "pss_mb": {small_at: small, large_at: large},
         "pss_growth": large / small - 1,
+        "pss_curve_mb": bench.curve,
         "smtp_connections": smtp.connections,
         "smtp_messages": smtp.messages,
         "webhooks_received": Receiver.received,
@@ -456,6 +464,10 @@ def report(result: dict) -> bool:
         f"{result['smtp_messages']:,} messages on {result['smtp_connections']:,} SMTP "
         "connections)"
     )
+    print(
+        "PSS MB by tasks run:",
+        ", ".join(f"{n:,}: {mb}" for n, mb in result["pss_curve_mb"].items()),
+    )
     return met_all
 
 
@@ -469,8 +481,13 @@ def main(argv=None) -> int:
     parser.add_argument("--batched", type=int, default=5_000, help="emails sent in batches")
     parser.add_argument("--webhooks", type=int, default=2_000, help="webhook deliveries")
     args = parser.parse_args(argv)
-    _configure()
-    result = run(args)
+    original_name = _configure()
+    try:
+        result = run(args)
+    finally:
+        from django.db import connection
+
+        connection.creation.destroy_test_db(original_name, verbosity=0)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2, default=str))
     return 0 if report(result) else 1
