@@ -31,7 +31,7 @@ from anymail.exceptions import (
 )
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import get_connection
 from django.db import models
 from django.db.models import F
 from django.utils import timezone
@@ -233,17 +233,12 @@ def deliver_batch(*, limit: int | None = None) -> BatchOutcome:
 
     The batch is handed over at once: a worker killed during it leaves its rows `sending` with
     `handed_over_at` set, the sweep queues them again, and those that had gone are sent a second
-    time with their Message-ID (at most one batch)."""
+    time with their Message-ID (at most one batch). Each email is rendered just before it is
+    sent, so one message at a time is held, whatever the batch's size."""
     claimed = _claim_rows(limit=settings.NOTIFICATIONS_BATCH_SIZE if limit is None else limit)
     outcomes: dict[int, Outcome] = {}
-    built = []
-    sources_of = functools.cache(template_sources)  # each template row read once per batch
-    for notification in claimed:
-        try:
-            built.append((notification, build_message(notification, sources_of)))
-        except Exception as exc:
-            outcomes[notification.pk] = _record_failure(notification, exc)
-    _record_sent(_send_on_one_connection(_hand_over_all(built, outcomes), outcomes), outcomes)
+    ready = _hand_over_all(claimed, outcomes)
+    _record_sent(_send_on_one_connection(ready, outcomes), outcomes)
     statuses = [outcome.status for outcome in outcomes.values()]
     return BatchOutcome(
         claimed=len(claimed),
@@ -257,46 +252,49 @@ def deliver_batch(*, limit: int | None = None) -> BatchOutcome:
     )
 
 
-def _hand_over_all(built: list, outcomes: dict[int, Outcome]) -> list:
+def _hand_over_all(claimed: list, outcomes: dict[int, Outcome]) -> list:
     """_hand_over for the whole batch in one UPDATE (its rows share their `claimed_at`); the
     rows the sweep took back meanwhile are left out."""
-    if not built:
+    if not claimed:
         return []
     now = timezone.now()
-    claimed_at = built[0][0].claimed_at
-    ids = [notification.pk for notification, _message in built]
+    claimed_at = claimed[0].claimed_at
+    ids = [notification.pk for notification in claimed]
     rows = Notification.objects.filter(pk__in=ids, claimed_at=claimed_at)
     handed = no_flush_wait(rows.filter(status=NotificationStatus.SENDING)).update(
         handed_over_at=now
     )
     if handed == len(ids):
-        return built
+        return claimed
     ours = set(rows.filter(handed_over_at=now).values_list("pk", flat=True))
-    for notification, _message in built:
+    for notification in claimed:
         if notification.pk not in ours:
             logger.warning("notification %s was taken back before sending", notification.pk)
             outcomes[notification.pk] = Outcome("skipped")
-    return [(notification, message) for notification, message in built if notification.pk in ours]
+    return [notification for notification in claimed if notification.pk in ours]
 
 
 def _send_on_one_connection(ready: list, outcomes: dict[int, Outcome]) -> list:
-    """Send each message on one open connection of the email backend; the rows sent, with the
-    time each went. A failure is recorded for its row only, and the rest go on (on a new
-    connection if that one broke). A provider that cannot be reached fails every row alike."""
-    sent: list[tuple[Notification, EmailMultiAlternatives, datetime]] = []
+    """Render and send each email on one open connection of the email backend; the rows sent,
+    with the provider's message id and the time each went. A failure (rendering or sending) is
+    recorded for its row only, and the rest go on (on a new connection if that one broke). A
+    provider that cannot be reached fails every row alike."""
+    sent: list[tuple[Notification, str, datetime]] = []
     mail = get_connection()
     try:
         mail.open()
     except Exception as exc:
-        for notification, _message in ready:
+        for notification in ready:
             outcomes[notification.pk] = _record_failure(notification, exc)
         return sent
+    sources_of = functools.cache(template_sources)  # each template row read once per batch
     try:
-        for position, (notification, message) in enumerate(ready):
+        for position, notification in enumerate(ready):
             try:
+                message = build_message(notification, sources_of)
                 mail.send_messages([message])
             except SoftTimeLimitExceeded as exc:  # out of time: this row and the rest come back
-                for late, _message in ready[position:]:
+                for late in ready[position:]:
                     outcomes[late.pk] = _record_failure(late, exc)
                 break
             except Exception as exc:
@@ -304,7 +302,7 @@ def _send_on_one_connection(ready: list, outcomes: dict[int, Outcome]) -> list:
                 if _connection_broken(exc):
                     _reconnect(mail)
             else:
-                sent.append((notification, message, timezone.now()))
+                sent.append((notification, _provider_message_id(message), timezone.now()))
     finally:
         # The messages have gone (or not) whatever QUIT answers: a failed close changes nothing.
         with contextlib.suppress(Exception):
@@ -331,10 +329,10 @@ def _record_sent(sent: list, outcomes: dict[int, Outcome]) -> None:
         return
     now = timezone.now()
     rows = []
-    for notification, message, sent_at in sent:
+    for notification, provider_message_id, sent_at in sent:
         notification.status = NotificationStatus.SENT
         notification.sent_at = sent_at
-        notification.provider_message_id = _provider_message_id(message)[:255]
+        notification.provider_message_id = provider_message_id[:255]
         notification.last_error = ""
         notification.updated_at = now
         rows.append(notification)
