@@ -280,6 +280,8 @@ def _send_on_one_connection(ready: list, outcomes: dict[int, Outcome]) -> list:
     recorded for its row only, and the rest go on (on a new connection if that one broke). A
     provider that cannot be reached fails every row alike."""
     sent: list[tuple[Notification, str, datetime]] = []
+    if not ready:  # an empty batch opens no connection
+        return sent
     mail = get_connection()
     try:
         mail.open()
