@@ -268,6 +268,11 @@ NOTIFICATIONS_RETRY_BASE_SECONDS = env.float("NOTIFICATIONS_RETRY_BASE_SECONDS",
 NOTIFICATIONS_RETRY_MAX_SECONDS = env.float("NOTIFICATIONS_RETRY_MAX_SECONDS", default=1800.0)
 NOTIFICATIONS_STUCK_AFTER_SECONDS = env.float("NOTIFICATIONS_STUCK_AFTER_SECONDS", default=300.0)
 NOTIFICATIONS_SWEEP_GRACE_SECONDS = env.float("NOTIFICATIONS_SWEEP_GRACE_SECONDS", default=120.0)
+# A backlog (at least BATCH_FROM due rows at a sweep) is sent in batches of BATCH_SIZE, each on
+# one mail connection, by up to BATCH_PARALLEL tasks at once (each publishes the next while full).
+NOTIFICATIONS_BATCH_SIZE = env.int("NOTIFICATIONS_BATCH_SIZE", default=100)
+NOTIFICATIONS_BATCH_FROM = env.int("NOTIFICATIONS_BATCH_FROM", default=20)
+NOTIFICATIONS_BATCH_PARALLEL = env.int("NOTIFICATIONS_BATCH_PARALLEL", default=4)
 
 # --- Outbound webhooks (notifications/webhook_delivery.py) ----------------------------------
 # The wait before each retry of a delivery answered 5xx/429, timed out or unreachable: one

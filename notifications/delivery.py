@@ -13,24 +13,33 @@ lose it, and the second copy carries the same Message-ID (Notification.message_i
 clients show it once. The sweep counts those apart (`requeued_uncertain`).
 """
 
+import contextlib
+import functools
 import logging
 import random
 import smtplib
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from anymail.exceptions import AnymailAPIError, AnymailInvalidAddress, AnymailRecipientsRefused
+from anymail.exceptions import (
+    AnymailAPIError,
+    AnymailError,
+    AnymailInvalidAddress,
+    AnymailRecipientsRefused,
+)
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.core.mail import get_connection
 from django.db import models
 from django.db.models import F
 from django.utils import timezone
 
 from notifications import registry
 from notifications.account_emails import AccountEmailNotSendable
-from notifications.emails import build_message
+from notifications.claims import claim_rows, no_flush_wait
+from notifications.emails import build_message, template_sources
 from notifications.models import Notification, NotificationStatus
 
 logger = logging.getLogger(__name__)
@@ -96,34 +105,32 @@ def describe_error(exc: BaseException) -> str:
 
 def _claim(notification_id: int):
     """Take the row for this worker, or None when it is not ours to send (already claimed,
-    sent, failed, not due yet, out of attempts)."""
-    now = timezone.now()
-    claimed = Notification.objects.filter(
-        pk=notification_id,
-        status=NotificationStatus.QUEUED,
-        next_attempt_at__lte=now,
-        attempts__lt=F("max_attempts"),
-    ).update(
-        status=NotificationStatus.SENDING,
-        attempts=F("attempts") + 1,
-        claimed_at=now,
-        handed_over_at=None,
-        updated_at=now,
+    sent, failed, not due yet, out of attempts). One statement on PostgreSQL (claims.py)."""
+    claimed = _claim_rows(pk=notification_id)
+    return claimed[0] if claimed else None
+
+
+def _claim_rows(*, pk: int | None = None, limit: int = 1) -> list:
+    return claim_rows(
+        Notification,
+        now=timezone.now(),
+        pk=pk,
+        limit=limit,
+        reset=("handed_over_at",),
+        related=(*registry.provider().notification_related, "user"),
     )
-    if not claimed:
-        return None
-    related = (*registry.provider().notification_related, "user")
-    return Notification.objects.select_related(*related).get(pk=notification_id)
 
 
 def _hand_over(notification) -> bool:
     """Record that this attempt gives the email to the provider now. False when the sweep took
     the row back meanwhile (then it is not ours to send)."""
     return bool(
-        Notification.objects.filter(
-            pk=notification.pk,
-            status=NotificationStatus.SENDING,
-            claimed_at=notification.claimed_at,
+        no_flush_wait(
+            Notification.objects.filter(
+                pk=notification.pk,
+                status=NotificationStatus.SENDING,
+                claimed_at=notification.claimed_at,
+            )
         ).update(handed_over_at=timezone.now())
     )
 
@@ -132,8 +139,12 @@ def _finish(notification, **changes) -> None:
     """Record the outcome, unless the sweep took the row back meanwhile (it then belongs to
     whoever claims it next)."""
     changes["updated_at"] = timezone.now()
-    updated = Notification.objects.filter(
-        pk=notification.pk, status=NotificationStatus.SENDING, claimed_at=notification.claimed_at
+    updated = no_flush_wait(
+        Notification.objects.filter(
+            pk=notification.pk,
+            status=NotificationStatus.SENDING,
+            claimed_at=notification.claimed_at,
+        )
     ).update(**changes)
     if not updated:
         logger.warning(
@@ -205,6 +216,144 @@ def _record_failure(notification, exc: Exception) -> Outcome:
 
 
 @dataclass(frozen=True)
+class BatchOutcome:
+    """What one batch did: rows claimed, sent, failed, and those put back for a retry (id and
+    seconds, as `Outcome.retry_in`)."""
+
+    claimed: int = 0
+    sent: int = 0
+    failed: int = 0
+    retries: tuple[tuple[int, float], ...] = ()
+
+
+def deliver_batch(*, limit: int | None = None) -> BatchOutcome:
+    """Claim up to `limit` due emails (NOTIFICATIONS_BATCH_SIZE), oldest due first, and send
+    them on one mail connection. Each row's outcome is recorded as deliver_notification records
+    it: sent, back in the queue with its backoff, or failed. Never raises for a sending error.
+
+    The batch is handed over at once: a worker killed during it leaves its rows `sending` with
+    `handed_over_at` set, the sweep queues them again, and those that had gone are sent a second
+    time with their Message-ID (at most one batch). Each email is rendered just before it is
+    sent, so one message at a time is held, whatever the batch's size."""
+    claimed = _claim_rows(limit=settings.NOTIFICATIONS_BATCH_SIZE if limit is None else limit)
+    outcomes: dict[int, Outcome] = {}
+    ready = _hand_over_all(claimed, outcomes)
+    _record_sent(_send_on_one_connection(ready, outcomes), outcomes)
+    statuses = [outcome.status for outcome in outcomes.values()]
+    return BatchOutcome(
+        claimed=len(claimed),
+        sent=statuses.count("sent"),
+        failed=statuses.count("failed"),
+        retries=tuple(
+            (pk, outcome.retry_in)
+            for pk, outcome in outcomes.items()
+            if outcome.retry_in is not None
+        ),
+    )
+
+
+def _hand_over_all(claimed: list, outcomes: dict[int, Outcome]) -> list:
+    """_hand_over for the whole batch in one UPDATE (its rows share their `claimed_at`); the
+    rows the sweep took back meanwhile are left out."""
+    if not claimed:
+        return []
+    now = timezone.now()
+    claimed_at = claimed[0].claimed_at
+    ids = [notification.pk for notification in claimed]
+    rows = Notification.objects.filter(pk__in=ids, claimed_at=claimed_at)
+    handed = no_flush_wait(rows.filter(status=NotificationStatus.SENDING)).update(
+        handed_over_at=now
+    )
+    if handed == len(ids):
+        return claimed
+    ours = set(rows.filter(handed_over_at=now).values_list("pk", flat=True))
+    for notification in claimed:
+        if notification.pk not in ours:
+            logger.warning("notification %s was taken back before sending", notification.pk)
+            outcomes[notification.pk] = Outcome("skipped")
+    return [notification for notification in claimed if notification.pk in ours]
+
+
+def _send_on_one_connection(ready: list, outcomes: dict[int, Outcome]) -> list:
+    """Render and send each email on one open connection of the email backend; the rows sent,
+    with the provider's message id and the time each went. A failure (rendering or sending) is
+    recorded for its row only, and the rest go on (on a new connection if that one broke). A
+    provider that cannot be reached fails every row alike."""
+    sent: list[tuple[Notification, str, datetime]] = []
+    if not ready:  # an empty batch opens no connection
+        return sent
+    mail = get_connection()
+    try:
+        mail.open()
+    except Exception as exc:
+        for notification in ready:
+            outcomes[notification.pk] = _record_failure(notification, exc)
+        return sent
+    sources_of = functools.cache(template_sources)  # each template row read once per batch
+    try:
+        for position, notification in enumerate(ready):
+            try:
+                message = build_message(notification, sources_of)
+                mail.send_messages([message])
+            except SoftTimeLimitExceeded as exc:  # out of time: this row and the rest come back
+                for late in ready[position:]:
+                    outcomes[late.pk] = _record_failure(late, exc)
+                break
+            except Exception as exc:
+                outcomes[notification.pk] = _record_failure(notification, exc)
+                if _connection_broken(exc):
+                    _reconnect(mail)
+            else:
+                sent.append((notification, _provider_message_id(message), timezone.now()))
+    finally:
+        # The messages have gone (or not) whatever QUIT answers: a failed close changes nothing.
+        with contextlib.suppress(Exception):
+            mail.close()
+    return sent
+
+
+def _connection_broken(exc: Exception) -> bool:
+    """The error came from the connection, not from an answer about this one message."""
+    answered = (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused, AnymailError)
+    return isinstance(exc, OSError) and not isinstance(exc, answered)
+
+
+def _reconnect(mail) -> None:
+    mail.close()
+    # If it cannot open now, the next send opens it itself and its row records that error.
+    with contextlib.suppress(Exception):
+        mail.open()
+
+
+def _record_sent(sent: list, outcomes: dict[int, Outcome]) -> None:
+    """_finish for every row sent, in one UPDATE, with what deliver_notification records."""
+    if not sent:
+        return
+    now = timezone.now()
+    rows = []
+    for notification, provider_message_id, sent_at in sent:
+        notification.status = NotificationStatus.SENT
+        notification.sent_at = sent_at
+        notification.provider_message_id = provider_message_id[:255]
+        notification.last_error = ""
+        notification.updated_at = now
+        rows.append(notification)
+        outcomes[notification.pk] = Outcome("sent")
+    # Only rows still ours: the sweep may have taken some back meanwhile (see _finish).
+    updated = no_flush_wait(
+        Notification.objects.filter(
+            status=NotificationStatus.SENDING, claimed_at=rows[0].claimed_at
+        )
+    ).bulk_update(rows, ["status", "sent_at", "provider_message_id", "last_error", "updated_at"])
+    if updated < len(rows):
+        logger.warning(
+            "%s of %s notifications sent were taken back meanwhile; not recorded",
+            len(rows) - updated,
+            len(rows),
+        )
+
+
+@dataclass(frozen=True)
 class SweepResult:
     requeued_stuck: int = 0
     failed_stuck: int = 0
@@ -256,6 +405,7 @@ def notifications_sweep_preview(
 def notifications_sweep(
     *,
     publish: Callable[..., bool],
+    publish_batch: Callable[..., bool] | None = None,
     stuck_after: float | None = None,
     grace: float | None = None,
     batch_size: int = 500,
@@ -270,6 +420,9 @@ def notifications_sweep(
     A row published twice is still sent once: the claim lets one worker have it.
     `publish(notification_id, even_if_broker_down=True)` hands one row to the broker
     (notifications.tasks.publish_send; passed in, since the tasks build on this module).
+    With `publish_batch(even_if_broker_down=True)` (tasks.publish_batch), a backlog of at least
+    NOTIFICATIONS_BATCH_FROM due rows goes to batch tasks instead (deliver_batch), which claim
+    due rows themselves and publish the next batch while theirs was full.
     """
     stuck_after = settings.NOTIFICATIONS_STUCK_AFTER_SECONDS if stuck_after is None else stuck_after
     grace = settings.NOTIFICATIONS_SWEEP_GRACE_SECONDS if grace is None else grace
@@ -301,9 +454,13 @@ def notifications_sweep(
             requeued_uncertain,
             uncertain,
         )
-    published, unpublished = _publish_due(
-        publish, due_before=now - timedelta(seconds=grace), now=now, batch_size=batch_size
-    )
+    due_before = now - timedelta(seconds=grace)
+    if publish_batch is not None and _is_backlog(due_before=due_before, now=now):
+        published, unpublished = _publish_batches(publish_batch, due_before=due_before, now=now)
+    else:
+        published, unpublished = _publish_due(
+            publish, due_before=due_before, now=now, batch_size=batch_size
+        )
     return SweepResult(
         requeued_stuck=requeued_stuck,
         failed_stuck=failed_stuck,
@@ -311,6 +468,25 @@ def notifications_sweep(
         unpublished=unpublished,
         requeued_uncertain=requeued_uncertain,
     )
+
+
+def _is_backlog(*, due_before, now) -> bool:
+    threshold = settings.NOTIFICATIONS_BATCH_FROM
+    return len(_due_rows(due_before=due_before, now=now).values("pk")[:threshold]) >= threshold
+
+
+def _publish_batches(publish_batch: Callable[..., bool], *, due_before, now) -> tuple[int, int]:
+    """Hand the due rows to at most NOTIFICATIONS_BATCH_PARALLEL batch tasks, which go on
+    until the backlog is empty. Returns the rows handed over and those left for the next sweep
+    (all of them when the broker is down)."""
+    due = _due_rows(due_before=due_before, now=now)
+    # Handed over now: the next sweep waits `grace` again before publishing them twice.
+    rows = due.update(next_attempt_at=now)
+    tasks = min(
+        settings.NOTIFICATIONS_BATCH_PARALLEL, -(-rows // settings.NOTIFICATIONS_BATCH_SIZE)
+    )
+    published = sum(bool(publish_batch(even_if_broker_down=True)) for _ in range(tasks))
+    return (rows, 0) if published else (0, rows)
 
 
 def _publish_due(

@@ -78,17 +78,20 @@ def render_email(
     )
 
 
-def render_notification(notification) -> RenderedEmail:
+def render_notification(notification, sources_of=template_sources) -> RenderedEmail:
+    """`sources_of(event, language)`: the templates' text (a batch passes a cached one, so
+    its emails read each template row once)."""
     with translation.override(notification.language):
         if notification.ret_id is None:
             context = account_context(notification)
         else:
             context = registry.provider().context(notification.ret, notification.return_event)
-    return render_email(notification.event, notification.language, context)
+    sources = sources_of(notification.event, notification.language)
+    return render_email(notification.event, notification.language, context, sources)
 
 
-def build_message(notification) -> EmailMultiAlternatives:
-    rendered = render_notification(notification)
+def build_message(notification, sources_of=template_sources) -> EmailMultiAlternatives:
+    rendered = render_notification(notification, sources_of)
     message = EmailMultiAlternatives(
         subject=rendered.subject,
         body=rendered.text_body,

@@ -14,7 +14,7 @@ from celery import current_app, shared_task
 from django.conf import settings
 from kombu.exceptions import OperationalError
 
-from notifications.delivery import deliver_notification, notifications_sweep
+from notifications.delivery import deliver_batch, deliver_notification, notifications_sweep
 from notifications.webhook_delivery import deliver_webhook, webhooks_sweep
 
 logger = logging.getLogger(__name__)
@@ -78,24 +78,29 @@ def publish_send(
     queued and the sweep hands it over again once the broker is back (the sweep passes
     `even_if_broker_down`, to find out).
     """
-    return _publish(send_notification, notification_id, countdown, even_if_broker_down)
+    return _publish(send_notification, (notification_id,), countdown, even_if_broker_down)
 
 
 def publish_webhook(
     delivery_id: int, *, countdown: float | None = None, even_if_broker_down: bool = False
 ) -> bool:
     """Hand a webhook delivery to the broker, as publish_send does an email."""
-    return _publish(post_webhook, delivery_id, countdown, even_if_broker_down)
+    return _publish(post_webhook, (delivery_id,), countdown, even_if_broker_down)
 
 
-def _publish(task, row_id: int, countdown: float | None, even_if_broker_down: bool) -> bool:
+def publish_batch(*, even_if_broker_down: bool = False) -> bool:
+    """Hand the broker a batch task (send_notifications_batch): it claims due rows itself."""
+    return _publish(send_notifications_batch, (), None, even_if_broker_down)
+
+
+def _publish(task, args: tuple, countdown: float | None, even_if_broker_down: bool) -> bool:
     global _broker_down_until
     if not even_if_broker_down and time.monotonic() < _broker_down_until:
-        logger.info("broker down a moment ago, %s(%s) left for the sweep", task.name, row_id)
+        logger.info("broker down a moment ago, %s%s left for the sweep", task.name, args)
         return False
     try:
         task.apply_async(
-            (row_id,),
+            args,
             countdown=countdown,
             connection=_publisher_connection(),
             # Fail fast: the sweep is the retry, not this caller (often a web request).
@@ -104,7 +109,7 @@ def _publish(task, row_id: int, countdown: float | None, even_if_broker_down: bo
     except (OperationalError, OSError) as exc:
         _forget_publisher()
         _broker_down_until = time.monotonic() + BROKER_PAUSE_SECONDS
-        logger.warning("broker unavailable, %s(%s) left for the sweep: %s", task.name, row_id, exc)
+        logger.warning("broker unavailable, %s%s left for the sweep: %s", task.name, args, exc)
         return False
     _broker_down_until = 0.0
     return True
@@ -121,6 +126,20 @@ def send_notification(notification_id: int) -> str:
     return outcome.status
 
 
+# A batch's time limits: about two seconds an email at the default size, the hard one still
+# under NOTIFICATIONS_STUCK_AFTER_SECONDS. At the soft one the rows not yet sent are put back.
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=240, time_limit=270)
+def send_notifications_batch() -> dict:
+    """Send a batch of due emails on one mail connection (delivery.deliver_batch); a full
+    batch means more are waiting: the next batch task is published."""
+    outcome = deliver_batch()
+    for notification_id, delay in outcome.retries:
+        publish_send(notification_id, countdown=delay)
+    if outcome.claimed >= settings.NOTIFICATIONS_BATCH_SIZE:
+        publish_batch(even_if_broker_down=True)
+    return outcome.__dict__
+
+
 # The POST's own timeout (WEBHOOKS_TIMEOUT_SECONDS) is well under these limits.
 @shared_task(acks_late=True, ignore_result=True, soft_time_limit=60, time_limit=90)
 def post_webhook(delivery_id: int) -> str:
@@ -133,7 +152,7 @@ def post_webhook(delivery_id: int) -> str:
 
 @shared_task(ignore_result=True)
 def sweep_notifications() -> dict:
-    result = notifications_sweep(publish=publish_send)
+    result = notifications_sweep(publish=publish_send, publish_batch=publish_batch)
     if result.requeued_stuck or result.failed_stuck or result.published or result.unpublished:
         logger.info("notifications sweep: %s", result)
     hooks = webhooks_sweep(publish=publish_webhook)

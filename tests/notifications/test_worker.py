@@ -23,6 +23,7 @@ from django.db import connection
 
 from config.celery import app as celery_app
 from notifications import tasks
+from notifications.delivery import notifications_sweep
 from notifications.models import Notification
 from returns.services import return_approve
 from tests.factories import bare_return
@@ -315,3 +316,31 @@ def test_the_worker_reuses_its_database_sessions_across_tasks(workers, manager):
     opened = _sessions_opened() - before
     assert opened <= 5, f"{opened} database sessions for 200 tasks"
     assert "worker.database_connection" in worker.log.read_text()
+
+
+def test_a_backlog_made_while_the_broker_was_down_is_emptied_by_batch_tasks(
+    workers, manager, settings
+):
+    # given: a worker sending batches of 25, and 120 emails queued while the broker was down
+    settings.NOTIFICATIONS_BATCH_FROM, settings.NOTIFICATIONS_BATCH_SIZE = 10, 25
+    settings.NOTIFICATIONS_BATCH_PARALLEL = 1
+    worker = workers(NOTIFICATIONS_BATCH_SIZE=25)
+    returns = [bare_return() for _ in range(120)]
+    with broker_at(UNREACHABLE_BROKER):
+        approve_all(returns, manager)
+    assert count(Status.QUEUED) == 120
+    # when: the sweep finds the backlog
+    result = notifications_sweep(
+        publish=tasks.publish_send, publish_batch=tasks.publish_batch, grace=0
+    )
+    # then: one batch task published, which chains until the outbox is empty
+    assert result.published == 120
+    wait_until(lambda: count(Status.SENT) == 120, message=f"{count(Status.SENT)} sent of 120")
+    counts = sent_counts(workers.mail_dir)
+    assert len(counts) == 120
+    assert set(counts.values()) == {1}
+    assert set(Notification.objects.values_list("attempts", flat=True)) == {1}
+    log = worker.log.read_text()
+    # 25, 25, 25, 25 (each full: the next is published), then 20: five batch tasks, no single
+    assert log.count("notifications.tasks.send_notifications_batch[") == 2 * 5  # received, done
+    assert "notifications.tasks.send_notification[" not in log

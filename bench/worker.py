@@ -1,0 +1,497 @@
+"""The worker's benchmark: one `celery -A config worker` process (prefork, one child) on
+PostgreSQL and Redis, production settings (DEBUG off), emails to a local SMTP sink (aiosmtpd),
+webhooks to a local HTTP receiver, all on 127.0.0.1.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/returns_bench \\
+    CELERY_BROKER_URL=redis://127.0.0.1:6379/5 .venv/bin/python -m bench.worker
+
+The database is a throwaway one (test_<name>, made and dropped here); the broker's Redis
+database is emptied first: give the bench its own. Measured, in one run:
+- single emails/s (one send_notification task each) ÷ no-op tasks/s, the two interleaved in
+  ROUNDS alternations, the median of the ratios;
+- batched emails/s (send_notifications_batch tasks, chained while full);
+- outbound webhook deliveries/s (one post_webhook task each);
+- new database sessions per 1,000 tasks (pg_stat_database.sessions over the whole run);
+- PSS of the worker (main process + its child, /proc/PID/smaps_rollup) after 5,000 and
+  20,000 tasks.
+A rate is the tasks of a round ÷ the time from its first publish to the end of its last task
+(a marker task, run after the round's tasks since one child takes them in order, records the
+time in Redis; for the batches, the last row's `sent_at`).
+"""
+
+import argparse
+import json
+import logging
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from celery import shared_task
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
+
+ROOT = Path(__file__).resolve().parents[1]
+MEMORY_AT = (5_000, 20_000)  # tasks run when the worker's PSS is read
+CURVE_EVERY = 2_500  # and every so many tasks, to show where it grows
+# Past the measured rounds, the worker runs this mix up to MEMORY_AT's last figure.
+FILL_NOOPS, FILL_EMAILS = 900, 100
+GOALS = {
+    "single_over_noop": 0.35,
+    "batched_per_s": 2_000,
+    "sessions_per_1000_tasks": 5,
+    "pss_mb": 300,
+    "pss_growth": 0.10,
+}
+MARK_KEY = "bench:worker:mark"
+
+
+# --- What the worker runs besides the project's tasks (it imports this module: -I) ---------
+
+
+@shared_task(name="bench.noop", ignore_result=True)
+def noop() -> None:
+    return None
+
+
+@shared_task(name="bench.mark", ignore_result=True)
+def mark(key: str) -> None:
+    """Record when the tasks published before this one are done (one child: in order)."""
+    import redis
+    from django.conf import settings
+
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).set(key, repr(time.time()))
+
+
+class SinkBackend(SmtpBackend):
+    """Django's SMTP backend, sending to the bench's sink (BENCH_SMTP_PORT on 127.0.0.1)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("host", "127.0.0.1")
+        kwargs.setdefault("port", int(os.environ["BENCH_SMTP_PORT"]))
+        kwargs.setdefault("timeout", 10)
+        super().__init__(**kwargs)
+
+
+# --- The outside world: an SMTP sink and a webhook receiver, on loopback --------------------
+
+
+class SmtpCounter:
+    """Accepts every message; counts connections (one EHLO each) and messages."""
+
+    def __init__(self):
+        self.connections = 0
+        self.messages = 0
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        self.connections += 1
+        return responses
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages += 1
+        return "250 Message accepted for delivery"
+
+
+class Receiver(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    received = 0
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        Receiver.received += 1
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args):
+        pass
+
+
+def start_sinks():
+    from aiosmtpd.controller import Controller
+
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # a line per SMTP command
+
+    smtp = SmtpCounter()
+    with socket.socket() as probe:  # a free port (aiosmtpd wants one named)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(smtp, hostname="127.0.0.1", port=port)
+    controller.start()
+    http = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=http.serve_forever, daemon=True).start()
+    return smtp, controller, http
+
+
+# --- The run --------------------------------------------------------------------------------
+
+
+def _configure() -> str:
+    """Django on a fresh test_<name> database; returns <name> (to drop the copy at the end)."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ["DEBUG"] = "false"
+    os.environ.setdefault("SECRET_KEY", "bench-worker-" + "x" * 50)
+    url, broker = os.environ.get("DATABASE_URL", ""), os.environ.get("CELERY_BROKER_URL", "")
+    if not url.startswith("postgres") or not broker.startswith("redis"):
+        sys.exit("bench.worker needs DATABASE_URL=postgres://... and CELERY_BROKER_URL=redis://...")
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    return name
+
+
+def _database_url() -> str:
+    from django.db import connection
+
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
+    return f"postgres://{db['USER']}{password}@{host}:{port}/{db['NAME']}"
+
+
+class Worker:
+    def __init__(self, smtp_port: int, log: Path):
+        from django.conf import settings
+
+        env = {
+            **os.environ,
+            "DATABASE_URL": _database_url(),
+            "EMAIL_BACKEND": "bench.worker.SinkBackend",
+            "BENCH_SMTP_PORT": str(smtp_port),
+            "VAR_DIR": str(settings.VAR_DIR),
+        }
+        command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-I", "bench.worker"]
+        options = ["--pool", "prefork", "--concurrency", "1", "--loglevel", "warning"]
+        quiet = ["--without-gossip", "--without-mingle", "--without-heartbeat"]
+        with log.open("wb") as out:
+            self.process = subprocess.Popen(
+                [*command, *options, *quiet, "--hostname", f"bench-{os.getpid()}@%h"],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.log = log
+
+    def pids(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [self.process.pid, *(int(pid) for pid in children.read_text().split())]
+
+    def pss_mb(self) -> float:
+        total_kb = 0
+        for pid in self.pids():
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total_kb += int(line.split()[1])
+        return total_kb / 1024
+
+    def stop(self):
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+
+
+class Bench:
+    def __init__(self, worker: Worker, redis_client):
+        self.worker = worker
+        self.redis = redis_client
+        self.tasks = 0  # run by the worker so far
+        self.marks = 0
+        self.pss: dict[int, float] = {}
+        self.curve: dict[int, float] = {}
+
+    def publish_and_wait(self, publish_all, count: int) -> float:
+        """Tasks per second of `count` tasks published by `publish_all(producer)`."""
+        from config.celery import app
+
+        self.marks += 1
+        key = f"{MARK_KEY}:{self.marks}"
+        started = time.time()
+        with app.producer_or_acquire() as producer:
+            publish_all(producer)
+            mark.apply_async((key,), producer=producer)
+        finished = self._wait_for(key)
+        self.ran(count + 1)
+        return count / (finished - started)
+
+    def _wait_for(self, key: str, timeout: float = 600) -> float:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = self.redis.get(key)
+            if value is not None:
+                return float(value)
+            time.sleep(0.02)
+        sys.exit(f"the worker did not finish (see {self.worker.log})")
+
+    def ran(self, tasks: int) -> None:
+        before, self.tasks = self.tasks, self.tasks + tasks
+        for at in MEMORY_AT:
+            if before < at <= self.tasks:
+                self.pss[self.tasks] = self.worker.pss_mb()
+        if before // CURVE_EVERY < self.tasks // CURVE_EVERY:
+            self.curve[self.tasks] = round(self.worker.pss_mb(), 1)
+
+    def noops(self, count: int) -> float:
+        def publish_all(producer):
+            for _ in range(count):
+                noop.apply_async(producer=producer)
+
+        return self.publish_and_wait(publish_all, count)
+
+    def singles(self, ids: list[int]) -> float:
+        from notifications.tasks import send_notification
+
+        return self._rows(send_notification, release_emails(ids), ids)
+
+    def webhooks(self, ids: list[int]) -> float:
+        from notifications.tasks import post_webhook
+
+        return self._rows(post_webhook, release_webhooks(ids), ids)
+
+    def _rows(self, task, released: int, ids: list[int]) -> float:
+        assert released == len(ids), "rows of another round"
+
+        def publish_all(producer):
+            for row_id in ids:
+                task.apply_async((row_id,), producer=producer)
+
+        return self.publish_and_wait(publish_all, len(ids))
+
+    def batched(self, ids: list[int]) -> tuple[float, int]:
+        """Emails/s of the batch tasks sending `ids`, and how many batch tasks ran."""
+        from django.conf import settings
+        from django.db.models import Max
+
+        from notifications.models import Notification
+        from notifications.tasks import send_notifications_batch
+
+        release_emails(ids)
+        started = time.time()
+        send_notifications_batch.apply_async()
+        rows = Notification.objects.filter(pk__in=ids)
+        deadline = time.monotonic() + 600
+        while rows.filter(status="sent").count() < len(ids):
+            if time.monotonic() > deadline:
+                sys.exit(f"the batches did not finish (see {self.worker.log})")
+            time.sleep(0.1)
+        last = rows.aggregate(last=Max("sent_at"))["last"].timestamp()
+        # Full batches publish the next one: the last full one publishes one that finds none.
+        tasks = len(ids) // settings.NOTIFICATIONS_BATCH_SIZE + 1
+        time.sleep(0.5)  # the chain's last task ends after its last row is recorded
+        self.ran(tasks)
+        return len(ids) / (last - started), tasks
+
+
+FAR = timedelta(days=365)
+
+
+def make_rows(emails: int, webhooks: int, receiver_url: str) -> tuple[list[int], list[int]]:
+    """`emails` queued emails about returns and `webhooks` queued deliveries, all due only in
+    a year: each round makes its own rows due (release_*) just before it publishes them."""
+    from django.utils import timezone
+
+    from bench.data import grow_to, make_people
+    from notifications.models import Notification, WebhookDelivery, WebhookEndpoint
+    from returns.models import Return
+
+    _staff, customer = make_people()
+    grow_to(emails, customer)
+    later = timezone.now() + FAR
+    returns = Return.objects.select_related("order").order_by("pk")[:emails]
+    notifications = Notification.objects.bulk_create(
+        Notification(
+            ret=ret,
+            event="received",
+            dedup_key=f"bench:{ret.pk}",
+            recipient=ret.order.email,
+            language="fr" if n % 2 else "en",
+            max_attempts=6,
+            next_attempt_at=later,
+        )
+        for n, ret in enumerate(returns)
+    )
+    endpoint = WebhookEndpoint.objects.create(url=receiver_url, events=["return.requested"])
+    deliveries = WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(
+            endpoint=endpoint,
+            event_type="return.requested",
+            body=json.dumps({"type": "return.requested", "data": {"n": n}}),
+            max_attempts=3,
+            next_attempt_at=later,
+        )
+        for n in range(webhooks)
+    )
+    return [row.pk for row in notifications], [row.pk for row in deliveries]
+
+
+def release_emails(ids: list[int]) -> int:
+    from django.utils import timezone
+
+    from notifications.models import Notification
+
+    return Notification.objects.filter(pk__in=ids).update(next_attempt_at=timezone.now())
+
+
+def release_webhooks(ids: list[int]) -> int:
+    from django.utils import timezone
+
+    from notifications.models import WebhookDelivery
+
+    return WebhookDelivery.objects.filter(pk__in=ids).update(next_attempt_at=timezone.now())
+
+
+def sessions_opened() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+def take(ids: list[int], count: int) -> list[int]:
+    taken, ids[:] = ids[:count], ids[count:]
+    return taken
+
+
+def run(args) -> dict:
+    import redis
+    from django.conf import settings
+
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    client.flushdb()
+    smtp, controller, http = start_sinks()
+    fill_emails = -(-MEMORY_AT[1] // (FILL_NOOPS + FILL_EMAILS)) * FILL_EMAILS
+    emails = args.warmup + args.rounds * args.emails + args.batched + fill_emails
+    print(f"making {emails:,} emails and {args.webhooks:,} webhook deliveries ...", flush=True)
+    email_ids, webhook_ids = make_rows(
+        emails, args.webhooks, f"http://127.0.0.1:{http.server_port}/h"
+    )
+    log = Path(settings.VAR_DIR) / "bench-worker.log"
+    worker = Worker(controller.port, log)
+    bench = Bench(worker, client)
+    try:
+        bench.publish_and_wait(lambda producer: None, 0)  # the worker is up
+        sessions_before, tasks_before = sessions_opened(), bench.tasks
+        bench.noops(args.warmup)
+        bench.singles(take(email_ids, args.warmup))
+        rounds = []
+        for number in range(args.rounds):
+            noop_rate = bench.noops(args.noops)
+            single_rate = bench.singles(take(email_ids, args.emails))
+            rounds.append({"noop_per_s": noop_rate, "single_per_s": single_rate})
+            print(f"round {number + 1}: no-op {noop_rate:.0f}/s, single {single_rate:.0f}/s")
+        batched_rate, batch_tasks = bench.batched(take(email_ids, args.batched))
+        print(f"batched: {batched_rate:.0f} emails/s ({batch_tasks} tasks)", flush=True)
+        webhook_rate = bench.webhooks(webhook_ids)
+        print(f"webhooks: {webhook_rate:.0f}/s", flush=True)
+        while bench.tasks < MEMORY_AT[1]:
+            bench.noops(min(FILL_NOOPS, MEMORY_AT[1] - bench.tasks - 1))
+            if bench.tasks < MEMORY_AT[1] - 1:
+                bench.singles(take(email_ids, min(FILL_EMAILS, MEMORY_AT[1] - bench.tasks - 1)))
+        time.sleep(1.5)  # PostgreSQL's statistics are flushed about every second
+        sessions = sessions_opened() - sessions_before
+        tasks = bench.tasks - tasks_before
+    finally:
+        worker.stop()
+        controller.stop()
+        http.shutdown()
+    ratios = [r["single_per_s"] / r["noop_per_s"] for r in rounds]
+    (small_at, small), (large_at, large) = sorted(bench.pss.items())[:2]
+    return {
+        "rounds": rounds,
+        "single_over_noop": statistics.median(ratios),
+        "noop_per_s": statistics.median(r["noop_per_s"] for r in rounds),
+        "single_per_s": statistics.median(r["single_per_s"] for r in rounds),
+        "batched_per_s": batched_rate,
+        "batch_tasks": batch_tasks,
+        "webhooks_per_s": webhook_rate,
+        "sessions": sessions,
+        "tasks": tasks,
+        "sessions_per_1000_tasks": sessions / tasks * 1000,
+        "pss_mb": {small_at: small, large_at: large},
+        "pss_growth": large / small - 1,
+        "pss_curve_mb": bench.curve,
+        "smtp_connections": smtp.connections,
+        "smtp_messages": smtp.messages,
+        "webhooks_received": Receiver.received,
+    }
+
+
+def report(result: dict) -> bool:
+    pss = list(result["pss_mb"].items())
+    sessions = result["sessions_per_1000_tasks"]
+    rows = [
+        ("single emails/s ÷ no-op tasks/s", result["single_over_noop"], ">=", "single_over_noop"),
+        ("batched emails/s", result["batched_per_s"], ">=", "batched_per_s"),
+        ("new DB sessions per 1,000 tasks", sessions, "<=", "sessions_per_1000_tasks"),
+        (f"PSS MB after {pss[1][0]:,} tasks", pss[1][1], "<=", "pss_mb"),
+        (
+            f"PSS growth {pss[0][0]:,} -> {pss[1][0]:,} tasks",
+            result["pss_growth"],
+            "<=",
+            "pss_growth",
+        ),
+    ]
+    met_all = True
+    print(f"\n{'figure':<40} {'value':>10} {'goal':>10}  met")
+    for name, value, sense, goal_key in rows:
+        goal = GOALS[goal_key]
+        met = value >= goal if sense == ">=" else value <= goal
+        met_all &= met
+        print(f"{name:<40} {value:>10.3f} {sense}{goal:>8}  {'yes' if met else 'NO'}")
+    print(
+        f"(no-op {result['noop_per_s']:.0f}/s, single {result['single_per_s']:.0f}/s, "
+        f"webhooks {result['webhooks_per_s']:.0f}/s, PSS {pss[0][1]:.1f} MB after "
+        f"{pss[0][0]:,} tasks, {result['sessions']} sessions for {result['tasks']:,} tasks, "
+        f"{result['smtp_messages']:,} messages on {result['smtp_connections']:,} SMTP "
+        "connections)"
+    )
+    print(
+        "PSS MB by tasks run:",
+        ", ".join(f"{n:,}: {mb}" for n, mb in result["pss_curve_mb"].items()),
+    )
+    return met_all
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--rounds", type=int, default=5, help="alternations no-op / single")
+    parser.add_argument("--noops", type=int, default=1_000, help="no-op tasks a round")
+    parser.add_argument("--emails", type=int, default=500, help="single emails a round")
+    parser.add_argument("--warmup", type=int, default=250, help="no-ops and emails first")
+    parser.add_argument("--batched", type=int, default=5_000, help="emails sent in batches")
+    parser.add_argument("--webhooks", type=int, default=2_000, help="webhook deliveries")
+    args = parser.parse_args(argv)
+    original_name = _configure()
+    try:
+        result = run(args)
+    finally:
+        from django.db import connection
+
+        connection.creation.destroy_test_db(original_name, verbosity=0)
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2, default=str))
+    return 0 if report(result) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

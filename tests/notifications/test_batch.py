@@ -1,0 +1,151 @@
+"""Batched sending (delivery.deliver_batch): many due emails on one SMTP connection to a real
+server (aiosmtpd), each row's outcome recorded as a single send records it; and the sweep
+handing a backlog to batch tasks."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from notifications.delivery import deliver_batch, notifications_sweep
+from notifications.models import Notification
+from notifications.services import notification_enqueue
+from tests.factories import bare_return
+
+pytestmark = pytest.mark.django_db
+
+Status = Notification.Status
+
+
+@pytest.fixture(autouse=True)
+def _backoff(settings):
+    settings.NOTIFICATIONS_MAX_ATTEMPTS = 4
+    settings.NOTIFICATIONS_RETRY_BASE_SECONDS = 30
+    settings.NOTIFICATIONS_RETRY_MAX_SECONDS = 600
+
+
+def queued_emails(count: int) -> list[Notification]:
+    """`count` queued emails about returns, each to its own customer (never published: the
+    tests deliver them)."""
+    return [
+        notification_enqueue(
+            ret=bare_return(language="fr" if n % 2 else "en", email=f"c{n}@example.com"),
+            event="received",
+        )
+        for n in range(count)
+    ]
+
+
+def statuses() -> dict[int, str]:
+    return dict(Notification.objects.values_list("pk", "status"))
+
+
+def test_a_batch_of_50_goes_on_one_smtp_connection_and_every_row_is_recorded_sent(smtp):
+    # given
+    rows = queued_emails(50)
+    smtp.start()
+    # when
+    outcome = deliver_batch(limit=50)
+    # then: one connection for 50 messages, each with its row's Message-ID
+    assert smtp.connections == 1
+    assert len(smtp.received) == 50
+    assert sorted(message["Message-ID"] for message in smtp.received) == sorted(
+        row.message_id for row in rows
+    )
+    assert (outcome.claimed, outcome.sent, outcome.failed, outcome.retries) == (50, 50, 0, ())
+    sent = Notification.objects.all()
+    assert {row.status for row in sent} == {Status.SENT}
+    assert {row.attempts for row in sent} == {1}
+    assert {row.last_error for row in sent} == {""}
+    assert all(row.sent_at is not None and row.handed_over_at is not None for row in sent)
+    assert {row.provider_message_id for row in sent} == {row.message_id for row in rows}
+
+
+def test_a_batch_takes_at_most_its_size_and_leaves_the_rest_queued(smtp):
+    # given
+    queued_emails(7)
+    smtp.start()
+    # when
+    outcome = deliver_batch(limit=5)
+    # then
+    assert (outcome.claimed, outcome.sent) == (5, 5)
+    assert len(smtp.received) == 5
+    assert sorted(statuses().values()) == [Status.QUEUED] * 2 + [Status.SENT] * 5
+
+
+def test_a_refused_and_a_deferred_recipient_in_the_middle_are_recorded_and_the_rest_sent(smtp):
+    # given: 6 emails; the server refuses the 2nd recipient and defers the 4th (451)
+    rows = queued_emails(6)
+    refused, deferred = rows[1], rows[3]
+    smtp.refuse_at_rcpt[refused.recipient] = "550 5.1.1 No such user"
+    smtp.answer_at_data[deferred.recipient] = "451 4.3.0 Try again later"
+    smtp.start()
+    # when
+    outcome = deliver_batch(limit=10)
+    # then: the refused one failed for good, the deferred one is back with its backoff
+    assert (outcome.claimed, outcome.sent, outcome.failed) == (6, 4, 1)
+    [(retried_id, delay)] = outcome.retries
+    assert retried_id == deferred.pk
+    assert 15 <= delay <= 30
+    failed = Notification.objects.get(pk=refused.pk)
+    assert (failed.status, failed.attempts) == (Status.FAILED, 1)
+    assert failed.last_error.startswith("SMTPRecipientsRefused")
+    waiting = Notification.objects.get(pk=deferred.pk)
+    assert (waiting.status, waiting.attempts) == (Status.QUEUED, 1)
+    assert "451" in waiting.last_error
+    assert waiting.next_attempt_at > timezone.now() + timedelta(seconds=14)
+    assert waiting.sent_at is None
+    # and the four others went, on the same connection
+    others = {row.pk for row in rows} - {refused.pk, deferred.pk}
+    assert {statuses()[pk] for pk in others} == {Status.SENT}
+    assert sorted(m["Message-ID"] for m in smtp.received) == sorted(
+        row.message_id for row in rows if row.pk in others
+    )
+    assert smtp.connections == 1
+
+
+def test_a_provider_down_puts_the_whole_batch_back_with_its_backoff(smtp):
+    # given: nothing listens (the sink is not started)
+    rows = queued_emails(3)
+    # when
+    outcome = deliver_batch(limit=10)
+    # then: nothing sent, each row back in the queue after one attempt
+    assert (outcome.claimed, outcome.sent, outcome.failed) == (3, 0, 0)
+    assert sorted(pk for pk, _delay in outcome.retries) == [row.pk for row in rows]
+    assert set(statuses().values()) == {Status.QUEUED}
+    assert set(Notification.objects.values_list("attempts", flat=True)) == {1}
+    assert smtp.received == []
+
+
+def test_an_empty_outbox_makes_an_empty_batch(smtp):
+    smtp.start()
+    assert deliver_batch(limit=10).claimed == 0
+    assert smtp.connections == 0
+
+
+def test_the_sweep_hands_a_backlog_to_batch_tasks_and_a_trickle_to_single_ones(settings):
+    # given: a backlog of 6 due rows (the threshold being 5), batches of 4, two at once
+    settings.NOTIFICATIONS_BATCH_FROM, settings.NOTIFICATIONS_BATCH_SIZE = 5, 4
+    settings.NOTIFICATIONS_BATCH_PARALLEL = 2
+    queued_emails(6)
+    singles, batches = [], []
+
+    def publish(pk, **kwargs):
+        singles.append(pk)
+        return True
+
+    def publish_batch(**kwargs):
+        batches.append(kwargs)
+        return True
+
+    # when
+    result = notifications_sweep(publish=publish, publish_batch=publish_batch, grace=0)
+    # then: two batch tasks (6 rows, 4 a batch), no single one
+    assert (len(batches), singles, result.published) == (2, [], 6)
+    # given: below the threshold
+    Notification.objects.filter(pk__in=list(statuses())[:2]).delete()
+    batches.clear()
+    # when
+    result = notifications_sweep(publish=publish, publish_batch=publish_batch, grace=0)
+    # then: one task per row, as without batches
+    assert (batches, len(singles), result.published) == ([], 4, 4)
