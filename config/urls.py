@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from config.bench import minimal as bench_minimal
 from notifications.webhooks import anymail_tracking_webhook
 from ops.views import healthz, metrics
 from returns.webhooks import carrier_tracking_webhook, sendcloud_webhook
@@ -29,6 +30,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # Prometheus' scrape, behind METRICS_TOKEN (ops/views.py).
     path("metrics", metrics, name="metrics"),
+    # The benchmarks' logged-in minimal page: 404 unless BENCH_VIEWS (config/bench.py).
+    path("bench/minimal/", bench_minimal, name="bench_minimal"),
     # The customer portal, at the root (its URL names are global: emails link to them).
     path("", include("portal.urls")),
 ]
