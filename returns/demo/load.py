@@ -10,7 +10,8 @@ and a refund is the quote of what came back (refunds.quotes).
 
 No service runs (a million returns through them would take hours): rows are made in memory with
 their ids given, then written table by table with PostgreSQL's COPY, or batched INSERTs on
-SQLite; the sequences are moved past the ids and the planner's statistics refreshed (ANALYZE).
+SQLite (on PostgreSQL with the tables' keys and indexes made after the COPY); the sequences are
+moved past the ids and the planner's statistics refreshed (ANALYZE).
 Not generated: stock movements (the restocked units), tracking events, exchanges, webhooks.
 """
 
@@ -18,6 +19,7 @@ import json
 import random
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -423,6 +425,50 @@ def _reset_sequences(tables: Iterable[Table]) -> None:
             cursor.execute(statement)
 
 
+_KEYS_SQL = """
+    SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), NULL
+    FROM pg_constraint WHERE conrelid = ANY(%(tables)s::regclass[]) AND contype IN ('f', 'u')
+    UNION ALL
+    SELECT indrelid::regclass::text, indexrelid::regclass::text, NULL,
+           pg_get_indexdef(indexrelid)
+    FROM pg_index WHERE indrelid = ANY(%(tables)s::regclass[]) AND NOT indisprimary
+      AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conindid = indexrelid
+                      AND contype IN ('p', 'u', 'x'))
+"""
+
+
+@contextmanager
+def _keys_made_after(tables: Iterable[Table]) -> Iterator[None]:
+    """On PostgreSQL, the loaded tables' foreign keys, unique constraints and indexes (all but
+    the primary keys) are dropped for the COPY and made again after it, in the same
+    transaction, as pg_restore does: checking each row's keys one by one (the deferred
+    foreign-key triggers at commit, every index updated per row) was most of the load's time.
+    Made again, each is checked over every row at once: a broken key fails the whole load."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    names = [table.model._meta.db_table for table in tables]
+    with connection.cursor() as cursor:
+        # The catalogue's rows, just made, have their key checks pending: ALTER TABLE waits
+        # for none.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(_KEYS_SQL, {"tables": names})
+        keys = cursor.fetchall()
+        for table, name, constraint, _index in keys:
+            if constraint is not None:
+                cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+            else:
+                cursor.execute(f"DROP INDEX {name}")
+    yield
+    foreign_last = sorted(keys, key=lambda key: (key[2] or "").startswith("FOREIGN KEY"))
+    with connection.cursor() as cursor:
+        for table, name, constraint, index in foreign_last:
+            if constraint is not None:
+                cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {constraint}')
+            else:
+                cursor.execute(index)
+
+
 def has_data() -> bool:
     return Order.objects.exists() or Return.objects.exists() or Customer.objects.exists()
 
@@ -435,12 +481,13 @@ def generate(count: int, *, seed: int = 20261202, progress: Callable[[int], None
         tables = _tables(_next_id)
         serial = tables["orders"].next_id * 10  # beyond every number an earlier load used
         generator = Generator(tables, catalogue, timezone.now(), random.Random(seed), serial)
-        for batch in _batches(count):
-            for _ in range(batch):
-                generator.one()
-            for table in tables.values():
-                _write(table)
-            progress(batch)
+        with _keys_made_after(tables.values()):
+            for batch in _batches(count):
+                for _ in range(batch):
+                    generator.one()
+                for table in tables.values():
+                    _write(table)
+                progress(batch)
         _reset_sequences(tables.values())
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
