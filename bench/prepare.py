@@ -71,7 +71,8 @@ def _overview_pages(staff, newest) -> dict[str, str]:
         choices = [c for c in spec.choices(changelist) if not c.get("selected")]
         if choices:
             pages[f"overview, filter {spec.title}"] = base + choices[0]["query_string"]
-    last = (Return.objects.count() - 1) // changelist.list_per_page + 1
+    # The last page the list offers (its count may be capped: shop/pagination.py).
+    last = changelist.paginator.num_pages
     pages["overview, last page"] = f"{base}?{urlencode({'p': last})}"
     sortable_by = changelist.sortable_by
     for index, name in enumerate(changelist.list_display):
