@@ -43,9 +43,13 @@ messages: $(INSTALLED)
 	$(PY) manage.py makemessages -l fr --ignore=.venv --ignore=var --ignore=tests --no-obsolete
 	$(PY) -c "import glob, polib; [polib.pofile(p).save_as_mofile(p[:-3] + '.mo') for p in glob.glob('locale/*/LC_MESSAGES/*.po')]"
 
-## make bench: the benchmarks under bench/ (not part of the test suite).
-bench: setup
-	$(PY) -m bench
+## make bench: the performance suite (bench/__main__.py, not part of the test suite): two
+## PostgreSQL databases on 127.0.0.1:5432 (1,000 and BENCH_RETURNS returns), Redis db 4, two
+## gunicorn servers on loopback loaded with wrk (installed with apt-get when missing).
+BENCH_RETURNS ?= 20000
+bench: $(INSTALLED)
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	BENCH_RETURNS=$(BENCH_RETURNS) $(PY) -m bench
 
 ## make clean: delete .venv and var/. var/ holds the embedded database (and var/backups/), so it
 ## asks first; `make clean CONFIRM=yes` does not ask. Keep a copy: manage.py backup --output FILE.

@@ -5,7 +5,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/returns .venv/bin/python -m bench.export
     .venv/bin/python -m bench.export --small 1000 --large 10000        # quicker
 
-The database is the throwaway one of `python -m bench` (bench/__main__.py). The peak is what
+The database is a throwaway one (bench/inprocess.py). The peak is what
 Python allocated while the export ran (tracemalloc), the rows going to a file; the CSV is then
 read back with the csv module to the same row count and units as the database holds.
 """
@@ -19,7 +19,7 @@ import tracemalloc
 from decimal import Decimal
 from pathlib import Path
 
-from bench.__main__ import _configure
+from bench.inprocess import configure
 
 GOAL_RATIO = 1.5  # the large export's peak may not exceed the small one's by more than this
 
@@ -57,7 +57,7 @@ def main() -> int:
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--large", type=int, default=100_000)
     args = parser.parse_args()
-    _configure(args)
+    configure()
 
     from django.db.models import Count, Sum
 

@@ -121,6 +121,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # logins, signups, password resets and guest lookups count in the database (shop/throttle.py),
 # shared and atomic whatever the cache.
 CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
+# Two sites sharing one Redis database keep apart by a prefix (the bench's two servers do).
+CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="")
 # How many proxies stand in front of the web server, each appending to X-Forwarded-For: the
 # client's address is that many hops from the right (shop.throttle.client_address). 0: none,
 # REMOTE_ADDR is the client's. A forwarded header is the client's to forge when no proxy of
@@ -256,6 +258,14 @@ HEALTH_FAILED_NOTIFICATIONS_MAX = env.int("HEALTH_FAILED_NOTIFICATIONS_MAX", def
 # without; production refuses to start with metrics on and no token, check ops.E001).
 METRICS_ENABLED = env.bool("METRICS_ENABLED", default=False)
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
+
+# --- Benchmarks (bench/, config/bench.py) ---------------------------------------------------
+# On: /bench/minimal/ answers (the logged-in ceiling) and every response says its number of
+# queries (X-Bench-Queries), whatever DEBUG is, so the bench runs with production settings.
+# Only `make bench` turns it on, on its throwaway databases.
+BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
+if BENCH_VIEWS:
+    MIDDLEWARE.insert(0, "config.bench.QueryCountMiddleware")
 
 # --- Notifications (the outbox) -------------------------------------------------------------
 # Transient provider errors are retried after base·2^(n-1) s (capped, with jitter) up to the

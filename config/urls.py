@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from config.bench import minimal as bench_minimal
 from notifications.webhooks import anymail_tracking_webhook
 from ops.views import healthz, metrics
 from refunds.webhooks import payment_provider_webhook
@@ -36,6 +37,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # Prometheus' scrape, behind METRICS_TOKEN (ops/views.py).
     path("metrics", metrics, name="metrics"),
+    # The benchmarks' logged-in minimal page: 404 unless BENCH_VIEWS (config/bench.py).
+    path("bench/minimal/", bench_minimal, name="bench_minimal"),
     # The customer portal, at the root (its URL names are global: emails link to them).
     path("", include("portal.urls")),
 ]

@@ -32,9 +32,8 @@ from shop.money import ZERO, format_money, quantize
 
 REDEEM_PERMISSION = "refunds.redeem_storecreditcode"
 SPEND_PERMISSION = "refunds.manage_refund"
-# No 0/O, 1/I/L: a code is read aloud at a till and typed from a receipt. 16 symbols of 32 are
-# 80 bits: unguessable, and the API answers an unknown code the same as a wrong one.
-ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+# The API answers an unknown code the same as a malformed one: nothing to learn by probing.
+ALPHABET = StoreCreditCode.ALPHABET
 GROUPS, GROUP_SIZE = 4, 4
 
 
@@ -116,7 +115,7 @@ def _create_code(
     refund: Refund | None,
     actor: User | None,
 ) -> StoreCreditCode:
-    for _attempt in range(5):  # 80 random bits: a collision is a curiosity, not a plan
+    for _attempt in range(5):  # 79 random bits: a collision is a curiosity, not a plan
         try:
             with transaction.atomic():
                 return StoreCreditCode.objects.create(

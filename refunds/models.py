@@ -218,6 +218,10 @@ class StoreCreditCode(models.Model):
     code holds, moved by one conditional UPDATE with its ledger row, so concurrent redemptions
     never spend more than the balance (and the CHECKs below refuse it if code ever tried)."""
 
+    # No 0/O, 1/I/L: a code is read aloud at a till and typed from a receipt. 16 symbols of 31
+    # are 79 bits: unguessable (refunds.credit.new_code).
+    ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
     code = models.CharField(_("code"), max_length=32, unique=True)
     customer = models.ForeignKey(
         Customer,

@@ -19,6 +19,7 @@ OURS = sorted(
 # refuses to overwrite); restore replaces everything and asks first (or --force).
 CHANGES_DATA = {
     "create_staff",
+    "generate_load_data",
     "import_orders",
     "notifications_sweep",
     "returns_expire",

@@ -1,0 +1,150 @@
+"""The benchmarks' load generator (returns/demo/load.py, `manage.py generate_load_data`): its rows
+are what the services would have left, so pages and figures read them as real returns."""
+
+from io import StringIO
+
+import pytest
+from django.apps import apps
+from django.core.management import CommandError, call_command
+from django.db.models import Count, Sum
+
+from notifications.models import Notification
+from refunds.models import Refund, RefundStatus
+from refunds.money import money_for_return, money_for_returns, with_money_columns
+from refunds.quotes import quote_for_return
+from returns.models import Return, ReturnEvent, ReturnLabel, ReturnStatus
+from shop.models import Customer, Order
+from tests.factories import make_order
+from tests.fixtures import invariants
+
+pytestmark = pytest.mark.django_db
+RETURNS = 300
+
+
+def _counts() -> dict[str, int]:
+    return {
+        model._meta.label: model.objects.count()
+        for model in apps.get_models()
+        if model._meta.app_label in ("shop", "returns", "refunds", "notifications")
+    }
+
+
+def _load(count: int = RETURNS, **options) -> str:
+    out = StringIO()
+    options.setdefault("apply", True)
+    call_command("generate_load_data", returns=count, stdout=out, **options)
+    return out.getvalue()
+
+
+def test_it_makes_the_returns_asked_in_every_status_each_with_its_emails():
+    # when
+    said = _load()
+
+    # then
+    per_status = dict(Return.objects.values_list("status").annotate(n=Count("id")))
+    assert sum(per_status.values()) == RETURNS
+    assert set(per_status) == set(ReturnStatus.values)
+    assert f"{RETURNS} returns generated" in said
+    # a fifth of the orders have no return; every return's order has 2 or 3 lines
+    assert RETURNS < Order.objects.count() < RETURNS * 1.5
+    lines = Order.objects.filter(returns__isnull=False).annotate(n=Count("lines"))
+    assert set(lines.values_list("n", flat=True)) == {2, 3}
+    # one email per status reached, the completion's being its refund's, all sent
+    for ret in Return.objects.prefetch_related("notifications", "events"):
+        statuses = [e.to_status for e in ret.events.all() if e.kind == ReturnEvent.Kind.STATUS]
+        told = [status for status in statuses if status != ReturnStatus.COMPLETED]
+        paid = ret.refunds.filter(status=RefundStatus.REFUNDED).count()
+        assert paid == (ret.status == ReturnStatus.COMPLETED), ret.rma_number
+        assert ret.notifications.count() == len(told) + paid, ret.rma_number
+    assert set(Notification.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_its_money_adds_up_as_the_services_would_have_left_it():
+    # when
+    _load()
+
+    # then: the invariants the services guarantee hold for every order
+    for order in Order.objects.all():
+        invariants.no_order_refunds_more_than_it_paid(order)
+        invariants.live_returns_hold_at_most_what_was_ordered(order)
+        invariants.each_returns_money_adds_up(order)
+        invariants.each_unit_is_refunded_at_most_once(order)
+        invariants.no_row_in_a_forbidden_state(order)
+        invariants.the_events_replay_to_each_status(order)
+    # a completed return was refunded its quote exactly, nothing left; the list reads the same
+    listed = money_for_returns(list(with_money_columns(Return.objects.select_related("order"))))
+    for ret in Return.objects.filter(status=ReturnStatus.COMPLETED):
+        money = money_for_return(ret)
+        assert money.refunded == quote_for_return(ret).total > 0, ret.rma_number
+        assert money.left_to_refund == 0, ret.rma_number
+        assert money.settled, ret.rma_number
+        assert listed[ret.pk] == money, ret.rma_number
+    # a return that never reached the money has no refund
+    early = Return.objects.exclude(status__in=[ReturnStatus.COMPLETED, ReturnStatus.RECEIVED])
+    assert not Refund.objects.filter(ret__in=early).exists()
+
+
+def test_labels_go_with_the_returns_sent_back_with_one():
+    # when
+    _load()
+
+    # then: every label is of a return approved once, sent back with a label
+    labelled = Return.objects.filter(labels__isnull=False)
+    assert labelled.count() == ReturnLabel.objects.count() > 0
+    assert set(labelled.values_list("delivery_option", flat=True)) == {"label"}
+    never_approved = [ReturnStatus.REQUESTED, ReturnStatus.REJECTED, ReturnStatus.CANCELLED]
+    assert not labelled.filter(status__in=never_approved).exists()
+
+
+def test_it_refuses_a_database_with_data_and_creates_nothing():
+    # given: a shop's own order
+    make_order([(1, "20.00")])
+    before = _counts()
+
+    # when
+    with pytest.raises(CommandError, match="already has orders"):
+        _load(10)
+
+    # then
+    assert _counts() == before
+
+
+def test_append_adds_to_an_earlier_load_and_the_ids_go_on():
+    # given
+    _load(50)
+    # when
+    _load(70, append=True)
+    # then
+    assert Return.objects.count() == 120
+    money = Refund.objects.aggregate(total=Sum("amount"))["total"]
+    assert money > 0
+    # the database's own ids carry on after the loaded ones (sequences moved past them)
+    top = Customer.objects.order_by("-id").first().pk
+    assert Customer.objects.create(email="after-load@example.com").pk > top
+
+
+def test_it_refuses_a_production_database_unless_forced(settings):
+    # given
+    settings.PRODUCTION = True
+    # when
+    with pytest.raises(CommandError, match="production"):
+        _load(10)
+    # then
+    assert Return.objects.count() == 0
+    assert Customer.objects.count() == 0
+
+
+def test_it_refuses_a_count_below_one():
+    with pytest.raises(CommandError, match="at least 1"):
+        _load(0)
+    assert Return.objects.count() == 0
+
+
+def test_without_apply_it_is_a_dry_run_that_writes_nothing():
+    # given
+    before = _counts()
+    # when
+    said = _load(apply=False)
+    # then
+    assert _counts() == before
+    assert said.startswith("Dry run: nothing was created. With --apply, ")
