@@ -22,6 +22,7 @@ from django.core.exceptions import BadRequest
 from django.core.signals import request_finished
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
 from shop.limits import unsafe_text
@@ -44,15 +45,26 @@ def _items(data) -> Iterable[str]:
         yield from (value for value in values if isinstance(value, str))
 
 
+# The pages that take files (the photos of a return, on the portal's summary page): there a
+# multipart body beyond DATA_UPLOAD_MAX_MEMORY_SIZE streams its files to disk. Anywhere else
+# it is read whole first, and Django refuses it (400) before a view that reads request.body,
+# such as a webhook, could meet a body already consumed.
+UPLOAD_URL_NAMES = frozenset({"return_confirm"})
+
+
 def _large_upload(request: HttpRequest) -> bool:
-    """A multipart body beyond DATA_UPLOAD_MAX_MEMORY_SIZE (the photos of a return): its
-    files stream to disk instead of being read whole, which Django would refuse."""
+    """A multipart body beyond DATA_UPLOAD_MAX_MEMORY_SIZE sent to a page that takes files."""
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         return False
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    return request.content_type == "multipart/form-data" and limit is not None and length > limit
+    if request.content_type != "multipart/form-data" or limit is None or length <= limit:
+        return False
+    try:
+        return resolve(request.path_info).url_name in UPLOAD_URL_NAMES
+    except Resolver404:
+        return False
 
 
 class RefuseUnstorableInput:

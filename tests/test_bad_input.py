@@ -8,6 +8,7 @@ import json
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 from django.urls import reverse
 
@@ -368,3 +369,20 @@ def test_a_list_action_on_an_id_out_of_range_is_400(db):
     )
     # then
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/carriers/offline/tracking/", "/payments/stripe/webhook/", "/anymail/postmark/tracking/"],
+)
+def test_a_multipart_body_beyond_the_limit_to_a_webhook_is_400_not_500(browser, db, path):
+    """Only the pages that take photos stream a large multipart body; a webhook, which reads
+    the raw body, gets Django's refusal of a body too large, before the view."""
+    # given: a 3 MB file, beyond DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB)
+    before = nothing_changed()
+    upload = SimpleUploadedFile("big.bin", b"x" * 3_000_000)
+    # when
+    response = browser.post(path, {"file": upload})
+    # then
+    assert response.status_code == 400
+    assert nothing_changed() == before
