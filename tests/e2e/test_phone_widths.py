@@ -124,7 +124,7 @@ def site(tmp_path_factory):
     }
     env.update(VAR_DIR=str(tmp_path_factory.mktemp("widths-var")), DEBUG="true", SITE_URL=url)
     _manage(env, "migrate", "--noinput")
-    _manage(env, "seed_demo")
+    _manage(env, "seed_demo", "--apply")
     ids = json.loads(_manage(env, "shell", "-v", "0", "-c", IDS_SCRIPT).splitlines()[-1])
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],

@@ -26,7 +26,14 @@ from hypothesis.stateful import (
 )
 
 from returns.errors import ReturnError, StaleReturnError
-from returns.models import LIVE_STATUSES, Return, ReturnEvent, ReturnLine, ReturnStatus
+from returns.models import (
+    LIVE_STATUSES,
+    ExchangeReservation,
+    Return,
+    ReturnEvent,
+    ReturnLine,
+    ReturnStatus,
+)
 from returns.selectors import held_quantities
 from returns.services import (
     ReturnLineInput,
@@ -313,14 +320,23 @@ class ReturnsMachine(RuleBasedStateMachine):
 
     @invariant()
     def exchanges_take_what_was_received(self):
-        completed = ReturnLine.objects.filter(
-            ret__order=self.order, ret__status=ReturnStatus.COMPLETED, ret__refund_mode="exchange"
+        """A completed exchange took from the stock, net, what came back: the units held from
+        its approval (taken, released when it changed item or fewer came back) or, approved
+        without a hold, taken when it shipped."""
+        completed = Return.objects.filter(
+            order=self.order, status=ReturnStatus.COMPLETED, refund_mode="exchange"
         )
-        expected = completed.aggregate(total=Sum("received_quantity"))["total"] or 0
+        expected = (
+            ReturnLine.objects.filter(ret__in=completed).aggregate(total=Sum("received_quantity"))[
+                "total"
+            ]
+            or 0
+        )
+        keys = [f"return:{pk}:exchange" for pk in completed.values_list("pk", flat=True)]
+        for reservation in ExchangeReservation.objects.filter(ret__in=completed):
+            keys += [reservation.stock_key("take"), reservation.stock_key("release")]
         shipped = (
-            StockMovement.objects.filter(kind="exchange", variant=self.exchange_variant).aggregate(
-                total=Sum("quantity")
-            )["total"]
+            StockMovement.objects.filter(key__in=keys).aggregate(total=Sum("quantity"))["total"]
             or 0
         )
         assert -shipped == expected
