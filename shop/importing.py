@@ -374,8 +374,13 @@ def _upsert(
     for name in changed:
         setattr(obj, name, values[name])
     if changed:
-        obj.save(update_fields=changed)
+        obj.save(update_fields=[column for name in changed for column in _columns(name)])
     return obj, ("updated" if changed else "unchanged")
+
+
+def _columns(name: str) -> tuple[str, ...]:
+    """The columns a value writes: a translated text (a property) sets both languages."""
+    return (f"{name}_fr", f"{name}_en") if name in TRANSLATED else (name,)
 
 
 # Texts the merchant types in both languages (shop.models); the file gives one.

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from returns.errors import ReturnError
+from returns.locks import lock_customer
 from returns.models import ExchangeReservation, ReservationStatus, Return, ReturnEvent
 from returns.services._common import record_event
 from shop.models import Order, OrderLine, ShopSettings, StockMovement, User, Variant
@@ -37,9 +38,22 @@ def units_wanted(ret: Return) -> int:
 def on_approval(ret: Return, *, actor: User | None) -> None:
     """The approval's work for an exchange: hold its units, and with instant exchange make the
     replacement order at once for every unit announced."""
+    instant = ret.is_exchange_for_item and ShopSettings.load().instant_exchange
+    if instant:
+        lock_replacement_customer(ret)
     reserve_replacement(ret, actor=actor)
-    if ret.is_exchange_for_item and ShopSettings.load().instant_exchange:
+    if instant:
         ship_replacement(ret, units_wanted(ret), actor=actor)
+
+
+def lock_replacement_customer(ret: Return) -> None:
+    """Before any stock moves in a transaction that may make the replacement order: that
+    order references the customer, and PostgreSQL checks the reference at commit with a lock
+    on the customer's row, after the stock moved. Taken first, in the lock order
+    (returns/locks.py: the customer, then stock), it cannot deadlock with a transaction that
+    locks the customer and then moves stock (the order import). Seen in the 8-process test."""
+    if ret.is_exchange_for_item and ret.replacement_order_id is None:
+        lock_customer(ret.order.customer_id)
 
 
 def reserve_replacement(ret: Return, *, actor: User | None) -> None:
@@ -138,6 +152,7 @@ def ship_replacement(ret: Return, units: int, *, actor: User | None) -> None:
     if units == 0:
         release_replacement(ret, actor=actor)
         return
+    lock_replacement_customer(ret)  # taken already where stock moved before (a receipt)
     ret.replacement_order = _replacement_order(ret, variant, units)
     ret.save(update_fields=["replacement_order"])
     if reservation is not None:

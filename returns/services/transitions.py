@@ -24,7 +24,12 @@ from returns.services._common import (
     save_transition,
     tell_customer,
 )
-from returns.services.exchanges import on_approval, release_replacement, ship_replacement
+from returns.services.exchanges import (
+    lock_replacement_customer,
+    on_approval,
+    release_replacement,
+    ship_replacement,
+)
 from returns.services.rules import approval_label, closing_label
 from shop.models import StockMovement, User
 from shop.services import stock_move
@@ -267,6 +272,7 @@ def return_receive(
             code=event_code,
             params=event_params,
         )
+        lock_replacement_customer(locked)  # before the stock moves (returns/locks.py)
         restock_lines(lines, actor=actor)
         ship_replacement(locked, units_received(locked), actor=actor)
         _record_owed_back(locked)

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from returns.models import Return
-from shop.models import Brand, Order
+from shop.models import Brand, Order, Variant
 from tests.fixtures.api import ApiClient, make_key
 from tests.fixtures.returns import seed_reasons
 
@@ -53,6 +53,23 @@ def test_put_creates_then_leaves_an_unchanged_order_alone(db):
         ("TEE-M", 2),
         ("CAP", 1),
     ]
+
+
+def test_a_new_option_or_name_for_a_known_sku_is_written_in_both_languages(db):
+    """A translated text given once (the import's single name) changes both languages; found
+    by schemathesis on PostgreSQL, where it was a 500 (update_fields named the property)."""
+    # given
+    api = ApiClient(make_key()[1])
+    api.put("/api/v1/orders/W-1", order_body())
+    renamed = order_body()
+    renamed["lines"][0] = {**renamed["lines"][0], "product_name": "T-shirt", "option": "M"}
+    # when
+    answer = api.put("/api/v1/orders/W-2", renamed)
+    # then
+    assert answer.status_code == 201, answer.content
+    variant = Variant.objects.get(sku="TEE-M")
+    assert (variant.option_fr, variant.option_en) == ("M", "M")
+    assert (variant.product.name_fr, variant.product.name_en) == ("T-shirt", "T-shirt")
 
 
 def test_an_order_with_a_return_keeps_its_money_and_says_why(db):
