@@ -21,7 +21,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from refunds.models import StoreCreditMovement
+from refunds.credit import issue_code
 from refunds.selectors import store_credit_balance
 from shop.models import Order, Variant
 from tests.concurrency.operations import OPERATIONS
@@ -89,8 +89,8 @@ def shared_orders():
             }
         )
     for customer in customers:
-        StoreCreditMovement.objects.create(
-            customer=customer, amount=Decimal("30.00"), currency="EUR", note="goodwill"
+        issue_code(
+            customer=customer, amount=Decimal("30.00"), currency="EUR", actor=None, note="goodwill"
         )
     return orders, customers, targets
 

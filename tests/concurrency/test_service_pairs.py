@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import pytest
 
-from refunds.models import StoreCreditMovement
+from refunds.credit import issue_code
 from refunds.money import money_for_return
 from refunds.services import (
     exchange_due_mark_paid,
@@ -100,8 +100,8 @@ def shop_order(customer):
     """2 × 30.00 and 2 × 20.00, shipping 6.00: 106.00 paid; the customer credited 20.00 of
     store credit; two other options of the first item to exchange it for (25.00 and 45.00)."""
     order = make_order([(2, "30.00"), (2, "20.00")], shipping="6.00", customer=customer)
-    StoreCreditMovement.objects.create(
-        customer=customer, amount=Decimal("20.00"), currency="EUR", note="goodwill"
+    issue_code(
+        customer=customer, amount=Decimal("20.00"), currency="EUR", actor=None, note="goodwill"
     )
     product = lines_of(order)[0].variant.product
     cheaper = VariantFactory(product=product, option="L", price=Decimal("25.00"), stock_on_hand=5)
