@@ -12,7 +12,6 @@ constraints on `StoreCreditCode` refuse it if code ever tried.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -34,7 +33,6 @@ REDEEM_PERMISSION = "refunds.redeem_storecreditcode"
 SPEND_PERMISSION = "refunds.manage_refund"
 # The API answers an unknown code the same as a malformed one: nothing to learn by probing.
 ALPHABET = StoreCreditCode.ALPHABET
-GROUPS, GROUP_SIZE = 4, 4
 
 
 class StoreCreditError(RefundError):
@@ -49,15 +47,10 @@ class Redemption:
     code: StoreCreditCode  # its balance after the redemption
 
 
-def new_code() -> str:
-    symbols = "".join(secrets.choice(ALPHABET) for _ in range(GROUPS * GROUP_SIZE))
-    return "-".join(symbols[i : i + GROUP_SIZE] for i in range(0, len(symbols), GROUP_SIZE))
-
-
 def normalise_code(typed: str) -> str:
     """A code as typed (any case, spaces or dashes anywhere) in its stored form."""
     bare = "".join(ch for ch in str(typed).upper() if ch.isalnum())
-    return "-".join(bare[i : i + GROUP_SIZE] for i in range(0, len(bare), GROUP_SIZE))
+    return StoreCreditCode.grouped(bare)
 
 
 def bonus_for(amount: Decimal, currency: str) -> Decimal:
@@ -119,7 +112,7 @@ def _create_code(
         try:
             with transaction.atomic():
                 return StoreCreditCode.objects.create(
-                    code=new_code(),
+                    code=StoreCreditCode.new_code(),
                     customer=customer,
                     currency=currency,
                     amount=amount,

@@ -6,6 +6,7 @@ what was paid, a store-credit balance never negative) is checked by refunds/serv
 row lock, because a CHECK constraint cannot see other rows.
 """
 
+import secrets
 from datetime import datetime
 
 from django.conf import settings
@@ -219,8 +220,9 @@ class StoreCreditCode(models.Model):
     never spend more than the balance (and the CHECKs below refuse it if code ever tried)."""
 
     # No 0/O, 1/I/L: a code is read aloud at a till and typed from a receipt. 16 symbols of 31
-    # are 79 bits: unguessable (refunds.credit.new_code).
+    # are 79 bits: unguessable.
     ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+    GROUPS, GROUP_SIZE = 4, 4
 
     code = models.CharField(_("code"), max_length=32, unique=True)
     customer = models.ForeignKey(
@@ -267,6 +269,19 @@ class StoreCreditCode(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    @classmethod
+    def grouped(cls, bare: str) -> str:
+        """Symbols in dash-separated groups, as codes are printed and stored."""
+        size = cls.GROUP_SIZE
+        return "-".join(bare[i : i + size] for i in range(0, len(bare), size))
+
+    @classmethod
+    def new_code(cls) -> str:
+        """A fresh random code (refunds.credit.issue_code; the load generator)."""
+        return cls.grouped(
+            "".join(secrets.choice(cls.ALPHABET) for _ in range(cls.GROUPS * cls.GROUP_SIZE))
+        )
 
     def is_expired(self, now: datetime | None = None) -> bool:
         return self.expires_at is not None and self.expires_at <= (now or timezone.now())

@@ -17,7 +17,6 @@ Not generated: stock movements (the restocked units), tracking events, exchanges
 
 import json
 import random
-import secrets
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -393,8 +392,7 @@ class _Return:
         if store_credit:
             customer_id = self.gen.customers[0][0]
             # Unguessable even in load data, and unique across --append runs of one seed.
-            symbols = "".join(secrets.choice(StoreCreditCode.ALPHABET) for _ in range(16))
-            typed = "-".join(symbols[i : i + 4] for i in range(0, 16, 4))
+            typed = StoreCreditCode.new_code()
             code_id = tables["codes"].add(
                 typed, customer_id, "EUR", quote.total, quote.total, None, refund_id, None, at
             )
