@@ -102,7 +102,12 @@ def test_a_customer_exchanges_for_a_dearer_size_with_a_photo_in_french(
     thumbnail = page.locator(
         f'.line-photos img[src="/returns/{ret.rma_number}/photos/{photo.pk}/"]'
     )
-    assert thumbnail.evaluate("img => img.complete && img.naturalWidth") == 120
+    # the thumbnail loads lazily: bring it into view and wait for the browser to decode it
+    thumbnail.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=thumbnail.element_handle()
+    )
+    assert thumbnail.evaluate("img => img.naturalWidth") == 120
     assert "XL" in page.locator("#exchange-item").inner_text()
     assert_fits(page)
     screenshot(page, "exchange-photo-3-return")
