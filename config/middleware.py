@@ -13,7 +13,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 
-import sentry_sdk
 import structlog
 from django.conf import settings
 from django.contrib import messages
@@ -25,6 +24,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
+from config.sentry import tag_request
 from shop.limits import unsafe_text
 from shop.sessions import ACTIVITY_RESOLUTION, LAST_ACTIVITY_KEY, idle_timeout, session_is_idle
 
@@ -152,7 +152,7 @@ class RequestIdMiddleware:
         request.request_id = request_id  # type: ignore[attr-defined]
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
-        sentry_sdk.set_tag("request_id", request_id)  # nothing when Sentry is off
+        tag_request(request_id)
         # Still bound after this returns: Django logs the response's status (django.request)
         # after the middleware; request_finished unbinds it.
         response = self.get_response(request)

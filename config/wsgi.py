@@ -15,11 +15,16 @@ def _refuse_unsafe_production() -> None:
 
     if not settings.PRODUCTION:
         return
+    from django.db import connections
+
     serious = [
         message
         for message in checks.run_checks(include_deployment_checks=True)
         if message.is_serious() and not message.is_silenced()
     ]
+    # A check may have opened a connection; under `gunicorn --preload` this runs in the master
+    # before the fork, and a connection inherited by two workers would be one socket for both.
+    connections.close_all()
     if serious:
         raise ImproperlyConfigured(
             "Production refuses to start:\n" + "\n".join(f"  {message}" for message in serious)

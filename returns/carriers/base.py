@@ -15,7 +15,6 @@ from urllib.parse import quote
 from django.conf import settings
 
 from returns.carriers import signing
-from returns.carriers.pdf import qr_svg
 from shop.limits import datetime_out_of_range, unsafe_text
 
 
@@ -111,6 +110,8 @@ class Carrier:
         """The QR code the customer shows at a drop-off point instead of a printed label (an
         SVG image), drawn here with what `qr_data` says it holds; a carrier whose API gives its
         own QR image overrides this."""
+        from returns.carriers.pdf import qr_svg  # reportlab, only where a drawing is made
+
         return qr_svg(self.qr_data(label))
 
     def create_label(self, ret, *, method=None) -> LabelResult:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import secrets
+from typing import TYPE_CHECKING
 
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
@@ -24,8 +25,10 @@ from returns.carriers.base import (
     TrackingPayloadError,
     drop_off_qr_data,
 )
-from returns.carriers.pdf import LabelDocument, render_label_pdf
 from shop.limits import load_json
+
+if TYPE_CHECKING:
+    from returns.carriers.pdf import LabelDocument
 
 # The offline carrier's statuses and what they mean for us (ParcelStatus values).
 STATUS_MAP = {
@@ -94,6 +97,10 @@ class OfflineCarrier(Carrier):
                 "items": gettext("Items"),
                 "tracking": gettext("Tracking number"),
             }
+            # reportlab (about 11 MB a process) is imported by the first label, not by every
+            # web worker at start
+            from returns.carriers.pdf import render_label_pdf
+
             pdf = render_label_pdf(doc, headings=headings)
         return LabelResult(tracking_number=number, pdf=pdf, carrier_reference=number)
 
@@ -169,6 +176,7 @@ def label_document(
     ret, *, carrier_name: str, tracking_number: str, service: str = ""
 ) -> LabelDocument:
     """What a label of `ret` shows: the customer sends, the shop's return address receives."""
+    from returns.carriers.pdf import LabelDocument
     from returns.policy_page import policy_url
     from shop.brands import brand_of
     from shop.models import ShopSettings
