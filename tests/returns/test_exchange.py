@@ -5,6 +5,9 @@ from decimal import Decimal
 
 import pytest
 
+from refunds.models import ExchangeDue, Refund
+from refunds.quotes import quote_for_return
+from refunds.services import exchange_due_mark_paid, exchange_settle
 from returns.errors import ReturnError
 from returns.models import ExchangeReservation, Return, ReturnStatus
 from returns.services import (
@@ -17,6 +20,7 @@ from returns.services import (
 )
 from shop.models import Order, ShopSettings, StockMovement
 from tests.factories import VariantFactory
+from tests.fixtures.backoffice import with_role
 from tests.returns.helpers import lines_of, return_in, snapshot
 
 pytestmark = pytest.mark.django_db
@@ -307,3 +311,41 @@ def test_an_exchange_line_without_its_item_is_refused(staff, order, sizes_of_eac
         )  # fmt: skip
     assert Return.objects.count() == returns
     assert ledger(tshirt) == []
+
+
+def test_a_two_line_exchange_owes_the_sum_of_its_lines_differences_and_settles_it(
+    staff, order, notifications
+):
+    # given: the T-shirt (20.00) for a dearer 25.50, the shoes (35.00) for a cheaper 33.75:
+    # 5.50 - 1.25 = 4.25 owed
+    a, b = lines_of(order)
+    dearer = VariantFactory(product=a.variant.product, option="XL", price=Decimal("25.50"))
+    cheaper = VariantFactory(product=b.variant.product, option="44", price=Decimal("33.75"))
+    ret = return_in(
+        ReturnStatus.RECEIVED, staff, order, 1, 1, refund_mode="exchange",
+        exchange_variant=[dearer, cheaper],
+    )  # fmt: skip
+    # when
+    quote = quote_for_return(ret)
+    due = exchange_settle(actor=with_role("refunds_manager"), ret=ret, idempotency_key="k")
+    # then: one exchange line per line, their sum, the difference owed, never a refund
+    assert [
+        (line.order_line_id, line.amount) for line in quote.lines if line.kind == "exchange"
+    ] == [
+        (a.pk, Decimal("-25.50")),
+        (b.pk, Decimal("-33.75")),
+    ]
+    assert (quote.exchange_cost, quote.amount_due, quote.total) == (
+        Decimal("59.25"),
+        Decimal("4.25"),
+        Decimal("0.00"),
+    )
+    assert isinstance(due, ExchangeDue)
+    assert (due.amount, Refund.objects.count()) == (Decimal("4.25"), 0)
+    # paid: completed, the replacement shipped with both items
+    exchange_due_mark_paid(actor=with_role("refunds_manager"), due=due, reference="PAY-1")
+    completed = Return.objects.get(pk=ret.pk)
+    assert completed.status == ReturnStatus.COMPLETED
+    assert list(
+        completed.replacement_order.lines.order_by("id").values_list("variant", "unit_price_paid")
+    ) == [(dearer.pk, Decimal("25.50")), (cheaper.pk, Decimal("33.75"))]
