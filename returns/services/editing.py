@@ -15,7 +15,7 @@ from returns.locks import lock_order, lock_return
 from returns.models import Return, ReturnAction, ReturnEvent, ReturnLine
 from returns.selectors.exchanges import exchange_settled
 from returns.services._common import check_action, record_event
-from returns.services.exchanges import move_reservation
+from returns.services.exchanges import move_reservations
 from shop.models import User, Variant
 from shop.money import quantize
 
@@ -158,7 +158,7 @@ def return_change_exchange_item(
                 )
         if refusal is not None:
             raise ReturnError(refusal.message)
-        changed = []
+        changed, moved = [], []
         for candidate in lines:
             if variant.pk == candidate.exchange_variant_id:
                 continue
@@ -166,8 +166,9 @@ def return_change_exchange_item(
             candidate.exchange_variant = variant
             candidate.save(update_fields=["exchange_variant"])
             candidate.ret = locked
-            move_reservation(candidate, variant, actor=actor)
+            moved.append((candidate, variant))
             changed.append(part("return.exchange_item_changed", before=before, after=str(variant)))
+        move_reservations(moved, actor=actor)
         if changed:
             record_event(
                 locked,

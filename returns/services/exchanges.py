@@ -13,6 +13,7 @@ rank 7). Callers hold the return's lock (and the order's before it when a replac
 may be made: it is numbered under that lock)."""
 
 from collections.abc import Callable
+from functools import partial
 
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -138,19 +139,31 @@ HOLDING_STATUSES = (Return.Status.APPROVED, Return.Status.IN_TRANSIT, Return.Sta
 
 
 def move_reservation(line: ReturnLine, variant: Variant, *, actor: User | None) -> None:
-    """Staff chose `variant` instead for `line` (it already names it): what the line held of
-    its former item is released and its units are held of the new one, the two variants moved
-    in id order (returns/locks.py, rank 7). The other lines keep theirs."""
-    ret = line.ret
+    """Staff chose `variant` instead for `line` (it already names it): see move_reservations."""
+    move_reservations([(line, variant)], actor=actor)
+
+
+def move_reservations(changes: list[tuple[ReturnLine, Variant]], *, actor: User | None) -> None:
+    """Staff chose another item for each of these lines of one return (they already name
+    it): what each line held of its former item is released and its units are held of the new
+    one, every variant moved in id order (returns/locks.py, rank 7). The other lines keep
+    theirs."""
+    if not changes:
+        return
+    ret = changes[0][0].ret
     if ret.status not in HOLDING_STATUSES or ret.replacement_order_id is not None:
         return
-    former = held_reservations(ret).get(line.pk)
+    held = held_reservations(ret)
     moves: list[tuple[int, Callable[[], None]]] = []
-    if former is not None:
-        _end(former, ReservationStatus.RELEASED)  # one held per line: the new one
-        moves.append((former.variant_id, lambda: _release(former, former.quantity, actor=actor)))
-    if ret.refund_mode == Return.RefundMode.EXCHANGE and not variant.stock_managed_by_pos:
-        moves.append((variant.pk, lambda: _hold(line, variant, actor=actor)))
+    for line, variant in changes:
+        former = held.get(line.pk)
+        if former is not None:
+            _end(former, ReservationStatus.RELEASED)  # one held per line: the new one
+            moves.append(
+                (former.variant_id, partial(_release, former, former.quantity, actor=actor))
+            )
+        if ret.refund_mode == Return.RefundMode.EXCHANGE and not variant.stock_managed_by_pos:
+            moves.append((variant.pk, partial(_hold, line, variant, actor=actor)))
     for _variant_id, move in sorted(moves, key=lambda pair: pair[0]):
         move()
 

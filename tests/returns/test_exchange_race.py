@@ -75,7 +75,7 @@ def test_two_exchanges_of_two_lines_race_for_the_last_unit_of_one_item(slow_outb
             reason=reason.code,
             refund_mode="exchange",
             exchange_variant=[last, plenty],
-        )  # fmt: skip
+        )
         for order in (first, second)
     ]
     # when
