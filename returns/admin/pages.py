@@ -236,12 +236,11 @@ class ReturnPagesMixin:
         try:
             # One Save, one outcome: the edits and the new status are kept or refused together.
             with transaction.atomic():
-                for line, variant in exchange_items:  # first: it locks the order, then the return
+                if exchange_items:  # first: it locks the order, then the return
                     services.return_change_exchange_item(
                         actor=request.user,
                         ret=ret,
-                        line=line,
-                        variant=variant,
+                        items={line.pk: variant for line, variant in exchange_items},
                         expected_status=seen_status,
                     )
                 if changes:

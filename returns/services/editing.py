@@ -2,6 +2,7 @@
 in exchange), the "Save" of the return's page. The status never changes here: the transitions
 do that."""
 
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
@@ -108,17 +109,19 @@ def return_change_exchange_item(
     *,
     actor: User | None,
     ret: Return,
-    variant: Variant,
+    variant: Variant | None = None,
     line: ReturnLine | None = None,
+    items: Mapping[int, Variant] | None = None,
     expected_status: str | None = None,
 ) -> Return:
     """Staff change the item an exchange sends the customer for `line` (they asked for another
     size on the phone, the one chosen ran out; without `line`: for every line of `variant`'s
-    product), while the exchange is not settled: once a refund or an exchange due records its
+    product; or `items`, by return line id, for several lines at once, the Save of the return's
+    page), while the exchange is not settled: once a refund or an exchange due records its
     price difference, or the replacement has shipped, it is refused
     (returns.policy.exchange_item_change_refusal). The item is another size or colour of the
-    line's product (returns.policy.exchange_refusal). The line's reservation moves; one
-    internal event on the timeline.
+    line's product (returns.policy.exchange_refusal). The lines' reservations move, every
+    variant in id order; one internal event on the timeline.
 
     Under the order's lock, as exchange_settle takes it: a settlement and a change at once are
     one after the other, and the later one sees the earlier.
@@ -134,23 +137,16 @@ def return_change_exchange_item(
         lines = list(
             locked.lines.select_related("order_line__variant", "exchange_variant__product")
         )
-        if line is not None:
-            lines = [candidate for candidate in lines if candidate.pk == line.pk]
-        else:
-            lines = [
-                candidate
-                for candidate in lines
-                if candidate.order_line.variant.product_id == variant.product_id
-            ]
-        if refusal is None and not lines:
+        wanted = _wanted_items(lines, variant=variant, line=line, items=items)
+        if refusal is None and not wanted:
             refusal = policy.Refusal(
                 policy.RefusalCode.EXCHANGE_OTHER_PRODUCT,
                 gettext("An exchange is for another size or colour of the same product."),
             )
-        for candidate in lines:
+        for candidate, item in wanted:
             if refusal is None:
                 refusal = policy.exchange_refusal(
-                    variant,
+                    item,
                     refund_mode=locked.refund_mode,
                     product_id=candidate.order_line.variant.product_id,
                     units=candidate.quantity,
@@ -159,15 +155,15 @@ def return_change_exchange_item(
         if refusal is not None:
             raise ReturnError(refusal.message)
         changed, moved = [], []
-        for candidate in lines:
-            if variant.pk == candidate.exchange_variant_id:
+        for candidate, item in wanted:
+            if item.pk == candidate.exchange_variant_id:
                 continue
             before = str(candidate.exchange_variant) if candidate.exchange_variant else "-"
-            candidate.exchange_variant = variant
+            candidate.exchange_variant = item
             candidate.save(update_fields=["exchange_variant"])
             candidate.ret = locked
-            moved.append((candidate, variant))
-            changed.append(part("return.exchange_item_changed", before=before, after=str(variant)))
+            moved.append((candidate, item))
+            changed.append(part("return.exchange_item_changed", before=before, after=str(item)))
         move_reservations(moved, actor=actor)
         if changed:
             record_event(
@@ -179,3 +175,24 @@ def return_change_exchange_item(
                 visible_to_customer=False,
             )
     return locked
+
+
+def _wanted_items(
+    lines: list[ReturnLine],
+    *,
+    variant: Variant | None,
+    line: ReturnLine | None,
+    items: Mapping[int, Variant] | None,
+) -> list[tuple[ReturnLine, Variant]]:
+    """The return's lines to change, each with its new item (none: a line not of the return)."""
+    if items is not None:
+        return [(candidate, items[candidate.pk]) for candidate in lines if candidate.pk in items]
+    if variant is None:
+        return []
+    if line is not None:
+        return [(candidate, variant) for candidate in lines if candidate.pk == line.pk]
+    return [
+        (candidate, variant)
+        for candidate in lines
+        if candidate.order_line.variant.product_id == variant.product_id
+    ]

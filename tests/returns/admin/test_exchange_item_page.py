@@ -184,3 +184,43 @@ def test_create_return_refuses_an_item_of_another_product(as_agent, order, sizes
     assert response.status_code == 200
     assert list(response.context["form"].errors) == [f"exchange_{second.pk}"]
     assert (Return.objects.count(), ReturnEvent.objects.count()) == (0, 0)
+
+
+def test_staff_change_two_lines_items_in_one_save(as_agent, order, sizes):
+    # given: both lines exchanged, on their way back
+    first, second = order.lines.order_by("id")
+    shoes = {
+        size: VariantFactory(product=second.variant.product, option=size, stock_on_hand=3)
+        for size in ("44", "45")
+    }
+    ret = make_return(
+        order,
+        1,
+        1,
+        status=ReturnStatus.IN_TRANSIT,
+        refund_mode="exchange",
+        exchange_variant=[sizes["L"], shoes["44"]],
+    )
+    lines = {line.order_line_id: line for line in ret.lines.all()}
+    # when
+    response = as_agent.post(
+        page_url(ret),
+        {
+            "seen_status": ret.status,
+            f"exchange_{lines[first.pk].pk}": str(sizes["XL"].pk),
+            f"exchange_{lines[second.pk].pk}": str(shoes["45"].pk),
+        },
+    )
+    # then: each line its new item, each hold moved, one event for both
+    assert response.status_code == 302
+    assert dict(ret.lines.values_list("order_line_id", "exchange_variant")) == {
+        first.pk: sizes["XL"].pk,
+        second.pk: shoes["45"].pk,
+    }
+    held = ret.exchange_reservations.filter(status="held").values_list("variant", flat=True)
+    assert sorted(held) == sorted([sizes["XL"].pk, shoes["45"].pk])
+    event = ret.events.filter(kind=ReturnEvent.Kind.NOTE, code="return.updated").get()
+    assert event.text == (
+        f"Item sent in exchange: {sizes['L']} → {sizes['XL']}"
+        f"\nItem sent in exchange: {shoes['44']} → {shoes['45']}"
+    )
