@@ -204,6 +204,15 @@ class ReturnLineInSerializer(serializers.Serializer):
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
     reason = serializers.SlugField(max_length=50)
     reason_detail = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    exchange_sku = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text=(
+            "For an exchange: the SKU wanted for this line, another size or colour of its "
+            "product (one of the line's `exchange_options`). Every line of an exchange names one."
+        ),
+    )
 
 
 class ReturnRequestSerializer(serializers.Serializer):
@@ -217,7 +226,10 @@ class ReturnRequestSerializer(serializers.Serializer):
         max_length=64,
         required=False,
         allow_blank=True,
-        help_text="For an exchange: the SKU wanted (one of the line's `exchange_options`).",
+        help_text=(
+            "Deprecated: the SKU wanted for every line that names none, as before exchanges "
+            "were per line. Prefer `lines[].exchange_sku`."
+        ),
     )
 
 
@@ -253,6 +265,7 @@ class ReturnLineSerializer(ModelSerializer):
     received_quantity = _quantity_field(allow_null=True, required=False)
     sku = serializers.CharField(source="order_line.variant.sku")
     reason = serializers.CharField(source="reason.code")
+    exchange_sku = serializers.CharField(source="exchange_variant.sku", allow_null=True)
 
     class Meta:
         model = ReturnLine
@@ -264,6 +277,7 @@ class ReturnLineSerializer(ModelSerializer):
             "reason",
             "reason_detail",
             "received_quantity",
+            "exchange_sku",
         ]
 
 
@@ -273,7 +287,6 @@ class ReturnSerializer(ModelSerializer):
     status = serializers.ChoiceField(choices=ReturnStatus.choices)
     lines = ReturnLineSerializer(many=True)
     updated_at = UtcDateTimeField(source="status_changed_at")
-    exchange_sku = serializers.CharField(source="exchange_variant.sku", allow_null=True)
     replacement_order = serializers.CharField(source="replacement_order.number", allow_null=True)
 
     class Meta:
@@ -290,7 +303,6 @@ class ReturnSerializer(ModelSerializer):
             "rejection_reason",
             "created_at",
             "updated_at",
-            "exchange_sku",
             "replacement_order",
             "lines",
         ]

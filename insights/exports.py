@@ -82,7 +82,7 @@ def line_count(returns: QuerySet[Return]) -> int:
 def export_rows(returns: QuerySet[Return], chunk_size: int = CHUNK_SIZE) -> Iterator[list[Any]]:
     """The rows of `returns`' lines, in request order, COLUMNS' values in order."""
     rows = with_money_columns(
-        returns.select_related("order", "exchange_variant__product")
+        returns.select_related("order")
         .prefetch_related(
             Prefetch(
                 "lines",

@@ -190,7 +190,7 @@ def markable_refunded(state: MoneyState, *, exchange: bool) -> bool:
 def money_for_return(ret: Return) -> ReturnMoney:
     """The return's money state, read afresh (call it under the order's lock when it decides a
     write)."""
-    ret = Return.objects.select_related("order", "exchange_variant__product").get(pk=ret.pk)
+    ret = Return.objects.select_related("order").get(pk=ret.pk)
     return money_for_returns([ret])[ret.pk]
 
 
@@ -198,7 +198,7 @@ def money_for_returns(returns: list[Return]) -> dict[int, ReturnMoney]:
     """The money states of `returns` by return id, in a fixed number of queries whatever their
     number: none when they were read through with_money_columns, four otherwise.
 
-    The returns must come with their order and exchange variant (select_related).
+    The returns must come with their order (select_related).
     """
     if all(hasattr(ret, "due_paid") for ret in returns):
         facts = {ret.pk: order_facts_of(ret) for ret in returns}
@@ -238,9 +238,7 @@ def money_for_order(order: Order) -> MoneyState:
     """The order's money state: the sums over its live returns (cancelled, rejected and expired
     ones owe nothing)."""
     returns = list(
-        Return.objects.filter(order=order, status__in=LIVE_STATUSES).select_related(
-            "order", "exchange_variant__product"
-        )
+        Return.objects.filter(order=order, status__in=LIVE_STATUSES).select_related("order")
     )
     states = money_for_returns(returns).values()
     currency = order.currency

@@ -27,7 +27,7 @@ def preview_request(
     reason_codes: dict[int, str],
     refund_mode: str,
     channel: str = Return.Channel.PORTAL,
-    exchange_variant: Variant | None = None,
+    exchange_variants: dict[int, Variant] | None = None,
     shop_settings: ShopSettings | None = None,
     return_fee: Decimal | None = None,
     delivery_option: str | None = None,
@@ -35,7 +35,8 @@ def preview_request(
     """The rules' verdict on these items and reasons (a block is in `rules.blocked`) and the
     quote with the fees the creating service will set: the rules' lines (postage, the shop's
     default without a rule, restocking), or one staff line when staff typed `return_fee`, as
-    return_create takes it."""
+    return_create takes it. `exchange_variants`: by order line id, the item each line wants in
+    exchange: the price difference is per line, summed."""
     rules = evaluate_rules(
         order,
         channel=channel,
@@ -50,6 +51,6 @@ def preview_request(
         refund_mode=refund_mode,
         return_fee=ZERO if return_fee is None else return_fee,
         fees=rules.fees if return_fee is None else None,
-        exchange_variant=exchange_variant,
+        exchange_variants=exchange_variants,
     )
     return RequestPreview(quote=quote, rules=rules)

@@ -18,8 +18,10 @@ quote_from_facts per row. Its rules:
   with the name its rule gives it in both languages; a restocking fee on the paid value of its
   lines' units counted here (received, once received: `FeeLine.on_base`); together never more
   than the items' total (`cap_fees`: the later lines give way).
-- Exchange: the wanted variant's price × the returned quantity is deducted; when it costs more
-  than what came back, the quote is zero and `amount_due` is what the customer owes.
+- Exchange: per line, the price of the variant it wants (ReturnLine.exchange_variant) × the
+  line's returned quantity is deducted, one exchange line each, summed in `exchange_cost`; when
+  the items wanted cost more than what came back, the quote is zero and `amount_due` is what
+  the customer owes.
 - Total: never below zero, never above what the order paid minus its other returns' live
   refunds; a "cap" line explains either adjustment, so the lines always add up to the total.
 - Quantities: requested while the return is open, received once it is received; when they
@@ -284,12 +286,20 @@ class _Held:
     counted_as_received: bool
     # Only live returns hold units; a quoted return that is no longer live still has lines.
     live: bool = True
+    # The item the line wants in exchange, if any: its label and price.
+    exchange: _ExchangeItem | None = None
 
     @property
     def effective(self) -> int:
         if self.counted_as_received and self.received is not None:
             return self.received
         return self.requested
+
+
+@dataclass(frozen=True)
+class _ExchangeItem:
+    name: str
+    price: Decimal
 
 
 @dataclass(frozen=True)
@@ -333,8 +343,8 @@ class _Inputs:
     shipping_cost: Decimal
     fees: tuple[FeeLine, ...]
     is_exchange: bool
-    exchange_name: str
-    exchange_price: Decimal | None
+    # By order line id: the item each of the return's lines wants in exchange (exchanges only).
+    exchanges: dict[int, _ExchangeItem]
     order_lines: tuple[_OrderLineInfo, ...]
     discount_shares: dict[int, int]
     others: tuple[_Held, ...]  # the order's other live returns' lines
@@ -362,6 +372,12 @@ _HELD_FIELDS = (
     "order_line_id",
     "quantity",
     "received_quantity",
+    "exchange_variant__product__name_fr",
+    "exchange_variant__product__name_en",
+    "exchange_variant__option_fr",
+    "exchange_variant__option_en",
+    "exchange_variant__sku",
+    "exchange_variant__price",
 )
 _REFUND_FIELDS = ("ret_id", "amount", "includes_shipping", "status")
 # Rows of values_list or of their JSON: one list of values each, in the order of the fields above.
@@ -474,8 +490,15 @@ def _facts(order: Order, line_rows: _Rows, held_rows: _Rows, refund_rows: _Rows)
             received=received,
             counted_as_received=status in RECEIVED_STATUSES,
             live=status in LIVE_STATUSES,
+            exchange=(
+                None
+                if sku is None
+                else _ExchangeItem(
+                    name=_variant_label(names, sku), price=quantize(Decimal(price), currency)
+                )
+            ),
         )
-        for ret_id, status, mode, line_id, quantity, received in held_rows
+        for ret_id, status, mode, line_id, quantity, received, *names, sku, price in held_rows
     )
     refunds = (
         LiveRefund(ret_id, quantize(Decimal(amount), currency), bool(with_shipping), status)
@@ -492,12 +515,24 @@ def _inputs(
     ret_id: int,
     fees: list[FeeLine],
     refund_mode: str,
-    variant: Variant | None,
+    exchange_variants: dict[int, Variant] | None = None,
 ) -> _Inputs:
-    """What a quote of return `ret_id` on the facts' order is computed from."""
+    """What a quote of return `ret_id` on the facts' order is computed from: the items its
+    lines want in exchange are the facts' (a saved return) or `exchange_variants` (by order
+    line id, a preview)."""
     order, currency = facts.order, facts.currency
     other_refunds = [refund for refund in facts.live_refunds if refund.ret_id != ret_id]
     is_exchange = refund_mode == Return.RefundMode.EXCHANGE
+    own = tuple(
+        sorted((h for h in facts.held if h.ret_id == ret_id), key=lambda h: h.order_line_id)
+    )
+    if exchange_variants is not None:
+        exchanges = {
+            line_id: _ExchangeItem(name=str(variant), price=quantize(variant.price, currency))
+            for line_id, variant in exchange_variants.items()
+        }
+    else:
+        exchanges = {h.order_line_id: h.exchange for h in own if h.exchange is not None}
     return _Inputs(
         ret_id=ret_id,
         currency=currency,
@@ -506,8 +541,7 @@ def _inputs(
         # Stored with two decimals whatever the currency: written in its own (yen: none).
         fees=tuple(replace(fee, amount=quantize(fee.amount, currency)) for fee in fees),
         is_exchange=is_exchange,
-        exchange_name=str(variant) if variant else "",
-        exchange_price=quantize(variant.price, currency) if variant and is_exchange else None,
+        exchanges=exchanges if is_exchange else {},
         order_lines=facts.order_lines,
         discount_shares=allocate_discount(
             {
@@ -517,9 +551,7 @@ def _inputs(
             _to_minor(order.discount, currency),
         ),
         others=tuple(h for h in facts.held if h.ret_id != ret_id and h.live),
-        own=tuple(
-            sorted((h for h in facts.held if h.ret_id == ret_id), key=lambda h: h.order_line_id)
-        ),
+        own=own,
         other_refunds_total=sum((refund.amount for refund in other_refunds), ZERO),
         shipping_already_refunded=any(refund.includes_shipping for refund in other_refunds),
     )
@@ -592,16 +624,20 @@ def _compute(inputs: _Inputs, own_units: dict[int, int], basis: str) -> Quote:
     lines.extend(fee_lines)
     fee = -sum((line.amount for line in fee_lines), ZERO)
     exchange_cost = ZERO
-    units = sum(own_units.values())
-    if inputs.exchange_price is not None and units:
-        exchange_cost = quantize(inputs.exchange_price * units, currency)
+    for order_line_id, units in sorted(own_units.items()):
+        wanted = inputs.exchanges.get(order_line_id)
+        if wanted is None or not units:
+            continue
+        cost = quantize(wanted.price * units, currency)
+        exchange_cost += cost
         lines.append(
             QuoteLine(
                 kind=EXCHANGE,
-                amount=-exchange_cost,
+                amount=-cost,
                 quantity=units,
-                unit_amount=inputs.exchange_price,
-                subject=inputs.exchange_name,
+                unit_amount=wanted.price,
+                subject=wanted.name,
+                order_line_id=order_line_id,
             )
         )
     total = items_total + shipping - fee - exchange_cost
@@ -686,22 +722,16 @@ def _units(held: tuple[_Held, ...], *, received: bool) -> dict[int, int]:
 def quote_for_return(ret: Return) -> Quote:
     """The quote of `ret`, read afresh from the database (call it under the order's lock when
     the result decides a refund)."""
-    ret = Return.objects.select_related("order", "exchange_variant__product").get(pk=ret.pk)
+    ret = Return.objects.select_related("order").get(pk=ret.pk)
     facts = load_order_facts([ret.order], {ret.id})[ret.order_id]
     return quote_from_facts(facts, ret)
 
 
 def quote_from_facts(facts: OrderFacts, ret: Return) -> Quote:
     """The quote of `ret` from its order's facts (see load_order_facts): a list reads the
-    facts of all its orders at once, then quotes each return with no query more (the returns
-    must come with their exchange variant, select_related)."""
-    inputs = _inputs(
-        facts,
-        ret_id=ret.id,
-        fees=ret.fee_lines,
-        refund_mode=ret.refund_mode,
-        variant=ret.exchange_variant,
-    )
+    facts of all its orders at once, then quotes each return with no query more (the items
+    its lines want in exchange are among the facts)."""
+    inputs = _inputs(facts, ret_id=ret.id, fees=ret.fee_lines, refund_mode=ret.refund_mode)
     if not any(h.counted_as_received for h in inputs.own):
         return _compute(inputs, _units(inputs.own, received=False), BASIS_REQUESTED)
     received = _units(inputs.own, received=True)
@@ -732,7 +762,7 @@ def quote_preview(
     quantities: dict[int, int],
     return_fee: Decimal = ZERO,
     refund_mode: str = Return.RefundMode.MONEY_BACK,
-    exchange_variant: Variant | None = None,
+    exchange_variants: dict[int, Variant] | None = None,
     fees: tuple[FeeLine, ...] | None = None,
 ) -> Quote:
     """The quote a return of `quantities` (order line id -> units) would get if created now.
@@ -740,7 +770,8 @@ def quote_preview(
     The same computation as quote_for_return, for the portal's summary page before the
     customer confirms: once created with those quantities, the return's quote is this one.
     `fees` are the return rules' fee lines (RuleOutcome.fees); without them, `return_fee` is
-    one fee typed by staff.
+    one fee typed by staff. `exchange_variants`: by order line id, the item each line wants in
+    exchange.
     """
     fee_lines = (
         Return(return_fee=quantize(return_fee, order.currency)).fee_lines
@@ -752,7 +783,7 @@ def quote_preview(
         ret_id=PREVIEW_RETURN_ID,
         fees=fee_lines,
         refund_mode=refund_mode,
-        variant=exchange_variant,
+        exchange_variants=exchange_variants or {},
     )
     own_units = {line_id: units for line_id, units in quantities.items() if units > 0}
     return _compute(inputs, own_units, BASIS_REQUESTED)

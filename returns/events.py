@@ -172,6 +172,7 @@ MESSAGES: dict[str, EventMessage] = {
     "exchange.replacement": EventMessage(
         _("Replacement order %(order)s made: %(count)d × %(item)s."), numbers=("count",)
     ),
+    "exchange.replacement_lines": EventMessage(_("Replacement order %(order)s made: %(items)s.")),
     # emails
     "notification.resent": EventMessage(
         _("Email “%(event)s” to %(recipient)s sent again (it had %(status)s)."),

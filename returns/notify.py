@@ -71,12 +71,17 @@ def customer_note(return_event: ReturnEvent | None) -> str:
 
 
 def exchange_item(ret: Return) -> str:
-    """The item the customer asked for in exchange, as the emails name it ("" when none)."""
-    if not ret.is_exchange_for_item or ret.exchange_variant is None:
+    """The items the customer asked for in exchange, each line's, as the emails name them
+    ("T-shirt (XL), Shoes (42)"; "" when none)."""
+    if not ret.is_exchange_for_item:
         return ""
-    variant = ret.exchange_variant
-    name = variant.product.name
-    return f"{name} ({variant.option})" if variant.option else name
+    names = []
+    for line in ret.lines.all():
+        variant = line.exchange_variant
+        if variant is not None:
+            name = variant.product.name
+            names.append(f"{name} ({variant.option})" if variant.option else name)
+    return ", ".join(names)
 
 
 def _label_tracking_number(ret: Return) -> str:
@@ -178,7 +183,6 @@ class ReturnEmails:
 
     notification_related = (
         "ret__order__customer",
-        "ret__exchange_variant__product",
         "return_event",
     )
 

@@ -11,7 +11,7 @@ told the message, staff may override some of them (STAFF_MAY_OVERRIDE) with a re
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -55,7 +55,6 @@ class RefusalCode(StrEnum):
     EXCHANGE_ITEM_MISSING = "exchange_item_missing"
     EXCHANGE_ITEM_NOT_EXCHANGE = "exchange_item_not_exchange"
     EXCHANGE_OTHER_PRODUCT = "exchange_other_product"
-    EXCHANGE_SEVERAL_PRODUCTS = "exchange_several_products"
     EXCHANGE_NOT_SOLD = "exchange_not_sold"
     EXCHANGE_OUT_OF_STOCK = "exchange_out_of_stock"
     EXCHANGE_SETTLED = "exchange_settled"
@@ -292,20 +291,20 @@ def exchange_refusal(
     variant: Variant | None,
     *,
     refund_mode: str,
-    products: Collection[int],
+    product_id: int,
     units: int,
     by_staff: bool = False,
 ) -> Refusal | None:
-    """Why `variant` may not be what the customer gets in exchange for the items returned
-    (`products`: their product ids; `units`: how many, all exchanged for `variant`), whoever
+    """Why `variant` may not be what the customer gets in exchange for one line returned (of
+    product `product_id`; `units`: how many units of `variant` the whole return wants), whoever
     asks; None when it may (or when no exchange is asked and no item chosen).
 
-    An exchange names its item from the start: an exchange without one, or an item without an
-    exchange, is refused. The customer exchanges the items of one product for another size or
-    colour of it (every unit returned becomes one of that item: items of another product go in
-    another return), still sold and in stock for every unit (a point of sale's stock is the
-    till's business); staff may exchange for any item they see fit. exchange_offer is this
-    answer over a list.
+    The refund mode is the return's: with "exchange", every line names its item from the
+    start, another size or colour of that line's own product (a T-shirt and shoes each get
+    their own); with a refund or credit, no line names one. The customer's item is still sold
+    and in stock for every unit wanted (a point of sale's stock is the till's business); staff
+    may send an item out of stock or no longer sold. exchange_refusals asks this of every line
+    of a return, exchange_offer over a list.
     """
     exchange = refund_mode == Return.RefundMode.EXCHANGE
     if variant is None:
@@ -313,28 +312,20 @@ def exchange_refusal(
             return None
         return Refusal(
             RefusalCode.EXCHANGE_ITEM_MISSING,
-            gettext("Choose the item you would like to receive in exchange."),
+            gettext("Choose the item you would like to receive in exchange for each item."),
         )
     if not exchange:
         return Refusal(
             RefusalCode.EXCHANGE_ITEM_NOT_EXCHANGE,
             gettext("An item to receive in exchange can only be chosen for an exchange."),
         )
-    if by_staff:
-        return None
-    if variant.product_id not in products:
+    if variant.product_id != product_id:
         return Refusal(
             RefusalCode.EXCHANGE_OTHER_PRODUCT,
             gettext("An exchange is for another size or colour of the same product."),
         )
-    if len(products) > 1:
-        return Refusal(
-            RefusalCode.EXCHANGE_SEVERAL_PRODUCTS,
-            gettext(
-                "An exchange is for the items of one product: return the other items in another "
-                "return."
-            ),
-        )
+    if by_staff:
+        return None
     if not variant.active:
         return Refusal(
             RefusalCode.EXCHANGE_NOT_SOLD,
@@ -348,16 +339,51 @@ def exchange_refusal(
     return None
 
 
+@dataclass(frozen=True)
+class WantedExchange:
+    """One line of a return as the exchange rule reads it: the item it names (None: none), its
+    product, its units. `key` is the caller's (an order line id, a field name)."""
+
+    key: Any
+    variant: Variant | None
+    product_id: int
+    units: int
+
+
+def exchange_refusals(
+    wanted: Iterable[WantedExchange], *, refund_mode: str, by_staff: bool = False
+) -> dict[Any, Refusal]:
+    """exchange_refusal for every line of a return, by the lines' keys (none: it may be made).
+    The stock is judged on the units all the lines want of each item."""
+    wanted = list(wanted)
+    units: dict[int, int] = {}
+    for line in wanted:
+        if line.variant is not None:
+            units[line.variant.pk] = units.get(line.variant.pk, 0) + line.units
+    refusals = {}
+    for line in wanted:
+        refusal = exchange_refusal(
+            line.variant,
+            refund_mode=refund_mode,
+            product_id=line.product_id,
+            units=units.get(line.variant.pk, 0) if line.variant is not None else line.units,
+            by_staff=by_staff,
+        )
+        if refusal is not None:
+            refusals[line.key] = refusal
+    return refusals
+
+
 def exchange_offer(
-    candidates: Iterable[Variant], *, products: Collection[int], units: int = 1
+    candidates: Iterable[Variant], *, product_id: int, units: int = 1
 ) -> list[Variant]:
-    """The items among `candidates` a customer returning `units` items of `products` may get
-    in exchange: those exchange_refusal lets through, in the order given."""
+    """The items among `candidates` a customer returning `units` items of product `product_id`
+    may get in exchange for them: those exchange_refusal lets through, in the order given."""
     return [
         variant
         for variant in candidates
         if exchange_refusal(
-            variant, refund_mode=Return.RefundMode.EXCHANGE, products=products, units=units
+            variant, refund_mode=Return.RefundMode.EXCHANGE, product_id=product_id, units=units
         )
         is None
     ]

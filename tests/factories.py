@@ -63,6 +63,14 @@ class VariantFactory(factory.django.DjangoModelFactory):
     stock_on_hand = 10
 
 
+def sibling_variant(order, index: int = 0, **kwargs) -> Variant:
+    """Another size or colour of the product of `order`'s line `index` (in id order): what a
+    line of it may be exchanged for."""
+    line = order.lines.order_by("id")[index]
+    kwargs.setdefault("option_fr", f"XL{line.pk}")
+    return VariantFactory(product=line.variant.product, **kwargs)
+
+
 class OrderFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Order

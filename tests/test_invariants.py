@@ -67,7 +67,7 @@ from returns.services.labels import label_cancel, label_create, label_resend
 from returns.services.tracking import tracking_event_record
 from shop.importing import ImportFileError, import_orders
 from shop.models import Order, StockMovement, User, Variant
-from tests.factories import CustomerFactory, UserFactory, make_order, superuser
+from tests.factories import CustomerFactory, UserFactory, make_order, sibling_variant, superuser
 from tests.fixtures import invariants
 from tests.returns.helpers import line_inputs, status_history
 from tests.returns.labels.helpers import approved_with_label
@@ -216,21 +216,24 @@ class ShopMachine(RuleBasedStateMachine):
         swap=st.none() | st.integers(0, 10),
     )
     def staff_create(self, index, asked, mode, approved, swap):
-        """Staff may exchange for any item (swap picks one of the shop's variants)."""
+        """Staff may exchange each line for any size of its product (swap picks one of the
+        shop's variants of it; None: no item, refused for an exchange)."""
         order = self.order_of(index)
-        variant = None
+        wanted = {}
         if mode == "exchange" and swap is not None:
-            variant = Variant.objects.get(pk=self.variant_ids[swap % len(self.variant_ids)])
+            variants = list(Variant.objects.filter(pk__in=self.variant_ids).order_by("pk"))
+            for line in order.lines.select_related("variant"):
+                sizes = [v for v in variants if v.product_id == line.variant.product_id]
+                wanted[line.pk] = sizes[swap % len(sizes)]
         return self.created(
             lambda: return_create(
                 actor=self.staff,
                 order=order,
                 idempotency_key=uuid.uuid4().hex,
-                lines=line_inputs(order, *asked),
+                lines=line_inputs(order, *asked, exchange_variant=wanted),
                 refund_mode=mode,
                 delivery_option="label",
                 start_status=ReturnStatus.APPROVED if approved else ReturnStatus.REQUESTED,
-                exchange_variant=variant,
             )
         )
 
@@ -532,9 +535,7 @@ class ShopMachine(RuleBasedStateMachine):
         listed = money_for_returns(
             list(
                 with_money_columns(
-                    Return.objects.filter(order_id__in=self.order_ids).select_related(
-                        "order", "exchange_variant__product"
-                    )
+                    Return.objects.filter(order_id__in=self.order_ids).select_related("order")
                 )
             )
         )
@@ -606,16 +607,15 @@ def test_a_completed_exchange_keeps_its_refund(reasons, shop_settings, notificat
     # given: an exchange for a cheaper item, settled (a refund of the difference) and completed
     staff = superuser()
     order = make_order([(1, "35.50"), (1, "9.99")])
-    cheaper = order.lines.order_by("id").last().variant
+    cheaper = sibling_variant(order, price=Decimal("9.99"))
     ret = return_create(
         actor=staff,
         order=order,
         idempotency_key=uuid.uuid4().hex,
-        lines=line_inputs(order, 1),
+        lines=line_inputs(order, 1, exchange_variant=cheaper),
         refund_mode="exchange",
         delivery_option="label",
         start_status=ReturnStatus.APPROVED,
-        exchange_variant=cheaper,
     )
     ret = return_receive(actor=staff, ret=ret)
     refund = exchange_settle(actor=staff, ret=ret, idempotency_key=uuid.uuid4().hex)

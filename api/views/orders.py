@@ -15,7 +15,7 @@ from returns import policy
 from returns.models import Return, ReturnReason
 from returns.rules import evaluate_rules
 from returns.selectors import returnable_quantities
-from returns.selectors.exchanges import exchange_offer
+from returns.selectors.exchanges import exchange_offers
 from shop.importing import ImportFileError, Row, import_rows
 from shop.models import Order, ShopSettings
 
@@ -136,7 +136,7 @@ class OrderReturnableView(ApiView):
                     "ordered": line.quantity,
                     "returnable": 0 if line.pk in blocked else answer.remaining.get(line.pk, 0),
                     "refusal": blocked[line.pk].message if line.pk in blocked else "",
-                    "exchange_options": offered.get(line.variant.product_id, []),
+                    "exchange_options": offered.get(line.pk, []),
                 }
                 for line in lines
             ],
@@ -148,11 +148,8 @@ class OrderReturnableView(ApiView):
 
 
 def _exchange_options(lines, shop: ShopSettings) -> dict[int, list]:
-    """By product, the sizes and colours offered in exchange (the portal's offer), when the
-    shop offers exchanges. One query."""
+    """By order line id, the sizes and colours offered in exchange for it (the portal's
+    offer), when the shop offers exchanges. One query."""
     if Return.RefundMode.EXCHANGE not in policy.offered_refund_modes(shop):
         return {}
-    by_product: dict[int, list] = {}
-    for variant in exchange_offer(lines):
-        by_product.setdefault(variant.product_id, []).append(variant)
-    return by_product
+    return dict(exchange_offers(lines))

@@ -63,39 +63,47 @@ def _detail(ret: Return) -> dict:
 
 
 def returns_of_any():
-    lines = ReturnLine.objects.select_related("order_line__variant", "reason").order_by("id")
-    return Return.objects.select_related(
-        "order__customer", "exchange_variant", "replacement_order"
-    ).prefetch_related(Prefetch("lines", queryset=lines))
+    lines = ReturnLine.objects.select_related(
+        "order_line__variant", "reason", "exchange_variant"
+    ).order_by("id")
+    return Return.objects.select_related("order__customer", "replacement_order").prefetch_related(
+        Prefetch("lines", queryset=lines)
+    )
 
 
-def _line_inputs(lines: list[dict]) -> list[ReturnLineInput]:
+def _line_inputs(data: dict) -> list[ReturnLineInput]:
+    """The lines asked for, each with the item it wants in exchange (its `exchange_sku`, or
+    the request's own for the lines naming none, as before exchanges were per line)."""
+    skus = _exchange_variants(data)
+    fallback = data.get("exchange_sku") or ""
     return [
         ReturnLineInput(
             order_line_id=line["order_line_id"],
             quantity=line["quantity"],
             reason_code=line["reason"],
             reason_detail=line.get("reason_detail", ""),
+            exchange_variant=skus.get(line.get("exchange_sku") or fallback),
         )
-        for line in lines
+        for line in data["lines"]
     ]
 
 
-def _exchange_variant(data: dict) -> Variant | None:
-    """The item wanted in exchange, by SKU; the services judge whether it may be (the policy's
-    exchange_refusal). An unknown SKU is a 422."""
-    sku = data.get("exchange_sku") or ""
-    if not sku:
-        return None
-    variant = Variant.objects.select_related("product").filter(sku=sku).first()
-    if variant is None:
+def _exchange_variants(data: dict) -> dict[str, Variant]:
+    """The items wanted in exchange, by SKU; the services judge whether each may be (the
+    policy's exchange_refusal). An unknown SKU is a 422."""
+    wanted = {line.get("exchange_sku") or "" for line in data["lines"]}
+    wanted.add(data.get("exchange_sku") or "")
+    wanted.discard("")
+    variants = Variant.objects.select_related("product").in_bulk(wanted, field_name="sku")
+    unknown = sorted(wanted - set(variants))
+    if unknown:
         raise Problem(
             422,
             "exchange_not_sold",
             gettext("Request refused"),
-            gettext("No item has the SKU %(sku)s.") % {"sku": sku},
+            gettext("No item has the SKU %(sku)s.") % {"sku": unknown[0]},
         )
-    return variant
+    return variants
 
 
 def _order_of(who: Acting, number: str):
@@ -158,12 +166,11 @@ class ReturnsView(ApiView):
         common = {
             "order": order,
             "idempotency_key": idempotency_key,
-            "lines": _line_inputs(data["lines"]),
+            "lines": _line_inputs(data),
             "refund_mode": data["refund_mode"],
             "delivery_option": data["delivery_option"],
             "customer_comment": data.get("customer_comment", ""),
             "notify_customer": data.get("notify_customer"),
-            "exchange_variant": _exchange_variant(data),
         }
         if who.for_customer:
             ret = return_request(**common, **who.service_kwargs())
@@ -206,7 +213,12 @@ class ReturnPreviewView(ApiView):
             refund_mode=data["refund_mode"],
             channel=Return.Channel.PORTAL if who.for_customer else Return.Channel.BACKOFFICE,
             delivery_option=data["delivery_option"],
-            exchange_variant=_exchange_variant(data),
+            exchange_variants={
+                line.order_line_id: line.exchange_variant
+                for line in _line_inputs(data)
+                if line.exchange_variant is not None
+                and data["refund_mode"] == Return.RefundMode.EXCHANGE
+            },
         )
         if preview.rules.blocked and who.for_customer:
             raise Problem(

@@ -37,13 +37,15 @@ class LineRow:
     detail: forms.BoundField
     # Why a return rule refuses this item (its fields are then disabled).
     blocked_message: str = ""
+    # The size or colour wanted in exchange (when the shop offers exchanges).
+    exchange: forms.BoundField | None = None
 
 
 # How the customer reads each choice; which ones are offered is the policy's answer.
 REFUND_MODE_LABELS: "dict[str, StrOrPromise]" = {
     Return.RefundMode.MONEY_BACK: _("Money back, to your original payment"),
     Return.RefundMode.STORE_CREDIT: _("Store credit, to spend on your next order"),
-    Return.RefundMode.EXCHANGE: _("Exchange for another size or colour, chosen below"),
+    Return.RefundMode.EXCHANGE: _("Exchange for another size or colour, chosen for each item"),
 }
 
 
@@ -98,12 +100,13 @@ class ReturnRequestForm(forms.Form):
         shop_settings: ShopSettings,
         blocked: dict[int, str] | None = None,
         in_store_only: bool = False,
-        exchange_items: list[Variant] | None = None,
+        exchange_items: dict[int, list[Variant]] | None = None,
         currency: str = "EUR",
         **kwargs,
     ):
-        """exchange_items: what may be offered in exchange for the returnable items
-        (returns.selectors.exchanges.exchange_offer), asked only when the shop offers exchanges."""
+        """exchange_items: by order line id, what may be offered in exchange for that line
+        (returns.selectors.exchanges.exchange_offers), given only when the shop offers
+        exchanges: each line then has its own choice."""
         super().__init__(*args, **kwargs)
         self.reasons = {reason.code: reason for reason in reasons}
         self.order_lines = [line for line in order_lines if returnable.get(line.pk, 0) > 0]
@@ -156,26 +159,38 @@ class ReturnRequestForm(forms.Form):
             delivery_option.initial = delivery_option.choices[0][0]
         if len(refund_mode.choices) == 1:
             refund_mode.initial = refund_mode.choices[0][0]
-        self.exchange_items = {variant.pk: variant for variant in exchange_items or []}
-        if Return.RefundMode.EXCHANGE in dict(refund_mode.choices):
-            self.fields["exchange_variant"] = self._exchange_field(currency)
+        # By order line id, by variant id: what each line may get in exchange.
+        self.exchange_items = {
+            line_id: {variant.pk: variant for variant in variants}
+            for line_id, variants in (exchange_items or {}).items()
+        }
+        self.offers_exchange = Return.RefundMode.EXCHANGE in dict(refund_mode.choices)
+        if self.offers_exchange:
+            for line in self.order_lines:
+                self.fields[self._name(line, "exchange_variant")] = self._exchange_field(
+                    self.exchange_items.get(line.pk, {}), currency, disabled=line.pk in self.blocked
+                )
 
-    def _exchange_field(self, currency: str) -> forms.TypedChoiceField:
-        """The item wanted in exchange: one group per product returned, each size or colour
-        with its price."""
-        groups: dict[str, list[tuple[int, str]]] = {}
-        for variant in self.exchange_items.values():
-            label = f"{variant.option or variant.sku} · {money(variant.price, currency)}"
-            groups.setdefault(variant.product.name, []).append((variant.pk, label))
+    @staticmethod
+    def _exchange_field(
+        offer: dict[int, Variant], currency: str, *, disabled: bool
+    ) -> forms.TypedChoiceField:
+        """The item wanted in exchange for one line: each size or colour of its product still
+        in stock, with its price."""
+        choices = [
+            (variant.pk, f"{variant.option or variant.sku} · {money(variant.price, currency)}")
+            for variant in offer.values()
+        ]
         return forms.TypedChoiceField(
-            label=_("Item you would like in exchange"),
+            label=_("In exchange for"),
             required=False,
             coerce=int,
             empty_value=None,
-            choices=[("", _("Choose an item (exchange only)")), *groups.items()],
+            disabled=disabled,
+            choices=[("", _("Choose a size or colour (exchange only)")), *choices],
             help_text=(
                 _("For an exchange only: the size or colour you would like instead.")
-                if groups
+                if choices
                 else _("No other size or colour is available for an exchange at the moment.")
             ),
             error_messages={
@@ -196,6 +211,9 @@ class ReturnRequestForm(forms.Form):
                 reason=self[self._name(line, "reason")],
                 detail=self[self._name(line, "detail")],
                 blocked_message=self.blocked.get(line.pk, ""),
+                exchange=(
+                    self[self._name(line, "exchange_variant")] if self.offers_exchange else None
+                ),
             )
             for line in self.order_lines
         ]
@@ -226,29 +244,48 @@ class ReturnRequestForm(forms.Form):
         return cleaned
 
     def _check_exchange(self, cleaned: dict) -> None:
-        """The policy's answer on the item chosen (return_request asks it again): an exchange
-        names its item, an item is for an exchange, in stock for every unit returned."""
-        if "refund_mode" not in cleaned or "exchange_variant" in self.errors:
+        """The policy's answer on the items chosen (return_request asks it again): with an
+        exchange, each line returned names a size or colour of its product, in stock for every
+        unit wanted; with a refund, what the lines' choices say is not asked."""
+        if cleaned.get("refund_mode") != Return.RefundMode.EXCHANGE:
             return
-        returned = [
-            (line, cleaned.get(self._name(line, "quantity")) or 0) for line in self.order_lines
+        if not self.offers_exchange:
+            return
+        wanted = [
+            policy.WantedExchange(
+                key=self._name(line, "exchange_variant"),
+                variant=self._wanted(line),
+                product_id=line.variant.product_id,
+                units=quantity,
+            )
+            for line in self.order_lines
+            if (quantity := cleaned.get(self._name(line, "quantity")) or 0)
+            and self._name(line, "exchange_variant") not in self.errors
         ]
-        refusal = policy.exchange_refusal(
-            self.wanted_exchange_item(),
-            refund_mode=cleaned["refund_mode"],
-            products={line.variant.product_id for line, quantity in returned if quantity},
-            units=sum(quantity for _line, quantity in returned),
-        )
-        if refusal is not None:
-            field = "exchange_variant" if "exchange_variant" in self.fields else "refund_mode"
+        refusals = policy.exchange_refusals(wanted, refund_mode=cleaned["refund_mode"])
+        for field, refusal in refusals.items():
             self.add_error(field, refusal.message)
 
-    def wanted_exchange_item(self) -> Variant | None:
-        """The item chosen in exchange, None without one (call after is_valid())."""
-        return self.exchange_items.get(self.cleaned_data.get("exchange_variant") or 0)
+    def _wanted(self, line: OrderLine) -> Variant | None:
+        chosen = self.cleaned_data.get(self._name(line, "exchange_variant"))
+        return self.exchange_items.get(line.pk, {}).get(chosen or 0)
+
+    def wanted_exchange_items(self) -> dict[int, Variant]:
+        """By order line id: the item chosen in exchange for each line returned, for an
+        exchange only (call after is_valid())."""
+        if self.cleaned_data.get("refund_mode") != Return.RefundMode.EXCHANGE:
+            return {}
+        wanted = {}
+        for line in self.order_lines:
+            variant = self._wanted(line)
+            if variant is not None and self.cleaned_data.get(self._name(line, "quantity")):
+                wanted[line.pk] = variant
+        return wanted
 
     def line_inputs(self) -> list[ReturnLineInput]:
-        """The chosen lines, for return_request (call after is_valid())."""
+        """The chosen lines, each with its item wanted in exchange, for return_request (call
+        after is_valid())."""
+        wanted = self.wanted_exchange_items()
         inputs = []
         for line in self.order_lines:
             quantity = self.cleaned_data.get(self._name(line, "quantity")) or 0
@@ -259,6 +296,7 @@ class ReturnRequestForm(forms.Form):
                         quantity=quantity,
                         reason_code=self.cleaned_data[self._name(line, "reason")],
                         reason_detail=self.cleaned_data[self._name(line, "detail")].strip(),
+                        exchange_variant=wanted.get(line.pk),
                     )
                 )
         return inputs

@@ -61,10 +61,12 @@ def portal_returns(scope: PortalScope) -> QuerySet[Return]:
 
 def portal_return(scope: PortalScope, rma_number: str) -> Return:
     """One return of the scope with what its page shows; Return.DoesNotExist otherwise."""
-    lines = ReturnLine.objects.select_related("order_line__variant__product", "reason")
+    lines = ReturnLine.objects.select_related(
+        "order_line__variant__product", "reason", "exchange_variant__product"
+    )
     return (
         portal_returns(scope)
-        .select_related("order__customer", "order__brand", "action", "exchange_variant__product")
+        .select_related("order__customer", "order__brand", "action")
         .prefetch_related(Prefetch("lines", queryset=lines.order_by("id")))
         .get(rma_number=rma_number)
     )

@@ -32,7 +32,7 @@ from returns import policy
 from returns.models import MAX_PHOTOS_PER_LINE, Return
 from returns.rules import evaluate_rules
 from returns.selectors import return_of_form
-from returns.selectors.exchanges import exchange_offer
+from returns.selectors.exchanges import exchange_offers
 from returns.selectors.labels import read_parcel_statement
 from returns.services import ReturnError, ReturnLineInput, return_cancel, return_request
 from returns.services.photos import PHOTO_MAX_BYTES, PhotoError, prepare_photo
@@ -62,14 +62,14 @@ def _form(order: Order, shop_settings: ShopSettings, returnable: dict[int, int],
     rules = evaluate_rules(order, channel=Return.Channel.PORTAL, shop_settings=shop_settings)
     lines = order_lines(order)
     # What may be asked in exchange for the items that may be returned (read only when the
-    # shop offers exchanges); the form checks the item against the units chosen.
+    # shop offers exchanges), per line; the form checks each item against the units chosen.
     returnable_lines = [
         line for line in lines if returnable.get(line.pk, 0) > 0 and line.pk not in rules.blocked
     ]
     exchange_items = (
-        exchange_offer(returnable_lines)
+        exchange_offers(returnable_lines)
         if Return.RefundMode.EXCHANGE in policy.offered_refund_modes(shop_settings)
-        else []
+        else {}
     )
     return ReturnRequestForm(
         order_lines=lines,
@@ -185,12 +185,13 @@ def _render_summary(request, order: Order, form, rules, *, error="", status=200)
         quantities=form.quantities(),
         refund_mode=form.cleaned_data["refund_mode"],
         fees=rules.fees,
-        exchange_variant=form.wanted_exchange_item(),
+        exchange_variants=form.wanted_exchange_items(),
     )
     delivery_option = policy.delivery_option_for(form.cleaned_data["delivery_option"], rules)
     reasons = form.reasons
+    wanted = form.wanted_exchange_items()
     chosen = [
-        (row, reasons[row.reason.value()])
+        (row, reasons[row.reason.value()], wanted.get(row.order_line.pk))
         for row in form.line_rows()
         if int(row.quantity.value() or 0)
     ]
@@ -206,7 +207,7 @@ def _render_summary(request, order: Order, form, rules, *, error="", status=200)
                 form.cleaned_data["refund_mode"]
             ],
             "delivery_label": DELIVERY_OPTION_LABELS[delivery_option],
-            "exchange_item": form.wanted_exchange_item(),
+            "exchanges": bool(wanted),
             "photo_error": error,
             "max_photos": MAX_PHOTOS_PER_LINE,
             "max_photo_mb": PHOTO_MAX_BYTES // (1024 * 1024),
@@ -244,7 +245,6 @@ def _submit(request, order: Order, form: ReturnRequestForm, rules):
             refund_mode=form.cleaned_data["refund_mode"],
             delivery_option=form.cleaned_data["delivery_option"],
             customer_comment=form.cleaned_data["customer_comment"],
-            exchange_variant=form.wanted_exchange_item(),
             **_acting_as(request, order),
         )
     except ReturnError as error:

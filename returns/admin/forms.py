@@ -13,7 +13,14 @@ from django.utils.translation import gettext_lazy as _
 
 from refunds.models import RefundMode
 from returns import policy
-from returns.models import STATUS_DESCRIPTIONS, Return, ReturnAction, ReturnReason, ReturnStatus
+from returns.models import (
+    STATUS_DESCRIPTIONS,
+    Return,
+    ReturnAction,
+    ReturnLine,
+    ReturnReason,
+    ReturnStatus,
+)
 from returns.notify import status_change_email
 from returns.selectors.exchanges import staff_exchange_choices
 from returns.services import ReturnLineInput
@@ -68,12 +75,6 @@ class CreateReturnForm(_Form):
         help_text=_("How the return will be settled for the customer, e.g. send a replacement."),
     )
     refund_mode = forms.ChoiceField(label=_("Refund mode"))
-    exchange_variant = forms.ModelChoiceField(
-        label=_("Item to send in exchange"),
-        queryset=Variant.objects.none(),
-        required=False,
-        help_text=_("For an exchange: another size or colour."),
-    )
     delivery_option = forms.ChoiceField(label=_("Delivery option"))
     start_status = forms.ChoiceField(label=_("Status to start in"), widget=forms.RadioSelect)
     customer_comment = forms.CharField(
@@ -130,7 +131,6 @@ class CreateReturnForm(_Form):
         self.order, self.lines, self.returnable = order, lines, returnable
         self.reasons = {reason.code: reason for reason in reasons}
         _model_choice(self, "action").queryset = ReturnAction.objects.filter(active=True)
-        _model_choice(self, "exchange_variant").queryset = staff_exchange_choices(order)
         starts = [(ReturnStatus.REQUESTED, _("Requested: to review"))]
         if user.has_perm("returns.approve_return"):
             starts.append((ReturnStatus.APPROVED, _("Approved at once")))
@@ -152,6 +152,7 @@ class CreateReturnForm(_Form):
             del self.fields["override_reason"]
         elif returnability is not None and _overridable_refusal(returnability):
             self.fields["override_reason"].required = True
+        self.exchange_choices = staff_exchange_choices(lines)
         for line in lines:
             self._add_line_fields(line, returnable.get(line.pk, 0), reasons)
 
@@ -185,6 +186,9 @@ class CreateReturnForm(_Form):
             self.fields[f"restock_{line.pk}"] = forms.BooleanField(
                 label=_("Put back in stock"), required=False, initial=True, disabled=remaining == 0
             )
+        self.fields[f"exchange_{line.pk}"] = _exchange_field(
+            self.exchange_choices[line.pk], disabled=remaining == 0
+        )
 
     def rows(self):
         """The order lines with their fields, for the template's table."""
@@ -198,6 +202,7 @@ class CreateReturnForm(_Form):
                 "restock": (
                     self[f"restock_{line.pk}"] if f"restock_{line.pk}" in self.fields else None
                 ),
+                "exchange": self[f"exchange_{line.pk}"],
             }
 
     def clean(self):
@@ -211,17 +216,31 @@ class CreateReturnForm(_Form):
         if not chosen and not self.errors:
             raise forms.ValidationError(gettext("Choose at least one item to return."))
         if data.get("refund_mode") == Return.RefundMode.EXCHANGE:
-            # An exchange names its item from the start (return_create asks the same).
-            refusal = policy.exchange_refusal(
-                data.get("exchange_variant"),
+            # Each line of an exchange names its item from the start (return_create asks the
+            # same).
+            refusals = policy.exchange_refusals(
+                [
+                    policy.WantedExchange(
+                        key=f"exchange_{line.pk}",
+                        variant=data.get(f"exchange_{line.pk}"),
+                        product_id=line.variant.product_id,
+                        units=data.get(f"qty_{line.pk}") or 0,
+                    )
+                    for line in self.lines
+                    if data.get(f"qty_{line.pk}") and f"exchange_{line.pk}" not in self.errors
+                ],
                 refund_mode=data["refund_mode"],
-                products=set(),
-                units=chosen,
                 by_staff=True,
             )
-            if refusal is not None and "exchange_variant" not in self.errors:
-                self.add_error("exchange_variant", refusal.message)
+            for field, refusal in refusals.items():
+                self.add_error(field, refusal.message)
         return data
+
+    def _wanted(self, line) -> Variant | None:
+        """The item chosen in exchange for `line`, for an exchange only."""
+        if self.cleaned_data.get("refund_mode") != Return.RefundMode.EXCHANGE:
+            return None
+        return self.cleaned_data.get(f"exchange_{line.pk}")
 
     def line_inputs(self) -> list[ReturnLineInput]:
         data = self.cleaned_data
@@ -238,6 +257,7 @@ class CreateReturnForm(_Form):
                     reason_code=data[f"reason_{line.pk}"],
                     reason_detail=data.get(f"detail_{line.pk}", ""),
                     restock=bool(data.get(restock_field)) if restock_field in self.fields else None,
+                    exchange_variant=self._wanted(line),
                 )
             )
         return inputs
@@ -253,6 +273,11 @@ class CreateReturnForm(_Form):
             return None
         mode = data.get("refund_mode") or Return.RefundMode.MONEY_BACK
         exchange = mode == Return.RefundMode.EXCHANGE
+        wanted = {
+            line.pk: data[f"exchange_{line.pk}"]
+            for line in self.lines
+            if line.pk in quantities and data.get(f"exchange_{line.pk}")
+        }
         return {
             "quantities": quantities,
             "reason_codes": {
@@ -261,7 +286,7 @@ class CreateReturnForm(_Form):
                 if data.get(f"reason_{line_id}")
             },
             "refund_mode": mode,
-            "exchange_variant": data.get("exchange_variant") if exchange else None,
+            "exchange_variants": wanted if exchange else {},
             "return_fee": data.get("return_fee"),
             # in store: no postage unless a rule says so (the rules' answer, as at creation)
             "delivery_option": data.get("delivery_option"),
@@ -281,11 +306,6 @@ class CreateReturnForm(_Form):
             "notify_customer": bool(data.get("notify_customer")),
             "return_fee": data.get("return_fee"),
             "override_reason": data.get("override_reason", ""),
-            "exchange_variant": (
-                data.get("exchange_variant")
-                if data["refund_mode"] == Return.RefundMode.EXCHANGE
-                else None
-            ),
         }
 
 
@@ -342,12 +362,6 @@ class ProcessReturnForm(_Form):
         help_text=_("Optional. Shown with the new status, to the customer too."),
     )
     notify = forms.BooleanField(label=_("Notify the customer of the new status"), required=False)
-    exchange_variant = forms.ModelChoiceField(
-        label=_("Item to send in exchange"),
-        queryset=Variant.objects.none(),
-        required=False,
-        help_text=_("Until the exchange is settled: another size or colour if the customer asks."),
-    )
 
     def __init__(
         self,
@@ -362,11 +376,16 @@ class ProcessReturnForm(_Form):
         (returns.policy.exchange_item_change_refusal, and may_edit)."""
         super().__init__(*args, **kwargs)
         self.ret, self.may_edit = ret, may_edit
-        if may_edit and may_change_exchange_item:
-            _model_choice(self, "exchange_variant").queryset = staff_exchange_choices(ret.order)
-            self.fields["exchange_variant"].initial = ret.exchange_variant_id
-        else:
-            del self.fields["exchange_variant"]
+        # One choice per line: until the exchange is settled, another size or colour of it.
+        self.exchange_lines = list(ret.lines.all()) if may_edit and may_change_exchange_item else []
+        choices = staff_exchange_choices(line.order_line for line in self.exchange_lines)
+        for line in self.exchange_lines:
+            field = _exchange_field(choices[line.order_line_id])
+            field.help_text = _(
+                "Until the exchange is settled: another size or colour if the customer asks."
+            )
+            field.initial = line.exchange_variant_id or ""
+            self.fields[f"exchange_{line.pk}"] = field
         self.next_statuses = next_statuses
         self.fields["seen_status"].initial = ret.status
         _choice(self, "next_status").choices = [("", pgettext_lazy("next status", "No change"))] + [
@@ -478,12 +497,43 @@ class ProcessReturnForm(_Form):
             changes["return_fee"] = fee
         return changes
 
-    def exchange_item_change(self):
-        """The item the person chose to send in exchange instead, None when unchanged."""
-        variant = self.cleaned_data.get("exchange_variant")
-        if "exchange_variant" not in self.fields or variant is None:
-            return None
-        return variant if variant.pk != self.ret.exchange_variant_id else None
+    def exchange_item_changes(self) -> list[tuple[ReturnLine, Variant]]:
+        """The lines whose item sent in exchange the person changed, with the new one."""
+        changes = []
+        for line in self.exchange_lines:
+            variant = self.cleaned_data.get(f"exchange_{line.pk}")
+            if variant is not None and variant.pk != line.exchange_variant_id:
+                changes.append((line, variant))
+        return changes
+
+    def exchange_rows(self):
+        """The lines with their item wanted in exchange, for the template."""
+        return [(line, self[f"exchange_{line.pk}"]) for line in self.exchange_lines]
+
+
+class _VariantChoiceField(forms.TypedChoiceField):
+    """A choice among variants read once for the whole form; cleaned into the Variant."""
+
+    def __init__(self, variants: list[Variant], **kwargs):
+        self.variants = {variant.pk: variant for variant in variants}
+        super().__init__(
+            choices=[("", "---------"), *((v.pk, str(v)) for v in variants)],
+            coerce=lambda pk: self.variants[int(pk)],
+            empty_value=None,
+            **kwargs,
+        )
+
+
+def _exchange_field(variants: list[Variant], *, disabled: bool = False) -> forms.Field:
+    """The item to send in exchange for one line: any size or colour of its product (staff
+    are not bound by the stock)."""
+    return _VariantChoiceField(
+        variants,
+        label=_("Item to send in exchange"),
+        required=False,
+        disabled=disabled,
+        help_text=_("For an exchange: another size or colour of this item."),
+    )
 
 
 # --- refunds from the return page and the overview -------------------------------------------

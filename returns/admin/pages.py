@@ -24,7 +24,7 @@ from returns import policy, services
 from returns.admin.forms import INSPECTED, CreateReturnForm, MarkRefundedForm, ProcessReturnForm
 from returns.errors import ReturnError, StaleReturnError
 from returns.locks import refuse_if_stale
-from returns.models import Return, ReturnReason, ReturnStatus
+from returns.models import Return, ReturnReason, ReturnStatus, exchange_items_named
 from returns.selectors import backoffice as pages
 from returns.selectors import return_of_form
 from returns.selectors.exchanges import exchange_settled
@@ -228,19 +228,19 @@ class ReturnPagesMixin:
         if not form.is_valid():
             return self._render_return(request, ret, form=form, status=200)
         changes = form.changed_fields()
-        exchange_item = form.exchange_item_change()
+        exchange_items = form.exchange_item_changes()
         target = form.cleaned_data["next_status"]
-        if not changes and not target and exchange_item is None:
+        if not changes and not target and not exchange_items:
             messages.info(request, gettext("Nothing to save: nothing was changed."))
             return redirect("admin:returns_return_change", ret.pk)
         try:
             # One Save, one outcome: the edits and the new status are kept or refused together.
             with transaction.atomic():
-                if exchange_item is not None:  # first: it locks the order, then the return
+                if exchange_items:  # first: it locks the order, then the return
                     services.return_change_exchange_item(
                         actor=request.user,
                         ret=ret,
-                        variant=exchange_item,
+                        items={line.pk: variant for line, variant in exchange_items},
                         expected_status=seen_status,
                     )
                 if changes:
@@ -414,7 +414,9 @@ def _refund_summary(form: CreateReturnForm, order: Order, shop: ShopSettings):
 
 def _returns_to_refund():
     """Returns as the "mark as refunded" page and its money state read them."""
-    return Return.objects.select_related("order__customer", "exchange_variant__product")
+    return Return.objects.select_related("order__customer").annotate(
+        exchange_items_named=exchange_items_named()
+    )
 
 
 def _may_choose(ret: Return, states: dict) -> bool:

@@ -43,7 +43,7 @@ from returns.admin.pages import ReturnPagesMixin
 from returns.admin.photos import ReturnPhotosMixin
 from returns.errors import ReturnError
 from returns.label_state import LabelState, label_state, label_state_condition
-from returns.models import Return, ReturnAction, ReturnLine, ReturnReason
+from returns.models import Return, ReturnAction, ReturnLine, ReturnReason, exchange_items_named
 from returns.selectors import backoffice as pages
 from shop.brands import brand_orders
 from shop.models import Brand
@@ -512,7 +512,11 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, ReturnPhotosMixin, 
     def mark_refunded_selected(self, request, queryset):
         # The page of one return's "mark as refunded", for the selection, with what each return
         # is paid now, the total, and a warning for the parcels not received yet.
-        returns = list(queryset.select_related("order__customer", "exchange_variant__product"))
+        returns = list(
+            queryset.select_related("order__customer").annotate(
+                exchange_items_named=exchange_items_named()
+            )
+        )
         response = self.mark_refunded_page(request, returns, action="mark_refunded_selected")
         if isinstance(response, TemplateResponse):
             response.template_name = "admin/returns/return/bulk_mark_refunded.html"

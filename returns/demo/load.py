@@ -135,7 +135,7 @@ def _tables(start: Callable[[type[models.Model]], int]) -> dict[str, Table]:
         "returns": (
             Return,
             "rma_number order_id created_by_id channel status action_id refund_mode "
-            "exchange_variant_id replacement_order_id delivery_option shipping_method_id "
+            "replacement_order_id delivery_option shipping_method_id "
             "customer_comment staff_note notify_customer return_fee rejection_reason "
             "created_at status_changed_at idempotency_key",
         ),
@@ -294,7 +294,7 @@ class _Return:
         option = Return.DeliveryOption.LABEL if with_label else Return.DeliveryOption.IN_STORE
         self.ret_id = tables["returns"].add(
             f"R-L{gen.serial:09d}", self.order_id, None, Return.Channel.PORTAL, self.status,
-            None, mode, None, None, option, None, "", "", True, Decimal(0), "", self.created,
+            None, mode, None, option, None, "", "", True, Decimal(0), "", self.created,
             self.times[len(path) - 1], None,
         )  # fmt: skip
         quote = self._lines()

@@ -19,7 +19,7 @@ from refunds.services import exchange_due_mark_paid, exchange_settle, refund_set
 from returns.errors import ReturnError
 from returns.models import Return, ReturnAction, ReturnEvent
 from returns.selectors import returnable_quantities
-from returns.selectors.exchanges import exchange_offer
+from returns.selectors.exchanges import exchange_offers
 from returns.services import (
     ReturnLineInput,
     return_approve,
@@ -206,27 +206,27 @@ def _create(scenario: Scenario, order: Order, staff) -> Return:
     order_line = next(
         line for line in order.lines.select_related("variant") if remaining.get(line.pk)
     )
-    lines = [
-        ReturnLineInput(
-            order_line_id=order_line.pk,
-            quantity=1,
-            reason_code=scenario.reason,
-            reason_detail=_typed(scenario.detail, order),
-        )
-    ]
     exchange_variant = None
     if scenario.refund_mode == Return.RefundMode.EXCHANGE:
         exchange_variant = _exchange_variant(order_line)
     refund_mode = scenario.refund_mode
     if refund_mode == Return.RefundMode.EXCHANGE and exchange_variant is None:
         refund_mode = Return.RefundMode.MONEY_BACK  # nothing in stock to exchange for
+    lines = [
+        ReturnLineInput(
+            order_line_id=order_line.pk,
+            quantity=1,
+            reason_code=scenario.reason,
+            reason_detail=_typed(scenario.detail, order),
+            exchange_variant=exchange_variant,
+        )
+    ]
     common: dict[str, Any] = {
         "order": order,
         "lines": lines,
         "refund_mode": refund_mode,
         "delivery_option": Return.DeliveryOption.LABEL,
         "customer_comment": _typed(scenario.comment, order),
-        "exchange_variant": exchange_variant,
         "notify_customer": False,
         # One demo return, one key: the staff fallback reuses it, the portal's try wrote nothing.
         "idempotency_key": f"demo-{uuid.uuid4().hex}",
@@ -248,7 +248,7 @@ def _create(scenario: Scenario, order: Order, staff) -> Return:
 def _exchange_variant(order_line: OrderLine) -> Variant | None:
     """Another size of the same product the customer may get (the policy's offer), else the
     same one."""
-    offer = exchange_offer([order_line], units=1)
+    offer = exchange_offers([order_line])[order_line.pk]
     others = [variant for variant in offer if variant.pk != order_line.variant_id]
     return next(iter(others or offer), None)
 

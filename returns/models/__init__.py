@@ -24,6 +24,7 @@ from returns.models.returns import (
     ReturnReason,
     ReturnStatus,
     TranslatedNameMixin,
+    exchange_items_named,
     new_rma_number,
 )
 from returns.models.rules import FEE_KINDS, STAFF_FEE, FeeLine, ReturnRule, RuleAction, RuleKind
@@ -57,5 +58,6 @@ __all__ = [
     "ShippingMethod",
     "TrackingEvent",
     "TranslatedNameMixin",
+    "exchange_items_named",
     "new_rma_number",
 ]

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from returns.models.returns import Return
+from returns.models.returns import Return, ReturnLine
 from shop.models import Variant
 
 
@@ -18,14 +18,21 @@ class ReservationStatus(models.TextChoices):
 
 
 class ExchangeReservation(models.Model):
-    """`quantity` units of `variant` taken from its stock for `ret`'s replacement (one held at
-    a time per return, a partial unique index). The ledger rows are keyed by `stock_key`."""
+    """`quantity` units of `variant` taken from its stock for the replacement of `line` (the
+    line's quantity; one held at a time per return line, a partial unique index). The ledger
+    rows are keyed by `stock_key`."""
 
     Status = ReservationStatus
 
     ret = models.ForeignKey(
         Return,
         verbose_name=_("return"),
+        on_delete=models.CASCADE,
+        related_name="exchange_reservations",
+    )
+    line = models.ForeignKey(
+        ReturnLine,
+        verbose_name=_("return line"),
         on_delete=models.CASCADE,
         related_name="exchange_reservations",
     )
@@ -48,9 +55,9 @@ class ExchangeReservation(models.Model):
                 condition=Q(quantity__gte=1), name="exchange_reservation_quantity_min_1"
             ),
             models.UniqueConstraint(
-                fields=["ret"],
+                fields=["line"],
                 condition=Q(status="held"),
-                name="exchange_reservation_one_held",
+                name="exchange_reservation_one_held_per_line",
             ),
         ]
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
@@ -201,14 +201,6 @@ class Return(ConcurrentTransitionMixin, models.Model):
     refund_mode = models.CharField(
         _("refund mode"), max_length=20, choices=RefundMode.choices, default=RefundMode.MONEY_BACK
     )
-    exchange_variant = models.ForeignKey(
-        Variant,
-        verbose_name=_("variant wanted in exchange"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
     replacement_order = models.OneToOneField(
         Order,
         verbose_name=_("replacement order"),
@@ -323,10 +315,16 @@ class Return(ConcurrentTransitionMixin, models.Model):
 
     @property
     def is_exchange_for_item(self) -> bool:
-        """An exchange for a chosen item: settled as an exchange (refunds.services
-        exchange_settle, its price difference) and completed by shipping that item, never
-        refunded in money. The one answer every page and service asks."""
-        return self.refund_mode == self.RefundMode.EXCHANGE and self.exchange_variant_id is not None
+        """An exchange for chosen items: settled as an exchange (refunds.services
+        exchange_settle, its price difference) and completed by shipping the item each line
+        names (ReturnLine.exchange_variant), never refunded in money. The one answer every
+        page and service asks (it reads the lines: prefetch them for a list)."""
+        if self.refund_mode != self.RefundMode.EXCHANGE:
+            return False
+        named = self.__dict__.get("exchange_items_named")  # a list's column (below)
+        if named is not None:
+            return bool(named)
+        return any(line.exchange_variant_id is not None for line in self.lines.all())
 
     @property
     def fee_lines(self) -> list[FeeLine]:
@@ -409,6 +407,12 @@ class Return(ConcurrentTransitionMixin, models.Model):
         self._touch()
 
 
+def exchange_items_named() -> Exists:
+    """Whether a return's lines name items in exchange, as a column of a list of returns
+    (annotate(exchange_items_named=...)): Return.is_exchange_for_item then reads no line."""
+    return Exists(ReturnLine.objects.filter(ret_id=OuterRef("pk"), exchange_variant__isnull=False))
+
+
 class ReturnLine(models.Model):
     ret = models.ForeignKey(
         Return, verbose_name=_("return"), on_delete=models.CASCADE, related_name="lines"
@@ -426,6 +430,17 @@ class ReturnLine(models.Model):
     reason_detail = models.TextField(_("reason details"), blank=True)
     restock = models.BooleanField(_("restock"), default=True)
     received_quantity = models.PositiveIntegerField(_("received quantity"), null=True, blank=True)
+    # For an exchange: the size or colour of this line's product the customer gets instead
+    # (returns.policy.exchange_line_refusal: every line of an exchange names one, of its own
+    # product). None for a refund or credit.
+    exchange_variant = models.ForeignKey(
+        Variant,
+        verbose_name=_("variant wanted in exchange"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("return line")

@@ -31,6 +31,7 @@ from returns.models import (
     ReturnLabel,
     ReturnLine,
     TrackingEvent,
+    exchange_items_named,
 )
 from returns.policy import LabelAction, label_refusal
 from returns.selectors import (
@@ -72,12 +73,9 @@ def overview_rows(ids: list[int]) -> list[Return]:
         return []
     live_label = ReturnLabel.objects.filter(ret=OuterRef("pk"), status=LabelStatus.CREATED)
     rows = (
-        with_money_columns(
-            Return.objects.filter(pk__in=ids).select_related(
-                "order__customer", "exchange_variant__product"
-            )
-        )
+        with_money_columns(Return.objects.filter(pk__in=ids).select_related("order__customer"))
         .annotate(
+            exchange_items_named=exchange_items_named(),
             live_label_id=Subquery(live_label.values("pk")[:1]),
             live_tracking_number=Subquery(live_label.values("tracking_number")[:1]),
             has_cancelled_label=cancelled_label_exists(),
@@ -124,12 +122,13 @@ class ParcelInfo:
 
 def return_for_page(pk) -> Return:
     """The return with everything its page shows, in a fixed number of queries."""
-    lines = ReturnLine.objects.select_related("order_line__variant__product", "reason")
+    lines = ReturnLine.objects.select_related(
+        "order_line__variant__product", "reason", "exchange_variant__product"
+    )
     return (
         Return.objects.select_related(
             "order__customer",
             "action",
-            "exchange_variant__product",
             "replacement_order",
             "created_by",
         )

@@ -4,12 +4,12 @@ exchange is settled."""
 
 from collections.abc import Iterable
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef
 
 from refunds.models import LIVE_REFUND_STATUSES, ExchangeDue, Refund
 from returns import policy
 from returns.models import Return
-from shop.models import Order, OrderLine, Variant
+from shop.models import OrderLine, Variant
 
 
 def variants_of_products(product_ids: Iterable[int]) -> list[Variant]:
@@ -21,32 +21,31 @@ def variants_of_products(product_ids: Iterable[int]) -> list[Variant]:
     )
 
 
-def exchange_offer(order_lines: Iterable[OrderLine], *, units: int = 1) -> list[Variant]:
-    """The items a customer may get in exchange for `units` items of one of the products of
-    `order_lines` (returns.policy.exchange_offer per product: the rule return_request
-    enforces), grouped by product. The lines come with their variant. One query."""
-    products = {line.variant.product_id for line in order_lines}
-    candidates = variants_of_products(products) if products else []
-    return [
-        variant
-        for product in dict.fromkeys(variant.product_id for variant in candidates)
-        for variant in policy.exchange_offer(
-            [candidate for candidate in candidates if candidate.product_id == product],
-            products={product},
-            units=units,
+def exchange_offers(order_lines: Iterable[OrderLine]) -> dict[int, list[Variant]]:
+    """By order line id: the items a customer may get in exchange for one unit of that line,
+    the sizes and colours of its own product (returns.policy.exchange_offer: the rule
+    return_request enforces). The lines come with their variant. One query."""
+    order_lines = list(order_lines)
+    candidates = variants_of_products(line.variant.product_id for line in order_lines)
+    return {
+        line.pk: policy.exchange_offer(
+            [variant for variant in candidates if variant.product_id == line.variant.product_id],
+            product_id=line.variant.product_id,
         )
-    ]
+        for line in order_lines
+    }
 
 
-def staff_exchange_choices(order: Order) -> QuerySet[Variant]:
-    """The items staff may choose to send in exchange for items of `order`: any variant of a
-    product it holds (staff are not bound by the stock or the product returned)."""
-    return (
-        Variant.objects.filter(product__variants__order_lines__order=order)
-        .distinct()
-        .select_related("product")
-        .order_by("product__name_fr", "sku")
-    )
+def staff_exchange_choices(order_lines: Iterable[OrderLine]) -> dict[int, list[Variant]]:
+    """By order line id: the items staff may choose to send in exchange for it, any size or
+    colour of its product (staff are not bound by the stock). The lines come with their
+    variant. One query."""
+    order_lines = list(order_lines)
+    candidates = variants_of_products(line.variant.product_id for line in order_lines)
+    return {
+        line.pk: [v for v in candidates if v.product_id == line.variant.product_id]
+        for line in order_lines
+    }
 
 
 def exchange_settled(ret: Return) -> bool:

@@ -54,6 +54,8 @@ class ReturnLineInput:
     reason_detail: str = ""
     restock: bool | None = None  # None = the reason's default (always False for POS-managed stock)
     photos: tuple[PreparedPhoto, ...] = ()  # checked and re-encoded (services.photos)
+    # For an exchange: the size or colour of this line's product wanted instead.
+    exchange_variant: Variant | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class _CheckedLine:
     reason_detail: str
     restock: bool
     photos: tuple[PreparedPhoto, ...] = ()
+    exchange_variant: Variant | None = None
 
 
 def return_request(
@@ -75,7 +78,6 @@ def return_request(
     refund_mode: str,
     delivery_option: str,
     customer_comment: str = "",
-    exchange_variant: Variant | None = None,
     notify_customer: bool | None = None,
     guest_order_verified: bool = False,
 ) -> Return:
@@ -100,7 +102,6 @@ def return_request(
                 refund_mode=refund_mode,
                 delivery_option=delivery_option,
                 customer_comment=customer_comment,
-                exchange_variant=exchange_variant,
                 notify_customer=notify_customer,
             )
     except IntegrityError:
@@ -116,7 +117,6 @@ def _request(
     refund_mode: str,
     delivery_option: str,
     customer_comment: str,
-    exchange_variant: Variant | None,
     notify_customer: bool | None,
 ) -> Return:
     order = lock_order(order.pk)
@@ -130,7 +130,7 @@ def _request(
         raise ReturnError(broken[0].message, code=broken[0].code)
     checked = _check_lines(order, lines)
     _check_photos(checked)
-    _check_exchange_variant(refund_mode, exchange_variant, checked, from_portal=True)
+    _check_exchange_variants(refund_mode, checked, from_portal=True)
     outcome = apply_rules(
         order,
         checked,
@@ -149,7 +149,6 @@ def _request(
         lines=checked,
         refund_mode=refund_mode,
         delivery_option=policy.delivery_option_for(delivery_option, outcome),
-        exchange_variant=exchange_variant,
         customer_comment=customer_comment,
         notify=_default(notify_customer, settings.notify_customers_by_default),
         return_fee=outcome.fee,
@@ -181,7 +180,6 @@ def return_create(
     notify_customer: bool | None = None,
     return_fee: Decimal | None = None,
     override_reason: str = "",
-    exchange_variant: Variant | None = None,
 ) -> Return:
     """Staff create a return from an order, possibly approved at once.
 
@@ -213,7 +211,6 @@ def return_create(
                 notify_customer=notify_customer,
                 return_fee=return_fee,
                 override_reason=override_reason.strip(),
-                exchange_variant=exchange_variant,
             )
     except IntegrityError:
         return _winner(key, order)
@@ -234,7 +231,6 @@ def _create_by_staff(
     notify_customer: bool | None,
     return_fee: Decimal | None,
     override_reason: str,
-    exchange_variant: Variant | None,
 ) -> Return:
     order = lock_order(order.pk)
     replayed = _replayed(key, order)
@@ -246,7 +242,7 @@ def _create_by_staff(
     if broken:
         _refuse_unless_overridden(actor, override_reason, [broken[0].message])
     checked = _check_lines(order, lines)
-    _check_exchange_variant(refund_mode, exchange_variant, checked, from_portal=False)
+    _check_exchange_variants(refund_mode, checked, from_portal=False)
     outcome = apply_rules(
         order,
         checked,
@@ -268,7 +264,6 @@ def _create_by_staff(
         refund_mode=refund_mode,
         delivery_option=policy.delivery_option_for(delivery_option, outcome),
         action=action,
-        exchange_variant=exchange_variant,
         customer_comment=customer_comment,
         staff_note=staff_note,
         notify=_default(notify_customer, settings.notify_customers_by_default),
@@ -430,6 +425,7 @@ def _check_lines(order: Order, lines: list[ReturnLineInput]) -> list[_CheckedLin
                 reason_detail=item.reason_detail.strip(),
                 restock=_restock_choice(item.restock, reason, order_line.variant),
                 photos=tuple(item.photos),
+                exchange_variant=item.exchange_variant,
             )
         )
     return checked
@@ -477,22 +473,27 @@ def _restock_choice(choice: bool | None, reason: ReturnReason, variant: Variant)
     return reason.restock_by_default if choice is None else bool(choice)
 
 
-def _check_exchange_variant(
-    refund_mode: str, variant: Variant | None, lines: list[_CheckedLine], *, from_portal: bool
+def _check_exchange_variants(
+    refund_mode: str, lines: list[_CheckedLine], *, from_portal: bool
 ) -> None:
-    """The policy's answer (returns.policy.exchange_refusal, also behind the portal's offer):
-    an exchange names its item, a customer's is a size or colour of a product returned, in
-    stock for every unit returned; staff may choose any item."""
-    if variant is not None:  # its stock and status now, not when the form was shown
-        variant = Variant.objects.select_related("product").get(pk=variant.pk)
-    refusal = policy.exchange_refusal(
-        variant,
-        refund_mode=refund_mode,
-        products={line.order_line.variant.product_id for line in lines},
-        units=sum(line.quantity for line in lines),
-        by_staff=not from_portal,
-    )
-    if refusal is not None:
+    """The policy's answer (returns.policy.exchange_refusals, also behind the portal's offer):
+    with "exchange", every line names another size or colour of its own product, for a
+    customer still sold and in stock for every unit wanted; with a refund, none names one."""
+    ids = {line.exchange_variant.pk for line in lines if line.exchange_variant is not None}
+    # Their stock and status now, not when the form was shown.
+    fresh = Variant.objects.select_related("product").in_bulk(ids)
+    wanted = [
+        policy.WantedExchange(
+            key=line.order_line.pk,
+            variant=fresh[line.exchange_variant.pk] if line.exchange_variant is not None else None,
+            product_id=line.order_line.variant.product_id,
+            units=line.quantity,
+        )
+        for line in lines
+    ]
+    refusals = policy.exchange_refusals(wanted, refund_mode=refund_mode, by_staff=not from_portal)
+    if refusals:
+        refusal = next(iter(refusals.values()))
         raise ReturnError(refusal.message, code=refusal.code)
 
 
@@ -511,7 +512,6 @@ def _create_return(
     lines: list[_CheckedLine],
     refund_mode: str,
     delivery_option: str,
-    exchange_variant: Variant | None,
     notify: bool,
     return_fee: Decimal,
     customer_comment: str = "",
@@ -529,7 +529,6 @@ def _create_return(
         channel=channel,
         action=action,
         refund_mode=refund_mode,
-        exchange_variant=exchange_variant,
         delivery_option=delivery_option,
         customer_comment=customer_comment.strip(),
         staff_note=staff_note.strip(),
@@ -548,6 +547,7 @@ def _create_return(
             reason_detail=line.reason_detail,
             # An item the customer keeps never comes back to the shelf.
             restock=line.restock and not keep_item,
+            exchange_variant=line.exchange_variant,
         )
         if line.photos:
             photos_add(created, list(line.photos))

@@ -2,6 +2,7 @@
 in exchange), the "Save" of the return's page. The status never changes here: the transitions
 do that."""
 
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
@@ -12,10 +13,10 @@ from returns import policy
 from returns.errors import ReturnError, ReturnPermissionError
 from returns.events import RETURN_UPDATED, money_param, names_param, part
 from returns.locks import lock_order, lock_return
-from returns.models import Return, ReturnAction, ReturnEvent
+from returns.models import Return, ReturnAction, ReturnEvent, ReturnLine
 from returns.selectors.exchanges import exchange_settled
 from returns.services._common import check_action, record_event
-from returns.services.exchanges import move_reservation
+from returns.services.exchanges import move_reservations
 from shop.models import User, Variant
 from shop.money import quantize
 
@@ -108,13 +109,19 @@ def return_change_exchange_item(
     *,
     actor: User | None,
     ret: Return,
-    variant: Variant,
+    variant: Variant | None = None,
+    line: ReturnLine | None = None,
+    items: Mapping[int, Variant] | None = None,
     expected_status: str | None = None,
 ) -> Return:
-    """Staff change the item an exchange sends the customer (they asked for another size on the
-    phone, the one chosen ran out), while the exchange is not settled: once a refund or an
-    exchange due records its price difference, or the replacement has shipped, it is refused
-    (returns.policy.exchange_item_change_refusal). One internal event on the timeline.
+    """Staff change the item an exchange sends the customer for `line` (they asked for another
+    size on the phone, the one chosen ran out; without `line`: for every line of `variant`'s
+    product; or `items`, by return line id, for several lines at once, the Save of the return's
+    page), while the exchange is not settled: once a refund or an exchange due records its
+    price difference, or the replacement has shipped, it is refused
+    (returns.policy.exchange_item_change_refusal). The item is another size or colour of the
+    line's product (returns.policy.exchange_refusal). The lines' reservations move, every
+    variant in id order; one internal event on the timeline.
 
     Under the order's lock, as exchange_settle takes it: a settlement and a change at once are
     one after the other, and the later one sees the earlier.
@@ -127,31 +134,65 @@ def return_change_exchange_item(
         refusal = policy.exchange_item_change_refusal(
             locked, settled=lambda: exchange_settled(locked)
         )
-        if refusal is None:
-            lines = list(locked.lines.select_related("order_line__variant"))
-            refusal = policy.exchange_refusal(
-                variant,
-                refund_mode=locked.refund_mode,
-                products={line.order_line.variant.product_id for line in lines},
-                units=sum(line.quantity for line in lines),
-                by_staff=True,
+        lines = list(
+            locked.lines.select_related("order_line__variant", "exchange_variant__product")
+        )
+        wanted = _wanted_items(lines, variant=variant, line=line, items=items)
+        if refusal is None and not wanted:
+            refusal = policy.Refusal(
+                policy.RefusalCode.EXCHANGE_OTHER_PRODUCT,
+                gettext("An exchange is for another size or colour of the same product."),
             )
+        for candidate, item in wanted:
+            if refusal is None:
+                refusal = policy.exchange_refusal(
+                    item,
+                    refund_mode=locked.refund_mode,
+                    product_id=candidate.order_line.variant.product_id,
+                    units=candidate.quantity,
+                    by_staff=True,
+                )
         if refusal is not None:
             raise ReturnError(refusal.message)
-        if variant.pk == locked.exchange_variant_id:
-            return locked
-        before = str(locked.exchange_variant) if locked.exchange_variant is not None else "-"
-        locked.exchange_variant = variant
-        locked.save(update_fields=["exchange_variant"])
-        move_reservation(locked, variant, actor=actor)
-        record_event(
-            locked,
-            kind=ReturnEvent.Kind.NOTE,
-            actor=actor,
-            code=RETURN_UPDATED,
-            params={
-                "then": [part("return.exchange_item_changed", before=before, after=str(variant))]
-            },
-            visible_to_customer=False,
-        )
+        changed, moved = [], []
+        for candidate, item in wanted:
+            if item.pk == candidate.exchange_variant_id:
+                continue
+            before = str(candidate.exchange_variant) if candidate.exchange_variant else "-"
+            candidate.exchange_variant = item
+            candidate.save(update_fields=["exchange_variant"])
+            candidate.ret = locked
+            moved.append((candidate, item))
+            changed.append(part("return.exchange_item_changed", before=before, after=str(item)))
+        move_reservations(moved, actor=actor)
+        if changed:
+            record_event(
+                locked,
+                kind=ReturnEvent.Kind.NOTE,
+                actor=actor,
+                code=RETURN_UPDATED,
+                params={"then": changed},
+                visible_to_customer=False,
+            )
     return locked
+
+
+def _wanted_items(
+    lines: list[ReturnLine],
+    *,
+    variant: Variant | None,
+    line: ReturnLine | None,
+    items: Mapping[int, Variant] | None,
+) -> list[tuple[ReturnLine, Variant]]:
+    """The return's lines to change, each with its new item (none: a line not of the return)."""
+    if items is not None:
+        return [(candidate, items[candidate.pk]) for candidate in lines if candidate.pk in items]
+    if variant is None:
+        return []
+    if line is not None:
+        return [(candidate, variant) for candidate in lines if candidate.pk == line.pk]
+    return [
+        (candidate, variant)
+        for candidate in lines
+        if candidate.order_line.variant.product_id == variant.product_id
+    ]

@@ -1,49 +1,56 @@
-"""The stock and the replacement order of an exchange for a chosen item.
+"""The stock and the replacement order of an exchange for chosen items, line by line.
 
-When the return is approved, the units wanted are held: a ledger movement takes them out of
-what may be sold (`ExchangeReservation`, one held per return), so two customers wanting the
-last unit cannot both be approved (stock_move's conditional UPDATE refuses the second; the
-variant's CHECK keeps the stock from going below zero). When the parcel is received (or at
-approval with the shop's instant exchange), the replacement order is made from the held
-units, and what did not come back is released. A return that closes releases what it held;
-staff choosing another item move the reservation. Callers hold the return's lock (and the
-order's before it when a replacement order may be made: it is numbered under that lock)."""
+Every line of an exchange names the size or colour of its product the customer gets instead
+(ReturnLine.exchange_variant). When the return is approved, each line's units are held: a
+ledger movement takes them out of what may be sold (`ExchangeReservation`, one held per line),
+so two customers wanting the last unit cannot both be approved (stock_move's conditional
+UPDATE refuses the second; the variant's CHECK keeps the stock from going below zero). When the
+parcel is received (or at approval with the shop's instant exchange), the replacement order is
+made with one line per line exchanged, from the held units, and what did not come back is
+released. A return that closes releases what it held; staff choosing another item for a line
+move that line's reservation. Several variants move in variant id order (returns/locks.py,
+rank 7). Callers hold the return's lock (and the order's before it when a replacement order
+may be made: it is numbered under that lock)."""
 
 from collections.abc import Callable
+from functools import partial
 
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from returns.errors import ReturnError
 from returns.locks import lock_customer
-from returns.models import ExchangeReservation, ReservationStatus, Return, ReturnEvent
+from returns.models import ExchangeReservation, ReservationStatus, Return, ReturnEvent, ReturnLine
 from returns.services._common import record_event
 from shop.models import Order, OrderLine, ShopSettings, StockMovement, User, Variant
 from shop.money import quantize
 from shop.services import StockError, stock_move
 
 
-def held_reservation(ret: Return) -> ExchangeReservation | None:
-    return (
-        ExchangeReservation.objects.filter(ret=ret, status=ReservationStatus.HELD)
-        .select_related("variant__product")
-        .first()
+def exchange_lines(ret: Return) -> list[ReturnLine]:
+    """The lines of `ret` that name an item in exchange, with it, in variant id order (the
+    order their stock moves in)."""
+    lines = ret.lines.filter(exchange_variant__isnull=False).select_related(
+        "exchange_variant__product"
     )
+    return sorted(lines, key=lambda line: (line.exchange_variant_id or 0, line.pk))
 
 
-def units_wanted(ret: Return) -> int:
-    return sum(line.quantity for line in ret.lines.all())
+def held_reservations(ret: Return) -> dict[int, ExchangeReservation]:
+    """By return line id: what each line of `ret` holds now."""
+    held = ExchangeReservation.objects.filter(ret=ret, status=ReservationStatus.HELD)
+    return {reservation.line_id: reservation for reservation in held.select_related("variant")}
 
 
 def on_approval(ret: Return, *, actor: User | None) -> None:
-    """The approval's work for an exchange: hold its units, and with instant exchange make the
-    replacement order at once for every unit announced."""
+    """The approval's work for an exchange: hold its lines' units, and with instant exchange
+    make the replacement order at once for every unit announced."""
     instant = ret.is_exchange_for_item and ShopSettings.load().instant_exchange
     if instant:
         lock_replacement_customer(ret)
     reserve_replacement(ret, actor=actor)
     if instant:
-        ship_replacement(ret, units_wanted(ret), actor=actor)
+        ship_replacement(ret, received=False, actor=actor)
 
 
 def lock_replacement_customer(ret: Return) -> None:
@@ -57,30 +64,37 @@ def lock_replacement_customer(ret: Return) -> None:
 
 
 def reserve_replacement(ret: Return, *, actor: User | None) -> None:
-    variant = ret.exchange_variant
-    if not ret.is_exchange_for_item or variant is None or variant.stock_managed_by_pos:
-        return  # nothing to hold: no item chosen, or the point of sale owns its stock
-    if held_reservation(ret) is not None:
+    """Hold each exchanged line's units of its item (once per line; none for an item whose
+    stock the point of sale owns)."""
+    if ret.refund_mode != Return.RefundMode.EXCHANGE:
         return
-    _hold(ret, variant, units_wanted(ret), actor=actor)
-    record_event(
-        ret,
-        kind=ReturnEvent.Kind.NOTE,
-        actor=actor,
-        code="exchange.reserved",
-        params={"count": units_wanted(ret), "item": str(variant)},
+    held = held_reservations(ret)
+    for line in exchange_lines(ret):
+        variant = line.exchange_variant
+        if variant is None or variant.stock_managed_by_pos or line.pk in held:
+            continue
+        _hold(line, variant, actor=actor)
+        record_event(
+            ret,
+            kind=ReturnEvent.Kind.NOTE,
+            actor=actor,
+            code="exchange.reserved",
+            params={"count": line.quantity, "item": str(variant)},
+        )
+
+
+def _hold(line: ReturnLine, variant: Variant, *, actor: User | None) -> None:
+    units = line.quantity
+    reservation = ExchangeReservation.objects.create(
+        ret_id=line.ret_id, line=line, variant=variant, quantity=units
     )
-
-
-def _hold(ret: Return, variant: Variant, units: int, *, actor: User | None) -> None:
-    reservation = ExchangeReservation.objects.create(ret=ret, variant=variant, quantity=units)
     try:
         stock_move(
             variant=variant,
             quantity=-units,
             kind=StockMovement.Kind.EXCHANGE_RESERVED,
             actor=actor,
-            note=ret.rma_number,
+            note=line.ret.rma_number,
             key=reservation.stock_key("take"),
         )
     except StockError as exc:
@@ -96,8 +110,8 @@ def _hold(ret: Return, variant: Variant, units: int, *, actor: User | None) -> N
 
 def release_replacement(ret: Return, *, actor: User | None) -> None:
     """Give back to the stock every unit `ret` holds (it closed, or nothing came back)."""
-    reservation = held_reservation(ret)
-    if reservation is not None:
+    held = sorted(held_reservations(ret).values(), key=lambda r: (r.variant_id, r.pk))
+    for reservation in held:
         _end(reservation, ReservationStatus.RELEASED)
         _release(reservation, reservation.quantity, actor=actor)
 
@@ -124,61 +138,91 @@ def _release(reservation: ExchangeReservation, units: int, *, actor: User | None
 HOLDING_STATUSES = (Return.Status.APPROVED, Return.Status.IN_TRANSIT, Return.Status.RECEIVED)
 
 
-def move_reservation(ret: Return, variant: Variant, *, actor: User | None) -> None:
-    """Staff chose `variant` instead (`ret` already names it): what was held for the former
-    item is released and the units are held of the new one, the two variants moved in id
-    order (returns/locks.py, rank 7)."""
+def move_reservation(line: ReturnLine, variant: Variant, *, actor: User | None) -> None:
+    """Staff chose `variant` instead for `line` (it already names it): see move_reservations."""
+    move_reservations([(line, variant)], actor=actor)
+
+
+def move_reservations(changes: list[tuple[ReturnLine, Variant]], *, actor: User | None) -> None:
+    """Staff chose another item for each of these lines of one return (they already name
+    it): what each line held of its former item is released and its units are held of the new
+    one, every variant moved in id order (returns/locks.py, rank 7). The other lines keep
+    theirs."""
+    if not changes:
+        return
+    ret = changes[0][0].ret
     if ret.status not in HOLDING_STATUSES or ret.replacement_order_id is not None:
         return
-    former = held_reservation(ret)
+    held = held_reservations(ret)
     moves: list[tuple[int, Callable[[], None]]] = []
-    if former is not None:
-        _end(former, ReservationStatus.RELEASED)  # one held per return: the new one
-        moves.append((former.variant_id, lambda: _release(former, former.quantity, actor=actor)))
-    if ret.is_exchange_for_item and not variant.stock_managed_by_pos:
-        moves.append((variant.pk, lambda: _hold(ret, variant, units_wanted(ret), actor=actor)))
+    for line, variant in changes:
+        former = held.get(line.pk)
+        if former is not None:
+            _end(former, ReservationStatus.RELEASED)  # one held per line: the new one
+            moves.append(
+                (former.variant_id, partial(_release, former, former.quantity, actor=actor))
+            )
+        if ret.refund_mode == Return.RefundMode.EXCHANGE and not variant.stock_managed_by_pos:
+            moves.append((variant.pk, partial(_hold, line, variant, actor=actor)))
     for _variant_id, move in sorted(moves, key=lambda pair: pair[0]):
         move()
 
 
-def ship_replacement(ret: Return, units: int, *, actor: User | None) -> None:
-    """Make the replacement order of `units` of the item chosen, from the units held (what is
-    held beyond `units` is released), or from the stock when nothing is held (a return approved
-    before reservations existed). Once per return; none for nothing received."""
-    variant = ret.exchange_variant
-    if not ret.is_exchange_for_item or variant is None or ret.replacement_order_id is not None:
+def ship_replacement(ret: Return, *, received: bool, actor: User | None) -> None:
+    """Make the replacement order: one line per line exchanged, of its item, for the units
+    that came back (`received`) or were announced (instant exchange), from the units held
+    (what a line holds beyond them is released), or from the stock when nothing is held (a
+    return approved before reservations existed). Once per return; none for nothing received."""
+    if not ret.is_exchange_for_item or ret.replacement_order_id is not None:
         return
-    reservation = held_reservation(ret)
-    if units == 0:
+    lines = exchange_lines(ret)
+    units = {
+        line.pk: (line.received_quantity or 0) if received else line.quantity for line in lines
+    }
+    if not any(units.values()):
         release_replacement(ret, actor=actor)
         return
+    held = held_reservations(ret)
     lock_replacement_customer(ret)  # taken already where stock moved before (a receipt)
-    ret.replacement_order = _replacement_order(ret, variant, units)
+    ret.replacement_order = _replacement_order(ret, lines, units)
     ret.save(update_fields=["replacement_order"])
-    if reservation is not None:
-        _end(reservation, ReservationStatus.SHIPPED)
-        _release(reservation, reservation.quantity - units, actor=actor)
-    elif not variant.stock_managed_by_pos:
-        _take_for_shipping(ret, variant, units, actor=actor)
+    for line in lines:
+        variant = line.exchange_variant
+        assert variant is not None  # exchange_lines' lines name one
+        reservation = held.get(line.pk)
+        if reservation is not None:
+            _end(reservation, ReservationStatus.SHIPPED)
+            _release(reservation, max(0, reservation.quantity - units[line.pk]), actor=actor)
+        elif units[line.pk] and not variant.stock_managed_by_pos:
+            _take_for_shipping(line, variant, units[line.pk], actor=actor)
+    shipped = [(units[line.pk], str(line.exchange_variant)) for line in lines if units[line.pk]]
+    number = ret.replacement_order.number
+    if len(shipped) == 1:
+        code, params = "exchange.replacement", {"count": shipped[0][0], "item": shipped[0][1]}
+    else:
+        items = ", ".join(f"{count} × {item}" for count, item in shipped)
+        code, params = "exchange.replacement_lines", {"items": items}
     record_event(
         ret,
         kind=ReturnEvent.Kind.NOTE,
         actor=actor,
-        code="exchange.replacement",
-        params={"order": ret.replacement_order.number, "count": units, "item": str(variant)},
+        code=code,
+        params={"order": number, **params},
         visible_to_customer=True,
     )
 
 
-def _take_for_shipping(ret: Return, variant: Variant, units: int, *, actor: User | None) -> None:
+def _take_for_shipping(
+    line: ReturnLine, variant: Variant, units: int, *, actor: User | None
+) -> None:
     try:
         stock_move(
             variant=variant,
             quantity=-units,
             kind=StockMovement.Kind.EXCHANGE,
             actor=actor,
-            note=ret.rma_number,
-            key=f"return:{ret.pk}:exchange",
+            note=line.ret.rma_number,
+            key=f"return-line:{line.pk}:exchange",
         )
     except StockError as exc:
         raise ReturnError(
@@ -187,7 +231,7 @@ def _take_for_shipping(ret: Return, variant: Variant, units: int, *, actor: User
         ) from exc
 
 
-def _replacement_order(ret: Return, variant: Variant, units: int) -> Order:
+def _replacement_order(ret: Return, lines: list[ReturnLine], units: dict[int, int]) -> Order:
     order = ret.order  # locked by the caller before the return
     replacement = Order.objects.create(
         number=_replacement_number(order),
@@ -201,12 +245,16 @@ def _replacement_order(ret: Return, variant: Variant, units: int) -> Order:
         discount=0,
         amount_paid=0,
     )
-    OrderLine.objects.create(
-        order=replacement,
-        variant=variant,
-        quantity=units,
-        unit_price_paid=quantize(variant.price, order.currency),
-    )
+    for line in sorted(lines, key=lambda line: line.pk):
+        variant = line.exchange_variant
+        if variant is None or not units[line.pk]:
+            continue
+        OrderLine.objects.create(
+            order=replacement,
+            variant=variant,
+            quantity=units[line.pk],
+            unit_price_paid=quantize(variant.price, order.currency),
+        )
     return replacement
 
 

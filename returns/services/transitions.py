@@ -274,7 +274,7 @@ def return_receive(
         )
         lock_replacement_customer(locked)  # before the stock moves (returns/locks.py)
         restock_lines(lines, actor=actor)
-        ship_replacement(locked, units_received(locked), actor=actor)
+        ship_replacement(locked, received=True, actor=actor)
         _record_owed_back(locked)
         tell_customer(locked, event=event, actor=actor, notify=notify)
     return locked
@@ -314,7 +314,7 @@ def return_complete(
     def settle(locked: Return) -> None:
         _require_settled(locked)
         # Made at receipt; a return received before that ships it now.
-        ship_replacement(locked, units_received(locked), actor=actor)
+        ship_replacement(locked, received=True, actor=actor)
 
     return _run(
         ret,
@@ -413,10 +413,6 @@ def _record_received(ret: Return, received: dict[int, tuple[int, bool | None]]) 
             line.restock = False  # the point of sale owns that stock
         line.save(update_fields=["received_quantity", "restock"])
     return lines
-
-
-def units_received(ret: Return) -> int:
-    return sum(line.received_quantity or 0 for line in ret.lines.all())
 
 
 def restock_lines(lines: list[ReturnLine], *, actor: User | None) -> None:

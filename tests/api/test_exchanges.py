@@ -8,7 +8,7 @@ import pytest
 
 from returns.models import ExchangeReservation, Return
 from returns.services import return_approve, return_receive
-from shop.models import StockMovement
+from shop.models import Order, StockMovement
 from tests.factories import VariantFactory
 from tests.fixtures.api import ApiClient, make_key
 
@@ -39,8 +39,9 @@ def exchange_body(order, sku):
     return {
         "order": order.number,
         "refund_mode": "exchange",
-        "exchange_sku": sku,
-        "lines": [{"order_line_id": line.pk, "quantity": 1, "reason": "wrong-size"}],
+        "lines": [
+            {"order_line_id": line.pk, "quantity": 1, "reason": "wrong-size", "exchange_sku": sku}
+        ],
     }
 
 
@@ -62,7 +63,7 @@ def test_an_exchange_for_a_dearer_size_shows_what_is_owed(api, order, sizes, sta
     # then
     assert response.status_code == 201, response.json()
     body = response.json()
-    assert (body["refund_mode"], body["exchange_sku"], body["replacement_order"]) == (
+    assert (body["refund_mode"], body["lines"][0]["exchange_sku"], body["replacement_order"]) == (
         "exchange",
         "A-L",
         None,
@@ -105,3 +106,77 @@ def test_the_preview_gives_the_same_difference(api, order, sizes):
     assert response.status_code == 200
     assert (response.json()["total"], response.json()["amount_due"]) == ("0.00", "4.50")
     assert Return.objects.count() == 0
+
+
+def test_two_lines_exchange_each_for_a_size_of_their_own_product(api, order, sizes):
+    # given: the second line's product (2 × 35.00) in a 44 at 30.00; the order paid in full
+    Order.objects.filter(pk=order.pk).update(amount_paid=Decimal("130.00"))  # 3 × 20 + 2 × 35
+    first, second = order.lines.order_by("id")
+    VariantFactory(product=second.variant.product, sku="B-44", option="44", price=Decimal("30.00"))
+    body = {
+        "order": order.number,
+        "refund_mode": "exchange",
+        "lines": [
+            {
+                "order_line_id": first.pk,
+                "quantity": 1,
+                "reason": "wrong-size",
+                "exchange_sku": "A-L",
+            },
+            {
+                "order_line_id": second.pk,
+                "quantity": 1,
+                "reason": "wrong-size",
+                "exchange_sku": "B-44",
+            },
+        ],
+    }
+    # when
+    preview = api.post("/api/v1/returns/preview", body, key="p-2").json()
+    created = api.post("/api/v1/returns", body, key="x-4").json()
+    # then: 20.00 + 35.00 back, 24.50 + 30.00 sent: 0.50 refunded
+    exchanged = [
+        (line["order_line_id"], line["amount"])
+        for line in created["quote"]["lines"]
+        if line["kind"] == "exchange"
+    ]
+    assert exchanged == [(first.pk, "-24.50"), (second.pk, "-30.00")]
+    assert (created["quote"]["total"], created["quote"]["amount_due"]) == ("0.50", "0.00")
+    assert (preview["total"], preview["exchange_cost"]) == ("0.50", "54.50")
+    assert [line["exchange_sku"] for line in created["lines"]] == ["A-L", "B-44"]
+
+
+def test_a_line_exchanged_for_another_products_size_is_refused(api, order, sizes):
+    # given: the second line asked in the first line's product's L
+    second = order.lines.order_by("id")[1]
+    body = {
+        "order": order.number,
+        "refund_mode": "exchange",
+        "lines": [
+            {
+                "order_line_id": second.pk,
+                "quantity": 1,
+                "reason": "wrong-size",
+                "exchange_sku": "A-L",
+            }
+        ],
+    }
+    response = api.post("/api/v1/returns", body, key="x-5")
+    assert response.status_code == 422
+    assert (
+        response.json()["detail"]
+        == "An exchange is for another size or colour of the same product."
+    )
+    assert (Return.objects.count(), ExchangeReservation.objects.count()) == (0, 0)
+
+
+def test_the_requests_exchange_sku_still_names_the_lines_item(api, order, sizes):
+    # given: the former shape, one SKU for the request
+    body = exchange_body(order, "")
+    body["lines"][0].pop("exchange_sku")
+    body["exchange_sku"] = "A-L"
+    # when
+    response = api.post("/api/v1/returns", body, key="x-6")
+    # then
+    assert response.status_code == 201, response.json()
+    assert response.json()["lines"][0]["exchange_sku"] == "A-L"

@@ -225,10 +225,8 @@ def _return_request(target: Target, rng: random.Random) -> Prepared:
     mode, variant = _mode(target, rng)
     delivery = rng.choice(DELIVERY_OPTIONS)
     lines = _requested_lines(order, rng)
-    if variant is not None:  # the portal exchanges for another option of the same product
-        first = order.lines.order_by("id").first()
-        assert first is not None
-        lines = [ReturnLineInput(order_line_id=first.pk, quantity=1, reason_code="wrong-size")]
+    if variant is not None:
+        lines = _exchanged_line(order, variant)
     return lambda: return_request(
         actor=_customer(target),
         order=order,
@@ -236,15 +234,26 @@ def _return_request(target: Target, rng: random.Random) -> Prepared:
         lines=lines,
         refund_mode=mode,
         delivery_option=delivery,
-        exchange_variant=variant,
     )
+
+
+def _exchanged_line(order: Order, variant: Variant) -> list[ReturnLineInput]:
+    """One unit of the order's first line, for another option of its product (the variants an
+    exchange may get are of that product): each line of an exchange names its own."""
+    first = order.lines.order_by("id").first()
+    assert first is not None
+    return [
+        ReturnLineInput(
+            order_line_id=first.pk, quantity=1, reason_code="wrong-size", exchange_variant=variant
+        )
+    ]
 
 
 def _return_create(target: Target, rng: random.Random) -> Prepared:
     order = Order.objects.get(pk=target.order_id)
     mode, variant = _mode(target, rng)
     delivery = rng.choice(DELIVERY_OPTIONS)
-    lines = _requested_lines(order, rng)
+    lines = _requested_lines(order, rng) if variant is None else _exchanged_line(order, variant)
     start = rng.choice([REQUESTED, APPROVED])
     return lambda: return_create(
         actor=_staff(target),
@@ -254,7 +263,6 @@ def _return_create(target: Target, rng: random.Random) -> Prepared:
         refund_mode=mode,
         delivery_option=delivery,
         start_status=start,
-        exchange_variant=variant,
     )
 
 

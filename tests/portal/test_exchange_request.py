@@ -55,9 +55,21 @@ def tshirts(order):
     }
 
 
+def field(order, index):
+    """The name of the exchange field of the order's line `index` (in id order)."""
+    return f"line-{order.lines.order_by('id')[index].pk}-exchange_variant"
+
+
 def exchange_data(order, variant, *rows, refund_mode="exchange"):
-    data = form_data(order, *(rows or [(1, "wrong-size")]), refund_mode=refund_mode)
-    data["exchange_variant"] = "" if variant is None else str(variant.pk)
+    """The form with `rows` (quantity, reason) per line; `variant` wanted for every line
+    returned, or one per line (a list, None for none)."""
+    rows = rows or ((1, "wrong-size"),)
+    data = form_data(order, *rows, refund_mode=refund_mode)
+    lines = list(order.lines.order_by("id"))
+    wanted = variant if isinstance(variant, list) else [variant] * len(lines)
+    for line, (quantity, _reason), item in zip(lines, rows, wanted, strict=False):
+        if quantity:
+            data[f"line-{line.pk}-exchange_variant"] = "" if item is None else str(item.pk)
     return data
 
 
@@ -68,19 +80,18 @@ def test_the_form_offers_each_returned_products_sizes_in_stock_with_their_price(
     tshirt, socks = [line.variant for line in order.lines.order_by("id")]
     # when
     response = customer_client.get(form_url(order))
-    # then: one group per product, the item's own size too (at its catalogue price), nothing
-    # out of stock or no longer sold
-    field = response.context["form"].fields["exchange_variant"]
-    assert [(group, [label for _pk, label in options]) for group, options in field.choices[1:]] == [
-        ("Organic cotton T-shirt", ["L · €15.00", "M · €20.00"]),
-        ("Striped socks", ["39-42 · €20.00", "43-46 · €19.74"]),
-    ]
+    # then: a choice per line, of its own product's sizes, the item's own size too (at its
+    # catalogue price), nothing out of stock or no longer sold
+    fields = response.context["form"].fields
+    tshirt_field, socks_field = fields[field(order, 0)], fields[field(order, 1)]
+    assert [label for _pk, label in tshirt_field.choices[1:]] == ["L · €15.00", "M · €20.00"]
+    assert [label for _pk, label in socks_field.choices[1:]] == ["39-42 · €20.00", "43-46 · €19.74"]
     html = response.content.decode()
-    assert '<optgroup label="Organic cotton T-shirt">' in html
+    assert f'name="{field(order, 0)}"' in html
     assert f'<option value="{tshirts["L"].pk}">L · €15.00</option>' in html
     assert f'value="{tshirts["S"].pk}"' not in html
     assert f'value="{tshirts["XL"].pk}"' not in html
-    assert (tshirt.pk, socks.pk) == (field.choices[1][1][1][0], field.choices[2][1][0][0])
+    assert (tshirt.pk, socks.pk) == (tshirt_field.choices[2][0], socks_field.choices[1][0])
 
 
 def test_no_item_is_asked_when_the_shop_offers_no_exchange(customer_client, order, tshirts):
@@ -89,8 +100,8 @@ def test_no_item_is_asked_when_the_shop_offers_no_exchange(customer_client, orde
     # when
     response = customer_client.get(form_url(order))
     # then
-    assert "exchange_variant" not in response.context["form"].fields
-    assert 'name="exchange_variant"' not in response.content.decode()
+    assert not [name for name in response.context["form"].fields if "exchange" in name]
+    assert "exchange_variant" not in response.content.decode()
 
 
 def test_a_portal_exchange_is_recorded_with_its_item_and_settled_as_an_exchange(
@@ -102,7 +113,7 @@ def test_a_portal_exchange_is_recorded_with_its_item_and_settled_as_an_exchange(
     # given: the customer asks to exchange the T-shirt M (12.99) for an L (15.00)
     larger = tshirts["L"]
     posted = customer_client.post(form_url(order), exchange_data(order, larger))
-    drafted = customer_client.session[DRAFT_KEY]["data"]["exchange_variant"]
+    drafted = customer_client.session[DRAFT_KEY]["data"][field(order, 0)]
     summary = customer_client.get(confirm_url(order))
     confirmed = customer_client.post(confirm_url(order))
     ret = Return.objects.get()
@@ -116,7 +127,7 @@ def test_a_portal_exchange_is_recorded_with_its_item_and_settled_as_an_exchange(
     # then: recorded with its item from the start
     assert posted.status_code == 302
     assert drafted == str(larger.pk)
-    assert summary.context["exchange_item"] == larger
+    assert [wanted for _row, _reason, wanted in summary.context["chosen"]] == [larger]
     assert "Organic cotton T-shirt · L" in summary.content.decode()
     assert [(line.kind, line.amount) for line in summary.context["quote"].lines] == [
         ("item", Decimal("12.99")),
@@ -125,12 +136,12 @@ def test_a_portal_exchange_is_recorded_with_its_item_and_settled_as_an_exchange(
     ]
     assert summary.context["quote"].amount_due == Decimal("2.01")
     assert confirmed.status_code == 302
-    assert (ret.refund_mode, ret.exchange_variant, ret.is_exchange_for_item) == (
+    assert (ret.refund_mode, ret.lines.get().exchange_variant, ret.is_exchange_for_item) == (
         "exchange",
         larger,
         True,
     )
-    assert portal_page.context["ret"].exchange_variant == larger
+    assert portal_page.context["lines"][0].exchange_variant == larger
     assert "Organic cotton T-shirt · L" in portal_page.content.decode()
     assert "Souhaité en échange\xa0: Organic cotton T-shirt (L)" in requested_email.text_body
     assert "Souhaité en échange&nbsp;:</strong> Organic cotton T-shirt (L)" in (
@@ -218,36 +229,77 @@ def _refused(customer_client, order, data):
 def test_an_exchange_without_an_item_is_a_form_error(customer_client, order, tshirts):
     errors = _refused(customer_client, order, exchange_data(order, None))
     assert errors == {
-        "exchange_variant": ["Choose the item you would like to receive in exchange."]
+        field(order, 0): ["Choose the item you would like to receive in exchange for each item."]
     }
 
 
-def test_an_item_without_an_exchange_is_a_form_error(customer_client, order, tshirts):
-    errors = _refused(
-        customer_client, order, exchange_data(order, tshirts["L"], refund_mode="money_back")
-    )
-    assert errors == {
-        "exchange_variant": ["An item to receive in exchange can only be chosen for an exchange."]
-    }
-
-
-def test_a_size_of_a_product_not_returned_is_a_form_error(customer_client, order, tshirts):
-    # given: the T-shirt returned, the socks' other size asked
-    errors = _refused(customer_client, order, exchange_data(order, tshirts["socks-43"]))
-    assert errors == {
-        "exchange_variant": ["An exchange is for another size or colour of the same product."]
-    }
-
-
-def test_an_exchange_of_two_products_for_one_item_is_a_form_error(customer_client, order, tshirts):
-    # given: the T-shirt and the socks returned, one T-shirt L asked for all three
-    data = exchange_data(order, tshirts["L"], (1, "wrong-size"), (2, "wrong-size"))
+def test_an_exchange_line_without_its_item_is_a_form_error(customer_client, order, tshirts):
+    # given: the T-shirt for its L, the socks for nothing
+    data = exchange_data(order, [tshirts["L"], None], (1, "wrong-size"), (1, "wrong-size"))
     errors = _refused(customer_client, order, data)
     assert errors == {
-        "exchange_variant": [
-            "An exchange is for the items of one product: return the other items in another return."
-        ]
+        field(order, 1): ["Choose the item you would like to receive in exchange for each item."]
     }
+
+
+def test_an_item_chosen_with_a_refund_is_not_asked(customer_client, order, tshirts):
+    # given: an L chosen, then money back
+    data = exchange_data(order, tshirts["L"], refund_mode="money_back")
+    # when
+    customer_client.post(form_url(order), data)
+    customer_client.post(confirm_url(order))
+    # then: a refund, no line names an item
+    ret = Return.objects.get()
+    assert (ret.refund_mode, ret.lines.get().exchange_variant, ret.is_exchange_for_item) == (
+        "money_back",
+        None,
+        False,
+    )
+
+
+def test_a_size_of_another_product_is_not_offered(customer_client, order, tshirts):
+    # given: the T-shirt returned, the socks' other size asked for it
+    errors = _refused(customer_client, order, exchange_data(order, tshirts["socks-43"]))
+    assert errors == {
+        field(order, 0): ["This item is not available in exchange: choose another one."]
+    }
+
+
+def test_two_products_are_exchanged_each_for_its_own_size(customer_client, order, tshirts, staff):
+    # given: the T-shirt M (12.99) for the L (15.00), a pair of socks (19.74) for the 43-46
+    data = exchange_data(
+        order, [tshirts["L"], tshirts["socks-43"]], (1, "wrong-size"), (1, "wrong-size")
+    )
+    customer_client.post(form_url(order), data)
+    # when
+    summary = customer_client.get(confirm_url(order))
+    customer_client.post(confirm_url(order))
+    # then: the difference per line, summed: 12.99 + 19.74 - 15.00 - 19.74 = 2.01 owed
+    quote = summary.context["quote"]
+    exchanged = [
+        (line.order_line_id, line.amount) for line in quote.lines if line.kind == "exchange"
+    ]
+    tshirt_line, socks_line = order.lines.order_by("id")
+    assert exchanged == [(tshirt_line.pk, Decimal("-15.00")), (socks_line.pk, Decimal("-19.74"))]
+    assert (quote.exchange_cost, quote.amount_due, quote.total) == (
+        Decimal("34.74"),
+        Decimal("2.01"),
+        Decimal("0.00"),
+    )
+    html = summary.content.decode()
+    assert "you will pay the difference of €2.01." in html
+    assert f'id="exchange-item-{socks_line.pk}"' in html
+    ret = Return.objects.get()
+    assert dict(ret.lines.values_list("order_line_id", "exchange_variant")) == {
+        tshirt_line.pk: tshirts["L"].pk,
+        socks_line.pk: tshirts["socks-43"].pk,
+    }
+    # ... held per line once approved
+    return_approve(actor=staff, ret=ret)
+    held = ret.exchange_reservations.values_list("line__order_line_id", "variant", "quantity")
+    assert sorted(held) == sorted(
+        [(tshirt_line.pk, tshirts["L"].pk, 1), (socks_line.pk, tshirts["socks-43"].pk, 1)]
+    )
 
 
 def test_an_item_short_of_stock_for_the_units_returned_is_a_form_error(
@@ -257,7 +309,7 @@ def test_an_item_short_of_stock_for_the_units_returned_is_a_form_error(
     data = exchange_data(order, tshirts["socks-43"], (0, ""), (2, "wrong-size"))
     errors = _refused(customer_client, order, data)
     assert errors == {
-        "exchange_variant": [f"Sorry, “{tshirts['socks-43']}” is out of stock for an exchange."]
+        field(order, 1): [f"Sorry, “{tshirts['socks-43']}” is out of stock for an exchange."]
     }
 
 
@@ -267,7 +319,7 @@ def test_an_item_out_of_stock_or_no_longer_sold_is_not_offered(
 ):
     errors = _refused(customer_client, order, exchange_data(order, tshirts[size]))
     assert errors == {
-        "exchange_variant": ["This item is not available in exchange: choose another one."]
+        field(order, 0): ["This item is not available in exchange: choose another one."]
     }
 
 
@@ -288,7 +340,7 @@ def test_an_item_sold_out_between_the_form_and_the_confirmation_makes_no_return(
         "Something changed since you filled in the form: please check it again."
     ]
     assert response.context["form"].errors == {
-        "exchange_variant": ["This item is not available in exchange: choose another one."]
+        field(order, 0): ["This item is not available in exchange: choose another one."]
     }
     assert nothing_written() == before
     assert Return.objects.count() == 0

@@ -160,7 +160,8 @@ def test_the_summary_estimate_equals_the_staff_quote_to_the_cent(
     if mode == "exchange":  # for another size of the socks, cheaper: the difference is refunded
         socks = order.lines.order_by("id").last().variant
         other = VariantFactory(product=socks.product, price=Decimal("15.00"), stock_on_hand=5)
-        data["exchange_variant"] = str(other.pk)
+        socks_line = order.lines.order_by("id").last()
+        data[f"line-{socks_line.pk}-exchange_variant"] = str(other.pk)
     client.post(form_url(order), data)
     # when
     summary = client.get(confirm_url(order))

@@ -21,7 +21,7 @@ from returns.models.labels import ParcelStatus
 from returns.services import return_complete
 from returns.services.tracking import tracking_event_record
 from shop.models import Order, StockMovement, User
-from tests.factories import VariantFactory, make_order
+from tests.factories import make_order, sibling_variant
 from tests.fixtures.concurrency import race
 from tests.refunds.factories import received_return, refunds_manager
 
@@ -70,7 +70,7 @@ def exchange_return(*, price: str) -> Return:
         order,
         [1, 0],
         mode=Return.RefundMode.EXCHANGE,
-        exchange_variant=VariantFactory(price=Decimal(price), stock_on_hand=5),
+        exchange_variant=sibling_variant(order, price=Decimal(price), stock_on_hand=5),
     )
 
 

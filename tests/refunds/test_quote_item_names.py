@@ -36,9 +36,7 @@ def ret():
 def test_the_quote_names_its_items_in_the_active_language(ret, language, label):
     with translation.override(language):
         alone = quote_for_return(ret)
-        listed = with_order_facts(
-            Return.objects.select_related("order", "exchange_variant__product").filter(pk=ret.pk)
-        ).get()
+        listed = with_order_facts(Return.objects.select_related("order").filter(pk=ret.pk)).get()
         in_a_list = quote_from_facts(order_facts_of(listed), listed)
     for quote in (alone, in_a_list):
         assert [line.label for line in quote.lines if line.kind == ITEM] == [label]

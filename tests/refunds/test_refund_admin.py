@@ -8,7 +8,7 @@ from django.urls import reverse
 from refunds.models import ExchangeDue, Refund
 from refunds.services import exchange_settle
 from returns.models import Return, ReturnStatus
-from tests.factories import StaffFactory, VariantFactory, make_order
+from tests.factories import StaffFactory, make_order, sibling_variant
 from tests.refunds.factories import received_return, refunds_manager
 
 pytestmark = pytest.mark.django_db
@@ -110,11 +110,12 @@ def test_the_refunds_list_cancels_the_selected_refunds_through_the_service(clien
 def test_mark_paid_page_records_what_the_customer_paid_for_a_dearer_exchange(client):
     # given: a 30.00 item exchanged for a 40.00 one: the customer owes 10.00
     manager = admin_staff()
+    order = make_order([(1, "30.00")], shipping="6.00")
     ret = received_return(
-        make_order([(1, "30.00")], shipping="6.00"),
+        order,
         [1],
         mode=Return.RefundMode.EXCHANGE,
-        exchange_variant=VariantFactory(price=Decimal("40.00")),
+        exchange_variant=sibling_variant(order, price=Decimal("40.00")),
     )
     due = exchange_settle(actor=manager, ret=ret, idempotency_key="k1")
     client.force_login(manager)
@@ -133,11 +134,12 @@ def test_mark_paid_page_records_what_the_customer_paid_for_a_dearer_exchange(cli
 
 
 def test_mark_paid_page_is_refused_without_the_refund_permission(client):
+    order = make_order([(1, "30.00")], shipping="6.00")
     ret = received_return(
-        make_order([(1, "30.00")], shipping="6.00"),
+        order,
         [1],
         mode=Return.RefundMode.EXCHANGE,
-        exchange_variant=VariantFactory(price=Decimal("40.00")),
+        exchange_variant=sibling_variant(order, price=Decimal("40.00")),
     )
     due = exchange_settle(actor=admin_staff(), ret=ret, idempotency_key="k1")
     client.force_login(StaffFactory())

@@ -21,7 +21,7 @@ from refunds.services import (
 )
 from returns.models import Return, ReturnEvent, ReturnStatus
 from returns.services import ReturnPermissionError
-from tests.factories import StaffFactory, VariantFactory, make_order
+from tests.factories import StaffFactory, make_order, sibling_variant
 from tests.refunds.factories import received_return, refunds_manager, worked_example
 
 pytestmark = pytest.mark.django_db
@@ -344,7 +344,7 @@ def test_an_exchange_for_a_cheaper_item_refunds_the_difference(manager, notifica
         order,
         [1, 0],
         mode=Return.RefundMode.EXCHANGE,
-        exchange_variant=VariantFactory(price=Decimal("25.00")),
+        exchange_variant=sibling_variant(order, price=Decimal("25.00")),
     )
     # when
     refund = exchange_settle(actor=manager, ret=ret, idempotency_key="form-1")
@@ -365,7 +365,7 @@ def test_an_exchange_for_a_dearer_item_records_an_amount_due_not_a_refund(manage
         order,
         [1, 0],
         mode=Return.RefundMode.EXCHANGE,
-        exchange_variant=VariantFactory(price=Decimal("40.00")),
+        exchange_variant=sibling_variant(order, price=Decimal("40.00")),
     )
     # when
     due = exchange_settle(actor=manager, ret=ret, idempotency_key="form-1")

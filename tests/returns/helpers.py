@@ -41,11 +41,27 @@ def lines_of(order: Order):
     return list(order.lines.order_by("id"))
 
 
-def line_inputs(order: Order, *quantities, reason="wrong-size", **extra):
-    """One ReturnLineInput per order line (in id order) with the quantities given; 0 skips it."""
+def line_inputs(order: Order, *quantities, reason="wrong-size", exchange_variant=None, **extra):
+    """One ReturnLineInput per order line (in id order) with the quantities given; 0 skips it.
+
+    exchange_variant: the item every line wants in exchange (one Variant), or by order line id
+    (a dict), or one per order line in id order (a list, None for none)."""
+    lines = lines_of(order)
+    if isinstance(exchange_variant, dict):
+        wanted = exchange_variant
+    elif isinstance(exchange_variant, list | tuple):
+        wanted = {line.pk: v for line, v in zip(lines, exchange_variant, strict=False)}
+    else:
+        wanted = {line.pk: exchange_variant for line in lines}
     return [
-        ReturnLineInput(order_line_id=line.pk, quantity=quantity, reason_code=reason, **extra)
-        for line, quantity in zip(lines_of(order), quantities, strict=False)
+        ReturnLineInput(
+            order_line_id=line.pk,
+            quantity=quantity,
+            reason_code=reason,
+            exchange_variant=wanted.get(line.pk),
+            **extra,
+        )
+        for line, quantity in zip(lines, quantities, strict=False)
         if quantity
     ]
 
@@ -63,7 +79,9 @@ def request(
     return return_request(
         actor=order.customer.user,
         order=order,
-        lines=line_inputs(order, *quantities, reason=reason),
+        lines=line_inputs(
+            order, *quantities, reason=reason, exchange_variant=extra.pop("exchange_variant", None)
+        ),
         refund_mode=refund_mode,
         delivery_option=delivery_option,
         **extra,
@@ -83,7 +101,9 @@ def create(
     return return_create(
         actor=staff,
         order=order,
-        lines=line_inputs(order, *quantities, reason=reason),
+        lines=line_inputs(
+            order, *quantities, reason=reason, exchange_variant=extra.pop("exchange_variant", None)
+        ),
         refund_mode=refund_mode,
         delivery_option=delivery_option,
         **extra,

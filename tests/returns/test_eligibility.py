@@ -294,7 +294,7 @@ def test_exchange_for_another_size_of_the_same_product(order, notifications):
     variant = lines_of(order)[0].variant
     larger = VariantFactory(product=variant.product, option="L", stock_on_hand=5)
     ret = request(order, 1, refund_mode="exchange", exchange_variant=larger)
-    assert ret.exchange_variant == larger
+    assert ret.lines.get().exchange_variant == larger
 
 
 def test_exchange_refused_for_another_product(order, notifications):

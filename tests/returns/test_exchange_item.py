@@ -11,8 +11,8 @@ from refunds.models import ExchangeDue, Refund
 from refunds.services import exchange_settle
 from returns import policy
 from returns.errors import ReturnError, ReturnPermissionError, StaleReturnError
-from returns.models import Return, ReturnEvent, ReturnStatus
-from returns.selectors.exchanges import exchange_offer
+from returns.models import Return, ReturnEvent, ReturnLine, ReturnStatus
+from returns.selectors.exchanges import exchange_offers, variants_of_products
 from returns.services import return_change_exchange_item
 from shop.models import Order, Variant
 from tests.factories import VariantFactory
@@ -40,7 +40,8 @@ def sizes(order):
 
 def everything(ret=None) -> dict:
     return {
-        "returns": list(Return.objects.values_list("id", "exchange_variant_id")),
+        "returns": list(Return.objects.values_list("id", flat=True)),
+        "lines": list(ReturnLine.objects.values_list("id", "exchange_variant_id")),
         "events": ReturnEvent.objects.count(),
         "stock": dict(Variant.objects.values_list("sku", "stock_on_hand")),
         "snapshot": snapshot(ret) if ret is not None else None,
@@ -54,8 +55,9 @@ def test_the_offer_is_the_sizes_of_the_products_returned_in_stock_and_still_sold
     # given
     line_a = lines_of(order)[0]
     # when
-    one = exchange_offer([line_a], units=1)
-    three = exchange_offer([line_a], units=3)
+    one = exchange_offers([line_a])[line_a.pk]
+    product_a = line_a.variant.product_id
+    three = policy.exchange_offer(variants_of_products([product_a]), product_id=product_a, units=3)
     # then: by option; S (no stock), XL (not sold) and the other product never
     assert [variant.option for variant in one] == ["L", "M", "XS"]
     assert [variant.option for variant in three] == ["M", "XS"]
@@ -67,7 +69,7 @@ def test_the_check_refuses_what_the_offer_leaves_out_for_the_same_reason(order, 
 
     def refusal(variant, refund_mode="exchange", units=1):
         found = policy.exchange_refusal(
-            variant, refund_mode=refund_mode, products={product_a}, units=units
+            variant, refund_mode=refund_mode, product_id=product_a, units=units
         )
         return found and found.code
 
@@ -81,11 +83,38 @@ def test_the_check_refuses_what_the_offer_leaves_out_for_the_same_reason(order, 
     assert refusal(None) == policy.RefusalCode.EXCHANGE_ITEM_MISSING
     assert refusal(sizes["L"], "money_back") == policy.RefusalCode.EXCHANGE_ITEM_NOT_EXCHANGE
     assert refusal(None, "money_back") is None
-    several = policy.exchange_refusal(
-        sizes["L"], refund_mode="exchange", products={product_a, sizes["other"].product_id}, units=2
+    # staff: any size or colour of the line's product, in stock or not, never another product
+    assert (
+        policy.exchange_refusal(
+            sizes["S"], refund_mode="exchange", product_id=product_a, units=1, by_staff=True
+        )
+        is None
     )
-    assert several is not None
-    assert several.code == policy.RefusalCode.EXCHANGE_SEVERAL_PRODUCTS
+    assert (
+        policy.exchange_refusal(
+            sizes["other"], refund_mode="exchange", product_id=product_a, units=1, by_staff=True
+        ).code
+        == policy.RefusalCode.EXCHANGE_OTHER_PRODUCT
+    )
+
+
+def test_the_lines_wanting_one_item_are_judged_on_their_units_together(order, sizes):
+    # given: two lines of product A (L: 2 in stock), each wanting 1 then 2 of the L
+    product_a = lines_of(order)[0].variant.product_id
+    wanted = [
+        policy.WantedExchange(key="one", variant=sizes["L"], product_id=product_a, units=1),
+        policy.WantedExchange(key="two", variant=sizes["L"], product_id=product_a, units=1),
+    ]
+    # when / then: 2 together, in stock; 3 together, not
+    assert policy.exchange_refusals(wanted, refund_mode="exchange") == {}
+    more = [
+        *wanted,
+        policy.WantedExchange(key="three", variant=sizes["L"], product_id=product_a, units=1),
+    ]
+    refused = policy.exchange_refusals(more, refund_mode="exchange")
+    assert {key: r.code for key, r in refused.items()} == {
+        key: policy.RefusalCode.EXCHANGE_OUT_OF_STOCK for key in ("one", "two", "three")
+    }
 
 
 # --- an exchange names its item from the start -----------------------------------------------
@@ -98,7 +127,7 @@ def test_the_check_refuses_what_the_offer_leaves_out_for_the_same_reason(order, 
         ("L", 3, "is out of stock for an exchange"),
         ("XL", 1, "is no longer sold"),
         ("other", 1, "another size or colour of the same product"),
-        (None, 1, "Choose the item you would like to receive in exchange."),
+        (None, 1, "Choose the item you would like to receive in exchange for each item."),
     ],
 )
 def test_a_customers_exchange_refused_creates_nothing(
@@ -114,17 +143,29 @@ def test_a_customers_exchange_refused_creates_nothing(
     assert notifications.calls == []
 
 
-def test_a_customers_exchange_of_two_products_for_one_item_creates_nothing(
+def test_a_customers_line_exchanged_for_another_products_item_creates_nothing(
     order, sizes, notifications
 ):
     # given
     before = everything()
-    # when
-    with pytest.raises(ReturnError, match="the items of one product"):
+    # when: the L of product A wanted for the line of product B too
+    with pytest.raises(ReturnError, match="another size or colour of the same product"):
         request(order, 1, 1, refund_mode="exchange", exchange_variant=sizes["L"])
     # then
     assert everything() == before
     assert notifications.calls == []
+
+
+def test_a_customer_exchanges_two_products_each_for_its_own_size(order, sizes, notifications):
+    # given: product B's 44, in stock
+    line_a, line_b = lines_of(order)
+    shoes = VariantFactory(product=line_b.variant.product, option="44", stock_on_hand=3)
+    # when
+    ret = request(order, 1, 2, refund_mode="exchange", exchange_variant=[sizes["L"], shoes])
+    # then
+    wanted = dict(ret.lines.values_list("order_line_id", "exchange_variant"))
+    assert wanted == {line_a.pk: sizes["L"].pk, line_b.pk: shoes.pk}
+    assert ret.is_exchange_for_item is True
 
 
 def test_a_customers_exchange_reads_the_items_stock_when_confirmed(order, sizes, notifications):
@@ -141,20 +182,36 @@ def test_a_customers_exchange_reads_the_items_stock_when_confirmed(order, sizes,
 
 def test_staff_create_no_exchange_without_its_item(staff, order, notifications):
     # given
+    size_l = sizes_l(order)
     before = everything()
     # when
     with pytest.raises(ReturnError, match="Choose the item you would like"):
         create(staff, order, 1, refund_mode="exchange")
+    with pytest.raises(ReturnError, match="Choose the item you would like"):
+        create(staff, order, 1, 1, refund_mode="exchange", exchange_variant=[size_l, None])
     # then
     assert everything() == before
     assert notifications.calls == []
 
 
-def test_staff_may_exchange_for_any_item(staff, order, sizes):
-    # when
-    ret = create(staff, order, 1, refund_mode="exchange", exchange_variant=sizes["other"])
+def sizes_l(order):
+    return VariantFactory(product=lines_of(order)[0].variant.product, option="L", stock_on_hand=2)
+
+
+def test_staff_may_exchange_for_any_size_of_the_lines_product(staff, order, sizes):
+    # when: S is out of stock, XL no longer sold: staff may still send them
+    out = create(staff, order, 1, refund_mode="exchange", exchange_variant=sizes["S"])
+    gone = create(staff, order, 1, refund_mode="exchange", exchange_variant=sizes["XL"])
     # then
-    assert (ret.exchange_variant, ret.is_exchange_for_item) == (sizes["other"], True)
+    assert (out.lines.get().exchange_variant, out.is_exchange_for_item) == (sizes["S"], True)
+    assert gone.lines.get().exchange_variant == sizes["XL"]
+
+
+def test_staff_may_not_exchange_for_another_product(staff, order, sizes, notifications):
+    before = everything()
+    with pytest.raises(ReturnError, match="another size or colour of the same product"):
+        create(staff, order, 1, refund_mode="exchange", exchange_variant=sizes["other"])
+    assert everything() == before
 
 
 def test_only_an_exchange_with_its_item_is_an_exchange_for_an_item(staff, order, sizes):
@@ -185,16 +242,23 @@ def test_staff_change_the_item_and_the_timeline_says_so(staff, order, sizes):
     events = ReturnEvent.objects.filter(ret=ret).count()
     # when
     changed = return_change_exchange_item(
-        actor=staff, ret=ret, variant=sizes["other"], expected_status=ReturnStatus.IN_TRANSIT
+        actor=staff, ret=ret, variant=sizes["XS"], expected_status=ReturnStatus.IN_TRANSIT
     )
     # then
-    assert Return.objects.get(pk=ret.pk).exchange_variant == sizes["other"]
-    assert changed.exchange_variant == sizes["other"]
+    assert ret.lines.get().exchange_variant == sizes["XS"]
+    assert changed.is_exchange_for_item is True
     event = ReturnEvent.objects.filter(ret=ret).latest("id")
     assert ReturnEvent.objects.filter(ret=ret).count() == events + 1
     assert (event.kind, event.actor, event.visible_to_customer) == ("note", staff, False)
     with translation.override("en"):
-        assert event.text == f"Item sent in exchange: {sizes['L']} → {sizes['other']}"
+        assert event.text == f"Item sent in exchange: {sizes['L']} → {sizes['XS']}"
+
+
+def test_staff_change_the_item_to_another_product_is_refused(staff, order, sizes):
+    ret = return_in(
+        ReturnStatus.APPROVED, staff, order, 1, refund_mode="exchange", exchange_variant=sizes["L"]
+    )
+    _refused_change(staff, ret, sizes["other"], match="same product")
 
 
 def test_an_exchange_recorded_without_its_item_may_be_given_one(staff, order, sizes):

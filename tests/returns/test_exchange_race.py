@@ -50,3 +50,49 @@ def test_two_exchanges_for_the_last_unit_one_is_approved(slow_outbox):
     ]
     held = ExchangeReservation.objects.get()
     assert (held.ret_id, held.quantity, held.status) == (approved[0].pk, 1, "held")
+
+
+def test_two_exchanges_of_two_lines_race_for_the_last_unit_of_one_item(slow_outbox):
+    # given: two customers each return a T-shirt (for the last L) and a pair of shoes (for a
+    # 44, plenty in stock), both requested
+    shoes = VariantFactory(option="42", price=Decimal("35.00"))
+    first = make_order([(1, "20.00")])
+    tshirt = first.lines.get().variant.product
+    OrderLineFactory(order=first, variant=shoes, quantity=1, unit_price_paid=Decimal("35.00"))
+    second = make_order([])
+    OrderLineFactory(order=second, variant=VariantFactory(product=tshirt, option="M2"), quantity=1)
+    OrderLineFactory(order=second, variant=shoes, quantity=1, unit_price_paid=Decimal("35.00"))
+    last = VariantFactory(product=tshirt, option="L", price=Decimal("20.00"), stock_on_hand=1)
+    plenty = VariantFactory(product=shoes.product, option="44", price=Decimal("35.00"))
+    staff = superuser()
+    reason = ReturnReasonFactory(code="wrong-size")
+    returns = [
+        create(
+            staff,
+            order,
+            1,
+            1,
+            reason=reason.code,
+            refund_mode="exchange",
+            exchange_variant=[last, plenty],
+        )
+        for order in (first, second)
+    ]
+    # when
+    outcomes = race(*(lambda ret=ret: return_approve(actor=staff, ret=ret) for ret in returns))
+    # then: one approved holding one of each, the other refused holding nothing at all
+    approved = [outcome for outcome in outcomes if isinstance(outcome, Return)]
+    refused = [outcome for outcome in outcomes if isinstance(outcome, ReturnError)]
+    assert (len(approved), len(refused)) == (1, 1), outcomes
+    assert "Not enough stock" in refused[0].message
+    held = ExchangeReservation.objects.order_by("variant_id")
+    assert [(r.ret_id, r.variant_id, r.quantity, r.status) for r in held] == [
+        (approved[0].pk, last.pk, 1, "held"),
+        (approved[0].pk, plenty.pk, 1, "held"),
+    ]
+    assert Variant.objects.get(pk=last.pk).stock_on_hand == 0
+    assert Variant.objects.get(pk=plenty.pk).stock_on_hand == 9
+    assert sorted(StockMovement.objects.values_list("variant", "kind", "quantity")) == [
+        (last.pk, "exchange_reserved", -1),
+        (plenty.pk, "exchange_reserved", -1),
+    ]

@@ -100,7 +100,20 @@ class ReturnsMachine(RuleBasedStateMachine):
         self.exchange_variant = VariantFactory(
             product=shirt.variant.product, option="XL", stock_on_hand=50
         )
-        self.variants = [shirt.variant, self.pos_line.variant, self.exchange_variant]
+        # What the till's item is exchanged for: another size of it, its stock the till's too.
+        self.pos_exchange_variant = VariantFactory(
+            product=self.pos_line.variant.product,
+            option="XL",
+            stock_managed_by_pos=True,
+            stock_on_hand=4,
+        )
+        self.wanted = [self.exchange_variant, self.pos_exchange_variant]
+        self.variants = [
+            shirt.variant,
+            self.pos_line.variant,
+            self.exchange_variant,
+            self.pos_exchange_variant,
+        ]
         self.initial_stock = {v.pk: v.stock_on_hand for v in self.variants}
         self.returns: list[int] = []
         self.model_status: dict[int, str] = {}
@@ -111,10 +124,16 @@ class ReturnsMachine(RuleBasedStateMachine):
         held = held_quantities(self.order)
         return [line.quantity - held.get(line.pk, 0) for line in self.lines]
 
-    def inputs(self, quantities, reason):
+    def inputs(self, quantities, reason, *, exchange=False):
+        """The lines asked for; for an exchange, each for another size of its own product."""
         return [
-            ReturnLineInput(order_line_id=line.pk, quantity=quantity, reason_code=reason)
-            for line, quantity in zip(self.lines, quantities, strict=True)
+            ReturnLineInput(
+                order_line_id=line.pk,
+                quantity=quantity,
+                reason_code=reason,
+                exchange_variant=wanted if exchange else None,
+            )
+            for line, quantity, wanted in zip(self.lines, quantities, self.wanted, strict=True)
             if quantity
         ]
 
@@ -176,14 +195,11 @@ class ReturnsMachine(RuleBasedStateMachine):
                 idempotency_key=uuid.uuid4().hex,
                 actor=self.customer_user,
                 order=self.order,
-                lines=self.inputs(quantities, reason),
+                lines=self.inputs(quantities, reason, exchange=mode == "exchange"),
                 refund_mode=mode,
                 delivery_option="label",
-                exchange_variant=self.exchange_variant if mode == "exchange" else None,
             ),
             quantities,
-            # the portal exchanges the items of one product for another size of it only
-            refused=mode == "exchange" and (not quantities[0] or bool(quantities[1])),
         )
 
     @rule(quantities=st.tuples(st.integers(0, 3), st.integers(0, 2)), approved=st.booleans())
@@ -193,10 +209,9 @@ class ReturnsMachine(RuleBasedStateMachine):
                 idempotency_key=uuid.uuid4().hex,
                 actor=self.staff,
                 order=self.order,
-                lines=self.inputs(quantities, "wrong-size"),
+                lines=self.inputs(quantities, "wrong-size", exchange=True),
                 refund_mode="exchange",
                 delivery_option="label",
-                exchange_variant=self.exchange_variant,
                 start_status="approved" if approved else "requested",
             ),
             quantities,
@@ -316,7 +331,9 @@ class ReturnsMachine(RuleBasedStateMachine):
             or 0
         )
         assert restocked == expected
-        assert not StockMovement.objects.filter(variant=self.pos_line.variant).exists()
+        assert not StockMovement.objects.filter(
+            variant__in=[self.pos_line.variant, self.pos_exchange_variant]
+        ).exists()
 
     @invariant()
     def exchanges_take_what_was_received(self):
@@ -326,13 +343,12 @@ class ReturnsMachine(RuleBasedStateMachine):
         completed = Return.objects.filter(
             order=self.order, status=ReturnStatus.COMPLETED, refund_mode="exchange"
         )
-        expected = (
-            ReturnLine.objects.filter(ret__in=completed).aggregate(total=Sum("received_quantity"))[
-                "total"
-            ]
-            or 0
+        # Only the lines whose item's stock is the shop's: the till's is never written.
+        lines = ReturnLine.objects.filter(
+            ret__in=completed, exchange_variant__stock_managed_by_pos=False
         )
-        keys = [f"return:{pk}:exchange" for pk in completed.values_list("pk", flat=True)]
+        expected = lines.aggregate(total=Sum("received_quantity"))["total"] or 0
+        keys = [f"return-line:{pk}:exchange" for pk in lines.values_list("pk", flat=True)]
         for reservation in ExchangeReservation.objects.filter(ret__in=completed):
             keys += [reservation.stock_key("take"), reservation.stock_key("release")]
         shipped = (

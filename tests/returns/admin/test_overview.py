@@ -13,7 +13,7 @@ from refunds.quotes import quote_for_return
 from refunds.services import refund_settle
 from returns.models import Return, ReturnStatus
 from returns.services import return_cancel
-from tests.factories import CustomerFactory, VariantFactory, make_order, superuser
+from tests.factories import CustomerFactory, make_order, sibling_variant, superuser
 from tests.fixtures.web import messages_of
 from tests.returns.admin.helpers import make_return
 from tests.returns.helpers import snapshot, status_history
@@ -82,7 +82,7 @@ def test_the_refund_column_is_the_exact_quote_of_each_row(as_agent, manager, cus
     capped = make_return(capped_order, 1)
     # - an exchange for a dearer item (the customer owes 5.00) and one for store credit
     exchange_order = make_order([(1, "20.00"), (1, "20.00")], shipping="0.00", customer=customer)
-    dearer = VariantFactory(price=Decimal("25.00"))
+    dearer = sibling_variant(exchange_order, price=Decimal("25.00"))
     exchange = make_return(
         exchange_order, 1, refund_mode=Return.RefundMode.EXCHANGE, exchange_variant=dearer
     )
