@@ -44,7 +44,7 @@ from refunds.providers import (
     get_provider,
 )
 from refunds.quotes import Quote, quote_for_return
-from refunds.selectors import committed_total_for_order
+from refunds.selectors import committed_through_provider, committed_total_for_order
 from returns.events import money_param, part
 from returns.locks import (
     lock_customer,
@@ -157,6 +157,8 @@ def _create(
     state = money_for_return(ret)
     quote = state.quote
     amount, is_partial = _check_amount(ret, order, state, amount, reason)
+    provider = _provider_of(order, mode)
+    _check_captured(order, provider, amount)
     refund = Refund.objects.create(
         ret=ret,
         order=order,
@@ -169,7 +171,7 @@ def _create(
         partial_reason=reason if is_partial else "",
         created_by=actor,
         idempotency_key=key,
-        provider=_provider_of(order, mode),
+        provider=provider,
     )
     _record(
         ret,
@@ -250,6 +252,33 @@ def _check_amount(
             }
         )
     return amount, is_partial
+
+
+def _check_captured(order: Order, provider: str, amount: Decimal) -> None:
+    """A refund through the order's payment provider never takes the provider's refunds of the
+    order beyond what it captured (Payment.captured: `amount_captured`, else the amount paid):
+    the provider would refuse it, or worse. Asked under the order's lock, before anything is
+    recorded or sent; refunds paid out by hand and store credit are not the provider's."""
+    if provider == MANUAL_PROVIDER:
+        return
+    captured = Payment.of(order).captured
+    through = committed_through_provider(order, provider)
+    if through + amount > captured:
+        raise RefundError(
+            gettext(
+                "%(provider)s captured %(captured)s for order %(number)s and %(through)s is "
+                "already refunded or being refunded through it: %(amount)s more would exceed "
+                "what was captured."
+            )
+            % {
+                "provider": _provider_name(provider),
+                "captured": format_money(captured, order.currency),
+                "number": order.number,
+                "through": format_money(through, order.currency),
+                "amount": format_money(amount, order.currency),
+            },
+            code="refund_exceeds_captured",
+        )
 
 
 def refund_mark_refunded(*, actor: User | None, refund: Refund, reference: str) -> Refund:
@@ -765,8 +794,10 @@ def refund_provider_name(ret: Return) -> str:
     """The provider the return's money goes back through, as staff read it ("" when it is
     paid out by hand, or given as store credit)."""
     code = _provider_of(ret.order, _check_mode(ret, None))
-    if code == MANUAL_PROVIDER:
-        return ""
+    return "" if code == MANUAL_PROVIDER else _provider_name(code)
+
+
+def _provider_name(code: str) -> str:
     try:
         return get_provider(code).name
     except UnknownProviderError:  # the order names a provider this site does not have
