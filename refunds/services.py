@@ -55,7 +55,7 @@ from returns.locks import (
 )
 from returns.models import Return, ReturnEvent, ReturnStatus
 from returns.selectors import is_pending_inspection
-from returns.services import return_complete, tell_customer
+from returns.services import return_complete, return_reopen, tell_customer
 from returns.services._common import record_event
 from shop.models import Customer, Order, ShopSettings, User
 from shop.money import ZERO, format_money
@@ -675,13 +675,7 @@ def _apply_answer(locked: Refund, ret: Return, answer: ProviderRefund, actor: Us
     webhook delivered twice, or after the send's own answer)."""
     if locked.status != RefundStatus.PENDING:
         if locked.status == RefundStatus.REFUNDED and answer.status == ProviderStatus.FAILED:
-            logger.warning(
-                "provider %s reports refund %s (ours %s) failed after it succeeded: %s",
-                locked.provider,
-                answer.reference,
-                locked.pk,
-                answer.message,
-            )
+            _fail_after_payout(locked, ret, answer)
         return
     reference = answer.reference or locked.reference
     if answer.status == ProviderStatus.SUCCEEDED:
@@ -717,6 +711,33 @@ def _apply_answer(locked: Refund, ret: Return, answer: ProviderRefund, actor: Us
         locked.reference, locked.provider_message = reference, ""
         locked.provider_state = ProviderState.SENT
         locked.save(update_fields=["reference", "provider_state", "provider_message"])
+
+
+def _fail_after_payout(locked: Refund, ret: Return, answer: ProviderRefund) -> None:
+    """The provider reports a refund it had confirmed as failed after all (Stripe: the card
+    refused the money on its way back). The money did not leave: the refund is failed with the
+    provider's words, so it no longer counts (refunds.money: left to refund again), staff are
+    told on the timeline and retry it (refund_retry). A return its success completed is
+    reopened (received): its money is no longer settled. The system acts, under the locks."""
+    logger.warning(
+        "provider %s reports refund %s (ours %s) failed after it succeeded: %s",
+        locked.provider,
+        answer.reference,
+        locked.pk,
+        answer.message,
+    )
+    message = answer.message or gettext("The provider reports the refund failed.")
+    locked.provider_message = message
+    locked.mark_failed(actor=None, note=message)
+    locked.save(update_fields=["status", "note", "marked_by", "marked_at", "provider_message"])
+    params = {
+        "amount": money_param(locked.amount, locked.currency),
+        "provider": _provider_name(locked.provider),
+    }
+    _record(ret, None, "refund.failed_after_payout", params, note=message)
+    if ret.status == ReturnStatus.COMPLETED:
+        # Its status event is the customer's too: the provider's words stay on staff's.
+        return_reopen(ret=ret, event_code="return.reopened", event_params=params)
 
 
 def refund_provider_update(provider_code: str, answer: ProviderRefund) -> Refund | None:

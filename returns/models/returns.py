@@ -408,6 +408,17 @@ class Return(ConcurrentTransitionMixin, models.Model):
     def expire(self) -> None:
         self._touch()
 
+    @transition(
+        field=status,
+        source=ReturnStatus.COMPLETED,
+        target=ReturnStatus.RECEIVED,
+        # No person may: the system reopens a completed return whose money is no longer
+        # settled (a refund that completed it failed at its provider afterwards).
+        permission=lambda instance, user: False,
+    )
+    def reopen(self) -> None:
+        self._touch()
+
 
 class ReturnLine(models.Model):
     ret = models.ForeignKey(
