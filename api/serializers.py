@@ -8,7 +8,7 @@ from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from refunds.models import Refund
+from refunds.models import Refund, RefundMode
 from returns.models import Return, ReturnAction, ReturnLine, ReturnReason, ReturnStatus
 from shop.limits import datetime_out_of_range
 from shop.models import Order, OrderLine
@@ -350,6 +350,31 @@ class RefundSerializer(ModelSerializer):
             "reference",
             "created_at",
         ]
+
+
+class ProviderRefundRequestSerializer(serializers.Serializer):
+    """A refund through the order's payment provider: what is left of the quote, or `amount`
+    (a partial refund, with its `reason`)."""
+
+    amount = AmountField(
+        required=False, help_text="Less than what is left: a partial refund (give the reason)."
+    )
+    reason = serializers.CharField(
+        max_length=1000, required=False, default="", help_text="Why the refund is partial."
+    )
+    mode = serializers.ChoiceField(
+        choices=RefundMode.choices,
+        required=False,
+        help_text="How it is paid; by default as the customer asked.",
+    )
+
+
+class ProviderRefundSerializer(RefundSerializer):
+    """A refund with where it stands at its payment provider: pending until the provider
+    confirms it (refunded) or refuses it (failed, with its words)."""
+
+    class Meta(RefundSerializer.Meta):
+        fields = [*RefundSerializer.Meta.fields, "provider", "provider_state", "provider_message"]
 
 
 class ReturnListFilterSerializer(serializers.Serializer):

@@ -41,6 +41,11 @@ urlpatterns = [
         name="return_mark_refunded",
     ),
     path(
+        "returns/<str:rma_number>/refund",
+        returns.ReturnRefundView.as_view(),
+        name="return_refund",
+    ),
+    path(
         "returns/<str:rma_number>/refunds",
         returns.ReturnRefundsView.as_view(),
         name="return_refunds",

@@ -167,9 +167,23 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", default=str(VAR_DIR / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").is_dir() else []
-# Uploaded files (brand logos), served by the portal's own view (portal/views/brands.py).
+# Uploaded files (brand logos, customers' return photos), written and read through Django's
+# default_storage and served by our own views (portal/views/brands.py, the photos' views), never
+# by a public URL. MEDIA_STORAGE is the storage class (a dotted path), MEDIA_STORAGE_OPTIONS its
+# options as a JSON object: by default the disk under MEDIA_ROOT; S3 by configuration with
+# django-storages, installed beside the project (README "Photos and logos on S3"):
+# MEDIA_STORAGE=storages.backends.s3.S3Storage
+# MEDIA_STORAGE_OPTIONS={"bucket_name": "shop-returns-media", "region_name": "eu-west-3"}
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
+MEDIA_STORAGE = env("MEDIA_STORAGE", default="django.core.files.storage.FileSystemStorage")
+STORAGES: dict[str, Any] = {
+    "default": {
+        "BACKEND": MEDIA_STORAGE,
+        "OPTIONS": env.json("MEDIA_STORAGE_OPTIONS", default={}),
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 # --- Email ----------------------------------------------------------------------------------
 # EMAIL_BACKEND=anymail.backends.<provider>.EmailBackend with its keys as ANYMAIL_<NAME>

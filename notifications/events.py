@@ -18,6 +18,7 @@ class NotificationEvent(models.TextChoices):
     REJECTED = "rejected", _("return rejected")
     IN_TRANSIT = "in_transit", _("parcel in transit")
     RECEIVED = "received", _("parcel received")
+    KEPT = "kept", _("items kept, nothing to send back")
     REFUNDED = "refunded", _("refunded")
     CREDITED = "credited", _("store credit issued")
     REFUNDED_EARLY = "refunded_early", _("refunded, parcel awaited")

@@ -27,6 +27,13 @@ def committed_total_for_order(order: Order) -> Decimal:
     return _sum(Refund.objects.filter(order=order, status__in=LIVE_REFUND_STATUSES))
 
 
+def committed_through_provider(order: Order, provider: str) -> Decimal:
+    """Refunded plus pending through `provider`: what counts against what it captured."""
+    return _sum(
+        Refund.objects.filter(order=order, provider=provider, status__in=LIVE_REFUND_STATUSES)
+    )
+
+
 def refundable_left_for_order(order: Order) -> Decimal:
     return max(ZERO, order.amount_paid - committed_total_for_order(order))
 

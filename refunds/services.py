@@ -44,7 +44,7 @@ from refunds.providers import (
     get_provider,
 )
 from refunds.quotes import Quote, quote_for_return
-from refunds.selectors import committed_total_for_order
+from refunds.selectors import committed_through_provider, committed_total_for_order
 from returns.events import money_param, part
 from returns.locks import (
     lock_customer,
@@ -55,7 +55,7 @@ from returns.locks import (
 )
 from returns.models import Return, ReturnEvent, ReturnStatus
 from returns.selectors import is_pending_inspection
-from returns.services import return_complete, tell_customer
+from returns.services import return_complete, return_reopen, tell_customer
 from returns.services._common import record_event
 from shop.models import Customer, Order, ShopSettings, User
 from shop.money import ZERO, format_money
@@ -157,6 +157,8 @@ def _create(
     state = money_for_return(ret)
     quote = state.quote
     amount, is_partial = _check_amount(ret, order, state, amount, reason)
+    provider = _provider_of(order, mode)
+    _check_captured(order, provider, amount)
     refund = Refund.objects.create(
         ret=ret,
         order=order,
@@ -169,7 +171,7 @@ def _create(
         partial_reason=reason if is_partial else "",
         created_by=actor,
         idempotency_key=key,
-        provider=_provider_of(order, mode),
+        provider=provider,
     )
     _record(
         ret,
@@ -250,6 +252,33 @@ def _check_amount(
             }
         )
     return amount, is_partial
+
+
+def _check_captured(order: Order, provider: str, amount: Decimal) -> None:
+    """A refund through the order's payment provider never takes the provider's refunds of the
+    order beyond what it captured (Payment.captured: `amount_captured`, else the amount paid):
+    the provider would refuse it, or worse. Asked under the order's lock, before anything is
+    recorded or sent; refunds paid out by hand and store credit are not the provider's."""
+    if provider == MANUAL_PROVIDER:
+        return
+    captured = Payment.of(order).captured
+    through = committed_through_provider(order, provider)
+    if through + amount > captured:
+        raise RefundError(
+            gettext(
+                "%(provider)s captured %(captured)s for order %(number)s and %(through)s is "
+                "already refunded or being refunded through it: %(amount)s more would exceed "
+                "what was captured."
+            )
+            % {
+                "provider": _provider_name(provider),
+                "captured": format_money(captured, order.currency),
+                "number": order.number,
+                "through": format_money(through, order.currency),
+                "amount": format_money(amount, order.currency),
+            },
+            code="refund_exceeds_captured",
+        )
 
 
 def refund_mark_refunded(*, actor: User | None, refund: Refund, reference: str) -> Refund:
@@ -646,13 +675,7 @@ def _apply_answer(locked: Refund, ret: Return, answer: ProviderRefund, actor: Us
     webhook delivered twice, or after the send's own answer)."""
     if locked.status != RefundStatus.PENDING:
         if locked.status == RefundStatus.REFUNDED and answer.status == ProviderStatus.FAILED:
-            logger.warning(
-                "provider %s reports refund %s (ours %s) failed after it succeeded: %s",
-                locked.provider,
-                answer.reference,
-                locked.pk,
-                answer.message,
-            )
+            _fail_after_payout(locked, ret, answer)
         return
     reference = answer.reference or locked.reference
     if answer.status == ProviderStatus.SUCCEEDED:
@@ -688,6 +711,33 @@ def _apply_answer(locked: Refund, ret: Return, answer: ProviderRefund, actor: Us
         locked.reference, locked.provider_message = reference, ""
         locked.provider_state = ProviderState.SENT
         locked.save(update_fields=["reference", "provider_state", "provider_message"])
+
+
+def _fail_after_payout(locked: Refund, ret: Return, answer: ProviderRefund) -> None:
+    """The provider reports a refund it had confirmed as failed after all (Stripe: the card
+    refused the money on its way back). The money did not leave: the refund is failed with the
+    provider's words, so it no longer counts (refunds.money: left to refund again), staff are
+    told on the timeline and retry it (refund_retry). A return its success completed is
+    reopened (received): its money is no longer settled. The system acts, under the locks."""
+    logger.warning(
+        "provider %s reports refund %s (ours %s) failed after it succeeded: %s",
+        locked.provider,
+        answer.reference,
+        locked.pk,
+        answer.message,
+    )
+    message = answer.message or gettext("The provider reports the refund failed.")
+    locked.provider_message = message
+    locked.mark_failed(actor=None, note=message)
+    locked.save(update_fields=["status", "note", "marked_by", "marked_at", "provider_message"])
+    params = {
+        "amount": money_param(locked.amount, locked.currency),
+        "provider": _provider_name(locked.provider),
+    }
+    _record(ret, None, "refund.failed_after_payout", params, note=message)
+    if ret.status == ReturnStatus.COMPLETED:
+        # Its status event is the customer's too: the provider's words stay on staff's.
+        return_reopen(ret=ret, event_code="return.reopened", event_params=params)
 
 
 def refund_provider_update(provider_code: str, answer: ProviderRefund) -> Refund | None:
@@ -765,8 +815,10 @@ def refund_provider_name(ret: Return) -> str:
     """The provider the return's money goes back through, as staff read it ("" when it is
     paid out by hand, or given as store credit)."""
     code = _provider_of(ret.order, _check_mode(ret, None))
-    if code == MANUAL_PROVIDER:
-        return ""
+    return "" if code == MANUAL_PROVIDER else _provider_name(code)
+
+
+def _provider_name(code: str) -> str:
     try:
         return get_provider(code).name
     except UnknownProviderError:  # the order names a provider this site does not have

@@ -141,6 +141,20 @@ MESSAGES: dict[str, EventMessage] = {
         quotes=("quote",),
     ),
     "refund.failed": EventMessage(_("Refund of %(amount)s failed."), money=("amount",)),
+    "refund.failed_after_payout": EventMessage(
+        _(
+            "%(provider)s reports the refund of %(amount)s failed after it had succeeded: "
+            "nothing was refunded. Retry it."
+        ),
+        money=("amount",),
+    ),
+    "return.reopened": EventMessage(
+        _(
+            "Reopened: the refund of %(amount)s failed at %(provider)s after it had succeeded. "
+            "It will be refunded again."
+        ),
+        money=("amount",),
+    ),
     "refund.cancelled": EventMessage(_("Refund of %(amount)s cancelled."), money=("amount",)),
     "refund.refunded": EventMessage(
         _("%(amount)s refunded to the original payment."), money=("amount",)

@@ -50,6 +50,8 @@ def status_change_email(ret: Return, status: str) -> str | None:
     and tell_customer sends this one."""
     if status == ReturnStatus.COMPLETED:
         return COMPLETION_EMAILS[ret.refund_mode]
+    if status == ReturnStatus.RECEIVED and ret.keep_item:
+        return NotificationEvent.KEPT  # received on approval: nothing to send back
     return STATUS_EMAILS.get(status)
 
 

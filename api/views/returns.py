@@ -17,6 +17,8 @@ from api.scopes import REFUNDS_READ, RETURNS_PROCESS, RETURNS_READ, RETURNS_WRIT
 from api.serializers import (
     MarkRefundedSerializer,
     NoteSerializer,
+    ProviderRefundRequestSerializer,
+    ProviderRefundSerializer,
     QuoteSerializer,
     ReceiveSerializer,
     RefundSerializer,
@@ -31,7 +33,7 @@ from api.serializers import (
 from api.views.base import ApiView, checked_number
 from refunds.previews import preview_request
 from refunds.quotes import quote_for_return
-from refunds.services import refund_settle
+from refunds.services import refund_settle, refund_through_provider
 from returns.models import Return, ReturnLine
 from returns.selectors.labels import downloadable_label, label_filename
 from returns.services import (
@@ -324,6 +326,37 @@ class ReturnMarkRefundedView(_TransitionView):
     )
     def post(self, request, rma_number):
         return super().post(request, rma_number)
+
+
+# Refund through the order's payment provider, as staff's "Refund through ..." does
+# (refunds.services.refund_through_provider): sent to the provider outside any transaction,
+# refunded only once it confirms. The same Idempotency-Key again gets the first answer and
+# makes one refund, sent once (the service's own key is the API key's and the client's).
+class ReturnRefundView(ApiView):
+    scopes = {"POST": [RETURNS_PROCESS]}
+
+    @extend_schema(
+        operation_id="return_refund",
+        request=ProviderRefundRequestSerializer,
+        responses={201: ProviderRefundSerializer},
+        summary="Refund through the order's payment provider (pending until it confirms)",
+    )
+    @idempotent
+    def post(self, request, rma_number, idempotency_key):
+        ret = return_or_404(request, rma_number)
+        payload = ProviderRefundRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        refund = refund_through_provider(
+            actor=request.user,
+            ret=ret,
+            idempotency_key=idempotency_key,
+            amount=data.get("amount"),
+            mode=data.get("mode"),
+            reason=data["reason"],
+        )
+        refund.refresh_from_db()
+        return Response(ProviderRefundSerializer(refund).data, status=201)
 
 
 class ReturnRefundsView(ApiView):

@@ -208,6 +208,7 @@ def _render_summary(request, order: Order, form, rules, *, error="", status=200)
             ],
             "delivery_label": DELIVERY_OPTION_LABELS[delivery_option],
             "exchanges": bool(wanted),
+            "keep_item": rules.keep_item,  # the rules let the customer keep every item
             "photo_error": error,
             "max_photos": MAX_PHOTOS_PER_LINE,
             "max_photo_mb": PHOTO_MAX_BYTES // (1024 * 1024),
@@ -263,7 +264,11 @@ PHOTO_REFUSALS = (policy.RefusalCode.PHOTOS_MISSING, policy.RefusalCode.TOO_MANY
 
 def _confirmation(ret: Return) -> str:
     """What the customer is told on sending the request: a rule may have approved it at once
-    (its label then on the page, made after the commit)."""
+    (its label then on the page, made after the commit), and let them keep the items."""
+    if ret.keep_item and ret.status == Return.Status.RECEIVED:
+        return gettext(
+            "Your return %(rma)s is accepted: you keep the items, there is no parcel to send."
+        )
     if ret.status == Return.Status.APPROVED:
         return gettext("Your return %(rma)s is approved.")
     return gettext(

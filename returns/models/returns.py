@@ -406,6 +406,17 @@ class Return(ConcurrentTransitionMixin, models.Model):
     def expire(self) -> None:
         self._touch()
 
+    @transition(
+        field=status,
+        source=ReturnStatus.COMPLETED,
+        target=ReturnStatus.RECEIVED,
+        # No person may: the system reopens a completed return whose money is no longer
+        # settled (a refund that completed it failed at its provider afterwards).
+        permission=lambda instance, user: False,
+    )
+    def reopen(self) -> None:
+        self._touch()
+
 
 def exchange_items_named() -> Exists:
     """Whether a return's lines name items in exchange, as a column of a list of returns

@@ -19,6 +19,7 @@ from returns.services.transitions import (
     return_mark_in_transit,
     return_receive,
     return_reject,
+    return_reopen,
 )
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "return_mark_in_transit",
     "return_receive",
     "return_reject",
+    "return_reopen",
     "return_request",
     "return_update",
     "tell_customer",

@@ -27,6 +27,7 @@ _WRONG_STATUS = {
     "receive": _("Only an approved or in-transit return can be received; this one is %(status)s."),
     "complete": _("Only a received return can be completed; this one is %(status)s."),
     "expire": _("Only an approved return can expire; this one is %(status)s."),
+    "reopen": _("Only a completed return can be reopened; this one is %(status)s."),
 }
 
 _NOT_ALLOWED = {
@@ -37,6 +38,10 @@ _NOT_ALLOWED = {
     "receive": _("You are not allowed to receive this return."),
     "complete": _("You are not allowed to complete this return."),
     "expire": _("You are not allowed to expire this return."),
+    "reopen": _(
+        "Only the system reopens a return: when a refund that completed it fails at the payment "
+        "provider."
+    ),
 }
 
 

@@ -39,7 +39,7 @@ from returns.services._common import (
     tell_customer,
 )
 from returns.services.exchanges import on_approval
-from returns.services.photos import PreparedPhoto, photos_add
+from returns.services.photos import PreparedPhoto, photo_files_removed_on_failure, photos_add
 from returns.services.rules import apply_rules, approve_by_rule, tell_approval
 from shop.models import Order, OrderLine, ShopSettings, User, Variant
 from shop.money import quantize
@@ -93,7 +93,7 @@ def return_request(
         raise ReturnPermissionError(gettext("This order does not belong to your account."))
     key = _check_key(idempotency_key)
     try:
-        with transaction.atomic():
+        with photo_files_removed_on_failure(), transaction.atomic():
             return _request(
                 actor=actor,
                 order=order,
@@ -196,7 +196,7 @@ def return_create(
         raise ReturnError(gettext("A new return starts as requested or approved."))
     key = _check_key(idempotency_key)
     try:
-        with transaction.atomic():
+        with photo_files_removed_on_failure(), transaction.atomic():
             return _create_by_staff(
                 actor=actor,
                 order=order,

@@ -2,14 +2,24 @@
 most PHOTO_MAX_BYTES), re-encoded with Pillow so nothing but the pixels is kept (no EXIF: no
 camera, date or place), and stored through Django's storage API (default_storage: the disk,
 or S3 by configuration). `prepare_photo` reads an upload before anything is written;
-`photos_add` stores the prepared photos of a return's lines."""
+`photos_add` stores the prepared photos of a return's lines.
+
+A file is written to storage inside the transaction that writes its row, and storage is no
+part of the transaction: `photo_files_removed_on_failure` wraps that transaction and deletes
+the files it wrote when it fails (transaction.on_commit cannot see a rollback), so a failed
+return leaves neither a row nor a file."""
 
 import io
+import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.utils.translation import gettext
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -19,6 +29,8 @@ from returns.models import ReturnLine, ReturnPhoto
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
+
+logger = logging.getLogger(__name__)
 
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
 # Larger images are refused before being decoded (a small file may unpack to gigabytes).
@@ -109,6 +121,45 @@ def photos_add(line: ReturnLine, photos: list[PreparedPhoto]) -> list[ReturnPhot
         row.image.save(
             f"{uuid.uuid4().hex}.{photo.extension}", ContentFile(photo.content), save=False
         )
+        _written(str(row.image.name))
         row.save()
         stored.append(row)
     return stored
+
+
+# The names of the files written inside the innermost photo_files_removed_on_failure block.
+_WRITTEN: ContextVar[list[str] | None] = ContextVar("photo_files_written", default=None)
+
+
+@contextmanager
+def photo_files_removed_on_failure() -> Iterator[None]:
+    """Around the transaction that stores photos (outside its atomic block, so a failure to
+    commit is seen too): when it fails, the files written in it are deleted from storage, then
+    the error goes on. Nested, an inner block that succeeded leaves its files to the outer one,
+    whose transaction may still fail."""
+    written: list[str] = []
+    token = _WRITTEN.set(written)
+    try:
+        yield
+    except BaseException:
+        _delete(written)
+        raise
+    finally:
+        _WRITTEN.reset(token)
+    outer = _WRITTEN.get()
+    if outer is not None:
+        outer.extend(written)
+
+
+def _written(name: str) -> None:
+    written = _WRITTEN.get()
+    if written is not None:
+        written.append(name)
+
+
+def _delete(names: list[str]) -> None:
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except Exception:  # the transaction's own error matters more: it goes on
+            logger.exception("photo file %s of a failed return left in storage", name)

@@ -72,9 +72,9 @@ def tell_approval(
     carrier after the approval commits, and the approval email waits for it (with the label
     attached, or without when the carrier failed: no label promised). A return whose items the
     customer keeps asks no label and is received at once (returns.services.keeping); the
-    customer hears when it is settled, not to send a parcel."""
+    customer hears they keep the items and how it is settled, not to send a parcel."""
     if ret.keep_item:
-        keep_items(ret)
+        keep_items(ret, actor=actor, notify=notify)
     elif ret.delivery_option == Return.DeliveryOption.LABEL:
         labels.label_after_commit(ret, actor=actor, approval_event=event, notify=notify)
     else:

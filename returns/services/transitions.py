@@ -343,6 +343,28 @@ def _require_settled(ret: Return) -> None:
         )
 
 
+def return_reopen(
+    *, ret: Return, event_code: str, event_params: dict[str, Any], note: str = ""
+) -> Return:
+    """A completed return whose money is no longer settled goes back to received: a refund
+    that completed it failed at its payment provider afterwards (refunds.services). The system
+    does it, inside the caller's transaction (the order and the return locked first); staff
+    then retry the refund, which completes it again. The customer is not emailed."""
+    return _run(
+        ret,
+        "reopen",
+        actor=None,
+        note=note,
+        notify=False,
+        expected_status=None,
+        system_may=True,
+        order_first=True,
+        after=lambda locked, event: None,
+        event_code=event_code,
+        event_params=event_params,
+    )
+
+
 def return_expire(
     *,
     actor: User | None,

@@ -53,7 +53,7 @@ def test_the_emails_page_lists_every_event_in_both_languages(
     # then
     assert response.status_code == 200
     page = response.content.decode()
-    assert page.count("data-event=") == 26  # 13 events × 2 languages
+    assert page.count("data-event=") == 28  # 14 events × 2 languages
     assert f'href="{TEMPLATES_URL}{edited.pk}/change/"' in page
     assert f'href="{TEMPLATES_URL}add/?event=rejected&amp;language=fr"' in page
     assert f'href="{preview_url("approved_with_label", "en")}"' in page

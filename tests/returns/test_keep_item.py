@@ -78,8 +78,8 @@ def test_an_item_under_the_threshold_is_kept_without_a_parcel(cheap_order, notif
     with translation.override("fr"):
         assert str(ret.customer_status_label) == "Rien à renvoyer : vous gardez les articles"
     # no "approved" email telling the customer to send a parcel (approved at once: no
-    # "requested" one either); the customer hears when the refund is settled
-    assert notifications.events == []
+    # "requested" one either): the "kept" one says they keep the items
+    assert notifications.events == ["kept"]
 
 
 def test_a_kept_return_is_refunded_and_completed(cheap_order, manager, notifications):
@@ -97,7 +97,7 @@ def test_a_kept_return_is_refunded_and_completed(cheap_order, manager, notificat
     assert refund.amount == quote_for_return(ret).total == Decimal("9.90")
     assert ret.status == ReturnStatus.COMPLETED
     assert StockMovement.objects.count() == movements
-    assert notifications.events == ["refunded"]
+    assert notifications.events == ["kept", "refunded"]
 
 
 def test_a_reason_rule_keeps_the_item_once_staff_approve(cheap_order, staff, reasons):

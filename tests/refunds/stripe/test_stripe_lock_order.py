@@ -38,3 +38,22 @@ def test_a_webhook_locks_in_order(stripe_server, manager):
     # then
     assert tables[:3] == ["shop_order", "returns_return", "refunds_refund"]
     assert_in_lock_order(tables)
+
+
+def test_a_failure_after_success_locks_in_order(stripe_server, manager):
+    # given: refunded and completed; Stripe then reports the refund failed
+    ret = worked_example_paid_by_stripe()
+    refund = refund_through_provider(actor=manager, ret=ret, idempotency_key="form-1")
+    refund.refresh_from_db()
+    answer = ProviderRefund(ProviderStatus.FAILED, reference=refund.reference, message="failed")
+    # when
+    tables = locked_tables(lambda: refund_provider_update("stripe", answer))
+    # then: the webhook's locks, then the reopening's (the order and the return again)
+    assert tables == [
+        "shop_order",
+        "returns_return",
+        "refunds_refund",
+        "shop_order",
+        "returns_return",
+    ]
+    assert_in_lock_order(tables)
