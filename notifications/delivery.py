@@ -39,7 +39,7 @@ from django.utils import timezone
 from notifications import registry
 from notifications.account_emails import AccountEmailNotSendable
 from notifications.claims import claim_rows, no_flush_wait
-from notifications.emails import build_message, template_sources
+from notifications.emails import build_message, email_batch, template_sources
 from notifications.models import Notification, NotificationStatus
 
 logger = logging.getLogger(__name__)
@@ -233,8 +233,10 @@ def deliver_batch(*, limit: int | None = None) -> BatchOutcome:
 
     The batch is handed over at once: a worker killed during it leaves its rows `sending` with
     `handed_over_at` set, the sweep queues them again, and those that had gone are sent a second
-    time with their Message-ID (at most one batch). Each email is rendered just before it is
-    sent, so one message at a time is held, whatever the batch's size."""
+    time with their Message-ID (at most one batch). What the emails read is loaded for the whole
+    batch at once (the provider's `batch`: a fixed number of queries whatever its size, the
+    label emails' PDFs with it); each email is rendered just before it is sent, so one message
+    at a time is held."""
     claimed = _claim_rows(limit=settings.NOTIFICATIONS_BATCH_SIZE if limit is None else limit)
     outcomes: dict[int, Outcome] = {}
     ready = _hand_over_all(claimed, outcomes)
@@ -290,10 +292,11 @@ def _send_on_one_connection(ready: list, outcomes: dict[int, Outcome]) -> list:
             outcomes[notification.pk] = _record_failure(notification, exc)
         return sent
     sources_of = functools.cache(template_sources)  # each template row read once per batch
+    batch = _email_batch(ready)
     try:
         for position, notification in enumerate(ready):
             try:
-                message = build_message(notification, sources_of)
+                message = build_message(notification, sources_of, batch)
                 mail.send_messages([message])
             except SoftTimeLimitExceeded as exc:  # out of time: this row and the rest come back
                 for late in ready[position:]:
@@ -310,6 +313,19 @@ def _send_on_one_connection(ready: list, outcomes: dict[int, Outcome]) -> list:
         with contextlib.suppress(Exception):
             mail.close()
     return sent
+
+
+def _email_batch(ready: list):
+    """The provider's data for the whole batch, in a fixed number of queries whatever its size
+    (registry.EmailProvider.batch). Should that fail, each email loads its own, so that only
+    the one at fault fails."""
+    try:
+        return email_batch(ready)
+    except Exception:
+        logger.exception(
+            "loading the data of a batch of %s emails failed; one at a time", len(ready)
+        )
+        return None
 
 
 def _connection_broken(exc: Exception) -> bool:
