@@ -32,13 +32,13 @@ from anymail.exceptions import (
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import get_connection
-from django.db import models
+from django.db import connection, models
 from django.db.models import F
 from django.utils import timezone
 
 from notifications import registry
 from notifications.account_emails import AccountEmailNotSendable
-from notifications.claims import claim_rows, no_flush_wait
+from notifications.claims import NO_FLUSH_WAIT_CONDITION, claim_rows, no_flush_wait
 from notifications.emails import build_message, email_batch, template_sources
 from notifications.models import Notification, NotificationStatus
 
@@ -356,17 +356,49 @@ def _record_sent(sent: list, outcomes: dict[int, Outcome]) -> None:
         rows.append(notification)
         outcomes[notification.pk] = Outcome("sent")
     # Only rows still ours: the sweep may have taken some back meanwhile (see _finish).
-    updated = no_flush_wait(
-        Notification.objects.filter(
-            status=NotificationStatus.SENDING, claimed_at=rows[0].claimed_at
+    if connection.vendor == "postgresql":
+        updated = _record_sent_postgresql(rows, now=now)
+    else:
+        updated = no_flush_wait(
+            Notification.objects.filter(
+                status=NotificationStatus.SENDING, claimed_at=rows[0].claimed_at
+            )
+        ).bulk_update(
+            rows, ["status", "sent_at", "provider_message_id", "last_error", "updated_at"]
         )
-    ).bulk_update(rows, ["status", "sent_at", "provider_message_id", "last_error", "updated_at"])
     if updated < len(rows):
         logger.warning(
             "%s of %s notifications sent were taken back meanwhile; not recorded",
             len(rows) - updated,
             len(rows),
         )
+
+
+def _record_sent_postgresql(rows: list, *, now) -> int:
+    """bulk_update's UPDATE as one `UPDATE ... FROM (VALUES ...)`: the batch's rows with their
+    own sent_at and provider id, the same conditions and the same commit without the flush
+    wait. bulk_update's CASE of 100 rows for each of five columns cost more to build than the
+    whole batch's other queries (about 2 ms an email on the bench machine)."""
+    ops = connection.ops
+    table = ops.quote_name(Notification._meta.db_table)
+    values = ", ".join(["(%s::bigint, %s::timestamptz, %s::varchar)"] * len(rows))
+    params: list = []
+    for row in rows:
+        params += [row.pk, ops.adapt_datetimefield_value(row.sent_at), row.provider_message_id]
+    at = ops.adapt_datetimefield_value
+    sql = (
+        f"UPDATE {table} AS n SET status = %s, sent_at = v.sent_at, "
+        "provider_message_id = v.provider_message_id, last_error = '', updated_at = %s "
+        f"FROM (VALUES {values}) AS v(id, sent_at, provider_message_id) "
+        "WHERE n.id = v.id AND n.status = %s AND n.claimed_at = %s"
+    )
+    params = [NotificationStatus.SENT, at(now), *params, NotificationStatus.SENDING]
+    params.append(at(rows[0].claimed_at))
+    if connection.get_autocommit():
+        sql = f"{sql} AND {NO_FLUSH_WAIT_CONDITION}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
 
 
 @dataclass(frozen=True)
