@@ -192,12 +192,16 @@ class Worker:
         return [self.process.pid, *(int(pid) for pid in children.read_text().split())]
 
     def pss_mb(self) -> float:
-        total_kb = 0
+        return sum(self.pss_by_process_mb())
+
+    def pss_by_process_mb(self) -> list[float]:
+        """The PSS of the main process, then of its child."""
+        sizes = []
         for pid in self.pids():
             for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
                 if line.startswith("Pss:"):
-                    total_kb += int(line.split()[1])
-        return total_kb / 1024
+                    sizes.append(int(line.split()[1]) / 1024)
+        return sizes
 
     def stop(self):
         if self.process.poll() is None:
@@ -216,6 +220,13 @@ class Bench:
         self.marks = 0
         self.pss: dict[int, float] = {}
         self.curve: dict[int, float] = {}
+        # After each phase: (phase, tasks run, PSS MB of the main process, of the child).
+        self.phases: list[tuple[str, int, float, float]] = []
+
+    def phase(self, name: str) -> None:
+        """Note the worker's PSS after a phase, to see which one (and which process) grows."""
+        main, child = (round(mb, 1) for mb in self.worker.pss_by_process_mb())
+        self.phases.append((name, self.tasks, main, child))
 
     def publish_and_wait(self, publish_all, count: int) -> float:
         """Tasks per second of `count` tasks published by `publish_all(producer)`."""
@@ -389,23 +400,30 @@ def run(args) -> dict:
     bench = Bench(worker, client)
     try:
         bench.publish_and_wait(lambda producer: None, 0)  # the worker is up
+        bench.phase("started")
         sessions_before, tasks_before = sessions_opened(), bench.tasks
         bench.noops(args.warmup)
+        bench.phase("warm-up no-ops")
         bench.singles(take(email_ids, args.warmup))
+        bench.phase("warm-up emails")
         rounds = []
         for number in range(args.rounds):
             noop_rate = bench.noops(args.noops)
             single_rate = bench.singles(take(email_ids, args.emails))
             rounds.append({"noop_per_s": noop_rate, "single_per_s": single_rate})
             print(f"round {number + 1}: no-op {noop_rate:.0f}/s, single {single_rate:.0f}/s")
+        bench.phase("rounds")
         batched_rate, batch_tasks = bench.batched(take(email_ids, args.batched))
         print(f"batched: {batched_rate:.0f} emails/s ({batch_tasks} tasks)", flush=True)
+        bench.phase("batches")
         webhook_rate = bench.webhooks(webhook_ids)
         print(f"webhooks: {webhook_rate:.0f}/s", flush=True)
+        bench.phase("webhooks")
         while bench.tasks < MEMORY_AT[1]:
             bench.noops(min(FILL_NOOPS, MEMORY_AT[1] - bench.tasks - 1))
             if bench.tasks < MEMORY_AT[1] - 1:
                 bench.singles(take(email_ids, min(FILL_EMAILS, MEMORY_AT[1] - bench.tasks - 1)))
+        bench.phase("fill")
         time.sleep(1.5)  # PostgreSQL's statistics are flushed about every second
         sessions = sessions_opened() - sessions_before
         tasks = bench.tasks - tasks_before
@@ -429,6 +447,7 @@ def run(args) -> dict:
         "pss_mb": {small_at: small, large_at: large},
         "pss_growth": large / small - 1,
         "pss_curve_mb": bench.curve,
+        "pss_phases_mb": bench.phases,
         "smtp_connections": smtp.connections,
         "smtp_messages": smtp.messages,
         "webhooks_received": Receiver.received,
@@ -467,6 +486,12 @@ def report(result: dict) -> bool:
     print(
         "PSS MB by tasks run:",
         ", ".join(f"{n:,}: {mb}" for n, mb in result["pss_curve_mb"].items()),
+    )
+    print(
+        "PSS MB after each phase (main + child):",
+        ", ".join(
+            f"{name} ({n:,}): {main} + {child}" for name, n, main, child in result["pss_phases_mb"]
+        ),
     )
     return met_all
 

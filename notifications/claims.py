@@ -34,7 +34,7 @@ from django.db.models.expressions import RawSQL
 
 # PostgreSQL's per-transaction setting, as a condition (true) a statement can carry: in
 # autocommit the statement is its transaction, so its commit alone skips the wait.
-_NO_FLUSH_WAIT = "set_config('synchronous_commit', 'off', true) IS NOT NULL"
+NO_FLUSH_WAIT_CONDITION = "set_config('synchronous_commit', 'off', true) IS NOT NULL"
 
 
 def no_flush_wait(queryset):
@@ -43,7 +43,7 @@ def no_flush_wait(queryset):
     transaction's, and the caller's writes are not the outbox's bookkeeping."""
     if not _own_transaction():
         return queryset
-    return queryset.filter(RawSQL(_NO_FLUSH_WAIT, (), output_field=BooleanField()))
+    return queryset.filter(RawSQL(NO_FLUSH_WAIT_CONDITION, (), output_field=BooleanField()))
 
 
 SENDING, QUEUED = "sending", "queued"  # the two outboxes' status values (models.py)
@@ -92,7 +92,7 @@ def _update_sql(model, *, now, pk, limit, reset) -> tuple[str, list]:
         )
         where_params = [QUEUED, at, limit]
     if _own_transaction():
-        where = f"{where} AND {_NO_FLUSH_WAIT}"
+        where = f"{where} AND {NO_FLUSH_WAIT_CONDITION}"
     cleared = "".join(f", {connection.ops.quote_name(column)} = NULL" for column in reset)
     sql = (
         f"UPDATE {table} SET status = %s, attempts = attempts + 1, claimed_at = %s, "

@@ -32,14 +32,14 @@ from anymail.exceptions import (
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import get_connection
-from django.db import models
+from django.db import connection, models
 from django.db.models import F
 from django.utils import timezone
 
 from notifications import registry
 from notifications.account_emails import AccountEmailNotSendable
-from notifications.claims import claim_rows, no_flush_wait
-from notifications.emails import build_message, template_sources
+from notifications.claims import NO_FLUSH_WAIT_CONDITION, claim_rows, no_flush_wait
+from notifications.emails import build_message, email_batch, template_sources
 from notifications.models import Notification, NotificationStatus
 
 logger = logging.getLogger(__name__)
@@ -233,8 +233,10 @@ def deliver_batch(*, limit: int | None = None) -> BatchOutcome:
 
     The batch is handed over at once: a worker killed during it leaves its rows `sending` with
     `handed_over_at` set, the sweep queues them again, and those that had gone are sent a second
-    time with their Message-ID (at most one batch). Each email is rendered just before it is
-    sent, so one message at a time is held, whatever the batch's size."""
+    time with their Message-ID (at most one batch). What the emails read is loaded for the whole
+    batch at once (the provider's `batch`: a fixed number of queries whatever its size, the
+    label emails' PDFs with it); each email is rendered just before it is sent, so one message
+    at a time is held."""
     claimed = _claim_rows(limit=settings.NOTIFICATIONS_BATCH_SIZE if limit is None else limit)
     outcomes: dict[int, Outcome] = {}
     ready = _hand_over_all(claimed, outcomes)
@@ -290,10 +292,11 @@ def _send_on_one_connection(ready: list, outcomes: dict[int, Outcome]) -> list:
             outcomes[notification.pk] = _record_failure(notification, exc)
         return sent
     sources_of = functools.cache(template_sources)  # each template row read once per batch
+    batch = _email_batch(ready)
     try:
         for position, notification in enumerate(ready):
             try:
-                message = build_message(notification, sources_of)
+                message = build_message(notification, sources_of, batch)
                 mail.send_messages([message])
             except SoftTimeLimitExceeded as exc:  # out of time: this row and the rest come back
                 for late in ready[position:]:
@@ -310,6 +313,19 @@ def _send_on_one_connection(ready: list, outcomes: dict[int, Outcome]) -> list:
         with contextlib.suppress(Exception):
             mail.close()
     return sent
+
+
+def _email_batch(ready: list):
+    """The provider's data for the whole batch, in a fixed number of queries whatever its size
+    (registry.EmailProvider.batch). Should that fail, each email loads its own, so that only
+    the one at fault fails."""
+    try:
+        return email_batch(ready)
+    except Exception:
+        logger.exception(
+            "loading the data of a batch of %s emails failed; one at a time", len(ready)
+        )
+        return None
 
 
 def _connection_broken(exc: Exception) -> bool:
@@ -340,17 +356,49 @@ def _record_sent(sent: list, outcomes: dict[int, Outcome]) -> None:
         rows.append(notification)
         outcomes[notification.pk] = Outcome("sent")
     # Only rows still ours: the sweep may have taken some back meanwhile (see _finish).
-    updated = no_flush_wait(
-        Notification.objects.filter(
-            status=NotificationStatus.SENDING, claimed_at=rows[0].claimed_at
+    if connection.vendor == "postgresql":
+        updated = _record_sent_postgresql(rows, now=now)
+    else:
+        updated = no_flush_wait(
+            Notification.objects.filter(
+                status=NotificationStatus.SENDING, claimed_at=rows[0].claimed_at
+            )
+        ).bulk_update(
+            rows, ["status", "sent_at", "provider_message_id", "last_error", "updated_at"]
         )
-    ).bulk_update(rows, ["status", "sent_at", "provider_message_id", "last_error", "updated_at"])
     if updated < len(rows):
         logger.warning(
             "%s of %s notifications sent were taken back meanwhile; not recorded",
             len(rows) - updated,
             len(rows),
         )
+
+
+def _record_sent_postgresql(rows: list, *, now) -> int:
+    """bulk_update's UPDATE as one `UPDATE ... FROM (VALUES ...)`: the batch's rows with their
+    own sent_at and provider id, the same conditions and the same commit without the flush
+    wait. bulk_update's CASE of 100 rows for each of five columns cost more to build than the
+    whole batch's other queries (about 2 ms an email on the bench machine)."""
+    ops = connection.ops
+    table = ops.quote_name(Notification._meta.db_table)
+    values = ", ".join(["(%s::bigint, %s::timestamptz, %s::varchar)"] * len(rows))
+    params: list = []
+    for row in rows:
+        params += [row.pk, ops.adapt_datetimefield_value(row.sent_at), row.provider_message_id]
+    at = ops.adapt_datetimefield_value
+    sql = (
+        f"UPDATE {table} AS n SET status = %s, sent_at = v.sent_at, "
+        "provider_message_id = v.provider_message_id, last_error = '', updated_at = %s "
+        f"FROM (VALUES {values}) AS v(id, sent_at, provider_message_id) "
+        "WHERE n.id = v.id AND n.status = %s AND n.claimed_at = %s"
+    )
+    params = [NotificationStatus.SENT, at(now), *params, NotificationStatus.SENDING]
+    params.append(at(rows[0].claimed_at))
+    if connection.get_autocommit():
+        sql = f"{sql} AND {NO_FLUSH_WAIT_CONDITION}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
 
 
 @dataclass(frozen=True)

@@ -78,20 +78,36 @@ def render_email(
     )
 
 
-def render_notification(notification, sources_of=template_sources) -> RenderedEmail:
+def email_batch(notifications) -> registry.EmailBatch | None:
+    """The provider's data for the emails of `notifications` about returns (None when none
+    is: account emails read their own)."""
+    about_returns = [notification for notification in notifications if notification.ret_id]
+    return registry.provider().batch(about_returns) if about_returns else None
+
+
+def render_notification(
+    notification, sources_of=template_sources, batch: registry.EmailBatch | None = None
+) -> RenderedEmail:
     """`sources_of(event, language)`: the templates' text (a batch passes a cached one, so
-    its emails read each template row once)."""
+    its emails read each template row once); `batch`: the provider's data loaded for several
+    emails (email_batch), else loaded for this one."""
     with translation.override(notification.language):
         if notification.ret_id is None:
             context = account_context(notification)
         else:
-            context = registry.provider().context(notification.ret, notification.return_event)
+            batch = batch if batch is not None else email_batch([notification])
+            assert batch is not None
+            context = batch.context(notification.ret, notification.return_event)
     sources = sources_of(notification.event, notification.language)
     return render_email(notification.event, notification.language, context, sources)
 
 
-def build_message(notification, sources_of=template_sources) -> EmailMultiAlternatives:
-    rendered = render_notification(notification, sources_of)
+def build_message(
+    notification, sources_of=template_sources, batch: registry.EmailBatch | None = None
+) -> EmailMultiAlternatives:
+    if batch is None and notification.ret_id is not None:
+        batch = email_batch([notification])  # context and attachments from one load
+    rendered = render_notification(notification, sources_of, batch)
     message = EmailMultiAlternatives(
         subject=rendered.subject,
         body=rendered.text_body,
@@ -105,8 +121,8 @@ def build_message(notification, sources_of=template_sources) -> EmailMultiAltern
         },
     )
     message.attach_alternative(rendered.html_body, "text/html")
-    if notification.ret_id is not None:
-        for attachment in registry.provider().attachments(notification.ret, notification.event):
+    if batch is not None and notification.ret_id is not None:
+        for attachment in batch.attachments(notification.ret, notification.event):
             message.attach(attachment.filename, attachment.content, attachment.mimetype)
     # Anymail sends these to the provider, which echoes them in its tracking webhooks.
     # Anymail reads these two attributes on any EmailMessage; Django's types do not know them.

@@ -4,7 +4,8 @@ The notifications app imports nothing from returns (nor refunds): it knows an em
 event, its recipient and a template context. The app that enqueues emails (returns) registers
 an EmailProvider in its AppConfig.ready(); the outbox asks it who to write to when an email is
 queued, and for the context and attachments when the worker renders it, after commit, in the
-customer's language. A resend renders again from the data of the moment, like the first send.
+customer's language: through `batch`, which loads what a batch of emails (or one) reads at
+once. A resend renders again from the data of the moment, like the first send.
 """
 
 from dataclasses import dataclass
@@ -26,6 +27,17 @@ class Attachment:
     mimetype: str
 
 
+class EmailBatch(Protocol):
+    """What the emails of several notifications read, loaded at once (EmailProvider.batch):
+    each email's context and attachments then come with no query."""
+
+    def context(self, ret, return_event=None) -> dict:
+        """As EmailProvider.context, for a return of the batch."""
+
+    def attachments(self, ret, event: str) -> list[Attachment]:
+        """As EmailProvider.attachments, for a notification of the batch."""
+
+
 class EmailProvider(Protocol):
     # The relations of a notification the provider reads (select_related paths): the worker
     # fetches them with the row it claims, in one query.
@@ -40,6 +52,10 @@ class EmailProvider(Protocol):
 
     def attachments(self, ret, event: str) -> list[Attachment]:
         """The files the email of `event` carries, as they are now."""
+
+    def batch(self, notifications) -> EmailBatch:
+        """The data of the emails of `notifications` (rows about returns), in a fixed number of
+        queries whatever their number: the worker sends a batch of emails (or one) from it."""
 
     def preview_return(self, reference: str | None):
         """The sample a template preview renders on: the one `reference` names, else the

@@ -7,6 +7,7 @@ ReturnEmails with notifications.registry, and the worker asks it when it renders
 commit, in the customer's language.
 """
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.conf import settings
@@ -14,11 +15,12 @@ from django.urls import reverse
 
 from notifications.events import NotificationEvent
 from notifications.registry import Attachment, Recipient
-from refunds.money import money_for_return
-from returns.models import Return, ReturnEvent, ReturnStatus
+from refunds.money import ReturnMoney, money_for_returns, with_money_columns
+from returns.models import Return, ReturnEvent, ReturnLine, ReturnStatus
+from returns.models.labels import LabelStatus, ReturnLabel
 from returns.policy_page import policy_url
-from returns.selectors.labels import label_attachment, live_label
-from shop.brands import brand_of, sender_of
+from returns.selectors.labels import PDF_CONTENT_TYPE, label_filename
+from shop.brands import default_brand, sender_of
 from shop.models import Brand, ShopSettings
 
 # The colour of the emails' button without a brand (the portal's accent).
@@ -55,11 +57,10 @@ def status_change_email(ret: Return, status: str) -> str | None:
     return STATUS_EMAILS.get(status)
 
 
-def refund_amount(ret: Return) -> Decimal | None:
+def refund_amount(money: ReturnMoney) -> Decimal | None:
     """What was refunded or credited for the return: the figure of its money state
     (refunds/money.py), the one the pages show; None while nothing was."""
-    refunded = money_for_return(ret).refunded
-    return refunded if refunded else None
+    return money.refunded if money.refunded else None
 
 
 def customer_note(return_event: ReturnEvent | None) -> str:
@@ -86,11 +87,6 @@ def exchange_item(ret: Return) -> str:
     return ", ".join(names)
 
 
-def _label_tracking_number(ret: Return) -> str:
-    label = live_label(ret)
-    return label.tracking_number if label is not None else ""
-
-
 def brand_context(brand: Brand | None, shop_name: str) -> dict:
     """The brand's look in the emails: its logo's address, its colour, the From header (the
     shop's name when there is no brand)."""
@@ -108,48 +104,111 @@ def brand_context(brand: Brand | None, shop_name: str) -> dict:
     }
 
 
+class EmailFacts:
+    """What the emails about several returns read, loaded at once in a fixed number of queries
+    whatever their number (one return or a batch of the worker's): the returns afresh with
+    their money state (refunds.money.money_for_returns on with_money_columns: one query), their
+    lines with their products (one), their live labels (one, and one for the PDFs of those
+    `attach` names), the default brand and the shop's settings (once, only when an order has
+    no brand). Then each email's context and attachments are built with no query, in the
+    active language (the email's): the one place the emails' variables are computed."""
+
+    def __init__(self, returns: Iterable[Return], *, attach: Iterable[int] = ()):
+        ids = sorted({ret.pk for ret in returns})
+        fresh = list(
+            with_money_columns(
+                Return.objects.filter(pk__in=ids).select_related(
+                    "order__customer", "order__brand", "exchange_variant__product"
+                )
+            )
+        )
+        self.returns = {ret.pk: ret for ret in fresh}
+        self.money = money_for_returns(fresh)
+        self.lines: dict[int, list[ReturnLine]] = {pk: [] for pk in ids}
+        lines = ReturnLine.objects.filter(ret_id__in=ids).select_related(
+            "order_line__variant__product"
+        )
+        for line in lines.order_by("id"):
+            self.lines[line.ret_id].append(line)
+        labels = ReturnLabel.objects.filter(ret_id__in=ids, status=LabelStatus.CREATED)
+        self.labels = {label.ret_id: label for label in labels.defer("pdf")}  # one live at most
+        attach_ids = [pk for pk in set(attach) if pk in self.labels]
+        self.pdfs: dict[int, bytes] = {}
+        if attach_ids:
+            pdfs = ReturnLabel.objects.filter(pk__in=[self.labels[pk].pk for pk in attach_ids])
+            by_label = dict(pdfs.values_list("pk", "pdf"))
+            self.pdfs = {pk: bytes(by_label[self.labels[pk].pk]) for pk in attach_ids}
+        without_brand = any(ret.order.brand_id is None for ret in fresh)
+        self.default_brand = default_brand() if without_brand else None
+        self._shop_name: str | None = None
+
+    def brand(self, ret: Return) -> Brand | None:
+        """brand_of the return's order, from what was loaded."""
+        return ret.order.brand if ret.order.brand_id is not None else self.default_brand
+
+    def shop_name(self, brand: Brand | None) -> str:
+        if brand is not None:
+            return brand.name
+        if self._shop_name is None:
+            self._shop_name = ShopSettings.load().shop_name
+        return self._shop_name
+
+    def context(self, ret: Return, return_event: ReturnEvent | None = None) -> dict:
+        """The variables of the email templates (listed for staff in notifications/admin.py),
+        in the active language."""
+        ret = self.returns[ret.pk]
+        order = ret.order
+        brand = self.brand(ret)
+        shop_name = self.shop_name(brand)
+        label = self.labels.get(ret.pk)
+        return {
+            "shop_name": shop_name,
+            **brand_context(brand, shop_name),
+            "rma_number": ret.rma_number,
+            "order_number": order.number,
+            "customer_first_name": order.customer.first_name,
+            "customer_name": order.customer.full_name,
+            "items": [
+                {
+                    "product_name": line.order_line.variant.product.name,
+                    "option": line.order_line.variant.option,
+                    "quantity": line.quantity,
+                }
+                for line in self.lines[ret.pk]
+            ],
+            "status": ret.status,
+            "status_label": ret.customer_status_label,
+            "rejection_reason": ret.rejection_reason,
+            "note": customer_note(return_event),
+            "exchange_item": exchange_item(ret),
+            "refund_amount": refund_amount(self.money[ret.pk]),
+            "refund_mode": ret.refund_mode,
+            "currency": order.currency,
+            "return_url": f"{settings.SITE_URL.rstrip('/')}/returns/{ret.rma_number}/",
+            "tracking_number": label.tracking_number if label is not None else "",
+            "policy_url": policy_url(brand),
+        }
+
+    def attachments(self, ret: Return, event: str) -> list[Attachment]:
+        """The live label PDF for the label emails (loaded when `attach` named the return);
+        nothing when it was cancelled since."""
+        if event not in LABEL_EVENTS or ret.pk not in self.pdfs:
+            return []
+        label = self.labels[ret.pk]
+        label.ret = self.returns[ret.pk]  # its file name reads the RMA number
+        return [Attachment(label_filename(label), self.pdfs[ret.pk], PDF_CONTENT_TYPE)]
+
+
 def email_context(ret: Return, return_event: ReturnEvent | None = None) -> dict:
-    """The variables of the email templates (listed for staff in notifications/admin.py),
-    in the active language."""
-    order = ret.order
-    brand = brand_of(order)
-    lines = ret.lines.select_related("order_line__variant__product").order_by("id")
-    shop_name = brand.name if brand is not None else ShopSettings.load().shop_name
-    return {
-        "shop_name": shop_name,
-        **brand_context(brand, shop_name),
-        "rma_number": ret.rma_number,
-        "order_number": order.number,
-        "customer_first_name": order.customer.first_name,
-        "customer_name": order.customer.full_name,
-        "items": [
-            {
-                "product_name": line.order_line.variant.product.name,
-                "option": line.order_line.variant.option,
-                "quantity": line.quantity,
-            }
-            for line in lines
-        ],
-        "status": ret.status,
-        "status_label": ret.customer_status_label,
-        "rejection_reason": ret.rejection_reason,
-        "note": customer_note(return_event),
-        "exchange_item": exchange_item(ret),
-        "refund_amount": refund_amount(ret),
-        "refund_mode": ret.refund_mode,
-        "currency": order.currency,
-        "return_url": f"{settings.SITE_URL.rstrip('/')}/returns/{ret.rma_number}/",
-        "tracking_number": _label_tracking_number(ret),
-        "policy_url": policy_url(brand),
-    }
+    """The variables of the email templates for one return, in the active language."""
+    return EmailFacts([ret]).context(ret, return_event)
 
 
 def email_attachments(ret: Return, event: str) -> list[Attachment]:
     """The live label PDF for the label emails; nothing when it was cancelled since."""
     if event not in LABEL_EVENTS:
         return []
-    found = label_attachment(ret)
-    return [Attachment(*found)] if found is not None else []
+    return EmailFacts([ret], attach=[ret.pk]).attachments(ret, event)
 
 
 def preview_return(reference: str | None = None) -> Return | None:
@@ -199,6 +258,14 @@ class ReturnEmails:
 
     def attachments(self, ret: Return, event: str) -> list[Attachment]:
         return email_attachments(ret, event)
+
+    def batch(self, notifications) -> EmailFacts:
+        """What the emails of `notifications` (about returns) read, loaded at once; the label
+        emails' PDFs with it."""
+        return EmailFacts(
+            [notification.ret for notification in notifications],
+            attach=[n.ret_id for n in notifications if n.event in LABEL_EVENTS],
+        )
 
     def preview_return(self, reference: str | None) -> Return | None:
         return preview_return(reference)

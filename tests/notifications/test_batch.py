@@ -149,3 +149,39 @@ def test_the_sweep_hands_a_backlog_to_batch_tasks_and_a_trickle_to_single_ones(s
     result = notifications_sweep(publish=publish, publish_batch=publish_batch, grace=0)
     # then: one task per row, as without batches
     assert (batches, len(singles), result.published) == ([], 4, 4)
+
+
+def test_each_sent_row_records_its_own_time_and_id_except_one_the_sweep_took_back(
+    smtp, monkeypatch
+):
+    # given: 4 emails; the sweep takes the 2nd back while the batch sends
+    from notifications import delivery
+
+    rows = queued_emails(4)
+    taken_back = rows[1]
+    smtp.start()
+    record_sent = delivery._record_sent
+    recorded = []
+
+    def sweep_meanwhile(sent, outcomes):
+        Notification.objects.filter(pk=taken_back.pk).update(status=Status.QUEUED)
+        recorded.extend(sent)
+        record_sent(sent, outcomes)
+
+    monkeypatch.setattr(delivery, "_record_sent", sweep_meanwhile)
+    # when
+    deliver_batch(limit=4)
+    # then: the three others hold the time each went and the provider's id; not the 2nd
+    assert len(recorded) == 4
+    for notification, provider_message_id, sent_at in recorded:
+        row = Notification.objects.get(pk=notification.pk)
+        if row.pk == taken_back.pk:
+            assert (row.status, row.sent_at, row.provider_message_id) == (Status.QUEUED, None, "")
+        else:
+            assert (row.status, row.sent_at, row.provider_message_id, row.last_error) == (
+                Status.SENT,
+                sent_at,
+                provider_message_id,
+                "",
+            )
+            assert provider_message_id == row.message_id

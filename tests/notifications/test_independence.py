@@ -71,6 +71,9 @@ class StubProvider:
     def attachments(self, ret, event):
         return [Attachment("stub.bin", b"stub", "application/octet-stream")]
 
+    def batch(self, notifications):
+        return self  # nothing to load: its context and attachments are the batch's
+
     def preview_return(self, reference):
         return None
 
