@@ -28,7 +28,7 @@ import random
 import secrets
 import traceback
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -569,7 +569,7 @@ class Generator:
         return params
 
 
-def _cumulative(weights: dict[str, int]) -> tuple[list[str], list[int]]:
+def _cumulative(weights: Mapping[Any, int]) -> tuple[list[str], list[int]]:
     return list(weights), list(itertools.accumulate(weights.values()))
 
 
