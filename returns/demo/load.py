@@ -11,11 +11,13 @@ and a refund is the quote of what came back (refunds.quotes).
 No service runs (a million returns through them would take hours): rows are made in memory with
 their ids given, each value already in the text the database reads (a time turned into text
 once, a JSON value dumped once), the values every row of a table shares written once in the
-table's template. On PostgreSQL a forked process makes the rows and hands each batch of a table
-over as one COPY text (`template % row`, joined) while this one streams the batch before to
-the server: Python making rows and the server parsing them run on both cores at once. The
-tables' keys and indexes are made after the COPY in the same transaction. On SQLite: batched
-INSERTs. The sequences are moved past the ids and the planner's statistics refreshed (ANALYZE).
+table's template. Each batch of BATCH returns has its own block of ids and numbers and its own
+random stream (`Generator.start`). On PostgreSQL two forked processes make the batches in
+turn and hand each batch of a table over as one COPY text (`template % row`, joined) while
+this one streams the batches in order to the server: Python making rows and the server
+parsing them run on both cores at once. The tables' keys and indexes are made after the COPY
+in the same transaction. On SQLite: batched INSERTs. The sequences are moved past the ids and
+the planner's statistics refreshed (ANALYZE).
 Not generated: stock movements (the restocked units), tracking events, exchanges, webhooks.
 """
 
@@ -103,6 +105,25 @@ DELIVERY = timedelta(days=3)  # an order is delivered three days after it was pl
 SENT_AFTER = timedelta(seconds=5)  # an email is handed over and sent five seconds after
 LABEL_TAKES = timedelta(seconds=2)  # the carrier's answer to a label request
 BATCH = 10_000  # returns made, then written, at a time
+MAKERS = 2  # processes making the rows on PostgreSQL, a batch each in turn
+# The rows a return makes at most (with the order without a return one time in five), so that
+# each batch has its own block of ids: two orders of three lines and two customers, five
+# statuses and a label and a refund (events), five emails.
+AT_MOST = {
+    "customers": 2,
+    "orders": 2,
+    "order_lines": 6,
+    "returns": 1,
+    "return_lines": 2,
+    "events": 7,
+    "labels": 1,
+    "attempts": 1,
+    "refunds": 1,
+    "codes": 1,
+    "credits": 1,
+    "notifications": 5,
+}
+SERIALS_AT_MOST = 2  # numbers (customers, orders, RMAs) taken per return
 KEYS_MEMORY = "1GB"  # to sort and join in memory when the keys are made again
 # A one-page PDF: every label carries the same few bytes (the bench never reads them).
 LABEL_PDF = (
@@ -341,7 +362,7 @@ class Generator:
         tables: dict[str, Table],
         catalogue: Catalogue,
         now: datetime,
-        rng: random.Random,
+        seed: int,
         serial: int,
         *,
         stamp: Callable[[datetime], Any],
@@ -351,8 +372,12 @@ class Generator:
         self.variants = catalogue.variants
         self.reasons = catalogue.reasons
         self.now = now
-        self.random = rng.random
+        self.seed = seed
+        self.random = random.Random(seed).random
         self.serial = serial  # numbers customers, orders and RMAs after those of earlier loads
+        self.first_ids = {name: table.next_id for name, table in tables.items()}
+        self.first_serial = serial
+        self.batch = 0
         self.stamp = stamp
         self.dump = dump
         self.uuids = _Uuids()
@@ -367,6 +392,26 @@ class Generator:
         }
         # Each table's add, looked up once.
         self.add = {name: table.add for name, table in tables.items()}
+
+    def start(self, batch: int) -> None:
+        """Batch number `batch` (of BATCH returns) from ids, numbers and a random stream of its
+        own: the batches can be made apart (by two processes) in any order, and never share an
+        id or a number. Each table's block is what BATCH returns make at most (AT_MOST); the
+        ids not used are left out, as a sequence's are after a rollback."""
+        for name, table in self.tables.items():
+            table.next_id = self.first_ids[name] + batch * BATCH * AT_MOST[name]
+        self.serial = self.first_serial + batch * BATCH * SERIALS_AT_MOST
+        self.uuids.count = batch * BATCH * AT_MOST["notifications"]
+        self.random = random.Random(self.seed + batch).random
+        self.customer = None
+        self.batch = batch
+
+    def check(self) -> None:
+        """No table went past its batch's block (a broken AT_MOST would reuse an id)."""
+        for name, table in self.tables.items():
+            block_end = self.first_ids[name] + (self.batch + 1) * BATCH * AT_MOST[name]
+            if table.next_id > block_end:
+                raise RuntimeError(f"generate_load_data: {name} beyond AT_MOST per return")
 
     def _customer(self) -> tuple[int, str, str]:
         r = self.random
@@ -614,66 +659,81 @@ def _copy_plan(table: Table) -> tuple[str, str]:
     return sql, template
 
 
-def _copy_from_a_process(
+def _copy_from_processes(
     generator: Generator, tables: list[Table], count: int, progress: Callable[[int], None]
 ) -> None:
-    """PostgreSQL: a forked process makes the rows (`_make`) and hands each batch of a table
-    over a pipe as COPY text; this one, in the transaction, only streams them to the server.
-    Python making a batch and the server parsing the one before run on both cores at once,
-    and each holds one batch at most (memory stays flat)."""
+    """PostgreSQL: MAKERS forked processes make the rows (`_make`), batch by batch in turn,
+    and hand each batch of a table over a pipe as COPY text; this one, in the transaction,
+    only streams them to the server in the batches' order. Python making batches and the
+    server parsing the one before run on both cores at once, and each process holds one batch
+    at most (memory stays flat)."""
     plans = [_copy_plan(table) for table in tables]
+    templates = [template for _, template in plans]
+    sizes = list(_batches(count))
     context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    maker = context.Process(
-        target=_make,
-        args=(generator, tables, [template for _, template in plans], count, sender),
-        name="generate_load_data rows",
-        daemon=True,
-    )
-    maker.start()
-    sender.close()
+    receivers, makers = [], []
+    for first in range(min(MAKERS, len(sizes))):
+        receiver, sender = context.Pipe(duplex=False)
+        batches = list(enumerate(sizes))[first::MAKERS]
+        maker = context.Process(
+            target=_make,
+            args=(generator, tables, templates, batches, sender),
+            name=f"generate_load_data rows {first}",
+            daemon=True,
+        )
+        maker.start()
+        sender.close()
+        receivers.append(receiver)
+        makers.append(maker)
     try:
         with connection.connection.cursor() as cursor:
-            while (message := receiver.recv_bytes()) != b"done":
-                kind, _, value = message.partition(b" ")
-                if kind == b"copy":
+            for number, size in enumerate(sizes):
+                receiver = receivers[number % len(receivers)]
+                while (message := receiver.recv_bytes()) != b"batch":
+                    kind, _, value = message.partition(b" ")
+                    if kind != b"copy":
+                        raise RuntimeError(
+                            f"generate_load_data: making the rows failed:\n{value.decode()}"
+                        )
                     data = receiver.recv_bytes()
                     with cursor.copy(plans[int(value)][0]) as copy:
                         copy.write(memoryview(data))
                     del data
-                elif kind == b"batch":
-                    progress(int(value))
-                else:
-                    raise RuntimeError(
-                        f"generate_load_data: making the rows failed:\n{value.decode()}"
-                    )
+                progress(size)
     finally:
-        receiver.close()
-        maker.join(timeout=5)
-        if maker.is_alive():
-            maker.kill()
-            maker.join()
+        for receiver in receivers:
+            receiver.close()
+        for maker in makers:
+            maker.join(timeout=5)
+            if maker.is_alive():
+                maker.kill()
+                maker.join()
 
 
 def _make(
-    generator: Generator, tables: list[Table], templates: list[str], count: int, sender: Any
+    generator: Generator,
+    tables: list[Table],
+    templates: list[str],
+    batches: list[tuple[int, int]],
+    sender: Any,
 ) -> None:
-    """The forked process: every batch's rows, table by table, as COPY text down the pipe. It
+    """A forked process: its batches' rows, table by table, as COPY text down the pipe. It
     never touches the database (the connection it inherited is the parent's) and leaves with
     os._exit (multiprocessing's), closing nothing of it. Its garbage collector is off: the rows
     make no reference cycles and it lives for this load only."""
     gc.disable()
     try:
-        for batch in _batches(count):
-            for _ in range(batch):
+        for number, size in batches:
+            generator.start(number)
+            for _ in range(size):
                 generator.one()
+            generator.check()
             for index, (table, template) in enumerate(zip(tables, templates, strict=True)):
                 rows, table.rows = table.rows, []
                 sender.send_bytes(b"copy %d" % index)
                 sender.send_bytes("".join([template % row for row in rows]).encode())
                 del rows
-            sender.send_bytes(b"batch %d" % batch)
-        sender.send_bytes(b"done")
+            sender.send_bytes(b"batch")
     except BrokenPipeError:  # the parent stopped (its COPY failed): it says why
         pass
     except BaseException:
@@ -784,18 +844,20 @@ def generate(count: int, *, seed: int = 20261202, progress: Callable[[int], None
             tables,
             catalogue,
             timezone.now().replace(microsecond=0),
-            random.Random(seed),
+            seed,
             serial,
             stamp=stamp,
             dump=dump,
         )
         with _keys_made_after(tables.values()):
             if postgres:
-                _copy_from_a_process(generator, list(tables.values()), count, progress)
+                _copy_from_processes(generator, list(tables.values()), count, progress)
             else:
-                for batch in _batches(count):
+                for number, batch in enumerate(_batches(count)):
+                    generator.start(number)
                     for _ in range(batch):
                         generator.one()
+                    generator.check()
                     for table in tables.values():
                         _insert(table)
                     progress(batch)
