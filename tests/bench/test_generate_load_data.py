@@ -1,17 +1,20 @@
 """The benchmarks' load generator (returns/demo/load.py, `manage.py generate_load_data`): its rows
 are what the services would have left, so pages and figures read them as real returns."""
 
+import os
 from io import StringIO
 
 import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.db.models import Count, Sum
 
 from notifications.models import Notification
 from refunds.models import Refund, RefundStatus
 from refunds.money import money_for_return, money_for_returns, with_money_columns
 from refunds.quotes import quote_for_return
+from returns.demo import load
 from returns.models import Return, ReturnEvent, ReturnLabel, ReturnStatus
 from shop.models import Customer, Order
 from tests.factories import make_order
@@ -148,3 +151,82 @@ def test_without_apply_it_is_a_dry_run_that_writes_nothing():
     # then
     assert _counts() == before
     assert said.startswith("Dry run: nothing was created. With --apply, ")
+
+
+# --- PostgreSQL: the forked process's COPY and the keys made after it ------------------------
+
+
+def _loaded_tables() -> list[str]:
+    return [table.model._meta.db_table for table in load._tables(lambda model: 1).values()]
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_few_thousand_in_several_batches_hold_every_invariant(monkeypatch):
+    # given: batches small enough that the forked process hands over several of each table
+    monkeypatch.setattr(load, "BATCH", 700)
+    count = int(os.environ.get("LOAD_INVARIANTS_RETURNS", "2000"))
+
+    # when
+    _load(count)
+
+    # then: every invariant the services guarantee, on orders spread over every batch (about
+    # 800 of them: each order's checks are some fifty queries)
+    assert Return.objects.count() == count
+    assert set(Return.objects.values_list("status", flat=True)) == set(ReturnStatus.values)
+    orders = Order.objects.order_by("id")
+    every = max(1, orders.count() // 800)
+    for order in orders[::every]:
+        invariants.no_order_refunds_more_than_it_paid(order)
+        invariants.live_returns_hold_at_most_what_was_ordered(order)
+        invariants.each_returns_money_adds_up(order)
+        invariants.each_unit_is_refunded_at_most_once(order)
+        invariants.no_row_in_a_forbidden_state(order)
+        invariants.the_events_replay_to_each_status(order)
+    # the tables end as the schema makes them: every key checked, every index valid
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_constraint WHERE conrelid = ANY(%s::regclass[]) "
+            "AND NOT convalidated",
+            [_loaded_tables()],
+        )
+        assert cursor.fetchone() == (0,)
+        cursor.execute(
+            "SELECT count(*), count(*) FILTER (WHERE indisvalid AND indisready) FROM pg_index "
+            "WHERE indrelid = ANY(%s::regclass[])",
+            [_loaded_tables()],
+        )
+        indexes, valid = cursor.fetchone()
+        assert indexes == valid > 2 * len(_loaded_tables())
+    # each email has its own version 4 message id
+    uuids = list(Notification.objects.values_list("message_uuid", flat=True))
+    assert len(set(uuids)) == len(uuids) > count
+    assert {value.version for value in uuids} == {4}
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_failure_while_making_the_rows_leaves_nothing(monkeypatch):
+    # given: the forked process fails in its second batch
+    monkeypatch.setattr(load, "BATCH", 100)
+    made = iter(range(10**6))
+    one = load.Generator.one
+
+    def failing(self):
+        if next(made) == 150:
+            raise ValueError("made-up failure")
+        one(self)
+
+    monkeypatch.setattr(load.Generator, "one", failing)
+    before = _counts()
+
+    # when
+    with pytest.raises(RuntimeError, match="made-up failure"):
+        _load(300)
+
+    # then: nothing of the first batch, already copied, is left, and the keys are all back
+    assert _counts() == before
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_constraint WHERE conrelid = 'returns_return'::regclass "
+            "AND contype = 'f'"
+        )
+        assert cursor.fetchone()[0] > 0
