@@ -73,13 +73,16 @@ def customer_note(return_event: ReturnEvent | None) -> str:
     return return_event.text
 
 
-def exchange_item(ret: Return) -> str:
+def exchange_item(ret: Return, lines: Iterable[ReturnLine] | None = None) -> str:
     """The items the customer asked for in exchange, each line's, as the emails name them
-    ("T-shirt (XL), Shoes (42)"; "" when none)."""
+    ("T-shirt (XL), Shoes (42)"; "" when none). `lines`: the return's, with their wanted
+    variants' products, when already loaded (EmailFacts), else read."""
     if not ret.is_exchange_for_item:
         return ""
+    if lines is None:
+        lines = ret.lines.select_related("exchange_variant__product").order_by("id")
     names = []
-    for line in ret.lines.all():
+    for line in lines:
         variant = line.exchange_variant
         if variant is not None:
             name = variant.product.name
@@ -117,16 +120,14 @@ class EmailFacts:
         ids = sorted({ret.pk for ret in returns})
         fresh = list(
             with_money_columns(
-                Return.objects.filter(pk__in=ids).select_related(
-                    "order__customer", "order__brand", "exchange_variant__product"
-                )
+                Return.objects.filter(pk__in=ids).select_related("order__customer", "order__brand")
             )
         )
         self.returns = {ret.pk: ret for ret in fresh}
         self.money = money_for_returns(fresh)
         self.lines: dict[int, list[ReturnLine]] = {pk: [] for pk in ids}
         lines = ReturnLine.objects.filter(ret_id__in=ids).select_related(
-            "order_line__variant__product"
+            "order_line__variant__product", "exchange_variant__product"
         )
         for line in lines.order_by("id"):
             self.lines[line.ret_id].append(line)
@@ -180,7 +181,7 @@ class EmailFacts:
             "status_label": ret.customer_status_label,
             "rejection_reason": ret.rejection_reason,
             "note": customer_note(return_event),
-            "exchange_item": exchange_item(ret),
+            "exchange_item": exchange_item(ret, self.lines[ret.pk]),
             "refund_amount": refund_amount(self.money[ret.pk]),
             "refund_mode": ret.refund_mode,
             "currency": order.currency,
