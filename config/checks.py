@@ -11,6 +11,7 @@ settings.PRODUCTION (DEBUG=false).
 | config.E002 | a per-process cache (LocMem, dummy): the processes must share cached figures |
 | config.E003 | the demo users of `seed_demo` (their passwords are in the README) |
 | config.E004 | a payment provider of REFUND_PROVIDERS lacking its settings (Stripe's keys) |
+| config.E005 | a MEDIA_STORAGE that cannot be made (not installed, or options it refuses) |
 
 Checks of other parts live beside them (e.g. notifications.W001); a new production refusal
 goes here, in the list below, with the next id.
@@ -102,6 +103,25 @@ def check_refund_providers(app_configs=None, **kwargs) -> list[Error]:
     return errors
 
 
+def check_media_storage(app_configs=None, **kwargs) -> list[Error]:
+    """The photos' and logos' storage is made now rather than at a customer's first upload."""
+    from django.core.files.storage import InvalidStorageError, storages
+
+    backend = settings.STORAGES["default"]["BACKEND"]
+    try:
+        storages.create_storage(settings.STORAGES["default"])
+    except (ImportError, InvalidStorageError, TypeError, ValueError, ImproperlyConfigured) as error:
+        return [
+            Error(
+                f"The media storage {backend!r} cannot be made: {error}.",
+                hint='Install its package or correct MEDIA_STORAGE_OPTIONS (README, "Photos '
+                'and logos on S3"), or unset MEDIA_STORAGE for the disk under MEDIA_ROOT.',
+                id="config.E005",
+            )
+        ]
+    return []
+
+
 # The production refusals, in id order. Another part's refusal (e.g. an open webhook) is
 # registered here too, so that `check --tag production` and the WSGI start see it.
 PRODUCTION_CHECKS = [
@@ -109,6 +129,7 @@ PRODUCTION_CHECKS = [
     check_shared_cache,
     check_no_demo_users,
     check_refund_providers,
+    check_media_storage,
     # Webhooks without their secret are refused by their apps: notifications.E001, returns.E001.
 ]
 

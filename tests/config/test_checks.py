@@ -89,6 +89,26 @@ def test_production_takes_stripe_with_both_keys(safe_production):
     assert _production_errors() == []
 
 
+@pytest.mark.parametrize(
+    ("backend", "options", "said"),
+    [
+        ("storages.backends.s3.S3Storage", {}, "No module named 'storages'"),
+        ("django.core.files.storage.FileSystemStorage", {"bucket_name": "x"}, "bucket_name"),
+    ],
+)
+def test_production_refuses_a_media_storage_it_cannot_make(safe_production, backend, options, said):
+    # given: S3 named without django-storages installed, or an option the class refuses
+    safe_production.STORAGES = {
+        **safe_production.STORAGES,
+        "default": {"BACKEND": backend, "OPTIONS": options},
+    }
+    # when
+    errors = run_checks(tags=["production"])
+    # then
+    assert [message.id for message in errors] == ["config.E005"]
+    assert said in errors[0].msg
+
+
 @pytest.mark.parametrize("email", [STAFF_LOGIN[0], CUSTOMER_LOGINS[0][0]])
 def test_production_refuses_demo_users(safe_production, email):
     # given: one login of seed_demo, whose password the README publishes
