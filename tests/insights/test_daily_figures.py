@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connections
 
 from insights import daily
 from insights.daily import page_figures, refresh_days, refresh_recent
@@ -221,6 +222,13 @@ def test_a_failed_refresh_leaves_the_previous_figures_whole(monkeypatch):
 
 
 # --- manage.py analytics_refresh ---------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _connection_kept(monkeypatch):
+    """manage.py's argv path closes the connections when done; a test's transaction on
+    PostgreSQL cannot reopen them, and these tests read the tables after the command."""
+    monkeypatch.setattr(connections, "close_all", lambda: None)
 
 
 def test_command_rebuilds_the_range(manage):
