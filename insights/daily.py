@@ -25,8 +25,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Sum
+from django.db import connection, models, transaction
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncDate, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -40,6 +40,7 @@ from insights.models import (
     DailyReturns,
     DailySold,
     Dimension,
+    Span,
 )
 from insights.periods import Period
 from insights.reports import (
@@ -103,7 +104,57 @@ def refresh_days(
             if progress is not None:
                 progress((end - start).days + 1)
             start = end + timedelta(days=1)
+        month = first.replace(day=1)
+        while month <= last:
+            rows += _roll_up(month)
+            month = _next_month(month)
     return Refreshed(days=(last - first).days + 1, rows=rows)
+
+
+# What each table sums, by what (besides day and country): a month's row sums its days' rows.
+_SUMS: dict[type[models.Model], tuple[tuple[str, ...], tuple[str, ...]]] = {
+    DailyReturns: (
+        ("dimension", "key"),
+        ("returned_units", "refunded", "store_credit", "refunded_returns"),
+    ),
+    DailyDaysToRefund: (("dimension", "key", "days"), ("returns",)),
+    DailyProductReason: (("product", "reason"), ("units",)),
+    DailySold: (("product",), ("units",)),
+    DailyRefundWeek: (("week",), ("refunded", "store_credit")),
+    DailyRefundMode: (("mode",), ("returns",)),
+}
+
+
+def _next_month(day: date) -> date:
+    """The first day of the month after `day`'s."""
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _roll_up(month: date) -> int:
+    """Rebuild the month rows of `month` (its first day) from its day rows."""
+    days = {"day__gte": month, "day__lt": _next_month(month)}
+    made = 0
+    for model, (keys, sums) in _SUMS.items():
+        manager = model._default_manager
+        manager.filter(span=Span.MONTH, day=month).delete()
+        rows = (
+            manager.filter(span=Span.DAY, **days)
+            .values("country", *keys)
+            .annotate(**{f"sum_{name}": Sum(name) for name in sums})
+            .order_by()
+        )
+        objects = [
+            model(
+                day=month,
+                span=Span.MONTH,
+                **{name: row[name] for name in ("country", *keys)},
+                **{name: row[f"sum_{name}"] for name in sums},
+            )
+            for row in rows
+        ]
+        manager.bulk_create(objects, batch_size=BATCH)
+        made += len(objects)
+    return made
 
 
 def refresh_recent(now: datetime | None = None) -> Refreshed:
@@ -147,7 +198,9 @@ def _lock() -> None:
 
 def _rebuild(period: Period) -> int:
     for model in DAILY_MODELS:
-        model._default_manager.filter(day__gte=period.since, day__lte=period.until).delete()
+        model._default_manager.filter(
+            span=Span.DAY, day__gte=period.since, day__lte=period.until
+        ).delete()
     made = [
         *_returns_rows(period),
         *_days_rows(period),
@@ -330,7 +383,20 @@ class PageFigures:
 
 
 def _in(period: Period, queryset: QuerySet[Any]) -> QuerySet[Any]:
-    queryset = queryset.filter(day__gte=period.since, day__lte=period.until)
+    """The rows of the period: the month rows of the months it holds whole, the day rows of the
+    days at its edges (a year reads about 12 rows per country and group, not 365)."""
+    first = period.since if period.since.day == 1 else _next_month(period.since)
+    after = _next_month(period.until)
+    last_whole = after if period.until == after - timedelta(days=1) else period.until.replace(day=1)
+    if first < last_whole:  # the whole months [first, last_whole)
+        rows = (
+            Q(span=Span.MONTH, day__gte=first, day__lt=last_whole)
+            | Q(span=Span.DAY, day__gte=period.since, day__lt=first)
+            | Q(span=Span.DAY, day__gte=last_whole, day__lte=period.until)
+        )
+    else:
+        rows = Q(span=Span.DAY, day__gte=period.since, day__lte=period.until)
+    queryset = queryset.filter(rows)
     if period.country:
         queryset = queryset.filter(country=period.country)
     return queryset

@@ -25,8 +25,16 @@ class Dimension(models.TextChoices):
     REASON = "reason", _("reason")
 
 
+class Span(models.TextChoices):
+    DAY = "day", _("day")
+    MONTH = "month", _("month")
+
+
 class _Daily(models.Model):
+    # A day's row, or a month's (day: its first; the sum of its days' rows, rebuilt with them):
+    # a range reads the months it holds whole and the days at its edges.
     day = models.DateField(_("day"))
+    span = models.CharField(_("span"), max_length=5, choices=Span.choices, default=Span.DAY)
     country = models.CharField(_("country"), max_length=2)
 
     class Meta:
@@ -49,7 +57,7 @@ class DailyReturns(_Daily):
         verbose_name_plural = _("daily returns figures")
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "country", "dimension", "key"], name="daily_returns_unique"
+                fields=["day", "span", "country", "dimension", "key"], name="daily_returns_unique"
             )
         ]
 
@@ -71,7 +79,8 @@ class DailyDaysToRefund(_Daily):
         verbose_name_plural = _("daily days to refund")
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "country", "dimension", "key", "days"], name="daily_days_unique"
+                fields=["day", "span", "country", "dimension", "key", "days"],
+                name="daily_days_unique",
             )
         ]
 
@@ -91,7 +100,8 @@ class DailyProductReason(_Daily):
         verbose_name_plural = _("daily units by product and reason")
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "country", "product", "reason"], name="daily_product_reason_unique"
+                fields=["day", "span", "country", "product", "reason"],
+                name="daily_product_reason_unique",
             )
         ]
 
@@ -109,7 +119,9 @@ class DailySold(_Daily):
         verbose_name = _("daily units sold")
         verbose_name_plural = _("daily units sold")
         constraints = [
-            models.UniqueConstraint(fields=["day", "country", "product"], name="daily_sold_unique")
+            models.UniqueConstraint(
+                fields=["day", "span", "country", "product"], name="daily_sold_unique"
+            )
         ]
 
     def __str__(self) -> str:
@@ -129,7 +141,7 @@ class DailyRefundWeek(_Daily):
         verbose_name_plural = _("daily refunds by week")
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "country", "week"], name="daily_refund_week_unique"
+                fields=["day", "span", "country", "week"], name="daily_refund_week_unique"
             )
         ]
 
@@ -148,7 +160,7 @@ class DailyRefundMode(_Daily):
         verbose_name_plural = _("daily returns by refund mode")
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "country", "mode"], name="daily_refund_mode_unique"
+                fields=["day", "span", "country", "mode"], name="daily_refund_mode_unique"
             )
         ]
 

@@ -11,7 +11,7 @@ from django.db import connections
 
 from insights import daily
 from insights.daily import page_figures, refresh_days, refresh_recent
-from insights.models import DAILY_MODELS, DailyReturns, DailySold, Dimension
+from insights.models import DAILY_MODELS, DailyReturns, DailySold, Dimension, Span
 from insights.periods import Period
 from insights.reports import refund_mode_shares, refunds_per_week, report
 from refunds.models import Refund
@@ -126,6 +126,11 @@ PERIODS = [
     Period(FIRST, LAST, "BE"),
     Period(date(2026, 10, 20), date(2026, 11, 20), "FR"),
     Period(date(2026, 12, 1), date(2026, 12, 31)),  # nothing in it
+    Period(date(2026, 10, 1), date(2026, 10, 31)),  # one whole month
+    Period(date(2026, 10, 1), date(2026, 11, 29)),  # a whole month and days
+    Period(date(2026, 9, 30), date(2026, 12, 1)),  # whole months and a day at each edge
+    Period(date(2026, 10, 31), date(2026, 11, 1)),  # two days, two months
+    Period(date(2026, 10, 2), date(2026, 11, 30), "DE"),
 ]
 
 
@@ -181,8 +186,14 @@ def test_a_refresh_replaces_a_changed_day_and_leaves_the_others():
     assert not DailyReturns.objects.filter(day=date(2026, 11, 5)).exists()
     after = _rows()
     assert after["DailySold"] == before["DailySold"]
-    untouched = [r for r in before["DailyReturns"] if r[0] != date(2026, 11, 5)]
-    assert after["DailyReturns"] == untouched
+    day_rows = [r for r in before["DailyReturns"] if r[1] == Span.DAY]
+    untouched = [r for r in day_rows if r[0] != date(2026, 11, 5)]
+    assert [r for r in after["DailyReturns"] if r[1] == Span.DAY] == untouched
+    # and November's month row lost A1 with it
+    month = DailyReturns.objects.get(
+        span=Span.MONTH, day=date(2026, 11, 1), country="FR", dimension=Dimension.TOTAL
+    )
+    assert month.returned_units == 1  # D1 only
 
 
 def test_beat_refreshes_the_old_day_of_a_return_that_changed():
@@ -238,8 +249,9 @@ def test_command_rebuilds_the_range(manage):
     )
     assert (code, err) == (0, "")
     assert out.startswith("30 day(s) from 2026-11-01 to 2026-11-30 rebuilt: ")
-    assert DailySold.objects.filter(day__month=11).count() == 5
-    assert not DailySold.objects.filter(day__month=10).exists()  # D was placed in October
+    assert DailySold.objects.filter(span=Span.DAY, day__month=11).count() == 5
+    # D was placed in October
+    assert not DailySold.objects.filter(span=Span.DAY, day__month=10).exists()
 
 
 def test_command_dry_run_changes_nothing(manage):
