@@ -14,6 +14,7 @@ from insights.daily import page_figures, refresh_days, refresh_recent
 from insights.models import DAILY_MODELS, DailyReturns, DailySold, Dimension, Span
 from insights.periods import Period
 from insights.reports import refund_mode_shares, refunds_per_week, report
+from insights.tasks import refresh_daily_figures
 from refunds.models import Refund
 from returns.models import Return, ReturnEvent, ReturnLine, ReturnReason
 from tests.factories import (
@@ -209,6 +210,17 @@ def test_beat_refreshes_the_old_day_of_a_return_that_changed():
     assert done.days == 4
     assert not DailyReturns.objects.filter(day=date(2026, 11, 10)).exists()
     assert DailyReturns.objects.filter(day=date(2026, 11, 5), dimension=Dimension.TOTAL).exists()
+
+
+def test_beat_runs_the_refresh_every_15_minutes(settings):
+    november()
+    assert settings.CELERY_BEAT_SCHEDULE["analytics-refresh"] == {
+        "task": "insights.tasks.refresh_daily_figures",
+        "schedule": 900.0,
+    }
+    # the task itself: today and the two days before (nothing in them here)
+    assert refresh_daily_figures() == 0
+    assert not DailyReturns.objects.exists()
 
 
 def test_a_failed_refresh_leaves_the_previous_figures_whole(monkeypatch):
