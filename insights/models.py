@@ -32,7 +32,8 @@ class Span(models.TextChoices):
 
 class _Daily(models.Model):
     # A day's row, or a month's (day: its first; the sum of its days' rows, rebuilt with them):
-    # a range reads the months it holds whole and the days at its edges.
+    # a range reads the months it holds whole and the days at its edges. The unique keys start
+    # with (span, day): each part of a range is one tight index range.
     day = models.DateField(_("day"))
     span = models.CharField(_("span"), max_length=5, choices=Span.choices, default=Span.DAY)
     country = models.CharField(_("country"), max_length=2)
@@ -57,7 +58,7 @@ class DailyReturns(_Daily):
         verbose_name_plural = _("daily returns figures")
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "span", "country", "dimension", "key"], name="daily_returns_unique"
+                fields=["span", "day", "country", "dimension", "key"], name="daily_returns_unique"
             )
         ]
 
@@ -79,7 +80,7 @@ class DailyDaysToRefund(_Daily):
         verbose_name_plural = _("daily days to refund")
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "span", "country", "dimension", "key", "days"],
+                fields=["span", "day", "country", "dimension", "key", "days"],
                 name="daily_days_unique",
             )
         ]
@@ -100,7 +101,7 @@ class DailyProductReason(_Daily):
         verbose_name_plural = _("daily units by product and reason")
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "span", "country", "product", "reason"],
+                fields=["span", "day", "country", "product", "reason"],
                 name="daily_product_reason_unique",
             )
         ]
@@ -120,7 +121,7 @@ class DailySold(_Daily):
         verbose_name_plural = _("daily units sold")
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "span", "country", "product"], name="daily_sold_unique"
+                fields=["span", "day", "country", "product"], name="daily_sold_unique"
             )
         ]
 
@@ -141,7 +142,7 @@ class DailyRefundWeek(_Daily):
         verbose_name_plural = _("daily refunds by week")
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "span", "country", "week"], name="daily_refund_week_unique"
+                fields=["span", "day", "country", "week"], name="daily_refund_week_unique"
             )
         ]
 
@@ -160,7 +161,7 @@ class DailyRefundMode(_Daily):
         verbose_name_plural = _("daily returns by refund mode")
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "span", "country", "mode"], name="daily_refund_mode_unique"
+                fields=["span", "day", "country", "mode"], name="daily_refund_mode_unique"
             )
         ]
 
