@@ -247,6 +247,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     "returns-expire": {"task": "returns.tasks.expire_returns", "schedule": 3600.0},
     # What is left on expired store credit codes is written off the ledger (refunds/credit.py).
     "store-credit-expire": {"task": "refunds.tasks.expire_store_credit", "schedule": 3600.0},
+    # The analytics page's daily figures: the last 3 days and the days of returns changed since
+    # (a return counts on its request day; it changes status and is refunded after it).
+    "analytics-refresh": {"task": "insights.tasks.refresh_daily_figures", "schedule": 900.0},
     # Throttle counters whose window closed are deleted.
     "throttle-purge": {"task": "shop.tasks.purge_throttle_counters", "schedule": 3600.0},
     # Beat's heartbeat, run by a worker: the health check's "beat" line reads its age.

@@ -23,9 +23,10 @@ from django.views.decorators.http import require_GET
 
 from insights import charts
 from insights.access import may_see_insights
+from insights.daily import page_figures
 from insights.exports import csv_chunks, export_rows, json_chunks, write_xlsx
 from insights.periods import Period
-from insights.reports import days_ranges, refund_mode_shares, refunds_per_week, report
+from insights.reports import days_ranges
 from returns.models import Return
 from shop.templatetags.money import money
 
@@ -77,11 +78,12 @@ def analytics_view(request: HttpRequest) -> HttpResponse:
 
 
 def _figures(period: Period) -> dict[str, Any]:
-    """What the page draws: every number comes from insights.reports' aggregate queries."""
-    by_product = report(period, "product")
-    by_reason = report(period, "reason")
-    weeks = refunds_per_week(period)
-    modes = refund_mode_shares(period)
+    """What the page draws: every number comes from the daily figures (insights.daily), the
+    figures of insights.reports summed per day, so the page reads a fixed number of rows per day
+    whatever the number of returns."""
+    figures = page_figures(period)
+    by_product, by_reason = figures.by_product, figures.by_reason
+    weeks, modes = figures.weeks, figures.modes
     total = by_product.total
     all_modes = sum(modes.values())
 

@@ -18,6 +18,7 @@ OURS = sorted(
 # What changes data, and so must not without --apply. backup writes a new file only (and
 # refuses to overwrite); restore replaces everything and asks first (or --force).
 CHANGES_DATA = {
+    "analytics_refresh",
     "create_staff",
     "generate_load_data",
     "import_orders",

@@ -14,10 +14,11 @@ Sold in November: 12 units (shirt 6, scarf 6; D was placed in October). Returned
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from insights.daily import refresh_days
 from refunds.models import Refund
 from returns.models import Return, ReturnLine, ReturnReason
 from tests.factories import (
@@ -158,3 +159,11 @@ def many(count: int, products: int = 3) -> None:
         )
         if i % 2 == 0:
             _refund(ret, "40.00", Refund.Mode.ORIGINAL_PAYMENT, at(3 + i % 20))
+
+
+def refreshed(make):
+    """`make()`'s rows, then the daily figures of October and November refreshed (what beat
+    would have done by the time the page is opened)."""
+    made = make()
+    refresh_days(date(2026, 10, 1), date(2026, 11, 30))
+    return made

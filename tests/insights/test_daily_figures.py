@@ -1,0 +1,308 @@
+"""The daily figures (insights.daily): after a refresh, the analytics page's figures are
+returns_report's (insights.reports) for any range and country, on seeded random data; a refresh
+is idempotent; beat's refresh finds the old days that changed; the analytics_refresh command."""
+
+import random
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connections
+
+from insights import daily
+from insights.daily import page_figures, refresh_days, refresh_recent
+from insights.models import DAILY_MODELS, DailyReturns, DailySold, Dimension, Span
+from insights.periods import Period
+from insights.reports import refund_mode_shares, refunds_per_week, report
+from insights.tasks import refresh_daily_figures
+from refunds.models import Refund
+from returns.models import Return, ReturnEvent, ReturnLine, ReturnReason
+from tests.factories import (
+    CustomerFactory,
+    OrderFactory,
+    OrderLineFactory,
+    ProductFactory,
+    VariantFactory,
+)
+from tests.insights.scenario import PARIS, november
+
+pytestmark = pytest.mark.django_db
+
+COUNTRIES = ["FR", "BE", "DE"]
+FIRST, LAST = date(2026, 10, 1), date(2026, 11, 30)
+
+
+def generated(count: int = 240, seed: int = 18) -> None:
+    """`count` orders from 1 Oct to 30 Nov (Paris, at any hour: midnight's both sides), most
+    with a return of 1 to 3 lines in any status and refund mode, refunded in money, store credit
+    or exchange difference (refunded, pending or failed; some with a partial refund too)."""
+    rng = random.Random(seed)
+    variants = [
+        VariantFactory(product=ProductFactory(name=f"Random {i}"), sku=f"RND-{i}") for i in range(6)
+    ]
+    reasons = [
+        ReturnReason.objects.get_or_create(
+            code=f"daily-{i}", defaults={"name_en": f"Reason {i}", "name_fr": f"Raison {i}"}
+        )[0]
+        for i in range(4)
+    ]
+    start = datetime(2026, 10, 1, tzinfo=PARIS)
+    for n in range(count):
+        placed = start + timedelta(minutes=rng.randrange(61 * 24 * 60))
+        order = OrderFactory(
+            number=f"R-{n}",
+            customer=CustomerFactory(),
+            shipping_country=rng.choice(COUNTRIES),
+            placed_at=placed,
+            delivered_at=placed,
+            shipping_cost=Decimal("0.00"),
+        )
+        lines = [
+            OrderLineFactory(
+                order=order,
+                variant=variant,
+                quantity=rng.randint(1, 4),
+                unit_price_paid=Decimal(rng.randint(500, 9000)) / 100,
+            )
+            for variant in rng.sample(variants, rng.randint(1, 3))
+        ]
+        if rng.random() < 0.2:
+            continue
+        created = placed + timedelta(minutes=rng.randrange(20 * 24 * 60))
+        ret = Return.objects.create(
+            order=order,
+            created_at=created,
+            status=rng.choice(Return.Status.values),
+            channel=rng.choice(Return.Channel.values),
+            refund_mode=rng.choice(Return.RefundMode.values),
+        )
+        for line in rng.sample(lines, rng.randint(1, len(lines))):
+            ReturnLine.objects.create(
+                ret=ret,
+                order_line=line,
+                quantity=rng.randint(1, line.quantity),
+                reason=rng.choice(reasons),
+            )
+        if rng.random() < 0.6:
+            marked = created + timedelta(minutes=rng.randrange(40 * 24 * 60))
+            mode = rng.choice(Refund.Mode.values)
+            status = rng.choice([Refund.Status.REFUNDED] * 3 + [Refund.Status.PENDING])
+            _refund(ret, rng.randint(100, 20000), mode, status, marked, f"full-{n}")
+            if rng.random() < 0.3:
+                marked += timedelta(days=rng.randint(0, 9))
+                _refund(ret, rng.randint(1, 999), mode, Refund.Status.REFUNDED, marked, f"p-{n}")
+
+
+def _refund(ret, cents, mode, status, marked, key):
+    Refund.objects.create(
+        ret=ret,
+        order=ret.order,
+        amount=Decimal(cents) / 100,
+        currency="EUR",
+        quote={},
+        mode=mode,
+        status=status,
+        created_at=marked,
+        marked_at=marked if status == Refund.Status.REFUNDED else None,
+        is_partial=key.startswith("p-"),
+        partial_reason="goodwill" if key.startswith("p-") else "",
+        idempotency_key=key,
+    )
+
+
+def _rows():
+    return {
+        model.__name__: sorted(
+            tuple(v for k, v in row.items() if k != "id")
+            for row in model.objects.values()  # type: ignore[attr-defined]
+        )
+        for model in DAILY_MODELS
+    }
+
+
+PERIODS = [
+    Period(FIRST, LAST),
+    Period(date(2026, 10, 10), date(2026, 11, 3)),
+    Period(date(2026, 11, 7), date(2026, 11, 7)),
+    Period(FIRST, LAST, "BE"),
+    Period(date(2026, 10, 20), date(2026, 11, 20), "FR"),
+    Period(date(2026, 12, 1), date(2026, 12, 31)),  # nothing in it
+    Period(date(2026, 10, 1), date(2026, 10, 31)),  # one whole month
+    Period(date(2026, 10, 1), date(2026, 11, 29)),  # a whole month and days
+    Period(date(2026, 9, 30), date(2026, 12, 1)),  # whole months and a day at each edge
+    Period(date(2026, 10, 31), date(2026, 11, 1)),  # two days, two months
+    Period(date(2026, 10, 2), date(2026, 11, 30), "DE"),
+]
+
+
+def test_the_page_s_figures_are_the_report_s_on_random_data():
+    # given
+    generated()
+    assert Return.objects.count() > 150
+    # when
+    refresh_days(FIRST, LAST + timedelta(days=31))
+    # then: every figure of every row, for ranges, single days and countries
+    for period in PERIODS:
+        figures = page_figures(period)
+        for by, got in (("product", figures.by_product), ("reason", figures.by_reason)):
+            expected = report(period, by)
+            assert got.rows == expected.rows, (period, by)
+            assert got.total == expected.total, (period, by)
+            assert got.days_histogram == expected.days_histogram, (period, by)
+        assert figures.weeks == refunds_per_week(period), period
+        assert figures.modes == refund_mode_shares(period), period
+    whole = page_figures(PERIODS[0]).by_product.total
+    assert whole.refunded > 0
+    assert whole.store_credit > 0
+    assert whole.p90_days is not None
+
+
+def test_the_hand_worked_month_exactly():
+    november()
+    refresh_days(FIRST, LAST)
+    total = page_figures(Period(date(2026, 11, 1), date(2026, 11, 30))).by_product.total
+    assert (total.sold_units, total.returned_units, str(total.return_rate)) == (12, 5, "41.7")
+    assert (total.refunded, total.store_credit) == (Decimal("130.00"), Decimal("50.00"))
+    assert (total.avg_days, total.p90_days) == (Decimal("7.0"), 10)
+
+
+def test_a_refresh_is_idempotent():
+    generated(count=60)
+    refresh_days(FIRST, LAST)
+    first = _rows()
+    refresh_days(FIRST, LAST)
+    assert _rows() == first
+    assert sum(len(rows) for rows in first.values()) > 100
+
+
+def test_a_refresh_replaces_a_changed_day_and_leaves_the_others():
+    scenario = november()
+    refresh_days(FIRST, LAST)
+    before = _rows()
+    a1 = scenario.returns["A1"]  # requested 5 Nov
+    Return.objects.filter(pk=a1.pk).update(status=Return.Status.CANCELLED)
+    # when
+    refresh_days(date(2026, 11, 5), date(2026, 11, 5))
+    # then: 5 Nov lost A1's figures; nothing else moved
+    assert not DailyReturns.objects.filter(day=date(2026, 11, 5)).exists()
+    after = _rows()
+    assert after["DailySold"] == before["DailySold"]
+    day_rows = [r for r in before["DailyReturns"] if r[1] == Span.DAY]
+    untouched = [r for r in day_rows if r[0] != date(2026, 11, 5)]
+    assert [r for r in after["DailyReturns"] if r[1] == Span.DAY] == untouched
+    # and November's month row lost A1 with it
+    month = DailyReturns.objects.get(
+        span=Span.MONTH, day=date(2026, 11, 1), country="FR", dimension=Dimension.TOTAL
+    )
+    assert month.returned_units == 1  # D1 only
+
+
+def test_beat_refreshes_the_old_day_of_a_return_that_changed():
+    scenario = november()
+    refresh_days(FIRST, LAST)
+    b1 = scenario.returns["B1"]  # requested 10 Nov, status changed "now"
+    now = datetime(2026, 12, 20, 12, tzinfo=PARIS)
+    Return.objects.filter(pk=b1.pk).update(status=Return.Status.REJECTED)
+    ReturnEvent.objects.create(ret=b1, created_at=now - timedelta(minutes=5))
+    # when
+    done = refresh_recent(now=now)
+    # then: the three last days and 10 Nov
+    assert done.days == 4
+    assert not DailyReturns.objects.filter(day=date(2026, 11, 10)).exists()
+    assert DailyReturns.objects.filter(day=date(2026, 11, 5), dimension=Dimension.TOTAL).exists()
+
+
+def test_beat_runs_the_refresh_every_15_minutes(settings):
+    november()
+    assert settings.CELERY_BEAT_SCHEDULE["analytics-refresh"] == {
+        "task": "insights.tasks.refresh_daily_figures",
+        "schedule": 900.0,
+    }
+    # the task itself: today and the two days before (nothing in them here)
+    assert refresh_daily_figures() == 0
+    assert not DailyReturns.objects.exists()
+
+
+def test_a_failed_refresh_leaves_the_previous_figures_whole(monkeypatch):
+    november()
+    refresh_days(FIRST, LAST)
+    before = _rows()
+    Return.objects.update(status=Return.Status.CANCELLED)
+    calls = []
+    rebuild = daily._rebuild
+
+    def fails_on_the_second_chunk(period):
+        calls.append(period)
+        if len(calls) == 2:
+            raise RuntimeError("the database went away")
+        return rebuild(period)
+
+    monkeypatch.setattr(daily, "_rebuild", fails_on_the_second_chunk)
+    with pytest.raises(RuntimeError):
+        refresh_days(FIRST, LAST)  # two chunks: October, then November
+    assert len(calls) == 2
+    assert _rows() == before
+
+
+# --- manage.py analytics_refresh ---------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _connection_kept(monkeypatch):
+    """manage.py's argv path closes the connections when done; a test's transaction on
+    PostgreSQL cannot reopen them, and these tests read the tables after the command."""
+    monkeypatch.setattr(connections, "close_all", lambda: None)
+
+
+def test_command_rebuilds_the_range(manage):
+    november()
+    code, out, err = manage(
+        "analytics_refresh", "--since", "2026-11-01", "--until", "2026-11-30", "--apply"
+    )
+    assert (code, err) == (0, "")
+    assert out.startswith("30 day(s) from 2026-11-01 to 2026-11-30 rebuilt: ")
+    assert DailySold.objects.filter(span=Span.DAY, day__month=11).count() == 5
+    # D was placed in October
+    assert not DailySold.objects.filter(span=Span.DAY, day__month=10).exists()
+
+
+def test_command_dry_run_changes_nothing(manage):
+    november()
+    code, out, _err = manage("analytics_refresh", "--since", "2026-11-01", "--until", "2026-11-30")
+    assert code == 0
+    assert "dry run: nothing changed" in out
+    assert _rows() == {model.__name__: [] for model in DAILY_MODELS}
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--since", "2026-11-31", "--until", "2026-11-30"], "is not a date"),
+        (["--since", "2026-11-30", "--until", "2026-11-01"], "is after --until"),
+        (["--until", "2026-11-30"], "--since"),
+    ],
+)
+def test_command_refuses_bad_arguments(manage, argv, message):
+    november()
+    code, _out, err = manage("analytics_refresh", *argv, "--apply")
+    assert code == 2
+    assert message in err
+    assert not DailyReturns.objects.exists()
+
+
+def test_command_failing_in_the_middle_writes_nothing(manage, monkeypatch):
+    november()
+    calls = []
+    rebuild = daily._rebuild
+
+    def fails_on_the_second_chunk(period):
+        calls.append(period)
+        if len(calls) == 2:
+            raise RuntimeError("the database went away")
+        return rebuild(period)  # October's rows are written, then rolled back
+
+    monkeypatch.setattr(daily, "_rebuild", fails_on_the_second_chunk)
+    with pytest.raises(RuntimeError):
+        manage("analytics_refresh", "--since", "2026-10-01", "--until", "2026-11-30", "--apply")
+    assert len(calls) == 2
+    assert _rows() == {model.__name__: [] for model in DAILY_MODELS}
