@@ -19,6 +19,7 @@ setup: $(INSTALLED)
 ## make run: set everything up and run the product on the embedded default.
 run: setup
 	$(PY) manage.py seed_demo --apply
+	$(PY) manage.py analytics_refresh --all --apply
 	bin/run-all
 
 ## make test: set up and run the whole test suite (PYTEST_ARGS passes options to pytest).

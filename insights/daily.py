@@ -26,7 +26,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, models, transaction
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncDate, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -59,7 +59,7 @@ from insights.reports import (
 )
 from refunds.models import Refund, RefundStatus
 from returns.models import Return, ReturnEvent, ReturnReason
-from shop.models import OrderLine
+from shop.models import Order, OrderLine
 
 RECENT_DAYS = 3  # beat rebuilds today and the two days before on every run
 CHANGED_WITHIN = timedelta(hours=1)  # and the days of returns changed in the last hour
@@ -157,12 +157,31 @@ def _roll_up(month: date) -> int:
     return made
 
 
+def days_with_data(today: date | None = None) -> tuple[date, date] | None:
+    """From the first day an order was placed or a return requested to today (local days):
+    every day a figure can belong to. None for a shop with neither."""
+    today = today or timezone.localdate()
+    firsts = [
+        timezone.localdate(first)
+        for first in (
+            Order.objects.aggregate(first=Min("placed_at"))["first"],
+            Return.objects.aggregate(first=Min("created_at"))["first"],
+        )
+        if first is not None
+    ]
+    return (min(min(firsts), today), today) if firsts else None
+
+
 def refresh_recent(now: datetime | None = None) -> Refreshed:
     """Beat's refresh: the last RECENT_DAYS days, and the request days of the returns whose
     status changed or that were refunded within CHANGED_WITHIN (beat runs far more often, so a
-    missed run is caught up by the next)."""
+    missed run is caught up by the next). Tables without any figure yet (a database made
+    before them, or loaded in bulk) are filled whole first: the page is never silently empty."""
     now = now or timezone.now()
     today = timezone.localdate(now)
+    if not any(model.objects.exists() for model in DAILY_MODELS):
+        whole = days_with_data(today)
+        return refresh_days(*whole) if whole else Refreshed(days=0, rows=0)
     days = {today - timedelta(days=n) for n in range(RECENT_DAYS)}
     since = now - CHANGED_WITHIN
     day = TruncDate("ret__created_at")

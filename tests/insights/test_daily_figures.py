@@ -212,15 +212,39 @@ def test_beat_refreshes_the_old_day_of_a_return_that_changed():
     assert DailyReturns.objects.filter(day=date(2026, 11, 5), dimension=Dimension.TOTAL).exists()
 
 
+def test_beat_fills_empty_tables_from_the_first_order_to_today():
+    # given: a database whose returns came before the figures (no row in any table)
+    november()
+    first, today = daily.days_with_data(date(2026, 12, 20))
+    assert _rows() == {model.__name__: [] for model in DAILY_MODELS}
+    # when
+    done = refresh_recent(now=datetime(2026, 12, 20, 12, tzinfo=PARIS))
+    # then: every day from the first order's, as a refresh of that whole range makes them
+    assert (first, today, done.days) == (first, date(2026, 12, 20), (today - first).days + 1)
+    assert first <= date(2026, 10, 31)  # D was placed in October
+    filled = _rows()
+    refresh_days(first, today)
+    assert _rows() == filled
+    assert page_figures(Period(date(2026, 11, 1), date(2026, 11, 30))).by_product.total.sold_units
+
+
+def test_beat_on_an_empty_shop_does_nothing():
+    assert daily.days_with_data() is None
+    assert refresh_recent() == daily.Refreshed(days=0, rows=0)
+
+
 def test_beat_runs_the_refresh_every_15_minutes(settings):
     november()
     assert settings.CELERY_BEAT_SCHEDULE["analytics-refresh"] == {
         "task": "insights.tasks.refresh_daily_figures",
         "schedule": 900.0,
     }
-    # the task itself: today and the two days before (nothing in them here)
+    # the task itself: its first run fills the empty tables, the next ones rebuild today and
+    # the two days before (nothing in them here)
+    filled = refresh_daily_figures()
+    assert filled == sum(len(rows) for rows in _rows().values()) > 0
     assert refresh_daily_figures() == 0
-    assert not DailyReturns.objects.exists()
+    assert sum(len(rows) for rows in _rows().values()) == filled
 
 
 def test_a_failed_refresh_leaves_the_previous_figures_whole(monkeypatch):
@@ -266,6 +290,15 @@ def test_command_rebuilds_the_range(manage):
     assert not DailySold.objects.filter(span=Span.DAY, day__month=10).exists()
 
 
+def test_command_rebuilds_every_day_with_all(manage):
+    november()
+    first, today = daily.days_with_data()
+    code, out, err = manage("analytics_refresh", "--all", "--apply")
+    assert (code, err) == (0, "")
+    assert out.startswith(f"{(today - first).days + 1} day(s) from {first} to {today} rebuilt: ")
+    assert DailySold.objects.filter(span=Span.DAY, day__month=11).count() == 5
+
+
 def test_command_dry_run_changes_nothing(manage):
     november()
     code, out, _err = manage("analytics_refresh", "--since", "2026-11-01", "--until", "2026-11-30")
@@ -280,6 +313,7 @@ def test_command_dry_run_changes_nothing(manage):
         (["--since", "2026-11-31", "--until", "2026-11-30"], "is not a date"),
         (["--since", "2026-11-30", "--until", "2026-11-01"], "is after --until"),
         (["--until", "2026-11-30"], "--since"),
+        (["--all", "--since", "2026-11-01"], "--all takes no --since"),
     ],
 )
 def test_command_refuses_bad_arguments(manage, argv, message):

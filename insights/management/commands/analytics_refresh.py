@@ -6,7 +6,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from insights.daily import refresh_days
+from insights.daily import days_with_data, refresh_days
 from insights.periods import PeriodError, period_of
 
 
@@ -20,8 +20,13 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--since", required=True, help="first day, YYYY-MM-DD")
-        parser.add_argument("--until", required=True, help="last day (included), YYYY-MM-DD")
+        parser.add_argument("--since", help="first day, YYYY-MM-DD")
+        parser.add_argument("--until", help="last day (included), YYYY-MM-DD")
+        parser.add_argument(
+            "--all",
+            action="store_true",
+            help="every day from the first order or return to today (instead of --since/--until)",
+        )
         parser.add_argument(
             "--apply",
             action="store_true",
@@ -29,6 +34,16 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, since, until, apply, **options):
+        if options["all"]:
+            if since or until:
+                raise CommandError("--all takes no --since or --until.", returncode=2)
+            whole = days_with_data()
+            if whole is None:
+                self.stdout.write("No order and no return: no figure to rebuild.")
+                return
+            since, until = (day.isoformat() for day in whole)
+        elif not (since and until):
+            raise CommandError("Give --since and --until, or --all.", returncode=2)
         try:
             period = period_of(since, until)
         except PeriodError as error:
