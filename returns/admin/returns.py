@@ -581,9 +581,9 @@ def _date_sort(ordering: list) -> str | None:
 
 
 class _OverviewChangeList(ChangeList):
-    """The overview's list: the page's ids first (the ordering's index, nothing else computed
-    for skipped rows), then those rows with their columns and money state (`row.money`) in one
-    query, whatever the number of rows or the depth of the page."""
+    """The overview's list: the page's rows with their columns and money state (`row.money`)
+    in one query, its ids a subquery on the ordering's index (nothing computed for skipped
+    rows), whatever the number of rows or the depth of the page, none included."""
 
     def get_ordering(self, request, queryset):
         """The stock ordering, with the id breaking ties in the direction of the first date
@@ -599,7 +599,7 @@ class _OverviewChangeList(ChangeList):
 
     def get_results(self, request):
         super().get_results(request)
-        rows = pages.overview_rows(pages.overview_page_ids(self.result_list))
+        rows = pages.overview_rows(self.result_list)
         states = money_for_returns(rows)
         for ret in rows:
             ret.money = states[ret.pk]
