@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 PG_SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/4")
-PORTS = {"small": 8711, "big": 8712}
+PORTS = {"small": 8711, "big": 8712}  # --ports changes them
 FLAT_GOAL = 1.25
 PSS_GOAL_MB = 90
 # requests/s against the minimal page's, by kind of page (issue 17).
@@ -274,8 +274,15 @@ def pss_mb(server: Server) -> list[float]:
     return sizes
 
 
-def measure(small: Server, big: Server, rounds: int, seconds: int) -> dict:
-    lists = {server.name: pages(server) for server in (small, big)}
+def _chosen(page: Page, only: list[str]) -> bool:
+    return not only or page.name.startswith("minimal") or any(word in page.name for word in only)
+
+
+def measure(small: Server, big: Server, rounds: int, seconds: int, only: list[str]) -> dict:
+    lists = {
+        server.name: [page for page in pages(server) if _chosen(page, only)]
+        for server in (small, big)
+    }
     names = [page.name for page in lists["small"]]
     by_name = {s: {page.name: page for page in lists[s]} for s in lists}
     runs: dict[str, dict[str, list[dict]]] = {name: {"small": [], "big": []} for name in names}
@@ -390,11 +397,30 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", 5)))
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", 2)))
     parser.add_argument("--reuse", action="store_true", help="Keep databases of the right size.")
+    parser.add_argument(
+        "--databases",
+        default="returns_bench",
+        help="Prefix of the two databases' names (<prefix>_small, <prefix>_big): another "
+        "checkout benchmarking on the same server uses its own.",
+    )
+    parser.add_argument(
+        "--ports",
+        default="8711,8712",
+        help="The small and the big server's ports on 127.0.0.1, comma-separated.",
+    )
+    parser.add_argument(
+        "--only",
+        default="",
+        help="Measure only the pages whose name contains one of these comma-separated words "
+        "(the minimal pages are always measured: every ceiling is against them).",
+    )
     args = parser.parse_args()
     if args.rounds < 5:
         parser.error("--rounds must be at least 5: each figure is a median of 5 alternations")
-    small = Server("small", "returns_bench_small", args.small)
-    big = Server("big", "returns_bench_big", args.big)
+    small_port, big_port = (int(port) for port in args.ports.split(","))
+    PORTS.update(small=small_port, big=big_port)
+    small = Server("small", f"{args.databases}_small", args.small)
+    big = Server("big", f"{args.databases}_big", args.big)
     started = datetime.now(UTC)
     for server in (small, big):
         load(server, args.reuse)
@@ -402,7 +428,8 @@ def main() -> int:
     try:
         for server in (small, big):
             start(server)
-        measured = measure(small, big, args.rounds, args.seconds)
+        only = [word for word in args.only.split(",") if word]
+        measured = measure(small, big, args.rounds, args.seconds, only)
         pss = {server.name: pss_mb(server) for server in (small, big)}
     finally:
         for server in (small, big):

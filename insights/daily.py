@@ -179,7 +179,7 @@ def refresh_recent(now: datetime | None = None) -> Refreshed:
     before them, or loaded in bulk) are filled whole first: the page is never silently empty."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    if not any(model.objects.exists() for model in DAILY_MODELS):
+    if not any(model._default_manager.exists() for model in DAILY_MODELS):
         whole = days_with_data(today)
         return refresh_days(*whole) if whole else Refreshed(days=0, rows=0)
     days = {today - timedelta(days=n) for n in range(RECENT_DAYS)}

@@ -53,37 +53,31 @@ from shop.models import Order
 # --- the overview ----------------------------------------------------------------------------
 
 
-def overview_page_ids(page: QuerySet[Return]) -> list[int]:
-    """The ids of a page of the overview's list, in its order: the list's query reads the index
-    of its ordering and nothing else, so rows skipped by a deep page cost no subquery."""
-    return list(page.values_list("pk", flat=True))
+def overview_rows(page: QuerySet[Return]) -> list[Return]:
+    """The rows of a page of the overview (`page`: the list's query, sliced to the page) with
+    what its columns show, in its order, in one query whatever their number, none included.
 
-
-def overview_rows(ids: list[int]) -> list[Return]:
-    """The returns `ids` in that order with what the overview's columns show, in one query
-    whatever their number (none for no id).
-
-    The money state
-    (refunds/money.py) is computed from the columns with_money_columns adds (the order's lines,
-    its returns' lines, its refunds), so the exact quote of each row costs no query more. The
-    label columns are what returns.label_state.label_state reads, with the live label's id and
-    tracking number (the column links to its page).
+    The page's ids are that query's subquery (`id IN (SELECT id ... ORDER BY ... LIMIT 50
+    OFFSET n)`): it reads the index of the list's ordering and nothing else, so rows skipped by
+    a deep page cost no subquery, and the columns below are computed for the page's rows only.
+    The money state (refunds/money.py) is computed from the columns with_money_columns adds (the
+    order's lines, its returns' lines, its refunds), so the exact quote of each row costs no
+    query more. The label columns are what returns.label_state.label_state reads, with the live
+    label's id and tracking number (the column links to its page).
     """
-    if not ids:
-        return []
     live_label = ReturnLabel.objects.filter(ret=OuterRef("pk"), status=LabelStatus.CREATED)
-    rows = (
-        with_money_columns(Return.objects.filter(pk__in=ids).select_related("order__customer"))
+    return list(
+        with_money_columns(
+            Return.objects.filter(pk__in=page.values("pk")).select_related("order__customer")
+        )
         .annotate(
             exchange_items_named=exchange_items_named(),
             live_label_id=Subquery(live_label.values("pk")[:1]),
             live_tracking_number=Subquery(live_label.values("tracking_number")[:1]),
             has_cancelled_label=cancelled_label_exists(),
         )
-        .order_by()
+        .order_by(*page.query.order_by)
     )
-    by_id = {ret.pk: ret for ret in rows}
-    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 COUNTRIES_CACHE_KEY = "backoffice:return-countries"

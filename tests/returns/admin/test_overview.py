@@ -297,9 +297,25 @@ def test_bulk_expire_is_confirmed_then_expires_only_approved_returns(as_agent, o
 # --- query counts ----------------------------------------------------------------------------
 
 # Session, user, permissions (2), the reasons of the filter, the count (capped), the shop
-# settings, the page's ids, then those rows with their columns, the exact quote's included (the
-# countries of the filter are cached), the brands of the filter.
-OVERVIEW_QUERIES = 10
+# settings, the page's rows with their columns (their ids a subquery), the exact quote's
+# included (the countries of the filter are cached), the brands of the filter.
+OVERVIEW_QUERIES = 9
+
+
+def test_an_empty_page_makes_the_same_queries_as_a_full_one(
+    as_agent, customer, reasons, actions, shop_settings, django_assert_num_queries
+):
+    # given: returns, none of them created today (the created-at filter's "Today")
+    for _ in range(3):
+        ret = make_return(make_order([(1, "20.00")], customer=customer), 1, 1)
+        Return.objects.filter(pk=ret.pk).update(created_at=ret.created_at - timedelta(days=3))
+    listed(as_agent)  # fills the cache of the countries filter
+    today = timezone.localdate()
+    # when / then: the rows' query runs for no row too (bench: 7 queries at 1,000, 8 at 20,000)
+    with django_assert_num_queries(OVERVIEW_QUERIES):
+        assert listed(as_agent, f"created_at__gte={today}") == []
+    with django_assert_num_queries(OVERVIEW_QUERIES):
+        assert len(listed(as_agent)) == 3
 
 
 def test_the_overview_makes_the_same_queries_for_5_or_50_rows(
