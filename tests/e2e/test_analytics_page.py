@@ -3,6 +3,7 @@ wider than a phone. Screenshots: var/screenshots/analytics-fr-{1366,390}.png."""
 
 import pytest
 
+from insights.daily import days_with_data, refresh_days
 from tests.e2e.conftest import DESKTOP, PHONE
 from tests.e2e.test_backoffice_flows import demo_shop, log_in, shot  # noqa: F401 - a fixture
 
@@ -18,6 +19,7 @@ def test_a_manager_reads_the_analytics_in_french(
     viewport,
     name,
 ):
+    refresh_days(*days_with_data())  # the demo shop's figures, as beat's first run makes them
     page = new_page(viewport=viewport, locale="fr-FR")
     log_in(page, live_server, "refunds_manager")
     page.click("#analytics-link")
@@ -25,6 +27,9 @@ def test_a_manager_reads_the_analytics_in_french(
     assert page.locator("h1").inner_text() == "Analyses"
     assert page.locator("svg.ins-chart").count() == 5
     assert page.locator("#chart-product-title").text_content().startswith("Taux de retour")
+    # the demo's returns are in it: a return rate, products and reasons, not an empty page
+    assert "Rien de vendu" not in page.locator("main, #content").first.inner_text()
+    assert "Aucun retour" not in page.locator("main, #content").first.inner_text()
     overflow = page.evaluate(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
