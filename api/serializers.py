@@ -413,3 +413,78 @@ class RedemptionSerializer(serializers.Serializer):
     reference = serializers.CharField()
     created_at = UtcDateTimeField()
     credit = StoreCreditCodeSerializer()
+
+
+# --- returns, read fast ------------------------------------------------------------------------
+# The list and a return's answers are ReturnSerializer's shape (the schema's), written from two
+# values() queries (the returns' columns, their lines') in one pass: no serializer per row and
+# per line. tests/api/test_return_representation.py holds them equal to ReturnSerializer's.
+
+RETURN_COLUMNS = (
+    "id",
+    "rma_number",
+    "order__number",
+    "order__customer__email",
+    "status",
+    "channel",
+    "refund_mode",
+    "delivery_option",
+    "return_fee",
+    "rejection_reason",
+    "created_at",
+    "status_changed_at",
+    "replacement_order__number",
+)
+LINE_COLUMNS = (
+    "ret_id",
+    "id",
+    "order_line_id",
+    "order_line__variant__sku",
+    "quantity",
+    "reason__code",
+    "reason_detail",
+    "received_quantity",
+    "exchange_variant__sku",
+)
+_MOMENT = UtcDateTimeField()
+_MONEY = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+def represent_returns(rows: list[dict]) -> list[dict]:
+    """The returns of `rows` (values of RETURN_COLUMNS), each with its lines, as the API
+    answers them; one query for all their lines."""
+    lines: dict[int, list[dict]] = {row["id"]: [] for row in rows}
+    found = ReturnLine.objects.filter(ret_id__in=list(lines)).order_by("id")
+    for ret_id, *line in found.values_list(*LINE_COLUMNS):
+        line_id, order_line_id, sku, quantity, reason, detail, received, exchange_sku = line
+        lines[ret_id].append(
+            {
+                "id": line_id,
+                "order_line_id": order_line_id,
+                "sku": sku,
+                "quantity": quantity,
+                "reason": reason,
+                "reason_detail": detail,
+                "received_quantity": received,
+                "exchange_sku": exchange_sku,
+            }
+        )
+    moment = _MOMENT.to_representation
+    return [
+        {
+            "rma_number": row["rma_number"],
+            "order": row["order__number"],
+            "customer_email": row["order__customer__email"],
+            "status": row["status"],
+            "channel": row["channel"],
+            "refund_mode": row["refund_mode"],
+            "delivery_option": row["delivery_option"],
+            "return_fee": _MONEY.to_representation(row["return_fee"]),
+            "rejection_reason": row["rejection_reason"],
+            "created_at": moment(row["created_at"]),
+            "updated_at": moment(row["status_changed_at"]),
+            "replacement_order": row["replacement_order__number"],
+            "lines": lines[row["id"]],
+        }
+        for row in rows
+    ]

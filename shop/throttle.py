@@ -5,8 +5,9 @@ Each attempt is counted before the work it asks for, in every throttle it falls 
 refused when one of them is over its limit: the count of a throttle is the number of attempts
 it let through in its window, never more than its limit, however many web processes ask at
 once. The counters are rows of `ThrottleCounter` (the database every process shares), and one
-conditional UPDATE adds one to a row: atomic on SQLite and PostgreSQL alike, whatever cache is
-configured. A window opens at the first attempt and lasts `window` seconds.
+statement (INSERT ... ON CONFLICT DO UPDATE ... RETURNING) adds one to a row: atomic on SQLite
+and PostgreSQL alike, whatever cache is configured. A window opens at the first attempt and
+lasts `window` seconds.
 
 Who is locked out, and of what:
 
@@ -31,8 +32,8 @@ from datetime import timedelta
 
 from django import forms
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
@@ -55,36 +56,34 @@ class Throttle:
         return ":".join((self.scope, *hashed))
 
     def hit(self, *parts: str) -> int:
-        """Count one attempt; returns the count in the current window, this one included."""
+        """Count one attempt; returns the count in the current window, this one included.
+
+        One statement, atomic on SQLite and PostgreSQL alike: the row is made at the first
+        attempt, or one is added to it (its window reopened when closed), and the count it
+        holds now is returned (the row is locked while the statement runs: the count is
+        ours). No transaction around it, one round trip."""
         key = self.key(*parts)
         now = timezone.now()
-        with transaction.atomic():
-            if not self._add_one(key, now):
-                try:
-                    with transaction.atomic():
-                        ThrottleCounter.objects.create(
-                            key=key, count=1, window_ends=now + timedelta(seconds=self.window)
-                        )
-                    return 1
-                except IntegrityError:  # another process created it meanwhile
-                    self._add_one(key, now)
-            # Our UPDATE holds the row until this transaction ends: the count read is ours.
-            return ThrottleCounter.objects.filter(key=key).values_list("count", flat=True).get()
-
-    def _add_one(self, key: str, now) -> int:
-        live = Q(window_ends__gt=now)
-        return ThrottleCounter.objects.filter(key=key).update(
-            count=Case(
-                When(live, then=F("count") + 1),
-                default=Value(1),
-                output_field=models.PositiveIntegerField(),
-            ),
-            window_ends=Case(
-                When(live, then=F("window_ends")),
-                default=Value(now + timedelta(seconds=self.window)),
-                output_field=models.DateTimeField(),
-            ),
-        )
+        ends = now + timedelta(seconds=self.window)
+        ops = connection.ops
+        table = ops.quote_name(ThrottleCounter._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (key, count, window_ends) VALUES (%s, 1, %s) "
+                f"ON CONFLICT (key) DO UPDATE SET "
+                f"count = CASE WHEN {table}.window_ends > %s THEN {table}.count + 1 ELSE 1 END, "
+                f"window_ends = CASE WHEN {table}.window_ends > %s "
+                f"THEN {table}.window_ends ELSE %s END "
+                f"RETURNING count",
+                [
+                    key,
+                    ops.adapt_datetimefield_value(ends),
+                    ops.adapt_datetimefield_value(now),
+                    ops.adapt_datetimefield_value(now),
+                    ops.adapt_datetimefield_value(ends),
+                ],
+            )
+            return cursor.fetchone()[0]
 
     def undo(self, *parts: str) -> None:
         """Take back one attempt that turned out not to count (refused, or a success)."""

@@ -15,6 +15,7 @@ from api.idempotency import idempotent
 from api.problems import Problem
 from api.scopes import REFUNDS_READ, RETURNS_PROCESS, RETURNS_READ, RETURNS_WRITE
 from api.serializers import (
+    RETURN_COLUMNS,
     MarkRefundedSerializer,
     NoteSerializer,
     ProviderRefundRequestSerializer,
@@ -28,11 +29,11 @@ from api.serializers import (
     ReturnListFilterSerializer,
     ReturnPageSerializer,
     ReturnRequestSerializer,
-    ReturnSerializer,
+    represent_returns,
 )
 from api.views.base import ApiView, checked_number
 from refunds.previews import preview_request
-from refunds.quotes import quote_for_return
+from refunds.quotes import load_order_facts, quote_from_facts
 from refunds.services import refund_settle, refund_through_provider
 from returns.models import Return, ReturnLine
 from returns.selectors.labels import downloadable_label, label_filename
@@ -49,9 +50,11 @@ from shop.http import pdf_download
 from shop.models import Variant
 
 
-def returns_of(who: Acting):
-    """The returns the caller may see: a storefront's customer's, or all for staff."""
-    return returns_of_any().filter(order__in=who.orders().values("pk"))
+def returns_of(who: Acting, returns=None):
+    """The returns the caller may see: a storefront's customer's, or all for staff (of
+    `returns`, by default with their order, customer and lines)."""
+    returns = returns_of_any() if returns is None else returns
+    return returns.filter(order__in=who.orders().values("pk"))
 
 
 def return_or_404(request, rma_number: str) -> Return:
@@ -60,8 +63,35 @@ def return_or_404(request, rma_number: str) -> Return:
 
 def _detail(ret: Return) -> dict:
     """The return as saved, with its quote (ReturnDetailSerializer's shape)."""
-    ret = returns_of_any().get(pk=ret.pk)
-    return {**ReturnSerializer(ret).data, "quote": QuoteSerializer(quote_for_return(ret)).data}
+    return _detail_of(Return.objects.filter(pk=ret.pk))
+
+
+def _detail_of(returns) -> dict:
+    """The one return of `returns` read afresh, with its quote: the return with its order,
+    its lines, and the quote from its order's facts (refunds.quotes); a 404 if none."""
+    found = list(returns.select_related("order__customer", "replacement_order")[:1])
+    if not found:
+        raise Http404("No Return matches the given query.")
+    ret = found[0]
+    row = {
+        "id": ret.id,
+        "rma_number": ret.rma_number,
+        "order__number": ret.order.number,
+        "order__customer__email": ret.order.customer.email,
+        "status": ret.status,
+        "channel": ret.channel,
+        "refund_mode": ret.refund_mode,
+        "delivery_option": ret.delivery_option,
+        "return_fee": ret.return_fee,
+        "rejection_reason": ret.rejection_reason,
+        "created_at": ret.created_at,
+        "status_changed_at": ret.status_changed_at,
+        "replacement_order__number": ret.replacement_order.number
+        if ret.replacement_order
+        else None,
+    }
+    quote = quote_from_facts(load_order_facts([ret.order], {ret.id})[ret.order_id], ret)
+    return {**represent_returns([row])[0], "quote": QuoteSerializer(quote).data}
 
 
 def returns_of_any():
@@ -139,7 +169,7 @@ class ReturnsView(ApiView):
         filters = ReturnListFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         wanted = filters.validated_data
-        returns = returns_of(acting(request))
+        returns = returns_of(acting(request), Return.objects.all())
         if "status" in wanted:
             returns = returns.filter(status=wanted["status"])
         if "order" in wanted:
@@ -149,8 +179,8 @@ class ReturnsView(ApiView):
         if "updated_since" in wanted:
             returns = returns.filter(status_changed_at__gte=wanted["updated_since"])
         paginator = ReturnPagination()
-        page = paginator.paginate_queryset(returns, request, view=self)
-        return paginator.get_paginated_response(ReturnSerializer(page, many=True).data)
+        page = paginator.paginate_queryset(returns.values(*RETURN_COLUMNS), request, view=self)
+        return paginator.get_paginated_response(represent_returns(page))
 
     @extend_schema(
         operation_id="return_create",
@@ -237,7 +267,8 @@ class ReturnDetailView(ApiView):
 
     @extend_schema(operation_id="return_retrieve", responses=ReturnDetailSerializer)
     def get(self, request, rma_number):
-        return Response(_detail(return_or_404(request, rma_number)))
+        returns = returns_of(acting(request), Return.objects.all())
+        return Response(_detail_of(returns.filter(rma_number=checked_number(rma_number))))
 
 
 class _TransitionView(ApiView):
