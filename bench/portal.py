@@ -146,6 +146,7 @@ def _write(folder: Path, name: str, answer) -> None:
 
 def normalise(html: str) -> str:
     html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "CSRF", html)
+    html = re.sub(r'nonce="[^"]*"', "NONCE", html)
     html = re.sub(r'"csrfToken": "[^"]*"|csrf[-_]?token[^>]*', "CSRF", html, flags=re.I)
     return re.sub(r"\s+", " ", html).strip()
 

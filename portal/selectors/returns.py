@@ -44,7 +44,7 @@ def order_returns(order: Order) -> QuerySet[Return]:
     """The order's returns for its page, newest first."""
     return (
         Return.objects.filter(order=order)
-        .only("rma_number", "status", "created_at", "order_id", "refund_mode")
+        .only("rma_number", "status", "created_at", "order_id", "refund_mode", "keep_item")
         .order_by("-created_at", "-id")
     )
 
