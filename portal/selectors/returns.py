@@ -72,6 +72,14 @@ def portal_return(scope: PortalScope, rma_number: str) -> Return:
     )
 
 
+def portal_return_number(scope: PortalScope, rma_number: str) -> Return:
+    """One return of the scope with only its number (the label's pages): no lines, no order;
+    Return.DoesNotExist otherwise."""
+    # status too: the model keeps the status it was read with (a deferred one is a query)
+    fields = ("rma_number", "status", "order_id")
+    return portal_returns(scope).only(*fields).get(rma_number=rma_number)
+
+
 def customer_events(ret: Return) -> list[ReturnEvent]:
     """What the customer's timeline shows: the events meant for them, oldest first."""
     return list(
