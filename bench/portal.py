@@ -128,7 +128,7 @@ def _save(folder: Path, plan: dict) -> None:
             session = guest.session
             session[GUEST_ORDER_KEY] = {"order": ret.order_id, "until": time.time() + 3600}
             session.save()
-            guest.cookies["sessionid"] = session.session_key
+            guest.cookies["sessionid"] = str(session.session_key)
             for kind, path in (
                 ("order", f"/orders/{ret.order.number}/"),
                 ("return", f"/returns/{ret.rma_number}/"),
