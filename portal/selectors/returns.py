@@ -44,7 +44,7 @@ def order_returns(order: Order) -> QuerySet[Return]:
     """The order's returns for its page, newest first."""
     return (
         Return.objects.filter(order=order)
-        .only("rma_number", "status", "created_at", "order_id", "refund_mode")
+        .only("rma_number", "status", "created_at", "order_id", "refund_mode", "keep_item")
         .order_by("-created_at", "-id")
     )
 
@@ -70,6 +70,14 @@ def portal_return(scope: PortalScope, rma_number: str) -> Return:
         .prefetch_related(Prefetch("lines", queryset=lines.order_by("id")))
         .get(rma_number=rma_number)
     )
+
+
+def portal_return_number(scope: PortalScope, rma_number: str) -> Return:
+    """One return of the scope with only its number (the label's pages): no lines, no order;
+    Return.DoesNotExist otherwise."""
+    # status too: the model keeps the status it was read with (a deferred one is a query)
+    fields = ("rma_number", "status", "order_id")
+    return portal_returns(scope).only(*fields).get(rma_number=rma_number)
 
 
 def customer_events(ret: Return) -> list[ReturnEvent]:

@@ -7,7 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext
 
-from portal.views.returns import return_or_404
+from portal.selectors.returns import portal_return_number
 from portal.views.scope import portal_page
 from returns.carriers import get_carrier
 from returns.models import Return, ReturnLabel
@@ -15,16 +15,27 @@ from returns.selectors.labels import downloadable_label, label_filename, live_la
 from shop.http import pdf_download
 
 
+def _return_or_404(request, rma_number) -> Return:
+    """The return `rma_number` in this visitor's portal scope, its number only (the label's
+    pages show nothing else of it); anyone else's is a 404."""
+    try:
+        return portal_return_number(request.portal_scope, rma_number)
+    except Return.DoesNotExist:
+        raise Http404(gettext("No such return.")) from None
+
+
 @portal_page
 def return_label_download(request, rma_number):
-    label = downloadable_label(return_or_404(request, rma_number))
+    ret = _return_or_404(request, rma_number)
+    label = downloadable_label(ret)
     if label is None:
         raise Http404(gettext("This return has no label to download."))
+    label.ret = ret  # its file name says the return's number
     return pdf_download(bytes(label.pdf), label_filename(label))
 
 
 def _live_label_or_404(request, rma_number) -> tuple[Return, ReturnLabel]:
-    ret = return_or_404(request, rma_number)
+    ret = _return_or_404(request, rma_number)
     label = live_label(ret)
     if label is None:
         raise Http404(gettext("This return has no label to show."))

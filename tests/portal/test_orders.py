@@ -202,3 +202,31 @@ def test_a_cancelled_return_frees_the_items_again(customer_client, order):
     assert RETURN_BUTTON in response.content.decode()
     assert ret.rma_number in response.content.decode()
     assert type(ret).objects.get(pk=ret.pk).status == ReturnStatus.CANCELLED
+
+
+def _order_page_queries(client, django_assert_num_queries, expected):
+    with django_assert_num_queries(expected):
+        response = client.get("/orders/DEMO-1001/")
+    assert response.status_code == 200
+    return response
+
+
+def test_the_order_page_query_count_does_not_grow_with_its_returns(
+    customer_client, order, django_assert_num_queries
+):
+    # given: 5 returns of the order, then 50, in varied statuses, one kept (its own label)
+    statuses = [ReturnStatus.REQUESTED, ReturnStatus.APPROVED, ReturnStatus.RECEIVED]
+
+    def add_returns(count):
+        for index in range(count):
+            ReturnFactory(order=order, status=statuses[index % 3], keep_item=index == 2)
+
+    add_returns(5)
+    # when / then: session, user, customer, the order, shop settings, the quantities held, the
+    # lines' quantities, the rules, the lines twice (page, rules), the returns, the brand
+    few = _order_page_queries(customer_client, django_assert_num_queries, 12)
+    add_returns(45)
+    many = _order_page_queries(customer_client, django_assert_num_queries, 12)
+    assert (len(few.context["returns"]), len(many.context["returns"])) == (5, 50)
+    # the kept return's badge says so without a query of its own
+    assert "Nothing to send back: you keep the items" in many.content.decode()
