@@ -12,15 +12,12 @@ made in a transaction rolled back at the end.
 """
 
 import argparse
-import io
 import json
-import os
 import statistics
-import subprocess
 import sys
 import time
 
-from bench.__main__ import PG_SERVER, ROOT, Server, production_env
+from bench.inprocess import bench_plan, run_child, setup_django
 from bench.lists import SERVER_NAME, _measure
 
 
@@ -29,11 +26,7 @@ class _Rollback(Exception):
 
 
 def _child(requests_per_page: int, profile: str) -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
+    setup_django()
     from django.db import transaction
     from django.test import Client
 
@@ -43,13 +36,7 @@ def _child(requests_per_page: int, profile: str) -> None:
     results: dict = {}
     try:
         with transaction.atomic():
-            out = io.StringIO()
-            stdout, sys.stdout = sys.stdout, out
-            try:
-                prepare.main()
-            finally:
-                sys.stdout = stdout
-            plan = json.loads(out.getvalue())
+            plan = bench_plan()
             client = Client(SERVER_NAME=SERVER_NAME)
             client.force_login(User.objects.get(email=prepare.STAFF_EMAIL))
             api = {"HTTP_AUTHORIZATION": f"Bearer {plan['api_key']}"}
@@ -87,16 +74,8 @@ def main() -> int:
         return 0
     figures = {}
     for size in ("small", "big"):
-        server = Server(size, f"{args.databases}_{size}", 0)
-        env = production_env(server)
-        env["DATABASE_URL"] = f"{PG_SERVER}/{server.database}"
-        command = [sys.executable, "-m", "bench.api", "--child", "--requests"]
-        command += [str(args.requests), "--profile", args.profile]
-        out = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-        line = next((x for x in out.stdout.splitlines() if x.startswith("API ")), None)
-        if line is None:
-            raise SystemExit(f"{server.database}: {out.stdout[-3000:]}{out.stderr[-3000:]}")
-        figures[size] = json.loads(line[4:])
+        arguments = ["--requests", str(args.requests), "--profile", args.profile]
+        figures[size] = run_child("bench.api", "API", f"{args.databases}_{size}", size, arguments)
     print(f"{'page':<20} {'ms small':>9} {'ms big':>8} {'÷ minimal':>10}  queries 50/5 small, big")
     for name, small in figures["small"].items():
         big = figures["big"][name]

@@ -31,3 +31,48 @@ def configure():
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
+
+
+def setup_django() -> None:
+    """In a child of bench.lists / bench.api / bench.portal (run_child): Django set up on one
+    of the suite's databases with the production settings the child was started with."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+
+
+def bench_plan() -> dict:
+    """After setup_django: the suite's plan (bench.prepare makes its staff, customer and API
+    key, and lists the pages), as prepare prints it."""
+    import io
+    import json
+
+    from bench import prepare
+
+    out = io.StringIO()
+    stdout, sys.stdout = sys.stdout, out
+    try:
+        prepare.main()
+    finally:
+        sys.stdout = stdout
+    return json.loads(out.getvalue())
+
+
+def run_child(module: str, tag: str, database: str, size: str, arguments: list[str]) -> dict:
+    """`python -m <module> --child <arguments>` on `database` with the suite's production
+    environment; its figures are the JSON of its stdout line that starts with `tag`."""
+    import json
+    import subprocess
+
+    from bench.__main__ import PG_SERVER, Server, production_env
+
+    env = production_env(Server(size, database, 0))
+    env["DATABASE_URL"] = f"{PG_SERVER}/{database}"
+    command = [sys.executable, "-m", module, "--child", *arguments]
+    out = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    line = next((x for x in out.stdout.splitlines() if x.startswith(tag + " ")), None)
+    if line is None:
+        raise SystemExit(f"{database}: {out.stdout[-3000:]}{out.stderr[-3000:]}")
+    return json.loads(line[len(tag) + 1 :])

@@ -14,14 +14,12 @@ import argparse
 import cProfile
 import io
 import json
-import os
 import pstats
 import statistics
-import subprocess
 import sys
 import time
 
-from bench.__main__ import PG_SERVER, ROOT, Server, production_env
+from bench.inprocess import bench_plan, run_child, setup_django
 
 SERVER_NAME = "127.0.0.1"
 
@@ -40,23 +38,13 @@ def _pages(plan: dict) -> dict[str, tuple[str, str]]:
 
 def _child(requests_per_page: int, profile: str) -> None:
     """In the database's process: each page's ms per request, its queries at 50 and 5 rows."""
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
+    setup_django()
     from django.test import Client
 
     from bench import prepare
     from shop.models import User
 
-    out = io.StringIO()
-    stdout, sys.stdout = sys.stdout, out
-    try:
-        prepare.main()
-    finally:
-        sys.stdout = stdout
-    plan = json.loads(out.getvalue())
+    plan = bench_plan()
     staff = User.objects.get(email=prepare.STAFF_EMAIL)
     client = Client(SERVER_NAME=SERVER_NAME)
     client.force_login(staff)
@@ -132,16 +120,10 @@ def main() -> int:
         return 0
     figures = {}
     for size in ("small", "big"):
-        server = Server(size, f"{args.databases}_{size}", 0)
-        env = production_env(server)
-        env["DATABASE_URL"] = f"{PG_SERVER}/{server.database}"
-        command = [sys.executable, "-m", "bench.lists", "--child", "--requests"]
-        command += [str(args.requests), "--profile", args.profile]
-        out = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-        line = next((x for x in out.stdout.splitlines() if x.startswith("LISTS ")), None)
-        if line is None:
-            raise SystemExit(f"{server.database}: {out.stdout[-3000:]}{out.stderr[-3000:]}")
-        figures[size] = json.loads(line[6:])
+        arguments = ["--requests", str(args.requests), "--profile", args.profile]
+        figures[size] = run_child(
+            "bench.lists", "LISTS", f"{args.databases}_{size}", size, arguments
+        )
     print(f"{'page':<42} {'ms small':>9} {'ms big':>8} {'ratio':>6}  queries 50/5 small, big")
     for name, small in figures["small"].items():
         big = figures["big"][name]

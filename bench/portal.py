@@ -16,38 +16,25 @@ import argparse
 import cProfile
 import io
 import json
-import os
 import pstats
 import re
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-from bench.__main__ import PG_SERVER, ROOT, Server, production_env
+from bench.inprocess import bench_plan, run_child, setup_django
 
 SERVER_NAME = "127.0.0.1"
 
 
 def _child(requests_per_page: int, profile: str, save: str) -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
+    setup_django()
     from django.test import Client
 
-    from bench import prepare
     from shop.models import User
 
-    out = io.StringIO()
-    stdout, sys.stdout = sys.stdout, out
-    try:
-        prepare.main()
-    finally:
-        sys.stdout = stdout
-    plan = json.loads(out.getvalue())
+    plan = bench_plan()
     customer = User.objects.get(email=plan["customer"][0])
     client = Client(SERVER_NAME=SERVER_NAME)
     client.force_login(customer)
@@ -187,18 +174,11 @@ def main() -> int:
     figures = {}
     sizes = args.sizes.split(",")
     for size in sizes:
-        server = Server(size, f"{args.databases}_{size}", 0)
-        env = production_env(server)
-        env["DATABASE_URL"] = f"{PG_SERVER}/{server.database}"
-        command = [sys.executable, "-m", "bench.portal", "--child", "--requests"]
-        command += [str(args.requests), "--profile", args.profile]
+        arguments = ["--requests", str(args.requests), "--profile", args.profile]
         if args.save:
-            command += ["--save", str(Path(args.save).resolve() / size)]
-        out = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-        line = next((x for x in out.stdout.splitlines() if x.startswith("PORTAL ")), None)
-        if line is None:
-            raise SystemExit(f"{server.database}: {out.stdout[-3000:]}{out.stderr[-3000:]}")
-        figures[size] = json.loads(line[7:])
+            arguments += ["--save", str(Path(args.save).resolve() / size)]
+        database = f"{args.databases}_{size}"
+        figures[size] = run_child("bench.portal", "PORTAL", database, size, arguments)
     print(f"{'page':<28} " + " ".join(f"{'ms ' + s:>9} {'q':>3}" for s in sizes))
     for name in figures[sizes[0]]:
         cells = " ".join(
