@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from notifications.selectors import disabled_endpoints
 from returns.models import Return, ReturnLine, ReturnStatus
+from shop.pagination import capped_counts
 
 RETURN_QUEUES = [
     (ReturnStatus.REQUESTED, _("Requests to review")),
@@ -21,36 +22,40 @@ RETURN_QUEUES = [
 ]
 
 
+# A queue's count stops here ("1000+"): past it the exact figure changes nothing to the day's
+# work, and counting further would make the home as slow as the biggest queue is long.
+QUEUE_COUNT_CAP = 1000
+
+
 def work_queues(user=None) -> list[dict]:
-    """Each queue with its count and the link to the filtered list (one query for the returns);
-    a queue whose list `user` may not open has no link."""
-    counts = dict(
-        Return.objects.filter(status__in=[s for s, _ in RETURN_QUEUES])
-        .values_list("status")
-        # COUNT(*), not COUNT(id): PostgreSQL answers it from the status index alone.
-        .annotate(n=Count("*"))
-        .order_by()
-    )
+    """Each queue with its count (at most QUEUE_COUNT_CAP, `more` past it) and the link to the
+    filtered list, all counts in one query; a queue whose list `user` may not open has no
+    link."""
+    from refunds.models import Refund
+
     changelist = reverse("admin:returns_return_changelist")
-    queues = [
+    queues: list[dict[str, Any]] = [
         {
             "label": label,
             "status": status,
-            "count": counts.get(status, 0),
+            "rows": Return.objects.filter(status=status),
             "url": f"{changelist}?status__exact={status}",
         }
         for status, label in RETURN_QUEUES
     ]
-    from refunds.models import Refund
-
     queues.append(
         {
             "label": _("Refunds pending"),
             "status": "refund_pending",
-            "count": Refund.objects.filter(status=Refund.Status.PENDING).count(),
+            "rows": Refund.objects.filter(status=Refund.Status.PENDING),
             "url": reverse("admin:refunds_refund_changelist") + "?status__exact=pending",
         }
     )
+    # COUNT(*) of ids: PostgreSQL answers each from its status index alone.
+    counts = capped_counts([queue.pop("rows") for queue in queues], QUEUE_COUNT_CAP)
+    for queue, count in zip(queues, counts, strict=True):
+        queue["count"] = min(count, QUEUE_COUNT_CAP)
+        queue["more"] = count > QUEUE_COUNT_CAP
     if user is not None:
         may_open = {"refund_pending": user.has_perm("refunds.view_refund")}
         for queue in queues:

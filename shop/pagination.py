@@ -1,6 +1,11 @@
 """Pagination for the big back-office lists."""
 
+from collections.abc import Sequence
+from typing import Any
+
 from django.core.paginator import Paginator
+from django.db import connections
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 
@@ -19,3 +24,20 @@ class CappedCountPaginator(Paginator):
     @property
     def is_capped(self) -> bool:
         return self.count > self.CAP
+
+
+def capped_counts(querysets: Sequence[QuerySet], cap: int) -> list[int]:
+    """Each queryset's COUNT(*) over at most `cap + 1` of its rows, all in one statement: a
+    count that reads no further than the cap costs the same at a thousand rows and at a
+    million (a result of `cap + 1` means "more than `cap`")."""
+    if not querysets:
+        return []
+    parts: list[str] = []
+    params: list[Any] = []
+    for queryset in querysets:
+        sql, query_params = queryset.order_by().values("pk")[: cap + 1].query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) capped)")
+        params.extend(query_params)
+    with connections[querysets[0].db].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        return list(cursor.fetchone())

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from refunds.services import refund_create
 from returns.models import Return, ReturnStatus
+from tests.factories import make_order
 from tests.returns.admin.helpers import make_return
 
 pytestmark = pytest.mark.django_db
@@ -40,6 +41,36 @@ def test_the_queues_count_the_returns_and_link_to_the_filtered_lists(as_agent, m
         "refund_pending": (1, "/admin/refunds/refund/?status__exact=pending"),
     }
     assert 'href="/admin/returns/return/?status__exact=requested"' in page.content.decode()
+
+
+def test_a_queue_past_the_cap_says_more_than_the_cap_and_counts_no_further(
+    as_agent, order, customer, monkeypatch, django_assert_num_queries
+):
+    # given: three requests and one approved return, with a cap of two
+    monkeypatch.setattr("config.dashboard.QUEUE_COUNT_CAP", 2)
+    make_return(order, 1)
+    make_return(order, 1)
+    make_return(order, 0, 1)
+    other = make_order([(1, "10.00")], customer=customer, email=customer.email)
+    make_return(other, 1, status=ReturnStatus.APPROVED)
+    # when
+    from config.dashboard import work_queues
+
+    with django_assert_num_queries(1) as captured:
+        queues = {queue["status"]: (queue["count"], queue["more"]) for queue in work_queues()}
+    # then: the full queue stops at the cap and says so; the others are exact
+    assert queues == {
+        "requested": (2, True),
+        "approved": (1, False),
+        "in_transit": (0, False),
+        "received": (0, False),
+        "refund_pending": (0, False),
+    }
+    # each count reads at most cap + 1 rows
+    assert captured.captured_queries[0]["sql"].count("LIMIT 3") == 5
+    page = as_agent.get(HOME).content.decode()
+    assert '<span class="count">2+</span>' in page
+    assert '<span class="count">1</span>' in page
 
 
 def test_staff_without_the_permission_see_counts_without_links(as_plain_staff, order):
