@@ -72,6 +72,7 @@ def _run_checks_and_exit(write_end: int) -> None:
         traceback.print_exc()
         code = 1
     finally:
+        sys.stdout.flush()  # a check's log lines
         sys.stderr.flush()
         os._exit(code)
 
