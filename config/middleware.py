@@ -17,7 +17,7 @@ import structlog
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.core.exceptions import BadRequest
+from django.core.exceptions import BadRequest, MiddlewareNotUsed
 from django.core.signals import request_finished
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
@@ -65,6 +65,17 @@ def _large_upload(request: HttpRequest) -> bool:
         return resolve(request.path_info).url_name in UPLOAD_URL_NAMES
     except Resolver404:
         return False
+
+
+def request_metrics(get_response: Callable[[HttpRequest], HttpResponse]):
+    """ops.metrics' request metrics when METRICS_ENABLED, else no middleware at all: without
+    metrics /metrics is a 404, so counting would be for nothing, and a web worker then never
+    imports prometheus_client (about 1 MB of PSS, bench/README.md)."""
+    if not settings.METRICS_ENABLED:
+        raise MiddlewareNotUsed
+    from ops.metrics import RequestMetricsMiddleware
+
+    return RequestMetricsMiddleware(get_response)
 
 
 class RefuseUnstorableInput:

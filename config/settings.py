@@ -62,8 +62,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # The request's id (reused from a well-formed X-Request-ID) in every log line it causes.
     "config.middleware.RequestIdMiddleware",
-    # Every request counted and timed, by view and status, for /metrics (ops/metrics.py).
-    "ops.metrics.RequestMetricsMiddleware",
+    # Every request counted and timed, by view and status, for /metrics (ops/metrics.py), when
+    # METRICS_ENABLED (config/middleware.py).
+    "config.middleware.request_metrics",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "config.middleware.PermissionsPolicyMiddleware",

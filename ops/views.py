@@ -6,10 +6,8 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from prometheus_client import CONTENT_TYPE_LATEST
 
 from ops.health import CHECKS, UnknownCheck, healthy, run_checks
-from ops.metrics import scrape
 
 
 @never_cache
@@ -45,4 +43,9 @@ def metrics(request: HttpRequest) -> HttpResponse:
         response = HttpResponse("401 Unauthorized\n", status=401, content_type="text/plain")
         response["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response
+    # Here, not at the top: a web worker without metrics never imports prometheus_client.
+    from prometheus_client import CONTENT_TYPE_LATEST
+
+    from ops.metrics import scrape
+
     return HttpResponse(scrape(), content_type=CONTENT_TYPE_LATEST)

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from returns import policy
 from returns.errors import ReturnError
@@ -29,6 +28,7 @@ from returns.models import ReturnLine, ReturnPhoto
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
+    from PIL import Image
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +61,9 @@ class PreparedPhoto:
 def prepare_photo(upload: "UploadedFile[bytes]") -> PreparedPhoto:
     """The upload (a Django UploadedFile) checked and re-encoded; PhotoError when it is too
     large or not a JPEG, PNG or WebP image. Nothing is stored."""
+    # Pillow here, not at the top: a web worker that never takes a photo does not load it.
+    from PIL import Image, UnidentifiedImageError
+
     name = getattr(upload, "name", "") or gettext("the file")
     if (upload.size or 0) > PHOTO_MAX_BYTES:
         raise PhotoError(
@@ -86,9 +89,11 @@ def _not_an_image(name: str) -> PhotoError:
     )
 
 
-def _reencoded(image: Image.Image, kind: str) -> PreparedPhoto:
+def _reencoded(image: "Image.Image", kind: str) -> PreparedPhoto:
     """A new image made of the pixels only, turned the way the camera said (its orientation
     tag goes with the rest of the metadata: EXIF, XMP, comments)."""
+    from PIL import Image, ImageOps
+
     upright = ImageOps.exif_transpose(image)
     if upright.mode in ("P", "PA", "LA"):
         upright = upright.convert("RGBA")
