@@ -38,7 +38,7 @@ from celery import shared_task
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 
 ROOT = Path(__file__).resolve().parents[1]
-MEMORY_AT = (5_000, 20_000)  # tasks run when the worker's PSS is read
+MEMORY_AT = (5_000, 20_000)  # tasks run when the worker's PSS is read (--tasks: the second)
 CURVE_EVERY = 2_500  # and every so many tasks, to show where it grows
 # Past the measured rounds, the worker runs this mix up to MEMORY_AT's last figure.
 FILL_NOOPS, FILL_EMAILS = 900, 100
@@ -217,6 +217,7 @@ class Bench:
         self.worker = worker
         self.redis = redis_client
         self.tasks = 0  # run by the worker so far
+        self.memory_at = MEMORY_AT
         self.marks = 0
         self.pss: dict[int, float] = {}
         self.curve: dict[int, float] = {}
@@ -253,7 +254,7 @@ class Bench:
 
     def ran(self, tasks: int) -> None:
         before, self.tasks = self.tasks, self.tasks + tasks
-        for at in MEMORY_AT:
+        for at in self.memory_at:
             if before < at <= self.tasks:
                 self.pss[self.tasks] = self.worker.pss_mb()
         if before // CURVE_EVERY < self.tasks // CURVE_EVERY:
@@ -389,7 +390,8 @@ def run(args) -> dict:
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     client.flushdb()
     smtp, controller, http = start_sinks()
-    fill_emails = -(-MEMORY_AT[1] // (FILL_NOOPS + FILL_EMAILS)) * FILL_EMAILS
+    memory_at = (args.tasks // 4, args.tasks) if args.tasks != MEMORY_AT[1] else MEMORY_AT
+    fill_emails = -(-memory_at[1] // (FILL_NOOPS + FILL_EMAILS)) * FILL_EMAILS
     emails = args.warmup + args.rounds * args.emails + args.batched + fill_emails
     print(f"making {emails:,} emails and {args.webhooks:,} webhook deliveries ...", flush=True)
     email_ids, webhook_ids = make_rows(
@@ -398,6 +400,7 @@ def run(args) -> dict:
     log = Path(settings.VAR_DIR) / "bench-worker.log"
     worker = Worker(controller.port, log)
     bench = Bench(worker, client)
+    bench.memory_at = memory_at
     try:
         bench.publish_and_wait(lambda producer: None, 0)  # the worker is up
         bench.phase("started")
@@ -419,10 +422,11 @@ def run(args) -> dict:
         webhook_rate = bench.webhooks(webhook_ids)
         print(f"webhooks: {webhook_rate:.0f}/s", flush=True)
         bench.phase("webhooks")
-        while bench.tasks < MEMORY_AT[1]:
-            bench.noops(min(FILL_NOOPS, MEMORY_AT[1] - bench.tasks - 1))
-            if bench.tasks < MEMORY_AT[1] - 1:
-                bench.singles(take(email_ids, min(FILL_EMAILS, MEMORY_AT[1] - bench.tasks - 1)))
+        last = memory_at[1]
+        while bench.tasks < last:
+            bench.noops(min(FILL_NOOPS, last - bench.tasks - 1))
+            if bench.tasks < last - 1:
+                bench.singles(take(email_ids, min(FILL_EMAILS, last - bench.tasks - 1)))
         bench.phase("fill")
         time.sleep(1.5)  # PostgreSQL's statistics are flushed about every second
         sessions = sessions_opened() - sessions_before
@@ -505,6 +509,9 @@ def main(argv=None) -> int:
     parser.add_argument("--warmup", type=int, default=250, help="no-ops and emails first")
     parser.add_argument("--batched", type=int, default=5_000, help="emails sent in batches")
     parser.add_argument("--webhooks", type=int, default=2_000, help="webhook deliveries")
+    parser.add_argument(
+        "--tasks", type=int, default=MEMORY_AT[1], help="tasks in all (PSS at 1/4 and at the end)"
+    )
     args = parser.parse_args(argv)
     original_name = _configure()
     try:

@@ -66,10 +66,25 @@ def claim_rows(
     if connection.vendor == "postgresql":
         with connection.execute_wrapper(_read_from_claimed(model, update_sql, params)):
             return list(rows)
+    ids = claim_ids(model, now=now, pk=pk, limit=limit, reset=reset)
+    return list(rows.filter(pk__in=ids)) if ids else []
+
+
+def claim_ids(
+    model: type[models.Model],
+    *,
+    now,
+    pk: int | None = None,
+    limit: int = 1,
+    reset: tuple[str, ...] = (),
+) -> list[int]:
+    """claim_rows without reading the rows back: the ids claimed, in one `UPDATE ... RETURNING
+    id` written here (no ORM query to build). A task whose row another worker's batch took
+    already learns it in one cheap statement (delivery.deliver_notification's coalescing)."""
+    update_sql, params = _update_sql(model, now=now, pk=pk, limit=limit, reset=reset)
     with connection.cursor() as cursor:
         cursor.execute(f"{update_sql} RETURNING id", params)
-        ids = [row[0] for row in cursor.fetchall()]
-    return list(rows.filter(pk__in=ids)) if ids else []
+        return sorted(row[0] for row in cursor.fetchall())
 
 
 def _own_transaction() -> bool:

@@ -16,9 +16,12 @@ clients show it once. The sweep counts those apart (`requeued_uncertain`).
 import contextlib
 import functools
 import logging
+import os
 import random
 import smtplib
 import socket
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,7 +41,7 @@ from django.utils import timezone
 
 from notifications import registry
 from notifications.account_emails import AccountEmailNotSendable
-from notifications.claims import NO_FLUSH_WAIT_CONDITION, claim_rows, no_flush_wait
+from notifications.claims import NO_FLUSH_WAIT_CONDITION, claim_ids, claim_rows, no_flush_wait
 from notifications.emails import build_message, email_batch, template_sources
 from notifications.models import Notification, NotificationStatus
 
@@ -68,6 +71,8 @@ class Outcome:
 
     status: str  # "sent", "retry", "failed", or "skipped" (not claimable: nothing done)
     retry_in: float | None = None
+    # The other due rows a coalescing send took along (deliver_notification's `coalesce`).
+    along: "BatchOutcome | None" = None
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -117,8 +122,28 @@ def _claim_rows(*, pk: int | None = None, limit: int = 1) -> list:
         pk=pk,
         limit=limit,
         reset=("handed_over_at",),
-        related=(*registry.provider().notification_related, "user"),
+        related=_related(),
     )
+
+
+def _related() -> tuple[str, ...]:
+    return (*registry.provider().notification_related, "user")
+
+
+def _claim_with_due(notification_id: int, limit: int) -> list:
+    """Row `notification_id` and, once it is ours, up to `limit` - 1 other due rows (oldest
+    due first, those no other claimer holds), claimed at one `now` (a batch's rows share their
+    `claimed_at`) and read with their relations in one query; [] when the row is not ours to
+    send (one cheap statement: the usual case of a task whose row a batch took already).
+    Two claims, the task's row first: one statement taking both could wait on a row a
+    second worker's batch holds while holding one that worker waits on (a deadlock)."""
+    now, reset = timezone.now(), ("handed_over_at",)
+    ids = claim_ids(Notification, now=now, pk=notification_id, reset=reset)
+    if not ids:
+        return []
+    ids += claim_ids(Notification, now=now, limit=limit - 1, reset=reset)
+    rows = Notification.objects.select_related(*_related()).filter(pk__in=ids)
+    return list(rows.order_by("pk"))
 
 
 def _hand_over(notification) -> bool:
@@ -164,17 +189,40 @@ def _provider_message_id(message) -> str:
     return message.extra_headers.get("Message-ID", "")
 
 
-def deliver_notification(*, notification_id: int) -> Outcome:
-    """Claim, render, send and record one notification. Never raises for a sending error."""
-    notification = _claim(notification_id)
-    if notification is None:
+def deliver_notification(*, notification_id: int, coalesce: int = 1) -> Outcome:
+    """Claim, render, send and record one notification. Never raises for a sending error.
+
+    With `coalesce` > 1 (the task's NOTIFICATIONS_COALESCE), a row claimed for sending takes
+    along up to `coalesce` - 1 other due rows, sent as a batch on the same connection
+    (`_deliver_claimed`, each row's outcome recorded as alone; `Outcome.along` says what
+    became of them): a burst of emails, one task each, costs one claim, one load of their
+    data and one record of their outcomes per batch, and the tasks of the rows taken along
+    find them claimed in one cheap statement. Such a batch is handed over at once, as
+    deliver_batch's: a worker killed during it may send its rows twice (their Message-ID)."""
+    if coalesce <= 1:
+        notification = _claim(notification_id)
+        claimed = [notification] if notification is not None else []
+    else:
+        claimed = _claim_with_due(notification_id, coalesce)
+    if not claimed:
         return Outcome("skipped")
+    if len(claimed) == 1:
+        return _deliver_one(claimed[0])
+    outcomes = _deliver_claimed(claimed)
+    own = outcomes.get(notification_id, Outcome("skipped"))
+    along = [row for row in claimed if row.pk != notification_id]
+    return Outcome(own.status, own.retry_in, along=_summary(along, outcomes))
+
+
+def _deliver_one(notification) -> Outcome:
+    """Render, hand over, send on this process's mail connection, record."""
     try:
         message = build_message(notification)
         if not _hand_over(notification):
             logger.warning("notification %s was taken back before sending", notification.pk)
             return Outcome("skipped")
-        message.send()
+        with mail_connection() as mail:
+            _send_one(mail, message)
     except Exception as exc:
         return _record_failure(notification, exc)
     _finish(
@@ -185,6 +233,15 @@ def deliver_notification(*, notification_id: int) -> Outcome:
         last_error="",
     )
     return Outcome("sent")
+
+
+def _send_one(mail, message) -> None:
+    try:
+        mail.send_messages([message])
+    except Exception as exc:
+        if _connection_broken(exc):  # not kept: the next send opens another
+            _close_quietly(mail)
+        raise
 
 
 def _record_failure(notification, exc: Exception) -> Outcome:
@@ -238,19 +295,26 @@ def deliver_batch(*, limit: int | None = None) -> BatchOutcome:
     label emails' PDFs with it); each email is rendered just before it is sent, so one message
     at a time is held."""
     claimed = _claim_rows(limit=settings.NOTIFICATIONS_BATCH_SIZE if limit is None else limit)
+    return _summary(claimed, _deliver_claimed(claimed))
+
+
+def _deliver_claimed(claimed: list) -> dict[int, Outcome]:
+    """Hand over, send on one connection and record the claimed rows (deliver_batch's way);
+    each row's outcome by id."""
     outcomes: dict[int, Outcome] = {}
     ready = _hand_over_all(claimed, outcomes)
     _record_sent(_send_on_one_connection(ready, outcomes), outcomes)
-    statuses = [outcome.status for outcome in outcomes.values()]
+    return outcomes
+
+
+def _summary(claimed: list, outcomes: dict[int, Outcome]) -> BatchOutcome:
+    each = [(row.pk, outcomes.get(row.pk, Outcome("skipped"))) for row in claimed]
+    statuses = [outcome.status for _pk, outcome in each]
     return BatchOutcome(
         claimed=len(claimed),
         sent=statuses.count("sent"),
         failed=statuses.count("failed"),
-        retries=tuple(
-            (pk, outcome.retry_in)
-            for pk, outcome in outcomes.items()
-            if outcome.retry_in is not None
-        ),
+        retries=tuple((pk, o.retry_in) for pk, o in each if o.retry_in is not None),
     )
 
 
@@ -284,9 +348,8 @@ def _send_on_one_connection(ready: list, outcomes: dict[int, Outcome]) -> list:
     sent: list[tuple[Notification, str, datetime]] = []
     if not ready:  # an empty batch opens no connection
         return sent
-    mail = get_connection()
     try:
-        mail.open()
+        mail = open_mail_connection()
     except Exception as exc:
         for notification in ready:
             outcomes[notification.pk] = _record_failure(notification, exc)
@@ -309,9 +372,7 @@ def _send_on_one_connection(ready: list, outcomes: dict[int, Outcome]) -> list:
             else:
                 sent.append((notification, _provider_message_id(message), timezone.now()))
     finally:
-        # The messages have gone (or not) whatever QUIT answers: a failed close changes nothing.
-        with contextlib.suppress(Exception):
-            mail.close()
+        keep_mail_connection(mail)
     return sent
 
 
@@ -335,10 +396,110 @@ def _connection_broken(exc: Exception) -> bool:
 
 
 def _reconnect(mail) -> None:
-    mail.close()
+    _close_quietly(mail)
     # If it cannot open now, the next send opens it itself and its row records that error.
     with contextlib.suppress(Exception):
         mail.open()
+
+
+# --- This process's mail connection, kept open across tasks ---------------------------------
+#
+# Opening an SMTP connection (TCP, greeting, EHLO; TLS and login at a provider) cost more than
+# sending a message on it. So the worker keeps the connection it sent on for the next task: for
+# NOTIFICATIONS_MAIL_KEEP_SECONDS at most since its last use (0: closed after each send, as
+# before), with the same backend settings, and an SMTP connection idle for longer than
+# MAIL_CHECK_AFTER_SECONDS must still answer NOOP (a server may have dropped it meanwhile:
+# then a new one, and no email fails for it). A connection broken by a send is closed and never
+# kept. The pool child closes it at its shutdown (notifications/tasks.py); a forked child
+# forgets its parent's (the socket is the parent's: a QUIT from the child would end it).
+
+MAIL_CHECK_AFTER_SECONDS = 1.0
+
+
+class _KeptMail(threading.local):
+    mail = None
+    key: tuple = ()
+    used_at = 0.0
+
+
+_kept = _KeptMail()
+os.register_at_fork(after_in_child=lambda: setattr(_kept, "mail", None))
+
+
+def _mail_settings() -> tuple:
+    return (
+        settings.EMAIL_BACKEND,
+        settings.EMAIL_HOST,
+        settings.EMAIL_PORT,
+        settings.EMAIL_HOST_USER,
+        settings.EMAIL_USE_TLS,
+        settings.EMAIL_USE_SSL,
+    )
+
+
+def open_mail_connection():
+    """An open connection of the email backend: the one kept from the last send when it may
+    serve again (above), else a new one (raising what opening raises). The caller owns it until
+    it gives it back with keep_mail_connection."""
+    mail, _kept.mail = _kept.mail, None
+    if mail is not None:
+        idle = time.monotonic() - _kept.used_at
+        if (
+            _kept.key == _mail_settings()
+            and idle < settings.NOTIFICATIONS_MAIL_KEEP_SECONDS
+            and (idle < MAIL_CHECK_AFTER_SECONDS or _still_answers(mail))
+        ):
+            return mail
+        _close_quietly(mail)
+    mail = get_connection()
+    mail.open()
+    return mail
+
+
+def keep_mail_connection(mail) -> None:
+    """Done with `mail` for now: kept for the next send, or closed when keeping is off. One
+    whose SMTP session is gone (closed after a broken send) is not kept."""
+    if settings.NOTIFICATIONS_MAIL_KEEP_SECONDS <= 0 or getattr(mail, "connection", True) is None:
+        _close_quietly(mail)
+        return
+    previous, _kept.mail = _kept.mail, mail
+    if previous is not None and previous is not mail:
+        _close_quietly(previous)
+    _kept.key, _kept.used_at = _mail_settings(), time.monotonic()
+
+
+def close_mail_connection() -> None:
+    """Close the kept connection (the pool child's shutdown)."""
+    mail, _kept.mail = _kept.mail, None
+    if mail is not None:
+        _close_quietly(mail)
+
+
+@contextlib.contextmanager
+def mail_connection():
+    mail = open_mail_connection()
+    try:
+        yield mail
+    finally:
+        keep_mail_connection(mail)
+
+
+def _still_answers(mail) -> bool:
+    """An SMTP session still there (NOOP answered 250); other backends (an HTTP API's session,
+    which checks its own sockets) are taken as they are."""
+    noop = getattr(getattr(mail, "connection", None), "noop", None)
+    if noop is None:
+        return True
+    try:
+        return noop()[0] == 250
+    except Exception:
+        return False
+
+
+def _close_quietly(mail) -> None:
+    # The messages have gone (or not) whatever QUIT answers: a failed close changes nothing.
+    with contextlib.suppress(Exception):
+        mail.close()
 
 
 def _record_sent(sent: list, outcomes: dict[int, Outcome]) -> None:

@@ -12,10 +12,16 @@ import threading
 import time
 
 from celery import current_app, shared_task
+from celery.signals import worker_process_shutdown
 from django.conf import settings
 from kombu.exceptions import OperationalError
 
-from notifications.delivery import deliver_batch, deliver_notification, notifications_sweep
+from notifications.delivery import (
+    close_mail_connection,
+    deliver_batch,
+    deliver_notification,
+    notifications_sweep,
+)
 from notifications.webhook_delivery import deliver_webhook, webhooks_sweep
 
 logger = logging.getLogger(__name__)
@@ -135,10 +141,17 @@ def _publish(task, args: tuple, countdown: float | None, even_if_broker_down: bo
 # the hard one, so the sweep never takes a row back from a worker still sending it.
 @shared_task(acks_late=True, ignore_result=True, soft_time_limit=60, time_limit=90)
 def send_notification(notification_id: int) -> str:
-    outcome = deliver_notification(notification_id=notification_id)
+    """Send the row, and other due rows with it (NOTIFICATIONS_COALESCE): each one put back
+    for a retry is published again with its countdown."""
+    outcome = deliver_notification(
+        notification_id=notification_id, coalesce=settings.NOTIFICATIONS_COALESCE
+    )
+    retries = outcome.along.retries if outcome.along is not None else ()
     if outcome.retry_in is not None:
+        retries = ((notification_id, outcome.retry_in), *retries)
+    for pk, delay in retries:
         # If the broker cannot take it, the row is queued with its time: the sweep retries it.
-        publish_send(notification_id, countdown=outcome.retry_in)
+        publish_send(pk, countdown=delay)
     return outcome.status
 
 
@@ -164,6 +177,12 @@ def post_webhook(delivery_id: int) -> str:
         # If the broker cannot take it, the row is queued with its time: the sweep retries it.
         publish_webhook(delivery_id, countdown=outcome.retry_in)
     return outcome.status
+
+
+@worker_process_shutdown.connect
+def close_kept_mail_connection(**kwargs):
+    """A pool child stopping says QUIT to its kept mail connection (delivery.py)."""
+    close_mail_connection()
 
 
 @shared_task(ignore_result=True)
