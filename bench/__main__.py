@@ -299,14 +299,16 @@ def wrk(server: Server, page: Page, seconds: int) -> dict:
     out = subprocess.run(
         [*command, server.base + page.path], cwd=ROOT, env=env, capture_output=True, text=True
     )
-    if page.post_list is not None:
-        post_reset(server)  # its returns deleted before any other page's run, a fresh list
     line = next((x for x in out.stdout.splitlines() if x.startswith("BENCH ")), None)
     if line is None:
         raise SystemExit(f"wrk failed on {page.name}: {out.stdout}{out.stderr}")
     result = json.loads(line[6:])
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
     _drain(result, seconds)
+    if page.post_list is not None:
+        # After the drain (a request left in flight still makes its return): its returns
+        # deleted before any other page's run, and a fresh list for its next run.
+        post_reset(server)
     return result
 
 
