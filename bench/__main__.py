@@ -7,7 +7,9 @@ HTTP by gunicorn with the production settings, at a small and a big number of re
 
 Two PostgreSQL databases (returns_bench_small, returns_bench_big) are loaded by `generate_load_data`
 (--reuse keeps them when they already hold that many returns), then bench/prepare.py makes the
-staff user, the customer and the API key and lists the pages. Two gunicorn servers (2 sync
+staff user, the customer and the API key and lists the pages (and the portal's create-return
+POST: an order and a session with its draft for each request, its returns deleted after every
+run). Two gunicorn servers (2 sync
 workers each, DEBUG=false) serve them on 127.0.0.1, as behind an HTTPS proxy (X-Forwarded-Proto)
 with BENCH_VIEWS=true: the logged-in minimal page and the query-count header. wrk loads each
 page for --seconds with the session cookie of a logged-in user (or the API key), small and big
