@@ -5,16 +5,16 @@ HTTP by gunicorn with the production settings, at a small and a big number of re
     make bench BENCH_RETURNS=1000000        # vs a million
     .venv/bin/python -m bench --big 100000 --seconds 3 --rounds 5 --reuse
 
-Two PostgreSQL databases (returns_bench_small, returns_bench_big) are loaded by `generate_load_data`
-(--reuse keeps them when they already hold that many returns), then bench/prepare.py makes the
-staff user, the customer and the API key and lists the pages (and the portal's create-return
-POST: an order and a session with its draft for each request, its returns deleted after every
-run). Two gunicorn servers (2 sync
-workers each, DEBUG=false) serve them on 127.0.0.1, as behind an HTTPS proxy (X-Forwarded-Proto)
-with BENCH_VIEWS=true: the logged-in minimal page and the query-count header. wrk loads each
-page for --seconds with the session cookie of a logged-in user (or the API key), small and big
-in turn, --rounds times, the order swapped each round; every figure is the median over the
-rounds of a ratio whose two sides were measured side by side, so the machine's speed cancels:
+Two PostgreSQL databases (returns_bench_small, returns_bench_big) are loaded by
+`generate_load_data` (--reuse keeps them when they already hold that many returns), then
+bench/prepare.py makes the staff user, the customer and the API key and lists the pages (and the
+portal's create-return POST: an order and a session with its draft for each request, its returns
+deleted after every run). Two gunicorn servers (2 sync workers each, DEBUG=false) serve them on
+127.0.0.1, as behind an HTTPS proxy (X-Forwarded-Proto) with BENCH_VIEWS=true: the logged-in
+minimal page and the query-count header. wrk loads each page for --seconds with the session cookie
+of a logged-in user (or the API key), small and big in turn, --rounds times, the order swapped each
+round; every figure is the median over the rounds of a ratio whose two sides were measured side by
+side, so the machine's speed cancels:
 
 1. p95 at big / p95 at small (goal <= 1.25);
 2. requests/s at big / the minimal page's at big (goals per kind of page, TARGETS);
@@ -247,9 +247,10 @@ def pages(server: Server) -> list[Page]:
     found.append(
         Page("portal guest lookup", "/lookup/", guest_headers, "portal", "minimal (customer)", body)
     )
-    # Its path is each request's (the list's); this one only names it.
-    found.append(Page(POST_PAGE, "/orders/", [], "portal POST", "minimal (customer)"))
-    found[-1].post_list = post_list(server)
+    # Each request's path is the list's; this one only names the page.
+    post = Page(POST_PAGE, "/orders/", [], "portal POST", "minimal (customer)")
+    post.post_list = post_list(server)
+    found.append(post)
     return found
 
 
