@@ -59,9 +59,9 @@ def _acting_as(request, order: Order) -> dict:
 
 class _OrderReads:
     """The order's lines and the active rules, read once for a request of the form or its
-    confirm, and the rules' verdict before anything is chosen, asked once for the eligibility
-    and the form (each read them before: 6 of a confirm's 40 queries); return_request reads
-    them again, under the order's lock."""
+    confirm (the lines' quantities left, the form, the rules), and the rules' verdict before
+    anything is chosen, asked once for the eligibility and the form (each read them before: 7
+    of a confirm's 40 queries); return_request reads them again, under the order's lock."""
 
     def __init__(self, order: Order, shop_settings: ShopSettings):
         self.order = order
@@ -128,7 +128,10 @@ def _draft(request, order: Order) -> dict | None:
 def _eligible_or_redirect(request, reads: _OrderReads):
     order = reads.order
     eligibility = return_eligibility(
-        order, reads.shop_settings, blocked=lambda: reads.before_choosing.blocked
+        order,
+        reads.shop_settings,
+        blocked=lambda: reads.before_choosing.blocked,
+        lines=reads.lines,  # the form shows them: their quantities not read apart
     )
     if eligibility.returnable:
         return eligibility, None

@@ -12,14 +12,14 @@ from tests.portal.helpers import form_data
 
 pytestmark = pytest.mark.django_db
 
-# The page: session, user, customer, the order, the form's return, shop settings, what is held
-# and the lines' quantities, the rules, the lines with their products, exchangeable variants,
-# reasons (12; 18 before the lines and the rules were read once a request). return_request,
-# in its savepoint: the order locked, the key's return, shop settings, the lines, the reasons,
-# what is held and the lines' quantities, the rules, the return, its line, its event, the
-# webhooks, the email's key, its row in a savepoint (18 with the savepoints; 19 before the
-# rules took the checked lines). The session without the draft (3). 40 before in all.
-CONFIRM_QUERIES = 33
+# The page: session, user, customer, the order, the form's return, shop settings, the lines
+# with their products, what is held, the rules, exchangeable variants, reasons (11; 18 before
+# the lines and the rules were read once a request). return_request, in its savepoint: the
+# order locked, the key's return, shop settings, the lines, the reasons, what is held, the
+# rules, the return, its line, its event, the webhooks, the email's key, its row in a savepoint
+# (17 with the savepoints; 19 before the rules and the quantities took the lines it read). The
+# session without the draft (3). 40 before in all.
+CONFIRM_QUERIES = 31
 
 
 def _confirm(client, order, reason="wrong-size"):
