@@ -5,14 +5,16 @@ HTTP by gunicorn with the production settings, at a small and a big number of re
     make bench BENCH_RETURNS=1000000        # vs a million
     .venv/bin/python -m bench --big 100000 --seconds 3 --rounds 5 --reuse
 
-Two PostgreSQL databases (returns_bench_small, returns_bench_big) are loaded by `generate_load_data`
-(--reuse keeps them when they already hold that many returns), then bench/prepare.py makes the
-staff user, the customer and the API key and lists the pages. Two gunicorn servers (2 sync
-workers each, DEBUG=false) serve them on 127.0.0.1, as behind an HTTPS proxy (X-Forwarded-Proto)
-with BENCH_VIEWS=true: the logged-in minimal page and the query-count header. wrk loads each
-page for --seconds with the session cookie of a logged-in user (or the API key), small and big
-in turn, --rounds times, the order swapped each round; every figure is the median over the
-rounds of a ratio whose two sides were measured side by side, so the machine's speed cancels:
+Two PostgreSQL databases (returns_bench_small, returns_bench_big) are loaded by
+`generate_load_data` (--reuse keeps them when they already hold that many returns), then
+bench/prepare.py makes the staff user, the customer and the API key and lists the pages (and the
+portal's create-return POST: an order and a session with its draft for each request, its returns
+deleted after every run). Two gunicorn servers (2 sync workers each, DEBUG=false) serve them on
+127.0.0.1, as behind an HTTPS proxy (X-Forwarded-Proto) with BENCH_VIEWS=true: the logged-in
+minimal page and the query-count header. wrk loads each page for --seconds with the session cookie
+of a logged-in user (or the API key), small and big in turn, --rounds times, the order swapped each
+round; every figure is the median over the rounds of a ratio whose two sides were measured side by
+side, so the machine's speed cancels:
 
 1. p95 at big / p95 at small (goal <= 1.25);
 2. requests/s at big / the minimal page's at big (goals per kind of page, TARGETS);
@@ -39,6 +41,8 @@ from urllib.parse import urlencode
 import psycopg
 import requests
 
+from bench.prepare import POST_EMAIL, POST_ORDERS
+
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 PG_SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
@@ -47,7 +51,14 @@ PORTS = {"small": 8711, "big": 8712}  # --ports changes them
 FLAT_GOAL = 1.25
 PSS_GOAL_MB = 90
 # requests/s against the minimal page's, by kind of page (issue 17).
-TARGETS = {"back-office list": 0.30, "a return's page": 0.45, "portal": 0.45, "API list": 0.40}
+TARGETS = {
+    "back-office list": 0.30,
+    "a return's page": 0.45,
+    "portal": 0.45,
+    "portal POST": 0.33,  # the create-return POST, with its enqueue
+    "API list": 0.40,
+}
+POST_PAGE = "portal create return (POST)"
 LOG_DIR = ROOT / "var" / "bench"
 
 
@@ -59,6 +70,7 @@ class Server:
     process: subprocess.Popen | None = None
     plan: dict = field(default_factory=dict)
     headers: dict[str, list[str]] = field(default_factory=dict)
+    post_orders: int = POST_ORDERS
 
     @property
     def base(self) -> str:
@@ -95,9 +107,14 @@ def production_env(server: Server) -> dict[str, str]:
 
 
 def _returns_in(database: str) -> int | None:
+    """The loaded returns: without the create-return POST's (its customer's), should a run have
+    stopped before deleting them."""
+    bench_returns = """SELECT count(*) FROM returns_return r JOIN shop_order o ON o.id = r.order_id
+        JOIN shop_customer c ON c.id = o.customer_id WHERE c.email = %s"""
     try:
         with psycopg.connect(f"{PG_SERVER}/{database}") as conn:
-            return conn.execute("SELECT count(*) FROM returns_return").fetchone()[0]
+            query = f"SELECT (SELECT count(*) FROM returns_return) - ({bench_returns})"
+            return conn.execute(query, [POST_EMAIL]).fetchone()[0]
     except psycopg.Error:
         return None
 
@@ -122,10 +139,24 @@ def load(server: Server, reuse: bool) -> None:
 
 def prepare(server: Server) -> None:
     env = {**os.environ, "DATABASE_URL": server.database_url, "VAR_DIR": str(LOG_DIR)}
-    out = subprocess.run(
-        [PYTHON, "-m", "bench.prepare"], cwd=ROOT, env=env, check=True, capture_output=True
-    )
+    command = [PYTHON, "-m", "bench.prepare", "--post-orders", str(server.post_orders)]
+    out = subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
     server.plan = json.loads(out.stdout)
+
+
+def post_list(server: Server) -> Path:
+    return LOG_DIR / f"post-{server.name}.tsv"
+
+
+def post_reset(server: Server) -> None:
+    """The create-return POST's returns deleted and a fresh list of its requests written (one
+    session with its draft per order): after every run of it, so that no other page's run nor
+    the next --reuse sees its returns (bench/prepare.py). With the servers' settings: the
+    sessions are signed with their SECRET_KEY."""
+    env = production_env(server)
+    command = [PYTHON, "-m", "bench.prepare", "--post-orders", str(server.post_orders)]
+    command += ["--post", str(post_list(server))]
+    subprocess.run(command, cwd=ROOT, env=env, check=True)
 
 
 def start(server: Server) -> None:
@@ -194,6 +225,7 @@ class Page:
     kind: str
     minimal: str
     body: str | None = None
+    post_list: Path | None = None  # the create-return POST: its requests, each used once
 
 
 def pages(server: Server) -> list[Page]:
@@ -215,11 +247,17 @@ def pages(server: Server) -> list[Page]:
     found.append(
         Page("portal guest lookup", "/lookup/", guest_headers, "portal", "minimal (customer)", body)
     )
+    # Each request's path is the list's; this one only names the page.
+    post = Page(POST_PAGE, "/orders/", [], "portal POST", "minimal (customer)")
+    post.post_list = post_list(server)
+    found.append(post)
     return found
 
 
 def probe(server: Server, page: Page) -> int:
     """One request: it must answer 200 (a redirect for the lookup); its number of queries."""
+    if page.post_list is not None:
+        return _probe_post(server, page)
     headers = dict(h.split(": ", 1) for h in page.headers) | PROXY
     if page.body:
         headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -234,6 +272,21 @@ def probe(server: Server, page: Page) -> int:
     return int(answer.headers["X-Bench-Queries"])
 
 
+def _probe_post(server: Server, page: Page) -> int:
+    """The first create-return POST of a fresh list: a redirect to the new return's page."""
+    assert page.post_list is not None
+    post_reset(server)
+    cookie, path, body = page.post_list.read_text().splitlines()[0].split("\t")
+    url = server.base + path
+    headers = {"Cookie": cookie, "Referer": url.replace("http://", "https://"), **PROXY}
+    headers["Content-Type"] = "application/x-www-form-urlencoded"
+    answer = requests.post(url, headers=headers, data=body, allow_redirects=False, timeout=120)
+    if answer.status_code != 302 or not answer.headers["Location"].startswith("/returns/"):
+        raise SystemExit(f"{server.name} {page.name}: {answer.status_code}, not a new return")
+    post_reset(server)
+    return int(answer.headers["X-Bench-Queries"])
+
+
 def wrk(server: Server, page: Page, seconds: int) -> dict:
     # As many connections as workers: no request waits in the listen queue, so the latency is
     # the page's, and the workers are busy all the time (the ceiling).
@@ -243,6 +296,9 @@ def wrk(server: Server, page: Page, seconds: int) -> dict:
     env = {**os.environ}
     if page.body:
         env |= {"BENCH_METHOD": "POST", "BENCH_BODY": page.body}
+    if page.post_list is not None:
+        env |= {"BENCH_LIST": str(page.post_list), "BENCH_EXPECT": "/returns/"}
+        env |= {"BENCH_THREADS": "2"}
     out = subprocess.run(
         [*command, server.base + page.path], cwd=ROOT, env=env, capture_output=True, text=True
     )
@@ -252,6 +308,10 @@ def wrk(server: Server, page: Page, seconds: int) -> dict:
     result = json.loads(line[6:])
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
     _drain(result, seconds)
+    if page.post_list is not None:
+        # After the drain (a request left in flight still makes its return): its returns
+        # deleted before any other page's run, and a fresh list for its next run.
+        post_reset(server)
     return result
 
 
@@ -419,8 +479,10 @@ def main() -> int:
         parser.error("--rounds must be at least 5: each figure is a median of 5 alternations")
     small_port, big_port = (int(port) for port in args.ports.split(","))
     PORTS.update(small=small_port, big=big_port)
-    small = Server("small", f"{args.databases}_small", args.small)
-    big = Server("big", f"{args.databases}_big", args.big)
+    # Orders enough for one run of the create-return POST at 500 requests/s.
+    post_orders = max(POST_ORDERS, 500 * args.seconds)
+    small = Server("small", f"{args.databases}_small", args.small, post_orders=post_orders)
+    big = Server("big", f"{args.databases}_big", args.big, post_orders=post_orders)
     started = datetime.now(UTC)
     for server in (small, big):
         load(server, args.reuse)

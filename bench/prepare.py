@@ -2,6 +2,16 @@
 bench.prepare`): the people the suite logs in as (staff, a customer with a return sent back
 with a label), an API key, and the pages to load, printed as JSON for bench/__main__.py.
 
+The portal's create-return POST (the confirm of a draft: it makes a return and enqueues its
+email) needs an order with a returnable unit and a session holding its draft for every request.
+A customer of its own (POST_EMAIL, so no other page reads its data) has POST_ORDERS delivered
+orders of one line each, placed before every loaded order (last in the orders list, never the
+guest lookup's), delivered yesterday (the window open whatever the day). `--post FILE` then
+deletes that customer's returns and writes one request a line to FILE (cookie, path, body: a
+fresh session with a draft for each order): bench/wrk.lua sends them in turn, each the same
+work at any size, and bench/__main__.py runs it again after every run so that the suite's
+return count (`_returns_in`) and the other pages never see the bench's returns.
+
 The overview's filters and sortable columns are read from its admin (a ChangeList built for the
 staff user), so a filter or column added later is measured without touching the bench."""
 
@@ -15,6 +25,13 @@ ROOT = Path(__file__).resolve().parents[1]
 STAFF_EMAIL = "bench-staff@bench.example"
 CUSTOMER_PASSWORD = "bench-customer-password"
 STAFF_PASSWORD = "bench-staff-password-2026"
+POST_EMAIL = "bench-post@bench.example"
+POST_PASSWORD = "bench-post-password-2026"
+POST_ORDERS = 1000  # enough for one run of --seconds 2 at 500 requests/s
+POST_ORDER_PREFIX = "BENCH-POST-"
+# Made up: Django accepts a 32-character secret as both the cookie and the form's token.
+POST_CSRF = "benchpostcsrftoken0123456789abcd"
+POST_SESSION_PREFIX = "benchpost"  # the sessions a reset deletes
 
 
 def _setup() -> None:
@@ -95,7 +112,133 @@ def _sortable(changelist, name: str) -> bool:
     return True
 
 
-def main() -> None:
+def _post_customer():
+    from shop.models import Customer, User
+
+    user = User.objects.filter(email=POST_EMAIL).first() or User.objects.create_user(
+        POST_EMAIL, POST_PASSWORD
+    )
+    customer, _ = Customer.objects.get_or_create(
+        email=POST_EMAIL, defaults={"user": user, "language": "en", "country": "FR"}
+    )
+    return customer
+
+
+def _post_orders(count: int) -> list:
+    """The POST customer's orders, made up to `count` (idempotent), delivered yesterday."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.db import transaction
+    from django.db.models import Min
+    from django.utils import timezone
+
+    from shop.models import Order, OrderLine, Variant
+
+    customer = _post_customer()
+    orders = customer.orders.all()
+    have = orders.count()
+    yesterday = timezone.now() - timedelta(days=1)
+    if have < count:
+        first = Order.objects.exclude(customer=customer).aggregate(at=Min("placed_at"))["at"]
+        placed = (first or yesterday) - timedelta(days=1)
+        variant = Variant.objects.order_by("id").first()
+        price = Decimal("20.00")
+        with transaction.atomic():
+            made = Order.objects.bulk_create(
+                Order(
+                    number=f"{POST_ORDER_PREFIX}{index:06d}",
+                    customer=customer,
+                    email=POST_EMAIL,
+                    status=Order.Status.DELIVERED,
+                    shipping_country="FR",
+                    shipping_postcode="75001",
+                    shipping_address="1 rue du Banc",
+                    placed_at=placed,
+                    delivered_at=yesterday,
+                    amount_paid=price,
+                )
+                for index in range(have, count)
+            )
+            OrderLine.objects.bulk_create(
+                OrderLine(order=order, variant=variant, quantity=1, unit_price_paid=price)
+                for order in made
+            )
+    orders.update(delivered_at=yesterday)
+    return list(orders.order_by("number").prefetch_related("lines")[:count])
+
+
+def _post_reason() -> str:
+    """A reason the form accepts without a detail or photos."""
+    from returns.models import ReturnReason
+
+    reasons = ReturnReason.objects.filter(active=True, needs_detail=False, needs_photos=False)
+    return reasons.order_by("position", "id").values_list("code", flat=True)[0]
+
+
+def post_reset(customer):
+    """The POST customer's returns (with their lines, events and emails) and sessions deleted;
+    its user."""
+    from django.contrib.sessions.models import Session
+
+    from returns.models import Return
+
+    Return.objects.filter(order__customer=customer).delete()
+    Session.objects.filter(session_key__startswith=POST_SESSION_PREFIX).delete()
+    return customer.user
+
+
+def post_requests(count: int) -> list[tuple[str, str, str]]:
+    """The POST customer's returns deleted (a run's), then one confirm an order: its session (a
+    fresh one, logged in, holding the order's draft), its path and its form's body."""
+    from datetime import timedelta
+
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+    from django.utils.crypto import get_random_string
+
+    from portal.views.returns import DRAFT_KEY
+    from returns.models import Return
+
+    orders = _post_orders(count)
+    user = post_reset(orders[0].customer)
+    reason, store = _post_reason(), SessionStore()
+    expire = timezone.now() + timedelta(days=1)
+    sessions, lines = [], []
+    for order in orders:
+        line = order.lines.all()[0]
+        data = {
+            SESSION_KEY: str(user.pk),
+            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+            HASH_SESSION_KEY: user.get_session_auth_hash(),
+            DRAFT_KEY: {
+                "order": order.pk,
+                "data": {
+                    "refund_mode": Return.RefundMode.MONEY_BACK,
+                    "delivery_option": Return.DeliveryOption.LABEL,
+                    "customer_comment": "",
+                    f"line-{line.pk}-quantity": "1",
+                    f"line-{line.pk}-reason": reason,
+                    f"line-{line.pk}-detail": "",
+                },
+                "token": "bench-post-draft-" + get_random_string(16),
+            },
+        }
+        key = POST_SESSION_PREFIX + get_random_string(23, "abcdefghijklmnopqrstuvwxyz0123456789")
+        sessions.append(
+            Session(session_key=key, session_data=store.encode(data), expire_date=expire)
+        )
+        cookie = f"csrftoken={POST_CSRF}; sessionid={key}"
+        lines.append(
+            (cookie, f"/orders/{order.number}/return/confirm/", f"csrfmiddlewaretoken={POST_CSRF}")
+        )
+    Session.objects.bulk_create(sessions)
+    return lines
+
+
+def main(post_orders: int = POST_ORDERS) -> None:
     _setup()
     from django.utils import translation
 
@@ -108,7 +251,10 @@ def main() -> None:
     staff = _staff()
     newest = Return.objects.order_by("-created_at", "-id").first()
     mine = _customer_return()
-    guest = Order.objects.exclude(customer=mine.order.customer).order_by("-placed_at").first()
+    post = _post_orders(post_orders)[0].customer
+    post_reset(post)  # a run stopped before deleting its returns
+    others = Order.objects.exclude(customer__in=[mine.order.customer, post])
+    guest = others.order_by("-placed_at").first()
     _key, secret = api_key_create(name="bench", scopes=list(ALL_SCOPES), created_by=staff)
     staff_pages = {
         "back-office home": "/admin/",
@@ -137,11 +283,28 @@ def main() -> None:
             "api_key": secret,
             "guest": {"order_number": guest.number, "email_or_postcode": guest.email},
             "pages": {"staff": staff_pages, "customer": customer_pages, "api": api_pages},
-            "returns": Return.objects.count(),
+            "returns": Return.objects.exclude(order__customer=post).count(),
+            "post": {"email": POST_EMAIL, "orders": post_orders},
         },
         sys.stdout,
     )
 
 
+def write_post_requests(path: str, count: int) -> None:
+    """`--post FILE`: the lines bench/wrk.lua reads, tab-separated."""
+    _setup()
+    lines = post_requests(count)
+    Path(path).write_text("".join("\t".join(line) + "\n" for line in lines))
+
+
 if __name__ == "__main__":
-    main()
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--post-orders", type=int, default=POST_ORDERS)
+    parser.add_argument("--post", default="", help="Write the create-return POSTs to this file.")
+    args = parser.parse_args()
+    if args.post:
+        write_post_requests(args.post, args.post_orders)
+    else:
+        main(args.post_orders)

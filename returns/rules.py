@@ -208,6 +208,7 @@ def evaluate_rules(
     shop_settings: ShopSettings | None = None,
     delivery_option: str | None = None,
     our_fault_codes: Collection[str] | None = None,
+    order_lines: Iterable[OrderLine] | None = None,
 ) -> RuleOutcome:
     """The rules' verdict on returning `lines` of `order` through `channel`.
 
@@ -217,6 +218,9 @@ def evaluate_rules(
     is not known. `rules` defaults to the active rules in order. `delivery_option` is the one
     chosen (None: not chosen yet, counted as sent back with a label). `our_fault_codes`: the
     reasons that are our fault among `reason_codes` (None: read from the reasons).
+    `order_lines`: the order's lines with their variants and products, when the caller has read
+    them already (every line when `lines` is None, at least those of `lines` otherwise; None:
+    read here).
     """
     rules = active_rules() if rules is None else rules
     shop_settings = shop_settings or ShopSettings.load()
@@ -224,7 +228,7 @@ def evaluate_rules(
     codes = reason_codes or {}
     if our_fault_codes is None:
         our_fault_codes = _our_fault_codes(codes.values())
-    chosen = _lines(order, lines, codes, set(our_fault_codes))
+    chosen = _lines(order, lines, codes, set(our_fault_codes), order_lines)
     checks: list[RuleCheck | None] = [
         None
         if rule.kind == RuleKind.POSTAGE
@@ -275,11 +279,15 @@ def _way_back(
 
 
 def _lines(
-    order: Order, lines, reason_codes: Mapping[int, str], our_fault_codes: set[str]
+    order: Order,
+    lines,
+    reason_codes: Mapping[int, str],
+    our_fault_codes: set[str],
+    read: Iterable[OrderLine] | None = None,
 ) -> list[_Line]:
-    order_lines = {
-        line.pk: line for line in order.lines.select_related("variant__product").order_by("id")
-    }
+    if read is None:
+        read = order.lines.select_related("variant__product").order_by("id")
+    order_lines = {line.pk: line for line in sorted(read, key=lambda line: line.pk)}
     if lines is None:
         pairs = [(line, line.quantity) for line in order_lines.values()]
     else:

@@ -4,6 +4,7 @@ The scope (portal.selectors.orders.PortalScope) is the logged-in customer's orde
 guest's one verified order: a return of any other order is not found, whatever its RMA number.
 """
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,21 +23,28 @@ from returns.models import (
     ReturnReason,
     ReturnStatus,
 )
-from returns.rules import blocked_lines_for_portal
+from returns.rules import BlockedLine, blocked_lines_for_portal
 from returns.selectors import returnable_quantities
-from shop.models import Order, ShopSettings
+from shop.models import Order, OrderLine, ShopSettings
 
 
-def return_eligibility(order: Order, shop_settings: ShopSettings) -> policy.Returnability:
+def return_eligibility(
+    order: Order,
+    shop_settings: ShopSettings,
+    blocked: Callable[[], Mapping[int, BlockedLine]] | None = None,
+    lines: Iterable[OrderLine] | None = None,
+) -> policy.Returnability:
     """What the order page and the request form say about returns: the policy's answer for the
     portal, with the quantities left and the rules' blocks it needs. return_request asks the
-    policy again on submission."""
+    policy again on submission. `blocked`: the rules' blocks when the caller evaluates the
+    rules anyway (returns.rules.blocked_lines_for_portal's answer); `lines`: the order's lines,
+    when the caller reads them anyway."""
     return policy.returnability(
         order,
         shop_settings,
         channel=Return.Channel.PORTAL,
-        remaining=returnable_quantities(order),
-        blocked=lambda: blocked_lines_for_portal(order, shop_settings=shop_settings),
+        remaining=returnable_quantities(order, lines=lines),
+        blocked=blocked or (lambda: blocked_lines_for_portal(order, shop_settings=shop_settings)),
     )
 
 

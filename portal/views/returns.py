@@ -6,6 +6,7 @@ a 404) and calls one service; return_request and return_cancel check every rule 
 
 import secrets
 from dataclasses import replace
+from functools import cached_property
 
 from django.contrib import messages
 from django.db.models import prefetch_related_objects
@@ -30,7 +31,7 @@ from refunds.money import money_for_returns
 from refunds.quotes import quote_preview
 from returns import policy
 from returns.models import MAX_PHOTOS_PER_LINE, Return
-from returns.rules import evaluate_rules
+from returns.rules import RuleOutcome, active_rules, evaluate_rules
 from returns.selectors import return_of_form
 from returns.selectors.exchanges import exchange_offers
 from returns.selectors.labels import read_parcel_statement
@@ -56,11 +57,46 @@ def _acting_as(request, order: Order) -> dict:
     return {"actor": None, "guest_order_verified": True}
 
 
-def _form(order: Order, shop_settings: ShopSettings, returnable: dict[int, int], **kwargs):
-    # What the return rules say before anything is chosen: the items they refuse (with why),
-    # and whether they send everything in store.
-    rules = evaluate_rules(order, channel=Return.Channel.PORTAL, shop_settings=shop_settings)
-    lines = order_lines(order)
+class _OrderReads:
+    """The order's lines and the active rules, read once for a request of the form or its
+    confirm (the lines' quantities left, the form, the rules), and the rules' verdict before
+    anything is chosen, asked once for the eligibility and the form (each read them before: 7
+    of a confirm's 40 queries); return_request reads them again, under the order's lock."""
+
+    def __init__(self, order: Order, shop_settings: ShopSettings):
+        self.order = order
+        self.shop_settings = shop_settings
+
+    @cached_property
+    def lines(self) -> list:
+        return order_lines(self.order)
+
+    @cached_property
+    def rules(self) -> list:
+        return active_rules()
+
+    def evaluate(self, **chosen) -> RuleOutcome:
+        """The rules' verdict for the portal (returns.rules.evaluate_rules)."""
+        return evaluate_rules(
+            self.order,
+            channel=Return.Channel.PORTAL,
+            shop_settings=self.shop_settings,
+            rules=self.rules,
+            order_lines=self.lines,
+            **chosen,
+        )
+
+    @cached_property
+    def before_choosing(self) -> RuleOutcome:
+        """What the rules say before anything is chosen: the items they refuse (with why), and
+        whether they send everything in store (blocked_lines_for_portal's question)."""
+        return self.evaluate()
+
+
+def _form(reads: _OrderReads, returnable: dict[int, int], **kwargs):
+    order, shop_settings = reads.order, reads.shop_settings
+    rules = reads.before_choosing
+    lines = reads.lines
     # What may be asked in exchange for the items that may be returned (read only when the
     # shop offers exchanges), per line; the form checks each item against the units chosen.
     returnable_lines = [
@@ -89,8 +125,14 @@ def _draft(request, order: Order) -> dict | None:
     return draft["data"] if draft and draft.get("order") == order.pk else None
 
 
-def _eligible_or_redirect(request, order: Order, shop_settings: ShopSettings):
-    eligibility = return_eligibility(order, shop_settings)
+def _eligible_or_redirect(request, reads: _OrderReads):
+    order = reads.order
+    eligibility = return_eligibility(
+        order,
+        reads.shop_settings,
+        blocked=lambda: reads.before_choosing.blocked,
+        lines=reads.lines,  # the form shows them: their quantities not read apart
+    )
     if eligibility.returnable:
         return eligibility, None
     request.session.pop(DRAFT_KEY, None)
@@ -119,11 +161,12 @@ def _render_form(request, order, form, shop_settings, status=200):
 def return_request_form(request, number):
     order = order_or_404(request, number)
     shop_settings = ShopSettings.load()
-    eligibility, refusal = _eligible_or_redirect(request, order, shop_settings)
+    reads = _OrderReads(order, shop_settings)
+    eligibility, refusal = _eligible_or_redirect(request, reads)
     if refusal:
         return refusal
     if request.method == "POST":
-        form = _form(order, shop_settings, eligibility.remaining, data=request.POST)
+        form = _form(reads, eligibility.remaining, data=request.POST)
         if form.is_valid():
             request.session[DRAFT_KEY] = {
                 "order": order.pk,
@@ -132,7 +175,7 @@ def return_request_form(request, number):
             }
             return redirect("return_confirm", number=order.number)
         return _render_form(request, order, form, shop_settings)
-    form = _form(order, shop_settings, eligibility.remaining, initial=_draft(request, order))
+    form = _form(reads, eligibility.remaining, initial=_draft(request, order))
     return _render_form(request, order, form, shop_settings)
 
 
@@ -144,7 +187,8 @@ def return_request_confirm(request, number):
         if sent is not None:  # confirmed again once sent: the draft's return, not a refusal
             return redirect("return_detail", rma_number=sent.rma_number)
     shop_settings = ShopSettings.load()
-    eligibility, refusal = _eligible_or_redirect(request, order, shop_settings)
+    reads = _OrderReads(order, shop_settings)
+    eligibility, refusal = _eligible_or_redirect(request, reads)
     if refusal:
         return refusal
     draft = _draft(request, order)
@@ -152,7 +196,7 @@ def return_request_confirm(request, number):
         return redirect("return_request", number=order.number)
     # The draft is checked again as if just typed: quantities, reasons or settings may have
     # changed since, and the session is no proof of anything.
-    form = _form(order, shop_settings, eligibility.remaining, data=draft)
+    form = _form(reads, eligibility.remaining, data=draft)
     if not form.is_valid():
         messages.error(
             request,
@@ -160,13 +204,12 @@ def return_request_confirm(request, number):
         )
         return _render_form(request, order, form, shop_settings)
     # The rules on the chosen items and reasons: a refusal is told now, not after confirming.
-    rules = evaluate_rules(
-        order,
-        channel=Return.Channel.PORTAL,
-        shop_settings=shop_settings,
+    rules = reads.evaluate(
         lines=list(form.quantities().items()),
         reason_codes=form.reason_codes(),
         delivery_option=form.cleaned_data["delivery_option"],
+        # The form accepts only active reasons, read already: those that are our fault.
+        our_fault_codes={code for code, reason in form.reasons.items() if reason.our_fault},
     )
     if rules.blocked:
         messages.error(request, " ".join(rules.blocked_messages()))

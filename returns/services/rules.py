@@ -43,6 +43,8 @@ def apply_rules(
         reason_codes={line.order_line.pk: line.reason.code for line in checked},
         our_fault_codes={line.reason.code for line in checked if line.reason.our_fault},
         delivery_option=delivery_option,
+        # Read by the checks with their variants and products: not read again.
+        order_lines=[line.order_line for line in checked],
     )
 
 

@@ -1,0 +1,72 @@
+"""The portal's create-return POST (the confirm of a draft) makes the same number of queries
+whatever the customer's other orders and returns and the order's number of lines: the HTTP
+suite measures it (bench/__main__.py, "portal create return (POST)") at 1,000 and 20,000
+returns."""
+
+import pytest
+
+from notifications.models import Notification
+from returns.models import Return, ReturnStatus
+from tests.factories import OrderLineFactory, ReturnFactory, make_order
+from tests.portal.helpers import form_data
+
+pytestmark = pytest.mark.django_db
+
+# The page: session, user, customer, the order, the form's return, shop settings, the lines
+# with their products, what is held, the rules, exchangeable variants, reasons (11; 18 before
+# the lines and the rules were read once a request). return_request, in its savepoint: the
+# order locked, the key's return, shop settings, the lines, the reasons, what is held, the
+# rules, the return, its line, its event, the webhooks, the email's key, its row in a savepoint
+# (17 with the savepoints; 19 before the rules and the quantities took the lines it read). The
+# session without the draft (3). 40 before in all.
+CONFIRM_QUERIES = 31
+
+
+def _confirm(client, order, reason="wrong-size"):
+    rows = [(1, reason)] + [(0, "")] * (order.lines.count() - 1)
+    client.post(f"/orders/{order.number}/return/", form_data(order, *rows))
+    return client.post(f"/orders/{order.number}/return/confirm/")
+
+
+def _another_order(customer, lines: int):
+    order = make_order([(2, "10.00")] * lines, customer=customer, email=customer.email)
+    return order
+
+
+def test_confirming_makes_the_return_and_queues_its_email_in_a_fixed_number_of_queries(
+    customer_client, order, django_assert_num_queries
+):
+    # given: the form filled in (its draft in the session)
+    customer_client.post(f"/orders/{order.number}/return/", form_data(order, (1, "wrong-size")))
+    # when
+    with django_assert_num_queries(CONFIRM_QUERIES):
+        response = customer_client.post(f"/orders/{order.number}/return/confirm/")
+    # then
+    ret = Return.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/returns/{ret.rma_number}/"
+    assert (ret.order_id, ret.status) == (order.pk, ReturnStatus.REQUESTED)
+    assert list(ret.lines.values_list("quantity", "reason__code")) == [(1, "wrong-size")]
+    assert list(Notification.objects.filter(ret=ret).values_list("event", flat=True)) == [
+        "requested"
+    ]
+
+
+def test_the_confirm_reads_as_many_queries_with_more_orders_returns_and_lines(
+    customer_client, customer, order, django_assert_num_queries
+):
+    # given: 10 other orders of the customer, each with a return; an order of 6 lines
+    for _ in range(10):
+        line = OrderLineFactory(order__customer=customer, quantity=2)
+        ReturnFactory(order=line.order)
+    bigger = _another_order(customer, 6)
+    customer_client.post(
+        f"/orders/{bigger.number}/return/",
+        form_data(bigger, (1, "wrong-size"), (0, ""), (0, ""), (0, ""), (0, ""), (0, "")),
+    )
+    # when
+    with django_assert_num_queries(CONFIRM_QUERIES):
+        response = customer_client.post(f"/orders/{bigger.number}/return/confirm/")
+    # then
+    assert response.status_code == 302
+    assert Return.objects.filter(order=bigger).count() == 1
