@@ -10,10 +10,11 @@ Without it, the key acts as staff: its service user holds its scopes' permission
 
 from dataclasses import dataclass
 
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext
 from rest_framework import authentication, exceptions, permissions
 
-from api.keys import key_for_secret
+from api.keys import key_for_secret, request_throttle
 from api.models import ApiKey
 from api.problems import Problem
 from shop.models import Customer, Order, User
@@ -30,10 +31,11 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         kind, _, secret = header.partition(" ")
         if kind.lower() != "bearer" or not secret.strip():
             raise exceptions.AuthenticationFailed(gettext("Send the key as: Bearer <key>."))
-        key = key_for_secret(secret.strip())
+        key = key_for_secret(secret.strip())  # and this request counted by its throttle
         if key is None:
             raise exceptions.AuthenticationFailed(gettext("This API key is unknown or revoked."))
-        return key.service_user, key
+        # The service user is read when a service needs it, not for every read.
+        return SimpleLazyObject(lambda: key.service_user), key
 
     def authenticate_header(self, request):
         return 'Bearer realm="api"'
@@ -53,6 +55,8 @@ class HasScopes(permissions.BasePermission):
         needed = getattr(view, "scopes", {}).get(request.method, [])
         missing = [scope for scope in needed if not request.auth.has_scope(scope)]
         if missing:
+            # Refused before the throttle, as when it counted after this check: not counted.
+            request_throttle().undo(request.auth.prefix)
             raise Problem(
                 403,
                 "scope_missing",

@@ -1,14 +1,16 @@
 """Creating, scoping, revoking and recognising API keys (the admin and the authentication ask
 these, nothing else writes an ApiKey)."""
 
+from django.conf import settings
 from django.contrib.auth.models import Permission
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from api.models import ApiKey, hash_secret, new_secret
 from api.scopes import ALL_SCOPES, SCOPE_PERMISSIONS
 from shop.models import User
+from shop.throttle import Throttle
 
 # last_used_at is written at most this often per key: not one UPDATE per request.
 LAST_USED_PRECISION_SECONDS = 60
@@ -68,19 +70,48 @@ def api_key_revoke(key: ApiKey) -> ApiKey:
     return key
 
 
+def request_throttle() -> Throttle:
+    """Requests per API key and minute (settings.API_REQUESTS_PER_MINUTE), counted by the
+    key's prefix (unique, never changed), so that recognising the key counts the request."""
+    return Throttle("api_key", settings.API_REQUESTS_PER_MINUTE, 60)
+
+
+# What a request needs of its key; the other columns are loaded if ever read (deferred).
+_KEY_COLUMNS = ("id", "prefix", "scopes", "service_user_id", "last_used_at")
+
+
 def key_for_secret(secret: str) -> ApiKey | None:
-    """The live key of this secret, or None (unknown, malformed or revoked)."""
+    """The live key of this secret with this request counted (`key.throttle_count`, this
+    request included), or None (unknown, malformed or revoked: nothing is counted).
+
+    One statement: the throttle's counter is written only when the key's row is found by its
+    prefix and the secret's hash, and not revoked; its columns come back with the count
+    (shop.throttle.Throttle.hit_statement)."""
     parts = secret.split("_")
     if len(parts) < 3 or parts[0] != "rk":
         return None
-    key = (
-        ApiKey.objects.select_related("service_user")
-        .filter(prefix=parts[1], hashed_secret=hash_secret(secret), revoked_at__isnull=True)
-        .first()
+    found = _counted_key(parts[1], hash_secret(secret))
+    if found is not None:
+        _touch(found)
+    return found
+
+
+def _counted_key(prefix: str, hashed: str) -> ApiKey | None:
+    table = connection.ops.quote_name(ApiKey._meta.db_table)
+    live = f"FROM {table} WHERE prefix = %s AND hashed_secret = %s AND revoked_at IS NULL"
+    columns = ", ".join(
+        f"(SELECT {connection.ops.quote_name(column)} FROM {table} WHERE prefix = %s) AS "
+        f"{connection.ops.quote_name(column)}"
+        for column in _KEY_COLUMNS
     )
-    if key is not None:
-        _touch(key)
-    return key
+    sql, params = request_throttle().hit_statement(
+        prefix,
+        found_in=(live, [prefix, hashed]),
+        returning=(f"count AS throttle_count, {columns}", [prefix] * len(_KEY_COLUMNS)),
+    )
+    # raw(): the model's converters (the scopes' JSON, SQLite's datetimes) and the key's
+    # other columns deferred. Its INSERT commits at once, as a throttle hit does.
+    return next(iter(ApiKey.objects.raw(sql, params)), None)
 
 
 def _touch(key: ApiKey) -> None:

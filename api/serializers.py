@@ -1,9 +1,11 @@
 """What the API reads and writes. Input serializers only check shapes and limits (lengths,
 ranges, choices); every rule is the services' and the policy's."""
 
+import json
 from datetime import UTC
 
 from django.db import models
+from django.db.models import Expression, TextField
 from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -11,7 +13,7 @@ from rest_framework import serializers
 from refunds.models import Refund, RefundMode
 from returns.models import Return, ReturnAction, ReturnLine, ReturnReason, ReturnStatus
 from shop.limits import datetime_out_of_range
-from shop.models import Order, OrderLine
+from shop.models import Order, OrderLine, Variant
 
 MAX_QUANTITY = 100_000
 
@@ -416,9 +418,10 @@ class RedemptionSerializer(serializers.Serializer):
 
 
 # --- returns, read fast ------------------------------------------------------------------------
-# The list and a return's answers are ReturnSerializer's shape (the schema's), written from two
-# values() queries (the returns' columns, their lines') in one pass: no serializer per row and
-# per line. tests/api/test_return_representation.py holds them equal to ReturnSerializer's.
+# The list and a return's answers are ReturnSerializer's shape (the schema's), written from one
+# values() query (the returns' columns, their lines as a JSON column of it) in one pass: no
+# serializer per row and per line. tests/api/test_return_representation.py holds them equal to
+# ReturnSerializer's.
 
 RETURN_COLUMNS = (
     "id",
@@ -435,40 +438,87 @@ RETURN_COLUMNS = (
     "status_changed_at",
     "replacement_order__number",
 )
-LINE_COLUMNS = (
-    "ret_id",
+# A line's values in its JSON array, in this order.
+LINE_KEYS = (
     "id",
     "order_line_id",
-    "order_line__variant__sku",
+    "sku",
     "quantity",
-    "reason__code",
+    "reason",
     "reason_detail",
     "received_quantity",
-    "exchange_variant__sku",
+    "exchange_sku",
 )
 _MOMENT = UtcDateTimeField()
 _MONEY = serializers.DecimalField(max_digits=12, decimal_places=2)
 
 
-def represent_returns(rows: list[dict]) -> list[dict]:
-    """The returns of `rows` (values of RETURN_COLUMNS), each with its lines, as the API
-    answers them; one query for all their lines."""
-    lines: dict[int, list[dict]] = {row["id"]: [] for row in rows}
-    found = ReturnLine.objects.filter(ret_id__in=list(lines)).order_by("id")
-    for ret_id, *line in found.values_list(*LINE_COLUMNS):
-        line_id, order_line_id, sku, quantity, reason, detail, received, exchange_sku = line
-        lines[ret_id].append(
-            {
-                "id": line_id,
-                "order_line_id": order_line_id,
-                "sku": sku,
-                "quantity": quantity,
-                "reason": reason,
-                "reason_detail": detail,
-                "received_quantity": received,
-                "exchange_sku": exchange_sku,
-            }
+class ReturnLinesJson(Expression):
+    """A return's lines as one JSON text, `[[LINE_KEYS' values], ...]` in no order (SQLite's
+    json_group_array takes none), null or `[]` without lines: a column of the returns' own
+    query, where a query more per page cost as much as the page's. Written as SQL once (the
+    tables' names from the models): Django would compile the same subquery on every request."""
+
+    output_field = TextField()
+
+    def as_sql(self, compiler, connection, **extra_context):  # SQLite
+        return _lines_sql(compiler, connection, "json_group_array(json_array({}))"), []
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return _lines_sql(compiler, connection, "json_agg(json_build_array({}))::text"), []
+
+
+def _lines_sql(compiler, connection, aggregate: str) -> str:
+    name = connection.ops.quote_name
+
+    def table(model) -> str:
+        return name(model._meta.db_table)
+
+    def column(alias: str, model, field: str) -> str:
+        return f"{alias}.{name(model._meta.get_field(field).column)}"
+
+    outer = compiler.quote_name_unless_alias(compiler.query.base_table)
+    values = ", ".join(
+        (
+            column("l", ReturnLine, "id"),
+            column("l", ReturnLine, "order_line"),
+            column("v", Variant, "sku"),
+            column("l", ReturnLine, "quantity"),
+            column("r", ReturnReason, "code"),
+            column("l", ReturnLine, "reason_detail"),
+            column("l", ReturnLine, "received_quantity"),
+            column("x", Variant, "sku"),
         )
+    )
+    pk = name(Return._meta.pk.column)
+    return (
+        f"(SELECT {aggregate.format(values)} FROM {table(ReturnLine)} l "
+        f"LEFT JOIN {table(OrderLine)} o ON o.{name(OrderLine._meta.pk.column)} = "
+        f"{column('l', ReturnLine, 'order_line')} "
+        f"LEFT JOIN {table(Variant)} v ON v.{name(Variant._meta.pk.column)} = "
+        f"{column('o', OrderLine, 'variant')} "
+        f"LEFT JOIN {table(ReturnReason)} r ON r.{name(ReturnReason._meta.pk.column)} = "
+        f"{column('l', ReturnLine, 'reason')} "
+        f"LEFT JOIN {table(Variant)} x ON x.{name(Variant._meta.pk.column)} = "
+        f"{column('l', ReturnLine, 'exchange_variant')} "
+        f"WHERE {column('l', ReturnLine, 'ret')} = {outer}.{pk})"
+    )
+
+
+def return_rows(returns) -> models.QuerySet:
+    """`returns` as the rows represent_returns writes: one query, lines included."""
+    return returns.values(*RETURN_COLUMNS, lines_json=ReturnLinesJson())
+
+
+def represent_lines(text: str | None) -> list[dict]:
+    """The lines of a ReturnLinesJson column, by id, as the API answers them."""
+    lines = sorted(json.loads(text) if text else [], key=lambda line: line[0])
+    return [dict(zip(LINE_KEYS, line, strict=True)) for line in lines]
+
+
+def represent_returns(rows: list[dict]) -> list[dict]:
+    """The returns of `rows` (return_rows' values), each with its lines, as the API answers
+    them."""
     moment = _MOMENT.to_representation
     return [
         {
@@ -484,7 +534,7 @@ def represent_returns(rows: list[dict]) -> list[dict]:
             "created_at": moment(row["created_at"]),
             "updated_at": moment(row["status_changed_at"]),
             "replacement_order": row["replacement_order__number"],
-            "lines": lines[row["id"]],
+            "lines": represent_lines(row["lines_json"]),
         }
         for row in rows
     ]

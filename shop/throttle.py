@@ -62,28 +62,40 @@ class Throttle:
         attempt, or one is added to it (its window reopened when closed), and the count it
         holds now is returned (the row is locked while the statement runs: the count is
         ours). No transaction around it, one round trip."""
-        key = self.key(*parts)
-        now = timezone.now()
-        ends = now + timedelta(seconds=self.window)
-        ops = connection.ops
-        table = ops.quote_name(ThrottleCounter._meta.db_table)
+        sql, params = self.hit_statement(*parts)
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} (key, count, window_ends) VALUES (%s, 1, %s) "
-                f"ON CONFLICT (key) DO UPDATE SET "
-                f"count = CASE WHEN {table}.window_ends > %s THEN {table}.count + 1 ELSE 1 END, "
-                f"window_ends = CASE WHEN {table}.window_ends > %s "
-                f"THEN {table}.window_ends ELSE %s END "
-                f"RETURNING count",
-                [
-                    key,
-                    ops.adapt_datetimefield_value(ends),
-                    ops.adapt_datetimefield_value(now),
-                    ops.adapt_datetimefield_value(now),
-                    ops.adapt_datetimefield_value(ends),
-                ],
-            )
+            cursor.execute(sql, params)
             return cursor.fetchone()[0]
+
+    def hit_statement(
+        self,
+        *parts: str,
+        found_in: tuple[str, list] | None = None,
+        returning: tuple[str, list] = ("count", []),
+    ) -> tuple[str, list]:
+        """`hit`'s statement and its parameters, for a caller that runs it as part of its own
+        work. With `found_in` (`FROM ... WHERE ...` and its parameters) the attempt is counted
+        only when that finds one row, and the statement answers nothing otherwise; `returning`
+        is what it answers (the count first; scalar subqueries there may read other tables):
+        so one statement recognises a caller and counts its request (api.keys)."""
+        moment = timezone.now()
+        ops = connection.ops
+        ends = ops.adapt_datetimefield_value(moment + timedelta(seconds=self.window))
+        now = ops.adapt_datetimefield_value(moment)
+        table = ops.quote_name(ThrottleCounter._meta.db_table)
+        source, source_params = found_in or ("", [])
+        answer, answer_params = returning
+        # SQLite needs a WHERE in an INSERT ... SELECT ... ON CONFLICT (`found_in` has one).
+        row = f"SELECT %s, 1, %s {source}" if found_in else "VALUES (%s, 1, %s)"
+        sql = (
+            f"INSERT INTO {table} (key, count, window_ends) {row} "
+            f"ON CONFLICT (key) DO UPDATE SET "
+            f"count = CASE WHEN {table}.window_ends > %s THEN {table}.count + 1 ELSE 1 END, "
+            f"window_ends = CASE WHEN {table}.window_ends > %s "
+            f"THEN {table}.window_ends ELSE %s END "
+            f"RETURNING {answer}"
+        )
+        return sql, [self.key(*parts), ends, *source_params, now, now, ends, *answer_params]
 
     def undo(self, *parts: str) -> None:
         """Take back one attempt that turned out not to count (refused, or a success)."""

@@ -7,6 +7,7 @@ from api.models import ApiKey
 from api.scopes import RETURNS_READ, RETURNS_WRITE
 from notifications.models import Notification
 from returns.models import Return, ReturnEvent
+from shop.models import ThrottleCounter
 from tests.fixtures.api import ApiClient, make_key
 
 pytestmark = pytest.mark.django_db
@@ -127,3 +128,60 @@ def test_requests_per_key_are_throttled(db, settings):
     answers = [api.get("/api/v1/reasons").status_code for _ in range(3)]
     # then
     assert answers == [200, 200, 429]
+
+
+# The throttle is counted by the statement that recognises the key (api.keys.key_for_secret):
+# what it counts must be what it counted when it was a step of its own after the scopes.
+
+
+def test_a_key_revoked_after_use_gets_401_and_its_requests_stop_counting(db, settings):
+    # given: a key used once
+    settings.API_REQUESTS_PER_MINUTE = 2
+    key, secret = make_key()
+    api = ApiClient(secret)
+    assert api.get("/api/v1/reasons").status_code == 200
+    counted = ThrottleCounter.objects.get().count
+    # when
+    api_key_revoke(key)
+    answers = [api.get("/api/v1/reasons").status_code for _ in range(3)]
+    # then: refused at once, and nothing more counted
+    assert answers == [401, 401, 401]
+    assert counted == 1
+    assert list(ThrottleCounter.objects.values_list("count", flat=True)) == [1]
+
+
+def test_a_wrong_secret_with_a_keys_prefix_counts_nothing(db, settings):
+    # given
+    settings.API_REQUESTS_PER_MINUTE = 2
+    key, secret = make_key()
+    forged = f"rk_{key.prefix}_{'x' * 43}"
+    # when
+    refused = [ApiClient(forged).get("/api/v1/reasons").status_code for _ in range(3)]
+    answers = [ApiClient(secret).get("/api/v1/reasons").status_code for _ in range(3)]
+    # then: the forged calls did not eat the key's minute
+    assert refused == [401, 401, 401]
+    assert answers == [200, 200, 429]
+
+
+def test_a_call_refused_for_a_missing_scope_is_not_counted(db, settings):
+    # given
+    settings.API_REQUESTS_PER_MINUTE = 2
+    _key, secret = make_key(scopes=[RETURNS_READ])
+    api = ApiClient(secret)
+    # when: creating a return asks returns:write
+    refused = [api.post("/api/v1/returns", {}).status_code for _ in range(3)]
+    answers = [api.get("/api/v1/reasons").status_code for _ in range(3)]
+    # then
+    assert refused == [403, 403, 403]
+    assert answers == [200, 200, 429]
+    assert list(ThrottleCounter.objects.values_list("count", flat=True)) == [3]
+
+
+def test_each_key_has_its_own_minute(db, settings):
+    # given
+    settings.API_REQUESTS_PER_MINUTE = 1
+    first, second = ApiClient(make_key()[1]), ApiClient(make_key()[1])
+    # when
+    answers = [api.get("/api/v1/reasons").status_code for api in (first, second, first, second)]
+    # then
+    assert answers == [200, 200, 429, 429]
