@@ -17,7 +17,8 @@ from portal.selectors.orders import (
 )
 from portal.selectors.returns import order_returns, return_eligibility
 from portal.views.scope import GUEST_ACCESS_SECONDS, GUEST_ORDER_KEY, order_or_404, portal_page
-from shop.models import Order, ShopSettings
+from shop.memo import page_settings
+from shop.models import Order
 from shop.throttle import THROTTLED_LOOKUP, client_address, lookup_attempt
 
 ORDERS_PER_PAGE = 25
@@ -41,7 +42,7 @@ def orders(request):
 @portal_page
 def order_detail(request, number):
     order = order_or_404(request, number)
-    shop_settings = ShopSettings.load()
+    shop_settings = page_settings()
     eligibility = return_eligibility(order, shop_settings)
     lines = order_lines(order)
     for line in lines:
