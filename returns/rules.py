@@ -26,7 +26,7 @@ Kinds add up: a postage fee and restocking fees are all charged, each a line of 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -208,6 +208,7 @@ def evaluate_rules(
     shop_settings: ShopSettings | None = None,
     delivery_option: str | None = None,
     our_fault_codes: Collection[str] | None = None,
+    order_lines: Sequence[OrderLine] | None = None,
 ) -> RuleOutcome:
     """The rules' verdict on returning `lines` of `order` through `channel`.
 
@@ -217,6 +218,8 @@ def evaluate_rules(
     is not known. `rules` defaults to the active rules in order. `delivery_option` is the one
     chosen (None: not chosen yet, counted as sent back with a label). `our_fault_codes`: the
     reasons that are our fault among `reason_codes` (None: read from the reasons).
+    `order_lines`: every line of the order with its variant and product, when the caller has
+    read them already (None: read here).
     """
     rules = active_rules() if rules is None else rules
     shop_settings = shop_settings or ShopSettings.load()
@@ -224,7 +227,7 @@ def evaluate_rules(
     codes = reason_codes or {}
     if our_fault_codes is None:
         our_fault_codes = _our_fault_codes(codes.values())
-    chosen = _lines(order, lines, codes, set(our_fault_codes))
+    chosen = _lines(order, lines, codes, set(our_fault_codes), order_lines)
     checks: list[RuleCheck | None] = [
         None
         if rule.kind == RuleKind.POSTAGE
@@ -275,11 +278,16 @@ def _way_back(
 
 
 def _lines(
-    order: Order, lines, reason_codes: Mapping[int, str], our_fault_codes: set[str]
+    order: Order,
+    lines,
+    reason_codes: Mapping[int, str],
+    our_fault_codes: set[str],
+    read: Sequence[OrderLine] | None = None,
 ) -> list[_Line]:
-    order_lines = {
-        line.pk: line for line in order.lines.select_related("variant__product").order_by("id")
-    }
+    every: Iterable[OrderLine] = (
+        order.lines.select_related("variant__product").order_by("id") if read is None else read
+    )
+    order_lines = {line.pk: line for line in every}
     if lines is None:
         pairs = [(line, line.quantity) for line in order_lines.values()]
     else:
@@ -640,8 +648,14 @@ def items_value(order: Order, quantities: dict[int, int]) -> Decimal:
 
 
 def blocked_lines_for_portal(
-    order: Order, *, shop_settings: ShopSettings | None = None
+    order: Order,
+    *,
+    shop_settings: ShopSettings | None = None,
+    order_lines: Sequence[OrderLine] | None = None,
 ) -> dict[int, BlockedLine]:
     """The order's items a customer cannot return from the portal whatever they choose (blocks
-    that depend on the reason are known only once it is chosen: the service refuses them)."""
-    return evaluate_rules(order, channel=Return.Channel.PORTAL, shop_settings=shop_settings).blocked
+    that depend on the reason are known only once it is chosen: the service refuses them).
+    `order_lines`: as evaluate_rules takes them."""
+    return evaluate_rules(
+        order, channel=Return.Channel.PORTAL, shop_settings=shop_settings, order_lines=order_lines
+    ).blocked

@@ -4,6 +4,7 @@ The scope (portal.selectors.orders.PortalScope) is the logged-in customer's orde
 guest's one verified order: a return of any other order is not found, whatever its RMA number.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,19 +25,25 @@ from returns.models import (
 )
 from returns.rules import blocked_lines_for_portal
 from returns.selectors import returnable_quantities
-from shop.models import Order, ShopSettings
+from shop.models import Order, OrderLine, ShopSettings
 
 
-def return_eligibility(order: Order, shop_settings: ShopSettings) -> policy.Returnability:
+def return_eligibility(
+    order: Order, shop_settings: ShopSettings, order_lines: Sequence[OrderLine] | None = None
+) -> policy.Returnability:
     """What the order page and the request form say about returns: the policy's answer for the
     portal, with the quantities left and the rules' blocks it needs. return_request asks the
-    policy again on submission."""
+    policy again on submission. `order_lines`: every line of the order, with its variant and
+    product, when the page has read them (the domain's readers then take them, not read them
+    again)."""
     return policy.returnability(
         order,
         shop_settings,
         channel=Return.Channel.PORTAL,
-        remaining=returnable_quantities(order),
-        blocked=lambda: blocked_lines_for_portal(order, shop_settings=shop_settings),
+        remaining=returnable_quantities(order, order_lines=order_lines),
+        blocked=lambda: blocked_lines_for_portal(
+            order, shop_settings=shop_settings, order_lines=order_lines
+        ),
     )
 
 

@@ -43,8 +43,9 @@ def orders(request):
 def order_detail(request, number):
     order = order_or_404(request, number)
     shop_settings = page_settings()
-    eligibility = return_eligibility(order, shop_settings)
     lines = order_lines(order)
+    # The domain's readers take the lines read here rather than read them twice more.
+    eligibility = return_eligibility(order, shop_settings, order_lines=lines)
     for line in lines:
         line.returned = line.quantity - eligibility.remaining.get(line.pk, line.quantity)
     return render(
