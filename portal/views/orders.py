@@ -85,12 +85,16 @@ def guest_lookup(request):
 
 
 def _open_for_guest(request, order: Order):
-    # A new session key: a session id planted in the browser before must not gain the access.
-    request.session.cycle_key()
-    request.session[GUEST_ORDER_KEY] = {
-        "order": order.pk,
-        "until": time.time() + GUEST_ACCESS_SECONDS,
-    }
+    """The order opened for this browser, under a new session key: a session id planted in the
+    browser before must not gain the access. What the session held is kept (a language, a
+    login)."""
+    session = request.session
+    kept = dict(session.items())
+    # The old row deleted now (none for a browser without one), the new key's row written once
+    # by the session middleware, the access in it: cycle_key() would write it twice.
+    session.flush()
+    access = {"order": order.pk, "until": time.time() + GUEST_ACCESS_SECONDS}
+    session.update({**kept, GUEST_ORDER_KEY: access})
     return redirect("order_detail", number=order.number)
 
 
