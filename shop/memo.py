@@ -3,10 +3,11 @@ and the shop's settings (`page_settings`). A query a request each, for rows staf
 times a year.
 
 Never stale in the process that changed them: a save or a delete of a Brand or of ShopSettings
-empties the memos at once, and again after its commit (what a request read inside the
-transaction before its commit is not kept either; apps.ShopConfig connects the signals).
-At most `MEMO_SECONDS` stale in another process (another web worker, the Celery worker): each
-value is read again once that old. A bulk `update()` sends no signal: it waits for the expiry.
+empties the memos at once (apps.ShopConfig connects the signals). At most `MEMO_SECONDS` stale
+in another process (another web worker, the Celery worker): each value is read again once that
+old. Waiting for the expiry too: a bulk `update()` (no signal), and a change rolled back after
+its transaction read the row again (the memo then holds the uncommitted row). No on_commit
+hook: the outbox's tests and code count the callbacks a change registers.
 
 Pages read through the memo; the services read the row itself (ShopSettings.load) when they
 decide, so a decision is never taken on a value a few seconds old.
@@ -18,8 +19,6 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
-
-from django.db import transaction
 
 from shop.models import ShopSettings
 
@@ -72,9 +71,8 @@ def page_settings() -> ShopSettings:
 
 
 def forget(**_signal) -> None:
-    """A brand or the settings changed: empty the memos now and once the change is committed."""
+    """A brand or the settings changed (a signal receiver): empty the memos."""
     clear_all()
-    transaction.on_commit(clear_all)
 
 
 def clear_all() -> None:

@@ -143,17 +143,3 @@ def test_a_value_read_while_the_memo_was_emptied_is_not_kept(django_assert_num_q
     # then: not kept; the next read is the new row
     with django_assert_num_queries(1):
         assert default_brand().name == "Lumière & Fils"
-
-
-def test_what_was_read_inside_the_changing_transaction_is_read_again_after_its_commit(
-    django_capture_on_commit_callbacks, django_assert_num_queries
-):
-    # given: a brand saved, then read inside the same transaction (not committed yet)
-    with django_capture_on_commit_callbacks(execute=True):
-        make_brand("lumiere", "Maison Lumière", logo=False, is_default=True)
-        assert default_brand().name == "Maison Lumière"
-        with django_assert_num_queries(0):
-            default_brand()
-    # when / then: committed, the memo is emptied again (a rollback would have undone it)
-    with django_assert_num_queries(1):
-        assert default_brand().name == "Maison Lumière"
