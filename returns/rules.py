@@ -26,7 +26,7 @@ Kinds add up: a postage fee and restocking fees are all charged, each a line of 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -648,8 +648,14 @@ def items_value(order: Order, quantities: dict[int, int]) -> Decimal:
 
 
 def blocked_lines_for_portal(
-    order: Order, *, shop_settings: ShopSettings | None = None
+    order: Order,
+    *,
+    shop_settings: ShopSettings | None = None,
+    order_lines: Sequence[OrderLine] | None = None,
 ) -> dict[int, BlockedLine]:
     """The order's items a customer cannot return from the portal whatever they choose (blocks
-    that depend on the reason are known only once it is chosen: the service refuses them)."""
-    return evaluate_rules(order, channel=Return.Channel.PORTAL, shop_settings=shop_settings).blocked
+    that depend on the reason are known only once it is chosen: the service refuses them).
+    `order_lines`: as evaluate_rules takes them."""
+    return evaluate_rules(
+        order, channel=Return.Channel.PORTAL, shop_settings=shop_settings, order_lines=order_lines
+    ).blocked

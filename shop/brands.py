@@ -1,6 +1,10 @@
 """Which brand a page, an email or a label shows: the order's own, else the default one; a page
 without an order, the brand of the host name it was asked on, else the default one. None when
-the shop has no brand at all (the shop's name and settings then speak for it)."""
+the shop has no brand at all (the shop's name and settings then speak for it).
+
+The default brand and the brand of a host name are read through a per-process memo
+(shop/memo.py: emptied by a brand's save or delete, at most a few seconds old from another
+process), since every page asks."""
 
 from __future__ import annotations
 
@@ -10,11 +14,13 @@ from email.utils import parseaddr
 from django.db.models import Case, IntegerField, Q, Value, When
 
 from shop.languages import in_language
+from shop.memo import BRANDS
 from shop.models import Brand, Order
 
 
 def default_brand() -> Brand | None:
-    return Brand.objects.filter(is_default=True).first()
+    """The default brand (None: there is none), from the memo."""
+    return BRANDS.get("default", Brand.objects.filter(is_default=True).first)
 
 
 def brand_of(order: Order) -> Brand | None:
@@ -24,9 +30,17 @@ def brand_of(order: Order) -> Brand | None:
     return default_brand()
 
 
-def brand_for_host(host: str) -> Brand | None:
-    """The brand whose portal host name is `host` (port left out), else the default: one query."""
+def brand_for_host(host: str, *, fresh: bool = False) -> Brand | None:
+    """The brand whose portal host name is `host` (port left out), else the default: from the
+    memo, else one query. `fresh`: the row as it is now (what is cached longer than the memo
+    lives, such as the policy page, must not be made from a brand a few seconds old)."""
     name = host.rsplit(":", 1)[0].strip().lower() if host else ""
+    if fresh:
+        return _read_brand_for_host(name)
+    return BRANDS.get(("host", name), lambda: _read_brand_for_host(name))
+
+
+def _read_brand_for_host(name: str) -> Brand | None:
     return (
         Brand.objects.filter(Q(host_name=name) | Q(is_default=True))
         .annotate(

@@ -4,7 +4,7 @@ The scope (portal.selectors.orders.PortalScope) is the logged-in customer's orde
 guest's one verified order: a return of any other order is not found, whatever its RMA number.
 """
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,19 +32,25 @@ def return_eligibility(
     order: Order,
     shop_settings: ShopSettings,
     blocked: Callable[[], Mapping[int, BlockedLine]] | None = None,
-    lines: Iterable[OrderLine] | None = None,
+    order_lines: Sequence[OrderLine] | None = None,
 ) -> policy.Returnability:
     """What the order page and the request form say about returns: the policy's answer for the
     portal, with the quantities left and the rules' blocks it needs. return_request asks the
     policy again on submission. `blocked`: the rules' blocks when the caller evaluates the
-    rules anyway (returns.rules.blocked_lines_for_portal's answer); `lines`: the order's lines,
-    when the caller reads them anyway."""
+    rules anyway (returns.rules.blocked_lines_for_portal's answer); `order_lines`: every line of
+    the order, with its variant and product, when the page has read them (the domain's readers
+    then take them, not read them again)."""
     return policy.returnability(
         order,
         shop_settings,
         channel=Return.Channel.PORTAL,
-        remaining=returnable_quantities(order, lines=lines),
-        blocked=blocked or (lambda: blocked_lines_for_portal(order, shop_settings=shop_settings)),
+        remaining=returnable_quantities(order, order_lines=order_lines),
+        blocked=blocked
+        or (
+            lambda: blocked_lines_for_portal(
+                order, shop_settings=shop_settings, order_lines=order_lines
+            )
+        ),
     )
 
 

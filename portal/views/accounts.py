@@ -19,7 +19,8 @@ from portal.forms.accounts import (
     SignupForm,
     ThrottledAuthenticationForm,
 )
-from shop.models import ShopSettings, User
+from shop.memo import page_settings
+from shop.models import User
 from shop.services import account_confirm_email, account_signup, user_set_language
 from shop.throttle import (
     THROTTLED_EMAILS,
@@ -52,7 +53,7 @@ def remember_language(response, user: User):
 
 
 def home(request):
-    return render(request, "home.html", {"shop": ShopSettings.load()})
+    return render(request, "home.html", {"shop": page_settings()})
 
 
 def set_language(request):

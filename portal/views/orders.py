@@ -17,7 +17,8 @@ from portal.selectors.orders import (
 )
 from portal.selectors.returns import order_returns, return_eligibility
 from portal.views.scope import GUEST_ACCESS_SECONDS, GUEST_ORDER_KEY, order_or_404, portal_page
-from shop.models import Order, ShopSettings
+from shop.memo import page_settings
+from shop.models import Order
 from shop.throttle import THROTTLED_LOOKUP, client_address, lookup_attempt
 
 ORDERS_PER_PAGE = 25
@@ -41,9 +42,10 @@ def orders(request):
 @portal_page
 def order_detail(request, number):
     order = order_or_404(request, number)
-    shop_settings = ShopSettings.load()
-    eligibility = return_eligibility(order, shop_settings)
+    shop_settings = page_settings()
     lines = order_lines(order)
+    # The domain's readers take the lines read here rather than read them twice more.
+    eligibility = return_eligibility(order, shop_settings, order_lines=lines)
     for line in lines:
         line.returned = line.quantity - eligibility.remaining.get(line.pk, line.quantity)
     return render(
@@ -83,12 +85,16 @@ def guest_lookup(request):
 
 
 def _open_for_guest(request, order: Order):
-    # A new session key: a session id planted in the browser before must not gain the access.
-    request.session.cycle_key()
-    request.session[GUEST_ORDER_KEY] = {
-        "order": order.pk,
-        "until": time.time() + GUEST_ACCESS_SECONDS,
-    }
+    """The order opened for this browser, under a new session key: a session id planted in the
+    browser before must not gain the access. What the session held is kept (a language, a
+    login)."""
+    session = request.session
+    kept = dict(session.items())
+    # The old row deleted now (none for a browser without one), the new key's row written once
+    # by the session middleware, the access in it: cycle_key() would write it twice.
+    session.flush()
+    access = {"order": order.pk, "until": time.time() + GUEST_ACCESS_SECONDS}
+    session.update({**kept, GUEST_ORDER_KEY: access})
     return redirect("order_detail", number=order.number)
 
 

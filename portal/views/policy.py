@@ -19,7 +19,8 @@ def _brand(request) -> Brand | None:
         found = Brand.objects.filter(code=code[:50]).first()
         if found is not None:
             return found
-    return brand_for_host(request.get_host())
+    # Fresh, not the memo's: the page is cached for its generation, far longer than the memo.
+    return brand_for_host(request.get_host(), fresh=True)
 
 
 @require_safe

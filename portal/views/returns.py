@@ -131,7 +131,7 @@ def _eligible_or_redirect(request, reads: _OrderReads):
         order,
         reads.shop_settings,
         blocked=lambda: reads.before_choosing.blocked,
-        lines=reads.lines,  # the form shows them: their quantities not read apart
+        order_lines=reads.lines,  # the form shows them: their quantities not read apart
     )
     if eligibility.returnable:
         return eligibility, None

@@ -1,6 +1,6 @@
 """Reads of the returns app: quantities still returnable, timelines, a customer's returns."""
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 from django.db.models import Case, F, QuerySet, Sum, When
 
@@ -36,18 +36,17 @@ def left_to_return(ordered: int, held: int) -> int:
     return max(0, ordered - held)
 
 
-def returnable_quantities(order: Order, lines: Iterable[OrderLine] | None = None) -> dict[int, int]:
-    """Per order line id, what may still be returned (left_to_return). `lines`: every line of
-    the order, when the caller has read them already (None: their quantities read here)."""
+def returnable_quantities(
+    order: Order, *, order_lines: Sequence[OrderLine] | None = None
+) -> dict[int, int]:
+    """Per order line id, what may still be returned (left_to_return). `order_lines`: every
+    line of the order, when the caller has read them already (None: read here)."""
     held = held_quantities(order)
-    ordered = (
-        order.lines.values_list("id", "quantity")
-        if lines is None
-        else sorted((line.pk, line.quantity) for line in lines)
-    )
-    return {
-        line_id: left_to_return(quantity, held.get(line_id, 0)) for line_id, quantity in ordered
-    }
+    if order_lines is None:
+        pairs = list(order.lines.values_list("id", "quantity"))
+    else:
+        pairs = [(line.pk, line.quantity) for line in order_lines]
+    return {line_id: left_to_return(quantity, held.get(line_id, 0)) for line_id, quantity in pairs}
 
 
 def return_timeline(ret: Return, *, for_customer: bool = False) -> QuerySet[ReturnEvent]:

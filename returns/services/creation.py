@@ -404,7 +404,7 @@ def _check_lines(order: Order, lines: list[ReturnLineInput]) -> list[_CheckedLin
         reason.code: reason
         for reason in ReturnReason.objects.filter(code__in=[line.reason_code for line in lines])
     }
-    remaining = returnable_quantities(order, lines=order_lines.values())  # read above, locked
+    remaining = returnable_quantities(order, order_lines=list(order_lines.values()))  # locked above
     checked, seen = [], set()
     for item in lines:
         order_line = order_lines.get(item.order_line_id)

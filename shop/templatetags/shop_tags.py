@@ -1,10 +1,11 @@
-"""{% shop_name %}: the shop's name for the layout, on every page (the settings row is read once
-per page, or taken from the page's own `shop`)."""
+"""{% shop_name %}: the shop's name for the layout, on every page (the settings from the
+per-process memo, shop/memo.py, or the page's own `shop`)."""
 
 from django import template
 
 from shop.brands import brand_for_host, brand_of
-from shop.models import Order, ShopSettings
+from shop.memo import page_settings
+from shop.models import Order
 
 register = template.Library()
 
@@ -16,9 +17,7 @@ def shop_name(context):
         request = context.get("request")
         shop = getattr(request, "_shop_settings", None) if request is not None else None
         if shop is None:
-            shop = ShopSettings.load()
-            if request is not None:
-                request._shop_settings = shop
+            shop = page_settings()
     return shop.shop_name
 
 

@@ -5,6 +5,7 @@ import time
 import uuid
 
 import pytest
+from django.contrib.sessions.models import Session
 
 from portal.views.scope import GUEST_ORDER_KEY
 from returns.models import Return, ReturnEvent, ReturnStatus
@@ -189,6 +190,65 @@ def test_the_lookup_gives_a_new_session_key(client, order):
     look_up(client, "DEMO-1001", "75011")
     # then
     assert client.session.session_key != session_before
+
+
+def test_a_session_id_planted_in_the_browser_gains_nothing(client, order):
+    # given: a session id the visitor did not get from us (no such row)
+    client.cookies["sessionid"] = "planted0planted0planted0planted0"
+    # when
+    look_up(client, "DEMO-1001", "75011")
+    # then: the access is under a key of ours, the planted one stays unknown
+    assert client.session.session_key != "planted0planted0planted0planted0"
+    assert client.session[GUEST_ORDER_KEY]["order"] == order.pk
+    assert not Session.objects.filter(session_key="planted0planted0planted0planted0").exists()
+
+
+def test_the_old_session_is_deleted_and_what_it_held_is_kept(customer_client, other_order):
+    # given: a logged-in customer's session, in English
+    customer_client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    before = customer_client.session.session_key
+    held = dict(customer_client.session.items())
+    # when: they open another order as a guest
+    found = look_up(customer_client, "DEMO-2001", other_order.email)
+    # then: a new key, the old row gone, the login and everything else kept beside the access
+    assert found["Location"] == "/orders/DEMO-2001/"
+    after = customer_client.session
+    assert after.session_key != before
+    assert not Session.objects.filter(session_key=before).exists()
+    assert {key: after[key] for key in held} == held
+    assert after[GUEST_ORDER_KEY]["order"] == other_order.pk
+    assert customer_client.get("/orders/").status_code == 200  # still logged in
+
+
+def test_a_found_lookup_writes_the_new_session_once(order, django_assert_num_queries):
+    # given: a browser with its CSRF cookie only (no session), as wrk's lookup in the bench
+    client = english_client()
+    # when / then: the two throttle hits, the order, the two hits taken back (a found order is
+    # no miss), the new key's check and its one INSERT in its savepoint (cycle_key wrote it
+    # again by an UPDATE in another: 12 before)
+    with django_assert_num_queries(9):
+        found = look_up(client, "DEMO-1001", "75011")
+    assert found["Location"] == "/orders/DEMO-1001/"
+    row = Session.objects.get(session_key=client.session.session_key)
+    assert row.get_decoded()[GUEST_ORDER_KEY]["order"] == order.pk
+    assert Session.objects.count() == 1
+
+
+def test_a_browser_with_a_session_gets_it_rotated_in_the_same_writes(
+    client, order, django_assert_num_queries
+):
+    # given: a session that existed before the lookup (a language chosen)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    before = client.session.session_key
+    # when / then: the session read, the throttle's four statements, the order, the old row
+    # read and deleted, the new key's check and its one INSERT in its savepoint (15 before)
+    with django_assert_num_queries(12):
+        look_up(client, "DEMO-1001", "75011")
+    # then
+    assert list(Session.objects.values_list("session_key", flat=True)) == [
+        client.session.session_key
+    ]
+    assert client.session.session_key != before
 
 
 # --- the services' keyword --------------------------------------------------------------------

@@ -8,7 +8,7 @@ from django.utils import formats, timezone, translation
 
 from returns.models import ReturnStatus
 from returns.services import ReturnLineInput, return_request
-from tests.factories import OrderFactory, OrderLineFactory, ReturnFactory
+from tests.factories import OrderFactory, OrderLineFactory, ReturnFactory, ReturnLineFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -94,11 +94,13 @@ def test_my_orders_query_count_does_not_grow_with_orders(
             ReturnFactory(order=line.order)
 
     add_orders(2)
-    # when / then: session, user, customer, shop settings, count, the page of orders, the brand
-    # of the host name
-    few = _count_queries(customer_client, django_assert_num_queries, 7)
+    # when / then: the first page reads the brand of the host name and the shop settings (the
+    # layout's name when there is no brand) into the process's memo
+    _count_queries(customer_client, django_assert_num_queries, 7)
+    # then: session, user, customer, count, the page of orders
+    few = _count_queries(customer_client, django_assert_num_queries, 5)
     add_orders(18)
-    many = _count_queries(customer_client, django_assert_num_queries, 7)
+    many = _count_queries(customer_client, django_assert_num_queries, 5)
     assert (len(few.context["orders"]), len(many.context["orders"])) == (2, 20)
     assert {order.return_count for order in many.context["orders"]} == {1}
 
@@ -222,11 +224,43 @@ def test_the_order_page_query_count_does_not_grow_with_its_returns(
             ReturnFactory(order=order, status=statuses[index % 3], keep_item=index == 2)
 
     add_returns(5)
-    # when / then: session, user, customer, the order, shop settings, the quantities held, the
-    # lines' quantities, the rules, the lines twice (page, rules), the returns, the brand
-    few = _order_page_queries(customer_client, django_assert_num_queries, 12)
+    customer_client.get("/orders/DEMO-1001/")  # the settings and the default brand: the memo
+    # when / then: session, user, customer, the order, its lines (once: the quantities left and
+    # the rules take the page's), the quantities held, the rules, the returns
+    few = _order_page_queries(customer_client, django_assert_num_queries, 8)
     add_returns(45)
-    many = _order_page_queries(customer_client, django_assert_num_queries, 12)
+    many = _order_page_queries(customer_client, django_assert_num_queries, 8)
     assert (len(few.context["returns"]), len(many.context["returns"])) == (5, 50)
     # the kept return's badge says so without a query of its own
     assert "Nothing to send back: you keep the items" in many.content.decode()
+
+
+def test_the_order_page_query_count_is_the_same_at_1_and_5_lines_and_returns(
+    customer_client, customer, shop_settings, django_assert_num_queries
+):
+    # given: an order of 1 line with 1 return, one of 5 lines with 5 returns (one line each,
+    # 1 of 2 units held: 1 left to return per line)
+    def order_of(count):
+        first = OrderLineFactory(order__customer=customer, quantity=2)
+        lines = [first] + [
+            OrderLineFactory(order=first.order, quantity=2) for _ in range(count - 1)
+        ]
+        for line in lines:
+            ReturnLineFactory(ret=ReturnFactory(order=first.order), order_line=line, quantity=1)
+        return first.order
+
+    small, big = order_of(1), order_of(5)
+    customer_client.get(f"/orders/{small.number}/")  # the settings and the default brand: the memo
+    # when / then: session, user, customer, the order, its lines, the quantities held, the
+    # rules, the returns, at both sizes
+    pages = []
+    for order in (small, big):
+        with django_assert_num_queries(8):
+            pages.append(customer_client.get(f"/orders/{order.number}/"))
+    # then: each line says 1 returned, and the return button is there (1 left per line)
+    for page, count in zip(pages, (1, 5), strict=True):
+        assert [line.returned for line in page.context["lines"]] == [1] * count
+        assert page.context["eligibility"].remaining == {
+            line.pk: 1 for line in page.context["lines"]
+        }
+        assert len(page.context["returns"]) == count
