@@ -226,9 +226,15 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_only_what_was_in
     worker = workers(mail_delay=0.3)
     returns = [bare_return() for _ in range(40)]
     approve_all(returns, manager)
+
     # when: the worker is killed (SIGKILL) in the middle of the batch
-    wait_until(lambda: count(Status.SENT) >= 8, timeout=30, message="the batch never started")
+    # (counted at the provider: the rows of a batch are recorded sent together at its end)
+    def provider_has() -> int:
+        return sum(sent_counts(workers.mail_dir).values())
+
+    wait_until(lambda: provider_has() >= 8, timeout=30, message="the batch never started")
     worker.kill()
+    assert provider_has() < 40, "the batch ended before the kill"
     in_flight = count(Status.SENDING)
     handed_over = Notification.objects.filter(
         status=Status.SENDING, handed_over_at__isnull=False
