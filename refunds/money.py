@@ -56,14 +56,15 @@ from refunds.models import (
     Repayment,
 )
 from refunds.quotes import (
+    FACTS_COLUMNS,
     OrderFacts,
     Quote,
-    load_order_facts,
-    order_facts_of,
+    facts_from_columns,
     quote_from_facts,
     with_order_facts,
 )
 from returns.models import LIVE_STATUSES, Return, ReturnStatus
+from shop.compiled import CompiledValues
 from shop.models import MONEY, Order
 from shop.money import ZERO, format_money, quantize
 
@@ -195,38 +196,54 @@ def money_for_return(ret: Return) -> ReturnMoney:
 
 
 def money_for_returns(returns: list[Return]) -> dict[int, ReturnMoney]:
-    """The money states of `returns` by return id, in a fixed number of queries whatever their
-    number: none when they were read through with_money_columns, four otherwise.
+    """The money states of `returns` by return id: none when they were read through
+    with_money_columns (a list's page), else one query for all of them (a return's page, a
+    service), their columns read by the ids of the returns given (money_columns).
 
-    The returns must come with their order (select_related).
+    The returns must come with their order (select_related): it is taken as the page read it.
     """
     if all(hasattr(ret, "due_paid") for ret in returns):
-        facts = {ret.pk: order_facts_of(ret) for ret in returns}
-        # due_paid and repaid are columns with_money_columns adds: the model's type does not
-        # know them.
-        settled = {ret.pk: (ret.due_paid, ret.repaid) for ret in returns}  # type: ignore[attr-defined]
+        # Columns with_money_columns adds: the model's type does not know them.
+        columns = {ret.pk: _columns_of(ret) for ret in returns}
     else:
-        by_order = load_order_facts(
-            list({ret.order_id: ret.order for ret in returns}.values()), {r.pk for r in returns}
-        )
-        facts = {ret.pk: by_order[ret.order_id] for ret in returns}
-        settled = _settlements([ret.pk for ret in returns])
-    return {
-        ret.pk: _state(
-            quote_from_facts(facts[ret.pk], ret),
-            ret,
-            facts[ret.pk],
-            due_paid=settled[ret.pk][0],
-            repaid=settled[ret.pk][1],
-        )
-        for ret in returns
-    }
+        columns = money_columns([ret.pk for ret in returns])
+    states = {}
+    for ret in returns:
+        due_paid, repaid, *facts_rows = columns[ret.pk]
+        facts = facts_from_columns(ret.order, *facts_rows)
+        quote = quote_from_facts(facts, ret)
+        states[ret.pk] = _state(quote, ret, facts, due_paid=due_paid, repaid=repaid)
+    return states
 
 
 def with_money_columns(returns: QuerySet[Return]) -> QuerySet[Return]:
     """`returns` with what their money states are computed from as columns of their own query
     (a list's page): money_for_returns then makes no query."""
     return _settlement_columns(with_order_facts(returns))
+
+
+# The columns with_money_columns adds, in the order money_for_returns reads them.
+_MONEY_COLUMNS = ("due_paid", "repaid", *FACTS_COLUMNS)
+
+
+def _columns_of(ret: Return) -> tuple[Any, ...]:
+    return tuple(getattr(ret, name) for name in _MONEY_COLUMNS)
+
+
+_MONEY_QUERY = CompiledValues(
+    "refunds.money",
+    lambda ids: (
+        with_money_columns(Return.objects.filter(pk__in=ids))
+        .order_by()
+        .values_list("pk", *_MONEY_COLUMNS)
+    ),
+)
+
+
+def money_columns(ret_ids: list[int]) -> dict[int, tuple[Any, ...]]:
+    """By return id, the columns with_money_columns adds (its settlements, its order's facts):
+    one query, compiled once per process and number of returns (shop.compiled)."""
+    return {pk: tuple(values) for pk, *values in _MONEY_QUERY.rows(ret_ids)}
 
 
 def live_refund_exists() -> Exists:
@@ -238,7 +255,9 @@ def money_for_order(order: Order) -> MoneyState:
     """The order's money state: the sums over its live returns (cancelled, rejected and expired
     ones owe nothing)."""
     returns = list(
-        Return.objects.filter(order=order, status__in=LIVE_STATUSES).select_related("order")
+        with_money_columns(
+            Return.objects.filter(order=order, status__in=LIVE_STATUSES)
+        ).select_related("order")
     )
     states = money_for_returns(returns).values()
     currency = order.currency
@@ -256,17 +275,6 @@ def money_for_order(order: Order) -> MoneyState:
         due_open=total("due_open"),
         owed_back=total("owed_back"),
     )
-
-
-def _settlements(ret_ids: list[int]) -> dict[int, tuple[bool, Decimal]]:
-    """By return id: whether its exchange due was paid, and what was paid back or written off
-    of an amount owed back; one query, the columns with_money_columns adds."""
-    if not ret_ids:
-        return {}
-    rows = _settlement_columns(Return.objects.filter(pk__in=ret_ids))
-    # Columns the annotation adds: the model's type does not know them.
-    values = rows.values_list("pk", "due_paid", "repaid")  # type: ignore[misc]
-    return {pk: (due_paid, repaid) for pk, due_paid, repaid in values}
 
 
 def _settlement_columns(returns: QuerySet[Return]) -> QuerySet[Return]:

@@ -423,15 +423,21 @@ def with_order_facts(returns: QuerySet[Return]) -> QuerySet[Return]:
     )
 
 
+# The columns with_order_facts adds, in the order facts_from_columns takes them.
+FACTS_COLUMNS = ("facts_order_lines", "facts_held", "facts_refunds")
+
+
 def order_facts_of(ret: Return) -> OrderFacts:
     """The facts of `ret`'s order from the columns with_order_facts added to its row."""
-    # Columns with_order_facts adds: the model's type does not know them.
-    return _facts(
-        ret.order,
-        _parse_rows(ret.facts_order_lines),  # type: ignore[attr-defined]
-        _parse_rows(ret.facts_held),  # type: ignore[attr-defined]
-        _parse_rows(ret.facts_refunds),  # type: ignore[attr-defined]
-    )
+    return facts_from_columns(ret.order, *(getattr(ret, name) for name in FACTS_COLUMNS))
+
+
+def facts_from_columns(
+    order: Order, order_lines: str | None, held: str | None, refunds: str | None
+) -> OrderFacts:
+    """The facts of `order` from the JSON columns with_order_facts adds (FACTS_COLUMNS), read
+    with the return's row or on their own (refunds.money.money_columns)."""
+    return _facts(order, _parse_rows(order_lines), _parse_rows(held), _parse_rows(refunds))
 
 
 class _JSONRows(Aggregate):

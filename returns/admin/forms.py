@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, cast
 
 from django import forms
 from django.db.models import Q
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -325,6 +326,21 @@ def _choice_label(status: str):
     return ReturnStatus(status).label
 
 
+class _ListedChoiceIterator(ModelChoiceIterator):
+    """The choices read by the queryset's one plain query: Django's iterator() opens a
+    server-side cursor on PostgreSQL (declare, fetch, close) for a handful of rows."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
+class _ListedModelChoiceField(forms.ModelChoiceField):
+    iterator = _ListedChoiceIterator
+
+
 class ProcessReturnForm(_Form):
     """The return page's form: the next status (one of those the user may choose) with what it
     needs, and the action, staff note and fee. "Save" sends it all at once."""
@@ -333,7 +349,7 @@ class ProcessReturnForm(_Form):
     next_status = forms.ChoiceField(
         label=_("Next status"), required=False, widget=forms.RadioSelect
     )
-    action = forms.ModelChoiceField(
+    action = _ListedModelChoiceField(
         label=_("Action"), queryset=ReturnAction.objects.none(), required=False
     )
     staff_note = forms.CharField(
@@ -378,7 +394,11 @@ class ProcessReturnForm(_Form):
         self.ret, self.may_edit = ret, may_edit
         # One choice per line: until the exchange is settled, another size or colour of it.
         self.exchange_lines = list(ret.lines.all()) if may_edit and may_change_exchange_item else []
-        choices = staff_exchange_choices(line.order_line for line in self.exchange_lines)
+        choices = (
+            staff_exchange_choices(line.order_line for line in self.exchange_lines)
+            if self.exchange_lines
+            else {}
+        )
         for line in self.exchange_lines:
             field = _exchange_field(choices[line.order_line_id])
             field.help_text = _(

@@ -262,7 +262,7 @@ class ReturnPagesMixin:
         """The next statuses this person may choose on the page they saw; PermissionDenied when
         they posted one they may not choose, or when they may neither edit nor move the return."""
         may_complete = (
-            seen_status == ReturnStatus.RECEIVED and self._money_facts(ret)["nothing_left"]
+            seen_status == ReturnStatus.RECEIVED and money_for_returns([ret])[ret.pk].settled
         )
         allowed = next_statuses(ret, request.user, may_complete=may_complete)
         target = request.POST.get("next_status", "")

@@ -1,6 +1,7 @@
 """A return's page in the portal, and cancelling the return from it."""
 
 import uuid
+from decimal import Decimal
 
 import pytest
 
@@ -255,6 +256,10 @@ def test_cancelling_without_csrf_token_is_refused(customer, order):
     assert Return.objects.get(pk=ret.pk).status == ReturnStatus.REQUESTED
 
 
+# The shop settings and the default brand are the process's memo once a first page read them.
+RETURN_PAGE_QUERIES = 10
+
+
 def test_the_return_page_query_count_does_not_grow_with_lines(
     customer_client, order, staff, shop_settings, django_assert_num_queries
 ):
@@ -266,11 +271,42 @@ def test_the_return_page_query_count_does_not_grow_with_lines(
     big = request_return(big_order, (0, ""), (1, "changed-mind"), *[(2, "wrong-size")] * 4)
     return_approve(actor=staff, ret=big, note="Thank you")
     # when / then: session, user, customer, return, its lines, their photos, events, its
-    # label, the money state (4), refunds (the shop settings and the default brand, the order
-    # having none, are the process's memo after the first page)
-    customer_client.get(url(small))
+    # label, the money state (one query), refunds (the shop settings and the default brand, the
+    # order having none, are the process's memo after the first page)
+    customer_client.get(url(small))  # once: SQLite's JSON probe and the memo, once a process
     for ret in (small, big):
-        with django_assert_num_queries(13):
+        with django_assert_num_queries(RETURN_PAGE_QUERIES):
             response = customer_client.get(url(ret))
         assert response.status_code == 200
     assert len(response.context["lines"]) == 5
+
+
+def test_the_return_page_query_count_does_not_grow_with_refunds(
+    customer_client, order, staff, shop_settings, django_assert_num_queries
+):
+    # given: a received return without refunds, and one with three partial refunds (one paid)
+    bare = request_return(order, (1, "wrong-size"))
+    refunded = request_return(order, (0, ""), (2, "defective"))
+    for ret in (bare, refunded):
+        return_approve(actor=staff, ret=ret)
+        return_receive(actor=staff, ret=Return.objects.get(pk=ret.pk))
+    refunds = [
+        refund_create(
+            actor=staff,
+            ret=Return.objects.get(pk=refunded.pk),
+            idempotency_key=f"part-{n}",
+            amount="1.00",
+            reason="A goodwill part",
+        )
+        for n in range(3)
+    ]
+    refund_mark_refunded(actor=staff, refund=refunds[0], reference="PSP-1")
+    customer_client.get(url(bare))  # once: SQLite's JSON probe, once a process
+    # when / then
+    for ret, shown in ((bare, 0), (refunded, 1)):
+        with django_assert_num_queries(RETURN_PAGE_QUERIES):
+            response = customer_client.get(url(ret))
+        assert response.status_code == 200
+        assert len(response.context["refunds"]) == shown
+    assert response.context["money"].pending == Decimal("2.00")
+    assert response.context["money"].refunded == Decimal("1.00")
