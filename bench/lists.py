@@ -2,9 +2,16 @@
 through Django's test Client with the production settings (DEBUG off, the cached template
 loader) against the suite's two databases, one process each; ms per request (median), the
 number of queries at 5 and 50 rows a page, and with --profile where the CPU goes (cProfile).
+With --save DIR, the HTML of the overview and the orders list for varied queries (filters,
+sorts, a search, page 2) in English and French is written to DIR/<size>/, and --compare DIR1
+DIR2 says whether two such folders show the same lists (bench/list_html.py): a speed-up of a
+list is proved to change nothing that way.
 
     .venv/bin/python -m bench.lists --databases returns_pages_bench          # both sizes
     .venv/bin/python -m bench.lists --databases returns_pages_bench --profile "overview"
+    .venv/bin/python -m bench.lists --databases returns_pages_bench --only "overview,orders list"
+    .venv/bin/python -m bench.lists --databases returns_pages_bench --save /tmp/before --requests 0
+    .venv/bin/python -m bench.lists --compare /tmp/before /tmp/after
 
 The databases are those `python -m bench` loads (<prefix>_small, <prefix>_big); nothing is
 written to them but the bench's staff user and API key (bench/prepare.py).
@@ -18,14 +25,17 @@ import pstats
 import statistics
 import sys
 import time
+from pathlib import Path
 
 from bench.inprocess import bench_plan, run_child, setup_django
 
 SERVER_NAME = "127.0.0.1"
 
 
-def _pages(plan: dict) -> dict[str, tuple[str, str]]:
-    """The lists of the plan (bench/prepare.py): name -> (path, who)."""
+def _pages(plan: dict, only: list[str]) -> dict[str, tuple[str, str]]:
+    """The lists of the plan (bench/prepare.py): name -> (path, who); with `only`, those named
+    by one of its words, or whose name contains one that names no page (and the minimal
+    page): "overview,sort" is the default overview and its sorts."""
     wanted = ("overview", "orders")
     pages = {
         name: (path, "staff")
@@ -33,10 +43,19 @@ def _pages(plan: dict) -> dict[str, tuple[str, str]]:
         if name.startswith(wanted) or name == "minimal (staff)"
     }
     pages["API returns list"] = (plan["pages"]["api"]["API returns list"], "api")
-    return pages
+    names = [word for word in only if word in pages]
+    parts = [word for word in only if word not in pages]
+    return {
+        name: page
+        for name, page in pages.items()
+        if not only
+        or name.startswith("minimal")
+        or name in names
+        or any(word in name for word in parts)
+    }
 
 
-def _child(requests_per_page: int, profile: str) -> None:
+def _child(requests_per_page: int, profile: str, only: list[str], save: str) -> None:
     """In the database's process: each page's ms per request, its queries at 50 and 5 rows."""
     setup_django()
     from django.test import Client
@@ -49,10 +68,14 @@ def _child(requests_per_page: int, profile: str) -> None:
     client = Client(SERVER_NAME=SERVER_NAME)
     client.force_login(staff)
     api = {"HTTP_AUTHORIZATION": f"Bearer {plan['api_key']}"}
-    results = {
-        name: _measure(client, name, path, api if who == "api" else {}, requests_per_page, profile)
-        for name, (path, who) in _pages(plan).items()
-    }
+    if save:
+        from bench.list_html import save_lists
+
+        save_lists(Path(save), plan, staff)
+    results = {}
+    for name, (path, who) in _pages(plan, only).items() if requests_per_page else ():
+        extra = api if who == "api" else {}
+        results[name] = _measure(client, name, path, extra, requests_per_page, profile)
     print("LISTS " + json.dumps(results))
 
 
@@ -113,26 +136,46 @@ def main() -> int:
     parser.add_argument("--databases", default="returns_bench")
     parser.add_argument("--requests", type=int, default=20, help="Requests a page (median).")
     parser.add_argument("--profile", default="", help="Profile the pages whose name has this.")
+    parser.add_argument("--only", default="", help="Comma-separated words of the pages' names.")
+    parser.add_argument("--sizes", default="small,big")
+    parser.add_argument("--save", default="", help="Write the lists' HTML under this folder.")
+    parser.add_argument("--compare", nargs=2, default=None, help="Two --save folders.")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    only = [word for word in args.only.split(",") if word]
+    if args.compare:
+        from bench.list_html import compare
+
+        return compare(Path(args.compare[0]), Path(args.compare[1]))
     if args.child:
-        _child(args.requests, args.profile)
+        _child(args.requests, args.profile, only, args.save)
         return 0
     figures = {}
-    for size in ("small", "big"):
+    sizes = args.sizes.split(",")
+    for size in sizes:
         arguments = ["--requests", str(args.requests), "--profile", args.profile]
+        arguments += ["--only", args.only]
+        if args.save:
+            arguments += ["--save", str(Path(args.save).resolve() / size)]
         figures[size] = run_child(
             "bench.lists", "LISTS", f"{args.databases}_{size}", size, arguments
         )
-    print(f"{'page':<42} {'ms small':>9} {'ms big':>8} {'ratio':>6}  queries 50/5 small, big")
-    for name, small in figures["small"].items():
-        big = figures["big"][name]
+    if not args.requests:
+        return 0
+    first, last = sizes[0], sizes[-1]
+    minimal = figures[last]["minimal (staff)"]["ms"]
+    print(
+        f"{'page':<42} {'ms ' + first:>9} {'ms ' + last:>8} {'ratio':>6} {'÷min':>6}"
+        f"  queries 50/5 {first}, {last}"
+    )
+    for name, small in figures[first].items():
+        big = figures[last][name]
         print(
             f"{name[:42]:<42} {small['ms']:>9.1f} {big['ms']:>8.1f} {big['ms'] / small['ms']:>6.2f}"
-            f"  {small['queries']['50']}/{small['queries']['5']}, "
+            f" {minimal / big['ms']:>6.3f}  {small['queries']['50']}/{small['queries']['5']}, "
             f"{big['queries']['50']}/{big['queries']['5']}"
         )
-    for size in ("small", "big"):
+    for size in sizes:
         for name, row in figures[size].items():
             if "profile" in row:
                 print(f"\n--- {size}: {name}\n{row['profile']}")

@@ -2,14 +2,22 @@
 each line and *Create return*. It lives with the returns pages because it reads the returns and
 refunds of the order (shop knows nothing of them)."""
 
+from typing import Any, cast
+
 from django.contrib import admin
+from django.contrib.admin.templatetags.admin_list import result_headers, results
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.template.response import TemplateResponse
-from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import localize
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
+from returns.admin.lean import URL_SENTINEL, display, esc, lean_context, link_template, row_link
 from returns.selectors.backoffice import (
     order_for_page,
     order_ids_for_identifier,
@@ -22,21 +30,24 @@ from shop.models import Order
 from shop.pagination import CappedCountPaginator
 from shop.templatetags.money import money
 
+# The list's columns, as _OrdersChangeList.orders_table writes them.
+COLUMNS: list[Any] = [
+    "number",
+    "placed_at",
+    "customer_name",
+    "email",
+    "status_badge",
+    "paid",
+    "returns_count",
+]
+
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     """Orders are imported, never edited here: the list finds them, an order's page shows what
     was returned and refunded of each line, and opens *Create return*."""
 
-    list_display = [
-        "number",
-        "placed_at",
-        "customer_name",
-        "email",
-        "status_badge",
-        "paid",
-        "returns_count",
-    ]
+    list_display = COLUMNS
     list_display_links = ["number"]
     list_filter = ["status", "brand", "placed_at"]
     search_fields = [
@@ -54,9 +65,15 @@ class OrderAdmin(admin.ModelAdmin):
     ordering = ["-placed_at", "-id"]
     change_form_template = "admin/shop/order/change_form.html"
 
+    def get_changelist(self, request, **kwargs):
+        return _OrdersChangeList
+
     def changelist_view(self, request, extra_context=None):
         extra_context = {"title": gettext("Orders"), **(extra_context or {})}
-        return super().changelist_view(request, extra_context)
+        response = super().changelist_view(request, extra_context)
+        if isinstance(response, TemplateResponse) and "cl" in (response.context_data or {}):
+            lean_context(response)  # the filters written lean
+        return response
 
     def get_queryset(self, request):
         return orders_overview(super().get_queryset(request))
@@ -84,9 +101,7 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, obj):
-        return format_html(
-            '<span class="badge badge-{}">{}</span>', obj.status, obj.get_status_display()
-        )
+        return mark_safe(_status_badge(obj, {}))
 
     @admin.display(description=_("paid"), ordering="amount_paid")
     def paid(self, obj):
@@ -117,3 +132,64 @@ class OrderAdmin(admin.ModelAdmin):
             "may_view_refunds": request.user.has_perm("refunds.view_refund"),
         }
         return TemplateResponse(request, self.change_form_template, context)
+
+
+# The status badges' HTML, the same for every order of a status: one dict per language.
+_BADGES: dict[str | None, dict[str, str]] = {}
+
+
+def _status_badge(order: Order, badges: dict[str, str]) -> str:
+    badge = badges.get(order.status)
+    if badge is None:
+        words = esc(order.get_status_display())
+        badge = badges[order.status] = (
+            f'<span class="badge badge-{esc(order.status)}">{words}</span>'
+        )
+    return badge
+
+
+class _OrdersChangeList(ChangeList):
+    """The orders list: the stock changelist's query and page, its rows written in one pass
+    (orders_table) instead of a lookup and a template variable per cell."""
+
+    def orders_table(self) -> dict:
+        """The stock results table's context (admin/change_list_results.html): its headers
+        (sorting links) and its rows, each one string of the same cells as the stock ones."""
+        headers = list(result_headers(self))
+        if list(self.list_display) != COLUMNS:  # other columns (actions' boxes): the stock rows
+            stock = list(results(self))
+            return {
+                "result_headers": headers,
+                "num_sorted_fields": _sorted(headers),
+                "results": stock,
+            }
+        link = link_template(self, reverse("admin:shop_order_change", args=[URL_SENTINEL]))
+        badges = _BADGES.setdefault(get_language(), {})
+        admin_ = cast("OrderAdmin", self.model_admin)
+        rows = []
+        for order in self.result_list:
+            placed = localize(timezone.localtime(order.placed_at))
+            rows.append(
+                [
+                    mark_safe(
+                        f'<th class="field-number"><a href="{row_link(link, order.pk)}">'
+                        f"{display(order.number)}</a></th>"
+                        f'<td class="field-placed_at nowrap">{esc(placed)}</td>'
+                        f'<td class="field-customer_name">{display(admin_.customer_name(order))}'
+                        f'</td><td class="field-email">{display(order.email)}</td>'
+                        f'<td class="field-status_badge">{_status_badge(order, badges)}</td>'
+                        f'<td class="field-paid">{display(admin_.paid(order))}</td>'
+                        f'<td class="field-returns_count">{display(admin_.returns_count(order))}'
+                        "</td>"
+                    )
+                ]
+            )
+        return {
+            "result_headers": headers,
+            "num_sorted_fields": _sorted(headers),
+            "results": rows,
+        }
+
+
+def _sorted(headers: list[dict]) -> int:
+    return sum(1 for header in headers if header["sortable"] and header["sorted"])

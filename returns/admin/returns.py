@@ -6,13 +6,12 @@ actions call the services, row by row, and report each success or refusal.
 """
 
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.templatetags.admin_list import result_headers
-from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import label_for_field
 from django.contrib.admin.views.main import ChangeList
 from django.db import models
@@ -21,7 +20,6 @@ from django.template.response import TemplateResponse
 from django.urls import get_script_prefix, path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import get_language, gettext, ngettext
@@ -39,6 +37,7 @@ from refunds.money import (
 from returns import services
 from returns.admin.forms import RejectForm
 from returns.admin.labels import ReturnLabelActionsMixin
+from returns.admin.lean import URL_SENTINEL, esc, lean_context, link_template, row_link
 from returns.admin.pages import ReturnPagesMixin
 from returns.admin.photos import ReturnPhotosMixin
 from returns.errors import ReturnError
@@ -249,7 +248,10 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, ReturnPhotosMixin, 
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {"title": gettext("Returns"), **(extra_context or {})}
-        return super().changelist_view(request, extra_context)
+        response = super().changelist_view(request, extra_context)
+        if isinstance(response, TemplateResponse) and "cl" in (response.context_data or {}):
+            lean_context(response)  # the filters and the actions bar written lean
+        return response
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -269,7 +271,8 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, ReturnPhotosMixin, 
             *super().get_urls(),
         ]
 
-    # --- columns ---------------------------------------------------------------------------
+    # --- columns: each a method for the headers (its name, its sort) and for a single row; the
+    # page's rows are written by _Cells in one pass ----------------------------------------
 
     @admin.display(description=_("order and customer"))
     def order_customer(self, obj):
@@ -277,126 +280,38 @@ class ReturnAdmin(ReturnPagesMixin, ReturnLabelActionsMixin, ReturnPhotosMixin, 
         for its ten figures beside the menu and the filters. Not sortable: no index of returns
         holds the order's number (a deep page sorted so took 1.4 s at a million returns); the
         search finds an order by its number."""
-        customer = obj.order.customer
-        return format_html(
-            '<a class="cell-line" href="{}">{}</a><span class="cell-line">{}</span>'
-            '<span class="cell-line muted" title="{}">{}</span>',
-            _url("admin:shop_order_change", obj.order_id),
-            obj.order.number,
-            customer.full_name or customer.email,
-            obj.order.email,
-            obj.order.email,
-        )
+        return mark_safe(_Cells().order_customer(obj))
 
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, obj):
-        return format_html(
-            '<span class="badge badge-{}" title="{}">{}</span>',
-            obj.status,
-            _text("status_description", obj.status, lambda: obj.status_description),
-            _label(obj, "status"),
-        )
+        return mark_safe(_Cells().status_badge(obj))
 
     @admin.display(description=_("amount owed"))
     def amount_owed(self, obj):
         """The exact quote (refunds/money.py, computed for the page's rows by
         _OverviewChangeList), and what is left of it to refund."""
-        state = obj.money
-        if not state.live:  # rejected, cancelled, expired: nothing is owed
-            return format_html(
-                '<span title="{}">—</span><span class="muted cell-line">{}</span>',
-                gettext("Nothing is owed for this return."),
-                _label(obj, "refund_mode"),
-            )
-        left = ""
-        if state.left_to_refund != state.quote_total:
-            left = format_html(
-                '<span class="muted cell-line">{}</span>',
-                gettext("%(amount)s left")
-                % {"amount": money(state.left_to_refund, state.currency)},
-            )
-        return format_html(
-            '<span class="amount" title="{}">{}</span><span class="muted cell-line">{}</span>{}{}',
-            state.quote.summary(),
-            money(state.quote_total, state.currency),
-            _label(obj, "refund_mode"),
-            left,
-            _owed_back(state),
-        )
+        return mark_safe(_Cells().amount_owed(obj))
 
     @admin.display(description=_("refunded?"))
     def refund_state(self, obj):
-        state = refund_state(obj.money)
-        return format_html(
-            '<span class="refund-state refund-{}">{}</span>', state.value, state.label
-        )
+        return mark_safe(_Cells().refund_state(obj))
 
     @admin.display(description=_("label"))
     def label(self, obj):
         """The label's state; a live label's tracking number links to the label's page."""
-        state = label_state(
-            obj.delivery_option,
-            obj.status,
-            has_live_label=obj.live_label_id is not None,
-            has_cancelled_label=obj.has_cancelled_label,
-            kept=obj.keep_item,
-        )
-        if state != LabelState.CREATED:
-            return format_html('<span class="label-state label-{}">{}</span>', state, state.label)
-        return format_html(
-            '<span class="label-state label-created">{}</span>'
-            '<span class="cell-line"><a class="tracking-link" href="{}">{}</a></span>',
-            state.label,
-            _url("admin:returns_returnlabel_change", obj.live_label_id),
-            obj.live_tracking_number,
-        )
+        return mark_safe(_Cells().label(obj))
 
     @admin.display(description=_("age and channel"), ordering="created_at")
     def age(self, obj):
         """Days since requested, and the channel it came by (one column: the list keeps the
         room for its figures beside the menu and the filters)."""
-        days = (timezone.now() - obj.created_at).days
-        words = _text("age", days, lambda: _age_words(days))
-        return format_html(
-            '<span class="age" title="{}">{}</span><span class="muted cell-line channel">{}</span>',
-            date_format(obj.created_at),
-            words,
-            _label(obj, "channel"),
-        )
-
-    def overview_row(self, cl: ChangeList, ret: Return, url: str, labels: dict) -> list[str]:
-        """A row's cells written in one pass: the columns' HTML, each cell classed as the stock
-        changelist does (field-<name>) and named by its column's `labels` (a phone shows each
-        row as a card, each value under its name), the link column pointing at `url`."""
-        cells: list[str] = []
-        for column in cl.list_display:
-            name = str(column)  # every column of the overview is named
-            if name == "action_checkbox":
-                cell = format_html('<td class="action-checkbox">{}</td>', self.action_checkbox(ret))
-            elif name in cl.list_display_links:
-                cell = format_html(
-                    '<th class="field-{}"><a href="{}">{}</a></th>', name, url, getattr(ret, name)
-                )
-            else:
-                cell = format_html(
-                    '<td class="field-{}" data-label="{}">{}</td>',
-                    name,
-                    labels[name],
-                    getattr(self, name)(ret),
-                )
-            cells.append(cell)
-        return cells
+        return mark_safe(_Cells().age(obj))
 
     @admin.display(description=mark_safe('<input type="checkbox" id="action-toggle">'))
     def action_checkbox(self, obj):
         """The row's selection box written at once: the stock one renders a widget's template
         for each row."""
-        return format_html(
-            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
-            ACTION_CHECKBOX_NAME,
-            obj.pk,
-            gettext("Select return %(rma)s") % {"rma": obj.rma_number},
-        )
+        return mark_safe(_Cells().action_checkbox(obj))
 
     # --- bulk actions: each calls the service per row and reports per row -------------------
 
@@ -563,39 +478,31 @@ def _settle_summary(rows: list[tuple[Return, ReturnMoney]]) -> dict:
     }
 
 
-def _owed_back(state: ReturnMoney) -> str:
+def _owed_back(state: ReturnMoney, money) -> str:
     """The overview's line for a return received short after a refund before receipt: the
     customer owes the difference back."""
     if not state.owed_back:
         return ""
-    return format_html(
-        '<span class="cell-line owed-back">{}</span>',
-        gettext("%(amount)s owed back by the customer")
-        % {"amount": money(state.owed_back, state.currency)},
-    )
+    words = gettext("%(amount)s owed back by the customer") % {
+        "amount": money(state.owed_back, state.currency)
+    }
+    return f'<span class="cell-line owed-back">{esc(words)}</span>'
 
 
 # The overview's cells, written 50 times a page, take their repeated words and links from
 # these: a translated label is the same for every row of a status, channel or refund mode, and
 # a link differs from its neighbour's by its id only (reverse() and gettext() were a third of
-# the page's CPU).
-_TEXTS: dict[tuple, str] = {}
-_URL_SENTINEL = 2_147_483_647
+# the page's CPU). One dict per language.
+_TEXTS: dict[str | None, dict[tuple, str]] = {}
 
 
-def _text(kind: str, value, make) -> str:
-    """`make()` for (`kind`, `value`) in the current language, computed once per process."""
-    key = (get_language(), kind, value)
-    text = _TEXTS.get(key)
-    if text is None:
-        text = _TEXTS[key] = str(make())
-    return text
-
-
-def _label(obj: Return, field: str) -> str:
-    """obj.get_<field>_display(), the same for every row with that value."""
-    value = getattr(obj, field)
-    return _text(field, value, getattr(obj, f"get_{field}_display"))
+def _texts() -> dict[tuple, str]:
+    """The memo of the current language."""
+    language = get_language()
+    texts = _TEXTS.get(language)
+    if texts is None:
+        texts = _TEXTS[language] = {}
+    return texts
 
 
 def _age_words(days: int) -> str:
@@ -604,11 +511,141 @@ def _age_words(days: int) -> str:
     return ngettext("%(days)s day", "%(days)s days", days) % {"days": days}
 
 
-def _url(name: str, pk: int) -> str:
-    """reverse(name, args=[pk]) for a page with one integer argument, reversed once."""
-    where = (name, get_script_prefix())
-    template = _text("url", where, lambda: reverse(name, args=[_URL_SENTINEL]))
-    return template.replace(str(_URL_SENTINEL), str(int(pk)), 1)
+class _Cells:
+    """The overview's cells as HTML strings (escaped here), for the rows of one page: one
+    language, one "now", its money amounts written once each."""
+
+    def __init__(self) -> None:
+        self.texts = _texts()
+        self.now = timezone.now()
+        self.amounts: dict[tuple, str] = {}
+
+    def text(self, kind: str, value, make) -> str:
+        """`make()` for (`kind`, `value`), escaped, computed once per process and language."""
+        key = (kind, value)
+        text = self.texts.get(key)
+        if text is None:
+            text = self.texts[key] = esc(str(make()))
+        return text
+
+    def choice(self, obj: Any, field: str) -> str:
+        """obj.get_<field>_display(), escaped, the same for every row with that value."""
+        return self.text(field, getattr(obj, field), getattr(obj, f"get_{field}_display"))
+
+    def url(self, name: str, pk: int) -> str:
+        """reverse(name, args=[pk]) for a page with one integer argument, reversed once."""
+        where = ("url", name, get_script_prefix())
+        template = self.texts.get(where)
+        if template is None:
+            template = self.texts[where] = esc(reverse(name, args=[URL_SENTINEL]))
+        return row_link(template, pk)
+
+    def money(self, amount, currency: str) -> str:
+        key = (amount, currency)
+        text = self.amounts.get(key)
+        if text is None:
+            text = self.amounts[key] = money(amount, currency)
+        return text
+
+    def order_customer(self, obj: Any) -> str:
+        order = obj.order
+        customer = order.customer
+        email = esc(order.email)
+        return (
+            f'<a class="cell-line" href="{self.url("admin:shop_order_change", obj.order_id)}">'
+            f'{esc(order.number)}</a><span class="cell-line">'
+            f"{esc(customer.full_name or customer.email)}</span>"
+            f'<span class="cell-line muted" title="{email}">{email}</span>'
+        )
+
+    def status_badge(self, obj: Any) -> str:
+        status = obj.status
+        description = self.text("status_description", status, lambda: obj.status_description)
+        return (
+            f'<span class="badge badge-{esc(status)}" title="{description}">'
+            f"{self.choice(obj, 'status')}</span>"
+        )
+
+    def amount_owed(self, obj: Any) -> str:
+        state = obj.money
+        mode = self.choice(obj, "refund_mode")
+        if not state.live:  # rejected, cancelled, expired: nothing is owed
+            nothing = self.text(
+                "nothing", None, lambda: gettext("Nothing is owed for this return.")
+            )
+            return f'<span title="{nothing}">—</span><span class="muted cell-line">{mode}</span>'
+        currency = state.currency
+        left = ""
+        if state.left_to_refund != state.quote_total:
+            words = gettext("%(amount)s left") % {
+                "amount": self.money(state.left_to_refund, currency)
+            }
+            left = f'<span class="muted cell-line">{esc(words)}</span>'
+        return (
+            f'<span class="amount" title="{esc(state.quote.summary())}">'
+            f"{esc(self.money(state.quote_total, currency))}</span>"
+            f'<span class="muted cell-line">{mode}</span>{left}{_owed_back(state, self.money)}'
+        )
+
+    def refund_state(self, obj: Any) -> str:
+        state = refund_state(obj.money)
+        words = self.text("refund_state", state.value, lambda: state.label)
+        return f'<span class="refund-state refund-{esc(state.value)}">{words}</span>'
+
+    def label(self, obj: Any) -> str:
+        state = label_state(
+            obj.delivery_option,
+            obj.status,
+            has_live_label=obj.live_label_id is not None,
+            has_cancelled_label=obj.has_cancelled_label,
+            kept=obj.keep_item,
+        )
+        words = self.text("label_state", state.value, lambda: state.label)
+        if state != LabelState.CREATED:
+            return f'<span class="label-state label-{esc(state.value)}">{words}</span>'
+        return (
+            f'<span class="label-state label-created">{words}</span>'
+            '<span class="cell-line"><a class="tracking-link" '
+            f'href="{self.url("admin:returns_returnlabel_change", obj.live_label_id)}">'
+            f"{esc(obj.live_tracking_number)}</a></span>"
+        )
+
+    def age(self, obj: Any) -> str:
+        created = obj.created_at
+        days = (self.now - created).days
+        words = self.text("age", days, lambda: _age_words(days))
+        # The title is the date as date_format writes it: its format has no time of day.
+        day = self.text("date", (created.date(), created.utcoffset()), lambda: date_format(created))
+        return (
+            f'<span class="age" title="{day}">{words}</span>'
+            f'<span class="muted cell-line channel">{self.choice(obj, "channel")}</span>'
+        )
+
+    def action_checkbox(self, obj: Any) -> str:
+        select = self.texts.get(("select",))
+        if select is None:
+            select = self.texts[("select",)] = gettext("Select return %(rma)s")
+        words = esc(select % {"rma": obj.rma_number})
+        return (
+            f'<input type="checkbox" name="{ACTION_CHECKBOX_NAME}" value="{int(obj.pk)}" '
+            f'class="action-select" aria-label="{words}">'
+        )
+
+    def row(self, ret: Any, columns: list[tuple[str, str, str]], link: str) -> str:
+        """A row's cells, each classed as the stock changelist does (field-<name>) and named by
+        its column's label (a phone shows each row as a card, each value under its name), the
+        link column's pointing at `link`. `columns`: (kind, name, escaped label)."""
+        cells = []
+        for kind, name, label in columns:
+            if kind == "checkbox":
+                cells.append(f'<td class="action-checkbox">{self.action_checkbox(ret)}</td>')
+            elif kind == "link":
+                text = esc(getattr(ret, name))
+                cells.append(f'<th class="field-{name}"><a href="{link}">{text}</a></th>')
+            else:
+                cell = getattr(self, name)(ret)
+                cells.append(f'<td class="field-{name}" data-label="{label}">{cell}</td>')
+        return "".join(cells)
 
 
 def _date_sort(ordering: list) -> str | None:
@@ -634,7 +671,7 @@ class _OverviewChangeList(ChangeList):
         return [*ordering, "id" if _date_sort(ordering) == "created_at" else "-id"]
 
     def url_for_result(self, result):
-        return _url("admin:returns_return_change", result.pk)
+        return _Cells().url("admin:returns_return_change", result.pk)
 
     def get_results(self, request):
         super().get_results(request)
@@ -646,19 +683,23 @@ class _OverviewChangeList(ChangeList):
 
     def overview_table(self) -> dict:
         """The stock results table's context (admin/change_list_results.html): its headers
-        (sorting links), and its rows written by ReturnAdmin.overview_row."""
+        (sorting links), and its rows, each one string of cells written by _Cells."""
         headers = list(result_headers(self))
-        preserved: dict[str, Any] = {"preserved_filters": self.preserved_filters, "opts": self.opts}
-        overview = cast("ReturnAdmin", self.model_admin)
-        labels = {
-            str(name): capfirst(str(label_for_field(name, self.model, overview)))
-            for name in self.list_display
-        }
+        overview = self.model_admin
+        columns = []
+        for column in self.list_display:
+            name = str(column)  # every column of the overview is named
+            kind = "cell"
+            if name == "action_checkbox":
+                kind = "checkbox"
+            elif name in self.list_display_links:
+                kind = "link"
+            label = esc(capfirst(str(label_for_field(name, self.model, overview))))
+            columns.append((kind, name, label))
+        cells = _Cells()
+        link = link_template(self, reverse("admin:returns_return_change", args=[URL_SENTINEL]))
         rows = [
-            overview.overview_row(
-                self, ret, add_preserved_filters(preserved, self.url_for_result(ret)), labels
-            )
-            for ret in self.result_list
+            [mark_safe(cells.row(ret, columns, row_link(link, ret.pk)))] for ret in self.result_list
         ]
         return {
             "result_headers": headers,
