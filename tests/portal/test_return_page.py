@@ -17,6 +17,7 @@ from returns.services import (
 )
 from tests.factories import OrderLineFactory, StaffFactory
 from tests.fixtures.web import english_client, shown_messages
+from tests.refunds.factories import goodwill_parts
 
 pytestmark = pytest.mark.django_db
 
@@ -290,17 +291,7 @@ def test_the_return_page_query_count_does_not_grow_with_refunds(
     for ret in (bare, refunded):
         return_approve(actor=staff, ret=ret)
         return_receive(actor=staff, ret=Return.objects.get(pk=ret.pk))
-    refunds = [
-        refund_create(
-            actor=staff,
-            ret=Return.objects.get(pk=refunded.pk),
-            idempotency_key=f"part-{n}",
-            amount="1.00",
-            reason="A goodwill part",
-        )
-        for n in range(3)
-    ]
-    refund_mark_refunded(actor=staff, refund=refunds[0], reference="PSP-1")
+    goodwill_parts(staff, refunded)
     customer_client.get(url(bare))  # once: SQLite's JSON probe, once a process
     # when / then
     for ret, shown in ((bare, 0), (refunded, 1)):

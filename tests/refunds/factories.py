@@ -63,3 +63,23 @@ def worked_example(**return_kwargs):
     """19.99 + 12.74 + original shipping 6.00 - return fee 5.00 = 33.73 EUR, received."""
     order = make_order([(1, "19.99"), (1, "12.74")], shipping="6.00")
     return received_return(order, [1, 1], fee="5.00", **return_kwargs)
+
+
+def goodwill_parts(staff, ret: Return, count: int = 3, paid: int = 1) -> list:
+    """`count` partial refunds of 1.00 on `ret` (received), the first `paid` of them marked
+    refunded: a return whose page lists refunds in both states."""
+    from refunds.services import refund_create, refund_mark_refunded
+
+    refunds = [
+        refund_create(
+            actor=staff,
+            ret=Return.objects.get(pk=ret.pk),
+            idempotency_key=f"part-{n}",
+            amount="1.00",
+            reason="A goodwill part",
+        )
+        for n in range(count)
+    ]
+    for refund in refunds[:paid]:
+        refund_mark_refunded(actor=staff, refund=refund, reference=f"PSP-{refund.pk}")
+    return refunds

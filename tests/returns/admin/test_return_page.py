@@ -495,26 +495,15 @@ def test_the_return_page_makes_the_same_queries_with_no_refund_or_three(
     as_agent, customer, reasons, actions, shop_settings, django_assert_num_queries
 ):
     # given: two received returns of five lines, one with three partial refunds (one paid)
-    from refunds.services import refund_create, refund_mark_refunded
     from tests.factories import make_order, superuser
-    from tests.refunds.factories import received_return
+    from tests.refunds.factories import goodwill_parts, received_return
 
     bare, refunded = (
         received_return(make_order([(2, "10.00")] * 5, customer=customer), [1] * 5)
         for _ in range(2)
     )
     staff = superuser()
-    refunds = [
-        refund_create(
-            actor=staff,
-            ret=Return.objects.get(pk=refunded.pk),
-            idempotency_key=f"part-{n}",
-            amount="1.00",
-            reason="A goodwill part",
-        )
-        for n in range(3)
-    ]
-    refund_mark_refunded(actor=staff, refund=refunds[0], reference="PSP-1")
+    goodwill_parts(staff, refunded)
     as_agent.get(page_url(bare))  # once: SQLite's JSON probe, once a process
     # when / then: both were sent back with a label, whose tracking events are one query more
     for ret, count in ((bare, 0), (refunded, 3)):
