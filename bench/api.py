@@ -15,7 +15,6 @@ Nothing is left in the databases: the bench's staff user and API key (bench/prep
 made in a transaction rolled back at the end.
 """
 
-import argparse
 import json
 import statistics
 import sys
@@ -23,7 +22,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench.inprocess import bench_plan, run_child, setup_django
+from bench.inprocess import bench_plan, in_process_parser, run_child, setup_django
 from bench.lists import SERVER_NAME, _measure
 
 
@@ -160,13 +159,7 @@ def compare(before: Path, after: Path) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--databases", default="returns_bench")
-    parser.add_argument("--requests", type=int, default=50, help="Requests a page (median).")
-    parser.add_argument("--profile", default="", help="Profile the pages whose name has this.")
-    parser.add_argument("--save", default="", help="Write the answers under this folder.")
-    parser.add_argument("--compare", nargs=2, default=None, help="Two --save folders.")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser = in_process_parser(__doc__, requests=50, saved="the answers", sizes=False)
     args = parser.parse_args()
     if args.compare:
         return compare(Path(args.compare[0]), Path(args.compare[1]))

@@ -76,3 +76,24 @@ def run_child(module: str, tag: str, database: str, size: str, arguments: list[s
     if line is None:
         raise SystemExit(f"{database}: {out.stdout[-3000:]}{out.stderr[-3000:]}")
     return json.loads(line[len(tag) + 1 :])
+
+
+def in_process_parser(
+    doc: str, *, requests: int, saved: str = "the pages' HTML", sizes: bool = True
+):
+    """The options every in-process benchmark (bench.lists, bench.api, bench.portal,
+    bench.return_page) takes: the databases' prefix, (the sizes,) requests a page, a profile of
+    the pages whose name has a word, --save / --compare of what they answer, and --child (the
+    process run_child starts)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--databases", default="returns_bench")
+    if sizes:
+        parser.add_argument("--sizes", default="small,big")
+    parser.add_argument("--requests", type=int, default=requests, help="Requests a page (median).")
+    parser.add_argument("--profile", default="", help="Profile the pages whose name has this.")
+    parser.add_argument("--save", default="", help=f"Write {saved} under this folder.")
+    parser.add_argument("--compare", nargs=2, default=None, help="Two --save folders.")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    return parser

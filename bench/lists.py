@@ -17,7 +17,6 @@ The databases are those `python -m bench` loads (<prefix>_small, <prefix>_big); 
 written to them but the bench's staff user and API key (bench/prepare.py).
 """
 
-import argparse
 import cProfile
 import io
 import json
@@ -27,7 +26,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.inprocess import bench_plan, run_child, setup_django
+from bench.inprocess import bench_plan, in_process_parser, run_child, setup_django
 
 SERVER_NAME = "127.0.0.1"
 
@@ -132,15 +131,8 @@ def _measure(client, name: str, path: str, extra: dict, count: int, profile: str
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--databases", default="returns_bench")
-    parser.add_argument("--requests", type=int, default=20, help="Requests a page (median).")
-    parser.add_argument("--profile", default="", help="Profile the pages whose name has this.")
+    parser = in_process_parser(__doc__, requests=20, saved="the lists' HTML")
     parser.add_argument("--only", default="", help="Comma-separated words of the pages' names.")
-    parser.add_argument("--sizes", default="small,big")
-    parser.add_argument("--save", default="", help="Write the lists' HTML under this folder.")
-    parser.add_argument("--compare", nargs=2, default=None, help="Two --save folders.")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     only = [word for word in args.only.split(",") if word]
     if args.compare:

@@ -12,7 +12,6 @@ before and after a change: bench/portal.py --compare DIR1 DIR2).
 Nothing is written to the databases but the bench's users and sessions (bench/prepare.py).
 """
 
-import argparse
 import cProfile
 import io
 import json
@@ -23,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.inprocess import bench_plan, run_child, setup_django
+from bench.inprocess import bench_plan, in_process_parser, run_child, setup_django
 
 SERVER_NAME = "127.0.0.1"
 
@@ -157,14 +156,7 @@ def compare(before: Path, after: Path) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--databases", default="returns_bench")
-    parser.add_argument("--sizes", default="small,big")
-    parser.add_argument("--requests", type=int, default=20, help="Requests a page (median).")
-    parser.add_argument("--profile", default="", help="Profile the pages whose name has this.")
-    parser.add_argument("--save", default="", help="Write the pages' HTML under this folder.")
-    parser.add_argument("--compare", nargs=2, default=None, help="Two --save folders.")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser = in_process_parser(__doc__, requests=20)
     args = parser.parse_args()
     if args.compare:
         return compare(Path(args.compare[0]), Path(args.compare[1]))

@@ -17,7 +17,6 @@ DIR/<size>/, in English and French; --compare DIR1 DIR2 says whether two such fo
 Nothing is written to the databases but the bench's users, key and sessions (bench/prepare.py).
 """
 
-import argparse
 import cProfile
 import io
 import json
@@ -27,7 +26,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.inprocess import bench_plan, run_child, setup_django
+from bench.inprocess import bench_plan, in_process_parser, run_child, setup_django
 from bench.portal import compare
 
 SERVER_NAME = "127.0.0.1"
@@ -164,16 +163,9 @@ def _write(path: Path, answer) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--databases", default="returns_bench")
-    parser.add_argument("--sizes", default="small,big")
-    parser.add_argument("--requests", type=int, default=40, help="Requests a page (median).")
-    parser.add_argument("--profile", default="", help="Profile the pages whose name has this.")
+    parser = in_process_parser(__doc__, requests=40)
     parser.add_argument("--sql", action="store_true", help="Print each page's queries.")
     parser.add_argument("--dump", default="", help="Write each profile to <this>-<page>.prof.")
-    parser.add_argument("--save", default="", help="Write the pages' HTML under this folder.")
-    parser.add_argument("--compare", nargs=2, default=None, help="Two --save folders.")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.compare:
         return compare(Path(args.compare[0]), Path(args.compare[1]))
