@@ -284,8 +284,9 @@ def test_a_connection_broken_by_a_send_is_not_kept(smtp):
     assert [m["Message-ID"] for m in smtp.received] == [first.message_id, third.message_id]
 
 
-def test_queries_of_a_coalesced_email_do_not_grow_with_the_batch(smtp):
-    # given: the shop's settings read once already (they are kept per process)
+def test_queries_of_a_coalesced_email_do_not_grow_with_the_batch(smtp, shop_settings):
+    # given: the shop's settings saved before (a first save empties the process's memo of
+    # brands, shop.memo) and the default brand read once already (kept per process)
     queued_emails(14)
     smtp.start()
     ids = sorted(statuses())
