@@ -392,3 +392,24 @@ def test_an_agent_cannot_mark_returns_refunded_in_bulk(as_agent, order):
     assert forced.status_code == 302
     assert snapshot(ret) == before
     assert Refund.objects.count() == 0
+
+
+def test_past_the_count_cap_the_overview_says_more_than_the_cap_and_counts_no_further(
+    as_agent, order, customer, monkeypatch, django_assert_max_num_queries
+):
+    # given: four returns, a cap of three
+    monkeypatch.setattr("shop.pagination.CappedCountPaginator.CAP", 3)
+    make_return(order, 1)
+    make_return(order, 1)
+    make_return(order, 0, 1)
+    make_return(make_order([(1, "10.00")], customer=customer, email=customer.email), 1)
+    # when
+    with django_assert_max_num_queries(20) as captured:
+        page = as_agent.get(OVERVIEW)
+    # then: the list says "more than 3" and its count read no more than 4 ids
+    assert page.status_code == 200
+    assert "more than 3 returns" in page.content.decode()
+    counts = [q["sql"] for q in captured.captured_queries if "COUNT(*)" in q["sql"]]
+    assert counts
+    assert all("LIMIT 4" in sql for sql in counts), counts
+    assert len(page.context["cl"].result_list) == 4
