@@ -97,3 +97,24 @@ def in_process_parser(
     parser.add_argument("--compare", nargs=2, default=None, help="Two --save folders.")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     return parser
+
+
+def profiled(call, count: int, *, cumulative: int = 70, dump: str = "") -> str:
+    """cProfile of `call()` run `count` times: the `cumulative` costliest by cumulative time,
+    then the 40 by own time, as text (and the raw stats in `dump` for pstats, if given)."""
+    import cProfile
+    import io
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(count):
+        call()
+    profiler.disable()
+    if dump:
+        profiler.dump_stats(dump)
+    text = io.StringIO()
+    stats = pstats.Stats(profiler, stream=text)
+    stats.sort_stats("cumulative").print_stats(cumulative)
+    stats.sort_stats("tottime").print_stats(40)
+    return text.getvalue()

@@ -17,16 +17,13 @@ The databases are those `python -m bench` loads (<prefix>_small, <prefix>_big); 
 written to them but the bench's staff user and API key (bench/prepare.py).
 """
 
-import cProfile
-import io
 import json
-import pstats
 import statistics
 import sys
 import time
 from pathlib import Path
 
-from bench.inprocess import bench_plan, in_process_parser, run_child, setup_django
+from bench.inprocess import bench_plan, in_process_parser, profiled, run_child, setup_django
 
 SERVER_NAME = "127.0.0.1"
 
@@ -117,16 +114,7 @@ def _measure(client, name: str, path: str, extra: dict, count: int, profile: str
         queries[rows] = len(captured)
     row: dict = {"ms": statistics.median(times), "queries": queries}
     if profile and profile in name:
-        profiler = cProfile.Profile()
-        profiler.enable()
-        for _ in range(count):
-            get(path)
-        profiler.disable()
-        text = io.StringIO()
-        stats = pstats.Stats(profiler, stream=text)
-        stats.sort_stats("cumulative").print_stats(60)
-        stats.sort_stats("tottime").print_stats(40)
-        row["profile"] = text.getvalue()
+        row["profile"] = profiled(lambda: get(path), count, cumulative=60)
     return row
 
 

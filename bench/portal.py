@@ -12,17 +12,14 @@ before and after a change: bench/portal.py --compare DIR1 DIR2).
 Nothing is written to the databases but the bench's users and sessions (bench/prepare.py).
 """
 
-import cProfile
-import io
 import json
-import pstats
 import re
 import statistics
 import sys
 import time
 from pathlib import Path
 
-from bench.inprocess import bench_plan, in_process_parser, run_child, setup_django
+from bench.inprocess import bench_plan, in_process_parser, profiled, run_child, setup_django
 
 SERVER_NAME = "127.0.0.1"
 
@@ -74,16 +71,7 @@ def _measure(get, name: str, path: str, count: int, profile: str, status: int = 
         once()
     row: dict = {"ms": statistics.median(times), "queries": len(captured)}
     if profile and profile in name:
-        profiler = cProfile.Profile()
-        profiler.enable()
-        for _ in range(count):
-            once()
-        profiler.disable()
-        text = io.StringIO()
-        stats = pstats.Stats(profiler, stream=text)
-        stats.sort_stats("cumulative").print_stats(70)
-        stats.sort_stats("tottime").print_stats(40)
-        row["profile"] = text.getvalue()
+        row["profile"] = profiled(once, count)
     return row
 
 

@@ -12,15 +12,13 @@ are deleted at the end, as the HTTP suite does after each run.
 """
 
 import argparse
-import cProfile
-import io
 import json
-import pstats
 import statistics
 import sys
 import time
 
 from bench.inprocess import bench_plan, run_child, setup_django
+from bench.inprocess import profiled as profile_of
 
 SERVER_NAME = "127.0.0.1"
 
@@ -72,16 +70,7 @@ def _child(count: int, profile: bool) -> None:
         "sql": [query["sql"][:160] for query in captured.captured_queries],
     }
     if profile:
-        profiler = cProfile.Profile()
-        profiler.enable()
-        for _ in range(profiled):
-            post()
-        profiler.disable()
-        text = io.StringIO()
-        stats = pstats.Stats(profiler, stream=text)
-        stats.sort_stats("cumulative").print_stats(90)
-        stats.sort_stats("tottime").print_stats(40)
-        row["profile"] = text.getvalue()
+        row["profile"] = profile_of(post, profiled, cumulative=90)
     post_reset(customer)
     print("POST " + json.dumps(row))
 

@@ -17,16 +17,13 @@ DIR/<size>/, in English and French; --compare DIR1 DIR2 says whether two such fo
 Nothing is written to the databases but the bench's users, key and sessions (bench/prepare.py).
 """
 
-import cProfile
-import io
 import json
-import pstats
 import statistics
 import sys
 import time
 from pathlib import Path
 
-from bench.inprocess import bench_plan, in_process_parser, run_child, setup_django
+from bench.inprocess import bench_plan, in_process_parser, profiled, run_child, setup_django
 from bench.portal import compare
 
 SERVER_NAME = "127.0.0.1"
@@ -95,18 +92,9 @@ def _measure(get, name: str, count: int, profile: str, sql: bool, dump: str) -> 
     if sql:
         row["sql"] = [query["sql"] for query in captured.captured_queries]
     if profile and profile in name:
-        profiler = cProfile.Profile()
-        profiler.enable()
-        for _ in range(count):
-            get(name)
-        profiler.disable()
-        if dump:  # for pstats' callers and callees
-            profiler.dump_stats(f"{dump}-{name.replace(' ', '_')}.prof")
-        text = io.StringIO()
-        stats = pstats.Stats(profiler, stream=text)
-        stats.sort_stats("cumulative").print_stats(70)
-        stats.sort_stats("tottime").print_stats(40)
-        row["profile"] = text.getvalue()
+        # --dump: for pstats' callers and callees
+        dumped = f"{dump}-{name.replace(' ', '_')}.prof" if dump else ""
+        row["profile"] = profiled(lambda: get(name), count, dump=dumped)
     return row
 
 
