@@ -28,3 +28,11 @@ def smtp(settings):
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
     yield sink
     sink.stop()
+
+
+@pytest.fixture
+def short_backoff(settings):
+    """Four attempts, retried 30 s later, doubling up to 600 s: what the batch tests count on."""
+    settings.NOTIFICATIONS_MAX_ATTEMPTS = 4
+    settings.NOTIFICATIONS_RETRY_BASE_SECONDS = 30
+    settings.NOTIFICATIONS_RETRY_MAX_SECONDS = 600

@@ -18,10 +18,8 @@ Status = Notification.Status
 
 
 @pytest.fixture(autouse=True)
-def _backoff(settings):
-    settings.NOTIFICATIONS_MAX_ATTEMPTS = 4
-    settings.NOTIFICATIONS_RETRY_BASE_SECONDS = 30
-    settings.NOTIFICATIONS_RETRY_MAX_SECONDS = 600
+def _backoff(short_backoff):
+    """Four attempts, 30 s doubling to 600 s (tests/notifications/conftest.py)."""
 
 
 def queued_emails(count: int) -> list[Notification]:
