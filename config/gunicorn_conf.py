@@ -21,6 +21,7 @@ from the master's already imported code): deploy by restarting the service.
 """
 
 import gc
+import os
 
 wsgi_app = "config.wsgi:application"
 preload_app = True
@@ -71,3 +72,12 @@ def release_process_resources() -> None:
     if app._pool is not None:
         app._pool.force_close_all()
         app._pool = None
+
+
+def child_exit(server, worker) -> None:
+    """In the master, a worker gone: with prometheus_client's multiprocess mode (README,
+    Operations), its live gauges are dropped; its counters stay, added up with the others."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

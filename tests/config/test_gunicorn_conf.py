@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -46,6 +47,17 @@ def test_post_fork_empties_the_per_process_memos():
     gunicorn_conf.post_fork(None, None)
     # then: the worker reads its own
     assert memo.SETTINGS.get("settings", lambda: "the worker's") == "the worker's"
+
+
+def test_a_dead_worker_is_marked_so_in_prometheus_multiprocess_mode(tmp_path, monkeypatch):
+    # given: the multiprocess folder with a worker's live gauge file
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    (tmp_path / "gauge_livesum_4242.db").write_bytes(b"")
+    (tmp_path / "counter_4242.db").write_bytes(b"")
+    # when: the worker exits
+    gunicorn_conf.child_exit(None, SimpleNamespace(pid=4242))
+    # then: its live gauge is gone, its counter kept
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["counter_4242.db"]
 
 
 def _socket_inodes(pid: int) -> set[str]:
