@@ -2,8 +2,8 @@
 (with `--workers N`, `--bind`, as the machine needs).
 
 The application is imported once, in the master (`preload_app`), and each worker is a fork of it:
-the pages of what the master imported (Django, the apps, the URLconf with the API's views,
-celery's client) are shared by every worker instead of each worker importing its own copy
+the pages of what the master imported (Django with its admin, the apps, DRF, celery's client)
+are shared by every worker instead of each worker importing its own copy
 (issue 17's memory goal: bench/README.md, the PSS paragraph). Two things make that hold:
 
 - nothing bound to a process crosses the fork (`pre_fork`): a database connection, the cache's
@@ -38,9 +38,10 @@ def pre_fork(server, worker) -> None:
 
 
 def post_fork(server, worker) -> None:
-    """In the new worker: its memos start empty and are read again at its first page, as when
-    each worker imported everything itself (a value inherited could be older than its
-    MEMO_SECONDS says: the clock starts again in no one)."""
+    """In the new worker: shop/memo.py's memos emptied, so that it starts as a worker that
+    imported everything itself would, reading the brands and the settings at its first page
+    rather than serving what the master may have read. shop/compiled.py's queries, kept on the
+    connection object, are SQL for the database's kind, not for a session: they stay."""
     from shop import memo
 
     memo.clear_all()
