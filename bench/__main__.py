@@ -9,7 +9,8 @@ Two PostgreSQL databases (returns_bench_small, returns_bench_big) are loaded by
 `generate_load_data` (--reuse keeps them when they already hold that many returns), then
 bench/prepare.py makes the staff user, the customer and the API key and lists the pages (and the
 portal's create-return POST: an order and a session with its draft for each request, its returns
-deleted after every run). Two gunicorn servers (2 sync workers each, DEBUG=false) serve them on
+deleted after every run). Two gunicorn servers (production's config/gunicorn_conf.py, 2 sync
+workers each, DEBUG=false) serve them on
 127.0.0.1, as behind an HTTPS proxy (X-Forwarded-Proto) with BENCH_VIEWS=true: the logged-in
 minimal page and the query-count header. wrk loads each page for --seconds with the session cookie
 of a logged-in user (or the API key), small and big in turn, --rounds times, the order swapped each
@@ -19,7 +20,7 @@ side, so the machine's speed cancels:
 1. p95 at big / p95 at small (goal <= 1.25);
 2. requests/s at big / the minimal page's at big (goals per kind of page, TARGETS);
 3. queries per page at small and big (equal);
-4. PSS of each gunicorn worker after the load (goal <= 90 MB).
+4. PSS of each gunicorn worker after the load (goal <= 90 MB), and of its master.
 
 The table is printed and written to bench/results/<date>-<big>.json with the machine. The
 in-process export benchmark is `python -m bench.export`.
@@ -168,7 +169,9 @@ def post_reset(server: Server) -> None:
 def start(server: Server) -> None:
     (LOG_DIR / server.name).mkdir(parents=True, exist_ok=True)
     log = (LOG_DIR / f"gunicorn-{server.name}.log").open("w")
-    command = [PYTHON, "-m", "gunicorn", "config.wsgi", "--workers", "2"]
+    # Production's configuration (config/gunicorn_conf.py: the application preloaded in the
+    # master, shared by its forked workers), with the bench's workers, address and timeout.
+    command = [PYTHON, "-m", "gunicorn", "-c", "config/gunicorn_conf.py", "--workers", "2"]
     command += ["--bind", f"127.0.0.1:{PORTS[server.name]}", "--timeout", "120"]
     command += ["--no-control-socket"]  # its default path is one per machine
     server.process = subprocess.Popen(
@@ -329,15 +332,23 @@ def _drain(result: dict, seconds: int) -> None:
     time.sleep(min(60.0, busy + 0.1))
 
 
+def _pss_of(pid: int | str) -> float:
+    rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    kb = int(re.search(r"^Pss:\s+(\d+) kB", rollup, re.M).group(1))
+    return round(kb / 1024, 1)
+
+
 def pss_mb(server: Server) -> list[float]:
     """PSS of each worker of the gunicorn master (its children), from smaps_rollup."""
     children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children")
-    sizes = []
-    for pid in children.read_text().split():
-        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
-        kb = int(re.search(r"^Pss:\s+(\d+) kB", rollup, re.M).group(1))
-        sizes.append(round(kb / 1024, 1))
-    return sizes
+    return [_pss_of(pid) for pid in children.read_text().split()]
+
+
+def master_pss_mb(server: Server) -> float:
+    """PSS of the gunicorn master: with the application preloaded it holds the pages its workers
+    share, each process counted its share of them, so the server's memory is the master's and
+    the workers' together."""
+    return _pss_of(server.process.pid)
 
 
 def _chosen(page: Page, only: list[str]) -> bool:
@@ -425,7 +436,7 @@ def verdict(row: dict) -> str:
     return "met" if not missed else "MISSED " + ",".join(missed)
 
 
-def print_table(rows: list[dict], small: int, big: int, pss: dict) -> None:
+def print_table(rows: list[dict], small: int, big: int, pss: dict, master_pss: dict) -> None:
     print(f"\n{'page':<40} {'p95 ' + format(small, ','):>10} {'p95 ' + format(big, ','):>12} "
           f"{'ratio':>6} {'rps':>7} {'÷min':>6} {'goal':>5} {'queries':>9}  verdict")  # fmt: skip
     for row in rows:
@@ -439,6 +450,8 @@ def print_table(rows: list[dict], small: int, big: int, pss: dict) -> None:
         worst = max(sizes)
         state = "met" if worst <= PSS_GOAL_MB else "MISSED"
         print(f"PSS of the {name} server's workers: {sizes} MB (goal <= {PSS_GOAL_MB}: {state})")
+        together = round(master_pss[name] + sum(sizes), 1)
+        print(f"  its master: {master_pss[name]} MB; master and workers together: {together} MB")
 
 
 def machine() -> dict:
@@ -499,13 +512,14 @@ def main() -> int:
         only = [word for word in args.only.split(",") if word]
         measured = measure(small, big, args.rounds, args.seconds, only)
         pss = {server.name: pss_mb(server) for server in (small, big)}
+        master_pss = {server.name: master_pss_mb(server) for server in (small, big)}
     finally:
         for server in (small, big):
             stop(server)
     raw = {"runs": measured["runs"], "queries": measured["queries"]}
     (LOG_DIR / "last-run.json").write_text(json.dumps(raw, indent=1))
     rows = figures(measured)
-    print_table(rows, args.small, args.big, pss)
+    print_table(rows, args.small, args.big, pss, master_pss)
     result = {
         "date": started.isoformat(timespec="seconds"),
         "machine": machine(),
@@ -514,9 +528,10 @@ def main() -> int:
         "rounds": args.rounds,
         "seconds": args.seconds,
         "wrk": "-t2 -c2",
-        "gunicorn": "2 sync workers",
+        "gunicorn": "2 sync workers, config/gunicorn_conf.py (preloaded)",
         "pages": [row | {"verdict": verdict(row)} for row in rows],
         "pss_mb": pss,
+        "master_pss_mb": master_pss,
     }
     out = ROOT / "bench" / "results" / f"{started:%Y-%m-%d}-{args.big}.json"
     out.parent.mkdir(exist_ok=True)

@@ -32,8 +32,9 @@ def _serious_check_messages() -> list[str]:
     (config/urls.py; bench/README.md, the PSS paragraph)."""
     from django.db import connections
 
-    # No connection may cross the fork: a check may have opened one already (under `gunicorn
-    # --preload` this runs in the master), and one socket for two processes mixes their queries.
+    # No connection may cross the fork: a check may have opened one already (this runs in
+    # gunicorn's master, config/gunicorn_conf.py preloading the application, before it forks the
+    # workers), and one socket for two processes mixes their queries.
     connections.close_all()
     read_end, write_end = os.pipe()
     pid = os.fork()
