@@ -7,9 +7,10 @@ ids; each run then only binds the ids and converts the row values as the ORM wou
 compiler's converters: decimals, booleans and dates come back as they would from values_list).
 """
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, NamedTuple
 
+from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 
@@ -55,3 +56,86 @@ class CompiledValues:
         if {index for _position, index in slots} != set(range(count)):
             raise ValueError(f"{self.name}: the query does not take its ids as parameters")
         return compiler, sql, tuple(params), slots
+
+
+class Parameter(NamedTuple):
+    """A value a CompiledRows query takes: its stand-in while compiling (a value no caller
+    passes) and how the ORM writes a value into the query's parameters (`adapt(value,
+    connection)`: the field's get_db_prep_value, with the lookup's own step when it has one)."""
+
+    stand_in: Any
+    adapt: Callable[[Any, Any], Any]
+
+
+class CompiledRows:
+    """A values() query of a few shapes, compiled to SQL once per connection and shape, then
+    run with other values, as CompiledValues does with ids (its filters, a cursor's position,
+    a page's slice).
+
+    `build(shape, stand_ins)` is the queryset, unsliced, made from the stand-ins of the
+    parameters it takes (those of `values`); `rows(shape, values, low, high)` binds the values
+    and the slice (LIMIT and OFFSET written as Django writes them) and answers the rows as
+    values() does: dicts, each value converted by the ORM's own converters. A shape that can
+    match no row (Django's EmptyResultSet) answers [] without a query, as the ORM does."""
+
+    def __init__(
+        self,
+        name: str,
+        build: Callable[[Hashable, dict[str, Any]], QuerySet[Any]],
+        parameters: dict[str, Parameter],
+    ):
+        self.name, self.build, self.parameters = name, build, parameters
+
+    def rows(
+        self,
+        shape: Hashable,
+        values: dict[str, Any],
+        low: int = 0,
+        high: int | None = None,
+        using: str = DEFAULT_DB_ALIAS,
+    ) -> list[dict[str, Any]]:
+        connection = connections[using]
+        # Adapted first: a value the field refuses raises here, as the ORM's filter() would.
+        adapted = {
+            name: self.parameters[name].adapt(value, connection) for name, value in values.items()
+        }
+        memo = connection.__dict__.setdefault("_compiled_rows", {})
+        key = (self.name, shape, tuple(sorted(values)))
+        if key not in memo:
+            memo[key] = self._compile(shape, sorted(values), connection, using)
+        compiled = memo[key]
+        if compiled is None:
+            return []
+        compiler, sql, params, slots, names = compiled
+        bound = list(params)
+        for position, name in slots:
+            bound[position] = adapted[name]
+        if low or high is not None:
+            sql = f"{sql} {connection.ops.limit_offset_sql(low, high)}"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, bound)
+            fetched = cursor.fetchall()
+        return [
+            dict(zip(names, row, strict=True))
+            for row in compiler.results_iter(results=[fetched], tuple_expected=True)
+        ]
+
+    def _compile(self, shape: Hashable, taken: list[str], connection, using: str):
+        stand_ins = {name: self.parameters[name].stand_in for name in taken}
+        query = self.build(shape, stand_ins).query
+        compiler = query.get_compiler(using=using)
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:
+            return None
+        where = {name: self.parameters[name].adapt(stand_ins[name], connection) for name in taken}
+        slots = [
+            (position, name)
+            for position, value in enumerate(params)
+            for name, stand_in in where.items()
+            if type(value) is type(stand_in) and value == stand_in
+        ]
+        if {name for _position, name in slots} != set(taken):
+            raise ValueError(f"{self.name}: the query does not take {taken} as parameters")
+        names = [*query.extra_select, *query.values_select, *query.annotation_select]
+        return compiler, sql, tuple(params), slots, names

@@ -185,3 +185,20 @@ def test_each_key_has_its_own_minute(db, settings):
     answers = [api.get("/api/v1/reasons").status_code for api in (first, second, first, second)]
     # then
     assert answers == [200, 200, 429, 429]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_in_autocommit_the_key_is_recognised_and_throttled_as_inside_a_transaction(settings):
+    # given: no transaction around the requests (as served), the key's hit committed at once
+    # without the flush wait (shop.throttle)
+    settings.API_REQUESTS_PER_MINUTE = 2
+    key, secret = make_key()
+    forged = f"rk_{key.prefix}_{'x' * 43}"
+    # when
+    refused = [ApiClient(forged).get("/api/v1/reasons").status_code for _ in range(2)]
+    answers = [ApiClient(secret).get("/api/v1/reasons").status_code for _ in range(3)]
+    # then
+    assert refused == [401, 401]
+    assert answers == [200, 200, 429]
+    assert list(ThrottleCounter.objects.values_list("count", flat=True)) == [3]

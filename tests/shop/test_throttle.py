@@ -4,7 +4,9 @@ address read from a trusted proxy only."""
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from shop.models import ThrottleCounter
@@ -13,6 +15,7 @@ from shop.throttle import (
     LOGIN_PER_ACCOUNT,
     LOGIN_PER_ACCOUNT_AT_ADDRESS,
     LOGIN_PER_ADDRESS,
+    NO_FLUSH_WAIT_CONDITION,
     Throttle,
     admit,
     client_address,
@@ -204,3 +207,29 @@ def test_two_ipv6_addresses_of_one_subscriber_count_as_one(settings):
     second = client_address(_request(remote="2001:db8:aa:bb:ffff::2"))
     # then
     assert first == second == "2001:db8:aa:bb::/64"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_hit_in_autocommit_commits_without_the_flush_wait_and_counts_the_same():
+    # given: no transaction open (a web request's throttle hit)
+    throttle = Throttle("test", limit=3, window=60)
+    # when
+    with CaptureQueriesContext(connection) as captured:
+        counts = [throttle.hit("a") for _ in range(4)]
+    # then: counted as before, each statement carrying the setting
+    assert counts == [1, 2, 3, 4]
+    assert throttle.blocked("a") is True
+    assert [NO_FLUSH_WAIT_CONDITION in query["sql"] for query in captured] == [True] * 4
+
+
+@pytest.mark.postgres
+def test_a_hit_inside_a_transaction_leaves_its_commit_alone():
+    # given: the test's transaction, as a caller's own
+    throttle = Throttle("test", limit=3, window=60)
+    # when
+    with CaptureQueriesContext(connection) as captured:
+        count = throttle.hit("a")
+    # then: the setting would have been the caller's whole transaction's
+    assert count == 1
+    assert NO_FLUSH_WAIT_CONDITION not in captured[0]["sql"]
