@@ -500,8 +500,105 @@ def report(result: dict) -> bool:
     return met_all
 
 
+# --- In-process: the batch path under cProfile (--profile) ----------------------------------
+
+
+def start_sink_process() -> tuple[subprocess.Popen, int]:
+    """aiosmtpd's own Sink handler in a process of its own (its work stays out of the profile
+    and off this process's GIL), on a free port; returns once it accepts connections."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Sink"]
+    process = subprocess.Popen([*command, "-l", f"127.0.0.1:{port}"], start_new_session=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with socket.socket() as attempt:
+            if attempt.connect_ex(("127.0.0.1", port)) == 0:
+                return process, port
+        time.sleep(0.05)
+    process.kill()
+    sys.exit("the SMTP sink did not start")
+
+
+def profile_batches(args) -> None:
+    """deliver_batch in this process on DATABASE_URL's own database (migrated here, its rows
+    made once and reused), production settings, to an aiosmtpd sink in another process: ms an
+    email and queries a batch (outside the profile), then cProfile over the same batches."""
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from bench.inprocess import profiled
+    from notifications.delivery import close_mail_connection, deliver_batch
+    from notifications.models import Notification
+
+    sink, port = start_sink_process()
+    os.environ["BENCH_SMTP_PORT"] = str(port)
+    settings.EMAIL_BACKEND = "bench.worker.SinkBackend"
+    try:
+        call_command("migrate", verbosity=0)
+        size = settings.NOTIFICATIONS_BATCH_SIZE
+        needed = size
+        ids = list(Notification.objects.order_by("pk").values_list("pk", flat=True)[:needed])
+        if len(ids) < needed:
+            Notification.objects.all().delete()
+            ids, _ = make_rows(needed, 0, "http://127.0.0.1:1/h")
+
+        def one_batch() -> None:
+            Notification.objects.filter(pk__in=ids).update(
+                status="queued", attempts=0, next_attempt_at=timezone.now(), sent_at=None
+            )
+            deliver_batch()
+
+        one_batch()  # warm: templates compiled, connections open
+        started = time.perf_counter()
+        with CaptureQueriesContext(connection) as queries:
+            for _ in range(args.profile):
+                one_batch()
+        elapsed = time.perf_counter() - started
+        per_batch = len(queries) / args.profile - 1  # less the release UPDATE
+        print(
+            f"{args.profile} batches of {size}: {elapsed / args.profile / size * 1000:.2f} ms "
+            f"an email (release UPDATE included), {per_batch:.0f} queries a batch"
+        )
+        if not args.time_only:
+            print(profiled(one_batch, args.profile, dump=args.profile_dump or ""))
+    finally:
+        close_mail_connection()
+        sink.terminate()
+        sink.wait(timeout=10)
+
+
+def _configure_in_place() -> None:
+    """Django on DATABASE_URL's database itself (for --profile), production settings."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ["DEBUG"] = "false"
+    os.environ.setdefault("SECRET_KEY", "bench-worker-" + "x" * 50)
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        sys.exit("bench.worker --profile needs DATABASE_URL=postgres://...")
+    import django
+
+    django.setup()
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="BATCHES",
+        help="instead: run BATCHES batches in this process under cProfile, on DATABASE_URL's "
+        "database itself (migrated, its rows reused), to an aiosmtpd sink in another process",
+    )
+    parser.add_argument("--profile-dump", help="with --profile: the raw stats, for pstats")
+    parser.add_argument(
+        "--time-only", action="store_true", help="with --profile: the timing, no cProfile"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--rounds", type=int, default=5, help="alternations no-op / single")
     parser.add_argument("--noops", type=int, default=1_000, help="no-op tasks a round")
@@ -513,6 +610,10 @@ def main(argv=None) -> int:
         "--tasks", type=int, default=MEMORY_AT[1], help="tasks in all (PSS at 1/4 and at the end)"
     )
     args = parser.parse_args(argv)
+    if args.profile:
+        _configure_in_place()
+        profile_batches(args)
+        return 0
     original_name = _configure()
     try:
         result = run(args)

@@ -189,7 +189,9 @@ def _provider_message_id(message) -> str:
     return message.extra_headers.get("Message-ID", "")
 
 
-def deliver_notification(*, notification_id: int, coalesce: int = 1) -> Outcome:
+def deliver_notification(
+    *, notification_id: int, coalesce: int = 1, remember: bool = False
+) -> Outcome:
     """Claim, render, send and record one notification. Never raises for a sending error.
 
     With `coalesce` > 1 (the task's NOTIFICATIONS_COALESCE), a row claimed for sending takes
@@ -198,7 +200,13 @@ def deliver_notification(*, notification_id: int, coalesce: int = 1) -> Outcome:
     became of them): a burst of emails, one task each, costs one claim, one load of their
     data and one record of their outcomes per batch, and the tasks of the rows taken along
     find them claimed in one cheap statement. Such a batch is handed over at once, as
-    deliver_batch's: a worker killed during it may send its rows twice (their Message-ID)."""
+    deliver_batch's: a worker killed during it may send its rows twice (their Message-ID).
+
+    With `remember` (a worker's task, never an eager one), the rows this process took along
+    and finished (sent or failed) are remembered a while, and the task of such a row, when
+    this process gets it, stops without a query (_finished_here)."""
+    if remember and _finished_here(notification_id):
+        return Outcome("skipped")
     if coalesce <= 1:
         notification = _claim(notification_id)
         claimed = [notification] if notification is not None else []
@@ -211,7 +219,59 @@ def deliver_notification(*, notification_id: int, coalesce: int = 1) -> Outcome:
     outcomes = _deliver_claimed(claimed)
     own = outcomes.get(notification_id, Outcome("skipped"))
     along = [row for row in claimed if row.pk != notification_id]
+    if remember:
+        _remember_finished(
+            row.pk for row in along if outcomes.get(row.pk, Outcome("skipped")).status in FINISHED
+        )
     return Outcome(own.status, own.retry_in, along=_summary(along, outcomes))
+
+
+# --- The rows a coalescing task took along, whose own tasks need not ask the database -------
+#
+# A burst of N emails is N tasks; the first takes along up to NOTIFICATIONS_COALESCE - 1 others,
+# whose tasks then found their row taken in one UPDATE each, plus the connection's health check
+# (a SELECT 1) that the task's first query costs: two round trips of a task that does nothing,
+# most of a single email's time once its sending was batched (bench/README.md, Worker). This
+# process remembers the rows it took along and finished, for FINISHED_MEMO_SECONDS, and the
+# first task of such a row that it gets stops at once: the claim would have found it sent or
+# failed. Each row is forgotten at that first task, so a later one (a staff resend, which puts
+# the row back in the queue) claims as usual; only a resend within those seconds whose task
+# comes before the row's own one (which would then claim nothing) would wait for the sweep
+# (NOTIFICATIONS_SWEEP_GRACE_SECONDS). Rows put back for a retry are not remembered: their own
+# task claims (and finds them not due), their retry task sends them. Another worker process
+# remembers nothing of this one's rows and claims as before.
+
+FINISHED = ("sent", "failed")
+FINISHED_MEMO_SECONDS = 60.0
+FINISHED_MEMO_MAX = 10_000
+_finished: dict[int, float] = {}  # notification id -> time.monotonic() when finished
+os.register_at_fork(after_in_child=_finished.clear)
+
+
+def _remember_finished(ids) -> None:
+    now = time.monotonic()
+    if len(_finished) >= FINISHED_MEMO_MAX:
+        _forget_old_finished(now)
+    for pk in ids:
+        if len(_finished) < FINISHED_MEMO_MAX:
+            _finished[pk] = now
+
+
+def _forget_old_finished(now: float) -> None:
+    for pk, at in list(_finished.items()):
+        if now - at > FINISHED_MEMO_SECONDS:
+            _finished.pop(pk, None)
+
+
+def _finished_here(notification_id: int) -> bool:
+    """This process finished the row in another task's batch moments ago (forgotten now)."""
+    at = _finished.pop(notification_id, None)
+    return at is not None and time.monotonic() - at <= FINISHED_MEMO_SECONDS
+
+
+def forget_finished() -> None:
+    """Forget every remembered row (the tests, between two of them)."""
+    _finished.clear()
 
 
 def _deliver_one(notification) -> Outcome:

@@ -139,12 +139,16 @@ def _publish(task, args: tuple, countdown: float | None, even_if_broker_down: bo
 
 # The time limits bound a provider that hangs; NOTIFICATIONS_STUCK_AFTER_SECONDS must exceed
 # the hard one, so the sweep never takes a row back from a worker still sending it.
-@shared_task(acks_late=True, ignore_result=True, soft_time_limit=60, time_limit=90)
-def send_notification(notification_id: int) -> str:
+@shared_task(bind=True, acks_late=True, ignore_result=True, soft_time_limit=60, time_limit=90)
+def send_notification(self, notification_id: int) -> str:
     """Send the row, and other due rows with it (NOTIFICATIONS_COALESCE): each one put back
-    for a retry is published again with its countdown."""
+    for a retry is published again with its countdown. A worker's task (not an eager one, run
+    in its caller's process and transaction) remembers the rows it took along and finished,
+    so that their own tasks in this process stop at once (delivery.py, `remember`)."""
     outcome = deliver_notification(
-        notification_id=notification_id, coalesce=settings.NOTIFICATIONS_COALESCE
+        notification_id=notification_id,
+        coalesce=settings.NOTIFICATIONS_COALESCE,
+        remember=not self.request.is_eager,
     )
     retries = outcome.along.retries if outcome.along is not None else ()
     if outcome.retry_in is not None:

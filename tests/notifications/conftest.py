@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth.models import Permission
 
+from notifications.delivery import forget_finished
 from shop.models import User
 from tests.factories import StaffFactory
 from tests.notifications.smtp import SmtpSink
@@ -36,3 +37,12 @@ def short_backoff(settings):
     settings.NOTIFICATIONS_MAX_ATTEMPTS = 4
     settings.NOTIFICATIONS_RETRY_BASE_SECONDS = 30
     settings.NOTIFICATIONS_RETRY_MAX_SECONDS = 600
+
+
+@pytest.fixture(autouse=True)
+def _forget_finished_rows():
+    """Each test starts with a process that remembers no row taken along (delivery.py): ids
+    come again from one test to the next."""
+    forget_finished()
+    yield
+    forget_finished()

@@ -3,6 +3,7 @@ first, then the oldest due ones no other claimer holds, in cheap statements; sen
 connection to a real server (aiosmtpd), each row's outcome recorded as if sent alone; and the
 mail connection kept open from one task to the next."""
 
+import os
 from datetime import timedelta
 
 import pytest
@@ -297,3 +298,93 @@ def test_queries_of_a_coalesced_email_do_not_grow_with_the_batch(smtp, shop_sett
     # then
     assert len(small) == len(large)
     assert len(smtp.received) == 14
+
+
+# --- The rows taken along, remembered by the worker process --------------------------------
+
+
+def test_the_tasks_of_rows_taken_along_and_sent_stop_without_a_query(
+    smtp, django_assert_num_queries
+):
+    # given: a worker's task (remember) that took 4 rows along and sent them
+    rows = queued_emails(5)
+    smtp.start()
+    outcome = deliver_notification(notification_id=rows[0].pk, coalesce=5, remember=True)
+    assert outcome.along == delivery.BatchOutcome(claimed=4, sent=4, failed=0, retries=())
+    # when: their own tasks come to this process
+    with django_assert_num_queries(0):
+        skipped = [
+            deliver_notification(notification_id=row.pk, coalesce=5, remember=True)
+            for row in rows[1:]
+        ]
+    # then: each stops at once, nothing sent again
+    assert skipped == [delivery.Outcome("skipped")] * 4
+    assert len(smtp.received) == 5
+    assert set(statuses().values()) == {Status.SENT}
+
+
+def test_a_row_is_forgotten_at_its_first_task_so_a_resend_is_claimed(smtp):
+    # given: a row taken along and sent, its own task come and gone
+    first, along = queued_emails(2)
+    smtp.start()
+    deliver_notification(notification_id=first.pk, coalesce=2, remember=True)
+    assert deliver_notification(notification_id=along.pk, remember=True).status == "skipped"
+    # when: staff send it again (queued again, a new task)
+    Notification.objects.filter(pk=along.pk).update(status=Status.QUEUED)
+    outcome = deliver_notification(notification_id=along.pk, coalesce=2, remember=True)
+    # then: claimed and sent a second time, with its one Message-ID
+    assert outcome.status == "sent"
+    assert [m["Message-ID"] for m in smtp.received].count(along.message_id) == 2
+    assert Notification.objects.get(pk=along.pk).attempts == 2
+
+
+def test_a_row_taken_along_and_put_back_for_a_retry_is_not_remembered(smtp):
+    # given: the server defers a row taken along
+    own, deferred = queued_emails(2)
+    smtp.answer_at_data[deferred.recipient] = "451 4.3.0 Try again later"
+    smtp.start()
+    outcome = deliver_notification(notification_id=own.pk, coalesce=2, remember=True)
+    assert outcome.along is not None
+    assert [pk for pk, _ in outcome.along.retries] == [deferred.pk]
+    # when: its retry is due and its task comes
+    del smtp.answer_at_data[deferred.recipient]
+    Notification.objects.filter(pk=deferred.pk).update(next_attempt_at=timezone.now())
+    # then: it is claimed and sent (second attempt)
+    assert deliver_notification(notification_id=deferred.pk, remember=True).status == "sent"
+    assert Notification.objects.get(pk=deferred.pk).attempts == 2
+
+
+def test_a_row_remembered_longer_than_the_memo_lasts_is_claimed(smtp, monkeypatch):
+    # given: a row taken along and sent, its task coming later than the memo lasts
+    first, along = queued_emails(2)
+    smtp.start()
+    deliver_notification(notification_id=first.pk, coalesce=2, remember=True)
+    Notification.objects.filter(pk=along.pk).update(status=Status.QUEUED)  # resent meanwhile
+    monkeypatch.setattr(delivery, "FINISHED_MEMO_SECONDS", -1.0)
+    # when
+    outcome = deliver_notification(notification_id=along.pk, remember=True)
+    # then
+    assert outcome.status == "sent"
+
+
+def test_without_remember_the_task_of_a_row_taken_along_claims_it(smtp, django_assert_num_queries):
+    # given: an eager task (its caller's process: no memo) that took a row along
+    first, along = queued_emails(2)
+    smtp.start()
+    deliver_notification(notification_id=first.pk, coalesce=2)
+    # when / then: the row's task asks the database, in one statement
+    with django_assert_num_queries(1):
+        assert deliver_notification(notification_id=along.pk, coalesce=2).status == "skipped"
+
+
+def test_a_forked_child_remembers_nothing_of_its_parent():
+    # given
+    delivery._remember_finished([101, 102])
+    # when
+    pid = os.fork()
+    if pid == 0:  # the child: exit code 0 when it remembers nothing
+        os._exit(0 if not delivery._finished else 1)
+    _, status = os.waitpid(pid, 0)
+    # then
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert delivery._finished_here(101)
