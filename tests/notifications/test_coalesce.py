@@ -4,6 +4,7 @@ connection to a real server (aiosmtpd), each row's outcome recorded as if sent a
 mail connection kept open from one task to the next."""
 
 import os
+import threading
 from datetime import timedelta
 
 import pytest
@@ -107,12 +108,17 @@ def test_a_task_whose_row_is_taken_claims_nothing_in_one_statement(django_assert
 def test_two_workers_coalescing_every_row_at_once_claim_each_once_and_never_deadlock():
     # given: 120 queued emails, a task each
     ids = account_emails(120)
+    # Both workers meet again after their first claim: on a loaded machine a thread's first
+    # statement (its connection's start) could otherwise come after the other had claimed all.
+    first_claims = threading.Barrier(2, timeout=30)
 
     def worker(order):
         def run():
             taken = []
-            for pk in order:
+            for index, pk in enumerate(order):
                 taken.extend(row.pk for row in delivery._claim_with_due(pk, 7))
+                if index == 0:
+                    first_claims.wait()
             return taken
 
         return run
