@@ -35,6 +35,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Aggregate, OuterRef, Q, QuerySet, Subquery, TextField
@@ -470,9 +471,20 @@ def _parse_rows(text: str | None) -> _Rows:
 
 def _variant_label(names: list[str], sku: str) -> str:
     """The variant's own label, in the active language, from the row's names."""
-    product_fr, product_en, option_fr, option_en = names
+    return _label_of(*names, sku, get_language())
+
+
+@lru_cache(maxsize=4096)
+def _label_of(
+    product_fr: str, product_en: str, option_fr: str, option_en: str, sku: str, language: str | None
+) -> str:
+    # Variant.label_in says what a label is; making a Product and a Variant to ask it cost more
+    # than the rest of a line's quote (every line of a list's page, every page), so each
+    # process asks it once per names and language. Keyed by the names themselves: a renamed
+    # product is another key, never a stale label.
     product = Product(name_fr=product_fr, name_en=product_en)
-    return Variant(product=product, option_fr=option_fr, option_en=option_en, sku=sku).label_in()
+    variant = Variant(product=product, option_fr=option_fr, option_en=option_en, sku=sku)
+    return variant.label_in(language)
 
 
 def _facts(order: Order, line_rows: _Rows, held_rows: _Rows, refund_rows: _Rows) -> OrderFacts:

@@ -8,6 +8,7 @@ compiler's converters: decimals, booleans and dates come back as they would from
 """
 
 from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from django.core.exceptions import EmptyResultSet
@@ -139,3 +140,92 @@ class CompiledRows:
             raise ValueError(f"{self.name}: the query does not take {taken} as parameters")
         names = [*query.extra_select, *query.values_select, *query.annotation_select]
         return compiler, sql, tuple(params), slots, names
+
+
+class CompiledPage:
+    """`build(ids)` is a model queryset (select_related, annotations) filtered on `id IN ids`,
+    where `ids` is a subquery that changes with each request (a list's page: its filters, sort,
+    search and offset); `rows(page, order_by)` runs it with `page` (a values("pk") queryset) as
+    that subquery and gives the model instances the queryset would.
+
+    The query's fixed part (its columns, their subqueries) is compiled once per connection and
+    ordering; each run compiles only `page`, a plain query, and puts its SQL where the ids go.
+    The rows are made as Django's ModelIterable makes them (from_db, the select_related
+    populators, the annotations), their values converted by the compiler's own converters.
+    """
+
+    def __init__(self, name: str, build: Callable[[Any], QuerySet[Any]]):
+        self.name, self.build = name, build
+
+    def rows(
+        self, page: QuerySet[Any], order_by: Sequence[str], using: str = DEFAULT_DB_ALIAS
+    ) -> list[Any]:
+        connection = connections[using]
+        memo = connection.__dict__.setdefault("_compiled_pages", {})
+        key = (self.name, tuple(order_by))
+        if key not in memo:
+            memo[key] = self._compile(order_by, using)
+        compiled = memo[key]
+        # The page's query made a subquery as Django makes one for `pk__in` (its aliases apart
+        # from the outer query's, its ordering's extra columns wrapped away), then compiled.
+        inner = page.query.resolve_expression(page.model.objects.none().query)
+        inner_sql, inner_params = inner.as_sql(compiled.compiler, connection)
+        position = compiled.slot
+        params = [*compiled.params[:position], *inner_params, *compiled.params[position + 1 :]]
+        sql = compiled.sql.replace(_PAGE_MARK, inner_sql, 1)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            fetched = cursor.fetchall()
+        made = []
+        start, end = compiled.model_columns
+        for row in compiled.compiler.results_iter(results=[fetched]):
+            obj = compiled.model.from_db(using, compiled.init_list, row[start:end])
+            for populator in compiled.populators:
+                populator.populate(row, obj)
+            for name, column in compiled.annotations.items():
+                setattr(obj, name, row[column])
+            made.append(obj)
+        return made
+
+    def _compile(self, order_by: Sequence[str], using: str) -> "_Compiled":
+        from django.db.models.expressions import RawSQL
+        from django.db.models.query import get_related_populators
+
+        queryset = self.build(RawSQL(f"SELECT %s {_PAGE_COMMENT}", [_PLACEHOLDER]))
+        compiler = queryset.order_by(*order_by).query.get_compiler(using=using)
+        sql, params = compiler.as_sql()
+        slots = [i for i, value in enumerate(params) if value == _PLACEHOLDER]
+        if len(slots) != 1 or sql.count(_PAGE_MARK) != 1:
+            raise ValueError(f"{self.name}: the query does not take its ids' subquery once")
+        klass_info, select = compiler.klass_info, compiler.select
+        fields = klass_info["select_fields"]
+        start, end = fields[0], fields[-1] + 1
+        return _Compiled(
+            compiler=compiler,
+            sql=sql,
+            params=tuple(params),
+            slot=slots[0],
+            model=klass_info["model"],
+            model_columns=(start, end),
+            init_list=[column[0].target.attname for column in select[start:end]],
+            # django-stubs describe a later Django's signature (its fetch_mode).
+            populators=get_related_populators(klass_info, select, using),  # type: ignore[call-arg]
+            annotations=dict(compiler.annotation_col_map),
+        )
+
+
+_PAGE_COMMENT = "/* page ids */"
+_PAGE_MARK = f"(SELECT %s {_PAGE_COMMENT})"
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    compiler: Any
+    sql: str
+    params: tuple[Any, ...]
+    slot: int
+    model: Any
+    model_columns: tuple[int, int]
+    init_list: list[str]
+    populators: list[Any]
+    annotations: dict[str, int]
