@@ -1,10 +1,12 @@
-"""Writing an account (or staff) email's outbox row, without publishing it: services.py
-publishes after commit; the webhook worker, which tasks.py imports, publishes through the
-function it is given (so this module imports no task)."""
+"""Writing an outbox row, without publishing it (an account or staff email's, and the one
+statement that queues a return's): services.py publishes after commit; the webhook worker,
+which tasks.py imports, publishes through the function it is given (so this module imports
+no task)."""
 
 import uuid
 
 from django.conf import settings
+from django.db import connections, router
 
 from notifications.events import ACCOUNT_EVENTS
 from notifications.models import Notification
@@ -35,3 +37,41 @@ def account_notification_row(
             "max_attempts": settings.NOTIFICATIONS_MAX_ATTEMPTS,
         },
     )
+
+
+def insert_unless_keyed(row: Notification) -> bool:
+    """Write the unsaved `row` unless a row of its `dedup_key` exists, in one statement
+    (`INSERT ... ON CONFLICT (dedup_key) DO NOTHING RETURNING id`, PostgreSQL and SQLite >=
+    3.35); whether it was written (then `row` has its id).
+
+    Why not get_or_create: it reads, then inserts in a savepoint of its own, four statements
+    where a return's confirm, bound by its statements, needs one. Against a key another
+    transaction holds uncommitted, this statement waits for it as the unique index makes any
+    INSERT wait, then writes nothing if that one committed."""
+    connection = connections[router.db_for_write(Notification)]
+    meta = Notification._meta
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+
+    def quoted(name: str | None) -> str:
+        assert name is not None  # a concrete field's column, the model's table
+        return connection.ops.quote_name(name)
+
+    # As the ORM's INSERT prepares them: defaults and auto_now filled, values adapted.
+    values = [field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields]
+    columns = ", ".join(quoted(field.column) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    key = quoted(meta.get_field("dedup_key").column)
+    pk = quoted(meta.pk.column if meta.pk is not None else None)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quoted(meta.db_table)} ({columns}) VALUES ({placeholders}) "
+            f"ON CONFLICT ({key}) DO NOTHING RETURNING {pk}",
+            values,
+        )
+        written = cursor.fetchone()
+    if written is None:
+        return False
+    row.pk = written[0]
+    row._state.adding = False
+    row._state.db = connection.alias
+    return True

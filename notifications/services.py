@@ -14,7 +14,11 @@ from notifications import registry
 from notifications.events import ACCOUNT_EVENTS, NotificationEvent
 from notifications.locks import lock_notification
 from notifications.models import Notification, NotificationStatus
-from notifications.outbox import account_notification_row, supported_language
+from notifications.outbox import (
+    account_notification_row,
+    insert_unless_keyed,
+    supported_language,
+)
 from notifications.tasks import publish_send
 from shop.limits import unsafe_text
 
@@ -54,20 +58,21 @@ def notification_enqueue(*, ret, event: str, return_event=None, actor=None):
     if event not in NotificationEvent.values or event in ACCOUNT_EVENTS:
         raise ValueError(f"unknown notification event {event!r}")
     recipient = registry.provider().recipient(ret)
-    notification, created = Notification.objects.get_or_create(
-        dedup_key=_dedup_key(ret, event, return_event),
-        defaults={
-            "ret": ret,
-            "return_event": return_event,
-            "event": event,
-            "recipient": recipient.email,
-            "language": supported_language(recipient.language),
-            "max_attempts": settings.NOTIFICATIONS_MAX_ATTEMPTS,
-            "next_attempt_at": timezone.now(),
-        },
+    dedup_key = _dedup_key(ret, event, return_event)
+    notification = Notification(
+        dedup_key=dedup_key,
+        ret=ret,
+        return_event=return_event,
+        event=event,
+        recipient=recipient.email,
+        language=supported_language(recipient.language),
+        max_attempts=settings.NOTIFICATIONS_MAX_ATTEMPTS,
+        next_attempt_at=timezone.now(),
     )
-    if created:
-        _publish_after_commit(notification.pk)
+    # One statement; the row of a change already told is read only then.
+    if not insert_unless_keyed(notification):
+        return Notification.objects.get(dedup_key=dedup_key)
+    _publish_after_commit(notification.pk)
     return notification
 
 

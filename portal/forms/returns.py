@@ -6,6 +6,7 @@ the active reasons, and the refund modes and delivery options the policy offers
 whatever the form let through.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, cast
@@ -306,6 +307,14 @@ class ReturnRequestForm(forms.Form):
 
     def reason_codes(self) -> dict[int, str]:
         return {item.order_line_id: item.reason_code for item in self.line_inputs()}
+
+    @classmethod
+    def asks_exchange(cls, data: Mapping[str, str]) -> bool:
+        """Whether submitted values ask for an item in exchange (the refund mode, or an item
+        named for a line): only then does checking them need the items offered."""
+        return data.get("refund_mode") == Return.RefundMode.EXCHANGE or any(
+            value for name, value in data.items() if name.endswith("-exchange_variant")
+        )
 
     def draft(self) -> dict[str, str]:
         """The submitted values to keep in the session until the customer confirms; the

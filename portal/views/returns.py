@@ -93,7 +93,9 @@ class _OrderReads:
         return self.evaluate()
 
 
-def _form(reads: _OrderReads, returnable: dict[int, int], **kwargs):
+def _form(reads: _OrderReads, returnable: dict[int, int], *, offers: bool = True, **kwargs):
+    """The request form; `offers` false: without the items offered in exchange, for checking
+    values that ask for none (ReturnRequestForm.asks_exchange) and are not shown again."""
     order, shop_settings = reads.order, reads.shop_settings
     rules = reads.before_choosing
     lines = reads.lines
@@ -104,7 +106,7 @@ def _form(reads: _OrderReads, returnable: dict[int, int], **kwargs):
     ]
     exchange_items = (
         exchange_offers(returnable_lines)
-        if Return.RefundMode.EXCHANGE in policy.offered_refund_modes(shop_settings)
+        if offers and Return.RefundMode.EXCHANGE in policy.offered_refund_modes(shop_settings)
         else {}
     )
     return ReturnRequestForm(
@@ -125,7 +127,9 @@ def _draft(request, order: Order) -> dict | None:
     return draft["data"] if draft and draft.get("order") == order.pk else None
 
 
-def _eligible_or_redirect(request, reads: _OrderReads):
+def _eligible_or_redirect(request, reads: _OrderReads, sent=None):
+    """The order's eligibility, or the redirect that refuses it (`sent()`: the return a
+    confirm sent again already made, shown instead of the refusal)."""
     order = reads.order
     eligibility = return_eligibility(
         order,
@@ -135,6 +139,8 @@ def _eligible_or_redirect(request, reads: _OrderReads):
     )
     if eligibility.returnable:
         return eligibility, None
+    if sent is not None and (ret := sent()) is not None:
+        return eligibility, redirect("return_detail", rma_number=ret.rma_number)
     request.session.pop(DRAFT_KEY, None)
     messages.error(request, eligibility.reason)
     return eligibility, redirect("order_detail", number=order.number)
@@ -179,44 +185,66 @@ def return_request_form(request, number):
     return _render_form(request, order, form, shop_settings)
 
 
+def _sent_already(request, order: Order) -> Return | None:
+    """A confirm sent again once its return was made (a double click): that return, which the
+    page shows rather than refusing the draft for the quantities it took itself. Asked only
+    before a refusal: a confirm the checks let through is return_request's to give back."""
+    if request.method == "POST" and DRAFT_KEY in request.session:
+        return return_of_form(order, _confirm_key(request))
+    return None
+
+
 @portal_page
 def return_request_confirm(request, number):
     order = order_or_404(request, number)
-    if request.method == "POST" and DRAFT_KEY in request.session:
-        sent = return_of_form(order, _confirm_key(request))
-        if sent is not None:  # confirmed again once sent: the draft's return, not a refusal
-            return redirect("return_detail", rma_number=sent.rma_number)
     shop_settings = ShopSettings.load()
     reads = _OrderReads(order, shop_settings)
-    eligibility, refusal = _eligible_or_redirect(request, reads)
+    eligibility, refusal = _eligible_or_redirect(
+        request, reads, sent=lambda: _sent_already(request, order)
+    )
     if refusal:
         return refusal
     draft = _draft(request, order)
     if draft is None:
         return redirect("return_request", number=order.number)
     # The draft is checked again as if just typed: quantities, reasons or settings may have
-    # changed since, and the session is no proof of anything.
-    form = _form(reads, eligibility.remaining, data=draft)
-    if not form.is_valid():
-        messages.error(
-            request,
-            gettext("Something changed since you filled in the form: please check it again."),
-        )
-        return _render_form(request, order, form, shop_settings)
+    # changed since, and the session is no proof of anything. The summary shows no choice of
+    # an item in exchange: the items offered are read when the draft asks for one, or when the
+    # form is shown again.
+    form = _form(
+        reads, eligibility.remaining, data=draft, offers=ReturnRequestForm.asks_exchange(draft)
+    )
+    valid = form.is_valid()
     # The rules on the chosen items and reasons: a refusal is told now, not after confirming.
-    rules = reads.evaluate(
+    rules = _chosen_rules(reads, form) if valid else None
+    if rules is None or rules.blocked:
+        sent = _sent_already(request, order)
+        if sent is not None:
+            return redirect("return_detail", rma_number=sent.rma_number)
+        if rules is None:
+            messages.error(
+                request,
+                gettext("Something changed since you filled in the form: please check it again."),
+            )
+        else:
+            messages.error(request, " ".join(rules.blocked_messages()))
+        form = _form(reads, eligibility.remaining, data=draft)
+        form.is_valid()  # its errors shown
+        return _render_form(request, order, form, shop_settings)
+    if request.method == "POST":
+        return _submit(request, reads, form, rules)
+    return _render_summary(request, order, form, rules)
+
+
+def _chosen_rules(reads: _OrderReads, form: ReturnRequestForm) -> RuleOutcome:
+    """The rules' verdict on the items and reasons of a valid form."""
+    return reads.evaluate(
         lines=list(form.quantities().items()),
         reason_codes=form.reason_codes(),
         delivery_option=form.cleaned_data["delivery_option"],
         # The form accepts only active reasons, read already: those that are our fault.
         our_fault_codes={code for code, reason in form.reasons.items() if reason.our_fault},
     )
-    if rules.blocked:
-        messages.error(request, " ".join(rules.blocked_messages()))
-        return _render_form(request, order, form, shop_settings)
-    if request.method == "POST":
-        return _submit(request, order, form, rules)
-    return _render_summary(request, order, form, rules)
 
 
 def _render_summary(request, order: Order, form, rules, *, error="", status=200):
@@ -278,9 +306,10 @@ def _with_photos(request, lines: list[ReturnLineInput]) -> list[ReturnLineInput]
     ]
 
 
-def _submit(request, order: Order, form: ReturnRequestForm, rules):
+def _submit(request, reads: _OrderReads, form: ReturnRequestForm, rules):
     # A double click, or two confirms at once, send the same draft: its token is the return's
     # idempotency key, so return_request makes one return and gives it back to both.
+    order = reads.order
     try:
         ret = return_request(
             order=order,
@@ -289,6 +318,11 @@ def _submit(request, order: Order, form: ReturnRequestForm, rules):
             refund_mode=form.cleaned_data["refund_mode"],
             delivery_option=form.cleaned_data["delivery_option"],
             customer_comment=form.cleaned_data["customer_comment"],
+            # What this request read for the form: return_request checks everything again
+            # under the order's lock, reading there what that lock holds.
+            shop_settings=reads.shop_settings,
+            rules=reads.rules,
+            reasons=form.reasons,
             **_acting_as(request, order),
         )
     except ReturnError as error:

@@ -9,6 +9,7 @@ once, makes one return (one event, one email). The unique index on the key decid
 order lock does not serialize.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -25,11 +26,12 @@ from returns.models import (
     ReturnEvent,
     ReturnLine,
     ReturnReason,
+    ReturnRule,
     ReturnStatus,
     ShippingMethod,
 )
 from returns.rules import RuleOutcome
-from returns.selectors import returnable_quantities
+from returns.selectors import returnable_lines
 from returns.services._common import (
     check_action,
     record_event,
@@ -80,12 +82,20 @@ def return_request(
     customer_comment: str = "",
     notify_customer: bool | None = None,
     guest_order_verified: bool = False,
+    shop_settings: ShopSettings | None = None,
+    rules: list[ReturnRule] | None = None,
+    reasons: Mapping[str, ReturnReason] | None = None,
 ) -> Return:
     """A customer asks, from the portal, to return items of one of their orders.
 
     guest_order_verified: the portal checked that this session's guest knows this very order
     (its number with its email or postcode); actor=None then acts as the order's customer.
     idempotency_key: the confirm page's; a replay returns the first return of that key.
+    shop_settings, rules (the active ones, in order), reasons (the active ones, by code): as
+    the caller read them for its own checks (None: read here). Nothing that changes them takes
+    the order's lock, so reading them again under it would promise nothing more. What the lock
+    does hold (the order, the key's return, its lines with what its returns hold) is read
+    here, under it, whatever the caller read.
     """
     customer_user_id = order.customer.user_id
     is_guest = actor is None and guest_order_verified
@@ -103,6 +113,9 @@ def return_request(
                 delivery_option=delivery_option,
                 customer_comment=customer_comment,
                 notify_customer=notify_customer,
+                shop_settings=shop_settings,
+                rules=rules,
+                reasons=reasons,
             )
     except IntegrityError:
         return _winner(key, order)
@@ -118,17 +131,20 @@ def _request(
     delivery_option: str,
     customer_comment: str,
     notify_customer: bool | None,
+    shop_settings: ShopSettings | None,
+    rules: list[ReturnRule] | None,
+    reasons: Mapping[str, ReturnReason] | None,
 ) -> Return:
     order = lock_order(order.pk)
     replayed = _replayed(key, order)
     if replayed is not None:
         return replayed
-    settings = ShopSettings.load()
+    settings = shop_settings or ShopSettings.load()
     _check_choices(refund_mode, delivery_option)
     broken = _broken_rules(order, settings, Return.Channel.PORTAL, refund_mode, delivery_option)
     if broken:
         raise ReturnError(broken[0].message, code=broken[0].code)
-    checked = _check_lines(order, lines)
+    checked = _check_lines(order, lines, reasons)
     _check_photos(checked)
     _check_exchange_variants(refund_mode, checked, from_portal=True)
     outcome = apply_rules(
@@ -137,6 +153,7 @@ def _request(
         channel=Return.Channel.PORTAL,
         shop_settings=settings,
         delivery_option=delivery_option,
+        rules=rules,
     )
     if outcome.blocked:
         raise ReturnError(
@@ -396,15 +413,23 @@ def _blocked_refusals(outcome: RuleOutcome) -> list[policy.Refusal]:
     ]
 
 
-def _check_lines(order: Order, lines: list[ReturnLineInput]) -> list[_CheckedLine]:
+def _check_lines(
+    order: Order,
+    lines: list[ReturnLineInput],
+    reasons: Mapping[str, ReturnReason] | None = None,
+) -> list[_CheckedLine]:
+    """The lines asked, checked against the order's lines and what its returns hold now (read
+    under the order's lock, with the lines: an import changes them under that lock) and the
+    reasons (`reasons`: the active ones by code, as the caller read them; None: read here)."""
     if not lines:
         raise ReturnError(gettext("Choose at least one item to return."))
-    order_lines = {line.pk: line for line in order.lines.select_related("variant__product")}
-    reasons = {
-        reason.code: reason
-        for reason in ReturnReason.objects.filter(code__in=[line.reason_code for line in lines])
-    }
-    remaining = returnable_quantities(order, order_lines=list(order_lines.values()))  # locked above
+    read_lines, remaining = returnable_lines(order)
+    order_lines = {line.pk: line for line in read_lines}
+    if reasons is None:
+        reasons = {
+            reason.code: reason
+            for reason in ReturnReason.objects.filter(code__in=[line.reason_code for line in lines])
+        }
     checked, seen = [], set()
     for item in lines:
         order_line = order_lines.get(item.order_line_id)
@@ -538,8 +563,9 @@ def _create_return(
         keep_item=keep_item,
         shipping_method=shipping_method,
     )
-    for line in lines:
-        created = ReturnLine.objects.create(
+    # One INSERT whatever the number of lines (the ids come back on PostgreSQL and SQLite).
+    created = ReturnLine.objects.bulk_create(
+        ReturnLine(
             ret=ret,
             order_line=line.order_line,
             quantity=line.quantity,
@@ -549,6 +575,9 @@ def _create_return(
             restock=line.restock and not keep_item,
             exchange_variant=line.exchange_variant,
         )
+        for line in lines
+    )
+    for line, row in zip(lines, created, strict=True):
         if line.photos:
-            photos_add(created, list(line.photos))
+            photos_add(row, list(line.photos))
     return ret

@@ -32,13 +32,16 @@ def apply_rules(
     channel: str,
     shop_settings: ShopSettings,
     delivery_option: str,
+    rules: list[ReturnRule] | None = None,
 ) -> RuleOutcome:
     """The rules' verdict on returning the checked lines (with their reasons) of `order`, sent
-    back as `delivery_option` says."""
+    back as `delivery_option` says. `rules`: the active ones in order, as the caller read them
+    (None: read here)."""
     return evaluate_rules(
         order,
         channel=channel,
         shop_settings=shop_settings,
+        rules=rules,
         lines=[(line.order_line, line.quantity) for line in checked],
         reason_codes={line.order_line.pk: line.reason.code for line in checked},
         our_fault_codes={line.reason.code for line in checked if line.reason.our_fault},
