@@ -125,21 +125,13 @@ Check = tuple[Throttle, tuple[str, ...]]
 
 @dataclass(frozen=True)
 class Attempt:
-    """One attempt let through, counted in each of its throttles (`together`: by one
-    statement, admit_together's, and so taken back by one)."""
+    """One attempt let through, counted in each of its throttles."""
 
     checks: tuple[Check, ...]
-    together: bool = False
 
     def undo(self) -> None:
-        if not self.together:
-            for throttle, parts in self.checks:
-                throttle.undo(*parts)
-            return
-        # One UPDATE: its index scan on the key takes the rows in the key's order, as
-        # admit_together's INSERT does, so two of these statements never wait on each other.
-        keys = sorted(throttle.key(*parts) for throttle, parts in self.checks)
-        ThrottleCounter.objects.filter(key__in=keys, count__gt=0).update(count=F("count") - 1)
+        for throttle, parts in self.checks:
+            throttle.undo(*parts)
 
 
 def admit(*checks: Check) -> Attempt | None:
@@ -156,50 +148,6 @@ def admit(*checks: Check) -> Attempt | None:
             )
             return None
     return Attempt(tuple(counted))
-
-
-def admit_together(*checks: Check) -> Attempt | None:
-    """admit's answer, every throttle counted by one statement (a request that counts the same
-    throttles whatever happens, and takes its attempt back often: the guest lookup).
-
-    Each row as `Throttle.hit` moves it (made, one added, its window reopened when closed), in
-    one INSERT ... ON CONFLICT DO UPDATE ... RETURNING of all the rows, in the order of their
-    keys (two such statements lock their common rows in the same order). Over any limit: the
-    attempt is taken back from every throttle by one more statement, so it counts nowhere, as
-    admit leaves it; the throttles after the one over its limit moved meanwhile (admit never
-    touches them), a window reopened by that stays open, and a count of zero counts nothing."""
-    moment = timezone.now()
-    ops = connection.ops
-    rows = sorted(
-        (throttle.key(*parts), throttle, moment + timedelta(seconds=throttle.window))
-        for throttle, parts in checks
-    )
-    table = ops.quote_name(ThrottleCounter._meta.db_table)
-    now = ops.adapt_datetimefield_value(moment)
-    sql = (
-        f"INSERT INTO {table} (key, count, window_ends) VALUES "
-        + ", ".join("(%s, 1, %s)" for _row in rows)
-        + f" ON CONFLICT (key) DO UPDATE SET "
-        f"count = CASE WHEN {table}.window_ends > %s THEN {table}.count + 1 ELSE 1 END, "
-        f"window_ends = CASE WHEN {table}.window_ends > %s "
-        f"THEN {table}.window_ends ELSE excluded.window_ends END "
-        f"RETURNING key, count"
-    )
-    params: list = []
-    for key, _throttle, ends in rows:
-        params += [key, ops.adapt_datetimefield_value(ends)]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, now, now])
-        counts = dict(cursor.fetchall())
-    attempt = Attempt(tuple(checks), together=True)
-    over = [throttle for key, throttle, _ends in rows if counts[key] > throttle.limit]
-    if over:
-        attempt.undo()
-        logger.warning(
-            "throttled: %s over %s in %s s", over[0].scope, over[0].limit, over[0].window
-        )
-        return None
-    return attempt
 
 
 def purge_expired() -> int:
@@ -259,10 +207,8 @@ def login_unlock(email: str) -> None:
 
 def lookup_attempt(order_number: str, address: str) -> Attempt | None:
     """May a guest try an order number with an email or postcode? Undo the attempt when the
-    order is found: only misses count. Counted before the lookup, at the address and for the
-    order number together (one statement, and one to take it back from a found order): a
-    guess is never tried uncounted, however many are sent at once."""
-    return admit_together(
+    order is found: only misses count."""
+    return admit(
         (LOOKUP_PER_ADDRESS, (address,)),
         (LOOKUP_PER_ORDER, (order_number.strip().upper(),)),
     )

@@ -13,15 +13,11 @@ from shop.throttle import (
     LOGIN_PER_ACCOUNT,
     LOGIN_PER_ACCOUNT_AT_ADDRESS,
     LOGIN_PER_ADDRESS,
-    LOOKUP_PER_ADDRESS,
-    LOOKUP_PER_ORDER,
     Throttle,
     admit,
-    admit_together,
     client_address,
     login_attempt,
     login_unlock,
-    lookup_attempt,
 )
 
 pytestmark = pytest.mark.django_db
@@ -100,73 +96,6 @@ def test_an_admitted_attempt_can_be_taken_back():
     attempt.undo()
     # then
     assert (first.count("a"), second.count("b")) == (0, 0)
-
-
-def test_throttles_admitted_together_count_in_one_statement_and_are_taken_back_in_one(
-    django_assert_num_queries,
-):
-    # given
-    first = Throttle("first", limit=10, window=60)
-    second = Throttle("second", limit=2, window=600)
-    first.hit("a")
-    # when: counted together
-    with django_assert_num_queries(1):
-        attempt = admit_together((first, ("a",)), (second, ("b",)))
-    # then: each counted in its own window
-    assert attempt is not None
-    assert (first.count("a"), second.count("b")) == (2, 1)
-    ends = dict(ThrottleCounter.objects.values_list("key", "window_ends"))
-    assert ends[second.key("b")] - ends[first.key("a")] > timedelta(seconds=500)
-    # when / then: taken back in one statement
-    with django_assert_num_queries(1):
-        attempt.undo()
-    assert (first.count("a"), second.count("b")) == (1, 0)
-
-
-def test_throttles_admitted_together_refuse_over_any_limit_and_count_nowhere(
-    django_assert_num_queries,
-):
-    # given: the first throttle at its limit, the second not
-    first = Throttle("first", limit=2, window=60)
-    second = Throttle("second", limit=10, window=60)
-    first.hit("a")
-    first.hit("a")
-    second.hit("b")
-    # when: the count in both, then taken back from both
-    with django_assert_num_queries(2):
-        attempt = admit_together((first, ("a",)), (second, ("b",)))
-    # then: refused, and neither count moved (as admit leaves them)
-    assert attempt is None
-    assert (first.count("a"), second.count("b")) == (2, 1)
-
-
-def test_a_guest_lookup_counts_the_address_and_the_order_number_together(
-    django_assert_num_queries,
-):
-    # when
-    with django_assert_num_queries(1):
-        attempt = lookup_attempt(" demo-1001 ", "198.51.100.9")
-    # then
-    assert attempt is not None
-    assert LOOKUP_PER_ADDRESS.count("198.51.100.9") == 1
-    assert LOOKUP_PER_ORDER.count("DEMO-1001") == 1
-    with django_assert_num_queries(1):
-        attempt.undo()
-    assert (LOOKUP_PER_ADDRESS.count("198.51.100.9"), LOOKUP_PER_ORDER.count("DEMO-1001")) == (0, 0)
-
-
-def test_the_fifth_miss_on_an_order_is_let_through_and_the_sixth_is_not():
-    # given: four misses on the order from four addresses
-    for n in range(4):
-        assert lookup_attempt("DEMO-1001", f"198.51.100.{n}") is not None
-    # when
-    fifth = lookup_attempt("DEMO-1001", "198.51.100.20")
-    sixth = lookup_attempt("DEMO-1001", "198.51.100.21")
-    # then: the refused one counts at neither its address nor the order
-    assert fifth is not None
-    assert sixth is None
-    assert LOOKUP_PER_ORDER.count("DEMO-1001") == 5
-    assert LOOKUP_PER_ADDRESS.count("198.51.100.21") == 0
 
 
 def test_a_blocked_address_does_not_move_the_accounts_it_tries():
