@@ -21,6 +21,7 @@ class ReturnsConfig(AppConfig):
 
         post_save.connect(log_return_event, sender=ReturnEvent, dispatch_uid="returns.logs")
         _invalidate_policy_on_change()
+        _forget_rules_on_change()
 
 
 def _invalidate_policy_on_change():
@@ -34,3 +35,17 @@ def _invalidate_policy_on_change():
     for model in (ReturnRule, ReturnReason, ShippingMethod, ShopSettings, Brand):
         for signal in (post_save, post_delete):
             signal.connect(invalidate_policy, sender=model, dispatch_uid=f"policy-{model.__name__}")
+
+
+def _forget_rules_on_change():
+    """The pages' memo of the active rules (returns.rules.page_rules) holds each rule with its
+    product, reason and shipping method: a change of any of them empties it in this process."""
+    from django.db.models.signals import post_delete, post_save
+
+    from returns.models import ReturnReason, ReturnRule, ShippingMethod
+    from returns.rules import forget_rules
+    from shop.models import Product
+
+    for model in (ReturnRule, ReturnReason, ShippingMethod, Product):
+        for signal in (post_save, post_delete):
+            signal.connect(forget_rules, sender=model, dispatch_uid=f"rules-{model.__name__}")

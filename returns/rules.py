@@ -36,6 +36,7 @@ from django.utils.translation import gettext
 from returns.models import Return, ReturnReason
 from returns.models.labels import ShippingMethod
 from returns.models.rules import ITEM_KINDS, FeeLine, ReturnRule, RuleAction, RuleKind
+from shop.memo import ProcessMemo
 from shop.models import Order, OrderLine, ShopSettings
 from shop.money import ZERO, quantize
 
@@ -195,6 +196,25 @@ def active_rules() -> list[ReturnRule]:
         .select_related("product", "reason", "shipping_method")
         .order_by("position", "id")
     )
+
+
+# The active rules as pages show them: one query a request on every order page, for rows staff
+# change a few times a year. Emptied by a save or delete of a rule or of what a rule reads with
+# it (forget_rules, connected in returns/apps.py); at most MEMO_SECONDS old after a change in
+# another process. The services decide on active_rules(), read under their locks.
+RULES: ProcessMemo[tuple[ReturnRule, ...]] = ProcessMemo()
+
+
+def page_rules() -> list[ReturnRule]:
+    """The active rules in order, as pages show them (at most MEMO_SECONDS old from another
+    process): never for a decision a service takes."""
+    # A new list each time: a caller may sort or extend it, the memo's stays as read.
+    return list(RULES.get("active", lambda: tuple(active_rules())))
+
+
+def forget_rules(**_signal: object) -> None:
+    """A rule, a reason, a shipping method or a product changed (a signal receiver)."""
+    RULES.clear()
 
 
 def evaluate_rules(
@@ -652,10 +672,15 @@ def blocked_lines_for_portal(
     *,
     shop_settings: ShopSettings | None = None,
     order_lines: Sequence[OrderLine] | None = None,
+    rules: list[ReturnRule] | None = None,
 ) -> dict[int, BlockedLine]:
     """The order's items a customer cannot return from the portal whatever they choose (blocks
     that depend on the reason are known only once it is chosen: the service refuses them).
-    `order_lines`: as evaluate_rules takes them."""
+    `order_lines`, `rules`: as evaluate_rules takes them."""
     return evaluate_rules(
-        order, channel=Return.Channel.PORTAL, shop_settings=shop_settings, order_lines=order_lines
+        order,
+        channel=Return.Channel.PORTAL,
+        shop_settings=shop_settings,
+        order_lines=order_lines,
+        rules=rules,
     ).blocked

@@ -1,6 +1,7 @@
 """Per-process memos of the few rows every page reads: the brand of a host name (shop/brands.py)
-and the shop's settings (`page_settings`). A query a request each, for rows staff change a few
-times a year.
+and the shop's settings (`page_settings`); other apps keep theirs here too (the active return
+rules, returns.rules.page_rules). A query a request each, for rows staff change a few times a
+year.
 
 Never stale in the process that changed them: a save or a delete of a Brand or of ShopSettings
 empties the memos at once (apps.ShopConfig connects the signals). At most `MEMO_SECONDS` stale
@@ -28,6 +29,8 @@ MAX_KEYS = 256
 
 T = TypeVar("T")
 
+_MEMOS: list[ProcessMemo] = []
+
 
 class ProcessMemo(Generic[T]):
     """Values by key, each kept `seconds` (by `clock`, a monotonic one: a test sets its own)."""
@@ -38,6 +41,8 @@ class ProcessMemo(Generic[T]):
         self._values: dict[Hashable, tuple[float, T]] = {}
         self._generation = 0
         self._lock = threading.Lock()
+        # Every memo is emptied by clear_all (the tests' fixtures, between two tests).
+        _MEMOS.append(self)
 
     def get(self, key: Hashable, read: Callable[[], T]) -> T:
         """The value kept for `key` while fresh, else `read()`'s (None is a value too)."""
@@ -76,5 +81,6 @@ def forget(**_signal) -> None:
 
 
 def clear_all() -> None:
-    BRANDS.clear()
-    SETTINGS.clear()
+    """Empty every memo of the process, other apps' too."""
+    for kept in _MEMOS:
+        kept.clear()

@@ -21,6 +21,7 @@ from returns.models import (
     ReturnEvent,
     ReturnLine,
     ReturnReason,
+    ReturnRule,
     ReturnStatus,
 )
 from returns.rules import BlockedLine, blocked_lines_for_portal
@@ -33,13 +34,15 @@ def return_eligibility(
     shop_settings: ShopSettings,
     blocked: Callable[[], Mapping[int, BlockedLine]] | None = None,
     order_lines: Sequence[OrderLine] | None = None,
+    rules: list[ReturnRule] | None = None,
 ) -> policy.Returnability:
     """What the order page and the request form say about returns: the policy's answer for the
     portal, with the quantities left and the rules' blocks it needs. return_request asks the
     policy again on submission. `blocked`: the rules' blocks when the caller evaluates the
     rules anyway (returns.rules.blocked_lines_for_portal's answer); `order_lines`: every line of
     the order, with its variant and product, when the page has read them (the domain's readers
-    then take them, not read them again)."""
+    then take them, not read them again); `rules`: the rules to evaluate (None: the active
+    ones, read)."""
     return policy.returnability(
         order,
         shop_settings,
@@ -48,7 +51,7 @@ def return_eligibility(
         blocked=blocked
         or (
             lambda: blocked_lines_for_portal(
-                order, shop_settings=shop_settings, order_lines=order_lines
+                order, shop_settings=shop_settings, order_lines=order_lines, rules=rules
             )
         ),
     )

@@ -17,6 +17,7 @@ from portal.selectors.orders import (
 )
 from portal.selectors.returns import order_returns, return_eligibility
 from portal.views.scope import GUEST_ACCESS_SECONDS, GUEST_ORDER_KEY, order_or_404, portal_page
+from returns.rules import page_rules
 from shop.memo import page_settings
 from shop.models import Order
 from shop.throttle import THROTTLED_LOOKUP, client_address, lookup_attempt
@@ -44,8 +45,9 @@ def order_detail(request, number):
     order = order_or_404(request, number)
     shop_settings = page_settings()
     lines = order_lines(order)
-    # The domain's readers take the lines read here rather than read them twice more.
-    eligibility = return_eligibility(order, shop_settings, order_lines=lines)
+    # The domain's readers take the lines read here rather than read them twice more, and the
+    # rules from the process's memo: the page only shows them, return_request decides afresh.
+    eligibility = return_eligibility(order, shop_settings, order_lines=lines, rules=page_rules())
     for line in lines:
         line.returned = line.quantity - eligibility.remaining.get(line.pk, line.quantity)
     return render(
