@@ -32,16 +32,14 @@ from django.db import connection, models
 from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 
-# PostgreSQL's per-transaction setting, as a condition (true) a statement can carry: in
-# autocommit the statement is its transaction, so its commit alone skips the wait.
-NO_FLUSH_WAIT_CONDITION = "set_config('synchronous_commit', 'off', true) IS NOT NULL"
+from shop.commits import NO_FLUSH_WAIT_CONDITION, commits_alone
 
 
 def no_flush_wait(queryset):
     """`queryset`, whose UPDATE commits without waiting for the disk (see the docstring).
     Inside a caller's transaction nothing changes: the setting would be the whole
     transaction's, and the caller's writes are not the outbox's bookkeeping."""
-    if not _own_transaction():
+    if not commits_alone():
         return queryset
     return queryset.filter(RawSQL(NO_FLUSH_WAIT_CONDITION, (), output_field=BooleanField()))
 
@@ -87,11 +85,6 @@ def claim_ids(
         return sorted(row[0] for row in cursor.fetchall())
 
 
-def _own_transaction() -> bool:
-    """On PostgreSQL in autocommit: the next statement is a transaction of its own."""
-    return connection.vendor == "postgresql" and connection.get_autocommit()
-
-
 def _update_sql(model, *, now, pk, limit, reset) -> tuple[str, list]:
     table = connection.ops.quote_name(model._meta.db_table)
     at = connection.ops.adapt_datetimefield_value(now)
@@ -106,7 +99,7 @@ def _update_sql(model, *, now, pk, limit, reset) -> tuple[str, list]:
             f"LIMIT %s{skip_locked})"
         )
         where_params = [QUEUED, at, limit]
-    if _own_transaction():
+    if commits_alone():
         where = f"{where} AND {NO_FLUSH_WAIT_CONDITION}"
     cleared = "".join(f", {connection.ops.quote_name(column)} = NULL" for column in reset)
     sql = (

@@ -41,9 +41,10 @@ from django.utils import timezone
 
 from notifications import registry
 from notifications.account_emails import AccountEmailNotSendable
-from notifications.claims import NO_FLUSH_WAIT_CONDITION, claim_ids, claim_rows, no_flush_wait
+from notifications.claims import claim_ids, claim_rows, no_flush_wait
 from notifications.emails import build_message, email_batch, template_sources
 from notifications.models import Notification, NotificationStatus
+from shop.commits import NO_FLUSH_WAIT_CONDITION, commits_alone
 
 logger = logging.getLogger(__name__)
 
@@ -615,7 +616,7 @@ def _record_sent_postgresql(rows: list, *, now) -> int:
     )
     params = [NotificationStatus.SENT, at(now), *params, NotificationStatus.SENDING]
     params.append(at(rows[0].claimed_at))
-    if connection.get_autocommit():
+    if commits_alone():
         sql = f"{sql} AND {NO_FLUSH_WAIT_CONDITION}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

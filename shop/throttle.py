@@ -38,6 +38,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from shop.commits import NO_FLUSH_WAIT_CONDITION, commits_alone
 from shop.models import ThrottleCounter
 
 logger = logging.getLogger(__name__)
@@ -48,12 +49,7 @@ logger = logging.getLogger(__name__)
 # PostgreSQL it does not wait (the per-transaction setting, as a condition of the statement):
 # only a crash of PostgreSQL itself can then forget the last fraction of a second of hits, a
 # few attempts more let through once, never a refusal or an account's data. Inside a caller's
-# transaction nothing changes: the setting would be the whole transaction's.
-NO_FLUSH_WAIT_CONDITION = "set_config('synchronous_commit', 'off', true) IS NOT NULL"
-
-
-def _own_commit() -> bool:
-    return connection.vendor == "postgresql" and not connection.in_atomic_block
+# transaction nothing changes: the setting would be the whole transaction's (shop/commits.py).
 
 
 @dataclass(frozen=True)
@@ -100,7 +96,7 @@ class Throttle:
         answer, answer_params = returning
         # SQLite needs a WHERE in an INSERT ... SELECT ... ON CONFLICT (`found_in` has one).
         row = f"SELECT %s, 1, %s {source}" if found_in else "VALUES (%s, 1, %s)"
-        if _own_commit():
+        if commits_alone():
             row = f"SELECT * FROM ({row}) AS hit WHERE {NO_FLUSH_WAIT_CONDITION}"
         sql = (
             f"INSERT INTO {table} (key, count, window_ends) {row} "

@@ -9,13 +9,13 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from shop.commits import NO_FLUSH_WAIT_CONDITION
 from shop.models import ThrottleCounter
 from shop.tasks import purge_throttle_counters
 from shop.throttle import (
     LOGIN_PER_ACCOUNT,
     LOGIN_PER_ACCOUNT_AT_ADDRESS,
     LOGIN_PER_ADDRESS,
-    NO_FLUSH_WAIT_CONDITION,
     Throttle,
     admit,
     client_address,
