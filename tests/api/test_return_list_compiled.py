@@ -51,15 +51,7 @@ def _reference(scope, wanted: dict, ordering, position_lookup, position, low, hi
     returns = Return.objects.all()
     if scope is not None:
         returns = returns.filter(order__in=scope.orders().values("pk"))
-    if "status" in wanted:
-        returns = returns.filter(status=wanted["status"])
-    if "order" in wanted:
-        returns = returns.filter(order__number=wanted["order"])
-    if "customer" in wanted:
-        returns = returns.filter(order__customer__email__iexact=wanted["customer"])
-    if "updated_since" in wanted:
-        returns = returns.filter(status_changed_at__gte=wanted["updated_since"])
-    returns = return_rows(returns).order_by(*ordering)
+    returns = return_rows(views._filtered(returns, wanted)).order_by(*ordering)
     if position_lookup:
         returns = returns.filter(**{position_lookup: position})
     return list(returns[low:high])

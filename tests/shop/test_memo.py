@@ -9,18 +9,9 @@ from shop.brands import brand_for_host, default_brand
 from shop.memo import MEMO_SECONDS, page_settings
 from shop.models import Brand, ShopSettings
 from tests.fixtures.brands import make_brand
+from tests.fixtures.clock import Clock
 
 pytestmark = pytest.mark.django_db
-
-
-class Clock:
-    """A monotonic clock the test moves."""
-
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

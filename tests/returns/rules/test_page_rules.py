@@ -10,17 +10,10 @@ from returns import rules as rules_module
 from returns.models import ReturnRule
 from returns.rules import active_rules, page_rules
 from shop.memo import MEMO_SECONDS
+from tests.fixtures.clock import Clock
 from tests.returns.rules.helpers import block, method, rule
 
 pytestmark = pytest.mark.django_db
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
