@@ -52,6 +52,7 @@ def release_process_resources() -> None:
     their requests and answers. Each is opened again, by the worker, where it is next used."""
     from django.core.cache import caches
     from django.db import connections
+    from kombu import pools as kombu_pools
 
     from config.celery import app
 
@@ -66,13 +67,17 @@ def release_process_resources() -> None:
     # celery's broker connections (made by a publish without a connection of its own): its
     # after-fork reset is registered with billiard, which runs it in billiard's children only.
     # The outbox's publishing connection forgets itself in a child (notifications/tasks.py).
+    # The producer pool lives in kombu's registry (kombu.pools.producers, keyed by the
+    # connection): closing it alone left the registry handing the closed pool back, and the
+    # next publish failed with "Acquire on closed pool". kombu's own after-fork reset closes
+    # every pool and empties the registry, so the next publish makes a fresh one.
     amqp = app.__dict__.get("amqp")  # made at the first publish
-    if amqp is not None and amqp._producer_pool is not None:
-        amqp._producer_pool.force_close_all()
+    if amqp is not None:
         amqp._producer_pool = None
     if app._pool is not None:
         app._pool.force_close_all()
         app._pool = None
+    kombu_pools.reset()
 
 
 def child_exit(server, worker) -> None:

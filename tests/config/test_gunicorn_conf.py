@@ -40,6 +40,23 @@ def test_pre_fork_freezes_the_masters_objects():
         gc.unfreeze()
 
 
+def test_a_publish_after_the_release_gets_a_fresh_producer_pool():
+    # given: a process that published (its producer pool made, kept in kombu's registry)
+    from config.celery import app
+
+    with app.producer_or_acquire():
+        pass
+    closed = app.amqp.producer_pool
+    # when: what is bound to the process is let go, as before a fork
+    gunicorn_conf.release_process_resources()
+    # then: the next publish acquires from a new pool, not the closed one (kombu's registry
+    # handed the closed pool back: "Acquire on closed pool" for every later publish)
+    with app.producer_or_acquire():
+        pass
+    assert app.amqp.producer_pool is not closed
+    assert not app.amqp.producer_pool._closed
+
+
 def test_post_fork_empties_the_per_process_memos():
     # given: a value the master read
     memo.SETTINGS.get("settings", lambda: "the master's")
