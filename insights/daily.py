@@ -23,6 +23,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import reduce
+from operator import or_
 from typing import Any
 
 from django.db import connection, models, transaction
@@ -106,8 +108,12 @@ def refresh_days(
             start = end + timedelta(days=1)
         month = first.replace(day=1)
         while month <= last:
-            rows += _roll_up(month)
+            rows += _roll_up(Span.MONTH, month, _next_month(month))
             month = _next_month(month)
+        week = _monday(first)
+        while week <= last:
+            rows += _roll_up(Span.WEEK, week, week + WEEK)
+            week += WEEK
     return Refreshed(days=(last - first).days + 1, rows=rows)
 
 
@@ -130,13 +136,22 @@ def _next_month(day: date) -> date:
     return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
-def _roll_up(month: date) -> int:
-    """Rebuild the month rows of `month` (its first day) from its day rows."""
-    days = {"day__gte": month, "day__lt": _next_month(month)}
+WEEK = timedelta(days=7)
+
+
+def _monday(day: date) -> date:
+    """The first day of `day`'s week (ISO weeks start on Monday)."""
+    return day - timedelta(days=day.weekday())
+
+
+def _roll_up(span: Span, start: date, after: date) -> int:
+    """Rebuild the `span` rows of the days from `start` (their `day`) to before `after` from
+    those days' rows."""
+    days = {"day__gte": start, "day__lt": after}
     made = 0
     for model, (keys, sums) in _SUMS.items():
         manager = model._default_manager
-        manager.filter(span=Span.MONTH, day=month).delete()
+        manager.filter(span=span, day=start).delete()
         rows = (
             manager.filter(span=Span.DAY, **days)
             .values("country", *keys)
@@ -145,8 +160,8 @@ def _roll_up(month: date) -> int:
         )
         objects = [
             model(
-                day=month,
-                span=Span.MONTH,
+                day=start,
+                span=span,
                 **{name: row[name] for name in ("country", *keys)},
                 **{name: row[f"sum_{name}"] for name in sums},
             )
@@ -402,23 +417,43 @@ class PageFigures:
 
 
 def _in(period: Period, queryset: QuerySet[Any]) -> QuerySet[Any]:
-    """The rows of the period: the month rows of the months it holds whole, the day rows of the
-    days at its edges (a year reads about 12 rows per country and group, not 365)."""
+    """The rows of the period: the month rows of the months it holds whole, and at its edges
+    the week rows of the weeks they hold whole and the day rows of the days left (a year reads
+    about 12 rows per country and group, not 365; its edges at most 6 days each, not 30: at a
+    million returns every day has a row for most products and reasons)."""
     first = period.since if period.since.day == 1 else _next_month(period.since)
     after = _next_month(period.until)
     last_whole = after if period.until == after - timedelta(days=1) else period.until.replace(day=1)
+    end = period.until + timedelta(days=1)
     if first < last_whole:  # the whole months [first, last_whole)
-        rows = (
-            Q(span=Span.MONTH, day__gte=first, day__lt=last_whole)
-            | Q(span=Span.DAY, day__gte=period.since, day__lt=first)
-            | Q(span=Span.DAY, day__gte=last_whole, day__lte=period.until)
-        )
+        parts = [
+            Q(span=Span.MONTH, day__gte=first, day__lt=last_whole),
+            *_weeks_and_days(period.since, first),
+            *_weeks_and_days(last_whole, end),
+        ]
     else:
-        rows = Q(span=Span.DAY, day__gte=period.since, day__lte=period.until)
-    queryset = queryset.filter(rows)
+        parts = _weeks_and_days(period.since, end)
+    queryset = queryset.filter(reduce(or_, parts))
     if period.country:
         queryset = queryset.filter(country=period.country)
     return queryset
+
+
+def _weeks_and_days(start: date, after: date) -> list[Q]:
+    """The rows of the days from `start` to before `after`: the weeks they hold whole, the
+    days around them ([] for no day)."""
+    if start >= after:
+        return []
+    weeks_from = start if start.weekday() == 0 else _monday(start) + WEEK
+    weeks_to = _monday(after)
+    if weeks_from >= weeks_to:
+        return [Q(span=Span.DAY, day__gte=start, day__lt=after)]
+    parts = [Q(span=Span.WEEK, day__gte=weeks_from, day__lt=weeks_to)]
+    if start < weeks_from:
+        parts.append(Q(span=Span.DAY, day__gte=start, day__lt=weeks_from))
+    if weeks_to < after:
+        parts.append(Q(span=Span.DAY, day__gte=weeks_to, day__lt=after))
+    return parts
 
 
 def page_figures(period: Period) -> PageFigures:

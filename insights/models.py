@@ -27,13 +27,15 @@ class Dimension(models.TextChoices):
 
 class Span(models.TextChoices):
     DAY = "day", _("day")
+    WEEK = "week", _("week")
     MONTH = "month", _("month")
 
 
 class _Daily(models.Model):
-    # A day's row, or a month's (day: its first; the sum of its days' rows, rebuilt with them):
-    # a range reads the months it holds whole and the days at its edges. The unique keys start
-    # with (span, day): each part of a range is one tight index range.
+    # A day's row, a week's (day: its Monday) or a month's (day: its first), the sum of its
+    # days' rows, rebuilt with them: a range reads the months it holds whole, at its edges the
+    # weeks they hold whole, and the days left around those (at most six each side). The
+    # unique keys start with (span, day): each part of a range is one tight index range.
     day = models.DateField(_("day"))
     span = models.CharField(_("span"), max_length=5, choices=Span.choices, default=Span.DAY)
     country = models.CharField(_("country"), max_length=2)

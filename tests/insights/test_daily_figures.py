@@ -132,6 +132,12 @@ PERIODS = [
     Period(date(2026, 9, 30), date(2026, 12, 1)),  # whole months and a day at each edge
     Period(date(2026, 10, 31), date(2026, 11, 1)),  # two days, two months
     Period(date(2026, 10, 2), date(2026, 11, 30), "DE"),
+    # weeks (Mondays: 5, 12, 19, 26 Oct, 2 Nov): whole weeks at an edge, across a month's end
+    Period(date(2026, 10, 5), date(2026, 10, 18)),  # two whole weeks, no day
+    Period(date(2026, 10, 7), date(2026, 11, 30)),  # days, weeks, then whole November
+    Period(date(2026, 10, 1), date(2026, 11, 22)),  # whole October, then weeks and days
+    Period(date(2026, 10, 24), date(2026, 11, 10), "FR"),  # a week across 31 Oct and 1 Nov
+    Period(date(2026, 10, 6), date(2026, 10, 11)),  # six days, no whole week
 ]
 
 
@@ -141,6 +147,7 @@ def test_the_page_s_figures_are_the_report_s_on_random_data():
     assert Return.objects.count() > 150
     # when
     refresh_days(FIRST, LAST + timedelta(days=31))
+    assert DailyReturns.objects.filter(span=Span.WEEK).count() > 9 * len(COUNTRIES)
     # then: every figure of every row, for ranges, single days and countries
     for period in PERIODS:
         figures = page_figures(period)
@@ -190,11 +197,18 @@ def test_a_refresh_replaces_a_changed_day_and_leaves_the_others():
     day_rows = [r for r in before["DailyReturns"] if r[1] == Span.DAY]
     untouched = [r for r in day_rows if r[0] != date(2026, 11, 5)]
     assert [r for r in after["DailyReturns"] if r[1] == Span.DAY] == untouched
-    # and November's month row lost A1 with it
+    # and November's month row lost A1 with it, and so did its week's (Monday 2 Nov)
     month = DailyReturns.objects.get(
         span=Span.MONTH, day=date(2026, 11, 1), country="FR", dimension=Dimension.TOTAL
     )
     assert month.returned_units == 1  # D1 only
+    week_of = {"span": Span.WEEK, "country": "FR", "dimension": Dimension.TOTAL}
+    assert not DailyReturns.objects.filter(day=date(2026, 11, 2), **week_of).exists()
+
+    def other_weeks(rows):
+        return [r for r in rows if r[1] == Span.WEEK and r[0] != date(2026, 11, 2)]
+
+    assert other_weeks(after["DailyReturns"]) == other_weeks(before["DailyReturns"])
 
 
 def test_beat_refreshes_the_old_day_of_a_return_that_changed():
