@@ -1,6 +1,7 @@
 """Reads of the returns app: quantities still returnable, timelines, a customer's returns."""
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from django.db.models import Case, F, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
@@ -36,10 +37,19 @@ def held_quantities(order: Order, *, exclude_return_id: int | None = None) -> di
     return {row["order_line_id"]: row["held"] for row in rows}
 
 
-def returnable_lines(order: Order) -> tuple[list[OrderLine], dict[int, int]]:
+class ReturnableLines(NamedTuple):
+    lines: list[OrderLine]
+    remaining: dict[int, int]
+    # The id of the return an idempotency key made, read in the same statement (None: none,
+    # or no key asked, or an order without lines).
+    keyed_return_id: int | None = None
+
+
+def returnable_lines(order: Order, *, key: str = "") -> ReturnableLines:
     """The order's lines with their variants and products, and per line id what may still be
     returned (left_to_return), in one query: what returnable_quantities answers, for a service
-    that reads both under the order's lock."""
+    that reads both under the order's lock. `key`: an idempotency key, whose return's id comes
+    with the lines (one statement where a lookup of its own would be another)."""
     held = (
         ReturnLine.objects.filter(order_line=OuterRef("pk"), ret__status__in=LIVE_STATUSES)
         .order_by()
@@ -47,16 +57,19 @@ def returnable_lines(order: Order) -> tuple[list[OrderLine], dict[int, int]]:
         .annotate(held=_held())
         .values("held")
     )
-    lines: list[OrderLine] = list(
-        order.lines.select_related("variant__product")
-        .annotate(held=Coalesce(Subquery(held), Value(0), output_field=IntegerField()))
-        .order_by("id")
+    query = order.lines.select_related("variant__product").annotate(
+        held=Coalesce(Subquery(held), Value(0), output_field=IntegerField())
     )
+    if key:
+        keyed = Return.objects.filter(idempotency_key=key).values("pk")[:1]
+        query = query.annotate(keyed_return_id=Subquery(keyed, output_field=IntegerField()))
+    lines: list[OrderLine] = list(query.order_by("id"))
     remaining = {
         line.pk: left_to_return(line.quantity, line.held)  # type: ignore[attr-defined]  # annotated
         for line in lines
     }
-    return lines, remaining
+    keyed_id = getattr(lines[0], "keyed_return_id", None) if lines else None
+    return ReturnableLines(lines, remaining, keyed_id)
 
 
 def left_to_return(ordered: int, held: int) -> int:
