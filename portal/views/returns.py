@@ -37,6 +37,7 @@ from returns.selectors.labels import read_parcel_statement
 from returns.services import ReturnError, ReturnLineInput, return_cancel, return_request
 from returns.services.photos import PHOTO_MAX_BYTES, PhotoError, prepare_photo
 from shop.models import Order, ShopSettings
+from shop.sessions import save_alone
 
 DRAFT_KEY = "portal_return_draft"
 
@@ -343,6 +344,10 @@ def _submit(request, reads: _OrderReads, form: ReturnRequestForm, rules):
         messages.error(request, error.message)
         return redirect("return_request", number=order.number)
     request.session.pop(DRAFT_KEY, None)
+    # Written now, its commit not waiting for the disk: a crash of PostgreSQL that forgot it
+    # would leave the draft, whose key gives this return back if confirmed again (the
+    # return's own commit did wait).
+    save_alone(request.session)
     messages.success(request, _confirmation(ret) % {"rma": ret.rma_number})
     return redirect("return_detail", rma_number=ret.rma_number)
 
