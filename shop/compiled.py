@@ -152,14 +152,27 @@ class CompiledPage:
     ordering; each run compiles only `page`, a plain query, and puts its SQL where the ids go.
     The rows are made as Django's ModelIterable makes them (from_db, the select_related
     populators, the annotations), their values converted by the compiler's own converters.
+
+    `stand_ins`: values the query takes besides the ids (`build(ids, *stand_ins)`), each a
+    value no caller passes, found once among the compiled parameters; `rows(..., values=)`
+    binds the run's values in their places, as the database adapts them (plain strings and
+    numbers: no field's own preparation is applied).
     """
 
-    def __init__(self, name: str, build: Callable[[Any], QuerySet[Any]]):
-        self.name, self.build = name, build
+    def __init__(
+        self, name: str, build: Callable[..., QuerySet[Any]], stand_ins: Sequence[Any] = ()
+    ):
+        self.name, self.build, self.stand_ins = name, build, tuple(stand_ins)
 
     def rows(
-        self, page: QuerySet[Any], order_by: Sequence[str], using: str = DEFAULT_DB_ALIAS
+        self,
+        page: QuerySet[Any],
+        order_by: Sequence[str],
+        using: str = DEFAULT_DB_ALIAS,
+        values: Sequence[Any] = (),
     ) -> list[Any]:
+        if len(values) != len(self.stand_ins):
+            raise ValueError(f"{self.name}: {len(self.stand_ins)} values expected")
         connection = connections[using]
         memo = connection.__dict__.setdefault("_compiled_pages", {})
         key = (self.name, tuple(order_by))
@@ -170,8 +183,11 @@ class CompiledPage:
         # from the outer query's, its ordering's extra columns wrapped away), then compiled.
         inner = page.query.resolve_expression(page.model.objects.none().query)
         inner_sql, inner_params = inner.as_sql(compiled.compiler, connection)
+        bound = list(compiled.params)
+        for value_position, index in compiled.value_slots:
+            bound[value_position] = values[index]
         position = compiled.slot
-        params = [*compiled.params[:position], *inner_params, *compiled.params[position + 1 :]]
+        params = [*bound[:position], *inner_params, *bound[position + 1 :]]
         sql = compiled.sql.replace(_PAGE_MARK, inner_sql, 1)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -191,12 +207,21 @@ class CompiledPage:
         from django.db.models.expressions import RawSQL
         from django.db.models.query import get_related_populators
 
-        queryset = self.build(RawSQL(f"SELECT %s {_PAGE_COMMENT}", [_PLACEHOLDER]))
+        ids = RawSQL(f"SELECT %s {_PAGE_COMMENT}", [_PLACEHOLDER])
+        queryset = self.build(ids, *self.stand_ins)
         compiler = queryset.order_by(*order_by).query.get_compiler(using=using)
         sql, params = compiler.as_sql()
-        slots = [i for i, value in enumerate(params) if value == _PLACEHOLDER]
+        slots = [i for i, value in enumerate(params) if _same(value, _PLACEHOLDER)]
         if len(slots) != 1 or sql.count(_PAGE_MARK) != 1:
             raise ValueError(f"{self.name}: the query does not take its ids' subquery once")
+        value_slots = [
+            (position, index)
+            for index, stand_in in enumerate(self.stand_ins)
+            for position, value in enumerate(params)
+            if _same(value, stand_in)
+        ]
+        if sorted(index for _position, index in value_slots) != list(range(len(self.stand_ins))):
+            raise ValueError(f"{self.name}: the query does not take each value once")
         klass_info, select = compiler.klass_info, compiler.select
         fields = klass_info["select_fields"]
         start, end = fields[0], fields[-1] + 1
@@ -205,6 +230,7 @@ class CompiledPage:
             sql=sql,
             params=tuple(params),
             slot=slots[0],
+            value_slots=tuple(value_slots),
             model=klass_info["model"],
             model_columns=(start, end),
             init_list=[column[0].target.attname for column in select[start:end]],
@@ -212,6 +238,11 @@ class CompiledPage:
             populators=get_related_populators(klass_info, select, using),  # type: ignore[call-arg]
             annotations=dict(compiler.annotation_col_map),
         )
+
+
+def _same(value: Any, stand_in: Any) -> bool:
+    # By type too: a stand-in -7340033 is not a Decimal or a float of the same value.
+    return type(value) is type(stand_in) and value == stand_in
 
 
 _PAGE_COMMENT = "/* page ids */"
@@ -224,6 +255,7 @@ class _Compiled:
     sql: str
     params: tuple[Any, ...]
     slot: int
+    value_slots: tuple[tuple[int, int], ...]
     model: Any
     model_columns: tuple[int, int]
     init_list: list[str]

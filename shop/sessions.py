@@ -1,9 +1,14 @@
-"""How long a session may stay idle: the rule the idle-timeout middleware asks."""
+"""How long a session may stay idle: the rule the idle-timeout middleware asks; a session's
+write that need not wait for the disk (save_alone)."""
 
 import time
 
 from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSession
+from django.contrib.sessions.models import Session
+from django.db import connection
 
+from shop.commits import NO_FLUSH_WAIT_CONDITION, commits_alone
 from shop.passwords import is_staff_account
 
 # The session key of the last request's time (seconds since the epoch, an int).
@@ -34,3 +39,31 @@ def start_activity_clock(sender, request, user, **kwargs) -> None:
     request after it does not have to write the session again."""
     if idle_timeout(user) is not None and hasattr(request, "session"):
         request.session[LAST_ACTIVITY_KEY] = int(time.time())
+
+
+def save_alone(session) -> bool:
+    """Write `session` (a database session already stored) now, in one statement that is its
+    own transaction and commits without waiting for the WAL flush (shop/commits.py), and tell
+    the session middleware it is saved; whether it was. Not written here (then saved by the
+    middleware as always): off PostgreSQL or inside a transaction (commits_alone), another
+    session engine, a session not stored yet.
+
+    Only for a change a crash of PostgreSQL may forget, which each caller's comment says why.
+    The middleware's own save is three statements (BEGIN, UPDATE, COMMIT) waiting for the
+    flush; the cookie is not sent again (the session's key and the cookie are unchanged, only
+    its expiry is not pushed back by this one request)."""
+    if type(session) is not DatabaseSession or not session.session_key or not commits_alone():
+        return False
+    # As the backend's save writes it: the data encoded, the expiry pushed back.
+    row = session.create_model_instance(dict(session.items()))
+    table = connection.ops.quote_name(Session._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET session_data = %s, expire_date = %s "
+            f"WHERE session_key = %s AND {NO_FLUSH_WAIT_CONDITION}",
+            [row.session_data, row.expire_date, row.session_key],
+        )
+        saved = cursor.rowcount == 1
+    if saved:
+        session.modified = False
+    return saved

@@ -16,7 +16,6 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from portal.forms.returns import DELIVERY_OPTION_LABELS, ReturnRequestForm
-from portal.selectors.orders import order_lines
 from portal.selectors.returns import (
     active_reasons,
     customer_events,
@@ -32,12 +31,13 @@ from refunds.quotes import quote_preview
 from returns import policy
 from returns.models import MAX_PHOTOS_PER_LINE, Return
 from returns.rules import RuleOutcome, active_rules, evaluate_rules
-from returns.selectors import return_of_form
+from returns.selectors import ReturnableLines, return_of_form, returnable_lines
 from returns.selectors.exchanges import exchange_offers
 from returns.selectors.labels import read_parcel_statement
 from returns.services import ReturnError, ReturnLineInput, return_cancel, return_request
 from returns.services.photos import PHOTO_MAX_BYTES, PhotoError, prepare_photo
 from shop.models import Order, ShopSettings
+from shop.sessions import save_alone
 
 DRAFT_KEY = "portal_return_draft"
 
@@ -61,15 +61,26 @@ class _OrderReads:
     """The order's lines and the active rules, read once for a request of the form or its
     confirm (the lines' quantities left, the form, the rules), and the rules' verdict before
     anything is chosen, asked once for the eligibility and the form (each read them before: 7
-    of a confirm's 40 queries); return_request reads them again, under the order's lock."""
+    of a confirm's 40 queries); the lines with what is held of them in one query. return_request
+    reads the lines again, under the order's lock."""
 
     def __init__(self, order: Order, shop_settings: ShopSettings):
         self.order = order
         self.shop_settings = shop_settings
 
     @cached_property
+    def _returnable(self) -> ReturnableLines:
+        # The lines with what the returns hold of them, in one query (two apart).
+        return returnable_lines(self.order)
+
+    @property
     def lines(self) -> list:
-        return order_lines(self.order)
+        return self._returnable.lines
+
+    @property
+    def remaining(self) -> dict[int, int]:
+        """Per line id, what may still be returned (returns.selectors.left_to_return)."""
+        return self._returnable.remaining
 
     @cached_property
     def rules(self) -> list:
@@ -136,6 +147,7 @@ def _eligible_or_redirect(request, reads: _OrderReads, sent=None):
         reads.shop_settings,
         blocked=lambda: reads.before_choosing.blocked,
         order_lines=reads.lines,  # the form shows them: their quantities not read apart
+        remaining=reads.remaining,
     )
     if eligibility.returnable:
         return eligibility, None
@@ -332,6 +344,10 @@ def _submit(request, reads: _OrderReads, form: ReturnRequestForm, rules):
         messages.error(request, error.message)
         return redirect("return_request", number=order.number)
     request.session.pop(DRAFT_KEY, None)
+    # Written now, its commit not waiting for the disk: a crash of PostgreSQL that forgot it
+    # would leave the draft, whose key gives this return back if confirmed again (the
+    # return's own commit did wait).
+    save_alone(request.session)
     messages.success(request, _confirmation(ret) % {"rma": ret.rma_number})
     return redirect("return_detail", rma_number=ret.rma_number)
 

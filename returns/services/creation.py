@@ -31,7 +31,7 @@ from returns.models import (
     ShippingMethod,
 )
 from returns.rules import RuleOutcome
-from returns.selectors import returnable_lines
+from returns.selectors import ReturnableLines, returnable_lines
 from returns.services._common import (
     check_action,
     record_event,
@@ -136,15 +136,19 @@ def _request(
     reasons: Mapping[str, ReturnReason] | None,
 ) -> Return:
     order = lock_order(order.pk)
-    replayed = _replayed(key, order)
-    if replayed is not None:
-        return replayed
+    # What the lock holds, read under it in one statement: the lines, what the returns hold of
+    # them and the key's return (a form sent again gets it back before any check).
+    held = returnable_lines(order, key=key)
+    if held.keyed_return_id is not None or not held.lines:
+        replayed = _replayed(key, order)
+        if replayed is not None:
+            return replayed
     settings = shop_settings or ShopSettings.load()
     _check_choices(refund_mode, delivery_option)
     broken = _broken_rules(order, settings, Return.Channel.PORTAL, refund_mode, delivery_option)
     if broken:
         raise ReturnError(broken[0].message, code=broken[0].code)
-    checked = _check_lines(order, lines, reasons)
+    checked = _check_lines(order, lines, reasons, held=held)
     _check_photos(checked)
     _check_exchange_variants(refund_mode, checked, from_portal=True)
     outcome = apply_rules(
@@ -417,13 +421,15 @@ def _check_lines(
     order: Order,
     lines: list[ReturnLineInput],
     reasons: Mapping[str, ReturnReason] | None = None,
+    held: ReturnableLines | None = None,
 ) -> list[_CheckedLine]:
     """The lines asked, checked against the order's lines and what its returns hold now (read
-    under the order's lock, with the lines: an import changes them under that lock) and the
-    reasons (`reasons`: the active ones by code, as the caller read them; None: read here)."""
+    under the order's lock, with the lines: an import changes them under that lock; `held`:
+    as the caller read them under it, None: read here) and the reasons (`reasons`: the active
+    ones by code, as the caller read them; None: read here)."""
     if not lines:
         raise ReturnError(gettext("Choose at least one item to return."))
-    read_lines, remaining = returnable_lines(order)
+    read_lines, remaining, _keyed = held or returnable_lines(order)
     order_lines = {line.pk: line for line in read_lines}
     if reasons is None:
         reasons = {

@@ -12,16 +12,17 @@ from tests.portal.helpers import form_data
 
 pytestmark = pytest.mark.django_db
 
-# The page: session, user, customer, the order, shop settings, the lines with their products,
-# what is held, the rules, the reasons (9; the items offered in exchange only when the draft
-# asks for one or the form is shown again; the form's return only before a refusal).
-# return_request, in its savepoint, checking on the page's settings, rules and reasons: the
-# order locked, the key's return, its lines with what is held (one query), the return, its
-# lines (one INSERT), its event, the webhooks, the email's row (one INSERT ... ON CONFLICT DO
-# NOTHING) (10 with the savepoints). The session without the draft (3). 31 before
-# return_request took what the page read, 40 before the lines and the rules were read once a
-# request.
-CONFIRM_QUERIES = 22
+# The page: session, user, customer, the order, shop settings, the lines with their products
+# and what is held of them (one query), the rules, the reasons (8; the items offered in
+# exchange only when the draft asks for one or the form is shown again; the form's return only
+# before a refusal). return_request, in its savepoint, checking on the page's settings, rules
+# and reasons: the order locked, its lines with what is held and the key's return (one query),
+# the return, its lines (one INSERT), its event, the webhooks, the email's row (one INSERT ...
+# ON CONFLICT DO NOTHING) (9 with the savepoints). The session without the draft (3). 22 before
+# the key's return came with the locked lines and the page's lines with what is held, 31
+# before return_request took what the page read, 40 before the lines and the rules were read
+# once a request.
+CONFIRM_QUERIES = 20
 
 
 def _confirm(client, order, reason="wrong-size"):
