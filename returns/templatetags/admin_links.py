@@ -22,9 +22,16 @@ def admin_link(name: str, *ids) -> str:
     if len(ids) > len(_STAND_INS) or not all(type(pk) is int for pk in ids):
         return reverse(name, args=ids)
     key = (name, len(ids), get_script_prefix(), get_urlconf())
-    link = _REVERSED.get(key)
-    if link is None:
-        link = _REVERSED[key] = reverse(name, args=_STAND_INS[: len(ids)])
-    for stand_in, pk in zip(_STAND_INS, ids, strict=False):
-        link = link.replace(str(stand_in), str(pk), 1)
-    return link
+    pattern = _REVERSED.get(key)
+    if pattern is None:
+        pattern = _REVERSED[key] = _pattern(reverse(name, args=_STAND_INS[: len(ids)]), len(ids))
+    return pattern.format(*ids)
+
+
+def _pattern(reversed_link: str, count: int) -> str:
+    """The reversed link as a format string, each stand-in a numbered field: an id that holds
+    another stand-in's digits cannot be put in twice."""
+    pattern = reversed_link.replace("{", "{{").replace("}", "}}")
+    for index, stand_in in enumerate(_STAND_INS[:count]):
+        pattern = pattern.replace(str(stand_in), f"{{{index}}}", 1)
+    return pattern

@@ -14,6 +14,9 @@ def test_admin_link_is_reverse_for_one_id_or_two():
     assert admin_link("admin:returns_return_photo", 3, 41) == reverse(
         "admin:returns_return_photo", args=[3, 41]
     )
+    assert admin_link("admin:returns_return_photo", 2_147_483_646, 5) == reverse(
+        "admin:returns_return_photo", args=[2_147_483_646, 5]
+    )
     # An id that holds a stand-in's digits, or a bigger one, is put in whole.
     assert admin_link("admin:refunds_refund_change", 2_147_483_647) == reverse(
         "admin:refunds_refund_change", args=[2_147_483_647]
