@@ -1,7 +1,8 @@
 """A return's page, staff's (the back-office) and the customer's (the portal), measured
 in-process as bench/lists.py and bench/portal.py measure theirs: Django's test Client with the
 production settings against the suite's two databases, one process each; ms per request
-(median, interleaved with the minimal page: the machine's load weighs on both alike), its
+(median, interleaved with the minimal page: the machine's load weighs on both alike) and
+this process's CPU ms (time.process_time, the database's aside) with their ratios, its
 queries, with --profile where the CPU goes (cProfile), with --sql the queries themselves.
 
 With --save DIR, the HTML of the staff page and of the portal's page of returns in every
@@ -76,11 +77,16 @@ def _measure(get, name: str, count: int, profile: str, sql: bool, dump: str) -> 
     get(minimal)
     times: list[float] = []
     minimal_times: list[float] = []
+    cpu: list[float] = []
+    minimal_cpu: list[float] = []
     for _ in range(count):
-        for page, into in ((name, times), (minimal, minimal_times)):
-            started = time.perf_counter()
+        for page, into, into_cpu in ((name, times, cpu), (minimal, minimal_times, minimal_cpu)):
+            started, started_cpu = time.perf_counter(), time.process_time()
             get(page)
             into.append((time.perf_counter() - started) * 1000)
+            # This process's CPU only (not the database's): on a loaded machine the wall
+            # time mostly measures the other jobs, the CPU time much less.
+            into_cpu.append((time.process_time() - started_cpu) * 1000)
     with CaptureQueriesContext(connection) as captured:
         get(name)
     ms = statistics.median(times)
@@ -88,6 +94,8 @@ def _measure(get, name: str, count: int, profile: str, sql: bool, dump: str) -> 
         "ms": ms,
         "queries": len(captured),
         "to_minimal": statistics.median(minimal_times) / ms,
+        "cpu": statistics.median(cpu),
+        "cpu_to_minimal": statistics.median(minimal_cpu) / statistics.median(cpu),
     }
     if sql:
         row["sql"] = [query["sql"] for query in captured.captured_queries]
@@ -175,12 +183,15 @@ def main() -> int:
 
 
 def _print(figures: dict, sizes: list[str]) -> None:
-    head = " ".join(f"{'ms ' + s:>9} {'q':>3} {'÷min':>6}" for s in sizes)
+    head = " ".join(
+        f"{'ms ' + s:>9} {'q':>3} {'÷min':>6} {'cpu ' + s:>9} {'÷min':>6}" for s in sizes
+    )
     print(f"{'page':<22} {head}")
     for name in figures[sizes[0]]:
         cells = " ".join(
             f"{figures[s][name]['ms']:>9.2f} {figures[s][name]['queries']:>3}"
             f" {figures[s][name]['to_minimal']:>6.3f}"
+            f" {figures[s][name]['cpu']:>9.2f} {figures[s][name]['cpu_to_minimal']:>6.3f}"
             for s in sizes
         )
         print(f"{name[:22]:<22} {cells}")

@@ -22,6 +22,7 @@ from refunds.money import MoneyState, markable_refunded, money_for_returns
 from refunds.previews import preview_request
 from returns import policy, services
 from returns.admin.forms import INSPECTED, CreateReturnForm, MarkRefundedForm, ProcessReturnForm
+from returns.admin.panels import emails_html, timeline_html
 from returns.errors import ReturnError, StaleReturnError
 from returns.locks import refuse_if_stale
 from returns.models import Return, ReturnReason, ReturnStatus, exchange_items_named
@@ -180,6 +181,8 @@ class ReturnPagesMixin:
             request.user.has_perm(refund_services.REFUND_PERMISSION)
             and ret.status in refund_services.REFUNDABLE_STATUSES
         )
+        timeline = pages.timeline_for_page(ret)
+        notifications = pages.notifications_for_page(ret)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -191,8 +194,12 @@ class ReturnPagesMixin:
             "form": form,
             "parcel": parcel,
             "label_actions": policy.label_actions(ret, parcel.label, request.user, parcel.attempt),
-            "timeline": pages.timeline_for_page(ret),
-            "notifications": pages.notifications_for_page(ret),
+            "timeline": timeline,
+            "timeline_html": timeline_html(timeline),
+            "notifications": notifications,
+            "emails_html": emails_html(
+                notifications, may_view=request.user.has_perm("notifications.view_notification")
+            ),
             "exchange": exchange,
             "may_refund": may_refund,
             "may_mark_refunded": may_refund

@@ -15,6 +15,7 @@ from returns.models.labels import (
     ParcelStatus,
     ReturnLabel,
 )
+from shop.compiled import CompiledPage
 
 PDF_CONTENT_TYPE = "application/pdf"
 
@@ -136,10 +137,27 @@ def parcel_statement(
     return ParcelStatement(ParcelState.NO_LABEL)
 
 
+# Compiled once per connection (shop.compiled.CompiledPage): Django compiled its columns, the
+# PDF deferred, on every page that shows a label. `live_first` orders the live label first.
+_LABELS = CompiledPage(
+    "returns.labels.latest",
+    lambda ids: (
+        ReturnLabel.objects.defer("pdf")
+        .filter(pk__in=ids)
+        .annotate(live_first=Case(When(status=LabelStatus.CREATED, then=0), default=1))
+    ),
+)
+_LIVE_FIRST = ["live_first", "-created_at", "-id"]
+
+
 def latest_label(ret: Return) -> ReturnLabel | None:
     """The return's live label, else its latest one (cancelled), without the PDF."""
-    live_first = Case(When(status=LabelStatus.CREATED, then=0), default=1)
-    return ret.labels.defer("pdf").order_by(live_first, "-created_at", "-id").first()
+    labels = _LABELS.rows(ReturnLabel.objects.filter(ret_id=ret.pk).values("pk"), _LIVE_FIRST)
+    if not labels:
+        return None
+    label = labels[0]  # a return has a label or a few: reading them all costs no more
+    ReturnLabel.ret.field.set_cached_value(label, ret)  # as ret.labels would
+    return label
 
 
 def awaits_label(ret: Return, label: ReturnLabel | None) -> bool:
