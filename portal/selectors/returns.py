@@ -35,6 +35,7 @@ def return_eligibility(
     blocked: Callable[[], Mapping[int, BlockedLine]] | None = None,
     order_lines: Sequence[OrderLine] | None = None,
     rules: list[ReturnRule] | None = None,
+    remaining: Mapping[int, int] | None = None,
 ) -> policy.Returnability:
     """What the order page and the request form say about returns: the policy's answer for the
     portal, with the quantities left and the rules' blocks it needs. return_request asks the
@@ -42,12 +43,15 @@ def return_eligibility(
     rules anyway (returns.rules.blocked_lines_for_portal's answer); `order_lines`: every line of
     the order, with its variant and product, when the page has read them (the domain's readers
     then take them, not read them again); `rules`: the rules to evaluate (None: the active
-    ones, read)."""
+    ones, read); `remaining`: what is left to return of each line, when the page read it with
+    the lines (returns.selectors.returnable_lines; None: read here)."""
+    if remaining is None:
+        remaining = returnable_quantities(order, order_lines=order_lines)
     return policy.returnability(
         order,
         shop_settings,
         channel=Return.Channel.PORTAL,
-        remaining=returnable_quantities(order, order_lines=order_lines),
+        remaining=remaining,
         blocked=blocked
         or (
             lambda: blocked_lines_for_portal(
