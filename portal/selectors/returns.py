@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext
 
 from portal.selectors.orders import PortalScope
@@ -20,12 +20,14 @@ from returns.models import (
     Return,
     ReturnEvent,
     ReturnLine,
+    ReturnPhoto,
     ReturnReason,
     ReturnRule,
     ReturnStatus,
 )
 from returns.rules import BlockedLine, blocked_lines_for_portal
 from returns.selectors import returnable_quantities
+from shop.compiled import CompiledModels, Parameter
 from shop.models import Order, OrderLine, ShopSettings
 
 
@@ -80,17 +82,86 @@ def portal_returns(scope: PortalScope) -> QuerySet[Return]:
     return Return.objects.filter(order__in=scope.orders().values("pk"))
 
 
-def portal_return(scope: PortalScope, rma_number: str) -> Return:
-    """One return of the scope with what its page shows; Return.DoesNotExist otherwise."""
-    lines = ReturnLine.objects.select_related(
-        "order_line__variant__product", "reason", "exchange_variant__product"
+# A return's page reads its return, lines, photos, timeline and refunds by queries of a fixed
+# shape, compiled to SQL once per connection (shop.compiled.CompiledModels): Django compiled
+# each of them on every request, which cost more than the database's answers.
+def _db_value(model, field: str):
+    return lambda value, connection: model._meta.get_field(field).get_db_prep_value(
+        value, connection, prepared=False
+    )
+
+
+_RETURN_ID = {"ret_id": Parameter(-7_340_033, _db_value(ReturnLine, "ret"))}
+_SCOPED_NUMBER = {
+    "customer_id": Parameter(-7_340_034, _db_value(Order, "customer")),
+    "guest_order_id": Parameter(-7_340_035, _db_value(Order, "id")),
+    "rma_number": Parameter("compiled:rma", _db_value(Return, "rma_number")),
+}
+
+
+def _scope_values(scope: PortalScope) -> dict[str, int]:
+    ids = {"customer_id": scope.customer_id, "guest_order_id": scope.guest_order_id}
+    return {name: value for name, value in ids.items() if value is not None}
+
+
+def _return_query(_shape, stand_ins: dict) -> QuerySet[Return]:
+    scope = PortalScope(
+        customer_id=stand_ins.get("customer_id"), guest_order_id=stand_ins.get("guest_order_id")
     )
     return (
         portal_returns(scope)
         .select_related("order__customer", "order__brand", "action")
-        .prefetch_related(Prefetch("lines", queryset=lines.order_by("id")))
-        .get(rma_number=rma_number)
+        .filter(rma_number=stand_ins["rma_number"])
     )
+
+
+_RETURN = CompiledModels("portal.return", _return_query, _SCOPED_NUMBER)
+_LINES = CompiledModels(
+    "portal.return_lines",
+    lambda _shape, stand_ins: (
+        ReturnLine.objects.filter(ret_id=stand_ins["ret_id"])
+        .select_related("order_line__variant__product", "reason", "exchange_variant__product")
+        .order_by("id")
+    ),
+    _RETURN_ID,
+)
+_PHOTOS = CompiledModels(
+    "portal.return_photos",
+    lambda _shape, stand_ins: (
+        ReturnPhoto.objects.filter(line__ret_id=stand_ins["ret_id"])
+        .only("id", "line_id")
+        .order_by("line_id", "id")
+    ),
+    _RETURN_ID,
+)
+
+
+def portal_return(scope: PortalScope, rma_number: str) -> Return:
+    """One return of the scope with its order, customer, brand and action (the page shows
+    them); Return.DoesNotExist otherwise."""
+    found = _RETURN.rows(None, {**_scope_values(scope), "rma_number": rma_number})
+    if not found:
+        raise Return.DoesNotExist("No return of this number in the scope.")
+    return found[0]
+
+
+def return_lines(ret: Return) -> list[ReturnLine]:
+    """The return's lines, with their items, reasons and the items wanted in exchange, and the
+    customer's photos of each (`shown_photos`, by id): two queries whatever the lines."""
+    lines = _LINES.rows(None, {"ret_id": ret.pk})
+    photos: dict[int, list[ReturnPhoto]] = {}
+    for photo in _PHOTOS.rows(None, {"ret_id": ret.pk}):
+        photos.setdefault(photo.line_id, []).append(photo)
+    for line in lines:
+        ReturnLine.ret.field.set_cached_value(line, ret)
+        line.shown_photos = photos.get(line.pk, [])  # what the page shows of each line
+    # As prefetch_related leaves them: the model's own answers that read ret.lines.all()
+    # (is_exchange_for_item) take these, with no query.
+    cached = ret.lines.all()
+    cached._result_cache = lines
+    cached._prefetch_done = True  # type: ignore[attr-defined]  # QuerySet's own, untyped
+    ret.__dict__.setdefault("_prefetched_objects_cache", {})["lines"] = cached
+    return lines
 
 
 def portal_return_number(scope: PortalScope, rma_number: str) -> Return:
@@ -101,13 +172,20 @@ def portal_return_number(scope: PortalScope, rma_number: str) -> Return:
     return portal_returns(scope).only(*fields).get(rma_number=rma_number)
 
 
-def customer_events(ret: Return) -> list[ReturnEvent]:
-    """What the customer's timeline shows: the events meant for them, oldest first."""
-    return list(
-        ret.events.filter(visible_to_customer=True)
+_EVENTS = CompiledModels(
+    "portal.customer_events",
+    lambda _shape, stand_ins: (
+        ReturnEvent.objects.filter(ret_id=stand_ins["ret_id"], visible_to_customer=True)
         .only("kind", "created_at", "from_status", "to_status", "code", "params", "note", "ret_id")
         .order_by("created_at", "id")
-    )
+    ),
+    _RETURN_ID,
+)
+
+
+def customer_events(ret: Return) -> list[ReturnEvent]:
+    """What the customer's timeline shows: the events meant for them, oldest first."""
+    return _EVENTS.rows(None, {"ret_id": ret.pk})
 
 
 @dataclass(frozen=True)
@@ -201,10 +279,17 @@ def step_label(ret: Return, status: str) -> str:
     return str(ReturnStatus(status).label).capitalize()
 
 
-def settled_refunds(ret: Return) -> list[Refund]:
-    """The refunds paid for the return, newest first (none until one is marked refunded)."""
-    return list(
-        Refund.objects.filter(ret=ret, status=RefundStatus.REFUNDED)
+_SETTLED = CompiledModels(
+    "portal.settled_refunds",
+    lambda _shape, stand_ins: (
+        Refund.objects.filter(ret_id=stand_ins["ret_id"], status=RefundStatus.REFUNDED)
         .only("amount", "currency", "mode", "status", "marked_at", "created_at", "ret_id")
         .order_by("-created_at", "-id")
-    )
+    ),
+    _RETURN_ID,
+)
+
+
+def settled_refunds(ret: Return) -> list[Refund]:
+    """The refunds paid for the return, newest first (none until one is marked refunded)."""
+    return _SETTLED.rows(None, {"ret_id": ret.pk})
