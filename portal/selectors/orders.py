@@ -7,6 +7,7 @@ found (a 404 for the page), whatever its number or id.
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
+from shop.compiled import CompiledModels, Parameter
 from shop.models import Order, OrderLine
 from shop.scope import OrderScope
 
@@ -52,9 +53,53 @@ def customer_orders(customer_id: int) -> QuerySet[Order]:
     )
 
 
+def db_value(model, field: str):
+    """How the ORM writes a value of `model.field` into a query's parameters, for the
+    portal's compiled reads (shop.compiled.Parameter)."""
+    return lambda value, connection: model._meta.get_field(field).get_db_prep_value(
+        value, connection, prepared=False
+    )
+
+
+# The scope's ids as a compiled read's parameters: its shape is which of the two it has.
+SCOPE_PARAMETERS = {
+    "customer_id": Parameter(-7_340_034, db_value(Order, "customer")),
+    "guest_order_id": Parameter(-7_340_035, db_value(Order, "id")),
+}
+
+
+def scope_values(scope: PortalScope) -> dict[str, int]:
+    ids = {"customer_id": scope.customer_id, "guest_order_id": scope.guest_order_id}
+    return {name: value for name, value in ids.items() if value is not None}
+
+
+def scope_of(stand_ins: dict) -> PortalScope:
+    """The scope a compiled read is built from, of the stand-ins of its ids."""
+    return PortalScope(
+        customer_id=stand_ins.get("customer_id"), guest_order_id=stand_ins.get("guest_order_id")
+    )
+
+
+# Compiled to SQL once per connection (shop.compiled.CompiledModels): every page of an order
+# reads it, and Django compiled it on every request.
+_ORDER = CompiledModels(
+    "portal.order",
+    lambda _shape, stand_ins: (
+        scope_of(stand_ins)
+        .orders()
+        .select_related("customer", "brand")
+        .filter(number=stand_ins["number"])
+    ),
+    {**SCOPE_PARAMETERS, "number": Parameter("compiled:number", db_value(Order, "number"))},
+)
+
+
 def portal_order(scope: PortalScope, number: str) -> Order:
     """One order of the scope by its number; Order.DoesNotExist for anyone else's."""
-    return scope.orders().select_related("customer", "brand").get(number=number)
+    found = _ORDER.rows(None, {**scope_values(scope), "number": number})
+    if not found:
+        raise Order.DoesNotExist("No order of this number in the scope.")
+    return found[0]
 
 
 def order_lines(order: Order) -> list[OrderLine]:

@@ -11,7 +11,13 @@ from datetime import datetime
 from django.db.models import QuerySet
 from django.utils.translation import gettext
 
-from portal.selectors.orders import PortalScope
+from portal.selectors.orders import (
+    SCOPE_PARAMETERS,
+    PortalScope,
+    db_value,
+    scope_of,
+    scope_values,
+)
 from refunds.models import Refund, RefundStatus
 from returns import policy
 from returns.events import render_event
@@ -63,13 +69,21 @@ def return_eligibility(
     )
 
 
-def order_returns(order: Order) -> QuerySet[Return]:
-    """The order's returns for its page, newest first."""
-    return (
-        Return.objects.filter(order=order)
+_ORDER_RETURNS = CompiledModels(
+    "portal.order_returns",
+    lambda _shape, stand_ins: (
+        Return.objects.filter(order_id=stand_ins["order_id"])
         .only("rma_number", "status", "created_at", "order_id", "refund_mode", "keep_item")
         .order_by("-created_at", "-id")
-    )
+    ),
+    {"order_id": Parameter(-7_340_033, db_value(Return, "order"))},
+)
+
+
+def order_returns(order: Order) -> list[Return]:
+    """The order's returns for its page, newest first (a query compiled once, as the return
+    page's below)."""
+    return _ORDER_RETURNS.rows(None, {"order_id": order.pk})
 
 
 def active_reasons() -> list[ReturnReason]:
@@ -85,37 +99,22 @@ def portal_returns(scope: PortalScope) -> QuerySet[Return]:
 # A return's page reads its return, lines, photos, timeline and refunds by queries of a fixed
 # shape, compiled to SQL once per connection (shop.compiled.CompiledModels): Django compiled
 # each of them on every request, which cost more than the database's answers.
-def _db_value(model, field: str):
-    return lambda value, connection: model._meta.get_field(field).get_db_prep_value(
-        value, connection, prepared=False
-    )
-
-
-_RETURN_ID = {"ret_id": Parameter(-7_340_033, _db_value(ReturnLine, "ret"))}
-_SCOPED_NUMBER = {
-    "customer_id": Parameter(-7_340_034, _db_value(Order, "customer")),
-    "guest_order_id": Parameter(-7_340_035, _db_value(Order, "id")),
-    "rma_number": Parameter("compiled:rma", _db_value(Return, "rma_number")),
-}
-
-
-def _scope_values(scope: PortalScope) -> dict[str, int]:
-    ids = {"customer_id": scope.customer_id, "guest_order_id": scope.guest_order_id}
-    return {name: value for name, value in ids.items() if value is not None}
+_RETURN_ID = {"ret_id": Parameter(-7_340_033, db_value(ReturnLine, "ret"))}
 
 
 def _return_query(_shape, stand_ins: dict) -> QuerySet[Return]:
-    scope = PortalScope(
-        customer_id=stand_ins.get("customer_id"), guest_order_id=stand_ins.get("guest_order_id")
-    )
     return (
-        portal_returns(scope)
+        portal_returns(scope_of(stand_ins))
         .select_related("order__customer", "order__brand", "action")
         .filter(rma_number=stand_ins["rma_number"])
     )
 
 
-_RETURN = CompiledModels("portal.return", _return_query, _SCOPED_NUMBER)
+_RETURN = CompiledModels(
+    "portal.return",
+    _return_query,
+    {**SCOPE_PARAMETERS, "rma_number": Parameter("compiled:rma", db_value(Return, "rma_number"))},
+)
 _LINES = CompiledModels(
     "portal.return_lines",
     lambda _shape, stand_ins: (
@@ -139,7 +138,7 @@ _PHOTOS = CompiledModels(
 def portal_return(scope: PortalScope, rma_number: str) -> Return:
     """One return of the scope with its order, customer, brand and action (the page shows
     them); Return.DoesNotExist otherwise."""
-    found = _RETURN.rows(None, {**_scope_values(scope), "rma_number": rma_number})
+    found = _RETURN.rows(None, {**scope_values(scope), "rma_number": rma_number})
     if not found:
         raise Return.DoesNotExist("No return of this number in the scope.")
     return found[0]

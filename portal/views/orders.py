@@ -56,7 +56,7 @@ def order_detail(request, number):
         {
             "order": order,
             "lines": lines,
-            "returns": list(order_returns(order)),
+            "returns": order_returns(order),
             "eligibility": eligibility,
             "shop": shop_settings,
             "is_guest": not request.portal_scope.is_customers_own(order),

@@ -1,10 +1,10 @@
-"""A return's page reads through queries compiled once per connection
-(portal.selectors.returns, shop.compiled.CompiledModels): they answer what the ORM's own
+"""An order's and a return's pages read through queries compiled once per connection
+(portal.selectors, shop.compiled.CompiledModels): they answer what the ORM's own
 queries answer, in every portal scope, and find nothing outside it."""
 
 import pytest
 
-from portal.selectors.orders import PortalScope
+from portal.selectors.orders import PortalScope, portal_order
 from portal.selectors.returns import (
     customer_events,
     portal_return,
@@ -12,6 +12,7 @@ from portal.selectors.returns import (
     return_lines,
 )
 from returns.models import Return, ReturnEvent, ReturnLine, ReturnStatus
+from shop.models import Order
 from tests.factories import OrderLineFactory, ReturnFactory, ReturnLineFactory
 
 pytestmark = pytest.mark.django_db
@@ -103,3 +104,29 @@ def test_the_lines_and_the_timeline_are_the_orms_in_order(returns, order, other_
     assert [line.shown_photos for line in read] == [[], []]
     assert list(ret.lines.all()) == read
     assert [event.pk for event in customer_events(ret)] == [event.pk for event in seen]
+
+
+@pytest.mark.parametrize("who", ["customer", "guest", "customer and guest"])
+def test_an_order_reads_in_each_scope_as_the_orm_and_nowhere_else(order, other_order, who):
+    # given: the customer's order, and another customer's a guest verified
+    scope = PortalScope(
+        customer_id=order.customer_id if "customer" in who else None,
+        guest_order_id=other_order.pk if "guest" in who else None,
+    )
+    # when / then: an order of the scope is the ORM's (its customer and brand read with it);
+    # one outside it, or an unknown number, is not found
+    for each, visible in ((order, "customer" in who), (other_order, "guest" in who)):
+        if visible:
+            read = portal_order(scope, each.number)
+            reference = scope.orders().select_related("customer", "brand").get(number=each.number)
+            assert (read.pk, read.customer.email, read.brand_id, read.amount_paid) == (
+                reference.pk,
+                reference.customer.email,
+                reference.brand_id,
+                reference.amount_paid,
+            )
+        else:
+            with pytest.raises(Order.DoesNotExist):
+                portal_order(scope, each.number)
+    with pytest.raises(Order.DoesNotExist):
+        portal_order(scope, "NOPE-1")
