@@ -8,7 +8,7 @@ from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, 
 from django.db.models.functions import Coalesce
 
 from shop.compiled import CompiledModels, Parameter
-from shop.models import Order, OrderLine
+from shop.models import Customer, Order, OrderLine, User
 from shop.scope import OrderScope
 
 # The scope lives in the shop app: the API's storefront calls read in the same one.
@@ -92,6 +92,27 @@ _ORDER = CompiledModels(
     ),
     {**SCOPE_PARAMETERS, "number": Parameter("compiled:number", db_value(Order, "number"))},
 )
+
+
+_CUSTOMER = CompiledModels(
+    "portal.customer",
+    lambda _shape, stand_ins: Customer.objects.filter(user_id=stand_ins["user_id"]),
+    {"user_id": Parameter(-7_340_036, db_value(Customer, "user"))},
+)
+
+
+def customer_of(user: User) -> Customer | None:
+    """The account's customer (None for an account without one: staff), by a query compiled
+    once per connection (every portal page asks it), then kept on the account as
+    `user.customer` keeps it, so that reading that afterwards is no query either."""
+    related = User.customer.related  # the reverse one-to-one's descriptor
+    if not related.is_cached(user):
+        found = _CUSTOMER.rows(None, {"user_id": user.pk})
+        related.set_cached_value(user, found[0] if found else None)
+        if found:
+            Customer.user.field.set_cached_value(found[0], user)
+    customer: Customer | None = related.get_cached_value(user)  # type: ignore[assignment]
+    return customer
 
 
 def portal_order(scope: PortalScope, number: str) -> Order:

@@ -4,7 +4,7 @@ queries answer, in every portal scope, and find nothing outside it."""
 
 import pytest
 
-from portal.selectors.orders import PortalScope, portal_order
+from portal.selectors.orders import PortalScope, customer_of, portal_order
 from portal.selectors.returns import (
     customer_events,
     portal_return,
@@ -130,3 +130,16 @@ def test_an_order_reads_in_each_scope_as_the_orm_and_nowhere_else(order, other_o
                 portal_order(scope, each.number)
     with pytest.raises(Order.DoesNotExist):
         portal_order(scope, "NOPE-1")
+
+
+def test_an_accounts_customer_is_read_once_and_kept_on_it(
+    customer, customer_user, staff, django_assert_num_queries
+):
+    # given: the customer's account and a staff account without a customer, fresh from the db
+    user, other = (type(customer_user).objects.get(pk=u.pk) for u in (customer_user, staff))
+    # when / then: one query each, then user.customer answers without one
+    with django_assert_num_queries(2):
+        found, none = customer_of(user), customer_of(other)
+    with django_assert_num_queries(0):
+        assert (found, user.customer, user.customer.user) == (customer, customer, user)
+        assert (none, customer_of(other)) == (None, None)
