@@ -142,6 +142,107 @@ class CompiledRows:
         return compiler, sql, tuple(params), slots, names
 
 
+class CompiledModels:
+    """A model queryset (select_related and annotations included) of a few shapes, compiled to
+    SQL once per connection and shape, then run with other values as CompiledRows runs its own
+    (`parameters`, `build(shape, stand_ins)`); `rows(shape, values)` answers the model
+    instances the queryset would, made as CompiledPage makes them. For a page's reads of one
+    object by its id or number (the portal's return): Django compiled each of them on every
+    request, which cost more than the database's answer."""
+
+    def __init__(
+        self,
+        name: str,
+        build: Callable[[Hashable, dict[str, Any]], QuerySet[Any]],
+        parameters: dict[str, Parameter],
+    ):
+        self.name, self.build, self.parameters = name, build, parameters
+
+    def rows(
+        self, shape: Hashable, values: dict[str, Any], using: str = DEFAULT_DB_ALIAS
+    ) -> list[Any]:
+        connection = connections[using]
+        adapted = {
+            name: self.parameters[name].adapt(value, connection) for name, value in values.items()
+        }
+        memo = connection.__dict__.setdefault("_compiled_models", {})
+        key = (self.name, shape, tuple(sorted(values)))
+        if key not in memo:
+            memo[key] = self._compile(shape, sorted(values), connection, using)
+        compiled = memo[key]
+        if compiled is None:
+            return []
+        reader, sql, params, slots = compiled
+        bound = list(params)
+        for position, name in slots:
+            bound[position] = adapted[name]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, bound)
+            fetched = cursor.fetchall()
+        return reader.make(fetched, using)
+
+    def _compile(self, shape: Hashable, taken: list[str], connection, using: str):
+        stand_ins = {name: self.parameters[name].stand_in for name in taken}
+        compiler = self.build(shape, stand_ins).query.get_compiler(using=using)
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:
+            return None
+        where = {name: self.parameters[name].adapt(stand_ins[name], connection) for name in taken}
+        slots = [
+            (position, name)
+            for position, value in enumerate(params)
+            for name, stand_in in where.items()
+            if type(value) is type(stand_in) and value == stand_in
+        ]
+        if {name for _position, name in slots} != set(taken):
+            raise ValueError(f"{self.name}: the query does not take {taken} as parameters")
+        return _ModelReader.of(compiler, using), sql, tuple(params), slots
+
+
+@dataclass(frozen=True)
+class _ModelReader:
+    """How a compiled model query's rows become instances, as Django's ModelIterable makes
+    them: from_db, the select_related populators, the annotations, each value converted by the
+    compiler's own converters."""
+
+    compiler: Any
+    model: Any
+    model_columns: tuple[int, int]
+    init_list: list[str]
+    populators: list[Any]
+    annotations: dict[str, int]
+
+    @classmethod
+    def of(cls, compiler, using: str) -> "_ModelReader":
+        from django.db.models.query import get_related_populators
+
+        klass_info, select = compiler.klass_info, compiler.select
+        fields = klass_info["select_fields"]
+        start, end = fields[0], fields[-1] + 1
+        return cls(
+            compiler=compiler,
+            model=klass_info["model"],
+            model_columns=(start, end),
+            init_list=[column[0].target.attname for column in select[start:end]],
+            # django-stubs describe a later Django's signature (its fetch_mode).
+            populators=get_related_populators(klass_info, select, using),  # type: ignore[call-arg]
+            annotations=dict(compiler.annotation_col_map),
+        )
+
+    def make(self, fetched: list, using: str) -> list[Any]:
+        made = []
+        start, end = self.model_columns
+        for row in self.compiler.results_iter(results=[fetched]):
+            obj = self.model.from_db(using, self.init_list, row[start:end])
+            for populator in self.populators:
+                populator.populate(row, obj)
+            for name, column in self.annotations.items():
+                setattr(obj, name, row[column])
+            made.append(obj)
+        return made
+
+
 class CompiledPage:
     """`build(ids)` is a model queryset (select_related, annotations) filtered on `id IN ids`,
     where `ids` is a subquery that changes with each request (a list's page: its filters, sort,
@@ -192,20 +293,10 @@ class CompiledPage:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             fetched = cursor.fetchall()
-        made = []
-        start, end = compiled.model_columns
-        for row in compiled.compiler.results_iter(results=[fetched]):
-            obj = compiled.model.from_db(using, compiled.init_list, row[start:end])
-            for populator in compiled.populators:
-                populator.populate(row, obj)
-            for name, column in compiled.annotations.items():
-                setattr(obj, name, row[column])
-            made.append(obj)
-        return made
+        return compiled.reader.make(fetched, using)
 
     def _compile(self, order_by: Sequence[str], using: str) -> "_Compiled":
         from django.db.models.expressions import RawSQL
-        from django.db.models.query import get_related_populators
 
         ids = RawSQL(f"SELECT %s {_PAGE_COMMENT}", [_PLACEHOLDER])
         queryset = self.build(ids, *self.stand_ins)
@@ -222,21 +313,13 @@ class CompiledPage:
         ]
         if sorted(index for _position, index in value_slots) != list(range(len(self.stand_ins))):
             raise ValueError(f"{self.name}: the query does not take each value once")
-        klass_info, select = compiler.klass_info, compiler.select
-        fields = klass_info["select_fields"]
-        start, end = fields[0], fields[-1] + 1
         return _Compiled(
             compiler=compiler,
             sql=sql,
             params=tuple(params),
             slot=slots[0],
             value_slots=tuple(value_slots),
-            model=klass_info["model"],
-            model_columns=(start, end),
-            init_list=[column[0].target.attname for column in select[start:end]],
-            # django-stubs describe a later Django's signature (its fetch_mode).
-            populators=get_related_populators(klass_info, select, using),  # type: ignore[call-arg]
-            annotations=dict(compiler.annotation_col_map),
+            reader=_ModelReader.of(compiler, using),
         )
 
 
@@ -256,8 +339,4 @@ class _Compiled:
     params: tuple[Any, ...]
     slot: int
     value_slots: tuple[tuple[int, int], ...]
-    model: Any
-    model_columns: tuple[int, int]
-    init_list: list[str]
-    populators: list[Any]
-    annotations: dict[str, int]
+    reader: _ModelReader

@@ -7,7 +7,8 @@ found (a 404 for the page), whatever its number or id.
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from shop.models import Order, OrderLine
+from shop.compiled import CompiledModels, Parameter
+from shop.models import Customer, Order, OrderLine, User
 from shop.scope import OrderScope
 
 # The scope lives in the shop app: the API's storefront calls read in the same one.
@@ -52,13 +53,92 @@ def customer_orders(customer_id: int) -> QuerySet[Order]:
     )
 
 
+def db_value(model, field: str):
+    """How the ORM writes a value of `model.field` into a query's parameters, for the
+    portal's compiled reads (shop.compiled.Parameter)."""
+    return lambda value, connection: model._meta.get_field(field).get_db_prep_value(
+        value, connection, prepared=False
+    )
+
+
+# The scope's ids as a compiled read's parameters: its shape is which of the two it has.
+SCOPE_PARAMETERS = {
+    "customer_id": Parameter(-7_340_034, db_value(Order, "customer")),
+    "guest_order_id": Parameter(-7_340_035, db_value(Order, "id")),
+}
+
+
+def scope_values(scope: PortalScope) -> dict[str, int]:
+    ids = {"customer_id": scope.customer_id, "guest_order_id": scope.guest_order_id}
+    return {name: value for name, value in ids.items() if value is not None}
+
+
+def scope_of(stand_ins: dict) -> PortalScope:
+    """The scope a compiled read is built from, of the stand-ins of its ids."""
+    return PortalScope(
+        customer_id=stand_ins.get("customer_id"), guest_order_id=stand_ins.get("guest_order_id")
+    )
+
+
+# Compiled to SQL once per connection (shop.compiled.CompiledModels): every page of an order
+# reads it, and Django compiled it on every request.
+_ORDER = CompiledModels(
+    "portal.order",
+    lambda _shape, stand_ins: (
+        scope_of(stand_ins)
+        .orders()
+        .select_related("customer", "brand")
+        .filter(number=stand_ins["number"])
+    ),
+    {**SCOPE_PARAMETERS, "number": Parameter("compiled:number", db_value(Order, "number"))},
+)
+
+
+_CUSTOMER = CompiledModels(
+    "portal.customer",
+    lambda _shape, stand_ins: Customer.objects.filter(user_id=stand_ins["user_id"]),
+    {"user_id": Parameter(-7_340_036, db_value(Customer, "user"))},
+)
+
+
+def customer_of(user: User) -> Customer | None:
+    """The account's customer (None for an account without one: staff), by a query compiled
+    once per connection (every portal page asks it), then kept on the account as
+    `user.customer` keeps it, so that reading that afterwards is no query either."""
+    related = User.customer.related  # the reverse one-to-one's descriptor
+    if not related.is_cached(user):
+        found = _CUSTOMER.rows(None, {"user_id": user.pk})
+        related.set_cached_value(user, found[0] if found else None)
+        if found:
+            Customer.user.field.set_cached_value(found[0], user)
+    customer: Customer | None = related.get_cached_value(user)  # type: ignore[assignment]
+    return customer
+
+
 def portal_order(scope: PortalScope, number: str) -> Order:
     """One order of the scope by its number; Order.DoesNotExist for anyone else's."""
-    return scope.orders().select_related("customer", "brand").get(number=number)
+    found = _ORDER.rows(None, {**scope_values(scope), "number": number})
+    if not found:
+        raise Order.DoesNotExist("No order of this number in the scope.")
+    return found[0]
 
 
 def order_lines(order: Order) -> list[OrderLine]:
     return list(order.lines.select_related("variant__product").order_by("id"))
+
+
+# Ordered by id, not the model's placed_at: the number's own index answers, whatever the
+# table's size (order_number_upper). Compiled once per connection, as the scope's reads above.
+_GUEST_ORDER = CompiledModels(
+    "portal.guest_order",
+    lambda _shape, stand_ins: (
+        Order.objects.select_related("customer")
+        .filter(number__iexact=stand_ins["number"])
+        .order_by("id")[:1]
+    ),
+    # iexact: no field step (the lookup prepares no value), then the database's own escaping.
+    {"number": Parameter("compiled:number", lambda value, c: c.ops.prep_for_iexact_query(value))},
+)
 
 
 def _normalise_postcode(value: str) -> str:
@@ -71,16 +151,10 @@ def order_for_guest(number: str, email_or_postcode: str) -> Order | None:
     The caller answers the same for a wrong number and a wrong email or postcode, so a guess
     tells nothing about which part was wrong.
     """
-    # Ordered by id, not the model's placed_at: the number's own index answers, whatever the
-    # table's size (order_number_upper).
-    order = (
-        Order.objects.select_related("customer")
-        .filter(number__iexact=number.strip())
-        .order_by("id")
-        .first()
-    )
-    if order is None:
+    found = _GUEST_ORDER.rows(None, {"number": number.strip()})
+    if not found:
         return None
+    order = found[0]
     given = email_or_postcode.strip()
     if "@" in given:
         emails = {order.email.lower(), order.customer.email.lower()} - {""}

@@ -8,10 +8,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext
 
-from portal.selectors.orders import PortalScope
+from portal.selectors.orders import (
+    SCOPE_PARAMETERS,
+    PortalScope,
+    db_value,
+    scope_of,
+    scope_values,
+)
 from refunds.models import Refund, RefundStatus
 from returns import policy
 from returns.events import render_event
@@ -20,12 +26,14 @@ from returns.models import (
     Return,
     ReturnEvent,
     ReturnLine,
+    ReturnPhoto,
     ReturnReason,
     ReturnRule,
     ReturnStatus,
 )
 from returns.rules import BlockedLine, blocked_lines_for_portal
 from returns.selectors import returnable_quantities
+from shop.compiled import CompiledModels, Parameter
 from shop.models import Order, OrderLine, ShopSettings
 
 
@@ -43,15 +51,15 @@ def return_eligibility(
     rules anyway (returns.rules.blocked_lines_for_portal's answer); `order_lines`: every line of
     the order, with its variant and product, when the page has read them (the domain's readers
     then take them, not read them again); `rules`: the rules to evaluate (None: the active
-    ones, read); `remaining`: what each line may still return, when the page read it with the
-    lines (returns.selectors.returnable_lines; None: read here)."""
+    ones, read); `remaining`: what is left to return of each line, when the page read it with
+    the lines (returns.selectors.returnable_lines; None: read here)."""
+    if remaining is None:
+        remaining = returnable_quantities(order, order_lines=order_lines)
     return policy.returnability(
         order,
         shop_settings,
         channel=Return.Channel.PORTAL,
-        remaining=remaining
-        if remaining is not None
-        else returnable_quantities(order, order_lines=order_lines),
+        remaining=remaining,
         blocked=blocked
         or (
             lambda: blocked_lines_for_portal(
@@ -61,13 +69,21 @@ def return_eligibility(
     )
 
 
-def order_returns(order: Order) -> QuerySet[Return]:
-    """The order's returns for its page, newest first."""
-    return (
-        Return.objects.filter(order=order)
+_ORDER_RETURNS = CompiledModels(
+    "portal.order_returns",
+    lambda _shape, stand_ins: (
+        Return.objects.filter(order_id=stand_ins["order_id"])
         .only("rma_number", "status", "created_at", "order_id", "refund_mode", "keep_item")
         .order_by("-created_at", "-id")
-    )
+    ),
+    {"order_id": Parameter(-7_340_033, db_value(Return, "order"))},
+)
+
+
+def order_returns(order: Order) -> list[Return]:
+    """The order's returns for its page, newest first (a query compiled once, as the return
+    page's below)."""
+    return _ORDER_RETURNS.rows(None, {"order_id": order.pk})
 
 
 def active_reasons() -> list[ReturnReason]:
@@ -80,17 +96,71 @@ def portal_returns(scope: PortalScope) -> QuerySet[Return]:
     return Return.objects.filter(order__in=scope.orders().values("pk"))
 
 
-def portal_return(scope: PortalScope, rma_number: str) -> Return:
-    """One return of the scope with what its page shows; Return.DoesNotExist otherwise."""
-    lines = ReturnLine.objects.select_related(
-        "order_line__variant__product", "reason", "exchange_variant__product"
-    )
+# A return's page reads its return, lines, photos, timeline and refunds by queries of a fixed
+# shape, compiled to SQL once per connection (shop.compiled.CompiledModels): Django compiled
+# each of them on every request, which cost more than the database's answers.
+_RETURN_ID = {"ret_id": Parameter(-7_340_033, db_value(ReturnLine, "ret"))}
+
+
+def _return_query(_shape, stand_ins: dict) -> QuerySet[Return]:
     return (
-        portal_returns(scope)
+        portal_returns(scope_of(stand_ins))
         .select_related("order__customer", "order__brand", "action")
-        .prefetch_related(Prefetch("lines", queryset=lines.order_by("id")))
-        .get(rma_number=rma_number)
+        .filter(rma_number=stand_ins["rma_number"])
     )
+
+
+_RETURN = CompiledModels(
+    "portal.return",
+    _return_query,
+    {**SCOPE_PARAMETERS, "rma_number": Parameter("compiled:rma", db_value(Return, "rma_number"))},
+)
+_LINES = CompiledModels(
+    "portal.return_lines",
+    lambda _shape, stand_ins: (
+        ReturnLine.objects.filter(ret_id=stand_ins["ret_id"])
+        .select_related("order_line__variant__product", "reason", "exchange_variant__product")
+        .order_by("id")
+    ),
+    _RETURN_ID,
+)
+_PHOTOS = CompiledModels(
+    "portal.return_photos",
+    lambda _shape, stand_ins: (
+        ReturnPhoto.objects.filter(line__ret_id=stand_ins["ret_id"])
+        .only("id", "line_id")
+        .order_by("line_id", "id")
+    ),
+    _RETURN_ID,
+)
+
+
+def portal_return(scope: PortalScope, rma_number: str) -> Return:
+    """One return of the scope with its order, customer, brand and action (the page shows
+    them); Return.DoesNotExist otherwise."""
+    found = _RETURN.rows(None, {**scope_values(scope), "rma_number": rma_number})
+    if not found:
+        raise Return.DoesNotExist("No return of this number in the scope.")
+    return found[0]
+
+
+def return_lines(ret: Return) -> list[ReturnLine]:
+    """The return's lines, with their items, reasons and the items wanted in exchange, and the
+    customer's photos of each (`shown_photos`, by id): two queries whatever the lines."""
+    lines = _LINES.rows(None, {"ret_id": ret.pk})
+    photos: dict[int, list[ReturnPhoto]] = {}
+    for photo in _PHOTOS.rows(None, {"ret_id": ret.pk}):
+        photos.setdefault(photo.line_id, []).append(photo)
+    for line in lines:
+        ReturnLine.ret.field.set_cached_value(line, ret)
+        line.shown_photos = photos.get(line.pk, [])  # what the page shows of each line
+    # As prefetch_related leaves them: the model's own answers that read ret.lines.all()
+    # (is_exchange_for_item) take these, with no query.
+    cached = ret.lines.all()
+    cached._result_cache = lines
+    cached._prefetch_done = True  # type: ignore[attr-defined]  # QuerySet's own, untyped
+    ret.__dict__.setdefault("_prefetched_objects_cache", {})["lines"] = cached
+    return lines
 
 
 def portal_return_number(scope: PortalScope, rma_number: str) -> Return:
@@ -101,13 +171,20 @@ def portal_return_number(scope: PortalScope, rma_number: str) -> Return:
     return portal_returns(scope).only(*fields).get(rma_number=rma_number)
 
 
-def customer_events(ret: Return) -> list[ReturnEvent]:
-    """What the customer's timeline shows: the events meant for them, oldest first."""
-    return list(
-        ret.events.filter(visible_to_customer=True)
+_EVENTS = CompiledModels(
+    "portal.customer_events",
+    lambda _shape, stand_ins: (
+        ReturnEvent.objects.filter(ret_id=stand_ins["ret_id"], visible_to_customer=True)
         .only("kind", "created_at", "from_status", "to_status", "code", "params", "note", "ret_id")
         .order_by("created_at", "id")
-    )
+    ),
+    _RETURN_ID,
+)
+
+
+def customer_events(ret: Return) -> list[ReturnEvent]:
+    """What the customer's timeline shows: the events meant for them, oldest first."""
+    return _EVENTS.rows(None, {"ret_id": ret.pk})
 
 
 @dataclass(frozen=True)
@@ -201,10 +278,17 @@ def step_label(ret: Return, status: str) -> str:
     return str(ReturnStatus(status).label).capitalize()
 
 
-def settled_refunds(ret: Return) -> list[Refund]:
-    """The refunds paid for the return, newest first (none until one is marked refunded)."""
-    return list(
-        Refund.objects.filter(ret=ret, status=RefundStatus.REFUNDED)
+_SETTLED = CompiledModels(
+    "portal.settled_refunds",
+    lambda _shape, stand_ins: (
+        Refund.objects.filter(ret_id=stand_ins["ret_id"], status=RefundStatus.REFUNDED)
         .only("amount", "currency", "mode", "status", "marked_at", "created_at", "ret_id")
         .order_by("-created_at", "-id")
-    )
+    ),
+    _RETURN_ID,
+)
+
+
+def settled_refunds(ret: Return) -> list[Refund]:
+    """The refunds paid for the return, newest first (none until one is marked refunded)."""
+    return _SETTLED.rows(None, {"ret_id": ret.pk})

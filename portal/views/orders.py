@@ -10,14 +10,11 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from portal.forms.accounts import GuestLookupForm
-from portal.selectors.orders import (
-    customer_orders,
-    order_for_guest,
-    order_lines,
-)
+from portal.selectors.orders import customer_of, customer_orders, order_for_guest
 from portal.selectors.returns import order_returns, return_eligibility
 from portal.views.scope import GUEST_ACCESS_SECONDS, GUEST_ORDER_KEY, order_or_404, portal_page
 from returns.rules import page_rules
+from returns.selectors import returnable_lines
 from shop.memo import page_settings
 from shop.models import Order
 from shop.throttle import THROTTLED_LOOKUP, client_address, lookup_attempt
@@ -27,7 +24,7 @@ ORDERS_PER_PAGE = 25
 
 @login_required
 def orders(request):
-    customer = getattr(request.user, "customer", None)
+    customer = customer_of(request.user)
     page = None
     if customer is not None:
         page = Paginator(customer_orders(customer.pk), ORDERS_PER_PAGE).get_page(
@@ -44,10 +41,13 @@ def orders(request):
 def order_detail(request, number):
     order = order_or_404(request, number)
     shop_settings = page_settings()
-    lines = order_lines(order)
-    # The domain's readers take the lines read here rather than read them twice more, and the
-    # rules from the process's memo: the page only shows them, return_request decides afresh.
-    eligibility = return_eligibility(order, shop_settings, order_lines=lines, rules=page_rules())
+    # The lines with what live returns hold of each, in one query; the domain's readers take
+    # them rather than read them again, and the rules from the process's memo: the page only
+    # shows them, return_request decides afresh.
+    lines, remaining = returnable_lines(order)
+    eligibility = return_eligibility(
+        order, shop_settings, order_lines=lines, rules=page_rules(), remaining=remaining
+    )
     for line in lines:
         line.returned = line.quantity - eligibility.remaining.get(line.pk, line.quantity)
     return render(
@@ -56,7 +56,7 @@ def order_detail(request, number):
         {
             "order": order,
             "lines": lines,
-            "returns": list(order_returns(order)),
+            "returns": order_returns(order),
             "eligibility": eligibility,
             "shop": shop_settings,
             "is_guest": not request.portal_scope.is_customers_own(order),

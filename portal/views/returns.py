@@ -9,7 +9,6 @@ from dataclasses import replace
 from functools import cached_property
 
 from django.contrib import messages
-from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
@@ -23,6 +22,7 @@ from portal.selectors.returns import (
     portal_return,
     progress_steps,
     return_eligibility,
+    return_lines,
     settled_refunds,
 )
 from portal.views.scope import order_or_404, portal_page
@@ -382,8 +382,7 @@ def return_detail(request, rma_number):
     # What the page says of the parcel follows its label's real state (made, cancelled, failed).
     parcel = read_parcel_statement(ret)
     money = money_for_returns([ret])[ret.pk]
-    lines = list(ret.lines.all())
-    prefetch_related_objects(lines, "photos")  # the customer's photos of each item
+    lines = return_lines(ret)  # with the customer's photos of each item
     return render(
         request,
         "portal/return_detail.html",

@@ -9,10 +9,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.utils.translation import gettext
 
-from portal.selectors.orders import (
-    PortalScope,
-    portal_order,
-)
+from portal.selectors.orders import PortalScope, customer_of, portal_order
 from shop.models import Order
 
 GUEST_ORDER_KEY = "portal_guest_order"
@@ -31,7 +28,7 @@ def guest_order_id(request) -> int | None:
 
 
 def portal_scope(request) -> PortalScope:
-    customer = getattr(request.user, "customer", None) if request.user.is_authenticated else None
+    customer = customer_of(request.user) if request.user.is_authenticated else None
     return PortalScope(
         customer_id=customer.pk if customer is not None else None,
         guest_order_id=guest_order_id(request),

@@ -101,6 +101,20 @@ def test_an_admitted_attempt_can_be_taken_back():
     assert (first.count("a"), second.count("b")) == (0, 0)
 
 
+def test_a_take_back_never_counts_below_zero_nor_makes_a_row(django_assert_num_queries):
+    # given: one attempt counted under "a", none ever under "b"
+    throttle = Throttle("first", limit=10, window=60)
+    throttle.hit("a")
+    # when: taken back twice, and once where nothing was counted (one statement each)
+    with django_assert_num_queries(3):
+        throttle.undo("a")
+        throttle.undo("a")
+        throttle.undo("b")
+    # then
+    assert throttle.count("a") == 0
+    assert list(ThrottleCounter.objects.values_list("key", "count")) == [(throttle.key("a"), 0)]
+
+
 def test_a_blocked_address_does_not_move_the_accounts_it_tries():
     # given: an address at its 30 passwords
     for n in range(30):
