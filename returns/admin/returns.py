@@ -20,7 +20,7 @@ from django.template.response import TemplateResponse
 from django.urls import get_script_prefix, path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -37,7 +37,14 @@ from refunds.money import (
 from returns import services
 from returns.admin.forms import RejectForm
 from returns.admin.labels import ReturnLabelActionsMixin
-from returns.admin.lean import URL_SENTINEL, esc, lean_context, link_template, row_link
+from returns.admin.lean import (
+    URL_SENTINEL,
+    esc,
+    lean_context,
+    link_template,
+    results_html,
+    row_link,
+)
 from returns.admin.pages import ReturnPagesMixin
 from returns.admin.photos import ReturnPhotosMixin
 from returns.errors import ReturnError
@@ -681,9 +688,9 @@ class _OverviewChangeList(ChangeList):
             ret.money = states[ret.pk]
         self.result_list = rows
 
-    def overview_table(self) -> dict:
-        """The stock results table's context (admin/change_list_results.html): its headers
-        (sorting links), and its rows, each one string of cells written by _Cells."""
+    def overview_table(self) -> SafeString:
+        """The stock results table (admin/change_list_results.html, lean.results_html): its
+        headers (sorting links), and its rows, each one string of cells written by _Cells."""
         headers = list(result_headers(self))
         overview = self.model_admin
         columns = []
@@ -698,11 +705,5 @@ class _OverviewChangeList(ChangeList):
             columns.append((kind, name, label))
         cells = _Cells()
         link = link_template(self, reverse("admin:returns_return_change", args=[URL_SENTINEL]))
-        rows = [
-            [mark_safe(cells.row(ret, columns, row_link(link, ret.pk)))] for ret in self.result_list
-        ]
-        return {
-            "result_headers": headers,
-            "num_sorted_fields": sum(1 for h in headers if h["sortable"] and h["sorted"]),
-            "results": rows,
-        }
+        rows = [cells.row(ret, columns, row_link(link, ret.pk)) for ret in self.result_list]
+        return results_html(headers, rows)
