@@ -34,6 +34,7 @@ from refunds.money import (
     refund_state_condition,
     settle_amount,
 )
+from refunds.quotes import Quote
 from returns import services
 from returns.admin.forms import RejectForm
 from returns.admin.labels import ReturnLabelActionsMixin
@@ -512,6 +513,24 @@ def _texts() -> dict[tuple, str]:
     return texts
 
 
+# The quotes' one-line summaries (the amount's title), by language and quote: a summary formats
+# four to six amounts (about a third of the rows' cells), and a quote (frozen, its lines a
+# tuple) writes the same words each time in a language. Bounded: a quote is a few amounts.
+_SUMMARIES: dict[tuple[str | None, Quote], str] = {}
+_SUMMARIES_MAX = 4096
+
+
+def _summary(quote: Quote) -> str:
+    """quote.summary(), escaped, written once per process, language and quote."""
+    key = (get_language(), quote)
+    text = _SUMMARIES.get(key)
+    if text is None:
+        if len(_SUMMARIES) >= _SUMMARIES_MAX:
+            _SUMMARIES.clear()
+        text = _SUMMARIES[key] = esc(quote.summary())
+    return text
+
+
 def _age_words(days: int) -> str:
     if days < 1:
         return gettext("today")
@@ -589,7 +608,7 @@ class _Cells:
             }
             left = f'<span class="muted cell-line">{esc(words)}</span>'
         return (
-            f'<span class="amount" title="{esc(state.quote.summary())}">'
+            f'<span class="amount" title="{_summary(state.quote)}">'
             f"{esc(self.money(state.quote_total, currency))}</span>"
             f'<span class="muted cell-line">{mode}</span>{left}{_owed_back(state, self.money)}'
         )
