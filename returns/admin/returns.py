@@ -119,7 +119,7 @@ class ReasonFilter(admin.SimpleListFilter):
     parameter_name = "reason"
 
     def lookups(self, request, model_admin):
-        return [(reason.code, reason.name) for reason in ReturnReason.objects.all()]
+        return [(reason.code, reason.name) for reason in pages.filter_reasons()]
 
     def queryset(self, request, queryset):
         if not self.value():
@@ -170,7 +170,7 @@ class BrandFilter(admin.SimpleListFilter):
     parameter_name = "brand"
 
     def lookups(self, request, model_admin):
-        return [(brand.code, brand.name) for brand in Brand.objects.order_by("name", "id")]
+        return [(brand.code, brand.name) for brand in pages.filter_brands()]
 
     def queryset(self, request, queryset):
         brand = Brand.objects.filter(code=self.value()).first() if self.value() else None
