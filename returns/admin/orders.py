@@ -27,6 +27,7 @@ from returns.admin.lean import (
     row_link,
 )
 from returns.selectors.backoffice import (
+    filter_brands,
     order_for_page,
     order_ids_for_identifier,
     order_lines_summary,
@@ -50,6 +51,18 @@ COLUMNS: list[Any] = [
 ]
 
 
+class _BrandFilter(admin.RelatedFieldListFilter):
+    """The stock brand filter, its brands read from the overview's memo
+    (returns.selectors.backoffice.filter_brands) where each page read the table: by id, as the
+    stock one lists them when the brands' admin sets no ordering (else the stock one)."""
+
+    def field_choices(self, field, request, model_admin):
+        if self.field_admin_ordering(field, request, model_admin):
+            return super().field_choices(field, request, model_admin)
+        brands = sorted(filter_brands(), key=lambda brand: brand.pk)
+        return [(brand.pk, str(brand)) for brand in brands]
+
+
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     """Orders are imported, never edited here: the list finds them, an order's page shows what
@@ -57,7 +70,7 @@ class OrderAdmin(admin.ModelAdmin):
 
     list_display = COLUMNS
     list_display_links = ["number"]
-    list_filter = ["status", "brand", "placed_at"]
+    list_filter = ["status", ("brand", _BrandFilter), "placed_at"]
     search_fields = [
         "number",
         "email",
