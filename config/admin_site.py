@@ -175,7 +175,9 @@ def nav_sidebar(context) -> SafeString:
     (the current section and model), so the key is those answers, not the path: a change
     page's id does not make a sidebar of its own. A menu that differs from the one written
     (a page that changed its copy) is written afresh."""
-    request = context["request"]
+    request = context.get("request")
+    if request is None:  # a page rendered without its request: the template as it is
+        return _stock_sidebar(context)
     apps = context.get("available_apps") or []
     path = quote(request.path)  # the urlencode filter's
     urls = [app.get("app_url") for app in apps]
@@ -184,11 +186,15 @@ def nav_sidebar(context) -> SafeString:
     memo = _SIDEBARS.get(key)
     if memo is not None and memo[0] == apps:
         return memo[1]
-    html = mark_safe(context.template.engine.get_template("admin/nav_sidebar.html").render(context))
+    html = _stock_sidebar(context)
     if len(_SIDEBARS) >= _MENUS_MAX:  # a bound, not a cache policy: keys are few
         _SIDEBARS.clear()
     _SIDEBARS[key] = (apps, html)
     return html
+
+
+def _stock_sidebar(context) -> SafeString:
+    return mark_safe(context.template.engine.get_template("admin/nav_sidebar.html").render(context))
 
 
 def menu_key(user) -> tuple:
