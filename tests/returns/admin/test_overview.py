@@ -443,3 +443,20 @@ def test_a_reason_or_brand_added_or_renamed_shows_in_the_filters_at_once(as_agen
     assert "?brand=north" in html
     assert "North Shop" in html
     assert "?brand=north" not in as_agent.get(OVERVIEW).content.decode()
+
+
+def test_a_reason_renamed_elsewhere_shows_once_the_memo_is_old(
+    as_agent, order, filter_choices_clock
+):
+    # given: the filters' choices memoised; a rename with no signal (another process's save)
+    from returns.models import ReturnReason
+    from shop.memo import MEMO_SECONDS
+
+    make_return(order, 1, 0)
+    as_agent.get(OVERVIEW)
+    reason = ReturnReason.objects.order_by("position", "id").first()
+    ReturnReason.objects.filter(pk=reason.pk).update(name_en="Renamed elsewhere")
+    # when / then: kept while fresh, read again once MEMO_SECONDS old
+    assert "Renamed elsewhere" not in as_agent.get(OVERVIEW).content.decode()
+    filter_choices_clock.now += MEMO_SECONDS + 0.1
+    assert "Renamed elsewhere" in as_agent.get(OVERVIEW).content.decode()
