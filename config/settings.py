@@ -97,6 +97,8 @@ TEMPLATES = [
             ],
             # Staff-edited emails write {{ amount|money:currency }} without a {% load %}.
             "builtins": ["shop.templatetags.money"],
+            # {% load backoffice_chrome %}: the admin's sidebar memoised (config/admin_site.py).
+            "libraries": {"backoffice_chrome": "config.chrome_tags"},
         },
     },
 ]

@@ -22,6 +22,7 @@ class ReturnsConfig(AppConfig):
         post_save.connect(log_return_event, sender=ReturnEvent, dispatch_uid="returns.logs")
         _invalidate_policy_on_change()
         _forget_rules_on_change()
+        _forget_filter_choices_on_change()
 
 
 def _invalidate_policy_on_change():
@@ -49,3 +50,20 @@ def _forget_rules_on_change():
     for model in (ReturnRule, ReturnReason, ShippingMethod, Product):
         for signal in (post_save, post_delete):
             signal.connect(forget_rules, sender=model, dispatch_uid=f"rules-{model.__name__}")
+
+
+def _forget_filter_choices_on_change():
+    """The overview's memo of its filters' reasons and brands
+    (returns.selectors.backoffice.filter_reasons, filter_brands): a change of either empties it
+    in this process."""
+    from django.db.models.signals import post_delete, post_save
+
+    from returns.models import ReturnReason
+    from returns.selectors.backoffice import forget_filter_choices
+    from shop.models import Brand
+
+    for model in (ReturnReason, Brand):
+        for signal in (post_save, post_delete):
+            signal.connect(
+                forget_filter_choices, sender=model, dispatch_uid=f"filters-{model.__name__}"
+            )

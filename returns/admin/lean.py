@@ -17,6 +17,7 @@ from django.template.loader import get_template
 from django.utils.encoding import iri_to_uri
 from django.utils.formats import number_format
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 
 FILTER_TEMPLATE = "admin/filter.html"
@@ -129,6 +130,51 @@ def actions_html(context: dict, action_index: int = 0) -> SafeString:
             )
     parts.append("</div>")
     return mark_safe("".join(parts))
+
+
+def results_html(headers: list[dict], rows: list[str]) -> SafeString:
+    """admin/change_list_results.html for the list's `headers` (result_headers: their sorting
+    links) and `rows` (each row's cells, one escaped string), written here: the template read
+    every header's and row's variables through the template engine. The lists using it have no
+    editable fields (no hidden fields, no form errors)."""
+    if not rows:
+        return mark_safe("")
+    sorted_fields = sum(1 for header in headers if header["sortable"] and header["sorted"])
+    cells = "".join(_header_cell(header, sorted_fields) for header in headers)
+    body = "".join(f"<tr>{row}</tr>" for row in rows)
+    return mark_safe(
+        f'<div class="results"><table id="result_list"><thead><tr>{cells}</tr></thead>'
+        f"<tbody>{body}</tbody></table></div>"
+    )
+
+
+def _header_cell(header: dict, sorted_fields: int) -> str:
+    """One column's header as the stock template writes it (its text through capfirst)."""
+    text = header["text"]
+    words = capfirst(text)
+    words = words if hasattr(text, "__html__") else escape(str(words))
+    options = ""
+    if header["sortable"] and header["sort_priority"] > 0:
+        priority = header["sort_priority"]
+        number = ""
+        if sorted_fields > 1:
+            title = gettext("Sorting priority: %(priority_number)s") % {"priority_number": priority}
+            number = f'<span class="sortpriority" title="{esc(title)}">{esc(priority)}</span>'
+        direction = "ascending" if header["ascending"] else "descending"
+        options = (
+            f'<div class="sortoptions"><a class="sortremove" href="{esc(header["url_remove"])}" '
+            f'title="{esc(gettext("Remove from sorting"))}"></a>{number}'
+            f'<a href="{esc(header["url_toggle"])}" class="toggle {direction}" '
+            f'title="{esc(gettext("Toggle sorting"))}"></a></div>'
+        )
+    if header["sortable"]:
+        label = f'<a href="{esc(header["url_primary"])}">{words}</a>'
+    else:
+        label = f"<span>{words}</span>"
+    return (
+        f'<th scope="col"{header["class_attrib"]}>{options}<div class="text">{label}</div>'
+        '<div class="clear"></div></th>'
+    )
 
 
 def lean_context(response) -> None:

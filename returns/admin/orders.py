@@ -13,12 +13,21 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import localize
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from returns.admin.lean import URL_SENTINEL, display, esc, lean_context, link_template, row_link
+from returns.admin.lean import (
+    URL_SENTINEL,
+    display,
+    esc,
+    lean_context,
+    link_template,
+    results_html,
+    row_link,
+)
 from returns.selectors.backoffice import (
+    filter_brands,
     order_for_page,
     order_ids_for_identifier,
     order_lines_summary,
@@ -42,6 +51,18 @@ COLUMNS: list[Any] = [
 ]
 
 
+class _BrandFilter(admin.RelatedFieldListFilter):
+    """The stock brand filter, its brands read from the overview's memo
+    (returns.selectors.backoffice.filter_brands) where each page read the table: by id, as the
+    stock one lists them when the brands' admin sets no ordering (else the stock one)."""
+
+    def field_choices(self, field, request, model_admin):
+        if self.field_admin_ordering(field, request, model_admin):
+            return super().field_choices(field, request, model_admin)
+        brands = sorted(filter_brands(), key=lambda brand: brand.pk)
+        return [(brand.pk, str(brand)) for brand in brands]
+
+
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     """Orders are imported, never edited here: the list finds them, an order's page shows what
@@ -49,7 +70,7 @@ class OrderAdmin(admin.ModelAdmin):
 
     list_display = COLUMNS
     list_display_links = ["number"]
-    list_filter = ["status", "brand", "placed_at"]
+    list_filter = ["status", ("brand", _BrandFilter), "placed_at"]
     search_fields = [
         "number",
         "email",
@@ -152,17 +173,13 @@ class _OrdersChangeList(ChangeList):
     """The orders list: the stock changelist's query and page, its rows written in one pass
     (orders_table) instead of a lookup and a template variable per cell."""
 
-    def orders_table(self) -> dict:
-        """The stock results table's context (admin/change_list_results.html): its headers
-        (sorting links) and its rows, each one string of the same cells as the stock ones."""
+    def orders_table(self) -> SafeString:
+        """The stock results table (admin/change_list_results.html, lean.results_html): its
+        headers (sorting links) and its rows, each one string of the same cells as the stock
+        ones."""
         headers = list(result_headers(self))
         if list(self.list_display) != COLUMNS:  # other columns (actions' boxes): the stock rows
-            stock = list(results(self))
-            return {
-                "result_headers": headers,
-                "num_sorted_fields": _sorted(headers),
-                "results": stock,
-            }
+            return results_html(headers, ["".join(row) for row in results(self)])
         link = link_template(self, reverse("admin:shop_order_change", args=[URL_SENTINEL]))
         badges = _BADGES.setdefault(get_language(), {})
         admin_ = cast("OrderAdmin", self.model_admin)
@@ -170,26 +187,14 @@ class _OrdersChangeList(ChangeList):
         for order in self.result_list:
             placed = localize(timezone.localtime(order.placed_at))
             rows.append(
-                [
-                    mark_safe(
-                        f'<th class="field-number"><a href="{row_link(link, order.pk)}">'
-                        f"{display(order.number)}</a></th>"
-                        f'<td class="field-placed_at nowrap">{esc(placed)}</td>'
-                        f'<td class="field-customer_name">{display(admin_.customer_name(order))}'
-                        f'</td><td class="field-email">{display(order.email)}</td>'
-                        f'<td class="field-status_badge">{_status_badge(order, badges)}</td>'
-                        f'<td class="field-paid">{display(admin_.paid(order))}</td>'
-                        f'<td class="field-returns_count">{display(admin_.returns_count(order))}'
-                        "</td>"
-                    )
-                ]
+                f'<th class="field-number"><a href="{row_link(link, order.pk)}">'
+                f"{display(order.number)}</a></th>"
+                f'<td class="field-placed_at nowrap">{esc(placed)}</td>'
+                f'<td class="field-customer_name">{display(admin_.customer_name(order))}'
+                f'</td><td class="field-email">{display(order.email)}</td>'
+                f'<td class="field-status_badge">{_status_badge(order, badges)}</td>'
+                f'<td class="field-paid">{display(admin_.paid(order))}</td>'
+                f'<td class="field-returns_count">{display(admin_.returns_count(order))}'
+                "</td>"
             )
-        return {
-            "result_headers": headers,
-            "num_sorted_fields": _sorted(headers),
-            "results": rows,
-        }
-
-
-def _sorted(headers: list[dict]) -> int:
-    return sum(1 for header in headers if header["sortable"] and header["sorted"])
+        return results_html(headers, rows)

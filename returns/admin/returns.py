@@ -20,7 +20,7 @@ from django.template.response import TemplateResponse
 from django.urls import get_script_prefix, path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -34,10 +34,18 @@ from refunds.money import (
     refund_state_condition,
     settle_amount,
 )
+from refunds.quotes import Quote
 from returns import services
 from returns.admin.forms import RejectForm
 from returns.admin.labels import ReturnLabelActionsMixin
-from returns.admin.lean import URL_SENTINEL, esc, lean_context, link_template, row_link
+from returns.admin.lean import (
+    URL_SENTINEL,
+    esc,
+    lean_context,
+    link_template,
+    results_html,
+    row_link,
+)
 from returns.admin.pages import ReturnPagesMixin
 from returns.admin.photos import ReturnPhotosMixin
 from returns.errors import ReturnError
@@ -111,7 +119,7 @@ class ReasonFilter(admin.SimpleListFilter):
     parameter_name = "reason"
 
     def lookups(self, request, model_admin):
-        return [(reason.code, reason.name) for reason in ReturnReason.objects.all()]
+        return [(reason.code, reason.name) for reason in pages.filter_reasons()]
 
     def queryset(self, request, queryset):
         if not self.value():
@@ -162,7 +170,7 @@ class BrandFilter(admin.SimpleListFilter):
     parameter_name = "brand"
 
     def lookups(self, request, model_admin):
-        return [(brand.code, brand.name) for brand in Brand.objects.order_by("name", "id")]
+        return [(brand.code, brand.name) for brand in pages.filter_brands()]
 
     def queryset(self, request, queryset):
         brand = Brand.objects.filter(code=self.value()).first() if self.value() else None
@@ -505,6 +513,24 @@ def _texts() -> dict[tuple, str]:
     return texts
 
 
+# The quotes' one-line summaries (the amount's title), by language and quote: a summary formats
+# four to six amounts (about a third of the rows' cells), and a quote (frozen, its lines a
+# tuple) writes the same words each time in a language. Bounded: a quote is a few amounts.
+_SUMMARIES: dict[tuple[str | None, Quote], str] = {}
+_SUMMARIES_MAX = 4096
+
+
+def _summary(quote: Quote) -> str:
+    """quote.summary(), escaped, written once per process, language and quote."""
+    key = (get_language(), quote)
+    text = _SUMMARIES.get(key)
+    if text is None:
+        if len(_SUMMARIES) >= _SUMMARIES_MAX:
+            _SUMMARIES.clear()
+        text = _SUMMARIES[key] = esc(quote.summary())
+    return text
+
+
 def _age_words(days: int) -> str:
     if days < 1:
         return gettext("today")
@@ -582,7 +608,7 @@ class _Cells:
             }
             left = f'<span class="muted cell-line">{esc(words)}</span>'
         return (
-            f'<span class="amount" title="{esc(state.quote.summary())}">'
+            f'<span class="amount" title="{_summary(state.quote)}">'
             f"{esc(self.money(state.quote_total, currency))}</span>"
             f'<span class="muted cell-line">{mode}</span>{left}{_owed_back(state, self.money)}'
         )
@@ -681,9 +707,9 @@ class _OverviewChangeList(ChangeList):
             ret.money = states[ret.pk]
         self.result_list = rows
 
-    def overview_table(self) -> dict:
-        """The stock results table's context (admin/change_list_results.html): its headers
-        (sorting links), and its rows, each one string of cells written by _Cells."""
+    def overview_table(self) -> SafeString:
+        """The stock results table (admin/change_list_results.html, lean.results_html): its
+        headers (sorting links), and its rows, each one string of cells written by _Cells."""
         headers = list(result_headers(self))
         overview = self.model_admin
         columns = []
@@ -698,11 +724,5 @@ class _OverviewChangeList(ChangeList):
             columns.append((kind, name, label))
         cells = _Cells()
         link = link_template(self, reverse("admin:returns_return_change", args=[URL_SENTINEL]))
-        rows = [
-            [mark_safe(cells.row(ret, columns, row_link(link, ret.pk)))] for ret in self.result_list
-        ]
-        return {
-            "result_headers": headers,
-            "num_sorted_fields": sum(1 for h in headers if h["sortable"] and h["sorted"]),
-            "results": rows,
-        }
+        rows = [cells.row(ret, columns, row_link(link, ret.pk)) for ret in self.result_list]
+        return results_html(headers, rows)

@@ -31,6 +31,7 @@ from returns.models import (
     ReturnEvent,
     ReturnLabel,
     ReturnLine,
+    ReturnReason,
     TrackingEvent,
     exchange_items_named,
 )
@@ -50,7 +51,8 @@ from returns.selectors.labels import (
     tracking_url,
 )
 from shop.compiled import CompiledPage
-from shop.models import Order
+from shop.memo import ProcessMemo
+from shop.models import Brand, Order
 
 # --- the overview ----------------------------------------------------------------------------
 
@@ -91,6 +93,28 @@ def _overview_query(ids) -> QuerySet[Return]:
 
 
 _OVERVIEW_PAGE = CompiledPage("returns.overview", _overview_query)
+
+
+# The overview's filters' choices (the reasons, the brands), read by each of its pages: rows
+# staff change a few times a year, read from a per-process memo as shop/memo.py keeps the
+# settings (a change empties it at once in this process, returns/apps.py; at most
+# MEMO_SECONDS old in another). Two queries of the page's seven.
+FILTER_CHOICES: ProcessMemo[tuple] = ProcessMemo()
+
+
+def filter_reasons() -> tuple[ReturnReason, ...]:
+    """Every reason, active or not, in their order: the overview's reason filter."""
+    return FILTER_CHOICES.get("reasons", lambda: tuple(ReturnReason.objects.all()))
+
+
+def filter_brands() -> tuple[Brand, ...]:
+    """Every brand by name: the overview's brand filter."""
+    return FILTER_CHOICES.get("brands", lambda: tuple(Brand.objects.order_by("name", "id")))
+
+
+def forget_filter_choices(**_signal) -> None:
+    """A reason or a brand changed (a signal receiver): the filters read them again."""
+    FILTER_CHOICES.clear()
 
 
 COUNTRIES_CACHE_KEY = "backoffice:return-countries"

@@ -7,7 +7,9 @@ from decimal import Decimal
 import pytest
 
 from returns.models import ReturnAction, ReturnReason
+from returns.selectors import backoffice
 from tests.factories import CustomerFactory, UserFactory, make_order
+from tests.fixtures.clock import Clock
 from tests.fixtures.returns import seed_reasons
 
 REASONS_IN_USE = ["defective", "wrong-size", "changed-mind", "other"]
@@ -21,6 +23,15 @@ ACTIONS = [
 def _notifications_recorded():
     """The pages show the outbox rows: here they are written, not recorded (this replaces the
     recorder of tests/returns/conftest.py for this folder)."""
+
+
+@pytest.fixture(autouse=True)
+def filter_choices_clock(monkeypatch):
+    """The overview's memo of its filters' choices (returns.selectors.backoffice) on a clock a
+    test moves by hand: a slow machine's page counts its queries as a fast one's."""
+    fake = Clock()
+    monkeypatch.setattr(backoffice.FILTER_CHOICES, "clock", fake)
+    return fake
 
 
 @pytest.fixture(autouse=True)

@@ -125,8 +125,9 @@ def test_the_order_page_shows_lines_returned_and_refunded(as_manager, manager, o
 
 
 # Session, user, permissions (2), the count (capped), the shop settings, the page of orders with
-# their customers and number of returns, the brands of the filter.
-ORDERS_QUERIES = 8
+# their customers and number of returns (the brands of the filter memoised:
+# returns.selectors.backoffice.filter_brands).
+ORDERS_QUERIES = 7
 
 
 def test_the_orders_list_makes_the_same_queries_for_5_or_50_rows(
@@ -135,6 +136,7 @@ def test_the_orders_list_makes_the_same_queries_for_5_or_50_rows(
     # given
     orders = [make_order([(1, "20.00")], customer=customer) for _ in range(5)]
     make_return(orders[0], 1)
+    listed(as_agent)  # fills the memo of the brands' filter
     # when / then
     with django_assert_num_queries(ORDERS_QUERIES):
         assert len(listed(as_agent)) == 5
@@ -160,3 +162,21 @@ def test_the_order_page_makes_the_same_queries_for_one_line_or_many(
         assert as_agent.get(order_page(small)).status_code == 200
     with django_assert_num_queries(ORDER_PAGE_QUERIES):
         assert as_agent.get(order_page(big)).status_code == 200
+
+
+def test_a_brand_added_or_deleted_shows_in_the_orders_filter_at_once(as_agent):
+    # given: the filter's brands memoised by a first page
+    from shop.models import Brand
+
+    first = Brand.objects.create(code="south", name="South Shop")
+    assert "South Shop" in as_agent.get(ORDERS).content.decode()
+    # when
+    second = Brand.objects.create(code="north", name="North Shop")
+    html = as_agent.get(ORDERS).content.decode()
+    # then: both, by id, as the stock filter lists them
+    assert f"?brand__id__exact={first.pk}" in html
+    assert html.index("South Shop") < html.index("North Shop")
+    # when
+    second.delete()
+    # then
+    assert "North Shop" not in as_agent.get(ORDERS).content.decode()

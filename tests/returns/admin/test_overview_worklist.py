@@ -10,7 +10,9 @@ from decimal import Decimal
 import pytest
 from django.apps import apps
 from django.test import Client
+from django.utils import translation
 from django.utils.formats import date_format
+from django.utils.html import escape
 
 from refunds.models import Refund
 from refunds.money import RefundState, money_for_return, refund_state
@@ -77,6 +79,29 @@ def test_the_amount_owed_is_the_quote_of_every_demo_return(as_agent):
             assert money(quote.total, quote.currency) in shown
         else:
             assert ">—</span>" in shown
+
+
+def test_the_amount_title_is_its_quote_summary_in_each_language_written_or_memoised(
+    as_agent, order
+):
+    # given: two returns of different quotes, their summaries written by a first page in each
+    # language (returns.admin.returns._summary keeps them by language and quote)
+    one, two = make_return(order, 1, 0), make_return(order, 0, 1, return_fee=Decimal("5.00"))
+    for language in ("en", "fr", "en", "fr"):
+        # when
+        html = as_agent.get(OVERVIEW, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        # then
+        with translation.override(language):
+            for ret in (one, two):
+                title = escape(quote_for_return(ret).summary())
+                assert f'<span class="amount" title="{title}">' in cell(html, ret, "amount_owed")
+    # when: a quote changes (the fee waived), its new summary is shown at once
+    Return.objects.filter(pk=two.pk).update(return_fee=Decimal("0.00"), fees=[])
+    html = as_agent.get(OVERVIEW).content.decode()
+    summary = quote_for_return(two).summary()
+    # then
+    assert "fee" not in summary
+    assert f'<span class="amount" title="{escape(summary)}">' in cell(html, two, "amount_owed")
 
 
 # --- the refund state ------------------------------------------------------------------------
