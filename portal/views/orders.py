@@ -44,9 +44,10 @@ def order_detail(request, number):
     # The lines with what live returns hold of each, in one query; the domain's readers take
     # them rather than read them again, and the rules from the process's memo: the page only
     # shows them, return_request decides afresh.
-    lines, remaining = returnable_lines(order)
+    returnable = returnable_lines(order)
+    lines = returnable.lines
     eligibility = return_eligibility(
-        order, shop_settings, order_lines=lines, rules=page_rules(), remaining=remaining
+        order, shop_settings, order_lines=lines, rules=page_rules(), remaining=returnable.remaining
     )
     for line in lines:
         line.returned = line.quantity - eligibility.remaining.get(line.pk, line.quantity)
