@@ -50,6 +50,7 @@ PG_SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/4")
 PORTS = {"small": 8711, "big": 8712}  # --ports changes them
 FLAT_GOAL = 1.25
+PROBES = 3  # requests of each page after the rounds, for its queries (measure)
 PSS_GOAL_MB = 90
 # requests/s against the minimal page's, by kind of page (issue 17).
 TARGETS = {
@@ -365,9 +366,11 @@ def measure(small: Server, big: Server, rounds: int, seconds: int, only: list[st
     runs: dict[str, dict[str, list[dict]]] = {name: {"small": [], "big": []} for name in names}
     servers = (("small", small), ("big", big))
     # A first probe checks each page answers before it is loaded; its count may include a
-    # per-process memo's one fill (brand, rules, menu) in the worker that took it, and the
-    # other worker's may differ: the queries compared are a probe's after the rounds, when
-    # both workers have served the page thousands of times. Both are kept.
+    # per-process memo's fill (brand, rules, menu, a filter's choices: shop/memo.py, filled
+    # again every MEMO_SECONDS) in the worker that took it, and the other worker's may differ:
+    # the queries compared are the fewest of PROBES probes after the rounds, when both workers
+    # have served the page thousands of times (the page's own queries, not a memo's refill).
+    # The first probe's and the most of those after are kept beside them.
     first = {name: {s: probe(srv, by_name[s][name]) for s, srv in servers} for name in names}
     for round_number in range(rounds):
         order = (small, big) if round_number % 2 == 0 else (big, small)
@@ -375,9 +378,20 @@ def measure(small: Server, big: Server, rounds: int, seconds: int, only: list[st
         for name in names:
             for server in order:
                 runs[name][server.name].append(wrk(server, by_name[server.name][name], seconds))
-    queries = {name: {s: probe(srv, by_name[s][name]) for s, srv in servers} for name in names}
+    after = {
+        name: {s: [probe(srv, by_name[s][name]) for _ in range(PROBES)] for s, srv in servers}
+        for name in names
+    }
+    queries = {name: {s: min(counts) for s, counts in after[name].items()} for name in names}
+    most = {name: {s: max(counts) for s, counts in after[name].items()} for name in names}
     pages_kind = {page.name: page for page in lists["small"]}
-    return {"runs": runs, "queries": queries, "queries_first": first, "pages": pages_kind}
+    return {
+        "runs": runs,
+        "queries": queries,
+        "queries_first": first,
+        "queries_most": most,
+        "pages": pages_kind,
+    }
 
 
 def _median_ratio(tops: list[float], bottoms: list[float]) -> float:
@@ -417,6 +431,8 @@ def figures(measured: dict) -> list[dict]:
                 "queries_big": measured["queries"][name]["big"],
                 "queries_first_small": measured["queries_first"][name]["small"],
                 "queries_first_big": measured["queries_first"][name]["big"],
+                "queries_most_small": measured["queries_most"][name]["small"],
+                "queries_most_big": measured["queries_most"][name]["big"],
                 "errors": errors,
                 "unanswered_runs": sum(1 for r in small + big if not r["requests"]),
             }
@@ -521,7 +537,7 @@ def main() -> int:
     finally:
         for server in (small, big):
             stop(server)
-    raw = {key: measured[key] for key in ("runs", "queries", "queries_first")}
+    raw = {key: measured[key] for key in ("runs", "queries", "queries_first", "queries_most")}
     (LOG_DIR / "last-run.json").write_text(json.dumps(raw, indent=1))
     rows = figures(measured)
     print_table(rows, args.small, args.big, pss, master_pss)
