@@ -124,22 +124,11 @@ class CompiledRows:
     def _compile(self, shape: Hashable, taken: list[str], connection, using: str):
         stand_ins = {name: self.parameters[name].stand_in for name in taken}
         query = self.build(shape, stand_ins).query
-        compiler = query.get_compiler(using=using)
-        try:
-            sql, params = compiler.as_sql()
-        except EmptyResultSet:
+        compiled = _with_slots(self.name, query, self.parameters, taken, connection, using)
+        if compiled is None:
             return None
-        where = {name: self.parameters[name].adapt(stand_ins[name], connection) for name in taken}
-        slots = [
-            (position, name)
-            for position, value in enumerate(params)
-            for name, stand_in in where.items()
-            if type(value) is type(stand_in) and value == stand_in
-        ]
-        if {name for _position, name in slots} != set(taken):
-            raise ValueError(f"{self.name}: the query does not take {taken} as parameters")
         names = [*query.extra_select, *query.values_select, *query.annotation_select]
-        return compiler, sql, tuple(params), slots, names
+        return (*compiled, names)
 
 
 class CompiledModels:
@@ -183,21 +172,33 @@ class CompiledModels:
 
     def _compile(self, shape: Hashable, taken: list[str], connection, using: str):
         stand_ins = {name: self.parameters[name].stand_in for name in taken}
-        compiler = self.build(shape, stand_ins).query.get_compiler(using=using)
-        try:
-            sql, params = compiler.as_sql()
-        except EmptyResultSet:
+        query = self.build(shape, stand_ins).query
+        compiled = _with_slots(self.name, query, self.parameters, taken, connection, using)
+        if compiled is None:
             return None
-        where = {name: self.parameters[name].adapt(stand_ins[name], connection) for name in taken}
-        slots = [
-            (position, name)
-            for position, value in enumerate(params)
-            for name, stand_in in where.items()
-            if type(value) is type(stand_in) and value == stand_in
-        ]
-        if {name for _position, name in slots} != set(taken):
-            raise ValueError(f"{self.name}: the query does not take {taken} as parameters")
-        return _ModelReader.of(compiler, using), sql, tuple(params), slots
+        compiler, sql, params, slots = compiled
+        return _ModelReader.of(compiler, using), sql, params, slots
+
+
+def _with_slots(name: str, query, parameters: dict, taken: list[str], connection, using: str):
+    """`query` (built with the stand-ins of the parameters `taken`) compiled: its compiler, SQL
+    and parameters, and where each stand-in stands in them (position, name); None for a query
+    that can match nothing (EmptyResultSet)."""
+    compiler = query.get_compiler(using=using)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:
+        return None
+    where = {key: parameters[key].adapt(parameters[key].stand_in, connection) for key in taken}
+    slots = [
+        (position, key)
+        for position, value in enumerate(params)
+        for key, stand_in in where.items()
+        if _same(value, stand_in)
+    ]
+    if {key for _position, key in slots} != set(taken):
+        raise ValueError(f"{name}: the query does not take {taken} as parameters")
+    return compiler, sql, tuple(params), slots
 
 
 @dataclass(frozen=True)
