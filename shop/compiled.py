@@ -96,21 +96,10 @@ class CompiledRows:
         using: str = DEFAULT_DB_ALIAS,
     ) -> list[dict[str, Any]]:
         connection = connections[using]
-        # Adapted first: a value the field refuses raises here, as the ORM's filter() would.
-        adapted = {
-            name: self.parameters[name].adapt(value, connection) for name, value in values.items()
-        }
-        memo = connection.__dict__.setdefault("_compiled_rows", {})
-        key = (self.name, shape, tuple(sorted(values)))
-        if key not in memo:
-            memo[key] = self._compile(shape, sorted(values), connection, using)
-        compiled = memo[key]
-        if compiled is None:
+        found = _compiled_and_bound(self, "_compiled_rows", shape, values, connection, using)
+        if found is None:
             return []
-        compiler, sql, params, slots, names = compiled
-        bound = list(params)
-        for position, name in slots:
-            bound[position] = adapted[name]
+        (compiler, sql, _params, _slots, names), bound = found
         if low or high is not None:
             sql = f"{sql} {connection.ops.limit_offset_sql(low, high)}"
         with connection.cursor() as cursor:
@@ -151,20 +140,10 @@ class CompiledModels:
         self, shape: Hashable, values: dict[str, Any], using: str = DEFAULT_DB_ALIAS
     ) -> list[Any]:
         connection = connections[using]
-        adapted = {
-            name: self.parameters[name].adapt(value, connection) for name, value in values.items()
-        }
-        memo = connection.__dict__.setdefault("_compiled_models", {})
-        key = (self.name, shape, tuple(sorted(values)))
-        if key not in memo:
-            memo[key] = self._compile(shape, sorted(values), connection, using)
-        compiled = memo[key]
-        if compiled is None:
+        found = _compiled_and_bound(self, "_compiled_models", shape, values, connection, using)
+        if found is None:
             return []
-        reader, sql, params, slots = compiled
-        bound = list(params)
-        for position, name in slots:
-            bound[position] = adapted[name]
+        (reader, sql, _params, _slots), bound = found
         with connection.cursor() as cursor:
             cursor.execute(sql, bound)
             fetched = cursor.fetchall()
@@ -178,6 +157,28 @@ class CompiledModels:
             return None
         compiler, sql, params, slots = compiled
         return _ModelReader.of(compiler, using), sql, params, slots
+
+
+def _compiled_and_bound(owner, memo_name: str, shape, values: dict, connection, using: str):
+    """`owner`'s (CompiledRows', CompiledModels') query of `shape` for these values' names,
+    compiled once per connection (kept under `memo_name`), and its parameters with `values` in
+    their stand-ins' places; None for a query that can match nothing."""
+    # Adapted first: a value the field refuses raises here, as the ORM's filter() would.
+    adapted = {
+        name: owner.parameters[name].adapt(value, connection) for name, value in values.items()
+    }
+    memo = connection.__dict__.setdefault(memo_name, {})
+    key = (owner.name, shape, tuple(sorted(values)))
+    if key not in memo:
+        memo[key] = owner._compile(shape, sorted(values), connection, using)
+    compiled = memo[key]
+    if compiled is None:
+        return None
+    _head, _sql, params, slots, *_rest = compiled
+    bound = list(params)
+    for position, name in slots:
+        bound[position] = adapted[name]
+    return compiled, bound
 
 
 def _with_slots(name: str, query, parameters: dict, taken: list[str], connection, using: str):
