@@ -35,6 +35,7 @@ from django.utils.translation import gettext
 
 from insights.models import (
     DAILY_MODELS,
+    EVERY_COUNTRY,
     DailyDaysToRefund,
     DailyProductReason,
     DailyRefundMode,
@@ -103,6 +104,7 @@ def refresh_days(
         while start <= last:
             end = min(last, start + timedelta(days=CHUNK_DAYS - 1))
             rows += _rebuild(Period(start, end))
+            rows += _every_country(Period(start, end))
             if progress is not None:
                 progress((end - start).days + 1)
             start = end + timedelta(days=1)
@@ -117,7 +119,8 @@ def refresh_days(
     return Refreshed(days=(last - first).days + 1, rows=rows)
 
 
-# What each table sums, by what (besides day and country): a month's row sums its days' rows.
+# What each table sums, by what (besides day and country): a month's row sums its days' rows,
+# an EVERY_COUNTRY row its countries' rows.
 _SUMS: dict[type[models.Model], tuple[tuple[str, ...], tuple[str, ...]]] = {
     DailyReturns: (
         ("dimension", "key"),
@@ -163,6 +166,34 @@ def _roll_up(span: Span, start: date, after: date) -> int:
                 day=start,
                 span=span,
                 **{name: row[name] for name in ("country", *keys)},
+                **{name: row[f"sum_{name}"] for name in sums},
+            )
+            for row in rows
+        ]
+        manager.bulk_create(objects, batch_size=BATCH)
+        made += len(objects)
+    return made
+
+
+def _every_country(period: Period) -> int:
+    """Add the period's EVERY_COUNTRY day rows, the sums of its countries' day rows (the week
+    and month rows sum them as they sum any country's)."""
+    days = {"span": Span.DAY, "day__gte": period.since, "day__lte": period.until}
+    made = 0
+    for model, (keys, sums) in _SUMS.items():
+        manager = model._default_manager
+        rows = (
+            manager.filter(**days)
+            .exclude(country=EVERY_COUNTRY)
+            .values("day", *keys)
+            .annotate(**{f"sum_{name}": Sum(name) for name in sums})
+            .order_by()
+        )
+        objects = [
+            model(
+                span=Span.DAY,
+                country=EVERY_COUNTRY,
+                **{name: row[name] for name in ("day", *keys)},
                 **{name: row[f"sum_{name}"] for name in sums},
             )
             for row in rows
@@ -433,10 +464,8 @@ def _in(period: Period, queryset: QuerySet[Any]) -> QuerySet[Any]:
         ]
     else:
         parts = _weeks_and_days(period.since, end)
-    queryset = queryset.filter(reduce(or_, parts))
-    if period.country:
-        queryset = queryset.filter(country=period.country)
-    return queryset
+    # Without a country, the rows that sum them all: one per group, not one per country.
+    return queryset.filter(reduce(or_, parts), country=period.country or EVERY_COUNTRY)
 
 
 def _weeks_and_days(start: date, after: date) -> list[Q]:

@@ -5,8 +5,10 @@ number of returns (insights/daily.py writes and reads them).
 Every row belongs to a day: the local day a return was *requested* (its `created_at`), or for the
 units sold the local day the order was placed, the days `insights.reports` filters on; the
 figures of a range of days are the sums of its days' rows. `country` is the order's shipping
-country. Products and reasons are kept by id (not foreign keys: a figure is a number about the
-past, it neither holds nor follows the rows it counts).
+country, or EVERY_COUNTRY on the rows that sum every country's (what the page reads without a
+country: a quarter of the rows with four countries). Products and reasons are kept by id (not
+foreign keys: a figure is a number about the past, it neither holds nor follows the rows it
+counts).
 
 Money figures are the sums of refunds marked refunded, in the shop's amounts (Decimal, cents), as
 `insights.reports` sums them; `refunded_returns` and the days to refund count each return once
@@ -23,6 +25,11 @@ class Dimension(models.TextChoices):
     TOTAL = "total", _("total")
     PRODUCT = "product", _("product")
     REASON = "reason", _("reason")
+
+
+# The country of the rows that sum every country's rows of their day (or week, month) and group:
+# no ISO code, and the page's country field (two letters) cannot ask for it.
+EVERY_COUNTRY = "*"
 
 
 class Span(models.TextChoices):

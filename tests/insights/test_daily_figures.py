@@ -2,16 +2,27 @@
 returns_report's (insights.reports) for any range and country, on seeded random data; a refresh
 is idempotent; beat's refresh finds the old days that changed; the analytics_refresh command."""
 
+import importlib
 import random
+from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.apps import apps
 from django.db import connections
 
 from insights import daily
 from insights.daily import page_figures, refresh_days, refresh_recent
-from insights.models import DAILY_MODELS, DailyReturns, DailySold, Dimension, Span
+from insights.models import (
+    DAILY_MODELS,
+    EVERY_COUNTRY,
+    DailyDaysToRefund,
+    DailyReturns,
+    DailySold,
+    Dimension,
+    Span,
+)
 from insights.periods import Period
 from insights.reports import refund_mode_shares, refunds_per_week, report
 from insights.tasks import refresh_daily_figures
@@ -164,6 +175,54 @@ def test_the_page_s_figures_are_the_report_s_on_random_data():
     assert whole.p90_days is not None
 
 
+def test_the_every_country_rows_are_the_sums_of_the_countries_rows():
+    # given
+    generated(count=120)
+    # when
+    refresh_days(FIRST, LAST)
+    # then: in every table and span, each "*" row is the sum of its countries' rows, exactly
+    for model, (keys, sums) in daily._SUMS.items():
+        summed: dict[tuple, list] = {}
+        every = {}
+        for row in model._default_manager.values():
+            ident = (row["span"], row["day"], *(row[k] for k in keys))
+            values = [row[name] for name in sums]
+            if row["country"] == EVERY_COUNTRY:
+                every[ident] = values
+            else:
+                before = summed.get(ident, [0] * len(sums))
+                summed[ident] = [a + b for a, b in zip(before, values, strict=True)]
+        assert every == summed, model.__name__
+        assert {ident[0] for ident in every} == set(Span.values), model.__name__
+    # a group's histogram summed over the countries, as the page reads it without a country
+    november_days = DailyDaysToRefund.objects.filter(
+        span=Span.MONTH, day=date(2026, 11, 1), dimension=Dimension.TOTAL
+    )
+    every_days = {r.days: r.returns for r in november_days if r.country == EVERY_COUNTRY}
+    by_country: dict[int, int] = defaultdict(int)
+    for r in november_days.exclude(country=EVERY_COUNTRY):
+        by_country[r.days] += r.returns
+    assert every_days == dict(by_country)
+    assert sum(every_days.values()) > 10
+
+
+def test_the_migration_makes_the_every_country_rows_a_refresh_makes():
+    # given: figures refreshed, then without their "*" rows (a database before 0003)
+    generated(count=60)
+    refresh_days(FIRST, LAST)
+    refreshed = _rows()
+    for model in DAILY_MODELS:
+        model._default_manager.filter(country=EVERY_COUNTRY).delete()
+    assert _rows() != refreshed
+    migration = importlib.import_module("insights.migrations.0003_every_country")
+    # when
+    migration.every_country(apps, None)
+    # then: the same rows, every span
+    assert _rows() == refreshed
+    whole = Period(FIRST, LAST)
+    assert page_figures(whole).by_product.total == report(whole, "product").total
+
+
 def test_the_hand_worked_month_exactly():
     november()
     refresh_days(FIRST, LAST)
@@ -299,7 +358,12 @@ def test_command_rebuilds_the_range(manage):
     )
     assert (code, err) == (0, "")
     assert out.startswith("30 day(s) from 2026-11-01 to 2026-11-30 rebuilt: ")
-    assert DailySold.objects.filter(span=Span.DAY, day__month=11).count() == 5
+    assert (
+        DailySold.objects.filter(span=Span.DAY, day__month=11)
+        .exclude(country=EVERY_COUNTRY)
+        .count()
+        == 5
+    )
     # D was placed in October
     assert not DailySold.objects.filter(span=Span.DAY, day__month=10).exists()
 
@@ -310,7 +374,12 @@ def test_command_rebuilds_every_day_with_all(manage):
     code, out, err = manage("analytics_refresh", "--all", "--apply")
     assert (code, err) == (0, "")
     assert out.startswith(f"{(today - first).days + 1} day(s) from {first} to {today} rebuilt: ")
-    assert DailySold.objects.filter(span=Span.DAY, day__month=11).count() == 5
+    assert (
+        DailySold.objects.filter(span=Span.DAY, day__month=11)
+        .exclude(country=EVERY_COUNTRY)
+        .count()
+        == 5
+    )
 
 
 def test_command_dry_run_changes_nothing(manage):
