@@ -28,7 +28,7 @@ def every_country(apps, schema_editor):
             model.objects.exclude(country=EVERY_COUNTRY)
             .values("span", "day", *keys)
             .annotate(**{f"sum_{field}": Sum(field) for field in sums})
-            .order_by()
+            .order_by("span", "day", *keys)  # the unique key's order, as the refresh writes
         )
         model.objects.bulk_create(
             (

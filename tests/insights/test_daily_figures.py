@@ -206,6 +206,22 @@ def test_the_every_country_rows_are_the_sums_of_the_countries_rows():
     assert sum(every_days.values()) > 10
 
 
+def test_a_refresh_writes_the_rows_in_their_unique_key_s_order():
+    # given: two chunks of days (October, November), every country
+    generated(count=60)
+    # when
+    refresh_days(FIRST, LAST)
+    # then: each insert's rows follow (span, day, country, ...), so that a day's rows of a
+    # country lie together on disk: the day rows of the countries, then their "*" rows
+    for model in DAILY_MODELS:
+        fields = model._meta.constraints[0].fields
+        days = model._default_manager.filter(span=Span.DAY).order_by("id")
+        for rows in (days.exclude(country=EVERY_COUNTRY), days.filter(country=EVERY_COUNTRY)):
+            keys = list(rows.values_list(*fields))
+            assert keys == sorted(keys), model.__name__
+            assert len(keys) > 5, model.__name__
+
+
 def test_the_migration_makes_the_every_country_rows_a_refresh_makes():
     # given: figures refreshed, then without their "*" rows (a database before 0003)
     generated(count=60)
