@@ -88,7 +88,7 @@ def _overview_pages(staff, newest) -> dict[str, str]:
     for spec in changelist.filter_specs:
         choices = [c for c in spec.choices(changelist) if not c.get("selected")]
         if choices:
-            pages[f"overview, filter {spec.title}"] = base + _choice(spec, choices)
+            pages[f"overview, filter {spec.title}"] = base + _choice(spec, choices, changelist)
     # The last page the list offers (its count may be capped: shop/pagination.py).
     last = changelist.paginator.num_pages
     pages["overview, last page"] = f"{base}?{urlencode({'p': last})}"
@@ -99,12 +99,18 @@ def _overview_pages(staff, newest) -> dict[str, str]:
     return pages
 
 
-def _choice(spec, choices: list[dict]) -> str:
+def _choice(spec, choices: list[dict], changelist) -> str:
     """The query string of a filter's first choice; of a date filter's, its widest range (this
     year): its first, today, holds 3 returns at a thousand and a full page at a million, and
-    the two pages would differ by their rows, not by the data's size."""
-    from django.contrib.admin.filters import DateFieldListFilter
+    the two pages would differ by their rows, not by the data's size. Of a field's choices, the
+    value most rows hold, for the same reason: the status filter's first, "requested", holds 19
+    returns at a thousand (one page of 19 rows) and a full page of 50 at a million (its p95 was
+    1.40 times as long there, as the overview's 50 rows are against 19); the other fields'
+    first choices are their most held ones already."""
+    from django.contrib.admin.filters import ChoicesFieldListFilter, DateFieldListFilter
 
+    if isinstance(spec, ChoicesFieldListFilter):
+        return _most_held(spec, choices, changelist)
     if not isinstance(spec, DateFieldListFilter):
         return choices[0]["query_string"]
 
@@ -117,6 +123,25 @@ def _choice(spec, choices: list[dict]) -> str:
         return (date.fromisoformat(until[:10]) - date.fromisoformat(since[:10])).days
 
     return max(choices, key=days)["query_string"]
+
+
+def _most_held(spec, choices: list[dict], changelist) -> str:
+    """The query string of the choice of a field filter whose value most rows hold (ties: the
+    first); one GROUP BY."""
+    from django.db.models import Count
+
+    held = dict(
+        changelist.root_queryset.order_by()
+        .values_list(spec.field_path)
+        .annotate(n=Count("pk"))
+        .values_list(spec.field_path, "n")
+    )
+
+    def rows(choice: dict) -> int:
+        values = dict(parse_qsl(choice["query_string"].lstrip("?")))
+        return held.get(values.get(spec.lookup_kwarg), -1)
+
+    return max(choices, key=rows)["query_string"]
 
 
 def _sortable(changelist, name: str) -> bool:

@@ -77,12 +77,14 @@ class BackofficeSite(admin.AdminSite):
         return ThrottledAdminAuthenticationForm
 
     def each_context(self, request):
-        from shop.models import ShopSettings
+        from shop.memo import page_settings
 
         context = super().each_context(request)
+        # The header's shop name, as every page shows it: from the per-process memo (at most
+        # MEMO_SECONDS old after another process's change), not a query on every admin page.
         shop = getattr(request, "_shop_settings", None)
         if shop is None:
-            shop = request._shop_settings = ShopSettings.load()
+            shop = request._shop_settings = page_settings()
         context["shop"] = shop
         context["site_header"] = gettext("%(shop)s · back-office") % {"shop": shop.shop_name}
         from insights.access import may_see_insights

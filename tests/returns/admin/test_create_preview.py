@@ -142,11 +142,12 @@ def test_those_without_the_permission_get_no_preview(as_manager, order):
     assert nothing_written() == (0, 0, 0)
 
 
-# Session, user, permissions (2), order, settings, quantities held (2), reasons, order lines,
+# Session, user, permissions (2), order, settings (the policy's, read afresh; the header's come
+# from the per-process memo, shop.memo.page_settings), quantities held (2), reasons, order lines,
 # the items each line may be exchanged for (one query, whatever the lines); then the rules and
 # the quote's facts (4) for a preview; the page's own choices when rendered.
-GET_QUERIES = 13
-PREVIEW_QUERIES = 19  # with the reasons marked our fault (returns.rules)
+GET_QUERIES = 12
+PREVIEW_QUERIES = 18  # with the reasons marked our fault (returns.rules)
 FRAGMENT_QUERIES = 17
 
 

@@ -107,6 +107,7 @@ def test_the_page_of_an_exchange_makes_two_queries_more_to_offer_its_item(
 ):
     # given
     ret = exchange(order, sizes, status=ReturnStatus.IN_TRANSIT)
+    as_agent.get(page_url(ret))  # fills the memo of the shop settings
     # when / then: whether it is settled, and the items to choose from
     with django_assert_num_queries(RETURN_PAGE_QUERIES + 2):
         assert as_agent.get(page_url(ret)).status_code == 200

@@ -96,3 +96,31 @@ def test_the_chart_counts_returns_per_day_and_items_per_reason(as_agent, order):
         ("defective", 1),
         ("wrong-size", 1),
     ]
+
+
+# Session, user, the queues' counts (one query), the agent's permissions (2; no disabled webhook
+# endpoints read for who may not manage them); the shop settings come from the per-process memo
+# (shop.memo.page_settings), the chart from the cache.
+HOME_QUERIES = 5
+
+
+def test_the_home_reads_the_settings_once_per_process_and_sees_a_change_at_once(
+    as_agent, order, shop_settings, django_assert_num_queries
+):
+    # given: the memo and the chart filled by a first visit
+    make_return(order, 1)
+    as_agent.get(HOME)
+    # when / then: no settings row read again, whatever the queues hold
+    with django_assert_num_queries(HOME_QUERIES) as captured:
+        page = as_agent.get(HOME)
+    assert not any("shop_shopsettings" in query["sql"] for query in captured.captured_queries)
+    assert page.context["shop"].returns_allowed is True
+    # when: the settings are saved (in this process: the signal empties the memo)
+    shop_settings.shop_name = "Atelier Nord"
+    shop_settings.returns_allowed = False
+    shop_settings.save()
+    page = as_agent.get(HOME)
+    # then: the header and the settings' panel show the change
+    html = page.content.decode()
+    assert "Atelier Nord · back-office" in html
+    assert "no: customers cannot request returns" in html

@@ -124,10 +124,10 @@ def test_the_order_page_shows_lines_returned_and_refunded(as_manager, manager, o
     assert 'id="create-return"' not in html  # a refunds manager does not create returns
 
 
-# Session, user, permissions (2), the count (capped), the shop settings, the page of orders with
-# their customers and number of returns (the brands of the filter memoised:
-# returns.selectors.backoffice.filter_brands).
-ORDERS_QUERIES = 7
+# Session, user, permissions (2), the count (capped), the page of orders with their customers and
+# number of returns (the brands of the filter and the shop settings memoised:
+# returns.selectors.backoffice.filter_brands, shop.memo.page_settings).
+ORDERS_QUERIES = 6
 
 
 def test_the_orders_list_makes_the_same_queries_for_5_or_50_rows(
@@ -146,7 +146,7 @@ def test_the_orders_list_makes_the_same_queries_for_5_or_50_rows(
         assert len(listed(as_agent)) == 50
 
 
-ORDER_PAGE_QUERIES = 11
+ORDER_PAGE_QUERIES = 10  # the shop settings memoised (shop.memo.page_settings)
 
 
 def test_the_order_page_makes_the_same_queries_for_one_line_or_many(
@@ -157,6 +157,7 @@ def test_the_order_page_makes_the_same_queries_for_one_line_or_many(
     big = make_order([(2, "20.00")] * 8, customer=customer)
     make_return(big, 1, 1, 1, 1, 1, 1, 1, 1)
     make_return(big, 1, 1, 1)
+    as_agent.get(order_page(small))  # fills the memo of the shop settings
     # when / then
     with django_assert_num_queries(ORDER_PAGE_QUERIES):
         assert as_agent.get(order_page(small)).status_code == 200

@@ -296,10 +296,11 @@ def test_bulk_expire_is_confirmed_then_expires_only_approved_returns(as_agent, o
 
 # --- query counts ----------------------------------------------------------------------------
 
-# Session, user, permissions (2), the count (capped), the shop settings, the page's rows with
-# their columns (their ids a subquery), the exact quote's included (the countries of the filter
-# are cached, its reasons and brands memoised: returns.selectors.backoffice.filter_reasons).
-OVERVIEW_QUERIES = 7
+# Session, user, permissions (2), the count (capped), the page's rows with their columns (their
+# ids a subquery), the exact quote's included (the countries of the filter are cached, its
+# reasons and brands and the shop settings memoised: returns.selectors.backoffice.filter_reasons,
+# shop.memo.page_settings).
+OVERVIEW_QUERIES = 6
 
 
 def test_an_empty_page_makes_the_same_queries_as_a_full_one(

@@ -378,9 +378,10 @@ def test_complete_is_offered_once_nothing_is_left_to_refund(order, as_manager, m
 
 # The page's queries, whatever its number of lines, events and refunds: session, user,
 # permissions (2), the return, its lines and their photos (3), the money state (one query:
-# refunds.money.money_columns), the refunds, the shop settings, the label, the timeline, the
-# emails, the actions of the form. A label's tracking events add one.
-RETURN_PAGE_QUERIES = 14
+# refunds.money.money_columns), the refunds, the label, the timeline, the emails, the actions of
+# the form (the shop settings memoised: shop.memo.page_settings). A label's tracking events add
+# one.
+RETURN_PAGE_QUERIES = 13
 
 
 def test_the_return_page_makes_the_same_queries_for_one_line_or_many(
