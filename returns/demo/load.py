@@ -15,9 +15,10 @@ table's template. Each batch of BATCH returns has its own block of ids and numbe
 random stream (`Generator.start`). On PostgreSQL two forked processes make the batches in
 turn and hand each batch of a table over as one COPY text (`template % row`, joined) while
 this one streams the batches in order to the server: Python making rows and the server
-parsing them run on both cores at once. The tables' keys and indexes are made after the COPY
-in the same transaction. On SQLite: batched INSERTs. The sequences are moved past the ids and
-the planner's statistics refreshed (ANALYZE).
+parsing them run on both cores at once. The tables' keys and indexes are dropped for the COPY
+and made again after the commit, on two connections (returns.demo.keys). On SQLite: batched
+INSERTs. The sequences are moved past the ids and the planner's statistics refreshed
+(ANALYZE).
 Not generated: stock movements (the restocked units), tracking events, exchanges, webhooks.
 """
 
@@ -31,7 +32,6 @@ import secrets
 import traceback
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -51,6 +51,7 @@ from refunds.models import (
 )
 from refunds.quotes import BASIS_RECEIVED, ITEM, Quote, QuoteLine
 from returns.carriers.offline import TRACKING_PREFIX, check_letter
+from returns.demo import keys
 from returns.events import money_param
 from returns.models import (
     LabelAttempt,
@@ -124,7 +125,6 @@ AT_MOST = {
     "notifications": 5,
 }
 SERIALS_AT_MOST = 2  # numbers (customers, orders, RMAs) taken per return
-KEYS_MEMORY = "1GB"  # to sort and join in memory when the keys are made again
 # A one-page PDF: every label carries the same few bytes (the bench never reads them).
 LABEL_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
@@ -773,65 +773,18 @@ def _reset_sequences(tables: Iterable[Table]) -> None:
             cursor.execute(statement)
 
 
-_KEYS_SQL = """
-    SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), NULL
-    FROM pg_constraint WHERE conrelid = ANY(%(tables)s::regclass[]) AND contype IN ('f', 'u')
-    UNION ALL
-    SELECT indrelid::regclass::text, indexrelid::regclass::text, NULL,
-           pg_get_indexdef(indexrelid)
-    FROM pg_index WHERE indrelid = ANY(%(tables)s::regclass[]) AND NOT indisprimary
-      AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conindid = indexrelid
-                      AND contype IN ('p', 'u', 'x'))
-"""
-
-
-@contextmanager
-def _keys_made_after(tables: Iterable[Table]) -> Iterator[None]:
-    """On PostgreSQL, the loaded tables' foreign keys, unique constraints and indexes (all but
-    the primary keys) are dropped for the COPY and made again after it, in the same
-    transaction, as pg_restore does: checking each row's keys one by one (the deferred
-    foreign-key triggers at commit, every index updated per row) was most of the load's time.
-    Made again, each is checked over every row at once: a broken key fails the whole load.
-    They are made with the memory to sort and join in RAM, without JIT (this transaction's
-    settings only)."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    names = [table.model._meta.db_table for table in tables]
-    with connection.cursor() as cursor:
-        # The catalogue's rows, just made, have their key checks pending: ALTER TABLE waits
-        # for none.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute(_KEYS_SQL, {"tables": names})
-        keys = cursor.fetchall()
-        for table, name, constraint, _index in keys:
-            if constraint is not None:
-                cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-            else:
-                cursor.execute(f"DROP INDEX {name}")
-    yield
-    foreign_last = sorted(keys, key=lambda key: (key[2] or "").startswith("FOREIGN KEY"))
-    with connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL maintenance_work_mem = '{KEYS_MEMORY}'")
-        cursor.execute(f"SET LOCAL work_mem = '{KEYS_MEMORY}'")
-        # Each foreign key's check is one query over two whole tables: compiling it (JIT) costs
-        # more than it saves, forty times over.
-        cursor.execute("SET LOCAL jit = off")
-        for table, name, constraint, index in foreign_last:
-            if constraint is not None:
-                cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {constraint}')
-            else:
-                cursor.execute(index)
-
-
 def has_data() -> bool:
     return Order.objects.exists() or Return.objects.exists() or Customer.objects.exists()
 
 
 def generate(count: int, *, seed: int = 20261202, progress: Callable[[int], None] = print) -> None:
     """Add `count` returns (and their orders, customers, events, emails, labels, refunds),
-    `progress(done)` told after each batch; then ANALYZE."""
+    `progress(done)` told after each batch; then ANALYZE. On PostgreSQL the keys are made
+    after the rows are committed, then ANALYZE, on two connections (returns.demo.keys),
+    unless the caller's transaction holds the rows: then in it. A failure while making them
+    deletes the load's rows (and makes the keys again) before it is raised."""
     postgres = connection.vendor == "postgresql"
+    apart = postgres and not connection.in_atomic_block
     with transaction.atomic():
         catalogue = ensure_catalogue()
         tables = _tables(_next_id)
@@ -849,21 +802,39 @@ def generate(count: int, *, seed: int = 20261202, progress: Callable[[int], None
             stamp=stamp,
             dump=dump,
         )
-        with _keys_made_after(tables.values()):
-            if postgres:
-                _copy_from_processes(generator, list(tables.values()), count, progress)
-            else:
-                for number, batch in enumerate(_batches(count)):
-                    generator.start(number)
-                    for _ in range(batch):
-                        generator.one()
-                    generator.check()
-                    for table in tables.values():
-                        _insert(table)
-                    progress(batch)
+        if postgres:
+            dropped = keys.drop(table.model._meta.db_table for table in tables.values())
+            _copy_from_processes(generator, list(tables.values()), count, progress)
+            if not apart:
+                keys.make_here(dropped)
+        else:
+            _insert_batches(generator, list(tables.values()), count, progress)
         _reset_sequences(tables.values())
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    if not apart:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        return
+    try:
+        keys.make_apart(dropped, analyze=connection.introspection.table_names())
+    except BaseException:
+        first_ids = {
+            table.model._meta.db_table: generator.first_ids[name] for name, table in tables.items()
+        }
+        keys.remove_rows(first_ids, dropped)
+        raise
+
+
+def _insert_batches(
+    generator: Generator, tables: list[Table], count: int, progress: Callable[[int], None]
+) -> None:
+    for number, batch in enumerate(_batches(count)):
+        generator.start(number)
+        for _ in range(batch):
+            generator.one()
+        generator.check()
+        for table in tables:
+            _insert(table)
+        progress(batch)
 
 
 def _batches(count: int) -> Iterator[int]:
