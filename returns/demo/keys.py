@@ -13,13 +13,17 @@ indexes only (SHARE UPDATE EXCLUSIVE) and the table it references against nothin
 runs (ROW SHARE), where ADD FOREIGN KEY would lock both tables against each other's indexes
 and every other foreign key to them. Inside a transaction that holds the rows (`make_here`:
 the tests' own transaction; a failed load's recovery) other connections could neither see
-the rows nor take the locks: there one connection makes them in turn, as before.
+the rows nor take the locks: there one connection makes them in turn, as before. A failure
+in `make_apart` (Ctrl-C included) deletes the load's rows and makes every key again
+(`remove_rows`); a process killed there leaves its rows with some keys missing: drop that
+benchmark database and load it again.
 
 On PostgreSQL only: the keys are the database's catalogue."""
 
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 from django.db import connection, transaction
@@ -139,10 +143,15 @@ def make_apart(keys: Sequence[Key], analyze: Sequence[str]) -> None:
             each.close()
 
 
-def _connect() -> psycopg.Connection:
+def connection_params() -> dict[str, Any]:
+    """psycopg's connect() arguments for a connection of our own to the database."""
     params = connection.get_connection_params()
     params.pop("cursor_factory", None)
-    made = psycopg.connect(**params, autocommit=True)
+    return params
+
+
+def _connect() -> psycopg.Connection:
+    made = psycopg.connect(**connection_params(), autocommit=True)
     for name, value in SETTINGS.items():
         made.execute(f"SET {name} = '{value}'")
     return made
@@ -240,7 +249,8 @@ class _Schedule:
 
 
 def remove_rows(first_ids: dict[str, int], keys: Sequence[Key]) -> None:
-    """After a failure in `make_apart`: the load's rows deleted (ids from `first_ids`, the
+    """After a failure once the keys were dropped and committed (making the rows on their own
+    connections, or the keys in `make_apart`): the load's rows deleted (ids from `first_ids`, the
     earlier loads' kept) and every key made again, in one transaction. The keys are dropped
     first: a foreign key's check per row deleted, without the indexes not made yet, would scan
     a whole table each."""
@@ -248,6 +258,9 @@ def remove_rows(first_ids: dict[str, int], keys: Sequence[Key]) -> None:
         # The other tables' keys to these rows are checked at each DELETE: ALTER TABLE waits
         # for no check pending.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        # A maker's connection killed in its COPY is rolled back by its backend once that sees
+        # it: wait for it.
+        cursor.execute(f"LOCK TABLE {', '.join(first_ids)} IN ACCESS EXCLUSIVE MODE")
         for key in keys:
             cursor.execute(key.drop())
         for table, first in first_ids.items():

@@ -12,17 +12,19 @@ No service runs (a million returns through them would take hours): rows are made
 their ids given, each value already in the text the database reads (a time turned into text
 once, a JSON value dumped once), the values every row of a table shares written once in the
 table's template. Each batch of BATCH returns has its own block of ids and numbers and its own
-random stream (`Generator.start`). On PostgreSQL two forked processes make the batches in
-turn and hand each batch of a table over as one COPY text (`template % row`, joined) while
-this one streams the batches in order to the server: Python making rows and the server
-parsing them run on both cores at once. The tables' keys and indexes are dropped for the COPY
-and made again after the commit, on two connections (returns.demo.keys). On SQLite: batched
+random stream (`Generator.start`). On PostgreSQL the tables' keys and indexes are dropped
+(committed), two forked processes make the batches in turn and COPY each batch of a table as
+one text (`template % row`, joined) on a connection of their own: Python making rows and two
+backends parsing them share both cores. The keys are made again after, on two connections
+(returns.demo.keys). Inside a transaction (the tests') the processes hand the COPY texts over
+to this one, which streams them in it, and the keys are made in it. On SQLite: batched
 INSERTs. The sequences are moved past the ids and the planner's statistics refreshed
 (ANALYZE).
 Not generated: stock movements (the restocked units), tracking events, exchanges, webhooks.
 """
 
 import bisect
+import contextlib
 import gc
 import itertools
 import json
@@ -37,6 +39,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import psycopg
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -660,16 +663,23 @@ def _copy_plan(table: Table) -> tuple[str, str]:
 
 
 def _copy_from_processes(
-    generator: Generator, tables: list[Table], count: int, progress: Callable[[int], None]
+    generator: Generator,
+    tables: list[Table],
+    count: int,
+    progress: Callable[[int], None],
+    *,
+    direct: bool,
 ) -> None:
-    """PostgreSQL: MAKERS forked processes make the rows (`_make`), batch by batch in turn,
-    and hand each batch of a table over a pipe as COPY text; this one, in the transaction,
-    only streams them to the server in the batches' order. Python making batches and the
-    server parsing the one before run on both cores at once, and each process holds one batch
-    at most (memory stays flat)."""
+    """PostgreSQL: MAKERS forked processes make the rows (`_make`), batch by batch in turn.
+    `direct`: each COPYs its batches on a connection of its own, in a transaction committed
+    after its last batch (the tables' locks committed away, no key left to check: each batch
+    has its own ids), so two backends parse at once. Else each hands each batch of a table
+    over a pipe as COPY text and this one, in its transaction, streams them to the server in
+    the batches' order. Either way the Python making batches and the server parsing run on
+    both cores at once, and each process holds one batch at most (memory stays flat)."""
     plans = [_copy_plan(table) for table in tables]
-    templates = [template for _, template in plans]
     sizes = list(_batches(count))
+    params = keys.connection_params() if direct else None
     context = multiprocessing.get_context("fork")
     receivers, makers = [], []
     for first in range(min(MAKERS, len(sizes))):
@@ -677,7 +687,7 @@ def _copy_from_processes(
         batches = list(enumerate(sizes))[first::MAKERS]
         maker = context.Process(
             target=_make,
-            args=(generator, tables, templates, batches, sender),
+            args=(generator, tables, plans, batches, sender, params),
             name=f"generate_load_data rows {first}",
             daemon=True,
         )
@@ -688,18 +698,10 @@ def _copy_from_processes(
     try:
         with connection.connection.cursor() as cursor:
             for number, size in enumerate(sizes):
-                receiver = receivers[number % len(receivers)]
-                while (message := receiver.recv_bytes()) != b"batch":
-                    kind, _, value = message.partition(b" ")
-                    if kind != b"copy":
-                        raise RuntimeError(
-                            f"generate_load_data: making the rows failed:\n{value.decode()}"
-                        )
-                    data = receiver.recv_bytes()
-                    with cursor.copy(plans[int(value)][0]) as copy:
-                        copy.write(memoryview(data))
-                    del data
+                _receive(receivers[number % len(receivers)], cursor, plans)
                 progress(size)
+            for receiver in receivers:
+                _receive(receiver, cursor, plans)  # its end: committed when direct
     finally:
         for receiver in receivers:
             receiver.close()
@@ -710,34 +712,69 @@ def _copy_from_processes(
                 maker.join()
 
 
+def _receive(receiver: Any, cursor: Any, plans: list[tuple[str, str]]) -> None:
+    """A maker's messages up to its next batch's (or its end's), streamed to the server."""
+    while (message := receiver.recv_bytes()) != b"batch":
+        kind, _, value = message.partition(b" ")
+        if kind != b"copy":
+            raise RuntimeError(f"generate_load_data: making the rows failed:\n{value.decode()}")
+        data = receiver.recv_bytes()
+        with cursor.copy(plans[int(value)][0]) as copy:
+            copy.write(memoryview(data))
+        del data
+
+
 def _make(
     generator: Generator,
     tables: list[Table],
-    templates: list[str],
+    plans: list[tuple[str, str]],
     batches: list[tuple[int, int]],
     sender: Any,
+    params: dict[str, Any] | None,
 ) -> None:
-    """A forked process: its batches' rows, table by table, as COPY text down the pipe. It
-    never touches the database (the connection it inherited is the parent's) and leaves with
-    os._exit (multiprocessing's), closing nothing of it. Its garbage collector is off: the rows
-    make no reference cycles and it lives for this load only."""
+    """A forked process: its batches' rows, table by table, as COPY text, on a connection of
+    its own (`params`) or down the pipe. It never touches the connection it inherited (the
+    parent's) and leaves with os._exit (multiprocessing's), closing nothing of it. Its garbage
+    collector is off: the rows make no reference cycles and it lives for this load only."""
     gc.disable()
     try:
-        for number, size in batches:
-            generator.start(number)
-            for _ in range(size):
-                generator.one()
-            generator.check()
-            for index, (table, template) in enumerate(zip(tables, templates, strict=True)):
-                rows, table.rows = table.rows, []
-                sender.send_bytes(b"copy %d" % index)
-                sender.send_bytes("".join([template % row for row in rows]).encode())
-                del rows
-            sender.send_bytes(b"batch")
+        with contextlib.ExitStack() as stack:
+            write = _pipe_writer(sender)
+            if params is not None:
+                write = _copy_writer(stack.enter_context(psycopg.connect(**params)), plans)
+            for number, size in batches:
+                generator.start(number)
+                for _ in range(size):
+                    generator.one()
+                generator.check()
+                for index, (table, (_, template)) in enumerate(zip(tables, plans, strict=True)):
+                    rows, table.rows = table.rows, []
+                    write(index, "".join([template % row for row in rows]).encode())
+                    del rows
+                sender.send_bytes(b"batch")
+        sender.send_bytes(b"batch")  # the end, committed (psycopg's connection block)
     except BrokenPipeError:  # the parent stopped (its COPY failed): it says why
         pass
     except BaseException:
         sender.send_bytes(b"error " + traceback.format_exc().encode())
+
+
+def _pipe_writer(sender: Any) -> Callable[[int, bytes], None]:
+    def write(index: int, data: bytes) -> None:
+        sender.send_bytes(b"copy %d" % index)
+        sender.send_bytes(data)
+
+    return write
+
+
+def _copy_writer(
+    on: psycopg.Connection, plans: list[tuple[str, str]]
+) -> Callable[[int, bytes], None]:
+    def write(index: int, data: bytes) -> None:
+        with on.cursor() as cursor, cursor.copy(plans[index][0]) as copy:
+            copy.write(data)
+
+    return write
 
 
 def _insert(table: Table) -> None:
@@ -804,17 +841,20 @@ def generate(count: int, *, seed: int = 20261202, progress: Callable[[int], None
         )
         if postgres:
             dropped = keys.drop(table.model._meta.db_table for table in tables.values())
-            _copy_from_processes(generator, list(tables.values()), count, progress)
             if not apart:
+                _copy_from_processes(generator, [*tables.values()], count, progress, direct=False)
                 keys.make_here(dropped)
         else:
             _insert_batches(generator, list(tables.values()), count, progress)
-        _reset_sequences(tables.values())
+        if not apart:
+            _reset_sequences(tables.values())
     if not apart:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         return
     try:
+        _copy_from_processes(generator, [*tables.values()], count, progress, direct=True)
+        _reset_sequences(tables.values())
         keys.make_apart(dropped, analyze=connection.introspection.table_names())
     except BaseException:
         first_ids = {

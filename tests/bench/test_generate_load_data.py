@@ -321,3 +321,32 @@ def test_two_statements_run_at_once_only_when_their_table_locks_agree():
     assert not validate_a.conflicts(validate_b)
     assert not validate_a.conflicts(index_b)
     assert unique.conflicts(validate_b)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_committed_a_failure_while_making_the_rows_deletes_those_copied(
+    monkeypatch, reasons
+):
+    # given: an earlier load, kept; then a forked process of the next fails in its second
+    # batch, its first one's rows (and the other process's) copied on their own connections
+    _load(50)
+    before, definitions = _counts(), _definitions()
+    monkeypatch.setattr(load, "BATCH", 100)
+    made = iter(range(10**6))
+    one = load.Generator.one
+
+    def failing(self):
+        if next(made) == 150:
+            raise ValueError("made-up failure")
+        one(self)
+
+    monkeypatch.setattr(load.Generator, "one", failing)
+
+    # when
+    with pytest.raises(RuntimeError, match="made-up failure"):
+        _load(500, append=True)
+
+    # then: the earlier load's rows alone, every key back as it was
+    assert _counts() == before
+    assert _definitions() == definitions
