@@ -29,8 +29,10 @@ import gc
 import itertools
 import json
 import multiprocessing
+import queue
 import random
 import secrets
+import threading
 import traceback
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -739,9 +741,10 @@ def _make(
     gc.disable()
     try:
         with contextlib.ExitStack() as stack:
-            write = _pipe_writer(sender)
+            write: Callable[[int, bytes], None] = _pipe_writer(sender)
             if params is not None:
-                write = _copy_writer(stack.enter_context(psycopg.connect(**params)), plans)
+                write = writer = _CopyWriter(stack.enter_context(psycopg.connect(**params)), plans)
+                stack.callback(writer.close)  # its COPYs done before the commit
             for number, size in batches:
                 generator.start(number)
                 for _ in range(size):
@@ -767,14 +770,37 @@ def _pipe_writer(sender: Any) -> Callable[[int, bytes], None]:
     return write
 
 
-def _copy_writer(
-    on: psycopg.Connection, plans: list[tuple[str, str]]
-) -> Callable[[int, bytes], None]:
-    def write(index: int, data: bytes) -> None:
-        with on.cursor() as cursor, cursor.copy(plans[index][0]) as copy:
-            copy.write(data)
+class _CopyWriter:
+    """A maker's COPYs on a thread of their own: it makes the next batch while its backend
+    parses this one (the thread waits on the socket without the GIL). A batch's tables wait
+    at most; a failure is raised by the next write or by `close`."""
 
-    return write
+    def __init__(self, on: psycopg.Connection, plans: list[tuple[str, str]]):
+        self.on, self.plans = on, plans
+        self.queue: queue.Queue[tuple[int, bytes] | None] = queue.Queue(maxsize=len(plans))
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._copy, daemon=True)
+        self.thread.start()
+
+    def __call__(self, index: int, data: bytes) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put((index, data))
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def _copy(self) -> None:
+        while (item := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    with self.on.cursor() as cursor, cursor.copy(self.plans[item[0]][0]) as copy:
+                        copy.write(item[1])
+                except BaseException as error:
+                    self.error = error
 
 
 def _insert(table: Table) -> None:
