@@ -12,31 +12,36 @@ No service runs (a million returns through them would take hours): rows are made
 their ids given, each value already in the text the database reads (a time turned into text
 once, a JSON value dumped once), the values every row of a table shares written once in the
 table's template. Each batch of BATCH returns has its own block of ids and numbers and its own
-random stream (`Generator.start`). On PostgreSQL two forked processes make the batches in
-turn and hand each batch of a table over as one COPY text (`template % row`, joined) while
-this one streams the batches in order to the server: Python making rows and the server
-parsing them run on both cores at once. The tables' keys and indexes are made after the COPY
-in the same transaction. On SQLite: batched INSERTs. The sequences are moved past the ids and
-the planner's statistics refreshed (ANALYZE).
+random stream (`Generator.start`). On PostgreSQL the tables' keys and indexes are dropped
+(committed), two forked processes make the batches in turn and COPY each batch of a table as
+one text (`template % row`, joined) on a connection of their own: Python making rows and two
+backends parsing them share both cores. The keys are made again after, on two connections
+(returns.demo.keys). Inside a transaction (the tests') the processes hand the COPY texts over
+to this one, which streams them in it, and the keys are made in it. On SQLite: batched
+INSERTs. The sequences are moved past the ids and the planner's statistics refreshed
+(ANALYZE).
 Not generated: stock movements (the restocked units), tracking events, exchanges, webhooks.
 """
 
 import bisect
+import contextlib
 import gc
 import itertools
 import json
 import multiprocessing
+import queue
 import random
 import secrets
+import threading
 import traceback
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import psycopg
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -51,6 +56,7 @@ from refunds.models import (
 )
 from refunds.quotes import BASIS_RECEIVED, ITEM, Quote, QuoteLine
 from returns.carriers.offline import TRACKING_PREFIX, check_letter
+from returns.demo import keys
 from returns.events import money_param
 from returns.models import (
     LabelAttempt,
@@ -124,7 +130,6 @@ AT_MOST = {
     "notifications": 5,
 }
 SERIALS_AT_MOST = 2  # numbers (customers, orders, RMAs) taken per return
-KEYS_MEMORY = "1GB"  # to sort and join in memory when the keys are made again
 # A one-page PDF: every label carries the same few bytes (the bench never reads them).
 LABEL_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
@@ -660,16 +665,23 @@ def _copy_plan(table: Table) -> tuple[str, str]:
 
 
 def _copy_from_processes(
-    generator: Generator, tables: list[Table], count: int, progress: Callable[[int], None]
+    generator: Generator,
+    tables: list[Table],
+    count: int,
+    progress: Callable[[int], None],
+    *,
+    direct: bool,
 ) -> None:
-    """PostgreSQL: MAKERS forked processes make the rows (`_make`), batch by batch in turn,
-    and hand each batch of a table over a pipe as COPY text; this one, in the transaction,
-    only streams them to the server in the batches' order. Python making batches and the
-    server parsing the one before run on both cores at once, and each process holds one batch
-    at most (memory stays flat)."""
+    """PostgreSQL: MAKERS forked processes make the rows (`_make`), batch by batch in turn.
+    `direct`: each COPYs its batches on a connection of its own, in a transaction committed
+    after its last batch (the tables' locks committed away, no key left to check: each batch
+    has its own ids), so two backends parse at once. Else each hands each batch of a table
+    over a pipe as COPY text and this one, in its transaction, streams them to the server in
+    the batches' order. Either way the Python making batches and the server parsing run on
+    both cores at once, and each process holds one batch at most (memory stays flat)."""
     plans = [_copy_plan(table) for table in tables]
-    templates = [template for _, template in plans]
     sizes = list(_batches(count))
+    params = keys.connection_params() if direct else None
     context = multiprocessing.get_context("fork")
     receivers, makers = [], []
     for first in range(min(MAKERS, len(sizes))):
@@ -677,7 +689,7 @@ def _copy_from_processes(
         batches = list(enumerate(sizes))[first::MAKERS]
         maker = context.Process(
             target=_make,
-            args=(generator, tables, templates, batches, sender),
+            args=(generator, tables, plans, batches, sender, params),
             name=f"generate_load_data rows {first}",
             daemon=True,
         )
@@ -688,18 +700,10 @@ def _copy_from_processes(
     try:
         with connection.connection.cursor() as cursor:
             for number, size in enumerate(sizes):
-                receiver = receivers[number % len(receivers)]
-                while (message := receiver.recv_bytes()) != b"batch":
-                    kind, _, value = message.partition(b" ")
-                    if kind != b"copy":
-                        raise RuntimeError(
-                            f"generate_load_data: making the rows failed:\n{value.decode()}"
-                        )
-                    data = receiver.recv_bytes()
-                    with cursor.copy(plans[int(value)][0]) as copy:
-                        copy.write(memoryview(data))
-                    del data
+                _receive(receivers[number % len(receivers)], cursor, plans)
                 progress(size)
+            for receiver in receivers:
+                _receive(receiver, cursor, plans)  # its end: committed when direct
     finally:
         for receiver in receivers:
             receiver.close()
@@ -710,34 +714,93 @@ def _copy_from_processes(
                 maker.join()
 
 
+def _receive(receiver: Any, cursor: Any, plans: list[tuple[str, str]]) -> None:
+    """A maker's messages up to its next batch's (or its end's), streamed to the server."""
+    while (message := receiver.recv_bytes()) != b"batch":
+        kind, _, value = message.partition(b" ")
+        if kind != b"copy":
+            raise RuntimeError(f"generate_load_data: making the rows failed:\n{value.decode()}")
+        data = receiver.recv_bytes()
+        with cursor.copy(plans[int(value)][0]) as copy:
+            copy.write(memoryview(data))
+        del data
+
+
 def _make(
     generator: Generator,
     tables: list[Table],
-    templates: list[str],
+    plans: list[tuple[str, str]],
     batches: list[tuple[int, int]],
     sender: Any,
+    params: dict[str, Any] | None,
 ) -> None:
-    """A forked process: its batches' rows, table by table, as COPY text down the pipe. It
-    never touches the database (the connection it inherited is the parent's) and leaves with
-    os._exit (multiprocessing's), closing nothing of it. Its garbage collector is off: the rows
-    make no reference cycles and it lives for this load only."""
+    """A forked process: its batches' rows, table by table, as COPY text, on a connection of
+    its own (`params`) or down the pipe. It never touches the connection it inherited (the
+    parent's) and leaves with os._exit (multiprocessing's), closing nothing of it. Its garbage
+    collector is off: the rows make no reference cycles and it lives for this load only."""
     gc.disable()
     try:
-        for number, size in batches:
-            generator.start(number)
-            for _ in range(size):
-                generator.one()
-            generator.check()
-            for index, (table, template) in enumerate(zip(tables, templates, strict=True)):
-                rows, table.rows = table.rows, []
-                sender.send_bytes(b"copy %d" % index)
-                sender.send_bytes("".join([template % row for row in rows]).encode())
-                del rows
-            sender.send_bytes(b"batch")
+        with contextlib.ExitStack() as stack:
+            write: Callable[[int, bytes], None] = _pipe_writer(sender)
+            if params is not None:
+                write = writer = _CopyWriter(stack.enter_context(psycopg.connect(**params)), plans)
+                stack.callback(writer.close)  # its COPYs done before the commit
+            for number, size in batches:
+                generator.start(number)
+                for _ in range(size):
+                    generator.one()
+                generator.check()
+                for index, (table, (_, template)) in enumerate(zip(tables, plans, strict=True)):
+                    rows, table.rows = table.rows, []
+                    write(index, "".join([template % row for row in rows]).encode())
+                    del rows
+                sender.send_bytes(b"batch")
+        sender.send_bytes(b"batch")  # the end, committed (psycopg's connection block)
     except BrokenPipeError:  # the parent stopped (its COPY failed): it says why
         pass
     except BaseException:
         sender.send_bytes(b"error " + traceback.format_exc().encode())
+
+
+def _pipe_writer(sender: Any) -> Callable[[int, bytes], None]:
+    def write(index: int, data: bytes) -> None:
+        sender.send_bytes(b"copy %d" % index)
+        sender.send_bytes(data)
+
+    return write
+
+
+class _CopyWriter:
+    """A maker's COPYs on a thread of their own: it makes the next batch while its backend
+    parses this one (the thread waits on the socket without the GIL). A batch's tables wait
+    at most; a failure is raised by the next write or by `close`."""
+
+    def __init__(self, on: psycopg.Connection, plans: list[tuple[str, str]]):
+        self.on, self.plans = on, plans
+        self.queue: queue.Queue[tuple[int, bytes] | None] = queue.Queue(maxsize=len(plans))
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._copy, daemon=True)
+        self.thread.start()
+
+    def __call__(self, index: int, data: bytes) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put((index, data))
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def _copy(self) -> None:
+        while (item := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    with self.on.cursor() as cursor, cursor.copy(self.plans[item[0]][0]) as copy:
+                        copy.write(item[1])
+                except BaseException as error:
+                    self.error = error
 
 
 def _insert(table: Table) -> None:
@@ -773,65 +836,18 @@ def _reset_sequences(tables: Iterable[Table]) -> None:
             cursor.execute(statement)
 
 
-_KEYS_SQL = """
-    SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), NULL
-    FROM pg_constraint WHERE conrelid = ANY(%(tables)s::regclass[]) AND contype IN ('f', 'u')
-    UNION ALL
-    SELECT indrelid::regclass::text, indexrelid::regclass::text, NULL,
-           pg_get_indexdef(indexrelid)
-    FROM pg_index WHERE indrelid = ANY(%(tables)s::regclass[]) AND NOT indisprimary
-      AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conindid = indexrelid
-                      AND contype IN ('p', 'u', 'x'))
-"""
-
-
-@contextmanager
-def _keys_made_after(tables: Iterable[Table]) -> Iterator[None]:
-    """On PostgreSQL, the loaded tables' foreign keys, unique constraints and indexes (all but
-    the primary keys) are dropped for the COPY and made again after it, in the same
-    transaction, as pg_restore does: checking each row's keys one by one (the deferred
-    foreign-key triggers at commit, every index updated per row) was most of the load's time.
-    Made again, each is checked over every row at once: a broken key fails the whole load.
-    They are made with the memory to sort and join in RAM, without JIT (this transaction's
-    settings only)."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    names = [table.model._meta.db_table for table in tables]
-    with connection.cursor() as cursor:
-        # The catalogue's rows, just made, have their key checks pending: ALTER TABLE waits
-        # for none.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute(_KEYS_SQL, {"tables": names})
-        keys = cursor.fetchall()
-        for table, name, constraint, _index in keys:
-            if constraint is not None:
-                cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-            else:
-                cursor.execute(f"DROP INDEX {name}")
-    yield
-    foreign_last = sorted(keys, key=lambda key: (key[2] or "").startswith("FOREIGN KEY"))
-    with connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL maintenance_work_mem = '{KEYS_MEMORY}'")
-        cursor.execute(f"SET LOCAL work_mem = '{KEYS_MEMORY}'")
-        # Each foreign key's check is one query over two whole tables: compiling it (JIT) costs
-        # more than it saves, forty times over.
-        cursor.execute("SET LOCAL jit = off")
-        for table, name, constraint, index in foreign_last:
-            if constraint is not None:
-                cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {constraint}')
-            else:
-                cursor.execute(index)
-
-
 def has_data() -> bool:
     return Order.objects.exists() or Return.objects.exists() or Customer.objects.exists()
 
 
 def generate(count: int, *, seed: int = 20261202, progress: Callable[[int], None] = print) -> None:
     """Add `count` returns (and their orders, customers, events, emails, labels, refunds),
-    `progress(done)` told after each batch; then ANALYZE."""
+    `progress(done)` told after each batch; then ANALYZE. On PostgreSQL the keys are made
+    after the rows are committed, then ANALYZE, on two connections (returns.demo.keys),
+    unless the caller's transaction holds the rows: then in it. A failure while making them
+    deletes the load's rows (and makes the keys again) before it is raised."""
     postgres = connection.vendor == "postgresql"
+    apart = postgres and not connection.in_atomic_block
     with transaction.atomic():
         catalogue = ensure_catalogue()
         tables = _tables(_next_id)
@@ -849,21 +865,42 @@ def generate(count: int, *, seed: int = 20261202, progress: Callable[[int], None
             stamp=stamp,
             dump=dump,
         )
-        with _keys_made_after(tables.values()):
-            if postgres:
-                _copy_from_processes(generator, list(tables.values()), count, progress)
-            else:
-                for number, batch in enumerate(_batches(count)):
-                    generator.start(number)
-                    for _ in range(batch):
-                        generator.one()
-                    generator.check()
-                    for table in tables.values():
-                        _insert(table)
-                    progress(batch)
+        if postgres:
+            dropped = keys.drop(table.model._meta.db_table for table in tables.values())
+            if not apart:
+                _copy_from_processes(generator, [*tables.values()], count, progress, direct=False)
+                keys.make_here(dropped)
+        else:
+            _insert_batches(generator, list(tables.values()), count, progress)
+        if not apart:
+            _reset_sequences(tables.values())
+    if not apart:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        return
+    try:
+        _copy_from_processes(generator, [*tables.values()], count, progress, direct=True)
         _reset_sequences(tables.values())
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        keys.make_apart(dropped, analyze=connection.introspection.table_names())
+    except BaseException:
+        first_ids = {
+            table.model._meta.db_table: generator.first_ids[name] for name, table in tables.items()
+        }
+        keys.remove_rows(first_ids, dropped)
+        raise
+
+
+def _insert_batches(
+    generator: Generator, tables: list[Table], count: int, progress: Callable[[int], None]
+) -> None:
+    for number, batch in enumerate(_batches(count)):
+        generator.start(number)
+        for _ in range(batch):
+            generator.one()
+        generator.check()
+        for table in tables:
+            _insert(table)
+        progress(batch)
 
 
 def _batches(count: int) -> Iterator[int]:

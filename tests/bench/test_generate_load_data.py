@@ -9,12 +9,13 @@ from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Count, Sum
+from psycopg.errors import DivisionByZero
 
 from notifications.models import Notification
 from refunds.models import Refund, RefundStatus
 from refunds.money import money_for_return, money_for_returns, with_money_columns
 from refunds.quotes import quote_for_return
-from returns.demo import load
+from returns.demo import keys, load
 from returns.models import Return, ReturnEvent, ReturnLabel, ReturnStatus
 from shop.models import Customer, Order
 from tests.factories import make_order
@@ -230,3 +231,122 @@ def test_on_postgresql_a_failure_while_making_the_rows_leaves_nothing(monkeypatc
             "AND contype = 'f'"
         )
         assert cursor.fetchone()[0] > 0
+
+
+# --- PostgreSQL, committed: the keys made after the commit on two connections ---------------
+# (Transactional: after another transactional test's flush, the data migrations' reasons are
+# seeded by the `reasons` fixture.)
+
+_DEFINITIONS_SQL = """
+    SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated
+    FROM pg_constraint WHERE conrelid = ANY(%(tables)s::regclass[])
+    UNION ALL
+    SELECT indrelid::regclass::text, indexrelid::regclass::text, pg_get_indexdef(indexrelid),
+           indisvalid AND indisready
+    FROM pg_index WHERE indrelid = ANY(%(tables)s::regclass[])
+    ORDER BY 1, 2, 3
+"""
+
+
+def _definitions() -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(_DEFINITIONS_SQL, {"tables": _loaded_tables()})
+        return cursor.fetchall()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_committed_the_keys_are_made_again_as_they_were(monkeypatch, reasons):
+    # given: no transaction around the load, so its keys are made after its commit
+    monkeypatch.setattr(load, "BATCH", 700)
+    migrated = _definitions()
+    _load(50)
+    # (a partial index's predicate reads back from PostgreSQL in another spelling of the same
+    # expression once made again: the first load's definitions are the reference)
+    before = _definitions()
+
+    # when
+    _load(1500, append=True)
+
+    # then: every key, constraint and index as the schema made it, each checked and valid
+    assert Return.objects.count() == 1550
+    assert _definitions() == before
+    assert [name for _, name, *_ in before] == [name for _, name, *_ in migrated]
+    assert all(valid for *_, valid in before)
+    assert sum(1 for _, _, definition, _ in before if definition.startswith("FOREIGN")) > 30
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_failure_while_making_the_keys_deletes_the_loaded_rows(
+    monkeypatch, reasons
+):
+    # given: an earlier load, kept; then a key of the next one that fails once half are made
+    _load(50)
+    before, definitions = _counts(), _definitions()
+    steps = keys._steps
+
+    def failing(*args):
+        made = steps(*args)
+        return [*made[: len(made) // 2], keys.Step("SELECT 1 / 0", (), 0), *made[len(made) // 2 :]]
+
+    monkeypatch.setattr(keys, "_steps", failing)
+
+    # when
+    with pytest.raises(DivisionByZero):
+        _load(300, append=True)
+
+    # then: the earlier load's rows alone, every key back as it was
+    assert _counts() == before
+    assert _definitions() == definitions
+
+
+def test_two_statements_run_at_once_only_when_their_table_locks_agree():
+    index = keys.Step("CREATE INDEX", (("a", keys.SHARE),), 1)
+    unique = keys.Step("ADD UNIQUE", (("a", keys.ACCESS_EXCLUSIVE),), 1)
+    validate_a = keys.Step(
+        "VALIDATE", (("a", keys.SHARE_UPDATE_EXCLUSIVE), ("b", keys.ROW_SHARE)), 1
+    )
+    validate_b = keys.Step(
+        "VALIDATE", (("b", keys.SHARE_UPDATE_EXCLUSIVE), ("a", keys.ROW_SHARE)), 1
+    )
+    index_b = keys.Step("CREATE INDEX", (("b", keys.SHARE),), 1)
+
+    assert not index.conflicts(index)
+    assert index.conflicts(unique)
+    assert unique.conflicts(index)
+    assert index.conflicts(validate_a)
+    assert validate_a.conflicts(index)
+    assert validate_a.conflicts(validate_a)
+    assert not validate_a.conflicts(validate_b)
+    assert not validate_a.conflicts(index_b)
+    assert unique.conflicts(validate_b)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_committed_a_failure_while_making_the_rows_deletes_those_copied(
+    monkeypatch, reasons
+):
+    # given: an earlier load, kept; then a forked process of the next fails in its second
+    # batch, its first one's rows (and the other process's) copied on their own connections
+    _load(50)
+    before, definitions = _counts(), _definitions()
+    monkeypatch.setattr(load, "BATCH", 100)
+    made = iter(range(10**6))
+    one = load.Generator.one
+
+    def failing(self):
+        if next(made) == 150:
+            raise ValueError("made-up failure")
+        one(self)
+
+    monkeypatch.setattr(load.Generator, "one", failing)
+
+    # when
+    with pytest.raises(RuntimeError, match="made-up failure"):
+        _load(500, append=True)
+
+    # then: the earlier load's rows alone, every key back as it was
+    assert _counts() == before
+    assert _definitions() == definitions
