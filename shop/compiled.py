@@ -68,6 +68,14 @@ class Parameter(NamedTuple):
     adapt: Callable[[Any, Any], Any]
 
 
+def db_value(model, field: str) -> Callable[[Any, Any], Any]:
+    """How the ORM writes a value of `model.field` into a query's parameters (a Parameter's
+    `adapt`): the field's get_db_prep_value, for a lookup without a step of its own (exact)."""
+    return lambda value, connection: model._meta.get_field(field).get_db_prep_value(
+        value, connection, prepared=False
+    )
+
+
 class CompiledRows:
     """A values() query of a few shapes, compiled to SQL once per connection and shape, then
     run with other values, as CompiledValues does with ids (its filters, a cursor's position,

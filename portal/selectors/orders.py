@@ -7,7 +7,7 @@ found (a 404 for the page), whatever its number or id.
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from shop.compiled import CompiledModels, Parameter
+from shop.compiled import CompiledModels, Parameter, db_value
 from shop.models import Customer, Order, OrderLine, User
 from shop.scope import OrderScope
 
@@ -50,14 +50,6 @@ def customer_orders(customer_id: int) -> QuerySet[Order]:
             return_count=Coalesce(Subquery(returns, output_field=IntegerField()), 0),
         )
         .order_by("-placed_at", "-id")
-    )
-
-
-def db_value(model, field: str):
-    """How the ORM writes a value of `model.field` into a query's parameters, for the
-    portal's compiled reads (shop.compiled.Parameter)."""
-    return lambda value, connection: model._meta.get_field(field).get_db_prep_value(
-        value, connection, prepared=False
     )
 
 
