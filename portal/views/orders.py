@@ -17,6 +17,7 @@ from returns.rules import page_rules
 from returns.selectors import returnable_lines
 from shop.memo import page_settings
 from shop.models import Order
+from shop.sessions import flush_alone
 from shop.throttle import THROTTLED_LOOKUP, client_address, lookup_attempt
 
 ORDERS_PER_PAGE = 25
@@ -94,8 +95,9 @@ def _open_for_guest(request, order: Order):
     session = request.session
     kept = dict(session.items())
     # The old row deleted now (none for a browser without one), the new key's row written once
-    # by the session middleware, the access in it: cycle_key() would write it twice.
-    session.flush()
+    # by the session middleware, the access in it: cycle_key() would write it twice. A crash
+    # forgetting the deletion (flush_alone) leaves the old row without the access.
+    flush_alone(session)
     access = {"order": order.pk, "until": time.time() + GUEST_ACCESS_SECONDS}
     session.update({**kept, GUEST_ORDER_KEY: access})
     return redirect("order_detail", number=order.number)
