@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from portal.forms.accounts import GuestLookupForm
-from portal.selectors.orders import customer_of, customer_orders, order_for_guest
+from portal.selectors.orders import CustomerOrders, customer_of, order_for_guest
 from portal.selectors.returns import order_returns, return_eligibility
 from portal.views.scope import GUEST_ACCESS_SECONDS, GUEST_ORDER_KEY, order_or_404, portal_page
 from returns.rules import page_rules
@@ -28,7 +28,7 @@ def orders(request):
     customer = customer_of(request.user)
     page = None
     if customer is not None:
-        page = Paginator(customer_orders(customer.pk), ORDERS_PER_PAGE).get_page(
+        page = Paginator(CustomerOrders(customer.pk), ORDERS_PER_PAGE).get_page(
             request.GET.get("page")
         )
     return render(
