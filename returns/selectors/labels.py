@@ -1,5 +1,6 @@
 """Reads of return labels: the live one, its file name and PDF, where the parcel is in words."""
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -20,7 +21,7 @@ from shop.compiled import CompiledModels, CompiledPage, Parameter, db_value
 PDF_CONTENT_TYPE = "application/pdf"
 
 
-def _live_labels(with_pdf: bool, stand_ins: dict) -> QuerySet[ReturnLabel]:
+def _live_labels(with_pdf: Hashable, stand_ins: dict) -> QuerySet[ReturnLabel]:
     labels = ReturnLabel.objects.filter(ret_id=stand_ins["ret_id"], status=LabelStatus.CREATED)
     if not with_pdf:
         labels = labels.defer("pdf")
