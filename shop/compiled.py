@@ -68,6 +68,14 @@ class Parameter(NamedTuple):
     adapt: Callable[[Any, Any], Any]
 
 
+def db_value(model, field: str) -> Callable[[Any, Any], Any]:
+    """How the ORM writes a value of `model.field` into a query's parameters (a Parameter's
+    `adapt`): the field's get_db_prep_value, for a lookup without a step of its own (exact)."""
+    return lambda value, connection: model._meta.get_field(field).get_db_prep_value(
+        value, connection, prepared=False
+    )
+
+
 class CompiledRows:
     """A values() query of a few shapes, compiled to SQL once per connection and shape, then
     run with other values, as CompiledValues does with ids (its filters, a cursor's position,
@@ -123,10 +131,11 @@ class CompiledRows:
 class CompiledModels:
     """A model queryset (select_related and annotations included) of a few shapes, compiled to
     SQL once per connection and shape, then run with other values as CompiledRows runs its own
-    (`parameters`, `build(shape, stand_ins)`); `rows(shape, values)` answers the model
-    instances the queryset would, made as CompiledPage makes them. For a page's reads of one
-    object by its id or number (the portal's return): Django compiled each of them on every
-    request, which cost more than the database's answer."""
+    (`parameters`, `build(shape, stand_ins)`); `rows(shape, values, low, high)` answers the
+    model instances the queryset (sliced) would, made as CompiledPage makes them. For a page's
+    reads of one object by its id or number (the portal's return), or of a page of a list (My
+    orders): Django compiled each of them on every request, which cost more than the
+    database's answer."""
 
     def __init__(
         self,
@@ -137,13 +146,20 @@ class CompiledModels:
         self.name, self.build, self.parameters = name, build, parameters
 
     def rows(
-        self, shape: Hashable, values: dict[str, Any], using: str = DEFAULT_DB_ALIAS
+        self,
+        shape: Hashable,
+        values: dict[str, Any],
+        low: int = 0,
+        high: int | None = None,
+        using: str = DEFAULT_DB_ALIAS,
     ) -> list[Any]:
         connection = connections[using]
         found = _compiled_and_bound(self, "_compiled_models", shape, values, connection, using)
         if found is None:
             return []
         (reader, sql, _params, _slots), bound = found
+        if low or high is not None:  # a slice, as CompiledRows writes it
+            sql = f"{sql} {connection.ops.limit_offset_sql(low, high)}"
         with connection.cursor() as cursor:
             cursor.execute(sql, bound)
             fetched = cursor.fetchall()

@@ -1,5 +1,6 @@
 """How long a session may stay idle: the rule the idle-timeout middleware asks; a session's
-write that need not wait for the disk (save_alone)."""
+write that need not wait for the disk (save_alone), and its row deleted in one statement
+(flush_alone)."""
 
 import time
 
@@ -67,3 +68,24 @@ def save_alone(session) -> bool:
     if saved:
         session.modified = False
     return saved
+
+
+def flush_alone(session) -> None:
+    """As session.flush(): the session emptied, its row deleted, a new key made at its next
+    save; the row deleted by one statement (Django's backend reads it first, then deletes it
+    through the ORM's collector), which on PostgreSQL in autocommit commits without waiting for
+    the WAL flush (shop/commits.py). Another session engine: its own flush().
+
+    A crash of PostgreSQL may forget that deletion: the old row then stays as it was before
+    (with nothing the caller adds afterwards, which goes under the new key) until it expires."""
+    if type(session) is not DatabaseSession:
+        session.flush()
+        return
+    key = session.session_key
+    session.clear()
+    if key:
+        table = connection.ops.quote_name(Session._meta.db_table)
+        alone = f" AND {NO_FLUSH_WAIT_CONDITION}" if commits_alone() else ""
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {table} WHERE session_key = %s{alone}", [key])
+    session._session_key = None  # as flush() leaves it: the next save makes a new key

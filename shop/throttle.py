@@ -108,17 +108,8 @@ class Throttle:
         return sql, [self.key(*parts), ends, *source_params, now, now, ends, *answer_params]
 
     def undo(self, *parts: str) -> None:
-        """Take back one attempt that turned out not to count (refused, or a success).
-
-        One plain statement, as a hit (the ORM built this UPDATE on every found lookup and
-        login). It keeps its commit's flush wait: a take-back forgotten by a crash would
-        count a success as a miss, and the module promises a crash never refuses anyone."""
-        table = connection.ops.quote_name(ThrottleCounter._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {table} SET count = count - 1 WHERE key = %s AND count > 0",
-                [self.key(*parts)],
-            )
+        """Take back one attempt that turned out not to count (refused, or a success)."""
+        take_back([self.key(*parts)])
 
     def count(self, *parts: str) -> int:
         row = ThrottleCounter.objects.filter(
@@ -147,8 +138,26 @@ class Attempt:
     checks: tuple[Check, ...]
 
     def undo(self) -> None:
-        for throttle, parts in self.checks:
-            throttle.undo(*parts)
+        take_back([throttle.key(*parts) for throttle, parts in self.checks])
+
+
+def take_back(keys: list[str]) -> None:
+    """One attempt taken back from each counter of `keys` (each a different throttle's), none
+    below zero.
+
+    One plain statement whatever the number of keys (the ORM built an UPDATE per throttle on
+    every found lookup and login), so one commit. It keeps that commit's flush wait: a
+    take-back forgotten by a crash would count a success as a miss, and the module promises a
+    crash never refuses anyone. On PostgreSQL its rows are locked in the keys' order first, so
+    that two take-backs of the same counters at once wait for each other rather than each
+    hold one row the other needs (a deadlock)."""
+    table = connection.ops.quote_name(ThrottleCounter._meta.db_table)
+    marks = ", ".join(["%s"] * len(keys))
+    rows = f"key IN ({marks})"
+    if connection.features.has_select_for_update and len(keys) > 1:
+        rows = f"key IN (SELECT key FROM {table} WHERE {rows} ORDER BY key FOR UPDATE)"
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET count = count - 1 WHERE {rows} AND count > 0", keys)
 
 
 def admit(*checks: Check) -> Attempt | None:

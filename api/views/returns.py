@@ -50,7 +50,7 @@ from returns.services import (
     return_request,
 )
 from returns.services.creation import ReturnLineInput
-from shop.compiled import CompiledRows, Parameter
+from shop.compiled import CompiledRows, Parameter, db_value
 from shop.http import pdf_download
 from shop.models import Order, Variant
 from shop.scope import OrderScope
@@ -184,24 +184,18 @@ def _filtered(returns, wanted: dict):
 # Django compiled its cursor's filter and the lines' JSON column on every request, which cost
 # more than the database's answer. Its parameters are the scope's customer, the filters and the
 # cursor's position, each written into the SQL's parameters as the ORM writes it.
-def _db_value(model, field: str):
-    return lambda value, connection: model._meta.get_field(field).get_db_prep_value(
-        value, connection, prepared=False
-    )
-
-
 _POSITION = f"{ReturnPagination.ordering[0].lstrip('-')}"
 _LIST_PARAMETERS = {
-    "customer_id": Parameter(-7_340_033, _db_value(Order, "customer")),
-    "status": Parameter("compiled:status", _db_value(Return, "status")),
-    "order": Parameter("compiled:order", _db_value(Order, "number")),
+    "customer_id": Parameter(-7_340_033, db_value(Order, "customer")),
+    "status": Parameter("compiled:status", db_value(Return, "status")),
+    "order": Parameter("compiled:order", db_value(Order, "number")),
     # iexact: no field step (the lookup prepares no value), then the database's own escaping.
     "customer": Parameter("compiled:customer", lambda value, c: c.ops.prep_for_iexact_query(value)),
     "updated_since": Parameter(
-        datetime(1901, 1, 1, microsecond=1, tzinfo=UTC), _db_value(Return, "status_changed_at")
+        datetime(1901, 1, 1, microsecond=1, tzinfo=UTC), db_value(Return, "status_changed_at")
     ),
     "position": Parameter(
-        datetime(1901, 1, 1, microsecond=2, tzinfo=UTC), _db_value(Return, _POSITION)
+        datetime(1901, 1, 1, microsecond=2, tzinfo=UTC), db_value(Return, _POSITION)
     ),
 }
 

@@ -7,7 +7,7 @@ found (a 404 for the page), whatever its number or id.
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from shop.compiled import CompiledModels, Parameter
+from shop.compiled import CompiledModels, CompiledRows, Parameter, db_value
 from shop.models import Customer, Order, OrderLine, User
 from shop.scope import OrderScope
 
@@ -53,12 +53,43 @@ def customer_orders(customer_id: int) -> QuerySet[Order]:
     )
 
 
-def db_value(model, field: str):
-    """How the ORM writes a value of `model.field` into a query's parameters, for the
-    portal's compiled reads (shop.compiled.Parameter)."""
-    return lambda value, connection: model._meta.get_field(field).get_db_prep_value(
-        value, connection, prepared=False
-    )
+_CUSTOMER_ID = {"customer_id": Parameter(-7_340_034, db_value(Order, "customer"))}
+# My orders' page and its count, compiled to SQL once per connection: Django compiled the
+# page's two subqueries and the count on every request, for more than the database's answers.
+_CUSTOMER_ORDERS = CompiledModels(
+    "portal.customer_orders",
+    lambda _shape, stand_ins: customer_orders(stand_ins["customer_id"]),
+    _CUSTOMER_ID,
+)
+_CUSTOMER_ORDER_COUNT = CompiledRows(
+    "portal.customer_order_count",
+    lambda _shape, stand_ins: (
+        Order.objects.filter(customer_id=stand_ins["customer_id"])
+        .order_by()
+        .values("customer_id")
+        .annotate(count=Count("id"))
+        .values("count")
+    ),
+    _CUSTOMER_ID,
+)
+
+
+class CustomerOrders:
+    """customer_orders() for Django's Paginator (its count() and a page's slice), each read by
+    a query compiled once per connection."""
+
+    def __init__(self, customer_id: int):
+        self.values = {"customer_id": customer_id}
+
+    def count(self) -> int:
+        found = _CUSTOMER_ORDER_COUNT.rows(None, self.values)
+        return found[0]["count"] if found else 0
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, part: slice) -> list[Order]:
+        return _CUSTOMER_ORDERS.rows(None, self.values, part.start or 0, part.stop)
 
 
 # The scope's ids as a compiled read's parameters: its shape is which of the two it has.

@@ -14,7 +14,6 @@ from django.utils.translation import gettext
 from portal.selectors.orders import (
     SCOPE_PARAMETERS,
     PortalScope,
-    db_value,
     scope_of,
     scope_values,
 )
@@ -33,7 +32,7 @@ from returns.models import (
 )
 from returns.rules import BlockedLine, blocked_lines_for_portal
 from returns.selectors import returnable_quantities
-from shop.compiled import CompiledModels, Parameter
+from shop.compiled import CompiledModels, Parameter, db_value
 from shop.models import Order, OrderLine, ShopSettings
 
 
@@ -163,12 +162,25 @@ def return_lines(ret: Return) -> list[ReturnLine]:
     return lines
 
 
+_RETURN_NUMBER = CompiledModels(
+    "portal.return_number",
+    lambda _shape, stand_ins: (
+        portal_returns(scope_of(stand_ins))
+        # status too: the model keeps the status it was read with (a deferred one is a query)
+        .only("rma_number", "status", "order_id")
+        .filter(rma_number=stand_ins["rma_number"])
+    ),
+    {**SCOPE_PARAMETERS, "rma_number": Parameter("compiled:rma", db_value(Return, "rma_number"))},
+)
+
+
 def portal_return_number(scope: PortalScope, rma_number: str) -> Return:
     """One return of the scope with only its number (the label's pages): no lines, no order;
-    Return.DoesNotExist otherwise."""
-    # status too: the model keeps the status it was read with (a deferred one is a query)
-    fields = ("rma_number", "status", "order_id")
-    return portal_returns(scope).only(*fields).get(rma_number=rma_number)
+    Return.DoesNotExist otherwise. Compiled once per connection, as the return page's read."""
+    found = _RETURN_NUMBER.rows(None, {**scope_values(scope), "rma_number": rma_number})
+    if not found:
+        raise Return.DoesNotExist("No return of this number in the scope.")
+    return found[0]
 
 
 _EVENTS = CompiledModels(

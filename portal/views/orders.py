@@ -10,13 +10,14 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from portal.forms.accounts import GuestLookupForm
-from portal.selectors.orders import customer_of, customer_orders, order_for_guest
+from portal.selectors.orders import CustomerOrders, customer_of, order_for_guest
 from portal.selectors.returns import order_returns, return_eligibility
 from portal.views.scope import GUEST_ACCESS_SECONDS, GUEST_ORDER_KEY, order_or_404, portal_page
 from returns.rules import page_rules
 from returns.selectors import returnable_lines
 from shop.memo import page_settings
 from shop.models import Order
+from shop.sessions import flush_alone
 from shop.throttle import THROTTLED_LOOKUP, client_address, lookup_attempt
 
 ORDERS_PER_PAGE = 25
@@ -27,7 +28,7 @@ def orders(request):
     customer = customer_of(request.user)
     page = None
     if customer is not None:
-        page = Paginator(customer_orders(customer.pk), ORDERS_PER_PAGE).get_page(
+        page = Paginator(CustomerOrders(customer.pk), ORDERS_PER_PAGE).get_page(
             request.GET.get("page")
         )
     return render(
@@ -94,8 +95,9 @@ def _open_for_guest(request, order: Order):
     session = request.session
     kept = dict(session.items())
     # The old row deleted now (none for a browser without one), the new key's row written once
-    # by the session middleware, the access in it: cycle_key() would write it twice.
-    session.flush()
+    # by the session middleware, the access in it: cycle_key() would write it twice. A crash
+    # forgetting the deletion (flush_alone) leaves the old row without the access.
+    flush_alone(session)
     access = {"order": order.pk, "until": time.time() + GUEST_ACCESS_SECONDS}
     session.update({**kept, GUEST_ORDER_KEY: access})
     return redirect("order_detail", number=order.number)

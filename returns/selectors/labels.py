@@ -1,9 +1,10 @@
 """Reads of return labels: the live one, its file name and PDF, where the parcel is in words."""
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from django.db.models import Case, When
+from django.db.models import Case, QuerySet, When
 from django.utils.translation import gettext_lazy as _
 
 from returns.carriers import UnknownCarrierError, get_carrier
@@ -15,17 +16,32 @@ from returns.models.labels import (
     ParcelStatus,
     ReturnLabel,
 )
-from shop.compiled import CompiledPage
+from shop.compiled import CompiledModels, CompiledPage, Parameter, db_value
 
 PDF_CONTENT_TYPE = "application/pdf"
 
 
-def live_label(ret: Return, *, with_pdf: bool = False) -> ReturnLabel | None:
-    """The return's label that can be used (created, not cancelled), or None."""
-    labels = ReturnLabel.objects.filter(ret_id=ret.pk, status=LabelStatus.CREATED)
+def _live_labels(with_pdf: Hashable, stand_ins: dict) -> QuerySet[ReturnLabel]:
+    labels = ReturnLabel.objects.filter(ret_id=stand_ins["ret_id"], status=LabelStatus.CREATED)
     if not with_pdf:
         labels = labels.defer("pdf")
-    return labels.first()
+    return labels[:1]  # the newest (the model's ordering), as first() reads it
+
+
+# Compiled to SQL once per connection (shop.compiled.CompiledModels), one shape with the PDF
+# and one without: the portal's label pages read it on every request, and Django compiled it
+# each time for more than the database's answer.
+_LIVE_LABEL = CompiledModels(
+    "returns.live_label",
+    _live_labels,
+    {"ret_id": Parameter(-7_340_033, db_value(ReturnLabel, "ret"))},
+)
+
+
+def live_label(ret: Return, *, with_pdf: bool = False) -> ReturnLabel | None:
+    """The return's label that can be used (created, not cancelled), or None."""
+    found = _LIVE_LABEL.rows(with_pdf, {"ret_id": ret.pk})
+    return found[0] if found else None
 
 
 def carrier_name(code: str) -> str:

@@ -54,6 +54,22 @@ def test_my_orders_lists_the_customers_orders_newest_first(customer_client, cust
     assert old.number in page
 
 
+def test_my_orders_pages_hold_25_orders_newest_first(customer_client, customer):
+    # given: 27 orders, a day apart
+    now = timezone.now()
+    for day in range(27):
+        OrderFactory(customer=customer, number=f"P-{day:02}", placed_at=now - timedelta(days=day))
+    # when
+    first, second = (customer_client.get(f"/orders/?page={n}") for n in (1, 2))
+    # then
+    numbers = [[order.number for order in page.context["orders"]] for page in (first, second)]
+    assert numbers == [[f"P-{day:02}" for day in range(25)], ["P-25", "P-26"]]
+    assert (first.context["page"].paginator.count, first.context["page"].number) == (27, 1)
+    assert "Page 1 of 2" in first.content.decode()
+    assert "Page 2 of 2" in second.content.decode()
+    assert customer_client.get("/orders/?page=9").context["page"].number == 2  # the last
+
+
 def test_my_orders_needs_an_account(client):
     # when
     response = client.get("/orders/")

@@ -3,15 +3,18 @@
 queries answer, in every portal scope, and find nothing outside it."""
 
 import pytest
+from django.utils import timezone
 
 from portal.selectors.orders import PortalScope, customer_of, portal_order
 from portal.selectors.returns import (
     customer_events,
     portal_return,
+    portal_return_number,
     portal_returns,
     return_lines,
 )
-from returns.models import Return, ReturnEvent, ReturnLine, ReturnStatus
+from returns.models import Return, ReturnEvent, ReturnLabel, ReturnLine, ReturnStatus
+from returns.selectors.labels import live_label
 from shop.models import Order
 from tests.factories import OrderLineFactory, ReturnFactory, ReturnLineFactory
 
@@ -143,3 +146,59 @@ def test_an_accounts_customer_is_read_once_and_kept_on_it(
     with django_assert_num_queries(0):
         assert (found, user.customer, user.customer.user) == (customer, customer, user)
         assert (none, customer_of(other)) == (None, None)
+
+
+@pytest.mark.parametrize("who", ["customer", "guest"])
+def test_the_label_pages_read_a_returns_number_in_the_scope_only(returns, order, other_order, who):
+    # given: the customer's own return and a guest's verified order's
+    own, guests = returns
+    scope = PortalScope(
+        customer_id=order.customer_id if who == "customer" else None,
+        guest_order_id=other_order.pk if who == "guest" else None,
+    )
+    mine, theirs = (own, guests) if who == "customer" else (guests, own)
+    # when
+    found = portal_return_number(scope, mine.rma_number)
+    # then: its number, status and order, nothing else read; the other one is not found
+    assert (found.pk, found.rma_number, found.status, found.order_id) == (
+        mine.pk,
+        mine.rma_number,
+        mine.status,
+        mine.order_id,
+    )
+    assert found.get_deferred_fields() == {f.attname for f in Return._meta.concrete_fields} - {
+        "id",
+        "rma_number",
+        "status",
+        "order_id",
+    }
+    for number, in_scope in ((theirs.rma_number, scope), (mine.rma_number, PortalScope())):
+        with pytest.raises(Return.DoesNotExist):
+            portal_return_number(in_scope, number)
+
+
+def test_the_live_label_is_the_newest_created_one_with_or_without_its_pdf(returns):
+    # given: a cancelled label, then a live one, and another return's live label
+    own, guests = returns
+    ReturnLabel.objects.create(
+        ret=own,
+        carrier="demo",
+        tracking_number="T-OLD",
+        pdf=b"old",
+        status="cancelled",
+        cancelled_at=timezone.now(),
+    )
+    live = ReturnLabel.objects.create(
+        ret=own, carrier="demo", tracking_number="T-LIVE", pdf=b"%PDF"
+    )
+    ReturnLabel.objects.create(ret=guests, carrier="demo", tracking_number="T-OTHER", pdf=b"x")
+    # when
+    light, full = live_label(own), live_label(own, with_pdf=True)
+    # then
+    assert (light.pk, full.pk) == (live.pk, live.pk)
+    assert "pdf" in light.get_deferred_fields()
+    assert bytes(full.pdf) == b"%PDF"
+    # and without a live one, none
+    live.status, live.cancelled_at = "cancelled", timezone.now()
+    live.save()
+    assert (live_label(own), live_label(own, with_pdf=True)) == (None, None)

@@ -101,6 +101,22 @@ def test_an_admitted_attempt_can_be_taken_back():
     assert (first.count("a"), second.count("b")) == (0, 0)
 
 
+def test_an_attempts_take_backs_are_one_statement_and_stop_at_zero(django_assert_num_queries):
+    # given: an attempt counted under three throttles, one of them already taken back
+    first = Throttle("first", limit=10, window=60)
+    second = Throttle("second", limit=10, window=60)
+    third = Throttle("third", limit=10, window=60)
+    first.hit("a")
+    attempt = admit((first, ("a",)), (second, ("b",)), (third, ("c",)))
+    third.undo("c")
+    # when
+    with django_assert_num_queries(1):
+        attempt.undo()
+    # then: each count one less, none below zero
+    assert (first.count("a"), second.count("b"), third.count("c")) == (1, 0, 0)
+    assert ThrottleCounter.objects.count() == 3
+
+
 def test_a_take_back_never_counts_below_zero_nor_makes_a_row(django_assert_num_queries):
     # given: one attempt counted under "a", none ever under "b"
     throttle = Throttle("first", limit=10, window=60)
