@@ -14,7 +14,6 @@ clients show it once. The sweep counts those apart (`requeued_uncertain`).
 """
 
 import contextlib
-import functools
 import logging
 import os
 import random
@@ -42,7 +41,7 @@ from django.utils import timezone
 from notifications import registry
 from notifications.account_emails import AccountEmailNotSendable
 from notifications.claims import claim_ids, claim_rows, no_flush_wait
-from notifications.emails import build_message, email_batch, template_sources
+from notifications.emails import batch_template_sources, build_message, email_batch
 from notifications.models import Notification, NotificationStatus
 from shop.commits import NO_FLUSH_WAIT_CONDITION, commits_alone
 
@@ -415,7 +414,7 @@ def _send_on_one_connection(ready: list, outcomes: dict[int, Outcome]) -> list:
         for notification in ready:
             outcomes[notification.pk] = _record_failure(notification, exc)
         return sent
-    sources_of = functools.cache(template_sources)  # each template row read once per batch
+    sources_of = batch_template_sources(ready)  # the batch's template rows in one query
     batch = _email_batch(ready)
     try:
         for position, notification in enumerate(ready):

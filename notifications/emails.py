@@ -5,7 +5,9 @@ Subjects and text bodies are rendered without autoescaping (they are not HTML); 
 with it, so what customers and staff typed cannot break the markup.
 """
 
+import functools
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -51,6 +53,35 @@ def template_sources(event: str, language: str) -> dict[str, str]:
     if row is not None:
         return {part: getattr(row, part) for part in PARTS}
     return {part: default_template_source(event, language, part) for part in PARTS}
+
+
+def batch_template_sources(notifications: Iterable) -> Callable[[str, str], dict[str, str]]:
+    """template_sources for the emails of a batch: the staff's rows of all their events and
+    languages read in one query (one for each pair, before), each pair's text made once. The
+    query runs when the first email asks (inside its own attempt, as template_sources did: a
+    failure is that email's, and the next one asks again)."""
+    pairs = {(n.event, n.language) for n in notifications if not is_account_event(n.event)}
+    rows: dict[tuple[str, str], EmailTemplate] | None = None
+
+    @functools.cache
+    def sources_of(event: str, language: str) -> dict[str, str]:
+        nonlocal rows
+        if (event, language) not in pairs:
+            return template_sources(event, language)
+        if rows is None:
+            rows = _staff_rows(pairs)
+        row = rows.get((event, language))
+        if row is not None:
+            return {part: getattr(row, part) for part in PARTS}
+        return {part: default_template_source(event, language, part) for part in PARTS}
+
+    return sources_of
+
+
+def _staff_rows(pairs: set[tuple[str, str]]) -> dict[tuple[str, str], EmailTemplate]:
+    events, languages = {event for event, _ in pairs}, {language for _, language in pairs}
+    found = EmailTemplate.objects.filter(event__in=events, language__in=languages)
+    return {(row.event, row.language): row for row in found}
 
 
 def render_email(
