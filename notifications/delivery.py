@@ -133,17 +133,23 @@ def _related() -> tuple[str, ...]:
 def _claim_with_due(notification_id: int, limit: int) -> list:
     """Row `notification_id` and, once it is ours, up to `limit` - 1 other due rows (oldest
     due first, those no other claimer holds), claimed at one `now` (a batch's rows share their
-    `claimed_at`) and read with their relations in one query; [] when the row is not ours to
-    send (one cheap statement: the usual case of a task whose row a batch took already).
+    `claimed_at`) and read with their relations, the task's row with them (on PostgreSQL in
+    the second claim's statement); [] when the row is not ours to send (one cheap statement:
+    the usual case of a task whose row a batch took already).
     Two claims, the task's row first: one statement taking both could wait on a row a
     second worker's batch holds while holding one that worker waits on (a deadlock)."""
     now, reset = timezone.now(), ("handed_over_at",)
     ids = claim_ids(Notification, now=now, pk=notification_id, reset=reset)
     if not ids:
         return []
-    ids += claim_ids(Notification, now=now, limit=limit - 1, reset=reset)
-    rows = Notification.objects.select_related(*_related()).filter(pk__in=ids)
-    return list(rows.order_by("pk"))
+    return claim_rows(
+        Notification,
+        now=now,
+        limit=limit - 1,
+        reset=reset,
+        related=_related(),
+        claimed=tuple(ids),
+    )
 
 
 def _hand_over(notification) -> bool:
