@@ -139,7 +139,15 @@ class OutboxEmail(EmailMultiAlternatives):
     file and console ones, a provider taking raw MIME)."""
 
     def message(self):
-        return mime.cheaper_to_write(super().message())
+        sender = self.from_email
+        # Django's message() sets From from from_email, and encodes it (a name not in ASCII is
+        # parsed and written as encoded words): the same sender in every email of a brand, so
+        # given here as written once in this process (mime.from_header), set as it is.
+        self.from_email = mime.from_header(sender, self.encoding or settings.DEFAULT_CHARSET)
+        try:
+            return mime.cheaper_to_write(super().message())
+        finally:
+            self.from_email = sender
 
 
 def build_message(

@@ -83,8 +83,14 @@ def test_an_emails_bytes_are_djangos_own():
     # then
     assert all(isinstance(email, OutboxEmail) for email in emails)
     assert {len(email.attachments) for email in emails} == {0, 1}
+    assert {email.from_email for email in emails} == {
+        "Maison Lumière <returns@shop.example>",
+        "Brand 6 <returns@shop.example>",
+    }
     for email in emails:
+        sender = email.from_email
         ours = email.message()
+        assert email.from_email == sender  # as it was: Anymail and the others read it
         written = ours.as_bytes(linesep="\r\n")
         assert written == stock_bytes_with(email, ours)
         assert written.count(b"--" + boundaries(ours)[0].encode() + b"\r\n") == 2
