@@ -55,16 +55,19 @@ def claim_rows(
     limit: int = 1,
     reset: tuple[str, ...] = (),
     related: tuple[str, ...] = (),
+    claimed: tuple[int, ...] = (),
 ) -> list:
     """Claim row `pk`, or up to `limit` due rows (oldest due first), for this worker: their
     attempts counted, `claimed_at` and `updated_at` set to `now`, the `reset` columns NULL.
-    Returns the claimed rows with `related` selected, in id order ([] when none)."""
+    Returns the claimed rows with `related` selected, in id order ([] when none), and with
+    them the rows of `claimed` (ids this worker claimed before, read in the same statement)."""
     update_sql, params = _update_sql(model, now=now, pk=pk, limit=limit, reset=reset)
     rows = model._default_manager.select_related(*related).order_by("pk")
     if connection.vendor == "postgresql":
-        with connection.execute_wrapper(_read_from_claimed(model, update_sql, params)):
+        reading = _read_from_claimed(model, update_sql, params, claimed)
+        with connection.execute_wrapper(reading):
             return list(rows)
-    ids = claim_ids(model, now=now, pk=pk, limit=limit, reset=reset)
+    ids = [*claimed, *claim_ids(model, now=now, pk=pk, limit=limit, reset=reset)]
     return list(rows.filter(pk__in=ids)) if ids else []
 
 
@@ -109,16 +112,25 @@ def _update_sql(model, *, now, pk, limit, reset) -> tuple[str, list]:
     return sql, [SENDING, at, at, *where_params]
 
 
-def _read_from_claimed(model, update_sql: str, update_params: list):
-    """An execute wrapper turning the model's SELECT into one reading the rows just claimed."""
+def _read_from_claimed(model, update_sql: str, update_params: list, before: tuple[int, ...] = ()):
+    """An execute wrapper turning the model's SELECT into one reading the rows just claimed,
+    and the rows `before` (claimed by earlier statements, committed: the table has their new
+    values)."""
     table = connection.ops.quote_name(model._meta.db_table)
     from_table = re.compile(rf"\bFROM {re.escape(table)}(?=\s|$)")
+    claimed = f"claimed AS ({update_sql} RETURNING *)"
+    if before:
+        ids = ", ".join(["%s"] * len(before))
+        claimed = (
+            f"taken AS ({update_sql} RETURNING *), claimed AS (SELECT * FROM taken "
+            f"UNION ALL SELECT * FROM {table} WHERE id IN ({ids}))"
+        )
 
     def execute(run, sql, params, many, context):
         select, found = from_table.subn(f"FROM claimed AS {table}", sql, count=1)
         if not found:  # never run the unfiltered SELECT as if it were the claim
             raise RuntimeError(f"the claim's SELECT does not read {table}: {sql}")
-        claim = f"WITH claimed AS ({update_sql} RETURNING *) {select}"
-        return run(claim, (*update_params, *params), many, context)
+        claim = f"WITH {claimed} {select}"
+        return run(claim, (*update_params, *before, *params), many, context)
 
     return execute

@@ -14,7 +14,6 @@ clients show it once. The sweep counts those apart (`requeued_uncertain`).
 """
 
 import contextlib
-import functools
 import logging
 import os
 import random
@@ -42,7 +41,7 @@ from django.utils import timezone
 from notifications import registry
 from notifications.account_emails import AccountEmailNotSendable
 from notifications.claims import claim_ids, claim_rows, no_flush_wait
-from notifications.emails import build_message, email_batch, template_sources
+from notifications.emails import batch_template_sources, build_message, email_batch
 from notifications.models import Notification, NotificationStatus
 from shop.commits import NO_FLUSH_WAIT_CONDITION, commits_alone
 
@@ -134,17 +133,23 @@ def _related() -> tuple[str, ...]:
 def _claim_with_due(notification_id: int, limit: int) -> list:
     """Row `notification_id` and, once it is ours, up to `limit` - 1 other due rows (oldest
     due first, those no other claimer holds), claimed at one `now` (a batch's rows share their
-    `claimed_at`) and read with their relations in one query; [] when the row is not ours to
-    send (one cheap statement: the usual case of a task whose row a batch took already).
+    `claimed_at`) and read with their relations, the task's row with them (on PostgreSQL in
+    the second claim's statement); [] when the row is not ours to send (one cheap statement:
+    the usual case of a task whose row a batch took already).
     Two claims, the task's row first: one statement taking both could wait on a row a
     second worker's batch holds while holding one that worker waits on (a deadlock)."""
     now, reset = timezone.now(), ("handed_over_at",)
     ids = claim_ids(Notification, now=now, pk=notification_id, reset=reset)
     if not ids:
         return []
-    ids += claim_ids(Notification, now=now, limit=limit - 1, reset=reset)
-    rows = Notification.objects.select_related(*_related()).filter(pk__in=ids)
-    return list(rows.order_by("pk"))
+    return claim_rows(
+        Notification,
+        now=now,
+        limit=limit - 1,
+        reset=reset,
+        related=_related(),
+        claimed=tuple(ids),
+    )
 
 
 def _hand_over(notification) -> bool:
@@ -415,7 +420,7 @@ def _send_on_one_connection(ready: list, outcomes: dict[int, Outcome]) -> list:
         for notification in ready:
             outcomes[notification.pk] = _record_failure(notification, exc)
         return sent
-    sources_of = functools.cache(template_sources)  # each template row read once per batch
+    sources_of = batch_template_sources(ready)  # the batch's template rows in one query
     batch = _email_batch(ready)
     try:
         for position, notification in enumerate(ready):

@@ -5,7 +5,9 @@ Subjects and text bodies are rendered without autoescaping (they are not HTML); 
 with it, so what customers and staff typed cannot break the markup.
 """
 
+import functools
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -13,7 +15,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template import Context, Engine
 from django.utils import translation
 
-from notifications import registry
+from notifications import mime, registry
 from notifications.account_emails import account_context
 from notifications.events import NotificationEvent, is_account_event
 from notifications.models import EmailTemplate, compile_template_source
@@ -51,6 +53,35 @@ def template_sources(event: str, language: str) -> dict[str, str]:
     if row is not None:
         return {part: getattr(row, part) for part in PARTS}
     return {part: default_template_source(event, language, part) for part in PARTS}
+
+
+def batch_template_sources(notifications: Iterable) -> Callable[[str, str], dict[str, str]]:
+    """template_sources for the emails of a batch: the staff's rows of all their events and
+    languages read in one query (one for each pair, before), each pair's text made once. The
+    query runs when the first email asks (inside its own attempt, as template_sources did: a
+    failure is that email's, and the next one asks again)."""
+    pairs = {(n.event, n.language) for n in notifications if not is_account_event(n.event)}
+    rows: dict[tuple[str, str], EmailTemplate] | None = None
+
+    @functools.cache
+    def sources_of(event: str, language: str) -> dict[str, str]:
+        nonlocal rows
+        if (event, language) not in pairs:
+            return template_sources(event, language)
+        if rows is None:
+            rows = _staff_rows(pairs)
+        row = rows.get((event, language))
+        if row is not None:
+            return {part: getattr(row, part) for part in PARTS}
+        return {part: default_template_source(event, language, part) for part in PARTS}
+
+    return sources_of
+
+
+def _staff_rows(pairs: set[tuple[str, str]]) -> dict[tuple[str, str], EmailTemplate]:
+    events, languages = {event for event, _ in pairs}, {language for _, language in pairs}
+    found = EmailTemplate.objects.filter(event__in=events, language__in=languages)
+    return {(row.event, row.language): row for row in found}
 
 
 def render_email(
@@ -102,13 +133,30 @@ def render_notification(
     return render_email(notification.event, notification.language, context, sources)
 
 
+class OutboxEmail(EmailMultiAlternatives):
+    """Django's email, whose MIME tree writes its bytes for less (notifications/mime.py): the
+    same bytes, headers, encodings and parts, from every backend that writes them (SMTP, the
+    file and console ones, a provider taking raw MIME)."""
+
+    def message(self):
+        sender = self.from_email
+        # Django's message() sets From from from_email, and encodes it (a name not in ASCII is
+        # parsed and written as encoded words): the same sender in every email of a brand, so
+        # given here as written once in this process (mime.from_header), set as it is.
+        self.from_email = mime.from_header(sender, self.encoding or settings.DEFAULT_CHARSET)
+        try:
+            return mime.cheaper_to_write(super().message())
+        finally:
+            self.from_email = sender
+
+
 def build_message(
     notification, sources_of=template_sources, batch: registry.EmailBatch | None = None
 ) -> EmailMultiAlternatives:
     if batch is None and notification.ret_id is not None:
         batch = email_batch([notification])  # context and attachments from one load
     rendered = render_notification(notification, sources_of, batch)
-    message = EmailMultiAlternatives(
+    message = OutboxEmail(
         subject=rendered.subject,
         body=rendered.text_body,
         from_email=rendered.from_email or settings.DEFAULT_FROM_EMAIL,

@@ -13,7 +13,7 @@ from notifications import registry
 from notifications.delivery import deliver_batch, deliver_notification
 from notifications.emails import render_email, template_sources
 from notifications.events import EDITABLE_EVENTS
-from notifications.models import Notification
+from notifications.models import EmailTemplate, Notification
 from notifications.services import notification_enqueue
 from refunds.models import Refund, RefundStatus
 from refunds.money import money_for_return
@@ -277,10 +277,11 @@ def batch_queries(count: int) -> int:
     return len(queries)
 
 
-# The claim, the template rows (two: the label emails are the English ones), the hand-over,
+# The claim, the template rows (one query for the batch's two events and languages: the label
+# emails are the English ones), the hand-over,
 # the recorded outcomes; the provider's: the returns with their money (1), their lines (1), their
 # live labels (1), the label emails' PDFs (1), the default brand (1), the shop's settings (1).
-BATCH_QUERIES = CLAIM_QUERIES + 2 + 1 + 1 + 6
+BATCH_QUERIES = CLAIM_QUERIES + 1 + 1 + 1 + 6
 
 
 def test_a_batch_of_50_emails_makes_as_many_queries_as_a_batch_of_5(mailoutbox):
@@ -295,6 +296,35 @@ def test_a_batch_of_50_emails_makes_as_many_queries_as_a_batch_of_5(mailoutbox):
     labelled = [m for m in mailoutbox if m.attachments]
     assert len(labelled) == 3 + 25
     assert all(m.attachments[0][1].startswith(b"%PDF-TRK-") for m in labelled)
+
+
+def test_a_batch_reads_its_staff_templates_in_one_query_and_uses_each_where_it_belongs(
+    mailoutbox,
+):
+    # given: English and French emails of two events; only the French "received" is edited
+    EmailTemplate.objects.create(
+        event="received",
+        language="fr",
+        subject="Reçu : {{ rma_number }}",
+        text_body="Édité pour {{ rma_number }}.",
+        html_body="<p>Édité</p>",
+    )
+    rows = queued(6, labels=True)
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        outcome = deliver_batch(limit=6)
+    # then
+    assert (outcome.claimed, outcome.sent) == (6, 6)
+    reads = [q["sql"] for q in queries if "notifications_emailtemplate" in q["sql"]]
+    assert len(reads) == 1
+    by_id = {str(row.pk): row for row in rows}
+    assert len(mailoutbox) == 6
+    for message in mailoutbox:
+        row = by_id[message.extra_headers["X-Notification-ID"]]
+        edited = (row.event, row.language) == ("received", "fr")
+        assert (message.body == f"Édité pour {row.ret.rma_number}.\n") is edited
+        assert message.subject.startswith("Reçu :") is edited
+    assert sorted(row.event for row in rows) == ["approved_with_label"] * 3 + ["received"] * 3
 
 
 # The claim, the template row, the hand-over, the outcome; the provider's: the return with its
