@@ -204,9 +204,8 @@ def test_on_postgresql_a_few_thousand_in_several_batches_hold_every_invariant(mo
     assert {value.version for value in uuids} == {4}
 
 
-@pytest.mark.postgres
-def test_on_postgresql_a_failure_while_making_the_rows_leaves_nothing(monkeypatch):
-    # given: the forked process fails in its second batch
+def _fail_in_second_batch(monkeypatch):
+    """Batches of 100 returns; the 151st return made raises (in the forked process making it)."""
     monkeypatch.setattr(load, "BATCH", 100)
     made = iter(range(10**6))
     one = load.Generator.one
@@ -217,6 +216,12 @@ def test_on_postgresql_a_failure_while_making_the_rows_leaves_nothing(monkeypatc
         one(self)
 
     monkeypatch.setattr(load.Generator, "one", failing)
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_failure_while_making_the_rows_leaves_nothing(monkeypatch):
+    # given: the forked process fails in its second batch
+    _fail_in_second_batch(monkeypatch)
     before = _counts()
 
     # when
@@ -332,16 +337,7 @@ def test_on_postgresql_committed_a_failure_while_making_the_rows_deletes_those_c
     # batch, its first one's rows (and the other process's) copied on their own connections
     _load(50)
     before, definitions = _counts(), _definitions()
-    monkeypatch.setattr(load, "BATCH", 100)
-    made = iter(range(10**6))
-    one = load.Generator.one
-
-    def failing(self):
-        if next(made) == 150:
-            raise ValueError("made-up failure")
-        one(self)
-
-    monkeypatch.setattr(load.Generator, "one", failing)
+    _fail_in_second_batch(monkeypatch)
 
     # when
     with pytest.raises(RuntimeError, match="made-up failure"):
