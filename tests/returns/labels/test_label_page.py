@@ -23,8 +23,9 @@ TRACKED = {
     }
 }
 # the session, the user, their permissions (2), the label with its return, order and customer,
-# its tracking events, its return's label events, the shop's settings (the site's header)
-LABEL_PAGE_QUERIES = 8
+# its tracking events, its return's label events; the shop's settings (the site's header) come
+# from the per-process memo (shop.memo.page_settings)
+LABEL_PAGE_QUERIES = 7
 
 
 @pytest.fixture
