@@ -103,16 +103,10 @@ class CompiledRows:
         high: int | None = None,
         using: str = DEFAULT_DB_ALIAS,
     ) -> list[dict[str, Any]]:
-        connection = connections[using]
-        found = _compiled_and_bound(self, "_compiled_rows", shape, values, connection, using)
+        found = _fetched(self, "_compiled_rows", shape, values, low, high, using)
         if found is None:
             return []
-        (compiler, sql, _params, _slots, names), bound = found
-        if low or high is not None:
-            sql = f"{sql} {connection.ops.limit_offset_sql(low, high)}"
-        with connection.cursor() as cursor:
-            cursor.execute(sql, bound)
-            fetched = cursor.fetchall()
+        (compiler, _sql, _params, _slots, names), fetched = found
         return [
             dict(zip(names, row, strict=True))
             for row in compiler.results_iter(results=[fetched], tuple_expected=True)
@@ -153,16 +147,10 @@ class CompiledModels:
         high: int | None = None,
         using: str = DEFAULT_DB_ALIAS,
     ) -> list[Any]:
-        connection = connections[using]
-        found = _compiled_and_bound(self, "_compiled_models", shape, values, connection, using)
+        found = _fetched(self, "_compiled_models", shape, values, low, high, using)
         if found is None:
             return []
-        (reader, sql, _params, _slots), bound = found
-        if low or high is not None:  # a slice, as CompiledRows writes it
-            sql = f"{sql} {connection.ops.limit_offset_sql(low, high)}"
-        with connection.cursor() as cursor:
-            cursor.execute(sql, bound)
-            fetched = cursor.fetchall()
+        (reader, _sql, _params, _slots), fetched = found
         return reader.make(fetched, using)
 
     def _compile(self, shape: Hashable, taken: list[str], connection, using: str):
@@ -173,6 +161,23 @@ class CompiledModels:
             return None
         compiler, sql, params, slots = compiled
         return _ModelReader.of(compiler, using), sql, params, slots
+
+
+def _fetched(owner, memo_name: str, shape, values: dict, low: int, high: int | None, using: str):
+    """`owner`'s query of `shape` run with `values`, sliced from `low` to `high` (a page): its
+    compiled form and the rows the database answered; None for a query that can match
+    nothing."""
+    connection = connections[using]
+    found = _compiled_and_bound(owner, memo_name, shape, values, connection, using)
+    if found is None:
+        return None
+    compiled, bound = found
+    sql = compiled[1]
+    if low or high is not None:
+        sql = f"{sql} {connection.ops.limit_offset_sql(low, high)}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, bound)
+        return compiled, cursor.fetchall()
 
 
 def _compiled_and_bound(owner, memo_name: str, shape, values: dict, connection, using: str):
