@@ -50,6 +50,11 @@ def template_sources(event: str, language: str) -> dict[str, str]:
         if is_account_event(event)
         else EmailTemplate.objects.filter(event=event, language=language).first()
     )
+    return _sources(row, event, language)
+
+
+def _sources(row: EmailTemplate | None, event: str, language: str) -> dict[str, str]:
+    """The three parts of staff's `row`, or the defaults without one."""
     if row is not None:
         return {part: getattr(row, part) for part in PARTS}
     return {part: default_template_source(event, language, part) for part in PARTS}
@@ -70,10 +75,7 @@ def batch_template_sources(notifications: Iterable) -> Callable[[str, str], dict
             return template_sources(event, language)
         if rows is None:
             rows = _staff_rows(pairs)
-        row = rows.get((event, language))
-        if row is not None:
-            return {part: getattr(row, part) for part in PARTS}
-        return {part: default_template_source(event, language, part) for part in PARTS}
+        return _sources(rows.get((event, language)), event, language)
 
     return sources_of
 
