@@ -152,27 +152,33 @@ def _roll_up(span: Span, start: date, after: date) -> int:
     those days' rows."""
     days = {"day__gte": start, "day__lt": after}
     made = 0
-    for model, (keys, sums) in _SUMS.items():
+    for model in _SUMS:
         manager = model._default_manager
         manager.filter(span=span, day=start).delete()
-        rows = (
-            manager.filter(span=Span.DAY, **days)
-            .values("country", *keys)
-            .annotate(**{f"sum_{name}": Sum(name) for name in sums})
-            .order_by()
-        )
-        objects = [
-            model(
-                day=start,
-                span=span,
-                **{name: row[name] for name in ("country", *keys)},
-                **{name: row[f"sum_{name}"] for name in sums},
-            )
-            for row in rows
-        ]
-        _insert(model, objects)
-        made += len(objects)
+        source = manager.filter(span=Span.DAY, **days)
+        made += _sum_into(model, source, by=("country",), day=start, span=span)
     return made
+
+
+def _sum_into(
+    model: type[models.Model], source: QuerySet[Any], by: tuple[str, ...], **fixed
+) -> int:
+    """Insert `model`'s rows summing `source`'s by `by` and the table's groups (_SUMS), each
+    with the `fixed` values; how many."""
+    keys, sums = _SUMS[model]
+    rows = (
+        source.values(*by, *keys).annotate(**{f"sum_{name}": Sum(name) for name in sums}).order_by()
+    )
+    objects = [
+        model(
+            **fixed,
+            **{name: row[name] for name in (*by, *keys)},
+            **{name: row[f"sum_{name}"] for name in sums},
+        )
+        for row in rows
+    ]
+    _insert(model, objects)
+    return len(objects)
 
 
 def _insert(model: type[models.Model], objects: list[Any]) -> None:
@@ -189,26 +195,9 @@ def _every_country(period: Period) -> int:
     and month rows sum them as they sum any country's)."""
     days = {"span": Span.DAY, "day__gte": period.since, "day__lte": period.until}
     made = 0
-    for model, (keys, sums) in _SUMS.items():
-        manager = model._default_manager
-        rows = (
-            manager.filter(**days)
-            .exclude(country=EVERY_COUNTRY)
-            .values("day", *keys)
-            .annotate(**{f"sum_{name}": Sum(name) for name in sums})
-            .order_by()
-        )
-        objects = [
-            model(
-                span=Span.DAY,
-                country=EVERY_COUNTRY,
-                **{name: row[name] for name in ("day", *keys)},
-                **{name: row[f"sum_{name}"] for name in sums},
-            )
-            for row in rows
-        ]
-        _insert(model, objects)
-        made += len(objects)
+    for model in _SUMS:
+        source = model._default_manager.filter(**days).exclude(country=EVERY_COUNTRY)
+        made += _sum_into(model, source, by=("day",), span=Span.DAY, country=EVERY_COUNTRY)
     return made
 
 
