@@ -1,5 +1,6 @@
 """{% shop_name %}: the shop's name for the layout, on every page (the settings from the
-per-process memo, shop/memo.py, or the page's own `shop`)."""
+per-process memo, shop/memo.py, or the page's own `shop`); {{ order|status_tone }}: the tone of
+an order's status badge in the portal."""
 
 from django import template
 
@@ -19,6 +20,16 @@ def shop_name(context):
         if shop is None:
             shop = page_settings()
     return shop.shop_name
+
+
+# The portal's badge of an order's status: delivered is done, cancelled is plain, the rest waits.
+_TONES: dict[str, str] = {Order.Status.DELIVERED: "ok", Order.Status.CANCELLED: ""}
+
+
+@register.filter
+def status_tone(order: Order) -> str:
+    """The class of `order`'s status badge (My orders and an order's page)."""
+    return _TONES.get(order.status, "wait")
 
 
 _UNKNOWN = object()

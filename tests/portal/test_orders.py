@@ -282,3 +282,22 @@ def test_the_order_page_query_count_is_the_same_at_1_and_5_lines_and_returns(
             line.pk: 1 for line in page.context["lines"]
         }
         assert len(page.context["returns"]) == count
+
+
+@pytest.mark.parametrize(
+    ("status", "badge"),
+    [("delivered", "badge ok"), ("cancelled", "badge "), ("shipped", "badge wait")],
+)
+def test_an_orders_status_badge_has_the_same_tone_in_my_orders_and_on_its_page(
+    customer_client, customer, status, badge
+):
+    # given
+    OrderFactory(customer=customer, number="A-TONE", status=status)
+    label = {"delivered": "Delivered", "cancelled": "Cancelled", "shipped": "Shipped"}[status]
+    expected = f'<span class="{badge}">{label}</span>'
+    # when
+    listed = customer_client.get("/orders/").content.decode()
+    page = customer_client.get("/orders/A-TONE/").content.decode()
+    # then
+    assert expected in listed
+    assert expected in page
