@@ -12,8 +12,12 @@ quote_from_facts per row. Its rules:
   order's earlier live returns), so several returns of one line add up to the line exactly.
 - Original shipping: only when, counting this return and the order's other live returns, every
   ordered unit comes back; then only on the latest of those returns, and never when another
-  return's live refund already included it. Exchanges keep the order alive (the customer gets
-  goods back), so they neither get nor count towards the shipping.
+  return's live refund already included it (a return whose own live refund included it keeps
+  it, even when a later return now completes the order: the shipping is refunded once). When a
+  unit stops coming back (another return cancelled, rejected, expired), the shipping is no
+  longer owed, refund or not: what was refunded beyond is owed back (`refunds.money`).
+  Exchanges keep the order alive (the customer gets goods back), so they neither get nor count
+  towards the shipping.
 - Fees: one line per fee of the return (`Return.fee_lines`: postage, restocking, or staff's),
   with the name its rule gives it in both languages; a restocking fee on the paid value of its
   lines' units counted here (received, once received: `FeeLine.on_base`); together never more
@@ -352,6 +356,8 @@ class _Inputs:
     own: tuple[_Held, ...] = field(default_factory=tuple)
     other_refunds_total: Decimal = ZERO
     shipping_already_refunded: bool = False
+    # This return's own live refund included the shipping: a later return does not take it.
+    shipping_refunded_here: bool = False
 
 
 # The rows an order's facts are built from, whichever way they are read: its lines, the lines of
@@ -572,6 +578,9 @@ def _inputs(
         own=own,
         other_refunds_total=sum((refund.amount for refund in other_refunds), ZERO),
         shipping_already_refunded=any(refund.includes_shipping for refund in other_refunds),
+        shipping_refunded_here=any(
+            refund.includes_shipping for refund in facts.live_refunds if refund.ret_id == ret_id
+        ),
     )
 
 
@@ -625,8 +634,10 @@ def _shipping_applies(inputs: _Inputs, own_units: dict[int, int]) -> bool:
     for held in inputs.others:
         if held.is_exchange or held.effective == 0:
             continue
-        if held.ret_id > inputs.ret_id:
-            return False  # a later return completes the order: the shipping is its own
+        if held.ret_id > inputs.ret_id and not inputs.shipping_refunded_here:
+            # A later return completes the order: the shipping is its own, unless this return's
+            # live refund paid it already (that later return then gets none: one shipping).
+            return False
         coming_back[held.order_line_id] = coming_back.get(held.order_line_id, 0) + held.effective
     return all(coming_back.get(line.id, 0) >= line.quantity for line in inputs.order_lines)
 

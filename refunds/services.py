@@ -299,7 +299,7 @@ def refund_mark_refunded(*, actor: User | None, refund: Refund, reference: str) 
         _require_pending(locked)
         _refuse_by_hand_through_provider(locked)
         state = money_for_return(ret)
-        _refuse_beyond_what_arrived(state, locked)
+        _refuse_beyond_what_is_owed(state, locked)
         if not reference and locked.mode != RefundMode.STORE_CREDIT:
             raise RefundError(
                 gettext(
@@ -378,23 +378,31 @@ def refund_settle(
         return refund_mark_refunded(actor=actor, refund=refund, reference=reference)
 
 
-def _refuse_beyond_what_arrived(state: ReturnMoney, refund: Refund) -> None:
-    """A refund made before the parcel arrived may be worth more than what did arrive: paying it
-    out would leave the customer owing money back. Refused; cancel it and refund what is left."""
-    if state.parcel_awaited or not state.live:
+def _refuse_beyond_what_is_owed(state: ReturnMoney, refund: Refund) -> None:
+    """A pending refund may be worth more than the return is owed now: made before the parcel
+    arrived, then fewer units came; or another return of the order stopped coming back and took
+    the original shipping out of this one's quote. Paying it out would leave the customer owing
+    money back. Refused; cancel it and refund what is left."""
+    if not state.live:
         return
     left = state.quote_total - state.refunded
-    if refund.amount > left:
-        raise RefundError(
-            gettext(
-                "This refund of %(amount)s is more than is left to refund now that the parcel "
-                "arrived (%(left)s): cancel it and refund what is left."
-            )
-            % {
-                "amount": format_money(refund.amount, refund.currency),
-                "left": format_money(max(left, ZERO), refund.currency),
-            }
+    if refund.amount <= left:
+        return
+    amounts = {
+        "amount": format_money(refund.amount, refund.currency),
+        "left": format_money(max(left, ZERO), refund.currency),
+    }
+    if state.parcel_awaited:
+        message = gettext(
+            "This refund of %(amount)s is more than the return is owed now (%(left)s): cancel it "
+            "and refund what is left."
         )
+    else:
+        message = gettext(
+            "This refund of %(amount)s is more than is left to refund now that the parcel "
+            "arrived (%(left)s): cancel it and refund what is left."
+        )
+    raise RefundError(message % amounts)
 
 
 def _settled_by_this_request(ret: Return, key: str, reference: str) -> Refund | None:
@@ -631,7 +639,7 @@ def _claim_send(refund_id: int) -> Refund:
         refusal = send_refusal(locked)
         if refusal:
             raise RefundError(refusal)
-        _refuse_beyond_what_arrived(money_for_return(ret), locked)
+        _refuse_beyond_what_is_owed(money_for_return(ret), locked)
         locked.provider_state, locked.provider_sent_at = ProviderState.SENDING, timezone.now()
         locked.save(update_fields=["provider_state", "provider_sent_at"])
     return Refund.objects.select_related("order").get(pk=refund_id)

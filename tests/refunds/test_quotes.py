@@ -5,9 +5,13 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
-from refunds.models import Refund
+from notifications.models import Notification
+from refunds.errors import RefundError
+from refunds.models import Refund, RefundStatus
+from refunds.money import money_for_order, money_for_return
 from refunds.quotes import CAP, DISCOUNT, ITEM, SHIPPING, Quote, quote_for_return
-from refunds.services import refund_create
+from refunds.services import refund_cancel, refund_create, refund_mark_refunded
+from returns.services import return_cancel
 from tests.factories import make_order, superuser
 from tests.refunds.factories import received_return
 
@@ -220,3 +224,82 @@ def test_quote_is_frozen_and_rebuilt_from_json():
     # then
     assert rebuilt == quote
     assert CAP not in [line.kind for line in rebuilt.lines]
+
+
+def test_a_pending_refund_with_the_shipping_is_not_paid_when_another_return_stops_coming_back():
+    # given two open returns taking the whole order back, the latest's refund with the shipping
+    order = make_order([(1, "10.00"), (1, "20.00")], shipping="6.00")
+    actor = superuser()
+    first = received_return(order, [1, 0], received=False)
+    second = received_return(order, [0, 1], received=False)
+    refund = refund_create(actor=actor, ret=second, idempotency_key="k-second")
+    assert (refund.amount, refund.includes_shipping) == (Decimal("26.00"), True)
+    # when the first is cancelled (its unit no longer comes back), then the refund is paid
+    return_cancel(actor=actor, ret=first)
+    events, notices = second.events.count(), Notification.objects.count()
+    with pytest.raises(RefundError, match="more than the return is owed now"):
+        refund_mark_refunded(actor=actor, refund=refund, reference="re_1")
+    # then the shipping is no longer owed, and the 26.00 was not paid out
+    state = money_for_return(second)
+    assert amounts(state.quote) == [("item", Decimal("20.00"))]
+    assert (state.pending, state.refunded, state.left_to_refund) == (
+        Decimal("26.00"),
+        Decimal("0.00"),
+        Decimal("0.00"),
+    )
+    refund.refresh_from_db()
+    assert (refund.status, refund.reference) == (RefundStatus.PENDING, "")
+    assert second.events.count() == events
+    assert Notification.objects.count() == notices
+
+
+def test_a_refund_paid_with_the_shipping_is_owed_back_when_another_return_stops_coming_back():
+    # given the latest return refunded 26.00 with the shipping, before its parcel came
+    order = make_order([(1, "10.00"), (1, "20.00")], shipping="6.00")
+    actor = superuser()
+    first = received_return(order, [1, 0], received=False)
+    second = received_return(order, [0, 1], received=False)
+    refund = refund_create(actor=actor, ret=second, idempotency_key="k-second")
+    refund_mark_refunded(actor=actor, refund=refund, reference="re_1")
+    # when the first is cancelled
+    return_cancel(actor=actor, ret=first)
+    # then the 6.00 of shipping is owed back, and the return is not settled
+    state = money_for_return(second)
+    assert (state.quote_total, state.refunded, state.owed_back) == (
+        Decimal("20.00"),
+        Decimal("26.00"),
+        Decimal("6.00"),
+    )
+    assert not state.settled
+
+
+def test_a_return_made_again_after_a_cancel_leaves_the_shipping_with_the_refund_that_paid_it():
+    # given the same two returns, the latest's refund with the shipping, the first cancelled
+    order = make_order([(1, "10.00"), (1, "20.00")], shipping="6.00")
+    actor = superuser()
+    first = received_return(order, [1, 0], received=False)
+    second = received_return(order, [0, 1], received=False)
+    refund = refund_create(actor=actor, ret=second, idempotency_key="k-second")
+    return_cancel(actor=actor, ret=first)
+    # when the first unit is asked back again, in a return later than the second
+    third = received_return(order, [1, 0], received=False)
+    # then the whole order comes back again: the shipping is the second's, once; the refund pays
+    assert quote_for_return(second).total == Decimal("26.00")
+    assert amounts(quote_for_return(third)) == [("item", Decimal("10.00"))]
+    assert money_for_order(order).quote_total == order.amount_paid == Decimal("36.00")
+    refund_mark_refunded(actor=actor, refund=refund, reference="re_1")
+    assert money_for_return(second).owed_back == Decimal("0.00")
+
+
+def test_without_its_live_refund_a_return_loses_the_shipping_it_no_longer_completes():
+    # given the latest return's refund with the shipping cancelled, then the first return
+    order = make_order([(1, "10.00"), (1, "20.00")], shipping="6.00")
+    actor = superuser()
+    first = received_return(order, [1, 0], received=False)
+    second = received_return(order, [0, 1], received=False)
+    refund = refund_create(actor=actor, ret=second, idempotency_key="k-second")
+    refund_cancel(actor=actor, refund=refund, note="wrong amount")
+    # when
+    return_cancel(actor=actor, ret=first)
+    # then not every unit comes back: the shipping is not owed
+    assert amounts(quote_for_return(second)) == [("item", Decimal("20.00"))]
