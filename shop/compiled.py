@@ -295,6 +295,17 @@ class CompiledPage:
         using: str = DEFAULT_DB_ALIAS,
         values: Sequence[Any] = (),
     ) -> list[Any]:
+        return [obj for _raw, obj in self.rows_with_raw(page, order_by, using, values)]
+
+    def rows_with_raw(
+        self,
+        page: QuerySet[Any],
+        order_by: Sequence[str],
+        using: str = DEFAULT_DB_ALIAS,
+        values: Sequence[Any] = (),
+    ) -> list[tuple[tuple[Any, ...], Any]]:
+        """rows(), each instance with its row's values as the database answered them (what a
+        memo of what the row shows can be keyed by: the same values, the same instance)."""
         if len(values) != len(self.stand_ins):
             raise ValueError(f"{self.name}: {len(self.stand_ins)} values expected")
         connection = connections[using]
@@ -316,7 +327,7 @@ class CompiledPage:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             fetched = cursor.fetchall()
-        return compiled.reader.make(fetched, using)
+        return list(zip(map(tuple, fetched), compiled.reader.make(fetched, using), strict=True))
 
     def _compile(self, order_by: Sequence[str], using: str) -> "_Compiled":
         from django.db.models.expressions import RawSQL

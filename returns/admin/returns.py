@@ -531,6 +531,41 @@ def _summary(quote: Quote) -> str:
     return text
 
 
+# What the overview's rows show, by their values as the database answered them (with the
+# language, the time zone and the URL prefix they are written in): the money state
+# (refunds.money's, from the row's columns) and the cells of the columns that do not change
+# with the time of day (_STABLE_CELLS). The same values give the same state and cells: a row
+# whose return, order, lines, refunds or labels changed is another key, never a stale one. A
+# page's rows are mostly the last page's (staff reload the overview): computing their quotes and
+# cells again was half of the page's CPU. Bounded: emptied when full.
+_ROWS: dict[tuple, tuple[ReturnMoney, dict[str, str]]] = {}
+_ROWS_MAX = 2000
+_STABLE_CELLS = frozenset(
+    ["order_customer", "status_badge", "amount_owed", "refund_state", "label"]
+)
+
+
+def _row_key(raw: tuple | None) -> tuple | None:
+    if raw is None:  # a page sorted by an expression: its rows' values are not at hand
+        return None
+    return (get_language(), timezone.get_current_timezone_name(), get_script_prefix(), raw)
+
+
+def _known_row(raw: tuple | None) -> tuple[ReturnMoney, dict[str, str]] | None:
+    key = _row_key(raw)
+    return None if key is None else _ROWS.get(key)
+
+
+def _remember_row(raw: tuple | None, ret: Any) -> None:
+    """Keeps `ret`'s money state and its cells (filled as the table writes them) by `raw`."""
+    key = _row_key(raw)
+    if key is None:
+        return
+    if len(_ROWS) >= _ROWS_MAX:
+        _ROWS.clear()
+    _ROWS[key] = (ret.money, ret.overview_cells)
+
+
 def _age_words(days: int) -> str:
     if days < 1:
         return gettext("today")
@@ -657,6 +692,17 @@ class _Cells:
             f'class="action-select" aria-label="{words}">'
         )
 
+    def cell(self, ret: Any, name: str) -> str:
+        """The column `name` of `ret`, taken from the cells the overview keeps for its row
+        (`ret.overview_cells`, see _ROWS) when it does not change with the time of day."""
+        kept = getattr(ret, "overview_cells", None)
+        if kept is None or name not in _STABLE_CELLS:
+            return getattr(self, name)(ret)
+        cell = kept.get(name)
+        if cell is None:
+            cell = kept[name] = getattr(self, name)(ret)
+        return cell
+
     def row(self, ret: Any, columns: list[tuple[str, str, str]], link: str) -> str:
         """A row's cells, each classed as the stock changelist does (field-<name>) and named by
         its column's label (a phone shows each row as a card, each value under its name), the
@@ -669,7 +715,7 @@ class _Cells:
                 text = esc(getattr(ret, name))
                 cells.append(f'<th class="field-{name}"><a href="{link}">{text}</a></th>')
             else:
-                cell = getattr(self, name)(ret)
+                cell = self.cell(ret, name)
                 cells.append(f'<td class="field-{name}" data-label="{label}">{cell}</td>')
         return "".join(cells)
 
@@ -701,10 +747,17 @@ class _OverviewChangeList(ChangeList):
 
     def get_results(self, request):
         super().get_results(request)
-        rows = pages.overview_rows(self.result_list)
-        states = money_for_returns(rows)
-        for ret in rows:
+        rows, fresh = [], []
+        for raw, ret in pages.overview_page(self.result_list):
+            known = _known_row(raw)
+            ret.money, ret.overview_cells = known if known else (None, {})
+            if not known:
+                fresh.append((raw, ret))
+            rows.append(ret)
+        states = money_for_returns([ret for _raw, ret in fresh])
+        for raw, ret in fresh:
             ret.money = states[ret.pk]
+            _remember_row(raw, ret)
         self.result_list = rows
 
     def overview_table(self) -> SafeString:

@@ -6,7 +6,7 @@ Each page reads a fixed number of queries whatever the number of rows, lines or 
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import cast
+from typing import Any, cast
 
 from django.core.cache import cache
 from django.db.models import (
@@ -73,11 +73,18 @@ def overview_rows(page: QuerySet[Return]) -> list[Return]:
     the database's answer: they are compiled once per connection and ordering
     (shop.compiled.CompiledPage); each page compiles only its ids' query.
     """
+    return [ret for _raw, ret in overview_page(page)]
+
+
+def overview_page(page: QuerySet[Return]) -> list[tuple[tuple[Any, ...] | None, Return]]:
+    """overview_rows, each row with its values as the database answered them (None for a page
+    sorted by an expression): the overview keeps what a row shows by them."""
     order_by = page.query.order_by
     names = [field for field in order_by if isinstance(field, str)]
     if len(names) == len(order_by):
-        return _OVERVIEW_PAGE.rows(page.values("pk"), names)
-    return list(_overview_query(page.values("pk")).order_by(*order_by))  # an expression's sort
+        return list(_OVERVIEW_PAGE.rows_with_raw(page.values("pk"), names))
+    rows = _overview_query(page.values("pk")).order_by(*order_by)  # an expression's sort
+    return [(None, ret) for ret in rows]
 
 
 def _overview_query(ids) -> QuerySet[Return]:
