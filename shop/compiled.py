@@ -295,17 +295,19 @@ class CompiledPage:
         using: str = DEFAULT_DB_ALIAS,
         values: Sequence[Any] = (),
     ) -> list[Any]:
-        return [obj for _raw, obj in self.rows_with_raw(page, order_by, using, values)]
+        fetched, make = self.fetched(page, order_by, using, values)
+        return make(fetched)
 
-    def rows_with_raw(
+    def fetched(
         self,
         page: QuerySet[Any],
         order_by: Sequence[str],
         using: str = DEFAULT_DB_ALIAS,
         values: Sequence[Any] = (),
-    ) -> list[tuple[tuple[Any, ...], Any]]:
-        """rows(), each instance with its row's values as the database answered them (what a
-        memo of what the row shows can be keyed by: the same values, the same instance)."""
+    ) -> tuple[list[tuple[Any, ...]], Callable[[list[tuple[Any, ...]]], list[Any]]]:
+        """rows() in two steps: the rows' values as the database answered them, and what makes
+        the instances of some of them (make(rows), in their order). A list that keeps what a
+        row shows by its values makes only the rows it has not seen."""
         if len(values) != len(self.stand_ins):
             raise ValueError(f"{self.name}: {len(self.stand_ins)} values expected")
         connection = connections[using]
@@ -327,7 +329,7 @@ class CompiledPage:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             fetched = cursor.fetchall()
-        return list(zip(map(tuple, fetched), compiled.reader.make(fetched, using), strict=True))
+        return [tuple(row) for row in fetched], lambda rows: compiled.reader.make(rows, using)
 
     def _compile(self, order_by: Sequence[str], using: str) -> "_Compiled":
         from django.db.models.expressions import RawSQL

@@ -531,39 +531,41 @@ def _summary(quote: Quote) -> str:
     return text
 
 
-# What the overview's rows show, by their values as the database answered them (with the
-# language, the time zone and the URL prefix they are written in): the money state
-# (refunds.money's, from the row's columns) and the cells of the columns that do not change
-# with the time of day (_STABLE_CELLS). The same values give the same state and cells: a row
-# whose return, order, lines, refunds or labels changed is another key, never a stale one. A
-# page's rows are mostly the last page's (staff reload the overview): computing their quotes and
-# cells again was half of the page's CPU. Bounded: emptied when full.
-_ROWS: dict[tuple, tuple[ReturnMoney, dict[str, str]]] = {}
+# The overview's rows by their values as the database answered them (with the language, the
+# time zone and the URL prefix they are written in): each return as the page made it, with its
+# money state (refunds.money's, from the row's columns) and the cells of its columns that do
+# not change with the time of day (_STABLE_CELLS), filled as the table writes them. The same
+# values give the same return, state and cells: a row whose return, order, lines, refunds or
+# labels changed is another key, never a stale one. A page's rows are mostly the last page's
+# (staff reload the overview): making their instances and computing their quotes and cells
+# again was half of the page's CPU. Only read by the list (nothing saves these instances).
+# Bounded: emptied when full.
+_ROWS: dict[tuple, Any] = {}
 _ROWS_MAX = 2000
 _STABLE_CELLS = frozenset(
     ["order_customer", "status_badge", "amount_owed", "refund_state", "label"]
 )
 
 
-def _row_key(raw: tuple | None) -> tuple | None:
-    if raw is None:  # a page sorted by an expression: its rows' values are not at hand
-        return None
+def _row_key(raw: tuple) -> tuple:
     return (get_language(), timezone.get_current_timezone_name(), get_script_prefix(), raw)
 
 
-def _known_row(raw: tuple | None) -> tuple[ReturnMoney, dict[str, str]] | None:
-    key = _row_key(raw)
-    return None if key is None else _ROWS.get(key)
-
-
-def _remember_row(raw: tuple | None, ret: Any) -> None:
-    """Keeps `ret`'s money state and its cells (filled as the table writes them) by `raw`."""
-    key = _row_key(raw)
-    if key is None:
-        return
+def _remember_row(key: tuple, ret: Any) -> Any:
+    """Keeps `ret` (its money state and cells) by its row's key; answers it."""
     if len(_ROWS) >= _ROWS_MAX:
         _ROWS.clear()
-    _ROWS[key] = (ret.money, ret.overview_cells)
+    _ROWS[key] = ret
+    return ret
+
+
+def _with_money(rows: list[Any]) -> list[Any]:
+    """`rows` with their money states (refunds.money, from their columns: no query) and no
+    cell written yet."""
+    states = money_for_returns(rows)
+    for ret in rows:
+        ret.money, ret.overview_cells = states[ret.pk], {}
+    return rows
 
 
 def _age_words(days: int) -> str:
@@ -747,18 +749,16 @@ class _OverviewChangeList(ChangeList):
 
     def get_results(self, request):
         super().get_results(request)
-        rows, fresh = [], []
-        for raw, ret in pages.overview_page(self.result_list):
-            known = _known_row(raw)
-            ret.money, ret.overview_cells = known if known else (None, {})
-            if not known:
-                fresh.append((raw, ret))
-            rows.append(ret)
-        states = money_for_returns([ret for _raw, ret in fresh])
-        for raw, ret in fresh:
-            ret.money = states[ret.pk]
-            _remember_row(raw, ret)
-        self.result_list = rows
+        found = pages.overview_page(self.result_list)
+        if found is None:  # sorted by an expression: its rows' values are not at hand
+            self.result_list = _with_money(pages.overview_rows(self.result_list))
+            return
+        fetched, make = found
+        keys = [_row_key(raw) for raw in fetched]
+        known = {key: _ROWS.get(key) for key in keys}
+        unknown = [raw for raw, key in zip(fetched, keys, strict=True) if known[key] is None]
+        made = iter(_with_money(make(unknown) if unknown else []))
+        self.result_list = [known[key] or _remember_row(key, next(made)) for key in keys]
 
     def overview_table(self) -> SafeString:
         """The stock results table (admin/change_list_results.html, lean.results_html): its
