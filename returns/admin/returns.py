@@ -547,8 +547,9 @@ _STABLE_CELLS = frozenset(
 )
 
 
-def _row_key(raw: tuple) -> tuple:
-    return (get_language(), timezone.get_current_timezone_name(), get_script_prefix(), raw)
+def _row_context() -> tuple:
+    """What a row's key holds besides its values: what its cells are written in."""
+    return (get_language(), timezone.get_current_timezone_name(), get_script_prefix())
 
 
 def _remember_row(key: tuple, ret: Any) -> Any:
@@ -708,7 +709,20 @@ class _Cells:
     def row(self, ret: Any, columns: list[tuple[str, str, str]], link: str) -> str:
         """A row's cells, each classed as the stock changelist does (field-<name>) and named by
         its column's label (a phone shows each row as a card, each value under its name), the
-        link column's pointing at `link`. `columns`: (kind, name, escaped label)."""
+        link column's pointing at `link`. `columns`: (kind, name, escaped label).
+
+        A row the overview keeps (see _ROWS) keeps its last string too, written again only for
+        other columns, another link (the list's filters and sort) or another age in days."""
+        kept = getattr(ret, "overview_cells", None)
+        if kept is None:
+            return self._row(ret, columns, link)
+        signature = (tuple(columns), link, (self.now - ret.created_at).days)
+        last = kept.get(None)
+        if last is None or last[0] != signature:
+            last = kept[None] = (signature, self._row(ret, columns, link))
+        return last[1]
+
+    def _row(self, ret: Any, columns: list[tuple[str, str, str]], link: str) -> str:
         cells = []
         for kind, name, label in columns:
             if kind == "checkbox":
@@ -754,7 +768,8 @@ class _OverviewChangeList(ChangeList):
             self.result_list = _with_money(pages.overview_rows(self.result_list))
             return
         fetched, make = found
-        keys = [_row_key(raw) for raw in fetched]
+        context = _row_context()
+        keys = [(context, raw) for raw in fetched]
         known = {key: _ROWS.get(key) for key in keys}
         unknown = [raw for raw, key in zip(fetched, keys, strict=True) if known[key] is None]
         made = iter(_with_money(make(unknown) if unknown else []))

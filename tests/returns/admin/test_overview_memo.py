@@ -3,10 +3,12 @@ page again writes the same HTML without computing a quote, and a row whose data 
 computed afresh, never shown stale."""
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 from unittest import mock
 
 import pytest
+from django.utils import timezone
 
 from refunds import money as refunds_money
 from refunds.services import refund_settle
@@ -116,3 +118,19 @@ def test_each_language_has_its_own_cells(as_agent, order):
     assert "not refunded" in english.content.decode()
     assert "not refunded" not in french.content.decode()
     assert _same_html(again, english)
+
+
+def test_a_kept_row_shows_its_age_of_the_day(as_agent, order):
+    # given: a return made today, its page seen once
+    make_return(order, 1, 0)
+    today, _computed = _page(as_agent)
+    assert '">today</span>' in today.content.decode()
+    # when: the same page a day later
+    later = timezone.now() + timedelta(days=1, minutes=1)
+    with mock.patch.object(overview.timezone, "now", return_value=later):
+        tomorrow, computed = _page(as_agent)
+    # then: the kept row (no quote computed) with its new age
+    html = tomorrow.content.decode()
+    assert computed == []
+    assert '">1 day</span>' in html
+    assert '">today</span>' not in html
