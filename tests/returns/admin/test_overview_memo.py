@@ -134,3 +134,21 @@ def test_a_kept_row_shows_its_age_of_the_day(as_agent, order):
     assert computed == []
     assert '">1 day</span>' in html
     assert '">today</span>' not in html
+
+
+def test_the_filters_panel_kept_per_query_string_and_language(as_agent, order):
+    # given: the panel of the unfiltered page written once
+    make_return(order, 1, 0)
+    plain = as_agent.get(OVERVIEW).content.decode()
+    # when
+    filtered = as_agent.get(f"{OVERVIEW}?status__exact=requested").content.decode()
+    french = as_agent.get(OVERVIEW, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    plain_again = as_agent.get(OVERVIEW).content.decode()
+    # then: each its own panel (its selected choice, its "clear all" link, its language)
+    assert "changelist-filter-extra-actions" not in plain
+    assert "changelist-filter-extra-actions" in filtered
+    assert '<li class="selected"><a href="?status__exact=requested">' in filtered
+    assert "Clear all filters" not in french
+    assert '<h2 id="changelist-filter-header">Filtre</h2>' in french
+    assert plain_again.count('<li class="selected">') == plain.count('<li class="selected">')
+    assert "changelist-filter-extra-actions" not in plain_again
