@@ -37,6 +37,7 @@ from refunds.money import (
 from refunds.quotes import Quote
 from returns import services
 from returns.admin.forms import RejectForm
+from returns.admin.kept import KeptRows, kept_string
 from returns.admin.labels import ReturnLabelActionsMixin
 from returns.admin.lean import (
     URL_SENTINEL,
@@ -531,33 +532,14 @@ def _summary(quote: Quote) -> str:
     return text
 
 
-# The overview's rows by their values as the database answered them (with the language, the
-# time zone and the URL prefix they are written in): each return as the page made it, with its
-# money state (refunds.money's, from the row's columns) and the cells of its columns that do
-# not change with the time of day (_STABLE_CELLS), filled as the table writes them. The same
-# values give the same return, state and cells: a row whose return, order, lines, refunds or
-# labels changed is another key, never a stale one. A page's rows are mostly the last page's
-# (staff reload the overview): making their instances and computing their quotes and cells
-# again was half of the page's CPU. Only read by the list (nothing saves these instances).
-# Bounded: emptied when full.
-_ROWS: dict[tuple, Any] = {}
-_ROWS_MAX = 2000
+# The overview's rows kept by their values (returns.admin.kept), each with its money state and
+# the cells of its columns that do not change with the time of day (_STABLE_CELLS), filled as
+# the table writes them: computing every row's quote and cells again was half of the page's
+# CPU.
+_ROWS = KeptRows()
 _STABLE_CELLS = frozenset(
     ["order_customer", "status_badge", "amount_owed", "refund_state", "label"]
 )
-
-
-def _row_context() -> tuple:
-    """What a row's key holds besides its values: what its cells are written in."""
-    return (get_language(), timezone.get_current_timezone_name(), get_script_prefix())
-
-
-def _remember_row(key: tuple, ret: Any) -> Any:
-    """Keeps `ret` (its money state and cells) by its row's key; answers it."""
-    if len(_ROWS) >= _ROWS_MAX:
-        _ROWS.clear()
-    _ROWS[key] = ret
-    return ret
 
 
 def _with_money(rows: list[Any]) -> list[Any]:
@@ -565,7 +547,7 @@ def _with_money(rows: list[Any]) -> list[Any]:
     cell written yet."""
     states = money_for_returns(rows)
     for ret in rows:
-        ret.money, ret.overview_cells = states[ret.pk], {}
+        ret.money = states[ret.pk]
     return rows
 
 
@@ -697,8 +679,8 @@ class _Cells:
 
     def cell(self, ret: Any, name: str) -> str:
         """The column `name` of `ret`, taken from the cells the overview keeps for its row
-        (`ret.overview_cells`, see _ROWS) when it does not change with the time of day."""
-        kept = getattr(ret, "overview_cells", None)
+        (`ret.kept_cells`, see _ROWS) when it does not change with the time of day."""
+        kept = getattr(ret, "kept_cells", None)
         if kept is None or name not in _STABLE_CELLS:
             return getattr(self, name)(ret)
         cell = kept.get(name)
@@ -713,14 +695,8 @@ class _Cells:
 
         A row the overview keeps (see _ROWS) keeps its last string too, written again only for
         other columns, another link (the list's filters and sort) or another age in days."""
-        kept = getattr(ret, "overview_cells", None)
-        if kept is None:
-            return self._row(ret, columns, link)
         signature = (tuple(columns), link, (self.now - ret.created_at).days)
-        last = kept.get(None)
-        if last is None or last[0] != signature:
-            last = kept[None] = (signature, self._row(ret, columns, link))
-        return last[1]
+        return kept_string(ret, signature, self._row, ret, columns, link)
 
     def _row(self, ret: Any, columns: list[tuple[str, str, str]], link: str) -> str:
         cells = []
@@ -768,12 +744,7 @@ class _OverviewChangeList(ChangeList):
             self.result_list = _with_money(pages.overview_rows(self.result_list))
             return
         fetched, make = found
-        context = _row_context()
-        keys = [(context, raw) for raw in fetched]
-        known = {key: _ROWS.get(key) for key in keys}
-        unknown = [raw for raw, key in zip(fetched, keys, strict=True) if known[key] is None]
-        made = iter(_with_money(make(unknown) if unknown else []))
-        self.result_list = [known[key] or _remember_row(key, next(made)) for key in keys]
+        self.result_list = _ROWS.page(fetched, make, _with_money)
 
     def overview_table(self) -> SafeString:
         """The stock results table (admin/change_list_results.html, lean.results_html): its

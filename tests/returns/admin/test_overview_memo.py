@@ -70,7 +70,7 @@ def test_the_same_page_again_is_the_same_html_with_no_quote_computed(as_agent, o
         first.pk: "20.00",
         second.pk: "35.00",
     }
-    assert len(overview._ROWS) == 2
+    assert len(overview._ROWS.rows) == 2
 
 
 def test_a_row_whose_refund_changed_is_computed_again(as_agent, manager, order):
