@@ -152,3 +152,27 @@ def test_the_filters_panel_kept_per_query_string_and_language(as_agent, order):
     assert '<h2 id="changelist-filter-header">Filtre</h2>' in french
     assert plain_again.count('<li class="selected">') == plain.count('<li class="selected">')
     assert "changelist-filter-extra-actions" not in plain_again
+
+
+def test_kept_rows_are_bounded_and_a_page_stays_in_its_order():
+    # given: room for two rows
+    from types import SimpleNamespace
+
+    from returns.admin.kept import KeptRows
+
+    kept = KeptRows(size=2)
+    made: list[list] = []
+
+    def make(rows):
+        made.append(list(rows))
+        return [SimpleNamespace(pk=row[0]) for row in rows]
+
+    # when: a page of two, then a page of three sharing one row
+    first = kept.page([(1,), (2,)], make)
+    second = kept.page([(3,), (2,), (4,)], make)
+    # then: each page in its order; the shared row not made again; never more than two kept
+    assert [row.pk for row in first] == [1, 2]
+    assert [row.pk for row in second] == [3, 2, 4]
+    assert second[1] is first[1]
+    assert made == [[(1,), (2,)], [(3,), (4,)]]
+    assert len(kept.rows) <= 2
