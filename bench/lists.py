@@ -13,6 +13,10 @@ list is proved to change nothing that way.
     .venv/bin/python -m bench.lists --databases returns_pages_bench --only "overview,orders list"
     .venv/bin/python -m bench.lists --databases returns_pages_bench --save /tmp/before --requests 0
     .venv/bin/python -m bench.lists --compare /tmp/before /tmp/after
+    .venv/bin/python -m bench.lists --databases returns_pages_bench --cold   # rows never seen
+
+With --cold, the rows the lists keep (returns/admin/kept.py) and their filters' panels are
+forgotten before each request: each page as if its rows had never been shown.
 
 The databases are those `python -m bench` loads (<prefix>_small, <prefix>_big); nothing is
 written to them but the bench's staff user and API key (bench/prepare.py).
@@ -52,7 +56,18 @@ def _pages(plan: dict, only: list[str]) -> dict[str, tuple[str, str]]:
     }
 
 
-def _child(requests_per_page: int, profile: str, only: list[str], save: str) -> None:
+def _forget_kept() -> None:
+    """--cold: the lists' kept rows and filters' panels forgotten (a page never seen)."""
+    from returns.admin import lean, orders, returns
+
+    returns._ROWS.clear()
+    orders._ROWS.clear()
+    lean._PANELS.clear()
+
+
+def _child(
+    requests_per_page: int, profile: str, only: list[str], save: str, cold: bool = False
+) -> None:
     """In the database's process: each page's ms per request, its queries at 50 and 5 rows."""
     setup_django()
     from django.test import Client
@@ -72,11 +87,13 @@ def _child(requests_per_page: int, profile: str, only: list[str], save: str) -> 
     results = {}
     for name, (path, who) in _pages(plan, only).items() if requests_per_page else ():
         extra = api if who == "api" else {}
-        results[name] = _measure(client, name, path, extra, requests_per_page, profile)
+        results[name] = _measure(client, name, path, extra, requests_per_page, profile, cold)
     print("LISTS " + json.dumps(results))
 
 
-def _measure(client, name: str, path: str, extra: dict, count: int, profile: str) -> dict:
+def _measure(
+    client, name: str, path: str, extra: dict, count: int, profile: str, cold: bool = False
+) -> dict:
     """One page: ms per request (median of `count`), queries at 50 and 5 rows a page."""
     from django.contrib.admin import site
     from django.db import connection
@@ -94,6 +111,8 @@ def _measure(client, name: str, path: str, extra: dict, count: int, profile: str
     get(path)  # warm: templates compiled, caches filled
     times, cpu = [], []
     for _ in range(count):
+        if cold:
+            _forget_kept()
         started, started_cpu = time.perf_counter(), time.process_time()
         get(path)
         times.append((time.perf_counter() - started) * 1000)
@@ -125,6 +144,7 @@ def _measure(client, name: str, path: str, extra: dict, count: int, profile: str
 def main() -> int:
     parser = in_process_parser(__doc__, requests=20, saved="the lists' HTML")
     parser.add_argument("--only", default="", help="Comma-separated words of the pages' names.")
+    parser.add_argument("--cold", action="store_true", help="Forget the lists' kept rows first.")
     args = parser.parse_args()
     only = [word for word in args.only.split(",") if word]
     if args.compare:
@@ -132,13 +152,13 @@ def main() -> int:
 
         return compare(Path(args.compare[0]), Path(args.compare[1]))
     if args.child:
-        _child(args.requests, args.profile, only, args.save)
+        _child(args.requests, args.profile, only, args.save, args.cold)
         return 0
     figures = {}
     sizes = args.sizes.split(",")
     for size in sizes:
         arguments = ["--requests", str(args.requests), "--profile", args.profile]
-        arguments += ["--only", args.only]
+        arguments += ["--only", args.only, *(["--cold"] if args.cold else [])]
         if args.save:
             arguments += ["--save", str(Path(args.save).resolve() / size)]
         figures[size] = run_child(

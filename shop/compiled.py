@@ -295,6 +295,19 @@ class CompiledPage:
         using: str = DEFAULT_DB_ALIAS,
         values: Sequence[Any] = (),
     ) -> list[Any]:
+        fetched, make = self.fetched(page, order_by, using, values)
+        return make(fetched)
+
+    def fetched(
+        self,
+        page: QuerySet[Any],
+        order_by: Sequence[str],
+        using: str = DEFAULT_DB_ALIAS,
+        values: Sequence[Any] = (),
+    ) -> tuple[list[tuple[Any, ...]], Callable[[list[tuple[Any, ...]]], list[Any]]]:
+        """rows() in two steps: the rows' values as the database answered them, and what makes
+        the instances of some of them (make(rows), in their order). A list that keeps what a
+        row shows by its values makes only the rows it has not seen."""
         if len(values) != len(self.stand_ins):
             raise ValueError(f"{self.name}: {len(self.stand_ins)} values expected")
         connection = connections[using]
@@ -316,7 +329,7 @@ class CompiledPage:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             fetched = cursor.fetchall()
-        return compiled.reader.make(fetched, using)
+        return [tuple(row) for row in fetched], lambda rows: compiled.reader.make(rows, using)
 
     def _compile(self, order_by: Sequence[str], using: str) -> "_Compiled":
         from django.db.models.expressions import RawSQL

@@ -14,11 +14,12 @@ from typing import Any
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.views.main import ChangeList
 from django.template.loader import get_template
+from django.utils import timezone
 from django.utils.encoding import iri_to_uri
 from django.utils.formats import number_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 FILTER_TEMPLATE = "admin/filter.html"
 # A page's rows link to the change page of ids the list does not know in advance: each link is
@@ -56,11 +57,44 @@ def link_template(cl: ChangeList, url_of_sentinel: str) -> str:
     return esc(add_preserved_filters(preserved, url_of_sentinel))
 
 
+# The filters' panels written, by what they are written from (_panel_key): a panel is the same
+# for every page of a query string in a language, while its choices' links were a tenth of the
+# overview's CPU (a query string for each choice of each filter). Bounded: emptied when full.
+_PANELS: dict[tuple, SafeString] = {}
+_PANELS_MAX = 512
+
+
+def _panel_key(cl: ChangeList) -> tuple:
+    """What a panel is written from: the list's query string (its filters' selected values,
+    its sort, its search), the language, today's date in the time zone (a date filter's
+    links), and each filter's choices (the reasons, the brands, the countries as they are
+    now). The lists using it have no filter whose choices depend on the user."""
+    return (
+        cl.model,
+        cl.get_query_string(),
+        get_language(),
+        timezone.get_current_timezone_name(),
+        timezone.localdate(),
+        tuple((type(spec), tuple(getattr(spec, "lookup_choices", ()))) for spec in cl.filter_specs),
+    )
+
+
 def filters_html(cl: ChangeList) -> SafeString:
     """The filters' panel of admin/change_list.html (its `filters` block) with each filter's
-    admin/filter.html written here. The lists using it show no facet counts."""
+    admin/filter.html written here, once per _panel_key. The lists using it show no facet
+    counts."""
     if not cl.has_filters:
         return mark_safe("")
+    key = _panel_key(cl)
+    panel = _PANELS.get(key)
+    if panel is None:
+        if len(_PANELS) >= _PANELS_MAX:
+            _PANELS.clear()
+        panel = _PANELS[key] = _filters_panel(cl)
+    return panel
+
+
+def _filters_panel(cl: ChangeList) -> SafeString:
     parts = [
         '<nav id="changelist-filter" aria-labelledby="changelist-filter-header">',
         f'<h2 id="changelist-filter-header">{esc(gettext("Filter"))}</h2>',

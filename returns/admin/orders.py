@@ -17,6 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
+from returns.admin.kept import KeptRows, kept_string
 from returns.admin.lean import (
     URL_SENTINEL,
     display,
@@ -35,6 +36,7 @@ from returns.selectors.backoffice import (
     order_returns,
     orders_overview,
 )
+from shop.compiled import CompiledPage
 from shop.models import Order
 from shop.pagination import CappedCountPaginator
 from shop.templatetags.money import money
@@ -169,9 +171,30 @@ def _status_badge(order: Order, badges: dict[str, str]) -> str:
     return badge
 
 
+# The page's orders with their customer and returns' count (orders_overview) for the ids of
+# the list's page: compiled once per connection and ordering, where Django compiled the
+# query's subquery and joins on every page (shop.compiled.CompiledPage).
+_ORDERS_PAGE = CompiledPage(
+    "returns.admin.orders", lambda ids: orders_overview(Order.objects.filter(pk__in=ids))
+)
+
+
+# The list's orders kept by their values, each with its row's string (returns.admin.kept): its
+# date, customer and amount were written again for each row of each page.
+_ROWS = KeptRows()
+
+
 class _OrdersChangeList(ChangeList):
-    """The orders list: the stock changelist's query and page, its rows written in one pass
-    (orders_table) instead of a lookup and a template variable per cell."""
+    """The orders list: the stock changelist's query and page, its rows read by a compiled
+    query (_ORDERS_PAGE) and written in one pass (orders_table) instead of a lookup and a
+    template variable per cell."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        page = self.result_list
+        order_by = page.query.order_by
+        if all(isinstance(field, str) for field in order_by):  # else the stock query's rows
+            self.result_list = _ROWS.page(*_ORDERS_PAGE.fetched(page.values("pk"), order_by))
 
     def orders_table(self) -> SafeString:
         """The stock results table (admin/change_list_results.html, lean.results_html): its
@@ -185,16 +208,20 @@ class _OrdersChangeList(ChangeList):
         admin_ = cast("OrderAdmin", self.model_admin)
         rows = []
         for order in self.result_list:
-            placed = localize(timezone.localtime(order.placed_at))
-            rows.append(
-                f'<th class="field-number"><a href="{row_link(link, order.pk)}">'
-                f"{display(order.number)}</a></th>"
-                f'<td class="field-placed_at nowrap">{esc(placed)}</td>'
-                f'<td class="field-customer_name">{display(admin_.customer_name(order))}'
-                f'</td><td class="field-email">{display(order.email)}</td>'
-                f'<td class="field-status_badge">{_status_badge(order, badges)}</td>'
-                f'<td class="field-paid">{display(admin_.paid(order))}</td>'
-                f'<td class="field-returns_count">{display(admin_.returns_count(order))}'
-                "</td>"
-            )
+            href = row_link(link, order.pk)
+            rows.append(kept_string(order, href, _order_row, order, href, badges, admin_))
         return results_html(headers, rows)
+
+
+def _order_row(order: Order, href: str, badges: dict[str, str], admin_: OrderAdmin) -> str:
+    """An order's cells, the stock changelist's, its number linked to `href`."""
+    placed = localize(timezone.localtime(order.placed_at))
+    return (
+        f'<th class="field-number"><a href="{href}">{display(order.number)}</a></th>'
+        f'<td class="field-placed_at nowrap">{esc(placed)}</td>'
+        f'<td class="field-customer_name">{display(admin_.customer_name(order))}'
+        f'</td><td class="field-email">{display(order.email)}</td>'
+        f'<td class="field-status_badge">{_status_badge(order, badges)}</td>'
+        f'<td class="field-paid">{display(admin_.paid(order))}</td>'
+        f'<td class="field-returns_count">{display(admin_.returns_count(order))}</td>'
+    )

@@ -37,6 +37,7 @@ from refunds.money import (
 from refunds.quotes import Quote
 from returns import services
 from returns.admin.forms import RejectForm
+from returns.admin.kept import KeptRows, kept_string
 from returns.admin.labels import ReturnLabelActionsMixin
 from returns.admin.lean import (
     URL_SENTINEL,
@@ -531,6 +532,25 @@ def _summary(quote: Quote) -> str:
     return text
 
 
+# The overview's rows kept by their values (returns.admin.kept), each with its money state and
+# the cells of its columns that do not change with the time of day (_STABLE_CELLS), filled as
+# the table writes them: computing every row's quote and cells again was half of the page's
+# CPU.
+_ROWS = KeptRows()
+_STABLE_CELLS = frozenset(
+    ["order_customer", "status_badge", "amount_owed", "refund_state", "label"]
+)
+
+
+def _with_money(rows: list[Any]) -> list[Any]:
+    """`rows` with their money states (refunds.money, from their columns: no query) and no
+    cell written yet."""
+    states = money_for_returns(rows)
+    for ret in rows:
+        ret.money = states[ret.pk]
+    return rows
+
+
 def _age_words(days: int) -> str:
     if days < 1:
         return gettext("today")
@@ -657,10 +677,28 @@ class _Cells:
             f'class="action-select" aria-label="{words}">'
         )
 
+    def cell(self, ret: Any, name: str) -> str:
+        """The column `name` of `ret`, taken from the cells the overview keeps for its row
+        (`ret.kept_cells`, see _ROWS) when it does not change with the time of day."""
+        kept = getattr(ret, "kept_cells", None)
+        if kept is None or name not in _STABLE_CELLS:
+            return getattr(self, name)(ret)
+        cell = kept.get(name)
+        if cell is None:
+            cell = kept[name] = getattr(self, name)(ret)
+        return cell
+
     def row(self, ret: Any, columns: list[tuple[str, str, str]], link: str) -> str:
         """A row's cells, each classed as the stock changelist does (field-<name>) and named by
         its column's label (a phone shows each row as a card, each value under its name), the
-        link column's pointing at `link`. `columns`: (kind, name, escaped label)."""
+        link column's pointing at `link`. `columns`: (kind, name, escaped label).
+
+        A row the overview keeps (see _ROWS) keeps its last string too, written again only for
+        other columns, another link (the list's filters and sort) or another age in days."""
+        signature = (tuple(columns), link, (self.now - ret.created_at).days)
+        return kept_string(ret, signature, self._row, ret, columns, link)
+
+    def _row(self, ret: Any, columns: list[tuple[str, str, str]], link: str) -> str:
         cells = []
         for kind, name, label in columns:
             if kind == "checkbox":
@@ -669,7 +707,7 @@ class _Cells:
                 text = esc(getattr(ret, name))
                 cells.append(f'<th class="field-{name}"><a href="{link}">{text}</a></th>')
             else:
-                cell = getattr(self, name)(ret)
+                cell = self.cell(ret, name)
                 cells.append(f'<td class="field-{name}" data-label="{label}">{cell}</td>')
         return "".join(cells)
 
@@ -701,11 +739,12 @@ class _OverviewChangeList(ChangeList):
 
     def get_results(self, request):
         super().get_results(request)
-        rows = pages.overview_rows(self.result_list)
-        states = money_for_returns(rows)
-        for ret in rows:
-            ret.money = states[ret.pk]
-        self.result_list = rows
+        found = pages.overview_page(self.result_list)
+        if found is None:  # sorted by an expression: its rows' values are not at hand
+            self.result_list = _with_money(pages.overview_rows(self.result_list))
+            return
+        fetched, make = found
+        self.result_list = _ROWS.page(fetched, make, _with_money)
 
     def overview_table(self) -> SafeString:
         """The stock results table (admin/change_list_results.html, lean.results_html): its

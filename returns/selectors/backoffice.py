@@ -4,9 +4,10 @@ Each page reads a fixed number of queries whatever the number of rows, lines or 
 (the tests pin them).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import cast
+from typing import Any, cast
 
 from django.core.cache import cache
 from django.db.models import (
@@ -73,11 +74,22 @@ def overview_rows(page: QuerySet[Return]) -> list[Return]:
     the database's answer: they are compiled once per connection and ordering
     (shop.compiled.CompiledPage); each page compiles only its ids' query.
     """
+    found = overview_page(page)
+    if found is None:  # an expression's sort
+        return list(_overview_query(page.values("pk")).order_by(*page.query.order_by))
+    fetched, make = found
+    return make(fetched)
+
+
+def overview_page(page: QuerySet[Return]) -> tuple[list[tuple[Any, ...]], Callable] | None:
+    """overview_rows in two steps (shop.compiled.CompiledPage.fetched): the rows' values as
+    the database answered them, and what makes the returns of some of them; the overview keeps
+    what a row shows by its values. None for a page sorted by an expression."""
     order_by = page.query.order_by
     names = [field for field in order_by if isinstance(field, str)]
-    if len(names) == len(order_by):
-        return _OVERVIEW_PAGE.rows(page.values("pk"), names)
-    return list(_overview_query(page.values("pk")).order_by(*order_by))  # an expression's sort
+    if len(names) != len(order_by):
+        return None
+    return _OVERVIEW_PAGE.fetched(page.values("pk"), names)
 
 
 def _overview_query(ids) -> QuerySet[Return]:
