@@ -572,6 +572,95 @@ def profile_batches(args) -> None:
         sink.wait(timeout=10)
 
 
+def best_of(repeat: int, runs: dict, count: int, *, before) -> dict[str, tuple[float, float]]:
+    """Each of `runs` (name -> function doing `count` tasks) timed `repeat` times, interleaved,
+    `before()` ahead of each: the best CPU ms (this process) and wall ms a task of each."""
+    best: dict[str, tuple[float, float]] = {}
+    for _ in range(repeat):
+        for name, run in runs.items():
+            before()
+            cpu, wall = time.process_time(), time.perf_counter()
+            run()
+            figures = (
+                (time.process_time() - cpu) / count * 1000,
+                (time.perf_counter() - wall) / count * 1000,
+            )
+            best[name] = min(best.get(name, figures), figures)
+    return best
+
+
+def profile_singles(args) -> None:
+    """send_notification tasks in this process as the worker's pool child runs them (Celery's
+    tracer, not eager: the signals, config/celery.py's connection checks and the Django fix-up
+    around each task), against bench.noop tasks traced the same way, interleaved, on
+    DATABASE_URL's database itself, to an aiosmtpd sink in another process: CPU (this process)
+    and wall ms a task, the email's cost above a no-op, queries a task; then cProfile."""
+    from celery.app.trace import build_tracer
+    from celery.fixups.django import DjangoWorkerFixup
+    from celery.utils import uuid
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from bench.inprocess import profiled
+    from config.celery import app
+    from notifications.delivery import close_mail_connection, forget_finished
+    from notifications.models import Notification
+    from notifications.tasks import send_notification
+
+    sink, port = start_sink_process()
+    os.environ["BENCH_SMTP_PORT"] = str(port)
+    settings.EMAIL_BACKEND = "bench.worker.SinkBackend"
+    DjangoWorkerFixup(app).install()  # what a worker's process has around each task
+    logging.getLogger("celery").setLevel(logging.WARNING)  # the bench's --loglevel warning
+    email = build_tracer(send_notification.name, send_notification, app=app)
+    nothing = build_tracer(noop.name, noop, app=app)
+    count = args.profile_singles
+    try:
+        call_command("migrate", verbosity=0)
+        ids = list(Notification.objects.order_by("pk").values_list("pk", flat=True)[:count])
+        if len(ids) < count:
+            Notification.objects.all().delete()
+            ids, _ = make_rows(count, 0, "http://127.0.0.1:1/h")
+
+        def release() -> None:
+            forget_finished()
+            Notification.objects.filter(pk__in=ids).update(
+                status="queued", attempts=0, next_attempt_at=timezone.now(), sent_at=None
+            )
+
+        def emails() -> None:
+            for pk in ids:
+                email(uuid(), (pk,), {}, {"delivery_info": {}})
+
+        def noops() -> None:
+            for _ in ids:
+                nothing(uuid(), (), {}, {"delivery_info": {}})
+
+        release()
+        emails()  # warm: templates compiled, connections open
+        best = best_of(args.repeat, {"noop": noops, "email": emails}, count, before=release)
+        release()
+        with CaptureQueriesContext(connection) as queries:
+            emails()
+        (noop_cpu, noop_wall), (email_cpu, email_wall) = best["noop"], best["email"]
+        print(
+            f"{count} tasks, best of {args.repeat}: no-op {noop_cpu:.3f} ms CPU "
+            f"({noop_wall:.3f} wall), email {email_cpu:.3f} ms CPU ({email_wall:.3f} wall), "
+            f"above a no-op {email_cpu - noop_cpu:.3f} ms CPU ({email_wall - noop_wall:.3f} "
+            f"wall); {len(queries) / count:.2f} queries an email"
+        )
+        if not args.time_only:
+            release()
+            print(profiled(emails, 1, dump=args.profile_dump or ""))
+    finally:
+        close_mail_connection()
+        sink.terminate()
+        sink.wait(timeout=10)
+
+
 def _configure_in_place() -> None:
     """Django on DATABASE_URL's database itself (for --profile), production settings."""
     sys.path.insert(0, str(ROOT))
@@ -595,6 +684,17 @@ def main(argv=None) -> int:
         help="instead: run BATCHES batches in this process under cProfile, on DATABASE_URL's "
         "database itself (migrated, its rows reused), to an aiosmtpd sink in another process",
     )
+    parser.add_argument(
+        "--profile-singles",
+        type=int,
+        default=0,
+        metavar="EMAILS",
+        help="instead: EMAILS send_notification tasks (and as many no-ops) traced in this "
+        "process as the worker's child runs them, timed and under cProfile, as --profile",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=5, help="with --profile-singles: timed alternations"
+    )
     parser.add_argument("--profile-dump", help="with --profile: the raw stats, for pstats")
     parser.add_argument(
         "--time-only", action="store_true", help="with --profile: the timing, no cProfile"
@@ -610,6 +710,10 @@ def main(argv=None) -> int:
         "--tasks", type=int, default=MEMORY_AT[1], help="tasks in all (PSS at 1/4 and at the end)"
     )
     args = parser.parse_args(argv)
+    if args.profile_singles:
+        _configure_in_place()
+        profile_singles(args)
+        return 0
     if args.profile:
         _configure_in_place()
         profile_batches(args)

@@ -305,8 +305,9 @@ NOTIFICATIONS_BATCH_FROM = env.int("NOTIFICATIONS_BATCH_FROM", default=20)
 NOTIFICATIONS_BATCH_PARALLEL = env.int("NOTIFICATIONS_BATCH_PARALLEL", default=4)
 # A single email's task that claims its row takes along up to COALESCE - 1 other due rows, sent
 # with it on one connection (1: each task sends its own row only). Its 60 s time limit bounds
-# what a slow provider may take for them.
-NOTIFICATIONS_COALESCE = env.int("NOTIFICATIONS_COALESCE", default=20)
+# what a slow provider may take for them (1.2 s an email at 50). 50, not 20: a batch's fixed
+# cost (its claims and data, about 25 ms) was a quarter of a burst's email (bench/README.md).
+NOTIFICATIONS_COALESCE = env.int("NOTIFICATIONS_COALESCE", default=50)
 # The worker keeps its mail connection open for the next task for this long since its last
 # use (0: a connection per task or batch). notifications/delivery.py, open_mail_connection.
 NOTIFICATIONS_MAIL_KEEP_SECONDS = env.float("NOTIFICATIONS_MAIL_KEEP_SECONDS", default=30.0)

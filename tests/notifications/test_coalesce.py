@@ -312,6 +312,25 @@ def test_queries_of_a_coalesced_email_do_not_grow_with_the_batch(smtp, shop_sett
     assert len(smtp.received) == 14
 
 
+def test_a_burst_of_tasks_is_sent_in_batches_of_the_setting(smtp, django_assert_num_queries):
+    # given: 51 queued emails, one task each, the worker's default (NOTIFICATIONS_COALESCE 50:
+    # a batch's fixed cost spread over more emails, bench/README.md)
+    rows = queued_emails(51)
+    smtp.start()
+    # when: the worker runs their tasks in order
+    first = send_notification(rows[0].pk)
+    with django_assert_num_queries(0):
+        taken_along = [send_notification(row.pk) for row in rows[1:50]]
+    last = send_notification(rows[50].pk)
+    # then: the first task sent its row and the 49 next; their tasks stopped; the 51st sent its
+    # own; each once
+    assert (first, last) == ("sent", "sent")
+    assert taken_along == ["skipped"] * 49
+    assert len(smtp.received) == 51
+    assert set(statuses().values()) == {Status.SENT}
+    assert set(attempts().values()) == {1}
+
+
 # --- The rows taken along, remembered by the worker process --------------------------------
 
 
