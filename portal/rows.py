@@ -1,0 +1,78 @@
+"""The portal's long lists' rows written as HTML in one Python pass, as the back-office's
+lists are (returns/admin/lean.py): the template rendered a node, a context push and a
+translation per cell of every row, most of a list page's time. The HTML is the templates'
+element for element (`python -m bench.portal --save/--compare` checks pages before and after);
+every figure and rule comes from where the template took it (the status tone from
+shop_tags.status_tone, money from the money filter, the status's label from the model).
+"""
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from django.urls import reverse
+from django.utils.formats import date_format, localize
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import capfirst
+from django.utils.timezone import localtime
+from django.utils.translation import gettext, ngettext
+
+from shop.models import Order
+from shop.templatetags.money import money
+from shop.templatetags.shop_tags import status_tone
+
+# A number made only of these is its own path segment (reverse() would quote nothing in it):
+# its link is the page's one reverse() with the number put in; any other is reversed itself.
+_PLAIN_NUMBER = re.compile(r"[A-Za-z0-9._-]+")
+_SENTINEL = "PORTAL-ORDER-NUMBER"
+
+
+def esc(value) -> str:
+    """What a template writes of `{{ value }}`: localized (a number as the language writes
+    it), escaped unless already safe."""
+    return str(conditional_escape(localize(value)))
+
+
+class _OrderLinks:
+    """The order pages' links of a list: reverse() once, each number put in."""
+
+    def __init__(self) -> None:
+        self.template = reverse("order_detail", args=[_SENTINEL])
+
+    def __call__(self, number: str) -> str:
+        if _PLAIN_NUMBER.fullmatch(number):
+            return esc(self.template.replace(_SENTINEL, number, 1))
+        return esc(reverse("order_detail", args=[number]))
+
+
+def _order_row(order: Any, link: str) -> str:
+    """One `<li>` of templates/portal/orders.html (the loop's text, whitespace included), of
+    an Order of customer_orders() (its item_count and return_count annotated)."""
+    placed = date_format(localtime(order.placed_at), "DATE_FORMAT")
+    items = ngettext("%(counter)s item", "%(counter)s items", order.item_count)
+    returns = ""
+    if order.return_count:
+        counted = ngettext("%(counter)s return", "%(counter)s returns", order.return_count)
+        returns = f'<span class="badge">{counted % {"counter": esc(order.return_count)}}</span>'
+    return (
+        f'\n    <li><a class="order-row" href="{link}">\n'
+        '      <span class="order-main">\n'
+        f'        <span class="order-number">{gettext("Order %(number)s") % {"number": esc(order.number)}}</span>\n'  # noqa: E501
+        f'        <span class="muted small order-meta"><span>{gettext("Placed on %(date)s") % {"date": esc(placed)}}</span>\n'  # noqa: E501
+        f"          <span>{items % {'counter': esc(order.item_count)}}</span></span>\n"
+        "      </span>\n"
+        '      <span class="order-side">\n'
+        f'        <span class="badge {esc(status_tone(order))}">{esc(capfirst(order.get_status_display()))}</span>\n'  # noqa: E501
+        f"        {returns}\n"
+        "      </span>\n"
+        f'      <span class="order-total num">{esc(money(order.amount_paid, order.currency))}</span>\n'  # noqa: E501
+        '      <span class="chevron" aria-hidden="true">\u203a</span>\n'
+        "    </a></li>\n    "
+    )
+
+
+def order_rows(orders: Iterable[Order]) -> SafeString:
+    """My orders' rows (customer_orders' page: item_count and return_count annotated)."""
+    link = _OrderLinks()
+    return mark_safe("".join(_order_row(order, link(order.number)) for order in orders))
