@@ -18,6 +18,7 @@ from django.utils.text import capfirst
 from django.utils.timezone import localtime
 from django.utils.translation import gettext, ngettext
 
+from returns.models import Return
 from shop.models import Order
 from shop.templatetags.money import money
 from shop.templatetags.shop_tags import status_tone
@@ -76,3 +77,60 @@ def order_rows(orders: Iterable[Order]) -> SafeString:
     """My orders' rows (customer_orders' page: item_count and return_count annotated)."""
     link = _OrderLinks()
     return mark_safe("".join(_order_row(order, link(order.number)) for order in orders))
+
+
+# A return's badge on its order's page: completed is done, refused or lapsed stops, cancelled
+# is plain, the rest waits (the page's one place for it; the template wrote it inline).
+_RETURN_TONES = {"completed": "ok", "rejected": "stop", "expired": "stop", "cancelled": ""}
+
+
+def _return_row(ret: Return, link: str) -> str:
+    """One `<li>` of the Returns section of templates/portal/order_detail.html."""
+    requested = date_format(localtime(ret.created_at), "DATE_FORMAT")
+    tone = _RETURN_TONES.get(ret.status, "wait")
+    return (
+        f'\n      <li><a href="{link}" class="return-row">\n'
+        f'        <span><span class="rma">{gettext("Return %(rma)s") % {"rma": esc(ret.rma_number)}}</span>\n'  # noqa: E501
+        f'          <span class="muted small">{gettext("Requested on %(date)s") % {"date": esc(requested)}}</span></span>\n'  # noqa: E501
+        f'        <span class="badge {tone}">{esc(ret.customer_status_label)}</span>\n'
+        "      </a></li>\n      "
+    )
+
+
+def return_rows(returns: Iterable[Return]) -> SafeString:
+    """The rows of an order's returns (order_returns)."""
+    return mark_safe(
+        "".join(
+            _return_row(ret, esc(reverse("return_detail", args=[ret.rma_number])))
+            for ret in returns
+        )
+    )
+
+
+def _line_row(line: Any, currency: str) -> str:
+    """One `<tr>` of the Items table of templates/portal/order_detail.html, of a line with
+    `returned` set (the quantity live returns hold, order_detail's view)."""
+    variant = line.variant
+    option = f"{esc(variant.option)} \u00b7 " if variant.option else ""
+    returned = ""
+    if line.returned:
+        held = ngettext(
+            "%(counter)s returned or being returned",
+            "%(counter)s returned or being returned",
+            line.returned,
+        )
+        returned = f'<span class="small returned">{held % {"counter": esc(line.returned)}}</span>'
+    return (
+        "\n      <tr>\n"
+        f'        <td><span class="item-name">{esc(variant.product.name)}</span>\n'
+        f'          <span class="muted small">{option}{esc(variant.sku)}</span>\n'
+        f"          {returned}</td>\n"
+        f'        <td class="num">{esc(line.quantity)}</td>\n'
+        f'        <td class="num">{esc(money(line.total_paid, currency))}</td>\n'
+        "      </tr>\n    "
+    )
+
+
+def line_rows(lines: Iterable[Any], currency: str) -> SafeString:
+    """The rows of an order's lines, its money in `currency` (the order's)."""
+    return mark_safe("".join(_line_row(line, currency) for line in lines))

@@ -88,3 +88,73 @@ def test_the_rows_figures(orders):
     assert '<span class="badge wait">Shipped</span>' in written
     assert '<span class="badge ok">Delivered</span>' in written
     assert '<span class="badge ">Cancelled</span>' in written
+
+
+# templates/portal/order_detail.html's two loops as they were before portal.rows.
+RETURNS_LOOP = """{% load i18n %}{% for ret in returns %}
+      <li><a href="{% url 'return_detail' ret.rma_number %}" class="return-row">
+        <span><span class="rma">{% blocktranslate with rma=ret.rma_number %}Return {{ rma }}{% endblocktranslate %}</span>
+          <span class="muted small">{% blocktranslate with date=ret.created_at|date:"DATE_FORMAT" %}Requested on {{ date }}{% endblocktranslate %}</span></span>
+        <span class="badge {% if ret.status == 'completed' %}ok{% elif ret.status == 'rejected' or ret.status == 'expired' %}stop{% elif ret.status == 'cancelled' %}{% else %}wait{% endif %}">{{ ret.customer_status_label }}</span>
+      </a></li>
+      {% endfor %}"""  # noqa: E501
+LINES_LOOP = """{% load i18n money %}{% for line in lines %}
+      <tr>
+        <td><span class="item-name">{{ line.variant.product.name }}</span>
+          <span class="muted small">{% if line.variant.option %}{{ line.variant.option }} \u00b7 {% endif %}{{ line.variant.sku }}</span>
+          {% if line.returned %}<span class="small returned">{% blocktranslate count counter=line.returned %}{{ counter }} returned or being returned{% plural %}{{ counter }} returned or being returned{% endblocktranslate %}</span>{% endif %}</td>
+        <td class="num">{{ line.quantity }}</td>
+        <td class="num">{{ line.total_paid|money:order.currency }}</td>
+      </tr>
+    {% endfor %}"""  # noqa: E501
+
+
+@pytest.fixture
+def an_order(order):
+    """DEMO-1001 with a return in each status (one kept item received), a name to escape and a
+    line without an option; the lines' `returned` as the view sets it: 0, 1 and 2."""
+    from returns.models import ReturnStatus
+    from shop.models import OrderLine
+
+    for status in ReturnStatus.values:
+        ReturnFactory(order=order, status=status)
+    ReturnFactory(order=order, status=ReturnStatus.RECEIVED, keep_item=True)
+    tshirt, socks = order.lines.select_related("variant__product").order_by("id")
+    tshirt.variant.product.name = "T-shirt <M&M>"
+    tshirt.variant.product.save()
+    socks.variant.option = ""
+    socks.variant.save()
+    lines = list(OrderLine.objects.filter(order=order).select_related("variant__product"))
+    for returned, line in enumerate(lines, start=1):
+        line.returned = returned
+    lines[0].returned = 0
+    return order, lines
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_an_orders_rows_are_the_templates(an_order, language):
+    # given
+    from portal.rows import line_rows, return_rows
+    from portal.selectors.returns import order_returns
+
+    order, lines = an_order
+    returns = order_returns(order)
+    with translation.override(language):
+        # when
+        written = (return_rows(returns), line_rows(lines, order.currency))
+        # then
+        engine = engines["django"]
+        expected = (
+            engine.from_string(RETURNS_LOOP).render({"returns": returns}),
+            engine.from_string(LINES_LOOP).render({"lines": lines, "order": order}),
+        )
+    assert written == expected
+    from returns.models import ReturnStatus
+
+    assert len(returns) == len(ReturnStatus.values) + 1  # every status, and the kept item
+    assert written[0].count('class="badge stop"') == 2  # rejected, expired
+    assert written[0].count('class="badge ok"') == 1  # completed
+    assert written[0].count('class="badge "') == 1  # cancelled
+    assert "T-shirt &lt;M&amp;M&gt;" in written[1]
+    assert '<span class="small returned">2 ' in written[1]
+    assert "returned" not in written[1].split("</tr>")[0]  # 0 returned: nothing said
