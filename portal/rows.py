@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from django.template.defaultfilters import date, linebreaksbr
 from django.urls import reverse
 from django.utils.formats import date_format, localize
 from django.utils.html import conditional_escape
@@ -134,3 +135,42 @@ def _line_row(line: Any, currency: str) -> str:
 def line_rows(lines: Iterable[Any], currency: str) -> SafeString:
     """The rows of an order's lines, its money in `currency` (the order's)."""
     return mark_safe("".join(_line_row(line, currency) for line in lines))
+
+
+def _step_row(step: Any, current: str) -> str:
+    """One `<li>` of a return page's tracker (templates/portal/return_detail.html), of a
+    ProgressStep (portal.selectors.returns.progress_steps)."""
+    here = ' aria-current="step"' if step.status == current else ""
+    when = ""
+    if step.at:
+        when = f'<span class="muted small">{esc(date(localtime(step.at), "DATE_FORMAT"))}</span>'
+    return (
+        f'\n    <li class="step {esc(step.state)} step-{esc(step.status)}"{here}>\n'
+        '      <span class="dot" aria-hidden="true"></span>\n'
+        f'      <span class="step-text"><span class="step-label">{esc(step.label)}</span>\n'
+        f"        {when}</span>\n"
+        "    </li>\n    "
+    )
+
+
+def step_rows(steps: Iterable[Any], current: str) -> SafeString:
+    """A return's tracker, the return's status `current`."""
+    return mark_safe("".join(_step_row(step, current) for step in steps))
+
+
+def _history_row(entry: Any) -> str:
+    """One `<li>` of a return page's history, of a TimelineEntry (customer_timeline)."""
+    at = localtime(entry.at)
+    note = ""
+    if entry.note:
+        note = f'<span class="event-note">{linebreaksbr(entry.note, autoescape=True)}</span>'
+    return (
+        f'\n    <li><time datetime="{esc(date(at, "c"))}" class="muted small">'
+        f"{esc(date(at, 'DATETIME_FORMAT'))}</time>\n"
+        f'      <span class="event-title">{esc(entry.title)}</span>{note}</li>\n  '
+    )
+
+
+def history_rows(timeline: Iterable[Any]) -> SafeString:
+    """A return's history, oldest first as customer_timeline gives it."""
+    return mark_safe("".join(_history_row(entry) for entry in timeline))
