@@ -174,3 +174,24 @@ def _history_row(entry: Any) -> str:
 def history_rows(timeline: Iterable[Any]) -> SafeString:
     """A return's history, oldest first as customer_timeline gives it."""
     return mark_safe("".join(_history_row(entry) for entry in timeline))
+
+
+def _quote_row(line: Any, currency: str) -> str:
+    """One `<tr>` of templates/portal/_quote.html, of a refunds.quotes.QuoteLine."""
+    unit = ""
+    if line.quantity and line.unit_amount is not None:
+        unit = (
+            f'<span class="muted small">{esc(line.quantity)} \u00d7 '
+            f"{esc(money(line.unit_amount, currency))}</span>"
+        )
+    return (
+        f'\n    <tr class="quote-{esc(line.kind)}">\n'
+        f"      <td>{esc(line.label)}{unit}</td>\n"
+        f'      <td class="num">{esc(money(line.amount, currency))}</td>\n'
+        "    </tr>\n  "
+    )
+
+
+def quote_rows(quote: Any) -> SafeString:
+    """A refund quote's lines (refunds.quotes.Quote), its money in the quote's currency."""
+    return mark_safe("".join(_quote_row(line, quote.currency) for line in quote.lines))

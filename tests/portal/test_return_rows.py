@@ -68,3 +68,67 @@ def test_the_rows_figures():
     assert '<time datetime="2026-03-02T00:30:00+01:00"' in history
     assert "Two lines:<br>&lt;b&gt;not&lt;/b&gt; bold" in history
     assert history.count('class="event-note"') == 1  # none for the entry without a note
+
+
+# templates/portal/_quote.html's loop as it was before portal.rows.
+QUOTE_LOOP = """{% load money %}{% for line in quote.lines %}
+    <tr class="quote-{{ line.kind }}">
+      <td>{{ line.label }}{% if line.quantity and line.unit_amount is not None %}<span class="muted small">{{ line.quantity }} \u00d7 {{ line.unit_amount|money:quote.currency }}</span>{% endif %}</td>
+      <td class="num">{{ line.amount|money:quote.currency }}</td>
+    </tr>
+  {% endfor %}"""  # noqa: E501
+
+
+def _quote():
+    from decimal import Decimal
+
+    from refunds.quotes import (
+        CAP,
+        CAP_NOT_NEGATIVE,
+        DISCOUNT,
+        FEE,
+        ITEM,
+        SHIPPING,
+        Quote,
+        QuoteLine,
+    )
+
+    lines = (
+        QuoteLine(ITEM, Decimal("1039.98"), 2, Decimal("519.99"), subject="Boots <42>"),
+        QuoteLine(ITEM, Decimal("0.00"), 0, Decimal("3.00"), subject="Socks"),
+        QuoteLine(DISCOUNT, Decimal("-10.01"), subject="Boots <42>"),
+        QuoteLine(SHIPPING, Decimal("6.00")),
+        QuoteLine(FEE, Decimal("-4.50"), subject="postage", name_fr="Port", name_en="Postage"),
+        QuoteLine(CAP, Decimal("0.00"), subject=CAP_NOT_NEGATIVE),
+    )
+    total = sum((line.amount for line in lines), Decimal("0"))
+    zero = Decimal("0")
+    return Quote("EUR", lines, items_total=total, shipping=zero, fee=zero, total=total)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_quotes_rows_are_the_templates(language):
+    # given
+    from portal.rows import quote_rows
+
+    quote = _quote()
+    with translation.override(language):
+        # when
+        written = quote_rows(quote)
+        # then
+        expected = engines["django"].from_string(QUOTE_LOOP).render({"quote": quote})
+    assert written == expected
+
+
+def test_the_quotes_figures():
+    # given
+    from portal.rows import quote_rows
+
+    # when
+    with translation.override("en"):
+        written = quote_rows(_quote())
+    # then
+    assert '<span class="muted small">2 \u00d7 €519.99</span>' in written
+    assert "<td>Boots &lt;42&gt;" in written
+    assert "−€10.01" in written  # a deduction, exact to the cent
+    assert written.count('<span class="muted small">') == 1  # 0 socks: no unit price
