@@ -7,6 +7,7 @@ before and after a change: bench/portal.py --compare DIR1 DIR2).
 
     .venv/bin/python -m bench.portal --databases returns_pages_bench
     .venv/bin/python -m bench.portal --databases returns_pages_bench --profile "a return"
+    .venv/bin/python -m bench.portal --databases returns_pages_bench --sql "guest lookup"
     .venv/bin/python -m bench.portal --databases returns_pages_bench --save /tmp/before
 
 Nothing is written to the databases but the bench's users and sessions (bench/prepare.py).
@@ -76,6 +77,7 @@ def _measure(get, name: str, path: str, count: int, profile: str, status: int = 
         "ms": statistics.median(times),
         "cpu": statistics.median(cpu),
         "queries": len(captured),
+        "sql": [query["sql"][:160] for query in captured.captured_queries],
     }
     if profile and profile in name:
         row["profile"] = profiled(once, count)
@@ -157,6 +159,7 @@ def _cells(figures: dict, name: str) -> str:
 
 def main() -> int:
     parser = in_process_parser(__doc__, requests=20)
+    parser.add_argument("--sql", default="", help="Print the queries of the pages named so.")
     args = parser.parse_args()
     if args.compare:
         return compare(Path(args.compare[0]), Path(args.compare[1]))
@@ -179,6 +182,8 @@ def main() -> int:
         print(f"{name[:28]:<28} {cells}")
     for size in sizes:
         for name, row in figures[size].items():
+            if args.sql and args.sql in name:
+                print(f"\n--- {size}: {name}, its queries\n" + "\n".join(row["sql"]))
             if "profile" in row:
                 print(f"\n--- {size}: {name}\n{row['profile']}")
     return 0

@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from portal.forms.accounts import GuestLookupForm
+from portal.rows import line_rows, order_rows, return_rows
 from portal.selectors.orders import CustomerOrders, customer_of, order_for_guest
 from portal.selectors.returns import order_returns, return_eligibility
 from portal.views.scope import GUEST_ACCESS_SECONDS, GUEST_ORDER_KEY, order_or_404, portal_page
@@ -31,10 +32,11 @@ def orders(request):
         page = Paginator(CustomerOrders(customer.pk), ORDERS_PER_PAGE).get_page(
             request.GET.get("page")
         )
+    orders = page.object_list if page else []
     return render(
         request,
         "portal/orders.html",
-        {"customer": customer, "page": page, "orders": page.object_list if page else []},
+        {"customer": customer, "page": page, "orders": orders, "order_rows": order_rows(orders)},
     )
 
 
@@ -52,13 +54,16 @@ def order_detail(request, number):
     )
     for line in lines:
         line.returned = line.quantity - eligibility.remaining.get(line.pk, line.quantity)
+    returns = order_returns(order)
     return render(
         request,
         "portal/order_detail.html",
         {
             "order": order,
             "lines": lines,
-            "returns": order_returns(order),
+            "line_rows": line_rows(lines, order.currency),
+            "returns": returns,
+            "return_rows": return_rows(returns),
             "eligibility": eligibility,
             "shop": shop_settings,
             "is_guest": not request.portal_scope.is_customers_own(order),

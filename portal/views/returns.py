@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from portal.forms.returns import DELIVERY_OPTION_LABELS, ReturnRequestForm
+from portal.rows import history_rows, step_rows
 from portal.selectors.returns import (
     active_reasons,
     customer_events,
@@ -383,6 +384,7 @@ def return_detail(request, rma_number):
     parcel = read_parcel_statement(ret)
     money = money_for_returns([ret])[ret.pk]
     lines = return_lines(ret)  # with the customer's photos of each item
+    timeline, steps = customer_timeline(events), progress_steps(ret, events)
     return render(
         request,
         "portal/return_detail.html",
@@ -392,8 +394,10 @@ def return_detail(request, rma_number):
             "ret": ret,
             "order": ret.order,
             "lines": lines,
-            "timeline": customer_timeline(events),
-            "steps": progress_steps(ret, events),
+            "timeline": timeline,
+            "history_rows": history_rows(timeline),
+            "steps": steps,
+            "step_rows": step_rows(steps, ret.status),
             "money": money,
             "quote": money.quote,
             "refunds": settled_refunds(ret),
