@@ -15,14 +15,14 @@ from django.utils.hashable import make_hashable
 from django.utils.translation import get_language
 
 # The labels of each (field, language): choices in the code, so a handful of keys.
-_LABELS: dict[tuple[Field, str | None], dict[Hashable, str]] = {}
+_LABELS: dict[tuple[Field, str], dict[Hashable, str]] = {}
 
 
 def choice_label(instance: Model, name: str):
     """What `instance.get_<name>_display()` answers: the label of its value (a string), or
     the value itself when it is no choice."""
     field = instance._meta.get_field(name)
-    if not isinstance(field.choices, list | tuple):
+    if not isinstance(field, Field) or not isinstance(field.choices, list | tuple):
         return getattr(instance, f"get_{name}_display")()
     key = (field, get_language())
     labels = _LABELS.get(key)
