@@ -42,3 +42,25 @@ def test_the_label_follows_the_language():
         french = choice_label(event, "to_status")
     # Kept per language: the first language's table does not answer for the second.
     assert (english, french) == ("approved", "approuvé")
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_template_filter_writes_what_get_display_wrote(language):
+    from django.template import Context, Template
+
+    ret = Return(status="received", refund_mode="store_credit", channel="portal")
+    stock = Template(
+        "{{ ret.get_status_display }}|{{ ret.get_refund_mode_display|capfirst }}|"
+        "{{ ret.get_channel_display }}"
+    )
+    ours = Template(
+        "{% load choice_labels %}{{ ret|choice:'status' }}|"
+        "{{ ret|choice:'refund_mode'|capfirst }}|{{ ret|choice:'channel' }}"
+    )
+    with translation.override(language):
+        expected = stock.render(Context({"ret": ret}))
+        assert ours.render(Context({"ret": ret})) == expected
+    assert expected == {
+        "en": "received|Store credit|customer portal",
+        "fr": "reçu|Avoir|portail client",
+    }[language]
