@@ -4,10 +4,11 @@ must also hold for the portal and the commands live in the policy (returns/polic
 services, not here."""
 
 import uuid
-from typing import TYPE_CHECKING, cast
+from collections.abc import Hashable
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +27,7 @@ from returns.models import (
 from returns.notify import status_change_email
 from returns.selectors.exchanges import staff_exchange_choices
 from returns.services import ReturnLineInput
+from shop.compiled import CompiledModels, Parameter, db_value
 from shop.models import MONEY, Order, ShopSettings, Variant
 
 if TYPE_CHECKING:
@@ -342,6 +344,32 @@ class _ListedModelChoiceField(forms.ModelChoiceField):
     iterator = _ListedChoiceIterator
 
 
+def _actions_query(none: Hashable, stand_ins: dict[str, Any]) -> QuerySet[ReturnAction]:
+    # The return's own action stays choosable even once deactivated.
+    return ReturnAction.objects.filter(Q(active=True) | Q(pk=None if none else stand_ins["pk"]))
+
+
+# The actions a return's page offers, compiled to SQL once per connection (shop.compiled):
+# Django compiled this read on every page. Its shape: whether the return has no action.
+_ACTIONS = CompiledModels(
+    "returns.page.actions",
+    _actions_query,
+    {"pk": Parameter(-7_340_033, db_value(ReturnAction, "id"))},
+)
+
+
+def _offer_actions(field: forms.ModelChoiceField, ret: Return) -> None:
+    """The field's queryset: the active actions and the return's own. The choices shown are
+    the compiled read's rows; a posted choice is still checked by the queryset itself, read
+    afresh (ModelChoiceField.to_python)."""
+    none = ret.action_id is None
+    field.queryset = _actions_query(none, {"pk": ret.action_id})
+    # The choices iterate the field's queryset (the setter's copy): its rows, already read.
+    queryset: Any = field.queryset
+    queryset._result_cache = _ACTIONS.rows(none, {} if none else {"pk": ret.action_id})
+    queryset._prefetch_done = True
+
+
 class ProcessReturnForm(_Form):
     """The return page's form: the next status (one of those the user may choose) with what it
     needs, and the action, staff note and fee. "Save" sends it all at once."""
@@ -425,9 +453,7 @@ class ProcessReturnForm(_Form):
             del self.fields["notify"]
         if may_edit:
             # The return's own action stays choosable even once deactivated.
-            _model_choice(self, "action").queryset = ReturnAction.objects.filter(
-                Q(active=True) | Q(pk=ret.action_id)
-            )
+            _offer_actions(_model_choice(self, "action"), ret)
             self.fields["action"].initial = ret.action_id
             self.fields["staff_note"].initial = ret.staff_note
             self.fields["return_fee"].initial = ret.return_fee

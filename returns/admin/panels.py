@@ -3,7 +3,9 @@ as the loops of admin/returns/return/change_form.html wrote (their whitespace in
 
 Through the template each event and email cost a dozen node renders (a date filter, a
 translation, a display, an escape each): the two loops were a quarter of the page's own
-template. Every value is escaped here as the template escaped it (conditional_escape).
+template. Every value is escaped here as the template escaped it (conditional_escape); the choices'
+labels come from returns.admin.choice_labels (Django's get_FOO_display rebuilt its table on
+each call).
 """
 
 from django.utils.formats import date_format
@@ -13,6 +15,7 @@ from django.utils.text import capfirst
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # not in the stubs
 from django.utils.translation import gettext
 
+from returns.admin.choice_labels import choice_label
 from returns.templatetags.admin_links import admin_link
 
 
@@ -37,16 +40,16 @@ def _event(event, automatic: str, internal: str) -> str:
     if event.kind == "status":
         before = (
             f'<span class="badge badge-{_e(event.from_status)}">'
-            f"{_e(event.get_from_status_display())}</span> → "
+            f"{_e(choice_label(event, 'from_status'))}</span> → "
             if event.from_status
             else ""
         )
         what = (
             f'{before}<span class="badge badge-{_e(event.to_status)}">'
-            f"{_e(event.get_to_status_display())}</span>"
+            f"{_e(choice_label(event, 'to_status'))}</span>"
         )
     else:
-        what = f"<strong>{_e(capfirst(event.get_kind_display()))}</strong>"
+        what = f"<strong>{_e(capfirst(choice_label(event, 'kind')))}</strong>"
     text = event.text
     note = f'<div class="note">{_e(text)}</div>' if text else ""
     return (
@@ -64,7 +67,7 @@ def emails_html(notifications, *, may_view: bool) -> SafeString:
 
 
 def _email(notification, may_view: bool) -> str:
-    event = _e(capfirst(notification.get_event_display()))
+    event = _e(capfirst(choice_label(notification, "event")))
     if may_view:
         link = _e(admin_link("admin:notifications_notification_change", notification.pk))
         event = f'<a href="{link}">{event}</a>'
@@ -72,5 +75,5 @@ def _email(notification, may_view: bool) -> str:
         f"\n              <tr><td>{event}"
         f'\n                <br><span class="muted">{_when(notification.created_at)}</span></td>'
         f'\n                <td class="num"><span class="badge badge-{_e(notification.status)}">'
-        f"{_e(notification.get_status_display())}</span></td></tr>\n            "
+        f"{_e(choice_label(notification, 'status'))}</span></td></tr>\n            "
     )

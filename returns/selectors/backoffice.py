@@ -7,7 +7,7 @@ Each page reads a fixed number of queries whatever the number of rows, lines or 
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from django.core.cache import cache
 from django.db.models import (
@@ -51,7 +51,8 @@ from returns.selectors.labels import (
     parcel_statement,
     tracking_url,
 )
-from shop.compiled import CompiledPage
+from shop.compiled import CompiledModels, CompiledPage, Parameter, db_value
+from shop.limits import id_out_of_range
 from shop.memo import ProcessMemo
 from shop.models import Brand, Order
 
@@ -167,13 +168,15 @@ def return_for_page(pk) -> Return:
     """The return with everything its page shows, in a fixed number of queries (three: the
     return with its relations, its lines with theirs, the lines' photos).
 
-    The first two are compiled to SQL once per connection (shop.compiled.CompiledPage: Django
+    The first two are compiled to SQL once per connection (shop.compiled.CompiledModels: Django
     compiled their joins on every request, a sixth of the page's time); the rows are made as
     select_related and prefetch_related make them, so `ret.lines.all()` reads no query."""
-    ret = next(iter(_RETURN_PAGE.rows(Return.objects.filter(pk=pk).values("pk"), ["id"])), None)
-    if ret is None:
+    # An id no column holds matches nothing (the ORM's filter would answer so without a query).
+    found = [] if id_out_of_range(pk) else _RETURN_PAGE.rows(None, {"pk": pk})
+    if not found:
         raise Return.DoesNotExist("Return matching query does not exist.")
-    lines = _LINES_PAGE.rows(ReturnLine.objects.filter(ret_id=ret.pk).values("pk"), ["id"])
+    ret = found[0]
+    lines = _LINES_PAGE.rows(None, {"ret_id": ret.pk})
     for line in lines:
         ReturnLine.ret.field.set_cached_value(line, ret)
     prefetch_related_objects(lines, "photos")
@@ -184,17 +187,21 @@ def return_for_page(pk) -> Return:
     return ret
 
 
-_RETURN_PAGE = CompiledPage(
+_RETURN_PAGE = CompiledModels(
     "returns.page.return",
-    lambda ids: Return.objects.filter(pk__in=ids).select_related(
+    lambda _shape, stand_ins: Return.objects.filter(pk=stand_ins["pk"]).select_related(
         "order__customer", "action", "replacement_order", "created_by"
     ),
+    {"pk": Parameter(-7_340_033, db_value(Return, "id"))},
 )
-_LINES_PAGE = CompiledPage(
+_LINES_PAGE = CompiledModels(
     "returns.page.lines",
-    lambda ids: ReturnLine.objects.filter(pk__in=ids).select_related(
-        "order_line__variant__product", "reason", "exchange_variant__product"
+    lambda _shape, stand_ins: (
+        ReturnLine.objects.filter(ret_id=stand_ins["ret_id"])
+        .select_related("order_line__variant__product", "reason", "exchange_variant__product")
+        .order_by("id")
     ),
+    {"ret_id": Parameter(-7_340_033, db_value(ReturnLine, "ret"))},
 )
 
 
@@ -255,8 +262,7 @@ def label_for_page(label_id: int) -> LabelPage | None:
 
 def _tracking_events(label: ReturnLabel) -> list[TrackingEvent]:
     """The label's 20 latest tracking events, newest first."""
-    latest = TrackingEvent.objects.filter(label_id=label.pk).order_by("-occurred_at", "-id")
-    events = _TRACKING_EVENTS.rows(latest.values("pk")[:20], ["-occurred_at", "-id"])
+    events = _TRACKING_EVENTS.rows(None, {"label_id": label.pk}, 0, 20)
     for event in events:
         TrackingEvent.label.field.set_cached_value(event, label)  # as label.tracking_events
     return events
@@ -264,48 +270,57 @@ def _tracking_events(label: ReturnLabel) -> list[TrackingEvent]:
 
 def timeline_for_page(ret: Return) -> list[ReturnEvent]:
     """return_timeline's events (staff see them all), in its order."""
-    timeline = return_timeline(ret)
-    # return_timeline orders by field names (a name, not an expression: CompiledPage's key).
-    ordering = cast(list[str], list(timeline.query.order_by))
-    events = _EVENTS.rows(timeline.values("pk"), ordering)
+    events = _EVENTS.rows(None, {"ret_id": ret.pk})
     for event in events:
         ReturnEvent.ret.field.set_cached_value(event, ret)  # as ret.events would
     return events
 
 
 def notifications_for_page(ret: Return):
-    from notifications.models import Notification
-
-    mine = Notification.objects.filter(ret_id=ret.pk).values("pk")
-    return _NOTIFICATIONS.rows(mine, ["created_at", "id"])
+    return _NOTIFICATIONS.rows(None, {"ret_id": ret.pk})
 
 
 def refunds_for_page(ret: Return) -> list[Refund]:
-    return _REFUNDS.rows(Refund.objects.filter(ret_id=ret.pk).values("pk"), ["-created_at", "-id"])
+    return _REFUNDS.rows(None, {"ret_id": ret.pk})
 
 
-def _notification_rows(ids):
+def _notification_rows(_shape, stand_ins: dict):
     from notifications.models import Notification  # notifications imports returns
 
-    return Notification.objects.filter(pk__in=ids)
+    return Notification.objects.filter(ret_id=stand_ins["ret_id"]).order_by("created_at", "id")
 
 
-# A return's page reads these by the return's id on every request: each is compiled to SQL once
-# per connection (shop.compiled.CompiledPage), since Django's compiling of their columns and
-# joins cost more than the database's answer; each request compiles only the plain query of
-# their ids.
-_TRACKING_EVENTS = CompiledPage(
-    "returns.page.tracking", lambda ids: TrackingEvent.objects.filter(pk__in=ids)
+# A return's id, as its primary key writes it into a query (notifications' model cannot be
+# imported here: notifications imports returns).
+_RETURN_ID = {"ret_id": Parameter(-7_340_033, db_value(Return, "id"))}
+
+
+# A return's page reads these by the return's id (a label's) on every request: each is compiled
+# to SQL once per connection (shop.compiled.CompiledModels), since Django's compiling of their
+# columns and joins cost more than the database's answer; a request only binds the id.
+_TRACKING_EVENTS = CompiledModels(
+    "returns.page.tracking",
+    lambda _shape, stand_ins: TrackingEvent.objects.filter(label_id=stand_ins["label_id"]).order_by(
+        "-occurred_at", "-id"
+    ),
+    {"label_id": Parameter(-7_340_033, db_value(ReturnLabel, "id"))},
 )
-_EVENTS = CompiledPage(
+_EVENTS = CompiledModels(
     "returns.page.timeline",
-    lambda ids: ReturnEvent.objects.filter(pk__in=ids).select_related("actor"),
+    # return_timeline's events, in its order (staff see them all).
+    lambda _shape, stand_ins: return_timeline(Return(pk=stand_ins["ret_id"])),
+    _RETURN_ID,
 )
-_REFUNDS = CompiledPage(
+_REFUNDS = CompiledModels(
     "returns.page.refunds",
-    lambda ids: Refund.objects.filter(pk__in=ids).select_related("created_by", "marked_by"),
+    lambda _shape, stand_ins: (
+        Refund.objects.filter(ret_id=stand_ins["ret_id"])
+        .select_related("created_by", "marked_by")
+        .order_by("-created_at", "-id")
+    ),
+    _RETURN_ID,
 )
-_NOTIFICATIONS = CompiledPage("returns.page.notifications", _notification_rows)
+_NOTIFICATIONS = CompiledModels("returns.page.notifications", _notification_rows, _RETURN_ID)
 
 
 # --- an order's page -------------------------------------------------------------------------

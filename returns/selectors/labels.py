@@ -16,7 +16,7 @@ from returns.models.labels import (
     ParcelStatus,
     ReturnLabel,
 )
-from shop.compiled import CompiledModels, CompiledPage, Parameter, db_value
+from shop.compiled import CompiledModels, Parameter, db_value
 
 PDF_CONTENT_TYPE = "application/pdf"
 
@@ -153,22 +153,23 @@ def parcel_statement(
     return ParcelStatement(ParcelState.NO_LABEL)
 
 
-# Compiled once per connection (shop.compiled.CompiledPage): Django compiled its columns, the
+# Compiled once per connection (shop.compiled.CompiledModels): Django compiled its columns, the
 # PDF deferred, on every page that shows a label. `live_first` orders the live label first.
-_LABELS = CompiledPage(
+_LABELS = CompiledModels(
     "returns.labels.latest",
-    lambda ids: (
+    lambda _shape, stand_ins: (
         ReturnLabel.objects.defer("pdf")
-        .filter(pk__in=ids)
+        .filter(ret_id=stand_ins["ret_id"])
         .annotate(live_first=Case(When(status=LabelStatus.CREATED, then=0), default=1))
+        .order_by("live_first", "-created_at", "-id")
     ),
+    {"ret_id": Parameter(-7_340_033, db_value(ReturnLabel, "ret"))},
 )
-_LIVE_FIRST = ["live_first", "-created_at", "-id"]
 
 
 def latest_label(ret: Return) -> ReturnLabel | None:
     """The return's live label, else its latest one (cancelled), without the PDF."""
-    labels = _LABELS.rows(ReturnLabel.objects.filter(ret_id=ret.pk).values("pk"), _LIVE_FIRST)
+    labels = _LABELS.rows(None, {"ret_id": ret.pk})
     if not labels:
         return None
     label = labels[0]  # a return has a label or a few: reading them all costs no more
