@@ -60,7 +60,10 @@ def test_the_template_filter_writes_what_get_display_wrote(language):
     with translation.override(language):
         expected = stock.render(Context({"ret": ret}))
         assert ours.render(Context({"ret": ret})) == expected
-    assert expected == {
-        "en": "received|Store credit|customer portal",
-        "fr": "reçu|Avoir|portail client",
-    }[language]
+    assert (
+        expected
+        == {
+            "en": "received|Store credit|customer portal",
+            "fr": "reçu|Avoir|portail client",
+        }[language]
+    )
