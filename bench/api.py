@@ -56,14 +56,17 @@ def _child(requests_per_page: int, profile: str, save: str) -> None:
             # The figures: the pages' requests interleaved, so that the machine's load weighs
             # on each alike (the medians of _measure ran one page after the other).
             times: dict[str, list[float]] = {name: [] for name in pages}
+            cpu: dict[str, list[float]] = {name: [] for name in pages}
             for _ in range(requests_per_page):
                 for name, (who, path, extra) in pages.items():
-                    started = time.perf_counter()
+                    started, started_cpu = time.perf_counter(), time.process_time()
                     answer = who.get(path, secure=True, **extra)
                     times[name].append((time.perf_counter() - started) * 1000)
+                    cpu[name].append((time.process_time() - started_cpu) * 1000)
                     assert answer.status_code == 200, (name, answer.status_code)
             for name, row in results.items():
                 row["ms"] = statistics.median(times[name])
+                row["cpu"] = statistics.median(cpu[name])
             raise _Rollback
     except _Rollback:
         pass
@@ -159,7 +162,7 @@ def compare(before: Path, after: Path) -> int:
 
 
 def main() -> int:
-    parser = in_process_parser(__doc__, requests=50, saved="the answers", sizes=False)
+    parser = in_process_parser(__doc__, requests=50, saved="the answers")
     args = parser.parse_args()
     if args.compare:
         return compare(Path(args.compare[0]), Path(args.compare[1]))
@@ -167,7 +170,8 @@ def main() -> int:
         _child(args.requests, args.profile, args.save)
         return 0
     figures = {}
-    for size in ("small", "big"):
+    sizes = args.sizes.split(",")
+    for size in sizes:
         arguments = ["--requests", str(args.requests), "--profile", args.profile]
         if args.save:
             arguments += ["--save", str(Path(args.save).resolve() / size)]
@@ -175,16 +179,22 @@ def main() -> int:
     if args.save:
         print(f"saved under {args.save}")
         return 0
-    print(f"{'page':<20} {'ms small':>9} {'ms big':>8} {'÷ minimal':>10}  queries 50/5 small, big")
-    for name, small in figures["small"].items():
-        big = figures["big"][name]
-        minimal = figures["big"]["minimal (staff)"]["ms"]
+    first, last = sizes[0], sizes[-1]
+    minimal = figures[last]["minimal (staff)"]
+    print(
+        f"{'page':<20} {'ms ' + first:>9} {'ms ' + last:>8} {'÷ minimal':>10}"
+        f" {'cpu ' + last:>8} {'÷ minimal':>10}  queries 50/5 {first}, {last}"
+    )
+    for name, small in figures[first].items():
+        big = figures[last][name]
         print(
-            f"{name[:20]:<20} {small['ms']:>9.2f} {big['ms']:>8.2f} {minimal / big['ms']:>10.3f}"
+            f"{name[:20]:<20} {small['ms']:>9.2f} {big['ms']:>8.2f}"
+            f" {minimal['ms'] / big['ms']:>10.3f} {big['cpu']:>8.2f}"
+            f" {minimal['cpu'] / big['cpu']:>10.3f}"
             f"  {small['queries']['50']}/{small['queries']['5']}, "
             f"{big['queries']['50']}/{big['queries']['5']}"
         )
-    for size in ("small", "big"):
+    for size in sizes:
         for name, row in figures[size].items():
             if "profile" in row:
                 print(f"\n--- {size}: {name}\n{row['profile']}")

@@ -500,13 +500,14 @@ def page_figures(period: Period) -> PageFigures:
     ):
         returned[row["dimension"]][row["key"]] = row
     days: dict[str, dict[int, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
-    for row in (
+    for dimension, key, number, n in (
         _in(period, DailyDaysToRefund.objects.all())
         .values("dimension", "key", "days")
         .annotate(n=Sum("returns"))
         .order_by()
+        .values_list("dimension", "key", "days", "n")
     ):
-        days[row["dimension"]][row["key"]][row["days"]] = row["n"]
+        days[dimension][key][number] = n
     sold = {
         row["product"]: row["units"] or 0
         for row in _in(period, DailySold.objects.all())
@@ -515,14 +516,15 @@ def page_figures(period: Period) -> PageFigures:
         .order_by()
     }
     product_reasons: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for row in (
+    for product, reason, units in (
         _in(period, DailyProductReason.objects.all())
         .values("product", "reason")
         .annotate(n=Sum("units"))
         .order_by("-n", "reason")
+        .values_list("product", "reason", "n")
     ):
-        if len(product_reasons[row["product"]]) < TOP_REASONS:
-            product_reasons[row["product"]].append((row["reason"], row["n"]))
+        if len(product_reasons[product]) < TOP_REASONS:
+            product_reasons[product].append((reason, units))
     weeks = [
         (row["week"], _cents(row["refunded"]), _cents(row["store_credit"]))
         for row in _in(period, DailyRefundWeek.objects.all())

@@ -7,8 +7,10 @@ ids; each run then only binds the ids and converts the row values as the ORM wou
 compiler's converters: decimals, booleans and dates come back as they would from values_list).
 """
 
+import sys
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, NamedTuple
 
 from django.core.exceptions import EmptyResultSet
@@ -85,15 +87,19 @@ class CompiledRows:
     parameters it takes (those of `values`); `rows(shape, values, low, high)` binds the values
     and the slice (LIMIT and OFFSET written as Django writes them) and answers the rows as
     values() does: dicts, each value converted by the ORM's own converters. A shape that can
-    match no row (Django's EmptyResultSet) answers [] without a query, as the ORM does."""
+    match no row (Django's EmptyResultSet) answers [] without a query, as the ORM does.
+    `prepared`: on PostgreSQL, run as a prepared statement of the connection (_cursor)."""
 
     def __init__(
         self,
         name: str,
         build: Callable[[Hashable, dict[str, Any]], QuerySet[Any]],
         parameters: dict[str, Parameter],
+        *,
+        prepared: bool = False,
     ):
         self.name, self.build, self.parameters = name, build, parameters
+        self.prepared = prepared
 
     def rows(
         self,
@@ -175,9 +181,27 @@ def _fetched(owner, memo_name: str, shape, values: dict, low: int, high: int | N
     sql = compiled[1]
     if low or high is not None:
         sql = f"{sql} {connection.ops.limit_offset_sql(low, high)}"
-    with connection.cursor() as cursor:
+    with _cursor(connection, getattr(owner, "prepared", False)) as cursor:
         cursor.execute(sql, bound)
         return compiled, cursor.fetchall()
+
+
+def _cursor(connection, prepared: bool):
+    """The connection's cursor; `prepared` on PostgreSQL, one whose statements are prepared on
+    the server (planned once per connection, psycopg keeping them), which Django's own never
+    are: planning the API list's query cost the database as much as running it."""
+    if not prepared or connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        # Django's None turns psycopg's preparing off for the connection, even when asked; a
+        # count never reached turns it on for this cursor's asking only (Django's own cursors
+        # bind on the client and never prepare).
+        raw.prepare_threshold = sys.maxsize
+    with connection.wrap_database_errors:
+        # Through Django's wrapper all the same: its execute wrappers and query log see it.
+        return connection._prepare_cursor(_prepared_cursor_class()(raw))
 
 
 def _compiled_and_bound(owner, memo_name: str, shape, values: dict, connection, using: str):
@@ -357,6 +381,19 @@ class CompiledPage:
             value_slots=tuple(value_slots),
             reader=_ModelReader.of(compiler, using),
         )
+
+
+@cache
+def _prepared_cursor_class():
+    """psycopg's server-binding cursor as Django makes it, every statement prepared (Django
+    turns psycopg's automatic preparing off, and its cursor wrapper passes no `prepare`)."""
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparedCursor(ServerBindingCursor):
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True, binary=binary)
+
+    return PreparedCursor
 
 
 def _same(value: Any, stand_in: Any) -> bool:

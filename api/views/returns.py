@@ -215,7 +215,9 @@ def _list_query(shape, stand_ins: dict):
     return returns
 
 
-_LIST = CompiledRows("api.returns_list", _list_query, _LIST_PARAMETERS)
+# Prepared: planning its joins and the lines' subquery cost PostgreSQL about what running it
+# did (1.2 ms each, EXPLAIN ANALYZE at 1,000 returns), on every request.
+_LIST = CompiledRows("api.returns_list", _list_query, _LIST_PARAMETERS, prepared=True)
 
 
 @dataclass(frozen=True)

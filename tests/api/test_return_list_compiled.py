@@ -143,3 +143,30 @@ def test_a_query_that_drops_a_parameter_is_refused(returns):
     # when / then
     with pytest.raises(ValueError, match="does not take"):
         compiled.rows(None, {"status": "requested"})
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_list_is_a_prepared_statement_and_still_counted(
+    returns, django_assert_num_queries
+):
+    # given: the shape read once (prepared then), its slice one no other test reads
+    from django.db import connection
+
+    _compiled(None, {"status": "approved"}, ORDERING, "", None, 0, 7)
+    # when: read again with another value, and the ORM's own query beside it
+    with django_assert_num_queries(2):  # Django's wrapper sees the prepared one too
+        rows = _compiled(None, {"status": "requested"}, ORDERING, "", None, 0, 7)
+        plain = list(Return.objects.values_list("id", flat=True))
+    # then: one statement prepared, run twice with its plan kept; the ORM's not prepared
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements")
+        prepared = cursor.fetchall()
+    ours = [(statement, runs) for statement, runs in prepared if statement.endswith("LIMIT 7")]
+    assert len(ours) == 1
+    statement, runs = ours[0]
+    assert '"returns_return"."status" = $1' in statement
+    assert runs == 2
+    assert not [statement for statement, _runs in prepared if "$" not in statement]
+    assert rows == _reference(None, {"status": "requested"}, ORDERING, "", None, 0, 7)
+    assert [row["status"] for row in rows] == ["requested"] * 5
+    assert len(plain) == 8
