@@ -226,13 +226,20 @@ def test_quote_is_frozen_and_rebuilt_from_json():
     assert CAP not in [line.kind for line in rebuilt.lines]
 
 
-def test_a_pending_refund_with_the_shipping_is_not_paid_when_another_return_stops_coming_back():
-    # given two open returns taking the whole order back, the latest's refund with the shipping
+def two_returns_the_latest_refunded():
+    """Two open returns of 10.00 and 20.00 taking a whole order back (shipping 6.00), the
+    latest's pending refund of 26.00 including the shipping."""
     order = make_order([(1, "10.00"), (1, "20.00")], shipping="6.00")
     actor = superuser()
     first = received_return(order, [1, 0], received=False)
     second = received_return(order, [0, 1], received=False)
     refund = refund_create(actor=actor, ret=second, idempotency_key="k-second")
+    return order, actor, first, second, refund
+
+
+def test_a_pending_refund_with_the_shipping_is_not_paid_when_another_return_stops_coming_back():
+    # given two open returns taking the whole order back, the latest's refund with the shipping
+    _order, actor, first, second, refund = two_returns_the_latest_refunded()
     assert (refund.amount, refund.includes_shipping) == (Decimal("26.00"), True)
     # when the first is cancelled (its unit no longer comes back), then the refund is paid
     return_cancel(actor=actor, ret=first)
@@ -255,11 +262,7 @@ def test_a_pending_refund_with_the_shipping_is_not_paid_when_another_return_stop
 
 def test_a_refund_paid_with_the_shipping_is_owed_back_when_another_return_stops_coming_back():
     # given the latest return refunded 26.00 with the shipping, before its parcel came
-    order = make_order([(1, "10.00"), (1, "20.00")], shipping="6.00")
-    actor = superuser()
-    first = received_return(order, [1, 0], received=False)
-    second = received_return(order, [0, 1], received=False)
-    refund = refund_create(actor=actor, ret=second, idempotency_key="k-second")
+    _order, actor, first, second, refund = two_returns_the_latest_refunded()
     refund_mark_refunded(actor=actor, refund=refund, reference="re_1")
     # when the first is cancelled
     return_cancel(actor=actor, ret=first)
@@ -275,11 +278,7 @@ def test_a_refund_paid_with_the_shipping_is_owed_back_when_another_return_stops_
 
 def test_a_return_made_again_after_a_cancel_leaves_the_shipping_with_the_refund_that_paid_it():
     # given the same two returns, the latest's refund with the shipping, the first cancelled
-    order = make_order([(1, "10.00"), (1, "20.00")], shipping="6.00")
-    actor = superuser()
-    first = received_return(order, [1, 0], received=False)
-    second = received_return(order, [0, 1], received=False)
-    refund = refund_create(actor=actor, ret=second, idempotency_key="k-second")
+    order, actor, first, second, refund = two_returns_the_latest_refunded()
     return_cancel(actor=actor, ret=first)
     # when the first unit is asked back again, in a return later than the second
     third = received_return(order, [1, 0], received=False)
@@ -293,11 +292,7 @@ def test_a_return_made_again_after_a_cancel_leaves_the_shipping_with_the_refund_
 
 def test_without_its_live_refund_a_return_loses_the_shipping_it_no_longer_completes():
     # given the latest return's refund with the shipping cancelled, then the first return
-    order = make_order([(1, "10.00"), (1, "20.00")], shipping="6.00")
-    actor = superuser()
-    first = received_return(order, [1, 0], received=False)
-    second = received_return(order, [0, 1], received=False)
-    refund = refund_create(actor=actor, ret=second, idempotency_key="k-second")
+    _order, actor, first, second, refund = two_returns_the_latest_refunded()
     refund_cancel(actor=actor, refund=refund, note="wrong amount")
     # when
     return_cancel(actor=actor, ret=first)
