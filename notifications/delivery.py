@@ -428,8 +428,9 @@ def _send_on_one_connection(ready: list, outcomes: dict[int, Outcome]) -> list:
                 message = build_message(notification, sources_of, batch)
                 mail.send_messages([message])
             except SoftTimeLimitExceeded as exc:  # out of time: this row and the rest come back
-                for late in ready[position:]:
-                    outcomes[late.pk] = _record_failure(late, exc)
+                outcomes[notification.pk] = _record_failure(notification, exc)
+                for untried in ready[position + 1 :]:
+                    outcomes[untried.pk] = _give_back(untried)
                 break
             except Exception as exc:
                 outcomes[notification.pk] = _record_failure(notification, exc)
@@ -440,6 +441,19 @@ def _send_on_one_connection(ready: list, outcomes: dict[int, Outcome]) -> list:
     finally:
         keep_mail_connection(mail)
     return sent
+
+
+def _give_back(notification) -> Outcome:
+    """A claimed row the batch ran out of time before trying: queued again, due now, with the
+    attempt its claim counted given back (a batch of many rows on a slow provider would
+    otherwise spend the attempts of rows it never tried, and fail the last of them)."""
+    _finish(
+        notification,
+        status=NotificationStatus.QUEUED,
+        attempts=F("attempts") - 1,
+        next_attempt_at=timezone.now(),
+    )
+    return Outcome("retry", retry_in=0.0)
 
 
 def _email_batch(ready: list):

@@ -5,8 +5,10 @@ handing a backlog to batch tasks."""
 from datetime import timedelta
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.utils import timezone
 
+from notifications import delivery
 from notifications.delivery import deliver_batch, notifications_sweep
 from notifications.models import Notification
 from notifications.services import notification_enqueue
@@ -183,3 +185,39 @@ def test_each_sent_row_records_its_own_time_and_id_except_one_the_sweep_took_bac
                 "",
             )
             assert provider_message_id == row.message_id
+
+
+def test_out_of_time_a_batch_gives_back_the_rows_it_never_tried_with_their_attempt(
+    smtp, monkeypatch
+):
+    # given 5 due emails, and the task's soft time limit reached while the third is built
+    # (Celery raises it in whatever code runs then)
+    rows = queued_emails(5)
+    smtp.start()
+    real_build = delivery.build_message
+    built = []
+
+    def out_of_time_on_the_third(*args, **kwargs):
+        built.append(1)
+        if len(built) == 3:
+            raise SoftTimeLimitExceeded()
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(delivery, "build_message", out_of_time_on_the_third)
+    before = timezone.now()
+    # when
+    outcome = deliver_batch(limit=10)
+    # then two sent; the third, tried, back with its backoff; the last two back as they were
+    after = {row.pk: row for row in Notification.objects.all()}
+    ordered = [after[row.pk] for row in rows]
+    assert [row.status for row in ordered] == [Status.SENT] * 2 + [Status.QUEUED] * 3
+    assert [row.attempts for row in ordered] == [1, 1, 1, 0, 0]
+    assert len(smtp.received) == 2
+    assert ordered[2].next_attempt_at > timezone.now()  # its backoff: about 30 s
+    assert all(before <= row.next_attempt_at <= timezone.now() for row in ordered[3:])
+    assert [row.last_error for row in ordered[3:]] == ["", ""]
+    retries = dict(outcome.retries)
+    assert sorted(retries) == [row.pk for row in rows[2:]]
+    assert retries[rows[2].pk] > 0
+    assert retries[rows[3].pk] == retries[rows[4].pk] == 0.0
+    assert (outcome.claimed, outcome.sent, outcome.failed) == (5, 2, 0)
