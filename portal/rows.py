@@ -19,7 +19,7 @@ from django.utils.text import capfirst
 from django.utils.timezone import localtime
 from django.utils.translation import gettext, ngettext
 
-from returns.models import Return
+from returns.models import Return, ReturnStatus
 from shop.models import Order
 from shop.templatetags.money import money
 from shop.templatetags.shop_tags import status_tone
@@ -82,7 +82,12 @@ def order_rows(orders: Iterable[Order]) -> SafeString:
 
 # A return's badge on its order's page: completed is done, refused or lapsed stops, cancelled
 # is plain, the rest waits (the page's one place for it; the template wrote it inline).
-_RETURN_TONES = {"completed": "ok", "rejected": "stop", "expired": "stop", "cancelled": ""}
+_RETURN_TONES: dict[str, str] = {
+    ReturnStatus.COMPLETED: "ok",
+    ReturnStatus.REJECTED: "stop",
+    ReturnStatus.EXPIRED: "stop",
+    ReturnStatus.CANCELLED: "",
+}
 
 
 def _return_row(ret: Return, link: str) -> str:
